@@ -1,0 +1,100 @@
+"""Consult: the consultation platform for the Global Charter-Agenda revision.
+
+create_app() reads as the table of contents of the application.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from consult import config as settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure an instance of the application."""
+    app = Flask(
+        __name__,
+        instance_path=(test_config or {}).get("INSTANCE_PATH")
+        or settings.instance_path_from_environment(),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    configure(app, test_config)
+    register_extensions(app)
+    register_questionnaires(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Load defaults, then instance/config.py, then CONSULT_* variables (or the test config)."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_object(settings.Defaults)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(settings.from_environment())
+    else:
+        app.config.update(test_config)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = settings.default_database_url(app.instance_path)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.load_or_create_secret_key(app.instance_path)
+    from consult.i18n import translation_directories
+
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES", translation_directories(Path(__file__).resolve().parent)
+    )
+
+
+def register_extensions(app: Flask) -> None:
+    """Attach the database, CSRF, languages, login, rate limits and security headers."""
+    from consult import i18n, security
+    from consult.extensions import babel, csrf, db, limiter, login_manager
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    login_manager.init_app(app)
+    import consult.staff.access  # noqa: F401 - registers the user loader
+
+    limiter.init_app(app)
+    security.init_app(app)
+
+
+def register_questionnaires(app: Flask) -> None:
+    """Validate and load the questionnaire definitions (an invalid one stops the app)."""
+    from consult.questionnaires import registry
+
+    registry.load_into(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register the feature areas."""
+    from consult.core.views import bp as core
+    from consult.questionnaires.views import bp as questionnaires
+
+    app.register_blueprint(core)
+    app.register_blueprint(questionnaires)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Answer errors as HTML or JSON by the request's Accept header."""
+    from consult.core import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Register the `consult` command-line commands."""
+    from consult import cli
+
+    cli.init_app(app)

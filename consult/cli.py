@@ -1,0 +1,132 @@
+"""The `consult` command line: a Flask CLI group, so `flask --app consult ...` works too."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from consult.config import Defaults
+
+#: Further steps `consult init` runs after the schema and definitions, registered by features
+#: (e.g. the staff workspace creates the first admin). Each takes the app, returns lines to print.
+INIT_STEPS: list[Callable[[Flask], list[str]]] = []
+
+
+def init_database(app: Flask) -> list[str]:
+    """Create or upgrade the schema and load the definitions; safe to run in several processes."""
+    from consult import schema
+    from consult.db import db, writing
+    from consult.questionnaires.operations import sync_definitions
+    from consult.questionnaires.registry import current_questionnaires
+
+    lines = []
+    if schema.upgrade(db.engine, app.instance_path):
+        lines.append("database schema created or upgraded")
+    with writing():
+        lines += sync_definitions(db.session, current_questionnaires())
+        db.commit()
+    for step in INIT_STEPS:
+        lines += step(app)
+    return lines
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create or upgrade the database and load the questionnaire definitions."""
+    from consult.questionnaires.operations import FrozenVersionError
+
+    try:
+        lines = init_database(current_app._get_current_object())
+    except FrozenVersionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in lines:
+        click.echo(line)
+    click.echo(f"database ready: {_safe_url(current_app.config['DATABASE_URL'])}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@click.command("serve")
+@click.option("--bind", default="127.0.0.1:5000", show_default=True, help="Address to listen on.")
+@click.option("--workers", type=int, default=None, help="Worker processes (default: 2 x CPUs + 1).")
+@click.option(
+    "--timeout", type=int, default=60, show_default=True, help="Worker timeout in seconds."
+)
+@click.option("--access-log/--no-access-log", default=True, show_default=True)
+@with_appcontext
+def serve_command(bind: str, workers: int | None, timeout: int, access_log: bool) -> None:
+    """Serve the application with gunicorn (initialising the database first)."""
+    from consult.serving import serve
+
+    init_database(current_app._get_current_object())
+    serve(
+        bind=bind,
+        workers=workers or (2 * (os.cpu_count() or 1) + 1),
+        timeout=timeout,
+        access_log=access_log,
+    )
+
+
+@click.group("questionnaires")
+def questionnaires_group() -> None:
+    """Questionnaire definitions."""
+
+
+@questionnaires_group.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def check_command(paths: tuple[Path, ...]) -> None:
+    """Validate definition files (default: every questionnaire in the questionnaires folder)."""
+    from consult.questionnaires.definition import DefinitionError, definition_files, load_all
+
+    folder = Path(os.environ.get("CONSULT_QUESTIONNAIRES_PATH", Defaults.QUESTIONNAIRES_PATH))
+    files = list(paths) if paths else definition_files(folder)
+    if not files:
+        raise click.ClickException(f"no questionnaire files in {folder}")
+    try:
+        questionnaires = load_all(files)
+    except DefinitionError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(exc.problems)} problem(s) found", err=True)
+        sys.exit(1)
+    for questionnaire in questionnaires.values():
+        click.echo(
+            f"ok: {questionnaire.key} version {questionnaire.version}: "
+            f"{len(questionnaire.sections)} sections, {len(questionnaire.questions)} questions"
+        )
+
+
+COMMANDS = [init_command, serve_command, questionnaires_group]
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app (for `flask --app consult`)."""
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _create_app() -> Flask:
+    from consult import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    """Run the `consult` command line."""
+    group = FlaskGroup(
+        create_app=_create_app, help="Consult: the Charter-Agenda revision platform."
+    )
+    for command in COMMANDS:
+        group.add_command(command)
+    group.main(prog_name="consult")

@@ -1,0 +1,103 @@
+"""Configuration: defaults, then instance/config.py, then CONSULT_* environment variables."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "CONSULT_"
+
+
+class Defaults:
+    """Settings every deployment starts from; none of them is a secret."""
+
+    #: SQLite file in the instance folder unless CONSULT_DATABASE_URL says otherwise.
+    DATABASE_URL: str | None = None
+    #: Seconds a SQLite writer waits for the lock before giving up.
+    SQLITE_BUSY_TIMEOUT = 10
+    #: Languages of the interface and the questionnaires.
+    LANGUAGES = ("en", "fr", "es")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    #: A form left open for hours must still save: no wall-clock limit on CSRF tokens.
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 30
+    #: Requests larger than this are refused before they are parsed (a clear message is shown).
+    #: Below it, over-long answers are parsed and refused field by field, keeping the others.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 16 * 1024 * 1024
+    #: Where the questionnaire definitions live; relative paths are taken from the project root.
+    QUESTIONNAIRES_PATH = str(Path(__file__).resolve().parent.parent / "questionnaires")
+    #: Rate-limit storage; share it between hosts (e.g. "redis://...") when there are several.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    #: Contributions are hidden after this many distinct reports until a moderator decides.
+    REPORT_HIDE_THRESHOLD = 3
+    #: Cells with fewer respondents than this are suppressed in anything public.
+    SMALL_CELL_THRESHOLD = 5
+    #: Staff sessions end after this many seconds without activity.
+    STAFF_INACTIVITY_TIMEOUT = 30 * 60
+    #: The test configuration turns this off; production never sends anything by itself.
+    TESTING = False
+
+
+def _coerce(raw: str) -> Any:
+    """Read an environment value: JSON scalars (numbers, true/false/null) or a plain string."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return raw
+    return value if isinstance(value, int | float | bool) or value is None else raw
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Collect CONSULT_* variables as configuration keys without the prefix."""
+    environ = os.environ if environ is None else environ
+    return {
+        name.removeprefix(ENV_PREFIX): _coerce(value)
+        for name, value in environ.items()
+        if name.startswith(ENV_PREFIX) and name != ENV_PREFIX + "INSTANCE_PATH"
+    }
+
+
+def instance_path_from_environment() -> str | None:
+    """Return the instance folder named by CONSULT_INSTANCE_PATH, if any."""
+    return os.environ.get(ENV_PREFIX + "INSTANCE_PATH") or None
+
+
+def load_or_create_secret_key(instance_path: str) -> str:
+    """Read the instance's secret key, creating it once if there is none.
+
+    Several workers may start at once: the file is created exclusively, and a worker that loses
+    the race reads the winner's key.
+    """
+    path = Path(instance_path) / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exists:
+        for _ in range(50):
+            key = path.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise RuntimeError(
+            f"{path} exists but is empty; delete it or set CONSULT_SECRET_KEY"
+        ) from exists
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return key
+
+
+def default_database_url(instance_path: str) -> str:
+    """Return the embedded default: a SQLite file in the instance folder."""
+    return "sqlite:///" + str(Path(instance_path) / "consult.sqlite3")

@@ -1,0 +1,165 @@
+"""Database plumbing: the declarative base, the engine with its SQLite pragmas, the session."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, current_app, g, request
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+#: Names every constraint so that migrations can refer to them on SQLite and PostgreSQL alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Base of every model."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC, timezone-aware."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use consult.db.utcnow()")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+#: True while the current unit of work intends to write: SQLite then begins IMMEDIATE, so that
+#: a read-then-write transaction never fails on the lock upgrade under several workers.
+_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
+    """Set WAL, synchronous=FULL, a busy timeout and IMMEDIATE write transactions."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite's own is deferred).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def make_engine(url: str, busy_timeout_s: float = 10) -> Engine:
+    """Create an engine for ``url`` with this project's settings for its backend."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
+        )
+        _configure_sqlite(engine, busy_timeout_s)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+@contextlib.contextmanager
+def writing() -> Iterator[None]:
+    """Mark the transactions begun inside this block as writes (BEGIN IMMEDIATE on SQLite)."""
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+class _State:
+    """The engine and session factory of one app."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.factory = sessionmaker(bind=engine, expire_on_commit=False)
+
+
+class Database:
+    """The engine and the request-scoped session of each application."""
+
+    def init_app(self, app: Flask) -> None:
+        """Create the engine from the app's configuration and attach the request hooks."""
+        engine = make_engine(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT"])
+        app.extensions["consult.db"] = _State(engine)
+
+        @app.before_request
+        def mark_write_intent() -> None:
+            if request.method not in ("GET", "HEAD", "OPTIONS"):
+                g._write_intent_token = _write_intent.set(True)
+
+        @app.teardown_appcontext
+        def close_session(exc: BaseException | None) -> None:
+            session = g.pop("_db_session", None)
+            if session is not None:
+                # Whatever a view did not commit is rolled back: one commit per request, explicit.
+                session.rollback()
+                session.close()
+            token = g.pop("_write_intent_token", None)
+            if token is not None:
+                _write_intent.reset(token)
+
+    @staticmethod
+    def _state() -> _State:
+        return current_app.extensions["consult.db"]
+
+    @property
+    def engine(self) -> Engine:
+        """The engine of the current app."""
+        return self._state().engine
+
+    @property
+    def session(self) -> Session:
+        """The session of the current request or app context."""
+        if "_db_session" not in g:
+            g._db_session = self._state().factory()
+        return g._db_session
+
+    def commit(self) -> None:
+        """Commit the unit of work of the current request."""
+        self.session.commit()
+
+    def rollback(self) -> None:
+        """Roll back the unit of work of the current request."""
+        self.session.rollback()
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Tell whether the configured database is SQLite."""
+        return self.engine.dialect.name == "sqlite"
+
+
+db = Database()

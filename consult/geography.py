@@ -1,0 +1,90 @@
+"""Countries (names from CLDR through Babel) and UCLG's regional sections."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import yaml
+from babel import Locale
+
+#: UCLG's seven regional sections, the keys stored in answers and exports.
+REGION_KEYS = (
+    "africa",
+    "asia_pacific",
+    "eurasia",
+    "europe",
+    "latin_america",
+    "mewa",
+    "north_america",
+)
+
+#: CLDR territory codes that are not countries or territories a respondent lives in.
+_PSEUDO_TERRITORIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"}
+
+
+@functools.cache
+def country_codes() -> tuple[str, ...]:
+    """Return the ISO 3166-1 alpha-2 codes CLDR names, sorted."""
+    names = Locale("en").territories
+    return tuple(
+        sorted(c for c in names if len(c) == 2 and c.isalpha() and c not in _PSEUDO_TERRITORIES)
+    )
+
+
+@functools.cache
+def country_names(language: str) -> dict[str, str]:
+    """Return code -> country name in ``language``, in that language's alphabetical order."""
+    names = Locale.parse(language).territories
+    codes = country_codes()
+    return dict(sorted(((c, names.get(c, c)) for c in codes), key=lambda item: item[1].casefold()))
+
+
+def country_name(code: str | None, language: str) -> str:
+    """Return the name of one country in ``language`` (the code itself if unknown)."""
+    if not code:
+        return ""
+    return country_names(language).get(code, code)
+
+
+@functools.cache
+def _regions_file(path: str) -> dict:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def default_region_map(questionnaires_path: str) -> dict[str, str]:
+    """Return the default country -> region mapping shipped in questionnaires/regions.yaml."""
+    path = Path(questionnaires_path) / "regions.yaml"
+    if not path.exists():
+        return {}
+    return dict(_regions_file(str(path)).get("countries", {}))
+
+
+def region_labels(questionnaires_path: str) -> dict[str, dict[str, str]]:
+    """Return region key -> {language: label}."""
+    path = Path(questionnaires_path) / "regions.yaml"
+    labels = {key: {"en": key, "fr": key, "es": key} for key in REGION_KEYS}
+    if path.exists():
+        for region in _regions_file(str(path)).get("regions", []):
+            labels[region["key"]] = region["label"]
+    return labels
+
+
+#: Staff corrections to the default mapping (country -> region), kept in the database by the
+#: staff workspace; a callable so that this module needs no database of its own.
+_override_source = None
+
+
+def set_override_source(source) -> None:
+    """Register a function returning the staff's country -> region corrections."""
+    global _override_source
+    _override_source = source
+
+
+def region_map(questionnaires_path: str) -> dict[str, str]:
+    """Return the country -> region mapping in force: the defaults with the staff's corrections."""
+    mapping = default_region_map(questionnaires_path)
+    if _override_source is not None:
+        mapping = {**mapping, **_override_source()}
+    return mapping

@@ -1,0 +1,84 @@
+"""Languages: choosing the locale, remembering it, and translating definition texts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask, current_app, g, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+
+LANG_COOKIE = "consult_lang"
+LANG_COOKIE_AGE = 60 * 60 * 24 * 365
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
+
+
+def select_locale() -> str:
+    """Choose the language: ?lang= first, then the remembered cookie, then Accept-Language."""
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        g.new_language = asked
+        return asked
+    remembered = request.cookies.get(LANG_COOKIE)
+    if remembered in languages:
+        return remembered
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def current_language() -> str:
+    """Return the language of the current request as a plain code (en, fr, es)."""
+    return str(get_locale() or "en")
+
+
+def translate_text(text: Mapping[str, str] | None, language: str | None = None) -> str:
+    """Pick a definition text (a mapping of en/fr/es) in the current language."""
+    if not text:
+        return ""
+    language = language or current_language()
+    return text.get(language) or text.get("en") or next(iter(text.values()), "")
+
+
+def language_url(language: str) -> str:
+    """Return the current page's address in another language (GET, so it needs no form)."""
+    if request.endpoint is None or request.method != "GET":
+        return url_for("core.landing", lang=language)
+    args = {k: v for k, v in request.args.items() if k != "lang"}
+    return url_for(request.endpoint, **(request.view_args or {}), **args, lang=language)
+
+
+def translation_directories(root: Path) -> str:
+    """Find every feature's translations folder, for Flask-Babel (separated by ';')."""
+    folders = sorted(str(p) for p in root.rglob("translations") if p.is_dir())
+    return ";".join(folders)
+
+
+def init_app(app: Flask) -> None:
+    """Remember a language chosen with ?lang= and expose translation helpers to templates."""
+
+    @app.after_request
+    def remember_language(response):
+        chosen = g.get("new_language")
+        if chosen:
+            response.set_cookie(
+                LANG_COOKIE,
+                chosen,
+                max_age=LANG_COOKIE_AGE,
+                httponly=True,
+                samesite="Lax",
+                secure=app.config["SESSION_COOKIE_SECURE"],
+            )
+        return response
+
+    @app.context_processor
+    def language_helpers():
+        return {
+            "t": translate_text,
+            "current_language": current_language,
+            "language_names": LANGUAGE_NAMES,
+            "language_url": language_url,
+            "format_datetime": format_datetime,
+            "format_date": format_date,
+            "format_decimal": format_decimal,
+            "format_percent": format_percent,
+        }

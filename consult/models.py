@@ -1,0 +1,6 @@
+"""Every model of every feature, imported in one place for Alembic and the schema tools."""
+
+from consult.db import Base
+from consult.questionnaires.models import Answer, ContactDetails, QuestionnaireVersion, Response
+
+__all__ = ["Answer", "Base", "ContactDetails", "QuestionnaireVersion", "Response"]

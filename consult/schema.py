@@ -1,0 +1,73 @@
+"""Create or upgrade the database with Alembic, once, even when several processes start at once."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+from collections.abc import Iterator
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from consult.db import writing
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+#: Any constant: the PostgreSQL advisory lock that serialises schema upgrades between hosts.
+_PG_LOCK_ID = 4_203_011
+
+
+def alembic_config(url: str) -> Config:
+    """Return an Alembic configuration for this project's migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+@contextlib.contextmanager
+def _upgrade_lock(engine: Engine, instance_path: str) -> Iterator[None]:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _PG_LOCK_ID})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _PG_LOCK_ID})
+                connection.commit()
+        return
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    with open(Path(instance_path) / ".schema.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the revision the database is at (None for an empty database)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision(url: str) -> str | None:
+    """Return the newest revision of the migrations."""
+    return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+
+
+def upgrade(engine: Engine, instance_path: str) -> bool:
+    """Bring the schema to the newest revision; return True if anything was applied."""
+    url = engine.url.render_as_string(hide_password=False)
+    with _upgrade_lock(engine, instance_path):
+        if current_revision(engine) == head_revision(url):
+            return False
+        config = alembic_config(url)
+        with writing(), engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        return True
