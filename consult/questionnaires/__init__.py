@@ -1,0 +1,1 @@
+"""The two revision questionnaires: definitions, validation, storage and the responding pages."""

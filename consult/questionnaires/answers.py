@@ -1,0 +1,249 @@
+"""Read a submitted page of answers, check every value against the definition, and say why not.
+
+Pure functions over plain data: a form is anything with ``getlist`` (a werkzeug MultiDict), and
+an answer is a mapping of part key -> value, the way it is stored.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Protocol
+
+from consult.questionnaires.definition import (
+    OTHER_PART,
+    Question,
+    Questionnaire,
+    Section,
+    is_shown,
+)
+
+#: Prefix of every answer field's name: q.<question>, q.<question>.<part>.
+FIELD_PREFIX = "q."
+#: Over-long text is shown back to the respondent up to this many times its limit.
+ECHO_FACTOR = 4
+
+Answers = dict[str, dict[str, str]]
+
+
+class FormData(Protocol):
+    """What a page's posted data must offer (werkzeug's MultiDict does)."""
+
+    def getlist(self, key: str) -> list[str]: ...
+
+    def __iter__(self): ...
+
+
+@dataclass(frozen=True)
+class Message:
+    """A validation message, to be translated by the caller with ``params``."""
+
+    code: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class PageResult:
+    """What a posted page holds: valid answers, errors by question, and the raw input to re-show."""
+
+    answers: Answers = field(default_factory=dict)
+    errors: dict[str, Message] = field(default_factory=dict)
+    #: Field name -> values as typed, so that a page with errors is shown exactly as entered.
+    raw: dict[str, list[str]] = field(default_factory=dict)
+    #: Posted fields that belong to no question of this page.
+    unknown_fields: list[str] = field(default_factory=list)
+
+    @property
+    def is_valid(self) -> bool:
+        """Tell whether every posted value was accepted."""
+        return not self.errors and not self.unknown_fields
+
+
+def field_name(question: Question, part: str = "") -> str:
+    """Return the form field name of a question or one of its parts."""
+    return f"{FIELD_PREFIX}{question.key}" + (f".{part}" if part else "")
+
+
+def _first(form: FormData, name: str) -> str:
+    values = form.getlist(name)
+    return values[0] if values else ""
+
+
+def _is_blank(text: str) -> bool:
+    return not text.strip()
+
+
+def _parse_number(text: str, question: Question) -> tuple[str | None, Message | None]:
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
+    if "," in cleaned and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")  # a decimal comma, as typed in French and Spanish
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        return None, Message("number_invalid")
+    if not number.is_finite() or math.isinf(float(number)):
+        return None, Message("number_invalid")
+    if question.integer and number != number.to_integral_value():
+        return None, Message("number_integer")
+    if question.min is not None and number < Decimal(str(question.min)):
+        return None, Message("number_min", {"min": question.min})
+    if question.max is not None and number > Decimal(str(question.max)):
+        return None, Message("number_max", {"max": question.max})
+    if question.integer:
+        return str(int(number)), None
+    return format(number.normalize(), "f"), None
+
+
+def _read_question(question: Question, form: FormData) -> tuple[dict[str, str], Message | None]:
+    """Parse one question's fields; return the stored parts and the first problem found."""
+    name = field_name(question)
+    qtype = question.type
+    if qtype in ("single_choice", "yes_no", "region", "country"):
+        value = _first(form, name)
+        if value == "":
+            return {}, None
+        if value not in question.option_keys:
+            return {}, Message("option_unknown")
+        return {"": value}, None
+    if qtype in ("short_text", "long_text"):
+        text = _first(form, name)
+        if _is_blank(text):
+            return {}, None
+        assert question.max_length is not None
+        if len(text) > question.max_length:
+            return {}, Message("text_too_long", {"max": question.max_length, "length": len(text)})
+        return {"": text}, None
+    if qtype == "number":
+        text = _first(form, name)
+        if _is_blank(text):
+            return {}, None
+        value, problem = _parse_number(text, question)
+        return ({"": value} if value is not None else {}), problem
+    if qtype == "multiple_choice":
+        chosen = form.getlist(name)
+        if any(value not in question.option_keys for value in chosen):
+            return {}, Message("option_unknown")
+        parts = {value: "1" for value in chosen}
+        other_text = _first(form, field_name(question, OTHER_PART)) if question.other else ""
+        if not _is_blank(other_text):
+            if len(other_text) > 300:
+                return {}, Message("text_too_long", {"max": 300, "length": len(other_text)})
+            parts[OTHER_PART] = other_text
+        count = len(parts)
+        if question.max_choices is not None and count > question.max_choices:
+            return {}, Message("too_many_choices", {"max": question.max_choices})
+        return parts, None
+    if qtype == "matrix":
+        scale = {point.key for point in question.scale}
+        parts = {}
+        for row in question.rows:
+            value = _first(form, field_name(question, row.key))
+            if value == "":
+                continue
+            if value not in scale:
+                return {}, Message("option_unknown")
+            parts[row.key] = value
+        return parts, None
+    if qtype == "ranking":
+        assert question.rank is not None
+        picked = [
+            _first(form, field_name(question, f"rank{i}")) for i in range(1, question.rank + 1)
+        ]
+        if any(value and value not in question.option_keys for value in picked):
+            return {}, Message("option_unknown")
+        filled = [value for value in picked if value]
+        if len(set(filled)) != len(filled):
+            return {}, Message("rank_duplicate")
+        if filled and picked[: len(filled)] != filled:
+            return {}, Message("rank_gap")
+        return {value: str(rank) for rank, value in enumerate(filled, start=1)}, None
+    raise ValueError(f"unknown question type {qtype}")
+
+
+def question_fields(question: Question) -> list[str]:
+    """Return every field name a question's form may post."""
+    names = [field_name(question)]
+    if question.type == "multiple_choice" and question.other:
+        names.append(field_name(question, OTHER_PART))
+    if question.type == "matrix":
+        names = [field_name(question, row.key) for row in question.rows]
+    if question.type == "ranking":
+        assert question.rank is not None
+        names = [field_name(question, f"rank{i}") for i in range(1, question.rank + 1)]
+    return names
+
+
+def read_page(
+    questionnaire: Questionnaire, section: Section, form: FormData, stored: Answers
+) -> PageResult:
+    """Parse and check one posted page against the definition and the answers stored so far.
+
+    Conditions are evaluated on the stored answers updated with this page's valid values, so a
+    condition on an earlier question of the same page is honoured.
+    """
+    result = PageResult()
+    own_fields: set[str] = set()
+    for question in section.questions:
+        names = question_fields(question)
+        own_fields.update(names)
+        for name in names:
+            values = form.getlist(name)
+            if values:
+                result.raw[name] = [_echo(v, question) for v in values]
+        parts, problem = _read_question(question, form)
+        if problem is not None:
+            result.errors[question.key] = problem
+        else:
+            result.answers[question.key] = parts
+    result.unknown_fields = sorted(
+        name for name in form if name.startswith(FIELD_PREFIX) and name not in own_fields
+    )
+
+    merged: Answers = {**stored, **result.answers}
+    for question in section.questions:
+        if not is_shown(question, merged, questionnaire) and result.answers.get(question.key):
+            result.errors[question.key] = Message("not_applicable")
+            del result.answers[question.key]
+    return result
+
+
+def _echo(value: str, question: Question) -> str:
+    limit = (question.max_length or 300) * ECHO_FACTOR
+    return value if len(value) <= limit else value[:limit]
+
+
+def missing_required(
+    questionnaire: Questionnaire, questions: tuple[Question, ...], answers: Answers
+) -> dict[str, Message]:
+    """Return a message for every required question asked but not (fully) answered."""
+    missing: dict[str, Message] = {}
+    for question in questions:
+        if not question.required or not is_shown(question, answers, questionnaire):
+            continue
+        given = answers.get(question.key, {})
+        if question.type == "matrix":
+            if any(row.key not in given for row in question.rows):
+                missing[question.key] = Message("required_rows")
+        elif not given:
+            missing[question.key] = Message("required")
+    return missing
+
+
+def prune_hidden(questionnaire: Questionnaire, answers: Answers) -> Answers:
+    """Drop answers to questions that are no longer asked (an earlier answer changed)."""
+    return {
+        key: parts
+        for key, parts in answers.items()
+        if key in {q.key for q in questionnaire.questions}
+        and is_shown(questionnaire.question(key), answers, questionnaire)
+    }
+
+
+def profile_values(questionnaire: Questionnaire, answers: Answers) -> dict[str, str | None]:
+    """Return country, region and respondent_type from the answers."""
+    return {
+        name: answers.get(question_key, {}).get("") or None
+        for name, question_key in questionnaire.profile_fields.items()
+    }

@@ -1,0 +1,104 @@
+"""Stored questionnaire versions, responses, their answers and the respondents' contact details."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.db import Base, UTCDateTime, utcnow
+
+
+class QuestionnaireVersion(Base):
+    """One version of a questionnaire definition, kept so that its responses stay readable."""
+
+    __tablename__ = "questionnaire_versions"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The questionnaire's stable key, e.g. "local-governments".
+    key: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int]
+    #: Hash of the structure; a version with responses may not change it.
+    checksum: Mapped[str] = mapped_column(String(64))
+    #: The definition as loaded from YAML (texts included).
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Response(Base):
+    """A respondent's answers to one questionnaire: a draft until it is submitted."""
+
+    __tablename__ = "responses"
+    __table_args__ = (Index("ix_responses_questionnaire_status", "questionnaire_key", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_key: Mapped[str] = mapped_column(String(64))
+    questionnaire_version: Mapped[int]
+    version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    #: SHA-256 of the resume token; the token itself is only ever in the respondent's link.
+    resume_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: "draft" or "submitted"; drafts never count as responses.
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    #: The language the respondent used (en, fr, es).
+    language: Mapped[str] = mapped_column(String(8))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Shown on the receipt page, e.g. "LG-7KQ4-M2XD".
+    receipt_number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    #: The page the respondent last saved, where the resume link leads back to.
+    last_section_key: Mapped[str | None] = mapped_column(String(64))
+    #: Profile values copied from the answers for filters and coverage without a pivot.
+    country: Mapped[str | None] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(32))
+    respondent_type: Mapped[str | None] = mapped_column(String(64))
+    #: The staff invitation the respondent came through, if any.
+    invitation_id: Mapped[int | None]
+    #: Synthetic data made by `consult demo`, removable in one command.
+    is_demo: Mapped[bool] = mapped_column(default=False)
+
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def is_submitted(self) -> bool:
+        """Tell whether the response has been submitted."""
+        return self.status == "submitted"
+
+
+class Answer(Base):
+    """One stored value: a question, or one part of it (an option, a matrix row, a rank)."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("response_id", "question_key", "part_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    question_key: Mapped[str] = mapped_column(String(64))
+    #: "" for single-valued questions; the option, row or "other" for questions with parts.
+    part_key: Mapped[str] = mapped_column(String(64), default="")
+    #: The value verbatim: an option or scale key, "1" for a chosen option, a rank, text, number.
+    value: Mapped[str] = mapped_column(Text)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class ContactDetails(Base):
+    """Personal data a respondent chose to give, kept apart from the answers."""
+
+    __tablename__ = "contact_details"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), unique=True
+    )
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    #: When the respondent agreed to the privacy notice, and in which language it was shown.
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consent_language: Mapped[str] = mapped_column(String(8))

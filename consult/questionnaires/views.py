@@ -1,0 +1,592 @@
+"""The responding pages: introduction, one page per section, review, submit, receipt.
+
+A respondent needs no account: the resume token in the link opens the draft from any browser.
+Every POST validates against the definition, keeps what the respondent typed when something is
+wrong, and commits once.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.exc import OperationalError
+
+from consult import geography
+from consult.core.errors import recovers_from_csrf
+from consult.db import db, utcnow
+from consult.i18n import current_language, translate_text
+from consult.questionnaires import operations
+from consult.questionnaires.answers import (
+    Answers,
+    Message,
+    PageResult,
+    missing_required,
+    question_fields,
+    read_page,
+)
+from consult.questionnaires.definition import OTHER_PART, Question, Questionnaire, Section, is_shown
+from consult.questionnaires.models import Response
+from consult.questionnaires.registry import definition_of, get_questionnaire
+
+bp = Blueprint("questionnaires", __name__)
+
+MESSAGES = {
+    "option_unknown": _l("Choose one of the options offered."),
+    "text_too_long": _l(
+        "This answer is %(length)s characters long; the limit is %(max)s. Please shorten it."
+    ),
+    "number_invalid": _l("Enter a number, for example 12."),
+    "number_integer": _l("Enter a whole number."),
+    "number_min": _l("Enter a number of at least %(min)s."),
+    "number_max": _l("Enter a number of at most %(max)s."),
+    "too_many_choices": _l("Choose at most %(max)s options."),
+    "rank_duplicate": _l("Each option can be ranked only once."),
+    "rank_gap": _l("Fill the choices in order, starting with the first."),
+    "not_applicable": _l(
+        "This question does not apply given your earlier answers, so this "
+        "answer was not saved. Clear it, or change the earlier answer."
+    ),
+    "required": _l("This question needs an answer."),
+    "required_rows": _l("Please answer every row."),
+}
+
+
+def message_text(message: Message) -> str:
+    """Translate a validation message."""
+    params = {k: _format_number(v) for k, v in message.params.items()}
+    return str(MESSAGES[message.code]) % params if params else str(MESSAGES[message.code])
+
+
+def _format_number(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _start_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="consult.start")
+
+
+def _load(token: str) -> tuple[Response, Questionnaire]:
+    response = operations.find_response(db.session, token)
+    if response is None:
+        abort(404)
+    return response, definition_of(response)
+
+
+def _shown_sections(questionnaire: Questionnaire, answers: Answers) -> list[Section]:
+    return [s for s in questionnaire.sections if is_shown(s, answers, questionnaire)]
+
+
+def answers_to_fields(questionnaire: Questionnaire, answers: Answers) -> dict[str, list[str]]:
+    """Turn stored answers into form field values, the shape a posted page has."""
+    fields: dict[str, list[str]] = {}
+    for question in questionnaire.questions:
+        parts = answers.get(question.key)
+        if not parts:
+            continue
+        name = f"q.{question.key}"
+        if question.type == "multiple_choice":
+            fields[name] = [p for p, v in parts.items() if p != OTHER_PART and v == "1"]
+            if OTHER_PART in parts:
+                fields[f"{name}.{OTHER_PART}"] = [parts[OTHER_PART]]
+        elif question.type == "matrix":
+            for row, value in parts.items():
+                fields[f"{name}.{row}"] = [value]
+        elif question.type == "ranking":
+            for option, rank in parts.items():
+                fields[f"{name}.rank{rank}"] = [option]
+        else:
+            fields[name] = [parts.get("", "")]
+    return fields
+
+
+def _closed(questionnaire: Questionnaire, response: Response | None = None, status: int = 403):
+    return (
+        render_template(
+            "questionnaires/closed.html", questionnaire=questionnaire, response=response
+        ),
+        status,
+    )
+
+
+def _render_page(
+    questionnaire: Questionnaire,
+    response: Response,
+    token: str,
+    section: Section,
+    answers: Answers,
+    fields: dict[str, list[str]],
+    errors: dict[str, str],
+    notice: str | None = None,
+    status: int = 200,
+):
+    sections = _shown_sections(questionnaire, answers)
+    if section not in sections:
+        sections = [s for s in questionnaire.sections if s in sections or s is section]
+    position = sections.index(section)
+    same_page = {q.key for q in section.questions}
+    questions = [
+        q
+        for q in section.questions
+        if is_shown(q, answers, questionnaire)
+        or (q.when is not None and q.when.question in same_page)
+    ]
+    return (
+        render_template(
+            "questionnaires/page.html",
+            questionnaire=questionnaire,
+            response=response,
+            token=token,
+            section=section,
+            questions=questions,
+            sections=sections,
+            position=position,
+            fields=fields,
+            errors=errors,
+            notice=notice,
+            resume_url=url_for("questionnaires.resume", token=token, _external=True),
+        ),
+        status,
+    )
+
+
+@bp.get("/questionnaires/<key>")
+def intro(key: str):
+    """Introduce a questionnaire and offer to start it."""
+    questionnaire = get_questionnaire(key) or abort(404)
+    return _render_intro(questionnaire)
+
+
+def _render_intro(questionnaire: Questionnaire, notice: str | None = None, status: int = 200):
+    start_token = _start_serializer().dumps(operations.new_resume_token())
+    return (
+        render_template(
+            "questionnaires/intro.html",
+            questionnaire=questionnaire,
+            start_token=start_token,
+            is_open=questionnaire.is_open(utcnow()),
+            notice=notice,
+        ),
+        status,
+    )
+
+
+def _recover_start():
+    questionnaire = get_questionnaire(request.view_args["key"]) or abort(404)
+    return _render_intro(questionnaire, _("Your session had expired. Please press Start again."))
+
+
+@bp.post("/questionnaires/<key>/start")
+@recovers_from_csrf(_recover_start)
+def start(key: str):
+    """Create the draft (once, however often the button is pressed) and open its first page."""
+    questionnaire = get_questionnaire(key) or abort(404)
+    if not questionnaire.is_open(utcnow()):
+        return _closed(questionnaire)
+    try:
+        token = _start_serializer().loads(request.form.get("start_token", ""))
+    except BadSignature:
+        abort(400)
+    operations.start_response(db.session, questionnaire, token, current_language())
+    db.commit()
+    # A repeated click on Start after the response moved on leads to where it now is.
+    return redirect(url_for(".resume", token=token), 303)
+
+
+@bp.get("/r/<token>")
+def resume(token: str):
+    """Open a draft or a submitted response from its personal link."""
+    response, questionnaire = _load(token)
+    if response.is_submitted:
+        return redirect(url_for(".review", token=token))
+    answers = operations.stored_answers(db.session, response)
+    sections = _shown_sections(questionnaire, answers)
+    target = next((s for s in sections if s.key == response.last_section_key), sections[0])
+    return redirect(url_for(".page", token=token, section_key=target.key))
+
+
+def _recover_page():
+    token = request.view_args["token"]
+    response, questionnaire = _load(token)
+    section = _section_or_404(questionnaire, request.view_args["section_key"])
+    answers = operations.stored_answers(db.session, response)
+    fields = answers_to_fields(questionnaire, answers)
+    for question in section.questions:
+        for name in question_fields(question):
+            fields.pop(name, None)
+            if name in request.form:
+                fields[name] = request.form.getlist(name)
+    notice = _(
+        "Your session had expired, so nothing was saved yet. Your answers are below: "
+        "please press the button again."
+    )
+    return _render_page(questionnaire, response, token, section, answers, fields, {}, notice, 200)
+
+
+def _section_or_404(questionnaire: Questionnaire, section_key: str) -> Section:
+    try:
+        return questionnaire.section(section_key)
+    except KeyError:
+        abort(404)
+
+
+@bp.route("/r/<token>/s/<section_key>", methods=["GET", "POST"])
+@recovers_from_csrf(_recover_page)
+def page(token: str, section_key: str):
+    """Show one section, or save it and move on."""
+    response, questionnaire = _load(token)
+    section = _section_or_404(questionnaire, section_key)
+    stored = operations.stored_answers(db.session, response)
+    if not questionnaire.is_open(utcnow()):
+        return _closed(questionnaire, response, 403 if request.method == "POST" else 200)
+    if request.method == "GET":
+        return _render_page(
+            questionnaire,
+            response,
+            token,
+            section,
+            stored,
+            answers_to_fields(questionnaire, stored),
+            {},
+        )
+
+    result = read_page(questionnaire, section, request.form, stored)
+    _default_region(questionnaire, section, result, stored)
+    merged = {**stored, **result.answers}
+    action = request.form.get("action", "next")
+    errors = {key: message_text(message) for key, message in result.errors.items()}
+    if action in ("next", "review"):
+        for key, message in missing_required(questionnaire, section.questions, merged).items():
+            errors.setdefault(key, message_text(message))
+    try:
+        operations.save_answers(
+            db.session, questionnaire, response, result.answers, section_key=section.key
+        )
+        response.language = current_language()
+        db.commit()
+    except OperationalError as exc:
+        db.rollback()
+        current_app.logger.warning("could not save a page: %s", exc)
+        return _render_page(
+            questionnaire,
+            response,
+            token,
+            section,
+            stored,
+            _fields_for_reshow(questionnaire, stored, result),
+            errors,
+            _(
+                "We could not save your answers just now. They are still below: "
+                "please try again in a moment."
+            ),
+            503,
+        )
+    if errors or result.unknown_fields:
+        notice = None
+        if result.unknown_fields:
+            notice = _("Some of what was sent does not belong to this page and was ignored.")
+        return _render_page(
+            questionnaire,
+            response,
+            token,
+            section,
+            merged,
+            _fields_for_reshow(questionnaire, merged, result),
+            errors,
+            notice,
+            422,
+        )
+
+    sections = _shown_sections(questionnaire, merged)
+    position = sections.index(section) if section in sections else 0
+    if action == "previous" and position > 0:
+        target = url_for(".page", token=token, section_key=sections[position - 1].key)
+    elif action == "save":
+        target = url_for(".page", token=token, section_key=section.key, saved=1)
+    elif action == "review" or position + 1 >= len(sections):
+        target = url_for(".review", token=token)
+    else:
+        target = url_for(".page", token=token, section_key=sections[position + 1].key)
+    return redirect(target, 303)
+
+
+def _default_region(
+    questionnaire: Questionnaire, section: Section, result: PageResult, stored: Answers
+) -> None:
+    """Fill an unanswered region on this page from the country; the respondent may correct it."""
+    region_key = questionnaire.profile_fields.get("region")
+    country_key = questionnaire.profile_fields.get("country")
+    if region_key not in {q.key for q in section.questions} or result.answers.get(region_key):
+        return
+    if region_key in result.errors:
+        return
+    country = {**stored, **result.answers}.get(country_key, {}).get("")
+    region = region_map().get(country or "")
+    if region:
+        result.answers[region_key] = {"": region}
+        result.raw[f"q.{region_key}"] = [region]
+
+
+def _fields_for_reshow(
+    questionnaire: Questionnaire, answers: Answers, result: PageResult
+) -> dict[str, list[str]]:
+    fields = answers_to_fields(questionnaire, answers)
+    page_fields = {
+        name
+        for q in questionnaire.questions
+        if q.key in result.answers or q.key in result.errors
+        for name in question_fields(q)
+    }
+    for name in page_fields:
+        fields.pop(name, None)
+    fields.update(result.raw)
+    return fields
+
+
+@bp.post("/r/<token>/s/<section_key>/autosave")
+def autosave(token: str, section_key: str):
+    """Save the valid answers of a page while the respondent types (JavaScript only)."""
+    response, questionnaire = _load(token)
+    section = _section_or_404(questionnaire, section_key)
+    if not questionnaire.is_open(utcnow()):
+        return jsonify({"saved": False, "closed": True}), 403
+    stored = operations.stored_answers(db.session, response)
+    result = read_page(questionnaire, section, request.form, stored)
+    try:
+        operations.save_answers(
+            db.session, questionnaire, response, result.answers, section_key=section.key
+        )
+        db.commit()
+    except OperationalError:
+        db.rollback()
+        return jsonify({"saved": False, "retry": True}), 503
+    return jsonify(
+        {
+            "saved": True,
+            "saved_at": utcnow().isoformat(),
+            "errors": {k: message_text(m) for k, m in result.errors.items()},
+        }
+    )
+
+
+def _review_context(
+    questionnaire: Questionnaire, response: Response, token: str, answers: Answers
+) -> dict:
+    return {
+        "questionnaire": questionnaire,
+        "response": response,
+        "token": token,
+        "answers": answers,
+        "sections": _shown_sections(questionnaire, answers),
+        "is_shown": lambda q: is_shown(q, answers, questionnaire),
+        "resume_url": url_for("questionnaires.resume", token=token, _external=True),
+        "contact": operations.contact_details(db.session, response),
+    }
+
+
+def _recover_review():
+    token = request.view_args["token"]
+    response, questionnaire = _load(token)
+    answers = operations.stored_answers(db.session, response)
+    context = _review_context(questionnaire, response, token, answers)
+    return render_template(
+        "questionnaires/review.html",
+        **context,
+        missing={},
+        contact_form=request.form,
+        contact_errors={},
+        notice=_(
+            "Your session had expired, so nothing was sent yet. Please press the button again."
+        ),
+    )
+
+
+@bp.route("/r/<token>/review", methods=["GET", "POST"])
+@recovers_from_csrf(_recover_review)
+def review(token: str):
+    """Show every answer before submitting; submit (idempotently) on POST."""
+    response, questionnaire = _load(token)
+    answers = operations.stored_answers(db.session, response)
+    context = _review_context(questionnaire, response, token, answers)
+    if not questionnaire.is_open(utcnow()):
+        return _closed(questionnaire, response, 403 if request.method == "POST" else 200)
+    if request.method == "GET":
+        return render_template(
+            "questionnaires/review.html",
+            **context,
+            missing={},
+            contact_form=None,
+            contact_errors={},
+            notice=None,
+        )
+
+    missing = {
+        key: message_text(m)
+        for key, m in missing_required(questionnaire, questionnaire.questions, answers).items()
+    }
+    contact, contact_errors = _read_contact(request.form)
+    if missing or contact_errors:
+        return render_template(
+            "questionnaires/review.html",
+            **context,
+            missing=missing,
+            contact_form=request.form,
+            contact_errors=contact_errors,
+            notice=None,
+        ), 422
+    try:
+        operations.save_contact_details(
+            db.session, response, language=current_language(), **contact
+        )
+        operations.submit_response(db.session, questionnaire, response, current_language())
+        db.commit()
+    except OperationalError as exc:
+        db.rollback()
+        current_app.logger.warning("could not submit: %s", exc)
+        return render_template(
+            "questionnaires/review.html",
+            **context,
+            missing={},
+            contact_form=request.form,
+            contact_errors={},
+            notice=_(
+                "We could not send your response just now. Nothing is lost: please try "
+                "again in a moment."
+            ),
+        ), 503
+    return redirect(url_for(".receipt", token=token), 303)
+
+
+CONTACT_LIMITS = {"name": 200, "email": 254, "job_title": 200}
+
+
+def _read_contact(form) -> tuple[dict[str, str], dict[str, str]]:
+    contact = {name: form.get(f"contact.{name}", "").strip() for name in CONTACT_LIMITS}
+    errors: dict[str, str] = {}
+    for name, limit in CONTACT_LIMITS.items():
+        if len(contact[name]) > limit:
+            errors[name] = _("At most %(max)s characters.", max=limit)
+    if contact["email"] and ("@" not in contact["email"] or " " in contact["email"]):
+        errors["email"] = _("Enter an e-mail address such as name@example.org, or leave it empty.")
+    if any(contact.values()) and form.get("contact.consent") != "yes":
+        errors["consent"] = _(
+            "To keep your contact details we need your consent to the privacy "
+            "notice. Tick the box, or leave the contact fields empty."
+        )
+    return contact, errors
+
+
+@bp.get("/r/<token>/receipt")
+def receipt(token: str):
+    """Confirm a submitted response with its receipt number."""
+    response, questionnaire = _load(token)
+    if not response.is_submitted:
+        return redirect(url_for(".review", token=token))
+    return render_template(
+        "questionnaires/receipt.html",
+        questionnaire=questionnaire,
+        response=response,
+        resume_url=url_for("questionnaires.resume", token=token, _external=True),
+        can_edit=questionnaire.is_open(utcnow()),
+    )
+
+
+ORDINALS = {
+    1: _l("First choice"),
+    2: _l("Second choice"),
+    3: _l("Third choice"),
+    4: _l("Fourth choice"),
+    5: _l("Fifth choice"),
+}
+
+
+def answer_lines(
+    questionnaire: Questionnaire, question: Question, parts: dict[str, str]
+) -> list[str]:
+    """Describe a stored answer in words, one line per value (for the review page)."""
+    language = current_language()
+    if not parts:
+        return []
+    labels = dict(option_choices(question))
+    if question.type in ("short_text", "long_text", "number"):
+        return [parts.get("", "")]
+    if question.type == "country":
+        return [geography.country_name(parts.get(""), language)]
+    if question.type in ("single_choice", "yes_no", "region"):
+        return [labels.get(parts.get(""), parts.get(""))]
+    if question.type == "multiple_choice":
+        lines = [labels.get(p, p) for p in parts if p != OTHER_PART]
+        if OTHER_PART in parts:
+            lines.append(_("Other: %(text)s", text=parts[OTHER_PART]))
+        return lines
+    if question.type == "matrix":
+        scale = {point.key: translate_text(point.label) for point in question.scale}
+        return [
+            f"{translate_text(row.label)}: {scale.get(parts[row.key], parts[row.key])}"
+            for row in question.rows
+            if row.key in parts
+        ]
+    if question.type == "ranking":
+        ranked = sorted(parts.items(), key=lambda item: int(item[1]))
+        return [f"{rank}. {labels.get(option, option)}" for option, rank in ranked]
+    return [str(parts)]
+
+
+def option_choices(question: Question) -> list[tuple[str, str]]:
+    """Return (key, label) pairs of a choice question in the current language."""
+    if question.type == "yes_no":
+        return [("yes", _("Yes")), ("no", _("No")), ("dont_know", _("Don't know"))]
+    if question.type == "region":
+        return region_choices()
+    return [(option.key, translate_text(option.label)) for option in question.options]
+
+
+def region_choices() -> list[tuple[str, str]]:
+    """Return UCLG's regions as (key, label) in the current language."""
+    labels = geography.region_labels(current_app.config["QUESTIONNAIRES_PATH"])
+    return [(key, translate_text(labels[key])) for key in geography.REGION_KEYS]
+
+
+def region_map() -> dict[str, str]:
+    """Return the country -> region mapping in force."""
+    return geography.region_map(current_app.config["QUESTIONNAIRES_PATH"])
+
+
+def condition_note(questionnaire: Questionnaire, question: Question) -> str:
+    """Say in words when a conditional question applies (shown when JavaScript is off)."""
+    assert question.when is not None
+    source = questionnaire.question(question.when.question)
+    value = dict(option_choices(source)).get(question.when.value, question.when.value)
+    return _(
+        "Answer only if your answer to “%(question)s” is “%(value)s”.",
+        question=translate_text(source.label),
+        value=value,
+    )
+
+
+@bp.app_context_processor
+def questionnaire_helpers():
+    """Helpers the question templates use."""
+    return {
+        "option_choices": option_choices,
+        "region_choices": region_choices,
+        "country_names": geography.country_names,
+        "ordinal_choice": lambda i: str(ORDINALS.get(i, i)),
+        "condition_note": condition_note,
+        "answer_lines": answer_lines,
+        "region_map_json": lambda: json.dumps(region_map(), separators=(",", ":")),
+    }

@@ -1,0 +1,1 @@
+"""The CISDP staff workspace: accounts, roles, invitations, coverage, audit log."""

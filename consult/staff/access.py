@@ -1,0 +1,46 @@
+"""Role checks for staff pages, enforced on the server for every route that uses them."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from flask import abort
+from flask_login import current_user
+
+from consult.extensions import login_manager
+
+#: Roles and what each may do; admin may do everything.
+ROLES = ("admin", "moderator", "analyst")
+
+
+def has_role(*roles: str) -> bool:
+    """Tell whether the signed-in staff member holds one of ``roles`` (admins hold all)."""
+    if not current_user.is_authenticated or not getattr(current_user, "is_active", False):
+        return False
+    return current_user.role == "admin" or current_user.role in roles
+
+
+def role_required(*roles: str) -> Callable:
+    """Let only staff holding one of ``roles`` run a view; others log in first or are refused."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_roles = roles  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorate
+
+
+@login_manager.user_loader
+def _no_accounts_yet(user_id: str):
+    """Load no one until the staff accounts are registered (they replace this loader)."""
+    del user_id
+    return None

@@ -1,0 +1,107 @@
+/* Enhances the questionnaire pages: the pages work the same without it.
+   - shows or hides questions whose condition depends on an answer on the same page;
+   - saves in the background while the respondent types;
+   - fills the region from the country; counts characters; copies the personal link. */
+(function () {
+  "use strict";
+
+  var form = document.querySelector("form.questionnaire-form");
+
+  function answerOf(questionKey) {
+    var name = "q." + questionKey;
+    var inputs = document.querySelectorAll('[name="' + name + '"]');
+    var values = [];
+    inputs.forEach(function (input) {
+      if ((input.type === "radio" || input.type === "checkbox")) {
+        if (input.checked) { values.push(input.value); }
+      } else if (input.value) {
+        values.push(input.value);
+      }
+    });
+    return inputs.length ? values : null;
+  }
+
+  function applyConditions() {
+    document.querySelectorAll("[data-when-question]").forEach(function (block) {
+      var values = answerOf(block.dataset.whenQuestion);
+      if (values === null) { return; } /* the condition is on another page: the server decided */
+      var source = document.getElementById("question-" + block.dataset.whenQuestion);
+      var sourceShown = !source || !source.hidden;
+      var met = sourceShown && values.indexOf(block.dataset.whenValue) !== -1;
+      if (block.dataset.whenOperator === "equals") { met = met && values.length === 1; }
+      block.hidden = !met;
+    });
+  }
+
+  function fillRegion(event) {
+    var select = event.target;
+    if (!select.dataset.regionMap) { return; }
+    var map = JSON.parse(select.dataset.regionMap);
+    var region = map[select.value];
+    var radios = document.querySelectorAll('input[type="radio"][name^="q."][value="' + region + '"]');
+    var group = radios.length ? document.getElementsByName(radios[0].name) : [];
+    var chosen = Array.prototype.some.call(group, function (r) { return r.checked && r.dataset.auto !== "1"; });
+    if (region && radios.length && !chosen) {
+      radios[0].checked = true;
+      radios[0].dataset.auto = "1";
+    }
+  }
+
+  function updateCounter(field) {
+    var counter = document.querySelector('[data-counter-for="' + field.name + '"]');
+    if (!counter) { return; }
+    counter.textContent = counter.dataset.template
+      .replace("COUNT", String(field.value.length));
+    counter.classList.toggle("error", field.value.length > Number(field.dataset.maxlength));
+  }
+
+  var status = document.querySelector(".autosave-status");
+  var timer = null;
+  var inFlight = false;
+  var dirty = false;
+
+  function autosave() {
+    if (!form || !form.dataset.autosave) { return; }
+    if (inFlight) { dirty = true; return; }
+    inFlight = true;
+    dirty = false;
+    if (status) { status.textContent = status.dataset.saving; }
+    fetch(form.dataset.autosave, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      if (status) { status.textContent = status.dataset.saved; }
+    }).catch(function () {
+      if (status) { status.textContent = status.dataset.failed; }
+      dirty = true;
+    }).then(function () {
+      inFlight = false;
+      if (dirty) { schedule(5000); }
+    });
+  }
+
+  function schedule(delay) {
+    if (timer) { clearTimeout(timer); }
+    timer = setTimeout(autosave, delay);
+  }
+
+  if (form) {
+    form.addEventListener("input", function (event) {
+      if (event.target.dataset && event.target.dataset.maxlength) { updateCounter(event.target); }
+      schedule(1500);
+    });
+    form.addEventListener("change", function (event) {
+      if (event.target.tagName === "SELECT") { fillRegion(event); }
+      applyConditions();
+      schedule(800);
+    });
+    form.querySelectorAll("[data-maxlength]").forEach(updateCounter);
+    applyConditions();
+  }
+
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+})();
