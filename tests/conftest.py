@@ -1,0 +1,174 @@
+"""Shared fixtures: an app on a fresh database per test (SQLite by default, PostgreSQL when
+CONSULT_TEST_DATABASE_URL says so), its client and CLI runner, and a respondent helper."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import MetaData, text
+
+from consult import create_app
+from consult.cli import init_database
+from consult.db import db
+
+PG_URL = os.environ.get("CONSULT_TEST_DATABASE_URL")
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip SQLite-only tests on the PostgreSQL run, and PostgreSQL-only ones without a server."""
+    for item in items:
+        if PG_URL and item.get_closest_marker("sqlite_only"):
+            item.add_marker(pytest.mark.skip(reason="SQLite-only test on the PostgreSQL run"))
+        if not PG_URL and item.get_closest_marker("postgres"):
+            if os.environ.get("CI"):
+                continue  # the test itself fails loudly: CI must have PostgreSQL
+            item.add_marker(pytest.mark.skip(reason="no PostgreSQL: set CONSULT_TEST_DATABASE_URL"))
+
+
+def base_config(instance: Path, **overrides: Any) -> dict[str, Any]:
+    """Return the test configuration for an app whose instance folder is ``instance``."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "DATABASE_URL": PG_URL or f"sqlite:///{instance / 'consult.sqlite3'}",
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return config
+
+
+def _reset_postgres(app: Flask) -> None:
+    """Empty every table but the schema version, so each test starts from a fresh database."""
+    with app.app_context():
+        metadata = MetaData()
+        metadata.reflect(bind=db.engine)
+        names = [t.name for t in metadata.sorted_tables if t.name != "alembic_version"]
+        with db.engine.begin() as connection:
+            if names:
+                quoted = ", ".join(f'"{n}"' for n in names)
+                connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def template_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate one database for the session; each test starts from a copy (or a truncation)."""
+    instance = tmp_path_factory.mktemp("template-instance")
+    app = create_app(base_config(instance))
+    with app.app_context():
+        init_database(app)
+    return instance
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, template_instance: Path) -> Iterator[Callable[..., Flask]]:
+    """Build apps on a fresh database; keyword arguments override the test configuration."""
+    apps: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        instance = tmp_path / f"instance{len(apps)}"
+        instance.mkdir()
+        if not PG_URL:
+            shutil.copy(template_instance / "consult.sqlite3", instance / "consult.sqlite3")
+        app = create_app(base_config(instance, INSTANCE_PATH=str(instance), **overrides))
+        if PG_URL:
+            _reset_postgres(app)
+        with app.app_context():
+            init_database(app)
+        apps.append(app)
+        return app
+
+    yield build
+    for built in apps:
+        built.extensions["consult.db"].engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    """An app on a fresh database."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    """A CLI runner of the app."""
+    return app.test_cli_runner()
+
+
+def csrf_token(html: str) -> str:
+    """Return the CSRF token of the first form in a page."""
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+class Respondent:
+    """Drives the responding pages the way a browser without JavaScript does."""
+
+    def __init__(self, client: FlaskClient, questionnaire: str = "local-governments") -> None:
+        self.client = client
+        self.questionnaire = questionnaire
+        self.token: str | None = None
+        self.csrf: str | None = None
+
+    def start(self) -> str:
+        """Open the introduction, press Start, and return the resume token."""
+        page = self.client.get(f"/questionnaires/{self.questionnaire}").get_data(as_text=True)
+        self.csrf = csrf_token(page)
+        start_token = re.search(r'name="start_token" value="([^"]+)"', page).group(1)
+        reply = self.client.post(
+            f"/questionnaires/{self.questionnaire}/start",
+            data={"csrf_token": self.csrf, "start_token": start_token},
+        )
+        assert reply.status_code == 303, reply.status_code
+        self.token = reply.location.rsplit("/r/", 1)[1]
+        return self.token
+
+    def page(self, section: str):
+        """GET one section page."""
+        reply = self.client.get(f"/r/{self.token}/s/{section}")
+        self.csrf = (
+            csrf_token(reply.get_data(as_text=True)) if reply.status_code == 200 else self.csrf
+        )
+        return reply
+
+    def save(self, section: str, answers: dict[str, Any], action: str = "next", **extra: Any):
+        """POST a section with ``answers`` (field name -> value or list of values)."""
+        if self.csrf is None:
+            self.page(section)
+        data = {"csrf_token": self.csrf, "action": action, **answers, **extra}
+        return self.client.post(f"/r/{self.token}/s/{section}", data=data)
+
+    def submit(self, **contact: str):
+        """POST the review page."""
+        page = self.client.get(f"/r/{self.token}/review").get_data(as_text=True)
+        data = {"csrf_token": csrf_token(page)}
+        data.update({f"contact.{k}": v for k, v in contact.items()})
+        return self.client.post(f"/r/{self.token}/review", data=data)
+
+
+@pytest.fixture
+def respondent(client: FlaskClient) -> Respondent:
+    """A respondent to the local-governments questionnaire."""
+    return Respondent(client)
+
+
+@pytest.fixture
+def respondent_factory() -> Callable[..., Respondent]:
+    """Make respondents for any client and questionnaire."""
+    return Respondent
