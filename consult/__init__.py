@@ -64,7 +64,6 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     login_manager.init_app(app)
-    import consult.staff.access  # noqa: F401 - registers the user loader
 
     limiter.init_app(app)
     security.init_app(app)
@@ -81,9 +80,11 @@ def register_blueprints(app: Flask) -> None:
     """Register the feature areas."""
     from consult.core.views import bp as core
     from consult.questionnaires.views import bp as questionnaires
+    from consult.staff.views import bp as staff
 
     app.register_blueprint(core)
     app.register_blueprint(questionnaires)
+    app.register_blueprint(staff)
 
 
 def register_errorhandlers(app: Flask) -> None:

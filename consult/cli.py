@@ -107,12 +107,26 @@ def check_command(paths: tuple[Path, ...]) -> None:
         )
 
 
+def _feature_commands() -> list[click.Command]:
+    from consult.staff.cli import user_group
+
+    return [user_group]
+
+
+def _init_steps() -> None:
+    from consult.staff.cli import first_admin_step
+
+    if first_admin_step not in INIT_STEPS:
+        INIT_STEPS.append(first_admin_step)
+
+
 COMMANDS = [init_command, serve_command, questionnaires_group]
 
 
 def init_app(app: Flask) -> None:
     """Register the commands on the app (for `flask --app consult`)."""
-    for command in COMMANDS:
+    _init_steps()
+    for command in [*COMMANDS, *_feature_commands()]:
         app.cli.add_command(command)
 
 
@@ -127,6 +141,6 @@ def main() -> None:
     group = FlaskGroup(
         create_app=_create_app, help="Consult: the Charter-Agenda revision platform."
     )
-    for command in COMMANDS:
+    for command in [*COMMANDS, *_feature_commands()]:
         group.add_command(command)
     group.main(prog_name="consult")

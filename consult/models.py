@@ -2,5 +2,6 @@
 
 from consult.db import Base
 from consult.questionnaires.models import Answer, ContactDetails, QuestionnaireVersion, Response
+from consult.staff.models import User
 
-__all__ = ["Answer", "Base", "ContactDetails", "QuestionnaireVersion", "Response"]
+__all__ = ["Answer", "Base", "ContactDetails", "QuestionnaireVersion", "Response", "User"]

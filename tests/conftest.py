@@ -20,7 +20,7 @@ from consult.cli import init_database
 from consult.db import db
 
 PG_URL = os.environ.get("CONSULT_TEST_DATABASE_URL")
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -172,3 +172,39 @@ def respondent(client: FlaskClient) -> Respondent:
 def respondent_factory() -> Callable[..., Respondent]:
     """Make respondents for any client and questionnaire."""
     return Respondent
+
+
+STAFF_PASSWORD = "a-long-test-password-1"
+
+
+@pytest.fixture
+def staff(app: Flask) -> Callable[[str], str]:
+    """Create a staff account with a role; return its e-mail."""
+    from consult.db import writing
+    from consult.staff.operations import create_user
+
+    def create(role: str, email: str | None = None) -> str:
+        email = email or f"{role}@cisdp.test"
+        with app.app_context(), writing():
+            create_user(db.session, email, role, STAFF_PASSWORD)
+            db.commit()
+        return email
+
+    return create
+
+
+@pytest.fixture
+def login(staff: Callable[[str], str]) -> Callable[[FlaskClient, str], FlaskClient]:
+    """Sign a client in as a new staff member of ``role``."""
+
+    def sign_in(client: FlaskClient, role: str) -> FlaskClient:
+        email = staff(role, f"{role}-{id(client)}@cisdp.test")
+        page = client.get("/staff/login").get_data(as_text=True)
+        reply = client.post(
+            "/staff/login",
+            data={"csrf_token": csrf_token(page), "email": email, "password": STAFF_PASSWORD},
+        )
+        assert reply.status_code == 302, reply.get_data(as_text=True)
+        return client
+
+    return sign_in

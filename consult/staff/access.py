@@ -37,10 +37,3 @@ def role_required(*roles: str) -> Callable:
         return wrapped
 
     return decorate
-
-
-@login_manager.user_loader
-def _no_accounts_yet(user_id: str):
-    """Load no one until the staff accounts are registered (they replace this loader)."""
-    del user_id
-    return None

@@ -1,0 +1,82 @@
+"""`consult user ...`: staff accounts from the command line, and the first admin at init."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from consult.db import db, writing
+from consult.staff import operations
+from consult.staff.access import ROLES
+from consult.staff.models import User
+
+
+@click.group("user")
+def user_group() -> None:
+    """Staff accounts."""
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_command(email: str, role: str, password_stdin: bool) -> None:
+    """Create a staff account (the password is prompted for, or read from standard input)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with writing():
+            user = operations.create_user(db.session, email, role, password)
+            db.commit()
+    except operations.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"created {user.email} ({user.role})")
+
+
+@user_group.command("list")
+@with_appcontext
+def list_command() -> None:
+    """List staff accounts."""
+    for user in db.session.scalars(select(User).order_by(User.email)):
+        state = "enabled" if user.is_enabled else "disabled"
+        last = user.last_login_at.isoformat(timespec="minutes") if user.last_login_at else "never"
+        click.echo(f"{user.email}\t{user.role}\t{state}\tlast login: {last}")
+
+
+@user_group.command("disable")
+@click.argument("email")
+@with_appcontext
+def disable_command(email: str) -> None:
+    """Disable a staff account (its sessions end at once)."""
+    with writing():
+        user = operations.find_user(db.session, email)
+        if user is None:
+            raise click.ClickException(f"no account {email}")
+        user.is_enabled = False
+        user.session_version += 1
+        db.commit()
+    click.echo(f"disabled {user.email}")
+
+
+def first_admin_step(app: Flask) -> list[str]:
+    """At `consult init` on a database with no accounts, create the first admin."""
+    with writing():
+        created = operations.ensure_first_admin(db.session)
+        db.commit()
+    if created is None:
+        return []
+    email, password = created
+    return [
+        "created the first admin account; this password is shown once:",
+        f"  e-mail:   {email}",
+        f"  password: {password}",
+        "sign in at /staff/login; create your own admin with `consult user create EMAIL --role "
+        "admin` and disable this one with `consult user disable admin@consult.local`",
+    ]
