@@ -66,6 +66,7 @@ def template_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
     app = create_app(base_config(instance))
     with app.app_context():
         init_database(app)
+    app.extensions["consult.db"].engine.dispose()
     return instance
 
 
@@ -74,17 +75,22 @@ def make_app(tmp_path: Path, template_instance: Path) -> Iterator[Callable[..., 
     """Build apps on a fresh database; keyword arguments override the test configuration."""
     apps: list[Flask] = []
 
-    def build(**overrides: Any) -> Flask:
-        instance = tmp_path / f"instance{len(apps)}"
-        instance.mkdir()
-        if not PG_URL:
-            shutil.copy(template_instance / "consult.sqlite3", instance / "consult.sqlite3")
-        app = create_app(base_config(instance, INSTANCE_PATH=str(instance), **overrides))
-        if PG_URL:
-            _reset_postgres(app)
-        with app.app_context():
-            init_database(app)
+    def build(*, instance: str | None = None, init: bool = True, **overrides: Any) -> Flask:
+        """Build an app; with ``instance``, reuse that app's database as it is."""
+        if instance is None:
+            folder = tmp_path / f"instance{len(apps)}"
+            folder.mkdir()
+            if not PG_URL:
+                shutil.copy(template_instance / "consult.sqlite3", folder / "consult.sqlite3")
+        else:
+            folder = Path(instance)
+        app = create_app(base_config(folder, INSTANCE_PATH=str(folder), **overrides))
         apps.append(app)
+        if PG_URL and instance is None:
+            _reset_postgres(app)
+        if init:
+            with app.app_context():
+                init_database(app)
         return app
 
     yield build

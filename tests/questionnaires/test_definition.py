@@ -154,13 +154,13 @@ def test_a_version_with_responses_is_frozen(make_app, tmp_path: Path, respondent
     }
     raw["sections"][0]["questions"][0]["options"].append(new_option)  # structural, same version
     (folder / "partners.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    changed = create_app({**app.config, "INSTANCE_PATH": app.instance_path})
+    changed = make_app(instance=app.instance_path, init=False, QUESTIONNAIRES_PATH=str(folder))
     with changed.app_context(), pytest.raises(FrozenVersionError, match="raise `version`"):
         init_database(changed)
 
     raw["version"] = 2
     (folder / "partners.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    bumped = create_app({**app.config, "INSTANCE_PATH": app.instance_path})
+    bumped = make_app(instance=app.instance_path, init=False, QUESTIONNAIRES_PATH=str(folder))
     with bumped.app_context():
         assert "loaded partners version 2" in init_database(bumped)
 
@@ -176,6 +176,6 @@ def test_label_corrections_do_not_need_a_new_version(make_app, tmp_path: Path, r
     respondent_factory(app.test_client(), "partners").start()
     raw["title"]["en"] = "A corrected title"
     (folder / "partners.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    corrected = create_app({**app.config, "INSTANCE_PATH": app.instance_path})
+    corrected = make_app(instance=app.instance_path, init=False, QUESTIONNAIRES_PATH=str(folder))
     with corrected.app_context():
         assert "updated texts of partners version 1" in init_database(corrected)
