@@ -249,6 +249,7 @@ def status(token: str):
         contribution=contribution,
         token=token,
         just_sent=request.args.get("sent") == "1",
+        charter=current_charter(),
         status_url=url_for("contributions.status", token=token, _external=True),
         messages=get_flashed_messages(),
     )
