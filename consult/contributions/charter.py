@@ -204,6 +204,9 @@ def parse_charter(raw: Any, file: str = "<charter>") -> Charter:
     checker = _Checker(file)
     keys = {"title", "adopted", "introduction", "sections", "articles", "parts"}
     data = checker.mapping(raw, "", keys, keys)
+    title = checker.text(data.get("title"), "title")
+    adopted = checker.text(data.get("adopted"), "adopted")
+    introduction = checker.text(data.get("introduction"), "introduction")
     sections = tuple(
         _section(checker, item, f"sections[{i}]")
         for i, item in enumerate(checker.items(data.get("sections"), "sections"))
@@ -232,9 +235,9 @@ def parse_charter(raw: Any, file: str = "<charter>") -> Charter:
     if checker.problems:
         raise DefinitionError(checker.problems)
     return Charter(
-        title=checker.text(data["title"], "title"),
-        adopted=checker.text(data["adopted"], "adopted"),
-        introduction=checker.text(data["introduction"], "introduction"),
+        title=title,
+        adopted=adopted,
+        introduction=introduction,
         sections=sections,
         articles=articles,
         parts=parts,

@@ -14,6 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -67,7 +68,7 @@ class ContributionForm(FlaskForm):
 
     kind = RadioField(
         _l("What kind of contribution is it?"),
-        choices=[(k, KIND_LABELS[k]) for k in KINDS],
+        choices=[SelectChoice(k, KIND_LABELS[k]) for k in KINDS],
         validators=[InputRequired(_l("Choose the kind of contribution."))],
     )
     article = SelectField(_l("Which article does it concern?"), validate_choice=False)
@@ -79,7 +80,7 @@ class ContributionForm(FlaskForm):
     language = SelectField(_l("Language of your text"), validate_choice=False)
     organisation_type = RadioField(
         _l("You contribute as"),
-        choices=[(k, ORGANISATION_TYPE_LABELS[k]) for k in ORGANISATION_TYPES],
+        choices=[SelectChoice(k, ORGANISATION_TYPE_LABELS[k]) for k in ORGANISATION_TYPES],
         validators=[InputRequired(_l("Say on whose behalf you contribute."))],
     )
     organisation_name = StringField(
@@ -146,7 +147,8 @@ class ReplyForm(FlaskForm):
     )
     organisation_type = SelectField(
         _l("You reply as (optional)"),
-        choices=[("", "—")] + [(k, ORGANISATION_TYPE_LABELS[k]) for k in ORGANISATION_TYPES],
+        choices=[SelectChoice("", "—")]
+        + [SelectChoice(k, ORGANISATION_TYPE_LABELS[k]) for k in ORGANISATION_TYPES],
         validators=[Optional()],
     )
     website = StringField(_l("Leave this field empty"))
@@ -157,7 +159,7 @@ class ReportForm(FlaskForm):
 
     reason = RadioField(
         _l("Why should moderators look at it?"),
-        choices=[(k, REPORT_REASON_LABELS[k]) for k in REPORT_REASONS],
+        choices=[SelectChoice(k, REPORT_REASON_LABELS[k]) for k in REPORT_REASONS],
         validators=[InputRequired(_l("Choose a reason."))],
     )
     comment = TextAreaField(
@@ -174,6 +176,13 @@ class OfficialResponseForm(FlaskForm):
         validators=[DataRequired(), TextLimit("CONTRIBUTION_MAX_LENGTH")],
     )
     language = SelectField(_l("Language"), validate_choice=False)
+
+
+def set_options(field, options: list[tuple[str, str]]) -> None:
+    """Give a select box its options (templates read ``options``, checks ``option_keys``)."""
+    field.choices = [SelectChoice(key, label) for key, label in options]
+    field.options = options
+    field.option_keys = frozenset(key for key, _label in options)
 
 
 def moderation_reason_choices() -> list[tuple[str, str]]:

@@ -24,7 +24,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from consult.contributions import operations
-from consult.contributions.forms import OfficialResponseForm, moderation_reason_choices
+from consult.contributions.forms import (
+    OfficialResponseForm,
+    moderation_reason_choices,
+    set_options,
+)
 from consult.contributions.models import (
     STATUSES,
     Contribution,
@@ -215,7 +219,7 @@ def contribution(contribution_id: int):
     """One contribution for moderators: text, contributor, reports, twins, replies, history."""
     found = db.session.get(Contribution, contribution_id) or abort(404)
     form = OfficialResponseForm(formdata=None, obj=found.official_response)
-    form.language.choices = _language_choices()
+    set_options(form.language, _language_choices())
     return _render_contribution(found, form)
 
 
@@ -253,8 +257,8 @@ def respond(contribution_id: int):
     """Write or change CISDP's official response to a contribution."""
     found = db.session.get(Contribution, contribution_id) or abort(404)
     form = OfficialResponseForm()
-    form.language.choices = _language_choices()
-    if not form.validate() or form.language.data not in {k for k, _v in form.language.choices}:
+    set_options(form.language, _language_choices())
+    if not form.validate() or form.language.data not in form.language.option_keys:
         return _render_contribution(found, form, 422)
     operations.set_official_response(
         db.session, found, text=form.text.data, language=form.language.data, author=current_user

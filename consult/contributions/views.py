@@ -30,7 +30,7 @@ from sqlalchemy import func, or_, select
 
 from consult import geography
 from consult.contributions import labels, operations
-from consult.contributions.forms import ContributionForm, ReplyForm, ReportForm
+from consult.contributions.forms import ContributionForm, ReplyForm, ReportForm, set_options
 from consult.contributions.models import KINDS, ORGANISATION_TYPES, Contribution
 from consult.contributions.registry import current_charter
 from consult.db import db
@@ -125,15 +125,18 @@ def _prepare(form: ContributionForm) -> ContributionForm:
     """Fill the choices that depend on the language and the data files."""
     language = current_language()
     charter = current_charter()
-    form.article.choices = _article_choices(str(_l("The Charter as a whole")))
-    form.part.choices = [("", str(_l("The whole article")))] + [
-        (p.key, p.title.get(language, p.title["en"])) for p in charter.parts
-    ]
-    form.language.choices = _language_choices()
-    form.country.choices = [("", str(_l("Choose a country")))] + list(
-        geography.country_names(language).items()
+    set_options(form.article, _article_choices(str(_l("The Charter as a whole"))))
+    set_options(
+        form.part,
+        [("", str(_l("The whole article")))]
+        + [(p.key, p.title.get(language, p.title["en"])) for p in charter.parts],
     )
-    form.region.choices = _region_choices(str(_l("From the country")))
+    set_options(form.language, _language_choices())
+    set_options(
+        form.country,
+        [("", str(_l("Choose a country")))] + list(geography.country_names(language).items()),
+    )
+    set_options(form.region, _region_choices(str(_l("From the country"))))
     return form
 
 
@@ -141,7 +144,7 @@ def _check_choices(form: ContributionForm) -> bool:
     """Refuse values no select box offers (the form was tampered with)."""
     valid = True
     for field in (form.article, form.part, form.language, form.country, form.region):
-        if field.data and field.data not in {key for key, _label in field.choices}:
+        if field.data and field.data not in field.option_keys:
             field.errors = [*field.errors, _("Choose one of the options offered.")]
             valid = False
     return valid
@@ -388,7 +391,7 @@ def _render_detail(
     status: int = 200,
 ):
     reply_form = reply_form or ReplyForm(formdata=None)
-    reply_form.language.choices = _language_choices()
+    set_options(reply_form.language, _language_choices())
     if not reply_form.language.data:
         reply_form.language.data = current_language()
     browser = request.cookies.get(BROWSER_COOKIE)
@@ -479,11 +482,11 @@ def reply(contribution_id: int):
     """Reply to a published contribution; replies are moderated like contributions."""
     contribution = _published_or_404(contribution_id)
     form = ReplyForm()
-    form.language.choices = _language_choices()
+    set_options(form.language, _language_choices())
     if form.website.data:
         return _render_detail(contribution, reply_form=form, status=400)
-    if not form.validate() or form.language.data not in {k for k, _v in form.language.choices}:
-        if form.language.data not in {k for k, _v in form.language.choices}:
+    if not form.validate() or form.language.data not in form.language.option_keys:
+        if form.language.data not in form.language.option_keys:
             form.language.errors = [_("Choose one of the options offered.")]
         return _render_detail(contribution, reply_form=form, status=422)
     premoderation = current_app.config["CONTRIBUTIONS_PREMODERATION"]
