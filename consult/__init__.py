@@ -70,14 +70,19 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_questionnaires(app: Flask) -> None:
-    """Validate and load the questionnaire definitions (an invalid one stops the app)."""
+    """Validate and load the questionnaires and the Charter (an invalid one stops the app)."""
+    from consult.contributions import registry as charter_registry
     from consult.questionnaires import registry
 
     registry.load_into(app)
+    charter_registry.load_into(app)
 
 
 def register_blueprints(app: Flask) -> None:
     """Register the feature areas."""
+    from consult.contributions.charter_views import bp as charter
+    from consult.contributions.moderation import bp as moderation
+    from consult.contributions.views import bp as contributions
     from consult.core.views import bp as core
     from consult.questionnaires.views import bp as questionnaires
     from consult.staff.views import bp as staff
@@ -85,6 +90,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(core)
     app.register_blueprint(questionnaires)
     app.register_blueprint(staff)
+    app.register_blueprint(charter)
+    app.register_blueprint(contributions)
+    app.register_blueprint(moderation)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -28,6 +28,12 @@ CATALOGS: dict[str, list[str]] = {
         "templates/core",
         "templates/questionnaires",
     ],
+    "consult/contributions/translations": [
+        "consult/contributions",
+        "templates/charter",
+        "templates/contributions",
+        "templates/moderation",
+    ],
 }
 
 

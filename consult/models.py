@@ -1,7 +1,34 @@
 """Every model of every feature, imported in one place for Alembic and the schema tools."""
 
+from consult.contributions.models import (
+    Contribution,
+    ContributionBand,
+    ContributionReply,
+    ContributionReport,
+    ContributionSupport,
+    ContributorDetails,
+    ModerationAction,
+    NearDuplicate,
+    OfficialResponse,
+)
 from consult.db import Base
 from consult.questionnaires.models import Answer, ContactDetails, QuestionnaireVersion, Response
 from consult.staff.models import User
 
-__all__ = ["Answer", "Base", "ContactDetails", "QuestionnaireVersion", "Response", "User"]
+__all__ = [
+    "Answer",
+    "Base",
+    "ContactDetails",
+    "Contribution",
+    "ContributionBand",
+    "ContributionReply",
+    "ContributionReport",
+    "ContributionSupport",
+    "ContributorDetails",
+    "ModerationAction",
+    "NearDuplicate",
+    "OfficialResponse",
+    "QuestionnaireVersion",
+    "Response",
+    "User",
+]

@@ -1,0 +1,83 @@
+"""The Charter, browsable: its structure, and one page per article across all channels.
+
+An article page gathers what every channel says about that article: its summary and four parts,
+the published contributions on it (by part), and how questionnaire respondents rated it.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from sqlalchemy import func, select
+
+from consult.contributions.models import Contribution
+from consult.contributions.ratings import article_ratings
+from consult.contributions.registry import current_charter
+from consult.contributions.views import published_query
+from consult.db import db
+from consult.questionnaires.registry import current_questionnaires
+
+bp = Blueprint("charter", __name__)
+
+#: Contributions on the Charter as a whole shown on the Charter page (the rest are listed).
+LATEST_ON_CHARTER = 5
+
+
+@bp.get("/charter")
+def index():
+    """The Charter's structure, its twelve articles with their parts, and where to contribute."""
+    counts = dict(
+        db.session.execute(
+            select(Contribution.article, func.count(Contribution.id))
+            .where(Contribution.status == "published")
+            .group_by(Contribution.article)
+        ).all()
+    )
+    on_charter = db.session.scalars(
+        published_query()
+        .where(Contribution.article.is_(None))
+        .order_by(Contribution.published_at.desc(), Contribution.id.desc())
+        .limit(LATEST_ON_CHARTER)
+    ).all()
+    return render_template(
+        "charter/index.html",
+        charter=current_charter(),
+        counts=counts,
+        on_charter=on_charter,
+        on_charter_total=counts.get(None, 0),
+    )
+
+
+@bp.get("/charter/<reference>")
+def article(reference: str):
+    """One article: summary, parts, published contributions by part, questionnaire ratings."""
+    charter = current_charter()
+    key = charter.resolve_article(reference)
+    if key is None:
+        abort(404)
+    if key != reference:
+        return redirect(url_for("charter.article", reference=key), 301)
+    found = charter.article(key)
+    contributions = db.session.scalars(
+        published_query()
+        .where(Contribution.article == key)
+        .order_by(Contribution.published_at.desc(), Contribution.id.desc())
+    ).all()
+    by_part: dict[str | None, list[Contribution]] = {}
+    for contribution in contributions:
+        by_part.setdefault(contribution.part, []).append(contribution)
+    questionnaires = current_questionnaires()
+    ratings = article_ratings(
+        db.session.connection(), key, questionnaires, current_app.config["SMALL_CELL_THRESHOLD"]
+    )
+    position = charter.article_keys.index(key)
+    return render_template(
+        "charter/article.html",
+        charter=charter,
+        article=found,
+        by_part=by_part,
+        total=len(contributions),
+        ratings=ratings,
+        questionnaires=questionnaires,
+        previous=charter.articles[position - 1] if position > 0 else None,
+        following=charter.articles[position + 1] if position + 1 < len(charter.articles) else None,
+    )

@@ -1,0 +1,291 @@
+"""Moderation, in the staff workspace: the queue, decisions one by one or in bulk, the log.
+
+Every route requires the moderator role (admins pass). Every decision is recorded with who,
+when and why in the moderation log; a rejection's reason and note reach the contributor on
+their private status page.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from consult.contributions import operations
+from consult.contributions.forms import (
+    OfficialResponseForm,
+    moderation_reason_choices,
+    set_options,
+)
+from consult.contributions.models import (
+    STATUSES,
+    Contribution,
+    ContributionReply,
+    ContributionReport,
+    ModerationAction,
+)
+from consult.contributions.registry import current_charter
+from consult.contributions.views import _language_choices
+from consult.db import db
+from consult.staff.access import role_required
+from consult.staff.models import User
+from consult.staff.views import WORKSPACE_LINKS
+
+bp = Blueprint("moderation", __name__, url_prefix="/staff/moderation")
+
+WORKSPACE_LINKS.append(("moderation.queue", _l("Moderate contributions"), ("moderator",)))
+
+#: The queue's views: what needs a decision first, then every status.
+VIEWS = ("queue", *STATUSES)
+QUEUE_LIMIT = 200
+LOG_PAGE = 100
+
+
+def _reported_ids() -> list[int]:
+    return list(
+        db.session.scalars(
+            select(ContributionReport.contribution_id)
+            .where(ContributionReport.resolved_at.is_(None))
+            .distinct()
+        )
+    )
+
+
+@bp.get("/")
+@role_required("moderator")
+def queue():
+    """Pending and reported contributions and pending replies; other statuses on request."""
+    view = request.args.get("show", "queue")
+    if view not in VIEWS:
+        view = "queue"
+    query = select(Contribution).options(selectinload(Contribution.contributor))
+    reported = _reported_ids()
+    if view == "queue":
+        pending = db.session.scalars(
+            query.where(Contribution.status == "pending")
+            .order_by(Contribution.created_at)
+            .limit(QUEUE_LIMIT)
+        ).all()
+        flagged = (
+            db.session.scalars(
+                query.where(Contribution.id.in_(reported)).order_by(Contribution.created_at)
+            ).all()
+            if reported
+            else []
+        )
+        groups = [("pending", pending), ("reported", flagged)]
+    else:
+        items = db.session.scalars(
+            query.where(Contribution.status == view)
+            .order_by(Contribution.created_at.desc())
+            .limit(QUEUE_LIMIT)
+        ).all()
+        groups = [(view, items)]
+    shown = [c.id for _name, items in groups for c in items]
+    replies = db.session.scalars(
+        select(ContributionReply)
+        .where(ContributionReply.status == "pending")
+        .order_by(ContributionReply.created_at)
+        .limit(QUEUE_LIMIT)
+    ).all()
+    counts = dict(
+        db.session.execute(
+            select(Contribution.status, func.count(Contribution.id)).group_by(Contribution.status)
+        ).all()
+    )
+    return render_template(
+        "moderation/queue.html",
+        view=view,
+        views=VIEWS,
+        groups=groups,
+        replies=replies if view == "queue" else [],
+        twins=operations.near_twins(db.session, shown),
+        report_counts=operations.open_report_counts(db.session, shown),
+        counts=counts,
+        reported_total=len(reported),
+        reasons=moderation_reason_choices(),
+        charter=current_charter(),
+        messages=get_flashed_messages(),
+    )
+
+
+def _safe_back(target: str | None) -> str:
+    if target and target.startswith("/staff/moderation") and "//" not in target:
+        return target
+    return url_for("moderation.queue")
+
+
+@bp.post("/act")
+@role_required("moderator")
+def act():
+    """Apply one decision (a per-item button) or the same decision to every ticked item."""
+    single = request.form.get("one", "")
+    if single:
+        item, _sep, action = single.partition(":")
+        ids = [item]
+        reason = request.form.get(f"reason-{item}") or request.form.get("reason")
+        note = request.form.get(f"note-{item}") or request.form.get("note")
+    else:
+        ids = request.form.getlist("ids")
+        action = request.form.get("action", "")
+        reason = request.form.get("reason")
+        note = request.form.get("note")
+    back = _safe_back(request.form.get("next"))
+    if action not in operations.TRANSITIONS:
+        flash(_("Choose what to do."))
+        return redirect(back, 303)
+    if action in ("reject", "hide") and reason not in operations.MODERATION_REASONS:
+        flash(_("Choose a reason to reject or hide."))
+        return redirect(back, 303)
+    if not ids:
+        flash(_("Tick at least one contribution."))
+        return redirect(back, 303)
+    done, skipped = 0, 0
+    for raw in ids:
+        contribution = db.session.get(Contribution, int(raw)) if raw.isdigit() else None
+        if contribution is None:
+            skipped += 1
+            continue
+        try:
+            operations.moderate(
+                db.session, contribution, action, current_user, reason=reason, note=note
+            )
+            done += 1
+        except operations.ContributionError:
+            skipped += 1
+    db.commit()
+    flash(
+        _(
+            "%(action)s: %(done)d contribution(s); %(skipped)d skipped (not in a state that "
+            "allows it).",
+            action=_action_word(action),
+            done=done,
+            skipped=skipped,
+        )
+        if skipped
+        else _("%(action)s: %(done)d contribution(s).", action=_action_word(action), done=done)
+    )
+    return redirect(back, 303)
+
+
+def _action_word(action: str) -> str:
+    return {
+        "approve": _("Approved"),
+        "reject": _("Rejected"),
+        "hide": _("Hidden"),
+        "restore": _("Restored"),
+    }[action]
+
+
+@bp.post("/replies/act")
+@role_required("moderator")
+def act_on_reply():
+    """Approve, reject, hide or restore one reply."""
+    item, _sep, action = request.form.get("one", "").partition(":")
+    back = _safe_back(request.form.get("next"))
+    reply = db.session.get(ContributionReply, int(item)) if item.isdigit() else None
+    if reply is None:
+        abort(404)
+    reason = request.form.get(f"reply-reason-{item}") or None
+    try:
+        operations.moderate_reply(db.session, reply, action, current_user, reason=reason)
+    except operations.ContributionError as error:
+        flash(
+            _("Choose a reason to reject or hide.")
+            if error.code == "reason"
+            else _("This reply is not in a state that allows it.")
+        )
+        return redirect(back, 303)
+    db.commit()
+    flash(_("%(action)s: 1 reply.", action=_action_word(action)))
+    return redirect(back, 303)
+
+
+@bp.get("/<int:contribution_id>")
+@role_required("moderator")
+def contribution(contribution_id: int):
+    """One contribution for moderators: text, contributor, reports, twins, replies, history."""
+    found = db.session.get(Contribution, contribution_id) or abort(404)
+    form = OfficialResponseForm(formdata=None, obj=found.official_response)
+    set_options(form.language, _language_choices())
+    return _render_contribution(found, form)
+
+
+def _render_contribution(found: Contribution, form: OfficialResponseForm, status: int = 200):
+    reports = db.session.scalars(
+        select(ContributionReport)
+        .where(ContributionReport.contribution_id == found.id)
+        .order_by(ContributionReport.created_at)
+    ).all()
+    history = db.session.execute(
+        select(ModerationAction, User.email)
+        .outerjoin(User, User.id == ModerationAction.moderator_id)
+        .where(ModerationAction.contribution_id == found.id)
+        .order_by(ModerationAction.created_at, ModerationAction.id)
+    ).all()
+    return (
+        render_template(
+            "moderation/contribution.html",
+            contribution=found,
+            reports=reports,
+            history=history,
+            twins=operations.near_twins(db.session, [found.id]).get(found.id, []),
+            reasons=moderation_reason_choices(),
+            form=form,
+            charter=current_charter(),
+            messages=get_flashed_messages(),
+        ),
+        status,
+    )
+
+
+@bp.post("/<int:contribution_id>/response")
+@role_required("moderator")
+def respond(contribution_id: int):
+    """Write or change CISDP's official response to a contribution."""
+    found = db.session.get(Contribution, contribution_id) or abort(404)
+    form = OfficialResponseForm()
+    set_options(form.language, _language_choices())
+    if not form.validate() or form.language.data not in form.language.option_keys:
+        return _render_contribution(found, form, 422)
+    operations.set_official_response(
+        db.session, found, text=form.text.data, language=form.language.data, author=current_user
+    )
+    db.commit()
+    flash(_("The official response is saved."))
+    return redirect(url_for("moderation.contribution", contribution_id=found.id), 303)
+
+
+@bp.get("/log")
+@role_required("moderator")
+def log():
+    """The moderation log: every decision, newest first."""
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    entries = db.session.execute(
+        select(ModerationAction, User.email)
+        .outerjoin(User, User.id == ModerationAction.moderator_id)
+        .order_by(ModerationAction.created_at.desc(), ModerationAction.id.desc())
+        .limit(LOG_PAGE + 1)
+        .offset((page - 1) * LOG_PAGE)
+    ).all()
+    return render_template(
+        "moderation/log.html",
+        entries=entries[:LOG_PAGE],
+        page=page,
+        has_more=len(entries) > LOG_PAGE,
+    )

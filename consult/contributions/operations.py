@@ -1,0 +1,598 @@
+"""Plain functions that change contributions: create, moderate, reply, support, report, withdraw.
+
+They flush and never commit (the view or the command commits once), and never import Flask, so
+a demo-data generator or a test can call them with a bare session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from consult import geography
+from consult.config import Defaults
+from consult.contributions import duplicates
+from consult.contributions.charter import ARTICLE_KEY_PATTERN, PART_KEYS
+from consult.contributions.models import (
+    KINDS,
+    ORGANISATION_TYPES,
+    Contribution,
+    ContributionBand,
+    ContributionReply,
+    ContributionReport,
+    ContributionSupport,
+    ContributorDetails,
+    ModerationAction,
+    NearDuplicate,
+    OfficialResponse,
+)
+from consult.db import utcnow
+from consult.staff.models import User
+
+#: Why a moderator rejects or hides something; shown to the contributor in their language.
+MODERATION_REASONS = (
+    "off_topic",
+    "offensive",
+    "personal_data",
+    "spam",
+    "duplicate",
+    "unlawful",
+    "other",
+)
+#: Why a member of the public reports a published contribution.
+REPORT_REASONS = ("offensive", "spam", "personal_data", "off_topic", "other")
+#: Moderator actions and the statuses each applies to.
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "approve": (("pending",), "published"),
+    "reject": (("pending", "published", "hidden"), "rejected"),
+    "hide": (("pending", "published"), "hidden"),
+    "restore": (("hidden", "rejected"), "published"),
+}
+REPLY_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "approve": (("pending",), "published"),
+    "reject": (("pending", "published", "hidden"), "rejected"),
+    "hide": (("pending", "published"), "hidden"),
+    "restore": (("hidden", "rejected"), "published"),
+}
+
+
+class ContributionError(ValueError):
+    """A contribution or an action on it is not acceptable; ``code`` says why."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(code)
+
+
+def hash_token(token: str) -> str:
+    """Return the stored form of a private status token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_status_token() -> str:
+    """Return a fresh unguessable status token (192 bits)."""
+    return secrets.token_urlsafe(24)
+
+
+def keyed_hash(secret: str, value: str) -> str:
+    """Hash a client identifier (browser id, address) with the secret key: never stored raw."""
+    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def _log(
+    session: Session,
+    action: str,
+    *,
+    contribution: Contribution | None = None,
+    reply: ContributionReply | None = None,
+    moderator: User | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> ModerationAction:
+    entry = ModerationAction(
+        contribution_id=contribution.id if contribution is not None else None,
+        reply_id=reply.id if reply is not None else None,
+        moderator_id=moderator.id if moderator is not None else None,
+        action=action,
+        reason=reason,
+        note=note or None,
+        created_at=at or utcnow(),
+    )
+    session.add(entry)
+    return entry
+
+
+def create_contribution(
+    session: Session,
+    *,
+    kind: str,
+    text: str,
+    language: str,
+    organisation_type: str,
+    article: str | None = None,
+    part: str | None = None,
+    organisation_name: str | None = None,
+    country: str | None = None,
+    region: str | None = None,
+    name: str | None = None,
+    email: str | None = None,
+    consented: bool = False,
+    show_name_publicly: bool = False,
+    interface_language: str = "en",
+    premoderation: bool = True,
+    address_hash: str | None = None,
+    created_at: datetime | None = None,
+    region_map: Mapping[str, str] | None = None,
+    near_duplicate_threshold: float = duplicates.DEFAULT_THRESHOLD,
+    is_demo: bool = False,
+) -> tuple[Contribution, str]:
+    """Store a new contribution; return it with its private status token.
+
+    With pre-moderation (the default) it waits for a moderator; without, it is published at
+    once. The region defaults from the country. Name and e-mail are kept only with consent.
+    """
+    if kind not in KINDS:
+        raise ContributionError("kind")
+    if organisation_type not in ORGANISATION_TYPES:
+        raise ContributionError("organisation_type")
+    if article is not None and not ARTICLE_KEY_PATTERN.match(article):
+        raise ContributionError("article")
+    if part is not None and (article is None or part not in PART_KEYS):
+        raise ContributionError("part")
+    if not text or not text.strip():
+        raise ContributionError("text")
+    if (name or email) and not consented:
+        raise ContributionError("consent")
+    if country and not region:
+        mapping = (
+            region_map
+            if region_map is not None
+            else geography.default_region_map(Defaults.QUESTIONNAIRES_PATH)
+        )
+        region = mapping.get(country)
+    now = created_at or utcnow()
+    token = new_status_token()
+    contribution = Contribution(
+        kind=kind,
+        article=article,
+        part=part,
+        text=text,
+        language=language,
+        interface_language=interface_language,
+        organisation_type=organisation_type,
+        organisation_name=(organisation_name or "").strip() or None,
+        country=country or None,
+        region=region or None,
+        status="pending",
+        created_at=now,
+        status_token_hash=hash_token(token),
+        address_hash=address_hash,
+        is_demo=is_demo,
+    )
+    session.add(contribution)
+    if name or email:
+        contribution.contributor = ContributorDetails(
+            name=(name or "").strip() or None,
+            email=(email or "").strip() or None,
+            consented_at=now,
+            consent_language=interface_language,
+            is_name_public=bool(show_name_publicly and name),
+        )
+    session.flush()
+    _log(session, "submit", contribution=contribution, at=now)
+    record_near_duplicates(session, contribution, near_duplicate_threshold)
+    if not premoderation:
+        contribution.status = "published"
+        contribution.published_at = now
+        _log(session, "auto_publish", contribution=contribution, at=now)
+    session.flush()
+    return contribution, token
+
+
+def find_by_token(session: Session, token: str) -> Contribution | None:
+    """Return the contribution a private status token belongs to."""
+    if not token or len(token) > 200:
+        return None
+    return session.scalar(
+        select(Contribution).where(Contribution.status_token_hash == hash_token(token))
+    )
+
+
+def record_near_duplicates(
+    session: Session, contribution: Contribution, threshold: float = duplicates.DEFAULT_THRESHOLD
+) -> list[NearDuplicate]:
+    """Store the contribution's band keys and link it to earlier contributions it nearly copies."""
+    keys = duplicates.band_keys(contribution.text)
+    candidates = session.scalars(
+        select(Contribution)
+        .join(ContributionBand, ContributionBand.contribution_id == Contribution.id)
+        .where(ContributionBand.band_key.in_(keys), Contribution.id != contribution.id)
+        .distinct()
+    ).all()
+    session.add_all(
+        ContributionBand(contribution_id=contribution.id, band_key=key) for key in set(keys)
+    )
+    own = duplicates.shingles(contribution.text)
+    found = []
+    for candidate in candidates:
+        score = duplicates.jaccard(own, duplicates.shingles(candidate.text))
+        if score >= threshold:
+            link = NearDuplicate(
+                contribution_id=contribution.id, twin_id=candidate.id, similarity=score
+            )
+            session.add(link)
+            found.append(link)
+    session.flush()
+    return found
+
+
+def near_twins(session: Session, contribution_ids: Iterable[int]) -> dict[int, list[tuple]]:
+    """Return contribution id -> [(twin Contribution, similarity)], both directions, best first."""
+    ids = list(contribution_ids)
+    if not ids:
+        return {}
+    links = session.execute(
+        select(NearDuplicate).where(
+            or_(NearDuplicate.contribution_id.in_(ids), NearDuplicate.twin_id.in_(ids))
+        )
+    ).scalars()
+    pairs: dict[int, list[tuple[int, float]]] = {i: [] for i in ids}
+    for link in links:
+        if link.contribution_id in pairs:
+            pairs[link.contribution_id].append((link.twin_id, link.similarity))
+        if link.twin_id in pairs:
+            pairs[link.twin_id].append((link.contribution_id, link.similarity))
+    wanted = {twin for found in pairs.values() for twin, _ in found}
+    by_id = {
+        c.id: c
+        for c in session.scalars(select(Contribution).where(Contribution.id.in_(wanted))).all()
+    }
+    return {
+        key: sorted(((by_id[t], s) for t, s in found if t in by_id), key=lambda x: -x[1])
+        for key, found in pairs.items()
+        if found
+    }
+
+
+def _resolve_reports(session: Session, contribution: Contribution, at: datetime) -> None:
+    for report in session.scalars(
+        select(ContributionReport).where(
+            ContributionReport.contribution_id == contribution.id,
+            ContributionReport.resolved_at.is_(None),
+        )
+    ):
+        report.resolved_at = at
+
+
+def moderate(
+    session: Session,
+    contribution: Contribution,
+    action: str,
+    moderator: User | None,
+    reason: str | None = None,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> Contribution:
+    """Approve, reject, hide or restore a contribution, and record who, when and why.
+
+    Any decision closes the open reports on it and ends an automatic hiding.
+    """
+    if action not in TRANSITIONS:
+        raise ContributionError("action")
+    sources, target = TRANSITIONS[action]
+    if contribution.status not in sources:
+        raise ContributionError("transition")
+    if action in ("reject", "hide") and reason not in MODERATION_REASONS:
+        raise ContributionError("reason")
+    now = at or utcnow()
+    contribution.status = target
+    contribution.moderated_at = now
+    contribution.moderated_by_id = moderator.id if moderator is not None else None
+    contribution.is_hidden_by_reports = False
+    if target == "published":
+        contribution.published_at = contribution.published_at or now
+        contribution.moderation_reason = None
+        contribution.moderation_note = None
+    else:
+        contribution.moderation_reason = reason
+        contribution.moderation_note = (note or "").strip() or None
+    _resolve_reports(session, contribution, now)
+    _log(
+        session,
+        action,
+        contribution=contribution,
+        moderator=moderator,
+        reason=reason if target != "published" else None,
+        note=note,
+        at=now,
+    )
+    session.flush()
+    return contribution
+
+
+def publish(
+    session: Session,
+    contribution: Contribution,
+    moderator: User | None = None,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> Contribution:
+    """Publish a pending contribution (a moderator's approval)."""
+    return moderate(session, contribution, "approve", moderator, note=note, at=at)
+
+
+def reject(
+    session: Session,
+    contribution: Contribution,
+    reason: str,
+    moderator: User | None = None,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> Contribution:
+    """Reject a contribution with a reason from MODERATION_REASONS and an optional note."""
+    return moderate(session, contribution, "reject", moderator, reason=reason, note=note, at=at)
+
+
+def withdraw(session: Session, contribution: Contribution) -> Contribution:
+    """Withdraw a contribution at its author's request: it is no longer public."""
+    if contribution.status not in ("pending", "published", "hidden"):
+        raise ContributionError("transition")
+    contribution.status = "withdrawn"
+    contribution.is_hidden_by_reports = False
+    _log(session, "withdraw", contribution=contribution)
+    session.flush()
+    return contribution
+
+
+def add_reply(
+    session: Session,
+    contribution: Contribution,
+    *,
+    text: str,
+    language: str,
+    signature: str | None = None,
+    organisation_type: str | None = None,
+    premoderation: bool = True,
+    address_hash: str | None = None,
+    created_at: datetime | None = None,
+    is_demo: bool = False,
+) -> ContributionReply:
+    """Reply to a published contribution (replies are one level deep, and moderated)."""
+    if not contribution.is_published:
+        raise ContributionError("not_published")
+    if not text or not text.strip():
+        raise ContributionError("text")
+    if organisation_type is not None and organisation_type not in ORGANISATION_TYPES:
+        raise ContributionError("organisation_type")
+    now = created_at or utcnow()
+    reply = ContributionReply(
+        contribution_id=contribution.id,
+        text=text,
+        language=language,
+        signature=(signature or "").strip() or None,
+        organisation_type=organisation_type,
+        status="pending" if premoderation else "published",
+        published_at=None if premoderation else now,
+        created_at=now,
+        address_hash=address_hash,
+        is_demo=is_demo,
+    )
+    session.add(reply)
+    session.flush()
+    _log(session, "submit", contribution=contribution, reply=reply, at=now)
+    session.flush()
+    return reply
+
+
+def moderate_reply(
+    session: Session,
+    reply: ContributionReply,
+    action: str,
+    moderator: User | None,
+    reason: str | None = None,
+    note: str | None = None,
+) -> ContributionReply:
+    """Approve, reject, hide or restore a reply, and record it."""
+    if action not in REPLY_TRANSITIONS:
+        raise ContributionError("action")
+    sources, target = REPLY_TRANSITIONS[action]
+    if reply.status not in sources:
+        raise ContributionError("transition")
+    if action in ("reject", "hide") and reason not in MODERATION_REASONS:
+        raise ContributionError("reason")
+    now = utcnow()
+    reply.status = target
+    reply.moderated_at = now
+    reply.moderated_by_id = moderator.id if moderator is not None else None
+    reply.moderation_reason = reason if target != "published" else None
+    if target == "published":
+        reply.published_at = reply.published_at or now
+    _log(
+        session,
+        action,
+        contribution=reply.contribution,
+        reply=reply,
+        moderator=moderator,
+        reason=reply.moderation_reason,
+        note=note,
+        at=now,
+    )
+    session.flush()
+    return reply
+
+
+@dataclass(frozen=True)
+class SupportResult:
+    """What happened to a support: added, already given by this browser, or refused."""
+
+    outcome: str  # "added", "already", "address_limit", "not_published"
+    count: int
+
+
+def add_support(
+    session: Session,
+    contribution: Contribution,
+    supporter_hash: str,
+    address_hash: str,
+    per_address_limit: int = 3,
+) -> SupportResult:
+    """Record one browser's "I agree"; a few per address (shared offices), one per browser."""
+    if not contribution.is_published:
+        return SupportResult("not_published", contribution.support_count)
+    existing = session.scalar(
+        select(ContributionSupport.id).where(
+            ContributionSupport.contribution_id == contribution.id,
+            ContributionSupport.supporter_hash == supporter_hash,
+        )
+    )
+    if existing is not None:
+        return SupportResult("already", contribution.support_count)
+    from_address = session.scalar(
+        select(func.count(ContributionSupport.id)).where(
+            ContributionSupport.contribution_id == contribution.id,
+            ContributionSupport.address_hash == address_hash,
+        )
+    )
+    if from_address >= per_address_limit:
+        return SupportResult("address_limit", contribution.support_count)
+    session.add(
+        ContributionSupport(
+            contribution_id=contribution.id,
+            supporter_hash=supporter_hash,
+            address_hash=address_hash,
+        )
+    )
+    session.flush()
+    contribution.support_count = session.scalar(
+        select(func.count(ContributionSupport.id)).where(
+            ContributionSupport.contribution_id == contribution.id
+        )
+    )
+    session.flush()
+    return SupportResult("added", contribution.support_count)
+
+
+def has_supported(session: Session, contribution: Contribution, supporter_hash: str) -> bool:
+    """Tell whether this browser already supports the contribution."""
+    return (
+        session.scalar(
+            select(ContributionSupport.id).where(
+                ContributionSupport.contribution_id == contribution.id,
+                ContributionSupport.supporter_hash == supporter_hash,
+            )
+        )
+        is not None
+    )
+
+
+def add_report(
+    session: Session,
+    contribution: Contribution,
+    *,
+    reason: str,
+    reporter_hash: str,
+    address_hash: str,
+    comment: str | None = None,
+    hide_threshold: int = 3,
+) -> str:
+    """Report a published contribution; hide it once ``hide_threshold`` distinct people did.
+
+    Reporters count as distinct when both their browser and their address differ, so one
+    person clearing cookies cannot hide a contribution alone. Returns "added", "already" or
+    "not_published"; the contribution is then hidden until a moderator decides.
+    """
+    if reason not in REPORT_REASONS:
+        raise ContributionError("reason")
+    if not contribution.is_published:
+        return "not_published"
+    existing = session.scalar(
+        select(ContributionReport.id).where(
+            ContributionReport.contribution_id == contribution.id,
+            ContributionReport.reporter_hash == reporter_hash,
+        )
+    )
+    if existing is not None:
+        return "already"
+    session.add(
+        ContributionReport(
+            contribution_id=contribution.id,
+            reason=reason,
+            comment=(comment or "").strip() or None,
+            reporter_hash=reporter_hash,
+            address_hash=address_hash,
+        )
+    )
+    session.flush()
+    distinct = session.scalar(
+        select(func.count(func.distinct(ContributionReport.address_hash))).where(
+            ContributionReport.contribution_id == contribution.id,
+            ContributionReport.resolved_at.is_(None),
+        )
+    )
+    if distinct >= hide_threshold:
+        contribution.status = "hidden"
+        contribution.is_hidden_by_reports = True
+        _log(
+            session,
+            "auto_hide",
+            contribution=contribution,
+            note=f"{distinct} distinct reports",
+        )
+    session.flush()
+    return "added"
+
+
+def open_report_counts(session: Session, contribution_ids: Iterable[int]) -> dict[int, int]:
+    """Return contribution id -> number of reports no moderator has decided on yet."""
+    ids = list(contribution_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(ContributionReport.contribution_id, func.count(ContributionReport.id))
+        .where(
+            ContributionReport.contribution_id.in_(ids),
+            ContributionReport.resolved_at.is_(None),
+        )
+        .group_by(ContributionReport.contribution_id)
+    )
+    return dict(rows.all())
+
+
+def set_official_response(
+    session: Session, contribution: Contribution, *, text: str, language: str, author: User
+) -> OfficialResponse:
+    """Write or replace CISDP's official response to a contribution, and record it."""
+    if not text or not text.strip():
+        raise ContributionError("text")
+    response = contribution.official_response
+    if response is None:
+        response = OfficialResponse(
+            contribution_id=contribution.id, text=text, language=language, author_id=author.id
+        )
+        session.add(response)
+        contribution.official_response = response
+    else:
+        response.text = text
+        response.language = language
+        response.author_id = author.id
+        response.updated_at = utcnow()
+    _log(session, "respond", contribution=contribution, moderator=author)
+    session.flush()
+    return response
+
+
+def delete_demo_contributions(session: Session) -> int:
+    """Delete every synthetic contribution (and, through cascades, its dependants)."""
+    demo = session.scalars(select(Contribution).where(Contribution.is_demo.is_(True))).all()
+    for contribution in demo:
+        session.delete(contribution)
+    session.flush()
+    return len(demo)

@@ -1,0 +1,203 @@
+"""The Charter: its structure file validated at start, its pages, and the article ratings."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from consult.contributions.charter import load_charter, parse_charter
+from consult.db import db, writing
+from consult.questionnaires.definition import DefinitionError
+from consult.questionnaires.models import Answer, QuestionnaireVersion, Response
+
+SHIPPED = Path(__file__).resolve().parents[2] / "questionnaires"
+
+
+@pytest.fixture(scope="module")
+def raw_charter() -> dict:
+    return yaml.safe_load((SHIPPED / "charter.yaml").read_text(encoding="utf-8"))
+
+
+def test_the_shipped_charter_is_valid():
+    charter = load_charter(SHIPPED)
+    assert charter.article_keys == tuple(f"art{n:02d}" for n in range(1, 13))
+    for article in charter.articles:
+        assert [p.key for p in article.parts] == ["rights", "obligations", "duties", "action_plan"]
+        for text in (article.title, article.summary, *(p.summary for p in article.parts)):
+            assert set(text) == {"en", "fr", "es"} and all(text.values())
+
+
+def test_a_missing_translation_is_reported_with_its_path(raw_charter):
+    broken = copy.deepcopy(raw_charter)
+    del broken["articles"][4]["parts"][2]["summary"]["fr"]
+    broken["sections"][0]["title"]["es"] = " "
+    with pytest.raises(DefinitionError) as error:
+        parse_charter(broken, "charter.yaml")
+    paths = {p.path for p in error.value.problems}
+    assert "articles[4].parts[2].summary.fr" in paths
+    assert "sections[0].title.es" in paths
+
+
+def test_articles_must_keep_their_order_and_parts(raw_charter):
+    broken = copy.deepcopy(raw_charter)
+    broken["articles"][0], broken["articles"][1] = broken["articles"][1], broken["articles"][0]
+    broken["articles"][2]["parts"].pop()
+    with pytest.raises(DefinitionError) as error:
+        parse_charter(broken)
+    reasons = " ".join(str(p) for p in error.value.problems)
+    assert "must be 'art01'" in reasons and "articles[2].parts" in reasons
+
+
+def test_an_invalid_charter_stops_the_app(make_app, tmp_path, raw_charter):
+    broken = copy.deepcopy(raw_charter)
+    broken["title"] = {"en": "Only English"}
+    (tmp_path / "charter").mkdir()
+    (tmp_path / "charter" / "charter.yaml").write_text(yaml.safe_dump(broken), encoding="utf-8")
+    with pytest.raises(DefinitionError, match="title.fr"):
+        make_app(CHARTER_PATH=str(tmp_path / "charter"))
+
+
+def test_roman_numerals_and_numbers_resolve():
+    charter = load_charter(SHIPPED)
+    assert charter.resolve_article("IX") == "art09"
+    assert charter.resolve_article("ix") == "art09"
+    assert charter.resolve_article("9") == "art09"
+    assert charter.resolve_article("art09") == "art09"
+    assert charter.resolve_article("XIII") is None
+    assert charter.resolve_article("0") is None
+
+
+def test_the_charter_page_lists_sections_articles_and_parts(client):
+    page = client.get("/charter").get_data(as_text=True)
+    for text in ("Preamble", "General provisions", "Final provisions", "Right to the city"):
+        assert text in page
+    assert page.count('class="article-item"') == 12
+    assert page.count("Suggested action plan") == 12
+    assert 'href="/contributions/new?article=art05"' in page
+
+
+@pytest.mark.parametrize("language, title", [("fr", "Droit au logement"), ("es", "Derecho a la")])
+def test_the_charter_is_trilingual(client, language, title):
+    page = client.get(f"/charter/art10?lang={language}").get_data(as_text=True)
+    assert title in page
+    assert f'<html lang="{language}">' in page
+
+
+@pytest.mark.parametrize("reference", ["X", "x", "10"])
+def test_other_references_redirect_to_the_article(client, reference):
+    reply = client.get(f"/charter/{reference}")
+    assert reply.status_code == 301
+    assert reply.location.endswith("/charter/art10")
+
+
+@pytest.mark.parametrize("reference", ["art13", "XIII", "preamble", "0"])
+def test_unknown_articles_are_not_found(client, reference):
+    assert client.get(f"/charter/{reference}").status_code == 404
+
+
+def test_the_article_page_links_to_contribute_on_it_and_each_part(client):
+    page = client.get("/charter/art04").get_data(as_text=True)
+    assert 'href="/contributions/new?article=art04"' in page
+    for part in ("rights", "obligations", "duties", "action_plan"):
+        assert f'href="/contributions/new?article=art04&amp;part={part}"' in page
+
+
+def test_published_contributions_appear_under_their_part(client, contribute):
+    contribute("On the duties of inhabitants.", publish=True, article="art04", part="duties")
+    contribute("On the whole article.", publish=True, article="art04")
+    page = client.get("/charter/art04").get_data(as_text=True)
+    duties = page.index('id="part-duties"')
+    action_plan = page.index('id="part-action_plan"')
+    assert duties < page.index("On the duties of inhabitants.") < action_plan
+    assert page.index("On the whole article.") > page.index('id="whole-article"')
+
+
+def _rate(app, questionnaire: str, ratings: list[str], status: str = "submitted") -> None:
+    """Store responses whose article_relevance row art02 holds each rating."""
+    with app.app_context(), writing():
+        version = db.session.scalar(
+            select(QuestionnaireVersion).where(QuestionnaireVersion.key == questionnaire)
+        )
+        for number, rating in enumerate(ratings):
+            response = Response(
+                questionnaire_key=questionnaire,
+                questionnaire_version=version.version,
+                version_id=version.id,
+                resume_token_hash=f"{questionnaire}-{status}-{number}-{rating}".ljust(64, "x"),
+                status=status,
+                language="en",
+            )
+            db.session.add(response)
+            db.session.flush()
+            db.session.add(
+                Answer(
+                    response_id=response.id,
+                    question_key="article_relevance",
+                    part_key="art02",
+                    value=rating,
+                )
+            )
+            db.session.add(
+                Answer(
+                    response_id=response.id,
+                    question_key="article_relevance",
+                    part_key="art03",
+                    value="relevant",
+                )
+            )
+        db.commit()
+
+
+def _ratings_region(page: str) -> str:
+    start = page.index('class="ratings"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_ratings_count_submitted_responses_of_both_questionnaires(app, client):
+    _rate(app, "local-governments", ["very_relevant"] * 4 + ["relevant"] * 2)
+    _rate(app, "partners", ["very_relevant", "not_relevant", "dont_know", "relevant", "relevant"])
+    _rate(app, "partners", ["not_relevant"] * 9, status="draft")  # drafts never count
+    region = _ratings_region(client.get("/charter/art02").get_data(as_text=True))
+    rows = {
+        row.split("</th>")[0].rsplit(">", 1)[1]: [
+            cell.split("<")[0] for cell in row.split('<td class="num">')[1:]
+        ]
+        for row in region.split("<tr")[2:]
+    }
+    scale = ["very_relevant", "relevant", "somewhat_relevant", "not_relevant", "dont_know"]
+    assert len(scale) + 1 == len(rows["All respondents"])
+    assert rows["All respondents"] == ["5", "4", "0", "1", "1", "11"]
+    local = next(k for k in rows if "local" in k.lower())
+    assert rows[local] == ["4", "2", "0", "0", "0", "6"]
+
+
+def test_ratings_below_the_threshold_are_suppressed(app, make_app, client):
+    _rate(app, "local-governments", ["very_relevant"] * 6)
+    _rate(app, "partners", ["relevant"] * 2)
+    region = _ratings_region(client.get("/charter/art02").get_data(as_text=True))
+    assert "Fewer than 5 respondents: not shown" in region
+    assert region.count('<td class="num">') == 12  # local governments and all, 6 cells each
+
+    strict = make_app(instance=app.instance_path, init=False, SMALL_CELL_THRESHOLD=10)
+    region = _ratings_region(strict.test_client().get("/charter/art02").get_data(as_text=True))
+    assert "Not enough respondents have rated this article yet" in region
+    assert '<td class="num">' not in region
+
+
+def test_the_ratings_helper_needs_no_flask(app):
+    from consult.contributions.ratings import article_ratings
+    from consult.questionnaires.registry import current_questionnaires
+
+    _rate(app, "partners", ["relevant"] * 5)
+    with app.app_context():
+        questionnaires = current_questionnaires()
+        engine = db.engine
+    with engine.connect() as connection:
+        ratings = article_ratings(connection, "art02", questionnaires, threshold=5)
+    partners = next(row for row in ratings.rows if row.key == "partners")
+    assert partners.counts["relevant"] == 5 and partners.respondents == 5
+    assert ratings.respondents == 5
