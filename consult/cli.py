@@ -145,9 +145,10 @@ def check_command(paths: tuple[Path, ...]) -> None:
 
 
 def _feature_commands() -> list[click.Command]:
+    from consult.maintenance.cli import COMMANDS as maintenance_commands
     from consult.staff.cli import user_group
 
-    return [user_group]
+    return [user_group, *maintenance_commands]
 
 
 def _init_steps() -> None:
