@@ -173,12 +173,15 @@ class Tally:
     failures: Counter = field(default_factory=Counter)
     acknowledged: dict[str, int] = field(default_factory=dict)
     started: dict[str, int] = field(default_factory=dict)
+    #: Seconds each answered request took (the benchmark reads them).
+    latencies: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def status(self, code: int) -> None:
+    def status(self, code: int, seconds: float = 0.0) -> None:
         """Count one answered request."""
         with self.lock:
             self.statuses[code] += 1
+            self.latencies.append(seconds)
 
     def failure(self, kind: str) -> None:
         """Count one request that got no answer (connection refused or reset)."""
@@ -248,6 +251,7 @@ class HttpRespondent:
         if fields is not None:
             body = urlencode(fields, doseq=True)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        began = time.perf_counter()
         try:
             self.connection.request(method, path, body=body, headers=headers)
             reply = self.connection.getresponse()
@@ -258,7 +262,7 @@ class HttpRespondent:
         for header in reply.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
-        self.tally.status(reply.status)
+        self.tally.status(reply.status, time.perf_counter() - began)
         if reply.headers.get("Connection", "").lower() == "close":
             self.close()
         return reply.status, dict(reply.headers), content
