@@ -157,12 +157,15 @@ def run_floor(database_url: str, workers: int, requests: int, clients: int, limi
 def _wait_ready(port: int, timeout_s: float = 30) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        with contextlib.suppress(OSError, http.client.HTTPException):
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
             connection.request("GET", "/healthz")
             if connection.getresponse().status == 200:
-                connection.close()
                 return
+        except (OSError, http.client.HTTPException):
+            pass
+        finally:
+            connection.close()
         time.sleep(0.1)
     raise RuntimeError("the floor app did not start")
 

@@ -121,12 +121,14 @@ class Server:
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"consult serve exited early:\n{self.log()[-3000:]}")
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                connection = http.client.HTTPConnection(*self.address, timeout=2)
+            connection = http.client.HTTPConnection(*self.address, timeout=2)
+            try:
                 connection.request("GET", "/healthz")
                 if connection.getresponse().status == 200:
-                    connection.close()
                     return
+            except (OSError, http.client.HTTPException):
+                pass
+            finally:
                 connection.close()
             time.sleep(0.1)
         raise RuntimeError(f"consult serve not ready after {timeout_s}s:\n{self.log()[-3000:]}")
@@ -326,6 +328,8 @@ def respond(address: tuple[str, int], tally: Tally, index: int) -> str | None:
         return token
     except (OSError, http.client.HTTPException) as exc:
         tally.failure(type(exc).__name__)
+        if isinstance(exc, ConnectionRefusedError):
+            time.sleep(0.05)  # the server is down: do not spin
         return None
     finally:
         respondent.close()
