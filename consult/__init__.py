@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_proxy(app)
     return app
 
 
@@ -57,6 +58,7 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
 def register_extensions(app: Flask) -> None:
     """Attach the database, CSRF, languages, login, rate limits and security headers."""
     from consult import i18n, security
+    from consult.core import requestlog
     from consult.extensions import babel, csrf, db, limiter, login_manager
 
     db.init_app(app)
@@ -67,6 +69,7 @@ def register_extensions(app: Flask) -> None:
 
     limiter.init_app(app)
     security.init_app(app)
+    requestlog.init_app(app)
 
 
 def register_questionnaires(app: Flask) -> None:
@@ -100,6 +103,17 @@ def register_errorhandlers(app: Flask) -> None:
     from consult.core import errors
 
     errors.init_app(app)
+
+
+def register_proxy(app: Flask) -> None:
+    """Trust X-Forwarded-* from as many reverse proxies as CONSULT_PROXY_FIX_HOPS says (0: none)."""
+    hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
+        )
 
 
 def register_commands(app: Flask) -> None:

@@ -26,13 +26,16 @@ def init_database(app: Flask) -> list[str]:
     from consult.questionnaires.registry import current_questionnaires
 
     lines = []
-    if schema.upgrade(db.engine, app.instance_path):
-        lines.append("database schema created or upgraded")
-    with writing():
-        lines += sync_definitions(db.session, current_questionnaires())
-        db.commit()
-    for step in INIT_STEPS:
-        lines += step(app)
+    # One process at a time, from the schema to the last step: several workers or hosts that
+    # start together must not each load the definitions or each create a first admin.
+    with schema.init_lock(db.engine, app.instance_path):
+        if schema.upgrade(db.engine, app.instance_path, locked=True):
+            lines.append("database schema created or upgraded")
+        with writing():
+            lines += sync_definitions(db.session, current_questionnaires())
+            db.commit()
+        for step in INIT_STEPS:
+            lines += step(app)
     return lines
 
 
@@ -59,21 +62,55 @@ def _safe_url(url: str) -> str:
 
 @click.command("serve")
 @click.option("--bind", default="127.0.0.1:5000", show_default=True, help="Address to listen on.")
-@click.option("--workers", type=int, default=None, help="Worker processes (default: 2 x CPUs + 1).")
 @click.option(
-    "--timeout", type=int, default=60, show_default=True, help="Worker timeout in seconds."
+    "--workers", type=int, default=None, help="Worker processes (default: 2 x CPUs + 1, at most 8)."
+)
+@click.option(
+    "--timeout",
+    type=int,
+    default=120,
+    show_default=True,
+    help="A worker busy on one request for longer than this is restarted.",
+)
+@click.option(
+    "--graceful-timeout",
+    type=int,
+    default=30,
+    show_default=True,
+    help="On stop, seconds requests in flight get to finish.",
 )
 @click.option("--access-log/--no-access-log", default=True, show_default=True)
 @with_appcontext
-def serve_command(bind: str, workers: int | None, timeout: int, access_log: bool) -> None:
+def serve_command(
+    bind: str, workers: int | None, timeout: int, graceful_timeout: int, access_log: bool
+) -> None:
     """Serve the application with gunicorn (initialising the database first)."""
-    from consult.serving import serve
+    from consult.db import db
+    from consult.questionnaires.operations import FrozenVersionError
+    from consult.serving import default_workers, serve
 
-    init_database(current_app._get_current_object())
+    app = current_app._get_current_object()
+    try:
+        lines = init_database(app)
+    except FrozenVersionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if sys.stderr.isatty():
+        for line in lines:
+            click.echo(line, err=True)
+    elif lines:
+        # Never write the first admin's one-time password into a log file.
+        click.echo(
+            "database initialised; run `consult init` (or `consult user create`) in a terminal "
+            "to see or create admin credentials",
+            err=True,
+        )
+    # The workers are forked from this process: they must not inherit its open connections.
+    db.engine.dispose()
     serve(
         bind=bind,
-        workers=workers or (2 * (os.cpu_count() or 1) + 1),
+        workers=workers or default_workers(),
         timeout=timeout,
+        graceful_timeout=graceful_timeout,
         access_log=access_log,
     )
 
@@ -108,9 +145,10 @@ def check_command(paths: tuple[Path, ...]) -> None:
 
 
 def _feature_commands() -> list[click.Command]:
+    from consult.maintenance.cli import COMMANDS as maintenance_commands
     from consult.staff.cli import user_group
 
-    return [user_group]
+    return [user_group, *maintenance_commands]
 
 
 def _init_steps() -> None:

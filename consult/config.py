@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
-import time
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,10 @@ class Defaults:
     #: Rate-limit storage; share it between hosts (e.g. "redis://...") when there are several.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    #: How many reverse proxies stand in front of the app and set X-Forwarded-For/-Proto/-Host:
+    #: 0 trusts none (the app faces clients directly); 1 behind one nginx. Never more than there
+    #: are, or clients could forge their address (and escape rate limits).
+    PROXY_FIX_HOPS = 0
     #: Contributions are hidden after this many distinct reports until a moderator decides.
     REPORT_HIDE_THRESHOLD = 3
     #: Cells with fewer respondents than this are suppressed in anything public.
@@ -75,27 +80,36 @@ def instance_path_from_environment() -> str | None:
 def load_or_create_secret_key(instance_path: str) -> str:
     """Read the instance's secret key, creating it once if there is none.
 
-    Several workers may start at once: the file is created exclusively, and a worker that loses
-    the race reads the winner's key.
+    Several workers may start at once: the key is written whole to a private temporary file and
+    then linked into place, which fails if another worker got there first; the loser reads the
+    winner's key. No worker ever sees a half-written key.
     """
     path = Path(instance_path) / "secret_key"
+    key = _read_key(path)
+    if key:
+        return key
+    fd, temporary = tempfile.mkstemp(prefix=".secret_key.", dir=instance_path)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError as exists:
-        for _ in range(50):
-            key = path.read_text().strip()
-            if key:
-                return key
-            time.sleep(0.02)
-        raise RuntimeError(
-            f"{path} exists but is empty; delete it or set CONSULT_SECRET_KEY"
-        ) from exists
-    key = secrets.token_urlsafe(48)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        # If another process won the race, its key stays and is read below.
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
+    key = _read_key(path)
+    if not key:
+        raise RuntimeError(f"{path} is empty; delete it or set CONSULT_SECRET_KEY")
     return key
+
+
+def _read_key(path: Path) -> str | None:
+    try:
+        return path.read_text().strip() or None
+    except FileNotFoundError:
+        return None
 
 
 def default_database_url(instance_path: str) -> str:

@@ -128,9 +128,11 @@ class Database:
                 # Whatever a view did not commit is rolled back: one commit per request, explicit.
                 session.rollback()
                 session.close()
-            token = g.pop("_write_intent_token", None)
-            if token is not None:
-                _write_intent.reset(token)
+            # Undo the marks in the reverse order they were made.
+            for key in ("_read_only_token", "_write_intent_token"):
+                token = g.pop(key, None)
+                if token is not None:
+                    _write_intent.reset(token)
 
     @staticmethod
     def _state() -> _State:
@@ -155,6 +157,21 @@ class Database:
     def rollback(self) -> None:
         """Roll back the unit of work of the current request."""
         self.session.rollback()
+
+    def recover(self) -> None:
+        """Roll back a failed unit of work and read plainly for the rest of the request.
+
+        After a write failed (locked, disk full, server gone) the request may still show the
+        page again: its reads must not ask for the write lock that just failed.
+        """
+        session = g.get("_db_session")
+        if session is not None:
+            try:
+                session.rollback()
+            except Exception:  # noqa: BLE001 - the connection may be gone; it is replaced
+                session.close()
+        if "_read_only_token" not in g:
+            g._read_only_token = _write_intent.set(False)
 
     @property
     def is_sqlite(self) -> bool:

@@ -30,7 +30,13 @@ def alembic_config(url: str) -> Config:
 
 
 @contextlib.contextmanager
-def _upgrade_lock(engine: Engine, instance_path: str) -> Iterator[None]:
+def init_lock(engine: Engine, instance_path: str) -> Iterator[None]:
+    """Hold the lock that lets one process at a time create, upgrade or seed the database.
+
+    PostgreSQL: a session advisory lock, so that hosts starting together wait for each other.
+    SQLite: an exclusive flock on a file in the instance folder (one host by nature).
+    Not re-entrant: take it once, around the whole of initialisation.
+    """
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
             connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _PG_LOCK_ID})
@@ -60,14 +66,19 @@ def head_revision(url: str) -> str | None:
     return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
 
 
-def upgrade(engine: Engine, instance_path: str) -> bool:
-    """Bring the schema to the newest revision; return True if anything was applied."""
+def upgrade(engine: Engine, instance_path: str, *, locked: bool = False) -> bool:
+    """Bring the schema to the newest revision; return True if anything was applied.
+
+    ``locked`` says the caller holds init_lock() already.
+    """
+    if not locked:
+        with init_lock(engine, instance_path):
+            return upgrade(engine, instance_path, locked=True)
     url = engine.url.render_as_string(hide_password=False)
-    with _upgrade_lock(engine, instance_path):
-        if current_revision(engine) == head_revision(url):
-            return False
-        config = alembic_config(url)
-        with writing(), engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-        return True
+    if current_revision(engine) == head_revision(url):
+        return False
+    config = alembic_config(url)
+    with writing(), engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    return True

@@ -1,13 +1,26 @@
-"""Error pages: HTML for people, JSON for scripts; a CSRF failure may re-show the page instead."""
+"""Error pages: HTML for people, JSON for scripts.
+
+Two failures may instead show the page again with what was typed: a CSRF failure, and a database
+that cannot take the write just now (locked, disk full, server unreachable). The latter answers
+503 with Retry-After: the respondent's input is on the page, nothing half-saved is kept.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+#: Database failures that pass: a lock held too long, a full disk, a server restarting, a pool
+#: exhausted. They are answered with 503 and the page again, never with a 500.
+UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, PoolTimeoutError)
+#: Seconds a client is asked to wait before trying again.
+RETRY_AFTER = 5
 
 MESSAGES = {
     400: _l("The request could not be understood."),
@@ -19,6 +32,12 @@ MESSAGES = {
     500: _l("Something went wrong on our side. Your earlier saved answers are safe."),
     503: _l("The service is busy. Please try again in a moment."),
 }
+
+#: Shown when a form could not be saved and no page of its own can show it again.
+NOT_SAVED = _l(
+    "We could not save this just now, so nothing was changed. Go back in your browser: what you "
+    "typed is still in the form. Please send it again in a moment."
+)
 
 
 def wants_json() -> bool:
@@ -40,6 +59,33 @@ def recovers_from_csrf(handler: Callable[[], object]) -> Callable:
     return decorate
 
 
+def recovers_from_unavailable(handler: Callable[[], object]) -> Callable:
+    """Mark a view whose page, when the database cannot write, is shown again by ``handler``.
+
+    The handler runs after the failed unit of work was rolled back, reading only, and returns
+    the page with the posted input and a "please try again" message (status 503).
+    """
+
+    def decorate(view: Callable) -> Callable:
+        view.unavailable_recovery = handler  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def failure_kind(error: BaseException) -> str:
+    """Name a database failure for the log: locked, disk-full, unreachable or unavailable."""
+    original = getattr(error, "orig", None)
+    text = str(original if original is not None else error).lower()
+    if "locked" in text or "busy" in text:
+        return "locked"
+    if "disk is full" in text or "no space" in text or "disk i/o" in text:
+        return "disk-full"
+    if isinstance(error, PoolTimeoutError) or "connect" in text or "closed" in text:
+        return "unreachable"
+    return "unavailable"
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
 
@@ -52,6 +98,12 @@ def init_app(app: Flask) -> None:
         return render_error(
             400, str(_l("This form expired. Go back, reload the page and send it again."))
         )
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeoutError)
+    def database_unavailable(error: Exception):
+        return answer_unavailable(error)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -68,3 +120,36 @@ def render_error(code: int, message: str):
     if wants_json():
         return jsonify({"error": code, "message": message}), code
     return render_template("error.html", code=code, message=message), code
+
+
+def answer_unavailable(error: BaseException):
+    """Answer a request whose database work failed for a passing reason, keeping the input."""
+    from consult.db import db
+
+    original = getattr(error, "orig", None)
+    # The class name and kind only: the full message would carry SQL parameters (answers).
+    current_app.logger.warning(
+        "database unavailable (%s, %s) on %s; answered 503",
+        failure_kind(error),
+        type(original if original is not None else error).__name__,
+        request.method,
+    )
+    db.recover()
+    view = current_app.view_functions.get(request.endpoint or "")
+    recovery = getattr(view, "unavailable_recovery", None)
+    reply = None
+    if recovery is not None:
+        try:
+            page = recovery()
+            reply = current_app.make_response(page) if page is not None else None
+        except UNAVAILABLE_ERRORS:
+            # Even reading failed (e.g. the server is down): fall back to the plain message.
+            db.recover()
+            reply = None
+    if reply is None:
+        message = MESSAGES[503] if request.method in ("GET", "HEAD") else NOT_SAVED
+        reply = current_app.make_response(render_error(503, str(message)))
+    reply.status_code = 503
+    reply.headers["Retry-After"] = str(RETRY_AFTER)
+    reply.headers["Cache-Control"] = "no-store"
+    return reply

@@ -28,13 +28,27 @@ def landing():
 
 @bp.get("/healthz")
 def healthz():
-    """Answer 200 when the database answers, 503 otherwise."""
+    """Answer 200 when the database answers and holds the schema, 503 otherwise.
+
+    It reads the schema revision (a real table, not just ``SELECT 1``, which SQLite answers
+    without touching the file), so a missing, unreadable or uninitialised database fails it.
+    """
     try:
-        db.session.execute(text("SELECT 1"))
+        revision = db.session.scalar(text("SELECT version_num FROM alembic_version"))
     except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
-        current_app.logger.error("health check failed: %s", exc)
-        return jsonify({"status": "unavailable"}), 503
-    return jsonify({"status": "ok"})
+        current_app.logger.error("health check failed: %s", type(exc).__name__)
+        return _health({"status": "unavailable", "database": "unreachable"}, 503)
+    if revision is None:
+        return _health({"status": "unavailable", "database": "not initialised"}, 503)
+    return _health({"status": "ok", "database": "ok", "schema": revision}, 200)
+
+
+def _health(body: dict[str, str], status: int):
+    reply = jsonify(body)
+    reply.status_code = status
+    # A proxy or load balancer must ask every time.
+    reply.headers["Cache-Control"] = "no-store"
+    return reply
 
 
 @bp.app_context_processor

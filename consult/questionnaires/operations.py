@@ -98,11 +98,18 @@ def version_row(session: Session, questionnaire: Questionnaire) -> Questionnaire
     return row
 
 
-def find_response(session: Session, token: str) -> Response | None:
-    """Return the response a resume token opens, if any."""
+def find_response(session: Session, token: str, *, for_update: bool = False) -> Response | None:
+    """Return the response a resume token opens, if any; ``for_update`` locks its row.
+
+    The row lock (PostgreSQL's SELECT ... FOR UPDATE; SQLite's write transactions are serial
+    already) makes concurrent saves of one response wait for each other.
+    """
     if not token or len(token) > 128:
         return None
-    return session.scalar(select(Response).where(Response.resume_token_hash == hash_token(token)))
+    query = select(Response).where(Response.resume_token_hash == hash_token(token))
+    if for_update:
+        query = query.with_for_update()
+    return session.scalar(query)
 
 
 def start_response(

@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -22,10 +23,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from consult import geography
-from consult.core.errors import recovers_from_csrf
+from consult.core.errors import recovers_from_csrf, recovers_from_unavailable
 from consult.db import db, utcnow
 from consult.i18n import current_language, translate_text
 from consult.questionnaires import operations
@@ -81,7 +82,11 @@ def _start_serializer() -> URLSafeSerializer:
 
 
 def _load(token: str) -> tuple[Response, Questionnaire]:
-    response = operations.find_response(db.session, token)
+    # A POST locks the response row (PostgreSQL): a page save and an autosave of the same
+    # response in two workers then follow each other instead of colliding on the answers.
+    response = operations.find_response(
+        db.session, token, for_update=request.method == "POST" and not g.get("_read_only_token")
+    )
     if response is None:
         abort(404)
     return response, definition_of(response)
@@ -171,8 +176,13 @@ def intro(key: str):
     return _render_intro(questionnaire)
 
 
-def _render_intro(questionnaire: Questionnaire, notice: str | None = None, status: int = 200):
-    start_token = _start_serializer().dumps(operations.new_resume_token())
+def _render_intro(
+    questionnaire: Questionnaire,
+    notice: str | None = None,
+    status: int = 200,
+    start_token: str | None = None,
+):
+    start_token = start_token or _start_serializer().dumps(operations.new_resume_token())
     return (
         render_template(
             "questionnaires/intro.html",
@@ -190,8 +200,20 @@ def _recover_start():
     return _render_intro(questionnaire, _("Your session had expired. Please press Start again."))
 
 
+def _start_unavailable():
+    questionnaire = get_questionnaire(request.view_args["key"]) or abort(404)
+    # Same start token again: pressing Start later opens the draft if this attempt made it.
+    return _render_intro(
+        questionnaire,
+        _("We could not start your response just now. Please press Start again in a moment."),
+        503,
+        start_token=request.form.get("start_token") or None,
+    )
+
+
 @bp.post("/questionnaires/<key>/start")
 @recovers_from_csrf(_recover_start)
+@recovers_from_unavailable(_start_unavailable)
 def start(key: str):
     """Create the draft (once, however often the button is pressed) and open its first page."""
     questionnaire = get_questionnaire(key) or abort(404)
@@ -201,8 +223,14 @@ def start(key: str):
         token = _start_serializer().loads(request.form.get("start_token", ""))
     except BadSignature:
         abort(400)
-    operations.start_response(db.session, questionnaire, token, current_language())
-    db.commit()
+    try:
+        operations.start_response(db.session, questionnaire, token, current_language())
+        db.commit()
+    except IntegrityError:
+        # The same Start press reached two workers at once (PostgreSQL): the other one made it.
+        db.rollback()
+        if operations.find_response(db.session, token) is None:
+            raise
     # A repeated click on Start after the response moved on leads to where it now is.
     return redirect(url_for(".resume", token=token), 303)
 
@@ -219,7 +247,8 @@ def resume(token: str):
     return redirect(url_for(".page", token=token, section_key=target.key))
 
 
-def _recover_page():
+def _reshow_posted_page(notice: str, status: int):
+    """Show the posted section again with what the respondent sent, over the stored answers."""
     token = request.view_args["token"]
     response, questionnaire = _load(token)
     section = _section_or_404(questionnaire, request.view_args["section_key"])
@@ -230,11 +259,31 @@ def _recover_page():
             fields.pop(name, None)
             if name in request.form:
                 fields[name] = request.form.getlist(name)
-    notice = _(
-        "Your session had expired, so nothing was saved yet. Your answers are below: "
-        "please press the button again."
+    return _render_page(
+        questionnaire, response, token, section, answers, fields, {}, notice, status
     )
-    return _render_page(questionnaire, response, token, section, answers, fields, {}, notice, 200)
+
+
+def _recover_page():
+    return _reshow_posted_page(
+        _(
+            "Your session had expired, so nothing was saved yet. Your answers are below: "
+            "please press the button again."
+        ),
+        200,
+    )
+
+
+def _page_unavailable():
+    if request.method != "POST":
+        return None  # a page that could not be read: the plain "busy" message
+    return _reshow_posted_page(
+        _(
+            "We could not save your answers just now. They are still below: "
+            "please try again in a moment."
+        ),
+        503,
+    )
 
 
 def _section_or_404(questionnaire: Questionnaire, section_key: str) -> Section:
@@ -246,6 +295,7 @@ def _section_or_404(questionnaire: Questionnaire, section_key: str) -> Section:
 
 @bp.route("/r/<token>/s/<section_key>", methods=["GET", "POST"])
 @recovers_from_csrf(_recover_page)
+@recovers_from_unavailable(_page_unavailable)
 def page(token: str, section_key: str):
     """Show one section, or save it and move on."""
     response, questionnaire = _load(token)
@@ -272,29 +322,13 @@ def page(token: str, section_key: str):
     if action in ("next", "review"):
         for key, message in missing_required(questionnaire, section.questions, merged).items():
             errors.setdefault(key, message_text(message))
-    try:
-        operations.save_answers(
-            db.session, questionnaire, response, result.answers, section_key=section.key
-        )
-        response.language = current_language()
-        db.commit()
-    except OperationalError as exc:
-        db.rollback()
-        current_app.logger.warning("could not save a page: %s", exc)
-        return _render_page(
-            questionnaire,
-            response,
-            token,
-            section,
-            stored,
-            _fields_for_reshow(questionnaire, stored, result),
-            errors,
-            _(
-                "We could not save your answers just now. They are still below: "
-                "please try again in a moment."
-            ),
-            503,
-        )
+    # A failure here (locked, disk full, server gone) rolls everything back and shows the page
+    # again with what was sent: see _page_unavailable.
+    operations.save_answers(
+        db.session, questionnaire, response, result.answers, section_key=section.key
+    )
+    response.language = current_language()
+    db.commit()
     if errors or result.unknown_fields:
         notice = None
         if result.unknown_fields:
@@ -357,7 +391,12 @@ def _fields_for_reshow(
     return fields
 
 
+def _autosave_unavailable():
+    return jsonify({"saved": False, "retry": True}), 503
+
+
 @bp.post("/r/<token>/s/<section_key>/autosave")
+@recovers_from_unavailable(_autosave_unavailable)
 def autosave(token: str, section_key: str):
     """Save the valid answers of a page while the respondent types (JavaScript only)."""
     response, questionnaire = _load(token)
@@ -366,14 +405,10 @@ def autosave(token: str, section_key: str):
         return jsonify({"saved": False, "closed": True}), 403
     stored = operations.stored_answers(db.session, response)
     result = read_page(questionnaire, section, request.form, stored)
-    try:
-        operations.save_answers(
-            db.session, questionnaire, response, result.answers, section_key=section.key
-        )
-        db.commit()
-    except OperationalError:
-        db.rollback()
-        return jsonify({"saved": False, "retry": True}), 503
+    operations.save_answers(
+        db.session, questionnaire, response, result.answers, section_key=section.key
+    )
+    db.commit()
     return jsonify(
         {
             "saved": True,
@@ -415,8 +450,28 @@ def _recover_review():
     )
 
 
+def _review_unavailable():
+    if request.method != "POST":
+        return None
+    token = request.view_args["token"]
+    response, questionnaire = _load(token)
+    answers = operations.stored_answers(db.session, response)
+    return render_template(
+        "questionnaires/review.html",
+        **_review_context(questionnaire, response, token, answers),
+        missing={},
+        contact_form=request.form,
+        contact_errors={},
+        notice=_(
+            "We could not send your response just now. Nothing is lost: please try "
+            "again in a moment."
+        ),
+    ), 503
+
+
 @bp.route("/r/<token>/review", methods=["GET", "POST"])
 @recovers_from_csrf(_recover_review)
+@recovers_from_unavailable(_review_unavailable)
 def review(token: str):
     """Show every answer before submitting; submit (idempotently) on POST."""
     response, questionnaire = _load(token)
@@ -448,26 +503,10 @@ def review(token: str):
             contact_errors=contact_errors,
             notice=None,
         ), 422
-    try:
-        operations.save_contact_details(
-            db.session, response, language=current_language(), **contact
-        )
-        operations.submit_response(db.session, questionnaire, response, current_language())
-        db.commit()
-    except OperationalError as exc:
-        db.rollback()
-        current_app.logger.warning("could not submit: %s", exc)
-        return render_template(
-            "questionnaires/review.html",
-            **context,
-            missing={},
-            contact_form=request.form,
-            contact_errors={},
-            notice=_(
-                "We could not send your response just now. Nothing is lost: please try "
-                "again in a moment."
-            ),
-        ), 503
+    # Contact details and submission commit together or not at all (see _review_unavailable).
+    operations.save_contact_details(db.session, response, language=current_language(), **contact)
+    operations.submit_response(db.session, questionnaire, response, current_language())
+    db.commit()
     return redirect(url_for(".receipt", token=token), 303)
 
 

@@ -1,0 +1,80 @@
+"""The bare-Flask floor: one row inserted per request, under `consult serve`'s gunicorn settings.
+
+Run by benchmarks/load.py: `python benchmarks/floor_app.py --bind 127.0.0.1:PORT --workers N`
+with FLOOR_DATABASE_URL set. It uses consult's engine settings (WAL, synchronous=FULL, busy
+timeout, BEGIN IMMEDIATE) so that the gap to Consult is the application's own work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask import Flask  # noqa: E402
+from gunicorn.app.base import BaseApplication  # noqa: E402
+from sqlalchemy import Column, DateTime, Integer, MetaData, Table, insert  # noqa: E402
+
+from consult.db import make_engine, utcnow, writing  # noqa: E402
+from consult.serving import gunicorn_options  # noqa: E402
+
+metadata = MetaData()
+hits = Table(
+    "floor_hits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True)),
+)
+
+
+def create_app() -> Flask:
+    """A Flask app with one route that inserts one row and one that answers health."""
+    app = Flask(__name__)
+    engine = make_engine(os.environ["FLOOR_DATABASE_URL"])
+
+    @app.post("/hit")
+    def hit():
+        with writing(), engine.begin() as connection:
+            connection.execute(insert(hits).values(created_at=utcnow()))
+        return "ok"
+
+    @app.get("/healthz")
+    def healthz():
+        return "ok"
+
+    return app
+
+
+class FloorServer(BaseApplication):
+    """Gunicorn serving the floor app."""
+
+    def __init__(self, options: dict) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return create_app()
+
+
+def main() -> None:
+    """Create the table, then serve."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bind", required=True)
+    parser.add_argument("--workers", type=int, default=2)
+    arguments = parser.parse_args()
+    engine = make_engine(os.environ["FLOOR_DATABASE_URL"])
+    metadata.create_all(engine)
+    engine.dispose()
+    options = gunicorn_options(bind=arguments.bind, workers=arguments.workers)
+    FloorServer(options).run()
+
+
+if __name__ == "__main__":
+    main()

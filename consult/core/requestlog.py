@@ -1,0 +1,122 @@
+"""Request ids and structured log lines that carry no secret and no personal data.
+
+Every request gets an id (the proxy's X-Request-ID when it sends a sane one, otherwise a fresh
+one), echoed in the response header and attached to every log record written while the request
+runs. The access line itself is written by the server (gunicorn, see consult.serving) from what
+this module leaves in the WSGI environ: the path with its secrets redacted, and the id.
+
+What a log line never holds: the resume token (it opens a respondent's answers), the query string,
+the client address, the user agent or referrer, form data. Only method, redacted path, status,
+size, duration, request id and worker.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+import time
+from typing import Any
+
+from flask import Flask, g, has_request_context, request
+
+#: Keys this module leaves in the WSGI environ for the access logger.
+ENVIRON_REQUEST_ID = "consult.request_id"
+ENVIRON_LOG_PATH = "consult.log_path"
+REDACTED = "<redacted>"
+
+#: An incoming X-Request-ID is honoured only if it looks like an id (it is written to logs).
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+#: URL variables whose value is a secret: the resume token and any other *token.
+_SECRET_VARIABLE_RE = re.compile(r"(^|_)token$")
+#: Used when a request never reached a view (e.g. the server answered it): resume links.
+_FALLBACK_SECRET_PATH_RE = re.compile(r"^/r/[^/]+")
+
+
+def new_request_id() -> str:
+    """Return a fresh request id (96 random bits, URL-safe)."""
+    return secrets.token_urlsafe(12)
+
+
+def incoming_request_id(value: str | None) -> str:
+    """Return the proxy's request id if it is well formed, otherwise a fresh one."""
+    if value and _REQUEST_ID_RE.match(value):
+        return value
+    return new_request_id()
+
+
+def redact_path(path: str, rule: str | None = None, view_args: dict[str, Any] | None = None) -> str:
+    """Return ``path`` with every secret URL variable replaced by ``<redacted>``.
+
+    With the matched URL rule (e.g. ``/r/<token>/s/<section_key>``) the secret variables are found
+    by name; without it (no route matched), resume-link paths are redacted by shape.
+    """
+    if rule is not None and view_args:
+        redacted = rule
+        for name, value in view_args.items():
+            shown = REDACTED if _SECRET_VARIABLE_RE.search(name) else str(value)
+            redacted = re.sub(
+                rf"<(?:[^:<>]+:)?{re.escape(name)}>", lambda _m, shown=shown: shown, redacted
+            )
+        return redacted
+    return _FALLBACK_SECRET_PATH_RE.sub("/r/" + REDACTED, path)
+
+
+def current_log_path() -> str:
+    """Return the redacted path of the current request."""
+    rule = request.url_rule.rule if request.url_rule is not None else None
+    return redact_path(request.path, rule, request.view_args)
+
+
+class RequestIdFilter(logging.Filter):
+    """Attach the current request's id to every log record (``-`` outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = g.get("request_id", "-") if has_request_context() else "-"  # type: ignore[attr-defined]
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """Write each record as one JSON object on one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = getattr(record, "request_id", None)
+        if request_id and request_id != "-":
+            entry["request_id"] = request_id
+        for key in ("event", "method", "path", "status", "duration_ms", "bytes", "worker"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+
+
+def init_app(app: Flask) -> None:
+    """Give every request an id, echo it in X-Request-ID and leave a redacted path for logs."""
+
+    @app.before_request
+    def assign_request_id() -> None:
+        request_id = incoming_request_id(request.headers.get("X-Request-ID"))
+        g.request_id = request_id
+        request.environ[ENVIRON_REQUEST_ID] = request_id
+
+    @app.after_request
+    def echo_request_id(response):
+        request_id = g.get("request_id") or incoming_request_id(request.headers.get("X-Request-ID"))
+        response.headers["X-Request-ID"] = request_id
+        request.environ[ENVIRON_REQUEST_ID] = request_id
+        request.environ[ENVIRON_LOG_PATH] = current_log_path()
+        return response
+
+    request_filter = RequestIdFilter()
+    if not any(isinstance(f, RequestIdFilter) for f in app.logger.filters):
+        app.logger.addFilter(request_filter)

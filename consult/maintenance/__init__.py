@@ -1,0 +1,1 @@
+"""Keeping the data safe: backups, restores, moving a database between SQLite and PostgreSQL."""
