@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from consult.db import utcnow
 from consult.questionnaires.answers import Answers, profile_values, prune_hidden
-from consult.questionnaires.definition import Questionnaire
+from consult.questionnaires.definition import Questionnaire, structure_checksum
 from consult.questionnaires.models import Answer, ContactDetails, QuestionnaireVersion, Response
 
 #: Receipt numbers avoid letters and digits that are easy to confuse (0/O, 1/I).
@@ -65,7 +65,9 @@ def sync_definitions(session: Session, questionnaires: Mapping[str, Questionnair
             )
             report.append(f"loaded {questionnaire.key} version {questionnaire.version}")
             continue
-        if stored.checksum != questionnaire.checksum:
+        if stored.checksum != questionnaire.checksum and (
+            structure_checksum(stored.definition) != questionnaire.checksum
+        ):
             has_responses = session.scalar(
                 select(Response.id).where(Response.version_id == stored.id).limit(1)
             )
@@ -76,8 +78,10 @@ def sync_definitions(session: Session, questionnaires: Mapping[str, Questionnair
                 )
             stored.checksum = questionnaire.checksum
             report.append(f"updated {questionnaire.key} version {questionnaire.version}")
+        elif stored.checksum != questionnaire.checksum:
+            stored.checksum = questionnaire.checksum  # same structure, checksum of an older rule
         if stored.definition != dict(questionnaire.raw):
-            stored.definition = dict(questionnaire.raw)  # label corrections only
+            stored.definition = dict(questionnaire.raw)  # texts or dates corrected
             report.append(f"updated texts of {questionnaire.key} version {questionnaire.version}")
     session.flush()
     return report
