@@ -36,6 +36,7 @@ from consult.questionnaires.answers import (
     missing_required,
     question_fields,
     read_page,
+    without_nul,
 )
 from consult.questionnaires.definition import OTHER_PART, Question, Questionnaire, Section, is_shown
 from consult.questionnaires.models import Response
@@ -223,6 +224,8 @@ def _recover_page():
     token = request.view_args["token"]
     response, questionnaire = _load(token)
     section = _section_or_404(questionnaire, request.view_args["section_key"])
+    if not questionnaire.is_open(utcnow()):
+        return _closed(questionnaire, response)
     answers = operations.stored_answers(db.session, response)
     fields = answers_to_fields(questionnaire, answers)
     for question in section.questions:
@@ -272,9 +275,13 @@ def page(token: str, section_key: str):
     if action in ("next", "review"):
         for key, message in missing_required(questionnaire, section.questions, merged).items():
             errors.setdefault(key, message_text(message))
+    moves_on = not errors and not result.unknown_fields
+    destination = _destination(questionnaire, section, merged, action) if moves_on else section
     try:
+        # The resume link leads to where the respondent was going, not to the page just saved.
+        resume_at = (destination or section).key
         operations.save_answers(
-            db.session, questionnaire, response, result.answers, section_key=section.key
+            db.session, questionnaire, response, result.answers, section_key=resume_at
         )
         response.language = current_language()
         db.commit()
@@ -311,17 +318,28 @@ def page(token: str, section_key: str):
             422,
         )
 
-    sections = _shown_sections(questionnaire, merged)
-    position = sections.index(section) if section in sections else 0
-    if action == "previous" and position > 0:
-        target = url_for(".page", token=token, section_key=sections[position - 1].key)
+    if destination is None:
+        target = url_for(".review", token=token)
     elif action == "save":
         target = url_for(".page", token=token, section_key=section.key, saved=1)
-    elif action == "review" or position + 1 >= len(sections):
-        target = url_for(".review", token=token)
     else:
-        target = url_for(".page", token=token, section_key=sections[position + 1].key)
+        target = url_for(".page", token=token, section_key=destination.key)
     return redirect(target, 303)
+
+
+def _destination(
+    questionnaire: Questionnaire, section: Section, answers: Answers, action: str
+) -> Section | None:
+    """Return the page an action leads to once this one is saved (None: the review page)."""
+    sections = _shown_sections(questionnaire, answers)
+    position = sections.index(section) if section in sections else 0
+    if action == "save":
+        return section
+    if action == "previous":
+        return sections[max(position - 1, 0)]
+    if action == "review" or position + 1 >= len(sections):
+        return None
+    return sections[position + 1]
 
 
 def _default_region(
@@ -401,6 +419,8 @@ def _review_context(
 def _recover_review():
     token = request.view_args["token"]
     response, questionnaire = _load(token)
+    if not questionnaire.is_open(utcnow()):
+        return _closed(questionnaire, response)
     answers = operations.stored_answers(db.session, response)
     context = _review_context(questionnaire, response, token, answers)
     return render_template(
@@ -475,7 +495,9 @@ CONTACT_LIMITS = {"name": 200, "email": 254, "job_title": 200}
 
 
 def _read_contact(form) -> tuple[dict[str, str], dict[str, str]]:
-    contact = {name: form.get(f"contact.{name}", "").strip() for name in CONTACT_LIMITS}
+    contact = {
+        name: without_nul(form.get(f"contact.{name}", "")).strip() for name in CONTACT_LIMITS
+    }
     errors: dict[str, str] = {}
     for name, limit in CONTACT_LIMITS.items():
         if len(contact[name]) > limit:
