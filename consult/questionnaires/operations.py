@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from consult.db import utcnow
@@ -102,11 +102,19 @@ def version_row(session: Session, questionnaire: Questionnaire) -> Questionnaire
     return row
 
 
-def find_response(session: Session, token: str) -> Response | None:
-    """Return the response a resume token opens, if any."""
+def find_response(session: Session, token: str, *, for_update: bool = False) -> Response | None:
+    """Return the response a resume token opens, if any.
+
+    ``for_update`` locks its row until the transaction ends, so that two requests writing the
+    same response (an autosave racing the Save button, a double click on Submit) run one after
+    the other on PostgreSQL too; SQLite's IMMEDIATE write transactions already do.
+    """
     if not token or len(token) > 128:
         return None
-    return session.scalar(select(Response).where(Response.resume_token_hash == hash_token(token)))
+    query = select(Response).where(Response.resume_token_hash == hash_token(token))
+    if for_update:
+        query = query.with_for_update()
+    return session.scalar(query)
 
 
 def start_response(
@@ -157,33 +165,37 @@ def save_answers(
     answers: Answers,
     *,
     section_key: str | None = None,
+    stored: Answers | None = None,
 ) -> None:
-    """Replace the stored answers of the questions in ``answers`` (an empty mapping clears one)."""
-    if not answers:
-        return
-    session.execute(
-        delete(Answer).where(
-            Answer.response_id == response.id, Answer.question_key.in_(list(answers))
+    """Replace the stored answers of the questions in ``answers`` (an empty mapping clears one).
+
+    ``stored`` is the response's answers as read in this transaction, when the caller has them
+    already; only the questions whose answer changed are rewritten.
+    """
+    if stored is None:
+        stored = stored_answers(session, response)
+    changed = [key for key, parts in answers.items() if stored.get(key, {}) != parts]
+    if changed:
+        session.execute(
+            delete(Answer).where(
+                Answer.response_id == response.id, Answer.question_key.in_(changed)
+            )
         )
-    )
-    session.add_all(
-        Answer(response_id=response.id, question_key=key, part_key=part, value=value)
-        for key, parts in answers.items()
-        for part, value in parts.items()
-    )
-    merged = stored_answers(session, response) if section_key is None else None
-    _refresh_profile(session, questionnaire, response, merged)
+        rows = [
+            {"response_id": response.id, "question_key": key, "part_key": part, "value": value}
+            for key in changed
+            for part, value in answers[key].items()
+        ]
+        if rows:
+            session.execute(insert(Answer), rows)  # one executemany, not one ORM object a row
+    _set_profile(questionnaire, response, {**stored, **answers})
     if section_key is not None:
         response.last_section_key = section_key
     response.updated_at = utcnow()
     session.flush()
 
 
-def _refresh_profile(
-    session: Session, questionnaire: Questionnaire, response: Response, answers: Answers | None
-) -> None:
-    session.flush()
-    answers = answers if answers is not None else stored_answers(session, response)
+def _set_profile(questionnaire: Questionnaire, response: Response, answers: Answers) -> None:
     profile = profile_values(questionnaire, answers)
     response.country = profile.get("country")
     response.region = profile.get("region")
@@ -207,7 +219,7 @@ def submit_response(
                 Answer.response_id == response.id, Answer.question_key.in_(dropped)
             )
         )
-    _refresh_profile(session, questionnaire, response, kept)
+    _set_profile(questionnaire, response, kept)
     response.language = language
     if response.is_submitted:
         response.updated_at = now or utcnow()

@@ -22,7 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from consult import geography
 from consult.core.errors import recovers_from_csrf
@@ -82,7 +82,10 @@ def _start_serializer() -> URLSafeSerializer:
 
 
 def _load(token: str) -> tuple[Response, Questionnaire]:
-    response = operations.find_response(db.session, token)
+    # A POST writes: lock the response first, so that its answers are read after any
+    # concurrent write to them has committed.
+    writes = request.method == "POST"
+    response = operations.find_response(db.session, token, for_update=writes)
     if response is None:
         abort(404)
     return response, definition_of(response)
@@ -202,8 +205,15 @@ def start(key: str):
         token = _start_serializer().loads(request.form.get("start_token", ""))
     except BadSignature:
         abort(400)
-    operations.start_response(db.session, questionnaire, token, current_language())
-    db.commit()
+    try:
+        operations.start_response(db.session, questionnaire, token, current_language())
+        db.commit()
+    except IntegrityError:
+        # A second click raced the first on PostgreSQL: the draft exists now, open it.
+        db.rollback()
+        if operations.find_response(db.session, token) is None:
+            raise
+
     # A repeated click on Start after the response moved on leads to where it now is.
     return redirect(url_for(".resume", token=token), 303)
 
@@ -281,7 +291,12 @@ def page(token: str, section_key: str):
         # The resume link leads to where the respondent was going, not to the page just saved.
         resume_at = (destination or section).key
         operations.save_answers(
-            db.session, questionnaire, response, result.answers, section_key=resume_at
+            db.session,
+            questionnaire,
+            response,
+            result.answers,
+            section_key=resume_at,
+            stored=stored,
         )
         response.language = current_language()
         db.commit()
@@ -386,7 +401,12 @@ def autosave(token: str, section_key: str):
     result = read_page(questionnaire, section, request.form, stored)
     try:
         operations.save_answers(
-            db.session, questionnaire, response, result.answers, section_key=section.key
+            db.session,
+            questionnaire,
+            response,
+            result.answers,
+            section_key=section.key,
+            stored=stored,
         )
         db.commit()
     except OperationalError:
