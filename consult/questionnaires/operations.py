@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, select, tuple_, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from consult.db import utcnow
 from consult.questionnaires.answers import Answers, profile_values, prune_hidden
@@ -18,6 +20,34 @@ from consult.questionnaires.models import Answer, ContactDetails, QuestionnaireV
 #: Receipt numbers avoid letters and digits that are easy to confuse (0/O, 1/I).
 _RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _RECEIPT_PREFIX = {"local-governments": "LG", "partners": "PA"}
+
+
+# Statements of the hot path (every page saved), built once: only their parameters change.
+_RESPONSE_BY_TOKEN = select(Response).where(Response.resume_token_hash == bindparam("token_hash"))
+_RESPONSE_FOR_UPDATE = _RESPONSE_BY_TOKEN.with_for_update()
+_ANSWERS_OF_RESPONSE = select(Answer.question_key, Answer.part_key, Answer.value).where(
+    Answer.response_id == bindparam("response_id")
+)
+_RESPONSE_WITH_ANSWERS = (
+    select(Response, Answer.question_key, Answer.part_key, Answer.value)
+    .outerjoin(Answer, Answer.response_id == Response.id)
+    .where(Response.resume_token_hash == bindparam("token_hash"))
+)
+_RESPONSE_WITH_ANSWERS_FOR_UPDATE = _RESPONSE_WITH_ANSWERS.with_for_update(of=Response.__table__)
+
+
+@functools.cache
+def _upsert_answer(dialect: str):
+    """Return INSERT ... ON CONFLICT (response, question, part) DO UPDATE for ``dialect``."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    statement = dialect_insert(Answer.__table__)
+    return statement.on_conflict_do_update(
+        index_elements=["response_id", "question_key", "part_key"],
+        set_={"value": statement.excluded.value},
+    )
 
 
 class FrozenVersionError(Exception):
@@ -111,10 +141,29 @@ def find_response(session: Session, token: str, *, for_update: bool = False) -> 
     """
     if not token or len(token) > 128:
         return None
-    query = select(Response).where(Response.resume_token_hash == hash_token(token))
-    if for_update:
-        query = query.with_for_update()
-    return session.scalar(query)
+    query = _RESPONSE_FOR_UPDATE if for_update else _RESPONSE_BY_TOKEN
+    return session.scalar(query, {"token_hash": hash_token(token)})
+
+
+def open_response(
+    session: Session, token: str, *, for_update: bool = False
+) -> tuple[Response | None, Answers]:
+    """Return the response a resume token opens and its answers, in one query.
+
+    ``for_update`` locks the response row as find_response does.
+    """
+    if not token or len(token) > 128:
+        return None, {}
+    query = _RESPONSE_WITH_ANSWERS_FOR_UPDATE if for_update else _RESPONSE_WITH_ANSWERS
+    rows = session.execute(query, {"token_hash": hash_token(token)}).all()
+    if not rows:
+        return None, {}
+    answers: Answers = {}
+    for _, question_key, part_key, value in rows:
+        if question_key is not None:
+            answers.setdefault(question_key, {})[part_key] = value
+    response = rows[0][0]
+    return response, answers
 
 
 def start_response(
@@ -148,11 +197,8 @@ def start_response(
 def stored_answers(session: Session, response: Response) -> Answers:
     """Return a response's answers as question -> {part: value}."""
     answers: Answers = {}
-    rows = session.execute(
-        select(Answer.question_key, Answer.part_key, Answer.value).where(
-            Answer.response_id == response.id
-        )
-    )
+    # Plain rows through the connection: no ORM entity is needed for a mapping of strings.
+    rows = session.connection().execute(_ANSWERS_OF_RESPONSE, {"response_id": response.id})
     for question_key, part_key, value in rows:
         answers.setdefault(question_key, {})[part_key] = value
     return answers
@@ -166,40 +212,59 @@ def save_answers(
     *,
     section_key: str | None = None,
     stored: Answers | None = None,
+    language: str | None = None,
 ) -> None:
     """Replace the stored answers of the questions in ``answers`` (an empty mapping clears one).
 
     ``stored`` is the response's answers as read in this transaction, when the caller has them
-    already; only the questions whose answer changed are rewritten.
+    already; only the questions whose answer changed are rewritten. ``section_key`` is where the
+    resume link leads next; ``language`` the one the respondent uses now.
     """
     if stored is None:
         stored = stored_answers(session, response)
-    changed = [key for key, parts in answers.items() if stored.get(key, {}) != parts]
-    if changed:
-        session.execute(
-            delete(Answer).where(
-                Answer.response_id == response.id, Answer.question_key.in_(changed)
+    # Only the parts that changed are written: an upsert for new or changed values, a delete
+    # for parts no longer given (an unticked box, a cleared text).
+    upserts = []
+    removed = []
+    for key, parts in answers.items():
+        before = stored.get(key, {})
+        upserts += [
+            {"response_id": response.id, "question_key": key, "part_key": part, "value": value}
+            for part, value in parts.items()
+            if before.get(part) != value
+        ]
+        removed += [(key, part) for part in before if part not in parts]
+    connection = session.connection()
+    if removed:
+        connection.execute(
+            delete(Answer.__table__).where(
+                Answer.response_id == response.id,
+                tuple_(Answer.question_key, Answer.part_key).in_(removed),
             )
         )
-        rows = [
-            {"response_id": response.id, "question_key": key, "part_key": part, "value": value}
-            for key in changed
-            for part, value in answers[key].items()
-        ]
-        if rows:
-            session.execute(insert(Answer), rows)  # one executemany, not one ORM object a row
-    _set_profile(questionnaire, response, {**stored, **answers})
+    if upserts:
+        connection.execute(_upsert_answer(connection.dialect.name), upserts)  # one executemany
+    values = _profile_columns(questionnaire, {**stored, **answers})
+    values["updated_at"] = utcnow()
     if section_key is not None:
-        response.last_section_key = section_key
-    response.updated_at = utcnow()
-    session.flush()
+        values["last_section_key"] = section_key
+    if language is not None:
+        values["language"] = language
+    # One plain UPDATE: the page is saved on every click, the unit of work is not needed here.
+    connection.execute(
+        update(Response.__table__).where(Response.__table__.c.id == response.id).values(values)
+    )
+    for name, value in values.items():
+        set_committed_value(response, name, value)
 
 
-def _set_profile(questionnaire: Questionnaire, response: Response, answers: Answers) -> None:
+def _profile_columns(questionnaire: Questionnaire, answers: Answers) -> dict[str, str | None]:
     profile = profile_values(questionnaire, answers)
-    response.country = profile.get("country")
-    response.region = profile.get("region")
-    response.respondent_type = profile.get("respondent_type")
+    return {
+        "country": profile.get("country"),
+        "region": profile.get("region"),
+        "respondent_type": profile.get("respondent_type"),
+    }
 
 
 def submit_response(
@@ -219,7 +284,8 @@ def submit_response(
                 Answer.response_id == response.id, Answer.question_key.in_(dropped)
             )
         )
-    _set_profile(questionnaire, response, kept)
+    for name, value in _profile_columns(questionnaire, kept).items():
+        setattr(response, name, value)
     response.language = language
     if response.is_submitted:
         response.updated_at = now or utcnow()

@@ -91,6 +91,15 @@ def _load(token: str) -> tuple[Response, Questionnaire]:
     return response, definition_of(response)
 
 
+def _load_with_answers(token: str) -> tuple[Response, Questionnaire, Answers]:
+    response, answers = operations.open_response(
+        db.session, token, for_update=request.method == "POST"
+    )
+    if response is None:
+        abort(404)
+    return response, definition_of(response), answers
+
+
 def _shown_sections(questionnaire: Questionnaire, answers: Answers) -> list[Section]:
     return [s for s in questionnaire.sections if is_shown(s, answers, questionnaire)]
 
@@ -261,9 +270,8 @@ def _section_or_404(questionnaire: Questionnaire, section_key: str) -> Section:
 @recovers_from_csrf(_recover_page)
 def page(token: str, section_key: str):
     """Show one section, or save it and move on."""
-    response, questionnaire = _load(token)
+    response, questionnaire, stored = _load_with_answers(token)
     section = _section_or_404(questionnaire, section_key)
-    stored = operations.stored_answers(db.session, response)
     if not questionnaire.is_open(utcnow()):
         return _closed(questionnaire, response, 403 if request.method == "POST" else 200)
     if request.method == "GET":
@@ -297,8 +305,8 @@ def page(token: str, section_key: str):
             result.answers,
             section_key=resume_at,
             stored=stored,
+            language=current_language(),
         )
-        response.language = current_language()
         db.commit()
     except OperationalError as exc:
         db.rollback()
@@ -393,11 +401,10 @@ def _fields_for_reshow(
 @bp.post("/r/<token>/s/<section_key>/autosave")
 def autosave(token: str, section_key: str):
     """Save the valid answers of a page while the respondent types (JavaScript only)."""
-    response, questionnaire = _load(token)
+    response, questionnaire, stored = _load_with_answers(token)
     section = _section_or_404(questionnaire, section_key)
     if not questionnaire.is_open(utcnow()):
         return jsonify({"saved": False, "closed": True}), 403
-    stored = operations.stored_answers(db.session, response)
     result = read_page(questionnaire, section, request.form, stored)
     try:
         operations.save_answers(
