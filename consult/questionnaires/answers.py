@@ -66,9 +66,14 @@ def field_name(question: Question, part: str = "") -> str:
     return f"{FIELD_PREFIX}{question.key}" + (f".{part}" if part else "")
 
 
+def without_nul(text: str) -> str:
+    """Drop NUL characters: no keyboard types them and PostgreSQL cannot store them in text."""
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
 def _first(form: FormData, name: str) -> str:
     values = form.getlist(name)
-    return values[0] if values else ""
+    return without_nul(values[0]) if values else ""
 
 
 def _is_blank(text: str) -> bool:
@@ -191,7 +196,7 @@ def read_page(
         for name in names:
             values = form.getlist(name)
             if values:
-                result.raw[name] = [_echo(v, question) for v in values]
+                result.raw[name] = [_echo(without_nul(v), question) for v in values]
         parts, problem = _read_question(question, form)
         if problem is not None:
             result.errors[question.key] = problem

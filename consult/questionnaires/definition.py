@@ -457,9 +457,15 @@ def _jsonable(raw: Any) -> Any:
     return raw
 
 
+#: The schedule is not structure: staff may extend or bring forward a deadline of a version
+#: that already has responses without publishing a new version.
+SCHEDULE_KEYS = ("opens_at", "closes_at")
+
+
 def structure_checksum(raw: Mapping[str, Any]) -> str:
-    """Return the hash of a definition's structure (labels and texts left out)."""
-    payload = json.dumps(_structure(raw), sort_keys=True, ensure_ascii=True)
+    """Return the hash of a definition's structure (labels, texts and dates left out)."""
+    structure = {k: v for k, v in raw.items() if k not in SCHEDULE_KEYS}
+    payload = json.dumps(_structure(structure), sort_keys=True, ensure_ascii=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

@@ -49,7 +49,8 @@ class Response(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Shown on the receipt page, e.g. "LG-7KQ4-M2XD".
     receipt_number: Mapped[str | None] = mapped_column(String(32), unique=True)
-    #: The page the respondent last saved, where the resume link leads back to.
+    #: The page the respondent was on or heading to when they last saved: the resume link
+    #: leads back there.
     last_section_key: Mapped[str | None] = mapped_column(String(64))
     #: Profile values copied from the answers for filters and coverage without a pivot.
     country: Mapped[str | None] = mapped_column(String(2))

@@ -2,22 +2,52 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, tuple_, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from consult.db import utcnow
 from consult.questionnaires.answers import Answers, profile_values, prune_hidden
-from consult.questionnaires.definition import Questionnaire
+from consult.questionnaires.definition import Questionnaire, structure_checksum
 from consult.questionnaires.models import Answer, ContactDetails, QuestionnaireVersion, Response
 
 #: Receipt numbers avoid letters and digits that are easy to confuse (0/O, 1/I).
 _RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _RECEIPT_PREFIX = {"local-governments": "LG", "partners": "PA"}
+
+
+# Statements of the hot path (every page saved), built once: only their parameters change.
+_RESPONSE_BY_TOKEN = select(Response).where(Response.resume_token_hash == bindparam("token_hash"))
+_RESPONSE_FOR_UPDATE = _RESPONSE_BY_TOKEN.with_for_update()
+_ANSWERS_OF_RESPONSE = select(Answer.question_key, Answer.part_key, Answer.value).where(
+    Answer.response_id == bindparam("response_id")
+)
+_RESPONSE_WITH_ANSWERS = (
+    select(Response, Answer.question_key, Answer.part_key, Answer.value)
+    .outerjoin(Answer, Answer.response_id == Response.id)
+    .where(Response.resume_token_hash == bindparam("token_hash"))
+)
+_RESPONSE_WITH_ANSWERS_FOR_UPDATE = _RESPONSE_WITH_ANSWERS.with_for_update(of=Response.__table__)
+
+
+@functools.cache
+def _upsert_answer(dialect: str):
+    """Return INSERT ... ON CONFLICT (response, question, part) DO UPDATE for ``dialect``."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    statement = dialect_insert(Answer.__table__)
+    return statement.on_conflict_do_update(
+        index_elements=["response_id", "question_key", "part_key"],
+        set_={"value": statement.excluded.value},
+    )
 
 
 class FrozenVersionError(Exception):
@@ -65,7 +95,9 @@ def sync_definitions(session: Session, questionnaires: Mapping[str, Questionnair
             )
             report.append(f"loaded {questionnaire.key} version {questionnaire.version}")
             continue
-        if stored.checksum != questionnaire.checksum:
+        if stored.checksum != questionnaire.checksum and (
+            structure_checksum(stored.definition) != questionnaire.checksum
+        ):
             has_responses = session.scalar(
                 select(Response.id).where(Response.version_id == stored.id).limit(1)
             )
@@ -76,8 +108,10 @@ def sync_definitions(session: Session, questionnaires: Mapping[str, Questionnair
                 )
             stored.checksum = questionnaire.checksum
             report.append(f"updated {questionnaire.key} version {questionnaire.version}")
+        elif stored.checksum != questionnaire.checksum:
+            stored.checksum = questionnaire.checksum  # same structure, checksum of an older rule
         if stored.definition != dict(questionnaire.raw):
-            stored.definition = dict(questionnaire.raw)  # label corrections only
+            stored.definition = dict(questionnaire.raw)  # texts or dates corrected
             report.append(f"updated texts of {questionnaire.key} version {questionnaire.version}")
     session.flush()
     return report
@@ -99,17 +133,37 @@ def version_row(session: Session, questionnaire: Questionnaire) -> Questionnaire
 
 
 def find_response(session: Session, token: str, *, for_update: bool = False) -> Response | None:
-    """Return the response a resume token opens, if any; ``for_update`` locks its row.
+    """Return the response a resume token opens, if any.
 
-    The row lock (PostgreSQL's SELECT ... FOR UPDATE; SQLite's write transactions are serial
-    already) makes concurrent saves of one response wait for each other.
+    ``for_update`` locks its row until the transaction ends, so that two requests writing the
+    same response (an autosave racing the Save button, a double click on Submit) run one after
+    the other on PostgreSQL too; SQLite's IMMEDIATE write transactions already do.
     """
     if not token or len(token) > 128:
         return None
-    query = select(Response).where(Response.resume_token_hash == hash_token(token))
-    if for_update:
-        query = query.with_for_update()
-    return session.scalar(query)
+    query = _RESPONSE_FOR_UPDATE if for_update else _RESPONSE_BY_TOKEN
+    return session.scalar(query, {"token_hash": hash_token(token)})
+
+
+def open_response(
+    session: Session, token: str, *, for_update: bool = False
+) -> tuple[Response | None, Answers]:
+    """Return the response a resume token opens and its answers, in one query.
+
+    ``for_update`` locks the response row as find_response does.
+    """
+    if not token or len(token) > 128:
+        return None, {}
+    query = _RESPONSE_WITH_ANSWERS_FOR_UPDATE if for_update else _RESPONSE_WITH_ANSWERS
+    rows = session.execute(query, {"token_hash": hash_token(token)}).all()
+    if not rows:
+        return None, {}
+    answers: Answers = {}
+    for _, question_key, part_key, value in rows:
+        if question_key is not None:
+            answers.setdefault(question_key, {})[part_key] = value
+    response = rows[0][0]
+    return response, answers
 
 
 def start_response(
@@ -143,11 +197,8 @@ def start_response(
 def stored_answers(session: Session, response: Response) -> Answers:
     """Return a response's answers as question -> {part: value}."""
     answers: Answers = {}
-    rows = session.execute(
-        select(Answer.question_key, Answer.part_key, Answer.value).where(
-            Answer.response_id == response.id
-        )
-    )
+    # Plain rows through the connection: no ORM entity is needed for a mapping of strings.
+    rows = session.connection().execute(_ANSWERS_OF_RESPONSE, {"response_id": response.id})
     for question_key, part_key, value in rows:
         answers.setdefault(question_key, {})[part_key] = value
     return answers
@@ -160,37 +211,60 @@ def save_answers(
     answers: Answers,
     *,
     section_key: str | None = None,
+    stored: Answers | None = None,
+    language: str | None = None,
 ) -> None:
-    """Replace the stored answers of the questions in ``answers`` (an empty mapping clears one)."""
-    if not answers:
-        return
-    session.execute(
-        delete(Answer).where(
-            Answer.response_id == response.id, Answer.question_key.in_(list(answers))
+    """Replace the stored answers of the questions in ``answers`` (an empty mapping clears one).
+
+    ``stored`` is the response's answers as read in this transaction, when the caller has them
+    already; only the questions whose answer changed are rewritten. ``section_key`` is where the
+    resume link leads next; ``language`` the one the respondent uses now.
+    """
+    if stored is None:
+        stored = stored_answers(session, response)
+    # Only the parts that changed are written: an upsert for new or changed values, a delete
+    # for parts no longer given (an unticked box, a cleared text).
+    upserts = []
+    removed = []
+    for key, parts in answers.items():
+        before = stored.get(key, {})
+        upserts += [
+            {"response_id": response.id, "question_key": key, "part_key": part, "value": value}
+            for part, value in parts.items()
+            if before.get(part) != value
+        ]
+        removed += [(key, part) for part in before if part not in parts]
+    connection = session.connection()
+    if removed:
+        connection.execute(
+            delete(Answer.__table__).where(
+                Answer.response_id == response.id,
+                tuple_(Answer.question_key, Answer.part_key).in_(removed),
+            )
         )
-    )
-    session.add_all(
-        Answer(response_id=response.id, question_key=key, part_key=part, value=value)
-        for key, parts in answers.items()
-        for part, value in parts.items()
-    )
-    merged = stored_answers(session, response) if section_key is None else None
-    _refresh_profile(session, questionnaire, response, merged)
+    if upserts:
+        connection.execute(_upsert_answer(connection.dialect.name), upserts)  # one executemany
+    values = _profile_columns(questionnaire, {**stored, **answers})
+    values["updated_at"] = utcnow()
     if section_key is not None:
-        response.last_section_key = section_key
-    response.updated_at = utcnow()
-    session.flush()
+        values["last_section_key"] = section_key
+    if language is not None:
+        values["language"] = language
+    # One plain UPDATE: the page is saved on every click, the unit of work is not needed here.
+    connection.execute(
+        update(Response.__table__).where(Response.__table__.c.id == response.id).values(values)
+    )
+    for name, value in values.items():
+        set_committed_value(response, name, value)
 
 
-def _refresh_profile(
-    session: Session, questionnaire: Questionnaire, response: Response, answers: Answers | None
-) -> None:
-    session.flush()
-    answers = answers if answers is not None else stored_answers(session, response)
+def _profile_columns(questionnaire: Questionnaire, answers: Answers) -> dict[str, str | None]:
     profile = profile_values(questionnaire, answers)
-    response.country = profile.get("country")
-    response.region = profile.get("region")
-    response.respondent_type = profile.get("respondent_type")
+    return {
+        "country": profile.get("country"),
+        "region": profile.get("region"),
+        "respondent_type": profile.get("respondent_type"),
+    }
 
 
 def submit_response(
@@ -210,7 +284,8 @@ def submit_response(
                 Answer.response_id == response.id, Answer.question_key.in_(dropped)
             )
         )
-    _refresh_profile(session, questionnaire, response, kept)
+    for name, value in _profile_columns(questionnaire, kept).items():
+        setattr(response, name, value)
     response.language = language
     if response.is_submitted:
         response.updated_at = now or utcnow()

@@ -37,6 +37,7 @@ from consult.questionnaires.answers import (
     missing_required,
     question_fields,
     read_page,
+    without_nul,
 )
 from consult.questionnaires.definition import OTHER_PART, Question, Questionnaire, Section, is_shown
 from consult.questionnaires.models import Response
@@ -90,6 +91,15 @@ def _load(token: str) -> tuple[Response, Questionnaire]:
     if response is None:
         abort(404)
     return response, definition_of(response)
+
+
+def _load_with_answers(token: str) -> tuple[Response, Questionnaire, Answers]:
+    response, answers = operations.open_response(
+        db.session, token, for_update=request.method == "POST" and not g.get("_read_only_token")
+    )
+    if response is None:
+        abort(404)
+    return response, definition_of(response), answers
 
 
 def _shown_sections(questionnaire: Questionnaire, answers: Answers) -> list[Section]:
@@ -252,6 +262,8 @@ def _reshow_posted_page(notice: str, status: int):
     token = request.view_args["token"]
     response, questionnaire = _load(token)
     section = _section_or_404(questionnaire, request.view_args["section_key"])
+    if not questionnaire.is_open(utcnow()):
+        return _closed(questionnaire, response)
     answers = operations.stored_answers(db.session, response)
     fields = answers_to_fields(questionnaire, answers)
     for question in section.questions:
@@ -298,9 +310,8 @@ def _section_or_404(questionnaire: Questionnaire, section_key: str) -> Section:
 @recovers_from_unavailable(_page_unavailable)
 def page(token: str, section_key: str):
     """Show one section, or save it and move on."""
-    response, questionnaire = _load(token)
+    response, questionnaire, stored = _load_with_answers(token)
     section = _section_or_404(questionnaire, section_key)
-    stored = operations.stored_answers(db.session, response)
     if not questionnaire.is_open(utcnow()):
         return _closed(questionnaire, response, 403 if request.method == "POST" else 200)
     if request.method == "GET":
@@ -324,10 +335,18 @@ def page(token: str, section_key: str):
             errors.setdefault(key, message_text(message))
     # A failure here (locked, disk full, server gone) rolls everything back and shows the page
     # again with what was sent: see _page_unavailable.
+    moves_on = not errors and not result.unknown_fields
+    destination = _destination(questionnaire, section, merged, action) if moves_on else section
+    # The resume link leads to where the respondent was going, not to the page just saved.
     operations.save_answers(
-        db.session, questionnaire, response, result.answers, section_key=section.key
+        db.session,
+        questionnaire,
+        response,
+        result.answers,
+        section_key=(destination or section).key,
+        stored=stored,
+        language=current_language(),
     )
-    response.language = current_language()
     db.commit()
     if errors or result.unknown_fields:
         notice = None
@@ -345,17 +364,28 @@ def page(token: str, section_key: str):
             422,
         )
 
-    sections = _shown_sections(questionnaire, merged)
-    position = sections.index(section) if section in sections else 0
-    if action == "previous" and position > 0:
-        target = url_for(".page", token=token, section_key=sections[position - 1].key)
+    if destination is None:
+        target = url_for(".review", token=token)
     elif action == "save":
         target = url_for(".page", token=token, section_key=section.key, saved=1)
-    elif action == "review" or position + 1 >= len(sections):
-        target = url_for(".review", token=token)
     else:
-        target = url_for(".page", token=token, section_key=sections[position + 1].key)
+        target = url_for(".page", token=token, section_key=destination.key)
     return redirect(target, 303)
+
+
+def _destination(
+    questionnaire: Questionnaire, section: Section, answers: Answers, action: str
+) -> Section | None:
+    """Return the page an action leads to once this one is saved (None: the review page)."""
+    sections = _shown_sections(questionnaire, answers)
+    position = sections.index(section) if section in sections else 0
+    if action == "save":
+        return section
+    if action == "previous":
+        return sections[max(position - 1, 0)]
+    if action == "review" or position + 1 >= len(sections):
+        return None
+    return sections[position + 1]
 
 
 def _default_region(
@@ -399,14 +429,18 @@ def _autosave_unavailable():
 @recovers_from_unavailable(_autosave_unavailable)
 def autosave(token: str, section_key: str):
     """Save the valid answers of a page while the respondent types (JavaScript only)."""
-    response, questionnaire = _load(token)
+    response, questionnaire, stored = _load_with_answers(token)
     section = _section_or_404(questionnaire, section_key)
     if not questionnaire.is_open(utcnow()):
         return jsonify({"saved": False, "closed": True}), 403
-    stored = operations.stored_answers(db.session, response)
     result = read_page(questionnaire, section, request.form, stored)
     operations.save_answers(
-        db.session, questionnaire, response, result.answers, section_key=section.key
+        db.session,
+        questionnaire,
+        response,
+        result.answers,
+        section_key=section.key,
+        stored=stored,
     )
     db.commit()
     return jsonify(
@@ -436,6 +470,8 @@ def _review_context(
 def _recover_review():
     token = request.view_args["token"]
     response, questionnaire = _load(token)
+    if not questionnaire.is_open(utcnow()):
+        return _closed(questionnaire, response)
     answers = operations.stored_answers(db.session, response)
     context = _review_context(questionnaire, response, token, answers)
     return render_template(
@@ -514,7 +550,9 @@ CONTACT_LIMITS = {"name": 200, "email": 254, "job_title": 200}
 
 
 def _read_contact(form) -> tuple[dict[str, str], dict[str, str]]:
-    contact = {name: form.get(f"contact.{name}", "").strip() for name in CONTACT_LIMITS}
+    contact = {
+        name: without_nul(form.get(f"contact.{name}", "")).strip() for name in CONTACT_LIMITS
+    }
     errors: dict[str, str] = {}
     for name, limit in CONTACT_LIMITS.items():
         if len(contact[name]) > limit:

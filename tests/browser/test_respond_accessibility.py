@@ -1,0 +1,86 @@
+"""axe-core on every page a respondent sees, in English and in French: no serious or critical
+violation on the landing page, the introductions, every section page of both questionnaires
+(also with validation errors shown), the review and the receipt."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from consult.questionnaires.registry import current_questionnaires
+from tests.browser.conftest import screenshot, serious_accessibility_violations
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_respondent_pages_have_no_serious_accessibility_violation(
+    app, live_server, new_context, language
+):
+    base = live_server.url
+    page = new_context().new_page()
+    found: dict[str, list[str]] = {}
+
+    def audit(path: str, name: str) -> None:
+        page.goto(base + path)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        violations = serious_accessibility_violations(page)
+        if violations:
+            found[name] = violations
+        screenshot(page, f"{language}-{name.replace('/', '-')}")
+
+    audit(f"/?lang={language}", "landing")  # ?lang= is remembered for the next pages
+    with app.app_context():
+        questionnaires = list(current_questionnaires().values())
+    for questionnaire in questionnaires:
+        key = questionnaire.key
+        audit(f"/questionnaires/{key}", f"{key}/intro")
+        page.locator("main form button[type=submit]").click()  # Start / Commencer
+        token = page.url.split("/r/", 1)[1].split("/", 1)[0]
+        for section in questionnaire.sections:
+            audit(f"/r/{token}/s/{section.key}", f"{key}/{section.key}")
+        # A page with every kind of validation message shown.
+        page.goto(f"{base}/r/{token}/s/{questionnaire.sections[0].key}")
+        page.locator("button[value=next]").click()
+        expect(page.locator("#error-summary")).to_be_visible()
+        violations = serious_accessibility_violations(page)
+        if violations:
+            found[f"{key}/errors"] = violations
+        screenshot(page, f"a11y-{language}-{key}-errors")
+        audit(f"/r/{token}/review", f"{key}/review")
+        page.locator("form.submit-form button[type=submit]").click()  # missing answers shown
+        violations = serious_accessibility_violations(page)
+        if violations:
+            found[f"{key}/review-missing"] = violations
+        _answer_required(page, base, token, questionnaire)
+        page.goto(f"{base}/r/{token}/review")
+        page.locator("form.submit-form button[type=submit]").click()
+        expect(page.locator(".receipt-number")).to_be_visible()
+        audit(f"/r/{token}/receipt", f"{key}/receipt")
+        screenshot(page, f"a11y-{language}-{key}-receipt")
+    assert found == {}
+
+
+def _answer_required(page, base: str, token: str, questionnaire) -> None:
+    """Answer every required question through the pages, the way a respondent would."""
+    for section in questionnaire.sections:
+        required = [q for q in section.questions if q.required]
+        if not required:
+            continue
+        page.goto(f"{base}/r/{token}/s/{section.key}")
+        for question in required:
+            if question.type == "country":
+                page.locator(f'[id="q.{question.key}"]').select_option("BR")
+            elif question.type == "short_text":
+                page.locator(f'[id="q.{question.key}"]').fill("Porto Alegre")
+            elif question.type == "matrix":
+                for row in question.rows:
+                    page.locator(
+                        f'[id="q.{question.key}.{row.key}-{question.scale[0].key}"]'
+                    ).check()
+            elif question.type == "yes_no":
+                page.locator(f'[id="q.{question.key}-no"]').check()
+            elif question.type == "region":
+                page.locator(f'[id="q.{question.key}-latin_america"]').check()
+            else:
+                page.locator(f'[id="q.{question.key}-{question.options[-1].key}"]').check()
+        page.locator("button[value=save]").click()
+        expect(page.locator(".notice.success")).to_be_visible()

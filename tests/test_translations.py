@@ -1,0 +1,147 @@
+"""Every interface message exists in French and Spanish, and the pages show them."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
+
+from consult.i18n_tools import CATALOGS, LANGUAGES, ROOT
+from tests.questionnaires.test_respond import fill_required
+
+CATALOG_FILES = sorted(
+    path
+    for path in (ROOT / "consult").rglob("translations/*/LC_MESSAGES/messages.po")
+    if path.parts[-3] in LANGUAGES
+)
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def _read(path: Path):
+    with path.open("rb") as handle:
+        return read_po(handle)
+
+
+def _strings(message) -> tuple[str, ...]:
+    return message.string if isinstance(message.string, tuple) else (message.string,)
+
+
+@pytest.mark.parametrize("path", CATALOG_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_message_is_translated_and_none_is_fuzzy(path: Path):
+    catalog = _read(path)
+    untranslated = [m.id for m in catalog if m.id and not all(_strings(m))]
+    fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+    assert untranslated == [], f"{path}: untranslated messages"
+    assert fuzzy == [], f"{path}: fuzzy messages"
+
+
+@pytest.mark.parametrize("path", CATALOG_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_translations_keep_every_placeholder(path: Path):
+    catalog = _read(path)
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        wanted = set(PLACEHOLDER.findall(ids[-1])) | set(PLACEHOLDER.findall(ids[0]))
+        for text in _strings(message):
+            assert set(PLACEHOLDER.findall(text)) <= wanted, (path, message.id, text)
+            # A plural form may leave out the number; a singular message may not drop a value.
+            if not isinstance(message.id, tuple):
+                assert set(PLACEHOLDER.findall(text)) == wanted, (path, message.id, text)
+
+
+@pytest.mark.parametrize("folder", sorted(CATALOGS))
+def test_catalogs_hold_every_message_of_their_sources(folder: str):
+    """A message added to a template or view and not yet extracted would show in English."""
+    sources = [str(ROOT / s) for s in CATALOGS[folder] if (ROOT / s).exists()]
+    with tempfile.TemporaryDirectory() as scratch:
+        pot = Path(scratch) / "messages.pot"
+        CommandLineInterface().run(
+            ["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l"]
+            + ["--no-location", "-o", str(pot), *sources]
+        )
+        extracted = {m.id for m in _read(pot) if m.id}
+    for language in LANGUAGES:
+        catalog = _read(ROOT / folder / language / "LC_MESSAGES" / "messages.po")
+        known = {m.id for m in catalog if m.id}
+        assert extracted - known == set(), (
+            f"run `python -m consult.i18n_tools extract` ({language})"
+        )
+
+
+#: Phrases each page shows in French and Spanish; the English one must not appear.
+LANDING = {
+    "fr": ["Deux façons de participer", "Répondre au questionnaire", "Comment ça marche"],
+    "es": ["Dos maneras de participar", "Responder al cuestionario", "Cómo funciona"],
+    "en": ["Two ways to take part", "Answer the questionnaire", "How it works"],
+}
+INTRO = {
+    "fr": ["Date limite", "Ce que nous demandons", "Commencer"],
+    "es": ["Fecha límite", "Qué preguntamos", "Empezar"],
+    "en": ["Deadline", "What we ask", "Start"],
+}
+PAGE = {
+    "fr": [
+        "Page 1 sur 7",
+        "Enregistrer et continuer",
+        "Votre lien personnel",
+        "Choisissez un pays",
+    ],
+    "es": ["Página 1 de 7", "Guardar y continuar", "Su enlace personal", "Elija un país"],
+    "en": ["Page 1 of 7", "Save and continue", "Your personal link", "Choose a country"],
+}
+REVIEW = {
+    "fr": ["Vérifiez vos réponses", "Vos coordonnées (facultatif)", "Envoyer ma réponse"],
+    "es": ["Revise sus respuestas", "Sus datos de contacto (opcional)", "Enviar mi respuesta"],
+    "en": ["Review your answers", "Your contact details (optional)", "Submit my response"],
+}
+RECEIPT = {
+    "fr": ["Numéro d'accusé de réception", "Et ensuite", "Voir ou modifier mes réponses"],
+    "es": ["Número de acuse de recibo", "Próximos pasos", "Ver o cambiar mis respuestas"],
+    "en": ["Receipt number", "What happens next", "See or change my answers"],
+}
+
+
+def _assert_translated(html: str, phrases: dict[str, list[str]], language: str) -> None:
+    html = html.replace("&#39;", "'")
+    assert f'<html lang="{language}">' in html
+    for phrase in phrases[language]:
+        assert phrase in html, phrase
+    for phrase in phrases["en"]:
+        assert phrase not in html, phrase
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_respondent_pages_are_shown_in_the_chosen_language(app, respondent, language):
+    client = respondent.client
+    _assert_translated(client.get(f"/?lang={language}").get_data(as_text=True), LANDING, language)
+    intro = client.get(f"/questionnaires/local-governments?lang={language}")
+    _assert_translated(intro.get_data(as_text=True), INTRO, language)
+    respondent.start()
+    page = client.get(f"/r/{respondent.token}/s/profile?lang={language}")
+    _assert_translated(page.get_data(as_text=True), PAGE, language)
+    fill_required(respondent)
+    review = client.get(f"/r/{respondent.token}/review?lang={language}")
+    _assert_translated(review.get_data(as_text=True), REVIEW, language)
+    respondent.submit()
+    receipt = client.get(f"/r/{respondent.token}/receipt?lang={language}")
+    _assert_translated(receipt.get_data(as_text=True), RECEIPT, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("fr", "Cette question demande une réponse."),
+        ("es", "Esta pregunta necesita una respuesta."),
+    ],
+)
+def test_validation_messages_are_translated(respondent, language, message):
+    respondent.start()
+    respondent.client.get(f"/?lang={language}")  # remembered from now on
+    reply = respondent.save("profile", {"q.institution_name": "Grigny"})
+    assert reply.status_code == 422
+    assert message in reply.get_data(as_text=True).replace("&#39;", "'")
