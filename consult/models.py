@@ -2,6 +2,25 @@
 
 from consult.db import Base
 from consult.questionnaires.models import Answer, ContactDetails, QuestionnaireVersion, Response
-from consult.staff.models import User
+from consult.staff.models import (
+    AuditEntry,
+    ExportJob,
+    Invitation,
+    LoginAttempt,
+    RegionOverride,
+    User,
+)
 
-__all__ = ["Answer", "Base", "ContactDetails", "QuestionnaireVersion", "Response", "User"]
+__all__ = [
+    "Answer",
+    "AuditEntry",
+    "Base",
+    "ContactDetails",
+    "ExportJob",
+    "Invitation",
+    "LoginAttempt",
+    "QuestionnaireVersion",
+    "RegionOverride",
+    "Response",
+    "User",
+]
