@@ -109,8 +109,9 @@ def check_command(paths: tuple[Path, ...]) -> None:
 
 def _feature_commands() -> list[click.Command]:
     from consult.staff.cli import user_group
+    from consult.staff.exporting import export_group
 
-    return [user_group]
+    return [user_group, export_group]
 
 
 def _init_steps() -> None:
