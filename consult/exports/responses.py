@@ -1,8 +1,13 @@
 """The responses export: submitted responses, wide or long, with a codebook, in constant memory.
 
-Reads the database a chunk of responses at a time (consult.analysis.data.iter_response_chunks)
-and hands rows to a writer as they are made, so memory stays flat however many responses there
-are. Each response is laid out with the definition of the version it answered.
+Reads the database a chunk of responses at a time and hands rows to a writer as they are made,
+so memory stays flat however many responses there are. Each response is laid out with the
+definition of the version it answered.
+
+The reading follows consult.analysis.data.iter_response_chunks (same filter, same id order)
+but fetches the answers of a chunk as plain DBAPI tuples and places them straight into rows:
+with one stored row per value, building a dict per answer as iter_response_chunks does cost
+more than the writers themselves (benchmarks/export_speed.py).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from consult.analysis.data import ResponseFilter, iter_response_chunks
+from consult.analysis.data import ResponseFilter
 from consult.exports.layout import (
     CODEBOOK_HEADER,
     LONG_COLUMNS,
@@ -28,7 +33,16 @@ from consult.exports.layout import (
     build_layout,
     placement,
 )
-from consult.exports.writers import Cell, Progress, Table, codebook_path, write_table
+from consult.exports.writers import (
+    _PLAIN_NUMBER,
+    FORMULA_TRIGGERS,
+    Cell,
+    Progress,
+    Table,
+    codebook_path,
+    write_table,
+)
+from consult.exports.writers import neutralise as _neutralise
 from consult.questionnaires.definition import Questionnaire, parse_definition
 from consult.questionnaires.models import ContactDetails, QuestionnaireVersion, Response
 
@@ -144,11 +158,44 @@ class _Rows:
         }
         self.responses = 0
 
-    def _chunks(self) -> Iterator[tuple[list[dict], dict[int, dict[str, dict[str, str]]]]]:
+    def _chunks(self) -> Iterator[tuple[list[dict], list[tuple[int, str, str, str]]]]:
+        """Yield (responses, their answers as tuples) a chunk of responses at a time."""
         selection = ResponseFilter(questionnaire=self.request.questionnaire)
-        yield from iter_response_chunks(self.connection, selection, self.chunk_size)
+        query = selection.apply(
+            select(
+                Response.id.label("response_id"),
+                Response.questionnaire_key.label("questionnaire"),
+                Response.questionnaire_version.label("version"),
+                Response.version_id,
+                Response.language,
+                Response.submitted_at,
+                Response.country,
+                Response.region,
+                Response.respondent_type,
+            )
+        ).order_by(Response.id)
+        marker = "?" if self.connection.dialect.paramstyle == "qmark" else "%s"
+        answers_sql = (
+            "SELECT response_id, question_key, part_key, value FROM answers "
+            f"WHERE response_id BETWEEN {marker} AND {marker}"
+        )
+        # The DBAPI cursor of the same connection: same transaction, same snapshot.
+        cursor = self.connection.connection.cursor()
+        try:
+            last_id = 0
+            while True:
+                chunk = query.where(Response.id > last_id).limit(self.chunk_size)
+                responses = [row._asdict() for row in self.connection.execute(chunk)]
+                if not responses:
+                    return
+                first, last_id = responses[0]["response_id"], responses[-1]["response_id"]
+                # Drafts between first and last come along and are skipped by their id.
+                cursor.execute(answers_sql, (first, last_id))
+                yield responses, cursor.fetchall()
+        finally:
+            cursor.close()
 
-    def _head(self, response: Mapping[str, Any], contact: tuple[str, str, str] | None) -> list:
+    def _head(self, response: Mapping[str, Any], contact: tuple[str, ...] | None) -> list:
         head: list[Cell] = [
             response["response_id"],
             response["questionnaire"],
@@ -163,56 +210,92 @@ class _Rows:
             head.extend(contact or ("", "", ""))
         return head
 
-    def wide(self) -> Iterator[list[Cell]]:
-        """Yield one row per response: fixed columns, then every question column."""
+    def _contacts_of(self, responses: list[dict]) -> dict[int, tuple[str, str, str]]:
+        if not self.request.with_personal_data:
+            return {}
+        return _contacts(self.connection, [r["response_id"] for r in responses])
+
+    def wide(self, neutralise: bool) -> Iterator[list[Cell]]:
+        """Yield one row per response: fixed columns, then every question column.
+
+        With ``neutralise``, text that a spreadsheet could take for a formula is prefixed with
+        an apostrophe here, once per value, so that the writers need not look at every cell.
+        """
         width = len(self.layout.columns) - self.layout.first_question
         blank: list[Cell] = [""] * width
         offset = self.layout.first_question
+        triggers = FORMULA_TRIGGERS if neutralise else frozenset()
+        numeric = frozenset(
+            c.question_key for c in self.layout.columns if c.is_numeric and c.type == "number"
+        )
         for responses, answers in self._chunks():
-            contacts = (
-                _contacts(self.connection, [r["response_id"] for r in responses])
-                if self.request.with_personal_data
-                else {}
-            )
+            contacts = self._contacts_of(responses)
+            rows: dict[int, tuple[list[Cell], Placement]] = {}
+            for response in responses:
+                rows[response["response_id"]] = (
+                    blank[:],
+                    self.placements[response["version_id"]],
+                )
+            answered_choices: list[tuple[list[Cell], list[int]]] = []
+            for rid, question_key, part_key, value in answers:
+                target = rows.get(rid)
+                if target is None:
+                    continue  # a draft
+                cells, where = target
+                position = where.index.get((question_key, part_key))
+                if position is None:
+                    continue
+                if (
+                    value
+                    and value[0] in triggers
+                    and not (question_key in numeric and _PLAIN_NUMBER.match(value))
+                ):
+                    value = "'" + value
+                cells[position - offset] = value
+                options = where.option_columns.get(question_key)
+                if options is not None:
+                    answered_choices.append((cells, options))
+            for cells, options in answered_choices:
+                # Answered multiple choice: every option 1 or 0 (empty means not answered).
+                for position in options:
+                    if cells[position - offset] == "":
+                        cells[position - offset] = "0"
             for response in responses:
                 rid = response["response_id"]
-                where = self.placements[response["version_id"]]
-                index, option_columns = where.index, where.option_columns
-                cells = blank[:]
-                for question_key, parts in answers[rid].items():
-                    options = option_columns.get(question_key)
-                    if options is not None:
-                        # Answered multiple choice: every option is 1 or 0 (empty = not answered).
-                        for position in options:
-                            cells[position - offset] = "0"
-                    for part_key, value in parts.items():
-                        position = index.get((question_key, part_key))
-                        if position is not None:
-                            cells[position - offset] = value
+                contact = contacts.get(rid)
+                if contact is not None and neutralise:
+                    contact = tuple(_neutralise(text) for text in contact)
                 self.responses += 1
-                yield self._head(response, contacts.get(rid)) + cells
+                yield self._head(response, contact) + rows[rid][0]
 
-    def long(self) -> Iterator[list[Cell]]:
+    def long(self, neutralise: bool) -> Iterator[list[Cell]]:
         """Yield one row per stored value, in column order within each response."""
         names = [column.name for column in self.layout.columns]
+        end = len(names)
         for responses, answers in self._chunks():
-            contacts = (
-                _contacts(self.connection, [r["response_id"] for r in responses])
-                if self.request.with_personal_data
-                else {}
-            )
+            contacts = self._contacts_of(responses)
+            by_response: dict[int, list[tuple[int, str, str, str]]] = {
+                r["response_id"]: [] for r in responses
+            }
+            for rid, question_key, part_key, value in answers:
+                values = by_response.get(rid)
+                if values is None:
+                    continue
+                values.append((0, question_key, part_key, value))
             for response in responses:
                 rid = response["response_id"]
                 index = self.placements[response["version_id"]].index
-                head = self._head(response, contacts.get(rid))
-                values = [
-                    (index.get((question_key, part_key), len(names)), question_key, part_key, v)
-                    for question_key, parts in answers[rid].items()
-                    for part_key, v in parts.items()
-                ]
-                values.sort(key=lambda item: item[0])
+                contact = contacts.get(rid)
+                if contact is not None and neutralise:
+                    contact = tuple(_neutralise(text) for text in contact)
+                head = self._head(response, contact)
+                values = sorted(
+                    (index.get((q, p), end), q, p, v) for _n, q, p, v in by_response[rid]
+                )
                 for position, question_key, part_key, value in values:
-                    column = names[position] if position < len(names) else ""
+                    column = names[position] if position < end else ""
+                    if neutralise:
+                        value = _neutralise(value)
                     yield [*head, question_key, part_key, column, value]
                 self.responses += 1
 
@@ -245,12 +328,15 @@ def export_responses(
         numeric = {i for i, column in enumerate(fixed) if column.is_numeric}
         codebook = [CodebookEntry(c.name, c.type, "", c.label) for c in LONG_COLUMNS] + codebook
     counted = _ResponseCounter(progress, rows) if request.long else None
+    # CSV and XLSX get their formula triggers neutralised as rows are made; JSON keeps text.
+    neutral = request.fmt in ("csv", "xlsx")
     table = Table(
         columns=columns,
-        rows=rows.long() if request.long else rows.wide(),
+        rows=rows.long(neutral) if request.long else rows.wide(neutral),
         codebook_header=CODEBOOK_HEADER,
         codebook=(entry.as_row() for entry in codebook),
         numeric=frozenset(numeric),
+        is_neutralised=neutral,
         facts={
             "kind": "responses",
             "form": "long" if request.long else "wide",

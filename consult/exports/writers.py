@@ -67,6 +67,9 @@ class Table:
     facts: Mapping[str, Any] = field(default_factory=dict)
     #: Name of the data sheet in XLSX.
     sheet_name: str = "data"
+    #: The rows' text is already neutralised (the responses export does it once per value);
+    #: otherwise the CSV and XLSX writers neutralise every cell themselves.
+    is_neutralised: bool = False
 
 
 def codebook_path(path: Path) -> Path:
@@ -118,11 +121,18 @@ def write_csv(table: Table, path: Path, progress: Progress | None = None) -> int
     with _atomic(path, "w", encoding="utf-8-sig", newline="") as (_scratch, handle):
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(table.columns)
-        for row in table.rows:
-            writer.writerow(_safe_cells(row, numeric))
-            count += 1
-            if progress is not None:
-                progress(1)
+        if table.is_neutralised:
+            for row in table.rows:
+                writer.writerow(row)
+                count += 1
+                if progress is not None:
+                    progress(1)
+        else:
+            for row in table.rows:
+                writer.writerow(_safe_cells(row, numeric))
+                count += 1
+                if progress is not None:
+                    progress(1)
     with _atomic(codebook_path(path), "w", encoding="utf-8-sig", newline="") as (_s, handle):
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(table.codebook_header)
@@ -151,6 +161,7 @@ def write_xlsx(table: Table, path: Path, progress: Progress | None = None) -> in
             sheet = _new_sheet(workbook, table.sheet_name, table.columns, bold)
             row_number = 1
             numeric = table.numeric
+            prefix = not table.is_neutralised
             write_string = sheet.write_string
             write_number = sheet.write_number
             for row in table.rows:
@@ -169,7 +180,7 @@ def write_xlsx(table: Table, path: Path, progress: Progress | None = None) -> in
                     elif col in numeric and _PLAIN_NUMBER.match(value):
                         write_number(row_number, col, float(value) if "." in value else int(value))
                     else:
-                        if value[0] in FORMULA_TRIGGERS:
+                        if prefix and value[0] in FORMULA_TRIGGERS:
                             value = "'" + value
                         if len(value) > XLSX_MAX_CELL:
                             raise ExportError(
