@@ -80,11 +80,13 @@ def register_blueprints(app: Flask) -> None:
     """Register the feature areas."""
     from consult.core.views import bp as core
     from consult.questionnaires.views import bp as questionnaires
+    from consult.staff.invitation_views import public as invitations
     from consult.staff.views import bp as staff
 
     app.register_blueprint(core)
     app.register_blueprint(questionnaires)
     app.register_blueprint(staff)
+    app.register_blueprint(invitations)
 
 
 def register_errorhandlers(app: Flask) -> None:
