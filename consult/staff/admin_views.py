@@ -21,6 +21,7 @@ from consult.staff.forms import (
     RegionForm,
     RoleForm,
     UserCreateForm,
+    choices,
 )
 from consult.staff.models import User
 from consult.staff.passwords import problem_text
@@ -192,7 +193,7 @@ def audit_log():
     """Browse the audit log, newest first, filtered by action."""
     form = AuditFilterForm(request.args)
     actions = audit.recorded_actions(db.session)
-    form.action.choices = [("", _("All actions"))] + [(a, a) for a in actions]
+    form.action.choices = choices([("", _("All actions"))] + [(a, a) for a in actions])
     action = request.args.get("action") or None
     if action is not None and action not in actions:
         action = None
@@ -219,8 +220,8 @@ def regions_page():
     labels = geography.region_labels(path)
     names = geography.country_names(language)
     form = RegionForm()
-    form.country.choices = list(names.items())
-    form.region.choices = [(k, translate_text(labels[k])) for k in geography.REGION_KEYS]
+    form.country.choices = choices(names.items())
+    form.region.choices = choices((k, translate_text(labels[k])) for k in geography.REGION_KEYS)
     if form.validate_on_submit():
         try:
             changed = regions.set_region(

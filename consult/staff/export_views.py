@@ -18,7 +18,7 @@ from consult.i18n import translate_text
 from consult.questionnaires.registry import current_questionnaires
 from consult.staff import audit, exporting
 from consult.staff.access import role_required
-from consult.staff.forms import ExportForm
+from consult.staff.forms import ExportForm, choices
 from consult.staff.models import ExportJob
 from consult.staff.views import WORKSPACE_LINKS, bp, client_ip
 
@@ -33,9 +33,10 @@ MIMETYPES = {
 
 def _form() -> ExportForm:
     form = ExportForm()
-    form.questionnaire.choices = [("", _("All questionnaires"))] + [
-        (key, translate_text(q.title)) for key, q in current_questionnaires().items()
-    ]
+    form.questionnaire.choices = choices(
+        [("", _("All questionnaires"))]
+        + [(key, translate_text(q.title)) for key, q in current_questionnaires().items()]
+    )
     return form
 
 

@@ -13,7 +13,14 @@ from wtforms import (
     SelectField,
     SubmitField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Turn (value, label) pairs into select options."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
 
 ROLE_CHOICES = [
     ("analyst", _l("Analyst: outcomes and exports without personal data")),
@@ -53,14 +60,14 @@ class UserCreateForm(FlaskForm):
         _l("E-mail"),
         validators=[DataRequired(), Length(max=254)],
     )
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[DataRequired()])
+    role = SelectField(_l("Role"), choices=choices(ROLE_CHOICES), validators=[DataRequired()])
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=1000)])
 
 
 class RoleForm(FlaskForm):
     """Change an account's role."""
 
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[DataRequired()])
+    role = SelectField(_l("Role"), choices=choices(ROLE_CHOICES), validators=[DataRequired()])
 
 
 class ActionForm(FlaskForm):
@@ -87,11 +94,13 @@ class ExportForm(FlaskForm):
 
     format = SelectField(
         _l("Format"),
-        choices=[
-            ("xlsx", _l("Excel workbook (XLSX), codebook on a second sheet")),
-            ("csv", _l("CSV (UTF-8), codebook in a second file")),
-            ("json", _l("JSON, codebook included")),
-        ],
+        choices=choices(
+            [
+                ("xlsx", _l("Excel workbook (XLSX), codebook on a second sheet")),
+                ("csv", _l("CSV (UTF-8), codebook in a second file")),
+                ("json", _l("JSON, codebook included")),
+            ]
+        ),
     )
     questionnaire = SelectField(_l("Questionnaire"), validators=[Optional()])
     long = BooleanField(_l("Long form: one row per answered value"))
