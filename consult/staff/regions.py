@@ -31,10 +31,11 @@ def region_overrides_for_current_app() -> dict[str, str]:
     if not has_app_context() or "consult.db" not in current_app.extensions:
         return {}
     try:
-        # Its own short read, so that nothing here touches the request's unit of work.
-        with db.engine.connect() as connection:
-            rows = connection.execute(select(RegionOverride.country, RegionOverride.region))
-            return dict(rows.all())
+        # Read in the request's own transaction (a second connection would wait for the lock
+        # a writing request holds on SQLite), inside a savepoint so that a failure here
+        # leaves the request's unit of work intact.
+        with db.session.begin_nested():
+            return overrides(db.session)
     except SQLAlchemyError:
         # A database not yet migrated (first `consult init`) has no corrections to give.
         return {}
