@@ -28,6 +28,10 @@ CATALOGS: dict[str, list[str]] = {
         "templates/core",
         "templates/questionnaires",
     ],
+    "consult/staff/translations": [
+        "consult/staff",
+        "templates/staff",
+    ],
 }
 
 
