@@ -164,14 +164,16 @@ def coverage():
     rows = _statuses()
     total, by_region, by_country = invitations.coverage(rows)
     waiting = [row for row in rows if row.state != "submitted"]
+    names = geography.country_names(current_language())
+    labels = {k: translate_text(v) for k, v in _region_labels().items()}
     return render_template(
         "staff/coverage.html",
         total=total,
-        by_region=by_region,
-        by_country=by_country,
+        by_region=sorted(by_region, key=lambda line: labels.get(line.key, line.key)),
+        by_country=sorted(by_country, key=lambda line: names.get(line.key, line.key).casefold()),
         waiting=waiting,
-        region_labels={k: translate_text(v) for k, v in _region_labels().items()},
-        country_names=geography.country_names(current_language()),
+        region_labels=labels,
+        country_names=names,
     )
 
 
