@@ -292,12 +292,13 @@ class _Rows:
                 values = sorted(
                     (index.get((q, p), end), q, p, v) for _n, q, p, v in by_response[rid]
                 )
+                # Counted before its rows, so that progress reaches the total with the last row.
+                self.responses += 1
                 for position, question_key, part_key, value in values:
                     column = names[position] if position < end else ""
                     if neutralise:
                         value = _neutralise(value)
                     yield [*head, question_key, part_key, column, value]
-                self.responses += 1
 
 
 def export_responses(
