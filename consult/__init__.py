@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.contributions.views import bp as contributions
     from consult.core.views import bp as core
     from consult.questionnaires.views import bp as questionnaires
+    from consult.staff.invitation_views import public as invitations
     from consult.staff.views import bp as staff
 
     app.register_blueprint(core)
@@ -96,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(charter)
     app.register_blueprint(contributions)
     app.register_blueprint(moderation)
+    app.register_blueprint(invitations)
 
 
 def register_errorhandlers(app: Flask) -> None:

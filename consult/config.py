@@ -49,6 +49,10 @@ class Defaults:
     SMALL_CELL_THRESHOLD = 5
     #: Staff sessions end after this many seconds without activity.
     STAFF_INACTIVITY_TIMEOUT = 30 * 60
+    #: Failed sign-ins allowed per account, and per client address, within the window (seconds).
+    LOGIN_FAILURES_PER_ACCOUNT = 5
+    LOGIN_FAILURES_PER_ADDRESS = 20
+    LOGIN_THROTTLE_WINDOW = 15 * 60
     #: The test configuration turns this off; production never sends anything by itself.
     TESTING = False
 

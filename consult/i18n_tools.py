@@ -34,6 +34,10 @@ CATALOGS: dict[str, list[str]] = {
         "templates/contributions",
         "templates/moderation",
     ],
+    "consult/staff/translations": [
+        "consult/staff",
+        "templates/staff",
+    ],
 }
 
 

@@ -13,10 +13,18 @@ from consult.contributions.models import (
 )
 from consult.db import Base
 from consult.questionnaires.models import Answer, ContactDetails, QuestionnaireVersion, Response
-from consult.staff.models import User
+from consult.staff.models import (
+    AuditEntry,
+    ExportJob,
+    Invitation,
+    LoginAttempt,
+    RegionOverride,
+    User,
+)
 
 __all__ = [
     "Answer",
+    "AuditEntry",
     "Base",
     "ContactDetails",
     "Contribution",
@@ -25,10 +33,14 @@ __all__ = [
     "ContributionReport",
     "ContributionSupport",
     "ContributorDetails",
+    "ExportJob",
+    "Invitation",
+    "LoginAttempt",
     "ModerationAction",
     "NearDuplicate",
     "OfficialResponse",
     "QuestionnaireVersion",
+    "RegionOverride",
     "Response",
     "User",
 ]

@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from consult.db import db, writing
-from consult.staff import operations
+from consult.staff import audit, operations
 from consult.staff.access import ROLES
 from consult.staff.models import User
 
@@ -34,6 +34,13 @@ def create_command(email: str, role: str, password_stdin: bool) -> None:
     try:
         with writing():
             user = operations.create_user(db.session, email, role, password)
+            audit.record(
+                db.session,
+                audit.COMMAND_LINE,
+                "user.created",
+                target=user.email,
+                details={"role": role},
+            )
             db.commit()
     except operations.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -59,10 +66,28 @@ def disable_command(email: str) -> None:
         user = operations.find_user(db.session, email)
         if user is None:
             raise click.ClickException(f"no account {email}")
-        user.is_enabled = False
-        user.session_version += 1
+        try:
+            operations.set_enabled(db.session, user, False)
+        except operations.AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        audit.record(db.session, audit.COMMAND_LINE, "user.disabled", target=user.email)
         db.commit()
     click.echo(f"disabled {user.email}")
+
+
+@user_group.command("enable")
+@click.argument("email")
+@with_appcontext
+def enable_command(email: str) -> None:
+    """Enable a disabled staff account again."""
+    with writing():
+        user = operations.find_user(db.session, email)
+        if user is None:
+            raise click.ClickException(f"no account {email}")
+        operations.set_enabled(db.session, user, True)
+        audit.record(db.session, audit.COMMAND_LINE, "user.enabled", target=user.email)
+        db.commit()
+    click.echo(f"enabled {user.email}")
 
 
 def first_admin_step(app: Flask) -> list[str]:

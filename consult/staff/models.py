@@ -1,10 +1,11 @@
-"""Staff accounts."""
+"""Staff accounts, sign-in attempts, the audit log, invitations, region corrections, exports."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -56,3 +57,98 @@ class User(Base):
     def check_password(self, password: str) -> bool:
         """Tell whether ``password`` is this account's password."""
         return check_password_hash(self.password_hash, password)
+
+
+class LoginAttempt(Base):
+    """One sign-in attempt, kept for a day so that throttling holds across workers and hosts."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email_attempted_at", "email", "attempted_at"),
+        Index("ix_login_attempts_ip_attempted_at", "ip", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: As typed (normalised): unknown addresses are throttled too, so throttling reveals nothing.
+    email: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(64))
+    is_success: Mapped[bool] = mapped_column(default=False)
+
+
+class AuditEntry(Base):
+    """Who did what, when and from where: sign-ins, exports, settings and account changes."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_action_occurred_at", "action", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The actor's e-mail at the time (or "command line"), kept even if the account goes.
+    actor_email: Mapped[str | None] = mapped_column(String(254))
+    #: A dotted name such as "login.failure", "export.responses", "user.role_changed".
+    action: Mapped[str] = mapped_column(String(64))
+    #: What the action was about, e.g. an e-mail address, a country code, an export file.
+    target: Mapped[str | None] = mapped_column(String(255))
+    #: The client address as the server saw it (behind a proxy, configure ProxyFix).
+    ip: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Invitation(Base):
+    """A personal invitation of one local government to answer a questionnaire."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_key: Mapped[str] = mapped_column(String(64))
+    institution_name: Mapped[str] = mapped_column(String(200))
+    #: ISO 3166-1 alpha-2.
+    country: Mapped[str] = mapped_column(String(2))
+    #: Given in the imported file; when empty, the country's region in force applies.
+    region: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    #: Language of the link (en, fr, es), if the file said.
+    language: Mapped[str | None] = mapped_column(String(8))
+    #: Public half of the link; the other half is an HMAC of it under the secret key, so that a
+    #: copy of the database alone opens no invitation (see consult/staff/invitations.py).
+    nonce: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class RegionOverride(Base):
+    """A staff correction of the default country -> UCLG region mapping."""
+
+    __tablename__ = "region_overrides"
+
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    region: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ExportJob(Base):
+    """An export asked for in the workspace, written in the background and downloaded later."""
+
+    __tablename__ = "export_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: "responses" (or "contributions" once that feature exists).
+    kind: Mapped[str] = mapped_column(String(32))
+    #: csv, xlsx or json.
+    format: Mapped[str] = mapped_column(String(8))
+    #: questionnaire, long form, personal data: as asked.
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: queued, running, done, failed.
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    #: Touched while the writer runs; a job whose heartbeat stops was interrupted.
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: File name under <instance>/exports/, once written.
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    row_count: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(Text)

@@ -11,12 +11,18 @@ from werkzeug.security import generate_password_hash
 from consult.db import utcnow
 from consult.staff.access import ROLES
 from consult.staff.models import User
+from consult.staff.passwords import CLI_MESSAGES, MIN_PASSWORD_LENGTH
+from consult.staff.passwords import password_problem as policy_problem
 
-MIN_PASSWORD_LENGTH = 12
+__all__ = ["MIN_PASSWORD_LENGTH"]
 
 
 class AccountError(ValueError):
-    """An account cannot be created or changed as asked."""
+    """An account cannot be created or changed as asked; ``code`` names the reason."""
+
+    def __init__(self, message: str, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def normalise_email(email: str) -> str:
@@ -24,11 +30,10 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def password_problem(password: str) -> str | None:
-    """Say what is wrong with a new password, or None if it is acceptable."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"at least {MIN_PASSWORD_LENGTH} characters"
-    return None
+def password_problem(password: str, email: str | None = None) -> str | None:
+    """Say (in English, for the command line) what is wrong with a new password, or None."""
+    code = policy_problem(password, email)
+    return CLI_MESSAGES[code] if code else None
 
 
 def create_user(session: Session, email: str, role: str, password: str) -> User:
@@ -38,11 +43,11 @@ def create_user(session: Session, email: str, role: str, password: str) -> User:
         raise AccountError("not an e-mail address")
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    problem = password_problem(password)
-    if problem:
-        raise AccountError(f"password: {problem}")
+    code = policy_problem(password, email)
+    if code:
+        raise AccountError(f"password: {CLI_MESSAGES[code]}", code)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise AccountError(f"{email} already has an account")
+        raise AccountError(f"{email} already has an account", "exists")
     user = User(email=email, role=role, password_hash="")
     user.set_password(password)
     session.add(user)
@@ -66,6 +71,52 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         return None
     user.last_login_at = utcnow()
     return user
+
+
+def change_password(user: User, new_password: str) -> None:
+    """Set a new password that meets the policy (every other session of the account ends)."""
+    code = policy_problem(new_password, user.email)
+    if code:
+        raise AccountError(f"password: {CLI_MESSAGES[code]}", code)
+    user.set_password(new_password)
+
+
+def enabled_admins(session: Session) -> int:
+    """Return how many enabled admin accounts there are."""
+    return session.scalar(
+        select(func.count(User.id)).where(User.role == "admin", User.is_enabled.is_(True))
+    )
+
+
+def change_role(session: Session, user: User, role: str) -> None:
+    """Give an account another role; the last enabled admin keeps theirs."""
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}", "role")
+    demoting = user.role == "admin" and role != "admin" and user.is_enabled
+    if demoting and enabled_admins(session) <= 1:
+        raise AccountError("the last enabled admin cannot lose the role", "last_admin")
+    user.role = role
+    # A changed role takes effect at once: the account's sessions start again.
+    user.session_version += 1
+    session.flush()
+
+
+def set_enabled(session: Session, user: User, enabled: bool) -> None:
+    """Enable or disable an account (disabling ends its sessions); never the last admin."""
+    if not enabled and user.role == "admin" and user.is_enabled and enabled_admins(session) <= 1:
+        raise AccountError("the last enabled admin cannot be disabled", "last_admin")
+    if user.is_enabled != enabled:
+        user.is_enabled = enabled
+        user.session_version += 1
+    session.flush()
+
+
+def reset_password(session: Session, user: User) -> str:
+    """Give an account a new random password (returned once, to pass on in person)."""
+    password = generate_password()
+    user.set_password(password)
+    session.flush()
+    return password
 
 
 def generate_password() -> str:

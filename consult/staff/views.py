@@ -1,24 +1,70 @@
-"""Staff sign-in and the workspace home."""
+"""Staff sign-in, sign-out, inactivity timeout, password change and the workspace home.
+
+Further workspace pages live beside this module (users, audit, dashboard, invitations,
+regions, exports) and add their routes to the same blueprint.
+"""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from consult import geography
 from consult.db import db
 from consult.extensions import login_manager
-from consult.staff import operations
+from consult.staff import audit, operations, throttle
 from consult.staff.access import role_required
-from consult.staff.forms import LoginForm
+from consult.staff.forms import LoginForm, PasswordChangeForm
 from consult.staff.models import User
+from consult.staff.passwords import problem_text
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 login_manager.login_view = "staff.login"
 login_manager.login_message = None
+
+#: Session key of the moment of the signed-in staff member's last request (seconds).
+LAST_SEEN = "staff_seen"
+ALL_ROLES = ("admin", "moderator", "analyst")
+
+
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over HTTPS (or config says so).
+
+    Behind a TLS-terminating proxy, let the app see the scheme (werkzeug's ProxyFix).
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Tell whether the session cookie gets the Secure flag."""
+        if app.config["SESSION_COOKIE_SECURE"]:
+            return True
+        return has_request_context() and request.is_secure
+
+
+@bp.record_once
+def _setup(state) -> None:
+    """At app start: HTTPS-aware session cookies and the staff's region corrections."""
+    app = state.app
+    app.session_interface = HttpsAwareSessionInterface()
+    from consult.staff.regions import region_overrides_for_current_app
+
+    geography.set_override_source(region_overrides_for_current_app)
 
 
 @login_manager.user_loader
@@ -33,53 +79,145 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+def client_ip() -> str:
+    """Return the client's address as this server sees it."""
+    return request.remote_addr or ""
+
+
+@bp.before_app_request
+def end_inactive_sessions():
+    """Sign staff out after STAFF_INACTIVITY_TIMEOUT seconds without a request."""
+    if "_user_id" not in session:
+        return None
+    now = time.time()
+    seen = session.get(LAST_SEEN)
+    timeout = current_app.config["STAFF_INACTIVITY_TIMEOUT"]
+    if seen is not None and now - float(seen) > timeout:
+        logout_user()
+        session.clear()
+        if request.blueprint == "staff" and request.endpoint != "staff.login":
+            flash(_("You were signed out after a period of inactivity."), "notice")
+            return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
+        return None
+    session[LAST_SEEN] = now
+    return None
+
+
 def safe_next(target: str | None) -> str:
     """Return ``target`` if it is a path on this site, else the workspace home."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
+        if not parts.scheme and not parts.netloc and not any(ord(c) < 32 for c in target):
             return target
     return url_for("staff.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Sign in to the workspace."""
+    """Sign in to the workspace (throttled per account and per client address)."""
     form = LoginForm(next=request.args.get("next", ""))
     error = None
+    status = 200
     if form.validate_on_submit():
-        user = operations.authenticate(db.session, form.email.data, form.password.data)
-        if user is not None:
+        email = operations.normalise_email(form.email.data)
+        ip = client_ip()
+        limits = throttle.limits_from_config(current_app.config)
+        if throttle.is_throttled(db.session, email, ip, limits):
+            audit.record(db.session, None, "login.throttled", target=email, ip=ip)
             db.commit()
-            session.clear()  # a new session identifier at login
-            login_user(user)
-            session.permanent = True
-            return redirect(safe_next(form.next.data))
-        error = _("E-mail or password is not right.")
-    return render_template("staff/login.html", form=form, error=error)
+            minutes = max(1, int(limits.window.total_seconds() // 60))
+            error = _(
+                "Too many failed sign-ins. Wait %(minutes)s minutes and try again.",
+                minutes=minutes,
+            )
+            status = 429
+        else:
+            user = operations.authenticate(db.session, email, form.password.data)
+            throttle.note_attempt(db.session, email, ip, succeeded=user is not None)
+            if user is not None:
+                audit.record(db.session, user, "login.success", target=user.email, ip=ip)
+                db.commit()
+                session.clear()  # a new session identifier at login
+                login_user(user)
+                session.permanent = True
+                session[LAST_SEEN] = time.time()
+                return redirect(safe_next(form.next.data))
+            audit.record(db.session, None, "login.failure", target=email, ip=ip)
+            db.commit()
+            error = _("E-mail or password is not right.")
+    return render_template("staff/login.html", form=form, error=error), status
 
 
 @bp.post("/logout")
-@role_required("admin", "moderator", "analyst")
+@role_required(*ALL_ROLES)
 def logout():
     """Sign out."""
+    audit.record(db.session, current_user, "logout", target=current_user.email, ip=client_ip())
+    db.commit()
     logout_user()
     session.clear()
     return redirect(url_for("core.landing"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@role_required(*ALL_ROLES)
+def change_password():
+    """Change the signed-in staff member's own password."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if not user.check_password(form.current_password.data):
+            form.current_password.errors.append(_("This is not your current password."))
+        else:
+            try:
+                operations.change_password(user, form.new_password.data)
+            except operations.AccountError as exc:
+                form.new_password.errors.append(problem_text(exc.code))
+            else:
+                audit.record(
+                    db.session, user, "password.changed", target=user.email, ip=client_ip()
+                )
+                db.commit()
+                # The new password ended every session; this one continues under the new version.
+                login_user(user)
+                flash(_("Your password was changed. Other sessions were signed out."), "success")
+                return redirect(url_for("staff.home"))
+    return render_template("staff/password.html", form=form)
 
 
 #: Workspace sections features register: (endpoint, label, roles that see it).
 WORKSPACE_LINKS: list[tuple[str, str, tuple[str, ...]]] = []
 
 
-@bp.get("/")
-@role_required("admin", "moderator", "analyst")
-def home():
-    """The workspace home: links to what the signed-in role may use."""
-    links = [
-        (endpoint, label)
+def workspace_links() -> list[tuple[str, str]]:
+    """Return the workspace sections the signed-in staff member may use."""
+    if not current_user.is_authenticated:
+        return []
+    return [
+        (endpoint, str(label))
         for endpoint, label, roles in WORKSPACE_LINKS
         if endpoint in current_app.view_functions
         and (current_user.role == "admin" or current_user.role in roles)
     ]
-    return render_template("staff/home.html", links=links)
+
+
+@bp.app_context_processor
+def staff_helpers():
+    """Give workspace templates their navigation."""
+    return {"staff_nav_links": workspace_links}
+
+
+@bp.get("/")
+@role_required(*ALL_ROLES)
+def home():
+    """The workspace home: links to what the signed-in role may use."""
+    return render_template("staff/home.html", links=workspace_links())
+
+
+# The other workspace pages register their routes on ``bp`` when imported.
+from consult.staff import (  # noqa: E402
+    admin_views,  # noqa: F401
+    dashboard_views,  # noqa: F401
+    export_views,  # noqa: F401
+    invitation_views,  # noqa: F401
+)

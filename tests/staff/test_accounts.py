@@ -94,3 +94,49 @@ def test_init_creates_the_first_admin_once(make_app):
     assert "password" not in first.output
     listed = runner.invoke(args=["user", "list"])
     assert "admin@consult.local\tadmin\tenabled" in listed.output
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/staff",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "/staff/%0d%0aLocation:%20https://evil.example",
+        "\t//evil.example",
+    ],
+)
+def test_login_refuses_every_kind_of_offsite_next(client, staff, target):
+    email = staff("analyst")
+    page = client.get("/staff/login").get_data(as_text=True)
+    reply = client.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf_token(page),
+            "email": email,
+            "password": STAFF_PASSWORD,
+            "next": target,
+        },
+    )
+    assert reply.status_code == 302
+    assert reply.location.startswith("/") and not reply.location.startswith("//")
+    assert "evil.example" not in reply.location.split("?")[0].split("/staff")[0]
+
+
+def test_login_follows_a_next_on_this_site(client, staff):
+    email = staff("analyst")
+    page = client.get("/staff/login?next=/staff/dashboard").get_data(as_text=True)
+    reply = client.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf_token(page),
+            "email": email,
+            "password": STAFF_PASSWORD,
+            "next": "/staff/dashboard",
+        },
+    )
+    assert reply.location == "/staff/dashboard"

@@ -1,0 +1,262 @@
+"""Table writers for CSV, XLSX and JSON: rows in, a file out, in constant memory.
+
+Every writer takes the same things: the column names (and which are numeric), an iterable of
+rows, the codebook and a few facts about the export. They write to a temporary file beside the
+target and rename it at the end, so a reader (or a download) never sees half a file.
+
+Spreadsheet safety: a text cell beginning with = + - @ tab or carriage return would be run as a
+formula by spreadsheet programs; CSV and XLSX prefix such cells with an apostrophe. JSON keeps
+the original text. XLSX strings are always written as strings, never as formulas.
+
+CSV encoding: UTF-8 with a byte order mark. Excel (Windows and macOS) reads a CSV file without
+one in the local legacy code page and mangles every non-Latin script; with it, Excel, LibreOffice,
+pandas (read_csv strips it) and R (readr strips it) all read the text unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import xlsxwriter
+
+FORMATS = ("csv", "xlsx", "json")
+#: What spreadsheet programs may take as the start of a formula.
+FORMULA_TRIGGERS = frozenset("=+-@\t\r")
+#: A plain decimal number: safe to leave as is in a numeric column (-5 is not a formula).
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?\Z")
+#: Excel's row limit, header included; longer tables continue on a further sheet.
+XLSX_MAX_ROWS = 1_048_576
+#: Excel refuses longer cells; a longer text is an error, never silently cut.
+XLSX_MAX_CELL = 32_767
+
+Cell = str | int | None
+Progress = Callable[[int], None]
+
+
+class ExportError(Exception):
+    """An export cannot be written as asked."""
+
+
+def neutralise(text: str) -> str:
+    """Return ``text`` safe for a spreadsheet cell (prefixed with ' if it could be a formula)."""
+    if text and text[0] in FORMULA_TRIGGERS:
+        return "'" + text
+    return text
+
+
+@dataclass
+class Table:
+    """What a writer writes: columns, rows, codebook, and facts about the export."""
+
+    columns: Sequence[str]
+    rows: Iterable[Sequence[Cell]]
+    codebook_header: Sequence[str]
+    codebook: Iterable[Sequence[str]]
+    #: Indices of the columns written as numbers in XLSX (when the value is a plain number).
+    numeric: frozenset[int] = frozenset()
+    #: Facts for the JSON envelope (kind, form, exported_at, ...).
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    #: Name of the data sheet in XLSX.
+    sheet_name: str = "data"
+    #: The rows' text is already neutralised (the responses export does it once per value);
+    #: otherwise the CSV and XLSX writers neutralise every cell themselves.
+    is_neutralised: bool = False
+
+
+def codebook_path(path: Path) -> Path:
+    """Return where the codebook of a CSV export goes: PATH with .codebook.csv."""
+    if path.suffix.lower() == ".csv":
+        return path.with_name(path.stem + ".codebook.csv")
+    return path.with_name(path.name + ".codebook.csv")
+
+
+@contextlib.contextmanager
+def _atomic(path: Path, mode: str = "w", **kwargs: Any) -> Iterator[tuple[Path, Any]]:
+    """Write to a temporary file beside ``path``; rename it over ``path`` only on success."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, scratch = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    scratch_path = Path(scratch)
+    try:
+        if mode == "path":
+            yield scratch_path, None
+        else:
+            with open(scratch_path, mode, **kwargs) as handle:
+                yield scratch_path, handle
+        os.replace(scratch_path, path)
+    except BaseException:
+        scratch_path.unlink(missing_ok=True)
+        raise
+
+
+def _safe_cells(row: Sequence[Cell], numeric: frozenset[int]) -> list[Cell]:
+    cells: list[Cell] = []
+    for i, value in enumerate(row):
+        if value is None:
+            cells.append("")
+        elif isinstance(value, str) and value and value[0] in FORMULA_TRIGGERS:
+            # A plain negative number in a numeric column is data, not a formula.
+            if i in numeric and _PLAIN_NUMBER.match(value):
+                cells.append(value)
+            else:
+                cells.append("'" + value)
+        else:
+            cells.append(value)
+    return cells
+
+
+def write_csv(table: Table, path: Path, progress: Progress | None = None) -> int:
+    """Write the table as CSV (and its codebook beside it); return the number of rows."""
+    count = 0
+    numeric = table.numeric
+    with _atomic(path, "w", encoding="utf-8-sig", newline="") as (_scratch, handle):
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(table.columns)
+        if table.is_neutralised:
+            for row in table.rows:
+                writer.writerow(row)
+                count += 1
+                if progress is not None:
+                    progress(1)
+        else:
+            for row in table.rows:
+                writer.writerow(_safe_cells(row, numeric))
+                count += 1
+                if progress is not None:
+                    progress(1)
+    with _atomic(codebook_path(path), "w", encoding="utf-8-sig", newline="") as (_s, handle):
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(table.codebook_header)
+        writer.writerows([neutralise(cell) for cell in entry] for entry in table.codebook)
+    return count
+
+
+def write_xlsx(table: Table, path: Path, progress: Progress | None = None) -> int:
+    """Write the table as XLSX: the data sheet(s), then a codebook sheet; return the row count."""
+    count = 0
+    with _atomic(path, "path") as (scratch, _):
+        workbook = xlsxwriter.Workbook(
+            str(scratch),
+            {
+                "constant_memory": True,
+                "tmpdir": str(path.parent),
+                # Text stays text: no formulas, numbers or links guessed from strings.
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
+        )
+        try:
+            bold = workbook.add_format({"bold": True})
+            sheet_number = 1
+            sheet = _new_sheet(workbook, table.sheet_name, table.columns, bold)
+            row_number = 1
+            numeric = table.numeric
+            prefix = not table.is_neutralised
+            write_string = sheet.write_string
+            write_number = sheet.write_number
+            for row in table.rows:
+                if row_number >= XLSX_MAX_ROWS:
+                    sheet_number += 1
+                    sheet = _new_sheet(
+                        workbook, f"{table.sheet_name} ({sheet_number})", table.columns, bold
+                    )
+                    write_string, write_number = sheet.write_string, sheet.write_number
+                    row_number = 1
+                for col, value in enumerate(row):
+                    if value is None or value == "":
+                        continue
+                    if isinstance(value, int):
+                        write_number(row_number, col, value)
+                    elif col in numeric and _PLAIN_NUMBER.match(value):
+                        write_number(row_number, col, float(value) if "." in value else int(value))
+                    else:
+                        if prefix and value[0] in FORMULA_TRIGGERS:
+                            value = "'" + value
+                        if len(value) > XLSX_MAX_CELL:
+                            raise ExportError(
+                                f"a cell in column {table.columns[col]} holds {len(value)} "
+                                f"characters, more than XLSX allows ({XLSX_MAX_CELL}): "
+                                "export as CSV or JSON"
+                            )
+                        write_string(row_number, col, value)
+                row_number += 1
+                count += 1
+                if progress is not None:
+                    progress(1)
+            codebook = _new_sheet(workbook, "codebook", table.codebook_header, bold)
+            for number, entry in enumerate(table.codebook, start=1):
+                for col, cell in enumerate(entry):
+                    if cell:
+                        codebook.write_string(number, col, neutralise(cell))
+        finally:
+            workbook.close()
+    return count
+
+
+def _new_sheet(workbook: Any, name: str, header: Sequence[str], bold: Any) -> Any:
+    sheet = workbook.add_worksheet(name[:31])
+    for col, title in enumerate(header):
+        sheet.write_string(0, col, title, bold)
+    sheet.freeze_panes(1, 0)
+    return sheet
+
+
+def write_json(table: Table, path: Path, progress: Progress | None = None) -> int:
+    """Write the table as one JSON document: facts, codebook, columns, then rows as objects.
+
+    Values are the original text (no apostrophe prefix); empty cells are null.
+    """
+    count = 0
+    columns = list(table.columns)
+    with _atomic(path, "w", encoding="utf-8", newline="") as (_scratch, handle):
+        _write_json_head(handle, table, columns)
+        dumps = json.JSONEncoder(ensure_ascii=False).encode
+        first = True
+        for row in table.rows:
+            record = {
+                name: (None if value == "" else value)
+                for name, value in zip(columns, row, strict=True)
+            }
+            handle.write(("\n" if first else ",\n") + dumps(record))
+            first = False
+            count += 1
+            if progress is not None:
+                progress(1)
+        handle.write("\n]}\n")
+    return count
+
+
+def _write_json_head(handle: TextIO, table: Table, columns: list[str]) -> None:
+    header = list(table.codebook_header)
+    codebook = [dict(zip(header, entry, strict=True)) for entry in table.codebook]
+    head = json.dumps(
+        {**table.facts, "columns": columns, "codebook": codebook},
+        ensure_ascii=False,
+        indent=1,
+    )
+    # Open the rows array inside the same object, then stream the rows into it.
+    handle.write(head[:-2] + ',\n "rows": [')
+
+
+WRITERS: dict[str, Callable[[Table, Path, Progress | None], int]] = {
+    "csv": write_csv,
+    "xlsx": write_xlsx,
+    "json": write_json,
+}
+
+
+def write_table(fmt: str, table: Table, path: Path, progress: Progress | None = None) -> int:
+    """Write ``table`` to ``path`` in ``fmt`` (csv, xlsx, json); return the number of rows."""
+    if fmt not in WRITERS:
+        raise ExportError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+    return WRITERS[fmt](table, Path(path), progress)

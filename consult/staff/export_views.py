@@ -1,0 +1,115 @@
+"""Exports from the workspace: asked for here, written in the background, downloaded when ready.
+
+Analysts export without personal data; only admins may ask for it. Every export is recorded in
+the audit log when asked for, and every download when it happens.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from consult.db import db
+from consult.exports.responses import ResponsesExport
+from consult.i18n import translate_text
+from consult.questionnaires.registry import current_questionnaires
+from consult.staff import audit, exporting
+from consult.staff.access import role_required
+from consult.staff.forms import ExportForm, choices
+from consult.staff.models import ExportJob
+from consult.staff.views import WORKSPACE_LINKS, bp, client_ip
+
+WORKSPACE_LINKS.append(("staff.exports", _l("Exports"), ("admin", "analyst")))
+
+MIMETYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+
+
+def _form() -> ExportForm:
+    form = ExportForm()
+    form.questionnaire.choices = choices(
+        [("", _("All questionnaires"))]
+        + [(key, translate_text(q.title)) for key, q in current_questionnaires().items()]
+    )
+    return form
+
+
+def _visible_jobs():
+    query = select(ExportJob).order_by(ExportJob.requested_at.desc(), ExportJob.id.desc())
+    if current_user.role != "admin":
+        query = query.where(ExportJob.requested_by_id == current_user.id)
+    return db.session.scalars(query.limit(20)).all()
+
+
+@bp.route("/exports", methods=["GET", "POST"])
+@role_required("admin", "analyst")
+def exports():
+    """Ask for an export of the responses; see recent exports and download them."""
+    form = _form()
+    if form.validate_on_submit():
+        personal = bool(form.with_personal_data.data)
+        if personal and current_user.role != "admin":
+            abort(403)
+        request = ResponsesExport(
+            fmt=form.format.data,
+            questionnaire=form.questionnaire.data or None,
+            long=bool(form.long.data),
+            with_personal_data=personal,
+        )
+        job = exporting.start_job(
+            current_app._get_current_object(),
+            current_user._get_current_object(),
+            request,
+            client_ip(),
+        )
+        return redirect(url_for("staff.export_job", job_id=job.id), 303)
+    return render_template(
+        "staff/exports.html", form=form, jobs=_visible_jobs(), state=exporting.job_state
+    )
+
+
+def _job_or_404(job_id: int) -> ExportJob:
+    job = db.session.get(ExportJob, job_id)
+    if job is None or (current_user.role != "admin" and job.requested_by_id != current_user.id):
+        abort(404)
+    return job
+
+
+@bp.get("/exports/<int:job_id>")
+@role_required("admin", "analyst")
+def export_job(job_id: int):
+    """The state of one export; the page reloads itself (meta refresh) until it is ready."""
+    job = _job_or_404(job_id)
+    state = exporting.job_state(job)
+    files = exporting.job_files(current_app._get_current_object(), job) if state == "done" else []
+    return render_template("staff/export_job.html", job=job, state=state, files=files)
+
+
+@bp.get("/exports/<int:job_id>/download/<int:part>")
+@role_required("admin", "analyst")
+def export_download(job_id: int, part: int):
+    """Download a finished export (part 0) or, for CSV, its codebook (part 1)."""
+    job = _job_or_404(job_id)
+    files = exporting.job_files(current_app._get_current_object(), job)
+    if exporting.job_state(job) != "done" or part >= len(files):
+        abort(404)
+    path = files[part]
+    audit.record(
+        db.session,
+        current_user,
+        "export.downloaded",
+        target=f"job {job.id}",
+        details={"file": path.name, "with_personal_data": job.options.get("with_personal_data")},
+        ip=client_ip(),
+    )
+    db.commit()
+    mimetype = "text/csv" if part == 1 else MIMETYPES[job.format]
+    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=path.name)
+    response.headers["Cache-Control"] = "no-store"
+    return response

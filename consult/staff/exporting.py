@@ -1,0 +1,352 @@
+"""Running exports for staff: `consult export ...` on the command line, and workspace jobs.
+
+The writers (consult/exports) know nothing of Flask; this module gives them a consistent
+snapshot of the database, the region labels and the audit log.
+
+Workspace exports run in a background thread of the worker that received the request, so no
+request waits for a large export (gunicorn's worker timeout only watches request handling).
+The file is written under <instance>/exports/: put the instance folder on storage every host
+mounts (NFS, a shared volume) when several hosts serve the workspace, so that whichever host
+answers the download finds the file. The job's row in the database says where it is, and a
+heartbeat tells a finished job from one whose worker died (it is then shown as interrupted).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+
+from consult import geography
+from consult.db import db, utcnow, writing
+from consult.exports.responses import ResponsesExport, count_responses, export_responses
+from consult.exports.writers import FORMATS, ExportError, Table, write_table
+from consult.staff import audit
+from consult.staff.models import ExportJob, User
+
+#: A running job whose heartbeat is older than this was interrupted (its worker stopped).
+STALE_AFTER = timedelta(minutes=10)
+#: Finished export files are deleted after this long (they may hold personal data).
+KEEP_FILES_FOR = timedelta(hours=24)
+EXTENSIONS = {"csv": "csv", "xlsx": "xlsx", "json": "json"}
+
+
+@contextlib.contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """Open a read-only connection that sees one consistent state of the database throughout."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            yield connection
+
+
+def region_labels(app: Flask) -> dict[str, dict[str, str]]:
+    """Return the UCLG region labels of the app's questionnaires folder."""
+    return geography.region_labels(app.config["QUESTIONNAIRES_PATH"])
+
+
+# -- command line ---------------------------------------------------------------------------------
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export responses or contributions for analysis."""
+
+
+@export_group.command("responses")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
+@click.option("--questionnaire", default=None, help="Only this questionnaire (its key).")
+@click.option(
+    "--with-personal-data",
+    is_flag=True,
+    help="Include the contact details respondents gave (recorded in the audit log).",
+)
+@click.option("--long", "long_form", is_flag=True, help="One row per answered value.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+def export_responses_command(
+    fmt: str, questionnaire: str | None, with_personal_data: bool, long_form: bool, out: Path
+) -> None:
+    """Export the submitted responses (drafts never) with a codebook."""
+    from consult.questionnaires.registry import current_questionnaires
+
+    if questionnaire and questionnaire not in current_questionnaires():
+        known = ", ".join(sorted(current_questionnaires()))
+        raise click.ClickException(f"no questionnaire {questionnaire!r} (one of {known})")
+    request = ResponsesExport(
+        fmt=fmt,
+        questionnaire=questionnaire,
+        long=long_form,
+        with_personal_data=with_personal_data,
+    )
+    app = current_app._get_current_object()
+    with snapshot(db.engine) as connection:
+        total = count_responses(connection, questionnaire)
+        with click.progressbar(
+            length=total, label="Exporting responses", file=sys.stderr, show_pos=True
+        ) as bar:
+            try:
+                summary = export_responses(
+                    connection, request, out, region_labels=region_labels(app), progress=bar.update
+                )
+            except ExportError as exc:
+                raise click.ClickException(str(exc)) from exc
+    with writing():
+        audit.record(
+            db.session,
+            audit.COMMAND_LINE,
+            "export.responses",
+            target=str(out),
+            details=_details(request, summary.responses, summary.rows),
+        )
+        db.commit()
+    click.echo(f"wrote {summary.responses} responses ({summary.rows} rows) to {summary.path}")
+    if summary.codebook_path:
+        click.echo(f"codebook: {summary.codebook_path}")
+
+
+def _details(request: ResponsesExport, responses: int, rows: int) -> dict[str, Any]:
+    return {
+        "format": request.fmt,
+        "questionnaire": request.questionnaire,
+        "long": request.long,
+        "with_personal_data": request.with_personal_data,
+        "responses": responses,
+        "rows": rows,
+    }
+
+
+@export_group.command("contributions")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+def export_contributions_command(fmt: str, out: Path) -> None:
+    """Export the published open contributions."""
+    try:
+        from consult.contributions.data import load_published_contributions
+    except ImportError as exc:
+        raise click.ClickException("open contributions are not part of this installation") from exc
+    with snapshot(db.engine) as connection:
+        frame = load_published_contributions(connection)
+        table = contributions_table(frame)
+        rows = write_table(fmt, table, out)
+    with writing():
+        audit.record(
+            db.session,
+            audit.COMMAND_LINE,
+            "export.contributions",
+            target=str(out),
+            details={"format": fmt, "rows": rows},
+        )
+        db.commit()
+    click.echo(f"wrote {rows} contributions to {out}")
+
+
+def contributions_table(frame: Any) -> Table:
+    """Turn the published contributions (a pandas data frame) into a table for the writers.
+
+    Every column is written as text; the codebook lists the columns (the contributions feature
+    defines what they mean).
+    """
+    columns = [str(c) for c in frame.columns]
+
+    def rows() -> Iterator[list[Any]]:
+        for record in frame.itertuples(index=False, name=None):
+            yield [_cell(value) for value in record]
+
+    return Table(
+        columns=columns,
+        rows=rows(),
+        codebook_header=["column", "type", "value", "label_en", "label_fr", "label_es"],
+        codebook=[[name, str(frame[name].dtype), "", name, name, name] for name in columns],
+        facts={"kind": "contributions", "exported_at": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")},
+        sheet_name="contributions",
+    )
+
+
+def _cell(value: Any) -> str | int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if hasattr(value, "isoformat"):
+        try:
+            import pandas as pd
+
+            if pd.isna(value):
+                return None
+        except (TypeError, ValueError):
+            pass
+        return value.isoformat()
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+# -- workspace jobs -------------------------------------------------------------------------------
+
+
+def exports_folder(app: Flask) -> Path:
+    """Return where workspace exports are written: <instance>/exports (shared between hosts)."""
+    folder = Path(app.instance_path) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def job_state(job: ExportJob) -> str:
+    """Return the job's state as shown: queued, running, done, failed or interrupted."""
+    if job.status in ("queued", "running") and utcnow() - job.heartbeat_at > STALE_AFTER:
+        return "interrupted"
+    return job.status
+
+
+def start_job(app: Flask, user: User, request: ResponsesExport, ip: str | None) -> ExportJob:
+    """Record an export job (committed), and write it in a background thread."""
+    job = ExportJob(
+        requested_by_id=user.id,
+        kind="responses",
+        format=request.fmt,
+        options={
+            "questionnaire": request.questionnaire,
+            "long": request.long,
+            "with_personal_data": request.with_personal_data,
+        },
+        status="queued",
+    )
+    db.session.add(job)
+    db.session.flush()
+    audit.record(
+        db.session,
+        user,
+        "export.responses",
+        target=f"job {job.id}",
+        details={**_details(request, 0, 0), "job": job.id},
+        ip=ip,
+    )
+    db.commit()
+    thread = threading.Thread(
+        target=run_job, args=(app, job.id), name=f"export-{job.id}", daemon=True
+    )
+    app.extensions.setdefault("consult.export_threads", []).append(thread)
+    thread.start()
+    return job
+
+
+def run_job(app: Flask, job_id: int) -> None:
+    """Write one export job's file (in a background thread, or inline)."""
+    with app.app_context():
+        session = db.session
+        job = session.get(ExportJob, job_id)
+        if job is None:
+            return
+        request = ResponsesExport(
+            fmt=job.format,
+            questionnaire=job.options.get("questionnaire"),
+            long=bool(job.options.get("long")),
+            with_personal_data=bool(job.options.get("with_personal_data")),
+        )
+        name = f"responses-{job.id}-{secrets.token_hex(8)}.{EXTENSIONS[job.format]}"
+        path = exports_folder(app) / name
+        with writing():
+            job.status = "running"
+            job.heartbeat_at = utcnow()
+            session.commit()
+        beat = _Heartbeat(app, job.id)
+        try:
+            with snapshot(db.engine) as connection:
+                summary = export_responses(
+                    connection, request, path, region_labels=region_labels(app), progress=beat
+                )
+        except Exception as exc:  # the job must record any failure, whatever it was
+            app.logger.exception("export job %s failed", job_id)
+            with writing():
+                job = session.get(ExportJob, job_id)
+                job.status = "failed"
+                job.error = str(exc)[:2000] or exc.__class__.__name__
+                job.finished_at = utcnow()
+                session.commit()
+            return
+        with writing():
+            job = session.get(ExportJob, job_id)
+            job.status = "done"
+            job.file_name = name
+            job.row_count = summary.rows
+            job.finished_at = utcnow()
+            job.heartbeat_at = job.finished_at
+            session.commit()
+        _delete_old_files(app)
+
+
+class _Heartbeat:
+    """Progress callback that touches the job's heartbeat every few seconds."""
+
+    def __init__(self, app: Flask, job_id: int) -> None:
+        self.app = app
+        self.job_id = job_id
+        self.last = utcnow()
+
+    def __call__(self, _n: int) -> None:
+        now = utcnow()
+        if now - self.last < timedelta(seconds=15):
+            return
+        self.last = now
+        with self.app.app_context(), writing(), db.engine.begin() as connection:
+            connection.execute(
+                ExportJob.__table__.update()
+                .where(ExportJob.id == self.job_id)
+                .values(heartbeat_at=now)
+            )
+
+
+def job_files(app: Flask, job: ExportJob) -> list[Path]:
+    """Return the files of a finished job (a CSV export has its codebook beside it)."""
+    if not job.file_name:
+        return []
+    path = exports_folder(app) / job.file_name
+    files = [path]
+    if job.format == "csv":
+        from consult.exports.writers import codebook_path
+
+        files.append(codebook_path(path))
+    return [f for f in files if f.exists()]
+
+
+def _delete_old_files(app: Flask) -> None:
+    """Delete export files older than KEEP_FILES_FOR (they may hold personal data)."""
+    cutoff = utcnow() - KEEP_FILES_FOR
+    with writing():
+        old = db.session.scalars(
+            select(ExportJob).where(
+                ExportJob.finished_at < cutoff, ExportJob.file_name.is_not(None)
+            )
+        ).all()
+        for job in old:
+            for path in job_files(app, job):
+                path.unlink(missing_ok=True)
+            job.file_name = None
+        db.session.commit()
+
+
+def wait_for_jobs(app: Flask, timeout: float = 30) -> None:
+    """Wait for the app's background export threads (tests and orderly shutdown)."""
+    for thread in app.extensions.get("consult.export_threads", []):
+        thread.join(timeout)

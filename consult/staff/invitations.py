@@ -1,0 +1,376 @@
+"""Invitations: import a CSV of local governments, personal links, mail-merge export, coverage.
+
+An invitation link is ``/i/<nonce>.<signature>``: the nonce is stored, the signature is an HMAC
+of it under the app's secret key. So the links can be exported again at any time, yet a copy of
+the database alone opens no invitation. The response an invitation starts has a resume token
+derived the same way, so the link resumes that response instead of starting another one.
+Changing the secret key invalidates every invitation link (export them again afterwards).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import hmac
+import io
+import secrets
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from consult.exports.writers import neutralise
+from consult.geography import REGION_KEYS, country_codes, country_names
+from consult.questionnaires.answers import Answers
+from consult.questionnaires.definition import Questionnaire
+from consult.questionnaires.models import Response
+from consult.staff.models import Invitation, User
+
+#: The questionnaire invitations lead to.
+INVITATION_QUESTIONNAIRE = "local-governments"
+#: The question of the institution's name, pre-filled from the invitation when it exists.
+NAME_QUESTION = "institution_name"
+MAX_ROWS = 5000
+MAX_NAME = 200
+LANGUAGES = ("en", "fr", "es")
+
+#: Accepted header names (lower-case, accents removed) -> field.
+HEADERS = {
+    "name": "name",
+    "institution": "name",
+    "institution_name": "name",
+    "local_government": "name",
+    "nom": "name",
+    "nombre": "name",
+    "country": "country",
+    "pays": "country",
+    "pais": "country",
+    "email": "email",
+    "e-mail": "email",
+    "mail": "email",
+    "courriel": "email",
+    "correo": "email",
+    "region": "region",
+    "language": "language",
+    "langue": "language",
+    "idioma": "language",
+}
+
+
+def _fold(text: str) -> str:
+    """Lower-case without accents, for matching names typed in any of the three languages."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@dataclass
+class RowError:
+    """A problem with one row (line numbers count the header as line 1)."""
+
+    line: int
+    column: str
+    code: str
+    value: str = ""
+
+
+@dataclass
+class ParsedInvitation:
+    """A valid row, ready to become an invitation."""
+
+    line: int
+    name: str
+    country: str
+    email: str | None
+    region: str | None
+    language: str | None
+
+
+@dataclass
+class ImportResult:
+    """The rows of a file, valid ones and errors; nothing is imported while there are errors."""
+
+    rows: list[ParsedInvitation] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _country_lookup() -> dict[str, str]:
+    lookup = {code.casefold(): code for code in country_codes()}
+    for language in LANGUAGES:
+        for code, name in country_names(language).items():
+            lookup.setdefault(_fold(name), code)
+    return lookup
+
+
+def _region_lookup(region_labels: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+    lookup = {key: key for key in REGION_KEYS}
+    for key, labels in region_labels.items():
+        for label in labels.values():
+            lookup.setdefault(_fold(label), key)
+    return lookup
+
+
+def _is_email(text: str) -> bool:
+    local, at, domain = text.rpartition("@")
+    return bool(at and local and "." in domain and " " not in text and len(text) <= 254)
+
+
+def parse_csv(
+    data: bytes,
+    region_labels: Mapping[str, Mapping[str, str]],
+    existing: Iterable[tuple[str, str]] = (),
+) -> ImportResult:
+    """Read and check every row of an uploaded file (UTF-8, with or without BOM; ';' or ',').
+
+    ``existing`` holds (folded name, country) of the institutions already invited.
+    """
+    result = ImportResult()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        result.errors.append(RowError(0, "", "encoding"))
+        return result
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        result.errors.append(RowError(1, "", "empty"))
+        return result
+    header_line = lines[0]
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader)
+    fields = [HEADERS.get(_fold(name).replace(" ", "_")) for name in header]
+    for name, known in zip(header, fields, strict=True):
+        if known is None and name.strip():
+            result.errors.append(RowError(1, name, "unknown_column", name))
+    for needed in ("name", "country"):
+        if needed not in fields:
+            result.errors.append(RowError(1, needed, "missing_column"))
+    if result.errors:
+        return result
+    countries = _country_lookup()
+    region_by_name = _region_lookup(region_labels)
+    seen = set(existing)
+    count = 0
+    for number, raw in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in raw):
+            continue
+        count += 1
+        if count > MAX_ROWS:
+            result.errors.append(RowError(number, "", "too_many_rows", str(MAX_ROWS)))
+            break
+        if len(raw) > len(fields):
+            result.errors.append(RowError(number, "", "extra_cells"))
+            continue
+        values = {f: "" for f in HEADERS.values()}
+        for known, cell in zip(fields, raw, strict=False):
+            if known:
+                values[known] = cell.strip()
+        problems = []
+        name = values["name"]
+        if not name:
+            problems.append(RowError(number, "name", "required"))
+        elif len(name) > MAX_NAME:
+            problems.append(RowError(number, "name", "too_long", str(MAX_NAME)))
+        country = countries.get(_fold(values["country"])) if values["country"] else None
+        if not values["country"]:
+            problems.append(RowError(number, "country", "required"))
+        elif country is None:
+            problems.append(RowError(number, "country", "unknown_country", values["country"]))
+        email = values["email"] or None
+        if email and not _is_email(email):
+            problems.append(RowError(number, "email", "invalid_email", email))
+        region = None
+        if values["region"]:
+            region = region_by_name.get(_fold(values["region"]))
+            if region is None:
+                problems.append(RowError(number, "region", "unknown_region", values["region"]))
+        language = values["language"].lower() or None
+        if language and language not in LANGUAGES:
+            problems.append(RowError(number, "language", "unknown_language", values["language"]))
+        if not problems and country:
+            identity = (_fold(name), country)
+            if identity in seen:
+                problems.append(RowError(number, "name", "duplicate", name))
+            seen.add(identity)
+        if problems:
+            result.errors.extend(problems)
+            continue
+        assert country is not None
+        result.rows.append(ParsedInvitation(number, name, country, email, region, language))
+    if not result.rows and not result.errors:
+        result.errors.append(RowError(2, "", "no_rows"))
+    return result
+
+
+def existing_identities(session: Session, questionnaire_key: str) -> set[tuple[str, str]]:
+    """Return (folded name, country) of every institution already invited."""
+    rows = session.execute(
+        select(Invitation.institution_name, Invitation.country).where(
+            Invitation.questionnaire_key == questionnaire_key
+        )
+    )
+    return {(_fold(name), country) for name, country in rows}
+
+
+def create_invitations(
+    session: Session, rows: Iterable[ParsedInvitation], actor: User, questionnaire_key: str
+) -> list[Invitation]:
+    """Create one invitation per row."""
+    created = [
+        Invitation(
+            questionnaire_key=questionnaire_key,
+            institution_name=row.name,
+            country=row.country,
+            region=row.region,
+            email=row.email,
+            language=row.language,
+            nonce=secrets.token_urlsafe(12),
+            created_by_id=actor.id,
+        )
+        for row in rows
+    ]
+    session.add_all(created)
+    session.flush()
+    return created
+
+
+def _mac(secret_key: str, purpose: str, nonce: str, length: int) -> str:
+    digest = hmac.new(secret_key.encode(), f"{purpose}:{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:length]
+
+
+def invitation_token(invitation: Invitation, secret_key: str) -> str:
+    """Return the token of an invitation's personal link."""
+    return f"{invitation.nonce}.{_mac(secret_key, 'consult.invitation', invitation.nonce, 22)}"
+
+
+def find_invitation(session: Session, token: str, secret_key: str) -> Invitation | None:
+    """Return the invitation a link token opens (None if forged or unknown)."""
+    nonce, dot, signature = token.partition(".")
+    if not dot or len(token) > 100:
+        return None
+    expected = _mac(secret_key, "consult.invitation", nonce, 22)
+    if not hmac.compare_digest(signature, expected):
+        return None
+    return session.scalar(select(Invitation).where(Invitation.nonce == nonce))
+
+
+def response_token(invitation: Invitation, secret_key: str) -> str:
+    """Return the resume token of the response an invitation starts (the same every time)."""
+    return _mac(secret_key, "consult.invitation-response", invitation.nonce, 32)
+
+
+def prefill(
+    invitation: Invitation, questionnaire: Questionnaire, region_map: Mapping[str, str]
+) -> Answers:
+    """Return the institution profile answers an invitation fills in."""
+    keys = {q.key for q in questionnaire.questions}
+    answers: Answers = {}
+    if NAME_QUESTION in keys:
+        answers[NAME_QUESTION] = {"": invitation.institution_name}
+    country_key = questionnaire.profile_fields.get("country")
+    if country_key:
+        answers[country_key] = {"": invitation.country}
+    region_key = questionnaire.profile_fields.get("region")
+    region = invitation.region or region_map.get(invitation.country)
+    if region_key and region:
+        answers[region_key] = {"": region}
+    return answers
+
+
+@dataclass
+class InvitationStatus:
+    """An invitation with the state of its response."""
+
+    invitation: Invitation
+    region: str | None
+    #: "not_started", "draft" or "submitted".
+    state: str
+
+
+def statuses(
+    session: Session, questionnaire_key: str, region_map: Mapping[str, str]
+) -> list[InvitationStatus]:
+    """Return every invitation with the state of the response it started, by name."""
+    states = dict(
+        session.execute(
+            select(Response.invitation_id, func.max(Response.status))
+            .where(Response.invitation_id.is_not(None))
+            .group_by(Response.invitation_id)
+        ).all()
+    )
+    # "submitted" sorts after "draft", so max() says whether any response was submitted.
+    invitations = session.scalars(
+        select(Invitation)
+        .where(Invitation.questionnaire_key == questionnaire_key)
+        .order_by(Invitation.institution_name, Invitation.id)
+    )
+    return [
+        InvitationStatus(
+            invitation,
+            invitation.region or region_map.get(invitation.country),
+            states.get(invitation.id, "not_started"),
+        )
+        for invitation in invitations
+    ]
+
+
+@dataclass
+class CoverageLine:
+    """Invited, started and submitted for one region or country."""
+
+    key: str
+    invited: int = 0
+    started: int = 0
+    submitted: int = 0
+
+    @property
+    def not_answered(self) -> int:
+        """Invited institutions that have not submitted."""
+        return self.invited - self.submitted
+
+
+def coverage(
+    rows: Iterable[InvitationStatus],
+) -> tuple[CoverageLine, list[CoverageLine], list[CoverageLine]]:
+    """Return the totals, and the lines per region and per country."""
+    total = CoverageLine("all")
+    by_region: dict[str, CoverageLine] = {}
+    by_country: dict[str, CoverageLine] = {}
+    for row in rows:
+        for line in (
+            total,
+            by_region.setdefault(row.region or "", CoverageLine(row.region or "")),
+            by_country.setdefault(row.invitation.country, CoverageLine(row.invitation.country)),
+        ):
+            line.invited += 1
+            line.started += row.state in ("draft", "submitted")
+            line.submitted += row.state == "submitted"
+    return (
+        total,
+        sorted(by_region.values(), key=lambda line: line.key),
+        sorted(by_country.values(), key=lambda line: line.key),
+    )
+
+
+def links_csv(rows: Iterable[InvitationStatus], link_for) -> str:
+    """Return the invitations as CSV for a mail merge (UTF-8 with BOM, formulas neutralised)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["name", "country", "email", "region", "language", "link", "status"])
+    for row in rows:
+        invitation = row.invitation
+        writer.writerow(
+            [
+                neutralise(invitation.institution_name),
+                invitation.country,
+                neutralise(invitation.email or ""),
+                row.region or "",
+                invitation.language or "",
+                link_for(invitation),
+                row.state,
+            ]
+        )
+    return "\ufeff" + buffer.getvalue()

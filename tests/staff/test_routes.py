@@ -1,0 +1,99 @@
+"""Every staff route with each role and without a login; CSRF refused on every staff form."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+
+from consult.staff.access import ROLES
+from tests.conftest import csrf_token
+
+#: Endpoint -> roles that may use it (admins may use everything).
+ALLOWED = {
+    "staff.login": None,  # public
+    "staff.logout": ROLES,
+    "staff.home": ROLES,
+    "staff.change_password": ROLES,
+    "staff.dashboard_page": ROLES,
+    "staff.coverage": ROLES,
+    "staff.users": ("admin",),
+    "staff.user_detail": ("admin",),
+    "staff.user_role": ("admin",),
+    "staff.user_status": ("admin",),
+    "staff.user_reset_password": ("admin",),
+    "staff.audit_log": ("admin",),
+    "staff.regions_page": ("admin",),
+    "staff.region_reset": ("admin",),
+    "staff.invitations_page": ("admin", "analyst"),
+    "staff.invitation_links": ("admin", "analyst"),
+    "staff.exports": ("admin", "analyst"),
+    "staff.export_job": ("admin", "analyst"),
+    "staff.export_download": ("admin", "analyst"),
+}
+
+
+def staff_rules(app: Flask):
+    """Every URL rule under /staff, with sample arguments filled in."""
+    samples = {"user_id": "1", "job_id": "1", "part": "0", "country": "FR"}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/staff"):
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            path = re.sub(rf"<(?:\w+:)?{name}>", samples[name], path)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, path
+
+
+def test_the_table_lists_every_staff_route(app):
+    assert {endpoint for endpoint, _m, _p in staff_rules(app)} == set(ALLOWED)
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_every_staff_route_checks_the_role(app, login, role):
+    client = app.test_client()
+    if role:
+        login(client, role)
+    # a valid token, so that a refusal comes from the role check and not from CSRF
+    token = csrf_token(client.get("/staff/login").get_data(as_text=True))
+    for endpoint, method, path in staff_rules(app):
+        if endpoint == "staff.logout":
+            continue  # would end the session the loop relies on; checked below
+        data = {"csrf_token": token} if method == "POST" else None
+        reply = client.open(path, method=method, data=data)
+        allowed = ALLOWED[endpoint]
+        where = f"{method} {path} as {role}"
+        if allowed is None:
+            assert reply.status_code in (200, 302, 400), where
+        elif role is None:
+            assert reply.status_code == 302 and "/staff/login" in reply.location, where
+        elif role == "admin" or role in allowed:
+            # allowed: the page answers (a sample id may not exist, a bare POST may be refused)
+            assert reply.status_code in (200, 302, 303, 400, 404, 422), where
+        else:
+            assert reply.status_code == 403, where
+    reply = client.post("/staff/logout", data={"csrf_token": token})
+    assert reply.status_code == 302
+    if role:
+        assert "/staff/login" not in reply.location
+        assert client.get("/staff/").status_code == 302  # signed out
+
+
+def test_every_staff_form_refuses_a_post_without_csrf_token(app, login):
+    """With CSRF protection on, a POST without a token is refused (400) on every staff route."""
+    client = app.test_client()
+    login(client, "admin")
+    for endpoint, method, path in staff_rules(app):
+        if method != "POST":
+            continue
+        reply = client.post(path, data={"email": "x@y.z", "role": "analyst"})
+        assert reply.status_code == 400, f"{endpoint} accepted a POST without a CSRF token"
+    # the session is intact: nothing was done
+    assert client.get("/staff/").status_code == 200
+
+
+def test_public_invitation_start_needs_csrf(app):
+    reply = app.test_client().post("/i/anything.invalid")
+    assert reply.status_code == 400
