@@ -79,12 +79,16 @@ def register_questionnaires(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Register the feature areas."""
     from consult.core.views import bp as core
+    from consult.outcomes.views import bp as outcomes
+    from consult.outcomes.views import public as outcomes_public
     from consult.questionnaires.views import bp as questionnaires
     from consult.staff.views import bp as staff
 
     app.register_blueprint(core)
     app.register_blueprint(questionnaires)
     app.register_blueprint(staff)
+    app.register_blueprint(outcomes)
+    app.register_blueprint(outcomes_public)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -108,9 +108,10 @@ def check_command(paths: tuple[Path, ...]) -> None:
 
 
 def _feature_commands() -> list[click.Command]:
+    from consult.outcomes.cli import COMMANDS as outcomes_commands
     from consult.staff.cli import user_group
 
-    return [user_group]
+    return [user_group, *outcomes_commands]
 
 
 def _init_steps() -> None:

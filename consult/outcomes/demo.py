@@ -70,6 +70,16 @@ ARTICLE_LEAN = {
     "art11": 0.2,
     "art12": 0.6,
 }
+#: Countries most demo respondents come from (any country of the region may still appear).
+LIKELY_COUNTRIES = {
+    "africa": ["SN", "CM", "CI", "MA", "TN", "ZA", "KE", "BF", "ML", "NG", "CD", "UG"],
+    "asia_pacific": ["KR", "JP", "ID", "IN", "PH", "AU", "NP", "BD", "MY", "NZ"],
+    "eurasia": ["RU", "KZ", "GE", "AM", "KG", "UZ"],
+    "europe": ["ES", "FR", "IT", "DE", "SE", "NL", "AT", "BE", "PT", "GB", "GR", "PL"],
+    "latin_america": ["MX", "BR", "AR", "CO", "CL", "EC", "UY", "PE", "BO", "CR", "GT"],
+    "mewa": ["TR", "LB", "JO", "PS", "IQ", "IR"],
+    "north_america": ["US", "CA"],
+}
 PERIOD_START = datetime(2021, 11, 15, 8, 0, tzinfo=UTC)
 PERIOD_END = datetime(2022, 2, 22, 17, 0, tzinfo=UTC)
 CHUNK = 2000
@@ -112,6 +122,15 @@ class AnswerMaker:
         self.texts = _texts()
         self._weights: dict[tuple[str, str], list[float]] = {}
 
+    def country(self, rng: random.Random, region: str) -> str:
+        """A country of the region: mostly one of the usual ones, sometimes any other."""
+        likely = [
+            c for c in LIKELY_COUNTRIES.get(region, []) if c in self.countries_by_region[region]
+        ]
+        if likely and rng.random() < 0.85:
+            return rng.choice(likely)
+        return rng.choice(self.countries_by_region.get(region) or ["FR"])
+
     def lean(self, question: Question, keys: Sequence[str], region: str) -> list[float]:
         """Option weights of a question: a global lean mixed with a regional one."""
         cache_key = (question.key, region)
@@ -132,7 +151,7 @@ class AnswerMaker:
         sections = self.questionnaire.sections
         if not complete:
             sections = sections[: rng.randint(1, max(1, len(sections) // 2))]
-        country = rng.choice(self.countries_by_region.get(region) or ["FR"])
+        country = self.country(rng, region)
         for section in sections:
             for question in section.questions:
                 if not is_shown(question, answers, self.questionnaire):
@@ -167,7 +186,7 @@ class AnswerMaker:
         if qtype == "region":
             return {"": region}
         if qtype == "country":
-            return {"": rng.choice(self.countries_by_region.get(region) or ["FR"])}
+            return {"": self.country(rng, region)}
         if qtype == "multiple_choice":
             return self._multiple(question, rng, language, region)
         if qtype == "matrix":
