@@ -74,8 +74,14 @@ def _participation(participation: MutableMapping[str, Any], threshold: int) -> N
 
 def _question(question: MutableMapping[str, Any], threshold: int) -> None:
     kind = question["type"]
+    for field in ("asked", "not_answered"):
+        if _small(question.get(field), threshold):
+            question[field] = None
     if _small(question["answered"], threshold):
         question["suppressed"] = True
+        question["answered"] = question["base"] = None
+        if "count" in question:
+            question["count"] = None
         for field in (
             "options",
             "rows",
@@ -170,6 +176,9 @@ def public_summary(summary: Mapping[str, Any], threshold: int) -> dict[str, Any]
     """Return a copy of ``summary`` fit for the public: small cells suppressed, quotes removed."""
     result = copy.deepcopy(dict(summary))
     result["suppressed_below"] = threshold
+    for field in ("drafts", "responses", "response_ids_count"):
+        if _small(result.get(field), threshold):
+            result[field] = None
     for questionnaire in result["questionnaires"]:
         if _small(questionnaire["responses"], threshold):
             questionnaire["suppressed"] = True
