@@ -298,35 +298,53 @@ def cached_summary(
         row = connection.execute(
             select(
                 OutcomeSummaryCache.data_version,
-                OutcomeSummaryCache.summary_json,
+                OutcomeSummaryCache.payload,
                 OutcomeSummaryCache.computed_at,
                 OutcomeSummaryCache.compute_seconds,
             ).where(OutcomeSummaryCache.cache_key == key)
         ).one_or_none()
         if row is not None and row.data_version == version:
             return CachedSummary(
-                json.loads(row.summary_json), True, row.computed_at, row.compute_seconds
+                json.loads(row.payload), True, row.computed_at, row.compute_seconds
             )
         started = time.perf_counter()
         summary, _ids = compute_summary(connection, sources, filters, data_version=version)
         seconds = time.perf_counter() - started
     computed_at = utcnow()
-    store_summary(engine, key, version, summary, seconds, computed_at)
+    store(engine, key, version, dumps(summary), seconds, computed_at)
     return CachedSummary(summary, False, computed_at, seconds)
 
 
-def store_summary(
+def cached_page(engine: Engine, key: str, version: str) -> str | None:
+    """Return a rendered page part stored for ``key`` at this data version, if any."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(OutcomeSummaryCache.data_version, OutcomeSummaryCache.payload).where(
+                OutcomeSummaryCache.cache_key == key
+            )
+        ).one_or_none()
+    return row.payload if row is not None and row.data_version == version else None
+
+
+def page_key(filters: SummaryFilter, language: str, variant: str) -> str:
+    """The cache key of a rendered page part (per filter, language and template variant)."""
+    return hashlib.sha256(f"html|{cache_key(filters)}|{language}|{variant}".encode()).hexdigest()
+
+
+def store(
     engine: Engine,
     key: str,
     version: str,
-    summary: Mapping[str, Any],
+    payload: str,
     seconds: float,
     computed_at: datetime,
+    kind: str = "summary",
 ) -> None:
-    """Write a computed summary to the shared cache (insert or replace)."""
+    """Write a computed summary (or rendered page part) to the shared cache."""
     values = {
+        "kind": kind,
         "data_version": version,
-        "summary_json": dumps(summary),
+        "payload": payload,
         "computed_at": computed_at,
         "compute_seconds": seconds,
     }

@@ -110,15 +110,18 @@ class OutcomeQuote(Base):
 
 
 class OutcomeSummaryCache(Base):
-    """A computed summary shared by every worker and host, valid for one data version."""
+    """A computed summary (or its rendered page) shared by every worker and host, valid for
+    one data version."""
 
     __tablename__ = "outcome_summary_cache"
 
-    #: Hash of the filters and the summary format.
+    #: Hash of what was computed: the filters, the summary format (and language, for pages).
     cache_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: "summary" (JSON) or "html" (the rendered figures of the summary page).
+    kind: Mapped[str] = mapped_column(String(16), default="summary")
     #: What the data looked like (counts and last change); another version means recompute.
     data_version: Mapped[str] = mapped_column(String(200))
-    summary_json: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Seconds the computation took, shown to staff.
     compute_seconds: Mapped[float] = mapped_column(default=0.0)

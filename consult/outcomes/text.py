@@ -120,7 +120,10 @@ class Corpus:
         return np.concatenate([permutation[starts[i] : starts[i + 1]] for i in ids])
 
     def phrase_texts(self, words: Sequence[str]) -> np.ndarray:
-        """Return the positions (0..size-1) of the texts containing the phrase ``words``."""
+        """Return the positions (0..size-1) of the texts containing the phrase ``words``.
+
+        A text may be listed more than once (callers index with it; uniqueness would cost a sort).
+        """
         if not words:
             return np.empty(0, dtype=np.int64)
         found = self.positions(self.word_ids(words[0]))
@@ -133,7 +136,7 @@ class Corpus:
             same_text = self.text_of[following] == self.text_of[found]
             wanted = np.isin(self.codes[following], self.word_ids(word))
             found = found[same_text & wanted]
-        return np.unique(self.text_of[found])
+        return self.text_of[found]
 
     # analyses
     def languages(self, fallback: Sequence[str]) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,12 @@ from flask import Response as HttpResponse
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from consult.db import db, utcnow
 from consult.geography import REGION_KEYS, region_labels
+from consult.i18n import current_language
 from consult.outcomes import contributions as contribution_data
 from consult.outcomes import data, operations, presenting
 from consult.outcomes.models import OutcomePublication, OutcomeQuote, OutcomeSnapshot
@@ -152,15 +155,17 @@ def _snapshot_or_404(snapshot_id: int) -> OutcomeSnapshot:
     return snapshot
 
 
+def _region_names() -> dict[str, str]:
+    path = current_app.config["QUESTIONNAIRES_PATH"]
+    return {key: presenting.t(label) for key, label in region_labels(path).items()}
+
+
 def _template_context(summary: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {
         "summary": summary,
         "p": presenting,
         "threshold": threshold(),
-        "region_names": {
-            k: presenting.t(v)
-            for k, v in region_labels(current_app.config["QUESTIONNAIRES_PATH"]).items()
-        },
+        "region_names": _region_names(),
         **extra,
     }
 
@@ -168,26 +173,46 @@ def _template_context(summary: dict[str, Any], **extra: Any) -> dict[str, Any]:
 # -- the live summary -----------------------------------------------------------------------------
 
 
+#: Raised when the summary page's figures change shape, so cached pages are re-rendered.
+PAGE_VARIANT = "summary-body-1"
+
+
 @bp.get("/")
 @role_required(*STAFF_ROLES)
 def summary():
-    """The live summary with filters, every chart with its table and the rows behind it."""
+    """The live summary with filters, every chart with its table and the rows behind it.
+
+    The figures are rendered once per data version, filter and language and kept in the shared
+    cache, so that a page whose data did not change answers without computing or drawing.
+    """
     filters = filters_from_request()
-    result = data.cached_summary(db.engine, sources(), filters)
+    engine = db.engine
+    with engine.connect() as connection:
+        version = data.data_version(connection, sources())
+    key = data.page_key(filters, current_language(), PAGE_VARIANT)
+    body = data.cached_page(engine, key, version)
+    if body is None:
+        started = time.perf_counter()
+        result = data.cached_summary(engine, sources(), filters)
+        body = render_template(
+            "outcomes/_summary_body.html",
+            **_template_context(
+                result.summary,
+                filters=filters,
+                filter_query=filter_args(filters),
+                cached=result,
+            ),
+        )
+        seconds = time.perf_counter() - started
+        data.store(engine, key, version, body, seconds, utcnow(), kind="html")
     return render_template(
         "outcomes/summary.html",
-        **_template_context(
-            result.summary,
-            filters=filters,
-            filter_query=filter_args(filters),
-            cached=result,
-            region_keys=REGION_KEYS,
-            respondent_types=respondent_type_choices(),
-            questionnaires=current_questionnaires(),
-            mode="live",
-            snapshot=None,
-            public_view=False,
-        ),
+        body=Markup(body),  # noqa: S704 - our own template's output, stored by us
+        filters=filters,
+        region_keys=REGION_KEYS,
+        region_names=_region_names(),
+        respondent_types=respondent_type_choices(),
+        questionnaires=current_questionnaires(),
     )
 
 
@@ -336,10 +361,7 @@ def rows():
         args=request.args.to_dict(),
         snapshot=snapshot,
         p=presenting,
-        region_names={
-            k: presenting.t(v)
-            for k, v in region_labels(current_app.config["QUESTIONNAIRES_PATH"]).items()
-        },
+        region_names=_region_names(),
     )
 
 
@@ -580,10 +602,7 @@ def quotes():
         contributions=contributions.to_dict("records") if contributions is not None else None,
         contributions_available=contribution_data.is_available(),
         p=presenting,
-        region_names={
-            k: presenting.t(v)
-            for k, v in region_labels(current_app.config["QUESTIONNAIRES_PATH"]).items()
-        },
+        region_names=_region_names(),
     )
 
 

@@ -22,8 +22,9 @@ def upgrade() -> None:
     op.create_table(
         "outcome_summary_cache",
         sa.Column("cache_key", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("data_version", sa.String(length=200), nullable=False),
-        sa.Column("summary_json", sa.Text(), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("computed_at", consult.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("compute_seconds", sa.Double(), nullable=False),
         sa.PrimaryKeyConstraint("cache_key", name=op.f("pk_outcome_summary_cache")),
