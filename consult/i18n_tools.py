@@ -28,6 +28,10 @@ CATALOGS: dict[str, list[str]] = {
         "templates/core",
         "templates/questionnaires",
     ],
+    "consult/outcomes/translations": [
+        "consult/outcomes",
+        "templates/outcomes",
+    ],
 }
 
 

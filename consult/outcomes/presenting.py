@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime as babel_datetime
+from babel.dates import format_date as babel_date
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -68,10 +68,12 @@ def data_time(moment: datetime | str, timezone: str, language: str | None = None
         moment = datetime.fromisoformat(moment)
     zone = ZoneInfo(timezone)
     local = moment.astimezone(zone)
-    text = babel_datetime(
-        local, "d MMMM y, HH:mm", tzinfo=zone, locale=language or current_language()
-    )
-    return f"{text} {local.tzname()}"
+    language = language or current_language()
+    # The long date of each language ("22 de febrero de 2022"), a 24-hour time, and the zone's
+    # own abbreviation (CET), the same in every language.
+    # UCLG writes English dates the British way: "22 February 2022".
+    day = babel_date(local.date(), format="long", locale="en_GB" if language == "en" else language)
+    return f"{day}, {local:%H:%M} {local.tzname()}"
 
 
 def option_label(
