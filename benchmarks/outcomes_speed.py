@@ -48,9 +48,12 @@ def main() -> None:
     parser.add_argument("--responses", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=2022)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--reuse", type=Path, help="a folder kept by an earlier --keep run (no generation)"
+    )
     args = parser.parse_args()
 
-    scratch = Path(tempfile.mkdtemp(prefix="outcomes_bench_"))
+    scratch = args.reuse or Path(tempfile.mkdtemp(prefix="outcomes_bench_"))
     app = create_app(
         {
             "TESTING": True,
@@ -63,25 +66,9 @@ def main() -> None:
     try:
         with app.app_context():
             init_database(app)
-            with writing():
-                create_user(db.session, "analyst@bench.test", "analyst", PASSWORD)
-                db.commit()
-            started = time.perf_counter()
-            with writing():
-                plan = demo.DemoPlan(responses=args.responses, seed=args.seed)
-                for _done in demo.generate_responses(
-                    db.session,
-                    current_questionnaires(),
-                    region_map(app.config["QUESTIONNAIRES_PATH"]),
-                    plan,
-                ):
-                    pass
-                db.commit()
-            print(
-                f"generated {args.responses:,} submitted responses (+ drafts) "
-                f"in {time.perf_counter() - started:.1f} s"
-            )
-
+        with app.app_context():
+            if args.reuse is None:
+                generate(app, args.responses, args.seed)
             query = (
                 select(Answer.response_id, Answer.question_key, Answer.part_key, Answer.value)
                 .join(Response, Response.id == Answer.response_id)
@@ -137,10 +124,32 @@ def main() -> None:
         print(f"page size: {size / 1024:.0f} KiB")
     finally:
         app.extensions["consult.db"].engine.dispose()
-        if args.keep:
+        if args.keep or args.reuse:
             print(f"scratch database kept in {scratch}")
         else:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def generate(app, responses: int, seed: int) -> None:
+    """Create the analyst account and the demo responses (bulk inserts)."""
+    with writing():
+        create_user(db.session, "analyst@bench.test", "analyst", PASSWORD)
+        db.commit()
+    started = time.perf_counter()
+    with writing():
+        plan = demo.DemoPlan(responses=responses, seed=seed)
+        for _done in demo.generate_responses(
+            db.session,
+            current_questionnaires(),
+            region_map(app.config["QUESTIONNAIRES_PATH"]),
+            plan,
+        ):
+            pass
+        db.commit()
+    print(
+        f"generated {responses:,} submitted responses (+ drafts) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 
 import yaml
@@ -47,7 +47,7 @@ def wide_table(connection) -> list[WideRow]:
         if isinstance(submitted, str):
             submitted = date.fromisoformat(submitted[:10])
         elif submitted is not None:
-            submitted = submitted.date()
+            submitted = submitted.astimezone(UTC).date()
         rows[record[0]] = WideRow(
             record[0], record[1], record[2], record[3], record[4], record[5], record[6], submitted
         )

@@ -30,13 +30,17 @@ def filled(tmp_path_factory, template_instance):
     import shutil
 
     from consult import create_app
-    from tests.conftest import PG_URL, base_config
+    from consult.cli import init_database
+    from tests.conftest import PG_URL, _reset_postgres, base_config
 
     folder = tmp_path_factory.mktemp("outcomes-summary")
-    if PG_URL:
-        pytest.skip("the module-wide fixture copies a SQLite file; PostgreSQL runs test_pages")
-    shutil.copy(template_instance / "consult.sqlite3", folder / "consult.sqlite3")
+    if not PG_URL:
+        shutil.copy(template_instance / "consult.sqlite3", folder / "consult.sqlite3")
     app = create_app(base_config(folder, INSTANCE_PATH=str(folder)))
+    if PG_URL:
+        _reset_postgres(app)
+    with app.app_context():
+        init_database(app)
     fill_demo(app, 400, seed=11)
     with app.app_context():
         sources = data.SummarySources(
