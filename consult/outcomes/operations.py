@@ -265,6 +265,7 @@ def compare(
                     "change": change,
                 }
             )
+    changed = [c for c in changed if abs(c["change"]) > 1e-9]
     changed.sort(key=lambda c: -abs(c["change"]))
     return Comparison(
         added=len(new - old),
