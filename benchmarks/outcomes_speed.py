@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -35,6 +35,7 @@ from consult.cli import init_database  # noqa: E402
 from consult.db import db, writing  # noqa: E402
 from consult.geography import region_map  # noqa: E402
 from consult.outcomes import data, demo  # noqa: E402
+from consult.outcomes.models import OutcomeSummaryCache  # noqa: E402
 from consult.questionnaires.models import Answer, Response  # noqa: E402
 from consult.questionnaires.registry import current_questionnaires  # noqa: E402
 from consult.staff.operations import create_user  # noqa: E402
@@ -69,6 +70,10 @@ def main() -> None:
         with app.app_context():
             if args.reuse is None:
                 generate(app, args.responses, args.seed)
+            with writing():
+                # A reused database may hold a cached summary page: start cold.
+                db.session.execute(delete(OutcomeSummaryCache))
+                db.commit()
             query = (
                 select(Answer.response_id, Answer.question_key, Answer.part_key, Answer.value)
                 .join(Response, Response.id == Answer.response_id)
