@@ -143,16 +143,33 @@ def _ordered_distribution(
 # -- which respondents were asked each question (conditions) --------------------------------------
 
 
-def split_by_question(answers: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Split long answers into one frame per question (sorted once, then sliced: no copies)."""
-    if answers.empty:
+def split_answers(
+    answers: pd.DataFrame, submitted: pd.DataFrame
+) -> dict[str, dict[str, pd.DataFrame]]:
+    """Split the answers of the ``submitted`` responses by questionnaire, then by question.
+
+    One stable sort of the row numbers by (questionnaire, question) and a single take; every
+    part is then a slice of it (no copy per question). Answers of other responses are dropped.
+    """
+    if answers.empty or submitted.empty:
         return {}
-    codes, keys = pd.factorize(answers["question_key"])
-    order = np.argsort(codes, kind="stable")
-    ordered = answers.iloc[order]
-    sorted_codes = codes[order]
-    starts = np.searchsorted(sorted_codes, np.arange(len(keys) + 1))
-    return {str(key): ordered.iloc[starts[i] : starts[i + 1]] for i, key in enumerate(keys)}
+    position = pd.Index(submitted["response_id"]).get_indexer(answers["response_id"])
+    kept = np.flatnonzero(position >= 0)
+    questionnaire_codes, questionnaire_keys = pd.factorize(submitted["questionnaire"])
+    of_row = np.asarray(questionnaire_codes)[position[kept]]
+    question_codes, question_keys = pd.factorize(answers["question_key"].to_numpy()[kept])
+    order = np.lexsort((question_codes, of_row))
+    ordered = answers.iloc[kept[order]]
+    combined = of_row[order].astype(np.int64) * len(question_keys) + question_codes[order]
+    boundaries = np.flatnonzero(np.diff(combined)) + 1
+    starts = np.concatenate(([0], boundaries, [len(combined)]))
+    result: dict[str, dict[str, pd.DataFrame]] = {}
+    for begin, end in zip(starts[:-1], starts[1:], strict=True):
+        code = int(combined[begin])
+        questionnaire = str(questionnaire_keys[code // len(question_keys)])
+        question = str(question_keys[code % len(question_keys)])
+        result.setdefault(questionnaire, {})[question] = ordered.iloc[begin:end]
+    return result
 
 
 def asked_masks(
@@ -569,7 +586,7 @@ def summarise_questionnaire(
 ) -> dict[str, Any]:
     """Summarise one questionnaire's (already filtered) submitted responses.
 
-    ``frames``: the answers of those responses, split by question (split_by_question).
+    ``frames``: the answers of those responses, split by question (see split_answers).
     """
     used_versions = {int(v) for v in responses["version_id"].unique()}
     versions = [definitions[v] for v in sorted(used_versions) if v in definitions]
@@ -726,21 +743,10 @@ def summarise(
     drafts_all = responses[statuses != "submitted"]
     submitted = submitted_all[filters.select(submitted_all)]
     drafts = drafts_all[filters.select(drafts_all, moment_column="started_at")]
-    answers = answers[answers["response_id"].isin(submitted["response_id"].to_numpy())]
 
     by_questionnaire = {k: f for k, f in submitted.groupby("questionnaire", sort=False)}
     drafts_by = {k: f for k, f in drafts.groupby("questionnaire", sort=False)}
-    answers_by: dict[str, dict[str, pd.DataFrame]] = {}
-    if len(answers):
-        # One sort by (questionnaire, question), then slices: no group-by copies per question.
-        position = pd.Index(submitted["response_id"]).get_indexer(answers["response_id"])
-        questionnaire_codes, questionnaire_keys = pd.factorize(submitted["questionnaire"])
-        of_row = np.asarray(questionnaire_codes)[position]
-        order = np.argsort(of_row, kind="stable")
-        ordered = answers.iloc[order]
-        starts = np.searchsorted(of_row[order], np.arange(len(questionnaire_keys) + 1))
-        for i, key in enumerate(questionnaire_keys):
-            answers_by[str(key)] = split_by_question(ordered.iloc[starts[i] : starts[i + 1]])
+    answers_by = split_answers(answers, submitted)
 
     keys = [k for k in current if not filters.questionnaire or k == filters.questionnaire]
     summaries = []

@@ -184,13 +184,13 @@ class Corpus:
             count=words,
         )
         kept = keep_word[self.codes] if len(self.codes) else np.zeros(0, dtype=bool)
-        texts = np.unique(self.text_of[kept] * max(words, 1) + self.codes[kept])
+        texts, _counts = sorted_unique(self.text_of[kept] * max(words, 1) + self.codes[kept])
         text, code = texts // max(words, 1), texts % max(words, 1)
         language_codes, language_names = pd.factorize(np.asarray(languages, dtype=object))
         language_codes = np.asarray(language_codes, dtype=np.int64)
         groups = np.asarray(groups, dtype=np.int64)
         segment = groups[text] * max(len(language_names), 1) + language_codes[text]
-        keys, counts = np.unique(segment * max(words, 1) + code, return_counts=True)
+        keys, counts = sorted_unique(segment * max(words, 1) + code)
         segment, code = keys // max(words, 1), keys % max(words, 1)
         order, _ordered = self._sorted()
         alphabetical = np.empty(words, dtype=np.int64)
@@ -224,6 +224,16 @@ class Corpus:
                 hit[self.phrase_texts(phrase)] = True
             columns[theme.key] = hit
         return pd.DataFrame(columns, index=self.index)
+
+
+def sorted_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct integers and how often each occurs, by sorting (faster than hashing here)."""
+    if not len(values):
+        return values, np.empty(0, dtype=np.int64)
+    ordered = np.sort(values, kind="stable")
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    counts = np.diff(np.concatenate((starts, [len(ordered)])))
+    return ordered[starts], counts
 
 
 def top_by_language(counts: pd.DataFrame, limit: int) -> dict[str, list[tuple[str, int]]]:
