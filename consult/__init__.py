@@ -87,6 +87,8 @@ def register_blueprints(app: Flask) -> None:
     from consult.contributions.moderation import bp as moderation
     from consult.contributions.views import bp as contributions
     from consult.core.views import bp as core
+    from consult.outcomes.views import bp as outcomes
+    from consult.outcomes.views import public as outcomes_public
     from consult.questionnaires.views import bp as questionnaires
     from consult.staff.invitation_views import public as invitations
     from consult.staff.views import bp as staff
@@ -98,6 +100,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(contributions)
     app.register_blueprint(moderation)
     app.register_blueprint(invitations)
+    app.register_blueprint(outcomes)
+    app.register_blueprint(outcomes_public)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -146,10 +146,11 @@ def check_command(paths: tuple[Path, ...]) -> None:
 
 def _feature_commands() -> list[click.Command]:
     from consult.maintenance.cli import COMMANDS as maintenance_commands
+    from consult.outcomes.cli import COMMANDS as outcomes_commands
     from consult.staff.cli import user_group
     from consult.staff.exporting import export_group
 
-    return [user_group, export_group, *maintenance_commands]
+    return [user_group, export_group, *maintenance_commands, *outcomes_commands]
 
 
 def _init_steps() -> None:

@@ -38,6 +38,10 @@ CATALOGS: dict[str, list[str]] = {
         "consult/staff",
         "templates/staff",
     ],
+    "consult/outcomes/translations": [
+        "consult/outcomes",
+        "templates/outcomes",
+    ],
 }
 
 

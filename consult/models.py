@@ -12,6 +12,12 @@ from consult.contributions.models import (
     OfficialResponse,
 )
 from consult.db import Base
+from consult.outcomes.models import (
+    OutcomePublication,
+    OutcomeQuote,
+    OutcomeSnapshot,
+    OutcomeSummaryCache,
+)
 from consult.questionnaires.models import Answer, ContactDetails, QuestionnaireVersion, Response
 from consult.staff.models import (
     AuditEntry,
@@ -39,6 +45,10 @@ __all__ = [
     "ModerationAction",
     "NearDuplicate",
     "OfficialResponse",
+    "OutcomePublication",
+    "OutcomeQuote",
+    "OutcomeSnapshot",
+    "OutcomeSummaryCache",
     "QuestionnaireVersion",
     "RegionOverride",
     "Response",

@@ -1,0 +1,1 @@
+"""First outcomes: summaries of the responses and contributions, charts, snapshots and the deck."""

@@ -1,0 +1,361 @@
+"""Accessible SVG charts drawn on the server: bars, stacked bars, a heat map, a line, a region map.
+
+Each chart is an <svg role="img"> labelled by its own <title> and <desc>, prints its numbers as
+text (so it reads without colour and in print), and is escaped here: every label goes through
+markupsafe.escape, so a chart is safe markup even when a label came from a file staff edit.
+No JavaScript and no external asset. Colours keep at least 4.5:1 contrast with their text.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+WIDTH = 720
+FONT = 14
+LINE = 18
+BAR = "#0b4f8a"
+TRACK = "#e8edf3"
+INK = "#1b1f24"
+MUTED = "#4a5360"
+#: Ordered from the highest score to the lowest, for ordinal scales of 2 to 6 points.
+ORDINAL_PALETTES = {
+    2: ["#0b4f8a", "#c0392b"],
+    3: ["#0b4f8a", "#7aa6d6", "#c0392b"],
+    4: ["#0b4f8a", "#5b8fc7", "#f0b86e", "#b3261e"],
+    5: ["#0b4f8a", "#5b8fc7", "#c9d9ec", "#f0b86e", "#b3261e"],
+    6: ["#073a66", "#0b4f8a", "#5b8fc7", "#c9d9ec", "#f0b86e", "#b3261e"],
+}
+NOMINAL_PALETTE = ["#0b4f8a", "#2a7f62", "#8a5a0b", "#6b3fa0", "#b3261e", "#236a8c", "#5d6b1f"]
+UNSCORED = "#9aa3ad"
+_ids = itertools.count(1)
+
+
+def _id(prefix: str) -> str:
+    return f"{prefix}-{next(_ids)}"
+
+
+def text_colour(fill: str) -> str:
+    """Return black or white, whichever reads better on ``fill`` (a #rrggbb colour)."""
+    red, green, blue = (int(fill[i : i + 2], 16) / 255 for i in (1, 3, 5))
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    luminance = 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+    return INK if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"
+
+
+def wrap(text: str, width_px: float, font: int = FONT) -> list[str]:
+    """Split a label into lines that fit ``width_px`` (an estimate: no font metrics here)."""
+    per_line = max(8, int(width_px / (font * 0.56)))
+    lines: list[str] = []
+    current = ""
+    for word in str(text).split():
+        if current and len(current) + 1 + len(word) > per_line:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    if current:
+        lines.append(current)
+    return lines or [""]
+
+
+def _text_lines(lines: Sequence[str], x: float, y: float, **attributes: str) -> str:
+    attrs = " ".join(f'{k.replace("_", "-")}="{escape(v)}"' for k, v in attributes.items())
+    spans = "".join(
+        f'<tspan x="{x:.1f}" dy="{0 if i == 0 else LINE}">{escape(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    return f'<text x="{x:.1f}" y="{y:.1f}" {attrs}>{spans}</text>'
+
+
+def _frame(kind: str, title: str, description: str, height: float, body: str) -> Markup:
+    title_id, desc_id = _id(f"{kind}-title"), _id(f"{kind}-desc")
+    # Safe: every text in ``body`` and here went through escape(); the rest is our own markup.
+    return Markup(  # noqa: S704
+        f'<svg class="chart chart-{kind}" role="img" viewBox="0 0 {WIDTH} {height:.0f}" '
+        f'width="100%" preserveAspectRatio="xMinYMin meet" '
+        f'aria-labelledby="{title_id} {desc_id}" font-family="system-ui, sans-serif" '
+        f'font-size="{FONT}">'
+        f'<title id="{title_id}">{escape(title)}</title>'
+        f'<desc id="{desc_id}">{escape(description)}</desc>{body}</svg>'
+    )
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar: its label, its length (0..1 of the scale), and the figure printed beside it."""
+
+    label: str
+    value: float | None
+    text: str
+
+
+def bar_chart(bars: Sequence[Bar], title: str, description: str) -> Markup:
+    """Horizontal bars with their labels on the left and their figures on the right."""
+    label_width = WIDTH * 0.42
+    bar_left = label_width + 12
+    bar_width = WIDTH - bar_left - 110
+    y = 8.0
+    body = []
+    for bar in bars:
+        lines = wrap(bar.label, label_width)
+        height = max(LINE * len(lines), 22)
+        body.append(_text_lines(lines, 0, y + FONT, fill=INK))
+        body.append(
+            f'<rect x="{bar_left:.1f}" y="{y + 2:.1f}" width="{bar_width:.1f}" height="18" '
+            f'fill="{TRACK}"/>'
+        )
+        if bar.value:
+            length = max(1.5, bar_width * min(1.0, max(0.0, bar.value)))
+            body.append(
+                f'<rect x="{bar_left:.1f}" y="{y + 2:.1f}" width="{length:.1f}" height="18" '
+                f'fill="{BAR}"/>'
+            )
+        body.append(
+            f'<text x="{bar_left + bar_width + 8:.1f}" y="{y + FONT + 1:.1f}" fill="{INK}" '
+            f'font-weight="600">{escape(bar.text)}</text>'
+        )
+        y += height + 10
+    return _frame("bars", title, description, y + 4, "".join(body))
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One part of a stacked bar: a scale point's share of the row, and its count."""
+
+    key: str
+    share: float | None
+    text: str
+
+
+def scale_colours(points: Sequence[tuple[str, float | None]]) -> dict[str, str]:
+    """Colour the points of a scale: ordinal ones from a diverging palette, the rest grey."""
+    scored = sorted((p for p in points if p[1] is not None), key=lambda p: -(p[1] or 0))
+    colours: dict[str, str] = {}
+    if scored:
+        palette = ORDINAL_PALETTES.get(len(scored)) or NOMINAL_PALETTE
+        for (key, _score), colour in zip(scored, itertools.cycle(palette), strict=False):
+            colours[key] = colour
+    else:
+        for (key, _score), colour in zip(points, itertools.cycle(NOMINAL_PALETTE), strict=False):
+            colours[key] = colour
+    for key, score in points:
+        if score is None and scored:
+            colours[key] = UNSCORED
+    return colours
+
+
+def stacked_bars(
+    rows: Sequence[tuple[str, Sequence[Segment], str]],
+    legend: Sequence[tuple[str, str]],
+    colours: dict[str, str],
+    title: str,
+    description: str,
+) -> Markup:
+    """One 100% bar per row (a matrix row), segments in scale order, a legend on top.
+
+    ``rows``: (label, segments, figure printed at the end, e.g. the mean); ``legend``: (key,
+    label) in scale order.
+    """
+    body = []
+    x, y = 0.0, 4.0
+    for key, label in legend:
+        width = 22 + len(label) * FONT * 0.56
+        if x + width > WIDTH:
+            x, y = 0.0, y + 24
+        body.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="14" height="14" fill="{colours[key]}"/>'
+            f'<text x="{x + 20:.1f}" y="{y + 12:.1f}" fill="{INK}">{escape(label)}</text>'
+        )
+        x += width + 14
+    y += 34
+    label_width = WIDTH * 0.36
+    bar_left = label_width + 12
+    bar_width = WIDTH - bar_left - 70
+    for label, segments, figure in rows:
+        lines = wrap(label, label_width)
+        height = max(LINE * len(lines), 24)
+        body.append(_text_lines(lines, 0, y + FONT, fill=INK))
+        left = bar_left
+        for segment in segments:
+            if not segment.share:
+                continue
+            width = bar_width * segment.share
+            colour = colours.get(segment.key, UNSCORED)
+            body.append(
+                f'<rect x="{left:.1f}" y="{y:.1f}" width="{width:.1f}" height="22" '
+                f'fill="{colour}" stroke="#ffffff" stroke-width="1"/>'
+            )
+            if width >= 34:
+                body.append(
+                    f'<text x="{left + width / 2:.1f}" y="{y + 16:.1f}" text-anchor="middle" '
+                    f'fill="{text_colour(colour)}" font-size="12">{escape(segment.text)}</text>'
+                )
+            left += width
+        body.append(
+            f'<text x="{bar_left + bar_width + 8:.1f}" y="{y + 16:.1f}" fill="{INK}" '
+            f'font-weight="600">{escape(figure)}</text>'
+        )
+        y += height + 8
+    return _frame("stacked", title, description, y + 4, "".join(body))
+
+
+def heat_colour(share: float) -> str:
+    """Blend from a pale blue (0) to the brand blue (1)."""
+    share = min(1.0, max(0.0, share))
+    low, high = (0xEE, 0xF3, 0xF9), (0x0B, 0x4F, 0x8A)
+    mixed = (round(a + (b - a) * share) for a, b in zip(low, high, strict=True))
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
+def heat_map(
+    row_labels: Sequence[str],
+    column_labels: Sequence[str],
+    cells: Sequence[Sequence[tuple[float | None, str]]],
+    title: str,
+    description: str,
+) -> Markup:
+    """A grid: rows (articles) by columns (figures); each cell coloured by its 0..1 intensity
+    within its column and printing its figure."""
+    label_width = 300.0
+    columns = max(1, len(column_labels))
+    cell_width = (WIDTH - label_width) / columns
+    header_lines = [wrap(label, cell_width - 6, 12) for label in column_labels]
+    header_height = max((len(lines) for lines in header_lines), default=1) * 15 + 8
+    body = []
+    for index, lines in enumerate(header_lines):
+        x = label_width + cell_width * index + cell_width / 2
+        spans = "".join(
+            f'<tspan x="{x:.1f}" dy="{0 if i == 0 else 15}">{escape(line)}</tspan>'
+            for i, line in enumerate(lines)
+        )
+        body.append(
+            f'<text x="{x:.1f}" y="14" text-anchor="middle" font-size="12" fill="{INK}" '
+            f'font-weight="600">{spans}</text>'
+        )
+    y = header_height
+    row_height = 34
+    for label, row in zip(row_labels, cells, strict=True):
+        lines = wrap(label, label_width - 8, 13)[:2]
+        spans = "".join(
+            f'<tspan x="0" dy="{0 if i == 0 else 14}">{escape(line)}</tspan>'
+            for i, line in enumerate(lines)
+        )
+        offset = 21 if len(lines) == 1 else 14
+        body.append(f'<text x="0" y="{y + offset:.1f}" font-size="13" fill="{INK}">{spans}</text>')
+        for index, (intensity, figure) in enumerate(row):
+            x = label_width + cell_width * index
+            fill = heat_colour(intensity) if intensity is not None else "#ffffff"
+            body.append(
+                f'<rect x="{x + 1:.1f}" y="{y + 1:.1f}" width="{cell_width - 2:.1f}" '
+                f'height="{row_height - 2}" fill="{fill}" stroke="#c9d1db"/>'
+                f'<text x="{x + cell_width / 2:.1f}" y="{y + 22:.1f}" text-anchor="middle" '
+                f'fill="{text_colour(fill)}" font-weight="600">{escape(figure)}</text>'
+            )
+        y += row_height
+    return _frame("heat", title, description, y + 4, "".join(body))
+
+
+def line_chart(
+    points: Sequence[tuple[str, int]],
+    title: str,
+    description: str,
+    first_label: str,
+    last_label: str,
+) -> Markup:
+    """A line of a cumulative count over days, with the first, last and highest values printed."""
+    height, left, right, top, bottom = 240.0, 56.0, 20.0, 16.0, 40.0
+    if not points:
+        return _frame("line", title, description, 40, "")
+    highest = max(value for _day, value in points) or 1
+    step = 10 ** max(0, int(math.log10(highest)))
+    ceiling = math.ceil(highest / step) * step
+    plot_w, plot_h = WIDTH - left - right, height - top - bottom
+    body = []
+    for tick in range(0, 5):
+        value = ceiling * tick / 4
+        ty = top + plot_h - plot_h * value / ceiling
+        body.append(
+            f'<line x1="{left}" y1="{ty:.1f}" x2="{WIDTH - right}" y2="{ty:.1f}" '
+            f'stroke="#c9d1db" stroke-width="1"/>'
+            f'<text x="{left - 6}" y="{ty + 4:.1f}" text-anchor="end" font-size="12" '
+            f'fill="{MUTED}">{int(value):,}</text>'
+        )
+    count = len(points)
+    coordinates = [
+        (
+            left + (plot_w * i / (count - 1) if count > 1 else plot_w / 2),
+            top + plot_h - plot_h * value / ceiling,
+        )
+        for i, (_day, value) in enumerate(points)
+    ]
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coordinates)
+    area = f"{left:.1f},{top + plot_h:.1f} {path} {coordinates[-1][0]:.1f},{top + plot_h:.1f}"
+    body.append(f'<polygon points="{area}" fill="#dbe6f2"/>')
+    body.append(f'<polyline points="{path}" fill="none" stroke="{BAR}" stroke-width="3"/>')
+    last_x, last_y = coordinates[-1]
+    body.append(
+        f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="5" fill="{BAR}"/>'
+        f'<text x="{last_x - 8:.1f}" y="{last_y - 10:.1f}" text-anchor="end" font-weight="700" '
+        f'fill="{INK}">{points[-1][1]:,}</text>'
+    )
+    body.append(
+        f'<text x="{left}" y="{height - 12}" font-size="12" fill="{MUTED}">'
+        f"{escape(first_label)}</text>"
+        f'<text x="{WIDTH - right}" y="{height - 12}" font-size="12" text-anchor="end" '
+        f'fill="{MUTED}">{escape(last_label)}</text>'
+    )
+    return _frame("line", title, description, height, "".join(body))
+
+
+#: A schematic world of UCLG's regional sections: (column, row) of each tile on a 4 x 3 grid,
+#: roughly where the region lies (west to east, north to south).
+REGION_TILES = {
+    "north_america": (0, 0),
+    "latin_america": (0, 1),
+    "europe": (1, 0),
+    "africa": (1, 1),
+    "eurasia": (2, 0),
+    "mewa": (2, 1),
+    "asia_pacific": (3, 0.55),
+}
+
+
+def region_map(
+    regions: Sequence[tuple[str, str, int | None, str]], title: str, description: str
+) -> Markup:
+    """A cartogram of the regions as labelled tiles; each tile's shade follows its count.
+
+    ``regions``: (key, label, count or None when suppressed, printed figure).
+    """
+    tile_w, tile_h, gap = 168.0, 112.0, 10.0
+    highest = max((count or 0 for _k, _l, count, _t in regions), default=0) or 1
+    body = []
+    for key, label, count, figure in regions:
+        column, row = REGION_TILES.get(key, (3, 1.6))
+        x = column * (tile_w + gap) + 4
+        y = row * (tile_h + gap) + 4
+        fill = heat_colour(0.15 + 0.85 * (count or 0) / highest) if count else "#eef3f9"
+        ink = text_colour(fill)
+        lines = wrap(label, tile_w - 16, 14)
+        spans = "".join(
+            f'<tspan x="{x + 10:.1f}" dy="{0 if i == 0 else 17}">{escape(line)}</tspan>'
+            for i, line in enumerate(lines)
+        )
+        body.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{tile_w}" height="{tile_h}" rx="10" '
+            f'fill="{fill}" stroke="#ffffff" stroke-width="2"/>'
+            f'<text x="{x + 10:.1f}" y="{y + 22:.1f}" fill="{ink}" font-size="14" '
+            f'font-weight="600">{spans}</text>'
+            f'<text x="{x + 10:.1f}" y="{y + tile_h - 14:.1f}" fill="{ink}" font-size="28" '
+            f'font-weight="800">{escape(figure)}</text>'
+        )
+    height = max(row for _column, row in REGION_TILES.values()) * (tile_h + gap) + tile_h + 8
+    return _frame("map", title, description, height, "".join(body))

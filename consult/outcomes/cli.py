@@ -1,0 +1,175 @@
+"""`consult outcomes` writes the summary; `consult demo` makes or removes demo data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import current_app, render_template
+from flask.cli import with_appcontext
+
+from consult.db import db, writing
+from consult.geography import region_map
+from consult.outcomes import data, demo, operations, presenting
+from consult.outcomes.models import OutcomeSnapshot
+from consult.questionnaires.registry import current_questionnaires
+
+CHOICE_TYPES = ("single_choice", "yes_no", "region", "country", "multiple_choice")
+
+
+def _sources() -> data.SummarySources:
+    return data.SummarySources(
+        current_questionnaires(), Path(current_app.config["QUESTIONNAIRES_PATH"])
+    )
+
+
+def question_json(question: dict[str, Any]) -> dict[str, Any]:
+    """One question of the JSON file: key, type, answered, and its counts by type."""
+    entry: dict[str, Any] = {
+        "key": question["key"],
+        "type": question["type"],
+        "answered": question["answered"],
+        "asked": question["asked"],
+    }
+    kind = question["type"]
+    if kind in CHOICE_TYPES:
+        entry["counts"] = {o["key"]: o["count"] for o in question["options"] if o["count"]}
+        if kind == "country":
+            entry["counts"] = dict(sorted(entry["counts"].items()))
+    elif kind == "matrix":
+        entry["rows"] = {
+            row["key"]: {"answered": row["answered"], "counts": row["counts"], "mean": row["mean"]}
+            for row in question["rows"]
+        }
+    elif kind == "ranking":
+        entry["options"] = {
+            o["key"]: {
+                "ranked": o["ranked"],
+                "first": o["first"],
+                "mean_rank": o["mean_rank"],
+                "borda": o["borda"],
+            }
+            for o in question["options"]
+        }
+    elif kind == "number":
+        entry.update({k: question[k] for k in ("median", "q1", "q3", "min", "max", "mean")})
+    else:
+        entry["themes"] = {t["key"]: t["count"] for t in question.get("themes", [])}
+    return entry
+
+
+def summary_json(summary: dict[str, Any], snapshot: OutcomeSnapshot | None) -> dict[str, Any]:
+    """The JSON file's content: per questionnaire, its responses and every question's counts."""
+    return {
+        "generated_at": summary["generated_at"],
+        "snapshot": None
+        if snapshot is None
+        else {
+            "id": snapshot.id,
+            "label": snapshot.label,
+            "data_as_of": snapshot.data_as_of.isoformat(),
+            "timezone": snapshot.timezone,
+            "responses": snapshot.response_count,
+        },
+        "questionnaires": [
+            {
+                "key": questionnaire["key"],
+                "responses": questionnaire["responses"],
+                "drafts": questionnaire["participation"]["drafts"],
+                "questions": [question_json(q) for q in questionnaire["questions"]],
+            }
+            for questionnaire in summary["questionnaires"]
+        ],
+        "contributions": None
+        if summary.get("contributions") is None
+        else {
+            "total": summary["contributions"]["total"],
+            "by_article": {
+                (a["key"] or "general"): a["count"] for a in summary["contributions"]["by_article"]
+            },
+        },
+    }
+
+
+@click.command("outcomes")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "html"]), default="json", show_default=True
+)
+@click.option("--snapshot", "snapshot_id", type=int, help="A frozen snapshot (default: live data).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--lang", type=click.Choice(["en", "fr", "es"]), default="en", show_default=True)
+@with_appcontext
+def outcomes_command(fmt: str, snapshot_id: int | None, out: Path, lang: str) -> None:
+    """Write the outcomes summary (live, or a frozen snapshot) as JSON or a standalone HTML file."""
+    snapshot = None
+    if snapshot_id is not None:
+        snapshot = db.session.get(OutcomeSnapshot, snapshot_id)
+        if snapshot is None:
+            raise click.ClickException(f"no snapshot {snapshot_id}")
+        summary = operations.snapshot_summary(snapshot)
+    else:
+        with db.engine.connect() as connection:
+            summary, _ids = data.compute_summary(connection, _sources())
+    if fmt == "json":
+        out.write_text(
+            json.dumps(summary_json(summary, snapshot), ensure_ascii=False, indent=2) + "\n",
+            encoding="utf-8",
+        )
+    else:
+        css = (Path(current_app.static_folder or "") / "css" / "consult.css").read_text("utf-8")
+        with current_app.test_request_context(f"/?lang={lang}"):
+            html = render_template(
+                "outcomes/export.html",
+                summary=summary,
+                snapshot=snapshot,
+                p=presenting,
+                threshold=int(current_app.config.get("SMALL_CELL_THRESHOLD", 5)),
+                css=css,
+            )
+        out.write_text(html, encoding="utf-8")
+    total = sum(q["responses"] for q in summary["questionnaires"])
+    click.echo(f"wrote {out} ({fmt}, {total} responses)")
+
+
+@click.command("demo")
+@click.option("--responses", type=click.IntRange(0), default=500, show_default=True)
+@click.option("--contributions", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--seed", type=int, default=2022, show_default=True)
+@click.option("--remove", is_flag=True, help="Delete every demo row instead.")
+@with_appcontext
+def demo_command(responses: int, contributions: int, seed: int, remove: bool) -> None:
+    """Fill the database with realistic demo data (marked as demo), or remove it with --remove."""
+    if remove:
+        with writing():
+            counts = demo.remove_demo(db.session)
+            db.commit()
+        click.echo(", ".join(f"removed {n} demo {what}" for what, n in counts.items()))
+        return
+    plan = demo.DemoPlan(responses=responses, seed=seed, contributions=contributions)
+    region_by_country = region_map(current_app.config["QUESTIONNAIRES_PATH"])
+    total = responses + int(round(responses * demo.DRAFT_RATIO))
+    with writing():
+        with click.progressbar(length=total, label="responses", show_pos=True) as bar:
+            done = 0
+            for written in demo.generate_responses(
+                db.session, current_questionnaires(), region_by_country, plan
+            ):
+                bar.update(written - done)
+                done = written
+        if contributions:
+            if not demo.contributions_available():
+                click.echo("open contributions are not part of this installation: none made")
+            else:
+                with click.progressbar(length=contributions, label="contributions") as bar:
+                    done = 0
+                    for written in demo.generate_contributions(db.session, region_by_country, plan):
+                        bar.update(written - done)
+                        done = written
+        db.commit()
+    drafts = total - responses
+    click.echo(f"made {responses} submitted demo responses and {drafts} drafts (seed {seed})")
+
+
+COMMANDS = [outcomes_command, demo_command]

@@ -1,0 +1,162 @@
+"""Open contributions in the outcomes: counts per article and part, kind, region; most supported.
+
+Pure functions over the frame `consult.contributions.data.load_published_contributions` returns
+(one row per published contribution). The contributions feature may be absent: `load()` then
+returns None and the summary leaves contributions out. No Flask here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from consult.outcomes import text as text_tools
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from consult.outcomes.summary import SummaryFilter
+
+CONTRIBUTION_COLUMNS = [
+    "contribution_id",
+    "created_at",
+    "article",
+    "part",
+    "kind",
+    "language",
+    "country",
+    "region",
+    "organisation_type",
+    "text",
+    "supports",
+]
+ARTICLE_KEYS = tuple(f"art{n:02d}" for n in range(1, 13))
+PARTS = ("rights", "obligations", "duties", "action_plan")
+KINDS = ("comment", "wording", "new_right", "reflection")
+MOST_SUPPORTED = 5
+EXAMPLE_QUOTES = 3
+LOADER_MODULE = "consult.contributions.data"
+
+
+def is_available() -> bool:
+    """Tell whether the contributions feature is installed in this code base."""
+    try:
+        return importlib.util.find_spec(LOADER_MODULE) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def load(connection: Connection) -> pd.DataFrame | None:
+    """Return the published contributions, or None when the feature does not exist (yet)."""
+    if not is_available():
+        return None
+    module = importlib.import_module(LOADER_MODULE)
+    frame = module.load_published_contributions(connection)
+    return frame
+
+
+def _share(count: int, base: int) -> float | None:
+    return count / base if base else None
+
+
+def _breakdown(series: pd.Series, order: Sequence[str] = ()) -> list[dict[str, Any]]:
+    counts = series.fillna("").astype(str).value_counts()
+    total = int(counts.sum())
+    keys = [k for k in order if k in counts.index] + sorted(
+        (k for k in counts.index if k not in order), key=lambda k: (-counts[k], k)
+    )
+    return [
+        {"key": key or None, "count": int(counts[key]), "share": _share(int(counts[key]), total)}
+        for key in keys
+    ]
+
+
+def select(frame: pd.DataFrame, filters: SummaryFilter) -> pd.DataFrame:
+    """Keep the contributions a summary filter allows (region, organisation type, dates)."""
+    mask = pd.Series(True, index=frame.index)
+    if filters.region:
+        mask &= frame["region"] == filters.region
+    if filters.respondent_type:
+        mask &= frame["organisation_type"] == filters.respondent_type
+    if filters.submitted_from or filters.submitted_to:
+        days = pd.to_datetime(frame["created_at"], utc=True).dt.date
+        if filters.submitted_from:
+            mask &= days >= filters.submitted_from
+        if filters.submitted_to:
+            mask &= days <= filters.submitted_to
+    return frame[mask.fillna(False).astype(bool)]
+
+
+def summarise_contributions(
+    frame: pd.DataFrame, themes: Sequence[text_tools.Theme], filters: SummaryFilter | None = None
+) -> dict[str, Any]:
+    """Summarise published contributions: per article and part, kind, region, language, themes."""
+    missing = set(CONTRIBUTION_COLUMNS) - set(frame.columns)
+    if missing:
+        raise ValueError(f"contributions frame lacks {sorted(missing)}")
+    if filters is not None:
+        frame = select(frame, filters)
+    frame = frame.reset_index(drop=True)
+    total = int(len(frame))
+    supports = pd.to_numeric(frame["supports"], errors="coerce").fillna(0).astype(int)
+    frame = frame.assign(supports=supports)
+
+    by_article_part: dict[str, dict[str, int]] = {}
+    if total:
+        table = frame.fillna({"article": "", "part": ""}).groupby(["article", "part"]).size()
+        for (article, part), n in table.items():
+            by_article_part.setdefault(str(article) or "general", {})[str(part) or "whole"] = int(n)
+
+    top = frame.sort_values(["supports", "created_at"], ascending=[False, True]).head(
+        MOST_SUPPORTED
+    )
+    most_supported = [
+        {
+            "contribution_id": int(row.contribution_id),
+            "article": row.article if isinstance(row.article, str) else None,
+            "part": row.part if isinstance(row.part, str) else None,
+            "kind": row.kind,
+            "region": row.region if isinstance(row.region, str) else None,
+            "language": row.language,
+            "text": str(row.text),
+            "supports": int(row.supports),
+        }
+        for row in top.itertuples(index=False)
+    ]
+
+    theme_list = []
+    if total:
+        matches = text_tools.theme_matches(frame["text"], themes)
+        for theme in themes:
+            hits = matches.index[matches[theme.key]]
+            if len(hits) == 0:
+                continue
+            chosen = frame.loc[hits].sort_values("supports", ascending=False).head(EXAMPLE_QUOTES)
+            theme_list.append(
+                {
+                    "key": theme.key,
+                    "label": dict(theme.label),
+                    "count": int(len(hits)),
+                    "share": _share(int(len(hits)), total),
+                    "quotes": [
+                        {"contribution_id": int(c), "text": str(t)}
+                        for c, t in zip(chosen["contribution_id"], chosen["text"], strict=True)
+                    ],
+                }
+            )
+    return {
+        "total": total,
+        "supports": int(supports.sum()),
+        "by_article": _breakdown(frame["article"], ARTICLE_KEYS),
+        "by_article_part": by_article_part,
+        "by_kind": _breakdown(frame["kind"], KINDS),
+        "by_region": _breakdown(frame["region"]),
+        "by_language": _breakdown(frame["language"]),
+        "by_organisation_type": _breakdown(frame["organisation_type"]),
+        "most_supported": most_supported,
+        "themes": sorted(theme_list, key=lambda t: (-t["count"], t["key"])),
+    }

@@ -1,0 +1,402 @@
+"""From the database to a summary: load the frames, compute, cache, and encode response ids.
+
+Flask-free: every function takes a SQLAlchemy connection or session, so the CLI, the views, the
+benchmark and the tests share it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import hashlib
+import json
+import logging
+import time
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from sqlalchemy import case, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from consult.analysis.data import ResponseFilter, load_responses
+from consult.db import utcnow, writing
+from consult.geography import region_labels
+from consult.outcomes import contributions as contribution_data
+from consult.outcomes.models import OutcomeSummaryCache
+from consult.outcomes.summary import SUMMARY_FORMAT, SummaryFilter, summarise
+from consult.outcomes.text import load_codebook
+from consult.questionnaires.definition import Questionnaire, parse_definition
+from consult.questionnaires.models import Answer, QuestionnaireVersion, Response
+
+log = logging.getLogger(__name__)
+
+
+# -- response ids, compactly ----------------------------------------------------------------------
+
+
+def encode_ids(ids: Iterable[int]) -> bytes:
+    """Store a set of ids as sorted ranges ("1-40,42,44-50"), zlib-compressed."""
+    return zlib.compress(ids_as_ranges(ids).encode("ascii"), 9)
+
+
+def ids_as_ranges(ids: Iterable[int]) -> str:
+    """Return sorted ids as ranges: consecutive runs become "first-last"."""
+    ordered = sorted(set(int(i) for i in ids))
+    parts = []
+    start = previous = None
+    for current in ordered:
+        if start is None:
+            start = previous = current
+        elif current == previous + 1:
+            previous = current
+        else:
+            parts.append(f"{start}-{previous}" if previous != start else str(start))
+            start = previous = current
+    if start is not None:
+        parts.append(f"{start}-{previous}" if previous != start else str(start))
+    return ",".join(parts)
+
+
+def decode_ids(blob: bytes) -> list[int]:
+    """Return the sorted ids stored by encode_ids."""
+    text = zlib.decompress(blob).decode("ascii")
+    ids: list[int] = []
+    for part in filter(None, text.split(",")):
+        first, _sep, last = part.partition("-")
+        ids.extend(range(int(first), int(last or first) + 1))
+    return ids
+
+
+def ids_checksum(ids: Iterable[int]) -> str:
+    """Return the SHA-256 of the ids written as ranges."""
+    return hashlib.sha256(ids_as_ranges(ids).encode("ascii")).hexdigest()
+
+
+# -- the inputs -----------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(version_id: int, checksum: str, definition_json: str) -> Questionnaire:
+    return parse_definition(json.loads(definition_json), f"stored version {version_id}")
+
+
+def stored_definitions(connection: Connection) -> dict[int, Questionnaire]:
+    """Return every stored questionnaire version, by its row id (older responses need them)."""
+    rows = connection.execute(
+        select(
+            QuestionnaireVersion.id, QuestionnaireVersion.checksum, QuestionnaireVersion.definition
+        )
+    ).all()
+    return {
+        row.id: _parsed(row.id, row.checksum, json.dumps(row.definition, sort_keys=True))
+        for row in rows
+    }
+
+
+@functools.cache
+def _yaml(path: str, mtime_ns: int) -> dict:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def article_titles(questionnaires_path: str | Path) -> dict[str, dict[str, str]]:
+    """Return article key -> title in three languages, numbered ("I. Right to the city")."""
+    path = Path(questionnaires_path) / "charter.yaml"
+    if not path.exists():
+        return {}
+    raw = _yaml(str(path), path.stat().st_mtime_ns)
+    return {
+        article["key"]: {
+            lang: f"{article.get('roman', '')}. {title}".lstrip(". ")
+            for lang, title in article["title"].items()
+        }
+        for article in raw.get("articles", [])
+    }
+
+
+@dataclass(frozen=True)
+class SummarySources:
+    """Everything besides the responses that a summary depends on."""
+
+    current: Mapping[str, Questionnaire]
+    questionnaires_path: Path
+
+    @property
+    def codebook_path(self) -> Path:
+        """The themes codebook staff can extend."""
+        return self.questionnaires_path / "themes.yaml"
+
+    def fingerprint(self) -> str:
+        """Identify the definitions, codebook and labels in force (part of the cache key)."""
+        parts = [f"{k}:{q.version}:{q.checksum}" for k, q in sorted(self.current.items())]
+        for name in ("themes.yaml", "charter.yaml", "regions.yaml"):
+            path = self.questionnaires_path / name
+            parts.append(f"{name}:{path.stat().st_mtime_ns if path.exists() else 0}")
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+ANSWER_COLUMNS = ["response_id", "question_key", "part_key", "value"]
+
+
+def fetch_answers(connection: Connection, questionnaire: str | None = None) -> pd.DataFrame:
+    """Return the answers of submitted responses in long form, read straight from the driver.
+
+    The same rows as consult.analysis.data.load_answers, without building a Row object per
+    value: with 100,000 responses that is the difference between seconds and a minute.
+    """
+    query = (
+        select(Answer.response_id, Answer.question_key, Answer.part_key, Answer.value)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.status == "submitted")
+    )
+    if questionnaire:
+        query = query.where(Response.questionnaire_key == questionnaire)
+    query = query.order_by(Answer.response_id, Answer.id)
+    compiled = query.compile(dialect=connection.dialect)
+    if compiled.positional:
+        parameters: Any = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    else:
+        parameters = compiled.params
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(str(compiled), parameters)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    if not rows:
+        return pd.DataFrame(
+            {"response_id": np.empty(0, np.int64), **{c: [] for c in ANSWER_COLUMNS[1:]}}
+        ).astype({c: object for c in ANSWER_COLUMNS[1:]})
+    # Plain object columns: faster to compare and group than pandas' string dtype.
+    table = np.array(rows, dtype=object).reshape(len(rows), len(ANSWER_COLUMNS))
+    return pd.DataFrame(
+        {
+            "response_id": table[:, 0].astype(np.int64),
+            **{
+                name: pd.Series(table[:, i], dtype=object)
+                for i, name in enumerate(ANSWER_COLUMNS[1:], start=1)
+            },
+        }
+    )
+
+
+def load_frames(
+    connection: Connection, questionnaire: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return every response (drafts included) and the answers of the submitted ones."""
+    responses = load_responses(
+        connection, ResponseFilter(questionnaire=questionnaire, submitted_only=False)
+    )
+    return responses, fetch_answers(connection, questionnaire)
+
+
+def compute_summary(
+    connection: Connection,
+    sources: SummarySources,
+    filters: SummaryFilter = SummaryFilter(),
+    *,
+    as_of: datetime | None = None,
+    data_version: str | None = None,
+) -> tuple[dict[str, Any], list[int]]:
+    """Compute the summary from the database; return it with the submitted ids it covers.
+
+    With ``as_of``, only responses submitted by then count, and drafts are the responses started
+    by then and not yet submitted at that moment.
+    """
+    with _collector_paused():
+        return _compute(connection, sources, filters, as_of, data_version)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while millions of rows are in memory.
+
+    Reading 100,000 responses allocates millions of short-lived tuples and lists; each automatic
+    collection then walks every live object again, which made the summary grow faster than the
+    data. Nothing here creates reference cycles, so one collection at the end suffices.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _compute(
+    connection: Connection,
+    sources: SummarySources,
+    filters: SummaryFilter,
+    as_of: datetime | None,
+    data_version: str | None,
+) -> tuple[dict[str, Any], list[int]]:
+    responses, answers = load_frames(connection, filters.questionnaire)
+    if as_of is not None:
+        started = responses["started_at"] <= pd.Timestamp(as_of)
+        submitted_then = (responses["status"] == "submitted") & (
+            responses["submitted_at"] <= pd.Timestamp(as_of)
+        )
+        responses = responses[started].copy()
+        responses.loc[~submitted_then[started], "status"] = "draft"
+    contribution_frame = contribution_data.load(connection)
+    if contribution_frame is not None and as_of is not None:
+        created = pd.to_datetime(contribution_frame["created_at"], utc=True)
+        contribution_frame = contribution_frame[created <= pd.Timestamp(as_of)]
+    summary = summarise(
+        responses,
+        answers,
+        current=sources.current,
+        definitions=stored_definitions(connection),
+        themes=load_codebook(sources.codebook_path),
+        region_labels=region_labels(str(sources.questionnaires_path)),
+        article_titles=article_titles(sources.questionnaires_path),
+        contributions=contribution_frame,
+        filters=filters,
+        generated_at=utcnow(),
+        data_version=data_version,
+    )
+    covered = responses.loc[responses["status"] == "submitted"]
+    covered = covered[filters.select(covered)]
+    return summary, [int(i) for i in covered["response_id"]]
+
+
+# -- the shared cache -----------------------------------------------------------------------------
+
+
+def data_version(connection: Connection, sources: SummarySources) -> str:
+    """Describe the data cheaply: counts and last change of responses (and contributions).
+
+    Any submission, edit, deletion or new draft changes it; so does an edit of the codebook or
+    the definitions.
+    """
+    row = connection.execute(
+        select(
+            func.count(Response.id),
+            func.sum(case((Response.status == "submitted", 1), else_=0)),
+            func.max(Response.updated_at),
+            func.max(Response.id),
+        )
+    ).one()
+    parts = [str(v) for v in row]
+    if contribution_data.is_available():
+        import importlib
+
+        module = importlib.import_module(contribution_data.LOADER_MODULE)
+        version_of = getattr(module, "data_version", None)
+        if version_of is not None:
+            parts.append(str(version_of(connection)))
+        else:
+            frame = module.load_published_contributions(connection)
+            parts.append(f"{len(frame)}:{frame['created_at'].max() if len(frame) else ''}")
+    parts.append(sources.fingerprint())
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32] + f":{row[1] or 0}"
+
+
+def cache_key(filters: SummaryFilter) -> str:
+    """Return the cache key of a filtered summary."""
+    payload = json.dumps({"format": SUMMARY_FORMAT, **filters.as_dict()}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass
+class CachedSummary:
+    """A summary and how it was obtained."""
+
+    summary: dict[str, Any]
+    from_cache: bool
+    computed_at: datetime
+    compute_seconds: float
+
+
+def cached_summary(
+    engine: Engine, sources: SummarySources, filters: SummaryFilter = SummaryFilter()
+) -> CachedSummary:
+    """Return the summary for ``filters``: from the shared cache if the data did not change.
+
+    The cache is a table, so every worker and host shares it; a summary is written in its own
+    short transaction, and a failure to store it never fails the page.
+    """
+    key = cache_key(filters)
+    with engine.connect() as connection:
+        version = data_version(connection, sources)
+        row = connection.execute(
+            select(
+                OutcomeSummaryCache.data_version,
+                OutcomeSummaryCache.payload,
+                OutcomeSummaryCache.computed_at,
+                OutcomeSummaryCache.compute_seconds,
+            ).where(OutcomeSummaryCache.cache_key == key)
+        ).one_or_none()
+        if row is not None and row.data_version == version:
+            return CachedSummary(
+                json.loads(row.payload), True, row.computed_at, row.compute_seconds
+            )
+        started = time.perf_counter()
+        summary, _ids = compute_summary(connection, sources, filters, data_version=version)
+        seconds = time.perf_counter() - started
+    computed_at = utcnow()
+    store(engine, key, version, dumps(summary), seconds, computed_at)
+    return CachedSummary(summary, False, computed_at, seconds)
+
+
+def cached_page(engine: Engine, key: str, version: str) -> str | None:
+    """Return a rendered page part stored for ``key`` at this data version, if any."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(OutcomeSummaryCache.data_version, OutcomeSummaryCache.payload).where(
+                OutcomeSummaryCache.cache_key == key
+            )
+        ).one_or_none()
+    return row.payload if row is not None and row.data_version == version else None
+
+
+def page_key(filters: SummaryFilter, language: str, variant: str) -> str:
+    """The cache key of a rendered page part (per filter, language and template variant)."""
+    return hashlib.sha256(f"html|{cache_key(filters)}|{language}|{variant}".encode()).hexdigest()
+
+
+def store(
+    engine: Engine,
+    key: str,
+    version: str,
+    payload: str,
+    seconds: float,
+    computed_at: datetime,
+    kind: str = "summary",
+) -> None:
+    """Write a computed summary (or rendered page part) to the shared cache."""
+    values = {
+        "kind": kind,
+        "data_version": version,
+        "payload": payload,
+        "computed_at": computed_at,
+        "compute_seconds": seconds,
+    }
+    try:
+        with writing(), engine.begin() as connection:
+            updated = connection.execute(
+                update(OutcomeSummaryCache)
+                .where(OutcomeSummaryCache.cache_key == key)
+                .values(**values)
+            ).rowcount
+            if not updated:
+                connection.execute(insert(OutcomeSummaryCache).values(cache_key=key, **values))
+    except IntegrityError:
+        pass  # another worker stored the same summary at the same moment
+    except Exception:  # noqa: BLE001 - the cache is an optimisation; the page still answers
+        log.exception("could not store the outcomes summary in the cache")
+
+
+def dumps(summary: Mapping[str, Any]) -> str:
+    """Serialise a summary the one way snapshots and the cache store it."""
+    return json.dumps(summary, ensure_ascii=False, sort_keys=False, separators=(",", ":"))

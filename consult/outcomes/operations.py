@@ -1,0 +1,427 @@
+"""Plain functions that change outcomes data: freeze, publish, withdraw, star quotes.
+
+They flush, never commit (the view or command commits once). Publishing and freezing are also
+written to the staff audit log once that feature exists (consult.staff.audit); until then the
+snapshot and publication rows themselves say who did what and when.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from consult.db import utcnow
+from consult.outcomes import data
+from consult.outcomes.models import OutcomePublication, OutcomeQuote, OutcomeSnapshot
+from consult.questionnaires.definition import Questionnaire
+from consult.questionnaires.models import Answer, Response
+
+log = logging.getLogger(__name__)
+AUDIT_MODULE = "consult.staff.audit"
+DECK_QUOTES = 3
+QUOTE_MAX_LENGTH = 600
+
+
+class OutcomesError(Exception):
+    """A request the outcomes cannot honour; the message says why, for the staff member."""
+
+
+def _audit(session: Session, actor: Any, action: str, target: str, details: Mapping) -> None:
+    """Write to the staff audit log when that feature is installed (its signature may vary)."""
+    try:
+        if importlib.util.find_spec(AUDIT_MODULE) is None:
+            return
+    except ModuleNotFoundError:
+        return
+    record = importlib.import_module(AUDIT_MODULE).record
+    candidates = {
+        "session": session,
+        "actor": actor,
+        "user": actor,
+        "action": action,
+        "target": target,
+        "subject": target,
+        "details": dict(details),
+        "data": dict(details),
+    }
+    parameters = inspect.signature(record).parameters
+    accepted = {k: v for k, v in candidates.items() if k in parameters}
+    if "session" not in accepted and parameters:
+        first = next(iter(parameters))
+        accepted.pop(first, None)
+        record(session, **accepted)
+        return
+    record(**accepted)
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    """Return the time zone named ``name`` (IANA), or raise OutcomesError."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise OutcomesError(f"unknown time zone {name!r}") from exc
+
+
+def freeze(
+    session: Session,
+    sources: data.SummarySources,
+    *,
+    label: str,
+    timezone: str,
+    actor: Any,
+    as_of: datetime | None = None,
+) -> OutcomeSnapshot:
+    """Compute the summary of every response submitted by ``as_of`` (default now) and keep it.
+
+    The snapshot stores the summary JSON and the exact ids of the responses it covers; it never
+    changes afterwards.
+    """
+    label = label.strip()
+    if not label:
+        raise OutcomesError("give the snapshot a label")
+    check_timezone(timezone)
+    now = utcnow()
+    as_of = as_of or now
+    if as_of.tzinfo is None:
+        raise OutcomesError("the data time needs a time zone")
+    if as_of > now:
+        raise OutcomesError("the data time cannot be in the future")
+    connection = session.connection()
+    summary, ids = data.compute_summary(connection, sources, as_of=as_of)
+    summary["frozen"] = {"as_of": as_of.isoformat(), "timezone": timezone, "label": label}
+    summary_json = data.dumps(summary)
+    snapshot = OutcomeSnapshot(
+        label=label[:200],
+        frozen_at=now,
+        data_as_of=as_of,
+        timezone=timezone,
+        frozen_by_id=getattr(actor, "id", None),
+        frozen_by_email=getattr(actor, "email", str(actor)),
+        response_count=len(ids),
+        response_ids=data.encode_ids(ids),
+        response_ids_sha256=data.ids_checksum(ids),
+        summary_json=summary_json,
+        summary_sha256=hashlib.sha256(summary_json.encode()).hexdigest(),
+    )
+    session.add(snapshot)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "outcomes.freeze",
+        f"snapshot:{snapshot.id}",
+        {"label": label, "responses": len(ids), "as_of": as_of.isoformat()},
+    )
+    return snapshot
+
+
+def snapshot_summary(snapshot: OutcomeSnapshot) -> dict[str, Any]:
+    """Return a snapshot's summary, checking it is the one stored at the freeze."""
+    if hashlib.sha256(snapshot.summary_json.encode()).hexdigest() != snapshot.summary_sha256:
+        raise OutcomesError(f"snapshot {snapshot.id} does not match its checksum")
+    return json.loads(snapshot.summary_json)
+
+
+def snapshot_ids(snapshot: OutcomeSnapshot) -> list[int]:
+    """Return the ids of the responses a snapshot covers, checking them."""
+    ids = data.decode_ids(snapshot.response_ids)
+    if data.ids_checksum(ids) != snapshot.response_ids_sha256:
+        raise OutcomesError(f"snapshot {snapshot.id}: stored response ids do not match")
+    return ids
+
+
+def current_publication(session: Session) -> OutcomePublication | None:
+    """Return the publication shown at /outcomes, if any."""
+    return session.scalar(
+        select(OutcomePublication)
+        .where(OutcomePublication.withdrawn_at.is_(None))
+        .order_by(OutcomePublication.published_at.desc(), OutcomePublication.id.desc())
+        .limit(1)
+    )
+
+
+def publish(session: Session, snapshot: OutcomeSnapshot, actor: Any) -> OutcomePublication:
+    """Show ``snapshot`` at /outcomes (replacing whatever was shown); an admin's explicit act."""
+    if getattr(actor, "role", None) != "admin":
+        raise OutcomesError("only an administrator may publish outcomes")
+    now = utcnow()
+    email = getattr(actor, "email", str(actor))
+    session.execute(
+        update(OutcomePublication)
+        .where(OutcomePublication.withdrawn_at.is_(None))
+        .values(withdrawn_at=now, withdrawn_by_email=email)
+    )
+    publication = OutcomePublication(
+        snapshot_id=snapshot.id,
+        published_at=now,
+        published_by_id=getattr(actor, "id", None),
+        published_by_email=email,
+    )
+    session.add(publication)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "outcomes.publish",
+        f"snapshot:{snapshot.id}",
+        {"label": snapshot.label, "responses": snapshot.response_count},
+    )
+    return publication
+
+
+def withdraw(session: Session, actor: Any) -> OutcomePublication | None:
+    """Take the published outcomes off /outcomes; an admin's explicit act."""
+    if getattr(actor, "role", None) != "admin":
+        raise OutcomesError("only an administrator may withdraw published outcomes")
+    publication = current_publication(session)
+    if publication is None:
+        return None
+    publication.withdrawn_at = utcnow()
+    publication.withdrawn_by_email = getattr(actor, "email", str(actor))
+    session.flush()
+    _audit(session, actor, "outcomes.withdraw", f"snapshot:{publication.snapshot_id}", {})
+    return publication
+
+
+# -- comparing -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How a later state differs from a snapshot."""
+
+    added: int
+    removed: int
+    before: int
+    after: int
+    per_questionnaire: list[dict[str, Any]]
+    per_region: list[dict[str, Any]]
+    changed_questions: list[dict[str, Any]]
+
+
+def compare(
+    before: Mapping[str, Any],
+    before_ids: list[int],
+    after: Mapping[str, Any],
+    after_ids: list[int],
+) -> Comparison:
+    """Compare two summaries: responses added and removed, and the figures that moved most."""
+    old, new = set(before_ids), set(after_ids)
+    per_questionnaire = []
+    changed = []
+    regions: dict[str, list[int]] = {}
+    after_by_key = {q["key"]: q for q in after["questionnaires"]}
+    for questionnaire in before["questionnaires"]:
+        later = after_by_key.get(questionnaire["key"])
+        if later is None:
+            continue
+        per_questionnaire.append(
+            {
+                "key": questionnaire["key"],
+                "title": questionnaire["title"],
+                "before": questionnaire["responses"],
+                "after": later["responses"],
+                "difference": later["responses"] - questionnaire["responses"],
+            }
+        )
+        for side, summary in ((0, questionnaire), (1, later)):
+            for entry in summary["participation"]["by_region"]:
+                counts = regions.setdefault(entry["key"] or "", [0, 0])
+                counts[side] += entry["count"] or 0
+        later_questions = {q["key"]: q for q in later["questions"]}
+        for question in questionnaire["questions"]:
+            newer = later_questions.get(question["key"])
+            if newer is None or question["type"] not in (
+                "single_choice",
+                "yes_no",
+                "multiple_choice",
+            ):
+                continue
+            old_top = _top_option(question)
+            new_shares = {o["key"]: o["share"] for o in newer["options"]}
+            if old_top is None or new_shares.get(old_top["key"]) is None:
+                continue
+            change = new_shares[old_top["key"]] - (old_top["share"] or 0)
+            changed.append(
+                {
+                    "questionnaire": questionnaire["key"],
+                    "question": question["key"],
+                    "label": question["label"],
+                    "option": old_top["label"] or {"en": old_top["key"]},
+                    "before": old_top["share"],
+                    "after": new_shares[old_top["key"]],
+                    "change": change,
+                }
+            )
+    changed = [c for c in changed if abs(c["change"]) > 1e-9]
+    changed.sort(key=lambda c: -abs(c["change"]))
+    return Comparison(
+        added=len(new - old),
+        removed=len(old - new),
+        before=len(old),
+        after=len(new),
+        per_questionnaire=per_questionnaire,
+        per_region=[
+            {"key": k or None, "before": b, "after": a, "difference": a - b}
+            for k, (b, a) in sorted(regions.items(), key=lambda kv: -kv[1][1])
+        ],
+        changed_questions=changed[:8],
+    )
+
+
+def _top_option(question: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    options = [o for o in question.get("options", []) if o.get("count")]
+    return max(options, key=lambda o: o["count"]) if options else None
+
+
+# -- the quotes bank ------------------------------------------------------------------------------
+
+
+def star_answer(
+    session: Session,
+    questionnaires: Mapping[str, Questionnaire],
+    response_id: int,
+    question_key: str,
+    actor: Any,
+) -> OutcomeQuote:
+    """Star a text answer of a submitted response as a quote (its text is copied verbatim)."""
+    response = session.get(Response, response_id)
+    if response is None or response.status != "submitted":
+        raise OutcomesError("only answers of submitted responses can be quoted")
+    questionnaire = questionnaires.get(response.questionnaire_key)
+    if questionnaire is None:
+        raise OutcomesError("unknown questionnaire")
+    try:
+        question = questionnaire.question(question_key)
+    except KeyError as exc:
+        raise OutcomesError("unknown question") from exc
+    if question.type not in ("short_text", "long_text"):
+        raise OutcomesError("only text answers can be quoted")
+    from consult.outcomes.summary import IDENTIFYING_QUESTIONS
+
+    if question_key in IDENTIFYING_QUESTIONS:
+        raise OutcomesError("names of institutions are never quoted")
+    text = session.scalar(
+        select(Answer.value).where(
+            Answer.response_id == response_id,
+            Answer.question_key == question_key,
+            Answer.part_key == "",
+        )
+    )
+    if not text:
+        raise OutcomesError("this answer is empty")
+    existing = session.scalar(
+        select(OutcomeQuote).where(
+            OutcomeQuote.response_id == response_id, OutcomeQuote.question_key == question_key
+        )
+    )
+    if existing is not None:
+        return existing
+    quote = OutcomeQuote(
+        source="answer",
+        response_id=response_id,
+        question_key=question_key,
+        questionnaire_key=response.questionnaire_key,
+        text=text,
+        language=response.language,
+        region=response.region,
+        respondent_type=response.respondent_type,
+        starred_by_email=getattr(actor, "email", str(actor)),
+        starred_at=utcnow(),
+    )
+    session.add(quote)
+    session.flush()
+    return quote
+
+
+def star_contribution(
+    session: Session, contribution: Mapping[str, Any], actor: Any
+) -> OutcomeQuote:
+    """Star a published contribution (a row of load_published_contributions) as a quote."""
+    existing = session.scalar(
+        select(OutcomeQuote).where(
+            OutcomeQuote.contribution_id == int(contribution["contribution_id"])
+        )
+    )
+    if existing is not None:
+        return existing
+    quote = OutcomeQuote(
+        source="contribution",
+        contribution_id=int(contribution["contribution_id"]),
+        text=str(contribution["text"]),
+        language=contribution.get("language"),
+        region=contribution.get("region"),
+        respondent_type=contribution.get("organisation_type"),
+        starred_by_email=getattr(actor, "email", str(actor)),
+        starred_at=utcnow(),
+    )
+    session.add(quote)
+    session.flush()
+    return quote
+
+
+def unstar(session: Session, quote_id: int) -> None:
+    """Remove a quote from the bank."""
+    quote = session.get(OutcomeQuote, quote_id)
+    if quote is None:
+        raise OutcomesError("no such quote")
+    session.delete(quote)
+    session.flush()
+
+
+def set_deck_position(session: Session, quote_id: int, position: int | None) -> None:
+    """Put a quote at place 1, 2 or 3 of the deck (moving whatever was there out), or remove it."""
+    quote = session.get(OutcomeQuote, quote_id)
+    if quote is None:
+        raise OutcomesError("no such quote")
+    if position is not None and not 1 <= position <= DECK_QUOTES:
+        raise OutcomesError(f"a deck shows {DECK_QUOTES} quotes")
+    if position is not None:
+        session.execute(
+            update(OutcomeQuote)
+            .where(OutcomeQuote.deck_position == position, OutcomeQuote.id != quote_id)
+            .values(deck_position=None)
+        )
+    quote.deck_position = position
+    session.flush()
+
+
+def deck_quotes(session: Session, covered_ids: set[int] | None) -> list[OutcomeQuote]:
+    """Return the deck's quotes in order: the chosen ones first, then the latest starred.
+
+    With ``covered_ids`` (a snapshot's responses), answers outside the snapshot are left out, so
+    the deck never quotes a response its figures do not include.
+    """
+    quotes = session.scalars(
+        select(OutcomeQuote).order_by(
+            OutcomeQuote.deck_position.is_(None),
+            OutcomeQuote.deck_position,
+            OutcomeQuote.starred_at.desc(),
+        )
+    ).all()
+    chosen = []
+    for quote in quotes:
+        outside = covered_ids is not None and quote.response_id not in covered_ids
+        if quote.source == "answer" and outside:
+            continue
+        chosen.append(quote)
+        if len(chosen) == DECK_QUOTES:
+            break
+    return chosen
+
+
+def quote_count(session: Session) -> int:
+    """Return how many quotes the bank holds."""
+    return session.scalar(select(func.count(OutcomeQuote.id))) or 0

@@ -1,0 +1,191 @@
+"""Small-cell suppression: the public version of a summary, where no figure points at a few people.
+
+Rules (a cell is "small" below the threshold, SMALL_CELL_THRESHOLD, 5 by default):
+- a question answered by fewer people than the threshold shows no breakdown at all;
+- a small count is replaced by None and flagged `suppressed`, its share too;
+- in a distribution whose cells add up to a shown total (single choice, a matrix row, a
+  breakdown of respondents), a lone suppressed cell could be recovered by subtraction, so the
+  next smallest cell is suppressed as well (secondary suppression);
+- countries below the threshold are pooled into one "other countries" line;
+- free-text quotes, "other" texts, extremes of numbers and daily counts are left out (the
+  cumulative curve stays); terms used by fewer people than the threshold are dropped.
+Published contributions are public texts already and keep their quotes.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import Any
+
+OTHER_COUNTRIES = "_other"
+
+
+def _small(count: int | None, threshold: int) -> bool:
+    return count is not None and 0 < count < threshold
+
+
+def suppress_cells(
+    entries: Sequence[MutableMapping[str, Any]], threshold: int, *, exclusive: bool
+) -> None:
+    """Suppress small counts in place; with ``exclusive``, protect a lone suppressed cell."""
+    hidden = 0
+    for entry in entries:
+        if _small(entry.get("count"), threshold):
+            _hide(entry)
+            hidden += 1
+    if exclusive and hidden == 1:
+        shown = [e for e in entries if not e.get("suppressed") and (e.get("count") or 0) > 0]
+        if shown:
+            _hide(min(shown, key=lambda e: e["count"]))
+
+
+def _hide(entry: MutableMapping[str, Any], *fields: str) -> None:
+    entry["suppressed"] = True
+    for field in ("count", "share", *fields):
+        if field in entry:
+            entry[field] = None
+
+
+def _participation(participation: MutableMapping[str, Any], threshold: int) -> None:
+    for name in ("by_region", "by_respondent_type", "by_language", "drafts_by_region"):
+        suppress_cells(participation.get(name) or [], threshold, exclusive=True)
+    if participation.get("by_population_band"):
+        suppress_cells(participation["by_population_band"], threshold, exclusive=True)
+    countries = participation.get("by_country") or []
+    kept = [c for c in countries if not _small(c["count"], threshold)]
+    pooled = sum(c["count"] for c in countries if _small(c["count"], threshold))
+    if pooled:
+        total = sum(c["count"] for c in countries) or 1
+        other = {"key": OTHER_COUNTRIES, "count": pooled, "share": pooled / total}
+        if pooled < threshold:
+            _hide(other)
+        kept.append(other)
+    participation["by_country"] = kept
+    participation["per_day"] = [
+        {"date": d["date"], "count": None, "cumulative": d["cumulative"]}
+        for d in participation.get("per_day") or []
+    ]
+    if _small(participation.get("drafts"), threshold):
+        participation["drafts"] = None
+        participation["started"] = None
+        participation["completion"] = None
+
+
+def _question(question: MutableMapping[str, Any], threshold: int) -> None:
+    kind = question["type"]
+    for field in ("asked", "not_answered"):
+        if _small(question.get(field), threshold):
+            question[field] = None
+    if _small(question["answered"], threshold):
+        question["suppressed"] = True
+        question["answered"] = question["base"] = None
+        if "count" in question:
+            question["count"] = None
+        for field in (
+            "options",
+            "rows",
+            "terms",
+            "themes",
+            "other_texts",
+            "languages",
+            "histogram",
+        ):
+            if field in question:
+                question[field] = [] if isinstance(question[field], list) else {}
+        for field in ("median", "q1", "q3", "min", "max", "mean", "mean_choices"):
+            if field in question:
+                question[field] = None
+        return
+    if kind in ("single_choice", "yes_no", "region", "country"):
+        suppress_cells(question["options"], threshold, exclusive=True)
+    elif kind == "multiple_choice":
+        suppress_cells(question["options"], threshold, exclusive=False)
+        question["other_texts"] = []
+    elif kind == "matrix":
+        for row in question["rows"]:
+            if _small(row["answered"], threshold):
+                row["suppressed"] = True
+                row["counts"] = {}
+                row["mean"] = None
+                for entry in row["distribution"]:
+                    _hide(entry)
+                continue
+            suppress_cells(row["distribution"], threshold, exclusive=True)
+            row["counts"] = {
+                e["key"]: e["count"] for e in row["distribution"] if e["count"] is not None
+            }
+            if _small(row["scored"], threshold):
+                row["mean"] = None
+    elif kind == "ranking":
+        for option in question["options"]:
+            if _small(option["ranked"], threshold):
+                option.update(
+                    ranked=None, mean_rank=None, borda=None, share_ranked=None, suppressed=True
+                )
+            if _small(option["first"], threshold):
+                option.update(first=None, share_first=None)
+            option["counts"] = {
+                rank: (None if _small(n, threshold) else n) for rank, n in option["counts"].items()
+            }
+    elif kind == "number":
+        question["min"] = question["max"] = None
+        for entry in question.get("histogram") or []:
+            if _small(entry["count"], threshold):
+                _hide(entry)
+    elif kind in ("short_text", "long_text"):
+        question["terms"] = {
+            lang: [pair for pair in pairs if pair[1] >= threshold]
+            for lang, pairs in (question.get("terms") or {}).items()
+        }
+        themes = []
+        for theme in question.get("themes") or []:
+            theme["quotes"] = []
+            if _small(theme["count"], threshold):
+                _hide(theme)
+            themes.append(theme)
+        question["themes"] = themes
+        question["languages"] = {
+            lang: (None if _small(n, threshold) else n)
+            for lang, n in (question.get("languages") or {}).items()
+        }
+        if _small(question.get("uncoded"), threshold):
+            question["uncoded"] = None
+
+
+def _contributions(contributions: MutableMapping[str, Any], threshold: int) -> None:
+    for name in ("by_region", "by_organisation_type", "by_language"):
+        suppress_cells(contributions.get(name) or [], threshold, exclusive=True)
+
+
+def _articles(articles: MutableMapping[str, Any], threshold: int) -> None:
+    for column in articles.get("columns", []):
+        if column["kind"] == "count":
+            continue
+        for article, base in column.get("bases", {}).items():
+            if _small(base, threshold):
+                column["values"][article] = None
+        if "counts" in column:
+            for article, count in column["counts"].items():
+                if _small(count, threshold):
+                    column["counts"][article] = None
+                    column["values"][article] = None
+
+
+def public_summary(summary: Mapping[str, Any], threshold: int) -> dict[str, Any]:
+    """Return a copy of ``summary`` fit for the public: small cells suppressed, quotes removed."""
+    result = copy.deepcopy(dict(summary))
+    result["suppressed_below"] = threshold
+    for field in ("drafts", "responses", "response_ids_count"):
+        if _small(result.get(field), threshold):
+            result[field] = None
+    for questionnaire in result["questionnaires"]:
+        if _small(questionnaire["responses"], threshold):
+            questionnaire["suppressed"] = True
+        _participation(questionnaire["participation"], threshold)
+        for question in questionnaire["questions"]:
+            _question(question, threshold)
+    if result.get("contributions"):
+        _contributions(result["contributions"], threshold)
+    _articles(result["articles"], threshold)
+    return result
