@@ -31,6 +31,7 @@ ALLOWED = {
     "staff.exports": ("admin", "analyst"),
     "staff.export_job": ("admin", "analyst"),
     "staff.export_download": ("admin", "analyst"),
+    "staff.export_contributions": ("admin", "analyst"),
     "moderation.queue": ("moderator",),
     "moderation.act": ("moderator",),
     "moderation.act_on_reply": ("moderator",),
