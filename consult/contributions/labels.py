@@ -1,30 +1,25 @@
-"""The words the interface uses for kinds, organisation types, statuses and reasons."""
+"""The words the interface uses for kinds, organisation types, statuses and reasons.
+
+Kinds and organisation types are named in consult/contributions/vocabulary.py (Flask-free, so
+that exports label them too); here they are wrapped for lazy translation.
+"""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-KIND_LABELS = {
-    "comment": _l("Comment"),
-    "wording": _l("Proposed wording"),
-    "new_right": _l("Proposed new right"),
-    "reflection": _l("General reflection"),
-}
+from consult.contributions.vocabulary import KIND_NAMES, ORGANISATION_TYPE_NAMES
+from consult.contributions.vocabulary import OTHER_LANGUAGE as OTHER_LANGUAGE
+from consult.contributions.vocabulary import TEXT_LANGUAGES as TEXT_LANGUAGES
+
+KIND_LABELS = {key: _l(name) for key, name in KIND_NAMES.items()}
 KIND_HELP = {
     "comment": _l("What works, what does not, what is unclear."),
     "wording": _l("A new text for an article or one of its parts."),
     "new_right": _l("A right or theme the Charter lacks."),
     "reflection": _l("Thoughts on the Charter and the revision as a whole."),
 }
-ORGANISATION_TYPE_LABELS = {
-    "civil_society": _l("Civil society organisation"),
-    "academia": _l("Academia or research"),
-    "un_international": _l("UN or international organisation"),
-    "local_government": _l("Local or regional government"),
-    "national_government": _l("National government"),
-    "individual": _l("Individual (inhabitant)"),
-    "other": _l("Other"),
-}
+ORGANISATION_TYPE_LABELS = {key: _l(name) for key, name in ORGANISATION_TYPE_NAMES.items()}
 STATUS_LABELS = {
     "pending": _l("Awaiting moderation"),
     "published": _l("Published"),
@@ -59,6 +54,3 @@ ACTION_LABELS = {
     "auto_hide": _l("Hidden automatically after reports"),
     "respond": _l("Official response written"),
 }
-#: Languages a contribution can be written in: the three working languages first.
-TEXT_LANGUAGES = ("en", "fr", "es", "ar", "pt", "zh", "ru", "de", "it", "ko", "ja", "tr")
-OTHER_LANGUAGE = "other"

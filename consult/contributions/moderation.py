@@ -1,8 +1,8 @@
 """Moderation, in the staff workspace: the queue, decisions one by one or in bulk, the log.
 
 Every route requires the moderator role (admins pass). Every decision is recorded with who,
-when and why in the moderation log; a rejection's reason and note reach the contributor on
-their private status page.
+when and why in the moderation log, and in the staff audit log with the moderator's address;
+a rejection's reason and note reach the contributor on their private status page.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from consult.contributions.views import _language_choices
 from consult.db import db
 from consult.staff.access import role_required
 from consult.staff.models import User
-from consult.staff.views import WORKSPACE_LINKS
+from consult.staff.views import WORKSPACE_LINKS, client_ip
 
 bp = Blueprint("moderation", __name__, url_prefix="/staff/moderation")
 
@@ -160,7 +160,13 @@ def act():
             continue
         try:
             operations.moderate(
-                db.session, contribution, action, current_user, reason=reason, note=note
+                db.session,
+                contribution,
+                action,
+                current_user,
+                reason=reason,
+                note=note,
+                ip=client_ip(),
             )
             done += 1
         except operations.ContributionError:
@@ -200,7 +206,9 @@ def act_on_reply():
         abort(404)
     reason = request.form.get(f"reply-reason-{item}") or None
     try:
-        operations.moderate_reply(db.session, reply, action, current_user, reason=reason)
+        operations.moderate_reply(
+            db.session, reply, action, current_user, reason=reason, ip=client_ip()
+        )
     except operations.ContributionError as error:
         flash(
             _("Choose a reason to reject or hide.")
@@ -261,7 +269,12 @@ def respond(contribution_id: int):
     if not form.validate() or form.language.data not in form.language.option_keys:
         return _render_contribution(found, form, 422)
     operations.set_official_response(
-        db.session, found, text=form.text.data, language=form.language.data, author=current_user
+        db.session,
+        found,
+        text=form.text.data,
+        language=form.language.data,
+        author=current_user,
+        ip=client_ip(),
     )
     db.commit()
     flash(_("The official response is saved."))

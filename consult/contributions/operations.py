@@ -34,6 +34,7 @@ from consult.contributions.models import (
     OfficialResponse,
 )
 from consult.db import utcnow
+from consult.staff import audit
 from consult.staff.models import User
 
 #: Why a moderator rejects or hides something; shown to the contributor in their language.
@@ -108,6 +109,31 @@ def _log(
     )
     session.add(entry)
     return entry
+
+
+def _audit(
+    session: Session,
+    moderator: User | None,
+    action: str,
+    target: str,
+    details: Mapping[str, object],
+    ip: str | None,
+) -> None:
+    """Record a staff member's moderation decision in the staff audit log as well.
+
+    What the platform does by itself (a submission, hiding after reports, a withdrawal by the
+    author) stays in the moderation log only: the audit log is about what staff did.
+    """
+    if moderator is None:
+        return
+    audit.record(
+        session,
+        moderator,
+        f"moderation.{action}",
+        target=target,
+        details={key: value for key, value in details.items() if value not in (None, "")},
+        ip=ip,
+    )
 
 
 def create_contribution(
@@ -280,10 +306,12 @@ def moderate(
     reason: str | None = None,
     note: str | None = None,
     at: datetime | None = None,
+    ip: str | None = None,
 ) -> Contribution:
     """Approve, reject, hide or restore a contribution, and record who, when and why.
 
-    Any decision closes the open reports on it and ends an automatic hiding.
+    Any decision closes the open reports on it and ends an automatic hiding. A staff member's
+    decision goes into the moderation log and the staff audit log (with ``ip``, their address).
     """
     if action not in TRANSITIONS:
         raise ContributionError("action")
@@ -293,6 +321,7 @@ def moderate(
     if action in ("reject", "hide") and reason not in MODERATION_REASONS:
         raise ContributionError("reason")
     now = at or utcnow()
+    previous = contribution.status
     contribution.status = target
     contribution.moderated_at = now
     contribution.moderated_by_id = moderator.id if moderator is not None else None
@@ -313,6 +342,19 @@ def moderate(
         reason=reason if target != "published" else None,
         note=note,
         at=now,
+    )
+    _audit(
+        session,
+        moderator,
+        action,
+        f"contribution {contribution.id}",
+        {
+            "from": previous,
+            "to": target,
+            "reason": contribution.moderation_reason,
+            "note": contribution.moderation_note,
+        },
+        ip,
     )
     session.flush()
     return contribution
@@ -399,8 +441,9 @@ def moderate_reply(
     moderator: User | None,
     reason: str | None = None,
     note: str | None = None,
+    ip: str | None = None,
 ) -> ContributionReply:
-    """Approve, reject, hide or restore a reply, and record it."""
+    """Approve, reject, hide or restore a reply, and record it (moderation and audit logs)."""
     if action not in REPLY_TRANSITIONS:
         raise ContributionError("action")
     sources, target = REPLY_TRANSITIONS[action]
@@ -409,6 +452,7 @@ def moderate_reply(
     if action in ("reject", "hide") and reason not in MODERATION_REASONS:
         raise ContributionError("reason")
     now = utcnow()
+    previous = reply.status
     reply.status = target
     reply.moderated_at = now
     reply.moderated_by_id = moderator.id if moderator is not None else None
@@ -424,6 +468,14 @@ def moderate_reply(
         reason=reply.moderation_reason,
         note=note,
         at=now,
+    )
+    _audit(
+        session,
+        moderator,
+        f"reply.{action}",
+        f"reply {reply.id} (contribution {reply.contribution_id})",
+        {"from": previous, "to": target, "reason": reply.moderation_reason, "note": note},
+        ip,
     )
     session.flush()
     return reply
@@ -567,12 +619,19 @@ def open_report_counts(session: Session, contribution_ids: Iterable[int]) -> dic
 
 
 def set_official_response(
-    session: Session, contribution: Contribution, *, text: str, language: str, author: User
+    session: Session,
+    contribution: Contribution,
+    *,
+    text: str,
+    language: str,
+    author: User,
+    ip: str | None = None,
 ) -> OfficialResponse:
     """Write or replace CISDP's official response to a contribution, and record it."""
     if not text or not text.strip():
         raise ContributionError("text")
     response = contribution.official_response
+    is_new = response is None
     if response is None:
         response = OfficialResponse(
             contribution_id=contribution.id, text=text, language=language, author_id=author.id
@@ -585,6 +644,14 @@ def set_official_response(
         response.author_id = author.id
         response.updated_at = utcnow()
     _log(session, "respond", contribution=contribution, moderator=author)
+    _audit(
+        session,
+        author,
+        "respond",
+        f"contribution {contribution.id}",
+        {"official_response": "written" if is_new else "changed", "language": language},
+        ip,
+    )
     session.flush()
     return response
 

@@ -33,6 +33,7 @@ from consult.contributions import labels, operations
 from consult.contributions.forms import ContributionForm, ReplyForm, ReportForm, set_options
 from consult.contributions.models import KINDS, ORGANISATION_TYPES, Contribution
 from consult.contributions.registry import current_charter
+from consult.contributions.vocabulary import OTHER_LANGUAGE_NAME
 from consult.db import db
 from consult.extensions import limiter
 from consult.i18n import current_language
@@ -91,7 +92,7 @@ def _form_serializer() -> URLSafeTimedSerializer:
 def language_name(code: str) -> str:
     """Name a language in the interface language ("Another language" for other)."""
     if code == labels.OTHER_LANGUAGE:
-        return str(_l("Another language"))
+        return str(_l(OTHER_LANGUAGE_NAME))
     try:
         return Locale.parse(code).get_display_name(current_language()) or code
     except (ValueError, LookupError):

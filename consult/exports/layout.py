@@ -141,7 +141,7 @@ def fixed_columns(
                 "País (ISO 3166-1 alfa-2)",
             ),
             "country",
-            values=_countries(),
+            values=country_labels(),
         ),
         Column(
             "region",
@@ -213,7 +213,8 @@ LONG_COLUMNS = [
 ]
 
 
-def _countries() -> dict[str, Label]:
+def country_labels() -> dict[str, Label]:
+    """Return ISO code -> country name in en, fr and es (CLDR)."""
     names = {lang: country_names(lang) for lang in LANGUAGES}
     return {code: {lang: names[lang][code] for lang in LANGUAGES} for code in sorted(names["en"])}
 
@@ -290,7 +291,7 @@ def question_columns(question: Question, region_labels: Mapping[str, Label]) -> 
     elif question.type == "region":
         values = {k: region_labels.get(k, _label(k, k, k)) for k in REGION_KEYS}
     elif question.type == "country":
-        values = _countries()
+        values = country_labels()
     return [
         Column(
             key,

@@ -115,7 +115,8 @@ def stored_definitions(
     return definitions
 
 
-def _iso(moment: datetime | str | None) -> str:
+def iso_utc(moment: datetime | str | None) -> str:
+    """Return a moment as ISO 8601 in UTC to the second (naive values are taken as UTC)."""
     if moment is None:
         return ""
     if isinstance(moment, str):
@@ -201,7 +202,7 @@ class _Rows:
             response["questionnaire"],
             response["version"],
             response["language"],
-            _iso(response["submitted_at"]),
+            iso_utc(response["submitted_at"]),
             response["country"] or "",
             response["region"] or "",
             response["respondent_type"] or "",
@@ -343,7 +344,7 @@ def export_responses(
             "form": "long" if request.long else "wide",
             "questionnaire": request.questionnaire,
             "with_personal_data": request.with_personal_data,
-            "exported_at": _iso(exported_at or datetime.now(UTC)),
+            "exported_at": iso_utc(exported_at or datetime.now(UTC)),
             "note": (
                 "Values are the stable keys of the questionnaire definitions; the codebook "
                 "gives their labels in English, French and Spanish. Drafts are never included."

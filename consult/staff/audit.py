@@ -37,6 +37,15 @@ KNOWN_ACTIONS = (
     "invitations.exported",
     "region.changed",
     "region.reset",
+    "moderation.approve",
+    "moderation.reject",
+    "moderation.hide",
+    "moderation.restore",
+    "moderation.respond",
+    "moderation.reply.approve",
+    "moderation.reply.reject",
+    "moderation.reply.hide",
+    "moderation.reply.restore",
 )
 
 

@@ -1,15 +1,15 @@
 """Dashboard figures straight from the database (no export): responses and drafts per day,
-by region and by type of respondent, and open contributions when that feature is installed."""
+by region and by type of respondent, and open contributions per status."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Date, cast, func, inspect, select
+from sqlalchemy import Date, cast, func, select
 from sqlalchemy.orm import Session
 
-from consult.db import Base
+from consult.contributions.models import STATUSES, Contribution
 from consult.questionnaires.models import Response
 
 #: The daily chart shows at most this many days (the most recent).
@@ -125,20 +125,15 @@ def totals(session: Session) -> dict[str, dict[str, int]]:
     return result
 
 
-def contribution_counts(session: Session) -> dict[str, int] | None:
-    """Return open contributions per status, or None where that feature is not installed.
-
-    The contributions feature is built separately: it is counted only if its model is
-    registered and its table exists in this database.
-    """
-    table = Base.metadata.tables.get("contributions")
-    if table is None or "status" not in table.c:
-        return None
-    if not inspect(session.get_bind()).has_table("contributions"):
-        return None
-    return dict(
-        session.execute(select(table.c.status, func.count()).group_by(table.c.status)).all()
+def contribution_counts(session: Session) -> dict[str, int]:
+    """Return open contributions per status (every status present, zero where none)."""
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update(
+        session.execute(
+            select(Contribution.status, func.count(Contribution.id)).group_by(Contribution.status)
+        ).all()
     )
+    return counts
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Exports from the workspace: asked for here, written in the background, downloaded when ready.
+"""Exports from the workspace (responses, open contributions): asked for here, written in the
+background, downloaded when ready.
 
 Analysts export without personal data; only admins may ask for it. Every export is recorded in
 the audit log when asked for, and every download when it happens.
@@ -13,12 +14,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from consult.db import db
+from consult.exports.contributions import ContributionsExport
 from consult.exports.responses import ResponsesExport
 from consult.i18n import translate_text
 from consult.questionnaires.registry import current_questionnaires
 from consult.staff import audit, exporting
 from consult.staff.access import role_required
-from consult.staff.forms import ExportForm, choices
+from consult.staff.forms import ContributionsExportForm, ExportForm, choices
 from consult.staff.models import ExportJob
 from consult.staff.views import WORKSPACE_LINKS, bp, client_ip
 
@@ -50,7 +52,7 @@ def _visible_jobs():
 @bp.route("/exports", methods=["GET", "POST"])
 @role_required("admin", "analyst")
 def exports():
-    """Ask for an export of the responses; see recent exports and download them."""
+    """Ask for an export of the responses or contributions; see recent exports, download them."""
     form = _form()
     if form.validate_on_submit():
         personal = bool(form.with_personal_data.data)
@@ -69,9 +71,39 @@ def exports():
             client_ip(),
         )
         return redirect(url_for("staff.export_job", job_id=job.id), 303)
-    return render_template(
-        "staff/exports.html", form=form, jobs=_visible_jobs(), state=exporting.job_state
+    return _render(form, ContributionsExportForm(formdata=None, prefix="contributions"))
+
+
+def _render(form: ExportForm, contributions_form: ContributionsExportForm, status: int = 200):
+    return (
+        render_template(
+            "staff/exports.html",
+            form=form,
+            contributions_form=contributions_form,
+            jobs=_visible_jobs(),
+            state=exporting.job_state,
+        ),
+        status,
     )
+
+
+@bp.post("/exports/contributions")
+@role_required("admin", "analyst")
+def export_contributions():
+    """Ask for an export of the published open contributions."""
+    form = ContributionsExportForm(prefix="contributions")
+    if not form.validate_on_submit():
+        return _render(_form(), form, 400)
+    personal = bool(form.with_personal_data.data)
+    if personal and current_user.role != "admin":
+        abort(403)
+    job = exporting.start_job(
+        current_app._get_current_object(),
+        current_user._get_current_object(),
+        ContributionsExport(fmt=form.format.data, with_personal_data=personal),
+        client_ip(),
+    )
+    return redirect(url_for("staff.export_job", job_id=job.id), 303)
 
 
 def _job_or_404(job_id: int) -> ExportJob:

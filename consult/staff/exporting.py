@@ -29,9 +29,15 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from consult import geography
+from consult.contributions.registry import current_charter
 from consult.db import db, utcnow, writing
+from consult.exports.contributions import (
+    ContributionsExport,
+    count_contributions,
+    export_contributions,
+)
 from consult.exports.responses import ResponsesExport, count_responses, export_responses
-from consult.exports.writers import FORMATS, ExportError, Table, write_table
+from consult.exports.writers import FORMATS, ExportError
 from consult.staff import audit
 from consult.staff.models import ExportJob, User
 
@@ -130,76 +136,49 @@ def _details(request: ResponsesExport, responses: int, rows: int) -> dict[str, A
 
 @export_group.command("contributions")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
+@click.option(
+    "--with-personal-data",
+    is_flag=True,
+    help="Include name and e-mail of contributors who consented (recorded in the audit log).",
+)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @with_appcontext
-def export_contributions_command(fmt: str, out: Path) -> None:
-    """Export the published open contributions."""
-    try:
-        from consult.contributions.data import load_published_contributions
-    except ImportError as exc:
-        raise click.ClickException("open contributions are not part of this installation") from exc
+def export_contributions_command(fmt: str, with_personal_data: bool, out: Path) -> None:
+    """Export the published open contributions (never pending, rejected, hidden or withdrawn)."""
+    request = ContributionsExport(fmt=fmt, with_personal_data=with_personal_data)
+    app = current_app._get_current_object()
     with snapshot(db.engine) as connection:
-        frame = load_published_contributions(connection)
-        table = contributions_table(frame)
-        rows = write_table(fmt, table, out)
+        total = count_contributions(connection)
+        with click.progressbar(
+            length=total, label="Exporting contributions", file=sys.stderr, show_pos=True
+        ) as bar:
+            try:
+                summary = export_contributions(
+                    connection,
+                    request,
+                    out,
+                    charter=current_charter(),
+                    region_labels=region_labels(app),
+                    progress=bar.update,
+                )
+            except ExportError as exc:
+                raise click.ClickException(str(exc)) from exc
     with writing():
         audit.record(
             db.session,
             audit.COMMAND_LINE,
             "export.contributions",
             target=str(out),
-            details={"format": fmt, "rows": rows},
+            details=_contribution_details(request, summary.rows),
         )
         db.commit()
-    click.echo(f"wrote {rows} contributions to {out}")
+    click.echo(f"wrote {summary.rows} contributions to {summary.path}")
+    if summary.codebook_path:
+        click.echo(f"codebook: {summary.codebook_path}")
 
 
-def contributions_table(frame: Any) -> Table:
-    """Turn the published contributions (a pandas data frame) into a table for the writers.
-
-    Every column is written as text; the codebook lists the columns (the contributions feature
-    defines what they mean).
-    """
-    columns = [str(c) for c in frame.columns]
-
-    def rows() -> Iterator[list[Any]]:
-        for record in frame.itertuples(index=False, name=None):
-            yield [_cell(value) for value in record]
-
-    return Table(
-        columns=columns,
-        rows=rows(),
-        codebook_header=["column", "type", "value", "label_en", "label_fr", "label_es"],
-        codebook=[[name, str(frame[name].dtype), "", name, name, name] for name in columns],
-        facts={"kind": "contributions", "exported_at": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")},
-        sheet_name="contributions",
-    )
-
-
-def _cell(value: Any) -> str | int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if hasattr(value, "isoformat"):
-        try:
-            import pandas as pd
-
-            if pd.isna(value):
-                return None
-        except (TypeError, ValueError):
-            pass
-        return value.isoformat()
-    try:
-        import pandas as pd
-
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(value)
+def _contribution_details(request: ContributionsExport, rows: int) -> dict[str, Any]:
+    return {"format": request.fmt, "with_personal_data": request.with_personal_data, "rows": rows}
 
 
 # -- workspace jobs -------------------------------------------------------------------------------
@@ -219,27 +198,33 @@ def job_state(job: ExportJob) -> str:
     return job.status
 
 
-def start_job(app: Flask, user: User, request: ResponsesExport, ip: str | None) -> ExportJob:
+def start_job(
+    app: Flask, user: User, request: ResponsesExport | ContributionsExport, ip: str | None
+) -> ExportJob:
     """Record an export job (committed), and write it in a background thread."""
-    job = ExportJob(
-        requested_by_id=user.id,
-        kind="responses",
-        format=request.fmt,
-        options={
+    if isinstance(request, ContributionsExport):
+        kind = "contributions"
+        options: dict[str, Any] = {"with_personal_data": request.with_personal_data}
+        details = _contribution_details(request, 0)
+    else:
+        kind = "responses"
+        options = {
             "questionnaire": request.questionnaire,
             "long": request.long,
             "with_personal_data": request.with_personal_data,
-        },
-        status="queued",
+        }
+        details = _details(request, 0, 0)
+    job = ExportJob(
+        requested_by_id=user.id, kind=kind, format=request.fmt, options=options, status="queued"
     )
     db.session.add(job)
     db.session.flush()
     audit.record(
         db.session,
         user,
-        "export.responses",
+        f"export.{kind}",
         target=f"job {job.id}",
-        details={**_details(request, 0, 0), "job": job.id},
+        details={**details, "job": job.id},
         ip=ip,
     )
     db.commit()
@@ -251,6 +236,31 @@ def start_job(app: Flask, user: User, request: ResponsesExport, ip: str | None) 
     return job
 
 
+def _write_job(app: Flask, job: ExportJob, connection: Connection, path: Path, beat) -> int:
+    """Write a job's file; return the number of rows."""
+    if job.kind == "contributions":
+        request = ContributionsExport(
+            fmt=job.format, with_personal_data=bool(job.options.get("with_personal_data"))
+        )
+        return export_contributions(
+            connection,
+            request,
+            path,
+            charter=current_charter(),
+            region_labels=region_labels(app),
+            progress=beat,
+        ).rows
+    request = ResponsesExport(
+        fmt=job.format,
+        questionnaire=job.options.get("questionnaire"),
+        long=bool(job.options.get("long")),
+        with_personal_data=bool(job.options.get("with_personal_data")),
+    )
+    return export_responses(
+        connection, request, path, region_labels=region_labels(app), progress=beat
+    ).rows
+
+
 def run_job(app: Flask, job_id: int) -> None:
     """Write one export job's file (in a background thread, or inline)."""
     with app.app_context():
@@ -258,13 +268,7 @@ def run_job(app: Flask, job_id: int) -> None:
         job = session.get(ExportJob, job_id)
         if job is None:
             return
-        request = ResponsesExport(
-            fmt=job.format,
-            questionnaire=job.options.get("questionnaire"),
-            long=bool(job.options.get("long")),
-            with_personal_data=bool(job.options.get("with_personal_data")),
-        )
-        name = f"responses-{job.id}-{secrets.token_hex(8)}.{EXTENSIONS[job.format]}"
+        name = f"{job.kind}-{job.id}-{secrets.token_hex(8)}.{EXTENSIONS[job.format]}"
         path = exports_folder(app) / name
         with writing():
             job.status = "running"
@@ -273,9 +277,7 @@ def run_job(app: Flask, job_id: int) -> None:
         beat = _Heartbeat(app, job.id)
         try:
             with snapshot(db.engine) as connection:
-                summary = export_responses(
-                    connection, request, path, region_labels=region_labels(app), progress=beat
-                )
+                rows = _write_job(app, job, connection, path, beat)
         except Exception as exc:  # the job must record any failure, whatever it was
             app.logger.exception("export job %s failed", job_id)
             with writing():
@@ -289,7 +291,7 @@ def run_job(app: Flask, job_id: int) -> None:
             job = session.get(ExportJob, job_id)
             job.status = "done"
             job.file_name = name
-            job.row_count = summary.rows
+            job.row_count = rows
             job.finished_at = utcnow()
             job.heartbeat_at = job.finished_at
             session.commit()

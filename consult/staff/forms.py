@@ -109,6 +109,27 @@ class ExportForm(FlaskForm):
     )
 
 
+class ContributionsExportForm(FlaskForm):
+    """Ask for an export of the published open contributions."""
+
+    format = SelectField(
+        _l("Format"),
+        choices=choices(
+            [
+                ("xlsx", _l("Excel workbook (XLSX), codebook on a second sheet")),
+                ("csv", _l("CSV (UTF-8), codebook in a second file")),
+                ("json", _l("JSON, codebook included")),
+            ]
+        ),
+    )
+    with_personal_data = BooleanField(
+        _l(
+            "Include the name and e-mail of contributors who consented to keeping them "
+            "(personal data; admins only)"
+        )
+    )
+
+
 class AuditFilterForm(FlaskForm):
     """Filter the audit log (GET, so no CSRF token)."""
 

@@ -1,4 +1,4 @@
-"""The generic writers: any table (e.g. the contributions export) gets the same safety."""
+"""The generic writers: any table gets the same spreadsheet safety, atomic writes, progress."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ import csv
 import json
 
 import openpyxl
-import pandas as pd
 import pytest
 
-from consult.exports.writers import neutralise, write_table
-from consult.staff.exporting import contributions_table
+from consult.exports.writers import Table, neutralise, write_table
 
 
 @pytest.mark.parametrize(
@@ -31,34 +29,43 @@ def test_neutralise(text, safe):
     assert neutralise(text) == safe
 
 
-def test_a_contributions_frame_is_written_safely_in_every_format(tmp_path):
-    frame = pd.DataFrame(
-        {
-            "contribution_id": [1, 2],
-            "article": ["I", "X"],
-            "text": ["=cmd|' /C calc'!A0", "Vivienda digna 🏠\nsegunda línea"],
-            "published_at": pd.to_datetime(["2022-02-01T10:00:00Z", None], utc=True),
-        }
+def _plain_table() -> Table:
+    """A table whose rows the writers must neutralise themselves (is_neutralised False)."""
+    return Table(
+        columns=["number", "article", "text", "published_at"],
+        rows=[
+            [1, "art01", "=cmd|' /C calc'!A0", "2022-02-01T10:00:00Z"],
+            [2, "art10", "Vivienda digna 🏠\nsegunda línea", None],
+        ],
+        codebook_header=["column", "label_en"],
+        codebook=[["number", "=not a formula either"]],
+        numeric=frozenset({0}),
+        sheet_name="things",
     )
+
+
+def test_any_table_is_written_safely_in_every_format(tmp_path):
     csv_rows = None
     for fmt in ("csv", "xlsx", "json"):
-        path = tmp_path / f"contributions.{fmt}"
-        assert write_table(fmt, contributions_table(frame), path) == 2
+        path = tmp_path / f"things.{fmt}"
+        assert write_table(fmt, _plain_table(), path) == 2
         if fmt == "csv":
             with open(path, encoding="utf-8-sig", newline="") as handle:
                 csv_rows = list(csv.reader(handle))
-            assert (tmp_path / "contributions.codebook.csv").exists()
+            codebook = (tmp_path / "things.codebook.csv").read_text(encoding="utf-8-sig")
+            assert "'=not a formula either" in codebook
         elif fmt == "xlsx":
             book = openpyxl.load_workbook(path)
-            sheet = book["contributions"]
+            sheet = book["things"]
             assert sheet["C2"].value == "'=cmd|' /C calc'!A0" and sheet["C2"].data_type == "s"
+            assert sheet["A2"].value == 1 and sheet["A2"].data_type == "n"
             assert "codebook" in book.sheetnames
         else:
             rows = json.loads(path.read_text(encoding="utf-8"))["rows"]
             assert rows[0]["text"] == "=cmd|' /C calc'!A0"
             assert rows[1]["text"] == "Vivienda digna 🏠\nsegunda línea"
             assert rows[1]["published_at"] is None
-    assert csv_rows[0] == ["contribution_id", "article", "text", "published_at"]
+    assert csv_rows[0] == ["number", "article", "text", "published_at"]
     assert csv_rows[1][2] == "'=cmd|' /C calc'!A0"
     assert csv_rows[2][2] == "Vivienda digna 🏠\nsegunda línea"
 
@@ -67,8 +74,6 @@ def test_a_failed_write_leaves_no_file(tmp_path):
     def rows():
         yield ["a"]
         raise RuntimeError("database went away")
-
-    from consult.exports.writers import Table
 
     table = Table(columns=["x"], rows=rows(), codebook_header=["column"], codebook=[])
     with pytest.raises(RuntimeError):

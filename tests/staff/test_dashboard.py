@@ -1,16 +1,18 @@
-"""The dashboard: per-day counts, breakdowns, chart, contributions only where they exist."""
+"""The dashboard: per-day counts, breakdowns, chart, open contributions per status."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
-from sqlalchemy import Column, Integer, String, Table, select
+from sqlalchemy import select
 
-from consult.db import Base, db, utcnow, writing
+from consult.contributions import operations as contributions
+from consult.db import db, utcnow, writing
 from consult.questionnaires import operations
 from consult.questionnaires.models import Response
 from consult.questionnaires.registry import EXTENSION_KEY
+from consult.staff import dashboard
 
 
 def add_responses(app):
@@ -59,31 +61,53 @@ def test_dashboard_counts_without_an_export(app, login):
     assert stats[:2] == ["3", "1"]
 
 
-def test_contributions_are_counted_when_their_table_exists(app, login):
-    table = Table(
-        "contributions",
-        Base.metadata,
-        Column("id", Integer, primary_key=True),
-        Column("status", String(16)),
-    )
-    try:
-        with app.app_context():
-            table.create(db.engine)
-            with db.engine.begin() as connection:
-                connection.execute(
-                    table.insert(),
-                    [{"status": "published"}] * 3 + [{"status": "pending"}] * 2,
-                )
-        client = app.test_client()
-        login(client, "analyst")
-        page = client.get("/staff/dashboard").get_data(as_text=True)
-        assert "Open contributions" in page and "2 pending" in page
-        card = page.split("Open contributions")[1]
-        assert re.search(r'class="stat-value">3<', card)
-    finally:
-        with app.app_context():
-            table.drop(db.engine)
-        Base.metadata.remove(table)
+def add_contributions(app) -> None:
+    """Three published, two pending, one rejected, one hidden and one withdrawn contribution."""
+    plan = ["published"] * 3 + ["pending"] * 2 + ["rejected", "hidden", "withdrawn"]
+    with app.app_context(), writing():
+        for number, status in enumerate(plan):
+            contribution, _token = contributions.create_contribution(
+                db.session,
+                kind="comment",
+                text=f"Contribution number {number} on housing.",
+                language="en",
+                organisation_type="academia",
+                article="art10",
+            )
+            if status == "published":
+                contributions.publish(db.session, contribution)
+            elif status in ("rejected", "hidden"):
+                action = "reject" if status == "rejected" else "hide"
+                contributions.moderate(db.session, contribution, action, None, reason="spam")
+            elif status == "withdrawn":
+                contributions.withdraw(db.session, contribution)
+        db.commit()
+
+
+def test_contributions_are_counted_by_status(app, login):
+    add_contributions(app)
+    with app.app_context():
+        counts = dashboard.contribution_counts(db.session)
+    assert counts == {"pending": 2, "published": 3, "rejected": 1, "hidden": 1, "withdrawn": 1}
+    client = app.test_client()
+    login(client, "analyst")
+    page = client.get("/staff/dashboard").get_data(as_text=True)
+    card = page.split("Open contributions")[1].split("</div>")[0]
+    assert re.search(r'class="stat-value">3<', card) and "2 pending" in card
+    assert "/staff/moderation/" not in card  # analysts do not moderate: no link
+    moderator = app.test_client()
+    login(moderator, "moderator")
+    card = moderator.get("/staff/dashboard").get_data(as_text=True).split("Open contributions")[1]
+    assert "/staff/moderation/" in card.split("</div>")[0]
+
+
+def test_contributions_count_zero_before_any(app, login):
+    with app.app_context():
+        assert dashboard.contribution_counts(db.session)["published"] == 0
+    client = app.test_client()
+    login(client, "analyst")
+    card = client.get("/staff/dashboard").get_data(as_text=True).split("Open contributions")[1]
+    assert re.search(r'class="stat-value">0<', card) and "0 pending" in card
 
 
 def test_dashboard_with_no_responses(app, login):

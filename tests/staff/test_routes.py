@@ -31,12 +31,25 @@ ALLOWED = {
     "staff.exports": ("admin", "analyst"),
     "staff.export_job": ("admin", "analyst"),
     "staff.export_download": ("admin", "analyst"),
+    "staff.export_contributions": ("admin", "analyst"),
+    "moderation.queue": ("moderator",),
+    "moderation.act": ("moderator",),
+    "moderation.act_on_reply": ("moderator",),
+    "moderation.contribution": ("moderator",),
+    "moderation.respond": ("moderator",),
+    "moderation.log": ("moderator",),
 }
 
 
 def staff_rules(app: Flask):
     """Every URL rule under /staff, with sample arguments filled in."""
-    samples = {"user_id": "1", "job_id": "1", "part": "0", "country": "FR"}
+    samples = {
+        "user_id": "1",
+        "job_id": "1",
+        "part": "0",
+        "country": "FR",
+        "contribution_id": "1",
+    }
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/staff"):
             continue
