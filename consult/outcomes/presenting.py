@@ -104,6 +104,85 @@ KIND_LABELS = {
 }
 
 
+PART_LABELS = {
+    "whole": {"en": "Whole article", "fr": "Article entier", "es": "Artículo completo"},
+    "rights": {
+        "en": "Rights of the inhabitants",
+        "fr": "Droits des habitants",
+        "es": "Derechos de los habitantes",
+    },
+    "obligations": {
+        "en": "Obligations of the city",
+        "fr": "Obligations de la ville",
+        "es": "Obligaciones de la ciudad",
+    },
+    "duties": {
+        "en": "Duties of the inhabitants",
+        "fr": "Devoirs des habitants",
+        "es": "Deberes de los habitantes",
+    },
+    "action_plan": {
+        "en": "Suggested action plan",
+        "fr": "Plan d'action proposé",
+        "es": "Plan de acción propuesto",
+    },
+}
+#: The columns of the contributions-per-part table, in the Charter's order.
+PART_COLUMNS = ("whole", "rights", "obligations", "duties", "action_plan")
+
+
+def part_label(key: str) -> str:
+    """The label of a part of an article ("whole" for the article as a whole)."""
+    return t(PART_LABELS.get(key)) or key
+
+
+def article_label(summary: Mapping[str, Any], key: str | None) -> str:
+    """An article's numbered title, or "The Charter as a whole" for None."""
+    if key is None:
+        return _("The Charter as a whole")
+    return t(summary.get("article_titles", {}).get(key)) or key
+
+
+def contribution_articles_chart(summary: Mapping[str, Any]) -> Markup:
+    """Bars of published contributions per article (the Charter as a whole last)."""
+    contributions = summary["contributions"]
+    total = contributions["total"] or 1
+    entries = sorted(contributions["by_article"], key=lambda e: (e["key"] is None, e["key"]))
+    bars = [
+        charts.Bar(
+            article_label(summary, e["key"]),
+            e["count"] / total,
+            f"{number(e['count'])} ({percent(e['share'])})",
+        )
+        for e in entries
+    ]
+    description = _(
+        "%(total)s published contributions. Number per article (share of all): %(figures)s.",
+        total=number(contributions["total"]),
+        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+    )
+    return charts.bar_chart(bars, _("Open contributions by article"), description)
+
+
+def contribution_themes_chart(summary: Mapping[str, Any]) -> Markup:
+    """Bars of the codebook themes found in published contributions."""
+    contributions = summary["contributions"]
+    bars = [
+        charts.Bar(
+            t(theme["label"]),
+            theme["share"],
+            f"{percent(theme['share'])} ({number(theme['count'])})",
+        )
+        for theme in contributions["themes"][:10]
+    ]
+    description = _(
+        "%(total)s published contributions. Share touching each theme: %(figures)s.",
+        total=number(contributions["total"]),
+        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+    )
+    return charts.bar_chart(bars, _("Themes of the open contributions"), description)
+
+
 def scale_points(question: Mapping[str, Any]) -> str:
     """List a scale's scored points with their scores: "Very relevant = 4, Relevant = 3"."""
     points = [p for p in question["scale"] if p.get("score") is not None]
@@ -396,6 +475,27 @@ def heat_figure(column: Mapping[str, Any], value: float | None) -> str:
     if column["kind"] == "share":
         return percent(value)
     return number(value)
+
+
+def article_figures(summary: Mapping[str, Any], article: str) -> list[dict[str, str]]:
+    """One article's figures in every heat map column: what, the figure, and its base."""
+    figures = []
+    for column in summary["articles"]["columns"]:
+        value = column["values"].get(article)
+        base = column.get("bases", {}).get(article)
+        if column["kind"] == "count":
+            base_text = _("of %(n)s published contributions", n=number(base))
+        else:
+            base_text = _("%(n)s respondents", n=number(base))
+        figures.append(
+            {
+                "label": heat_column_label(column),
+                "figure": heat_figure(column, value),
+                "base": base_text,
+                "suppressed": value is None,
+            }
+        )
+    return figures
 
 
 def region_tiles(
