@@ -1,7 +1,8 @@
 """The Charter, browsable: its structure, and one page per article across all channels.
 
 An article page gathers what every channel says about that article: its summary and four parts,
-the published contributions on it (by part), and how questionnaire respondents rated it.
+the published contributions on it (by part), how questionnaire respondents rated it, and its
+figures in the published first outcomes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ from consult.contributions.ratings import article_ratings
 from consult.contributions.registry import current_charter
 from consult.contributions.views import published_query
 from consult.db import db
+from consult.outcomes import operations as outcome_operations
+from consult.outcomes import presenting
+from consult.outcomes.models import OutcomeSnapshot
+from consult.outcomes.suppression import public_summary
 from consult.questionnaires.registry import current_questionnaires
+from consult.staff.access import has_role
 
 bp = Blueprint("charter", __name__)
 
@@ -80,4 +86,21 @@ def article(reference: str):
         questionnaires=questionnaires,
         previous=charter.articles[position - 1] if position > 0 else None,
         following=charter.articles[position + 1] if position + 1 < len(charter.articles) else None,
+        outcomes=published_outcomes(key),
+        staff_outcomes=has_role("analyst"),
     )
+
+
+def published_outcomes(article: str) -> dict | None:
+    """The article's figures in the published first outcomes (small cells suppressed), if any."""
+    publication = outcome_operations.current_publication(db.session)
+    if publication is None:
+        return None
+    snapshot = db.session.get(OutcomeSnapshot, publication.snapshot_id)
+    summary = public_summary(
+        outcome_operations.snapshot_summary(snapshot), current_app.config["SMALL_CELL_THRESHOLD"]
+    )
+    return {
+        "data_time": presenting.data_time(snapshot.data_as_of, snapshot.timezone),
+        "figures": presenting.article_figures(summary, article),
+    }

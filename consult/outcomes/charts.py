@@ -75,11 +75,13 @@ def _text_lines(lines: Sequence[str], x: float, y: float, **attributes: str) -> 
     return f'<text x="{x:.1f}" y="{y:.1f}" {attrs}>{spans}</text>'
 
 
-def _frame(kind: str, title: str, description: str, height: float, body: str) -> Markup:
+def _frame(
+    kind: str, title: str, description: str, height: float, body: str, width: float = WIDTH
+) -> Markup:
     title_id, desc_id = _id(f"{kind}-title"), _id(f"{kind}-desc")
     # Safe: every text in ``body`` and here went through escape(); the rest is our own markup.
     return Markup(  # noqa: S704
-        f'<svg class="chart chart-{kind}" role="img" viewBox="0 0 {WIDTH} {height:.0f}" '
+        f'<svg class="chart chart-{kind}" role="img" viewBox="0 0 {width:.0f} {height:.0f}" '
         f'width="100%" preserveAspectRatio="xMinYMin meet" '
         f'aria-labelledby="{title_id} {desc_id}" font-family="system-ui, sans-serif" '
         f'font-size="{FONT}">'
@@ -215,52 +217,97 @@ def heat_colour(share: float) -> str:
     return "#" + "".join(f"{c:02x}" for c in mixed)
 
 
+@dataclass(frozen=True)
+class HeatMapStyle:
+    """Sizes of a heat map, in the SVG's own units."""
+
+    width: float = WIDTH
+    label_width: float = 300.0
+    header_font: int = 12
+    header_line: int = 15
+    row_font: int = 13
+    row_line: int = 14
+    figure_font: int = FONT
+    row_height: int = 34
+
+
+#: For a slide seen from the back of a room: the units are about a pixel of a 1920-pixel
+#: slide, so row labels print near 24 px and figures near 30 px.
+DECK_HEAT_MAP = HeatMapStyle(
+    width=1600,
+    label_width=560,
+    header_font=20,
+    header_line=23,
+    row_font=24,
+    row_line=25,
+    figure_font=30,
+    row_height=48,
+)
+
+
 def heat_map(
     row_labels: Sequence[str],
-    column_labels: Sequence[str],
+    column_labels: Sequence[str | Sequence[str]],
     cells: Sequence[Sequence[tuple[float | None, str]]],
     title: str,
     description: str,
+    style: HeatMapStyle = HeatMapStyle(),
 ) -> Markup:
     """A grid: rows (articles) by columns (figures); each cell coloured by its 0..1 intensity
-    within its column and printing its figure."""
-    label_width = 300.0
+    within its column and printing its figure.
+
+    A column label is a text (wrapped to fit) or its lines, each wrapped in turn.
+    """
     columns = max(1, len(column_labels))
-    cell_width = (WIDTH - label_width) / columns
-    header_lines = [wrap(label, cell_width - 6, 12) for label in column_labels]
-    header_height = max((len(lines) for lines in header_lines), default=1) * 15 + 8
+    cell_width = (style.width - style.label_width) / columns
+    header_lines = []
+    for label in column_labels:
+        parts = [label] if isinstance(label, str) else list(label)
+        header_lines.append(
+            [line for part in parts for line in wrap(part, cell_width - 6, style.header_font)]
+        )
+    longest = max((len(lines) for lines in header_lines), default=1)
+    header_height = longest * style.header_line + 8
     body = []
     for index, lines in enumerate(header_lines):
-        x = label_width + cell_width * index + cell_width / 2
+        x = style.label_width + cell_width * index + cell_width / 2
         spans = "".join(
-            f'<tspan x="{x:.1f}" dy="{0 if i == 0 else 15}">{escape(line)}</tspan>'
+            f'<tspan x="{x:.1f}" dy="{0 if i == 0 else style.header_line}">{escape(line)}</tspan>'
             for i, line in enumerate(lines)
         )
         body.append(
-            f'<text x="{x:.1f}" y="14" text-anchor="middle" font-size="12" fill="{INK}" '
-            f'font-weight="600">{spans}</text>'
+            f'<text x="{x:.1f}" y="{style.header_font + 2}" text-anchor="middle" '
+            f'font-size="{style.header_font}" fill="{INK}" font-weight="600">{spans}</text>'
         )
     y = header_height
-    row_height = 34
+    height = style.row_height
     for label, row in zip(row_labels, cells, strict=True):
-        lines = wrap(label, label_width - 8, 13)[:2]
+        lines = wrap(label, style.label_width - 8, style.row_font)[:2]
         spans = "".join(
-            f'<tspan x="0" dy="{0 if i == 0 else 14}">{escape(line)}</tspan>'
+            f'<tspan x="0" dy="{0 if i == 0 else style.row_line}">{escape(line)}</tspan>'
             for i, line in enumerate(lines)
         )
-        offset = 21 if len(lines) == 1 else 14
-        body.append(f'<text x="0" y="{y + offset:.1f}" font-size="13" fill="{INK}">{spans}</text>')
+        if len(lines) == 1:
+            offset = (height + style.row_font * 0.7) / 2
+        else:
+            offset = (height - style.row_line + style.row_font * 0.7) / 2
+        body.append(
+            f'<text x="0" y="{y + offset:.1f}" font-size="{style.row_font}" fill="{INK}">'
+            f"{spans}</text>"
+        )
         for index, (intensity, figure) in enumerate(row):
-            x = label_width + cell_width * index
+            x = style.label_width + cell_width * index
             fill = heat_colour(intensity) if intensity is not None else "#ffffff"
+            baseline = y + (height + style.figure_font * 0.7) / 2
             body.append(
                 f'<rect x="{x + 1:.1f}" y="{y + 1:.1f}" width="{cell_width - 2:.1f}" '
-                f'height="{row_height - 2}" fill="{fill}" stroke="#c9d1db"/>'
-                f'<text x="{x + cell_width / 2:.1f}" y="{y + 22:.1f}" text-anchor="middle" '
+                f'height="{height - 2}" fill="{fill}" stroke="#c9d1db"/>'
+                f'<text x="{x + cell_width / 2:.1f}" y="{baseline:.1f}" '
+                f'text-anchor="middle" font-size="{style.figure_font}" '
                 f'fill="{text_colour(fill)}" font-weight="600">{escape(figure)}</text>'
             )
-        y += row_height
-    return _frame("heat", title, description, y + 4, "".join(body))
+        y += height
+    return _frame("heat", title, description, y + 4, "".join(body), width=style.width)
 
 
 def line_chart(
@@ -329,11 +376,16 @@ REGION_TILES = {
 
 
 def region_map(
-    regions: Sequence[tuple[str, str, int | None, str]], title: str, description: str
+    regions: Sequence[tuple[str, str, int | None, str]],
+    title: str,
+    description: str,
+    label_font: int = 14,
+    figure_font: int = 28,
 ) -> Markup:
     """A cartogram of the regions as labelled tiles; each tile's shade follows its count.
 
-    ``regions``: (key, label, count or None when suppressed, printed figure).
+    ``regions``: (key, label, count or None when suppressed, printed figure). Larger fonts
+    suit a slide.
     """
     tile_w, tile_h, gap = 168.0, 112.0, 10.0
     highest = max((count or 0 for _k, _l, count, _t in regions), default=0) or 1
@@ -344,18 +396,19 @@ def region_map(
         y = row * (tile_h + gap) + 4
         fill = heat_colour(0.15 + 0.85 * (count or 0) / highest) if count else "#eef3f9"
         ink = text_colour(fill)
-        lines = wrap(label, tile_w - 16, 14)
+        lines = wrap(label, tile_w - 16, label_font)
         spans = "".join(
-            f'<tspan x="{x + 10:.1f}" dy="{0 if i == 0 else 17}">{escape(line)}</tspan>'
+            f'<tspan x="{x + 10:.1f}" dy="{0 if i == 0 else round(label_font * 1.2)}">'
+            f"{escape(line)}</tspan>"
             for i, line in enumerate(lines)
         )
         body.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{tile_w}" height="{tile_h}" rx="10" '
             f'fill="{fill}" stroke="#ffffff" stroke-width="2"/>'
-            f'<text x="{x + 10:.1f}" y="{y + 22:.1f}" fill="{ink}" font-size="14" '
-            f'font-weight="600">{spans}</text>'
-            f'<text x="{x + 10:.1f}" y="{y + tile_h - 14:.1f}" fill="{ink}" font-size="28" '
-            f'font-weight="800">{escape(figure)}</text>'
+            f'<text x="{x + 10:.1f}" y="{y + 8 + label_font:.1f}" fill="{ink}" '
+            f'font-size="{label_font}" font-weight="600">{spans}</text>'
+            f'<text x="{x + 10:.1f}" y="{y + tile_h - 12:.1f}" fill="{ink}" '
+            f'font-size="{figure_font}" font-weight="800">{escape(figure)}</text>'
         )
     height = max(row for _column, row in REGION_TILES.values()) * (tile_h + gap) + tile_h + 8
     return _frame("map", title, description, height, "".join(body))

@@ -14,7 +14,9 @@ from consult.db import db, writing
 from consult.geography import region_map
 from consult.outcomes import data, demo, operations, presenting
 from consult.outcomes.models import OutcomeSnapshot
+from consult.outcomes.suppression import quoted_contribution_ids, withhold_contributions
 from consult.questionnaires.registry import current_questionnaires
+from consult.staff import audit
 
 CHOICE_TYPES = ("single_choice", "yes_no", "region", "country", "multiple_choice")
 
@@ -60,6 +62,24 @@ def question_json(question: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
+def contributions_json(contributions: dict[str, Any]) -> dict[str, Any]:
+    """The published contributions in the JSON file: totals and counts per breakdown."""
+
+    def counts(entries: list[dict[str, Any]], none: str) -> dict[str, int]:
+        return {(e["key"] or none): e["count"] for e in entries}
+
+    return {
+        "total": contributions["total"],
+        "supports": contributions["supports"],
+        "by_article": counts(contributions["by_article"], "general"),
+        "by_article_part": contributions["by_article_part"],
+        "by_kind": counts(contributions["by_kind"], "none"),
+        "by_region": counts(contributions["by_region"], "none"),
+        "by_language": counts(contributions["by_language"], "none"),
+        "themes": {t["key"]: t["count"] for t in contributions["themes"]},
+    }
+
+
 def summary_json(summary: dict[str, Any], snapshot: OutcomeSnapshot | None) -> dict[str, Any]:
     """The JSON file's content: per questionnaire, its responses and every question's counts."""
     return {
@@ -84,12 +104,7 @@ def summary_json(summary: dict[str, Any], snapshot: OutcomeSnapshot | None) -> d
         ],
         "contributions": None
         if summary.get("contributions") is None
-        else {
-            "total": summary["contributions"]["total"],
-            "by_article": {
-                (a["key"] or "general"): a["count"] for a in summary["contributions"]["by_article"]
-            },
-        },
+        else contributions_json(summary["contributions"]),
     }
 
 
@@ -109,6 +124,12 @@ def outcomes_command(fmt: str, snapshot_id: int | None, out: Path, lang: str) ->
         if snapshot is None:
             raise click.ClickException(f"no snapshot {snapshot_id}")
         summary = operations.snapshot_summary(snapshot)
+        if fmt == "html":
+            # Texts of contributions no longer public are not written out again.
+            public_ids = operations.published_contribution_ids(
+                db.session, quoted_contribution_ids(summary)
+            )
+            summary = withhold_contributions(summary, public_ids)
     else:
         with db.engine.connect() as connection:
             summary, _ids = data.compute_summary(connection, _sources())
@@ -130,6 +151,15 @@ def outcomes_command(fmt: str, snapshot_id: int | None, out: Path, lang: str) ->
             )
         out.write_text(html, encoding="utf-8")
     total = sum(q["responses"] for q in summary["questionnaires"])
+    with writing():
+        audit.record(
+            db.session,
+            audit.COMMAND_LINE,
+            "export.outcomes",
+            target=f"snapshot:{snapshot.id}" if snapshot else "live",
+            details={"format": fmt, "path": str(out), "responses": total},
+        )
+        db.commit()
     click.echo(f"wrote {out} ({fmt}, {total} responses)")
 
 
@@ -159,17 +189,20 @@ def demo_command(responses: int, contributions: int, seed: int, remove: bool) ->
                 bar.update(written - done)
                 done = written
         if contributions:
-            if not demo.contributions_available():
-                click.echo("open contributions are not part of this installation: none made")
-            else:
-                with click.progressbar(length=contributions, label="contributions") as bar:
-                    done = 0
-                    for written in demo.generate_contributions(db.session, region_by_country, plan):
-                        bar.update(written - done)
-                        done = written
+            with click.progressbar(length=contributions, label="contributions") as bar:
+                done = 0
+                for written in demo.generate_contributions(db.session, region_by_country, plan):
+                    bar.update(written - done)
+                    done = written
         db.commit()
     drafts = total - responses
     click.echo(f"made {responses} submitted demo responses and {drafts} drafts (seed {seed})")
+    if contributions:
+        statuses = demo.contribution_statuses(db.session)
+        click.echo(
+            f"made {contributions} demo contributions: "
+            + ", ".join(f"{n} {status}" for status, n in statuses.items())
+        )
 
 
 COMMANDS = [outcomes_command, demo_command]

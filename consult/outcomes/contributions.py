@@ -1,62 +1,55 @@
 """Open contributions in the outcomes: counts per article and part, kind, region; most supported.
 
 Pure functions over the frame `consult.contributions.data.load_published_contributions` returns
-(one row per published contribution). The contributions feature may be absent: `load()` then
-returns None and the summary leaves contributions out. No Flask here.
+(one row per published contribution): only published contributions ever reach the outcomes.
+No Flask here.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from sqlalchemy import select as sql_select
+from sqlalchemy.engine import Connection
 
+from consult.contributions.data import CONTRIBUTION_COLUMNS, load_published_contributions
+from consult.contributions.models import KINDS, Contribution
 from consult.outcomes import text as text_tools
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-
     from consult.outcomes.summary import SummaryFilter
 
-CONTRIBUTION_COLUMNS = [
-    "contribution_id",
-    "created_at",
-    "article",
-    "part",
-    "kind",
-    "language",
-    "country",
-    "region",
-    "organisation_type",
-    "text",
-    "supports",
-]
+__all__ = ["CONTRIBUTION_COLUMNS", "load", "select", "summarise_contributions"]
+
 ARTICLE_KEYS = tuple(f"art{n:02d}" for n in range(1, 13))
 PARTS = ("rights", "obligations", "duties", "action_plan")
-KINDS = ("comment", "wording", "new_right", "reflection")
 MOST_SUPPORTED = 5
 EXAMPLE_QUOTES = 3
-LOADER_MODULE = "consult.contributions.data"
 
 
-def is_available() -> bool:
-    """Tell whether the contributions feature is installed in this code base."""
-    try:
-        return importlib.util.find_spec(LOADER_MODULE) is not None
-    except ModuleNotFoundError:
-        return False
+def load(connection: Connection, as_of: datetime | None = None) -> pd.DataFrame:
+    """Return the published contributions; with ``as_of``, only those public by that moment.
 
-
-def load(connection: Connection) -> pd.DataFrame | None:
-    """Return the published contributions, or None when the feature does not exist (yet)."""
-    if not is_available():
-        return None
-    module = importlib.import_module(LOADER_MODULE)
-    frame = module.load_published_contributions(connection)
-    return frame
+    A contribution counts from its publication (a moderator's approval), not from its writing:
+    at a past data time, one still waiting for moderation was not part of the consultation's
+    public record yet.
+    """
+    frame = load_published_contributions(connection)
+    if as_of is None or frame.empty:
+        return frame
+    published_at = dict(
+        connection.execute(
+            sql_select(Contribution.id, Contribution.published_at).where(
+                Contribution.status == "published"
+            )
+        ).all()
+    )
+    moments = pd.to_datetime(frame["contribution_id"].map(published_at), utc=True)
+    moments = moments.fillna(frame["created_at"])
+    return frame[moments <= pd.Timestamp(as_of)].reset_index(drop=True)
 
 
 def _share(count: int, base: int) -> float | None:
@@ -150,6 +143,8 @@ def summarise_contributions(
             )
     return {
         "total": total,
+        # The exact set covered, so a frozen snapshot says which contributions it counted.
+        "contribution_ids": sorted(int(i) for i in frame["contribution_id"]),
         "supports": int(supports.sum()),
         "by_article": _breakdown(frame["article"], ARTICLE_KEYS),
         "by_article_part": by_article_part,

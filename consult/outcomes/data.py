@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from consult.analysis.data import ResponseFilter, load_responses
+from consult.contributions.models import Contribution
 from consult.db import utcnow, writing
 from consult.geography import region_labels
 from consult.outcomes import contributions as contribution_data
@@ -248,10 +249,7 @@ def _compute(
         )
         responses = responses[started].copy()
         responses.loc[~submitted_then[started], "status"] = "draft"
-    contribution_frame = contribution_data.load(connection)
-    if contribution_frame is not None and as_of is not None:
-        created = pd.to_datetime(contribution_frame["created_at"], utc=True)
-        contribution_frame = contribution_frame[created <= pd.Timestamp(as_of)]
+    contribution_frame = contribution_data.load(connection, as_of)
     summary = summarise(
         responses,
         answers,
@@ -288,16 +286,17 @@ def data_version(connection: Connection, sources: SummarySources) -> str:
         )
     ).one()
     parts = [str(v) for v in row]
-    if contribution_data.is_available():
-        import importlib
-
-        module = importlib.import_module(contribution_data.LOADER_MODULE)
-        version_of = getattr(module, "data_version", None)
-        if version_of is not None:
-            parts.append(str(version_of(connection)))
-        else:
-            frame = module.load_published_contributions(connection)
-            parts.append(f"{len(frame)}:{frame['created_at'].max() if len(frame) else ''}")
+    # Publishing, hiding, withdrawing or supporting a contribution changes one of these.
+    published = Contribution.status == "published"
+    contributions = connection.execute(
+        select(
+            func.sum(case((published, 1), else_=0)),
+            func.sum(case((published, Contribution.support_count), else_=0)),
+            func.max(case((published, Contribution.id))),
+            func.max(Contribution.moderated_at),
+        )
+    ).one()
+    parts.extend(str(v) for v in contributions)
     parts.append(sources.fingerprint())
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32] + f":{row[1] or 0}"
 

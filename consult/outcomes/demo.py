@@ -1,4 +1,4 @@
-"""Realistic synthetic responses (and contributions) for showing the outcomes without real data.
+"""Realistic synthetic responses and contributions for showing the outcomes without real data.
 
 Every demo row is marked `is_demo`, so that `consult demo --remove` deletes exactly them. Answers
 follow the definitions: conditions are respected through definition.is_shown, required
@@ -8,11 +8,8 @@ questions are answered, limits (max choices, ranks, number ranges, text lengths)
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
-import inspect
 import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +19,8 @@ import yaml
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from consult.contributions import operations as contribution_operations
+from consult.contributions.models import Contribution
 from consult.geography import REGION_KEYS
 from consult.outcomes.models import OutcomeQuote
 from consult.questionnaires.answers import Answers, profile_values
@@ -381,65 +380,142 @@ def generate_responses(
         yield done
 
 
-# -- contributions (once the contributions feature exists) ----------------------------------------
+# -- contributions ----------------------------------------------------------------------------
 
-CONTRIBUTION_OPERATIONS = "consult.contributions.operations"
-KINDS = ("comment", "wording", "new_right", "reflection")
+#: How demo contributions end up: most published, some still waiting, a few moderated away.
+CONTRIBUTION_OUTCOMES = {
+    "published": 74,
+    "pending": 14,
+    "rejected": 7,
+    "hidden": 3,
+    "withdrawn": 2,
+}
+#: Articles demo contributors write about more (or less): a lean, as for the questionnaires.
+CONTRIBUTION_ARTICLE_WEIGHTS = {
+    "art01": 9,
+    "art02": 11,
+    "art03": 5,
+    "art04": 8,
+    "art05": 4,
+    "art06": 7,
+    "art07": 4,
+    "art08": 3,
+    "art09": 4,
+    "art10": 15,
+    "art11": 6,
+    "art12": 12,
+    "general": 8,
+    "new_right": 6,
+}
+#: Who contributes, with weights (keys of consult.contributions.models.ORGANISATION_TYPES).
+CONTRIBUTOR_WEIGHTS = {
+    "civil_society": 38,
+    "individual": 22,
+    "academia": 12,
+    "local_government": 16,
+    "un_international": 4,
+    "national_government": 3,
+    "other": 5,
+}
+#: Openings of a proposed wording, in every language: such texts are of the "wording" kind.
+WORDING_MARKERS = ("Proposed wording", "Proposition", "Propuesta")
+REJECTION_REASONS = ("off_topic", "spam", "duplicate")
 PARTS = ("rights", "obligations", "duties", "action_plan")
+#: Time a moderator takes to decide, in hours (at least, at most).
+MODERATION_DELAY_HOURS = (2, 96)
 
 
-def contributions_available() -> bool:
-    """Tell whether the contributions feature (and its operations) exists in this code base."""
-    try:
-        return importlib.util.find_spec(CONTRIBUTION_OPERATIONS) is not None
-    except ModuleNotFoundError:
-        return False
+def _contribution_text(
+    rng: random.Random, texts: Mapping[str, Any], language: str, topic: str
+) -> str:
+    """One contributor's text on a topic: a stock text with, sometimes, their own framing."""
+    body = rng.choice(texts[language][topic])
+    opener = rng.choice(texts["openers"][language])
+    if opener and body[:1].isupper() and not opener.endswith(": "):
+        body = body[0].lower() + body[1:]
+    return f"{opener}{body}{rng.choice(texts['closers'][language])}"
 
 
-def _call(function: Callable, **candidates: Any) -> Any:
-    """Call an operation with the arguments it declares (its exact signature lives elsewhere)."""
-    parameters = inspect.signature(function).parameters
-    accepted = {k: v for k, v in candidates.items() if k in parameters}
-    return function(**accepted)
+def _kind_of(rng: random.Random, topic: str, text: str) -> str:
+    if topic == "new_right":
+        return "new_right"
+    if any(marker in text for marker in WORDING_MARKERS):
+        return "wording"
+    if topic == "general":
+        return "reflection"
+    return "comment" if rng.random() < 0.8 else "reflection"
 
 
 def generate_contributions(
     session: Session, region_map: Mapping[str, str], plan: DemoPlan
 ) -> Iterator[int]:
-    """Create and publish demo contributions through the contributions feature's operations."""
+    """Create demo contributions through the contributions operations, and moderate them.
+
+    Three languages, every region, every kind; most are published (with supports), some wait
+    for moderation, a few are rejected, hidden or withdrawn: like a real queue. Yields how many
+    were made after every hundred.
+    """
     if not plan.contributions:
         return
-    if not contributions_available():
-        raise LookupError("the contributions feature is not installed in this code base")
-    operations = importlib.import_module(CONTRIBUTION_OPERATIONS)
     rng = random.Random(plan.seed + 1)
     countries = _countries_by_region(region_map)
-    texts = _texts()["sentences"]
+    texts = _texts()["contributions"]
     regions = list(REGION_WEIGHTS)
+    topics = list(CONTRIBUTION_ARTICLE_WEIGHTS)
+    contributor_types = list(CONTRIBUTOR_WEIGHTS)
+    outcomes = list(CONTRIBUTION_OUTCOMES)
+    # Demo decisions are nobody's: the moderation log must not credit a real staff account.
+    moderator = None
     for number in range(plan.contributions):
         region = rng.choices(regions, weights=list(REGION_WEIGHTS.values()))[0]
         language = rng.choices(("en", "fr", "es"), weights=LANGUAGE_WEIGHTS[region])[0]
-        article = rng.choice([None, *(f"art{n:02d}" for n in range(1, 13))])
-        contribution = _call(
-            operations.create_contribution,
-            session=session,
-            article=article,
-            article_key=article,
-            part=rng.choice([None, *PARTS]) if article else None,
-            part_key=None,
-            kind=rng.choice(KINDS),
+        topic = rng.choices(topics, weights=list(CONTRIBUTION_ARTICLE_WEIGHTS.values()))[0]
+        text = _contribution_text(rng, texts, language, topic)
+        article = topic if topic.startswith("art") else None
+        created = _moment(rng, plan.period_start, plan.period_end)
+        contribution, _token = contribution_operations.create_contribution(
+            session,
+            kind=_kind_of(rng, topic, text),
+            text=text,
             language=language,
+            interface_language=language,
+            organisation_type=rng.choices(
+                contributor_types, weights=list(CONTRIBUTOR_WEIGHTS.values())
+            )[0],
+            article=article,
+            part=rng.choice(PARTS) if article and rng.random() < 0.55 else None,
             country=rng.choice(countries[region] or ["FR"]),
             region=region,
-            organisation_type=rng.choice(
-                ["civil_society", "academia", "local_government", "individual"]
-            ),
-            text=" ".join(rng.sample(texts[language], rng.randint(1, 3))),
+            created_at=created,
+            region_map=region_map,
             is_demo=True,
-            created_at=_moment(rng, plan.period_start, plan.period_end),
         )
-        if hasattr(operations, "publish"):
-            _call(operations.publish, session=session, contribution=contribution)
+        decided = min(
+            created + timedelta(hours=rng.uniform(*MODERATION_DELAY_HOURS)), plan.period_end
+        )
+        outcome = rng.choices(outcomes, weights=list(CONTRIBUTION_OUTCOMES.values()))[0]
+        if outcome in ("published", "hidden", "withdrawn"):
+            contribution_operations.publish(session, contribution, moderator, at=decided)
+            # A few contributions gather most of the supports, as on any public platform.
+            for supporter in range(int(rng.paretovariate(1.3)) - 1):
+                contribution_operations.add_support(
+                    session,
+                    contribution,
+                    supporter_hash=hashlib.sha256(
+                        f"demo|{number}|{supporter}".encode()
+                    ).hexdigest(),
+                    address_hash=hashlib.sha256(f"demo-address|{supporter}".encode()).hexdigest(),
+                )
+        if outcome == "hidden":
+            contribution_operations.moderate(
+                session, contribution, "hide", moderator, reason="offensive", at=decided
+            )
+        elif outcome == "withdrawn":
+            contribution_operations.withdraw(session, contribution)
+        elif outcome == "rejected":
+            contribution_operations.reject(
+                session, contribution, rng.choice(REJECTION_REASONS), moderator, at=decided
+            )
         if number % 100 == 99:
             session.flush()
             yield number + 1
@@ -447,9 +523,21 @@ def generate_contributions(
     yield plan.contributions
 
 
+def contribution_statuses(session: Session) -> dict[str, int]:
+    """How many demo contributions are in each status."""
+    rows = session.execute(
+        select(Contribution.status, func.count(Contribution.id))
+        .where(Contribution.is_demo.is_(True))
+        .group_by(Contribution.status)
+        .order_by(func.count(Contribution.id).desc())
+    ).all()
+    return {status: int(n) for status, n in rows}
+
+
 def remove_demo(session: Session) -> dict[str, int]:
     """Delete every demo row: responses, answers, contact details, quotes, contributions."""
     demo_ids = select(Response.id).where(Response.is_demo.is_(True))
+    demo_contributions = select(Contribution.id).where(Contribution.is_demo.is_(True))
     counts = {
         "responses": session.scalar(
             select(func.count(Response.id)).where(Response.is_demo.is_(True))
@@ -457,16 +545,12 @@ def remove_demo(session: Session) -> dict[str, int]:
         or 0
     }
     session.execute(delete(OutcomeQuote).where(OutcomeQuote.response_id.in_(demo_ids)))
+    session.execute(
+        delete(OutcomeQuote).where(OutcomeQuote.contribution_id.in_(demo_contributions))
+    )
     session.execute(delete(ContactDetails).where(ContactDetails.response_id.in_(demo_ids)))
     session.execute(delete(Answer).where(Answer.response_id.in_(demo_ids)))
     session.execute(delete(Response).where(Response.is_demo.is_(True)))
-    if contributions_available():
-        operations = importlib.import_module(CONTRIBUTION_OPERATIONS)
-        remover = getattr(operations, "remove_demo", None) or getattr(
-            operations, "remove_demo_contributions", None
-        )
-        if remover is not None:
-            removed = _call(remover, session=session)
-            counts["contributions"] = int(removed or 0)
+    counts["contributions"] = contribution_operations.delete_demo_contributions(session)
     session.flush()
     return counts

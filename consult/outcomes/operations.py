@@ -1,19 +1,16 @@
 """Plain functions that change outcomes data: freeze, publish, withdraw, star quotes.
 
-They flush, never commit (the view or command commits once). Publishing and freezing are also
-written to the staff audit log once that feature exists (consult.staff.audit); until then the
-snapshot and publication rows themselves say who did what and when.
+They flush, never commit (the view or command commits once). Freezing, publishing, withdrawing
+and the quotes bank are written to the staff audit log (consult.staff.audit) in the same unit
+of work, so an act and its record are kept or lost together.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
-import inspect
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,48 +19,29 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from consult.contributions.models import Contribution
 from consult.db import utcnow
 from consult.outcomes import data
 from consult.outcomes.models import OutcomePublication, OutcomeQuote, OutcomeSnapshot
 from consult.questionnaires.definition import Questionnaire
 from consult.questionnaires.models import Answer, Response
+from consult.staff import audit
+from consult.staff.models import User
 
 log = logging.getLogger(__name__)
-AUDIT_MODULE = "consult.staff.audit"
 DECK_QUOTES = 3
 QUOTE_MAX_LENGTH = 600
+
+#: Who acts: a staff account, or a description such as audit.COMMAND_LINE.
+Actor = User | str
 
 
 class OutcomesError(Exception):
     """A request the outcomes cannot honour; the message says why, for the staff member."""
 
 
-def _audit(session: Session, actor: Any, action: str, target: str, details: Mapping) -> None:
-    """Write to the staff audit log when that feature is installed (its signature may vary)."""
-    try:
-        if importlib.util.find_spec(AUDIT_MODULE) is None:
-            return
-    except ModuleNotFoundError:
-        return
-    record = importlib.import_module(AUDIT_MODULE).record
-    candidates = {
-        "session": session,
-        "actor": actor,
-        "user": actor,
-        "action": action,
-        "target": target,
-        "subject": target,
-        "details": dict(details),
-        "data": dict(details),
-    }
-    parameters = inspect.signature(record).parameters
-    accepted = {k: v for k, v in candidates.items() if k in parameters}
-    if "session" not in accepted and parameters:
-        first = next(iter(parameters))
-        accepted.pop(first, None)
-        record(session, **accepted)
-        return
-    record(**accepted)
+def _email(actor: Actor) -> str:
+    return actor.email if isinstance(actor, User) else str(actor)
 
 
 def check_timezone(name: str) -> ZoneInfo:
@@ -80,13 +58,14 @@ def freeze(
     *,
     label: str,
     timezone: str,
-    actor: Any,
+    actor: Actor,
     as_of: datetime | None = None,
+    ip: str | None = None,
 ) -> OutcomeSnapshot:
     """Compute the summary of every response submitted by ``as_of`` (default now) and keep it.
 
-    The snapshot stores the summary JSON and the exact ids of the responses it covers; it never
-    changes afterwards.
+    The snapshot stores the summary JSON (the published contributions by then included, with
+    their ids) and the exact ids of the responses it covers; it never changes afterwards.
     """
     label = label.strip()
     if not label:
@@ -107,8 +86,8 @@ def freeze(
         frozen_at=now,
         data_as_of=as_of,
         timezone=timezone,
-        frozen_by_id=getattr(actor, "id", None),
-        frozen_by_email=getattr(actor, "email", str(actor)),
+        frozen_by_id=actor.id if isinstance(actor, User) else None,
+        frozen_by_email=_email(actor),
         response_count=len(ids),
         response_ids=data.encode_ids(ids),
         response_ids_sha256=data.ids_checksum(ids),
@@ -117,12 +96,19 @@ def freeze(
     )
     session.add(snapshot)
     session.flush()
-    _audit(
+    contributions = (summary.get("contributions") or {}).get("total", 0)
+    audit.record(
         session,
         actor,
         "outcomes.freeze",
-        f"snapshot:{snapshot.id}",
-        {"label": label, "responses": len(ids), "as_of": as_of.isoformat()},
+        target=f"snapshot:{snapshot.id}",
+        details={
+            "label": label,
+            "responses": len(ids),
+            "contributions": contributions,
+            "as_of": as_of.isoformat(),
+        },
+        ip=ip,
     )
     return snapshot
 
@@ -152,12 +138,14 @@ def current_publication(session: Session) -> OutcomePublication | None:
     )
 
 
-def publish(session: Session, snapshot: OutcomeSnapshot, actor: Any) -> OutcomePublication:
+def publish(
+    session: Session, snapshot: OutcomeSnapshot, actor: User, ip: str | None = None
+) -> OutcomePublication:
     """Show ``snapshot`` at /outcomes (replacing whatever was shown); an admin's explicit act."""
-    if getattr(actor, "role", None) != "admin":
+    if not isinstance(actor, User) or actor.role != "admin":
         raise OutcomesError("only an administrator may publish outcomes")
     now = utcnow()
-    email = getattr(actor, "email", str(actor))
+    email = actor.email
     session.execute(
         update(OutcomePublication)
         .where(OutcomePublication.withdrawn_at.is_(None))
@@ -166,32 +154,35 @@ def publish(session: Session, snapshot: OutcomeSnapshot, actor: Any) -> OutcomeP
     publication = OutcomePublication(
         snapshot_id=snapshot.id,
         published_at=now,
-        published_by_id=getattr(actor, "id", None),
+        published_by_id=actor.id,
         published_by_email=email,
     )
     session.add(publication)
     session.flush()
-    _audit(
+    audit.record(
         session,
         actor,
         "outcomes.publish",
-        f"snapshot:{snapshot.id}",
-        {"label": snapshot.label, "responses": snapshot.response_count},
+        target=f"snapshot:{snapshot.id}",
+        details={"label": snapshot.label, "responses": snapshot.response_count},
+        ip=ip,
     )
     return publication
 
 
-def withdraw(session: Session, actor: Any) -> OutcomePublication | None:
+def withdraw(session: Session, actor: User, ip: str | None = None) -> OutcomePublication | None:
     """Take the published outcomes off /outcomes; an admin's explicit act."""
-    if getattr(actor, "role", None) != "admin":
+    if not isinstance(actor, User) or actor.role != "admin":
         raise OutcomesError("only an administrator may withdraw published outcomes")
     publication = current_publication(session)
     if publication is None:
         return None
     publication.withdrawn_at = utcnow()
-    publication.withdrawn_by_email = getattr(actor, "email", str(actor))
+    publication.withdrawn_by_email = actor.email
     session.flush()
-    _audit(session, actor, "outcomes.withdraw", f"snapshot:{publication.snapshot_id}", {})
+    audit.record(
+        session, actor, "outcomes.unpublish", target=f"snapshot:{publication.snapshot_id}", ip=ip
+    )
     return publication
 
 
@@ -294,7 +285,8 @@ def star_answer(
     questionnaires: Mapping[str, Questionnaire],
     response_id: int,
     question_key: str,
-    actor: Any,
+    actor: Actor,
+    ip: str | None = None,
 ) -> OutcomeQuote:
     """Star a text answer of a submitted response as a quote (its text is copied verbatim)."""
     response = session.get(Response, response_id)
@@ -338,45 +330,65 @@ def star_answer(
         language=response.language,
         region=response.region,
         respondent_type=response.respondent_type,
-        starred_by_email=getattr(actor, "email", str(actor)),
+        starred_by_email=_email(actor),
         starred_at=utcnow(),
     )
     session.add(quote)
     session.flush()
+    _record_quote(session, actor, "outcomes.quote_starred", quote, ip)
     return quote
 
 
+def _record_quote(
+    session: Session, actor: Actor, action: str, quote: OutcomeQuote, ip: str | None
+) -> None:
+    if quote.source == "contribution":
+        source = f"contribution:{quote.contribution_id}"
+    else:
+        source = f"response:{quote.response_id}:{quote.question_key}"
+    audit.record(
+        session, actor, action, target=f"quote:{quote.id}", details={"source": source}, ip=ip
+    )
+
+
 def star_contribution(
-    session: Session, contribution: Mapping[str, Any], actor: Any
+    session: Session, contribution_id: int, actor: Actor, ip: str | None = None
 ) -> OutcomeQuote:
-    """Star a published contribution (a row of load_published_contributions) as a quote."""
+    """Star a published contribution as a quote (its text is copied verbatim).
+
+    Pending, rejected, hidden and withdrawn contributions are refused: the deck only ever quotes
+    what the public may read.
+    """
+    contribution = session.get(Contribution, contribution_id)
+    if contribution is None or not contribution.is_published:
+        raise OutcomesError("only published contributions can be quoted")
     existing = session.scalar(
-        select(OutcomeQuote).where(
-            OutcomeQuote.contribution_id == int(contribution["contribution_id"])
-        )
+        select(OutcomeQuote).where(OutcomeQuote.contribution_id == contribution.id)
     )
     if existing is not None:
         return existing
     quote = OutcomeQuote(
         source="contribution",
-        contribution_id=int(contribution["contribution_id"]),
-        text=str(contribution["text"]),
-        language=contribution.get("language"),
-        region=contribution.get("region"),
-        respondent_type=contribution.get("organisation_type"),
-        starred_by_email=getattr(actor, "email", str(actor)),
+        contribution_id=contribution.id,
+        text=contribution.text,
+        language=contribution.language,
+        region=contribution.region,
+        respondent_type=contribution.organisation_type,
+        starred_by_email=_email(actor),
         starred_at=utcnow(),
     )
     session.add(quote)
     session.flush()
+    _record_quote(session, actor, "outcomes.quote_starred", quote, ip)
     return quote
 
 
-def unstar(session: Session, quote_id: int) -> None:
+def unstar(session: Session, quote_id: int, actor: Actor, ip: str | None = None) -> None:
     """Remove a quote from the bank."""
     quote = session.get(OutcomeQuote, quote_id)
     if quote is None:
         raise OutcomesError("no such quote")
+    _record_quote(session, actor, "outcomes.quote_removed", quote, ip)
     session.delete(quote)
     session.flush()
 
@@ -398,11 +410,31 @@ def set_deck_position(session: Session, quote_id: int, position: int | None) -> 
     session.flush()
 
 
-def deck_quotes(session: Session, covered_ids: set[int] | None) -> list[OutcomeQuote]:
+def published_contribution_ids(session: Session, ids: Iterable[int]) -> set[int]:
+    """Return which of ``ids`` are contributions the public may read now."""
+    wanted = {int(i) for i in ids if i is not None}
+    if not wanted:
+        return set()
+    return set(
+        session.scalars(
+            select(Contribution.id).where(
+                Contribution.id.in_(wanted), Contribution.status == "published"
+            )
+        )
+    )
+
+
+def deck_quotes(
+    session: Session,
+    covered_ids: set[int] | None,
+    covered_contributions: set[int] | None = None,
+) -> list[OutcomeQuote]:
     """Return the deck's quotes in order: the chosen ones first, then the latest starred.
 
     With ``covered_ids`` (a snapshot's responses), answers outside the snapshot are left out, so
-    the deck never quotes a response its figures do not include.
+    the deck never quotes a response its figures do not include; with ``covered_contributions``
+    the same holds for contributions. A contribution hidden, rejected or withdrawn since it was
+    starred is never quoted.
     """
     quotes = session.scalars(
         select(OutcomeQuote).order_by(
@@ -411,10 +443,20 @@ def deck_quotes(session: Session, covered_ids: set[int] | None) -> list[OutcomeQ
             OutcomeQuote.starred_at.desc(),
         )
     ).all()
+    public = published_contribution_ids(
+        session, (q.contribution_id for q in quotes if q.source == "contribution")
+    )
     chosen = []
     for quote in quotes:
-        outside = covered_ids is not None and quote.response_id not in covered_ids
-        if quote.source == "answer" and outside:
+        if quote.source == "contribution":
+            if quote.contribution_id not in public:
+                continue
+            if (
+                covered_contributions is not None
+                and quote.contribution_id not in covered_contributions
+            ):
+                continue
+        elif covered_ids is not None and quote.response_id not in covered_ids:
             continue
         chosen.append(quote)
         if len(chosen) == DECK_QUOTES:

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_date
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -102,6 +102,98 @@ KIND_LABELS = {
     "new_right": {"en": "New right", "fr": "Nouveau droit", "es": "Nuevo derecho"},
     "reflection": {"en": "Reflection", "fr": "Réflexion", "es": "Reflexión"},
 }
+
+
+PART_LABELS = {
+    "whole": {"en": "Whole article", "fr": "Article entier", "es": "Artículo completo"},
+    "rights": {
+        "en": "Rights of the inhabitants",
+        "fr": "Droits des habitants",
+        "es": "Derechos de los habitantes",
+    },
+    "obligations": {
+        "en": "Obligations of the city",
+        "fr": "Obligations de la ville",
+        "es": "Obligaciones de la ciudad",
+    },
+    "duties": {
+        "en": "Duties of the inhabitants",
+        "fr": "Devoirs des habitants",
+        "es": "Deberes de los habitantes",
+    },
+    "action_plan": {
+        "en": "Suggested action plan",
+        "fr": "Plan d'action proposé",
+        "es": "Plan de acción propuesto",
+    },
+}
+#: The columns of the contributions-per-part table, in the Charter's order.
+PART_COLUMNS = ("whole", "rights", "obligations", "duties", "action_plan")
+
+
+def part_label(key: str) -> str:
+    """The label of a part of an article ("whole" for the article as a whole)."""
+    return t(PART_LABELS.get(key)) or key
+
+
+def article_label(summary: Mapping[str, Any], key: str | None) -> str:
+    """An article's numbered title, or "The Charter as a whole" for None."""
+    if key is None:
+        return _("The Charter as a whole")
+    return t(summary.get("article_titles", {}).get(key)) or key
+
+
+def contribution_articles_chart(summary: Mapping[str, Any]) -> Markup:
+    """Bars of published contributions per article (the Charter as a whole last)."""
+    contributions = summary["contributions"]
+    total = contributions["total"] or 1
+    entries = sorted(contributions["by_article"], key=lambda e: (e["key"] is None, e["key"]))
+    bars = [
+        charts.Bar(
+            article_label(summary, e["key"]),
+            e["count"] / total,
+            f"{number(e['count'])} ({percent(e['share'])})",
+        )
+        for e in entries
+    ]
+    description = _(
+        "%(total)s published contributions. Number per article (share of all): %(figures)s.",
+        total=number(contributions["total"]),
+        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+    )
+    return charts.bar_chart(bars, _("Open contributions by article"), description)
+
+
+def contribution_themes_chart(summary: Mapping[str, Any]) -> Markup:
+    """Bars of the codebook themes found in published contributions."""
+    contributions = summary["contributions"]
+    bars = [
+        charts.Bar(
+            t(theme["label"]),
+            theme["share"],
+            f"{percent(theme['share'])} ({number(theme['count'])})",
+        )
+        for theme in contributions["themes"][:10]
+    ]
+    description = _(
+        "%(total)s published contributions. Share touching each theme: %(figures)s.",
+        total=number(contributions["total"]),
+        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+    )
+    return charts.bar_chart(bars, _("Themes of the open contributions"), description)
+
+
+def kind_count(key: str, count: int) -> str:
+    """What a number of contributions of a kind is called: "56 comments" without the number."""
+    if key == "comment":
+        return ngettext("comment", "comments", count)
+    if key == "wording":
+        return ngettext("proposed wording", "proposed wordings", count)
+    if key == "new_right":
+        return ngettext("proposed new right", "proposed new rights", count)
+    if key == "reflection":
+        return ngettext("general reflection", "general reflections", count)
+    return key
 
 
 def scale_points(question: Mapping[str, Any]) -> str:
@@ -357,6 +449,116 @@ def article_heat_map(summary: Mapping[str, Any], threshold: int | None = None) -
     )
 
 
+#: Short names of the per-article questions, for the deck's heat map (the pages use the
+#: question's own wording).
+HEAT_SHORT_LABELS = {
+    "article_relevance": {
+        "en": "Relevance today",
+        "fr": "Pertinence aujourd'hui",
+        "es": "Pertinencia hoy",
+    },
+    "article_update": {
+        "en": "Need to revise",
+        "fr": "Besoin de révision",
+        "es": "Necesidad de revisión",
+    },
+    "articles_to_update": {
+        "en": "Most need updating",
+        "fr": "À actualiser en priorité",
+        "es": "Más urgente actualizar",
+    },
+}
+
+
+def _base_text(column: Mapping[str, Any]) -> str:
+    """The respondents behind a column: one number, or the range over the articles."""
+    bases = [b for b in column.get("bases", {}).values() if b is not None]
+    if not bases:
+        return "n = –"
+    low, high = min(bases), max(bases)
+    return f"n = {number(low)}" if low == high else f"n = {number(low)}–{number(high)}"
+
+
+def deck_heat_column(column: Mapping[str, Any]) -> list[str]:
+    """A heat map column's header on a slide: where from, what, the scale and its base."""
+    if column["kind"] == "count":
+        return [
+            _("Open contributions"),
+            _("number per article"),
+            "",
+            f"n = {number(max(column.get('bases', {}).values(), default=0))}",
+        ]
+    short = HEAT_SHORT_LABELS.get(column["question"])
+    what = t(short) if short else t(column["label"])
+    if column["kind"] == "mean":
+        low, high = column["range"]
+        measure = _("mean, %(low)s–%(high)s", low=number(low), high=number(high))
+    else:
+        measure = _("share who chose it")
+    return [
+        short_questionnaire(column.get("questionnaire")),
+        what,
+        measure,
+        _base_text(column),
+    ]
+
+
+def deck_heat_map(summary: Mapping[str, Any]) -> Markup | None:
+    """The article heat map drawn for a slide: large type, short headers with their bases."""
+    articles = summary["articles"]
+    columns = articles["columns"]
+    if not columns:
+        return None
+    titles = summary.get("article_titles", {})
+    cells = [
+        [
+            (
+                heat_intensity(c, c["values"].get(a)),
+                heat_figure(c, c["values"].get(a), compact=True),
+            )
+            for c in columns
+        ]
+        for a in articles["articles"]
+    ]
+    headers = [deck_heat_column(c) for c in columns]
+    description = _(
+        "For each of the 12 articles, per column: %(columns)s. Darker cells are higher within "
+        "their column.",
+        columns="; ".join(" ".join(h) for h in headers),
+    )
+    return charts.heat_map(
+        [t(titles.get(a)) or a for a in articles["articles"]],
+        headers,
+        cells,
+        _("The 12 articles across the consultation"),
+        description,
+        style=charts.DECK_HEAT_MAP,
+    )
+
+
+def heat_scale_notes(summary: Mapping[str, Any]) -> list[str]:
+    """What the mean scores run from and to, once per question: "1 = Not relevant, 4 = ..."."""
+    notes = []
+    for column in summary["articles"]["columns"]:
+        if column["kind"] != "mean":
+            continue
+        scored = sorted(
+            (p for p in column.get("scale") or [] if p.get("score") is not None),
+            key=lambda p: p["score"],
+        )
+        if len(scored) < 2:
+            continue
+        short = HEAT_SHORT_LABELS.get(column["question"])
+        what = t(short) if short else t(column["label"])
+        note = (
+            f"{what}: {number(scored[0]['score'])} = {t(scored[0]['label'])}, "
+            f"{number(scored[-1]['score'])} = {t(scored[-1]['label'])}"
+        )
+        if note not in notes:
+            notes.append(note)
+    return notes
+
+
 def heat_column_label(column: Mapping[str, Any]) -> str:
     """Name a heat map column: what it measures and where it comes from."""
     source = short_questionnaire(column.get("questionnaire"))
@@ -387,21 +589,43 @@ def heat_intensity(column: Mapping[str, Any], value: float | None) -> float | No
     return 0.5 if high == low else (value - low) / (high - low)
 
 
-def heat_figure(column: Mapping[str, Any], value: float | None) -> str:
-    """The figure a heat map cell prints."""
+def heat_figure(column: Mapping[str, Any], value: float | None, compact: bool = False) -> str:
+    """The figure a heat map cell prints (one decimal for means when ``compact``)."""
     if value is None:
         return "–"
     if column["kind"] == "mean":
-        return number(value, 2)
+        return number(value, 1 if compact else 2)
     if column["kind"] == "share":
         return percent(value)
     return number(value)
+
+
+def article_figures(summary: Mapping[str, Any], article: str) -> list[dict[str, str]]:
+    """One article's figures in every heat map column: what, the figure, and its base."""
+    figures = []
+    for column in summary["articles"]["columns"]:
+        value = column["values"].get(article)
+        base = column.get("bases", {}).get(article)
+        if column["kind"] == "count":
+            base_text = _("of %(n)s published contributions", n=number(base))
+        else:
+            base_text = _("%(n)s respondents", n=number(base))
+        figures.append(
+            {
+                "label": heat_column_label(column),
+                "figure": heat_figure(column, value),
+                "base": base_text,
+                "suppressed": value is None,
+            }
+        )
+    return figures
 
 
 def region_tiles(
     questionnaires: Sequence[Mapping[str, Any]],
     summary: Mapping[str, Any],
     threshold: int | None = None,
+    large: bool = False,
 ) -> Markup:
     """The participation map: responses to all questionnaires per UCLG region, as tiles."""
     totals: dict[str, int | None] = {key: 0 for key in summary.get("region_labels", {})}
@@ -419,7 +643,8 @@ def region_tiles(
         for key, count in totals.items()
     ]
     description = "; ".join(f"{label}: {figure}" for _k, label, _c, figure in tiles)
-    return charts.region_map(tiles, _("Responses by UCLG region"), description)
+    sizes = {"label_font": 19, "figure_font": 40} if large else {}
+    return charts.region_map(tiles, _("Responses by UCLG region"), description, **sizes)
 
 
 def key_findings(questionnaire: Mapping[str, Any], limit: int = 4) -> list[dict[str, Any]]:
@@ -479,24 +704,6 @@ def key_findings(questionnaire: Mapping[str, Any], limit: int = 4) -> list[dict[
         if len(chosen) == limit:
             break
     return chosen
-
-
-def article_highlights(summary: Mapping[str, Any], count: int = 3) -> list[dict[str, Any]]:
-    """For the deck: per heat map column, the articles at its top (the clearest signals)."""
-    titles = summary.get("article_titles", {})
-    highlights = []
-    for column in summary["articles"]["columns"]:
-        values = [(a, v) for a, v in column["values"].items() if v is not None]
-        if not values:
-            continue
-        top = sorted(values, key=lambda item: -item[1])[:count]
-        highlights.append(
-            {
-                "label": heat_column_label(column),
-                "articles": [(t(titles.get(a)) or a, heat_figure(column, v)) for a, v in top],
-            }
-        )
-    return highlights
 
 
 def respondent_type_label(summary: Mapping[str, Any], key: str | None) -> str:

@@ -154,6 +154,7 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
 
 
 def _contributions(contributions: MutableMapping[str, Any], threshold: int) -> None:
+    contributions.pop("contribution_ids", None)  # staff's record of the freeze, not a figure
     for name in ("by_region", "by_organisation_type", "by_language"):
         suppress_cells(contributions.get(name) or [], threshold, exclusive=True)
 
@@ -189,3 +190,32 @@ def public_summary(summary: Mapping[str, Any], threshold: int) -> dict[str, Any]
         _contributions(result["contributions"], threshold)
     _articles(result["articles"], threshold)
     return result
+
+
+def withhold_contributions(summary: Mapping[str, Any], public_ids: set[int]) -> dict[str, Any]:
+    """Return a copy of a (frozen) summary without the texts of contributions no longer public.
+
+    A contribution hidden, rejected or withdrawn after a freeze keeps its place in the frozen
+    counts, but its words are never shown again: not on the public page, not in the deck.
+    """
+    result = copy.deepcopy(dict(summary))
+    contributions = result.get("contributions")
+    if not contributions:
+        return result
+    contributions["most_supported"] = [
+        item
+        for item in contributions.get("most_supported") or []
+        if item["contribution_id"] in public_ids
+    ]
+    for theme in contributions.get("themes") or []:
+        theme["quotes"] = [q for q in theme["quotes"] if q["contribution_id"] in public_ids]
+    return result
+
+
+def quoted_contribution_ids(summary: Mapping[str, Any]) -> set[int]:
+    """Return the ids of every contribution whose text a summary shows."""
+    contributions = summary.get("contributions") or {}
+    ids = {item["contribution_id"] for item in contributions.get("most_supported") or []}
+    for theme in contributions.get("themes") or []:
+        ids.update(q["contribution_id"] for q in theme["quotes"])
+    return ids

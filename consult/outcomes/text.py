@@ -45,11 +45,13 @@ def all_stop_words() -> frozenset[str]:
 
 _WORD_RE = re.compile(WORD_PATTERN)
 _DIGIT_RE = re.compile(r"\d")
+#: French (and Catalan) elisions: "l'eau" is the word "eau", "d'habitants" is "habitants".
+_ELISION_RE = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)'(?=\w)")
 
 
 def normalise(text: str) -> str:
-    """Lower-case a text and use one apostrophe, so that words compare equal."""
-    return text.lower().replace("’", "'")
+    """Lower-case a text, use one apostrophe and drop elided articles, so words compare equal."""
+    return _ELISION_RE.sub("", text.lower().replace("’", "'"))
 
 
 def split_words(text: str) -> list[str]:

@@ -36,12 +36,17 @@ from consult.outcomes import contributions as contribution_data
 from consult.outcomes import data, operations, presenting
 from consult.outcomes.models import OutcomePublication, OutcomeQuote, OutcomeSnapshot
 from consult.outcomes.summary import IDENTIFYING_QUESTIONS, SummaryFilter
-from consult.outcomes.suppression import public_summary
+from consult.outcomes.suppression import (
+    public_summary,
+    quoted_contribution_ids,
+    withhold_contributions,
+)
 from consult.outcomes.text import Corpus, load_codebook
 from consult.questionnaires.models import Answer, Response
 from consult.questionnaires.registry import current_questionnaires
+from consult.staff import audit
 from consult.staff.access import has_role, role_required
-from consult.staff.views import WORKSPACE_LINKS
+from consult.staff.views import WORKSPACE_LINKS, client_ip
 
 bp = Blueprint("outcomes", __name__, url_prefix="/staff/outcomes")
 public = Blueprint("outcomes_public", __name__)
@@ -153,6 +158,20 @@ def _snapshot_or_404(snapshot_id: int) -> OutcomeSnapshot:
     if snapshot is None:
         abort(404)
     return snapshot
+
+
+def frozen_summary_of(snapshot: OutcomeSnapshot) -> dict[str, Any]:
+    """A snapshot's summary as it may be shown today: frozen figures, but no text of a
+    contribution hidden, rejected or withdrawn since the freeze."""
+    summary = operations.snapshot_summary(snapshot)
+    public_ids = operations.published_contribution_ids(db.session, quoted_contribution_ids(summary))
+    return withhold_contributions(summary, public_ids)
+
+
+def covered_contributions(summary: dict[str, Any]) -> set[int] | None:
+    """The contributions a frozen summary counted (None for a snapshot older than that record)."""
+    ids = (summary.get("contributions") or {}).get("contribution_ids")
+    return None if ids is None else {int(i) for i in ids}
 
 
 def _region_names() -> dict[str, str]:
@@ -307,6 +326,15 @@ def rows():
     questionnaire_key = request.args.get("questionnaire")
     hide_text = question_key in IDENTIFYING_QUESTIONS
     if request.args.get("format") == "csv":
+        audit.record(
+            db.session,
+            current_user,
+            "export.outcomes_rows",
+            target=f"snapshot:{snapshot.id}" if snapshot else "live",
+            details={"rows": len(frame), **request.args.to_dict()},
+            ip=client_ip(),
+        )
+        db.commit()
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(
@@ -415,6 +443,7 @@ def freeze():
             timezone=timezone,
             actor=current_user,
             as_of=as_of,
+            ip=client_ip(),
         )
     except operations.OutcomesError as exc:
         db.rollback()
@@ -430,7 +459,7 @@ def freeze():
 def snapshot(snapshot_id: int):
     """A frozen snapshot, and how the live data (or a later snapshot) differs from it."""
     frozen = _snapshot_or_404(snapshot_id)
-    frozen_summary = operations.snapshot_summary(frozen)
+    frozen_summary = frozen_summary_of(frozen)
     ids = operations.snapshot_ids(frozen)
     compare_with = request.args.get("compare", type=int)
     if compare_with:
@@ -474,6 +503,15 @@ def snapshot(snapshot_id: int):
 def snapshot_json(snapshot_id: int):
     """Download a snapshot's summary exactly as frozen."""
     frozen = _snapshot_or_404(snapshot_id)
+    audit.record(
+        db.session,
+        current_user,
+        "export.outcomes",
+        target=f"snapshot:{frozen.id}",
+        details={"format": "json"},
+        ip=client_ip(),
+    )
+    db.commit()
     return HttpResponse(
         frozen.summary_json,
         mimetype="application/json",
@@ -489,7 +527,7 @@ def publish(snapshot_id: int):
     if request.form.get("confirm") != "yes":
         flash(_("Tick the confirmation to publish."), "warning")
         return redirect(url_for("outcomes.snapshot", snapshot_id=frozen.id))
-    operations.publish(db.session, frozen, current_user)
+    operations.publish(db.session, frozen, current_user, ip=client_ip())
     db.commit()
     flash(_("Published at /outcomes."), "success")
     return redirect(url_for("outcomes.snapshot", snapshot_id=frozen.id))
@@ -499,7 +537,7 @@ def publish(snapshot_id: int):
 @role_required("admin")
 def withdraw():
     """Take the published outcomes off the public site (administrators only; logged)."""
-    operations.withdraw(db.session, current_user)
+    operations.withdraw(db.session, current_user, ip=client_ip())
     db.commit()
     flash(_("The public outcomes page is empty again."), "success")
     return redirect(url_for("outcomes.snapshots"))
@@ -513,9 +551,9 @@ def withdraw():
 def deck(snapshot_id: int):
     """A five-minute slide deck of a snapshot, in the chosen language."""
     frozen = _snapshot_or_404(snapshot_id)
-    frozen_summary = operations.snapshot_summary(frozen)
+    frozen_summary = frozen_summary_of(frozen)
     ids = set(operations.snapshot_ids(frozen))
-    quotes = operations.deck_quotes(db.session, ids)
+    quotes = operations.deck_quotes(db.session, ids, covered_contributions(frozen_summary))
     return render_template(
         "outcomes/deck.html",
         **_template_context(
@@ -581,12 +619,16 @@ def quotes():
     ).all()
     starred_keys = {(q.response_id, q.question_key) for q in starred if q.source == "answer"}
     contributions = None
-    if contribution_data.is_available() and request.args.get("source") == "contributions":
+    if request.args.get("source") == "contributions":
         frame = contribution_data.load(db.session.connection())
-        if frame is not None and search:
+        if search:
             frame = frame[frame["text"].str.lower().str.contains(search.lower(), regex=False)]
-        if frame is not None:
-            contributions = frame.sort_values("supports", ascending=False).head(QUOTES_PER_PAGE)
+        contributions = frame.sort_values("supports", ascending=False).head(QUOTES_PER_PAGE)
+    no_longer_public = {
+        q.contribution_id for q in starred if q.source == "contribution"
+    } - operations.published_contribution_ids(
+        db.session, (q.contribution_id for q in starred if q.source == "contribution")
+    )
     return render_template(
         "outcomes/quotes.html",
         starred=starred,
@@ -600,7 +642,8 @@ def quotes():
         search=search,
         starred_keys=starred_keys,
         contributions=contributions.to_dict("records") if contributions is not None else None,
-        contributions_available=contribution_data.is_available(),
+        starred_contributions={q.contribution_id for q in starred if q.source == "contribution"},
+        no_longer_public=no_longer_public,
         p=presenting,
         region_names=_region_names(),
     )
@@ -619,12 +662,12 @@ def star():
     """Star a text answer (or a published contribution) as a quote."""
     try:
         if request.form.get("contribution_id"):
-            frame = contribution_data.load(db.session.connection())
-            wanted = request.form.get("contribution_id", type=int)
-            rows = frame[frame["contribution_id"] == wanted] if frame is not None else None
-            if rows is None or rows.empty:
-                raise operations.OutcomesError(_("Only published contributions can be quoted."))
-            operations.star_contribution(db.session, rows.iloc[0].to_dict(), current_user)
+            operations.star_contribution(
+                db.session,
+                request.form.get("contribution_id", type=int) or 0,
+                current_user,
+                ip=client_ip(),
+            )
         else:
             operations.star_answer(
                 db.session,
@@ -632,6 +675,7 @@ def star():
                 request.form.get("response_id", type=int) or 0,
                 request.form.get("question", ""),
                 current_user,
+                ip=client_ip(),
             )
     except operations.OutcomesError as exc:
         db.rollback()
@@ -647,7 +691,7 @@ def star():
 def unstar(quote_id: int):
     """Remove a quote from the bank."""
     try:
-        operations.unstar(db.session, quote_id)
+        operations.unstar(db.session, quote_id, current_user, ip=client_ip())
     except operations.OutcomesError:
         abort(404)
     db.commit()
@@ -681,7 +725,7 @@ def index():
     if publication is None:
         return render_template("outcomes/public.html", summary=None, p=presenting)
     frozen = db.session.get(OutcomeSnapshot, publication.snapshot_id)
-    shown = public_summary(operations.snapshot_summary(frozen), threshold())
+    shown = public_summary(frozen_summary_of(frozen), threshold())
     return render_template(
         "outcomes/public.html",
         **_template_context(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from consult.contributions.models import Contribution
 from consult.db import db, writing
-from consult.outcomes import data, operations
+from consult.geography import region_map
+from consult.outcomes import data, demo, operations
 from consult.questionnaires.models import Answer, Response
 from consult.questionnaires.registry import current_questionnaires
 from consult.staff.models import User
@@ -17,27 +18,36 @@ from tests.browser.conftest import screenshot, serious_accessibility_violations
 from tests.conftest import STAFF_PASSWORD
 from tests.outcomes.conftest import fill_demo
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
 
 @pytest.fixture
 def outcomes_app(app, staff):
-    """An app with demo responses, three starred quotes and a published snapshot."""
+    """An app with demo responses and contributions, three starred quotes (one of them a
+    contribution) and a published snapshot."""
     fill_demo(app, 400, seed=21)
     email = staff("admin")
     with app.app_context(), writing():
+        plan = demo.DemoPlan(responses=0, contributions=60, seed=21)
+        for _made in demo.generate_contributions(
+            db.session, region_map(app.config["QUESTIONNAIRES_PATH"]), plan
+        ):
+            pass
         admin = db.session.scalar(select(User).where(User.email == email))
         candidates = db.session.execute(
             select(Answer.response_id, Answer.question_key)
             .join(Response, Response.id == Answer.response_id)
             .where(Response.status == "submitted", Answer.question_key == "final_priority")
-            .limit(3)
+            .limit(2)
         ).all()
         for position, (response_id, question_key) in enumerate(candidates, start=1):
             quote = operations.star_answer(
                 db.session, current_questionnaires(), response_id, question_key, admin
             )
             operations.set_deck_position(db.session, quote.id, position)
+        published = db.session.scalar(
+            select(Contribution.id).where(Contribution.status == "published").limit(1)
+        )
+        quote = operations.star_contribution(db.session, published, admin)
+        operations.set_deck_position(db.session, quote.id, 3)
         sources = data.SummarySources(
             current_questionnaires(), Path(app.config["QUESTIONNAIRES_PATH"])
         )
@@ -72,7 +82,7 @@ def test_the_deck_moves_by_keyboard_and_reads_well(outcomes_app, serve, new_cont
     page.goto(server.url + "/staff/outcomes/1/deck")
     slides = page.locator(".slide")
     total = slides.count()
-    assert total == 7
+    assert total == 8
     assert page.locator(".slide.current").count() == 1
     shots = []
     overflow = []
@@ -104,9 +114,11 @@ def test_the_deck_moves_by_keyboard_and_reads_well(outcomes_app, serve, new_cont
     box = page.locator(".slide.current").bounding_box()
     assert box["width"] <= 1280 and box["height"] <= 768
     assert overflow == []
-    # The best slide goes in the README.
-    DOCS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(shots[2], DOCS / "deck.png")
+    # The article heat map shows the three channels side by side, each column with its base.
+    assert len(shots) == total
+    heat = page.locator("#slide-6 svg.chart-heat")
+    assert heat.locator("text", has_text="Open contributions").count() == 1
+    assert heat.locator("text", has_text="n = ").count() == 5
     assert page.evaluate("document.fullscreenEnabled") in (True, False)
     assert page.locator("[data-deck=fullscreen]").count() == 1
     assert errors == []
@@ -120,12 +132,12 @@ def test_the_deck_without_javascript_is_a_long_page_and_prints_a_slide_per_page(
     page = new_context(java_script_enabled=False).new_page()
     sign_in(page, server.url, outcomes_app.config["OUTCOMES_ADMIN"])
     page.goto(server.url + "/staff/outcomes/1/deck?lang=fr")
-    visible = [page.locator(f"#slide-{n}").is_visible() for n in range(1, 8)]
+    visible = [page.locator(f"#slide-{n}").is_visible() for n in range(1, 9)]
     assert all(visible)
     assert page.locator("html").get_attribute("lang") == "fr"
     screenshot(page, "deck-no-js-fr")
     pdf = page.pdf(prefer_css_page_size=True)
-    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 7  # one page per slide
+    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 8  # one page per slide
 
 
 def test_outcome_pages_have_no_serious_accessibility_problem(outcomes_app, serve, new_context):

@@ -83,6 +83,12 @@ def stop_words() -> dict[str, set[str]]:
     return result
 
 
+def plain(value: str) -> str:
+    """Lower-case, one apostrophe, and French elisions split off ("l'eau" reads "eau")."""
+    value = value.lower().replace("’", "'")
+    return re.sub(r"(?<!\w)(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)'(?=\w)", "", value)
+
+
 def keyword_regex(keyword: str) -> re.Pattern[str]:
     """A codebook keyword as a regular expression over whole words (trailing * = prefix)."""
     pieces = []
@@ -104,7 +110,7 @@ def codebook(path: Path) -> dict[str, list[re.Pattern[str]]]:
 
 def text_language(value: str, fallback: str, stops: dict[str, set[str]]) -> str:
     """The language whose stop words a text uses most (unique winner), else the fallback."""
-    words = re.findall(r"\w+(?:['’-]\w+)*", value.lower().replace("’", "'"))
+    words = re.findall(r"\w+(?:['’-]\w+)*", plain(value))
     counts = {lang: sum(1 for w in words if w in stops[lang]) for lang in stops}
     best = max(counts.values())
     winners = [lang for lang, n in counts.items() if n == best]
@@ -188,7 +194,7 @@ def expected_question(
         result["answered"] = len(texts)
         if themes is not None:
             result["themes"] = {
-                key: sum(1 for _r, value in texts if any(p.search(value.lower()) for p in patterns))
+                key: sum(1 for _r, value in texts if any(p.search(plain(value)) for p in patterns))
                 for key, patterns in themes.items()
             }
             result["themes"] = {k: n for k, n in result["themes"].items() if n}
@@ -209,7 +215,7 @@ def expected_terms(questionnaire: Questionnaire, question_key: str, rows: list[W
         if not value.strip():
             continue
         lang = text_language(value, r.language, stops)
-        words = set(re.findall(r"\w+(?:['’-]\w+)*", value.lower().replace("’", "'")))
+        words = set(re.findall(r"\w+(?:['’-]\w+)*", plain(value)))
         per_language[lang].update(
             w for w in words if len(w) >= 3 and w not in every and not re.search(r"\d", w)
         )

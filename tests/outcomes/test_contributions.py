@@ -1,4 +1,4 @@
-"""Open contributions in the outcomes, from a frame shaped like load_published_contributions'."""
+"""Open contributions in the outcomes, computed from frames built in the test (pure functions)."""
 
 from __future__ import annotations
 
@@ -90,10 +90,3 @@ def test_the_heat_map_gains_a_contributions_column(published):
 def test_a_frame_missing_columns_is_refused(published):
     with pytest.raises(ValueError):
         contributions.summarise_contributions(published.drop(columns=["supports"]), ())
-
-
-def test_without_the_feature_contributions_are_left_out():
-    # The contributions feature is not part of this branch: the loader says so plainly.
-    if contributions.is_available():
-        pytest.skip("the contributions feature is installed")
-    assert contributions.load(None) is None
