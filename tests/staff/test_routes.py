@@ -38,6 +38,19 @@ ALLOWED = {
     "moderation.contribution": ("moderator",),
     "moderation.respond": ("moderator",),
     "moderation.log": ("moderator",),
+    "outcomes.summary": ("analyst",),
+    "outcomes.rows": ("analyst",),
+    "outcomes.snapshots": ("analyst",),
+    "outcomes.freeze": ("analyst",),
+    "outcomes.snapshot": ("analyst",),
+    "outcomes.snapshot_json": ("analyst",),
+    "outcomes.publish": ("admin",),
+    "outcomes.withdraw": ("admin",),
+    "outcomes.deck": ("analyst",),
+    "outcomes.quotes": ("analyst",),
+    "outcomes.star": ("analyst",),
+    "outcomes.unstar": ("analyst",),
+    "outcomes.deck_position": ("analyst",),
 }
 
 
@@ -49,6 +62,8 @@ def staff_rules(app: Flask):
         "part": "0",
         "country": "FR",
         "contribution_id": "1",
+        "snapshot_id": "1",
+        "quote_id": "1",
     }
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/staff"):
