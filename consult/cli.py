@@ -144,6 +144,20 @@ def check_command(paths: tuple[Path, ...]) -> None:
         )
 
 
+@questionnaires_group.command("rebuild-documents")
+@click.option("--missing-only", is_flag=True, help="Only responses that have no document.")
+@with_appcontext
+def rebuild_documents_command(missing_only: bool) -> None:
+    """Rebuild each response's answers document from its answer rows (after a fix in SQL)."""
+    from consult.db import db, writing
+    from consult.questionnaires.operations import rebuild_answers_documents
+
+    with writing():
+        count = rebuild_answers_documents(db.session.connection(), missing_only=missing_only)
+        db.commit()
+    click.echo(f"rebuilt the answers document of {count} responses")
+
+
 def _feature_commands() -> list[click.Command]:
     from consult.maintenance.cli import COMMANDS as maintenance_commands
     from consult.outcomes.cli import COMMANDS as outcomes_commands

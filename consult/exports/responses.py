@@ -4,10 +4,14 @@ Reads the database a chunk of responses at a time and hands rows to a writer as 
 so memory stays flat however many responses there are. Each response is laid out with the
 definition of the version it answered.
 
-The reading follows consult.analysis.data.iter_response_chunks (same filter, same id order)
-but fetches the answers of a chunk as plain DBAPI tuples and places them straight into rows:
-with one stored row per value, building a dict per answer as iter_response_chunks does cost
-more than the writers themselves (benchmarks/export_speed.py).
+The wide form reads each response's answers document (responses.answers_document, kept in step
+with the Answer rows by consult.questionnaires.operations; see consult/questionnaires/
+documents.py): one text per response instead of one database row per answered value, which is
+what made reading cost more than writing (benchmarks/export_speed.py), and, in its row form,
+turned into the row's question cells by one C-level lookup. A response without a usable
+document (answers written by other means) is read from its Answer rows, the source of truth.
+The long form reads the Answer rows, one per value, as it writes them: plain DBAPI tuples
+placed straight into rows.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +48,15 @@ from consult.exports.writers import (
     write_table,
 )
 from consult.exports.writers import neutralise as _neutralise
+from consult.questionnaires.answers import Answers
 from consult.questionnaires.definition import Questionnaire, parse_definition
+from consult.questionnaires.documents import (
+    QUOTED,
+    ROW_MARK,
+    SEPARATOR,
+    decode,
+    document_layout,
+)
 from consult.questionnaires.models import ContactDetails, QuestionnaireVersion, Response
 
 #: Responses read per round trip: large enough to be fast, small enough to keep memory flat.
@@ -153,16 +166,16 @@ class _Rows:
         self.layout = layout
         self.request = request
         self.chunk_size = chunk_size
+        self.definitions = definitions
         self.placements: dict[int, Placement] = {
             version_id: placement(layout, definition)
             for version_id, definition in definitions.items()
         }
         self.responses = 0
 
-    def _chunks(self) -> Iterator[tuple[list[dict], list[tuple[int, str, str, str]]]]:
-        """Yield (responses, their answers as tuples) a chunk of responses at a time."""
+    def _response_query(self, *extra):
         selection = ResponseFilter(questionnaire=self.request.questionnaire)
-        query = selection.apply(
+        return selection.apply(
             select(
                 Response.id.label("response_id"),
                 Response.questionnaire_key.label("questionnaire"),
@@ -173,13 +186,20 @@ class _Rows:
                 Response.country,
                 Response.region,
                 Response.respondent_type,
+                *extra,
             )
         ).order_by(Response.id)
+
+    def _answers_sql(self, where: str) -> str:
         marker = "?" if self.connection.dialect.paramstyle == "qmark" else "%s"
-        answers_sql = (
-            "SELECT response_id, question_key, part_key, value FROM answers "
-            f"WHERE response_id BETWEEN {marker} AND {marker}"
+        return "SELECT response_id, question_key, part_key, value FROM answers " + where.format(
+            m=marker
         )
+
+    def _chunks(self) -> Iterator[tuple[list[dict], list[tuple[int, str, str, str]]]]:
+        """Yield (responses, their answers as tuples) a chunk of responses at a time."""
+        query = self._response_query()
+        answers_sql = self._answers_sql("WHERE response_id BETWEEN {m} AND {m}")
         # The DBAPI cursor of the same connection: same transaction, same snapshot.
         cursor = self.connection.connection.cursor()
         try:
@@ -195,6 +215,83 @@ class _Rows:
                 yield responses, cursor.fetchall()
         finally:
             cursor.close()
+
+    def _wide_query(self):
+        """The responses of the wide form, as plain tuples: the fixed columns as exported
+        (submitted_at formatted and NULLs made empty by the database), then version_id and
+        the answers document."""
+        table = Response.__table__
+        if self.connection.dialect.name == "postgresql":
+            submitted = func.to_char(
+                func.timezone("UTC", table.c.submitted_at), 'YYYY-MM-DD"T"HH24:MI:SS"Z"'
+            )
+        else:
+            submitted = func.strftime("%Y-%m-%dT%H:%M:%SZ", table.c.submitted_at)
+        selection = ResponseFilter(questionnaire=self.request.questionnaire)
+        return selection.apply(
+            select(
+                table.c.id,
+                table.c.questionnaire_key,
+                table.c.questionnaire_version,
+                table.c.language,
+                func.coalesce(submitted, ""),
+                func.coalesce(table.c.country, ""),
+                func.coalesce(table.c.region, ""),
+                func.coalesce(table.c.respondent_type, ""),
+                table.c.version_id,
+                table.c.answers_document,
+            )
+        ).order_by(table.c.id)
+
+    def _answers_from_rows(self, ids: list[int]) -> dict[int, Answers]:
+        """Read the answers of some responses from their Answer rows (the source of truth)."""
+        found: dict[int, Answers] = {rid: {} for rid in ids}
+        cursor = self.connection.connection.cursor()
+        try:
+            marks = ", ".join(["{m}"] * len(ids))
+            cursor.execute(self._answers_sql(f"WHERE response_id IN ({marks})"), ids)
+            for rid, question_key, part_key, value in cursor.fetchall():
+                found[rid].setdefault(question_key, {})[part_key] = value
+        finally:
+            cursor.close()
+        return found
+
+    def _documents(self) -> Iterator[tuple[list[Sequence[Any]], dict[int, Answers]]]:
+        """Yield (response tuples, answers of those without a usable row-form document).
+
+        A response whose document is in the row form of its own version is left to the
+        caller; any other (JSON form, no document, another version's) comes with its answers
+        decoded or read from its Answer rows.
+        """
+        query = self._wide_query()
+        table = Response.__table__
+        tags = {
+            version_id: (
+                document_layout(definition).tag + SEPARATOR,
+                document_layout(definition).tag + QUOTED + SEPARATOR,
+            )
+            for version_id, definition in self.definitions.items()
+        }
+        last_id = 0
+        while True:
+            chunk = query.where(table.c.id > last_id).limit(self.chunk_size)
+            responses = self.connection.execute(chunk).all()
+            if not responses:
+                return
+            last_id = responses[-1][0]
+            others: dict[int, Answers] = {}
+            unbuilt = []
+            for response in responses:
+                document = response[9]
+                if document is not None and document.startswith(tags[response[8]]):
+                    continue  # the row form of its own version
+                if document is None or document.startswith(ROW_MARK):
+                    unbuilt.append(response[0])  # none, or another version's: the rows say
+                else:
+                    others[response[0]] = decode(self.definitions[response[8]], document)
+            if unbuilt:
+                others.update(self._answers_from_rows(unbuilt))
+            yield responses, others
 
     def _head(self, response: Mapping[str, Any], contact: tuple[str, ...] | None) -> list:
         head: list[Cell] = [
@@ -220,54 +317,90 @@ class _Rows:
         """Yield one row per response: fixed columns, then every question column.
 
         With ``neutralise``, text that a spreadsheet could take for a formula is prefixed with
-        an apostrophe here, once per value, so that the writers need not look at every cell.
+        an apostrophe, so that the writers need not look at every cell. A row-form document
+        becomes the question cells with one itemgetter call (C code): its free values are
+        stored spreadsheet-safe already, so for CSV and XLSX nothing else is done unless some
+        value began with an apostrophe; JSON takes the added apostrophes off again.
         """
-        width = len(self.layout.columns) - self.layout.first_question
-        blank: list[Cell] = [""] * width
         offset = self.layout.first_question
+        width = len(self.layout.columns) - offset
+        blank: list[Cell] = [""] * width
         triggers = FORMULA_TRIGGERS if neutralise else frozenset()
         numeric = frozenset(
             c.question_key for c in self.layout.columns if c.is_numeric and c.type == "number"
         )
-        for responses, answers in self._chunks():
-            contacts = self._contacts_of(responses)
-            rows: dict[int, tuple[list[Cell], Placement]] = {}
+        fast = {}
+        for version_id, where in self.placements.items():
+            document = document_layout(self.definitions[version_id])
+            sentinel = len(document.parts) + 1  # the "" appended after the last cell
+            take = [sentinel] * width
+            free = []
+            for part, position in where.index.items():
+                cell = document.index[part]
+                take[position - offset] = 1 + cell  # cell 0 is the version tag
+                if cell in document.free_cells:
+                    free.append(position)
+            fast[version_id] = (itemgetter(*take), len(document.parts) + 1, document.tag, free)
+        positions_of = {
+            version_id: _positions_by_question(where, offset)
+            for version_id, where in self.placements.items()
+        }
+        options_of = {
+            version_id: {
+                key: [position - offset for position in positions]
+                for key, positions in where.option_columns.items()
+            }
+            for version_id, where in self.placements.items()
+        }
+        split = str.split
+        personal = self.request.with_personal_data
+        no_contact = ("", "", "")
+        for responses, others in self._documents():
+            contacts = (
+                _contacts(self.connection, [response[0] for response in responses])
+                if personal
+                else {}
+            )
             for response in responses:
-                rows[response["response_id"]] = (
-                    blank[:],
-                    self.placements[response["version_id"]],
+                row = list(response[:8])
+                if personal:
+                    contact = contacts.get(response[0], no_contact)
+                    if neutralise:
+                        contact = tuple(_neutralise(text) for text in contact)
+                    row.extend(contact)
+                version_id = response[8]
+                answers = others.get(response[0])
+                if answers is None:
+                    take, length, tag, free = fast[version_id]
+                    cells = split(response[9], SEPARATOR)
+                    if len(cells) == length:
+                        cells.append("")
+                        row.extend(take(cells))
+                        if not neutralise or cells[0] != tag:
+                            # Free values are stored spreadsheet-safe (see documents.py): JSON
+                            # wants them as given, and so do those that began with a quote.
+                            for position in free:
+                                value = row[position]
+                                if value and value[0] == "'":
+                                    value = value[1:]
+                                    row[position] = _neutralise(value) if neutralise else value
+                        self.responses += 1
+                        yield row
+                        continue
+                    # A damaged document: the rows say what the response holds.
+                    answers = self._answers_from_rows([response[0]])[response[0]]
+                row.extend(
+                    _placed(
+                        answers,
+                        blank,
+                        positions_of[version_id],
+                        options_of[version_id],
+                        triggers,
+                        numeric,
+                    )
                 )
-            answered_choices: list[tuple[list[Cell], list[int]]] = []
-            for rid, question_key, part_key, value in answers:
-                target = rows.get(rid)
-                if target is None:
-                    continue  # a draft
-                cells, where = target
-                position = where.index.get((question_key, part_key))
-                if position is None:
-                    continue
-                if (
-                    value
-                    and value[0] in triggers
-                    and not (question_key in numeric and _PLAIN_NUMBER.match(value))
-                ):
-                    value = "'" + value
-                cells[position - offset] = value
-                options = where.option_columns.get(question_key)
-                if options is not None:
-                    answered_choices.append((cells, options))
-            for cells, options in answered_choices:
-                # Answered multiple choice: every option 1 or 0 (empty means not answered).
-                for position in options:
-                    if cells[position - offset] == "":
-                        cells[position - offset] = "0"
-            for response in responses:
-                rid = response["response_id"]
-                contact = contacts.get(rid)
-                if contact is not None and neutralise:
-                    contact = tuple(_neutralise(text) for text in contact)
                 self.responses += 1
-                yield self._head(response, contact) + rows[rid][0]
+                yield row
 
     def long(self, neutralise: bool) -> Iterator[list[Cell]]:
         """Yield one row per stored value, in column order within each response."""
@@ -361,6 +494,48 @@ def export_responses(
         responses=rows.responses,
         codebook_path=codebook_path(Path(path)) if request.fmt == "csv" else None,
     )
+
+
+def _placed(
+    answers: Answers,
+    blank: list[Cell],
+    positions: Mapping[str, Mapping[str, int]],
+    options: Mapping[str, list[int]],
+    triggers: frozenset[str],
+    numeric: frozenset[str],
+) -> list[Cell]:
+    """Return the question cells of one response's answers, value by value (the slow path)."""
+    cells = blank[:]
+    for question_key, parts in answers.items():
+        places = positions.get(question_key)
+        if places is None:
+            continue
+        for part_key, value in parts.items():
+            position = places.get(part_key)
+            if position is None:
+                continue
+            if (
+                value
+                and value[0] in triggers
+                and not (question_key in numeric and _PLAIN_NUMBER.match(value))
+            ):
+                value = "'" + value
+            cells[position] = value
+        option_cells = options.get(question_key)
+        if option_cells is not None:
+            # Answered multiple choice: every option 1 or 0 (empty: not answered).
+            for position in option_cells:
+                if cells[position] == "":
+                    cells[position] = "0"
+    return cells
+
+
+def _positions_by_question(where: Placement, offset: int) -> dict[str, dict[str, int]]:
+    """Return question -> {part -> index among the question cells} for one placement."""
+    positions: dict[str, dict[str, int]] = {}
+    for (question_key, part_key), position in where.index.items():
+        positions.setdefault(question_key, {})[part_key] = position - offset
+    return positions
 
 
 class _ResponseCounter:

@@ -40,6 +40,8 @@ XLSX_MAX_CELL = 32_767
 
 Cell = str | int | None
 Progress = Callable[[int], None]
+#: Progress is reported every so many rows (a callback per row would cost more than a row).
+PROGRESS_EVERY = 500
 
 
 class ExportError(Exception):
@@ -114,25 +116,37 @@ def _safe_cells(row: Sequence[Cell], numeric: frozenset[int]) -> list[Cell]:
     return cells
 
 
+def _counted(rows: Iterable[Sequence[Cell]], progress: Progress | None, counter: list[int]):
+    """Yield the rows, counting them and reporting progress every PROGRESS_EVERY rows."""
+    pending = 0
+    for row in rows:
+        yield row
+        pending += 1
+        if pending == PROGRESS_EVERY:
+            counter[0] += pending
+            if progress is not None:
+                progress(pending)
+            pending = 0
+    counter[0] += pending
+    if progress is not None and pending:
+        progress(pending)
+
+
 def write_csv(table: Table, path: Path, progress: Progress | None = None) -> int:
     """Write the table as CSV (and its codebook beside it); return the number of rows."""
-    count = 0
+    counter = [0]
     numeric = table.numeric
     with _atomic(path, "w", encoding="utf-8-sig", newline="") as (_scratch, handle):
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(table.columns)
-        if table.is_neutralised:
-            for row in table.rows:
-                writer.writerow(row)
-                count += 1
-                if progress is not None:
-                    progress(1)
-        else:
-            for row in table.rows:
-                writer.writerow(_safe_cells(row, numeric))
-                count += 1
-                if progress is not None:
-                    progress(1)
+        rows = (
+            table.rows
+            if table.is_neutralised
+            else (_safe_cells(row, numeric) for row in table.rows)
+        )
+        # writerows iterates in C; progress is counted in batches, not per row.
+        writer.writerows(_counted(rows, progress, counter))
+    count = counter[0]
     with _atomic(codebook_path(path), "w", encoding="utf-8-sig", newline="") as (_s, handle):
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(table.codebook_header)

@@ -60,6 +60,12 @@ class Response(Base):
     invitation_id: Mapped[int | None]
     #: Synthetic data made by `consult demo`, removable in one command.
     is_demo: Mapped[bool] = mapped_column(default=False)
+    #: The answers again, as one text (see consult/questionnaires/documents.py): a copy of the
+    #: Answer rows (which stay the source of truth) kept in step in the same transaction by
+    #: operations.save_answers and submit_response, so that the wide export reads one value per
+    #: response instead of one row per answered value. NULL means not built (rows written by
+    #: other means); readers then fall back to the Answer rows. Deferred: pages never load it.
+    answers_document: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import secrets
 from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, select, tuple_, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from consult.db import utcnow
+from consult.questionnaires import documents
 from consult.questionnaires.answers import Answers, profile_values, prune_hidden
-from consult.questionnaires.definition import Questionnaire, structure_checksum
+from consult.questionnaires.definition import Questionnaire, parse_definition, structure_checksum
 from consult.questionnaires.models import Answer, ContactDetails, QuestionnaireVersion, Response
 
 #: Receipt numbers avoid letters and digits that are easy to confuse (0/O, 1/I).
@@ -186,6 +189,7 @@ def start_response(
         resume_token_hash=hash_token(token),
         language=language,
         invitation_id=invitation_id,
+        answers_document=documents.encode(questionnaire, {}),
     )
     session.add(response)
     session.flush()
@@ -202,6 +206,59 @@ def stored_answers(session: Session, response: Response) -> Answers:
     for question_key, part_key, value in rows:
         answers.setdefault(question_key, {})[part_key] = value
     return answers
+
+
+def stored_definitions(connection: Connection) -> dict[int, Questionnaire]:
+    """Return every stored questionnaire version's definition, by version row id."""
+    definitions = {}
+    for version_id, raw in connection.execute(
+        select(QuestionnaireVersion.id, QuestionnaireVersion.definition)
+    ):
+        if isinstance(raw, str):
+            raw = json.loads(raw)
+        definitions[version_id] = parse_definition(raw, f"stored version {version_id}")
+    return definitions
+
+
+def rebuild_answers_documents(connection: Connection, *, missing_only: bool = False) -> int:
+    """Rewrite every response's answers document from its Answer rows; return how many.
+
+    For answers written by other means than save_answers (a data fix in SQL, a bulk import,
+    the migration that introduced the documents): the rows are the source of truth and the
+    documents follow them. ``missing_only`` rebuilds only the documents that are NULL.
+    """
+    definitions = stored_definitions(connection)
+    table = Response.__table__
+    query = select(table.c.id, table.c.version_id).order_by(table.c.id)
+    if missing_only:
+        query = query.where(table.c.answers_document.is_(None))
+    rewrite = (
+        update(table)
+        .where(table.c.id == bindparam("rid"))
+        .values(answers_document=bindparam("document"))
+    )
+    count = 0
+    last_id = 0
+    while True:
+        batch = connection.execute(query.where(table.c.id > last_id).limit(1000)).all()
+        if not batch:
+            return count
+        answers: dict[int, Answers] = {rid: {} for rid, _version in batch}
+        for rid, question_key, part_key, value in connection.execute(
+            select(Answer.response_id, Answer.question_key, Answer.part_key, Answer.value).where(
+                Answer.response_id.in_(list(answers))
+            )
+        ):
+            answers[rid].setdefault(question_key, {})[part_key] = value
+        connection.execute(
+            rewrite,
+            [
+                {"rid": rid, "document": documents.encode(definitions[version], answers[rid])}
+                for rid, version in batch
+            ],
+        )
+        count += len(batch)
+        last_id = batch[-1][0]
 
 
 def save_answers(
@@ -244,7 +301,10 @@ def save_answers(
         )
     if upserts:
         connection.execute(_upsert_answer(connection.dialect.name), upserts)  # one executemany
-    values = _profile_columns(questionnaire, {**stored, **answers})
+    merged = {**stored, **answers}
+    values = _profile_columns(questionnaire, merged)
+    # The answers document changes with the rows, in the same UPDATE of the same transaction.
+    values["answers_document"] = documents.encode(questionnaire, merged)
     values["updated_at"] = utcnow()
     if section_key is not None:
         values["last_section_key"] = section_key
@@ -286,6 +346,10 @@ def submit_response(
         )
     for name, value in _profile_columns(questionnaire, kept).items():
         setattr(response, name, value)
+    # The document follows the pruning: exactly the rows that remain.
+    response.answers_document = documents.encode(
+        questionnaire, {key: parts for key, parts in answers.items() if key not in dropped}
+    )
     response.language = language
     if response.is_submitted:
         response.updated_at = now or utcnow()

@@ -205,7 +205,7 @@ def start_job(
     if isinstance(request, ContributionsExport):
         kind = "contributions"
         options: dict[str, Any] = {"with_personal_data": request.with_personal_data}
-        details = _contribution_details(request, 0)
+        details = {"format": request.fmt, "with_personal_data": request.with_personal_data}
     else:
         kind = "responses"
         options = {
@@ -213,7 +213,12 @@ def start_job(
             "long": request.long,
             "with_personal_data": request.with_personal_data,
         }
-        details = _details(request, 0, 0)
+        # Asked for, not yet written: the row counts are on the job once it is done.
+        details = {
+            key: value
+            for key, value in _details(request, 0, 0).items()
+            if key not in ("responses", "rows")
+        }
     job = ExportJob(
         requested_by_id=user.id, kind=kind, format=request.fmt, options=options, status="queued"
     )
