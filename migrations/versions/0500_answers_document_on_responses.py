@@ -1,7 +1,7 @@
 """answers document on responses, backfilled from the answer rows
 
 Revision ID: 0500
-Revises: 0200
+Revises: 0300
 Create Date: 2026-11-28
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import consult.db  # noqa: F401  (every revision imports it once, for custom column types)
 
 revision = "0500"
-down_revision = "0200"
+down_revision = "0300"
 branch_labels = None
 depends_on = None
 
