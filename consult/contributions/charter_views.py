@@ -15,6 +15,7 @@ from consult.contributions.ratings import article_ratings
 from consult.contributions.registry import current_charter
 from consult.contributions.views import published_query
 from consult.db import db
+from consult.i18n import current_language
 from consult.outcomes import operations as outcome_operations
 from consult.outcomes import presenting
 from consult.outcomes.models import OutcomeSnapshot
@@ -97,10 +98,27 @@ def published_outcomes(article: str) -> dict | None:
     if publication is None:
         return None
     snapshot = db.session.get(OutcomeSnapshot, publication.snapshot_id)
-    summary = public_summary(
-        outcome_operations.snapshot_summary(snapshot), current_app.config["SMALL_CELL_THRESHOLD"]
-    )
+    articles = _published_articles(snapshot, current_app.config["SMALL_CELL_THRESHOLD"])
     return {
         "data_time": presenting.data_time(snapshot.data_as_of, snapshot.timezone),
-        "figures": presenting.article_figures(summary, article),
+        "figures": articles.get(article, []),
     }
+
+
+#: Figures of every article per published summary, threshold and language: a frozen summary
+#: never changes, so each is worked out once per process, not on every article page.
+_ARTICLE_FIGURES: dict[tuple[str, int, str], dict[str, list]] = {}
+
+
+def _published_articles(snapshot: OutcomeSnapshot, threshold: int) -> dict[str, list]:
+    key = (snapshot.summary_sha256, threshold, current_language())
+    figures = _ARTICLE_FIGURES.get(key)
+    if figures is None:
+        summary = public_summary(outcome_operations.snapshot_summary(snapshot), threshold)
+        figures = {
+            a: presenting.article_figures(summary, a) for a in summary["articles"]["articles"]
+        }
+        if len(_ARTICLE_FIGURES) >= 32:
+            _ARTICLE_FIGURES.clear()
+        _ARTICLE_FIGURES[key] = figures
+    return figures

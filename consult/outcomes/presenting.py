@@ -146,12 +146,13 @@ def article_label(summary: Mapping[str, Any], key: str | None) -> str:
 def contribution_articles_chart(summary: Mapping[str, Any]) -> Markup:
     """Bars of published contributions per article (the Charter as a whole last)."""
     contributions = summary["contributions"]
-    total = contributions["total"] or 1
     entries = sorted(contributions["by_article"], key=lambda e: (e["key"] is None, e["key"]))
+    # Bars run to the most discussed article, so that small differences still show.
+    longest = max((e["count"] for e in entries), default=0) or 1
     bars = [
         charts.Bar(
             article_label(summary, e["key"]),
-            e["count"] / total,
+            e["count"] / longest,
             f"{number(e['count'])} ({percent(e['share'])})",
         )
         for e in entries
