@@ -5,6 +5,7 @@ same rows (csv module; XlsxWriter in constant_memory mode), measured in the same
 memory of the exporting process under 300 MB.
 
     .venv/bin/python benchmarks/export_speed.py [--responses N] [--postgres URL]
+        [--scratch-name NAME]
 
 "read/writer" is the time reading what the wide export reads takes on its own (each response's
 answers document, nothing done with it), over the writer's. For comparison the script also
@@ -367,6 +368,11 @@ def main() -> None:
     parser.add_argument(
         "--postgres", help="admin URL of a PostgreSQL server for a scratch database"
     )
+    parser.add_argument(
+        "--scratch-name",
+        default=f"consult_bench_{os.getpid()}",
+        help="name of the scratch PostgreSQL database (created, then dropped)",
+    )
     options = parser.parse_args()
     ok = True
     with tempfile.TemporaryDirectory(prefix="consult-bench-") as scratch:
@@ -377,16 +383,15 @@ def main() -> None:
         print(f"populated SQLite in {time.perf_counter() - began:.1f} s")
         ok &= benchmark(url, instance, f"SQLite, {options.responses:,} responses")
         if options.postgres:
-            ok &= _postgres(options.postgres, instance, options.responses)
+            ok &= _postgres(options.postgres, instance, options.responses, options.scratch_name)
     if not ok:
         raise SystemExit(1)
 
 
-def _postgres(admin_url: str, instance: Path, count: int) -> bool:
+def _postgres(admin_url: str, instance: Path, count: int, name: str) -> bool:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    name = f"staff_bench_{os.getpid()}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
