@@ -131,7 +131,7 @@ def test_contribute_moderate_publish_reply_report(live_server, new_context, staf
 
 
 def test_pages_work_in_french_and_spanish(live_server, page):
-    for language, heading in (("fr", "Contributions ouvertes"), ("es", "Contribuciones abiertas")):
+    for language, heading in (("fr", "Contributions libres"), ("es", "Contribuciones abiertas")):
         page.goto(f"{live_server.url}/contributions?lang={language}")
         assert page.locator("h1").inner_text() == heading
         assert serious_accessibility_violations(page) == []
