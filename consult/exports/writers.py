@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import itertools
 import json
 import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -144,8 +146,14 @@ def write_csv(table: Table, path: Path, progress: Progress | None = None) -> int
             if table.is_neutralised
             else (_safe_cells(row, numeric) for row in table.rows)
         )
-        # writerows iterates in C; progress is counted in batches, not per row.
-        writer.writerows(_counted(rows, progress, counter))
+        # writerows iterates in C; progress is counted in batches, not per row, and without
+        # progress the rows are counted in C too (zip stops at the last row).
+        if progress is None:
+            numbers = itertools.count()
+            writer.writerows(map(itemgetter(0), zip(rows, numbers, strict=False)))
+            counter[0] = next(numbers)
+        else:
+            writer.writerows(_counted(rows, progress, counter))
     count = counter[0]
     with _atomic(codebook_path(path), "w", encoding="utf-8-sig", newline="") as (_s, handle):
         writer = csv.writer(handle, lineterminator="\r\n")
