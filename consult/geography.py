@@ -55,6 +55,12 @@ def _regions_file(path: str) -> dict:
 
 def default_region_map(questionnaires_path: str) -> dict[str, str]:
     """Return the default country -> region mapping shipped in questionnaires/regions.yaml."""
+    return dict(_default_regions(questionnaires_path))
+
+
+@functools.cache
+def _default_regions(questionnaires_path: str) -> dict[str, str]:
+    # Read once per folder, like _regions_file: callers get copies, region_of reads it as is.
     path = Path(questionnaires_path) / "regions.yaml"
     if not path.exists():
         return {}
@@ -77,7 +83,10 @@ _override_source = None
 
 
 def set_override_source(source) -> None:
-    """Register a function returning the staff's country -> region corrections."""
+    """Register the staff's corrections: ``source(country=None)`` returns country -> region.
+
+    Given a country, the source returns that country's correction only (or nothing).
+    """
     global _override_source
     _override_source = source
 
@@ -88,3 +97,14 @@ def region_map(questionnaires_path: str) -> dict[str, str]:
     if _override_source is not None:
         mapping = {**mapping, **_override_source()}
     return mapping
+
+
+def region_of(questionnaires_path: str, country: str) -> str | None:
+    """Return the region in force for one country (one indexed lookup, not the whole map)."""
+    if not country:
+        return None
+    if _override_source is not None:
+        corrected = _override_source(country)
+        if country in corrected:
+            return corrected[country]
+    return _default_regions(questionnaires_path).get(country)

@@ -95,7 +95,10 @@ def _load(token: str) -> tuple[Response, Questionnaire]:
 
 def _load_with_answers(token: str) -> tuple[Response, Questionnaire, Answers]:
     response, answers = operations.open_response(
-        db.session, token, for_update=request.method == "POST" and not g.get("_read_only_token")
+        db.session,
+        token,
+        definition_of,
+        for_update=request.method == "POST" and not g.get("_read_only_token"),
     )
     if response is None:
         abort(404)
@@ -399,7 +402,7 @@ def _default_region(
     if region_key in result.errors:
         return
     country = {**stored, **result.answers}.get(country_key, {}).get("")
-    region = region_map().get(country or "")
+    region = geography.region_of(current_app.config["QUESTIONNAIRES_PATH"], country or "")
     if region:
         result.answers[region_key] = {"": region}
         result.raw[f"q.{region_key}"] = [region]

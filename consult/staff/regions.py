@@ -7,7 +7,7 @@ source registered at app start, so the questionnaires pre-fill regions with them
 from __future__ import annotations
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -21,15 +21,25 @@ class RegionError(ValueError):
     """A region correction cannot be made as asked."""
 
 
+_OVERRIDES = select(RegionOverride.country, RegionOverride.region)
+_OVERRIDE_OF = _OVERRIDES.where(RegionOverride.country == bindparam("country"))
+
+
 def overrides(session: Session) -> dict[str, str]:
     """Return the staff's corrections, country -> region."""
-    return dict(session.execute(select(RegionOverride.country, RegionOverride.region)).all())
+    return dict(session.execute(_OVERRIDES).all())
 
 
-def region_overrides_for_current_app() -> dict[str, str]:
-    """The override source for consult.geography: the current app's corrections, if any."""
+def region_overrides_for_current_app(country: str | None = None) -> dict[str, str]:
+    """The override source for consult.geography: the current app's corrections, if any.
+
+    With a country, only its correction is read: a page save asks for one country, by key.
+    """
     if not has_app_context() or "consult.db" not in current_app.extensions:
         return {}
+    if country is not None:
+        # Asked while a response is saved: the schema is there, no savepoint is needed.
+        return dict(db.session.connection().execute(_OVERRIDE_OF, {"country": country}).all())
     try:
         # Read in the request's own transaction (a second connection would wait for the lock
         # a writing request holds on SQLite), inside a savepoint so that a failure here
