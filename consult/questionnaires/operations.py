@@ -6,15 +6,15 @@ import functools
 import hashlib
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select, tuple_, update
+from sqlalchemy import bindparam, delete, select, text, tuple_, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
-from consult.db import utcnow
+from consult.db import UTCDateTime, utcnow
 from consult.questionnaires import documents
 from consult.questionnaires.answers import Answers, profile_values, prune_hidden
 from consult.questionnaires.definition import Questionnaire, parse_definition, structure_checksum
@@ -31,12 +31,8 @@ _RESPONSE_FOR_UPDATE = _RESPONSE_BY_TOKEN.with_for_update()
 _ANSWERS_OF_RESPONSE = select(Answer.question_key, Answer.part_key, Answer.value).where(
     Answer.response_id == bindparam("response_id")
 )
-_RESPONSE_WITH_ANSWERS = (
-    select(Response, Answer.question_key, Answer.part_key, Answer.value)
-    .outerjoin(Answer, Answer.response_id == Response.id)
-    .where(Response.resume_token_hash == bindparam("token_hash"))
-)
-_RESPONSE_WITH_ANSWERS_FOR_UPDATE = _RESPONSE_WITH_ANSWERS.with_for_update(of=Response.__table__)
+_RESPONSE_WITH_DOCUMENT = _RESPONSE_BY_TOKEN.options(undefer(Response.answers_document))
+_RESPONSE_WITH_DOCUMENT_FOR_UPDATE = _RESPONSE_WITH_DOCUMENT.with_for_update()
 
 
 @functools.cache
@@ -149,24 +145,31 @@ def find_response(session: Session, token: str, *, for_update: bool = False) -> 
 
 
 def open_response(
-    session: Session, token: str, *, for_update: bool = False
+    session: Session,
+    token: str,
+    definition: Callable[[Response], Questionnaire],
+    *,
+    for_update: bool = False,
 ) -> tuple[Response | None, Answers]:
-    """Return the response a resume token opens and its answers, in one query.
+    """Return the response a resume token opens and its answers, in one query of one row.
 
-    ``for_update`` locks the response row as find_response does.
+    The answers come from the response's answers document, which every write keeps equal to the
+    Answer rows in the same transaction; ``definition`` gives the version it is laid out in.
+    A response without a usable document (one written by other means and not rebuilt yet) is
+    read from its rows. ``for_update`` locks the response row as find_response does.
     """
     if not token or len(token) > 128:
         return None, {}
-    query = _RESPONSE_WITH_ANSWERS_FOR_UPDATE if for_update else _RESPONSE_WITH_ANSWERS
-    rows = session.execute(query, {"token_hash": hash_token(token)}).all()
-    if not rows:
+    query = _RESPONSE_WITH_DOCUMENT_FOR_UPDATE if for_update else _RESPONSE_WITH_DOCUMENT
+    response = session.scalar(query, {"token_hash": hash_token(token)})
+    if response is None:
         return None, {}
-    answers: Answers = {}
-    for _, question_key, part_key, value in rows:
-        if question_key is not None:
-            answers.setdefault(question_key, {})[part_key] = value
-    response = rows[0][0]
-    return response, answers
+    if response.answers_document:
+        try:
+            return response, documents.decode(definition(response), response.answers_document)
+        except (documents.DocumentError, ValueError):
+            pass  # not this version's layout: the rows say what was answered
+    return response, stored_answers(session, response)
 
 
 def start_response(
@@ -291,31 +294,100 @@ def save_answers(
             if before.get(part) != value
         ]
         removed += [(key, part) for part in before if part not in parts]
+    merged = {**stored, **answers}
+    values = _profile_columns(questionnaire, merged)
+    # The answers document changes with the rows, in the same statement or transaction.
+    values["answers_document"] = documents.encode(questionnaire, merged)
+    values["updated_at"] = utcnow()
+    values["last_section_key"] = (
+        section_key if section_key is not None else response.last_section_key
+    )
+    values["language"] = language if language is not None else response.language
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        _write_page_postgresql(connection, response.id, upserts, removed, values)
+    else:
+        _write_page(connection, response.id, upserts, removed, values)
+    for name, value in values.items():
+        set_committed_value(response, name, value)
+
+
+#: The response columns a page save sets, each from the parameter of the same name with "new_".
+_PAGE_COLUMNS = (
+    "country",
+    "region",
+    "respondent_type",
+    "answers_document",
+    "updated_at",
+    "last_section_key",
+    "language",
+)
+_UPDATE_RESPONSE = (
+    update(Response.__table__)
+    .where(Response.__table__.c.id == bindparam("response_id"))
+    .values({name: bindparam(f"new_{name}") for name in _PAGE_COLUMNS})
+)
+
+
+def _write_page(connection: Connection, response_id: int, upserts, removed, values) -> None:
+    """Write a page's changed parts and the response row: an executemany, then one UPDATE."""
     if removed:
         connection.execute(
             delete(Answer.__table__).where(
-                Answer.response_id == response.id,
+                Answer.response_id == response_id,
                 tuple_(Answer.question_key, Answer.part_key).in_(removed),
             )
         )
     if upserts:
         connection.execute(_upsert_answer(connection.dialect.name), upserts)  # one executemany
-    merged = {**stored, **answers}
-    values = _profile_columns(questionnaire, merged)
-    # The answers document changes with the rows, in the same UPDATE of the same transaction.
-    values["answers_document"] = documents.encode(questionnaire, merged)
-    values["updated_at"] = utcnow()
-    if section_key is not None:
-        values["last_section_key"] = section_key
-    if language is not None:
-        values["language"] = language
-    # One plain UPDATE: the page is saved on every click, the unit of work is not needed here.
+    parameters = {f"new_{name}": value for name, value in values.items()}
+    connection.execute(_UPDATE_RESPONSE, {"response_id": response_id, **parameters})
+
+
+#: PostgreSQL writes a page in one statement, one round trip: the changed parts (unnested from
+#: arrays) upserted, the parts no longer given deleted, the response row updated. The three sets
+#: of rows are disjoint, so the data-modifying CTEs never touch the same row twice.
+_WRITE_PAGE_POSTGRESQL = text(
+    """
+WITH upserted AS (
+    INSERT INTO answers (response_id, question_key, part_key, value)
+    SELECT :response_id, question_key, part_key, value
+    FROM unnest(CAST(:upsert_questions AS text[]), CAST(:upsert_parts AS text[]),
+                CAST(:upsert_values AS text[])) AS changed(question_key, part_key, value)
+    ON CONFLICT (response_id, question_key, part_key) DO UPDATE SET value = excluded.value
+    RETURNING 1
+), removed AS (
+    DELETE FROM answers
+    WHERE response_id = :response_id
+      AND (question_key, part_key) IN (
+        SELECT * FROM unnest(CAST(:removed_questions AS text[]), CAST(:removed_parts AS text[])))
+    RETURNING 1
+)
+UPDATE responses
+SET country = :new_country, region = :new_region, respondent_type = :new_respondent_type,
+    answers_document = :new_answers_document, updated_at = :new_updated_at,
+    last_section_key = :new_last_section_key, language = :new_language
+WHERE id = :response_id
+"""
+).bindparams(bindparam("new_updated_at", type_=UTCDateTime()))
+
+
+def _write_page_postgresql(
+    connection: Connection, response_id: int, upserts, removed, values
+) -> None:
+    """Write a page in one round trip (see _WRITE_PAGE_POSTGRESQL)."""
     connection.execute(
-        update(Response.__table__).where(Response.__table__.c.id == response.id).values(values)
+        _WRITE_PAGE_POSTGRESQL,
+        {
+            "response_id": response_id,
+            "upsert_questions": [row["question_key"] for row in upserts],
+            "upsert_parts": [row["part_key"] for row in upserts],
+            "upsert_values": [row["value"] for row in upserts],
+            "removed_questions": [key for key, _part in removed],
+            "removed_parts": [part for _key, part in removed],
+            **{f"new_{name}": value for name, value in values.items()},
+        },
     )
-    for name, value in values.items():
-        set_committed_value(response, name, value)
 
 
 def _profile_columns(questionnaire: Questionnaire, answers: Answers) -> dict[str, str | None]:

@@ -63,6 +63,23 @@ def test_every_page_saved_keeps_the_document_in_step(app, respondent):
     assert document["article_relevance"]["art03"] == "not_relevant"
 
 
+def test_a_page_saved_on_a_response_without_a_usable_document_reads_its_rows(app, respondent):
+    """Saving reads the answers from the document; without one (NULL, or another version's
+    layout) it reads the rows, and the save writes a document in step again."""
+    respondent.start()
+    assert respondent.save("profile", PROFILE).status_code == 303
+    for broken in (None, documents.ROW_MARK + "partners/99" + documents.SEPARATOR):
+        with app.app_context(), writing():
+            db.session.execute(update(Response).values(answers_document=broken))
+            db.commit()
+        reply = respondent.save("articles", ARTICLES)
+        assert reply.status_code == 303, reply.get_data(as_text=True)
+        assert_in_step(app)
+        rows, document = next(iter(rows_and_documents(app).values()))
+        assert document["institution_name"] == {"": PROFILE["q.institution_name"]}
+        assert "article_relevance" in document
+
+
 def test_pruning_hidden_answers_at_submit_keeps_the_document_in_step(app, respondent):
     respondent.start()
     fill_required(respondent)
