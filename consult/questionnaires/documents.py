@@ -166,10 +166,13 @@ def decode(questionnaire: Questionnaire, document: str) -> Answers:
     answers: Answers = {}
     option_cells = layout.option_cells
     free = layout.free_cells
-    for position, ((key, part), value) in enumerate(zip(layout.parts, cells[1:], strict=True)):
-        if not value or (value == "0" and position in option_cells):
+    parts = layout.parts
+    # Most cells are empty (questions not reached yet): pick the filled ones in one pass.
+    for position, value in [(p, v) for p, v in enumerate(cells[1:]) if v]:
+        if value == "0" and position in option_cells:
             continue
         if position in free and value[0] == "'":
             value = value[1:]  # the apostrophe encode added
+        key, part = parts[position]
         answers.setdefault(key, {})[part] = value
     return answers
