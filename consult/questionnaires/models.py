@@ -64,7 +64,8 @@ class Response(Base):
     #: Answer rows (which stay the source of truth) kept in step in the same transaction by
     #: operations.save_answers and submit_response, so that the wide export reads one value per
     #: response instead of one row per answered value. NULL means not built (rows written by
-    #: other means); readers then fall back to the Answer rows. Deferred: pages never load it.
+    #: other means); readers then fall back to the Answer rows. Deferred: read where answers
+    #: are needed (saving or showing a page, the export), not wherever a response is.
     answers_document: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     answers: Mapped[list[Answer]] = relationship(

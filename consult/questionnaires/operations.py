@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import secrets
@@ -10,7 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, select, text, tuple_, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -33,20 +32,21 @@ _ANSWERS_OF_RESPONSE = select(Answer.question_key, Answer.part_key, Answer.value
 )
 _RESPONSE_WITH_DOCUMENT = _RESPONSE_BY_TOKEN.options(undefer(Response.answers_document))
 _RESPONSE_WITH_DOCUMENT_FOR_UPDATE = _RESPONSE_WITH_DOCUMENT.with_for_update()
-
-
-@functools.cache
-def _upsert_answer(dialect: str):
-    """Return INSERT ... ON CONFLICT (response, question, part) DO UPDATE for ``dialect``."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = dialect_insert(Answer.__table__)
-    return statement.on_conflict_do_update(
-        index_elements=["response_id", "question_key", "part_key"],
-        set_={"value": statement.excluded.value},
-    )
+_RESPONSES = Response.__table__
+#: What saving a page reads of a response, as a plain row (see open_response_to_save).
+_RESPONSE_ROW = select(
+    _RESPONSES.c.id,
+    _RESPONSES.c.questionnaire_key,
+    _RESPONSES.c.questionnaire_version,
+    _RESPONSES.c.version_id,
+    _RESPONSES.c.status,
+    _RESPONSES.c.language,
+    _RESPONSES.c.last_section_key,
+    _RESPONSES.c.answers_document,
+).where(_RESPONSES.c.resume_token_hash == bindparam("token_hash"))
+_RESPONSE_ROW_FOR_UPDATE = _RESPONSE_ROW.with_for_update()
+#: A row of _RESPONSE_ROW: attributes named like the Response's columns it holds.
+ResponseRow = Row
 
 
 class FrozenVersionError(Exception):
@@ -153,10 +153,8 @@ def open_response(
 ) -> tuple[Response | None, Answers]:
     """Return the response a resume token opens and its answers, in one query of one row.
 
-    The answers come from the response's answers document, which every write keeps equal to the
-    Answer rows in the same transaction; ``definition`` gives the version it is laid out in.
-    A response without a usable document (one written by other means and not rebuilt yet) is
-    read from its rows. ``for_update`` locks the response row as find_response does.
+    The answers come from the response's answers document (see answers_of). ``for_update``
+    locks the response row as find_response does.
     """
     if not token or len(token) > 128:
         return None, {}
@@ -164,12 +162,44 @@ def open_response(
     response = session.scalar(query, {"token_hash": hash_token(token)})
     if response is None:
         return None, {}
+    return response, answers_of(session, response, definition)
+
+
+def open_response_to_save(
+    session: Session,
+    token: str,
+    definition: Callable[[ResponseRow], Questionnaire],
+    *,
+    for_update: bool = True,
+) -> tuple[ResponseRow | None, Answers]:
+    """Like open_response, as a plain row: what saving a page needs, without an ORM object.
+
+    A page is saved on every click and autosave: loading the row without the ORM's identity
+    map and attribute machinery takes a good part of the cost of a save off. Pass the row to
+    write_answers.
+    """
+    if not token or len(token) > 128:
+        return None, {}
+    query = _RESPONSE_ROW_FOR_UPDATE if for_update else _RESPONSE_ROW
+    row = session.connection().execute(query, {"token_hash": hash_token(token)}).one_or_none()
+    if row is None:
+        return None, {}
+    return row, answers_of(session, row, definition)
+
+
+def answers_of(session: Session, response: Response | ResponseRow, definition: Callable) -> Answers:
+    """Return a response's answers from its answers document, or from its rows.
+
+    Every write keeps the document equal to the Answer rows in the same transaction;
+    ``definition`` gives the version it is laid out in. A response without a usable document
+    (one written by other means and not rebuilt yet) is read from its rows.
+    """
     if response.answers_document:
         try:
-            return response, documents.decode(definition(response), response.answers_document)
+            return documents.decode(definition(response), response.answers_document)
         except (documents.DocumentError, ValueError):
             pass  # not this version's layout: the rows say what was answered
-    return response, stored_answers(session, response)
+    return stored_answers(session, response)
 
 
 def start_response(
@@ -278,10 +308,35 @@ def save_answers(
 
     ``stored`` is the response's answers as read in this transaction, when the caller has them
     already; only the questions whose answer changed are rewritten. ``section_key`` is where the
-    resume link leads next; ``language`` the one the respondent uses now.
+    resume link leads next; ``language`` the one the respondent uses now. The ORM object is
+    brought in step with what was written.
     """
     if stored is None:
         stored = stored_answers(session, response)
+    values = write_answers(
+        session,
+        questionnaire,
+        response,
+        answers,
+        stored=stored,
+        section_key=section_key,
+        language=language,
+    )
+    for name, value in values.items():
+        set_committed_value(response, name, value)
+
+
+def write_answers(
+    session: Session,
+    questionnaire: Questionnaire,
+    response: Response | ResponseRow,
+    answers: Answers,
+    *,
+    stored: Answers,
+    section_key: str | None = None,
+    language: str | None = None,
+) -> dict[str, object]:
+    """Write what save_answers does, for a response or a row; return the columns written."""
     # Only the parts that changed are written: an upsert for new or changed values, a delete
     # for parts no longer given (an unticked box, a cleared text).
     upserts = []
@@ -289,13 +344,11 @@ def save_answers(
     for key, parts in answers.items():
         before = stored.get(key, {})
         upserts += [
-            {"response_id": response.id, "question_key": key, "part_key": part, "value": value}
-            for part, value in parts.items()
-            if before.get(part) != value
+            (key, part, value) for part, value in parts.items() if before.get(part) != value
         ]
         removed += [(key, part) for part in before if part not in parts]
     merged = {**stored, **answers}
-    values = _profile_columns(questionnaire, merged)
+    values: dict[str, object] = dict(_profile_columns(questionnaire, merged))
     # The answers document changes with the rows, in the same statement or transaction.
     values["answers_document"] = documents.encode(questionnaire, merged)
     values["updated_at"] = utcnow()
@@ -307,9 +360,8 @@ def save_answers(
     if connection.dialect.name == "postgresql":
         _write_page_postgresql(connection, response.id, upserts, removed, values)
     else:
-        _write_page(connection, response.id, upserts, removed, values)
-    for name, value in values.items():
-        set_committed_value(response, name, value)
+        _write_page_sqlite(connection, response.id, upserts, removed, values)
+    return values
 
 
 #: The response columns a page save sets, each from the parameter of the same name with "new_".
@@ -329,7 +381,15 @@ _UPDATE_RESPONSE = (
 )
 
 
-def _write_page(connection: Connection, response_id: int, upserts, removed, values) -> None:
+#: SQLite's upsert of one part, which the driver's executemany runs over plain tuples: for a page
+#: of 25 parts, SQLAlchemy's processing of each row's parameters would cost more than SQLite.
+_UPSERT_ANSWER_SQLITE = (
+    "INSERT INTO answers (response_id, question_key, part_key, value) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (response_id, question_key, part_key) DO UPDATE SET value = excluded.value"
+)
+
+
+def _write_page_sqlite(connection: Connection, response_id: int, upserts, removed, values) -> None:
     """Write a page's changed parts and the response row: an executemany, then one UPDATE."""
     if removed:
         connection.execute(
@@ -339,7 +399,9 @@ def _write_page(connection: Connection, response_id: int, upserts, removed, valu
             )
         )
     if upserts:
-        connection.execute(_upsert_answer(connection.dialect.name), upserts)  # one executemany
+        connection.exec_driver_sql(
+            _UPSERT_ANSWER_SQLITE, [(response_id, *upsert) for upsert in upserts]
+        )
     parameters = {f"new_{name}": value for name, value in values.items()}
     connection.execute(_UPDATE_RESPONSE, {"response_id": response_id, **parameters})
 
@@ -380,9 +442,9 @@ def _write_page_postgresql(
         _WRITE_PAGE_POSTGRESQL,
         {
             "response_id": response_id,
-            "upsert_questions": [row["question_key"] for row in upserts],
-            "upsert_parts": [row["part_key"] for row in upserts],
-            "upsert_values": [row["value"] for row in upserts],
+            "upsert_questions": [key for key, _part, _value in upserts],
+            "upsert_parts": [part for _key, part, _value in upserts],
+            "upsert_values": [value for _key, _part, value in upserts],
             "removed_questions": [key for key, _part in removed],
             "removed_parts": [part for _key, part in removed],
             **{f"new_{name}": value for name, value in values.items()},

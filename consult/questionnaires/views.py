@@ -94,15 +94,29 @@ def _load(token: str) -> tuple[Response, Questionnaire]:
 
 
 def _load_with_answers(token: str) -> tuple[Response, Questionnaire, Answers]:
-    response, answers = operations.open_response(
-        db.session,
-        token,
-        definition_of,
-        for_update=request.method == "POST" and not g.get("_read_only_token"),
-    )
+    """Load a response to show one of its pages (saving one goes through _load_to_save)."""
+    response, answers = operations.open_response(db.session, token, definition_of)
     if response is None:
         abort(404)
     return response, definition_of(response), answers
+
+
+def _load_to_save(token: str) -> tuple[operations.ResponseRow, Questionnaire, Answers]:
+    """Load what saving a page needs: the response as a locked plain row, and its answers."""
+    row, answers = operations.open_response_to_save(
+        db.session, token, definition_of, for_update=not g.get("_read_only_token")
+    )
+    if row is None:
+        abort(404)
+    return row, definition_of(row), answers
+
+
+def _response(token: str) -> Response:
+    """The response as an ORM object, for the pages that show it after a save."""
+    response = operations.find_response(db.session, token)
+    if response is None:
+        abort(404)
+    return response
 
 
 def _shown_sections(questionnaire: Questionnaire, answers: Answers) -> list[Section]:
@@ -313,11 +327,11 @@ def _section_or_404(questionnaire: Questionnaire, section_key: str) -> Section:
 @recovers_from_unavailable(_page_unavailable)
 def page(token: str, section_key: str):
     """Show one section, or save it and move on."""
-    response, questionnaire, stored = _load_with_answers(token)
-    section = _section_or_404(questionnaire, section_key)
-    if not questionnaire.is_open(utcnow()):
-        return _closed(questionnaire, response, 403 if request.method == "POST" else 200)
     if request.method == "GET":
+        response, questionnaire, stored = _load_with_answers(token)
+        section = _section_or_404(questionnaire, section_key)
+        if not questionnaire.is_open(utcnow()):
+            return _closed(questionnaire, response, 200)
         return _render_page(
             questionnaire,
             response,
@@ -328,6 +342,10 @@ def page(token: str, section_key: str):
             {},
         )
 
+    saved, questionnaire, stored = _load_to_save(token)
+    section = _section_or_404(questionnaire, section_key)
+    if not questionnaire.is_open(utcnow()):
+        return _closed(questionnaire, _response(token), 403)
     result = read_page(questionnaire, section, request.form, stored)
     _default_region(questionnaire, section, result, stored)
     merged = {**stored, **result.answers}
@@ -341,13 +359,13 @@ def page(token: str, section_key: str):
     moves_on = not errors and not result.unknown_fields
     destination = _destination(questionnaire, section, merged, action) if moves_on else section
     # The resume link leads to where the respondent was going, not to the page just saved.
-    operations.save_answers(
+    operations.write_answers(
         db.session,
         questionnaire,
-        response,
+        saved,
         result.answers,
-        section_key=(destination or section).key,
         stored=stored,
+        section_key=(destination or section).key,
         language=current_language(),
     )
     db.commit()
@@ -357,7 +375,7 @@ def page(token: str, section_key: str):
             notice = _("Some of what was sent does not belong to this page and was ignored.")
         return _render_page(
             questionnaire,
-            response,
+            _response(token),
             token,
             section,
             merged,
@@ -432,18 +450,13 @@ def _autosave_unavailable():
 @recovers_from_unavailable(_autosave_unavailable)
 def autosave(token: str, section_key: str):
     """Save the valid answers of a page while the respondent types (JavaScript only)."""
-    response, questionnaire, stored = _load_with_answers(token)
+    saved, questionnaire, stored = _load_to_save(token)
     section = _section_or_404(questionnaire, section_key)
     if not questionnaire.is_open(utcnow()):
         return jsonify({"saved": False, "closed": True}), 403
     result = read_page(questionnaire, section, request.form, stored)
-    operations.save_answers(
-        db.session,
-        questionnaire,
-        response,
-        result.answers,
-        section_key=section.key,
-        stored=stored,
+    operations.write_answers(
+        db.session, questionnaire, saved, result.answers, stored=stored, section_key=section.key
     )
     db.commit()
     return jsonify(
