@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 
+from babel import Locale
 from flask import Flask, current_app, g, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 
@@ -13,17 +15,23 @@ LANG_COOKIE_AGE = 60 * 60 * 24 * 365
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """Choose the language: ?lang= first, then the remembered cookie, then Accept-Language."""
     languages = current_app.config["LANGUAGES"]
     asked = request.args.get("lang")
     if asked in languages:
         g.new_language = asked
-        return asked
+        return _locale(asked)
     remembered = request.cookies.get(LANG_COOKIE)
     if remembered in languages:
-        return remembered
-    return request.accept_languages.best_match(languages) or languages[0]
+        return _locale(remembered)
+    return _locale(request.accept_languages.best_match(languages) or languages[0])
+
+
+@functools.cache
+def _locale(code: str) -> Locale:
+    # Flask-Babel would parse the code again on every request; a Locale is immutable.
+    return Locale.parse(code)
 
 
 def current_language() -> str:
