@@ -126,7 +126,8 @@ class Database:
             session = g.pop("_db_session", None)
             if session is not None:
                 # Whatever a view did not commit is rolled back: one commit per request, explicit.
-                session.rollback()
+                if session.in_transaction():
+                    session.rollback()
                 session.close()
             # Undo the marks in the reverse order they were made.
             for key in ("_read_only_token", "_write_intent_token"):
