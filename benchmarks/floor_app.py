@@ -1,15 +1,22 @@
 """The bare-Flask floor: one row inserted per request, under `consult serve`'s gunicorn settings.
 
-Run by benchmarks/load.py: `python benchmarks/floor_app.py --bind 127.0.0.1:PORT --workers N`
-with FLOOR_DATABASE_URL set. It uses consult's engine settings (WAL, synchronous=FULL, busy
-timeout, BEGIN IMMEDIATE) so that the gap to Consult is the application's own work.
+Run by benchmarks/load.py and submit_throughput.py through running(), which starts
+`python benchmarks/floor_app.py --bind 127.0.0.1:PORT --workers N` with FLOOR_DATABASE_URL set.
+It uses consult's engine settings (WAL, synchronous=FULL, busy timeout, BEGIN IMMEDIATE) so
+that the gap to Consult is the application's own work.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import http.client
 import os
+import signal
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -61,6 +68,54 @@ class FloorServer(BaseApplication):
 
     def load(self) -> Flask:
         return create_app()
+
+
+@contextlib.contextmanager
+def running(database_url: str, workers: int, folder: Path) -> Iterator[int]:
+    """Serve the floor in its own process group on a free loopback port; yield the port.
+
+    Its log goes to ``folder``/floor.log. On leaving, the server is stopped (SIGTERM, then
+    SIGKILL if it lingers).
+    """
+    from tests.reliability.harness import free_port, server_environment
+
+    port = free_port()
+    environment = server_environment(folder, database_url, FLOOR_DATABASE_URL=database_url)
+    with open(folder / "floor.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, __file__, "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            _wait_ready(port)
+            yield port
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+
+def _wait_ready(port: int, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except (OSError, http.client.HTTPException):
+            pass
+        finally:
+            connection.close()
+        time.sleep(0.1)
+    raise RuntimeError("the floor app did not start")
 
 
 def main() -> None:

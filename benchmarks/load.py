@@ -16,9 +16,7 @@ import argparse
 import contextlib
 import http.client
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,14 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import floor_app  # noqa: E402
 from tests.reliability.harness import (  # noqa: E402
     PG_URL,
     Server,
     Tally,
-    free_port,
     run_clients,
     scratch_postgres,
-    server_environment,
 )
 
 REQUESTS_PER_RESPONDENT = 6
@@ -93,26 +90,7 @@ def run_floor(database_url: str, workers: int, requests: int, clients: int, limi
     with tempfile.TemporaryDirectory(prefix="consult-floor-") as folder:
         if database_url == "sqlite":
             database_url = f"sqlite:///{Path(folder) / 'floor.sqlite3'}"
-        port = free_port()
-        environment = server_environment(Path(folder), database_url)
-        environment["FLOOR_DATABASE_URL"] = database_url
-        log = open(Path(folder) / "floor.log", "wb")  # noqa: SIM115 - closed below
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                str(ROOT / "benchmarks" / "floor_app.py"),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-            ],
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            _wait_ready(port)
+        with floor_app.running(database_url, workers, Path(folder)) as port:
             tally = Tally()
             remaining = iter(range(requests))
             lock = threading.Lock()
@@ -143,31 +121,6 @@ def run_floor(database_url: str, workers: int, requests: int, clients: int, limi
             for thread in threads:
                 thread.join(timeout=limit_s + 30)
             return figures(tally, time.monotonic() - began)
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-            log.close()
-
-
-def _wait_ready(port: int, timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        try:
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except (OSError, http.client.HTTPException):
-            pass
-        finally:
-            connection.close()
-        time.sleep(0.1)
-    raise RuntimeError("the floor app did not start")
 
 
 def main() -> None:

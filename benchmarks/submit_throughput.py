@@ -26,17 +26,14 @@ given (--postgres-url or CONSULT_BENCH_POSTGRES_URL, e.g. the admin URL): a scra
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
@@ -48,16 +45,11 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import floor_app  # noqa: E402
 from consult import create_app  # noqa: E402
 from consult.cli import init_database  # noqa: E402
 from consult.db import make_engine, writing  # noqa: E402
-from tests.reliability.harness import (  # noqa: E402
-    HttpRespondent,
-    Server,
-    Tally,
-    free_port,
-    server_environment,
-)
+from tests.reliability.harness import HttpRespondent, Server, Tally  # noqa: E402
 
 SCRATCH_DATABASE = "respond_bench"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -297,47 +289,6 @@ def wrk(port: int, script: str, seconds: float, connections: int, folder: Path) 
     return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
 
 
-def start_floor(database_url: str, workers: int, folder: Path) -> tuple[subprocess.Popen, int]:
-    """Serve benchmarks/floor_app.py (one insert per POST /hit) under gunicorn."""
-    port = free_port()
-    environment = server_environment(folder, database_url, FLOOR_DATABASE_URL=database_url)
-    log = open(folder / "floor.log", "wb")  # noqa: SIM115 - the process owns it
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "floor_app.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-        ],
-        env=environment,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200:
-                return process, port
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the bare app did not start; see floor.log")
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop a server started in its own process group."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
 def run_http(
     label: str,
     database_url: str,
@@ -351,43 +302,49 @@ def run_http(
     instance = folder / "http-instance"
     instance.mkdir(exist_ok=True)
     server = Server(instance, database_url, workers=workers).start()
-    floor, floor_port = start_floor(database_url, workers, folder)
     try:
-        browser = HttpRespondent(server.address, Tally())
-        tokens = [browser.start() for _ in range(DRAFTS)]
-        browser.close()
-        cookie = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
-        paths = {section: [f"/r/{token}/s/{section}" for token in tokens] for section in PAGES}
-
-        def page_script(section: str) -> str:
-            bodies = [
-                urlencode({"csrf_token": browser.csrf, "action": "next", **answers})
-                for answers in (PAGES[section], changed(PAGES[section]))
-            ]
-            return WRK_SCRIPT % {
-                "paths": ", ".join(lua_string(p) for p in paths[section]),
-                "bodies": ", ".join(lua_string(b) for b in bodies),
-                "cookie": lua_string(cookie),
-                "expected": 303,
-            }
-
-        floor_script = WRK_SCRIPT % {
-            "paths": lua_string("/hit"),
-            "bodies": lua_string(urlencode({"payload": "Ciudad de México"})),
-            "cookie": lua_string(""),
-            "expected": 200,
-        }
-        figures: dict[str, list[float]] = {"bare": [], **{s: [] for s in PAGES}}
-        for _ in range(rounds):  # interleaved, so drift hits both sides alike
-            figures["bare"].append(wrk(floor_port, floor_script, seconds, connections, folder))
-            for section in PAGES:
-                figures[section].append(
-                    wrk(server.port, page_script(section), seconds, connections, folder)
-                )
+        with floor_app.running(database_url, workers, folder) as floor_port:
+            figures = drive_http(server, floor_port, folder, seconds, rounds, connections)
     finally:
         server.stop()
-        stop(floor)
     return report(label, figures)
+
+
+def drive_http(
+    server: Server, floor_port: int, folder: Path, seconds: float, rounds: int, connections: int
+) -> dict[str, list[float]]:
+    """Start the drafts, then run wrk on the bare app and on each page in turn, ``rounds`` times."""
+    browser = HttpRespondent(server.address, Tally())
+    tokens = [browser.start() for _ in range(DRAFTS)]
+    browser.close()
+    cookie = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
+
+    def page_script(section: str) -> str:
+        bodies = [
+            urlencode({"csrf_token": browser.csrf, "action": "next", **answers})
+            for answers in (PAGES[section], changed(PAGES[section]))
+        ]
+        return WRK_SCRIPT % {
+            "paths": ", ".join(lua_string(f"/r/{token}/s/{section}") for token in tokens),
+            "bodies": ", ".join(lua_string(body) for body in bodies),
+            "cookie": lua_string(cookie),
+            "expected": 303,
+        }
+
+    floor_script = WRK_SCRIPT % {
+        "paths": lua_string("/hit"),
+        "bodies": lua_string(urlencode({"payload": "Ciudad de México"})),
+        "cookie": lua_string(""),
+        "expected": 200,
+    }
+    figures: dict[str, list[float]] = {"bare": [], **{s: [] for s in PAGES}}
+    for _ in range(rounds):  # interleaved, so drift hits both sides alike
+        figures["bare"].append(wrk(floor_port, floor_script, seconds, connections, folder))
+        for section in PAGES:
+            figures[section].append(
+                wrk(server.port, page_script(section), seconds, connections, folder)
+            )
+    return figures
 
 
 def report(label: str, figures: dict[str, list[float]]) -> dict[str, float]:
