@@ -30,10 +30,9 @@ from consult.contributions.vocabulary import (
     labelled,
     text_language_labels,
 )
-from consult.exports.layout import CODEBOOK_HEADER, Column, Label, country_labels
+from consult.exports.layout import CODEBOOK_HEADER, Column, Label, place_columns
 from consult.exports.responses import iso_utc
 from consult.exports.writers import Cell, Progress, Table, codebook_path, write_table
-from consult.geography import REGION_KEYS
 
 #: Contributions read per round trip.
 CHUNK_SIZE = 2000
@@ -145,24 +144,7 @@ def columns(
             "key",
             values=text_language_labels(),
         ),
-        Column(
-            "country",
-            _label(
-                "Country (ISO 3166-1 alpha-2)",
-                "Pays (ISO 3166-1 alpha-2)",
-                "País (ISO 3166-1 alfa-2)",
-            ),
-            "country",
-            values=country_labels(),
-        ),
-        Column(
-            "region",
-            _label("UCLG region", "Région de CGLU", "Región de CGLU"),
-            "region",
-            values={
-                key: dict(region_labels.get(key, _label(key, key, key))) for key in REGION_KEYS
-            },
-        ),
+        *place_columns(region_labels),
         Column(
             "organisation_type",
             _label("Type of organisation", "Type d'organisation", "Tipo de organización"),

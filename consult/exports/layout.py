@@ -133,22 +133,7 @@ def fixed_columns(
             ),
             "datetime",
         ),
-        Column(
-            "country",
-            _label(
-                "Country (ISO 3166-1 alpha-2)",
-                "Pays (ISO 3166-1 alpha-2)",
-                "País (ISO 3166-1 alfa-2)",
-            ),
-            "country",
-            values=country_labels(),
-        ),
-        Column(
-            "region",
-            _label("UCLG region", "Région de CGLU", "Región de CGLU"),
-            "region",
-            values={key: region_labels.get(key, _label(key, key, key)) for key in REGION_KEYS},
-        ),
+        *place_columns(region_labels),
         Column(
             "respondent_type",
             _label("Type of respondent", "Type de répondant", "Tipo de persona encuestada"),
@@ -211,6 +196,30 @@ LONG_COLUMNS = [
     ),
     Column("value", _label("Value", "Valeur", "Valor"), "text"),
 ]
+
+
+def place_columns(region_labels: Mapping[str, Label]) -> tuple[Column, Column]:
+    """The country and UCLG region columns, the same in every export that has them."""
+    return (
+        Column(
+            "country",
+            _label(
+                "Country (ISO 3166-1 alpha-2)",
+                "Pays (ISO 3166-1 alpha-2)",
+                "País (ISO 3166-1 alfa-2)",
+            ),
+            "country",
+            values=country_labels(),
+        ),
+        Column(
+            "region",
+            _label("UCLG region", "Région de CGLU", "Región de CGLU"),
+            "region",
+            values={
+                key: dict(region_labels.get(key, _label(key, key, key))) for key in REGION_KEYS
+            },
+        ),
+    )
 
 
 def country_labels() -> dict[str, Label]:
