@@ -198,6 +198,8 @@ def test_coverage_counts_and_lists_who_has_not_answered(app, login, respondent_f
         "Gwangju" not in waiting and "Ville de Grigny" in waiting and "Ciudad de México" in waiting
     )
     assert "=Villa Formula" in waiting  # shown as text, escaped
+    assert 'class="state state-started"' in waiting  # opened, not sent
+    assert '<span class="state">not started' in waiting
     totals = re.findall(r'class="stat-value">(\d+)<', page)
     assert totals[:3] == ["4", "2", "1"]
     dashboard = staff_client.get("/staff/dashboard").get_data(as_text=True)
