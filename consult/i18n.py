@@ -10,6 +10,8 @@ from babel import Locale
 from flask import Flask, current_app, g, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 
+from consult.security import set_browser_cookie
+
 LANG_COOKIE = "consult_lang"
 LANG_COOKIE_AGE = 60 * 60 * 24 * 365
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
@@ -68,14 +70,7 @@ def init_app(app: Flask) -> None:
     def remember_language(response):
         chosen = g.get("new_language")
         if chosen:
-            response.set_cookie(
-                LANG_COOKIE,
-                chosen,
-                max_age=LANG_COOKIE_AGE,
-                httponly=True,
-                samesite="Lax",
-                secure=app.config["SESSION_COOKIE_SECURE"],
-            )
+            set_browser_cookie(response, LANG_COOKIE, chosen, LANG_COOKIE_AGE)
         return response
 
     @app.context_processor

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response, current_app
 
 #: No 'unsafe-inline' anywhere: every script and style is a file under static/.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -19,6 +19,19 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "object-src 'none'",
     ]
 )
+
+
+def set_browser_cookie(response: Response, name: str, value: str, max_age: int) -> None:
+    """Set a long-lived cookie the way every one of ours is set: HttpOnly, SameSite=Lax, and
+    Secure when the session cookie is (SESSION_COOKIE_SECURE)."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
 
 
 def init_app(app: Flask) -> None:

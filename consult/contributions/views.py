@@ -37,6 +37,7 @@ from consult.contributions.vocabulary import OTHER_LANGUAGE_NAME
 from consult.db import db
 from consult.extensions import limiter
 from consult.i18n import current_language
+from consult.security import set_browser_cookie
 
 bp = Blueprint("contributions", __name__)
 
@@ -74,14 +75,7 @@ def remember_browser(response):
     """Give the browser its random id (supports and reports count once per browser)."""
     browser_id = g.get("new_browser_id")
     if browser_id:
-        response.set_cookie(
-            BROWSER_COOKIE,
-            browser_id,
-            max_age=BROWSER_COOKIE_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=current_app.config["SESSION_COOKIE_SECURE"],
-        )
+        set_browser_cookie(response, BROWSER_COOKIE, browser_id, BROWSER_COOKIE_AGE)
     return response
 
 
