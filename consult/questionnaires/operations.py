@@ -31,7 +31,6 @@ _ANSWERS_OF_RESPONSE = select(Answer.question_key, Answer.part_key, Answer.value
     Answer.response_id == bindparam("response_id")
 )
 _RESPONSE_WITH_DOCUMENT = _RESPONSE_BY_TOKEN.options(undefer(Response.answers_document))
-_RESPONSE_WITH_DOCUMENT_FOR_UPDATE = _RESPONSE_WITH_DOCUMENT.with_for_update()
 _RESPONSES = Response.__table__
 #: What saving a page reads of a response, as a plain row (see open_response_to_save).
 _RESPONSE_ROW = select(
@@ -47,6 +46,9 @@ _RESPONSE_ROW = select(
 _RESPONSE_ROW_FOR_UPDATE = _RESPONSE_ROW.with_for_update()
 #: A row of _RESPONSE_ROW: attributes named like the Response's columns it holds.
 ResponseRow = Row
+#: A changed part (question, part, value), a part no longer given (question, part).
+Upsert = tuple[str, str, str]
+Removal = tuple[str, str]
 
 
 class FrozenVersionError(Exception):
@@ -145,21 +147,16 @@ def find_response(session: Session, token: str, *, for_update: bool = False) -> 
 
 
 def open_response(
-    session: Session,
-    token: str,
-    definition: Callable[[Response], Questionnaire],
-    *,
-    for_update: bool = False,
+    session: Session, token: str, definition: Callable[[Response], Questionnaire]
 ) -> tuple[Response | None, Answers]:
     """Return the response a resume token opens and its answers, in one query of one row.
 
-    The answers come from the response's answers document (see answers_of). ``for_update``
-    locks the response row as find_response does.
+    The answers come from the response's answers document (see answers_of). To save a page,
+    use open_response_to_save, which locks the row.
     """
     if not token or len(token) > 128:
         return None, {}
-    query = _RESPONSE_WITH_DOCUMENT_FOR_UPDATE if for_update else _RESPONSE_WITH_DOCUMENT
-    response = session.scalar(query, {"token_hash": hash_token(token)})
+    response = session.scalar(_RESPONSE_WITH_DOCUMENT, {"token_hash": hash_token(token)})
     if response is None:
         return None, {}
     return response, answers_of(session, response, definition)
@@ -339,8 +336,8 @@ def write_answers(
     """Write what save_answers does, for a response or a row; return the columns written."""
     # Only the parts that changed are written: an upsert for new or changed values, a delete
     # for parts no longer given (an unticked box, a cleared text).
-    upserts = []
-    removed = []
+    upserts: list[Upsert] = []
+    removed: list[Removal] = []
     for key, parts in answers.items():
         before = stored.get(key, {})
         upserts += [
@@ -375,8 +372,8 @@ _PAGE_COLUMNS = (
     "language",
 )
 _UPDATE_RESPONSE = (
-    update(Response.__table__)
-    .where(Response.__table__.c.id == bindparam("response_id"))
+    update(_RESPONSES)
+    .where(_RESPONSES.c.id == bindparam("response_id"))
     .values({name: bindparam(f"new_{name}") for name in _PAGE_COLUMNS})
 )
 
@@ -389,7 +386,13 @@ _UPSERT_ANSWER_SQLITE = (
 )
 
 
-def _write_page_sqlite(connection: Connection, response_id: int, upserts, removed, values) -> None:
+def _write_page_sqlite(
+    connection: Connection,
+    response_id: int,
+    upserts: list[Upsert],
+    removed: list[Removal],
+    values: dict[str, object],
+) -> None:
     """Write a page's changed parts and the response row: an executemany, then one UPDATE."""
     if removed:
         connection.execute(
@@ -435,7 +438,11 @@ WHERE id = :response_id
 
 
 def _write_page_postgresql(
-    connection: Connection, response_id: int, upserts, removed, values
+    connection: Connection,
+    response_id: int,
+    upserts: list[Upsert],
+    removed: list[Removal],
+    values: dict[str, object],
 ) -> None:
     """Write a page in one round trip (see _WRITE_PAGE_POSTGRESQL)."""
     connection.execute(
