@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -115,9 +116,20 @@ def summary_json(summary: dict[str, Any], snapshot: OutcomeSnapshot | None) -> d
 @click.option("--snapshot", "snapshot_id", type=int, help="A frozen snapshot (default: live data).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--lang", type=click.Choice(["en", "fr", "es"]), default="en", show_default=True)
+@click.option(
+    "--base-url",
+    help="The platform's address (e.g. https://consult.example.org): the HTML file then links "
+    "each article to its page there; without it, article names are plain text.",
+)
 @with_appcontext
-def outcomes_command(fmt: str, snapshot_id: int | None, out: Path, lang: str) -> None:
+def outcomes_command(
+    fmt: str, snapshot_id: int | None, out: Path, lang: str, base_url: str | None
+) -> None:
     """Write the outcomes summary (live, or a frozen snapshot) as JSON or a standalone HTML file."""
+    if base_url is not None and not re.match(r"https?://[^/\s]+(/\S*)?$", base_url):
+        raise click.BadParameter(
+            "an http(s) address, e.g. https://consult.example.org", param_hint="--base-url"
+        )
     snapshot = None
     if snapshot_id is not None:
         snapshot = db.session.get(OutcomeSnapshot, snapshot_id)
@@ -140,9 +152,12 @@ def outcomes_command(fmt: str, snapshot_id: int | None, out: Path, lang: str) ->
         )
     else:
         css = (Path(current_app.static_folder or "") / "css" / "consult.css").read_text("utf-8")
-        with current_app.test_request_context(f"/?lang={lang}"):
+        with current_app.test_request_context(
+            f"/?lang={lang}", base_url=base_url.rstrip("/") if base_url else None
+        ):
             html = render_template(
                 "outcomes/export.html",
+                base_url=base_url,
                 summary=summary,
                 snapshot=snapshot,
                 p=presenting,

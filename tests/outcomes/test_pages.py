@@ -409,6 +409,27 @@ def test_outcomes_json_has_the_documented_shape(demo_app, tmp_path):
     assert result.exit_code == 0, result.output
     html = page.read_text()
     assert html.startswith("<!doctype html>") and 'lang="es"' in html and "<svg" in html
+    # A file opened from disk has no site: without the platform's address, no article link
+    assert 'href="/charter' not in html
+    result = runner.invoke(
+        args=[
+            "outcomes",
+            "--format",
+            "html",
+            "--out",
+            str(page),
+            "--base-url",
+            "https://consult.example.org/cisdp/",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    html = page.read_text()
+    assert 'href="https://consult.example.org/cisdp/charter/' in html
+    assert 'href="/charter' not in html
+    refused = runner.invoke(
+        args=["outcomes", "--format", "html", "--out", str(page), "--base-url", "javascript:x"]
+    )
+    assert refused.exit_code != 0 and "--base-url" in refused.output
     assert runner.invoke(args=["outcomes", "--snapshot", "99", "--out", str(page)]).exit_code != 0
 
 
