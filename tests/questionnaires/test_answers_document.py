@@ -80,6 +80,17 @@ def test_a_page_saved_on_a_response_without_a_usable_document_reads_its_rows(app
         assert "article_relevance" in document
 
 
+@pytest.mark.sqlite_only
+def test_a_page_larger_than_one_upsert_statement_is_written_whole(app, respondent, monkeypatch):
+    """SQLite writes the changed parts in statements of a bounded number of rows."""
+    monkeypatch.setattr(operations, "_UPSERT_ROWS_SQLITE", 4)
+    respondent.start()
+    assert respondent.save("articles", ARTICLES).status_code == 303
+    assert_in_step(app)
+    rows, _document = next(iter(rows_and_documents(app).values()))
+    assert len(rows["article_relevance"]) == 12  # three statements of four rows
+
+
 def test_pruning_hidden_answers_at_submit_keeps_the_document_in_step(app, respondent):
     respondent.start()
     fill_required(respondent)
