@@ -44,6 +44,9 @@ def stored_answers(app) -> dict[tuple[str, str], str]:
 
 
 def fill_profile(page: Page) -> None:
+    # respond.js is deferred: a person cannot pick a country before it runs, a robot can (the
+    # CI run of ca3b7d3 did, on a loaded machine, and the region stayed empty).
+    page.wait_for_load_state("domcontentloaded")
     field(page, "q.institution_name").fill("Ville de Dakar")
     # Choosing the country fills the region in the browser; the respondent may still change it.
     field(page, "q.country").select_option("SN")
