@@ -6,7 +6,7 @@ import functools
 import hashlib
 import json
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, select, text, tuple_, update
@@ -147,54 +147,44 @@ def find_response(session: Session, token: str, *, for_update: bool = False) -> 
     return session.scalar(query, {"token_hash": hash_token(token)})
 
 
-def open_response(
-    session: Session, token: str, definition: Callable[[Response], Questionnaire]
-) -> tuple[Response | None, Answers]:
-    """Return the response a resume token opens and its answers, in one query of one row.
+def open_response(session: Session, token: str) -> Response | None:
+    """Return the response a resume token opens, with its answers document loaded.
 
-    The answers come from the response's answers document (see answers_of). To save a page,
-    use open_response_to_save, which locks the row.
+    Its answers are then answers_of(session, response, its definition). To save a page, use
+    open_response_to_save, which locks the row.
     """
     if not token or len(token) > 128:
-        return None, {}
-    response = session.scalar(_RESPONSE_WITH_DOCUMENT, {"token_hash": hash_token(token)})
-    if response is None:
-        return None, {}
-    return response, answers_of(session, response, definition)
+        return None
+    return session.scalar(_RESPONSE_WITH_DOCUMENT, {"token_hash": hash_token(token)})
 
 
 def open_response_to_save(
-    session: Session,
-    token: str,
-    definition: Callable[[ResponseRow], Questionnaire],
-    *,
-    for_update: bool = True,
-) -> tuple[ResponseRow | None, Answers]:
+    session: Session, token: str, *, for_update: bool = True
+) -> ResponseRow | None:
     """Like open_response, as a plain row: what saving a page needs, without an ORM object.
 
     A page is saved on every click and autosave: loading the row without the ORM's identity
     map and attribute machinery takes a good part of the cost of a save off. Pass the row to
-    write_answers.
+    answers_of and write_answers.
     """
     if not token or len(token) > 128:
-        return None, {}
+        return None
     query = _RESPONSE_ROW_FOR_UPDATE if for_update else _RESPONSE_ROW
-    row = session.connection().execute(query, {"token_hash": hash_token(token)}).one_or_none()
-    if row is None:
-        return None, {}
-    return row, answers_of(session, row, definition)
+    return session.connection().execute(query, {"token_hash": hash_token(token)}).one_or_none()
 
 
-def answers_of(session: Session, response: Response | ResponseRow, definition: Callable) -> Answers:
+def answers_of(
+    session: Session, response: Response | ResponseRow, questionnaire: Questionnaire
+) -> Answers:
     """Return a response's answers from its answers document, or from its rows.
 
     Every write keeps the document equal to the Answer rows in the same transaction;
-    ``definition`` gives the version it is laid out in. A response without a usable document
+    ``questionnaire`` is the version it is laid out in. A response without a usable document
     (one written by other means and not rebuilt yet) is read from its rows.
     """
     if response.answers_document:
         try:
-            return documents.decode(definition(response), response.answers_document)
+            return documents.decode(questionnaire, response.answers_document)
         except (documents.DocumentError, ValueError):
             pass  # not this version's layout: the rows say what was answered
     return stored_answers(session, response)

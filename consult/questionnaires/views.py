@@ -95,20 +95,22 @@ def _load(token: str) -> tuple[Response, Questionnaire]:
 
 def _load_with_answers(token: str) -> tuple[Response, Questionnaire, Answers]:
     """Load a response to show one of its pages (saving one goes through _load_to_save)."""
-    response, answers = operations.open_response(db.session, token, definition_of)
+    response = operations.open_response(db.session, token)
     if response is None:
         abort(404)
-    return response, definition_of(response), answers
+    questionnaire = definition_of(response)
+    return response, questionnaire, operations.answers_of(db.session, response, questionnaire)
 
 
 def _load_to_save(token: str) -> tuple[operations.ResponseRow, Questionnaire, Answers]:
     """Load what saving a page needs: the response as a locked plain row, and its answers."""
-    row, answers = operations.open_response_to_save(
-        db.session, token, definition_of, for_update=not g.get("_read_only_token")
+    row = operations.open_response_to_save(
+        db.session, token, for_update=not g.get("_read_only_token")
     )
     if row is None:
         abort(404)
-    return row, definition_of(row), answers
+    questionnaire = definition_of(row)
+    return row, questionnaire, operations.answers_of(db.session, row, questionnaire)
 
 
 def _response(token: str) -> Response:
