@@ -1,13 +1,13 @@
 """Read a submitted page of answers, check every value against the definition, and say why not.
 
-Pure functions over plain data: a form is anything with ``getlist`` (a werkzeug MultiDict), and
-an answer is a mapping of part key -> value, the way it is stored.
+Pure functions over plain data: a form is a werkzeug MultiDict (or any mapping of field name ->
+list of values), and an answer is a mapping of part key -> value, the way it is stored.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
@@ -31,9 +31,17 @@ Answers = dict[str, dict[str, str]]
 class FormData(Protocol):
     """What a page's posted data must offer (werkzeug's MultiDict does)."""
 
-    def getlist(self, key: str) -> list[str]: ...
+    def lists(self) -> Iterable[tuple[str, list[str]]]: ...
 
-    def __iter__(self): ...
+
+#: A page's posted data as read once: field name -> every value sent for it.
+Posted = Mapping[str, list[str]]
+
+
+def posted_fields(form: FormData | Posted) -> Posted:
+    """Read a posted form into a plain mapping, once (a MultiDict answers each lookup slowly)."""
+    lists = getattr(form, "lists", None)
+    return dict(lists()) if lists is not None else form
 
 
 @dataclass(frozen=True)
@@ -71,8 +79,8 @@ def without_nul(text: str) -> str:
     return text.replace("\x00", "") if "\x00" in text else text
 
 
-def _first(form: FormData, name: str) -> str:
-    values = form.getlist(name)
+def _first(posted: Posted, name: str) -> str:
+    values = posted.get(name)
     return without_nul(values[0]) if values else ""
 
 
@@ -101,19 +109,19 @@ def _parse_number(text: str, question: Question) -> tuple[str | None, Message | 
     return format(number.normalize(), "f"), None
 
 
-def _read_question(question: Question, form: FormData) -> tuple[dict[str, str], Message | None]:
+def _read_question(question: Question, posted: Posted) -> tuple[dict[str, str], Message | None]:
     """Parse one question's fields; return the stored parts and the first problem found."""
-    name = field_name(question)
+    name = FIELD_PREFIX + question.key
     qtype = question.type
     if qtype in ("single_choice", "yes_no", "region", "country"):
-        value = _first(form, name)
+        value = _first(posted, name)
         if value == "":
             return {}, None
-        if value not in question.option_keys:
+        if value not in question.accepted_keys:
             return {}, Message("option_unknown")
         return {"": value}, None
     if qtype in ("short_text", "long_text"):
-        text = _first(form, name)
+        text = _first(posted, name)
         if _is_blank(text):
             return {}, None
         assert question.max_length is not None
@@ -121,17 +129,17 @@ def _read_question(question: Question, form: FormData) -> tuple[dict[str, str], 
             return {}, Message("text_too_long", {"max": question.max_length, "length": len(text)})
         return {"": text}, None
     if qtype == "number":
-        text = _first(form, name)
+        text = _first(posted, name)
         if _is_blank(text):
             return {}, None
         value, problem = _parse_number(text, question)
         return ({"": value} if value is not None else {}), problem
     if qtype == "multiple_choice":
-        chosen = form.getlist(name)
-        if any(value not in question.option_keys for value in chosen):
+        chosen = posted.get(name, ())
+        if any(value not in question.accepted_keys for value in chosen):
             return {}, Message("option_unknown")
         parts = {value: "1" for value in chosen}
-        other_text = _first(form, field_name(question, OTHER_PART)) if question.other else ""
+        other_text = _first(posted, field_name(question, OTHER_PART)) if question.other else ""
         if not _is_blank(other_text):
             if len(other_text) > 300:
                 return {}, Message("text_too_long", {"max": 300, "length": len(other_text)})
@@ -141,10 +149,10 @@ def _read_question(question: Question, form: FormData) -> tuple[dict[str, str], 
             return {}, Message("too_many_choices", {"max": question.max_choices})
         return parts, None
     if qtype == "matrix":
-        scale = {point.key for point in question.scale}
+        scale = question.scale_keys
         parts = {}
-        for row in question.rows:
-            value = _first(form, field_name(question, row.key))
+        for row, row_field in zip(question.rows, question_fields(question), strict=True):
+            value = _first(posted, row_field)
             if value == "":
                 continue
             if value not in scale:
@@ -153,10 +161,8 @@ def _read_question(question: Question, form: FormData) -> tuple[dict[str, str], 
         return parts, None
     if qtype == "ranking":
         assert question.rank is not None
-        picked = [
-            _first(form, field_name(question, f"rank{i}")) for i in range(1, question.rank + 1)
-        ]
-        if any(value and value not in question.option_keys for value in picked):
+        picked = [_first(posted, rank_field) for rank_field in question_fields(question)]
+        if any(value and value not in question.accepted_keys for value in picked):
             return {}, Message("option_unknown")
         filled = [value for value in picked if value]
         if len(set(filled)) != len(filled):
@@ -167,8 +173,14 @@ def _read_question(question: Question, form: FormData) -> tuple[dict[str, str], 
     raise ValueError(f"unknown question type {qtype}")
 
 
-def question_fields(question: Question) -> list[str]:
-    """Return every field name a question's form may post."""
+def question_fields(question: Question) -> tuple[str, ...]:
+    """Return every field name a question's form may post (a matrix's in the order of its rows).
+
+    Computed once per question and kept on it, like document_layout: every page save asks.
+    """
+    cached = question.__dict__.get("_form_fields")
+    if cached is not None:
+        return cached
     names = [field_name(question)]
     if question.type == "multiple_choice" and question.other:
         names.append(field_name(question, OTHER_PART))
@@ -177,33 +189,35 @@ def question_fields(question: Question) -> list[str]:
     if question.type == "ranking":
         assert question.rank is not None
         names = [field_name(question, f"rank{i}") for i in range(1, question.rank + 1)]
-    return names
+    question.__dict__["_form_fields"] = fields = tuple(names)
+    return fields
 
 
 def read_page(
-    questionnaire: Questionnaire, section: Section, form: FormData, stored: Answers
+    questionnaire: Questionnaire, section: Section, form: FormData | Posted, stored: Answers
 ) -> PageResult:
     """Parse and check one posted page against the definition and the answers stored so far.
 
     Conditions are evaluated on the stored answers updated with this page's valid values, so a
     condition on an earlier question of the same page is honoured.
     """
+    posted = posted_fields(form)
     result = PageResult()
     own_fields: set[str] = set()
     for question in section.questions:
         names = question_fields(question)
         own_fields.update(names)
         for name in names:
-            values = form.getlist(name)
+            values = posted.get(name)
             if values:
                 result.raw[name] = [_echo(without_nul(v), question) for v in values]
-        parts, problem = _read_question(question, form)
+        parts, problem = _read_question(question, posted)
         if problem is not None:
             result.errors[question.key] = problem
         else:
             result.answers[question.key] = parts
     result.unknown_fields = sorted(
-        name for name in form if name.startswith(FIELD_PREFIX) and name not in own_fields
+        name for name in posted if name.startswith(FIELD_PREFIX) and name not in own_fields
     )
 
     merged: Answers = {**stored, **result.answers}

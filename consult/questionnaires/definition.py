@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -119,9 +120,12 @@ class Question:
     integer: bool = True
     max_length: int | None = None
 
-    @property
+    # Computed once per question (a definition never changes once loaded): a page save checks
+    # every posted value against them. cached_property writes to the instance's __dict__,
+    # which a frozen dataclass allows.
+    @cached_property
     def option_keys(self) -> tuple[str, ...]:
-        """Return the keys a choice answer may take."""
+        """Return the keys a choice answer may take, in the definition's order."""
         if self.type == "yes_no":
             return YES_NO_KEYS
         if self.type == "region":
@@ -129,6 +133,16 @@ class Question:
         if self.type == "country":
             return country_codes()
         return tuple(o.key for o in self.options)
+
+    @cached_property
+    def accepted_keys(self) -> frozenset[str]:
+        """Return option_keys as a set, to check a posted value."""
+        return frozenset(self.option_keys)
+
+    @cached_property
+    def scale_keys(self) -> frozenset[str]:
+        """Return the keys of a matrix's scale."""
+        return frozenset(point.key for point in self.scale)
 
     @property
     def parts(self) -> tuple[str, ...]:
