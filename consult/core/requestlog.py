@@ -12,6 +12,7 @@ size, duration, request id and worker.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -32,6 +33,8 @@ _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 _SECRET_VARIABLE_RE = re.compile(r"(^|_)token$")
 #: Used when a request never reached a view (e.g. the server answered it): resume links.
 _FALLBACK_SECRET_PATH_RE = re.compile(r"^/r/[^/]+")
+#: A variable of a URL rule, <name> or <converter:name>: the whole of it, then its name.
+_RULE_VARIABLE_RE = re.compile(r"(<(?:[^:<>]+:)?([^<>]+)>)")
 
 
 def new_request_id() -> str:
@@ -53,14 +56,25 @@ def redact_path(path: str, rule: str | None = None, view_args: dict[str, Any] | 
     by name; without it (no route matched), resume-link paths are redacted by shape.
     """
     if rule is not None and view_args:
-        redacted = rule
-        for name, value in view_args.items():
-            shown = REDACTED if _SECRET_VARIABLE_RE.search(name) else str(value)
-            redacted = re.sub(
-                rf"<(?:[^:<>]+:)?{re.escape(name)}>", lambda _m, shown=shown: shown, redacted
-            )
-        return redacted
+        pieces = _rule_pieces(rule)
+        shown = [pieces[0]]
+        for i in range(1, len(pieces), 3):
+            placeholder, name, after = pieces[i : i + 3]
+            if name not in view_args:
+                shown.append(placeholder)
+            elif _SECRET_VARIABLE_RE.search(name):
+                shown.append(REDACTED)
+            else:
+                shown.append(str(view_args[name]))
+            shown.append(after)
+        return "".join(shown)
     return _FALLBACK_SECRET_PATH_RE.sub("/r/" + REDACTED, path)
+
+
+@functools.lru_cache(maxsize=512)
+def _rule_pieces(rule: str) -> tuple[str, ...]:
+    """Split a URL rule once: text, then (placeholder, variable name, text) for each variable."""
+    return tuple(_RULE_VARIABLE_RE.split(rule))
 
 
 def current_log_path() -> str:

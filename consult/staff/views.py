@@ -50,6 +50,15 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
     Behind a TLS-terminating proxy, let the app see the scheme (werkzeug's ProxyFix).
     """
 
+    def get_signing_serializer(self, app: Flask):
+        """Flask's signing serializer, made once per secret key rather than on every request."""
+        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = self.__dict__.get("_serializer")
+        if cached is None or cached[0] != keys:
+            cached = (keys, super().get_signing_serializer(app))
+            self._serializer = cached
+        return cached[1]
+
     def get_cookie_secure(self, app: Flask) -> bool:
         """Tell whether the session cookie gets the Secure flag."""
         if app.config["SESSION_COOKIE_SECURE"]:

@@ -338,9 +338,18 @@ def test_closed_questionnaire_says_so_and_accepts_nothing(make_app, tmp_path):
     assert "no longer accepts answers" in refused.get_data(as_text=True)
 
 
-def test_language_switch_is_remembered_and_defaults_from_accept_language(client):
+def test_language_switch_is_remembered_and_defaults_from_accept_language(app, client):
     french = client.get("/", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
     assert '<html lang="fr">' in french.get_data(as_text=True)
+    # Each header is matched once and remembered: different headers, different languages.
+    for header, language in [
+        ("de-DE,de;q=0.9,es;q=0.8,en;q=0.5", "es"),
+        ("de-DE,de;q=0.9", "en"),
+        ("fr-FR,fr;q=0.9", "fr"),
+        ("es-419", "es"),
+    ]:
+        page = app.test_client().get("/", headers={"Accept-Language": header})
+        assert f'<html lang="{language}">' in page.get_data(as_text=True), header
     spanish = client.get("/?lang=es")
     assert "consult_lang=es" in spanish.headers.get("Set-Cookie", "")
     assert '<html lang="es">' in client.get("/").get_data(as_text=True)

@@ -133,6 +133,23 @@ def test_session_cookie_flags(app, client, staff):
     assert "Secure" in reply.headers["Set-Cookie"]
 
 
+def test_a_new_secret_key_is_used_at_once_and_the_old_one_only_as_a_fallback(app, client, staff):
+    """The session's signing serializer is made once per secret key, not once per app: a key
+    rotated in a running app signs and checks at once."""
+    email = staff("analyst")
+    sign_in(client, email, STAFF_PASSWORD)
+    assert client.get("/staff/").status_code == 200
+    old_key = app.secret_key
+    app.secret_key = "a-rotated-secret-key-for-this-test"
+    app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+    assert client.get("/staff/").status_code == 200  # signed with the old key, still valid
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert client.get("/staff/").status_code == 200  # re-signed with the new key on the way
+    app.secret_key = old_key
+    reply = client.get("/staff/")
+    assert reply.status_code == 302 and "/staff/login" in reply.location
+
+
 def test_login_renews_the_session(client, staff):
     email = staff("analyst")
     client.get("/staff/login")
