@@ -148,7 +148,11 @@ def check_command(paths: tuple[Path, ...]) -> None:
 @click.option("--missing-only", is_flag=True, help="Only responses that have no document.")
 @with_appcontext
 def rebuild_documents_command(missing_only: bool) -> None:
-    """Rebuild each response's answers document from its answer rows (after a fix in SQL)."""
+    """Rebuild answers documents from the answer rows (after a fix in SQL).
+
+    A submitted response's document is rebuilt from its rows; a draft's (its answers are the
+    document) only when it has none.
+    """
     from consult.db import db, writing
     from consult.questionnaires.operations import rebuild_answers_documents
 

@@ -116,6 +116,28 @@ def runner(app: Flask):
     return app.test_cli_runner()
 
 
+def answers_in_store(app: Flask) -> dict[int, dict[str, dict[str, str]]]:
+    """Response id -> its answers as stored: a draft's in its answers document (checking it has
+    no Answer rows), a submitted response's in its Answer rows, which the analysis reads."""
+    from sqlalchemy import select
+
+    from consult.questionnaires import operations
+    from consult.questionnaires.models import Response
+    from consult.questionnaires.registry import definition_of
+
+    found = {}
+    with app.app_context():
+        for response in db.session.scalars(select(Response).order_by(Response.id)):
+            if response.is_submitted:
+                found[response.id] = operations.stored_answers(db.session, response)
+            else:
+                assert not response.answers, f"draft {response.id} has answer rows"
+                found[response.id] = operations.answers_of(
+                    db.session, response, definition_of(response)
+                )
+    return found
+
+
 def csrf_token(html: str) -> str:
     """Return the CSRF token of the first form in a page."""
     match = CSRF_RE.search(html)

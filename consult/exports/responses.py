@@ -4,11 +4,12 @@ Reads the database a chunk of responses at a time and hands rows to a writer as 
 so memory stays flat however many responses there are. Each response is laid out with the
 definition of the version it answered.
 
-The wide form reads each response's answers document (responses.answers_document, kept in step
-with the Answer rows by consult.questionnaires.operations; see consult/questionnaires/
-documents.py): one text per response instead of one database row per answered value, which is
-what made reading cost more than writing (benchmarks/export_speed.py), and, in its row form,
-turned into the row's question cells by one C-level lookup. A response without a usable
+The wide form reads each response's answers document (responses.answers_document, which a
+submitted response's Answer rows equal, kept in step by consult.questionnaires.operations; see
+consult/questionnaires/documents.py): one text per response instead of one database row per
+answered value, which is what made reading cost more than writing (benchmarks/
+export_speed.py), and, in its row form, turned into the row's question cells by one C-level
+lookup. A response without a usable
 document (answers written by other means) is read from its Answer rows, the source of truth.
 The long form reads the Answer rows, one per value, as it writes them: plain DBAPI tuples
 placed straight into rows.

@@ -23,6 +23,7 @@ from consult.contributions import operations as contribution_operations
 from consult.contributions.models import Contribution
 from consult.geography import REGION_KEYS
 from consult.outcomes.models import OutcomeQuote
+from consult.questionnaires import documents
 from consult.questionnaires.answers import Answers, profile_values
 from consult.questionnaires.definition import OTHER_PART, Question, Questionnaire, is_shown
 from consult.questionnaires.models import Answer, ContactDetails, QuestionnaireVersion, Response
@@ -360,9 +361,11 @@ def generate_responses(
                     "region": profile.get("region"),
                     "respondent_type": profile.get("respondent_type"),
                     "is_demo": True,
+                    "answers_document": documents.encode(questionnaire, answers),
                 }
             )
-            answer_sets.append(answers)
+            # As the app keeps them: a draft's answers in its document only.
+            answer_sets.append(answers if complete else {})
         ids = session.scalars(
             insert(Response).returning(Response.id, sort_by_parameter_order=True),
             response_rows,

@@ -1,8 +1,10 @@
-"""The answers document: a response's answers again, as one text beside its Answer rows.
+"""The answers document: a response's answers as one text.
 
-The Answer rows (one per value) stay the source of truth; the document is a copy that
-operations.save_answers and submit_response rewrite in the same transaction, so that the wide
-export reads one text per response instead of one database row per answered value.
+A draft's answers live in its document alone, so that saving a page rewrites one row.
+Submitting writes them out as Answer rows too, one per value, which the analysis reads; from
+then on operations.write_answers and submit_response keep the document equal to the rows in the
+same transaction, and the wide export reads one text per response instead of one database row
+per answered value.
 
 Two forms, told apart by their first character:
 
@@ -156,7 +158,7 @@ def encode(questionnaire: Questionnaire, answers: Answers) -> str:
 
 
 def decode(questionnaire: Questionnaire, document: str) -> Answers:
-    """Return the answers a document holds, exactly as the Answer rows hold them."""
+    """Return the answers a document holds, exactly as Answer rows would hold them."""
     if not document.startswith(ROW_MARK):
         return json.loads(document)
     layout = document_layout(questionnaire)

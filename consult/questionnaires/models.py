@@ -10,6 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.db import Base, UTCDateTime, utcnow
 
+#: The two states of a response.
+DRAFT = "draft"
+SUBMITTED = "submitted"
+
 
 class QuestionnaireVersion(Base):
     """One version of a questionnaire definition, kept so that its responses stay readable."""
@@ -40,8 +44,8 @@ class Response(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
     #: SHA-256 of the resume token; the token itself is only ever in the respondent's link.
     resume_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    #: "draft" or "submitted"; drafts never count as responses.
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    #: DRAFT or SUBMITTED; drafts never count as responses.
+    status: Mapped[str] = mapped_column(String(16), default=DRAFT)
     #: The language the respondent used (en, fr, es).
     language: Mapped[str] = mapped_column(String(8))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -60,12 +64,13 @@ class Response(Base):
     invitation_id: Mapped[int | None]
     #: Synthetic data made by `consult demo`, removable in one command.
     is_demo: Mapped[bool] = mapped_column(default=False)
-    #: The answers again, as one text (see consult/questionnaires/documents.py): a copy of the
-    #: Answer rows (which stay the source of truth) kept in step in the same transaction by
-    #: operations.save_answers and submit_response, so that the wide export reads one value per
-    #: response instead of one row per answered value. NULL means not built (rows written by
-    #: other means); readers then fall back to the Answer rows. Deferred: read where answers
-    #: are needed (saving or showing a page, the export), not wherever a response is.
+    #: The answers as one text (see consult/questionnaires/documents.py). A draft's answers
+    #: live here only: a page save rewrites one row. Submitting writes them out as Answer rows
+    #: too, which the analysis reads; from then on every save keeps both in step in the same
+    #: transaction, and the wide export reads one value per response instead of one row per
+    #: answered value. NULL means not built (rows written by other means); readers then fall
+    #: back to the Answer rows. Deferred: read where answers are needed (saving or showing a
+    #: page, the export), not wherever a response is.
     answers_document: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     answers: Mapped[list[Answer]] = relationship(
@@ -75,11 +80,12 @@ class Response(Base):
     @property
     def is_submitted(self) -> bool:
         """Tell whether the response has been submitted."""
-        return self.status == "submitted"
+        return self.status == SUBMITTED
 
 
 class Answer(Base):
-    """One stored value: a question, or one part of it (an option, a matrix row, a rank)."""
+    """One value of a submitted response: a question, or one part of it (an option, a matrix
+    row, a rank). A draft has none: its answers are its answers document."""
 
     __tablename__ = "answers"
     __table_args__ = (UniqueConstraint("response_id", "question_key", "part_key"),)

@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select, text, tuple_, update
+from sqlalchemy import bindparam, delete, insert, select, text, tuple_, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.attributes import set_committed_value
@@ -18,7 +18,13 @@ from consult.db import UTCDateTime, utcnow
 from consult.questionnaires import documents
 from consult.questionnaires.answers import Answers, profile_values, prune_hidden
 from consult.questionnaires.definition import Questionnaire, parse_definition, structure_checksum
-from consult.questionnaires.models import Answer, ContactDetails, QuestionnaireVersion, Response
+from consult.questionnaires.models import (
+    SUBMITTED,
+    Answer,
+    ContactDetails,
+    QuestionnaireVersion,
+    Response,
+)
 
 #: Receipt numbers avoid letters and digits that are easy to confuse (0/O, 1/I).
 _RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -242,17 +248,20 @@ def stored_definitions(connection: Connection) -> dict[int, Questionnaire]:
 
 
 def rebuild_answers_documents(connection: Connection, *, missing_only: bool = False) -> int:
-    """Rewrite every response's answers document from its Answer rows; return how many.
+    """Rewrite answers documents from the Answer rows; return how many.
 
-    For answers written by other means than save_answers (a data fix in SQL, a bulk import,
-    the migration that introduced the documents): the rows are the source of truth and the
-    documents follow them. ``missing_only`` rebuilds only the documents that are NULL.
+    For answers written by other means than the app (a data fix in SQL, a bulk import, the
+    migration that introduced the documents). The rows are the source of a submitted
+    response's document; a draft's document is its answers, rebuilt only when it has none.
+    ``missing_only`` rebuilds only the documents that are NULL.
     """
     definitions = stored_definitions(connection)
     table = Response.__table__
     query = select(table.c.id, table.c.version_id).order_by(table.c.id)
     if missing_only:
         query = query.where(table.c.answers_document.is_(None))
+    else:
+        query = query.where((table.c.status == SUBMITTED) | table.c.answers_document.is_(None))
     rewrite = (
         update(table)
         .where(table.c.id == bindparam("rid"))
@@ -300,7 +309,7 @@ def save_answers(
     brought in step with what was written.
     """
     if stored is None:
-        stored = stored_answers(session, response)
+        stored = answers_of(session, response, questionnaire)
     values = write_answers(
         session,
         questionnaire,
@@ -324,20 +333,24 @@ def write_answers(
     section_key: str | None = None,
     language: str | None = None,
 ) -> dict[str, object]:
-    """Write what save_answers does, for a response or a row; return the columns written."""
-    # Only the parts that changed are written: an upsert for new or changed values, a delete
-    # for parts no longer given (an unticked box, a cleared text).
+    """Write what save_answers does, for a response or a row; return the columns written.
+
+    A draft's answers are its answers document. A submitted response (edited through its link)
+    also has its Answer rows, which the analysis reads: only the parts that changed are
+    written, an upsert for new or changed values, a delete for parts no longer given (an
+    unticked box, a cleared text), in the same statement or transaction as the document.
+    """
     upserts: list[Upsert] = []
     removed: list[Removal] = []
-    for key, parts in answers.items():
-        before = stored.get(key, {})
-        upserts += [
-            (key, part, value) for part, value in parts.items() if before.get(part) != value
-        ]
-        removed += [(key, part) for part in before if part not in parts]
+    if response.status == SUBMITTED:
+        for key, parts in answers.items():
+            before = stored.get(key, {})
+            upserts += [
+                (key, part, value) for part, value in parts.items() if before.get(part) != value
+            ]
+            removed += [(key, part) for part in before if part not in parts]
     merged = {**stored, **answers}
     values: dict[str, object] = dict(_profile_columns(questionnaire, merged))
-    # The answers document changes with the rows, in the same statement or transaction.
     values["answers_document"] = documents.encode(questionnaire, merged)
     values["updated_at"] = utcnow()
     values["last_section_key"] = (
@@ -345,7 +358,10 @@ def write_answers(
     )
     values["language"] = language if language is not None else response.language
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
+    if not (upserts or removed):
+        parameters = {f"new_{name}": value for name, value in values.items()}
+        connection.execute(_UPDATE_RESPONSE, {"response_id": response.id, **parameters})
+    elif connection.dialect.name == "postgresql":
         _write_page_postgresql(connection, response.id, upserts, removed, values)
     else:
         _write_page_sqlite(connection, response.id, upserts, removed, values)
@@ -478,28 +494,29 @@ def submit_response(
     language: str,
     now: datetime | None = None,
 ) -> bool:
-    """Submit a draft (prune answers no longer asked); return False if it was submitted already."""
-    answers = stored_answers(session, response)
-    kept = prune_hidden(questionnaire, answers)
-    dropped = [key for key in answers if key not in kept]
-    if dropped:
-        session.execute(
-            delete(Answer).where(
-                Answer.response_id == response.id, Answer.question_key.in_(dropped)
-            )
-        )
+    """Submit a draft (prune answers no longer asked); return False if it was submitted already.
+
+    The answers document is read, pruned, and written out as the response's Answer rows, one
+    per value, which the analysis and the exports read from then on.
+    """
+    kept = prune_hidden(questionnaire, answers_of(session, response, questionnaire))
+    session.execute(delete(Answer).where(Answer.response_id == response.id))
+    rows = [
+        {"response_id": response.id, "question_key": key, "part_key": part, "value": value}
+        for key, parts in kept.items()
+        for part, value in parts.items()
+    ]
+    if rows:
+        session.execute(insert(Answer), rows)
     for name, value in _profile_columns(questionnaire, kept).items():
         setattr(response, name, value)
-    # The document follows the pruning: exactly the rows that remain.
-    response.answers_document = documents.encode(
-        questionnaire, {key: parts for key, parts in answers.items() if key not in dropped}
-    )
+    response.answers_document = documents.encode(questionnaire, kept)
     response.language = language
     if response.is_submitted:
         response.updated_at = now or utcnow()
         session.flush()
         return False
-    response.status = "submitted"
+    response.status = SUBMITTED
     response.submitted_at = now or utcnow()
     response.updated_at = response.submitted_at
     response.receipt_number = new_receipt_number(questionnaire.key)

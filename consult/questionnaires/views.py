@@ -270,7 +270,7 @@ def resume(token: str):
     response, questionnaire = _load(token)
     if response.is_submitted:
         return redirect(url_for(".review", token=token))
-    answers = operations.stored_answers(db.session, response)
+    answers = operations.answers_of(db.session, response, questionnaire)
     sections = _shown_sections(questionnaire, answers)
     target = next((s for s in sections if s.key == response.last_section_key), sections[0])
     return redirect(url_for(".page", token=token, section_key=target.key))
@@ -283,7 +283,7 @@ def _reshow_posted_page(notice: str, status: int):
     section = _section_or_404(questionnaire, request.view_args["section_key"])
     if not questionnaire.is_open(utcnow()):
         return _closed(questionnaire, response)
-    answers = operations.stored_answers(db.session, response)
+    answers = operations.answers_of(db.session, response, questionnaire)
     fields = answers_to_fields(questionnaire, answers)
     for question in section.questions:
         for name in question_fields(question):
@@ -490,7 +490,7 @@ def _recover_review():
     response, questionnaire = _load(token)
     if not questionnaire.is_open(utcnow()):
         return _closed(questionnaire, response)
-    answers = operations.stored_answers(db.session, response)
+    answers = operations.answers_of(db.session, response, questionnaire)
     context = _review_context(questionnaire, response, token, answers)
     return render_template(
         "questionnaires/review.html",
@@ -509,7 +509,7 @@ def _review_unavailable():
         return None
     token = request.view_args["token"]
     response, questionnaire = _load(token)
-    answers = operations.stored_answers(db.session, response)
+    answers = operations.answers_of(db.session, response, questionnaire)
     return render_template(
         "questionnaires/review.html",
         **_review_context(questionnaire, response, token, answers),
@@ -529,7 +529,7 @@ def _review_unavailable():
 def review(token: str):
     """Show every answer before submitting; submit (idempotently) on POST."""
     response, questionnaire = _load(token)
-    answers = operations.stored_answers(db.session, response)
+    answers = operations.answers_of(db.session, response, questionnaire)
     context = _review_context(questionnaire, response, token, answers)
     if not questionnaire.is_open(utcnow()):
         return _closed(questionnaire, response, 403 if request.method == "POST" else 200)

@@ -1,6 +1,7 @@
-"""The answers document of a response always equals its Answer rows: after every page saved,
-every edit, the pruning at submission, edits after submission; backfilled by migration 0500;
-and the export reads the rows when a response has no document."""
+"""A draft's answers are its answers document, and it has no Answer rows; a submitted response's
+document always equals its rows: after the pruning at submission, edits after submission, any
+sequence of saves. Backfilled by migration 0500, drafts moved by 0600; the export reads the
+rows when a response has no document."""
 
 from __future__ import annotations
 
@@ -40,14 +41,31 @@ def rows_and_documents(app) -> dict[int, tuple[dict, dict | None]]:
         return found
 
 
+def statuses(app) -> dict[int, str]:
+    with app.app_context():
+        return dict(db.session.execute(select(Response.id, Response.status)).all())
+
+
 def assert_in_step(app) -> None:
+    """Every submitted response's document equals its rows; no draft has rows."""
+    status = statuses(app)
     for rid, (rows, document) in rows_and_documents(app).items():
-        assert document == rows, f"response {rid}: document and answer rows differ"
+        if status[rid] == "submitted":
+            assert document == rows, f"response {rid}: document and answer rows differ"
+        else:
+            assert rows == {}, f"draft {rid} has answer rows"
+            assert document is not None, f"draft {rid} has no document"
 
 
-def test_every_page_saved_keeps_the_document_in_step(app, respondent):
+def only_response(app) -> tuple[dict, dict | None]:
+    (found,) = rows_and_documents(app).values()
+    return found
+
+
+def test_every_page_saved_on_a_draft_goes_to_its_document_alone(app, respondent):
     respondent.start()
     assert_in_step(app)  # a fresh draft: an empty document
+    assert only_response(app)[1] == {}
     assert respondent.save("profile", PROFILE).status_code == 303
     assert_in_step(app)
     respondent.save("commitments", {"q.charter_2011_adopted": "yes"})
@@ -58,26 +76,54 @@ def test_every_page_saved_keeps_the_document_in_step(app, respondent):
     respondent.save("profile", {**PROFILE, "q.institution_name": "CDMX ✓ =1+1"})
     respondent.save("articles", {**ARTICLES, "q.article_relevance.art03": "not_relevant"})
     assert_in_step(app)
-    (rows, document) = next(iter(rows_and_documents(app).values()))
+    rows, document = only_response(app)
+    assert rows == {}
     assert document["institution_name"] == {"": "CDMX ✓ =1+1"}
     assert document["article_relevance"]["art03"] == "not_relevant"
+    assert document["charter_impact"] == {"": "great_extent"}
+    # Submitting writes the rows: exactly the document's answers.
+    respondent.save("commitments", {"q.charter_2011_adopted": "no"})
+    assert respondent.submit().status_code == 303
+    assert_in_step(app)
+    rows, document = only_response(app)
+    assert rows["institution_name"] == {"": "CDMX ✓ =1+1"} and "charter_impact" not in rows
 
 
 def test_a_page_saved_on_a_response_without_a_usable_document_reads_its_rows(app, respondent):
     """Saving reads the answers from the document; without one (NULL, or another version's
-    layout) it reads the rows, and the save writes a document in step again."""
+    layout: answers written by other means) it reads the rows, and the save writes a document
+    in step again."""
     respondent.start()
-    assert respondent.save("profile", PROFILE).status_code == 303
+    fill_required(respondent)
+    assert respondent.submit().status_code == 303
     for broken in (None, documents.ROW_MARK + "partners/99" + documents.SEPARATOR):
         with app.app_context(), writing():
             db.session.execute(update(Response).values(answers_document=broken))
             db.commit()
-        reply = respondent.save("articles", ARTICLES)
+        reply = respondent.save("commitments", {"q.charter_2011_adopted": "yes"})
         assert reply.status_code == 303, reply.get_data(as_text=True)
         assert_in_step(app)
-        rows, document = next(iter(rows_and_documents(app).values()))
+        rows, document = only_response(app)
         assert document["institution_name"] == {"": PROFILE["q.institution_name"]}
+        assert document["charter_2011_adopted"] == {"": "yes"}
         assert "article_relevance" in document
+
+
+def test_a_draft_written_by_other_means_is_read_from_its_rows(app, respondent):
+    """A draft with rows and no document (an import, or one from before revision 0600): a
+    save reads the rows, and its document then holds them with the new page."""
+    respondent.start()
+    with app.app_context(), writing():
+        (rid,) = db.session.scalars(select(Response.id)).all()
+        db.session.execute(update(Response).values(answers_document=None))
+        db.session.add(Answer(response_id=rid, question_key="institution_name", value="Rosario"))
+        db.commit()
+    assert respondent.page("profile").status_code == 200
+    assert "Rosario" in respondent.page("profile").get_data(as_text=True)
+    assert respondent.save("articles", ARTICLES).status_code == 303
+    _rows, document = only_response(app)
+    assert document["institution_name"] == {"": "Rosario"}
+    assert len(document["article_relevance"]) == 12
 
 
 @pytest.mark.sqlite_only
@@ -85,10 +131,15 @@ def test_a_page_larger_than_one_upsert_statement_is_written_whole(app, responden
     """SQLite writes the changed parts in statements of a bounded number of rows."""
     monkeypatch.setattr(operations, "_UPSERT_ROWS_SQLITE", 4)
     respondent.start()
-    assert respondent.save("articles", ARTICLES).status_code == 303
+    fill_required(respondent)
+    assert respondent.submit().status_code == 303
+    changed = {name: "not_relevant" for name in ARTICLES if ".article_relevance." in name}
+    assert respondent.save("articles", {**ARTICLES, **changed}).status_code == 303
     assert_in_step(app)
-    rows, _document = next(iter(rows_and_documents(app).values()))
-    assert len(rows["article_relevance"]) == 12  # three statements of four rows
+    rows, _document = only_response(app)
+    # twelve changed rows: three statements of four rows
+    assert set(rows["article_relevance"].values()) == {"not_relevant"}
+    assert len(rows["article_relevance"]) == 12
 
 
 def test_pruning_hidden_answers_at_submit_keeps_the_document_in_step(app, respondent):
@@ -221,6 +272,77 @@ def test_migration_0500_backfills_every_response_from_its_rows(tmp_path: Path):
     assert stored[1] == documents.encode(partners, given[1])
 
 
+def test_migration_0600_moves_drafts_to_their_documents_and_back(tmp_path: Path):
+    """Drafts lose their rows for a document that holds them; submitted responses keep theirs;
+    downgrading gives the drafts their rows back."""
+    partners = current_questionnaires_from_files()["partners"]
+    url = f"sqlite:///{tmp_path / 'before.sqlite3'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0500")
+    engine = create_engine(url)
+    rng = random.Random(600)
+    given = {rid: random_answers(partners, rng) for rid in (1, 2, 3)}
+    status = {1: "draft", 2: "draft", 3: "submitted"}
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO questionnaire_versions (id, key, version, checksum, definition, "
+                "loaded_at) VALUES (1, 'partners', :version, 'x', :definition, "
+                "'2022-01-01 00:00:00')"
+            ),
+            {"version": partners.version, "definition": json.dumps(dict(partners.raw))},
+        )
+        for rid, answers in given.items():
+            connection.execute(
+                text(
+                    "INSERT INTO responses (id, questionnaire_key, questionnaire_version, "
+                    "version_id, resume_token_hash, status, language, started_at, updated_at, "
+                    "is_demo, answers_document) VALUES (:id, 'partners', :version, 1, :token, "
+                    ":status, 'en', '2022-01-01 00:00:00', '2022-01-01 00:00:00', 0, :document)"
+                ),
+                {
+                    "id": rid,
+                    "token": f"{rid:064x}",
+                    "version": partners.version,
+                    "status": status[rid],
+                    # draft 2 has rows only (written by other means)
+                    "document": None if rid == 2 else documents.encode(partners, answers),
+                },
+            )
+        connection.execute(
+            text(
+                "INSERT INTO answers (response_id, question_key, part_key, value) "
+                "VALUES (:r, :q, :p, :v)"
+            ),
+            [
+                {"r": rid, "q": key, "p": part, "v": value}
+                for rid, answers in given.items()
+                for key, parts in answers.items()
+                for part, value in parts.items()
+            ],
+        )
+
+    def state() -> tuple[dict[int, dict], dict[int, dict]]:
+        with engine.connect() as connection:
+            query = text("SELECT id, answers_document FROM responses")
+            docs = dict(connection.execute(query).all())
+            rows: dict[int, dict] = {rid: {} for rid in docs}
+            for rid, key, part, value in connection.execute(
+                text("SELECT response_id, question_key, part_key, value FROM answers")
+            ):
+                rows[rid].setdefault(key, {})[part] = value
+        return {rid: documents.decode(partners, doc) for rid, doc in docs.items()}, rows
+
+    command.upgrade(config, "0600")
+    decoded, rows = state()
+    assert decoded == given
+    assert rows == {1: {}, 2: {}, 3: given[3]}
+    command.downgrade(config, "0500")
+    decoded, rows = state()
+    assert decoded == given and rows == given
+    engine.dispose()
+
+
 def current_questionnaires_from_files():
     """The shipped questionnaire definitions, without an app."""
     from consult.config import Defaults
@@ -244,9 +366,14 @@ def test_documents_can_be_rebuilt_from_the_rows_after_a_fix_in_sql(app, runner):
     assert len(stale) > 1
     result = runner.invoke(args=["questionnaires", "rebuild-documents", "--missing-only"])
     assert result.output.strip() == "rebuilt the answers document of 1 responses"
+    # A draft's document is its answers: the full rebuild leaves it alone.
+    drafts = {rid for rid, status in statuses(app).items() if status == "draft"}
+    drafts = {rid: doc for rid, (_rows, doc) in rows_and_documents(app).items() if rid in drafts}
     result = runner.invoke(args=["questionnaires", "rebuild-documents"])
-    assert result.exit_code == 0 and "of 8 responses" in result.output
+    assert result.exit_code == 0 and "of 6 responses" in result.output
     assert_in_step(app)
+    assert len(drafts) == 2 and all(drafts.values())
+    assert {rid: rows_and_documents(app)[rid][1] for rid in drafts} == drafts
 
 
 def test_the_row_form_gives_back_exactly_the_answers_for_any_answers():

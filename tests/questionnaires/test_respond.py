@@ -9,8 +9,8 @@ import shutil
 from sqlalchemy import func, select
 
 from consult.db import db
-from consult.questionnaires.models import Answer, ContactDetails, Response
-from tests.conftest import Respondent, csrf_token
+from consult.questionnaires.models import ContactDetails, Response
+from tests.conftest import Respondent, answers_in_store, csrf_token
 
 PROFILE = {
     "q.institution_name": "Ciudad de México",
@@ -21,10 +21,14 @@ PROFILE = {
 ARTICLES = {f"q.article_relevance.art{n:02d}": "very_relevant" for n in range(1, 13)}
 
 
-def stored(app, token_response_id=None):
-    with app.app_context():
-        rows = db.session.execute(select(Answer.question_key, Answer.part_key, Answer.value))
-        return {(q, p): v for q, p, v in rows}
+def stored(app) -> dict[tuple[str, str], str]:
+    """Every response's stored answers, (question, part) -> value (see answers_in_store)."""
+    return {
+        (question, part): value
+        for answers in answers_in_store(app).values()
+        for question, parts in answers.items()
+        for part, value in parts.items()
+    }
 
 
 def responses(app, status=None):

@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy import select, text
 
 from consult.db import db
-from consult.questionnaires.models import Answer, ContactDetails, Response
-from tests.conftest import Respondent, csrf_token
+from consult.questionnaires.models import ContactDetails, Response
+from tests.conftest import Respondent, answers_in_store, csrf_token
 from tests.reliability.harness import answers_for
 
 SIZE = "4m"
@@ -114,7 +114,7 @@ def _fill_and_recover(app, disk: Path, instance: Path, findings) -> None:
     )
     review_page = unescape(submitting.get_data(as_text=True))
     with app.app_context():
-        stored_articles = _article_answers()
+        stored_articles = _article_answers(app)
         status_while_full = db.session.scalar(select(Response.status))
     findings(
         f"tmpfs of {SIZE} filled with {filler_bytes} bytes ({free} left): section save "
@@ -136,7 +136,7 @@ def _fill_and_recover(app, disk: Path, instance: Path, findings) -> None:
         f"/r/{respondent.token}/review", data={"csrf_token": csrf_token(review), **contact}
     ).status_code
     with app.app_context():
-        stored_articles = _article_answers()
+        stored_articles = _article_answers(app)
         response_status = db.session.scalar(select(Response.status))
         contact_name = db.session.scalar(select(ContactDetails.name))
         integrity = db.session.execute(text("PRAGMA integrity_check")).scalar()
@@ -151,8 +151,6 @@ def _fill_and_recover(app, disk: Path, instance: Path, findings) -> None:
     assert contact_name == "Ana Souza" and integrity == "ok"
 
 
-def _article_answers() -> dict[str, str]:
-    rows = db.session.execute(
-        select(Answer.part_key, Answer.value).where(Answer.question_key == "article_relevance")
-    )
-    return {part: value for part, value in rows}
+def _article_answers(app) -> dict[str, str]:
+    (answers,) = answers_in_store(app).values()
+    return answers.get("article_relevance", {})
