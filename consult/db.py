@@ -54,6 +54,56 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class Prepared:
+    """A Core statement compiled once per dialect, then handed to the driver as it is.
+
+    For the statements every page save runs: SQLAlchemy's work on each execution of a Core
+    statement (its cache key, the compiled-cache lookup, the parameters' processing) costs more
+    than SQLite's own work on a one-row statement. The driver still gets each parameter
+    converted by its type's bind processor for that dialect, as SQLAlchemy would, values given
+    in the statement itself included, and errors come as SQLAlchemy's (exec_driver_sql wraps
+    them). Not for expanding parameters (IN lists), whose SQL depends on the values.
+    """
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+        self._by_dialect: dict[str, tuple[str, tuple[tuple[str, str | None, Any], ...], bool]] = {}
+
+    def _prepare(self, dialect: Any) -> tuple[str, tuple[tuple[str, str | None, Any], ...], bool]:
+        compiled = self.statement.compile(dialect=dialect)
+        binds = {name: bind for bind, name in compiled.bind_names.items()}
+        positional = bool(compiled.positional)
+        names = compiled.positiontup if positional else list(binds)
+        # For each parameter the driver gets: its name in the SQL, the key it is given by (None
+        # for a value fixed in the statement), and its converter (or the converted value).
+        slots = []
+        for name in names:
+            bind = binds[name]
+            convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if bind.required:
+                slots.append((name, bind.key, convert))
+            else:
+                value = bind.effective_value
+                slots.append((name, None, value if convert is None else convert(value)))
+        prepared = (compiled.string, tuple(slots), positional)
+        self._by_dialect[dialect.name] = prepared
+        return prepared
+
+    def execute(self, connection: Any, parameters: dict[str, Any]) -> Any:
+        """Run the statement on ``connection`` with ``parameters`` (by bindparam key)."""
+        dialect = connection.dialect
+        sql, slots, positional = self._by_dialect.get(dialect.name) or self._prepare(dialect)
+        values = [
+            fixed if key is None else parameters[key] if fixed is None else fixed(parameters[key])
+            for _name, key, fixed in slots
+        ]
+        if positional:
+            return connection.exec_driver_sql(sql, tuple(values))
+        return connection.exec_driver_sql(
+            sql, {name: value for (name, _key, _fixed), value in zip(slots, values, strict=True)}
+        )
+
+
 #: True while the current unit of work intends to write: SQLite then begins IMMEDIATE, so that
 #: a read-then-write transaction never fails on the lock upgrade under several workers.
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
-from consult.db import UTCDateTime, utcnow
+from consult.db import Prepared, UTCDateTime, utcnow
 from consult.questionnaires import documents
 from consult.questionnaires.answers import Answers, profile_values, prune_hidden
 from consult.questionnaires.definition import Questionnaire, parse_definition, structure_checksum
@@ -50,7 +50,8 @@ _RESPONSE_ROW = select(
     _RESPONSES.c.last_section_key,
     _RESPONSES.c.answers_document,
 ).where(_RESPONSES.c.resume_token_hash == bindparam("token_hash"))
-_RESPONSE_ROW_FOR_UPDATE = _RESPONSE_ROW.with_for_update()
+_RESPONSE_ROW_FOR_UPDATE = Prepared(_RESPONSE_ROW.with_for_update())
+_RESPONSE_ROW = Prepared(_RESPONSE_ROW)
 #: A row of _RESPONSE_ROW: attributes named like the Response's columns it holds.
 ResponseRow = Row
 #: A changed part (question, part, value), a part no longer given (question, part).
@@ -176,7 +177,7 @@ def open_response_to_save(
     if not token or len(token) > 128:
         return None
     query = _RESPONSE_ROW_FOR_UPDATE if for_update else _RESPONSE_ROW
-    return session.connection().execute(query, {"token_hash": hash_token(token)}).one_or_none()
+    return query.execute(session.connection(), {"token_hash": hash_token(token)}).one_or_none()
 
 
 def answers_of(
@@ -360,7 +361,7 @@ def write_answers(
     connection = session.connection()
     if not (upserts or removed):
         parameters = {f"new_{name}": value for name, value in values.items()}
-        connection.execute(_UPDATE_RESPONSE, {"response_id": response.id, **parameters})
+        _UPDATE_RESPONSE.execute(connection, {"response_id": response.id, **parameters})
     elif connection.dialect.name == "postgresql":
         _write_page_postgresql(connection, response.id, upserts, removed, values)
     else:
@@ -378,7 +379,7 @@ _PAGE_COLUMNS = (
     "last_section_key",
     "language",
 )
-_UPDATE_RESPONSE = (
+_UPDATE_RESPONSE = Prepared(
     update(_RESPONSES)
     .where(_RESPONSES.c.id == bindparam("response_id"))
     .values({name: bindparam(f"new_{name}") for name in _PAGE_COLUMNS})
@@ -425,7 +426,7 @@ def _write_page_sqlite(
         parameters = tuple(value for upsert in chunk for value in (response_id, *upsert))
         connection.exec_driver_sql(_upsert_answers_sqlite(len(chunk)), parameters)
     parameters = {f"new_{name}": value for name, value in values.items()}
-    connection.execute(_UPDATE_RESPONSE, {"response_id": response_id, **parameters})
+    _UPDATE_RESPONSE.execute(connection, {"response_id": response_id, **parameters})
 
 
 #: PostgreSQL writes a page in one statement, one round trip: the changed parts (unnested from
