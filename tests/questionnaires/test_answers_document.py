@@ -221,6 +221,58 @@ def test_the_wide_export_is_the_same_whatever_form_the_documents_take(app, runne
     assert export("from-rows.csv") == row_form
 
 
+def _insert_version(connection, questionnaire) -> None:
+    """Store ``questionnaire`` as questionnaire version row 1, as an old database holds it."""
+    connection.execute(
+        text(
+            "INSERT INTO questionnaire_versions (id, key, version, checksum, definition, "
+            "loaded_at) VALUES (1, :key, :version, 'x', :definition, '2022-01-01 00:00:00')"
+        ),
+        {
+            "key": questionnaire.key,
+            "version": questionnaire.version,
+            "definition": json.dumps(dict(questionnaire.raw)),
+        },
+    )
+
+
+def _insert_response(connection, questionnaire, rid: int, status: str, document=None) -> None:
+    connection.execute(
+        text(
+            "INSERT INTO responses (id, questionnaire_key, questionnaire_version, version_id, "
+            "resume_token_hash, status, language, started_at, updated_at, is_demo"
+            + (", answers_document" if document is not None else "")
+            + ") VALUES (:id, :key, :version, 1, :token, :status, 'en', "
+            "'2022-01-01 00:00:00', '2022-01-01 00:00:00', 0"
+            + (", :document" if document is not None else "")
+            + ")"
+        ),
+        {
+            "id": rid,
+            "key": questionnaire.key,
+            "version": questionnaire.version,
+            "token": f"{rid:064x}",
+            "status": status,
+            "document": document,
+        },
+    )
+
+
+def _insert_answers(connection, given: dict[int, dict]) -> None:
+    connection.execute(
+        text(
+            "INSERT INTO answers (response_id, question_key, part_key, value) "
+            "VALUES (:r, :q, :p, :v)"
+        ),
+        [
+            {"r": rid, "q": key, "p": part, "v": value}
+            for rid, answers in given.items()
+            for key, parts in answers.items()
+            for part, value in parts.items()
+        ],
+    )
+
+
 def test_migration_0500_backfills_every_response_from_its_rows(tmp_path: Path):
     """Responses answered before the documents existed get theirs when the database upgrades."""
     partners = current_questionnaires_from_files()["partners"]
@@ -233,36 +285,10 @@ def test_migration_0500_backfills_every_response_from_its_rows(tmp_path: Path):
     given[2] = {}
     given[3]["odd"] = {"": "a part the definition lacks"}  # kept, in the JSON form
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO questionnaire_versions (id, key, version, checksum, definition, "
-                "loaded_at) VALUES (1, 'partners', :version, 'x', :definition, "
-                "'2022-01-01 00:00:00')"
-            ),
-            {"version": partners.version, "definition": json.dumps(dict(partners.raw))},
-        )
+        _insert_version(connection, partners)
         for rid in (1, 2, 3):
-            connection.execute(
-                text(
-                    "INSERT INTO responses (id, questionnaire_key, questionnaire_version, "
-                    "version_id, resume_token_hash, status, language, started_at, updated_at, "
-                    "is_demo) VALUES (:id, 'partners', :version, 1, :token, 'submitted', 'en', "
-                    "'2022-01-01 00:00:00', '2022-01-01 00:00:00', 0)"
-                ),
-                {"id": rid, "token": f"{rid:064x}", "version": partners.version},
-            )
-        connection.execute(
-            text(
-                "INSERT INTO answers (response_id, question_key, part_key, value) "
-                "VALUES (:r, :q, :p, :v)"
-            ),
-            [
-                {"r": rid, "q": key, "p": part, "v": value}
-                for rid, answers in given.items()
-                for key, parts in answers.items()
-                for part, value in parts.items()
-            ],
-        )
+            _insert_response(connection, partners, rid, "submitted")
+        _insert_answers(connection, given)
     command.upgrade(config, "0500")
     with engine.connect() as connection:
         stored = dict(connection.execute(text("SELECT id, answers_document FROM responses")).all())
@@ -282,45 +308,12 @@ def test_migration_0600_moves_drafts_to_their_documents_and_back(tmp_path: Path)
     engine = create_engine(url)
     rng = random.Random(600)
     given = {rid: random_answers(partners, rng) for rid in (1, 2, 3)}
-    status = {1: "draft", 2: "draft", 3: "submitted"}
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO questionnaire_versions (id, key, version, checksum, definition, "
-                "loaded_at) VALUES (1, 'partners', :version, 'x', :definition, "
-                "'2022-01-01 00:00:00')"
-            ),
-            {"version": partners.version, "definition": json.dumps(dict(partners.raw))},
-        )
-        for rid, answers in given.items():
-            connection.execute(
-                text(
-                    "INSERT INTO responses (id, questionnaire_key, questionnaire_version, "
-                    "version_id, resume_token_hash, status, language, started_at, updated_at, "
-                    "is_demo, answers_document) VALUES (:id, 'partners', :version, 1, :token, "
-                    ":status, 'en', '2022-01-01 00:00:00', '2022-01-01 00:00:00', 0, :document)"
-                ),
-                {
-                    "id": rid,
-                    "token": f"{rid:064x}",
-                    "version": partners.version,
-                    "status": status[rid],
-                    # draft 2 has rows only (written by other means)
-                    "document": None if rid == 2 else documents.encode(partners, answers),
-                },
-            )
-        connection.execute(
-            text(
-                "INSERT INTO answers (response_id, question_key, part_key, value) "
-                "VALUES (:r, :q, :p, :v)"
-            ),
-            [
-                {"r": rid, "q": key, "p": part, "v": value}
-                for rid, answers in given.items()
-                for key, parts in answers.items()
-                for part, value in parts.items()
-            ],
-        )
+        _insert_version(connection, partners)
+        _insert_response(connection, partners, 1, "draft", documents.encode(partners, given[1]))
+        _insert_response(connection, partners, 2, "draft")  # rows only: written by other means
+        _insert_response(connection, partners, 3, "submitted", documents.encode(partners, given[3]))
+        _insert_answers(connection, given)
 
     def state() -> tuple[dict[int, dict], dict[int, dict]]:
         with engine.connect() as connection:
