@@ -9,10 +9,9 @@ submitted response's Answer rows equal, kept in step by consult.questionnaires.o
 consult/questionnaires/documents.py): one text per response instead of one database row per
 answered value, which is what made reading cost more than writing (benchmarks/
 export_speed.py), and, in its row form, turned into the row's question cells by one C-level
-lookup. A response without a usable
-document (answers written by other means) is read from its Answer rows, the source of truth.
-The long form reads the Answer rows, one per value, as it writes them: plain DBAPI tuples
-placed straight into rows.
+lookup. A response without a usable document (answers written by other means) is read from its
+Answer rows. The long form reads the Answer rows, one per value, as it writes them: plain
+DBAPI tuples placed straight into rows.
 """
 
 from __future__ import annotations
@@ -248,7 +247,7 @@ class _Rows:
         ).order_by(table.c.id)
 
     def _answers_from_rows(self, ids: list[int]) -> dict[int, Answers]:
-        """Read the answers of some responses from their Answer rows (the source of truth)."""
+        """Read the answers of some submitted responses from their Answer rows."""
         found: dict[int, Answers] = {rid: {} for rid in ids}
         cursor = self.connection.connection.cursor()
         try:

@@ -494,13 +494,18 @@ def submit_response(
     response: Response,
     language: str,
     now: datetime | None = None,
+    *,
+    answers: Answers | None = None,
 ) -> bool:
     """Submit a draft (prune answers no longer asked); return False if it was submitted already.
 
-    The answers document is read, pruned, and written out as the response's Answer rows, one
-    per value, which the analysis and the exports read from then on.
+    The answers (``answers`` when the caller has read them in this transaction, otherwise the
+    document) are pruned and written out as the response's Answer rows, one per value, which
+    the analysis and the exports read from then on.
     """
-    kept = prune_hidden(questionnaire, answers_of(session, response, questionnaire))
+    if answers is None:
+        answers = answers_of(session, response, questionnaire)
+    kept = prune_hidden(questionnaire, answers)
     session.execute(delete(Answer).where(Answer.response_id == response.id))
     rows = [
         {"response_id": response.id, "question_key": key, "part_key": part, "value": value}

@@ -559,7 +559,9 @@ def review(token: str):
         ), 422
     # Contact details and submission commit together or not at all (see _review_unavailable).
     operations.save_contact_details(db.session, response, language=current_language(), **contact)
-    operations.submit_response(db.session, questionnaire, response, current_language())
+    operations.submit_response(
+        db.session, questionnaire, response, current_language(), answers=answers
+    )
     db.commit()
     return redirect(url_for(".receipt", token=token), 303)
 
