@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
 import os
 import signal
 import subprocess
@@ -27,6 +26,7 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, Table, insert  # noq
 
 from consult.db import make_engine, utcnow, writing  # noqa: E402
 from consult.serving import gunicorn_options  # noqa: E402
+from tests.reliability.harness import is_healthy  # noqa: E402
 
 metadata = MetaData()
 hits = Table(
@@ -105,15 +105,8 @@ def running(database_url: str, workers: int, folder: Path) -> Iterator[int]:
 def _wait_ready(port: int, timeout_s: float = 30) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        try:
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except (OSError, http.client.HTTPException):
-            pass
-        finally:
-            connection.close()
+        if is_healthy(("127.0.0.1", port)):
+            return
         time.sleep(0.1)
     raise RuntimeError("the floor app did not start")
 

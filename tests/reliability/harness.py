@@ -72,6 +72,18 @@ def server_environment(instance: Path, database_url: str, **extra: str) -> dict[
     return environment
 
 
+def is_healthy(address: tuple[str, int]) -> bool:
+    """Tell whether the server at ``address`` answers 200 on /healthz now."""
+    connection = http.client.HTTPConnection(*address, timeout=2)
+    try:
+        connection.request("GET", "/healthz")
+        return connection.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
 class Server:
     """`consult serve` in its own process group, logging to files."""
 
@@ -121,15 +133,8 @@ class Server:
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"consult serve exited early:\n{self.log()[-3000:]}")
-            connection = http.client.HTTPConnection(*self.address, timeout=2)
-            try:
-                connection.request("GET", "/healthz")
-                if connection.getresponse().status == 200:
-                    return
-            except (OSError, http.client.HTTPException):
-                pass
-            finally:
-                connection.close()
+            if is_healthy(self.address):
+                return
             time.sleep(0.1)
         raise RuntimeError(f"consult serve not ready after {timeout_s}s:\n{self.log()[-3000:]}")
 
