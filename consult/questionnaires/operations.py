@@ -359,17 +359,16 @@ def write_answers(
     )
     values["language"] = language if language is not None else response.language
     connection = session.connection()
-    if not (upserts or removed):
-        parameters = {f"new_{name}": value for name, value in values.items()}
-        _UPDATE_RESPONSE.execute(connection, {"response_id": response.id, **parameters})
-    elif connection.dialect.name == "postgresql":
-        _write_page_postgresql(connection, response.id, upserts, removed, values)
+    row = {"response_id": response.id, **{f"new_{name}": value for name, value in values.items()}}
+    if (upserts or removed) and connection.dialect.name == "postgresql":
+        _write_page_postgresql(connection, upserts, removed, row)
     else:
-        _write_page_sqlite(connection, response.id, upserts, removed, values)
+        _write_page(connection, upserts, removed, row)
     return values
 
 
-#: The response columns a page save sets, each from the parameter of the same name with "new_".
+#: The response columns a page save sets, each from the parameter of the same name with "new_"
+#: (with "response_id", the parameters of the response row that write_answers builds).
 _PAGE_COLUMNS = (
     "country",
     "region",
@@ -406,14 +405,15 @@ def _upsert_answers_sqlite(rows: int) -> str:
     )
 
 
-def _write_page_sqlite(
-    connection: Connection,
-    response_id: int,
-    upserts: list[Upsert],
-    removed: list[Removal],
-    values: dict[str, object],
+def _write_page(
+    connection: Connection, upserts: list[Upsert], removed: list[Removal], row: dict[str, object]
 ) -> None:
-    """Write a page's changed parts and the response row: one upsert, then one UPDATE."""
+    """Write a page's changed parts and the response row: one upsert, then one UPDATE.
+
+    On SQLite; on PostgreSQL too when no Answer row changes (a draft's save), which is then
+    the UPDATE alone.
+    """
+    response_id = row["response_id"]
     if removed:
         connection.execute(
             delete(Answer.__table__).where(
@@ -425,8 +425,7 @@ def _write_page_sqlite(
         chunk = upserts[start : start + _UPSERT_ROWS_SQLITE]
         parameters = tuple(value for upsert in chunk for value in (response_id, *upsert))
         connection.exec_driver_sql(_upsert_answers_sqlite(len(chunk)), parameters)
-    parameters = {f"new_{name}": value for name, value in values.items()}
-    _UPDATE_RESPONSE.execute(connection, {"response_id": response_id, **parameters})
+    _UPDATE_RESPONSE.execute(connection, row)
 
 
 #: PostgreSQL writes a page in one statement, one round trip: the changed parts (unnested from
@@ -458,23 +457,18 @@ WHERE id = :response_id
 
 
 def _write_page_postgresql(
-    connection: Connection,
-    response_id: int,
-    upserts: list[Upsert],
-    removed: list[Removal],
-    values: dict[str, object],
+    connection: Connection, upserts: list[Upsert], removed: list[Removal], row: dict[str, object]
 ) -> None:
     """Write a page in one round trip (see _WRITE_PAGE_POSTGRESQL)."""
     connection.execute(
         _WRITE_PAGE_POSTGRESQL,
         {
-            "response_id": response_id,
+            **row,
             "upsert_questions": [key for key, _part, _value in upserts],
             "upsert_parts": [part for _key, part, _value in upserts],
             "upsert_values": [value for _key, _part, value in upserts],
             "removed_questions": [key for key, _part in removed],
             "removed_parts": [part for _key, part in removed],
-            **{f"new_{name}": value for name, value in values.items()},
         },
     )
 
