@@ -56,9 +56,9 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Attach the database, CSRF, languages, login, rate limits and security headers."""
+    """Attach the database, CSRF, languages, login, rate limits, security headers and assets."""
     from consult import i18n, security
-    from consult.core import requestlog
+    from consult.core import assets, requestlog
     from consult.extensions import babel, csrf, db, limiter, login_manager
 
     db.init_app(app)
@@ -70,6 +70,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     security.init_app(app)
     requestlog.init_app(app)
+    assets.init_app(app)
 
 
 def register_questionnaires(app: Flask) -> None:
