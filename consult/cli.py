@@ -80,9 +80,21 @@ def _safe_url(url: str) -> str:
     help="On stop, seconds requests in flight get to finish.",
 )
 @click.option("--access-log/--no-access-log", default=True, show_default=True)
+@click.option(
+    "--max-worker-memory",
+    type=click.FloatRange(min=64),
+    default=512,
+    show_default=True,
+    help="A worker using more MiB than this after a request is replaced.",
+)
 @with_appcontext
 def serve_command(
-    bind: str, workers: int | None, timeout: int, graceful_timeout: int, access_log: bool
+    bind: str,
+    workers: int | None,
+    timeout: int,
+    graceful_timeout: int,
+    access_log: bool,
+    max_worker_memory: float,
 ) -> None:
     """Serve the application with gunicorn (initialising the database first)."""
     from consult.db import db
@@ -112,6 +124,7 @@ def serve_command(
         timeout=timeout,
         graceful_timeout=graceful_timeout,
         access_log=access_log,
+        max_worker_memory_mb=max_worker_memory,
     )
 
 

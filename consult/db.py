@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -128,6 +129,21 @@ def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
+def _forget_connections_of_other_processes(engine: Engine) -> None:
+    """Never hand a forked worker a connection its parent opened (SQLAlchemy's recipe for pools
+    and multiprocessing): the parent's pooled connections are dropped, not closed, in the child."""
+
+    @event.listens_for(engine, "connect")
+    def remember_process(_dbapi_connection: Any, record: Any) -> None:
+        record.info["pid"] = os.getpid()
+
+    @event.listens_for(engine, "checkout")
+    def check_process(_dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        if record.info.get("pid", os.getpid()) != os.getpid():
+            record.dbapi_connection = proxy.dbapi_connection = None
+            raise exc.DisconnectionError("connection opened by another process; reconnecting")
+
+
 def make_engine(url: str, busy_timeout_s: float = 10) -> Engine:
     """Create an engine for ``url`` with this project's settings for its backend."""
     if url.startswith("sqlite"):
@@ -136,8 +152,10 @@ def make_engine(url: str, busy_timeout_s: float = 10) -> Engine:
             connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
         )
         _configure_sqlite(engine, busy_timeout_s)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    _forget_connections_of_other_processes(engine)
+    return engine
 
 
 @contextlib.contextmanager

@@ -130,4 +130,4 @@ def test_serving_defaults():
     assert default_workers(1) == 3 and default_workers(2) == 5 and default_workers(64) == 8
     options = gunicorn_options(bind="127.0.0.1:0", workers=2)
     assert options["timeout"] == 120 and options["graceful_timeout"] == 30
-    assert options["accesslog"] == "-" and options["preload_app"] is False
+    assert options["accesslog"] == "-" and options["preload_app"] is True

@@ -88,9 +88,15 @@ class Server:
     """`consult serve` in its own process group, logging to files."""
 
     def __init__(
-        self, instance: Path, database_url: str, workers: int = 2, **environment: str
+        self,
+        instance: Path,
+        database_url: str,
+        workers: int = 2,
+        arguments: tuple[str, ...] = (),
+        **environment: str,
     ) -> None:
         self.instance = instance
+        self.arguments = arguments
         self.database_url = database_url
         self.workers = workers
         self.environment = server_environment(instance, database_url, **environment)
@@ -116,6 +122,7 @@ class Server:
                     f"127.0.0.1:{self.port}",
                     "--graceful-timeout",
                     "5",
+                    *self.arguments,
                 ),
                 env=self.environment,
                 stdout=log,

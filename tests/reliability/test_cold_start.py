@@ -1,8 +1,9 @@
 """Cold start: several processes starting at once on an empty instance folder and database.
 
 Four `consult init` at once, then two `consult serve --workers 4` at once (two hosts starting
-together, eight workers each building the app): the schema is created exactly once, the
-definitions loaded once, one first admin, one secret key, and no process crashes.
+together, each master building the app once and forking four workers): the schema is created
+exactly once, the definitions loaded once, one first admin, one secret key, and no process
+crashes.
 """
 
 from __future__ import annotations
