@@ -27,6 +27,7 @@ from consult.staff.models import (
     RegionOverride,
     User,
 )
+from consult.storage import StoredFile, StoredFileChunk
 
 __all__ = [
     "Answer",
@@ -52,5 +53,7 @@ __all__ = [
     "QuestionnaireVersion",
     "RegionOverride",
     "Response",
+    "StoredFile",
+    "StoredFileChunk",
     "User",
 ]

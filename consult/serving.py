@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -89,11 +90,20 @@ def resident_memory_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def background_work_in_flight() -> bool:
+    """Tell whether a thread other than the main one still runs (e.g. a workspace export)."""
+    main = threading.main_thread()
+    return any(thread is not main and thread.is_alive() for thread in threading.enumerate())
+
+
 def recycle_when_large(limit_mb: float):
-    """Return a gunicorn post_request hook that retires a worker grown past ``limit_mb``."""
+    """Return a gunicorn post_request hook that retires a worker grown past ``limit_mb``.
+
+    A worker still writing an export in a background thread is kept until that is done: its
+    exit would end the thread and leave the export interrupted."""
 
     def post_request(worker: Any, _req: Any, _environ: Any, _resp: Any) -> None:
-        if worker.alive and resident_memory_mb() > limit_mb:
+        if worker.alive and resident_memory_mb() > limit_mb and not background_work_in_flight():
             worker.log.info("worker %s uses more than %s MiB: replacing it", worker.pid, limit_mb)
             worker.alive = False  # finishes this request, then the master forks a new one
 

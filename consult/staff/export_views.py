@@ -7,7 +7,15 @@ the audit log when asked for, and every download when it happens.
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, send_file, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -131,17 +139,27 @@ def export_download(job_id: int, part: int):
     files = exporting.job_files(current_app._get_current_object(), job)
     if exporting.job_state(job) != "done" or part >= len(files):
         abort(404)
-    path = files[part]
+    file = files[part]
     audit.record(
         db.session,
         current_user,
         "export.downloaded",
         target=f"job {job.id}",
-        details={"file": path.name, "with_personal_data": job.options.get("with_personal_data")},
+        details={
+            "file": file.download_name,
+            "with_personal_data": job.options.get("with_personal_data"),
+        },
         ip=client_ip(),
     )
     db.commit()
     mimetype = "text/csv" if part == 1 else MIMETYPES[job.format]
-    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=path.name)
+    app = current_app._get_current_object()
+    response = Response(
+        stream_with_context(exporting.job_file_chunks(app, file)),
+        mimetype=mimetype,
+        direct_passthrough=True,
+    )
+    response.content_length = file.size
+    response.headers.set("Content-Disposition", "attachment", filename=file.download_name)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -5,10 +5,10 @@ snapshot of the database, the region labels and the audit log.
 
 Workspace exports run in a background thread of the worker that received the request, so no
 request waits for a large export (gunicorn's worker timeout only watches request handling).
-The file is written under <instance>/exports/: put the instance folder on storage every host
-mounts (NFS, a shared volume) when several hosts serve the workspace, so that whichever host
-answers the download finds the file. The job's row in the database says where it is, and a
-heartbeat tells a finished job from one whose worker died (it is then shown as interrupted).
+The file is written to a scratch folder, then kept in the app's file store (consult.storage:
+the database when several hosts share it, the instance folder on one host), so whichever host
+answers the download finds it. The job's row says which file it is, and a heartbeat tells a
+finished job from one whose worker died (it is then shown as interrupted).
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from __future__ import annotations
 import contextlib
 import secrets
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,7 @@ from consult.exports.responses import ResponsesExport, count_responses, export_r
 from consult.exports.writers import FORMATS, ExportError
 from consult.staff import audit
 from consult.staff.models import ExportJob, User
+from consult.storage import file_store
 
 #: A running job whose heartbeat is older than this was interrupted (its worker stopped).
 STALE_AFTER = timedelta(minutes=10)
@@ -184,11 +187,21 @@ def _contribution_details(request: ContributionsExport, rows: int) -> dict[str, 
 # -- workspace jobs -------------------------------------------------------------------------------
 
 
-def exports_folder(app: Flask) -> Path:
-    """Return where workspace exports are written: <instance>/exports (shared between hosts)."""
-    folder = Path(app.instance_path) / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+#: Folder of the file store that holds workspace exports.
+STORE_FOLDER = "exports"
+
+
+@dataclass(frozen=True)
+class JobFile:
+    """A file of a finished job, as kept in the file store."""
+
+    name: str
+    size: int
+
+    @property
+    def download_name(self) -> str:
+        """The name offered to the browser (without the store's folder)."""
+        return self.name.rsplit("/", 1)[-1]
 
 
 def job_state(job: ExportJob) -> str:
@@ -274,15 +287,17 @@ def run_job(app: Flask, job_id: int) -> None:
         if job is None:
             return
         name = f"{job.kind}-{job.id}-{secrets.token_hex(8)}.{EXTENSIONS[job.format]}"
-        path = exports_folder(app) / name
         with writing():
             job.status = "running"
             job.heartbeat_at = utcnow()
             session.commit()
         beat = _Heartbeat(app, job.id)
         try:
-            with snapshot(db.engine) as connection:
-                rows = _write_job(app, job, connection, path, beat)
+            with tempfile.TemporaryDirectory(prefix=".export-", dir=app.instance_path) as scratch:
+                path = Path(scratch) / name
+                with snapshot(db.engine) as connection:
+                    rows = _write_job(app, job, connection, path, beat)
+                _keep(app, path)
         except Exception as exc:  # the job must record any failure, whatever it was
             app.logger.exception("export job %s failed", job_id)
             with writing():
@@ -324,22 +339,48 @@ class _Heartbeat:
             )
 
 
-def job_files(app: Flask, job: ExportJob) -> list[Path]:
-    """Return the files of a finished job (a CSV export has its codebook beside it)."""
+def _file_names(job: ExportJob) -> list[str]:
+    """Return the store names of a job's files (a CSV export has its codebook beside it)."""
     if not job.file_name:
         return []
-    path = exports_folder(app) / job.file_name
-    files = [path]
+    names = [job.file_name]
     if job.format == "csv":
         from consult.exports.writers import codebook_path
 
-        files.append(codebook_path(path))
-    return [f for f in files if f.exists()]
+        names.append(codebook_path(Path(job.file_name)).name)
+    return [f"{STORE_FOLDER}/{name}" for name in names]
+
+
+def _keep(app: Flask, path: Path) -> None:
+    """Move a written export (and a CSV's codebook beside it) into the file store."""
+    from consult.exports.writers import codebook_path
+
+    store = file_store(app)
+    for written in (path, codebook_path(path)):
+        if written.exists():
+            store.save(f"{STORE_FOLDER}/{written.name}", written)
+
+
+def job_files(app: Flask, job: ExportJob) -> list[JobFile]:
+    """Return the files of a finished job that are still kept."""
+    store = file_store(app)
+    files = []
+    for name in _file_names(job):
+        size = store.size(name)
+        if size is not None:
+            files.append(JobFile(name, size))
+    return files
+
+
+def job_file_chunks(app: Flask, file: JobFile) -> Iterator[bytes]:
+    """Yield a job file's content (streamed from the file store)."""
+    return file_store(app).chunks(file.name)
 
 
 def _delete_old_files(app: Flask) -> None:
     """Delete export files older than KEEP_FILES_FOR (they may hold personal data)."""
     cutoff = utcnow() - KEEP_FILES_FOR
+    store = file_store(app)
     with writing():
         old = db.session.scalars(
             select(ExportJob).where(
@@ -347,8 +388,8 @@ def _delete_old_files(app: Flask) -> None:
             )
         ).all()
         for job in old:
-            for path in job_files(app, job):
-                path.unlink(missing_ok=True)
+            for name in _file_names(job):
+                store.delete(name)
             job.file_name = None
         db.session.commit()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -37,6 +38,21 @@ def test_a_worker_over_the_memory_bound_is_retired(limit_mb: float, alive: bool)
     assert worker.alive is alive
     assert bool(worker.messages) is not alive
     assert resident_memory_mb() > 1
+
+
+def test_a_worker_writing_in_the_background_is_kept_until_done() -> None:
+    worker = _Worker()
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait, args=(30,), name="export-1")
+    thread.start()
+    try:
+        recycle_when_large(1)(worker, None, {}, None)
+        assert worker.alive is True
+    finally:
+        release.set()
+        thread.join()
+    recycle_when_large(1)(worker, None, {}, None)
+    assert worker.alive is False
 
 
 def test_serving_preloads_and_recycles_by_memory() -> None:

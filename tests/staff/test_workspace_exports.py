@@ -13,7 +13,8 @@ from sqlalchemy import select
 from consult.db import db
 from consult.staff.exporting import wait_for_jobs
 from consult.staff.models import AuditEntry, ExportJob
-from tests.conftest import csrf_token
+from consult.storage import file_store
+from tests.conftest import PG_URL, csrf_token
 from tests.exports.conftest import store_responses
 
 
@@ -50,8 +51,10 @@ def test_analyst_exports_in_the_background_and_downloads(app, login):
         assert job.status == "done" and job.row_count == len(stored.submitted)
         file_name = job.file_name
     assert actions[-3:] == ["export.responses", "export.downloaded", "export.downloaded"]
-    # the file lives under the instance folder, shared by every host that mounts it
-    assert (Path(app.instance_path) / "exports" / file_name).exists()
+    # the file is in the app's file store: the instance folder on SQLite, else the database
+    with app.app_context():
+        assert file_store().size(f"exports/{file_name}") is not None
+    assert (Path(app.instance_path) / "exports" / file_name).exists() is (not PG_URL)
 
 
 def test_personal_data_only_for_admins(app, login):
