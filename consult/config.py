@@ -18,6 +18,12 @@ class Defaults:
 
     #: SQLite file in the instance folder unless CONSULT_DATABASE_URL says otherwise.
     DATABASE_URL: str | None = None
+    #: True when PostgreSQL is reached through PgBouncer in transaction mode (no server-side
+    #: prepared statements then; see README, "Deploying on several hosts").
+    DATABASE_TRANSACTION_POOLING = False
+    #: Where files the app keeps (workspace exports) live: "instance" (this host's instance
+    #: folder), "database" (shared by every host), or "auto": the database on PostgreSQL.
+    FILE_STORAGE = "auto"
     #: Seconds a SQLite writer waits for the lock before giving up.
     SQLITE_BUSY_TIMEOUT = 10
     #: Languages of the interface and the questionnaires.

@@ -144,8 +144,12 @@ def _forget_connections_of_other_processes(engine: Engine) -> None:
             raise exc.DisconnectionError("connection opened by another process; reconnecting")
 
 
-def make_engine(url: str, busy_timeout_s: float = 10) -> Engine:
-    """Create an engine for ``url`` with this project's settings for its backend."""
+def make_engine(url: str, busy_timeout_s: float = 10, transaction_pooling: bool = False) -> Engine:
+    """Create an engine for ``url`` with this project's settings for its backend.
+
+    ``transaction_pooling``: PostgreSQL is reached through a pooler in transaction mode
+    (PgBouncer): no statement is prepared on the server, since the next transaction may run on
+    another server connection where it does not exist."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -153,7 +157,10 @@ def make_engine(url: str, busy_timeout_s: float = 10) -> Engine:
         )
         _configure_sqlite(engine, busy_timeout_s)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        connect_args = {"prepare_threshold": None} if transaction_pooling else {}
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args=connect_args
+        )
     _forget_connections_of_other_processes(engine)
     return engine
 
@@ -181,7 +188,11 @@ class Database:
 
     def init_app(self, app: Flask) -> None:
         """Create the engine from the app's configuration and attach the request hooks."""
-        engine = make_engine(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT"])
+        engine = make_engine(
+            app.config["DATABASE_URL"],
+            app.config["SQLITE_BUSY_TIMEOUT"],
+            transaction_pooling=bool(app.config.get("DATABASE_TRANSACTION_POOLING")),
+        )
         app.extensions["consult.db"] = _State(engine)
 
         @app.before_request

@@ -33,18 +33,17 @@ def alembic_config(url: str) -> Config:
 def init_lock(engine: Engine, instance_path: str) -> Iterator[None]:
     """Hold the lock that lets one process at a time create, upgrade or seed the database.
 
-    PostgreSQL: a session advisory lock, so that hosts starting together wait for each other.
+    PostgreSQL: a transaction-level advisory lock, so that hosts starting together wait for
+    each other; the transaction stays open for the whole initialisation, and whatever happens to
+    the process the lock ends with it (a session-level lock could outlive a crashed process on a
+    pooled server connection behind PgBouncer in transaction mode).
     SQLite: an exclusive flock on a file in the instance folder (one host by nature).
     Not re-entrant: take it once, around the whole of initialisation.
     """
     if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _PG_LOCK_ID})
-            try:
-                yield
-            finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _PG_LOCK_ID})
-                connection.commit()
+        with engine.connect() as connection, connection.begin():
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
+            yield
         return
     Path(instance_path).mkdir(parents=True, exist_ok=True)
     with open(Path(instance_path) / ".schema.lock", "w") as handle:
