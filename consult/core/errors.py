@@ -122,6 +122,27 @@ def render_error(code: int, message: str):
     return render_template("error.html", code=code, message=message), code
 
 
+#: Posted fields never shown back as "what you typed" (they are not the person's words).
+_NOT_TYPED = ("csrf_token", "start_token", "action", "goto")
+
+
+def resend_page():
+    """Return a page that holds every posted field and sends them again to the same address.
+
+    For a form whose own page cannot be rebuilt (the database cannot even be read): nothing the
+    person typed is lost, and one press sends it again once the database is back. Only this
+    browser sees it (no-store), as it is what it just sent.
+    """
+    fields = [(name, value) for name, value in request.form.items(multi=True)]
+    shown = [
+        value
+        for name, value in fields
+        if value.strip() and name not in _NOT_TYPED and not name.endswith("_token")
+    ]
+    action = request.full_path if request.query_string else request.path
+    return render_template("core/resend.html", fields=fields, shown=shown, action=action)
+
+
 def answer_unavailable(error: BaseException):
     """Answer a request whose database work failed for a passing reason, keeping the input."""
     from consult.db import db
@@ -146,6 +167,8 @@ def answer_unavailable(error: BaseException):
             # Even reading failed (e.g. the server is down): fall back to the plain message.
             db.recover()
             reply = None
+    if reply is None and request.method == "POST" and request.form and not wants_json():
+        reply = current_app.make_response(resend_page())
     if reply is None:
         message = MESSAGES[503] if request.method in ("GET", "HEAD") else NOT_SAVED
         reply = current_app.make_response(render_error(503, str(message)))
