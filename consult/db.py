@@ -144,6 +144,21 @@ def _forget_connections_of_other_processes(engine: Engine) -> None:
             raise exc.DisconnectionError("connection opened by another process; reconnecting")
 
 
+def _drop_connections_out_of_step(engine: Engine) -> None:
+    """Treat a connection whose protocol fell out of step as lost, so the pool replaces it.
+
+    While a server or PgBouncer restarts, psycopg can see answers it did not expect ("received 2
+    results from command 'BEGIN'", an InternalError) on a connection that looks alive. SQLAlchemy
+    only recognises closed connections as lost; this marks the out-of-step ones too, so they are
+    thrown away and the request is answered like any other passing outage (503, input kept)."""
+    import psycopg
+
+    @event.listens_for(engine, "handle_error")
+    def out_of_step(context: Any) -> None:
+        if isinstance(context.original_exception, psycopg.InternalError):
+            context.is_disconnect = True
+
+
 def make_engine(url: str, busy_timeout_s: float = 10, transaction_pooling: bool = False) -> Engine:
     """Create an engine for ``url`` with this project's settings for its backend.
 
@@ -161,6 +176,7 @@ def make_engine(url: str, busy_timeout_s: float = 10, transaction_pooling: bool 
         engine = create_engine(
             url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args=connect_args
         )
+        _drop_connections_out_of_step(engine)
     _forget_connections_of_other_processes(engine)
     return engine
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -104,6 +104,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(PoolTimeoutError)
     def database_unavailable(error: Exception):
         return answer_unavailable(error)
+
+    @app.errorhandler(InternalError)
+    def database_out_of_step(error: InternalError):
+        # A connection that fell out of step during a restart (consult.db marks it lost) passes
+        # like an outage; any other internal error of the database is a real failure.
+        if error.connection_invalidated:
+            return answer_unavailable(error)
+        raise error
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
