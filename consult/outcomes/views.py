@@ -3,8 +3,6 @@ the public /outcomes page."""
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -30,6 +28,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from consult.db import db, utcnow
+from consult.exports.writers import csv_text
 from consult.geography import REGION_KEYS, region_labels
 from consult.i18n import current_language
 from consult.outcomes import contributions as contribution_data
@@ -335,9 +334,7 @@ def rows():
             ip=client_ip(),
         )
         db.commit()
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(
+        body = csv_text(
             [
                 "response_id",
                 "questionnaire",
@@ -348,10 +345,8 @@ def rows():
                 "respondent_type",
                 "part",
                 "value",
-            ]
-        )
-        for row in frame.itertuples(index=False):
-            writer.writerow(
+            ],
+            (
                 [
                     row.response_id,
                     row.questionnaire,
@@ -363,9 +358,11 @@ def rows():
                     getattr(row, "part_key", "") or "",
                     "" if hide_text else (row.value if isinstance(row.value, str) else ""),
                 ]
-            )
+                for row in frame.itertuples(index=False)
+            ),
+        )
         return HttpResponse(
-            buffer.getvalue(),
+            body.encode("utf-8"),
             mimetype="text/csv",
             headers={"Content-Disposition": "attachment; filename=outcomes-rows.csv"},
         )

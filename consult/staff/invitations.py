@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from consult.exports.writers import neutralise
+from consult.exports.writers import csv_text
 from consult.geography import REGION_KEYS, country_codes, country_names
 from consult.questionnaires.answers import Answers
 from consult.questionnaires.definition import Questionnaire
@@ -356,21 +356,19 @@ def coverage(
 
 
 def links_csv(rows: Iterable[InvitationStatus], link_for) -> str:
-    """Return the invitations as CSV for a mail merge (UTF-8 with BOM, formulas neutralised)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["name", "country", "email", "region", "language", "link", "status"])
-    for row in rows:
-        invitation = row.invitation
-        writer.writerow(
+    """Return the invitations as CSV for a mail merge (the exports' one CSV writer)."""
+    return csv_text(
+        ["name", "country", "email", "region", "language", "link", "status"],
+        (
             [
-                neutralise(invitation.institution_name),
-                invitation.country,
-                neutralise(invitation.email or ""),
+                row.invitation.institution_name,
+                row.invitation.country,
+                row.invitation.email or "",
                 row.region or "",
-                invitation.language or "",
-                link_for(invitation),
+                row.invitation.language or "",
+                link_for(row.invitation),
                 row.state,
             ]
-        )
-    return "\ufeff" + buffer.getvalue()
+            for row in rows
+        ),
+    )
