@@ -34,6 +34,11 @@ class Defaults:
     #: Below it, over-long answers are parsed and refused field by field, keeping the others.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 16 * 1024 * 1024
+    #: Fields a posted form may hold (url-encoded or multipart): more is refused with 413.
+    MAX_FORM_PARTS = 1000
+    #: Characters one submitted value may hold, whatever the form (each form has its own
+    #: smaller limits); a longer one is refused with 413. See consult/core/inputs.py.
+    MAX_FIELD_CHARACTERS = 100_000
     #: Where the questionnaire definitions live; relative paths are taken from the project root.
     QUESTIONNAIRES_PATH = str(Path(__file__).resolve().parent.parent / "questionnaires")
     #: Rate-limit storage; share it between hosts (e.g. "redis://...") when there are several.

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -128,16 +130,40 @@ def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
+def _prepare_sqlite_file(url: str) -> None:
+    """Create a SQLite database file (and its folder) private before SQLite does: 0600 and 0700.
+
+    SQLite creates the -wal and -shm files with the database file's permissions, so they are
+    private too. An existing file or folder is left as its owner set it.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def make_engine(url: str, busy_timeout_s: float = 10) -> Engine:
-    """Create an engine for ``url`` with this project's settings for its backend."""
+    """Create an engine for ``url`` with this project's settings for its backend.
+
+    hide_parameters: an error's message never quotes the statement's parameters (answers,
+    names, e-mail addresses), whoever logs or shows it.
+    """
     if url.startswith("sqlite"):
+        _prepare_sqlite_file(url)
         engine = create_engine(
             url,
             connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
+            hide_parameters=True,
         )
         _configure_sqlite(engine, busy_timeout_s)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True
+    )
 
 
 @contextlib.contextmanager

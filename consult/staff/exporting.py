@@ -187,7 +187,7 @@ def _contribution_details(request: ContributionsExport, rows: int) -> dict[str, 
 def exports_folder(app: Flask) -> Path:
     """Return where workspace exports are written: <instance>/exports (shared between hosts)."""
     folder = Path(app.instance_path) / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
 
 
