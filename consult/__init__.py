@@ -59,10 +59,11 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
 def register_extensions(app: Flask) -> None:
     """Attach input cleaning, the database, CSRF, languages, login, rate limits and headers."""
     from consult import i18n, security
-    from consult.core import inputs, requestlog
+    from consult.core import inputs, links, requestlog
     from consult.extensions import babel, csrf, db, limiter, login_manager
 
     inputs.init_app(app)
+    links.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

@@ -104,6 +104,15 @@ def serve_command(
             "to see or create admin credentials",
             err=True,
         )
+    if not app.config.get("BASE_URL"):
+        # Links are never built from the Host header: without a base URL, the bind address.
+        derived = "http://" + (bind if not bind.startswith("unix:") else "localhost")
+        os.environ["CONSULT_BASE_URL"] = derived
+        click.echo(
+            f"CONSULT_BASE_URL is not set: personal links will start with {derived}; "
+            "set it to the address the public uses (e.g. https://consult.example.org)",
+            err=True,
+        )
     # The workers are forked from this process: they must not inherit its open connections.
     db.engine.dispose()
     serve(

@@ -39,6 +39,9 @@ class Defaults:
     #: Characters one submitted value may hold, whatever the form (each form has its own
     #: smaller limits); a longer one is refused with 413. See consult/core/inputs.py.
     MAX_FIELD_CHARACTERS = 100_000
+    #: The address the public reaches the app at (https://consult.example.org): personal links
+    #: are built from it, never from the Host header. See consult/core/links.py.
+    BASE_URL: str | None = None
     #: Where the questionnaire definitions live; relative paths are taken from the project root.
     QUESTIONNAIRES_PATH = str(Path(__file__).resolve().parent.parent / "questionnaires")
     #: Rate-limit storage; share it between hosts (e.g. "redis://...") when there are several.

@@ -35,6 +35,7 @@ from consult.contributions.models import KINDS, ORGANISATION_TYPES, Contribution
 from consult.contributions.registry import current_charter
 from consult.contributions.vocabulary import OTHER_LANGUAGE_NAME
 from consult.core.inputs import query_page
+from consult.core.links import absolute_url_for
 from consult.db import db
 from consult.extensions import limiter
 from consult.i18n import current_language
@@ -249,7 +250,7 @@ def status(token: str):
         token=token,
         just_sent=request.args.get("sent") == "1",
         charter=current_charter(),
-        status_url=url_for("contributions.status", token=token, _external=True),
+        status_url=absolute_url_for("contributions.status", token=token),
         messages=get_flashed_messages(),
     )
 

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from consult import geography
 from consult.core.errors import recovers_from_csrf, recovers_from_unavailable
+from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
 from consult.i18n import current_language, translate_text
 from consult.questionnaires import operations
@@ -192,7 +193,7 @@ def _render_page(
             fields=fields,
             errors=errors,
             notice=notice,
-            resume_url=url_for("questionnaires.resume", token=token, _external=True),
+            resume_url=absolute_url_for("questionnaires.resume", token=token),
         ),
         status,
     )
@@ -480,7 +481,7 @@ def _review_context(
         "answers": answers,
         "sections": _shown_sections(questionnaire, answers),
         "is_shown": lambda q: is_shown(q, answers, questionnaire),
-        "resume_url": url_for("questionnaires.resume", token=token, _external=True),
+        "resume_url": absolute_url_for("questionnaires.resume", token=token),
         "contact": operations.contact_details(db.session, response),
     }
 
@@ -597,7 +598,7 @@ def receipt(token: str):
         "questionnaires/receipt.html",
         questionnaire=questionnaire,
         response=response,
-        resume_url=url_for("questionnaires.resume", token=token, _external=True),
+        resume_url=absolute_url_for("questionnaires.resume", token=token),
         can_edit=questionnaire.is_open(utcnow()),
     )
 
