@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from consult.core.emails import is_email
+from consult.core.inputs import clean_text
 from consult.exports.writers import csv_text
 from consult.geography import REGION_KEYS, country_codes, country_names
 from consult.questionnaires.answers import Answers
@@ -112,11 +114,6 @@ def _region_lookup(region_labels: Mapping[str, Mapping[str, str]]) -> dict[str, 
     return lookup
 
 
-def _is_email(text: str) -> bool:
-    local, at, domain = text.rpartition("@")
-    return bool(at and local and "." in domain and " " not in text and len(text) <= 254)
-
-
 def parse_csv(
     data: bytes,
     region_labels: Mapping[str, Mapping[str, str]],
@@ -128,7 +125,8 @@ def parse_csv(
     """
     result = ImportResult()
     try:
-        text = data.decode("utf-8-sig")
+        # The same cleaning as every submitted form: no control characters, NFC.
+        text = clean_text(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         result.errors.append(RowError(0, "", "encoding"))
         return result
@@ -179,7 +177,7 @@ def parse_csv(
         elif country is None:
             problems.append(RowError(number, "country", "unknown_country", values["country"]))
         email = values["email"] or None
-        if email and not _is_email(email):
+        if email and not is_email(email):
             problems.append(RowError(number, "email", "invalid_email", email))
         region = None
         if values["region"]:
