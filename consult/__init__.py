@@ -59,7 +59,7 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
 def register_extensions(app: Flask) -> None:
     """Attach input cleaning, the database, CSRF, languages, login, rate limits and headers."""
     from consult import i18n, security
-    from consult.core import inputs, links, requestlog
+    from consult.core import inputs, limits, links, requestlog  # noqa: F401 (limits: a flush hook)
     from consult.extensions import babel, csrf, db, limiter, login_manager
 
     inputs.init_app(app)
