@@ -47,6 +47,15 @@ class Defaults:
     #: Rate-limit storage; share it between hosts (e.g. "redis://...") when there are several.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    #: Responses started per client address (a city hall behind one address starts several).
+    QUESTIONNAIRE_START_RATE_LIMIT = "20 per minute;200 per hour"
+    #: Page saves, autosaves and submissions per client address, all questionnaires together
+    #: (autosave sends at most one every 1.5 s while someone types).
+    QUESTIONNAIRE_SAVE_RATE_LIMIT = "240 per minute"
+    #: Drafts with no answer at all are deleted after this many days without a change
+    #: (`consult questionnaires purge-drafts`, run by `consult serve` at each start; add it to
+    #: cron for a server that runs for weeks).
+    EMPTY_DRAFT_DAYS = 7
     #: How many reverse proxies stand in front of the app and set X-Forwarded-For/-Proto/-Host:
     #: 0 trusts none (the app faces clients directly); 1 behind one nginx. Never more than there
     #: are, or clients could forge their address (and escape rate limits).

@@ -29,6 +29,7 @@ from consult import geography
 from consult.core.errors import recovers_from_csrf, recovers_from_unavailable
 from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
+from consult.extensions import limiter
 from consult.i18n import current_language, translate_text
 from consult.questionnaires import operations
 from consult.questionnaires.answers import (
@@ -241,7 +242,16 @@ def _start_unavailable():
     )
 
 
+def _start_limit() -> str:
+    return current_app.config["QUESTIONNAIRE_START_RATE_LIMIT"]
+
+
+def _save_limit() -> str:
+    return current_app.config["QUESTIONNAIRE_SAVE_RATE_LIMIT"]
+
+
 @bp.post("/questionnaires/<key>/start")
+@limiter.limit(_start_limit)
 @recovers_from_csrf(_recover_start)
 @recovers_from_unavailable(_start_unavailable)
 def start(key: str):
@@ -326,6 +336,7 @@ def _section_or_404(questionnaire: Questionnaire, section_key: str) -> Section:
 
 
 @bp.route("/r/<token>/s/<section_key>", methods=["GET", "POST"])
+@limiter.shared_limit(_save_limit, "questionnaire-save", methods=["POST"])
 @recovers_from_csrf(_recover_page)
 @recovers_from_unavailable(_page_unavailable)
 def page(token: str, section_key: str):
@@ -450,6 +461,7 @@ def _autosave_unavailable():
 
 
 @bp.post("/r/<token>/s/<section_key>/autosave")
+@limiter.shared_limit(_save_limit, "questionnaire-save")
 @recovers_from_unavailable(_autosave_unavailable)
 def autosave(token: str, section_key: str):
     """Save the valid answers of a page while the respondent types (JavaScript only)."""
@@ -525,6 +537,7 @@ def _review_unavailable():
 
 
 @bp.route("/r/<token>/review", methods=["GET", "POST"])
+@limiter.shared_limit(_save_limit, "questionnaire-save", methods=["POST"])
 @recovers_from_csrf(_recover_review)
 @recovers_from_unavailable(_review_unavailable)
 def review(token: str):
