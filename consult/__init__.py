@@ -37,7 +37,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     """Load defaults, then instance/config.py, then CONSULT_* variables (or the test config)."""
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Private: it holds the secret key, the SQLite database and the exports.
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.from_object(settings.Defaults)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -56,11 +57,13 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Attach the database, CSRF, languages, login, rate limits, security headers and assets."""
+    """Attach input cleaning, the database, CSRF, languages, login, rate limits, headers, assets."""
     from consult import i18n, security
-    from consult.core import assets, requestlog
+    from consult.core import assets, inputs, limits, links, requestlog  # noqa: F401 (limits: a flush hook)
     from consult.extensions import babel, csrf, db, limiter, login_manager
 
+    inputs.init_app(app)
+    links.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

@@ -116,6 +116,17 @@ def serve_command(
             "to see or create admin credentials",
             err=True,
         )
+    # Housekeeping at each start (there is no scheduler: run the command from cron as well).
+    click.echo(f"deleted {purge_drafts(app)} empty drafts", err=True)
+    if not app.config.get("BASE_URL"):
+        # Links are never built from the Host header: without a base URL, the bind address.
+        derived = "http://" + (bind if not bind.startswith("unix:") else "localhost")
+        os.environ["CONSULT_BASE_URL"] = derived
+        click.echo(
+            f"CONSULT_BASE_URL is not set: personal links will start with {derived}; "
+            "set it to the address the public uses (e.g. https://consult.example.org)",
+            err=True,
+        )
     # The workers are forked from this process: they must not inherit its open connections.
     db.engine.dispose()
     serve(
@@ -173,6 +184,34 @@ def rebuild_documents_command(missing_only: bool) -> None:
         count = rebuild_answers_documents(db.session.connection(), missing_only=missing_only)
         db.commit()
     click.echo(f"rebuilt the answers document of {count} responses")
+
+
+@questionnaires_group.command("purge-drafts")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Days without a change (default: EMPTY_DRAFT_DAYS, 7).",
+)
+@with_appcontext
+def purge_drafts_command(days: float | None) -> None:
+    """Delete drafts with no answer at all, untouched for DAYS (drafts with answers are kept)."""
+    count = purge_drafts(current_app._get_current_object(), days)
+    click.echo(f"deleted {count} empty drafts")
+
+
+def purge_drafts(app: Flask, days: float | None = None) -> int:
+    """Delete the empty drafts older than ``days`` (default EMPTY_DRAFT_DAYS); return how many."""
+    from consult.db import db, writing
+    from consult.questionnaires.housekeeping import purge_empty_drafts
+
+    with writing():
+        count = purge_empty_drafts(
+            db.session, days if days is not None else app.config["EMPTY_DRAFT_DAYS"]
+        )
+        db.commit()
+    return count
 
 
 def _feature_commands() -> list[click.Command]:

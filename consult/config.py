@@ -40,11 +40,28 @@ class Defaults:
     #: Below it, over-long answers are parsed and refused field by field, keeping the others.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 16 * 1024 * 1024
+    #: Fields a posted form may hold (url-encoded or multipart): more is refused with 413.
+    MAX_FORM_PARTS = 1000
+    #: Characters one submitted value may hold, whatever the form (each form has its own
+    #: smaller limits); a longer one is refused with 413. See consult/core/inputs.py.
+    MAX_FIELD_CHARACTERS = 100_000
+    #: The address the public reaches the app at (https://consult.example.org): personal links
+    #: are built from it, never from the Host header. See consult/core/links.py.
+    BASE_URL: str | None = None
     #: Where the questionnaire definitions live; relative paths are taken from the project root.
     QUESTIONNAIRES_PATH = str(Path(__file__).resolve().parent.parent / "questionnaires")
     #: Rate-limit storage; share it between hosts (e.g. "redis://...") when there are several.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    #: Responses started per client address (a city hall behind one address starts several).
+    QUESTIONNAIRE_START_RATE_LIMIT = "20 per minute;200 per hour"
+    #: Page saves, autosaves and submissions per client address, all questionnaires together
+    #: (autosave sends at most one every 1.5 s while someone types).
+    QUESTIONNAIRE_SAVE_RATE_LIMIT = "240 per minute"
+    #: Drafts with no answer at all are deleted after this many days without a change
+    #: (`consult questionnaires purge-drafts`, run by `consult serve` at each start; add it to
+    #: cron for a server that runs for weeks).
+    EMPTY_DRAFT_DAYS = 7
     #: How many reverse proxies stand in front of the app and set X-Forwarded-For/-Proto/-Host:
     #: 0 trusts none (the app faces clients directly); 1 behind one nginx. Never more than there
     #: are, or clients could forge their address (and escape rate limits).

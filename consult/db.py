@@ -7,11 +7,12 @@ import contextvars
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import DateTime, MetaData, create_engine, event, exc
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -129,6 +130,22 @@ def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
+def _prepare_sqlite_file(url: str) -> None:
+    """Create a SQLite database file (and its folder) private before SQLite does: 0600 and 0700.
+
+    SQLite creates the -wal and -shm files with the database file's permissions, so they are
+    private too. An existing file or folder is left as its owner set it.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def _forget_connections_of_other_processes(engine: Engine) -> None:
     """Never hand a forked worker a connection its parent opened (SQLAlchemy's recipe for pools
     and multiprocessing): the parent's pooled connections are dropped, not closed, in the child."""
@@ -162,19 +179,29 @@ def _drop_connections_out_of_step(engine: Engine) -> None:
 def make_engine(url: str, busy_timeout_s: float = 10, transaction_pooling: bool = False) -> Engine:
     """Create an engine for ``url`` with this project's settings for its backend.
 
-    ``transaction_pooling``: PostgreSQL is reached through a pooler in transaction mode
-    (PgBouncer): no statement is prepared on the server, since the next transaction may run on
-    another server connection where it does not exist."""
+    hide_parameters: an error's message never quotes the statement's parameters (answers,
+    names, e-mail addresses), whoever logs or shows it. ``transaction_pooling``: PostgreSQL is
+    reached through a pooler in transaction mode (PgBouncer): no statement is prepared on the
+    server, since the next transaction may run on another server connection where it does not
+    exist.
+    """
     if url.startswith("sqlite"):
+        _prepare_sqlite_file(url)
         engine = create_engine(
             url,
             connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
+            hide_parameters=True,
         )
         _configure_sqlite(engine, busy_timeout_s)
     else:
         connect_args = {"prepare_threshold": None} if transaction_pooling else {}
         engine = create_engine(
-            url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args=connect_args
+            url,
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=10,
+            connect_args=connect_args,
+            hide_parameters=True,
         )
         _drop_connections_out_of_step(engine)
     _forget_connections_of_other_processes(engine)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from babel import Locale
 from flask import Flask, current_app, g, request, url_for
@@ -64,10 +65,13 @@ def translate_text(text: Mapping[str, str] | None, language: str | None = None) 
 
 def language_url(language: str) -> str:
     """Return the current page's address in another language (GET, so it needs no form)."""
-    if request.endpoint is None or request.method != "GET":
+    if request.endpoint is None or request.method != "GET" or request.routing_exception:
         return url_for("core.landing", lang=language)
-    args = {k: v for k, v in request.args.items() if k != "lang"}
-    return url_for(request.endpoint, **(request.view_args or {}), **args, lang=language)
+    # The page's own path and query, not url_for: a query argument named like one of url_for's
+    # keywords or a URL variable (?endpoint=, ?_external=, ?token=) must not change the link.
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    path = quote(request.script_root + request.path, safe="/:@!$&'()*+,;=-._~")
+    return path + "?" + urlencode([*args, ("lang", language)])
 
 
 def translation_directories(root: Path) -> str:

@@ -11,6 +11,7 @@ from consult.contributions.models import (
     NearDuplicate,
     OfficialResponse,
 )
+from consult.core.limits import add_check_constraints
 from consult.db import Base
 from consult.outcomes.models import (
     OutcomePublication,
@@ -28,6 +29,9 @@ from consult.staff.models import (
     User,
 )
 from consult.storage import StoredFile, StoredFileChunk
+
+# The text limits' CHECK constraints, declared in one table (consult/core/limits.py).
+add_check_constraints(Base.metadata)
 
 __all__ = [
     "Answer",

@@ -45,7 +45,7 @@ def init_lock(engine: Engine, instance_path: str) -> Iterator[None]:
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
             yield
         return
-    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    Path(instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     with open(Path(instance_path) / ".schema.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:

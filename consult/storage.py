@@ -92,7 +92,7 @@ class InstanceFolderStore:
 
     def save(self, name: str, source: Path) -> None:
         target = self.path(name)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if source.resolve() != target.resolve():
             shutil.move(source, target)
 

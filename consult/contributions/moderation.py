@@ -38,6 +38,7 @@ from consult.contributions.models import (
 )
 from consult.contributions.registry import current_charter
 from consult.contributions.views import _language_choices
+from consult.core.inputs import parse_id, query_page
 from consult.db import db
 from consult.staff.access import role_required
 from consult.staff.models import User
@@ -154,7 +155,8 @@ def act():
         return redirect(back, 303)
     done, skipped = 0, 0
     for raw in ids:
-        contribution = db.session.get(Contribution, int(raw)) if raw.isdigit() else None
+        number = parse_id(raw)
+        contribution = db.session.get(Contribution, number) if number is not None else None
         if contribution is None:
             skipped += 1
             continue
@@ -285,10 +287,7 @@ def respond(contribution_id: int):
 @role_required("moderator")
 def log():
     """The moderation log: every decision, newest first."""
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = query_page()
     entries = db.session.execute(
         select(ModerationAction, User.email)
         .outerjoin(User, User.id == ModerationAction.moderator_id)

@@ -2,7 +2,8 @@
 
 Rendering escapes first and builds the only markup itself (<p>, <br>, <a>), so nothing a
 contributor types can become HTML. Only http and https addresses become links: `javascript:`,
-`data:` and every other scheme stay plain text.
+`data:` and every other scheme stay plain text. A link never holds a bidi control or a
+zero-width character (DISGUISING): the address shown is the address followed.
 """
 
 from __future__ import annotations
@@ -11,8 +12,15 @@ import re
 
 from markupsafe import Markup, escape
 
-#: A bare web address; it stops at whitespace and at characters that cannot end a link in prose.
-_URL = re.compile(r"""\bhttps?://[^\s<>"'`]+""", re.IGNORECASE)
+#: Invisible characters that can disguise where a link goes: bidi embeddings, overrides,
+#: isolates and marks (U+202E turns "moc.evil" into "live.com" on screen), zero-width spaces
+#: and joiners, the word joiner and invisible operators, the Arabic letter mark, the BOM, and
+#: the soft hyphen. A link never contains one: the address stops there, and what follows is
+#: plain text.
+DISGUISING = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"
+#: A bare web address; it stops at whitespace, at a disguising character and at characters that
+#: cannot end a link in prose.
+_URL = re.compile(rf"""\bhttps?://[^\s<>"'`{DISGUISING}]+""", re.IGNORECASE)
 #: Punctuation that usually closes the sentence rather than the address.
 _TRAILING = ".,;:!?'\""
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")

@@ -34,6 +34,8 @@ from consult.contributions.forms import ContributionForm, ReplyForm, ReportForm,
 from consult.contributions.models import KINDS, ORGANISATION_TYPES, Contribution
 from consult.contributions.registry import current_charter
 from consult.contributions.vocabulary import OTHER_LANGUAGE_NAME
+from consult.core.inputs import query_page
+from consult.core.links import absolute_url_for
 from consult.db import db
 from consult.extensions import limiter
 from consult.i18n import current_language
@@ -248,7 +250,7 @@ def status(token: str):
         token=token,
         just_sent=request.args.get("sent") == "1",
         charter=current_charter(),
-        status_url=url_for("contributions.status", token=token, _external=True),
+        status_url=absolute_url_for("contributions.status", token=token),
         messages=get_flashed_messages(),
     )
 
@@ -329,10 +331,7 @@ def index():
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     per_page = current_app.config["CONTRIBUTIONS_PER_PAGE"]
     pages = max(1, math.ceil(total / per_page))
-    try:
-        page = min(max(1, int(args.get("page", 1))), pages)
-    except ValueError:
-        page = 1
+    page = min(query_page(), pages)
     contributions = db.session.scalars(
         query.order_by(Contribution.published_at.desc(), Contribution.id.desc())
         .limit(per_page)

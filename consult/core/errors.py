@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from consult.security import FALLBACK_PAGE
 
 #: Database failures that pass: a lock held too long, a full disk, a server restarting, a pool
 #: exhausted. They are answered with 503 and the page again, never with a 500.
@@ -127,7 +129,14 @@ def render_error(code: int, message: str):
     """Answer an error in the format the client asked for."""
     if wants_json():
         return jsonify({"error": code, "message": message}), code
-    return render_template("error.html", code=code, message=message), code
+    try:
+        return render_template("error.html", code=code, message=message), code
+    except Exception as error:
+        # The error page must never fail: a static page, with the headers (after_request).
+        current_app.logger.error(
+            "error page failed (%s); sent the static one", type(error).__name__
+        )
+        return Response(FALLBACK_PAGE, status=code, mimetype="text/html")
 
 
 #: Posted fields never shown back as "what you typed" (they are not the person's words).

@@ -18,6 +18,7 @@ import logging
 import re
 import secrets
 import time
+import traceback
 from typing import Any
 
 from flask import Flask, g, has_request_context, request
@@ -31,8 +32,12 @@ REDACTED = "<redacted>"
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 #: URL variables whose value is a secret: the resume token and any other *token.
 _SECRET_VARIABLE_RE = re.compile(r"(^|_)token$")
-#: Used when a request never reached a view (e.g. the server answered it): resume links.
-_FALLBACK_SECRET_PATH_RE = re.compile(r"^/r/[^/]+")
+#: The first segment after these prefixes is a secret link, whatever it looks like.
+_SECRET_PREFIXES = frozenset({"r", "i"})
+#: A token-shaped segment: long, of the URL-safe alphabet, and mixing letters and digits or
+#: both cases (our slugs are lowercase words: local-governments, charter_experience).
+_TOKEN_SHAPED_RE = re.compile(r"[A-Za-z0-9_\-=~%]{16,}\Z")
+_CLASSES = (re.compile(r"[a-z]"), re.compile(r"[A-Z]"), re.compile(r"[0-9]"))
 #: A variable of a URL rule, <name> or <converter:name>: the whole of it, then its name.
 _RULE_VARIABLE_RE = re.compile(r"(<(?:[^:<>]+:)?([^<>]+)>)")
 
@@ -50,10 +55,11 @@ def incoming_request_id(value: str | None) -> str:
 
 
 def redact_path(path: str, rule: str | None = None, view_args: dict[str, Any] | None = None) -> str:
-    """Return ``path`` with every secret URL variable replaced by ``<redacted>``.
+    """Return ``path`` with every secret replaced by ``<redacted>``, whatever the status.
 
     With the matched URL rule (e.g. ``/r/<token>/s/<section_key>``) the secret variables are found
-    by name; without it (no route matched), resume-link paths are redacted by shape.
+    by name; then, matched or not, every segment is redacted that looks like a token: the one
+    after /r/ or /i/, and any long random-looking one (see is_token_shaped).
     """
     if rule is not None and view_args:
         pieces = _rule_pieces(rule)
@@ -67,8 +73,23 @@ def redact_path(path: str, rule: str | None = None, view_args: dict[str, Any] | 
             else:
                 shown.append(str(view_args[name]))
             shown.append(after)
-        return "".join(shown)
-    return _FALLBACK_SECRET_PATH_RE.sub("/r/" + REDACTED, path)
+        path = "".join(shown)
+    segments = path.split("/")
+    for n, segment in enumerate(segments):
+        if segment == REDACTED or not segment:
+            continue
+        if (n == 2 and segments[1] in _SECRET_PREFIXES) or is_token_shaped(segment):
+            segments[n] = REDACTED
+    return "/".join(segments)
+
+
+def is_token_shaped(segment: str) -> bool:
+    """Tell whether a path segment looks like a random token (long, mixed, URL-safe)."""
+    if not _TOKEN_SHAPED_RE.match(segment):
+        return False
+    if len(segment) >= 32:
+        return True
+    return sum(1 for pattern in _CLASSES if pattern.search(segment)) >= 2
 
 
 @functools.lru_cache(maxsize=512)
@@ -92,8 +113,41 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+def safe_traceback(exc_info: Any) -> str:
+    """Return a traceback with where each error happened and its type, never its message.
+
+    An exception's message may quote SQL parameters (a database driver's DETAIL says which
+    value broke a constraint), form content or a token: none of it is written to a log.
+    """
+    _type, error, _tb = exc_info
+    lines: list[str] = []
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        frames = traceback.extract_tb(error.__traceback__)
+        lines.extend(f"  {f.filename}:{f.lineno} in {f.name}" for f in frames)
+        lines.append(f"{type(error).__module__}.{type(error).__qualname__} (message not logged)")
+        error = error.__cause__ or error.__context__
+        if error is not None:
+            lines.append("while handling or caused by:")
+    return "Traceback (most recent call last):\n" + "\n".join(lines)
+
+
+class SafeExceptionFilter(logging.Filter):
+    """Replace a record's exception by safe_traceback (types and places, no messages)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = safe_traceback(record.exc_info)
+            record.exc_info = None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """Write each record as one JSON object on one line."""
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        return safe_traceback(ei)
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -111,6 +165,8 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = getattr(record, key)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["exception"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -134,3 +190,16 @@ def init_app(app: Flask) -> None:
     request_filter = RequestIdFilter()
     if not any(isinstance(f, RequestIdFilter) for f in app.logger.filters):
         app.logger.addFilter(request_filter)
+    if not any(isinstance(f, SafeExceptionFilter) for f in app.logger.filters):
+        app.logger.addFilter(SafeExceptionFilter())
+    for handler in logging.getLogger().handlers + app.logger.handlers:
+        if not any(isinstance(f, SafeExceptionFilter) for f in handler.filters):
+            handler.addFilter(SafeExceptionFilter())
+
+    def log_exception(exc_info: Any) -> None:
+        # Flask's own writes the path in clear (a resume token) and the exception's message.
+        app.logger.error(
+            "unhandled error on %s %s", request.method, current_log_path(), exc_info=exc_info
+        )
+
+    app.log_exception = log_exception  # type: ignore[method-assign]

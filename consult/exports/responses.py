@@ -42,12 +42,12 @@ from consult.exports.layout import (
     placement,
 )
 from consult.exports.writers import (
-    _PLAIN_NUMBER,
     FORMULA_TRIGGERS,
     Cell,
     Progress,
     Table,
     codebook_path,
+    neutralise_cell,
     write_table,
 )
 from consult.exports.writers import neutralise as _neutralise
@@ -317,11 +317,11 @@ class _Rows:
     def wide(self, neutralise: bool) -> Iterable[list[Cell]]:
         """Yield one row per response: fixed columns, then every question column.
 
-        With ``neutralise``, text that a spreadsheet could take for a formula is prefixed with
-        an apostrophe, so that the writers need not look at every cell. A row-form document
-        becomes the question cells with one itemgetter call (C code): its free values are
-        stored spreadsheet-safe already, so for CSV and XLSX nothing else is done unless some
-        value began with an apostrophe; JSON takes the added apostrophes off again.
+        With ``neutralise`` (CSV), text that a spreadsheet could take for a formula gets its
+        apostrophes (writers.neutralise), so that the writer need not look at every cell. A
+        row-form document becomes the question cells with one itemgetter call (C code); then
+        only its free values are looked at: the apostrophe the document stores in front of some
+        of them is taken off, and for CSV the value is neutralised by the writers' one rule.
         """
         offset = self.layout.first_question
         width = len(self.layout.columns) - offset
@@ -340,7 +340,7 @@ class _Rows:
                 cell = document.index[part]
                 take[position - offset] = 1 + cell  # cell 0 is the version tag
                 if cell in document.free_cells:
-                    free.append(position)
+                    free.append((position, cell in document.number_cells))
             # The first version laid out (the newest of the first questionnaire) usually has
             # its columns in its own order: its cells are then the row as they are.
             pad = None
@@ -375,7 +375,7 @@ class _Rows:
     def _wide_chunks(
         self,
         neutralise: bool,
-        fast: Mapping[int, tuple[Any, int, str, str, list[int], list[str] | None]],
+        fast: Mapping[int, tuple[Any, int, str, str, list[tuple[int, bool]], list[str] | None]],
         blank: list[Cell],
         positions_of: Mapping[int, Mapping[str, Mapping[str, int]]],
         options_of: Mapping[int, Mapping[str, list[int]]],
@@ -415,14 +415,16 @@ class _Rows:
                         else:
                             cells.append("")
                             row = [*head, *take(cells)]
-                        if not neutralise or first == quoted_tag:
-                            # Free values are stored spreadsheet-safe (see documents.py): JSON
-                            # wants them as given, and so do those that began with a quote.
-                            for position in free:
-                                value = row[position]
-                                if value and value[0] == "'":
+                        # Free values may be stored with an apostrophe in front (see
+                        # documents.py): it is taken off, then CSV applies its own rule.
+                        for position, is_number in free:
+                            value = row[position]
+                            if value:
+                                if value[0] == "'":
                                     value = value[1:]
-                                    row[position] = _neutralise(value) if neutralise else value
+                                row[position] = (
+                                    neutralise_cell(value, is_number) if neutralise else value
+                                )
                         out.append(row)
                         continue
                 version_id = response[8]
@@ -501,8 +503,8 @@ def export_responses(
         numeric = {i for i, column in enumerate(fixed) if column.is_numeric}
         codebook = [CodebookEntry(c.name, c.type, "", c.label) for c in LONG_COLUMNS] + codebook
     counted = _ResponseCounter(progress, rows) if request.long else None
-    # CSV and XLSX get their formula triggers neutralised as rows are made; JSON keeps text.
-    neutral = request.fmt in ("csv", "xlsx")
+    # CSV gets its formula starts neutralised as rows are made; XLSX and JSON keep the text.
+    neutral = request.fmt == "csv"
     table = Table(
         columns=columns,
         rows=rows.long(neutral) if request.long else rows.wide(neutral),
@@ -571,12 +573,8 @@ def _placed(
             position = places.get(part_key)
             if position is None:
                 continue
-            if (
-                value
-                and value[0] in triggers
-                and not (question_key in numeric and _PLAIN_NUMBER.match(value))
-            ):
-                value = "'" + value
+            if value and triggers:
+                value = neutralise_cell(value, question_key in numeric)
             cells[position] = value
         option_cells = options.get(question_key)
         if option_cells is not None:

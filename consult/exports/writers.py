@@ -4,9 +4,24 @@ Every writer takes the same things: the column names (and which are numeric), an
 rows, the codebook and a few facts about the export. They write to a temporary file beside the
 target and rename it at the end, so a reader (or a download) never sees half a file.
 
-Spreadsheet safety: a text cell beginning with = + - @ tab or carriage return would be run as a
-formula by spreadsheet programs; CSV and XLSX prefix such cells with an apostrophe. JSON keeps
-the original text. XLSX strings are always written as strings, never as formulas.
+Spreadsheet safety (CSV): every place where a spreadsheet program could begin a cell and read a
+formula gets an apostrophe, which spreadsheets show as "this is text" and hide:
+
+- the start of the text, when it begins with = + - @ (or their full-width and small forms
+  ＝ ＋ － ＠ ﹦ ﹢ ﹣ ﹫, or the minus sign −), a tab or a carriage return, or with blanks or
+  control characters followed by one of those signs (" =1+1", "\x00=1");
+- the start of every piece after a ``;`` or a line break, under the same rule: Excel set to
+  French or Spanish reads a CSV file split on ``;`` (its list separator there), ignoring our
+  commas and the quotes around a field that does not begin the line, so "ok;=HYPERLINK(...)"
+  would become a cell "=HYPERLINK(...)". The apostrophe goes right after the ``;``.
+
+Every text field is also quoted (csv.QUOTE_NONNUMERIC), so that programs which honour quotes
+(LibreOffice, Google Sheets, Excel's text import) keep a field holding ``;`` or ``,`` whole. A
+plain number in a numeric column (-5) is data and stays as it is. The CSV gives up a little
+exactness for this (the apostrophes are in the file); XLSX and JSON keep the exact text.
+
+Spreadsheet safety (XLSX): text is written with write_string, which stores a string cell that
+no spreadsheet evaluates, so no apostrophe is added (it would end up in the data).
 
 CSV encoding: UTF-8 with a byte order mark. Excel (Windows and macOS) reads a CSV file without
 one in the local legacy code page and mangles every non-Latin script; with it, Excel, LibreOffice,
@@ -17,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import itertools
 import json
 import os
@@ -31,8 +47,21 @@ from typing import Any, TextIO
 import xlsxwriter
 
 FORMATS = ("csv", "xlsx", "json")
-#: What spreadsheet programs may take as the start of a formula.
+#: What spreadsheet programs may take as the start of a formula (kept for compatibility: the
+#: rule itself is _FORMULA_START below, which also looks past blanks and after ; and line breaks).
 FORMULA_TRIGGERS = frozenset("=+-@\t\r")
+#: The signs a formula may begin with: ASCII, full-width, small forms, the minus sign.
+FORMULA_SIGNS = "=+-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b\u2212"
+#: Blanks and invisible characters a spreadsheet may skip before a sign: whitespace, C0 and C1
+#: controls, zero-width and bidi marks, the byte order mark.
+_BLANKS = r"\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
+#: Where a spreadsheet may start a cell that runs a formula: the start of the text (a tab or a
+#: carriage return there counts too), or after ; or a line break, then blanks, then a sign.
+_FORMULA_START = re.compile(
+    rf"(\A(?=[\t\r])|(?:\A|\r\n|[;\n\r])(?=[{_BLANKS}]*[{re.escape(FORMULA_SIGNS)}]))"
+)
+#: A cheap first look: a text with none of these characters needs no neutralising.
+_MAYBE_RISKY = re.compile(rf"[;\n\r{re.escape(FORMULA_SIGNS)}]|\A[{_BLANKS}]")
 #: A plain decimal number: safe to leave as is in a numeric column (-5 is not a formula).
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?\Z")
 #: Excel's row limit, header included; longer tables continue on a further sheet.
@@ -50,11 +79,27 @@ class ExportError(Exception):
     """An export cannot be written as asked."""
 
 
+def is_formula_risk(text: str) -> bool:
+    """Tell whether a spreadsheet could read part of ``text`` as a formula (see the module doc)."""
+    return (
+        bool(text)
+        and _MAYBE_RISKY.search(text) is not None
+        and (_FORMULA_START.search(text) is not None)
+    )
+
+
 def neutralise(text: str) -> str:
-    """Return ``text`` safe for a spreadsheet cell (prefixed with ' if it could be a formula)."""
-    if text and text[0] in FORMULA_TRIGGERS:
-        return "'" + text
-    return text
+    """Return ``text`` safe for a CSV cell: an apostrophe wherever a formula could start."""
+    if not text or _MAYBE_RISKY.search(text) is None:
+        return text
+    return _FORMULA_START.sub(r"\1'", text)
+
+
+def neutralise_cell(value: str, is_number: bool = False) -> str:
+    """Return a CSV cell's text neutralised, a plain number in a numeric column excepted."""
+    if is_number and _PLAIN_NUMBER.match(value):
+        return value
+    return neutralise(value)
 
 
 @dataclass
@@ -71,8 +116,9 @@ class Table:
     facts: Mapping[str, Any] = field(default_factory=dict)
     #: Name of the data sheet in XLSX.
     sheet_name: str = "data"
-    #: The rows' text is already neutralised (the responses export does it once per value);
-    #: otherwise the CSV and XLSX writers neutralise every cell themselves.
+    #: The rows' text is already neutralised for CSV (the responses export does it once per
+    #: value); otherwise the CSV writer neutralises every cell itself. XLSX and JSON rows must
+    #: hold the exact text.
     is_neutralised: bool = False
 
 
@@ -107,15 +153,29 @@ def _safe_cells(row: Sequence[Cell], numeric: frozenset[int]) -> list[Cell]:
     for i, value in enumerate(row):
         if value is None:
             cells.append("")
-        elif isinstance(value, str) and value and value[0] in FORMULA_TRIGGERS:
-            # A plain negative number in a numeric column is data, not a formula.
-            if i in numeric and _PLAIN_NUMBER.match(value):
-                cells.append(value)
-            else:
-                cells.append("'" + value)
+        elif isinstance(value, str) and value:
+            cells.append(neutralise_cell(value, i in numeric))
         else:
             cells.append(value)
     return cells
+
+
+def csv_writer(handle: TextIO) -> Any:
+    """Return the one CSV writer every CSV of the app is written with (text fields quoted)."""
+    return csv.writer(handle, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> str:
+    """Return a small table as CSV text, neutralised, with the byte order mark (for downloads).
+
+    For tables built in memory by a view (the rows behind a figure, the invitation links);
+    large exports go through write_table instead.
+    """
+    buffer = io.StringIO()
+    writer = csv_writer(buffer)
+    writer.writerow(header)
+    writer.writerows(_safe_cells(row, frozenset()) for row in rows)
+    return "\ufeff" + buffer.getvalue()
 
 
 def _counted(rows: Iterable[Sequence[Cell]], progress: Progress | None, counter: list[int]):
@@ -139,7 +199,7 @@ def write_csv(table: Table, path: Path, progress: Progress | None = None) -> int
     counter = [0]
     numeric = table.numeric
     with _atomic(path, "w", encoding="utf-8-sig", newline="") as (_scratch, handle):
-        writer = csv.writer(handle, lineterminator="\r\n")
+        writer = csv_writer(handle)
         writer.writerow(table.columns)
         rows = (
             table.rows
@@ -156,7 +216,7 @@ def write_csv(table: Table, path: Path, progress: Progress | None = None) -> int
             writer.writerows(_counted(rows, progress, counter))
     count = counter[0]
     with _atomic(codebook_path(path), "w", encoding="utf-8-sig", newline="") as (_s, handle):
-        writer = csv.writer(handle, lineterminator="\r\n")
+        writer = csv_writer(handle)
         writer.writerow(table.codebook_header)
         writer.writerows([neutralise(cell) for cell in entry] for entry in table.codebook)
     return count
@@ -183,7 +243,6 @@ def write_xlsx(table: Table, path: Path, progress: Progress | None = None) -> in
             sheet = _new_sheet(workbook, table.sheet_name, table.columns, bold)
             row_number = 1
             numeric = table.numeric
-            prefix = not table.is_neutralised
             write_string = sheet.write_string
             write_number = sheet.write_number
             for row in table.rows:
@@ -202,8 +261,7 @@ def write_xlsx(table: Table, path: Path, progress: Progress | None = None) -> in
                     elif col in numeric and _PLAIN_NUMBER.match(value):
                         write_number(row_number, col, float(value) if "." in value else int(value))
                     else:
-                        if prefix and value[0] in FORMULA_TRIGGERS:
-                            value = "'" + value
+                        # A string cell is never evaluated: the text goes in exactly as it is.
                         if len(value) > XLSX_MAX_CELL:
                             raise ExportError(
                                 f"a cell in column {table.columns[col]} holds {len(value)} "
@@ -219,7 +277,7 @@ def write_xlsx(table: Table, path: Path, progress: Progress | None = None) -> in
             for number, entry in enumerate(table.codebook, start=1):
                 for col, cell in enumerate(entry):
                     if cell:
-                        codebook.write_string(number, col, neutralise(cell))
+                        codebook.write_string(number, col, cell)
         finally:
             workbook.close()
     return count

@@ -47,9 +47,10 @@ def _email(actor: Actor) -> str:
 def check_timezone(name: str) -> ZoneInfo:
     """Return the time zone named ``name`` (IANA), or raise OutcomesError."""
     try:
+        # OSError: a name too long for a file name (ZoneInfo looks the name up as a file).
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise OutcomesError(f"unknown time zone {name!r}") from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise OutcomesError(f"unknown time zone {name[:64]!r}") from exc
 
 
 def freeze(

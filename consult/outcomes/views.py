@@ -3,10 +3,8 @@ the public /outcomes page."""
 
 from __future__ import annotations
 
-import csv
-import io
 import time
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,7 +27,17 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
+from consult.core.inputs import (
+    form_int,
+    parse_date,
+    parse_datetime,
+    parse_id,
+    query_int,
+    query_page,
+    url_args,
+)
 from consult.db import db, utcnow
+from consult.exports.writers import csv_text
 from consult.geography import REGION_KEYS, region_labels
 from consult.i18n import current_language
 from consult.outcomes import contributions as contribution_data
@@ -100,12 +108,7 @@ def threshold() -> int:
 
 
 def _parse_date(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
+    return parse_date(value)
 
 
 def filters_from_request() -> SummaryFilter:
@@ -315,7 +318,7 @@ def _matching_rows(args: Any, filters: SummaryFilter, ids: list[int] | None) -> 
 def rows():
     """The responses behind one figure (no receipts, no contact details), or them as CSV."""
     filters = filters_from_request()
-    snapshot_id = request.args.get("snapshot", type=int)
+    snapshot_id = query_int("snapshot")
     ids = None
     snapshot = None
     if snapshot_id:
@@ -335,9 +338,7 @@ def rows():
             ip=client_ip(),
         )
         db.commit()
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(
+        body = csv_text(
             [
                 "response_id",
                 "questionnaire",
@@ -348,10 +349,8 @@ def rows():
                 "respondent_type",
                 "part",
                 "value",
-            ]
-        )
-        for row in frame.itertuples(index=False):
-            writer.writerow(
+            ],
+            (
                 [
                     row.response_id,
                     row.questionnaire,
@@ -363,13 +362,15 @@ def rows():
                     getattr(row, "part_key", "") or "",
                     "" if hide_text else (row.value if isinstance(row.value, str) else ""),
                 ]
-            )
+                for row in frame.itertuples(index=False)
+            ),
+        )
         return HttpResponse(
-            buffer.getvalue(),
+            body.encode("utf-8"),
             mimetype="text/csv",
             headers={"Content-Disposition": "attachment; filename=outcomes-rows.csv"},
         )
-    page = max(1, request.args.get("page", 1, type=int))
+    page = query_page()
     total = len(frame)
     shown = frame.iloc[(page - 1) * ROWS_PER_PAGE : page * ROWS_PER_PAGE]
     question = None
@@ -386,7 +387,7 @@ def rows():
         pages=max(1, -(-total // ROWS_PER_PAGE)),
         question=question,
         hide_text=hide_text,
-        args=request.args.to_dict(),
+        args=url_args(request.args, "format", "page"),
         snapshot=snapshot,
         p=presenting,
         region_names=_region_names(),
@@ -430,12 +431,10 @@ def freeze():
         zone = operations.check_timezone(timezone)
         as_of = None
         if form.get("as_of"):
-            try:
-                as_of = datetime.fromisoformat(form["as_of"]).replace(tzinfo=zone)
-            except ValueError as exc:
-                raise operations.OutcomesError(
-                    _("The data time is not a valid date and time.")
-                ) from exc
+            moment = parse_datetime(form["as_of"])
+            if moment is None:
+                raise operations.OutcomesError(_("The data time is not a valid date and time."))
+            as_of = moment.replace(tzinfo=zone)
         snapshot = operations.freeze(
             db.session,
             sources(),
@@ -461,7 +460,7 @@ def snapshot(snapshot_id: int):
     frozen = _snapshot_or_404(snapshot_id)
     frozen_summary = frozen_summary_of(frozen)
     ids = operations.snapshot_ids(frozen)
-    compare_with = request.args.get("compare", type=int)
+    compare_with = query_int("compare")
     if compare_with:
         later = _snapshot_or_404(compare_with)
         later_summary = operations.snapshot_summary(later)
@@ -594,7 +593,7 @@ def quotes():
         text_questions[0].key if text_questions else None
     )
     search = (request.args.get("q") or "").strip()[:100]
-    page = max(1, request.args.get("page", 1, type=int))
+    page = query_page()
     query = (
         select(
             Answer.response_id,
@@ -664,7 +663,7 @@ def star():
         if request.form.get("contribution_id"):
             operations.star_contribution(
                 db.session,
-                request.form.get("contribution_id", type=int) or 0,
+                form_int("contribution_id") or 0,
                 current_user,
                 ip=client_ip(),
             )
@@ -672,7 +671,7 @@ def star():
             operations.star_answer(
                 db.session,
                 current_questionnaires(),
-                request.form.get("response_id", type=int) or 0,
+                form_int("response_id") or 0,
                 request.form.get("question", ""),
                 current_user,
                 ip=client_ip(),
@@ -704,7 +703,7 @@ def unstar(quote_id: int):
 def deck_position(quote_id: int):
     """Choose where (or whether) a quote appears in the deck."""
     raw = request.form.get("position", "")
-    position = int(raw) if raw.isdigit() else None
+    position = parse_id(raw, maximum=1000)
     try:
         operations.set_deck_position(db.session, quote_id, position)
     except operations.OutcomesError as exc:

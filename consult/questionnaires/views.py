@@ -27,7 +27,9 @@ from sqlalchemy.exc import IntegrityError
 
 from consult import geography
 from consult.core.errors import recovers_from_csrf, recovers_from_unavailable
+from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
+from consult.extensions import limiter
 from consult.i18n import current_language, translate_text
 from consult.questionnaires import operations
 from consult.questionnaires.answers import (
@@ -192,7 +194,7 @@ def _render_page(
             fields=fields,
             errors=errors,
             notice=notice,
-            resume_url=url_for("questionnaires.resume", token=token, _external=True),
+            resume_url=absolute_url_for("questionnaires.resume", token=token),
         ),
         status,
     )
@@ -240,7 +242,16 @@ def _start_unavailable():
     )
 
 
+def _start_limit() -> str:
+    return current_app.config["QUESTIONNAIRE_START_RATE_LIMIT"]
+
+
+def _save_limit() -> str:
+    return current_app.config["QUESTIONNAIRE_SAVE_RATE_LIMIT"]
+
+
 @bp.post("/questionnaires/<key>/start")
+@limiter.limit(_start_limit)
 @recovers_from_csrf(_recover_start)
 @recovers_from_unavailable(_start_unavailable)
 def start(key: str):
@@ -325,6 +336,7 @@ def _section_or_404(questionnaire: Questionnaire, section_key: str) -> Section:
 
 
 @bp.route("/r/<token>/s/<section_key>", methods=["GET", "POST"])
+@limiter.shared_limit(_save_limit, "questionnaire-save", methods=["POST"])
 @recovers_from_csrf(_recover_page)
 @recovers_from_unavailable(_page_unavailable)
 def page(token: str, section_key: str):
@@ -449,6 +461,7 @@ def _autosave_unavailable():
 
 
 @bp.post("/r/<token>/s/<section_key>/autosave")
+@limiter.shared_limit(_save_limit, "questionnaire-save")
 @recovers_from_unavailable(_autosave_unavailable)
 def autosave(token: str, section_key: str):
     """Save the valid answers of a page while the respondent types (JavaScript only)."""
@@ -480,7 +493,7 @@ def _review_context(
         "answers": answers,
         "sections": _shown_sections(questionnaire, answers),
         "is_shown": lambda q: is_shown(q, answers, questionnaire),
-        "resume_url": url_for("questionnaires.resume", token=token, _external=True),
+        "resume_url": absolute_url_for("questionnaires.resume", token=token),
         "contact": operations.contact_details(db.session, response),
     }
 
@@ -524,6 +537,7 @@ def _review_unavailable():
 
 
 @bp.route("/r/<token>/review", methods=["GET", "POST"])
+@limiter.shared_limit(_save_limit, "questionnaire-save", methods=["POST"])
 @recovers_from_csrf(_recover_review)
 @recovers_from_unavailable(_review_unavailable)
 def review(token: str):
@@ -597,7 +611,7 @@ def receipt(token: str):
         "questionnaires/receipt.html",
         questionnaire=questionnaire,
         response=response,
-        resume_url=url_for("questionnaires.resume", token=token, _external=True),
+        resume_url=absolute_url_for("questionnaires.resume", token=token),
         can_edit=questionnaire.is_open(utcnow()),
     )
 

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from consult import geography
+from consult.core.inputs import query_page
 from consult.db import db
 from consult.i18n import current_language, translate_text
 from consult.staff import audit, operations, regions
@@ -197,7 +198,7 @@ def audit_log():
     action = request.args.get("action") or None
     if action is not None and action not in actions:
         action = None
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = query_page()
     entries, total = audit.entries(db.session, action=action, page=page, per_page=PER_PAGE)
     pages = max(1, math.ceil(total / PER_PAGE))
     return render_template(

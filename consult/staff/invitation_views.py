@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from consult import geography
+from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
 from consult.i18n import current_language, translate_text
 from consult.questionnaires import operations as responding
@@ -62,7 +63,7 @@ def link_for(invitation) -> str:
     """Return the full personal link of an invitation."""
     token = invitations.invitation_token(invitation, current_app.config["SECRET_KEY"])
     args = {"lang": invitation.language} if invitation.language else {}
-    return url_for("invitations.open_invitation", token=token, _external=True, **args)
+    return absolute_url_for("invitations.open_invitation", token=token, **args)
 
 
 def _statuses():

@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from consult.exports.writers import neutralise
+from consult.core.emails import is_email
+from consult.core.inputs import clean_text
+from consult.exports.writers import csv_text
 from consult.geography import REGION_KEYS, country_codes, country_names
 from consult.questionnaires.answers import Answers
 from consult.questionnaires.definition import Questionnaire
@@ -112,11 +114,6 @@ def _region_lookup(region_labels: Mapping[str, Mapping[str, str]]) -> dict[str, 
     return lookup
 
 
-def _is_email(text: str) -> bool:
-    local, at, domain = text.rpartition("@")
-    return bool(at and local and "." in domain and " " not in text and len(text) <= 254)
-
-
 def parse_csv(
     data: bytes,
     region_labels: Mapping[str, Mapping[str, str]],
@@ -128,7 +125,8 @@ def parse_csv(
     """
     result = ImportResult()
     try:
-        text = data.decode("utf-8-sig")
+        # The same cleaning as every submitted form: no control characters, NFC.
+        text = clean_text(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         result.errors.append(RowError(0, "", "encoding"))
         return result
@@ -179,7 +177,7 @@ def parse_csv(
         elif country is None:
             problems.append(RowError(number, "country", "unknown_country", values["country"]))
         email = values["email"] or None
-        if email and not _is_email(email):
+        if email and not is_email(email):
             problems.append(RowError(number, "email", "invalid_email", email))
         region = None
         if values["region"]:
@@ -356,21 +354,19 @@ def coverage(
 
 
 def links_csv(rows: Iterable[InvitationStatus], link_for) -> str:
-    """Return the invitations as CSV for a mail merge (UTF-8 with BOM, formulas neutralised)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["name", "country", "email", "region", "language", "link", "status"])
-    for row in rows:
-        invitation = row.invitation
-        writer.writerow(
+    """Return the invitations as CSV for a mail merge (the exports' one CSV writer)."""
+    return csv_text(
+        ["name", "country", "email", "region", "language", "link", "status"],
+        (
             [
-                neutralise(invitation.institution_name),
-                invitation.country,
-                neutralise(invitation.email or ""),
+                row.invitation.institution_name,
+                row.invitation.country,
+                row.invitation.email or "",
                 row.region or "",
-                invitation.language or "",
-                link_for(invitation),
+                row.invitation.language or "",
+                link_for(row.invitation),
                 row.state,
             ]
-        )
-    return "\ufeff" + buffer.getvalue()
+            for row in rows
+        ),
+    )

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from consult.core.emails import is_email
 from consult.db import utcnow
 from consult.staff.access import ROLES
 from consult.staff.models import User
@@ -39,8 +40,8 @@ def password_problem(password: str, email: str | None = None) -> str | None:
 def create_user(session: Session, email: str, role: str, password: str) -> User:
     """Create a staff account."""
     email = normalise_email(email)
-    if "@" not in email:
-        raise AccountError("not an e-mail address")
+    if not is_email(email):
+        raise AccountError(f"not an e-mail address: {email!r}")
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     code = policy_problem(password, email)

@@ -3,6 +3,7 @@ nothing serious, the strict CSP holds (no console error), and screenshots are sa
 
 from __future__ import annotations
 
+import csv
 import io
 import random
 
@@ -110,7 +111,7 @@ def test_invitation_link_in_a_browser(app, live_server, page, staff):
         content_type="multipart/form-data",
     )
     links = client.get("/staff/invitations/links.csv").get_data().decode("utf-8-sig")
-    link = next(line for line in links.splitlines() if line.startswith("Utrecht")).split(",")[5]
+    link = next(row for row in csv.reader(io.StringIO(links)) if row[0] == "Utrecht")[5]
     path = "/" + link.split("://", 1)[1].split("/", 1)[1]
     page.goto(live_server.url + path)
     assert serious_accessibility_violations(page) == []

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from markupsafe import escape
 
 from consult.contributions.text import excerpt, render_plain_text
 
@@ -88,3 +91,37 @@ def test_empty_text():
 def test_excerpt_cuts_at_a_word():
     assert excerpt("one two three four", 9) == "one two…"
     assert excerpt("short", 10) == "short"
+
+
+@pytest.mark.parametrize(
+    ("text", "href"),
+    [
+        ("see https://bank.example\u202e/moc.live", "https://bank.example"),
+        ("see https://bank.example/\u202agpj.exe\u202c", "https://bank.example/"),
+        ("see https://bank\u200b.example/x", "https://bank"),
+        ("see https://bank.example\u200d/x", "https://bank.example"),
+        ("see https://bank.example\u2066/x\u2069", "https://bank.example"),
+        ("see https://bank.example\u200e/x", "https://bank.example"),
+        ("see https://bank.example\u200f/x", "https://bank.example"),
+        ("see https://bank.example\ufeff/x", "https://bank.example"),
+        ("see https://bank.example\u00ad/x", "https://bank.example"),
+        ("see https://bank.example\u061c/x", "https://bank.example"),
+        ("see https://bank.example\u2060/x", "https://bank.example"),
+        ("see https://example.org/ruta/vivienda", "https://example.org/ruta/vivienda"),
+    ],
+)
+def test_links_never_hold_bidi_or_zero_width_characters(text, href):
+    html = str(render_plain_text(text))
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    links = re.findall(r">([^<]*)</a>", html)
+    assert hrefs == [href] and links == [href]
+    for char in DISGUISING_CHARACTERS:
+        assert char not in hrefs[0] and char not in links[0]
+    rest = text[text.index(href) + len(href) :]
+    assert str(escape(rest)) in html  # what follows the address stays, as plain text
+
+
+DISGUISING_CHARACTERS = [
+    "\u00ad", "\u061c", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202b",
+    "\u202c", "\u202d", "\u202e", "\u2060", "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff",
+]  # fmt: skip

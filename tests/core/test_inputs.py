@@ -1,0 +1,120 @@
+"""The input chokepoint: one cleaning of every submitted text, one parser of request numbers and
+dates (tables of cases); the caps on value length and on the number of fields."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+
+import pytest
+
+from consult.core.inputs import clean_text, parse_date, parse_datetime, parse_id
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("plain", "plain"),
+        ("a\x00b", "ab"),
+        ("\x00\x01\x02\x07\x08\x0b\x0c\x0e\x1f", ""),
+        ("tab\tline\nreturn\r\n", "tab\tline\nreturn\r\n"),
+        ("del\x7f c1\x80\x85\x9f", "del c1"),
+        ("non\ufffechar\uffff", "nonchar"),
+        ("e\u0301te\u0301", "été"),  # decomposed accents become NFC
+        ("Gwangju 광주 \u202eRTL", "Gwangju 광주 \u202eRTL"),  # bidi marks stay in text
+        ("emoji 👩🏽‍⚖️", "emoji 👩🏽‍⚖️"),
+    ],
+)
+def test_clean_text(raw, clean):
+    assert clean_text(raw) == clean
+    assert unicodedata.is_normalized("NFC", clean_text(raw))
+
+
+@pytest.mark.parametrize(
+    ("raw", "parsed"),
+    [
+        ("12", 12),
+        ("0", 0),
+        ("2147483647", 2147483647),
+        ("2147483648", None),
+        ("99999999999999999999", None),
+        ("-1", None),
+        ("+1", None),
+        ("١٢", None),  # Arabic-Indic digits
+        ("²", None),
+        ("1e3", None),
+        (" 1", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_id(raw, parsed):
+    assert parse_id(raw) == parsed
+
+
+@pytest.mark.parametrize(
+    ("raw", "parsed"),
+    [
+        ("2022-02-23", date(2022, 2, 23)),
+        ("2022-02-30", None),
+        ("9999-12-31", None),
+        ("0001-01-01", None),
+        ("٢٠٢٢-٠٢-٢٣", None),
+        ("2022-2-3", None),
+        ("20220223", None),
+        ("", None),
+    ],
+)
+def test_parse_date(raw, parsed):
+    assert parse_date(raw) == parsed
+
+
+@pytest.mark.parametrize(
+    ("raw", "parsed"),
+    [
+        ("2022-02-22T18:00", datetime(2022, 2, 22, 18, 0)),
+        ("0001-01-01T00:00", None),
+        ("9999-12-31T23:59", None),
+        ("٢٠٢٢-02-22T18:00", None),
+        ("tomorrow", None),
+    ],
+)
+def test_parse_datetime(raw, parsed):
+    assert parse_datetime(raw) == parsed
+
+
+def test_a_form_value_is_cleaned_before_any_view_sees_it(app):
+    seen = {}
+
+    @app.post("/_echo")
+    def echo():
+        seen.update(form=request_form(), args=request_args())
+        return "ok"
+
+    from flask import request
+
+    def request_form():
+        return request.form.to_dict()
+
+    def request_args():
+        return request.args.to_dict()
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    reply = app.test_client().post("/_echo?q=a%00b", data={"te\x00xt": "N\x00UL e\u0301"})
+    assert reply.status_code == 200
+    assert seen == {"form": {"text": "NUL é"}, "args": {"q": "ab"}}
+
+
+def test_too_long_values_and_too_many_fields_are_refused_with_413(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    limit = app.config["MAX_FIELD_CHARACTERS"]
+    reply = client.post("/contributions/new", data={"text": "x" * (limit + 1)})
+    assert reply.status_code == 413
+    assert "too large" in reply.get_data(as_text=True)
+    fields = "&".join(f"f{n}=1" for n in range(app.config["MAX_FORM_PARTS"] + 1))
+    reply = client.post(
+        "/contributions/new", data=fields, content_type="application/x-www-form-urlencoded"
+    )
+    assert reply.status_code == 413
+    assert reply.headers["Content-Security-Policy"]
