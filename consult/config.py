@@ -49,10 +49,17 @@ class Defaults:
     SMALL_CELL_THRESHOLD = 5
     #: Staff sessions end after this many seconds without activity.
     STAFF_INACTIVITY_TIMEOUT = 30 * 60
-    #: Failed sign-ins allowed per account, and per client address, within the window (seconds).
+    #: Failed sign-ins allowed per (account, client address) and per address within the window
+    #: (seconds) before waits start; each further failure doubles the wait, from
+    #: LOGIN_FIRST_DELAY up to LOGIN_MAX_DELAY seconds. Other addresses are never held up.
     LOGIN_FAILURES_PER_ACCOUNT = 5
     LOGIN_FAILURES_PER_ADDRESS = 20
     LOGIN_THROTTLE_WINDOW = 15 * 60
+    LOGIN_FIRST_DELAY = 2
+    LOGIN_MAX_DELAY = 15 * 60
+    #: E-mail address of the first admin `consult init` creates (CONSULT_ADMIN_EMAIL); without
+    #: it, `consult init` asks in a terminal and otherwise creates no account.
+    ADMIN_EMAIL: str | None = None
     #: The test configuration turns this off; production never sends anything by itself.
     TESTING = False
 

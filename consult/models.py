@@ -11,6 +11,7 @@ from consult.contributions.models import (
     NearDuplicate,
     OfficialResponse,
 )
+from consult.core.single_use import UsedToken
 from consult.db import Base
 from consult.outcomes.models import (
     OutcomePublication,
@@ -19,12 +20,14 @@ from consult.outcomes.models import (
     OutcomeSummaryCache,
 )
 from consult.questionnaires.models import Answer, ContactDetails, QuestionnaireVersion, Response
+from consult.ratelimits.models import RateLimitCounter
 from consult.staff.models import (
     AuditEntry,
     ExportJob,
     Invitation,
     LoginAttempt,
     RegionOverride,
+    StaffSession,
     User,
 )
 
@@ -50,7 +53,10 @@ __all__ = [
     "OutcomeSnapshot",
     "OutcomeSummaryCache",
     "QuestionnaireVersion",
+    "RateLimitCounter",
     "RegionOverride",
     "Response",
+    "StaffSession",
+    "UsedToken",
     "User",
 ]
