@@ -36,8 +36,10 @@ class Defaults:
     MAX_FORM_MEMORY_SIZE = 16 * 1024 * 1024
     #: Where the questionnaire definitions live; relative paths are taken from the project root.
     QUESTIONNAIRES_PATH = str(Path(__file__).resolve().parent.parent / "questionnaires")
-    #: Rate-limit storage; share it between hosts (e.g. "redis://...") when there are several.
-    RATELIMIT_STORAGE_URI = "memory://"
+    #: Rate-limit storage: "db://" counts in the app's database, so limits hold across workers,
+    #: restarts and hosts sharing the database; "redis://host:6379/0" works too (pip install
+    #: redis). Never "memory://" in production: it counts per worker and forgets on restart.
+    RATELIMIT_STORAGE_URI = "db://"
     RATELIMIT_HEADERS_ENABLED = True
     #: How many reverse proxies stand in front of the app and set X-Forwarded-For/-Proto/-Host:
     #: 0 trusts none (the app faces clients directly); 1 behind one nginx. Never more than there
