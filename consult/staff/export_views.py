@@ -42,11 +42,26 @@ def _form() -> ExportForm:
     return form
 
 
+def may_access(job: ExportJob, user) -> bool:
+    """Tell whether ``user``, with the role they hold now, may see and download ``job``.
+
+    Checked on every page and every download, so that an admin demoted since asking for an
+    export with personal data can no longer download it; analysts see only their own jobs.
+    """
+    if user.role == "admin":
+        return True
+    if (job.options or {}).get("with_personal_data"):
+        return False
+    return user.role == "analyst" and job.requested_by_id == user.id
+
+
 def _visible_jobs():
     query = select(ExportJob).order_by(ExportJob.requested_at.desc(), ExportJob.id.desc())
     if current_user.role != "admin":
         query = query.where(ExportJob.requested_by_id == current_user.id)
-    return db.session.scalars(query.limit(20)).all()
+    return [job for job in db.session.scalars(query.limit(40)) if may_access(job, current_user)][
+        :20
+    ]
 
 
 @bp.route("/exports", methods=["GET", "POST"])
@@ -108,7 +123,7 @@ def export_contributions():
 
 def _job_or_404(job_id: int) -> ExportJob:
     job = db.session.get(ExportJob, job_id)
-    if job is None or (current_user.role != "admin" and job.requested_by_id != current_user.id):
+    if job is None or not may_access(job, current_user):
         abort(404)
     return job
 
