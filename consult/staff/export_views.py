@@ -19,7 +19,7 @@ from consult.exports.responses import ResponsesExport
 from consult.i18n import translate_text
 from consult.questionnaires.registry import current_questionnaires
 from consult.staff import audit, exporting
-from consult.staff.access import role_required
+from consult.staff.access import PERSONAL_DATA_ROLES, may_see_personal_data, role_required
 from consult.staff.forms import ContributionsExportForm, ExportForm, choices
 from consult.staff.models import ExportJob
 from consult.staff.views import WORKSPACE_LINKS, bp, client_ip
@@ -48,10 +48,10 @@ def may_access(job: ExportJob, user) -> bool:
     Checked on every page and every download, so that an admin demoted since asking for an
     export with personal data can no longer download it; analysts see only their own jobs.
     """
+    if (job.options or {}).get("with_personal_data") and user.role not in PERSONAL_DATA_ROLES:
+        return False
     if user.role == "admin":
         return True
-    if (job.options or {}).get("with_personal_data"):
-        return False
     return user.role == "analyst" and job.requested_by_id == user.id
 
 
@@ -71,7 +71,7 @@ def exports():
     form = _form()
     if form.validate_on_submit():
         personal = bool(form.with_personal_data.data)
-        if personal and current_user.role != "admin":
+        if personal and not may_see_personal_data():
             abort(403)
         request = ResponsesExport(
             fmt=form.format.data,
@@ -110,7 +110,7 @@ def export_contributions():
     if not form.validate_on_submit():
         return _render(_form(), form, 400)
     personal = bool(form.with_personal_data.data)
-    if personal and current_user.role != "admin":
+    if personal and not may_see_personal_data():
         abort(403)
     job = exporting.start_job(
         current_app._get_current_object(),

@@ -32,7 +32,7 @@ from consult import geography
 from consult.db import db, writing
 from consult.extensions import login_manager
 from consult.staff import audit, operations, sessions, throttle
-from consult.staff.access import role_required
+from consult.staff.access import may_see_personal_data, role_required
 from consult.staff.forms import LoginForm, PasswordChangeForm
 from consult.staff.models import User
 from consult.staff.passwords import problem_text
@@ -294,8 +294,8 @@ def workspace_links() -> list[tuple[str, str]]:
 
 @bp.app_context_processor
 def staff_helpers():
-    """Give workspace templates their navigation."""
-    return {"staff_nav_links": workspace_links}
+    """Give workspace templates their navigation and the personal-data rule."""
+    return {"staff_nav_links": workspace_links, "may_see_personal_data": may_see_personal_data}
 
 
 @bp.get("/")
