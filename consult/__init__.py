@@ -70,7 +70,12 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     login_manager.init_app(app)
 
+    # Rate limits count in the database by default (db://), shared by every worker and host.
+    from consult.ratelimits import hooks as ratelimits
+
+    ratelimits.before_limiter(app)
     limiter.init_app(app)
+    ratelimits.after_limiter(app)
     security.init_app(app)
     requestlog.init_app(app)
     assets.init_app(app)

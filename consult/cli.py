@@ -40,13 +40,23 @@ def init_database(app: Flask) -> list[str]:
 
 
 @click.command("init")
+@click.option(
+    "--admin-email",
+    default=None,
+    help="E-mail address of the first admin, created on a database without accounts "
+    "(default: CONSULT_ADMIN_EMAIL, or asked for in a terminal).",
+)
 @with_appcontext
-def init_command() -> None:
+def init_command(admin_email: str | None) -> None:
     """Create or upgrade the database and load the questionnaire definitions."""
     from consult.questionnaires.operations import FrozenVersionError
 
+    app = current_app._get_current_object()
+    if admin_email:
+        app.config["ADMIN_EMAIL"] = admin_email
+    app.config["INIT_INTERACTIVE"] = sys.stdin.isatty()
     try:
-        lines = init_database(current_app._get_current_object())
+        lines = init_database(app)
     except FrozenVersionError as exc:
         raise click.ClickException(str(exc)) from exc
     for line in lines:

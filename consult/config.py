@@ -50,8 +50,10 @@ class Defaults:
     BASE_URL: str | None = None
     #: Where the questionnaire definitions live; relative paths are taken from the project root.
     QUESTIONNAIRES_PATH = str(Path(__file__).resolve().parent.parent / "questionnaires")
-    #: Rate-limit storage; share it between hosts (e.g. "redis://...") when there are several.
-    RATELIMIT_STORAGE_URI = "memory://"
+    #: Rate-limit storage: "db://" counts in the app's database, so limits hold across workers,
+    #: restarts and hosts sharing the database; "redis://host:6379/0" works too (pip install
+    #: redis). Never "memory://" in production: it counts per worker and forgets on restart.
+    RATELIMIT_STORAGE_URI = "db://"
     RATELIMIT_HEADERS_ENABLED = True
     #: Responses started per client address (a city hall behind one address starts several).
     QUESTIONNAIRE_START_RATE_LIMIT = "20 per minute;200 per hour"
@@ -72,10 +74,17 @@ class Defaults:
     SMALL_CELL_THRESHOLD = 5
     #: Staff sessions end after this many seconds without activity.
     STAFF_INACTIVITY_TIMEOUT = 30 * 60
-    #: Failed sign-ins allowed per account, and per client address, within the window (seconds).
+    #: Failed sign-ins allowed per (account, client address) and per address within the window
+    #: (seconds) before waits start; each further failure doubles the wait, from
+    #: LOGIN_FIRST_DELAY up to LOGIN_MAX_DELAY seconds. Other addresses are never held up.
     LOGIN_FAILURES_PER_ACCOUNT = 5
     LOGIN_FAILURES_PER_ADDRESS = 20
     LOGIN_THROTTLE_WINDOW = 15 * 60
+    LOGIN_FIRST_DELAY = 2
+    LOGIN_MAX_DELAY = 15 * 60
+    #: E-mail address of the first admin `consult init` creates (CONSULT_ADMIN_EMAIL); without
+    #: it, `consult init` asks in a terminal and otherwise creates no account.
+    ADMIN_EMAIL: str | None = None
     #: The test configuration turns this off; production never sends anything by itself.
     TESTING = False
 

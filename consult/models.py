@@ -12,6 +12,7 @@ from consult.contributions.models import (
     OfficialResponse,
 )
 from consult.core.limits import add_check_constraints
+from consult.core.single_use import UsedToken
 from consult.db import Base
 from consult.outcomes.models import (
     OutcomePublication,
@@ -20,12 +21,14 @@ from consult.outcomes.models import (
     OutcomeSummaryCache,
 )
 from consult.questionnaires.models import Answer, ContactDetails, QuestionnaireVersion, Response
+from consult.ratelimits.models import RateLimitCounter
 from consult.staff.models import (
     AuditEntry,
     ExportJob,
     Invitation,
     LoginAttempt,
     RegionOverride,
+    StaffSession,
     User,
 )
 from consult.storage import StoredFile, StoredFileChunk
@@ -55,9 +58,12 @@ __all__ = [
     "OutcomeSnapshot",
     "OutcomeSummaryCache",
     "QuestionnaireVersion",
+    "RateLimitCounter",
     "RegionOverride",
     "Response",
     "StoredFile",
     "StoredFileChunk",
+    "StaffSession",
+    "UsedToken",
     "User",
 ]

@@ -42,6 +42,7 @@ def base_config(instance: Path, **overrides: Any) -> dict[str, Any]:
         "DATABASE_URL": PG_URL or f"sqlite:///{instance / 'consult.sqlite3'}",
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
+        "ADMIN_EMAIL": "first-admin@cisdp.test",
     }
     config.update(overrides)
     return config

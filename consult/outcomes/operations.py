@@ -281,6 +281,27 @@ def _top_option(question: Mapping[str, Any]) -> Mapping[str, Any] | None:
 # -- the quotes bank ------------------------------------------------------------------------------
 
 
+#: The kinds of question whose answers may be quoted: free text only.
+QUOTABLE_TYPES = ("short_text", "long_text")
+
+
+def quotable_questions(questionnaire: Questionnaire | None) -> list:
+    """Return the questions whose answers may be listed and starred as quotes.
+
+    What the quotes bank promises, enforced wherever it lists or stars answers: free-text
+    answers only, never names of institutions or organisations (IDENTIFYING_QUESTIONS).
+    """
+    from consult.outcomes.summary import IDENTIFYING_QUESTIONS
+
+    if questionnaire is None:
+        return []
+    return [
+        q
+        for q in questionnaire.questions
+        if q.type in QUOTABLE_TYPES and q.key not in IDENTIFYING_QUESTIONS
+    ]
+
+
 def star_answer(
     session: Session,
     questionnaires: Mapping[str, Questionnaire],
@@ -296,16 +317,8 @@ def star_answer(
     questionnaire = questionnaires.get(response.questionnaire_key)
     if questionnaire is None:
         raise OutcomesError("unknown questionnaire")
-    try:
-        question = questionnaire.question(question_key)
-    except KeyError as exc:
-        raise OutcomesError("unknown question") from exc
-    if question.type not in ("short_text", "long_text"):
-        raise OutcomesError("only text answers can be quoted")
-    from consult.outcomes.summary import IDENTIFYING_QUESTIONS
-
-    if question_key in IDENTIFYING_QUESTIONS:
-        raise OutcomesError("names of institutions are never quoted")
+    if question_key not in {q.key for q in quotable_questions(questionnaire)}:
+        raise OutcomesError("only free-text answers can be quoted, never names")
     text = session.scalar(
         select(Answer.value).where(
             Answer.response_id == response_id,

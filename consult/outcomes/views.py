@@ -584,14 +584,12 @@ def quotes():
     questionnaires = current_questionnaires()
     questionnaire_key = request.args.get("questionnaire") or next(iter(questionnaires), None)
     questionnaire = questionnaires.get(questionnaire_key) if questionnaire_key else None
-    text_questions = [
-        q
-        for q in (questionnaire.questions if questionnaire else ())
-        if q.type in ("short_text", "long_text") and q.key not in IDENTIFYING_QUESTIONS
-    ]
+    text_questions = operations.quotable_questions(questionnaire)
     question_key = request.args.get("question") or (
         text_questions[0].key if text_questions else None
     )
+    if question_key is not None and question_key not in {q.key for q in text_questions}:
+        abort(404)  # what the page promises, whatever the URL asks: no names, no choices
     search = (request.args.get("q") or "").strip()[:100]
     page = query_page()
     query = (

@@ -116,3 +116,5 @@ class ContactDetails(Base):
     #: When the respondent agreed to the privacy notice, and in which language it was shown.
     consented_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consent_language: Mapped[str] = mapped_column(String(8))
+    #: Keyed hash of the browser that entered them: only that browser is shown them again.
+    browser_hash: Mapped[str | None] = mapped_column(String(64))

@@ -12,6 +12,10 @@ from consult.extensions import login_manager
 
 #: Roles and what each may do; admin may do everything.
 ROLES = ("admin", "moderator", "analyst")
+#: Who may see personal data (respondents' and contributors' names beyond what is public,
+#: e-mail addresses, job titles), on any page or in any export: admins only. Moderators judge
+#: what is published and analysts what was answered; neither needs to reach the people.
+PERSONAL_DATA_ROLES = ("admin",)
 
 
 def has_role(*roles: str) -> bool:
@@ -19,6 +23,15 @@ def has_role(*roles: str) -> bool:
     if not current_user.is_authenticated or not getattr(current_user, "is_active", False):
         return False
     return current_user.role == "admin" or current_user.role in roles
+
+
+def may_see_personal_data() -> bool:
+    """Tell whether the signed-in staff member may see contact details (admins only)."""
+    return (
+        current_user.is_authenticated
+        and getattr(current_user, "is_active", False)
+        and current_user.role in PERSONAL_DATA_ROLES
+    )
 
 
 def role_required(*roles: str) -> Callable:

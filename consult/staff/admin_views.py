@@ -14,7 +14,7 @@ from consult import geography
 from consult.core.inputs import query_page
 from consult.db import db
 from consult.i18n import current_language, translate_text
-from consult.staff import audit, operations, regions
+from consult.staff import audit, operations, regions, sessions, throttle
 from consult.staff.access import role_required
 from consult.staff.forms import (
     ActionForm,
@@ -91,14 +91,64 @@ def users():
 @role_required("admin")
 def user_detail(user_id: int):
     """One account: change its role, disable or enable it, reset its password."""
-    user = _user_or_404(user_id)
+    return _user_page(_user_or_404(user_id))
+
+
+def _user_page(user: User, new_password: str | None = None) -> str:
     return render_template(
         "staff/user.html",
         account=user,
         role_form=RoleForm(role=user.role),
         action_form=ActionForm(),
-        new_password=None,
+        new_password=new_password,
+        open_sessions=sessions.open_sessions(db.session, user),
+        failures=throttle.failures_by_address(
+            db.session, user.email, throttle.limits_from_config(current_app.config)
+        ),
     )
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@role_required("admin")
+def user_unlock(user_id: int):
+    """Clear an account's failed sign-ins from every address: its sign-in waits end at once."""
+    user = _user_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    cleared = throttle.clear(db.session, user.email)
+    audit.record(
+        db.session,
+        current_user,
+        "login.unlocked",
+        target=user.email,
+        details={"failures_cleared": cleared},
+        ip=client_ip(),
+    )
+    db.commit()
+    flash(_("Failed sign-ins of %(email)s cleared.", email=user.email), "success")
+    return redirect(url_for("staff.user_detail", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/sign-out")
+@role_required("admin")
+def user_sign_out(user_id: int):
+    """End every session of an account (the admin's own current one excepted)."""
+    user = _user_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    keep = current_user.staff_session if user.id == current_user.id else None
+    ended = sessions.end_all(db.session, user, "revoked", keep=keep)
+    audit.record(
+        db.session,
+        current_user,
+        "sessions.revoked",
+        target=user.email,
+        details={"sessions": ended},
+        ip=client_ip(),
+    )
+    db.commit()
+    flash(_("%(email)s was signed out everywhere.", email=user.email), "success")
+    return redirect(url_for("staff.user_detail", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -166,20 +216,11 @@ def user_reset_password(user_id: int):
         abort(400)
     password = operations.reset_password(db.session, user)
     audit.record(db.session, current_user, "user.password_reset", target=user.email, ip=client_ip())
-    db.commit()
     if user.id == current_user.id:
-        from flask_login import login_user
-
-        login_user(user)
-    response = current_app.make_response(
-        render_template(
-            "staff/user.html",
-            account=user,
-            role_form=RoleForm(role=user.role),
-            action_form=ActionForm(),
-            new_password=password,
-        )
-    )
+        # Every other session of the account ends; this one continues.
+        sessions.carry_over(db.session, current_user.staff_session, user)
+    db.commit()
+    response = current_app.make_response(_user_page(user, new_password=password))
     # The page shows a password: never keep it in a cache.
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -91,10 +91,37 @@ def enable_command(email: str) -> None:
 
 
 def first_admin_step(app: Flask) -> list[str]:
-    """At `consult init` on a database with no accounts, create the first admin."""
-    with writing():
-        created = operations.ensure_first_admin(db.session)
-        db.commit()
+    """At `consult init` on a database with no accounts, create the first admin.
+
+    Its address comes from `consult init --admin-email`, CONSULT_ADMIN_EMAIL, or a prompt when
+    `consult init` runs in a terminal; without one, no account is created (and none is guessed).
+    """
+    exists = operations.has_accounts(db.session)
+    db.commit()
+    if exists:
+        return []
+    email = (app.config.get("ADMIN_EMAIL") or "").strip()
+    if not email and app.config.get("INIT_INTERACTIVE"):
+        email = click.prompt("E-mail address of the first admin").strip()
+    if not email:
+        return [
+            "no staff account yet: run `consult init --admin-email YOU@EXAMPLE.ORG` (or set "
+            "CONSULT_ADMIN_EMAIL) to create the first admin"
+        ]
+    try:
+        with writing():
+            created = operations.ensure_first_admin(db.session, email)
+            if created is not None:
+                audit.record(
+                    db.session,
+                    audit.COMMAND_LINE,
+                    "user.created",
+                    target=created[0],
+                    details={"role": "admin", "first_admin": True},
+                )
+            db.commit()
+    except operations.AccountError as exc:
+        raise click.ClickException(f"first admin: {exc}") from exc
     if created is None:
         return []
     email, password = created
@@ -102,6 +129,26 @@ def first_admin_step(app: Flask) -> list[str]:
         "created the first admin account; this password is shown once:",
         f"  e-mail:   {email}",
         f"  password: {password}",
-        "sign in at /staff/login; create your own admin with `consult user create EMAIL --role "
-        "admin` and disable this one with `consult user disable admin@consult.local`",
+        "sign in at /staff/login and change it (Account > Password)",
     ]
+
+
+@user_group.command("unlock")
+@click.argument("email")
+@with_appcontext
+def unlock_command(email: str) -> None:
+    """Clear an account's failed sign-ins from every address (sign-in waits end at once)."""
+    from consult.staff import throttle
+
+    with writing():
+        address = operations.normalise_email(email)
+        cleared = throttle.clear(db.session, address)
+        audit.record(
+            db.session,
+            audit.COMMAND_LINE,
+            "login.unlocked",
+            target=address,
+            details={"failures_cleared": cleared},
+        )
+        db.commit()
+    click.echo(f"cleared {cleared} failed sign-in(s) of {address}")

@@ -27,7 +27,7 @@ from consult.exports.responses import ResponsesExport
 from consult.i18n import translate_text
 from consult.questionnaires.registry import current_questionnaires
 from consult.staff import audit, exporting
-from consult.staff.access import role_required
+from consult.staff.access import PERSONAL_DATA_ROLES, may_see_personal_data, role_required
 from consult.staff.forms import ContributionsExportForm, ExportForm, choices
 from consult.staff.models import ExportJob
 from consult.staff.views import WORKSPACE_LINKS, bp, client_ip
@@ -50,11 +50,26 @@ def _form() -> ExportForm:
     return form
 
 
+def may_access(job: ExportJob, user) -> bool:
+    """Tell whether ``user``, with the role they hold now, may see and download ``job``.
+
+    Checked on every page and every download, so that an admin demoted since asking for an
+    export with personal data can no longer download it; analysts see only their own jobs.
+    """
+    if (job.options or {}).get("with_personal_data") and user.role not in PERSONAL_DATA_ROLES:
+        return False
+    if user.role == "admin":
+        return True
+    return user.role == "analyst" and job.requested_by_id == user.id
+
+
 def _visible_jobs():
     query = select(ExportJob).order_by(ExportJob.requested_at.desc(), ExportJob.id.desc())
     if current_user.role != "admin":
         query = query.where(ExportJob.requested_by_id == current_user.id)
-    return db.session.scalars(query.limit(20)).all()
+    return [job for job in db.session.scalars(query.limit(40)) if may_access(job, current_user)][
+        :20
+    ]
 
 
 @bp.route("/exports", methods=["GET", "POST"])
@@ -64,7 +79,7 @@ def exports():
     form = _form()
     if form.validate_on_submit():
         personal = bool(form.with_personal_data.data)
-        if personal and current_user.role != "admin":
+        if personal and not may_see_personal_data():
             abort(403)
         request = ResponsesExport(
             fmt=form.format.data,
@@ -103,7 +118,7 @@ def export_contributions():
     if not form.validate_on_submit():
         return _render(_form(), form, 400)
     personal = bool(form.with_personal_data.data)
-    if personal and current_user.role != "admin":
+    if personal and not may_see_personal_data():
         abort(403)
     job = exporting.start_job(
         current_app._get_current_object(),
@@ -116,7 +131,7 @@ def export_contributions():
 
 def _job_or_404(job_id: int) -> ExportJob:
     job = db.session.get(ExportJob, job_id)
-    if job is None or (current_user.role != "admin" and job.requested_by_id != current_user.id):
+    if job is None or not may_access(job, current_user):
         abort(404)
     return job
 

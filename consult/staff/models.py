@@ -29,6 +29,12 @@ class User(Base):
     #: Raised whenever the password changes or the account is disabled: older sessions end.
     session_version: Mapped[int] = mapped_column(default=1)
 
+    #: On an account loaded for a request: the id of the server-side session it acts in
+    #: (see consult/staff/sessions.py). Not a column.
+    staff_session_id = None
+    #: On an account loaded for a request: that session's row. Not a column.
+    staff_session = None
+
     # Flask-Login's interface.
     @property
     def is_authenticated(self) -> bool:
@@ -46,8 +52,10 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        """Identify the session: the account and its session version."""
-        return f"{self.id}:{self.session_version}"
+        """Identify the session: the id of its server-side session (what the cookie carries)."""
+        if not self.staff_session_id:
+            raise RuntimeError("start a staff session (consult.staff.sessions.start) first")
+        return self.staff_session_id
 
     def set_password(self, password: str) -> None:
         """Hash and store a new password (ending every other session)."""
@@ -57,6 +65,33 @@ class User(Base):
     def check_password(self, password: str) -> bool:
         """Tell whether ``password`` is this account's password."""
         return check_password_hash(self.password_hash, password)
+
+
+class StaffSession(Base):
+    """One signed-in staff session, kept on the server so that it can end for every host.
+
+    The session cookie carries only a random session id; its hash is stored here. Sign-out and
+    the inactivity timeout end the row, so a cookie captured earlier opens nothing afterwards,
+    whichever worker or host it is replayed to.
+    """
+
+    __tablename__ = "staff_sessions"
+    __table_args__ = (Index("ix_staff_sessions_user_id_ended_at", "user_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of the session id the cookie carries (a copy of the table opens no session).
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: The account's session_version at sign-in: a password, role or status change ends it.
+    user_version: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The last real staff navigation (static files and automatic refreshes do not count).
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: "logout", "idle", "replaced" (account changed), "revoked" (by an admin).
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+    #: The address the session signed in from.
+    ip: Mapped[str | None] = mapped_column(String(64))
 
 
 class LoginAttempt(Base):

@@ -125,13 +125,22 @@ def generate_password() -> str:
     return secrets.token_urlsafe(15)
 
 
-def ensure_first_admin(session: Session) -> tuple[str, str] | None:
-    """Create the first admin on a database with no accounts; return (email, one-time password)."""
-    if session.scalar(select(func.count(User.id))):
+def has_accounts(session: Session) -> bool:
+    """Tell whether any staff account exists."""
+    return bool(session.scalar(select(func.count(User.id))))
+
+
+def ensure_first_admin(session: Session, email: str) -> tuple[str, str] | None:
+    """Create the first admin on a database with no accounts; return (email, one-time password).
+
+    The address is the installation's own (chosen at `consult init`): never a fixed default
+    that anyone could guess and lock out.
+    """
+    if has_accounts(session):
         return None
     password = generate_password()
-    create_user(session, "admin@consult.local", "admin", password)
-    return "admin@consult.local", password
+    user = create_user(session, email, "admin", password)
+    return user.email, password
 
 
 _dummy_hash: list[str] = []

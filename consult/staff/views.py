@@ -1,4 +1,5 @@
-"""Staff sign-in, sign-out, inactivity timeout, password change and the workspace home.
+"""Staff sign-in, sign-out, server-side sessions and their inactivity timeout, password change
+and the workspace home.
 
 Further workspace pages live beside this module (users, audit, dashboard, invitations,
 regions, exports) and add their routes to the same blueprint.
@@ -6,7 +7,8 @@ regions, exports) and add their routes to the same blueprint.
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -14,6 +16,7 @@ from flask import (
     Flask,
     current_app,
     flash,
+    g,
     has_request_context,
     redirect,
     render_template,
@@ -26,10 +29,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from consult import geography
-from consult.db import db
+from consult.db import db, writing
 from consult.extensions import login_manager
-from consult.staff import audit, operations, throttle
-from consult.staff.access import role_required
+from consult.staff import audit, operations, sessions, throttle
+from consult.staff.access import may_see_personal_data, role_required
 from consult.staff.forms import LoginForm, PasswordChangeForm
 from consult.staff.models import User
 from consult.staff.passwords import problem_text
@@ -39,8 +42,6 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 login_manager.login_view = "staff.login"
 login_manager.login_message = None
 
-#: Session key of the moment of the signed-in staff member's last request (seconds).
-LAST_SEEN = "staff_seen"
 ALL_ROLES = ("admin", "moderator", "analyst")
 
 
@@ -78,14 +79,24 @@ def _setup(state) -> None:
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """Load the account of a session, unless its password changed or it was disabled since."""
-    user_id, _sep, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    """Load the account of a server-side session, if that session is still valid (reads only)."""
+    lookup = sessions.look_up(db.session, session_id, idle_timeout())
+    if not lookup.is_valid:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version) or not user.is_enabled:
-        return None
+    return _acting(lookup, session_id)
+
+
+def _acting(lookup: sessions.Lookup, session_id: str) -> User:
+    user = lookup.user
+    assert user is not None
+    user.staff_session_id = session_id
+    user.staff_session = lookup.row
     return user
+
+
+def idle_timeout() -> timedelta:
+    """How long a staff session may stay without activity."""
+    return timedelta(seconds=float(current_app.config["STAFF_INACTIVITY_TIMEOUT"]))
 
 
 def client_ip() -> str:
@@ -93,22 +104,69 @@ def client_ip() -> str:
     return request.remote_addr or ""
 
 
+#: Query argument our own automatic requests carry (a page's meta refresh): not activity.
+AUTOMATIC = "auto"
+
+
+def passive(view: Callable) -> Callable:
+    """Mark a staff view whose requests do not count as activity (status polling)."""
+    view.is_passive = True  # type: ignore[attr-defined]
+    return view
+
+
+def counts_as_activity() -> bool:
+    """Tell whether this request is real staff navigation, which keeps a session alive.
+
+    Only staff pages count (views behind role_required), asked for by a person: not static
+    files, public pages, meta refreshes, passive views or prefetches.
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    return (
+        request.method in ("GET", "POST")
+        and getattr(view, "required_roles", None) is not None
+        and not getattr(view, "is_passive", False)
+        and AUTOMATIC not in request.args
+        and "prefetch" not in (request.headers.get("Sec-Purpose") or "")
+        and (request.headers.get("Purpose") or "") != "prefetch"
+    )
+
+
+def _is_staff_page() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "required_roles", None) is not None
+
+
 @bp.before_app_request
-def end_inactive_sessions():
-    """Sign staff out after STAFF_INACTIVITY_TIMEOUT seconds without a request."""
-    if "_user_id" not in session:
+def check_staff_session():
+    """Check the staff session on the server first thing; end it after inactivity.
+
+    Runs before any view touches the database, so that its own commit carries nothing else.
+    Static files are answered without looking at the session at all.
+    """
+    session_id = session.get("_user_id")
+    if not session_id or request.endpoint in (None, "static"):
         return None
-    now = time.time()
-    seen = session.get(LAST_SEEN)
-    timeout = current_app.config["STAFF_INACTIVITY_TIMEOUT"]
-    if seen is not None and now - float(seen) > timeout:
+    lookup = sessions.look_up(db.session, session_id, idle_timeout())
+    if not lookup.is_valid:
+        db.commit()  # end the read; nothing was written
+        if lookup.problem == "idle" and lookup.row is not None:
+            with writing():
+                sessions.end(db.session, lookup.row, "idle")
+                audit.record(db.session, lookup.user, "logout.idle", target=lookup.user.email)
+                db.commit()
         logout_user()
         session.clear()
-        if request.blueprint == "staff" and request.endpoint != "staff.login":
+        if lookup.problem == "idle" and _is_staff_page() and request.endpoint != "staff.login":
             flash(_("You were signed out after a period of inactivity."), "notice")
             return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
         return None
-    session[LAST_SEEN] = now
+    user = _acting(lookup, session_id)
+    db.commit()  # end the read; nothing was written
+    if counts_as_activity() and sessions.needs_touch(lookup.row):
+        with writing():
+            sessions.touch(db.session, lookup.row)
+            db.commit()
+    g._login_user = user  # Flask-Login's cache: the account is not loaded a second time
     return None
 
 
@@ -121,9 +179,21 @@ def safe_next(target: str | None) -> str:
     return url_for("staff.home")
 
 
+def _wait_text(wait: timedelta) -> str:
+    seconds = max(1, int(wait.total_seconds() + 0.999))
+    if seconds < 120:
+        return _(
+            "Too many failed sign-ins. Wait %(seconds)s seconds and try again.", seconds=seconds
+        )
+    return _(
+        "Too many failed sign-ins. Wait %(minutes)s minutes and try again.",
+        minutes=(seconds + 59) // 60,
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Sign in to the workspace (throttled per account and per client address)."""
+    """Sign in to the workspace (throttled per account and address, and per address)."""
     form = LoginForm(next=request.args.get("next", ""))
     error = None
     status = 200
@@ -131,25 +201,34 @@ def login():
         email = operations.normalise_email(form.email.data)
         ip = client_ip()
         limits = throttle.limits_from_config(current_app.config)
-        if throttle.is_throttled(db.session, email, ip, limits):
-            audit.record(db.session, None, "login.throttled", target=email, ip=ip)
-            db.commit()
-            minutes = max(1, int(limits.window.total_seconds() // 60))
-            error = _(
-                "Too many failed sign-ins. Wait %(minutes)s minutes and try again.",
-                minutes=minutes,
+        verdict = throttle.check(db.session, email, ip, limits)
+        if verdict.is_throttled:
+            audit.record(
+                db.session,
+                None,
+                "login.throttled",
+                target=email,
+                ip=ip,
+                details={
+                    "scope": verdict.scope,
+                    "failures": verdict.failures,
+                    "wait_seconds": round(verdict.wait.total_seconds()),
+                },
             )
+            db.commit()
+            error = _wait_text(verdict.wait)
             status = 429
         else:
             user = operations.authenticate(db.session, email, form.password.data)
             throttle.note_attempt(db.session, email, ip, succeeded=user is not None)
             if user is not None:
                 audit.record(db.session, user, "login.success", target=user.email, ip=ip)
+                session_id = sessions.start(db.session, user, ip)
                 db.commit()
-                session.clear()  # a new session identifier at login
+                session.clear()  # a new session at sign-in; the cookie carries only its id
+                user.staff_session_id = session_id
                 login_user(user)
                 session.permanent = True
-                session[LAST_SEEN] = time.time()
                 return redirect(safe_next(form.next.data))
             audit.record(db.session, None, "login.failure", target=email, ip=ip)
             db.commit()
@@ -160,8 +239,11 @@ def login():
 @bp.post("/logout")
 @role_required(*ALL_ROLES)
 def logout():
-    """Sign out."""
-    audit.record(db.session, current_user, "logout", target=current_user.email, ip=client_ip())
+    """Sign out: the session ends on the server, for every host."""
+    user = current_user._get_current_object()
+    if user.staff_session is not None:
+        sessions.end(db.session, user.staff_session, "logout")
+    audit.record(db.session, user, "logout", target=user.email, ip=client_ip())
     db.commit()
     logout_user()
     session.clear()
@@ -186,9 +268,9 @@ def change_password():
                 audit.record(
                     db.session, user, "password.changed", target=user.email, ip=client_ip()
                 )
-                db.commit()
                 # The new password ended every session; this one continues under the new version.
-                login_user(user)
+                sessions.carry_over(db.session, user.staff_session, user)
+                db.commit()
                 flash(_("Your password was changed. Other sessions were signed out."), "success")
                 return redirect(url_for("staff.home"))
     return render_template("staff/password.html", form=form)
@@ -212,8 +294,8 @@ def workspace_links() -> list[tuple[str, str]]:
 
 @bp.app_context_processor
 def staff_helpers():
-    """Give workspace templates their navigation."""
-    return {"staff_nav_links": workspace_links}
+    """Give workspace templates their navigation and the personal-data rule."""
+    return {"staff_nav_links": workspace_links, "may_see_personal_data": may_see_personal_data}
 
 
 @bp.get("/")

@@ -503,3 +503,44 @@ def test_snapshots_refuse_a_tampered_id_list(demo_app):
         db.session.expire_all()
         with pytest.raises(operations.OutcomesError):
             operations.snapshot_ids(db.session.get(OutcomeSnapshot, snapshot.id))
+
+
+@pytest.mark.parametrize(
+    ("questionnaire", "question", "listed"),
+    [
+        ("local-governments", "final_priority", True),  # long text
+        ("local-governments", "local_charter_name", True),  # short text
+        ("local-governments", "institution_name", False),  # a name: identifying
+        ("partners", "organisation_name", False),  # a name: identifying
+        ("local-governments", "country", False),  # a choice, not words
+        ("local-governments", "article_relevance", False),  # a matrix
+        ("local-governments", "hr_elements", False),  # multiple choice
+        ("local-governments", "hr_staff_number", False),  # a number
+        ("local-governments", "no_such_question", False),
+        ("partners", "final_priority", False),  # another questionnaire's question
+    ],
+)
+def test_the_quotes_bank_lists_and_stars_only_what_it_promises(
+    demo_app, login, questionnaire, question, listed
+):
+    """The page promises free-text answers only, never names: the URL cannot ask for more."""
+    client = login(demo_app.test_client(), "analyst")
+    page = client.get(f"/staff/outcomes/quotes?questionnaire={questionnaire}&question={question}")
+    assert page.status_code == (200 if listed else 404)
+    with demo_app.app_context():
+        response_id = db.session.scalar(
+            select(Response.id).where(
+                Response.status == "submitted", Response.questionnaire_key == questionnaire
+            )
+        )
+    token = csrf_token(client.get("/staff/outcomes/quotes").get_data(as_text=True))
+    client.post(
+        "/staff/outcomes/quotes",
+        data={"csrf_token": token, "response_id": str(response_id), "question": question},
+    )
+    with demo_app.app_context():
+        from consult.outcomes.models import OutcomeQuote
+
+        starred = db.session.scalars(select(OutcomeQuote.question_key)).all()
+    if not listed:
+        assert starred == []

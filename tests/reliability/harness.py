@@ -65,6 +65,7 @@ def server_environment(instance: Path, database_url: str, **extra: str) -> dict[
             "CONSULT_DATABASE_URL": database_url,
             # Loopback clients share one address: rate limits would measure the test, not the app.
             "CONSULT_RATELIMIT_ENABLED": "false",
+            "CONSULT_ADMIN_EMAIL": "first-admin@cisdp.test",
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -93,7 +93,7 @@ def test_init_creates_the_first_admin_once(make_app):
     # make_app already ran init once, which created the admin: a second init says nothing of it
     assert "password" not in first.output
     listed = runner.invoke(args=["user", "list"])
-    assert "admin@consult.local\tadmin\tenabled" in listed.output
+    assert "first-admin@cisdp.test\tadmin\tenabled" in listed.output
 
 
 import pytest  # noqa: E402

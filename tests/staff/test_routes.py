@@ -23,6 +23,8 @@ ALLOWED = {
     "staff.user_role": ("admin",),
     "staff.user_status": ("admin",),
     "staff.user_reset_password": ("admin",),
+    "staff.user_unlock": ("admin",),
+    "staff.user_sign_out": ("admin",),
     "staff.audit_log": ("admin",),
     "staff.regions_page": ("admin",),
     "staff.region_reset": ("admin",),

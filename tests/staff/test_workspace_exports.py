@@ -117,3 +117,32 @@ def test_a_failed_job_says_so(app, login, monkeypatch):
     wait_for_jobs(app)
     page = client.get(reply.location).get_data(as_text=True)
     assert "The export failed" in page and "disk full" in page
+
+
+def test_a_demoted_admin_can_no_longer_download_personal_data(app, login):
+    """The role is checked on every download, not when the export was asked for."""
+    from consult.staff.models import User
+
+    store_responses(app, per_questionnaire=2)
+    admin = app.test_client()
+    login(admin, "admin")
+    page = finished(app, admin, ask(admin, format="csv", with_personal_data="y"))
+    links = re.findall(r'href="(/staff/exports/(\d+)/download/\d)"', page)
+    job_page = f"/staff/exports/{links[0][1]}"
+    plain = finished(app, admin, ask(admin, format="csv"))
+    plain_link = re.search(r'href="(/staff/exports/\d+/download/0)"', plain).group(1)
+    for link, _job in links:
+        with admin.get(link) as download:
+            assert download.status_code == 200
+    email = f"admin-{id(admin)}@cisdp.test"
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        user.role = "analyst"  # demoted (in the workspace this also ends the session)
+        db.commit()
+    for link, _job in links:
+        with admin.get(link) as download:
+            assert download.status_code == 404, link
+    assert admin.get(job_page).status_code == 404
+    assert job_page not in admin.get("/staff/exports").get_data(as_text=True)
+    with admin.get(plain_link) as download:
+        assert download.status_code == 200, "their own export without personal data stays"

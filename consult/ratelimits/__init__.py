@@ -1,0 +1,1 @@
+"""Rate-limit counters shared by every worker and host: a limits storage in the database."""

@@ -1,0 +1,55 @@
+"""Rate limits hold across the workers of `consult serve --workers 2` and across a restart,
+with the default storage (db://), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.reliability.conftest import BACKENDS
+from tests.reliability.harness import CSRF_RE, HttpRespondent, Server, Tally
+
+
+def _post_contribution(address, cookies: dict[str, str], csrf: str) -> int:
+    """POST the contribution form on a new connection (so any worker may take it)."""
+    browser = HttpRespondent(address, Tally())
+    browser.cookies = dict(cookies)
+    try:
+        status, _headers, _page = browser.request(
+            "POST", "/contributions/new", {"csrf_token": csrf, "text": ""}
+        )
+    finally:
+        browser.close()
+    return status
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_five_per_hour_lets_five_through_across_workers_and_restarts(
+    instance, database_url, findings
+):
+    server = Server(
+        instance,
+        database_url,
+        workers=2,
+        CONSULT_RATELIMIT_ENABLED="true",
+        CONSULT_CONTRIBUTIONS_POST_RATE_LIMIT="5 per hour",
+    ).start()
+    try:
+        browser = HttpRespondent(server.address, Tally())
+        status, _headers, page = browser.request("GET", "/contributions/new")
+        browser.close()
+        assert status == 200
+        csrf = CSRF_RE.search(page).group(1)
+        before = [_post_contribution(server.address, browser.cookies, csrf) for _ in range(8)]
+        workers = {line["worker"] for line in server.access_lines() if line["method"] == "POST"}
+        server.stop()
+        server.start()
+        after = [_post_contribution(server.address, browser.cookies, csrf) for _ in range(3)]
+    finally:
+        server.stop()
+    findings(
+        f"'5 per hour' on `consult serve --workers 2`: {before.count(422)} of 8 let through "
+        f"by {len(workers)} workers, then {after.count(429)} of 3 refused after a restart"
+    )
+    assert before == [422] * 5 + [429] * 3, before
+    assert len(workers) == 2, "both workers answered (otherwise the test proves nothing)"
+    assert after == [429] * 3, after
