@@ -63,8 +63,13 @@ def translate_text(text: Mapping[str, str] | None, language: str | None = None) 
 
 
 def language_url(language: str) -> str:
-    """Return the current page's address in another language (GET, so it needs no form)."""
-    if request.endpoint is None or request.method != "GET":
+    """Return the current page's address in another language (GET, so it needs no form).
+
+    A page shown in answer to a POST (a form with its errors) links to the same address by
+    GET when it has one, not to the landing page.
+    """
+    rule = request.url_rule
+    if request.endpoint is None or rule is None or "GET" not in (rule.methods or ()):
         return url_for("core.landing", lang=language)
     args = {k: v for k, v in request.args.items() if k != "lang"}
     return url_for(request.endpoint, **(request.view_args or {}), **args, lang=language)

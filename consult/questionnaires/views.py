@@ -488,7 +488,15 @@ def _destination(
 ) -> Section | None:
     """Return the page an action leads to once this one is saved (None: the review page)."""
     sections = _shown_sections(questionnaire, answers)
-    position = sections.index(section) if section in sections else 0
+    if section in sections:
+        position = sections.index(section)
+    else:
+        # A page no longer asked (a tab left open): between the shown pages around it.
+        order = questionnaire.sections.index(section)
+        before = [s for s in sections if questionnaire.sections.index(s) < order]
+        if action == "previous" and goto is None:
+            return before[-1] if before else sections[0]
+        position = len(before) - 1
     if goto is not None:
         if goto == "review":
             return None
@@ -659,9 +667,7 @@ def review(token: str):
             "questionnaires/review.html",
             **context,
             missing=missing,
-            error_items=_review_error_items(
-                questionnaire, token, answers, missing, contact_errors
-            ),
+            error_items=_review_error_items(questionnaire, token, answers, missing, contact_errors),
             is_refused=True,
             contact_form=request.form,
             contact_errors=contact_errors,
@@ -700,9 +706,7 @@ def _review_error_items(
     items = []
     for question in questionnaire.questions:
         if question.key in missing:
-            page = url_for(
-                ".page", token=token, section_key=question.section_key, next="review"
-            )
+            page = url_for(".page", token=token, section_key=question.section_key, next="review")
             target = error_target(question, answers.get(question.key, {}))
             items.append(
                 {
