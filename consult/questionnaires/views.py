@@ -451,6 +451,7 @@ def _posted_action(questionnaire: Questionnaire, answers: Answers) -> tuple[str,
         if kind == "lang" and value in LANGUAGE_NAMES:
             return "goto", goto
         return "save", None
+    # Anything else (the hidden default button that Enter presses, no button) is "next".
     action = request.form.get("action", "next")
     return (action if action in PAGE_ACTIONS else "next"), None
 
