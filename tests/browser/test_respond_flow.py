@@ -127,7 +127,7 @@ def test_fill_leave_resume_elsewhere_and_submit(app, live_server, new_context):
     link = resume_link(page)
     token = link.rsplit("/r/", 1)[1]
     assert link.startswith(base)
-    expect(page.get_by_text("Page 1 of 7")).to_be_visible()
+    expect(page.get_by_text("Page 1 of up to 8")).to_be_visible()
 
     fill_profile(page)
     screenshot(page, "respond-profile")
