@@ -64,8 +64,18 @@ def translate_text(text: Mapping[str, str] | None, language: str | None = None) 
 
 
 def language_url(language: str) -> str:
-    """Return the current page's address in another language (GET, so it needs no form)."""
-    if request.endpoint is None or request.method != "GET" or request.routing_exception:
+    """Return the current page's address in another language (GET, so it needs no form).
+
+    A page shown in answer to a POST (a form with its errors) links to the same address by
+    GET when it has one, not to the landing page.
+    """
+    rule = request.url_rule
+    if (
+        request.endpoint is None
+        or rule is None
+        or "GET" not in (rule.methods or ())
+        or request.routing_exception
+    ):
         return url_for("core.landing", lang=language)
     # The page's own path and query, not url_for: a query argument named like one of url_for's
     # keywords or a URL variable (?endpoint=, ?_external=, ?token=) must not change the link.

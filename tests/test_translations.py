@@ -86,13 +86,18 @@ INTRO = {
 }
 PAGE = {
     "fr": [
-        "Page 1 sur 7",
+        "Page 1 sur 8 au plus",
         "Enregistrer et continuer",
         "Votre lien personnel",
         "Choisissez un pays",
     ],
-    "es": ["Página 1 de 7", "Guardar y continuar", "Su enlace personal", "Elija un país"],
-    "en": ["Page 1 of 7", "Save and continue", "Your personal link", "Choose a country"],
+    "es": [
+        "Página 1 de 8 como máximo",
+        "Guardar y continuar",
+        "Su enlace personal",
+        "Elija un país",
+    ],
+    "en": ["Page 1 of up to 8", "Save and continue", "Your personal link", "Choose a country"],
 }
 REVIEW = {
     "fr": ["Vérifiez vos réponses", "Vos coordonnées (facultatif)", "Envoyer ma réponse"],

@@ -220,11 +220,13 @@ def read_page(
         name for name in posted if name.startswith(FIELD_PREFIX) and name not in own_fields
     )
 
-    merged: Answers = {**stored, **result.answers}
+    # A question this page's answers make inapplicable is cleared and never blocks a button:
+    # whatever was typed in it (valid or not) is dropped, as it is at submission.
+    asked = applicable(questionnaire, {**stored, **result.answers})
     for question in section.questions:
-        if not is_shown(question, merged, questionnaire) and result.answers.get(question.key):
-            result.errors[question.key] = Message("not_applicable")
-            del result.answers[question.key]
+        if question.key not in asked and _is_conditional(question, questionnaire):
+            result.errors.pop(question.key, None)
+            result.answers[question.key] = {}
     return result
 
 
@@ -236,28 +238,68 @@ def _echo(value: str, question: Question) -> str:
 def missing_required(
     questionnaire: Questionnaire, questions: tuple[Question, ...], answers: Answers
 ) -> dict[str, Message]:
-    """Return a message for every required question asked but not (fully) answered."""
+    """Return a message for every required question asked but not (fully) answered.
+
+    Only applicable answers count (see applicable): an answer to a question no longer asked
+    neither satisfies nor blocks anything.
+    """
+    answers = applicable(questionnaire, answers)
     missing: dict[str, Message] = {}
     for question in questions:
         if not question.required or not is_shown(question, answers, questionnaire):
             continue
         given = answers.get(question.key, {})
         if question.type == "matrix":
-            if any(row.key not in given for row in question.rows):
-                missing[question.key] = Message("required_rows")
+            rows = tuple(row for row in question.rows if row.key not in given)
+            if rows:
+                missing[question.key] = Message(
+                    "required_rows", {"rows": tuple(row.label for row in rows)}
+                )
         elif not given:
             missing[question.key] = Message("required")
     return missing
 
 
+def _conditional_keys(questionnaire: Questionnaire) -> frozenset[str]:
+    """Return the keys of the questions that a condition (their own or their page's) governs."""
+    cached = questionnaire.__dict__.get("_conditional_keys")
+    if cached is None:
+        cached = frozenset(
+            q.key
+            for section in questionnaire.sections
+            for q in section.questions
+            if q.when is not None or section.when is not None
+        )
+        object.__setattr__(questionnaire, "_conditional_keys", cached)
+    return cached
+
+
+def _is_conditional(question: Question, questionnaire: Questionnaire) -> bool:
+    return question.key in _conditional_keys(questionnaire)
+
+
+def applicable(questionnaire: Questionnaire, answers: Answers) -> Answers:
+    """Return the answers to the questions asked, given these answers: the one applicability rule.
+
+    Every path goes through it: a page save (the page's own answers and any an earlier answer
+    made inapplicable), the background save, the review page and submission. An answer to a
+    question whose condition turned false, or to no question of this version, is left out.
+    """
+    conditional = _conditional_keys(questionnaire)
+    kept: Answers = {}
+    for key, parts in answers.items():
+        try:
+            question = questionnaire.question(key)
+        except KeyError:
+            continue
+        if key not in conditional or is_shown(question, answers, questionnaire):
+            kept[key] = parts
+    return kept
+
+
 def prune_hidden(questionnaire: Questionnaire, answers: Answers) -> Answers:
     """Drop answers to questions that are no longer asked (an earlier answer changed)."""
-    return {
-        key: parts
-        for key, parts in answers.items()
-        if key in {q.key for q in questionnaire.questions}
-        and is_shown(questionnaire.question(key), answers, questionnaire)
-    }
+    return applicable(questionnaire, answers)
 
 
 def profile_values(questionnaire: Questionnaire, answers: Answers) -> dict[str, str | None]:

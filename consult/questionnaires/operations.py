@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from consult.db import Prepared, UTCDateTime, utcnow
 from consult.questionnaires import documents
-from consult.questionnaires.answers import Answers, profile_values, prune_hidden
+from consult.questionnaires.answers import Answers, applicable, profile_values
 from consult.questionnaires.definition import Questionnaire, parse_definition, structure_checksum
 from consult.questionnaires.models import (
     SUBMITTED,
@@ -341,6 +341,12 @@ def write_answers(
     written, an upsert for new or changed values, a delete for parts no longer given (an
     unticked box, a cleared text), in the same statement or transaction as the document.
     """
+    # Answers that an answer given here made inapplicable (on this page or another) are
+    # cleared in the same write, by the rule submission applies (answers.applicable).
+    merged = {**stored, **answers}
+    kept = applicable(questionnaire, merged)
+    if len(kept) != len(merged):
+        answers = {**answers, **{key: {} for key in merged if key not in kept}}
     upserts: list[Upsert] = []
     removed: list[Removal] = []
     if response.status == SUBMITTED:
@@ -350,9 +356,8 @@ def write_answers(
                 (key, part, value) for part, value in parts.items() if before.get(part) != value
             ]
             removed += [(key, part) for part in before if part not in parts]
-    merged = {**stored, **answers}
-    values: dict[str, object] = dict(_profile_columns(questionnaire, merged))
-    values["answers_document"] = documents.encode(questionnaire, merged)
+    values: dict[str, object] = dict(_profile_columns(questionnaire, kept))
+    values["answers_document"] = documents.encode(questionnaire, kept)
     values["updated_at"] = utcnow()
     values["last_section_key"] = (
         section_key if section_key is not None else response.last_section_key
@@ -499,7 +504,7 @@ def submit_response(
     """
     if answers is None:
         answers = answers_of(session, response, questionnaire)
-    kept = prune_hidden(questionnaire, answers)
+    kept = applicable(questionnaire, answers)
     session.execute(delete(Answer).where(Answer.response_id == response.id))
     rows = [
         {"response_id": response.id, "question_key": key, "part_key": part, "value": value}

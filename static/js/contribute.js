@@ -4,15 +4,23 @@
   "use strict";
   var text = document.getElementById("text");
   var counter = document.getElementById("text-counter");
+  var live = document.getElementById("text-counter-live");
   if (text && counter) {
     var max = parseInt(text.dataset.maxLength, 10);
     var template = text.dataset.counterTemplate;
-    var update = function () {
-      counter.textContent = template.replace("{count}", text.value.length).replace("{max}", max);
+    var level = 0;
+    /* The visible count follows every keystroke; screen readers hear it only when it reaches
+       90% of the limit or passes it, not on every character. */
+    var update = function (quiet) {
+      var words = template.replace("{count}", text.value.length).replace("{max}", max);
+      counter.textContent = words;
       counter.classList.toggle("error", text.value.length > max);
+      var now = text.value.length > max ? 2 : (text.value.length >= 0.9 * max ? 1 : 0);
+      if (live && quiet !== true && now > level) { live.textContent = words; }
+      level = now;
     };
     text.addEventListener("input", update);
-    update();
+    update(true);
   }
   var country = document.getElementById("country");
   var region = document.getElementById("region");

@@ -47,12 +47,34 @@
     }
   }
 
-  function updateCounter(field) {
+  /* Screen readers hear #live-status only: a failed save at once, "Saved" once typing has
+     paused for a while, a character count only when it reaches 90% or passes the limit. The
+     visible counter and status change on every keystroke and are not live regions. */
+  var live = document.getElementById("live-status");
+  var announceTimer = null;
+
+  function announce(text) {
+    if (!live) { return; }
+    live.textContent = "";
+    setTimeout(function () { live.textContent = text; }, 50);
+  }
+
+  function counterLevel(length, max) {
+    if (length > max) { return 2; }
+    return length >= 0.9 * max ? 1 : 0;
+  }
+
+  function updateCounter(field, quiet) {
     var counter = document.querySelector('[data-counter-for="' + field.name + '"]');
     if (!counter) { return; }
-    counter.textContent = counter.dataset.template
-      .replace("COUNT", String(field.value.length));
-    counter.classList.toggle("error", field.value.length > Number(field.dataset.maxlength));
+    var max = Number(field.dataset.maxlength);
+    var text = counter.dataset.template.replace("COUNT", String(field.value.length));
+    counter.textContent = text;
+    counter.classList.toggle("error", field.value.length > max);
+    var level = counterLevel(field.value.length, max);
+    var before = Number(counter.dataset.level || 0);
+    counter.dataset.level = String(level);
+    if (!quiet && level > before) { announce(text); }
   }
 
   var status = document.querySelector(".autosave-status");
@@ -73,9 +95,16 @@
       headers: { "Accept": "application/json" }
     }).then(function (response) {
       if (!response.ok) { throw new Error(String(response.status)); }
-      if (status) { status.textContent = status.dataset.saved; }
+      if (status) {
+        status.textContent = status.dataset.saved;
+        if (announceTimer) { clearTimeout(announceTimer); }
+        announceTimer = setTimeout(function () { announce(status.dataset.saved); }, 5000);
+      }
     }).catch(function () {
-      if (status) { status.textContent = status.dataset.failed; }
+      if (status) {
+        status.textContent = status.dataset.failed;
+        announce(status.dataset.failed);
+      }
       dirty = true;
     }).then(function () {
       inFlight = false;
@@ -91,6 +120,7 @@
   if (form) {
     form.addEventListener("input", function (event) {
       if (event.target.dataset && event.target.dataset.maxlength) { updateCounter(event.target); }
+      if (announceTimer) { clearTimeout(announceTimer); announceTimer = null; }
       schedule(1500);
     });
     form.addEventListener("change", function (event) {
@@ -98,10 +128,7 @@
       applyConditions();
       schedule(800);
     });
-    form.querySelectorAll("[data-maxlength]").forEach(updateCounter);
+    form.querySelectorAll("[data-maxlength]").forEach(function (field) { updateCounter(field, true); });
     applyConditions();
   }
-
-  var summary = document.getElementById("error-summary");
-  if (summary) { summary.focus(); }
 })();

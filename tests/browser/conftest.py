@@ -147,12 +147,23 @@ def screenshot(page, name: str, full_page: bool = True) -> Path:
 
 def serious_accessibility_violations(page) -> list[str]:
     """Run axe-core on the page; return the serious and critical violations, described."""
+    return accessibility_violations(page, impacts=("serious", "critical"))
+
+
+#: The phone the respondent pages are checked on (an iPhone 12 to 15's CSS viewport).
+PHONE = {"width": 390, "height": 844}
+
+
+def accessibility_violations(
+    page, impacts: tuple[str, ...] = ("minor", "moderate", "serious", "critical")
+) -> list[str]:
+    """Run axe-core on the page; return its violations of these impacts (any, by default)."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
     found = []
     for violation in results.response["violations"]:
-        if violation.get("impact") in ("serious", "critical"):
+        if violation.get("impact") in impacts:
             targets = [", ".join(node["target"]) for node in violation["nodes"][:5]]
             found.append(f"{violation['id']} ({violation['impact']}): {targets}")
     return found

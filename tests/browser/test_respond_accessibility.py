@@ -1,6 +1,7 @@
-"""axe-core on every page a respondent sees, in English and in French: no serious or critical
-violation on the landing page, the introductions, every section page of both questionnaires
-(also with validation errors shown), the review and the receipt."""
+"""axe-core on every page a respondent sees, in English, French and Spanish, on a desktop and on
+a 390x844 phone: no violation of any impact on the landing page, the introductions, every
+section page of both questionnaires (also with validation errors shown), the review (also a
+refused submission) and the receipt."""
 
 from __future__ import annotations
 
@@ -8,24 +9,26 @@ import pytest
 from playwright.sync_api import expect
 
 from consult.questionnaires.registry import current_questionnaires
-from tests.browser.conftest import screenshot, serious_accessibility_violations
+from tests.browser.conftest import PHONE, accessibility_violations, screenshot
 
 
-@pytest.mark.parametrize("language", ["en", "fr"])
-def test_respondent_pages_have_no_serious_accessibility_violation(
-    app, live_server, new_context, language
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_respondent_pages_have_no_accessibility_violation(
+    app, live_server, new_context, language, viewport
 ):
     base = live_server.url
-    page = new_context().new_page()
+    options = {"viewport": PHONE} if viewport == "phone" else {}
+    page = new_context(**options).new_page()
     found: dict[str, list[str]] = {}
 
     def audit(path: str, name: str) -> None:
         page.goto(base + path)
         expect(page.locator("html")).to_have_attribute("lang", language)
-        violations = serious_accessibility_violations(page)
+        violations = accessibility_violations(page)
         if violations:
             found[name] = violations
-        screenshot(page, f"{language}-{name.replace('/', '-')}")
+        screenshot(page, f"{language}-{viewport}-{name.replace('/', '-')}")
 
     audit(f"/?lang={language}", "landing")  # ?lang= is remembered for the next pages
     with app.app_context():
@@ -39,23 +42,36 @@ def test_respondent_pages_have_no_serious_accessibility_violation(
             audit(f"/r/{token}/s/{section.key}", f"{key}/{section.key}")
         # A page with every kind of validation message shown.
         page.goto(f"{base}/r/{token}/s/{questionnaire.sections[0].key}")
-        page.locator("button[value=next]").click()
+        page.locator("form.questionnaire-form button[value=next]").click()
         expect(page.locator("#error-summary")).to_be_visible()
-        violations = serious_accessibility_violations(page)
+        violations = accessibility_violations(page)
         if violations:
             found[f"{key}/errors"] = violations
-        screenshot(page, f"a11y-{language}-{key}-errors")
+        screenshot(page, f"a11y-{language}-{viewport}-{key}-errors")
+        # A matrix with its unanswered rows marked.
+        for section in questionnaire.sections:
+            if any(q.type == "matrix" and q.required for q in section.questions):
+                page.goto(f"{base}/r/{token}/s/{section.key}")
+                page.locator("form.questionnaire-form button[value=next]").click()
+                expect(page.locator(".row-missing").first).to_be_visible()
+                violations = accessibility_violations(page)
+                if violations:
+                    found[f"{key}/{section.key}/rows-missing"] = violations
         audit(f"/r/{token}/review", f"{key}/review")
-        page.locator("form.submit-form button[type=submit]").click()  # missing answers shown
-        violations = serious_accessibility_violations(page)
+        page.locator('[id="contact.email"]').fill("not an address")
+        page.locator("form.submit-form button[type=submit]").click()  # a refused submission
+        expect(page.locator("#error-summary")).to_be_focused()
+        violations = accessibility_violations(page)
         if violations:
             found[f"{key}/review-missing"] = violations
+        screenshot(page, f"a11y-{language}-{viewport}-{key}-review-refused")
         _answer_required(page, base, token, questionnaire)
         page.goto(f"{base}/r/{token}/review")
+        page.locator('[id="contact.email"]').fill("")
         page.locator("form.submit-form button[type=submit]").click()
         expect(page.locator(".receipt-number")).to_be_visible()
         audit(f"/r/{token}/receipt", f"{key}/receipt")
-        screenshot(page, f"a11y-{language}-{key}-receipt")
+        screenshot(page, f"a11y-{language}-{viewport}-{key}-receipt")
     assert found == {}
 
 

@@ -127,7 +127,7 @@ def test_fill_leave_resume_elsewhere_and_submit(app, live_server, new_context):
     link = resume_link(page)
     token = link.rsplit("/r/", 1)[1]
     assert link.startswith(base)
-    expect(page.get_by_text("Page 1 of 7")).to_be_visible()
+    expect(page.get_by_text("Page 1 of up to 8")).to_be_visible()
 
     fill_profile(page)
     screenshot(page, "respond-profile")
@@ -278,7 +278,7 @@ def test_without_javascript_the_questionnaire_still_works(app, live_server, new_
         field(page, f"q.article_relevance.{row}-relevant").check()
     save_and_continue(page)
 
-    page.get_by_role("link", name="Review and submit").click()
+    page.get_by_role("button", name="Review and submit").click()
     expect(page.locator("main")).to_contain_text("Argentina")
     expect(page.locator("main")).to_contain_text("Latin America")  # the server filled it
     page.get_by_role("button", name="Submit my response").click()

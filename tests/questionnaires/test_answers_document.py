@@ -148,8 +148,24 @@ def test_pruning_hidden_answers_at_submit_keeps_the_document_in_step(app, respon
     respondent.save("commitments", {"q.charter_2011_adopted": "yes"})
     respondent.save("charter_experience", {"q.charter_impact": "great_extent"})
     respondent.save("commitments", {"q.charter_2011_adopted": "no"})
-    assert "charter_impact" in next(iter(rows_and_documents(app).values()))[1]
+    # Pruned by the save that made it inapplicable, by the rule submission applies.
+    assert "charter_impact" not in next(iter(rows_and_documents(app).values()))[1]
     respondent.submit()
+    assert_in_step(app)
+    rows, document = next(iter(rows_and_documents(app).values()))
+    assert "charter_impact" not in document and "charter_impact" not in rows
+
+
+def test_an_edit_after_submission_that_makes_answers_inapplicable_removes_their_rows(
+    app, respondent
+):
+    respondent.start()
+    fill_required(respondent)
+    respondent.save("commitments", {"q.charter_2011_adopted": "yes"})
+    respondent.save("charter_experience", {"q.charter_impact": "great_extent"})
+    respondent.submit()
+    assert "charter_impact" in next(iter(rows_and_documents(app).values()))[0]
+    respondent.save("commitments", {"q.charter_2011_adopted": "no"}, action="save")
     assert_in_step(app)
     rows, document = next(iter(rows_and_documents(app).values()))
     assert "charter_impact" not in document and "charter_impact" not in rows

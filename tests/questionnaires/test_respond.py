@@ -193,15 +193,16 @@ def test_unknown_question_keys_are_ignored_with_a_message(app, respondent):
     assert answers[("institution_name", "")] == "Ciudad de México"
 
 
-def test_answer_to_a_question_whose_condition_is_not_met_is_refused(app, respondent):
+def test_answer_to_a_question_whose_condition_is_not_met_is_dropped_without_blocking(
+    app, respondent
+):
     respondent.start()
     respondent.save("profile", PROFILE)
     reply = respondent.save(
         "commitments",
         {"q.charter_2011_adopted": "no", "q.local_charter_name": "Carta de la Ciudad"},
     )
-    assert reply.status_code == 422
-    assert "does not apply given your earlier answers" in reply.get_data(as_text=True)
+    assert reply.status_code == 303
     assert ("local_charter_name", "") not in stored(app)
 
 
