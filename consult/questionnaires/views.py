@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -29,7 +30,7 @@ from consult import geography
 from consult.core.errors import recovers_from_csrf, recovers_from_unavailable
 from consult.db import db, utcnow
 from consult.i18n import current_language, translate_text
-from consult.questionnaires import operations
+from consult.questionnaires import merging, operations
 from consult.questionnaires.answers import (
     Answers,
     Message,
@@ -167,6 +168,10 @@ def _render_page(
     errors: dict[str, str],
     notice: str | None = None,
     status: int = 200,
+    *,
+    base: merging.Base | None = None,
+    conflicts: list[merging.Conflict] | None = None,
+    theirs_saved_at=None,
 ):
     sections = _shown_sections(questionnaire, answers)
     if section not in sections:
@@ -193,9 +198,29 @@ def _render_page(
             errors=errors,
             notice=notice,
             resume_url=url_for("questionnaires.resume", token=token, _external=True),
+            **_versioning(response, questions, answers, base, conflicts, theirs_saved_at),
         ),
         status,
     )
+
+
+def _versioning(response, questions, answers, base, conflicts, theirs_saved_at) -> dict:
+    """The page's base (hidden field), and the conflicts it shows for the respondent to settle."""
+    if base is None:
+        base = merging.base_of(response.revision, questions, answers)
+    by_question: dict[str, list[merging.Conflict]] = {}
+    for conflict in conflicts or ():
+        by_question.setdefault(conflict.question.key, []).append(conflict)
+    return {
+        "base": merging.encode_base(base),
+        "conflicts": by_question,
+        "pending": ",".join(c.unit for c in conflicts or ()),
+        "theirs_saved_ago": (
+            format_timedelta(utcnow() - theirs_saved_at, add_direction=True)
+            if theirs_saved_at is not None
+            else None
+        ),
+    }
 
 
 @bp.get("/questionnaires/<key>")
@@ -290,8 +315,10 @@ def _reshow_posted_page(notice: str, status: int):
             fields.pop(name, None)
             if name in request.form:
                 fields[name] = request.form.getlist(name)
+    # Nothing was saved: the page is still based on what it was shown with.
+    base = merging.parse_base(request.form.get(merging.BASE_FIELD))
     return _render_page(
-        questionnaire, response, token, section, answers, fields, {}, notice, status
+        questionnaire, response, token, section, answers, fields, {}, notice, status, base=base
     )
 
 
@@ -350,7 +377,9 @@ def page(token: str, section_key: str):
         return _closed(questionnaire, _response(token), 403)
     result = read_page(questionnaire, section, request.form, stored)
     _default_region(questionnaire, section, result, stored)
-    merged = {**stored, **result.answers}
+    # Another browser may have saved since this page was shown: merge, never overwrite.
+    page_merge = _merge_posted(section, saved, stored, result.answers)
+    merged = {**stored, **page_merge.answers}
     action = request.form.get("action", "next")
     errors = {key: message_text(message) for key, message in result.errors.items()}
     if action in ("next", "review"):
@@ -358,19 +387,37 @@ def page(token: str, section_key: str):
             errors.setdefault(key, message_text(message))
     # A failure here (locked, disk full, server gone) rolls everything back and shows the page
     # again with what was sent: see _page_unavailable.
-    moves_on = not errors and not result.unknown_fields
+    moves_on = not errors and not result.unknown_fields and not page_merge.conflicts
     destination = _destination(questionnaire, section, merged, action) if moves_on else section
+    # Read before this save changes it: when the other browser's answers were saved.
+    theirs_saved_at = operations.saved_at(db.session, saved.id) if page_merge.conflicts else None
     # The resume link leads to where the respondent was going, not to the page just saved.
-    operations.write_answers(
+    written = operations.write_answers(
         db.session,
         questionnaire,
         saved,
-        result.answers,
+        page_merge.answers,
         stored=stored,
         section_key=(destination or section).key,
         language=current_language(),
     )
     db.commit()
+    if page_merge.conflicts:
+        # Both values shown, the respondent chooses; what they typed stays in the fields.
+        return _render_page(
+            questionnaire,
+            _response(token),
+            token,
+            section,
+            merged,
+            _fields_for_reshow(questionnaire, merged, result),
+            errors,
+            None,
+            409,
+            base=page_merge.conflict_base(written["revision"]),
+            conflicts=page_merge.conflicts,
+            theirs_saved_at=theirs_saved_at,
+        )
     if errors or result.unknown_fields:
         notice = None
         if result.unknown_fields:
@@ -385,6 +432,7 @@ def page(token: str, section_key: str):
             errors,
             notice,
             422,
+            base=page_merge.next_base(written["revision"]),
         )
 
     if destination is None:
@@ -394,6 +442,22 @@ def page(token: str, section_key: str):
     else:
         target = url_for(".page", token=token, section_key=destination.key)
     return redirect(target, 303)
+
+
+def _merge_posted(
+    section: Section, saved: operations.ResponseRow, stored: Answers, posted: Answers
+) -> merging.Merge:
+    """Merge a posted page with what was saved since it was shown (see merging.py)."""
+    pending = merging.parse_pending(request.form.get(merging.PENDING_FIELD))
+    return merging.merge(
+        section.questions,
+        merging.parse_base(request.form.get(merging.BASE_FIELD)),
+        saved.revision,
+        stored,
+        posted,
+        pending=pending,
+        choices={unit: request.form.get(merging.CHOICE_PREFIX + unit, "") for unit in pending},
+    )
 
 
 def _destination(
@@ -457,17 +521,29 @@ def autosave(token: str, section_key: str):
     if not questionnaire.is_open(utcnow()):
         return jsonify({"saved": False, "closed": True}), 403
     result = read_page(questionnaire, section, request.form, stored)
-    operations.write_answers(
-        db.session, questionnaire, saved, result.answers, stored=stored, section_key=section.key
+    page_merge = _merge_posted(section, saved, stored, result.answers)
+    written = operations.write_answers(
+        db.session, questionnaire, saved, page_merge.answers, stored=stored, section_key=section.key
     )
     db.commit()
+    # A conflict the page shows already waits for the respondent's choice: not news.
+    conflicts = [c for c in page_merge.conflicts if c.is_new]
     return jsonify(
         {
             "saved": True,
             "saved_at": utcnow().isoformat(),
             "errors": {k: message_text(m) for k, m in result.errors.items()},
+            "base": merging.encode_base(page_merge.next_base(written["revision"])),
+            "conflicts": [
+                {
+                    "question": c.question.key,
+                    "unit": c.unit,
+                    "label": translate_text(c.question.label),
+                }
+                for c in conflicts
+            ],
         }
-    )
+    ), (409 if conflicts else 200)
 
 
 def _review_context(
