@@ -155,6 +155,15 @@ def find_response(session: Session, token: str, *, for_update: bool = False) -> 
     return session.scalar(query, {"token_hash": hash_token(token)})
 
 
+def response_language(session: Session, token: str) -> str | None:
+    """Return the language of the response a resume token opens, if any."""
+    if not token or len(token) > 128:
+        return None
+    return session.scalar(
+        select(Response.language).where(Response.resume_token_hash == hash_token(token))
+    )
+
+
 def open_response(session: Session, token: str) -> Response | None:
     """Return the response a resume token opens, with its answers document loaded.
 

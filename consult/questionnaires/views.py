@@ -29,8 +29,8 @@ from sqlalchemy.exc import IntegrityError
 from consult import geography
 from consult.core.errors import recovers_from_csrf, recovers_from_unavailable
 from consult.db import db, utcnow
-from consult.i18n import current_language, translate_text
-from consult.questionnaires import merging, operations
+from consult.i18n import current_language, prefer_page_language, translate_text
+from consult.questionnaires import merging, operations, printing
 from consult.questionnaires.answers import (
     Answers,
     Message,
@@ -45,6 +45,15 @@ from consult.questionnaires.models import Response
 from consult.questionnaires.registry import definition_of, get_questionnaire
 
 bp = Blueprint("questionnaires", __name__)
+
+
+@bp.url_value_preprocessor
+def _open_in_the_response_language(endpoint: str | None, values: dict | None) -> None:
+    """A personal link opens in its response's language unless the visitor chose another."""
+    token = (values or {}).get("token")
+    if token:
+        prefer_page_language(lambda: operations.response_language(db.session, token))
+
 
 MESSAGES = {
     "option_unknown": _l("Choose one of the options offered."),
@@ -150,12 +159,12 @@ def answers_to_fields(questionnaire: Questionnaire, answers: Answers) -> dict[st
 
 
 def _closed(questionnaire: Questionnaire, response: Response | None = None, status: int = 403):
-    return (
-        render_template(
-            "questionnaires/closed.html", questionnaire=questionnaire, response=response
-        ),
-        status,
-    )
+    """Say the questionnaire is closed; a personal link still shows its answers, read-only."""
+    context: dict = {"questionnaire": questionnaire, "response": response}
+    if response is not None:
+        answers = operations.answers_of(db.session, response, questionnaire)
+        context.update(printing.answers_context(questionnaire, response, answers))
+    return render_template("questionnaires/closed.html", **context), status
 
 
 def _render_page(
