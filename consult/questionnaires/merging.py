@@ -125,8 +125,9 @@ class Merge:
 
     answers: Answers = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
-    #: Units where another browser's value was kept because the page had not changed it.
-    kept: list[str] = field(default_factory=list)
+    #: Units where another browser's value was kept because the page had not changed it: unit
+    #: -> (question key, the value kept).
+    kept: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
     #: Unit -> the digest the browser's copy is now based on (after this save is written).
     digests: dict[str, str] = field(default_factory=dict)
 
@@ -140,12 +141,18 @@ class Merge:
         in_step = not self.kept and not self.conflicts
         return Base(revision if in_step else STALE, dict(self.digests))
 
-    def conflict_base(self, revision: int) -> Base:
-        """Return the base of a page showing the conflicts (their stored values as base)."""
+    def shown_base(self, revision: int) -> Base:
+        """Return the base of the page shown again after this merge is written at ``revision``.
+
+        That page shows the kept units with the stored value (see kept) and the conflicts
+        with both, the stored one as their base: it is in step with the store.
+        """
         digests = dict(self.digests)
+        for unit, (_key, theirs) in self.kept.items():
+            digests[unit] = digest(theirs)
         for conflict in self.conflicts:
             digests[conflict.unit] = digest(conflict.theirs)
-        return Base(revision if not self.kept else STALE, digests)
+        return Base(revision, digests)
 
 
 def merge(
@@ -180,7 +187,7 @@ def merge(
                 final.update(theirs)
                 continue
             if chosen is theirs and mine != theirs:
-                result.kept.append(unit)
+                result.kept[unit] = (question.key, theirs)
             # The browser's copy shows ``mine``; a pending unit's base is the value chosen.
             result.digests[unit] = digest(chosen if unit in pending else mine)
             final.update(chosen)

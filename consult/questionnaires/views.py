@@ -225,7 +225,7 @@ def _versioning(response, questions, answers, base, conflicts, theirs_saved_at) 
         "conflicts": by_question,
         "pending": ",".join(c.unit for c in conflicts or ()),
         "theirs_saved_ago": (
-            format_timedelta(utcnow() - theirs_saved_at, add_direction=True)
+            format_timedelta(theirs_saved_at - utcnow(), add_direction=True)
             if theirs_saved_at is not None
             else None
         ),
@@ -419,11 +419,13 @@ def page(token: str, section_key: str):
             token,
             section,
             merged,
-            _fields_for_reshow(questionnaire, merged, result),
+            _with_kept_answers(
+                questionnaire, _fields_for_reshow(questionnaire, merged, result), page_merge
+            ),
             errors,
             None,
             409,
-            base=page_merge.conflict_base(written["revision"]),
+            base=page_merge.shown_base(written["revision"]),
             conflicts=page_merge.conflicts,
             theirs_saved_at=theirs_saved_at,
         )
@@ -437,11 +439,13 @@ def page(token: str, section_key: str):
             token,
             section,
             merged,
-            _fields_for_reshow(questionnaire, merged, result),
+            _with_kept_answers(
+                questionnaire, _fields_for_reshow(questionnaire, merged, result), page_merge
+            ),
             errors,
             notice,
             422,
-            base=page_merge.next_base(written["revision"]),
+            base=page_merge.shown_base(written["revision"]),
         )
 
     if destination is None:
@@ -467,6 +471,22 @@ def _merge_posted(
         pending=pending,
         choices={unit: request.form.get(merging.CHOICE_PREFIX + unit, "") for unit in pending},
     )
+
+
+def _with_kept_answers(
+    questionnaire: Questionnaire, fields: dict[str, list[str]], page_merge: merging.Merge
+) -> dict[str, list[str]]:
+    """Show the answers another browser saved, that this page had not changed, as stored."""
+    for unit, (key, theirs) in page_merge.kept.items():
+        question = questionnaire.question(key)
+        names = question_fields(question)
+        if question.type == "matrix":
+            names = tuple(name for name in names if name == f"q.{unit}")
+        for name in names:
+            fields.pop(name, None)
+        stored_fields = answers_to_fields(questionnaire, {key: theirs})
+        fields.update({name: stored_fields[name] for name in names if name in stored_fields})
+    return fields
 
 
 def _destination(

@@ -155,7 +155,7 @@ def test_a_conflict_carries_both_values_and_the_row():
         {"art05": "very_relevant"},
     )
     # The page showing it is based on the stored value; the browser's next autosave is not.
-    assert result.conflict_base(3).digests[conflict.unit] == merging.digest(conflict.theirs)
+    assert result.shown_base(3).digests[conflict.unit] == merging.digest(conflict.theirs)
     assert result.next_base(3).digests[conflict.unit] == merging.digest({"art05": "relevant"})
 
 

@@ -79,7 +79,14 @@ def test_changes_to_different_questions_are_both_kept(app, two_browsers):
 
 def test_the_same_question_changed_in_both_shows_both_and_overwrites_nothing(app, two_browsers):
     first, second = two_browsers
-    first.save("profile", {**PROFILE, "q.institution_name": "Ciudad de México (CDMX)"})
+    first.save(
+        "profile",
+        {
+            **PROFILE,
+            "q.institution_name": "Ciudad de México (CDMX)",
+            "q.respondent_department": "DDH",
+        },
+    )
     reply = second.save(
         "profile",
         {**PROFILE, "q.institution_name": "Gobierno de la Ciudad", "q.population_band": "1m_5m"},
@@ -90,25 +97,34 @@ def test_the_same_question_changed_in_both_shows_both_and_overwrites_nothing(app
     assert "Someone else changed these answers" in page
     assert "Ciudad de México (CDMX)" in page  # theirs, shown
     assert 'value="Gobierno de la Ciudad"' in page  # mine, still in the field
-    assert "saved" in page and "from another browser" in page
+    assert "ago from another browser" in page
+    # What only the other browser changed is shown as it is stored now, and stays.
+    assert 'name="q.respondent_department" type="text" dir="auto"' in page
+    assert re.search(r'id="q.respondent_department"[^>]*value="DDH"', page)
     assert stored_profile(app)["institution_name"] == {"": "Ciudad de México (CDMX)"}
 
     # Without a choice, saving again keeps asking and still overwrites nothing.
     second.remember(page)
     assert second.pending == "institution_name"
-    again = second.save("profile", {**PROFILE, "q.institution_name": "Gobierno de la Ciudad"})
+    shown = {
+        **PROFILE,
+        "q.institution_name": "Gobierno de la Ciudad",
+        "q.respondent_department": "DDH",
+    }
+    again = second.save("profile", shown)
     assert again.status_code == 409
     assert stored_profile(app)["institution_name"] == {"": "Ciudad de México (CDMX)"}
 
     second.remember(again.get_data(as_text=True))
     chosen = second.save(
         "profile",
-        {**PROFILE, "q.institution_name": "Gobierno de la Ciudad"},
+        shown,
         action="next",
         **{"resolve.institution_name": "mine"},
     )
     assert chosen.status_code == 303 and chosen.location.endswith("/s/commitments")
     assert stored_profile(app)["institution_name"] == {"": "Gobierno de la Ciudad"}
+    assert stored_profile(app)["respondent_department"] == {"": "DDH"}
 
 
 def test_choosing_the_saved_answer_keeps_it(app, two_browsers):
