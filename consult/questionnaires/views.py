@@ -181,6 +181,7 @@ def _render_page(
     base: merging.Base | None = None,
     conflicts: list[merging.Conflict] | None = None,
     theirs_saved_at=None,
+    pending: str = "",
 ):
     sections = _shown_sections(questionnaire, answers)
     if section not in sections:
@@ -207,13 +208,13 @@ def _render_page(
             errors=errors,
             notice=notice,
             resume_url=url_for("questionnaires.resume", token=token, _external=True),
-            **_versioning(response, questions, answers, base, conflicts, theirs_saved_at),
+            **_versioning(response, questions, answers, base, conflicts, theirs_saved_at, pending),
         ),
         status,
     )
 
 
-def _versioning(response, questions, answers, base, conflicts, theirs_saved_at) -> dict:
+def _versioning(response, questions, answers, base, conflicts, theirs_saved_at, pending) -> dict:
     """The page's base (hidden field), and the conflicts it shows for the respondent to settle."""
     if base is None:
         base = merging.base_of(response.revision, questions, answers)
@@ -223,7 +224,7 @@ def _versioning(response, questions, answers, base, conflicts, theirs_saved_at) 
     return {
         "base": merging.encode_base(base),
         "conflicts": by_question,
-        "pending": ",".join(c.unit for c in conflicts or ()),
+        "pending": ",".join(c.unit for c in conflicts) if conflicts else pending,
         "theirs_saved_ago": (
             format_timedelta(theirs_saved_at - utcnow(), add_direction=True)
             if theirs_saved_at is not None
@@ -324,10 +325,21 @@ def _reshow_posted_page(notice: str, status: int):
             fields.pop(name, None)
             if name in request.form:
                 fields[name] = request.form.getlist(name)
-    # Nothing was saved: the page is still based on what it was shown with.
-    base = merging.parse_base(request.form.get(merging.BASE_FIELD))
+    # Nothing was saved: the page is still based on what it was shown with, and conflicts it
+    # showed still wait for a choice (the next save shows them again).
+    pending = merging.parse_pending(request.form.get(merging.PENDING_FIELD))
     return _render_page(
-        questionnaire, response, token, section, answers, fields, {}, notice, status, base=base
+        questionnaire,
+        response,
+        token,
+        section,
+        answers,
+        fields,
+        {},
+        notice,
+        status,
+        base=merging.parse_base(request.form.get(merging.BASE_FIELD)),
+        pending=",".join(sorted(pending)),
     )
 
 

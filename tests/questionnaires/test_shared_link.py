@@ -232,3 +232,17 @@ def test_a_page_without_a_base_is_written_as_before(app, respondent):
     other.token = respondent.token
     assert other.save("profile", {**PROFILE, "q.institution_name": "X"}).status_code == 303
     assert stored_profile(app)["institution_name"] == {"": "X"}
+
+
+def test_an_expired_session_on_the_conflict_page_keeps_the_conflict_pending(app, two_browsers):
+    first, second = two_browsers
+    first.save("profile", {**PROFILE, "q.institution_name": "CDMX"})
+    second.remember(second.save("profile", {**PROFILE, "q.institution_name": "B"}).get_data(True))
+    second.csrf = "expired"
+    reshown = second.save("profile", {**PROFILE, "q.institution_name": "B"})
+    assert reshown.status_code == 200 and "Your session had expired" in reshown.get_data(True)
+    second.remember(reshown.get_data(as_text=True))
+    assert second.pending == "institution_name"
+    again = second.save("profile", {**PROFILE, "q.institution_name": "B"})
+    assert again.status_code == 409
+    assert stored_profile(app)["institution_name"] == {"": "CDMX"}
