@@ -98,12 +98,14 @@ def register_blueprints(app: Flask) -> None:
     from consult.core.views import bp as core
     from consult.outcomes.views import bp as outcomes
     from consult.outcomes.views import public as outcomes_public
+    from consult.questionnaires.printing import bp as printing
     from consult.questionnaires.views import bp as questionnaires
     from consult.staff.invitation_views import public as invitations
     from consult.staff.views import bp as staff
 
     app.register_blueprint(core)
     app.register_blueprint(questionnaires)
+    app.register_blueprint(printing)
     app.register_blueprint(staff)
     app.register_blueprint(charter)
     app.register_blueprint(contributions)

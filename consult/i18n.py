@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -21,7 +21,8 @@ LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
 
 
 def select_locale() -> Locale:
-    """Choose the language: ?lang= first, then the remembered cookie, then Accept-Language."""
+    """Choose the language: ?lang= first, then the remembered cookie, then the page's own
+    language (see prefer_page_language), then Accept-Language."""
     languages = current_app.config["LANGUAGES"]
     asked = request.args.get("lang")
     if asked in languages:
@@ -30,8 +31,23 @@ def select_locale() -> Locale:
     remembered = request.cookies.get(LANG_COOKIE)
     if remembered in languages:
         return _locale(remembered)
+    page_language = g.get("page_language")
+    if page_language is not None:
+        language = page_language()
+        if language in languages:
+            return _locale(language)
     header = request.headers.get("Accept-Language", "")
     return _locale(_best_language(header[:_ACCEPT_LANGUAGE_KEPT], tuple(languages)))
+
+
+def prefer_page_language(language_of_page: Callable[[], str | None]) -> None:
+    """Let the current request's page name its language, below the visitor's explicit choice.
+
+    A personal link opens in the language its response was written in, even in a browser
+    whose Accept-Language says otherwise; ``?lang=`` or the remembered choice still win. The
+    callable is only asked when no explicit choice was made (it may read the database).
+    """
+    g.page_language = language_of_page
 
 
 #: The start of an Accept-Language header read (browsers send well under 100 characters).

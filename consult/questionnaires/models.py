@@ -62,6 +62,10 @@ class Response(Base):
     respondent_type: Mapped[str | None] = mapped_column(String(64))
     #: The staff invitation the respondent came through, if any.
     invitation_id: Mapped[int | None]
+    #: Raised by one on every save of the answers: a page carries the revision it was shown
+    #: at, and a save based on an older one is merged (see merging.py) instead of overwriting
+    #: what another browser saved meanwhile.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
     #: Synthetic data made by `consult demo`, removable in one command.
     is_demo: Mapped[bool] = mapped_column(default=False)
     #: The answers as one text (see consult/questionnaires/documents.py). A draft's answers

@@ -49,6 +49,7 @@ _RESPONSE_ROW = select(
     _RESPONSES.c.language,
     _RESPONSES.c.last_section_key,
     _RESPONSES.c.answers_document,
+    _RESPONSES.c.revision,
 ).where(_RESPONSES.c.resume_token_hash == bindparam("token_hash"))
 _RESPONSE_ROW_FOR_UPDATE = Prepared(_RESPONSE_ROW.with_for_update())
 _RESPONSE_ROW = Prepared(_RESPONSE_ROW)
@@ -152,6 +153,15 @@ def find_response(session: Session, token: str, *, for_update: bool = False) -> 
         return None
     query = _RESPONSE_FOR_UPDATE if for_update else _RESPONSE_BY_TOKEN
     return session.scalar(query, {"token_hash": hash_token(token)})
+
+
+def response_language(session: Session, token: str) -> str | None:
+    """Return the language of the response a resume token opens, if any."""
+    if not token or len(token) > 128:
+        return None
+    return session.scalar(
+        select(Response.language).where(Response.resume_token_hash == hash_token(token))
+    )
 
 
 def open_response(session: Session, token: str) -> Response | None:
@@ -336,6 +346,9 @@ def write_answers(
 ) -> dict[str, object]:
     """Write what save_answers does, for a response or a row; return the columns written.
 
+    The response's revision is raised by one (see merging.py: pages carry the revision they
+    were shown at).
+
     A draft's answers are its answers document. A submitted response (edited through its link)
     also has its Answer rows, which the analysis reads: only the parts that changed are
     written, an upsert for new or changed values, a delete for parts no longer given (an
@@ -363,6 +376,7 @@ def write_answers(
         section_key if section_key is not None else response.last_section_key
     )
     values["language"] = language if language is not None else response.language
+    values["revision"] = (response.revision or 0) + 1
     connection = session.connection()
     row = {"response_id": response.id, **{f"new_{name}": value for name, value in values.items()}}
     if (upserts or removed) and connection.dialect.name == "postgresql":
@@ -382,6 +396,7 @@ _PAGE_COLUMNS = (
     "updated_at",
     "last_section_key",
     "language",
+    "revision",
 )
 _UPDATE_RESPONSE = Prepared(
     update(_RESPONSES)
@@ -455,7 +470,8 @@ WITH upserted AS (
 UPDATE responses
 SET country = :new_country, region = :new_region, respondent_type = :new_respondent_type,
     answers_document = :new_answers_document, updated_at = :new_updated_at,
-    last_section_key = :new_last_section_key, language = :new_language
+    last_section_key = :new_last_section_key, language = :new_language,
+    revision = :new_revision
 WHERE id = :response_id
 """
 ).bindparams(bindparam("new_updated_at", type_=UTCDateTime()))
@@ -517,6 +533,7 @@ def submit_response(
         setattr(response, name, value)
     response.answers_document = documents.encode(questionnaire, kept)
     response.language = language
+    response.revision = (response.revision or 0) + 1
     if response.is_submitted:
         response.updated_at = now or utcnow()
         session.flush()
@@ -549,6 +566,11 @@ def save_contact_details(
     existing.consented_at = utcnow()
     existing.consent_language = language
     session.flush()
+
+
+def saved_at(session: Session, response_id: int) -> datetime:
+    """Return when a response was last saved."""
+    return session.scalar(select(Response.updated_at).where(Response.id == response_id))
 
 
 def contact_details(session: Session, response: Response) -> ContactDetails | None:

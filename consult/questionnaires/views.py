@@ -21,6 +21,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -31,8 +32,8 @@ from consult.core.errors import recovers_from_csrf, recovers_from_unavailable
 from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
 from consult.extensions import limiter
-from consult.i18n import LANGUAGE_NAMES, current_language, translate_text
-from consult.questionnaires import operations
+from consult.i18n import LANGUAGE_NAMES, current_language, prefer_page_language, translate_text
+from consult.questionnaires import merging, operations, printing
 from consult.questionnaires.answers import (
     Answers,
     Message,
@@ -47,6 +48,15 @@ from consult.questionnaires.models import SUBMITTED, Response
 from consult.questionnaires.registry import definition_of, get_questionnaire
 
 bp = Blueprint("questionnaires", __name__)
+
+
+@bp.url_value_preprocessor
+def _open_in_the_response_language(endpoint: str | None, values: dict | None) -> None:
+    """A personal link opens in its response's language unless the visitor chose another."""
+    token = (values or {}).get("token")
+    if token:
+        prefer_page_language(lambda: operations.response_language(db.session, token))
+
 
 MESSAGES = {
     "option_unknown": _l("Choose one of the options offered."),
@@ -150,12 +160,12 @@ def answers_to_fields(questionnaire: Questionnaire, answers: Answers) -> dict[st
 
 
 def _closed(questionnaire: Questionnaire, response: Response | None = None, status: int = 403):
-    return (
-        render_template(
-            "questionnaires/closed.html", questionnaire=questionnaire, response=response
-        ),
-        status,
-    )
+    """Say the questionnaire is closed; a personal link still shows its answers, read-only."""
+    context: dict = {"questionnaire": questionnaire, "response": response}
+    if response is not None:
+        answers = operations.answers_of(db.session, response, questionnaire)
+        context.update(printing.answers_context(questionnaire, response, answers))
+    return render_template("questionnaires/closed.html", **context), status
 
 
 def _render_page(
@@ -168,6 +178,11 @@ def _render_page(
     errors: dict[str, str],
     notice: str | None = None,
     status: int = 200,
+    *,
+    base: merging.Base | None = None,
+    conflicts: list[merging.Conflict] | None = None,
+    theirs_saved_at=None,
+    pending: str = "",
 ):
     sections = _shown_sections(questionnaire, answers)
     if section not in sections:
@@ -196,6 +211,7 @@ def _render_page(
             resume_url=absolute_url_for("questionnaires.resume", token=token),
             page_form="questionnaire-form",
             returns_to_review=_returns_to_review(),
+            **_versioning(response, questions, answers, base, conflicts, theirs_saved_at, pending),
         ),
         status,
     )
@@ -233,6 +249,25 @@ def error_target(question: Question, answered: Mapping[str, object] | None = Non
     if question.type in ("single_choice", "multiple_choice", "yes_no", "region"):
         return f"{name}-{option_choices(question)[0][0]}"
     return name
+
+
+def _versioning(response, questions, answers, base, conflicts, theirs_saved_at, pending) -> dict:
+    """The page's base (hidden field), and the conflicts it shows for the respondent to settle."""
+    if base is None:
+        base = merging.base_of(response.revision, questions, answers)
+    by_question: dict[str, list[merging.Conflict]] = {}
+    for conflict in conflicts or ():
+        by_question.setdefault(conflict.question.key, []).append(conflict)
+    return {
+        "base": merging.encode_base(base),
+        "conflicts": by_question,
+        "pending": ",".join(c.unit for c in conflicts) if conflicts else pending,
+        "theirs_saved_ago": (
+            format_timedelta(theirs_saved_at - utcnow(), add_direction=True)
+            if theirs_saved_at is not None
+            else None
+        ),
+    }
 
 
 @bp.get("/questionnaires/<key>")
@@ -336,8 +371,21 @@ def _reshow_posted_page(notice: str, status: int):
             fields.pop(name, None)
             if name in request.form:
                 fields[name] = request.form.getlist(name)
+    # Nothing was saved: the page is still based on what it was shown with, and conflicts it
+    # showed still wait for a choice (the next save shows them again).
+    pending = merging.parse_pending(request.form.get(merging.PENDING_FIELD))
     return _render_page(
-        questionnaire, response, token, section, answers, fields, {}, notice, status
+        questionnaire,
+        response,
+        token,
+        section,
+        answers,
+        fields,
+        {},
+        notice,
+        status,
+        base=merging.parse_base(request.form.get(merging.BASE_FIELD)),
+        pending=",".join(sorted(pending)),
     )
 
 
@@ -397,7 +445,9 @@ def page(token: str, section_key: str):
         return _closed(questionnaire, _response(token), 403)
     result = read_page(questionnaire, section, request.form, stored)
     _default_region(questionnaire, section, result, stored)
-    merged = {**stored, **result.answers}
+    # Another browser may have saved since this page was shown: merge, never overwrite.
+    page_merge = _merge_posted(section, saved, stored, result.answers)
+    merged = {**stored, **page_merge.answers}
     action, goto = _posted_action(questionnaire, merged)
     errors = {key: message_text(message) for key, message in result.errors.items()}
     is_submitted = saved.status == SUBMITTED
@@ -407,24 +457,44 @@ def page(token: str, section_key: str):
         for key, message in missing.items():
             errors.setdefault(key, message_text(message))
             if is_submitted:
-                result.answers.pop(key, None)  # the stored answer stays until one is given
+                page_merge.answers.pop(key, None)  # the stored answer stays until one is given
     # A failure here (locked, disk full, server gone) rolls everything back and shows the page
     # again with what was sent: see _page_unavailable.
-    moves_on = not errors and not result.unknown_fields
+    moves_on = not errors and not result.unknown_fields and not page_merge.conflicts
     destination = (
         _destination(questionnaire, section, merged, action, goto) if moves_on else section
     )
+    # Read before this save changes it: when the other browser's answers were saved.
+    theirs_saved_at = operations.saved_at(db.session, saved.id) if page_merge.conflicts else None
     # The resume link leads to where the respondent was going, not to the page just saved.
-    operations.write_answers(
+    written = operations.write_answers(
         db.session,
         questionnaire,
         saved,
-        result.answers,
+        page_merge.answers,
         stored=stored,
         section_key=(destination or section).key,
         language=current_language(),
     )
     db.commit()
+    if page_merge.conflicts:
+        # Both values shown, the respondent chooses; what they typed stays in the fields.
+        return _render_page(
+            questionnaire,
+            _response(token),
+            token,
+            section,
+            merged,
+            _with_kept_answers(
+                questionnaire, _fields_for_reshow(questionnaire, merged, result), page_merge
+            ),
+            errors,
+            None,
+            409,
+            base=page_merge.shown_base(written["revision"]),
+            conflicts=page_merge.conflicts,
+            theirs_saved_at=theirs_saved_at,
+        )
     if errors or result.unknown_fields:
         notice = None
         if result.unknown_fields:
@@ -435,10 +505,13 @@ def page(token: str, section_key: str):
             token,
             section,
             merged,
-            _fields_for_reshow(questionnaire, merged, result),
+            _with_kept_answers(
+                questionnaire, _fields_for_reshow(questionnaire, merged, result), page_merge
+            ),
             errors,
             notice,
             422,
+            base=page_merge.shown_base(written["revision"]),
         )
     return redirect(_page_target(token, section, destination, action, goto), 303)
 
@@ -490,6 +563,38 @@ def _page_target(
     if action == "save":
         return url_for(".page", token=token, section_key=section.key, saved=1)
     return url_for(".page", token=token, section_key=destination.key)
+
+
+def _merge_posted(
+    section: Section, saved: operations.ResponseRow, stored: Answers, posted: Answers
+) -> merging.Merge:
+    """Merge a posted page with what was saved since it was shown (see merging.py)."""
+    pending = merging.parse_pending(request.form.get(merging.PENDING_FIELD))
+    return merging.merge(
+        section.questions,
+        merging.parse_base(request.form.get(merging.BASE_FIELD)),
+        saved.revision,
+        stored,
+        posted,
+        pending=pending,
+        choices={unit: request.form.get(merging.CHOICE_PREFIX + unit, "") for unit in pending},
+    )
+
+
+def _with_kept_answers(
+    questionnaire: Questionnaire, fields: dict[str, list[str]], page_merge: merging.Merge
+) -> dict[str, list[str]]:
+    """Show the answers another browser saved, that this page had not changed, as stored."""
+    for unit, (key, theirs) in page_merge.kept.items():
+        question = questionnaire.question(key)
+        names = question_fields(question)
+        if question.type == "matrix":
+            names = tuple(name for name in names if name == f"q.{unit}")
+        for name in names:
+            fields.pop(name, None)
+        stored_fields = answers_to_fields(questionnaire, {key: theirs})
+        fields.update({name: stored_fields[name] for name in names if name in stored_fields})
+    return fields
 
 
 def _destination(
@@ -572,24 +677,36 @@ def autosave(token: str, section_key: str):
     if not questionnaire.is_open(utcnow()):
         return jsonify({"saved": False, "closed": True}), 403
     result = read_page(questionnaire, section, request.form, stored)
+    page_merge = _merge_posted(section, saved, stored, result.answers)
     errors = dict(result.errors)
     if saved.status == SUBMITTED:
         # As on the page save: a submitted response keeps its required answers.
-        merged = {**stored, **result.answers}
+        merged = {**stored, **page_merge.answers}
         for key, message in missing_required(questionnaire, section.questions, merged).items():
-            result.answers.pop(key, None)
+            page_merge.answers.pop(key, None)
             errors.setdefault(key, message)
-    operations.write_answers(
-        db.session, questionnaire, saved, result.answers, stored=stored, section_key=section.key
+    written = operations.write_answers(
+        db.session, questionnaire, saved, page_merge.answers, stored=stored, section_key=section.key
     )
     db.commit()
+    # A conflict the page shows already waits for the respondent's choice: not news.
+    conflicts = [c for c in page_merge.conflicts if c.is_new]
     return jsonify(
         {
             "saved": True,
             "saved_at": utcnow().isoformat(),
             "errors": {k: message_text(m) for k, m in errors.items()},
+            "base": merging.encode_base(page_merge.next_base(written["revision"])),
+            "conflicts": [
+                {
+                    "question": c.question.key,
+                    "unit": c.unit,
+                    "label": translate_text(c.question.label),
+                }
+                for c in conflicts
+            ],
         }
-    )
+    ), (409 if conflicts else 200)
 
 
 def _review_context(

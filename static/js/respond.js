@@ -94,12 +94,18 @@
       credentials: "same-origin",
       headers: { "Accept": "application/json" }
     }).then(function (response) {
-      if (!response.ok) { throw new Error(String(response.status)); }
-      if (status) {
-        status.textContent = status.dataset.saved;
-        if (announceTimer) { clearTimeout(announceTimer); }
-        announceTimer = setTimeout(function () { announce(status.dataset.saved); }, 5000);
-      }
+      if (!response.ok && response.status !== 409) { throw new Error(String(response.status)); }
+      return response.json().then(function (answer) {
+        /* The next save is based on what this one wrote (see consult/questionnaires/merging.py). */
+        var base = form.querySelector('input[name="base"]');
+        if (base && answer.base) { base.value = answer.base; }
+        if (answer.conflicts && answer.conflicts.length) { showConflict(); }
+        if (status) {
+          status.textContent = status.dataset.saved;
+          if (announceTimer) { clearTimeout(announceTimer); }
+          announceTimer = setTimeout(function () { announce(status.dataset.saved); }, 5000);
+        }
+      });
     }).catch(function () {
       if (status) {
         status.textContent = status.dataset.failed;
@@ -110,6 +116,13 @@
       inFlight = false;
       if (dirty) { schedule(5000); }
     });
+  }
+
+  function showConflict() {
+    /* Another browser saved a different answer to a question changed here: nothing was
+       overwritten; the button posts the page, which shows both answers to choose from. */
+    var alert = form.querySelector(".conflict-alert");
+    if (alert && alert.hidden) { alert.hidden = false; }
   }
 
   function schedule(delay) {
@@ -131,4 +144,8 @@
     form.querySelectorAll("[data-maxlength]").forEach(function (field) { updateCounter(field, true); });
     applyConditions();
   }
+
+  /* consult.js focuses an error summary; a conflict to settle comes first. */
+  var conflictSummary = document.getElementById("conflict-summary");
+  if (conflictSummary) { conflictSummary.focus(); }
 })();

@@ -1,0 +1,230 @@
+"""Merge a page saved from an older copy of a response with what was saved since.
+
+Several people may hold the same personal link (a colleague finishing a page, the same officer
+on a phone and a laptop). Each page carries its *base*: the response's revision when the page
+was shown, and a short digest of every answer unit as the page showed it. A unit is a question,
+or one row of a matrix (rows are rated independently, so two people rating different articles
+do not collide). When a page is saved:
+
+- the base is the stored revision: nothing changed since, the page is written as sent;
+- otherwise, unit by unit: changed only in the page -> written; changed only by the other
+  browser -> the stored value stays; changed in both to the same value -> nothing to do
+  (a double click is this case); changed in both to different values -> a *conflict*: nothing
+  is overwritten, and the respondent is shown both values and chooses.
+
+A page showing conflicts carries them as *pending* units with the stored value's digest as
+base; the respondent's choice ("mine" or "theirs") is applied on the next save, unless the
+stored value changed yet again, which is a new conflict.
+
+Pure functions over plain data; Flask-free.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from consult.questionnaires.answers import Answers
+from consult.questionnaires.definition import Question
+
+#: Name of the hidden field carrying the base, of the one listing pending units, and the prefix
+#: of the choice made for each pending unit.
+BASE_FIELD = "base"
+PENDING_FIELD = "pending"
+CHOICE_PREFIX = "resolve."
+MINE = "mine"
+THEIRS = "theirs"
+#: A base longer than this is not one this application wrote.
+_MAX_BASE = 20_000
+#: The revision of a base that is never the stored one (every save raises it to 1 or more).
+STALE = 0
+_UNIT = re.compile(r"[A-Za-z0-9_.-]{1,140}\Z")
+_DIGEST = re.compile(r"[0-9a-f]{10}\Z")
+
+
+def digest(parts: Mapping[str, str]) -> str:
+    """Return a short fingerprint of a unit's stored parts ({} included)."""
+    text = json.dumps(sorted(parts.items()), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def units(question: Question, parts: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Split a question's parts into its units: one per matrix row, else the whole question."""
+    if question.type == "matrix":
+        return {
+            f"{question.key}.{row.key}": ({row.key: parts[row.key]} if row.key in parts else {})
+            for row in question.rows
+        }
+    return {question.key: dict(parts)}
+
+
+@dataclass(frozen=True)
+class Base:
+    """What a page was shown with: the revision and each unit's digest."""
+
+    revision: int
+    digests: dict[str, str]
+
+
+def base_of(revision: int, questions: Iterable[Question], answers: Answers) -> Base:
+    """Return the base of a page showing ``answers`` for ``questions`` at ``revision``."""
+    digests = {
+        unit: digest(parts)
+        for question in questions
+        for unit, parts in units(question, answers.get(question.key, {})).items()
+    }
+    return Base(revision, digests)
+
+
+def encode_base(base: Base) -> str:
+    """Return the hidden field's text of a base: ``revision:unit=digest,...``."""
+    return f"{base.revision}:" + ",".join(f"{u}={d}" for u, d in base.digests.items())
+
+
+def parse_base(text: str | None) -> Base | None:
+    """Read a base from a posted field; None when absent or not one this application wrote."""
+    if not text or len(text) > _MAX_BASE:
+        return None
+    revision, _, rest = text.partition(":")
+    if not revision.isdigit():
+        return None
+    digests = {}
+    for item in filter(None, rest.split(",")):
+        unit, _, value = item.partition("=")
+        if not _UNIT.match(unit) or not _DIGEST.match(value):
+            return None
+        digests[unit] = value
+    return Base(int(revision), digests)
+
+
+def parse_pending(text: str | None) -> frozenset[str]:
+    """Read the pending units a conflict page listed."""
+    return frozenset(u for u in (text or "").split(",") if _UNIT.match(u))
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One unit changed both in the page and, differently, by another browser."""
+
+    question: Question
+    unit: str
+    #: The matrix row this unit is, or None for a whole question.
+    row: str | None
+    mine: dict[str, str]
+    theirs: dict[str, str]
+    #: False when the page already showed this conflict and no choice was made yet.
+    is_new: bool = True
+
+
+@dataclass
+class Merge:
+    """What to write for a page, the conflicts left, and the page's next base digests."""
+
+    answers: Answers = field(default_factory=dict)
+    conflicts: list[Conflict] = field(default_factory=list)
+    #: Units where another browser's value was kept because the page had not changed it: unit
+    #: -> (question key, the value kept).
+    kept: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+    #: Unit -> the digest the browser's copy is now based on (after this save is written).
+    digests: dict[str, str] = field(default_factory=dict)
+
+    def next_base(self, revision: int) -> Base:
+        """Return the base of the browser's copy once this merge is written at ``revision``.
+
+        Where the browser still shows a value other than the stored one (a unit kept from
+        the other browser, a conflict), the revision is not the stored one, so that the next
+        save compares every unit instead of taking the copy as current.
+        """
+        in_step = not self.kept and not self.conflicts
+        return Base(revision if in_step else STALE, dict(self.digests))
+
+    def shown_base(self, revision: int) -> Base:
+        """Return the base of the page shown again after this merge is written at ``revision``.
+
+        That page shows the kept units with the stored value (see kept) and the conflicts
+        with both, the stored one as their base: it is in step with the store.
+        """
+        digests = dict(self.digests)
+        for unit, (_key, theirs) in self.kept.items():
+            digests[unit] = digest(theirs)
+        for conflict in self.conflicts:
+            digests[conflict.unit] = digest(conflict.theirs)
+        return Base(revision, digests)
+
+
+def merge(
+    questions: Iterable[Question],
+    base: Base | None,
+    revision: int,
+    stored: Answers,
+    posted: Answers,
+    *,
+    pending: frozenset[str] = frozenset(),
+    choices: Mapping[str, str] | None = None,
+) -> Merge:
+    """Merge ``posted`` (a page's valid answers, by question) into ``stored`` (see the module).
+
+    ``questions`` are the page's questions; only those in ``posted`` are considered. Without
+    a base (a client that sends none), the page is written as sent.
+    """
+    choices = choices or {}
+    result = Merge()
+    for question in questions:
+        if question.key not in posted:
+            continue
+        mine_units = units(question, posted[question.key])
+        theirs_units = units(question, stored.get(question.key, {}))
+        final: dict[str, str] = {}
+        for unit, mine in mine_units.items():
+            theirs = theirs_units[unit]
+            chosen = _merge_unit(question, unit, mine, theirs, base, revision, pending, choices)
+            if isinstance(chosen, Conflict):
+                result.conflicts.append(chosen)
+                result.digests[unit] = base.digests[unit] if base else digest(theirs)
+                final.update(theirs)
+                continue
+            if chosen is theirs and mine != theirs:
+                result.kept[unit] = (question.key, theirs)
+            # The browser's copy shows ``mine``; a pending unit's base is the value chosen.
+            result.digests[unit] = digest(chosen if unit in pending else mine)
+            final.update(chosen)
+        result.answers[question.key] = final
+    return result
+
+
+def _merge_unit(
+    question: Question,
+    unit: str,
+    mine: dict[str, str],
+    theirs: dict[str, str],
+    base: Base | None,
+    revision: int,
+    pending: frozenset[str],
+    choices: Mapping[str, str],
+) -> dict[str, str] | Conflict:
+    """Return the unit's value to write, or the conflict that keeps the stored one."""
+    row = unit.split(".", 1)[1] if question.type == "matrix" else None
+    if base is None or unit not in base.digests:
+        return mine
+    changed_since = base.revision != revision and digest(theirs) != base.digests[unit]
+    if unit in pending:
+        choice = choices.get(unit)
+        if changed_since:
+            return Conflict(question, unit, row, mine, theirs)  # changed again meanwhile
+        if choice == MINE:
+            return mine
+        if choice == THEIRS:
+            return theirs
+        if mine == theirs:
+            return mine
+        return Conflict(question, unit, row, mine, theirs, is_new=False)
+    if not changed_since:
+        return mine
+    if digest(mine) == base.digests[unit]:
+        return theirs  # only the other browser changed it
+    if mine == theirs:
+        return mine  # both made the same change (or the same page was sent twice)
+    return Conflict(question, unit, row, mine, theirs)
