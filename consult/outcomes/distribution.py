@@ -95,3 +95,22 @@ def question_base(question: Question, answered: int, asked: int) -> dict[str, An
         #: Every percentage of this question is a share of this many respondents.
         "base": answered,
     }
+
+
+def rebase_options(result: dict[str, Any], bases: Mapping[str, tuple[int, list[int]]]) -> None:
+    """Give options that only some versions offered their own base (in place).
+
+    An option added in version 2 is a share of the respondents who were offered it, never of
+    everyone who answered the question; the entry says so (``base`` and ``offered_in``).
+    """
+    for entry in result.get("options") or []:
+        if entry["key"] not in bases:
+            continue
+        base, versions = bases[entry["key"]]
+        entry["base"] = base
+        entry["offered_in"] = versions
+        if "share" in entry:
+            entry["share"] = share(entry["count"], base)
+        if "share_first" in entry:
+            entry["share_first"] = share(entry["first"], base)
+            entry["share_ranked"] = share(entry["ranked"], base)

@@ -15,6 +15,7 @@ from consult.outcomes.formatting import (
     article_label,
     breakdown_label,
     count_text,
+    day,
     number,
     option_label,
     percent,
@@ -243,8 +244,8 @@ def timeline_chart(questionnaire: Mapping[str, Any]) -> Markup:
     """The cumulative number of submitted responses, day by day."""
     days = questionnaire["participation"]["per_day"]
     points = [(d["date"], d["cumulative"]) for d in days]
-    first = days[0]["date"] if days else ""
-    last = days[-1]["date"] if days else ""
+    first = day(days[0]["date"]) if days else ""
+    last = day(days[-1]["date"]) if days else ""
     description = _(
         "From %(first)s to %(last)s, submitted responses grew to %(total)s.",
         first=first,
@@ -252,7 +253,7 @@ def timeline_chart(questionnaire: Mapping[str, Any]) -> Markup:
         total=number(points[-1][1] if points else 0),
     )
     return charts.line_chart(
-        points, _("Responses over time (cumulative)"), description, first, last
+        points, _("Responses over time (cumulative)"), description, first, last, number
     )
 
 

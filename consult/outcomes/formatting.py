@@ -6,13 +6,14 @@ Needs a request (or test request) context for the language and the translations.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_date
-from flask_babel import format_decimal, format_percent, ngettext
+from babel.lists import format_list
+from flask_babel import format_decimal, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
 
 from consult.geography import country_name
@@ -30,18 +31,39 @@ def t(text: Mapping[str, str] | None) -> str:
     return translate_text(text)
 
 
+def _percent_pattern(decimals: int) -> str:
+    """The page language's own percent pattern (CLDR: "#,##0 %" in French and Spanish,
+    "#,##0%" in English), with ``decimals`` fraction digits."""
+    pattern = get_locale().percent_formats[None].pattern
+    if decimals and "0" in pattern:
+        last = pattern.rindex("0")
+        pattern = pattern[: last + 1] + "." + "0" * decimals + pattern[last + 1 :]
+    return pattern
+
+
 def percent(share: float | None) -> str:
-    """A share as a whole percentage ("42 %" in French), or an en dash when unknown."""
+    """A share as a whole percentage ("42 %" in French, "42%" in English), or an en dash."""
     if share is None:
         return "–"
-    return format_percent(share, format="#,##0%")
+    return format_percent(share, format=_percent_pattern(0))
 
 
 def percent_precise(share: float | None) -> str:
-    """A share with one decimal, for tables."""
+    """A share with one decimal, for tables ("42,5 %" in French)."""
     if share is None:
         return "–"
-    return format_percent(share, format="#,##0.0%")
+    return format_percent(share, format=_percent_pattern(1))
+
+
+def day(value: str | date | None) -> str:
+    """A calendar day in the page's language ("10 janv. 2022"); an en dash when unknown."""
+    if not value:
+        return "–"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    language = current_language()
+    # UCLG writes English dates the British way: "10 Jan 2022".
+    return babel_date(value, format="medium", locale="en_GB" if language == "en" else language)
 
 
 def number(value: float | int | None, digits: int = 0) -> str:
@@ -51,6 +73,18 @@ def number(value: float | int | None, digits: int = 0) -> str:
     if digits:
         return format_decimal(value, format="#,##0." + "0" * digits)
     return format_decimal(value, format="#,##0")
+
+
+def word_list(items: Sequence[str]) -> str:
+    """Join words the way the page's language does: "1 and 2", "1 et 2", "1 y 2"."""
+    if not items:
+        return ""
+    return format_list(list(items), locale=current_language())
+
+
+def version_list(versions: Sequence[int]) -> str:
+    """Questionnaire version numbers as words: "1 and 2"."""
+    return word_list([number(v) for v in versions])
 
 
 def count_text(count: int | None, threshold: int | None = None) -> str:

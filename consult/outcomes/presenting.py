@@ -29,6 +29,7 @@ from consult.outcomes.formatting import (
     breakdown_label,
     count_text,
     data_time,
+    day,
     kind_count,
     number,
     option_label,
@@ -39,8 +40,10 @@ from consult.outcomes.formatting import (
     scale_points,
     short_questionnaire,
     t,
+    version_list,
+    word_list,
 )
-from consult.outcomes.headlines import key_findings
+from consult.outcomes.headlines import key_findings, questionnaire_headlines
 from consult.outcomes.heat import (
     HEAT_SHORT_LABELS,
     article_figures,
@@ -70,6 +73,7 @@ __all__ = [
     "contribution_themes_chart",
     "count_text",
     "data_time",
+    "day",
     "deck_heat_column",
     "deck_heat_map",
     "heat_column_label",
@@ -78,6 +82,7 @@ __all__ = [
     "heat_scale_notes",
     "histogram_chart",
     "key_findings",
+    "questionnaire_headlines",
     "kind_count",
     "matrix_chart",
     "number",
@@ -92,6 +97,8 @@ __all__ = [
     "scale_points",
     "short_questionnaire",
     "t",
+    "version_list",
+    "word_list",
     "themes_chart",
     "timeline_chart",
 ]

@@ -36,6 +36,7 @@ from consult.outcomes.distribution import (
     POPULATION_BAND_QUESTION,
     TEXT_TYPES,
     options_of,
+    rebase_options,
 )
 from consult.outcomes.filters import SummaryFilter
 from consult.outcomes.free_text import summarise_texts
@@ -67,6 +68,45 @@ def _questions_of(versions: Sequence[Questionnaire]) -> list[Question]:
                 questions.append(question)
                 known.add(question.key)
     return questions
+
+
+#: Question types whose options can differ from one version to the next.
+OPTION_TYPES = ("single_choice", "multiple_choice", "ranking")
+
+
+def option_bases(
+    question_key: str,
+    frame: pd.DataFrame,
+    responses: pd.DataFrame,
+    definitions: Mapping[int, Questionnaire],
+    current: Questionnaire,
+) -> dict[str, tuple[int, list[int]]] | None:
+    """Per option offered by only some versions: respondents who answered the question in a
+    version that offered it, and those version numbers. None when every version agrees."""
+    offered: dict[int, set[str]] = {}
+    for version_id in sorted({int(v) for v in responses["version_id"].unique()}):
+        definition = definitions.get(version_id, current)
+        try:
+            question = definition.question(question_key)
+        except KeyError:
+            continue
+        offered[version_id] = {o.key for o in question.options}
+    if len({frozenset(keys) for keys in offered.values()}) <= 1:
+        return None
+    version_of = responses.set_index("response_id")["version_id"]
+    answerers = pd.Index(frame["response_id"].unique())
+    per_version = version_of.reindex(answerers).value_counts()
+    every_option = set().union(*offered.values())
+    bases = {}
+    for option in every_option:
+        versions = [v for v, keys in offered.items() if option in keys]
+        if len(versions) == len(offered):
+            continue
+        bases[option] = (
+            int(sum(per_version.get(v, 0) for v in versions)),
+            sorted(definitions.get(v, current).version for v in versions),
+        )
+    return bases
 
 
 def summarise_questionnaire(
@@ -119,6 +159,10 @@ def summarise_questionnaire(
             results.append(summarise_number(question, frame, n_asked))
         else:
             results.append(texts[question.key])
+        if question.type in OPTION_TYPES and len(used_versions) > 1:
+            bases = option_bases(question.key, frame, responses, definitions, current)
+            if bases:
+                rebase_options(results[-1], bases)
 
     band = next((q for q in questions if q.key == POPULATION_BAND_QUESTION), None)
     respondent_type_question = current.profile_fields.get("respondent_type")
@@ -169,8 +213,8 @@ def summarise(
     statuses = responses.get("status", "submitted")
     submitted_all = responses[statuses == "submitted"]
     drafts_all = responses[statuses != "submitted"]
-    submitted = submitted_all[filters.select(submitted_all)]
-    drafts = drafts_all[filters.select(drafts_all, moment_column="started_at")]
+    submitted = submitted_all[filters.select(submitted_all, answers=answers)]
+    drafts = drafts_all[filters.select(drafts_all, moment_column="started_at", answers=answers)]
 
     by_questionnaire = {k: f for k, f in submitted.groupby("questionnaire", sort=False)}
     drafts_by = {k: f for k, f in drafts.groupby("questionnaire", sort=False)}
@@ -191,9 +235,10 @@ def summarise(
                 region_labels,
             )
         )
+    # Contributions answer no question: a view filtered on answers leaves them out.
     contribution_summary = (
         summarise_contributions(contributions, themes, filters)
-        if contributions is not None
+        if contributions is not None and not filters.answers
         else None
     )
     return {
