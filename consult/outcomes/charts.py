@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -316,8 +316,12 @@ def line_chart(
     description: str,
     first_label: str,
     last_label: str,
+    number_text: Callable[[float], str] = lambda value: f"{int(value):,}",
 ) -> Markup:
-    """A line of a cumulative count over days, with the first, last and highest values printed."""
+    """A line of a cumulative count over days, with the first, last and highest values printed.
+
+    ``number_text`` writes the axis and end figures in the page's language.
+    """
     height, left, right, top, bottom = 240.0, 56.0, 20.0, 16.0, 40.0
     if not points:
         return _frame("line", title, description, 40, "")
@@ -333,7 +337,7 @@ def line_chart(
             f'<line x1="{left}" y1="{ty:.1f}" x2="{WIDTH - right}" y2="{ty:.1f}" '
             f'stroke="#c9d1db" stroke-width="1"/>'
             f'<text x="{left - 6}" y="{ty + 4:.1f}" text-anchor="end" font-size="12" '
-            f'fill="{MUTED}">{int(value):,}</text>'
+            f'fill="{MUTED}">{escape(number_text(value))}</text>'
         )
     count = len(points)
     coordinates = [
@@ -351,7 +355,7 @@ def line_chart(
     body.append(
         f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="5" fill="{BAR}"/>'
         f'<text x="{last_x - 8:.1f}" y="{last_y - 10:.1f}" text-anchor="end" font-weight="700" '
-        f'fill="{INK}">{points[-1][1]:,}</text>'
+        f'fill="{INK}">{escape(number_text(points[-1][1]))}</text>'
     )
     body.append(
         f'<text x="{left}" y="{height - 12}" font-size="12" fill="{MUTED}">'

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import select as sql_select
@@ -18,9 +18,7 @@ from sqlalchemy.engine import Connection
 from consult.contributions.data import CONTRIBUTION_COLUMNS, load_published_contributions
 from consult.contributions.models import KINDS, Contribution
 from consult.outcomes import text as text_tools
-
-if TYPE_CHECKING:
-    from consult.outcomes.summary import SummaryFilter
+from consult.outcomes.filters import SummaryFilter
 
 __all__ = ["CONTRIBUTION_COLUMNS", "load", "select", "summarise_contributions"]
 

@@ -264,8 +264,41 @@ def _compute(
         data_version=data_version,
     )
     covered = responses.loc[responses["status"] == "submitted"]
-    covered = covered[filters.select(covered)]
+    covered = covered[filters.select(covered, answers=answers)]
     return summary, [int(i) for i in covered["response_id"]]
+
+
+def covered_ids(
+    connection: Connection, filters: SummaryFilter = SummaryFilter(), as_of: datetime | None = None
+) -> list[int]:
+    """Return the ids of the submitted responses a summary with ``filters`` (and ``as_of``)
+    covers, by the same rule as compute_summary, reading only the answers the filter names."""
+    responses = load_responses(
+        connection, ResponseFilter(questionnaire=filters.questionnaire, submitted_only=True)
+    )
+    if as_of is not None:
+        responses = responses[responses["submitted_at"] <= pd.Timestamp(as_of)]
+    answers = None
+    if filters.answers:
+        questions = sorted({c.question for c in filters.answers})
+        rows = connection.execute(
+            select(Answer.response_id, Answer.question_key, Answer.part_key, Answer.value).where(
+                Answer.question_key.in_(questions)
+            )
+        ).all()
+        answers = pd.DataFrame(rows, columns=ANSWER_COLUMNS)
+    kept = responses[filters.select(responses, answers=answers)]
+    return sorted(int(i) for i in kept["response_id"])
+
+
+def covered_contribution_ids(
+    connection: Connection, filters: SummaryFilter = SummaryFilter(), as_of: datetime | None = None
+) -> list[int]:
+    """Return the published contributions a summary with ``filters`` (and ``as_of``) counts."""
+    if filters.answers:
+        return []  # contributions answer no question: an answer filter leaves them out
+    frame = contribution_data.select(contribution_data.load(connection, as_of), filters)
+    return sorted(int(i) for i in frame["contribution_id"])
 
 
 # -- the shared cache -----------------------------------------------------------------------------

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from consult.contributions.models import Contribution
 from consult.db import utcnow
 from consult.outcomes import data
+from consult.outcomes.distribution import IDENTIFYING_QUESTIONS
+from consult.outcomes.filters import SummaryFilter
 from consult.outcomes.models import OutcomePublication, OutcomeQuote, OutcomeSnapshot
 from consult.questionnaires.definition import Questionnaire
 from consult.questionnaires.models import Answer, Response
@@ -53,6 +55,123 @@ def check_timezone(name: str) -> ZoneInfo:
         raise OutcomesError(f"unknown time zone {name[:64]!r}") from exc
 
 
+@dataclass(frozen=True)
+class QuoteCheck:
+    """A starred quote re-read at freeze time, and what became of it since it was starred."""
+
+    quote: OutcomeQuote
+    #: "unchanged"; "changed" (the text was edited: the new text is used, and shown);
+    #: "gone" (the answer, its response or the publication is no more); "outside" (not among
+    #: what the snapshot covers).
+    status: str
+    #: The text as it reads now (None when gone).
+    current_text: str | None
+
+    @property
+    def usable(self) -> bool:
+        """Whether the snapshot may quote it."""
+        return self.status in ("unchanged", "changed")
+
+
+def check_quotes(
+    session: Session, covered_ids: set[int], covered_contributions: set[int]
+) -> list[QuoteCheck]:
+    """Re-read every starred quote from its answer or contribution, in deck order."""
+    quotes = session.scalars(
+        select(OutcomeQuote).order_by(
+            OutcomeQuote.deck_position.is_(None),
+            OutcomeQuote.deck_position,
+            OutcomeQuote.starred_at.desc(),
+        )
+    ).all()
+    answer_texts = {
+        (row.response_id, row.question_key): row.value
+        for row in session.execute(
+            select(Answer.response_id, Answer.question_key, Answer.value)
+            .join(Response, Response.id == Answer.response_id)
+            .where(
+                Answer.response_id.in_(
+                    sorted({q.response_id for q in quotes if q.source == "answer"})
+                ),
+                Answer.part_key == "",
+                Response.status == "submitted",
+            )
+        )
+    }
+    contribution_texts = dict(
+        session.execute(
+            select(Contribution.id, Contribution.text).where(
+                Contribution.id.in_(
+                    sorted({q.contribution_id for q in quotes if q.source == "contribution"})
+                ),
+                Contribution.status == "published",
+            )
+        ).all()
+    )
+    checks = []
+    for quote in quotes:
+        if quote.source == "contribution":
+            current = contribution_texts.get(quote.contribution_id)
+            inside = quote.contribution_id in covered_contributions
+        else:
+            current = answer_texts.get((quote.response_id, quote.question_key))
+            inside = quote.response_id in covered_ids
+        if not current:
+            status = "gone"
+        elif not inside:
+            status = "outside"
+        elif current != quote.text:
+            status = "changed"
+        else:
+            status = "unchanged"
+        checks.append(QuoteCheck(quote, status, current or None))
+    return checks
+
+
+@dataclass(frozen=True)
+class FreezePreview:
+    """What a freeze would hold, against what exists, shown before the analyst confirms."""
+
+    #: None: the moment of confirming ("everything submitted until now").
+    as_of: datetime | None
+    filters: SummaryFilter
+    responses: int
+    responses_now: int
+    contributions: int
+    contributions_now: int
+    quotes: list[QuoteCheck]
+
+
+def preview_freeze(
+    session: Session, *, as_of: datetime | None, filters: SummaryFilter = SummaryFilter()
+) -> FreezePreview:
+    """Count what a freeze with ``as_of`` and ``filters`` would hold, and check the quotes."""
+    _check_as_of(as_of, utcnow())
+    connection = session.connection()
+    ids = data.covered_ids(connection, filters, as_of)
+    contributions = data.covered_contribution_ids(connection, filters, as_of)
+    now_ids = data.covered_ids(connection)
+    now_contributions = data.covered_contribution_ids(connection)
+    return FreezePreview(
+        as_of=as_of,
+        filters=filters,
+        responses=len(ids),
+        responses_now=len(now_ids),
+        contributions=len(contributions),
+        contributions_now=len(now_contributions),
+        quotes=check_quotes(session, set(ids), set(contributions)),
+    )
+
+
+def _check_as_of(as_of: datetime | None, now: datetime) -> None:
+    if as_of is None:
+        return
+    if as_of.tzinfo is None:
+        raise OutcomesError("the data time needs a time zone")
+    if as_of > now:
+        raise OutcomesError("the data time cannot be in the future")
+
+
 def freeze(
     session: Session,
     sources: data.SummarySources,
@@ -61,26 +180,43 @@ def freeze(
     timezone: str,
     actor: Actor,
     as_of: datetime | None = None,
+    filters: SummaryFilter = SummaryFilter(),
     ip: str | None = None,
 ) -> OutcomeSnapshot:
     """Compute the summary of every response submitted by ``as_of`` (default now) and keep it.
 
     The snapshot stores the summary JSON (the published contributions by then included, with
-    their ids) and the exact ids of the responses it covers; it never changes afterwards.
+    their ids, and the starred quotes as re-read now with their check) and the exact ids of the
+    responses it covers; it never changes afterwards.
     """
     label = label.strip()
     if not label:
         raise OutcomesError("give the snapshot a label")
     check_timezone(timezone)
     now = utcnow()
+    _check_as_of(as_of, now)
     as_of = as_of or now
-    if as_of.tzinfo is None:
-        raise OutcomesError("the data time needs a time zone")
-    if as_of > now:
-        raise OutcomesError("the data time cannot be in the future")
     connection = session.connection()
-    summary, ids = data.compute_summary(connection, sources, as_of=as_of)
+    summary, ids = data.compute_summary(connection, sources, filters, as_of=as_of)
     summary["frozen"] = {"as_of": as_of.isoformat(), "timezone": timezone, "label": label}
+    covered_contributions = set((summary.get("contributions") or {}).get("contribution_ids", []))
+    summary["quotes"] = [
+        {
+            "quote_id": check.quote.id,
+            "source": check.quote.source,
+            "response_id": check.quote.response_id,
+            "question_key": check.quote.question_key,
+            "contribution_id": check.quote.contribution_id,
+            "text": check.current_text if check.usable else None,
+            "starred_text": check.quote.text,
+            "status": check.status,
+            "language": check.quote.language,
+            "region": check.quote.region,
+            "respondent_type": check.quote.respondent_type,
+            "deck_position": check.quote.deck_position,
+        }
+        for check in check_quotes(session, set(ids), covered_contributions)
+    ]
     summary_json = data.dumps(summary)
     snapshot = OutcomeSnapshot(
         label=label[:200],
@@ -108,6 +244,11 @@ def freeze(
             "responses": len(ids),
             "contributions": contributions,
             "as_of": as_of.isoformat(),
+            "filters": filters.as_dict(),
+            "quotes": {
+                q["status"]: sum(1 for x in summary["quotes"] if x["status"] == q["status"])
+                for q in summary["quotes"]
+            },
         },
         ip=ip,
     )
@@ -273,6 +414,57 @@ def compare(
     )
 
 
+@dataclass(frozen=True)
+class Freshness:
+    """What changed since a freeze among what the snapshot covers (with its own filters)."""
+
+    new_responses: int
+    edited_responses: int
+    withdrawn_responses: int
+    contributions_published: int
+    contributions_removed: int
+
+    @property
+    def unchanged(self) -> bool:
+        """True only when nothing the snapshot covers changed."""
+        return not any(
+            (
+                self.new_responses,
+                self.edited_responses,
+                self.withdrawn_responses,
+                self.contributions_published,
+                self.contributions_removed,
+            )
+        )
+
+
+def freshness(session: Session, snapshot: OutcomeSnapshot, summary: Mapping[str, Any]) -> Freshness:
+    """Count responses submitted, edited or withdrawn, and contributions published, hidden or
+    withdrawn, since ``snapshot`` was frozen (within the snapshot's filters)."""
+    connection = session.connection()
+    filters = SummaryFilter.from_dict(summary.get("filters"))
+    ids = set(snapshot_ids(snapshot))
+    live = set(data.covered_ids(connection, filters))
+    edited = {
+        int(i)
+        for i in session.scalars(
+            select(Response.id).where(
+                Response.status == "submitted", Response.updated_at > snapshot.frozen_at
+            )
+        )
+    }
+    covered = (summary.get("contributions") or {}).get("contribution_ids")
+    public = set(data.covered_contribution_ids(connection, filters))
+    counted = set(covered) if covered is not None else public
+    return Freshness(
+        new_responses=len(live - ids),
+        edited_responses=len(edited & ids & live),
+        withdrawn_responses=len(ids - live),
+        contributions_published=len(public - counted),
+        contributions_removed=len(counted - public),
+    )
+
+
 def _top_option(question: Mapping[str, Any]) -> Mapping[str, Any] | None:
     options = [o for o in question.get("options", []) if o.get("count")]
     return max(options, key=lambda o: o["count"]) if options else None
@@ -291,8 +483,6 @@ def quotable_questions(questionnaire: Questionnaire | None) -> list:
     What the quotes bank promises, enforced wherever it lists or stars answers: free-text
     answers only, never names of institutions or organisations (IDENTIFYING_QUESTIONS).
     """
-    from consult.outcomes.summary import IDENTIFYING_QUESTIONS
-
     if questionnaire is None:
         return []
     return [
@@ -476,6 +666,19 @@ def deck_quotes(
         if len(chosen) == DECK_QUOTES:
             break
     return chosen
+
+
+def frozen_deck_quotes(
+    session: Session, frozen: list[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
+    """Return the deck's quotes from a snapshot's record: as read at the freeze, in deck order,
+    without the ones left out then or a contribution no longer public today."""
+    usable = [q for q in frozen if q.get("text")]
+    public = published_contribution_ids(
+        session, (q["contribution_id"] for q in usable if q["source"] == "contribution")
+    )
+    chosen = [q for q in usable if q["source"] != "contribution" or q["contribution_id"] in public]
+    return chosen[:DECK_QUOTES]
 
 
 def quote_count(session: Session) -> int:

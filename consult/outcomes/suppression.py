@@ -97,6 +97,7 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
             if field in question:
                 question[field] = None
         return
+    _version_bases(question.get("options") or [], threshold)
     if kind in ("single_choice", "yes_no", "region", "country"):
         suppress_cells(question["options"], threshold, exclusive=True)
     elif kind == "multiple_choice":
@@ -151,6 +152,21 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
         }
         if _small(question.get("uncoded"), threshold):
             question["uncoded"] = None
+
+
+def _version_bases(options: Sequence[MutableMapping[str, Any]], threshold: int) -> None:
+    """Hide an option offered by only some versions whose own base is small: every figure of
+    it, the base too (a share of a handful points at a handful)."""
+    for option in options:
+        if _small(option.get("base"), threshold):
+            option["base"] = None
+            option["suppressed"] = True
+            for field in ("count", "share", "first", "share_first", "ranked", "share_ranked"):
+                if field in option:
+                    option[field] = None
+            for field in ("mean_rank", "borda"):
+                if field in option:
+                    option[field] = None
 
 
 def _contributions(contributions: MutableMapping[str, Any], threshold: int) -> None:

@@ -44,6 +44,11 @@ def all_stop_words() -> frozenset[str]:
 
 
 _WORD_RE = re.compile(WORD_PATTERN)
+#: What ends a sentence: full stops, question and exclamation marks (Latin, CJK, Arabic) and
+#: ellipses followed by a space or the end, and line breaks. A keyword phrase never spans one.
+SENTENCE_END_PATTERN = r"[.!?…。！？؟]+(?=\s|$)|\n"
+#: A word (group 1), or a sentence end (an empty group 1).
+_TOKEN_RE = re.compile(rf"({WORD_PATTERN})|{SENTENCE_END_PATTERN}")
 _DIGIT_RE = re.compile(r"\d")
 #: French (and Catalan) elisions: "l'eau" is the word "eau", "d'habitants" is "habitants".
 _ELISION_RE = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)'(?=\w)")
@@ -69,12 +74,18 @@ class Corpus:
     def __init__(self, texts: pd.Series) -> None:
         self.index = texts.index
         self.size = len(texts)
-        find = _WORD_RE.findall
-        words = [find(text) for text in texts.astype(str).to_numpy(dtype=object)]
-        lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=self.size)
+        find = _TOKEN_RE.findall
+        tokens = [find(text) for text in texts.astype(str).to_numpy(dtype=object)]
+        lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=self.size)
+        flat = np.fromiter(itertools.chain.from_iterable(tokens), dtype=object, count=lengths.sum())
+        # A sentence end is an empty token: it closes a sentence and is not a word.
+        ends = flat == ""
+        is_word = ~ends
         #: Position (0..size-1) of each word's text, in text order.
-        self.text_of = np.repeat(np.arange(self.size, dtype=np.int64), lengths)
-        flat = np.fromiter(itertools.chain.from_iterable(words), dtype=object, count=lengths.sum())
+        self.text_of = np.repeat(np.arange(self.size, dtype=np.int64), lengths)[is_word]
+        #: A number per sentence, increasing through the corpus: phrases stay inside one.
+        self.sentence_of = np.cumsum(ends)[is_word]
+        flat = flat[is_word]
         raw_codes, raw_words = pd.factorize(flat)
         # Lower-case once per distinct spelling rather than once per text.
         normalised = np.fromiter(
@@ -124,6 +135,9 @@ class Corpus:
     def phrase_texts(self, words: Sequence[str]) -> np.ndarray:
         """Return the positions (0..size-1) of the texts containing the phrase ``words``.
 
+        The words must follow each other within one sentence: "public. Space" is not "public
+        space".
+
         A text may be listed more than once (callers index with it; uniqueness would cost a sort).
         """
         if not words:
@@ -136,8 +150,9 @@ class Corpus:
             inside = following < len(self.codes)
             found, following = found[inside], following[inside]
             same_text = self.text_of[following] == self.text_of[found]
+            same_sentence = self.sentence_of[following] == self.sentence_of[found]
             wanted = np.isin(self.codes[following], self.word_ids(word))
-            found = found[same_text & wanted]
+            found = found[same_text & same_sentence & wanted]
         return self.text_of[found]
 
     # analyses

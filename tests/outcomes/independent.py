@@ -99,6 +99,17 @@ def keyword_regex(keyword: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w'’-])" + r"\W+".join(pieces) + r"(?![\w]|['’-]\w)")
 
 
+def sentences(value: str) -> list[str]:
+    """Cut a text where a sentence ends (., !, ?, …, CJK and Arabic marks before a space, or a
+    line break): a theme's keyword never spans two."""
+    return re.split(r"(?<=[.!?…。！？؟])\s|\n", value)
+
+
+def mentions(value: str, patterns: list[re.Pattern[str]]) -> bool:
+    """Whether one of ``patterns`` occurs within a sentence of ``value``."""
+    return any(p.search(plain(sentence)) for sentence in sentences(value) for p in patterns)
+
+
 def codebook(path: Path) -> dict[str, list[re.Pattern[str]]]:
     """The codebook's themes as lists of regular expressions."""
     raw = yaml.safe_load(path.read_text("utf-8"))
@@ -194,7 +205,7 @@ def expected_question(
         result["answered"] = len(texts)
         if themes is not None:
             result["themes"] = {
-                key: sum(1 for _r, value in texts if any(p.search(plain(value)) for p in patterns))
+                key: sum(1 for _r, value in texts if mentions(value, patterns))
                 for key, patterns in themes.items()
             }
             result["themes"] = {k: n for k, n in result["themes"].items() if n}

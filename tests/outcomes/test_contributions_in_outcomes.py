@@ -273,7 +273,12 @@ def test_the_deck_refuses_a_quote_whose_contribution_was_hidden_since(contributi
     page = analyst.get("/staff/outcomes/snapshots").get_data(as_text=True)
     analyst.post(
         "/staff/outcomes/snapshots",
-        data={"csrf_token": csrf_token(page), "label": "Session", "timezone": "Europe/Paris"},
+        data={
+            "csrf_token": csrf_token(page),
+            "label": "Session",
+            "timezone": "Europe/Paris",
+            "step": "confirm",
+        },
     )
     deck = analyst.get("/staff/outcomes/1/deck").get_data(as_text=True)
     assert all(text in deck for text in texts)
@@ -365,7 +370,12 @@ def test_outcome_acts_and_exports_are_in_the_audit_log(contributions_app, login,
     token = csrf_token(page)
     admin.post(
         "/staff/outcomes/snapshots",
-        data={"csrf_token": token, "label": "Session", "timezone": "Europe/Paris"},
+        data={
+            "csrf_token": token,
+            "label": "Session",
+            "timezone": "Europe/Paris",
+            "step": "confirm",
+        },
     )
     admin.post("/staff/outcomes/snapshots/1/publish", data={"csrf_token": token, "confirm": "yes"})
     admin.post("/staff/outcomes/publication/withdraw", data={"csrf_token": token})
@@ -410,7 +420,12 @@ def test_public_outcomes_and_the_charter_link_to_each_other(contributions_app, l
     token = csrf_token(page)
     admin.post(
         "/staff/outcomes/snapshots",
-        data={"csrf_token": token, "label": "Session", "timezone": "Europe/Paris"},
+        data={
+            "csrf_token": token,
+            "label": "Session",
+            "timezone": "Europe/Paris",
+            "step": "confirm",
+        },
     )
     staff_article = admin.get("/charter/art10").get_data(as_text=True)
     assert 'href="/staff/outcomes/#article-art10"' in staff_article
@@ -444,7 +459,12 @@ def test_a_hidden_contribution_leaves_the_published_page_but_not_its_count(
     token = csrf_token(page)
     admin.post(
         "/staff/outcomes/snapshots",
-        data={"csrf_token": token, "label": "Session", "timezone": "Europe/Paris"},
+        data={
+            "csrf_token": token,
+            "label": "Session",
+            "timezone": "Europe/Paris",
+            "step": "confirm",
+        },
     )
     admin.post("/staff/outcomes/snapshots/1/publish", data={"csrf_token": token, "confirm": "yes"})
     with app.app_context():

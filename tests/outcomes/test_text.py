@@ -21,3 +21,23 @@ def test_an_elided_keyword_is_found_by_its_theme():
     texts = pd.Series(["L'eau potable pour tous.", "L’accès à l'alimentation.", "Rien."])
     matches = theme_matches(texts, load_codebook(CODEBOOK))
     assert matches["water_food"].tolist() == [True, True, False]
+
+
+def test_a_keyword_phrase_never_spans_the_end_of_a_sentence():
+    themes = [t for t in load_codebook(CODEBOOK) if t.key == "public_space"]
+    cases = {
+        "We need more public space for children.": True,
+        "The budget is public. Space for debate is lacking.": False,
+        "Is it public? Space matters.": False,
+        "It is public!\nSpace matters.": False,
+        "Public\nspace": False,
+        "¿Es público? Espacio para todos.": False,
+        "Más espacio público en los barrios.": True,
+        "Un espace public, ouvert à tous.": True,
+        "Un espace. Public ou privé.": False,
+        # A decimal point or an abbreviation's point inside a sentence is not its end.
+        "About 3.5 public spaces per district.": True,
+        "公共。space": False,
+    }
+    matches = theme_matches(pd.Series(list(cases)), themes)["public_space"].tolist()
+    assert dict(zip(cases, matches, strict=True)) == cases

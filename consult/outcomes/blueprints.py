@@ -1,0 +1,247 @@
+"""The two blueprints of the outcome pages (staff under /staff/outcomes, public at /outcomes)
+and what every outcome view shares: sources, threshold, filters from the request, snapshot
+look-up and the template context. The view modules import this one; never the reverse."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    request,
+)
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from consult.core.inputs import parse_date
+from consult.db import db
+from consult.geography import REGION_KEYS, region_labels
+from consult.outcomes import data, operations, presenting
+from consult.outcomes.distribution import YES_NO_LABELS
+from consult.outcomes.filters import MAX_ANSWER_CONDITIONS, AnswerCondition, SummaryFilter
+from consult.outcomes.models import OutcomeSnapshot
+from consult.outcomes.suppression import (
+    quoted_contribution_ids,
+    withhold_contributions,
+)
+from consult.questionnaires.definition import YES_NO_KEYS
+from consult.questionnaires.registry import current_questionnaires
+from consult.staff.access import has_role
+from consult.staff.views import WORKSPACE_LINKS
+
+bp = Blueprint("outcomes", __name__, url_prefix="/staff/outcomes")
+public = Blueprint("outcomes_public", __name__)
+
+STAFF_ROLES = ("analyst",)
+ROWS_PER_PAGE = 100
+QUOTES_PER_PAGE = 50
+#: Time zones offered when freezing (any IANA name is accepted from the form).
+TIMEZONES = (
+    "Europe/Paris",
+    "UTC",
+    "Europe/London",
+    "Europe/Istanbul",
+    "Europe/Moscow",
+    "Africa/Dakar",
+    "Africa/Abidjan",
+    "Africa/Johannesburg",
+    "Africa/Nairobi",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Jakarta",
+    "Asia/Seoul",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "America/Mexico_City",
+    "America/Bogota",
+    "America/Sao_Paulo",
+    "America/Buenos_Aires",
+    "America/New_York",
+    "America/Montreal",
+    "America/Los_Angeles",
+)
+
+if ("outcomes.summary", _l("First outcomes"), STAFF_ROLES) not in WORKSPACE_LINKS:
+    WORKSPACE_LINKS.append(("outcomes.summary", _l("First outcomes"), STAFF_ROLES))
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def sources() -> data.SummarySources:
+    """The definitions and data files the summary depends on."""
+    return data.SummarySources(
+        current_questionnaires(), Path(current_app.config["QUESTIONNAIRES_PATH"])
+    )
+
+
+def threshold() -> int:
+    """The small-cell threshold in force."""
+    return int(current_app.config.get("SMALL_CELL_THRESHOLD", 5))
+
+
+def _parse_date(value: str | None) -> date | None:
+    return parse_date(value)
+
+
+#: Closed questions whose answers can filter a summary or be cross-tabulated.
+FILTER_TYPES = ("single_choice", "yes_no", "multiple_choice")
+
+
+def closed_questions() -> dict[str, dict[str, Any]]:
+    """Every closed question of the current questionnaires, by key: label and option labels.
+
+    A question asked by both questionnaires appears once (its options joined).
+    """
+    result: dict[str, dict[str, Any]] = {}
+    for questionnaire in current_questionnaires().values():
+        for question in questionnaire.questions:
+            if question.type not in FILTER_TYPES:
+                continue
+            entry = result.setdefault(
+                question.key,
+                {
+                    "key": question.key,
+                    "label": presenting.t(question.label),
+                    "type": question.type,
+                    "questionnaires": [],
+                    "options": {},
+                },
+            )
+            entry["questionnaires"].append(questionnaire.key)
+            if question.type == "yes_no":
+                options = [(k, presenting.t(YES_NO_LABELS[k])) for k in YES_NO_KEYS]
+            else:
+                options = [(o.key, presenting.t(o.label)) for o in question.options]
+            for key, label in options:
+                entry["options"].setdefault(key, label)
+    return result
+
+
+def filters_from_request(args: Any = None) -> SummaryFilter:
+    """Read the summary filters from the query string (or a form); unknown values are ignored."""
+    args = request.args if args is None else args
+    questionnaire = args.get("questionnaire") or None
+    if questionnaire not in current_questionnaires():
+        questionnaire = None
+    region = args.get("region") or None
+    if region not in REGION_KEYS:
+        region = None
+    respondent_type = (args.get("respondent_type") or "").strip()[:64] or None
+    closed = closed_questions()
+    conditions = set()
+    for raw in args.getlist("answer")[:MAX_ANSWER_CONDITIONS]:
+        condition = AnswerCondition.parse(raw)
+        if condition and condition.option in closed.get(condition.question, {}).get("options", {}):
+            conditions.add(condition)
+    return SummaryFilter(
+        questionnaire=questionnaire,
+        region=region,
+        respondent_type=respondent_type,
+        submitted_from=_parse_date(args.get("from")),
+        submitted_to=_parse_date(args.get("to")),
+        answers=tuple(sorted(conditions)),
+    )
+
+
+def filter_args(filters: SummaryFilter) -> dict[str, Any]:
+    """The query-string form of a filter, for links that keep it (answers as a list)."""
+    values: dict[str, Any] = {
+        "questionnaire": filters.questionnaire,
+        "region": filters.region,
+        "respondent_type": filters.respondent_type,
+        "from": filters.submitted_from.isoformat() if filters.submitted_from else None,
+        "to": filters.submitted_to.isoformat() if filters.submitted_to else None,
+        "answer": [c.as_text() for c in filters.answers],
+    }
+    return {k: v for k, v in values.items() if v}
+
+
+def filter_description(filters: SummaryFilter) -> list[str]:
+    """Say in words what a filter keeps, one phrase per condition (empty: everything)."""
+    phrases = []
+    if filters.questionnaire and filters.questionnaire in current_questionnaires():
+        phrases.append(presenting.t(current_questionnaires()[filters.questionnaire].title))
+    if filters.region:
+        phrases.append(region_names().get(filters.region, filters.region))
+    if filters.respondent_type:
+        labels = {key: label for _group, key, label in respondent_type_choices()}
+        phrases.append(labels.get(filters.respondent_type, filters.respondent_type))
+    if filters.submitted_from:
+        phrases.append(_("submitted from %(day)s", day=format_date(filters.submitted_from, "long")))
+    if filters.submitted_to:
+        phrases.append(_("submitted until %(day)s", day=format_date(filters.submitted_to, "long")))
+    closed = closed_questions()
+    for condition in filters.answers:
+        question = closed.get(condition.question)
+        if question is None:
+            phrases.append(condition.as_text())
+            continue
+        phrases.append(
+            _(
+                "“%(question)s”: %(answer)s",
+                question=question["label"],
+                answer=question["options"].get(condition.option, condition.option),
+            )
+        )
+    return phrases
+
+
+def respondent_type_choices() -> list[tuple[str, str, str]]:
+    """(questionnaire title, key, label) of every respondent type, for the filter."""
+    choices = []
+    for questionnaire in current_questionnaires().values():
+        key = questionnaire.profile_fields.get("respondent_type")
+        if not key:
+            continue
+        for option in questionnaire.question(key).options:
+            choices.append(
+                (presenting.t(questionnaire.title), option.key, presenting.t(option.label))
+            )
+    return choices
+
+
+def can_publish() -> bool:
+    """Whether the signed-in staff member may publish and withdraw the public outcomes."""
+    return has_role("admin")
+
+
+def snapshot_or_404(snapshot_id: int) -> OutcomeSnapshot:
+    snapshot = db.session.get(OutcomeSnapshot, snapshot_id)
+    if snapshot is None:
+        abort(404)
+    return snapshot
+
+
+def frozen_summary_of(snapshot: OutcomeSnapshot) -> dict[str, Any]:
+    """A snapshot's summary as it may be shown today: frozen figures, but no text of a
+    contribution hidden, rejected or withdrawn since the freeze."""
+    summary = operations.snapshot_summary(snapshot)
+    public_ids = operations.published_contribution_ids(db.session, quoted_contribution_ids(summary))
+    return withhold_contributions(summary, public_ids)
+
+
+def covered_contributions(summary: dict[str, Any]) -> set[int] | None:
+    """The contributions a frozen summary counted (None for a snapshot older than that record)."""
+    ids = (summary.get("contributions") or {}).get("contribution_ids")
+    return None if ids is None else {int(i) for i in ids}
+
+
+def region_names() -> dict[str, str]:
+    path = current_app.config["QUESTIONNAIRES_PATH"]
+    return {key: presenting.t(label) for key, label in region_labels(path).items()}
+
+
+def template_context(summary: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "p": presenting,
+        "threshold": threshold(),
+        "region_names": region_names(),
+        **extra,
+    }

@@ -1,0 +1,199 @@
+"""Statistics of closed questions: choices, multiple choices, matrices, rankings and numbers.
+
+Each function takes one question's answers (long form, already limited to the responses the
+summary covers) and returns JSON-ready figures with their bases. No Flask here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from consult.outcomes.distribution import (
+    OTHER_LABEL,
+    count_values,
+    options_of,
+    ordered_distribution,
+    question_base,
+    share,
+)
+from consult.questionnaires.definition import OTHER_PART, Question
+
+
+def summarise_choice(
+    question: Question,
+    frame: pd.DataFrame,
+    asked: int,
+    region_labels: Mapping[str, Mapping[str, str]],
+) -> dict[str, Any]:
+    """Single choice, yes/no, region, country: respondents per option and their share."""
+    values = frame.loc[frame["part_key"] == "", ["response_id", "value"]]
+    answered = int(values["response_id"].nunique())
+    counts = count_values(values["value"])
+    result = question_base(question, answered, asked)
+    result["options"] = ordered_distribution(options_of(question, region_labels), counts, answered)
+    return result
+
+
+def summarise_multiple_choice(question: Question, frame: pd.DataFrame, asked: int) -> dict:
+    """Multiple choice: per option, how many respondents chose it and their share of answerers."""
+    answered = int(frame["response_id"].nunique())
+    chosen = frame.loc[(frame["part_key"] != OTHER_PART) & (frame["value"] == "1")]
+    counts = count_values(chosen["part_key"])
+    other = frame.loc[frame["part_key"] == OTHER_PART]
+    options = options_of(question, {})
+    if question.other:
+        options = [*options, {"key": OTHER_PART, "label": OTHER_LABEL}]
+        counts[OTHER_PART] = int(other["response_id"].nunique())
+    result = question_base(question, answered, asked)
+    result["options"] = ordered_distribution(options, counts, answered)
+    per_respondent = frame.loc[frame["part_key"] != OTHER_PART].groupby("response_id").size()
+    result["mean_choices"] = float(per_respondent.mean()) if len(per_respondent) else None
+    result["other_texts"] = [
+        {"response_id": int(r), "text": str(t)}
+        for r, t in zip(other["response_id"], other["value"], strict=True)
+    ]
+    return result
+
+
+def summarise_matrix(question: Question, frame: pd.DataFrame, asked: int) -> dict:
+    """Matrix: per row, the distribution over the scale, and a mean score if the scale is ordinal.
+
+    Scale points without a score ("don't know") are counted and shown, but left out of the mean.
+    """
+    answered = int(frame["response_id"].nunique())
+    table = frame.groupby(["part_key", "value"]).size()
+    scores = {p.key: p.score for p in question.scale if p.score is not None}
+    frame_scores = frame["value"].map(scores)
+    scored = frame.assign(score=frame_scores).dropna(subset=["score"])
+    means = scored.groupby("part_key")["score"].mean()
+    scored_n = scored.groupby("part_key").size()
+    scale = [{"key": p.key, "label": dict(p.label), "score": p.score} for p in question.scale]
+    rows = []
+    for row in question.rows:
+        counts = (
+            {str(k): int(v) for k, v in table.loc[row.key].items()}
+            if row.key in table.index
+            else {}
+        )
+        row_answered = int(sum(counts.values()))
+        unscored = {k: v for k, v in counts.items() if k not in scores}
+        rows.append(
+            {
+                "key": row.key,
+                "label": dict(row.label),
+                "answered": row_answered,
+                "base": row_answered,
+                "counts": counts,
+                "distribution": ordered_distribution(scale, counts, row_answered),
+                "scored": int(scored_n.get(row.key, 0)),
+                "mean": float(means[row.key]) if row.key in means.index else None,
+                "unscored": int(sum(unscored.values())),
+            }
+        )
+    result = question_base(question, answered, asked)
+    result["scale"] = scale
+    result["ordinal"] = question.is_ordinal
+    score_values = [p.score for p in question.scale if p.score is not None]
+    result["score_range"] = [min(score_values), max(score_values)] if score_values else None
+    result["rows"] = rows
+    return result
+
+
+def summarise_ranking(question: Question, frame: pd.DataFrame, asked: int) -> dict:
+    """Ranking: per option, times ranked, mean rank, first places, and a Borda score.
+
+    Borda: an option ranked r-th of N earns N + 1 - r points from that respondent (N is the
+    number of places to fill), so the first place is worth N and an unranked option nothing.
+    """
+    answered = int(frame["response_id"].nunique())
+    ranks = pd.to_numeric(frame["value"], errors="coerce")
+    ranked = frame.assign(rank=ranks).dropna(subset=["rank"])
+    places = question.rank or int(ranked["rank"].max() if len(ranked) else 0)
+    ranked = ranked.assign(points=places + 1 - ranked["rank"])
+    grouped = ranked.groupby("part_key")
+    stats = pd.DataFrame(
+        {
+            "ranked": grouped.size(),
+            "mean_rank": grouped["rank"].mean(),
+            "first": grouped["rank"].agg(lambda r: int((r == 1).sum())),
+            "borda": grouped["points"].sum(),
+        }
+    )
+    options = []
+    for option in question.options:
+        if option.key in stats.index:
+            row = stats.loc[option.key]
+            entry = {
+                "ranked": int(row["ranked"]),
+                "mean_rank": float(row["mean_rank"]),
+                "first": int(row["first"]),
+                "borda": float(row["borda"]),
+            }
+        else:
+            entry = {"ranked": 0, "mean_rank": None, "first": 0, "borda": 0.0}
+        entry.update(
+            key=option.key,
+            label=dict(option.label),
+            share_ranked=share(entry["ranked"], answered),
+            share_first=share(entry["first"], answered),
+            counts={str(r): 0 for r in range(1, places + 1)},
+        )
+        options.append(entry)
+    per_rank = ranked.groupby(["part_key", "rank"]).size()
+    by_key = {o["key"]: o for o in options}
+    for (key, rank), n in per_rank.items():
+        if key in by_key:
+            by_key[key]["counts"][str(int(rank))] = int(n)
+    result = question_base(question, answered, asked)
+    result["places"] = places
+    result["max_borda"] = places * answered
+    result["options"] = sorted(options, key=lambda o: (-o["borda"], o["key"]))
+    return result
+
+
+def summarise_number(question: Question, frame: pd.DataFrame, asked: int) -> dict:
+    """Number: how many answered, median and quartiles (linear interpolation), min, max, mean."""
+    numbers = pd.to_numeric(frame.loc[frame["part_key"] == "", "value"], errors="coerce").dropna()
+    answered = int(len(numbers))
+    result = question_base(question, answered, asked)
+    if answered:
+        q1, median, q3 = numbers.quantile([0.25, 0.5, 0.75]).tolist()
+        result.update(
+            count=answered,
+            median=float(median),
+            q1=float(q1),
+            q3=float(q3),
+            min=float(numbers.min()),
+            max=float(numbers.max()),
+            mean=float(numbers.mean()),
+        )
+        result["histogram"] = _histogram(numbers, question)
+    else:
+        result.update(
+            count=0, median=None, q1=None, q3=None, min=None, max=None, mean=None, histogram=[]
+        )
+    return result
+
+
+def _histogram(numbers: pd.Series, question: Question, bins: int = 8) -> list[dict]:
+    """Return counts in up to ``bins`` equal-width intervals (whole numbers for integers)."""
+    low, high = float(numbers.min()), float(numbers.max())
+    if low == high:
+        return [{"from": low, "to": high, "count": int(len(numbers))}]
+    width = (high - low) / bins
+    if question.integer:
+        width = max(1.0, float(np.ceil(width)))
+    edges = [low + i * width for i in range(bins + 1) if low + i * width <= high + width]
+    if edges[-1] < high:
+        edges.append(edges[-1] + width)
+    cut = pd.cut(numbers, bins=edges, include_lowest=True, right=False)
+    counts = cut.value_counts(sort=False)
+    # The last interval is closed so that the maximum falls inside it.
+    counts.iloc[-1] += int((numbers == edges[-1]).sum())
+    return [
+        {"from": float(i.left), "to": float(i.right), "count": int(n)} for i, n in counts.items()
+    ]

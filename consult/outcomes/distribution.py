@@ -1,0 +1,116 @@
+"""What every statistic shares: the constants of the summary format, shares, counts, ordered
+distributions over a question's options, and the figures every question carries (its base)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from consult.questionnaires.definition import YES_NO_KEYS, Question
+
+ANSWER_PARTS = ("question_key", "part_key", "value")
+CHOICE_TYPES = ("single_choice", "yes_no", "region", "country")
+TEXT_TYPES = ("short_text", "long_text")
+ARTICLE_KEYS = tuple(f"art{n:02d}" for n in range(1, 13))
+#: Questions whose answers identify the respondent: counted, never quoted or mined for terms.
+IDENTIFYING_QUESTIONS = frozenset({"institution_name", "organisation_name"})
+#: The profile question that gives the population band, when a questionnaire has it.
+POPULATION_BAND_QUESTION = "population_band"
+EXAMPLE_QUOTES = 3
+TOP_TERMS = 12
+YES_NO_LABELS = {
+    "yes": {"en": "Yes", "fr": "Oui", "es": "Sí"},
+    "no": {"en": "No", "fr": "Non", "es": "No"},
+    "dont_know": {"en": "Don't know", "fr": "Je ne sais pas", "es": "No lo sé"},
+}
+OTHER_LABEL = {"en": "Other", "fr": "Autre", "es": "Otro"}
+
+
+def share(count: int | float, base: int) -> float | None:
+    """Return count / base, or None without a base."""
+    return float(count) / base if base else None
+
+
+def count_values(series: pd.Series) -> dict[str, int]:
+    """Return how often each value occurs, keys as text."""
+    return {str(k): int(v) for k, v in series.value_counts(sort=False).items()}
+
+
+def options_of(question: Question, region_labels: Mapping[str, Mapping[str, str]]) -> list[dict]:
+    """Return the options of a choice question with their labels (countries are named later)."""
+    if question.type == "yes_no":
+        return [{"key": k, "label": YES_NO_LABELS[k]} for k in YES_NO_KEYS]
+    if question.type == "region":
+        return [{"key": k, "label": dict(v)} for k, v in region_labels.items()]
+    if question.type == "country":
+        return []
+    return [{"key": o.key, "label": dict(o.label)} for o in question.options]
+
+
+def ordered_distribution(
+    options: Sequence[Mapping], counts: Mapping[str, int], base: int
+) -> list[dict[str, Any]]:
+    """Return one entry per option (defined ones first, in order, then any unknown value)."""
+    known = [o["key"] for o in options]
+    entries = []
+    for option in options:
+        count = int(counts.get(option["key"], 0))
+        entries.append(
+            {
+                "key": option["key"],
+                "label": option["label"],
+                "count": count,
+                "share": share(count, base),
+            }
+        )
+    extra = sorted(
+        (k for k in counts if k not in known), key=lambda k: (-counts[k], k)
+    )  # countries, or values of options removed in a later version
+    for key in extra:
+        entries.append(
+            {
+                "key": key,
+                "label": None,
+                "count": int(counts[key]),
+                "share": share(counts[key], base),
+            }
+        )
+    return entries
+
+
+def question_base(question: Question, answered: int, asked: int) -> dict[str, Any]:
+    """Return the figures every question carries: who was asked, who answered, the base."""
+    return {
+        "key": question.key,
+        "type": question.type,
+        "label": dict(question.label),
+        "section": question.section_key,
+        "required": question.required,
+        "conditional": question.when is not None,
+        "asked": asked,
+        "answered": answered,
+        "not_answered": max(asked - answered, 0),
+        #: Every percentage of this question is a share of this many respondents.
+        "base": answered,
+    }
+
+
+def rebase_options(result: dict[str, Any], bases: Mapping[str, tuple[int, list[int]]]) -> None:
+    """Give options that only some versions offered their own base (in place).
+
+    An option added in version 2 is a share of the respondents who were offered it, never of
+    everyone who answered the question; the entry says so (``base`` and ``offered_in``).
+    """
+    for entry in result.get("options") or []:
+        if entry["key"] not in bases:
+            continue
+        base, versions = bases[entry["key"]]
+        entry["base"] = base
+        entry["offered_in"] = versions
+        if "share" in entry:
+            entry["share"] = share(entry["count"], base)
+        if "share_first" in entry:
+            entry["share_first"] = share(entry["first"], base)
+            entry["share_ranked"] = share(entry["ranked"], base)

@@ -1,0 +1,283 @@
+"""The charts of the outcome pages, drawn from summary figures: choices, matrices, rankings,
+numbers, themes, participation breakdowns, the timeline and the region tiles. Each chart
+carries a text description with every figure it shows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from consult.outcomes import charts
+from consult.outcomes.formatting import (
+    article_label,
+    breakdown_label,
+    count_text,
+    day,
+    number,
+    option_label,
+    percent,
+    t,
+)
+
+
+def contribution_articles_chart(summary: Mapping[str, Any]) -> Markup:
+    """Bars of published contributions per article (the Charter as a whole last)."""
+    contributions = summary["contributions"]
+    entries = sorted(contributions["by_article"], key=lambda e: (e["key"] is None, e["key"]))
+    # Bars run to the most discussed article, so that small differences still show.
+    longest = max((e["count"] for e in entries), default=0) or 1
+    bars = [
+        charts.Bar(
+            article_label(summary, e["key"]),
+            e["count"] / longest,
+            f"{number(e['count'])} ({percent(e['share'])})",
+        )
+        for e in entries
+    ]
+    description = _(
+        "%(total)s published contributions. Number per article (share of all): %(figures)s.",
+        total=number(contributions["total"]),
+        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+    )
+    return charts.bar_chart(bars, _("Open contributions by article"), description)
+
+
+def contribution_themes_chart(summary: Mapping[str, Any]) -> Markup:
+    """Bars of the codebook themes found in published contributions."""
+    contributions = summary["contributions"]
+    bars = [
+        charts.Bar(
+            t(theme["label"]),
+            theme["share"],
+            f"{percent(theme['share'])} ({number(theme['count'])})",
+        )
+        for theme in contributions["themes"][:10]
+    ]
+    description = _(
+        "%(total)s published contributions. Share touching each theme: %(figures)s.",
+        total=number(contributions["total"]),
+        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+    )
+    return charts.bar_chart(bars, _("Themes of the open contributions"), description)
+
+
+def choice_chart(
+    question: Mapping[str, Any], summary: Mapping[str, Any], threshold: int | None = None
+) -> Markup:
+    """Bars for a choice question: the share of respondents per option, count in brackets."""
+    bars = []
+    options = question["options"]
+    if question["type"] == "country":
+        options = [o for o in options if o["count"] is None or o["count"] > 0][:15]
+    for option in options:
+        label = option_label(option, question["type"], summary.get("region_labels", {}))
+        if option.get("suppressed"):
+            bars.append(charts.Bar(label, None, count_text(None, threshold)))
+        else:
+            bars.append(
+                charts.Bar(
+                    label,
+                    option["share"],
+                    f"{percent(option['share'])} ({number(option['count'])})",
+                )
+            )
+    description = _(
+        "%(answered)s respondents answered. Share of them per option, number in brackets: "
+        "%(figures)s.",
+        answered=number(question["answered"]),
+        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+    )
+    return charts.bar_chart(bars, t(question["label"]), description)
+
+
+def matrix_chart(question: Mapping[str, Any], threshold: int | None = None) -> Markup:
+    """Stacked bars for a matrix: each row's answers over the scale, the mean at the end."""
+    scale = question["scale"]
+    colours = charts.scale_colours([(p["key"], p["score"]) for p in scale])
+    # Best score on the left, reading like a ranking; unscored points ("don't know") last.
+    ordered = sorted(scale, key=lambda p: (p["score"] is None, -(p["score"] or 0)))
+    rows = []
+    described = []
+    for row in question["rows"]:
+        by_key = {e["key"]: e for e in row["distribution"]}
+        segments = [
+            charts.Segment(
+                p["key"],
+                by_key[p["key"]]["share"] if p["key"] in by_key else None,
+                percent(by_key[p["key"]]["share"]) if p["key"] in by_key else "",
+            )
+            for p in ordered
+        ]
+        mean = number(row["mean"], 1) if row.get("mean") is not None else "–"
+        rows.append((t(row["label"]), segments, mean if question["ordinal"] else ""))
+        parts = ", ".join(
+            f"{t(p['label'])} {percent(by_key[p['key']]['share'])}"
+            for p in ordered
+            if p["key"] in by_key and by_key[p["key"]]["share"] is not None
+        )
+        described.append(
+            f"{t(row['label'])}: {parts}" + (f"; {mean}" if question["ordinal"] else "")
+        )
+    legend = [(p["key"], t(p["label"])) for p in ordered]
+    description = _(
+        "%(answered)s respondents answered. Per row, the share of answers per point of the "
+        "scale, then the mean score: %(figures)s.",
+        answered=number(question["answered"]),
+        figures=" | ".join(described),
+    )
+    return charts.stacked_bars(rows, legend, colours, t(question["label"]), description)
+
+
+def ranking_chart(question: Mapping[str, Any]) -> Markup:
+    """Bars of the Borda score (share of the maximum), with first places in the figure."""
+    top = question["max_borda"] or 1
+    bars = []
+    for option in question["options"]:
+        if option.get("borda") is None:
+            bars.append(charts.Bar(t(option["label"]), None, "–"))
+            continue
+        bars.append(
+            charts.Bar(
+                t(option["label"]),
+                option["borda"] / top,
+                _("%(points)s pts", points=number(option["borda"])),
+            )
+        )
+    description = _(
+        "%(answered)s respondents ranked their top %(places)s. Borda points per option (first "
+        "place %(places)s points, last place 1): %(figures)s.",
+        answered=number(question["answered"]),
+        places=question["places"],
+        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+    )
+    return charts.bar_chart(bars, t(question["label"]), description)
+
+
+def histogram_chart(question: Mapping[str, Any], threshold: int | None = None) -> Markup:
+    """Bars of how many answers fall in each interval of a number question."""
+    total = sum(e["count"] or 0 for e in question["histogram"]) or 1
+    bars = [
+        charts.Bar(
+            f"{number(e['from'])} – {number(e['to'])}",
+            (e["count"] or 0) / total if e["count"] is not None else None,
+            count_text(e["count"], threshold),
+        )
+        for e in question["histogram"]
+    ]
+    description = _(
+        "%(answered)s answers; median %(median)s; answers per interval: %(figures)s.",
+        answered=number(question["answered"]),
+        median=number(question["median"], 1),
+        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+    )
+    return charts.bar_chart(bars, t(question["label"]), description)
+
+
+def themes_chart(question: Mapping[str, Any], threshold: int | None = None) -> Markup:
+    """Bars of the codebook themes found in a text question's answers."""
+    bars = [
+        charts.Bar(
+            t(theme["label"]),
+            theme["share"],
+            count_text(theme["count"], threshold)
+            if theme.get("suppressed")
+            else f"{percent(theme['share'])} ({number(theme['count'])})",
+        )
+        for theme in question["themes"][:10]
+    ]
+    description = _(
+        "%(answered)s answers. Share of answers touching each theme: %(figures)s.",
+        answered=number(question["answered"]),
+        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+    )
+    return charts.bar_chart(bars, _("Themes: %(label)s", label=t(question["label"])), description)
+
+
+def breakdown_chart(
+    title: str,
+    entries: Sequence[Mapping[str, Any]],
+    kind: str,
+    summary: Mapping[str, Any],
+    threshold: int | None = None,
+    limit: int = 12,
+) -> Markup:
+    """Bars of a participation breakdown (by region, type, language...)."""
+    bars = []
+    for entry in list(entries)[:limit]:
+        label = breakdown_label(kind, entry["key"], summary)
+        if entry.get("suppressed"):
+            bars.append(charts.Bar(label, None, count_text(None, threshold)))
+        else:
+            bars.append(
+                charts.Bar(
+                    label, entry["share"], f"{number(entry['count'])} ({percent(entry['share'])})"
+                )
+            )
+    description = "; ".join(f"{b.label}: {b.text}" for b in bars)
+    return charts.bar_chart(bars, title, description)
+
+
+def population_chart(
+    questionnaire: Mapping[str, Any], summary: Mapping[str, Any], threshold: int | None = None
+) -> Markup:
+    """Bars of the population bands of the responding governments."""
+    bars = []
+    for entry in questionnaire["participation"]["by_population_band"] or []:
+        label = t(entry["label"]) if entry.get("label") else _("Not answered")
+        if entry.get("suppressed"):
+            bars.append(charts.Bar(label, None, count_text(None, threshold)))
+        else:
+            bars.append(
+                charts.Bar(
+                    label, entry["share"], f"{number(entry['count'])} ({percent(entry['share'])})"
+                )
+            )
+    return charts.bar_chart(
+        bars, _("Responses by population"), "; ".join(f"{b.label}: {b.text}" for b in bars)
+    )
+
+
+def timeline_chart(questionnaire: Mapping[str, Any]) -> Markup:
+    """The cumulative number of submitted responses, day by day."""
+    days = questionnaire["participation"]["per_day"]
+    points = [(d["date"], d["cumulative"]) for d in days]
+    first = day(days[0]["date"]) if days else ""
+    last = day(days[-1]["date"]) if days else ""
+    description = _(
+        "From %(first)s to %(last)s, submitted responses grew to %(total)s.",
+        first=first,
+        last=last,
+        total=number(points[-1][1] if points else 0),
+    )
+    return charts.line_chart(
+        points, _("Responses over time (cumulative)"), description, first, last, number
+    )
+
+
+def region_tiles(
+    questionnaires: Sequence[Mapping[str, Any]],
+    summary: Mapping[str, Any],
+    threshold: int | None = None,
+    large: bool = False,
+) -> Markup:
+    """The participation map: responses to all questionnaires per UCLG region, as tiles."""
+    totals: dict[str, int | None] = {key: 0 for key in summary.get("region_labels", {})}
+    for questionnaire in questionnaires:
+        for entry in questionnaire["participation"]["by_region"]:
+            key = entry["key"]
+            if key is None:
+                continue
+            if entry.get("suppressed") or totals.get(key, 0) is None:
+                totals[key] = None
+            else:
+                totals[key] = (totals.get(key) or 0) + entry["count"]
+    tiles = [
+        (key, t(summary["region_labels"].get(key)) or key, count, count_text(count, threshold))
+        for key, count in totals.items()
+    ]
+    description = "; ".join(f"{label}: {figure}" for _k, label, _c, figure in tiles)
+    sizes = {"label_font": 19, "figure_font": 40} if large else {}
+    return charts.region_map(tiles, _("Responses by UCLG region"), description, **sizes)

@@ -1,0 +1,133 @@
+"""Which responses a summary covers: the filter every summary, snapshot and contribution
+count shares (kept here, below both, so that neither imports the other)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Answer conditions a filter may hold at most (each one is a link on the page, and an AND).
+MAX_ANSWER_CONDITIONS = 6
+
+
+@dataclass(frozen=True, order=True)
+class AnswerCondition:
+    """Keep respondents who gave ``option`` to the closed question ``question``.
+
+    For a single choice or yes/no question the answer equals the option; for a multiple choice
+    question the option is ticked. Any questionnaire asking the question counts.
+    """
+
+    question: str
+    option: str
+
+    def as_text(self) -> str:
+        """The condition as it travels in a query string: "question:option"."""
+        return f"{self.question}:{self.option}"
+
+    @classmethod
+    def parse(cls, value: str) -> AnswerCondition | None:
+        """Read "question:option"; None when it is not of that shape."""
+        question, separator, option = (value or "").strip().partition(":")
+        if not separator or not question or not option:
+            return None
+        if len(question) > 64 or len(option) > 64:
+            return None
+        return cls(question, option)
+
+
+@dataclass(frozen=True)
+class SummaryFilter:
+    """Which submitted responses a summary covers."""
+
+    questionnaire: str | None = None
+    region: str | None = None
+    respondent_type: str | None = None
+    #: Submission dates (UTC), both ends included.
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    #: Answers to closed questions the respondents must have given (all of them).
+    answers: tuple[AnswerCondition, ...] = field(default=())
+
+    @property
+    def is_empty(self) -> bool:
+        """Tell whether the filter lets everything through."""
+        return not any(self.as_dict().values())
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the filter as JSON-ready data."""
+        return {
+            "questionnaire": self.questionnaire,
+            "region": self.region,
+            "respondent_type": self.respondent_type,
+            "submitted_from": self.submitted_from.isoformat() if self.submitted_from else None,
+            "submitted_to": self.submitted_to.isoformat() if self.submitted_to else None,
+            "answers": [c.as_text() for c in self.answers],
+        }
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any] | None) -> SummaryFilter:
+        """Rebuild a filter from as_dict's data (a snapshot's record of what it covers)."""
+        values = values or {}
+
+        def day(name: str) -> date | None:
+            raw = values.get(name)
+            return date.fromisoformat(raw) if raw else None
+
+        conditions = (AnswerCondition.parse(v) for v in values.get("answers") or [])
+        return cls(
+            questionnaire=values.get("questionnaire"),
+            region=values.get("region"),
+            respondent_type=values.get("respondent_type"),
+            submitted_from=day("submitted_from"),
+            submitted_to=day("submitted_to"),
+            answers=tuple(sorted({c for c in conditions if c is not None})),
+        )
+
+    def select(
+        self,
+        responses: pd.DataFrame,
+        moment_column: str = "submitted_at",
+        answers: pd.DataFrame | None = None,
+    ) -> pd.Series:
+        """Return a boolean mask of the responses this filter keeps.
+
+        Answer conditions need the long answers frame (``answers``); without it, a filter with
+        conditions keeps nothing rather than everything.
+        """
+        mask = pd.Series(True, index=responses.index)
+        if self.questionnaire:
+            mask &= responses["questionnaire"] == self.questionnaire
+        if self.region:
+            mask &= responses["region"] == self.region
+        if self.respondent_type:
+            mask &= responses["respondent_type"] == self.respondent_type
+        if self.submitted_from or self.submitted_to:
+            days = responses[moment_column].dt.date
+            if self.submitted_from:
+                mask &= days >= self.submitted_from
+            if self.submitted_to:
+                mask &= days <= self.submitted_to
+        if self.answers:
+            if answers is None:
+                return pd.Series(False, index=responses.index)
+            mask &= responses["response_id"].isin(answering(answers, self.answers))
+        return mask.fillna(False).astype(bool)
+
+
+def answering(answers: pd.DataFrame, conditions: tuple[AnswerCondition, ...]) -> np.ndarray:
+    """Return the ids of the responses whose answers meet every condition."""
+    kept: np.ndarray | None = None
+    for condition in conditions:
+        of_question = answers[answers["question_key"] == condition.question]
+        hit = ((of_question["part_key"] == "") & (of_question["value"] == condition.option)) | (
+            (of_question["part_key"] == condition.option) & (of_question["value"] == "1")
+        )
+        ids = np.unique(of_question.loc[hit, "response_id"].to_numpy(dtype=np.int64))
+        kept = ids if kept is None else np.intersect1d(kept, ids)
+    return kept if kept is not None else np.empty(0, dtype=np.int64)

@@ -1,0 +1,241 @@
+"""Formatting for the outcome pages: three-language labels, numbers, percentages and dates in
+the page's language (CLDR through Babel), and the names of breakdown groups.
+
+Needs a request (or test request) context for the language and the translations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as babel_date
+from babel.lists import format_list
+from flask_babel import format_decimal, format_percent, get_locale, ngettext
+from flask_babel import gettext as _
+
+from consult.geography import country_name
+from consult.i18n import current_language, translate_text
+
+LANGUAGE_LABELS = {
+    "en": {"en": "English", "fr": "anglais", "es": "inglés"},
+    "fr": {"en": "French", "fr": "français", "es": "francés"},
+    "es": {"en": "Spanish", "fr": "espagnol", "es": "español"},
+}
+
+
+def t(text: Mapping[str, str] | None) -> str:
+    """Pick a three-language text in the current language."""
+    return translate_text(text)
+
+
+def _percent_pattern(decimals: int) -> str:
+    """The page language's own percent pattern (CLDR: "#,##0 %" in French and Spanish,
+    "#,##0%" in English), with ``decimals`` fraction digits."""
+    pattern = get_locale().percent_formats[None].pattern
+    if decimals and "0" in pattern:
+        last = pattern.rindex("0")
+        pattern = pattern[: last + 1] + "." + "0" * decimals + pattern[last + 1 :]
+    return pattern
+
+
+def percent(share: float | None) -> str:
+    """A share as a whole percentage ("42 %" in French, "42%" in English), or an en dash."""
+    if share is None:
+        return "–"
+    return format_percent(share, format=_percent_pattern(0))
+
+
+def percent_precise(share: float | None) -> str:
+    """A share with one decimal, for tables ("42,5 %" in French)."""
+    if share is None:
+        return "–"
+    return format_percent(share, format=_percent_pattern(1))
+
+
+def day(value: str | date | None) -> str:
+    """A calendar day in the page's language ("10 janv. 2022"); an en dash when unknown."""
+    if not value:
+        return "–"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    language = current_language()
+    # UCLG writes English dates the British way: "10 Jan 2022".
+    return babel_date(value, format="medium", locale="en_GB" if language == "en" else language)
+
+
+def number(value: float | int | None, digits: int = 0) -> str:
+    """A number in the current language's notation."""
+    if value is None:
+        return "–"
+    if digits:
+        return format_decimal(value, format="#,##0." + "0" * digits)
+    return format_decimal(value, format="#,##0")
+
+
+def word_list(items: Sequence[str]) -> str:
+    """Join words the way the page's language does: "1 and 2", "1 et 2", "1 y 2"."""
+    if not items:
+        return ""
+    return format_list(list(items), locale=current_language())
+
+
+def version_list(versions: Sequence[int]) -> str:
+    """Questionnaire version numbers as words: "1 and 2"."""
+    return word_list([number(v) for v in versions])
+
+
+def count_text(count: int | None, threshold: int | None = None) -> str:
+    """A count, or "fewer than N" when it was suppressed."""
+    if count is None:
+        return _("fewer than %(n)s", n=threshold or 5) if threshold else "–"
+    return number(count)
+
+
+def data_time(moment: datetime | str, timezone: str, language: str | None = None) -> str:
+    """Render a data time the way the staff chose: "22 February 2022, 18:00 CET"."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    zone = ZoneInfo(timezone)
+    local = moment.astimezone(zone)
+    language = language or current_language()
+    # The long date of each language ("22 de febrero de 2022"), a 24-hour time, and the zone's
+    # own abbreviation (CET), the same in every language.
+    # UCLG writes English dates the British way: "22 February 2022".
+    day = babel_date(local.date(), format="long", locale="en_GB" if language == "en" else language)
+    return f"{day}, {local:%H:%M} {local.tzname()}"
+
+
+def option_label(
+    entry: Mapping[str, Any], question_type: str, region_labels: Mapping[str, Mapping[str, str]]
+) -> str:
+    """The label of an option, a country name, a region, or the key when nothing better exists."""
+    key = entry.get("key")
+    if question_type == "country" and key:
+        return country_name(key, current_language())
+    if entry.get("label"):
+        return t(entry["label"])
+    if question_type == "region" and key in region_labels:
+        return t(region_labels[key])
+    if key is None:
+        return _("Not answered")
+    return str(key)
+
+
+KIND_LABELS = {
+    "comment": {"en": "Comment", "fr": "Commentaire", "es": "Comentario"},
+    "wording": {
+        "en": "Proposed wording",
+        "fr": "Proposition de rédaction",
+        "es": "Propuesta de redacción",
+    },
+    "new_right": {"en": "New right", "fr": "Nouveau droit", "es": "Nuevo derecho"},
+    "reflection": {"en": "Reflection", "fr": "Réflexion", "es": "Reflexión"},
+}
+
+
+PART_LABELS = {
+    "whole": {"en": "Whole article", "fr": "Article entier", "es": "Artículo completo"},
+    "rights": {
+        "en": "Rights of the inhabitants",
+        "fr": "Droits des habitants",
+        "es": "Derechos de los habitantes",
+    },
+    "obligations": {
+        "en": "Obligations of the city",
+        "fr": "Obligations de la ville",
+        "es": "Obligaciones de la ciudad",
+    },
+    "duties": {
+        "en": "Duties of the inhabitants",
+        "fr": "Devoirs des habitants",
+        "es": "Deberes de los habitantes",
+    },
+    "action_plan": {
+        "en": "Suggested action plan",
+        "fr": "Plan d'action proposé",
+        "es": "Plan de acción propuesto",
+    },
+}
+#: The columns of the contributions-per-part table, in the Charter's order.
+PART_COLUMNS = ("whole", "rights", "obligations", "duties", "action_plan")
+
+
+def part_label(key: str) -> str:
+    """The label of a part of an article ("whole" for the article as a whole)."""
+    return t(PART_LABELS.get(key)) or key
+
+
+def article_label(summary: Mapping[str, Any], key: str | None) -> str:
+    """An article's numbered title, or "The Charter as a whole" for None."""
+    if key is None:
+        return _("The Charter as a whole")
+    return t(summary.get("article_titles", {}).get(key)) or key
+
+
+def kind_count(key: str, count: int) -> str:
+    """What a number of contributions of a kind is called: "56 comments" without the number."""
+    if key == "comment":
+        return ngettext("comment", "comments", count)
+    if key == "wording":
+        return ngettext("proposed wording", "proposed wordings", count)
+    if key == "new_right":
+        return ngettext("proposed new right", "proposed new rights", count)
+    if key == "reflection":
+        return ngettext("general reflection", "general reflections", count)
+    return key
+
+
+def scale_points(question: Mapping[str, Any]) -> str:
+    """List a scale's scored points with their scores: "Very relevant = 4, Relevant = 3"."""
+    points = [p for p in question["scale"] if p.get("score") is not None]
+    return ", ".join(f"{t(p['label'])} = {number(p['score'])}" for p in points)
+
+
+def breakdown_label(
+    kind: str,
+    key: str | None,
+    summary: Mapping[str, Any],
+    questionnaire: Mapping[str, Any] | None = None,
+) -> str:
+    """Label a participation breakdown entry (region, country, type, language)."""
+    if key is None:
+        return _("Not given")
+    if kind == "region":
+        return t(summary.get("region_labels", {}).get(key)) or key
+    if kind == "country":
+        if key == "_other":
+            return _("Other countries (fewer than %(n)s each)", n=summary.get("suppressed_below"))
+        return country_name(key, current_language())
+    if kind == "language":
+        return t(LANGUAGE_LABELS.get(key)) or key
+    if kind == "kind":
+        return t(KIND_LABELS.get(key)) or key
+    if kind == "respondent_type":
+        labels = {}
+        for entry in summary["questionnaires"]:
+            if questionnaire is None or entry["key"] == questionnaire["key"]:
+                labels.update(entry.get("respondent_types", {}))
+        return t(labels.get(key)) or key
+    return key
+
+
+def short_questionnaire(key: str | None) -> str:
+    if key == "local-governments":
+        return _("Local governments")
+    if key == "partners":
+        return _("Partners")
+    return key or ""
+
+
+def respondent_type_label(summary: Mapping[str, Any], key: str | None) -> str:
+    """The label of a respondent type in any questionnaire of the summary."""
+    if not key:
+        return ""
+    for questionnaire in summary["questionnaires"]:
+        label = questionnaire.get("respondent_types", {}).get(key)
+        if label:
+            return t(label)
+    return key

@@ -1,0 +1,72 @@
+"""Participation: responses by region, country, respondent type, language, population band and
+day, and the drafts not submitted. No Flask here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from consult.outcomes.distribution import count_values, ordered_distribution, share
+
+
+def _breakdown(series: pd.Series) -> list[dict[str, Any]]:
+    counts = series.fillna("").astype(str).value_counts()
+    total = int(counts.sum())
+    return [
+        {"key": key or None, "count": int(n), "share": share(int(n), total)}
+        for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+
+
+def participation(
+    submitted: pd.DataFrame,
+    drafts: pd.DataFrame,
+    band_answers: pd.DataFrame | None,
+    band_options: Sequence[Mapping] | None,
+) -> dict[str, Any]:
+    """Responses by region, country, respondent type, language, population band, and day."""
+    days = submitted["submitted_at"].dt.tz_convert("UTC").dt.date
+    per_day = days.value_counts().sort_index()
+    timeline = []
+    if len(per_day):
+        full = pd.date_range(per_day.index.min(), per_day.index.max(), freq="D").date
+        per_day = per_day.reindex(full, fill_value=0)
+        cumulative = per_day.cumsum()
+        timeline = [
+            {"date": d.isoformat(), "count": int(n), "cumulative": int(c)}
+            for d, n, c in zip(per_day.index, per_day.values, cumulative.values, strict=True)
+        ]
+    result: dict[str, Any] = {
+        "submitted": int(len(submitted)),
+        "drafts": int(len(drafts)),
+        "started": int(len(submitted) + len(drafts)),
+        "completion": share(len(submitted), len(submitted) + len(drafts)),
+        "by_region": _breakdown(submitted["region"]),
+        "by_country": _breakdown(submitted["country"]),
+        "by_respondent_type": _breakdown(submitted["respondent_type"]),
+        "by_language": _breakdown(submitted["language"]),
+        "drafts_by_region": _breakdown(drafts["region"]),
+        "per_day": timeline,
+        "first_submitted": timeline[0]["date"] if timeline else None,
+        "last_submitted": timeline[-1]["date"] if timeline else None,
+    }
+    if band_answers is not None and band_options is not None:
+        values = band_answers.loc[band_answers["part_key"] == "", "value"]
+        counts = count_values(values)
+        unanswered = int(len(submitted) - len(values))
+        entries = ordered_distribution(band_options, counts, int(len(submitted)))
+        if unanswered:
+            entries.append(
+                {
+                    "key": None,
+                    "label": None,
+                    "count": unanswered,
+                    "share": share(unanswered, len(submitted)),
+                }
+            )
+        result["by_population_band"] = entries
+    else:
+        result["by_population_band"] = None
+    return result

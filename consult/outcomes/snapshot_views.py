@@ -1,0 +1,279 @@
+"""Snapshots and the deck: freezing, comparing, publishing and withdrawing, the deck of a
+snapshot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Response as HttpResponse
+from flask import (
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from consult.core.inputs import parse_datetime, query_int
+from consult.db import db
+from consult.outcomes import data, operations, presenting
+from consult.outcomes.blueprints import (
+    STAFF_ROLES,
+    TIMEZONES,
+    bp,
+    can_publish,
+    covered_contributions,
+    filter_args,
+    filter_description,
+    filters_from_request,
+    frozen_summary_of,
+    snapshot_or_404,
+    sources,
+    template_context,
+)
+from consult.outcomes.filters import SummaryFilter
+from consult.outcomes.models import OutcomePublication, OutcomeSnapshot
+from consult.questionnaires.models import Response
+from consult.staff import audit
+from consult.staff.access import role_required
+from consult.staff.views import client_ip
+
+# -- snapshots ------------------------------------------------------------------------------------
+
+
+#: The fields of the freeze form that are kept when the page is shown again.
+FREEZE_FIELDS = ("label", "cutoff", "as_of", "timezone")
+
+
+def _snapshots_page(
+    form: dict[str, str],
+    filters: SummaryFilter,
+    preview: operations.FreezePreview | None = None,
+    error: str | None = None,
+    status: int = 200,
+):
+    """The snapshots page: the list, the publication log and the freeze form as typed."""
+    listed = db.session.scalars(
+        select(OutcomeSnapshot).order_by(OutcomeSnapshot.frozen_at.desc())
+    ).all()
+    publication = operations.current_publication(db.session)
+    history = db.session.scalars(
+        select(OutcomePublication).order_by(OutcomePublication.published_at.desc()).limit(20)
+    ).all()
+    live = db.session.scalar(select(func.count(Response.id)).where(Response.status == "submitted"))
+    body = render_template(
+        "outcomes/snapshots.html",
+        snapshots=listed,
+        publication=publication,
+        history=history,
+        live_count=live,
+        timezones=TIMEZONES,
+        p=presenting,
+        form=form,
+        filters=filters,
+        filter_fields=filter_args(filters),
+        filter_phrases=filter_description(filters),
+        preview=preview,
+        error=error,
+        can_publish=can_publish(),
+    )
+    return body, status
+
+
+@bp.get("/snapshots")
+@role_required(*STAFF_ROLES)
+def snapshots():
+    """Every frozen snapshot, the one published, and the form to freeze a new one (of the
+    filtered view the link came from, if any)."""
+    form = {"label": "", "cutoff": "now", "as_of": "", "timezone": TIMEZONES[0]}
+    return _snapshots_page(form, filters_from_request())
+
+
+def _cut_off(form: dict[str, str]) -> datetime | None:
+    """The data time the form asks for: None for "until the moment of confirming"."""
+    zone = operations.check_timezone(form["timezone"])
+    if form["cutoff"] != "earlier":
+        return None
+    if not form["as_of"]:
+        raise operations.OutcomesError(_("Give the earlier date and time, or freeze until now."))
+    moment = parse_datetime(form["as_of"])
+    if moment is None:
+        raise operations.OutcomesError(_("The data time is not a valid date and time."))
+    return moment.replace(tzinfo=zone)
+
+
+@bp.post("/snapshots")
+@role_required(*STAFF_ROLES)
+def freeze():
+    """Review, then freeze, the outcomes until now (or an explicitly chosen earlier moment).
+
+    The first step shows how many responses and contributions the snapshot will hold against
+    how many exist, and which starred quotes changed; only the second step freezes. A refused
+    freeze shows the form again as it was typed.
+    """
+    form = {name: (request.form.get(name) or "").strip() for name in FREEZE_FIELDS}
+    form["cutoff"] = "earlier" if form["cutoff"] == "earlier" else "now"
+    form["timezone"] = form["timezone"] or "UTC"
+    filters = filters_from_request(request.form)
+    try:
+        as_of = _cut_off(form)
+        if not form["label"]:
+            raise operations.OutcomesError(_("give the snapshot a label"))
+        if request.form.get("step") != "confirm":
+            preview = operations.preview_freeze(db.session, as_of=as_of, filters=filters)
+            db.rollback()
+            return _snapshots_page(form, filters, preview=preview)
+        snapshot = operations.freeze(
+            db.session,
+            sources(),
+            label=form["label"],
+            timezone=form["timezone"],
+            actor=current_user,
+            as_of=as_of,
+            filters=filters,
+            ip=client_ip(),
+        )
+    except operations.OutcomesError as exc:
+        db.rollback()
+        return _snapshots_page(form, filters, error=str(exc), status=400)
+    frozen = operations.snapshot_summary(snapshot)
+    contributions = (frozen.get("contributions") or {}).get("total", 0)
+    responses_now = len(data.covered_ids(db.session.connection()))
+    contributions_now = len(data.covered_contribution_ids(db.session.connection()))
+    db.commit()
+    flash(
+        _(
+            "Snapshot frozen: %(n)s of the %(total)s submitted responses and %(c)s of the "
+            "%(c_total)s published contributions.",
+            n=presenting.number(snapshot.response_count),
+            total=presenting.number(responses_now),
+            c=presenting.number(contributions),
+            c_total=presenting.number(contributions_now),
+        ),
+        "success",
+    )
+    return redirect(url_for("outcomes.snapshot", snapshot_id=snapshot.id))
+
+
+@bp.get("/snapshots/<int:snapshot_id>")
+@role_required(*STAFF_ROLES)
+def snapshot(snapshot_id: int):
+    """A frozen snapshot, and how the live data (or a later snapshot) differs from it."""
+    frozen = snapshot_or_404(snapshot_id)
+    frozen_summary = frozen_summary_of(frozen)
+    ids = operations.snapshot_ids(frozen)
+    compare_with = query_int("compare")
+    if compare_with:
+        later = snapshot_or_404(compare_with)
+        later_summary = operations.snapshot_summary(later)
+        later_ids = operations.snapshot_ids(later)
+        compared_label = later.label
+    else:
+        frozen_filters = SummaryFilter.from_dict(frozen_summary.get("filters"))
+        later_summary = data.cached_summary(db.engine, sources(), frozen_filters).summary
+        later_ids = data.covered_ids(db.session.connection(), frozen_filters)
+        compared_label = None
+    comparison = operations.compare(frozen_summary, ids, later_summary, later_ids)
+    fresh = None if compare_with else operations.freshness(db.session, frozen, frozen_summary)
+    others = db.session.scalars(
+        select(OutcomeSnapshot)
+        .where(OutcomeSnapshot.id != frozen.id)
+        .order_by(OutcomeSnapshot.frozen_at.desc())
+    ).all()
+    publication = operations.current_publication(db.session)
+    return render_template(
+        "outcomes/snapshot.html",
+        **template_context(
+            frozen_summary,
+            snapshot=frozen,
+            comparison=comparison,
+            freshness=fresh,
+            filter_phrases=filter_description(
+                SummaryFilter.from_dict(frozen_summary.get("filters"))
+            ),
+            compared_label=compared_label,
+            others=others,
+            is_published=publication is not None and publication.snapshot_id == frozen.id,
+            can_publish=can_publish(),
+            filter_query={},
+            mode="snapshot",
+            public_view=False,
+        ),
+    )
+
+
+@bp.get("/snapshots/<int:snapshot_id>/summary.json")
+@role_required(*STAFF_ROLES)
+def snapshot_json(snapshot_id: int):
+    """Download a snapshot's summary exactly as frozen."""
+    frozen = snapshot_or_404(snapshot_id)
+    audit.record(
+        db.session,
+        current_user,
+        "export.outcomes",
+        target=f"snapshot:{frozen.id}",
+        details={"format": "json"},
+        ip=client_ip(),
+    )
+    db.commit()
+    return HttpResponse(
+        frozen.summary_json,
+        mimetype="application/json",
+        headers={"Content-Disposition": f"attachment; filename=outcomes-snapshot-{frozen.id}.json"},
+    )
+
+
+@bp.post("/snapshots/<int:snapshot_id>/publish")
+@role_required("admin")
+def publish(snapshot_id: int):
+    """Publish a snapshot at /outcomes (administrators only; logged)."""
+    frozen = snapshot_or_404(snapshot_id)
+    if request.form.get("confirm") != "yes":
+        flash(_("Tick the confirmation to publish."), "warning")
+        return redirect(url_for("outcomes.snapshot", snapshot_id=frozen.id))
+    operations.publish(db.session, frozen, current_user, ip=client_ip())
+    db.commit()
+    flash(_("Published at /outcomes."), "success")
+    return redirect(url_for("outcomes.snapshot", snapshot_id=frozen.id))
+
+
+@bp.post("/publication/withdraw")
+@role_required("admin")
+def withdraw():
+    """Take the published outcomes off the public site (administrators only; logged)."""
+    operations.withdraw(db.session, current_user, ip=client_ip())
+    db.commit()
+    flash(_("The public outcomes page is empty again."), "success")
+    return redirect(url_for("outcomes.snapshots"))
+
+
+# -- the deck -------------------------------------------------------------------------------------
+
+
+@bp.get("/<int:snapshot_id>/deck")
+@role_required(*STAFF_ROLES)
+def deck(snapshot_id: int):
+    """A five-minute slide deck of a snapshot, in the chosen language."""
+    frozen = snapshot_or_404(snapshot_id)
+    frozen_summary = frozen_summary_of(frozen)
+    ids = set(operations.snapshot_ids(frozen))
+    if "quotes" in frozen_summary:
+        quotes = operations.frozen_deck_quotes(db.session, frozen_summary["quotes"])
+    else:  # a snapshot frozen before quotes were re-read at the freeze
+        quotes = operations.deck_quotes(db.session, ids, covered_contributions(frozen_summary))
+    return render_template(
+        "outcomes/deck.html",
+        **template_context(
+            frozen_summary,
+            snapshot=frozen,
+            quotes=quotes,
+            findings={
+                q["key"]: presenting.questionnaire_headlines(q, frozen_summary)
+                for q in frozen_summary["questionnaires"]
+            },
+            public_view=False,
+        ),
+    )
