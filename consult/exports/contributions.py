@@ -30,7 +30,7 @@ from consult.contributions.vocabulary import (
     labelled,
     text_language_labels,
 )
-from consult.exports.layout import CODEBOOK_HEADER, Column, Label, place_columns
+from consult.exports.layout import CODEBOOK_HEADER, CodebookEntry, Column, Label, place_columns
 from consult.exports.responses import iso_utc
 from consult.exports.writers import Cell, Progress, Table, codebook_path, write_table
 
@@ -343,15 +343,18 @@ def export_contributions(
     layout = columns(charter, region_labels, with_personal_data=request.with_personal_data)
     codebook = []
     for column in layout:
-        codebook.append([column.name, column.type, "", *_labels(column.label)])
+        codebook.append(CodebookEntry(column.name, column.type, "", column.label).as_row())
         for code, label in column.values.items():
-            codebook.append([column.name, column.type, code, *_labels(label)])
+            codebook.append(CodebookEntry(column.name, column.type, code, label).as_row())
     table = Table(
         columns=[column.name for column in layout],
         rows=_rows(connection, request, chunk_size),
         codebook_header=CODEBOOK_HEADER,
         codebook=codebook,
         numeric=frozenset(i for i, column in enumerate(layout) if column.is_numeric),
+        dates=frozenset(i for i, column in enumerate(layout) if column.type == "datetime"),
+        # XLSX string cells are strings, never formulas: only CSV text gets the apostrophe.
+        is_neutralised=request.fmt == "xlsx",
         facts={
             "kind": "contributions",
             "with_personal_data": request.with_personal_data,
@@ -369,7 +372,3 @@ def export_contributions(
         rows=written,
         codebook_path=codebook_path(Path(path)) if request.fmt == "csv" else None,
     )
-
-
-def _labels(label: Label) -> list[str]:
-    return [label.get(language, "") for language in ("en", "fr", "es")]

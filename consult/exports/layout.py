@@ -1,14 +1,23 @@
 """The columns of a responses export and its codebook, derived from the questionnaire definitions.
 
 One column per question key, or per part (`question.part`) for questions with parts. When the
-export spans several questionnaires or versions, the columns are the union of theirs, newest
+export spans several versions of a questionnaire, the columns are the union of theirs, newest
 version first, so that a question keeps one column whatever version a response answered.
+
+A column never holds two different questions, and no header is repeated:
+
+- an export spanning several questionnaires prefixes every question column with its
+  questionnaire's key (`partners.article_relevance.I`): two questionnaires may ask a question
+  under the same key with different wording, options or scale;
+- the questions that give a response its profile (country, region, type of respondent) are the
+  fixed columns `country`, `region` and `respondent_type`, never a second column; the codebook
+  gives their wording in every questionnaire that asks them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from consult.geography import REGION_KEYS, country_names
 from consult.questionnaires.definition import OTHER_PART, Question, Questionnaire
@@ -36,6 +45,12 @@ class Column:
     part_key: str = ""
     #: Code -> label, for columns holding stable keys.
     values: dict[str, Label] = field(default_factory=dict, compare=False)
+    #: The questionnaire a question column belongs to ("" for the fixed columns).
+    questionnaire_key: str = ""
+    #: Code -> score, for a matrix scale's points that carry one.
+    scores: dict[str, float] = field(default_factory=dict, compare=False)
+    #: (questionnaire, question key, wording) of each question a fixed column is filled from.
+    wordings: list[tuple[str, str, Label]] = field(default_factory=list, compare=False)
 
 
 @dataclass(frozen=True)
@@ -46,18 +61,44 @@ class CodebookEntry:
     type: str
     value: str
     label: Label
+    #: The questionnaire and question the entry is about ("" when it is not a question's).
+    questionnaire: str = ""
+    question: str = ""
+    #: The score of a matrix scale point ("" for codes without one).
+    score: str = ""
 
     def as_row(self) -> list[str]:
-        """Return the entry as the codebook's row: column, type, value, label_en, _fr, _es."""
+        """Return the entry as the codebook's row (in the order of CODEBOOK_HEADER)."""
         return [
             self.column,
+            self.questionnaire,
+            self.question,
             self.type,
             self.value,
+            self.score,
             *(self.label.get(lang, "") for lang in LANGUAGES),
         ]
 
 
-CODEBOOK_HEADER = ["column", "type", "value", "label_en", "label_fr", "label_es"]
+CODEBOOK_HEADER = [
+    "column",
+    "questionnaire",
+    "question",
+    "type",
+    "value",
+    "score",
+    "label_en",
+    "label_fr",
+    "label_es",
+]
+
+
+def score_text(score: float | None) -> str:
+    """Return a scale point's score as the codebook writes it (4, not 4.0; "" for none)."""
+    if score is None:
+        return ""
+    return str(int(score)) if float(score).is_integer() else str(score)
+
 
 YES_NO = {
     "yes": _label("Yes", "Oui", "Sí"),
@@ -235,8 +276,25 @@ def _joined(first: Label, second: Label) -> dict[str, str]:
 OTHER_LABEL = _label("Other (text)", "Autre (texte)", "Otro (texto)")
 
 
-def question_columns(question: Question, region_labels: Mapping[str, Label]) -> list[Column]:
-    """Return the columns of one question, with the codes each may hold."""
+def question_columns(
+    question: Question,
+    region_labels: Mapping[str, Label],
+    *,
+    questionnaire_key: str = "",
+    prefix: str = "",
+) -> list[Column]:
+    """Return the columns of one question, with the codes each may hold.
+
+    ``prefix`` (the questionnaire's key and a dot, in an export of several questionnaires)
+    starts every column name.
+    """
+    return [
+        replace(column, name=prefix + column.name, questionnaire_key=questionnaire_key)
+        for column in _question_columns(question, region_labels)
+    ]
+
+
+def _question_columns(question: Question, region_labels: Mapping[str, Label]) -> list[Column]:
     key, label = question.key, question.label
     if question.type == "multiple_choice":
         columns = [
@@ -264,6 +322,7 @@ def question_columns(question: Question, region_labels: Mapping[str, Label]) -> 
         return columns
     if question.type == "matrix":
         scale = {point.key: point.label for point in question.scale}
+        scores = {point.key: point.score for point in question.scale if point.score is not None}
         return [
             Column(
                 f"{key}.{row.key}",
@@ -272,6 +331,7 @@ def question_columns(question: Question, region_labels: Mapping[str, Label]) -> 
                 question_key=key,
                 part_key=row.key,
                 values=scale,
+                scores=scores,
             )
             for row in question.rows
         ]
@@ -320,14 +380,47 @@ class Layout:
     columns: list[Column]
     #: Index of the first question column (after the fixed and personal ones).
     first_question: int
+    #: Question columns carry their questionnaire's key as a prefix (several questionnaires).
+    is_prefixed: bool = False
 
     def codebook(self) -> list[CodebookEntry]:
-        """Return the codebook: every column, then every code it may hold, with labels."""
+        """Return the codebook: every column, the wording of each question it comes from in
+        each questionnaire, then every code it may hold (with its score, if any), labelled."""
         entries = []
         for column in self.columns:
-            entries.append(CodebookEntry(column.name, column.type, "", column.label))
+            entries.append(
+                CodebookEntry(
+                    column.name,
+                    column.type,
+                    "",
+                    column.label,
+                    questionnaire=column.questionnaire_key,
+                    question=column.question_key or "",
+                )
+            )
+            for questionnaire, question, wording in column.wordings:
+                entries.append(
+                    CodebookEntry(
+                        column.name,
+                        "question wording",
+                        "",
+                        wording,
+                        questionnaire=questionnaire,
+                        question=question,
+                    )
+                )
             for code, label in column.values.items():
-                entries.append(CodebookEntry(column.name, column.type, code, label))
+                entries.append(
+                    CodebookEntry(
+                        column.name,
+                        column.type,
+                        code,
+                        label,
+                        questionnaire=column.questionnaire_key,
+                        question=column.question_key or "",
+                        score=score_text(column.scores.get(code)),
+                    )
+                )
         return entries
 
 
@@ -340,22 +433,39 @@ def build_layout(
     """Lay out the wide form for definitions given newest first (the union of their columns)."""
     questionnaires = list(questionnaires)
     columns = fixed_columns(questionnaires, region_labels)
+    fixed = {column.name: column for column in columns}
     if with_personal_data:
         columns += PERSONAL_COLUMNS
     first_question = len(columns)
+    is_prefixed = len({questionnaire.key for questionnaire in questionnaires}) > 1
     seen: dict[str, int] = {}
+    worded: set[tuple[str, str]] = set()
     for questionnaire in questionnaires:
+        profile = {key: name for name, key in questionnaire.profile_fields.items()}
+        prefix = f"{questionnaire.key}." if is_prefixed else ""
         for question in questionnaire.questions:
-            for column in question_columns(question, region_labels):
+            if question.key in profile:
+                # Its answer is the fixed column; the codebook keeps its wording here.
+                if (questionnaire.key, question.key) not in worded:
+                    worded.add((questionnaire.key, question.key))
+                    fixed[profile[question.key]].wordings.append(
+                        (questionnaire.key, question.key, dict(question.label))
+                    )
+                continue
+            for column in question_columns(
+                question, region_labels, questionnaire_key=questionnaire.key, prefix=prefix
+            ):
                 if column.name in seen:
-                    # An older version (or another questionnaire) may offer more codes.
-                    known = columns[seen[column.name]].values
+                    # An older version may offer more codes.
+                    known = columns[seen[column.name]]
                     for code, label in column.values.items():
-                        known.setdefault(code, label)
+                        known.values.setdefault(code, label)
+                    for code, score in column.scores.items():
+                        known.scores.setdefault(code, score)
                     continue
                 seen[column.name] = len(columns)
                 columns.append(column)
-    return Layout(columns, first_question)
+    return Layout(columns, first_question, is_prefixed)
 
 
 @dataclass(frozen=True)
@@ -366,20 +476,32 @@ class Placement:
     index: dict[tuple[str, str], int]
     #: Multiple choice question -> the column indices of its options (1/0 once answered).
     option_columns: dict[str, list[int]]
+    #: (profile question key, "") -> index of the fixed column its answer fills.
+    profile: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def placement(layout: Layout, questionnaire: Questionnaire) -> Placement:
-    """Return where the answers to ``questionnaire`` (one stored version) go in ``layout``."""
+    """Return where the answers to ``questionnaire`` (one stored version) go in ``layout``.
+
+    The profile questions have no question column (their answers are the fixed columns): they
+    are in ``profile``, which only the long form uses to name a value's column.
+    """
     by_name = {column.name: i for i, column in enumerate(layout.columns)}
+    prefix = f"{questionnaire.key}." if layout.is_prefixed else ""
     index: dict[tuple[str, str], int] = {}
     option_columns: dict[str, list[int]] = {}
+    profile: dict[tuple[str, str], int] = {}
+    for name, question_key in questionnaire.profile_fields.items():
+        profile[(question_key, "")] = by_name[name]
     for question in questionnaire.questions:
+        if (question.key, "") in profile:
+            continue
         if question.parts == ("",):
-            index[(question.key, "")] = by_name[question.key]
+            index[(question.key, "")] = by_name[prefix + question.key]
             continue
         for part in question.parts:
-            position = by_name[f"{question.key}.{part}"]
+            position = by_name[f"{prefix}{question.key}.{part}"]
             index[(question.key, part)] = position
             if question.type == "multiple_choice" and part != OTHER_PART:
                 option_columns.setdefault(question.key, []).append(position)
-    return Placement(index, option_columns)
+    return Placement(index, option_columns, profile)

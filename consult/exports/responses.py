@@ -31,6 +31,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from consult.analysis.data import ResponseFilter
+from consult.exports import statistical
 from consult.exports.layout import (
     CODEBOOK_HEADER,
     LONG_COLUMNS,
@@ -44,6 +45,7 @@ from consult.exports.layout import (
 from consult.exports.writers import (
     FORMULA_TRIGGERS,
     Cell,
+    ExportError,
     Progress,
     Table,
     codebook_path,
@@ -62,6 +64,8 @@ from consult.questionnaires.documents import (
 )
 from consult.questionnaires.models import ContactDetails, QuestionnaireVersion, Response
 
+#: Columns holding moments (ISO 8601, UTC), written as dates where a format has them.
+DATE_COLUMNS = frozenset({"submitted_at"})
 #: Responses read per round trip: large enough to be fast, small enough to keep memory flat.
 CHUNK_SIZE = 2000
 
@@ -76,6 +80,8 @@ class ResponsesExport:
     long: bool = False
     #: Contact details respondents gave; only ever set for an admin who asked.
     with_personal_data: bool = False
+    #: The language of the variable and value labels of a .sav or .dta file.
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -446,6 +452,11 @@ class _Rows:
         """Yield one row per stored value, in column order within each response."""
         names = [column.name for column in self.layout.columns]
         end = len(names)
+        # A profile question's values are named by the fixed column they fill.
+        indexes = {
+            version_id: {**where.index, **where.profile}
+            for version_id, where in self.placements.items()
+        }
         for responses, answers in self._chunks():
             contacts = self._contacts_of(responses)
             by_response: dict[int, list[tuple[int, str, str, str]]] = {
@@ -458,7 +469,7 @@ class _Rows:
                 values.append((0, question_key, part_key, value))
             for response in responses:
                 rid = response["response_id"]
-                index = self.placements[response["version_id"]].index
+                index = indexes[response["version_id"]]
                 contact = contacts.get(rid)
                 if contact is not None and neutralise:
                     contact = tuple(_neutralise(text) for text in contact)
@@ -494,6 +505,8 @@ def export_responses(
         definitions.values(), region_labels, with_personal_data=request.with_personal_data
     )
     rows = _Rows(connection, layout, definitions, request, chunk_size)
+    if request.fmt in statistical.FORMATS:
+        return _export_statistical(request, layout, rows, Path(path), progress)
     columns = [column.name for column in layout.columns]
     numeric = {i for i, column in enumerate(layout.columns) if column.is_numeric}
     codebook = layout.codebook()
@@ -503,15 +516,18 @@ def export_responses(
         numeric = {i for i, column in enumerate(fixed) if column.is_numeric}
         codebook = [CodebookEntry(c.name, c.type, "", c.label) for c in LONG_COLUMNS] + codebook
     counted = _ResponseCounter(progress, rows) if request.long else None
-    # CSV gets its formula starts neutralised as rows are made; XLSX and JSON keep the text.
+    # CSV gets its formula triggers neutralised as rows are made. JSON keeps the text, and so
+    # does XLSX: its string cells are strings, which a spreadsheet never runs as formulas.
     neutral = request.fmt == "csv"
+    dates = frozenset(i for i, name in enumerate(columns) if name in DATE_COLUMNS)
     table = Table(
         columns=columns,
         rows=rows.long(neutral) if request.long else rows.wide(neutral),
         codebook_header=CODEBOOK_HEADER,
         codebook=(entry.as_row() for entry in codebook),
         numeric=frozenset(numeric),
-        is_neutralised=neutral,
+        dates=dates,
+        is_neutralised=neutral or request.fmt == "xlsx",
         facts={
             "kind": "responses",
             "form": "long" if request.long else "wide",
@@ -535,6 +551,33 @@ def export_responses(
         responses=rows.responses,
         codebook_path=codebook_path(Path(path)) if request.fmt == "csv" else None,
     )
+
+
+def _export_statistical(
+    request: ResponsesExport, layout: Layout, rows: _Rows, path: Path, progress: Progress | None
+) -> ExportSummary:
+    """Write the wide form as a labelled SPSS or Stata file, and its codebook beside it."""
+    if request.long:
+        raise ExportError("SPSS and Stata files hold the wide form: export the long form as CSV")
+
+    def counted() -> Iterator[list[Cell]]:
+        for row in rows.wide(False):
+            yield row
+            if progress is not None:
+                progress(1)
+
+    with collector_paused():
+        written, names = statistical.write_statistical(
+            request.fmt,
+            layout.columns,
+            counted(),
+            path,
+            prefixed=layout.is_prefixed,
+            language=request.language,
+        )
+    variables = dict(zip((column.name for column in layout.columns), names, strict=True))
+    codebook = statistical.write_codebook(path, layout.codebook(), variables)
+    return ExportSummary(path=path, rows=written, responses=rows.responses, codebook_path=codebook)
 
 
 @contextlib.contextmanager

@@ -23,6 +23,10 @@ exactness for this (the apostrophes are in the file); XLSX and JSON keep the exa
 Spreadsheet safety (XLSX): text is written with write_string, which stores a string cell that
 no spreadsheet evaluates, so no apostrophe is added (it would end up in the data).
 
+Types in XLSX: numbers in numeric columns are numbers, and the columns listed in
+``Table.dates`` (ISO 8601 moments in UTC) are real Excel datetimes with a date format, so that
+sorting, filtering and date arithmetic work without conversion.
+
 CSV encoding: UTF-8 with a byte order mark. Excel (Windows and macOS) reads a CSV file without
 one in the local legacy code page and mangles every non-Latin script; with it, Excel, LibreOffice,
 pandas (read_csv strips it) and R (readr strips it) all read the text unchanged.
@@ -40,6 +44,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, TextIO
@@ -66,6 +71,8 @@ _MAYBE_RISKY = re.compile(rf"[;\n\r{re.escape(FORMULA_SIGNS)}]|\A[{_BLANKS}]")
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?\Z")
 #: Excel's row limit, header included; longer tables continue on a further sheet.
 XLSX_MAX_ROWS = 1_048_576
+#: How XLSX shows a moment (the column's label says it is UTC).
+XLSX_DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
 #: Excel refuses longer cells; a longer text is an error, never silently cut.
 XLSX_MAX_CELL = 32_767
 
@@ -112,6 +119,8 @@ class Table:
     codebook: Iterable[Sequence[str]]
     #: Indices of the columns written as numbers in XLSX (when the value is a plain number).
     numeric: frozenset[int] = frozenset()
+    #: Indices of the columns holding moments (ISO 8601, UTC): real dates in XLSX.
+    dates: frozenset[int] = frozenset()
     #: Facts for the JSON envelope (kind, form, exported_at, ...).
     facts: Mapping[str, Any] = field(default_factory=dict)
     #: Name of the data sheet in XLSX.
@@ -239,8 +248,11 @@ def write_xlsx(table: Table, path: Path, progress: Progress | None = None) -> in
         )
         try:
             bold = workbook.add_format({"bold": True})
+            moment = workbook.add_format({"num_format": XLSX_DATE_FORMAT})
+            dates = table.dates
             sheet_number = 1
             sheet = _new_sheet(workbook, table.sheet_name, table.columns, bold)
+            _date_widths(sheet, dates)
             row_number = 1
             numeric = table.numeric
             write_string = sheet.write_string
@@ -252,12 +264,15 @@ def write_xlsx(table: Table, path: Path, progress: Progress | None = None) -> in
                         workbook, f"{table.sheet_name} ({sheet_number})", table.columns, bold
                     )
                     write_string, write_number = sheet.write_string, sheet.write_number
+                    _date_widths(sheet, dates)
                     row_number = 1
                 for col, value in enumerate(row):
                     if value is None or value == "":
                         continue
                     if isinstance(value, int):
                         write_number(row_number, col, value)
+                    elif col in dates and (when := excel_moment(value)) is not None:
+                        sheet.write_datetime(row_number, col, when, moment)
                     elif col in numeric and _PLAIN_NUMBER.match(value):
                         write_number(row_number, col, float(value) if "." in value else int(value))
                     else:
@@ -281,6 +296,26 @@ def write_xlsx(table: Table, path: Path, progress: Progress | None = None) -> in
         finally:
             workbook.close()
     return count
+
+
+def excel_moment(value: str | datetime) -> datetime | None:
+    """Return an ISO 8601 moment as the naive UTC datetime Excel stores (None if it is not one)."""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def _date_widths(sheet: Any, dates: frozenset[int]) -> None:
+    """Widen the date columns so that Excel shows the moment rather than ####."""
+    for col in dates:
+        sheet.set_column(col, col, 20)
 
 
 def _new_sheet(workbook: Any, name: str, header: Sequence[str], bold: Any) -> Any:

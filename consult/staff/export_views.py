@@ -24,7 +24,7 @@ from sqlalchemy import select
 from consult.db import db
 from consult.exports.contributions import ContributionsExport
 from consult.exports.responses import ResponsesExport
-from consult.i18n import translate_text
+from consult.i18n import current_language, translate_text
 from consult.questionnaires.registry import current_questionnaires
 from consult.staff import audit, exporting
 from consult.staff.access import PERSONAL_DATA_ROLES, may_see_personal_data, role_required
@@ -38,6 +38,8 @@ MIMETYPES = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json",
+    "sav": "application/x-spss-sav",
+    "dta": "application/x-stata-dta",
 }
 
 
@@ -86,6 +88,8 @@ def exports():
             questionnaire=form.questionnaire.data or None,
             long=bool(form.long.data),
             with_personal_data=personal,
+            # A .sav or .dta file is labelled in the language of the page it was asked from.
+            language=current_language(),
         )
         job = exporting.start_job(
             current_app._get_current_object(),

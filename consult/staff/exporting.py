@@ -39,6 +39,7 @@ from consult.exports.contributions import (
     export_contributions,
 )
 from consult.exports.responses import ResponsesExport, count_responses, export_responses
+from consult.exports.statistical import FORMATS as STATISTICAL_FORMATS
 from consult.exports.writers import FORMATS, ExportError
 from consult.staff import audit
 from consult.staff.models import ExportJob, User
@@ -48,7 +49,11 @@ from consult.storage import file_store
 STALE_AFTER = timedelta(minutes=10)
 #: Finished export files are deleted after this long (they may hold personal data).
 KEEP_FILES_FOR = timedelta(hours=24)
-EXTENSIONS = {"csv": "csv", "xlsx": "xlsx", "json": "json"}
+EXTENSIONS = {"csv": "csv", "xlsx": "xlsx", "json": "json", "sav": "sav", "dta": "dta"}
+#: The responses export also writes labelled SPSS and Stata files.
+RESPONSE_FORMATS = (*FORMATS, *STATISTICAL_FORMATS)
+#: Formats whose codebook is a second file beside the export.
+CODEBOOK_BESIDE = ("csv", *STATISTICAL_FORMATS)
 
 
 @contextlib.contextmanager
@@ -75,7 +80,21 @@ def export_group() -> None:
 
 
 @export_group.command("responses")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(RESPONSE_FORMATS),
+    required=True,
+    help="sav (SPSS) and dta (Stata) are labelled files for R, SPSS and Stata.",
+)
+@click.option(
+    "--labels",
+    "language",
+    type=click.Choice(("en", "fr", "es")),
+    default="en",
+    show_default=True,
+    help="Language of the variable and value labels of a sav or dta file.",
+)
 @click.option("--questionnaire", default=None, help="Only this questionnaire (its key).")
 @click.option(
     "--with-personal-data",
@@ -86,7 +105,12 @@ def export_group() -> None:
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @with_appcontext
 def export_responses_command(
-    fmt: str, questionnaire: str | None, with_personal_data: bool, long_form: bool, out: Path
+    fmt: str,
+    language: str,
+    questionnaire: str | None,
+    with_personal_data: bool,
+    long_form: bool,
+    out: Path,
 ) -> None:
     """Export the submitted responses (drafts never) with a codebook."""
     from consult.questionnaires.registry import current_questionnaires
@@ -94,11 +118,14 @@ def export_responses_command(
     if questionnaire and questionnaire not in current_questionnaires():
         known = ", ".join(sorted(current_questionnaires()))
         raise click.ClickException(f"no questionnaire {questionnaire!r} (one of {known})")
+    if long_form and fmt in STATISTICAL_FORMATS:
+        raise click.ClickException("sav and dta files hold the wide form; drop --long")
     request = ResponsesExport(
         fmt=fmt,
         questionnaire=questionnaire,
         long=long_form,
         with_personal_data=with_personal_data,
+        language=language,
     )
     app = current_app._get_current_object()
     with snapshot(db.engine) as connection:
@@ -225,6 +252,7 @@ def start_job(
             "questionnaire": request.questionnaire,
             "long": request.long,
             "with_personal_data": request.with_personal_data,
+            "language": request.language,
         }
         # Asked for, not yet written: the row counts are on the job once it is done.
         details = {
@@ -273,6 +301,7 @@ def _write_job(app: Flask, job: ExportJob, connection: Connection, path: Path, b
         questionnaire=job.options.get("questionnaire"),
         long=bool(job.options.get("long")),
         with_personal_data=bool(job.options.get("with_personal_data")),
+        language=job.options.get("language") or "en",
     )
     return export_responses(
         connection, request, path, region_labels=region_labels(app), progress=beat
@@ -344,7 +373,7 @@ def _file_names(job: ExportJob) -> list[str]:
     if not job.file_name:
         return []
     names = [job.file_name]
-    if job.format == "csv":
+    if job.format in CODEBOOK_BESIDE:
         from consult.exports.writers import codebook_path
 
         names.append(codebook_path(Path(job.file_name)).name)

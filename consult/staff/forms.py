@@ -14,7 +14,7 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -99,6 +99,8 @@ class ExportForm(FlaskForm):
                 ("xlsx", _l("Excel workbook (XLSX), codebook on a second sheet")),
                 ("csv", _l("CSV (UTF-8), codebook in a second file")),
                 ("json", _l("JSON, codebook included")),
+                ("sav", _l("SPSS (.sav) with variable and value labels, for SPSS and R")),
+                ("dta", _l("Stata (.dta) with variable and value labels, for Stata and R")),
             ]
         ),
     )
@@ -107,6 +109,13 @@ class ExportForm(FlaskForm):
     with_personal_data = BooleanField(
         _l("Include the contact details respondents gave (personal data; admins only)")
     )
+
+    def validate_long(self, field: BooleanField) -> None:
+        """SPSS and Stata files hold the wide form only."""
+        if field.data and self.format.data in ("sav", "dta"):
+            raise ValidationError(
+                _l("SPSS and Stata files hold one row per response: untick the long form.")
+            )
 
 
 class ContributionsExportForm(FlaskForm):

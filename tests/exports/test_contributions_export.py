@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
 from consult.contributions import operations
 from consult.contributions.models import Contribution, ContributionReply, OfficialResponse
 from consult.db import db, writing
+from consult.exports.layout import CODEBOOK_HEADER
 from consult.exports.responses import iso_utc
 from consult.exports.writers import neutralise
 from consult.staff.exporting import wait_for_jobs
@@ -226,7 +229,7 @@ def test_every_value_matches_the_database(app, runner, tmp_path, stored, fmt):
     text_columns = {"organisation_name", "text"}
     for row in rows:
         wanted = expected[row[0]]
-        if fmt == "csv":
+        if fmt == "csv":  # XLSX strings are strings: no apostrophe needed
             wanted = [
                 spreadsheet(v) if name in text_columns else v
                 for name, v in zip(COLUMNS, wanted, strict=True)
@@ -256,20 +259,28 @@ def test_nothing_unpublished_and_no_personal_data_by_default(runner, tmp_path, s
         assert "=Name" not in raw.decode("utf-8-sig")
 
 
-def test_formula_injection_is_neutralised_and_json_keeps_the_text(runner, tmp_path, stored):
+def test_formula_injection_is_neutralised_in_csv_and_xlsx_and_json_keep_the_text(
+    runner, tmp_path, stored
+):
     csv_rows = read(export(runner, tmp_path, "csv"), "csv")[1]
     xlsx_rows = read(export(runner, tmp_path, "xlsx"), "xlsx")[1]
     json_rows = read(export(runner, tmp_path, "json"), "json")[1]
     text = COLUMNS.index("text")
+    name = COLUMNS.index("organisation_name")
     formulas = [t for t in TRICKY_TEXTS if t[0] in TRIGGERS]
     assert {row[text] for row in csv_rows} >= {"'" + t for t in formulas}
-    # XLSX string cells are never evaluated: the text is exact, with no apostrophe.
-    assert {row[text] for row in xlsx_rows} >= set(formulas)
-    assert {row[text] for row in json_rows} >= set(formulas)
     assert not any(row[text][:1] in TRIGGERS for row in csv_rows)
-    name = COLUMNS.index("organisation_name")
     assert "'+Ville de Grigny" in {row[name] for row in csv_rows}
-    assert "+Ville de Grigny" in {row[name] for row in xlsx_rows}
+    # XLSX string cells never run as formulas: the text stays exactly as written
+    for rows in (xlsx_rows, json_rows):
+        assert {row[text] for row in rows} >= set(formulas)
+        assert "+Ville de Grigny" in {row[name] for row in rows}
+    workbook = openpyxl.load_workbook(tmp_path / "contributions.xlsx")
+    sheet = workbook["contributions"]
+    kinds = {cell.data_type for row in sheet.iter_rows(min_row=2) for cell in row if cell.value}
+    assert "f" not in kinds
+    # moments are real dates
+    assert all(isinstance(row[1].value, datetime) for row in sheet.iter_rows(min_row=2))
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
@@ -333,8 +344,8 @@ def test_codebook_labels_articles_parts_kinds_and_types_in_three_languages(
 ):
     export(runner, tmp_path, "csv")
     codebook = read_csv(tmp_path / "contributions.codebook.csv")
-    assert codebook[0] == ["column", "type", "value", "label_en", "label_fr", "label_es"]
-    entries = {(row[0], row[2]): row[3:] for row in codebook[1:]}
+    assert codebook[0] == CODEBOOK_HEADER
+    entries = {(row[0], row[4]): row[6:] for row in codebook[1:]}
     assert {name for name, _value in entries} == set(COLUMNS)
     assert entries[("kind", "comment")] == ["Comment", "Commentaire", "Comentario"]
     assert entries[("organisation_type", "academia")][0] == "Academia or research"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from consult.db import db
+from consult.exports.layout import CODEBOOK_HEADER
 from consult.exports.writers import neutralise
 from consult.questionnaires.definition import OTHER_PART, Questionnaire
 from consult.questionnaires.models import Response
@@ -62,13 +64,22 @@ def ooxml_text(value: str) -> str:
     return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
 
 
+def xlsx_text(value) -> str:
+    """A typed XLSX cell as the CSV writes it: a date as ISO 8601 UTC, a number as digits."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return ooxml_text(value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value)
+
+
 def read_xlsx(path: Path, sheet: str = "responses") -> list[list[str]]:
     workbook = openpyxl.load_workbook(path, read_only=True)
     rows = []
     for row in workbook[sheet].iter_rows(values_only=True):
-        rows.append(
-            ["" if v is None else (ooxml_text(v) if isinstance(v, str) else str(v)) for v in row]
-        )
+        rows.append([xlsx_text(v) for v in row])
     workbook.close()
     return rows
 
@@ -77,18 +88,29 @@ def read_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def question_columns(questionnaire: Questionnaire) -> list[str]:
+def question_columns(questionnaire: Questionnaire, prefixed: bool = False) -> list[str]:
+    """The question columns of a questionnaire: its profile questions are the fixed columns."""
     names = []
+    prefix = f"{questionnaire.key}." if prefixed else ""
+    profile = set(questionnaire.profile_fields.values())
     for question in questionnaire.questions:
+        if question.key in profile:
+            continue
         if question.parts == ("",):
-            names.append(question.key)
+            names.append(prefix + question.key)
         else:
-            names.extend(f"{question.key}.{part}" for part in question.parts)
+            names.extend(f"{prefix}{question.key}.{part}" for part in question.parts)
     return names
 
 
-def expected_value(questionnaire: Questionnaire, answers, column: str) -> str:
+def expected_value(
+    questionnaire: Questionnaire, answers, column: str, prefixed: bool = False
+) -> str:
     """The value a wide export must hold, worked out from the stored answers."""
+    if prefixed:
+        owner, _dot, column = column.partition(".")
+        if owner != questionnaire.key:
+            return ""  # a column of another questionnaire
     key, _dot, part = column.partition(".")
     try:
         question = questionnaire.question(key)
@@ -111,9 +133,15 @@ def safe(text: str) -> str:
 def check_wide(app, stored: Stored, header: list[str], rows: list[list[str]], neutralised: bool):
     questionnaires = QS(app)
     assert header[:8] == FIXED
-    for questionnaire in questionnaires.values():
-        # every question and part has its column, conditional ones included
-        assert set(question_columns(questionnaire)) <= set(header)
+    assert len(set(header)) == len(header), "one header per column, never repeated"
+    prefixed = len({key for key, _answers in stored.submitted.values()}) > 1
+    expected_columns = [
+        name
+        for questionnaire in questionnaires.values()
+        for name in question_columns(questionnaire, prefixed)
+    ]
+    # every question and part has its column (conditional ones included), and no other
+    assert sorted(header[8:]) == sorted(expected_columns)
     assert len(rows) == len(stored.submitted)
     with app.app_context():
         responses = {
@@ -143,8 +171,8 @@ def check_wide(app, stored: Stored, header: list[str], rows: list[list[str]], ne
         assert record["region"] == (response.region or "")
         assert record["respondent_type"] == (response.respondent_type or "")
         for column in header[8:]:
-            want = expected_value(questionnaire, answers, column)
-            if neutralised and not _numeric(questionnaire, column):
+            want = expected_value(questionnaire, answers, column, prefixed)
+            if neutralised and not _numeric(questionnaire, column.removeprefix(f"{key}.")):
                 want = safe(want)
             assert record[column] == want, (rid, column)
     assert seen == set(stored.submitted)
@@ -167,8 +195,8 @@ def test_csv_wide_matches_the_database(app, runner, stored, tmp_path):
     header, *rows = read_csv(out)
     check_wide(app, stored, header, rows, neutralised=True)
     codebook = read_csv(tmp_path / "responses.codebook.csv")
-    assert codebook[0] == ["column", "type", "value", "label_en", "label_fr", "label_es"]
-    described = {row[0] for row in codebook[1:] if row[2] == ""}
+    assert codebook[0] == CODEBOOK_HEADER
+    described = {row[0] for row in codebook[1:] if row[4] == ""}
     assert described == set(header), "the codebook describes every column"
 
 
@@ -177,7 +205,7 @@ def test_xlsx_wide_matches_the_database(app, runner, stored, tmp_path):
     header, *rows = read_xlsx(out)
     check_wide(app, stored, header, rows, neutralised=False)
     codebook = read_xlsx(out, "codebook")
-    assert codebook[0] == ["column", "type", "value", "label_en", "label_fr", "label_es"]
+    assert codebook[0] == CODEBOOK_HEADER
     assert {row[0] for row in codebook[1:]} == set(header)
 
 
@@ -187,7 +215,28 @@ def test_xlsx_writes_text_as_strings_never_formulas(app, runner, stored, tmp_pat
     sheet = workbook["responses"]
     kinds = {cell.data_type for row in sheet.iter_rows(min_row=2) for cell in row if cell.value}
     assert "f" not in kinds
-    assert kinds <= {"s", "n"}
+    assert kinds <= {"s", "n", "d"}
+    header = [cell.value for cell in sheet[1]]
+    by_column: dict[str, set] = {}
+    formulas = []
+    for row in sheet.iter_rows(min_row=2):
+        for name, cell in zip(header, row, strict=True):
+            if cell.value is None:
+                continue
+            by_column.setdefault(name, set()).add(type(cell.value))
+            if isinstance(cell.value, str) and cell.value[0] in TRIGGERS:
+                formulas.append(cell.value)
+            if name == "submitted_at":
+                assert cell.is_date and "yy" in cell.number_format and "hh" in cell.number_format
+    # typed: a real date, numbers as numbers, text as text without an added apostrophe
+    assert by_column["submitted_at"] == {datetime}
+    assert by_column["response_id"] == by_column["version"] == {int}
+    assert by_column["local-governments.hr_staff_number"] <= {int, float}
+    assert by_column["local-governments.barriers.insufficient_funding"] == {int}
+    assert by_column["local-governments.new_themes_top3.climate_justice"] == {int}
+    assert by_column["local-governments.final_priority"] == {str}
+    assert formulas, "text starting like a formula stays as typed (a string cell never runs)"
+    assert not any(value.startswith("'") for value in formulas)
 
 
 def test_json_wide_keeps_the_original_text(app, runner, stored, tmp_path):
@@ -214,6 +263,13 @@ def test_long_form_has_one_row_per_stored_value(app, runner, stored, tmp_path, f
     assert header == [*FIXED, "question", "part", "column", "value"]
     got = sorted((int(r[0]), r[8], r[9], r[11]) for r in rows)
     neutral = fmt == "csv"
+    # every value names its wide column: the questionnaire's own, or the fixed profile column
+    named = {(r[1], r[8], r[9]): r[10] for r in rows}
+    assert named[("partners", "country", "")] == "country"
+    assert named[("local-governments", "institution_type", "")] == "respondent_type"
+    assert named[("partners", "article_relevance", "art01")] == "partners.article_relevance.art01"
+    wide_header = read_csv(export(runner, tmp_path, "csv"))[0]
+    assert set(named.values()) <= set(wide_header)
     want = sorted(
         (rid, q, p, safe(v) if neutral else v)
         for rid, (_key, answers) in stored.submitted.items()
@@ -302,11 +358,13 @@ def test_unicode_round_trips_byte_identical(app, runner, tmp_path):
     csv_rows = read_csv(export(runner, tmp_path, "csv"))
     xlsx_rows = read_xlsx(export(runner, tmp_path, "xlsx"))
     json_doc = read_json(export(runner, tmp_path, "json"))
+    # both questionnaires' columns are there (the newest version of each): prefixed
+    long_key = f"local-governments.{long_key}"
     column = csv_rows[0].index(long_key)
     assert [r[column] for r in csv_rows[1:]] == [safe(t) for t in texts]
     assert [r[column] for r in xlsx_rows[1:]] == texts
     assert [r[long_key] for r in json_doc["rows"]] == texts
-    name = csv_rows[0].index("institution_name")
+    name = csv_rows[0].index("local-governments.institution_name")
     assert [r[name] for r in csv_rows[1:]] == [safe(t[:200]) for t in texts]
 
 
@@ -387,3 +445,50 @@ def test_older_versions_use_their_stored_definition(make_app, tmp_path):
         assert record["asked_in_v2"] == ""
         assert record[f"{multiple['key']}.added_in_v2"] == ""  # not offered in version 1
         assert record[dropped] == safe(answers.get(dropped, {}).get("", ""))
+
+
+def test_codebook_gives_scores_and_each_questionnaires_wording(app, runner, stored, tmp_path):
+    """One question per column, scores of scale points, and every wording of a shared column."""
+    header = read_csv(export(runner, tmp_path, "csv"))[0]
+    codebook = read_csv(tmp_path / "responses.codebook.csv")
+    entries = [dict(zip(CODEBOOK_HEADER, row, strict=True)) for row in codebook[1:]]
+    questionnaires = QS(app)
+    # a question column belongs to one questionnaire and one question, named after both
+    owners = {
+        e["column"]: (e["questionnaire"], e["question"])
+        for e in entries
+        if e["value"] == "" and e["type"] != "question wording"
+    }
+    for column in header[8:]:
+        questionnaire, question = owners[column]
+        assert column.startswith(f"{questionnaire}.{question}")
+        wording = questionnaires[questionnaire].question(question).label["en"]
+        described = next(e for e in entries if e["column"] == column and e["value"] == "")
+        assert described["label_en"].startswith(wording)
+    # both questionnaires ask article_relevance, with different wording: two columns
+    lg, partners = "local-governments.article_relevance.art01", "partners.article_relevance.art01"
+    assert {lg, partners} <= set(header)
+    lg_label = next(e["label_en"] for e in entries if e["column"] == lg and e["value"] == "")
+    p_label = next(e["label_en"] for e in entries if e["column"] == partners and e["value"] == "")
+    assert lg_label != p_label
+    # every scale point with a score carries it; "don't know" has none
+    for questionnaire in questionnaires.values():
+        question = questionnaire.question("article_relevance")
+        column = f"{questionnaire.key}.article_relevance.art01"
+        scores = {e["value"]: e["score"] for e in entries if e["column"] == column and e["value"]}
+        assert scores == {
+            point.key: ("" if point.score is None else str(int(point.score)))
+            for point in question.scale
+        }
+        assert "" in scores.values() and "4" in scores.values()
+    # a fixed column filled from a profile question gives its wording in every questionnaire
+    for fixed, field in (("country", "country"), ("respondent_type", "respondent_type")):
+        wordings = {
+            e["questionnaire"]: (e["question"], e["label_fr"])
+            for e in entries
+            if e["column"] == fixed and e["type"] == "question wording"
+        }
+        assert set(wordings) == set(questionnaires)
+        for key, (question, label_fr) in wordings.items():
+            assert question == questionnaires[key].profile_fields[field]
+            assert label_fr == questionnaires[key].question(question).label["fr"]

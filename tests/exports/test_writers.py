@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import UTC, datetime
 
 import openpyxl
 import pytest
 
-from consult.exports.writers import Table, csv_text, neutralise, neutralise_cell, write_table
+from consult.exports.writers import (
+    Table,
+    csv_text,
+    excel_moment,
+    neutralise,
+    neutralise_cell,
+    write_table,
+    write_xlsx,
+)
 
 
 @pytest.mark.parametrize(
@@ -164,3 +173,35 @@ def test_progress_is_reported_per_response(app, tmp_path):
                 chunk_size=2,
             )
             assert sum(ticks) == summary.responses == len(stored.submitted)
+
+
+@pytest.mark.parametrize(
+    ("value", "moment"),
+    [
+        ("2022-02-22T17:00:00Z", datetime(2022, 2, 22, 17, 0)),
+        ("2022-02-22T18:00:00+01:00", datetime(2022, 2, 22, 17, 0)),
+        ("2022-02-22T17:00:00", datetime(2022, 2, 22, 17, 0)),
+        (datetime(2022, 2, 22, 17, 0, tzinfo=UTC), datetime(2022, 2, 22, 17, 0)),
+        ("not a date", None),
+        ("=1+1", None),
+    ],
+)
+def test_excel_moment(value, moment):
+    assert excel_moment(value) == moment
+
+
+def test_xlsx_dates_are_real_dates_and_other_text_stays_text(tmp_path):
+    table = Table(
+        columns=["id", "when", "note"],
+        rows=[[1, "2022-02-22T17:00:00Z", "2022-02-22T17:00:00Z"], [2, "", "x"]],
+        codebook_header=["column"],
+        codebook=[["id"]],
+        numeric=frozenset({0}),
+        dates=frozenset({1}),
+    )
+    write_xlsx(table, tmp_path / "t.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "t.xlsx")["data"]
+    assert sheet["B2"].value == datetime(2022, 2, 22, 17, 0) and sheet["B2"].is_date
+    assert sheet["B2"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert sheet["C2"].value == "2022-02-22T17:00:00Z"  # not a date column: text
+    assert sheet["A2"].value == 1 and sheet["B3"].value is None

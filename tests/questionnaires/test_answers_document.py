@@ -481,9 +481,20 @@ def test_the_export_shows_every_free_value_as_given_or_neutralised(app, runner, 
     assert runner.invoke(args=["export", "responses", "--format", "csv", "--out", str(out)])
     with open(out, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv_module.reader(handle))
+    # an export of both questionnaires names each question column after its questionnaire
+    text_key = f"partners.{text_key}"
     column = rows[0].index(text_key)
     assert [row[column] for row in rows[1:]] == ["'quoted", "'=SUM(A1)", "plain", "''twice"]
     out = tmp_path / "r.json"
     assert runner.invoke(args=["export", "responses", "--format", "json", "--out", str(out)])
     exported = [row[text_key] for row in json.loads(out.read_text(encoding="utf-8"))["rows"]]
     assert exported == values
+    # XLSX string cells never run as formulas: the text as given, like JSON
+    import openpyxl
+
+    out = tmp_path / "r.xlsx"
+    assert runner.invoke(args=["export", "responses", "--format", "xlsx", "--out", str(out)])
+    sheet = openpyxl.load_workbook(out, read_only=True)["responses"]
+    table = list(sheet.iter_rows(values_only=True))
+    column = list(table[0]).index(text_key)
+    assert [row[column] for row in table[1:]] == values

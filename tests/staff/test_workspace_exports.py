@@ -44,8 +44,8 @@ def test_analyst_exports_in_the_background_and_downloads(app, login):
     assert len(rows) - 1 == len(stored.submitted)
     assert "contact_email" not in rows[0]
     with client.get(link[:-1] + "1") as codebook:
-        text = codebook.get_data().decode("utf-8-sig")
-        assert text.startswith('"column","type","value","label_en"')
+        head = '"column","questionnaire","question","type","value","score","label_en"'
+        assert codebook.get_data().decode("utf-8-sig").startswith(head)
     with app.app_context():
         actions = list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
         job = db.session.scalar(select(ExportJob))
