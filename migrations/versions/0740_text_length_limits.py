@@ -6,7 +6,7 @@ never changes. A moderator note, a report comment or a moderation log note longe
 be added; every other column's ceiling is far above what its form ever accepted.
 
 Revision ID: 0740
-Revises: 0600
+Revises: 0720
 Create Date: 2026-12-03
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import consult.db  # noqa: F401  (every revision imports it once, for custom column types)
 
 revision = "0740"
-down_revision = "0600"
+down_revision = "0720"
 branch_labels = None
 depends_on = None
 

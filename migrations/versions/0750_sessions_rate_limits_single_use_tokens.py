@@ -7,7 +7,7 @@ contact_details.browser_hash: only the browser that entered a respondent's conta
 shown them again.
 
 Revision ID: 0750
-Revises: 0600
+Revises: 0740
 Create Date: 2026-12-03
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import consult.db
 
 revision = "0750"
-down_revision = "0600"
+down_revision = "0740"
 branch_labels = None
 depends_on = None
 
