@@ -94,10 +94,15 @@ class Server:
         database_url: str,
         workers: int = 2,
         arguments: tuple[str, ...] = (),
+        port: int = 0,
         **environment: str,
     ) -> None:
         self.instance = instance
         self.arguments = arguments
+        #: A port to keep across restarts (0: a free one at each start).
+        self.fixed_port = port
+        #: Where the process starts (a release's folder runs that release's code).
+        self.cwd: Path | None = None
         self.database_url = database_url
         self.workers = workers
         self.environment = server_environment(instance, database_url, **environment)
@@ -112,7 +117,7 @@ class Server:
 
     def start(self, wait: bool = True) -> Server:
         """Start gunicorn and (by default) wait until /healthz answers 200."""
-        self.port = free_port()
+        self.port = self.fixed_port or free_port()
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 consult_command(
@@ -130,6 +135,7 @@ class Server:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                cwd=self.cwd,
             )
         if wait:
             self.wait_ready()

@@ -1,0 +1,336 @@
+"""Several hosts, proven on this machine: a host killed, the database restarted, a rolling upgrade.
+
+One cluster for the module (see cluster.py): its own PostgreSQL, PgBouncer in transaction mode,
+three `consult serve` hosts (two workers each, each with its own empty instance folder and no
+shared file) and nginx in front. The scenarios run in order on it while respondents answer
+through nginx, each retrying a step the way a browser's user would (press the button again)
+when the answer was a 502/503/504 or the connection failed. Each prints its figures.
+
+Run on the PostgreSQL pass of the suite (CONSULT_TEST_DATABASE_URL set), like the other
+PostgreSQL variants; it needs Debian's postgresql, pgbouncer and nginx (.ci/run installs them).
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.reliability.cluster import THIS_RELEASE, Cluster, missing_programs, new_release
+from tests.reliability.harness import (
+    CSRF_RE,
+    PG_URL,
+    HttpRespondent,
+    Tally,
+    answers_for,
+    consult_command,
+    verify_responses,
+)
+
+pytestmark = pytest.mark.skipif(
+    not PG_URL, reason="multi-host harness: runs on the PostgreSQL pass (CI sets it)"
+)
+
+RETRY_STATUSES = {502, 503, 504}
+STAFF_EMAIL = "admin@multihost.test"
+STAFF_PASSWORD = "several-hosts-one-database-7"
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    """The cluster every scenario of this module runs on."""
+    missing = missing_programs()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"the multi-host harness needs {', '.join(missing)} (see .ci/run)")
+        pytest.skip(f"the multi-host harness needs {', '.join(missing)}")
+    # Not under pytest's private temporary folder: the service user must reach its own folders.
+    folder = Path(tempfile.mkdtemp(prefix="consult-cluster-"))
+    os.chmod(folder, 0o755)  # noqa: S103
+    cluster = Cluster(folder, hosts=3)
+    try:
+        cluster.start()
+        created = subprocess.run(
+            consult_command("user", "create", STAFF_EMAIL, "--role", "admin", "--password-stdin"),
+            input=STAFF_PASSWORD + "\n",
+            env=cluster.hosts[0].environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert created.returncode == 0, created.stderr[-3000:]
+        yield cluster
+    finally:
+        cluster.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- respondents that retry like people ---------------------------------------------------------
+
+
+def _step(call: Callable[[], int], tally: Tally, attempts: int = 20) -> int:
+    """Run one step (a button press); press again after a 502/503/504 or a broken connection."""
+    status = 0
+    for _ in range(attempts):
+        try:
+            status = call()
+        except (OSError, http.client.HTTPException) as exc:
+            tally.failure(type(exc).__name__)
+            status = 0
+        except AssertionError:
+            status = 0  # the introduction or Start answered something else: try again
+        if status not in RETRY_STATUSES and status != 0:
+            return status
+        time.sleep(0.25)
+    return status
+
+
+def respond_with_retries(address: tuple[str, int], tally: Tally, index: int) -> None:
+    """Answer a whole response, retrying each step; record it once acknowledged."""
+    respondent = HttpRespondent(address, tally)
+    try:
+        token = ""
+
+        def start() -> int:
+            nonlocal token
+            token = respondent.start()
+            return 303
+
+        if _step(start, tally) != 303:
+            return
+        with tally.lock:
+            tally.started[token] = index
+        for section, answers in answers_for(index):
+            if _step(lambda s=section, a=answers: respondent.save(s, a), tally) != 303:
+                return
+        if _step(respondent.submit, tally) == 303:
+            with tally.lock:
+                tally.acknowledged[token] = index
+    finally:
+        respondent.close()
+
+
+class Load:
+    """Respondents answering through nginx from a few threads until stopped."""
+
+    def __init__(self, address: tuple[str, int], clients: int = 6, first_index: int = 0) -> None:
+        self.address = address
+        self.tally = Tally()
+        self.stop_event = threading.Event()
+        self.next_index = first_index
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self._client, daemon=True) for _ in range(clients)]
+
+    def _client(self) -> None:
+        while not self.stop_event.is_set():
+            with self.lock:
+                index = self.next_index
+                self.next_index += 1
+            respond_with_retries(self.address, self.tally, index)
+
+    def __enter__(self) -> Load:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop_event.set()
+        for thread in self.threads:
+            thread.join(timeout=120)
+
+    def wait_acknowledged(self, count: int, timeout_s: float = 120) -> None:
+        """Wait until ``count`` submissions were acknowledged in all (bounded)."""
+        deadline = time.monotonic() + timeout_s
+        while len(self.tally.acknowledged) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"only {len(self.tally.acknowledged)} acknowledged")
+            time.sleep(0.1)
+
+    def figures(self) -> str:
+        """Requests, acknowledged, 5xx and connection failures, for the findings."""
+        tally = self.tally
+        errors = dict(sorted((code, n) for code, n in tally.statuses.items() if code >= 500))
+        return (
+            f"{tally.requests} requests, {len(tally.started)} started, "
+            f"{len(tally.acknowledged)} acknowledged, 5xx seen by clients {tally.server_errors} "
+            f"{errors}, connection failures {dict(tally.failures)}"
+        )
+
+
+def _check_nothing_lost(cluster: Cluster, load: Load) -> str:
+    tracebacks = cluster.tracebacks()
+    assert not tracebacks, "\n".join(tracebacks[-3:])
+    verdict = verify_responses(cluster.postgres.url, load.tally)
+    assert verdict.acknowledged_missing == [], verdict
+    assert verdict.submitted_incomplete == 0, verdict
+    return (
+        f"stored: acknowledged present whole {verdict.acknowledged_present}/"
+        f"{len(load.tally.acknowledged)}, submitted {verdict.submitted}, incomplete 0"
+    )
+
+
+# -- the scenarios, in order ----------------------------------------------------------------------
+
+
+def test_a_respondent_and_staff_move_between_hosts(cluster: Cluster, findings) -> None:
+    """Every step on another host: no "this form expired"; an export made on one host
+    downloads from another."""
+    tally = Tally()
+    hosts = [host.address for host in cluster.hosts]
+    respondent = HttpRespondent(hosts[0], tally)
+    token = respondent.start()
+    for number, (section, answers) in enumerate(answers_for(7), start=1):
+        respondent.close()
+        respondent.address = hosts[number % 3]
+        assert respondent.save(section, answers) == 303
+    respondent.close()
+    respondent.address = hosts[1]
+    assert respondent.submit() == 303
+    respondent.close()
+    assert token and tally.server_errors == 0
+
+    staff = HttpRespondent(hosts[0], tally)
+    status, _, page = staff.request("GET", "/staff/login")
+    csrf = CSRF_RE.search(page).group(1)
+    status, _, _ = staff.request(
+        "POST",
+        "/staff/login",
+        {"csrf_token": csrf, "email": STAFF_EMAIL, "password": STAFF_PASSWORD},
+    )
+    assert status == 302, status
+    staff.close()
+    staff.address = hosts[1]
+    status, _, page = staff.request("GET", "/staff/exports")
+    assert status == 200, status
+    csrf = CSRF_RE.search(page).group(1)
+    status, headers, _ = staff.request(
+        "POST", "/staff/exports", {"csrf_token": csrf, "format": "csv", "questionnaire": ""}
+    )
+    assert status == 303, status
+    job_path = headers["Location"].split("//", 1)[-1]
+    job_path = job_path[job_path.index("/staff/") :]
+    staff.close()
+    staff.address = hosts[2]
+    deadline = time.monotonic() + 60
+    page = ""
+    while time.monotonic() < deadline:
+        status, _, page = staff.request("GET", job_path)
+        if "/download/0" in page:
+            break
+        time.sleep(0.5)
+    link = re.search(r'href="(/staff/exports/\d+/download/0)"', page).group(1)
+    staff.close()
+    staff.address = hosts[0]
+    status, _, content = staff.request("GET", link)
+    staff.close()
+    assert status == 200 and "response_id" in content
+    findings(
+        "a respondent saved on hosts 1, 2, 3, 1 and submitted on host 2: all 303; an export "
+        f"asked on host 2, watched on host 3, downloaded on host 1: {status}, "
+        f"{content.count(chr(10))} lines"
+    )
+
+
+def test_kill_9_of_one_host_loses_nothing_acknowledged(cluster: Cluster, findings) -> None:
+    victim = cluster.hosts[1]
+    with Load(cluster.address, first_index=1000) as load:
+        load.wait_acknowledged(15)
+        victim.kill_hard()
+        killed_at = len(load.tally.acknowledged)
+        load.wait_acknowledged(killed_at + 30)
+    findings(f"kill -9 of host 2 after {killed_at} acknowledged; {load.figures()}")
+    findings(_check_nothing_lost(cluster, load))
+    began = time.monotonic()
+    victim.start()
+    findings(f"host 2 restarted and healthy in {time.monotonic() - began:.1f} s")
+
+
+def test_a_database_restart_keeps_input_and_recovers_alone(cluster: Cluster, findings) -> None:
+    tally = Tally()
+    with Load(cluster.address, first_index=2000) as load:
+        load.wait_acknowledged(10)
+        probe = HttpRespondent(cluster.address, tally)
+        probe.start()
+        cluster.postgres.stop()
+        stopped = time.monotonic()
+        kept = "Ville gardée pendant la panne"
+        status, _, page = probe.request(
+            "POST",
+            f"/r/{probe.token}/s/profile",
+            {"csrf_token": probe.csrf, "action": "next", "q.institution_name": kept},
+        )
+        probe.close()
+        assert status == 503, status
+        assert kept in page
+        time.sleep(2)
+        cluster.postgres.start()
+        restarted = time.monotonic()
+        recovery = cluster.wait_healthy()
+        before = len(load.tally.acknowledged)
+        load.wait_acknowledged(before + 10)
+    findings(
+        f"PostgreSQL down {restarted - stopped:.1f} s: a save during the outage answered "
+        f"{status} with the typed value kept; healthy through nginx {recovery:.1f} s after the "
+        f"database returned; {load.figures()}"
+    )
+    findings(_check_nothing_lost(cluster, load))
+    assert 500 not in load.tally.statuses, "a request answered 500 during the outage"
+
+
+EXPAND = """
+def upgrade() -> None:
+    op.add_column("responses", sa.Column("rollout_note", sa.String(length=64), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("responses", "rollout_note")
+"""
+CONTRACT = """
+def upgrade() -> None:
+    op.drop_column("responses", "rollout_note")
+
+
+def downgrade() -> None:
+    op.add_column("responses", sa.Column("rollout_note", sa.String(length=64), nullable=True))
+"""
+
+
+def test_a_rolling_upgrade_expand_then_contract(cluster: Cluster, tmp_path: Path, findings):
+    expand = new_release(tmp_path / "expand", THIS_RELEASE, "9100_rollout_expand", EXPAND)
+    contract = new_release(tmp_path / "contract", expand, "9101_rollout_contract", CONTRACT)
+    steps = []
+    with Load(cluster.address, first_index=3000) as load:
+        load.wait_acknowledged(10)
+        for release in (expand, contract):
+            for host in cluster.hosts:
+                began = time.monotonic()
+                host.stop()
+                host.use_release(release)
+                host.start()
+                steps.append(
+                    f"{host.instance.name}->{release.name} {time.monotonic() - began:.1f}s"
+                )
+                load.wait_acknowledged(len(load.tally.acknowledged) + 3)
+    engine = create_engine(cluster.postgres.url)
+    try:
+        with engine.connect() as connection:
+            revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
+    finally:
+        engine.dispose()
+    findings(f"rolling upgrade: {', '.join(steps)}; schema at {revision}; {load.figures()}")
+    findings(f"nginx about the hosts: {cluster.nginx.upstream_errors()}")
+    findings(_check_nothing_lost(cluster, load))
+    assert revision == "9101"
+    # Known and reported (issue 16): while a host is replaced, nginx still answers a few POSTs
+    # with 502 (an upstream connection reset); every one was pressed again and stored once.
+    assert set(code for code in load.tally.statuses if code >= 500) <= {502}
