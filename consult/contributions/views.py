@@ -25,11 +25,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
 
 from consult import geography
-from consult.contributions import labels, operations
+from consult.contributions import form_token, labels, operations
 from consult.contributions.forms import ContributionForm, ReplyForm, ReportForm, set_options
 from consult.contributions.models import KINDS, ORGANISATION_TYPES, Contribution
 from consult.contributions.registry import current_charter
@@ -45,8 +44,6 @@ bp = Blueprint("contributions", __name__)
 
 BROWSER_COOKIE = "consult_bid"
 BROWSER_COOKIE_AGE = 60 * 60 * 24 * 365
-#: A contribution form left open longer than this must be reloaded (the timestamp expires).
-FORM_MAX_AGE = 60 * 60 * 24 * 7
 #: Value of the article filter for contributions on the Charter as a whole.
 WHOLE_CHARTER = "charter"
 
@@ -79,10 +76,6 @@ def remember_browser(response):
     if browser_id:
         set_browser_cookie(response, BROWSER_COOKIE, browser_id, BROWSER_COOKIE_AGE)
     return response
-
-
-def _form_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="consult.contribution")
 
 
 def language_name(code: str) -> str:
@@ -147,22 +140,13 @@ def _check_choices(form: ContributionForm) -> bool:
     return valid
 
 
-def _fill_time_ok(form: ContributionForm) -> bool:
-    """Tell whether the form was shown long enough ago for a person to have filled it."""
-    try:
-        _shown, shown_at = _form_serializer().loads(
-            form.started.data or "", max_age=FORM_MAX_AGE, return_timestamp=True
-        )
-    except BadSignature:
-        return False
-    from consult.db import utcnow
-
-    elapsed = (utcnow() - shown_at).total_seconds()
-    return elapsed >= current_app.config["CONTRIBUTION_MIN_FILL_SECONDS"]
-
-
-def _render_form(form: ContributionForm, notice: str | None = None, status: int = 200):
-    form.started.data = _form_serializer().dumps("contribution-form")
+def _render_form(
+    form: ContributionForm,
+    notice: str | None = None,
+    status: int = 200,
+    shown_at: float | None = None,
+):
+    form.started.data = form_token.issue(shown_at)
     charter = current_charter()
     return (
         render_template(
@@ -198,6 +182,12 @@ def new():
         if not form.language.data:
             form.language.data = current_language()
         return _render_form(form)
+    sent_token = form_token.read(db.session, form.started.data)
+    if sent_token.problem == "spent" and form_token.already_sent(sent_token):
+        # The same form sent again from this browser (a second press of Send): its status.
+        return redirect(form_token.already_sent(sent_token), 302)  # not counted as a send
+    # Shown again after a mistake, the form keeps the moment it was first shown.
+    shown_at = sent_token.shown_at if sent_token.problem in (None, "too_fast") else None
     if form.website.data:
         # A bot filled the hidden field: say nothing useful, keep nothing.
         current_app.logger.info("contribution refused: honeypot filled")
@@ -205,8 +195,8 @@ def new():
     valid = form.validate()
     valid = _check_choices(form) and valid
     if not valid:
-        return _render_form(form, status=422)
-    if not _fill_time_ok(form):
+        return _render_form(form, status=422, shown_at=shown_at)
+    if sent_token.problem == "too_fast":
         return _render_form(
             form,
             _(
@@ -214,7 +204,12 @@ def new():
                 "send it again."
             ),
             422,
+            shown_at=shown_at,
         )
+    if sent_token.problem is not None:
+        # Forged, from another session, too old or already used: a fresh form, nothing lost.
+        current_app.logger.info("contribution refused: form token %s", sent_token.problem)
+        return _render_form(form, _("Your contribution could not be sent. Please try again."), 422)
     contribution, token = operations.create_contribution(
         db.session,
         kind=form.kind.data,
@@ -236,8 +231,13 @@ def new():
         region_map=geography.region_map(current_app.config["QUESTIONNAIRES_PATH"]),
         near_duplicate_threshold=current_app.config["NEAR_DUPLICATE_THRESHOLD"],
     )
+    status_path = url_for("contributions.status", token=token, sent=1)
+    if not form_token.spend(db.session, sent_token, status_path):
+        # Another worker accepted the same form a moment ago.
+        db.rollback()
+        return _render_form(form, _("Your contribution could not be sent. Please try again."), 422)
     db.commit()
-    return redirect(url_for("contributions.status", token=token, sent=1), 303)
+    return redirect(status_path, 303)
 
 
 @bp.get("/contributions/status/<token>")
