@@ -243,6 +243,7 @@ def test_a_save_of_a_submitted_response_keeps_its_required_answers(app, responde
     body = text(reply)
     assert 'id="error-institution_name"' in body  # the message next to the field
     assert 'value="under_50k" checked' in body  # what was typed is kept
+    assert re.search(r'<input id="q\.institution_name"[^>]* value=""', body)
     (answers,) = answers_in_store(app).values()
     assert answers["institution_name"] == {"": "Ciudad de México"}
 
