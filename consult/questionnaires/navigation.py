@@ -95,15 +95,18 @@ def returns_to_review() -> bool:
 def page_target(
     token: str, section: Section, destination: Section | None, action: str, goto: str | None
 ) -> str:
-    """Return where a saved page leads."""
+    """Return where a saved page leads (staying on it keeps the way back to the review)."""
+    back = "review" if returns_to_review() else None
     if goto is not None and goto.startswith("lang:"):
-        return url_for("questionnaires.page", token=token, section_key=section.key, lang=goto[5:])
-    if action == "next" and returns_to_review():
-        return url_for("questionnaires.review", token=token)
-    if destination is None:
+        return url_for(
+            "questionnaires.page", token=token, section_key=section.key, next=back, lang=goto[5:]
+        )
+    if (action == "next" and back) or destination is None:
         return url_for("questionnaires.review", token=token)
     if action == "save":
-        return url_for("questionnaires.page", token=token, section_key=section.key, saved=1)
+        return url_for(
+            "questionnaires.page", token=token, section_key=section.key, next=back, saved=1
+        )
     return url_for("questionnaires.page", token=token, section_key=destination.key)
 
 

@@ -197,6 +197,16 @@ def test_change_on_the_review_returns_to_the_review_after_saving(client, respond
         data={"csrf_token": csrf_token(page), "action": "next", **PROFILE},
     )
     assert reply.status_code == 303 and reply.location == f"/r/{respondent.token}/review"
+    for button, location in [
+        (("action", "save"), "/s/profile?next=review&saved=1"),
+        (("goto", "lang:fr"), "/s/profile?next=review&lang=fr"),
+        (("action", "previous"), "/s/profile"),
+    ]:
+        reply = client.post(
+            f"/r/{respondent.token}/s/profile?next=review",
+            data={"csrf_token": csrf_token(page), button[0]: button[1], **PROFILE},
+        )
+        assert reply.location == f"/r/{respondent.token}{location}", button
 
 
 @pytest.mark.parametrize(
