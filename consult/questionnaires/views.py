@@ -8,7 +8,6 @@ wrong, and commits once.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 
 from flask import (
     Blueprint,
@@ -32,8 +31,8 @@ from consult.core.errors import recovers_from_csrf, recovers_from_unavailable
 from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
 from consult.extensions import limiter
-from consult.i18n import LANGUAGE_NAMES, current_language, prefer_page_language, translate_text
-from consult.questionnaires import merging, operations, printing
+from consult.i18n import current_language, prefer_page_language, translate_text
+from consult.questionnaires import merging, navigation, operations, printing
 from consult.questionnaires.answers import (
     Answers,
     Message,
@@ -133,7 +132,7 @@ def _response(token: str) -> Response:
 
 
 def _shown_sections(questionnaire: Questionnaire, answers: Answers) -> list[Section]:
-    return [s for s in questionnaire.sections if is_shown(s, answers, questionnaire)]
+    return navigation.shown_sections(questionnaire, answers)
 
 
 def answers_to_fields(questionnaire: Questionnaire, answers: Answers) -> dict[str, list[str]]:
@@ -210,45 +209,11 @@ def _render_page(
             notice=notice,
             resume_url=absolute_url_for("questionnaires.resume", token=token),
             page_form="questionnaire-form",
-            returns_to_review=_returns_to_review(),
+            returns_to_review=navigation.returns_to_review(),
             **_versioning(response, questions, answers, base, conflicts, theirs_saved_at, pending),
         ),
         status,
     )
-
-
-def page_of(position: int, sections: list[Section], questionnaire: Questionnaire) -> str:
-    """Say which page this is, honestly: "of up to N" while a condition skips pages.
-
-    N is always the questionnaire's number of pages, so the count never jumps; "up to" says
-    that some are skipped given the answers so far.
-    """
-    total = len(questionnaire.sections)
-    if len(sections) < total:
-        return _("Page %(current)s of up to %(total)s", current=position + 1, total=total)
-    return _("Page %(current)s of %(total)s", current=position + 1, total=total)
-
-
-def error_target(question: Question, answered: Mapping[str, object] | None = None) -> str:
-    """Return the id of the control an error-summary link focuses: the field itself.
-
-    A group's first radio or checkbox; a matrix's first unanswered row (``answered``: the
-    posted fields or the stored parts); a ranking's first choice.
-    """
-    name = f"q.{question.key}"
-    if question.type == "matrix":
-        answered = answered or {}
-        rows = [
-            row
-            for row in question.rows
-            if not answered.get(f"{name}.{row.key}") and row.key not in answered
-        ] or list(question.rows)
-        return f"{name}.{rows[0].key}-{question.scale[0].key}"
-    if question.type == "ranking":
-        return f"{name}.rank1"
-    if question.type in ("single_choice", "multiple_choice", "yes_no", "region"):
-        return f"{name}-{option_choices(question)[0][0]}"
-    return name
 
 
 def _versioning(response, questions, answers, base, conflicts, theirs_saved_at, pending) -> dict:
@@ -448,7 +413,7 @@ def page(token: str, section_key: str):
     # Another browser may have saved since this page was shown: merge, never overwrite.
     page_merge = _merge_posted(section, saved, stored, result.answers)
     merged = {**stored, **page_merge.answers}
-    action, goto = _posted_action(questionnaire, merged)
+    action, goto = navigation.posted_action(questionnaire, merged)
     errors = {key: message_text(message) for key, message in result.errors.items()}
     is_submitted = saved.status == SUBMITTED
     if action in ("next", "review") or is_submitted:
@@ -457,12 +422,16 @@ def page(token: str, section_key: str):
         for key, message in missing.items():
             errors.setdefault(key, message_text(message))
             if is_submitted:
-                page_merge.answers.pop(key, None)  # the stored answer stays until one is given
+                # The stored answer stays until one is given; the field shows what was sent.
+                page_merge.answers.pop(key, None)
+                result.errors.setdefault(key, message)
     # A failure here (locked, disk full, server gone) rolls everything back and shows the page
     # again with what was sent: see _page_unavailable.
     moves_on = not errors and not result.unknown_fields and not page_merge.conflicts
     destination = (
-        _destination(questionnaire, section, merged, action, goto) if moves_on else section
+        navigation.destination(questionnaire, section, merged, action, goto)
+        if moves_on
+        else section
     )
     # Read before this save changes it: when the other browser's answers were saved.
     theirs_saved_at = operations.saved_at(db.session, saved.id) if page_merge.conflicts else None
@@ -513,56 +482,7 @@ def page(token: str, section_key: str):
             422,
             base=page_merge.shown_base(written["revision"]),
         )
-    return redirect(_page_target(token, section, destination, action, goto), 303)
-
-
-#: What a page's buttons may ask besides moving on: go back, stay, or go elsewhere (goto).
-PAGE_ACTIONS = ("next", "previous", "save", "review")
-
-
-def _posted_action(questionnaire: Questionnaire, answers: Answers) -> tuple[str, str | None]:
-    """Read which button saved the page: (action, goto target).
-
-    The step list and the language switcher are buttons of the page's form (name="goto"), so
-    that leaving the page by them saves it first. A goto names a shown page ("section:KEY"),
-    the review page ("review") or a language ("lang:CODE"); anything else stays on the page.
-    """
-    goto = request.form.get("goto")
-    if goto is not None:
-        shown = {s.key for s in _shown_sections(questionnaire, answers)}
-        kind, _sep, value = goto.partition(":")
-        if goto == "review" or (kind == "section" and value in shown):
-            return "goto", goto
-        if kind == "lang" and value in LANGUAGE_NAMES:
-            return "goto", goto
-        return "save", None
-    # Anything else (the hidden default button that Enter presses, no button) is "next".
-    action = request.form.get("action", "next")
-    return (action if action in PAGE_ACTIONS else "next"), None
-
-
-def _returns_to_review() -> bool:
-    """Tell whether the page was opened by a "Change" link of the review page (?next=review).
-
-    Only this one literal value is honoured and it always leads to this response's review
-    page, built here: the parameter can never send the respondent anywhere else.
-    """
-    return request.args.get("next") == "review"
-
-
-def _page_target(
-    token: str, section: Section, destination: Section | None, action: str, goto: str | None
-) -> str:
-    """Return where a saved page leads."""
-    if goto is not None and goto.startswith("lang:"):
-        return url_for(".page", token=token, section_key=section.key, lang=goto[5:])
-    if action == "next" and _returns_to_review():
-        return url_for(".review", token=token)
-    if destination is None:
-        return url_for(".review", token=token)
-    if action == "save":
-        return url_for(".page", token=token, section_key=section.key, saved=1)
-    return url_for(".page", token=token, section_key=destination.key)
+    return redirect(navigation.page_target(token, section, destination, action, goto), 303)
 
 
 def _merge_posted(
@@ -595,39 +515,6 @@ def _with_kept_answers(
         stored_fields = answers_to_fields(questionnaire, {key: theirs})
         fields.update({name: stored_fields[name] for name in names if name in stored_fields})
     return fields
-
-
-def _destination(
-    questionnaire: Questionnaire,
-    section: Section,
-    answers: Answers,
-    action: str,
-    goto: str | None = None,
-) -> Section | None:
-    """Return the page an action leads to once this one is saved (None: the review page)."""
-    sections = _shown_sections(questionnaire, answers)
-    if section in sections:
-        position = sections.index(section)
-    else:
-        # A page no longer asked (a tab left open): between the shown pages around it.
-        order = questionnaire.sections.index(section)
-        before = [s for s in sections if questionnaire.sections.index(s) < order]
-        if action == "previous" and goto is None:
-            return before[-1] if before else sections[0]
-        position = len(before) - 1
-    if goto is not None:
-        if goto == "review":
-            return None
-        if goto.startswith("section:"):
-            return questionnaire.section(goto[8:])
-        return section
-    if action == "save":
-        return section
-    if action == "previous":
-        return sections[max(position - 1, 0)]
-    if action == "review" or position + 1 >= len(sections):
-        return None
-    return sections[position + 1]
 
 
 def _default_region(
@@ -787,7 +674,9 @@ def review(token: str):
             "questionnaires/review.html",
             **context,
             missing=shown_missing,
-            error_items=_review_error_items(questionnaire, token, answers, shown_missing, {}),
+            error_items=navigation.review_error_items(
+                questionnaire, token, answers, shown_missing, {}
+            ),
             contact_form=None,
             contact_errors={},
             notice=None,
@@ -799,7 +688,9 @@ def review(token: str):
             "questionnaires/review.html",
             **context,
             missing=missing,
-            error_items=_review_error_items(questionnaire, token, answers, missing, contact_errors),
+            error_items=navigation.review_error_items(
+                questionnaire, token, answers, missing, contact_errors
+            ),
             is_refused=True,
             contact_form=request.form,
             contact_errors=contact_errors,
@@ -815,48 +706,6 @@ def review(token: str):
 
 
 CONTACT_LIMITS = {"name": 200, "email": 254, "job_title": 200}
-CONTACT_LABELS = {
-    "name": _l("Name"),
-    "email": _l("E-mail"),
-    "job_title": _l("Job title"),
-    "consent": _l("Consent to the privacy notice"),
-}
-
-
-def _review_error_items(
-    questionnaire: Questionnaire,
-    token: str,
-    answers: Answers,
-    missing: Mapping[str, str],
-    contact_errors: Mapping[str, str],
-) -> list[dict[str, str]]:
-    """List the error summary of the review page: each entry links to the field itself.
-
-    A missing answer links to its page (which returns here once saved) at its first control;
-    a contact detail to its input on this page.
-    """
-    items = []
-    for question in questionnaire.questions:
-        if question.key in missing:
-            page = url_for(".page", token=token, section_key=question.section_key, next="review")
-            target = error_target(question, answers.get(question.key, {}))
-            items.append(
-                {
-                    "target": f"{page}#{target}",
-                    "label": translate_text(question.label),
-                    "message": missing[question.key],
-                }
-            )
-    for name in ("name", "email", "job_title", "consent"):
-        if name in contact_errors:
-            items.append(
-                {
-                    "target": f"contact.{name}",
-                    "label": str(CONTACT_LABELS[name]),
-                    "message": contact_errors[name],
-                }
-            )
-    return items
 
 
 def _read_contact(form) -> tuple[dict[str, str], dict[str, str]]:
@@ -974,8 +823,8 @@ def questionnaire_helpers():
         "country_names": geography.country_names,
         "ordinal_choice": lambda i: str(ORDINALS.get(i, i)),
         "condition_note": condition_note,
-        "page_of": page_of,
-        "error_target": error_target,
+        "page_of": navigation.page_of,
+        "error_target": navigation.error_target,
         "answer_lines": answer_lines,
         "region_map_json": lambda: json.dumps(region_map(), separators=(",", ":")),
     }

@@ -197,6 +197,16 @@ def test_change_on_the_review_returns_to_the_review_after_saving(client, respond
         data={"csrf_token": csrf_token(page), "action": "next", **PROFILE},
     )
     assert reply.status_code == 303 and reply.location == f"/r/{respondent.token}/review"
+    for button, location in [
+        (("action", "save"), "/s/profile?next=review&saved=1"),
+        (("goto", "lang:fr"), "/s/profile?next=review&lang=fr"),
+        (("action", "previous"), "/s/profile"),
+    ]:
+        reply = client.post(
+            f"/r/{respondent.token}/s/profile?next=review",
+            data={"csrf_token": csrf_token(page), button[0]: button[1], **PROFILE},
+        )
+        assert reply.location == f"/r/{respondent.token}{location}", button
 
 
 @pytest.mark.parametrize(
@@ -243,6 +253,7 @@ def test_a_save_of_a_submitted_response_keeps_its_required_answers(app, responde
     body = text(reply)
     assert 'id="error-institution_name"' in body  # the message next to the field
     assert 'value="under_50k" checked' in body  # what was typed is kept
+    assert re.search(r'<input id="q\.institution_name"[^>]* value=""', body)
     (answers,) = answers_in_store(app).values()
     assert answers["institution_name"] == {"": "Ciudad de México"}
 

@@ -26,10 +26,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.reliability.cluster import THIS_RELEASE, Cluster, missing_programs, new_release
+from tests.reliability.cluster import (
+    THIS_RELEASE,
+    Cluster,
+    Host,
+    missing_programs,
+    new_release,
+)
 from tests.reliability.harness import (
     CSRF_RE,
     PG_URL,
+    START_RE,
     HttpRespondent,
     Tally,
     answers_for,
@@ -239,6 +246,44 @@ def test_a_respondent_and_staff_move_between_hosts(cluster: Cluster, findings) -
         f"asked on host 2, watched on host 3, downloaded on host 1: {status}, "
         f"{content.count(chr(10))} lines"
     )
+
+
+def test_a_rate_limit_holds_across_hosts(cluster: Cluster, tmp_path: Path, findings) -> None:
+    """Two more hosts counting limits (the cluster's own do not: loopback clients share one
+    address): "5 per hour" on Start lets exactly 5 through, whichever host answers."""
+    limited = [
+        Host(
+            tmp_path / f"limited{n}",
+            cluster.pgbouncer.url,
+            workers=2,
+            CONSULT_RATELIMIT_ENABLED="true",
+            CONSULT_QUESTIONNAIRE_START_RATE_LIMIT="5 per hour",
+        )
+        for n in (1, 2)
+    ]
+    statuses = []
+    try:
+        for host in limited:
+            host.start()
+        for attempt in range(10):
+            visitor = HttpRespondent(limited[attempt % 2].address, Tally())
+            status, _, page = visitor.request("GET", "/questionnaires/local-governments")
+            assert status == 200, status
+            status, _, _ = visitor.request(
+                "POST",
+                "/questionnaires/local-governments/start",
+                {
+                    "csrf_token": CSRF_RE.search(page).group(1),
+                    "start_token": START_RE.search(page).group(1),
+                },
+            )
+            visitor.close()
+            statuses.append(status)
+    finally:
+        for host in limited:
+            host.stop()
+    findings(f"Start pressed 10 times on two hosts in turn, limit 5 per hour: {statuses}")
+    assert statuses.count(303) == 5 and statuses.count(429) == 5, statuses
 
 
 def test_kill_9_of_one_host_loses_nothing_acknowledged(cluster: Cluster, findings) -> None:

@@ -1,0 +1,189 @@
+"""Where a questionnaire page's buttons lead, what its page count says, and where the links of
+an error summary point: the ways out of a page, so that a respondent is never stuck.
+
+The step list and the language switcher are buttons of the page's form (name="goto"): leaving
+by them saves the page first, with or without JavaScript. "Change" on the review page opens a
+page with ?next=review, which leads back to the review once saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from consult.i18n import LANGUAGE_NAMES, translate_text
+from consult.questionnaires.answers import Answers
+from consult.questionnaires.definition import Question, Questionnaire, Section, is_shown
+
+
+def shown_sections(questionnaire: Questionnaire, answers: Answers) -> list[Section]:
+    """Return the pages asked, given the answers so far."""
+    return [s for s in questionnaire.sections if is_shown(s, answers, questionnaire)]
+
+
+def page_of(position: int, sections: list[Section], questionnaire: Questionnaire) -> str:
+    """Say which page this is, honestly: "of up to N" while a condition skips pages.
+
+    N is always the questionnaire's number of pages, so the count never jumps; "up to" says
+    that some are skipped given the answers so far.
+    """
+    total = len(questionnaire.sections)
+    if len(sections) < total:
+        return _("Page %(current)s of up to %(total)s", current=position + 1, total=total)
+    return _("Page %(current)s of %(total)s", current=position + 1, total=total)
+
+
+def error_target(question: Question, answered: Mapping[str, object] | None = None) -> str:
+    """Return the id of the control an error-summary link focuses: the field itself.
+
+    A group's first radio or checkbox; a matrix's first unanswered row (``answered``: the
+    posted fields or the stored parts); a ranking's first choice.
+    """
+    name = f"q.{question.key}"
+    if question.type == "matrix":
+        answered = answered or {}
+        rows = [
+            row
+            for row in question.rows
+            if not answered.get(f"{name}.{row.key}") and row.key not in answered
+        ] or list(question.rows)
+        return f"{name}.{rows[0].key}-{question.scale[0].key}"
+    if question.type == "ranking":
+        return f"{name}.rank1"
+    if question.type in ("single_choice", "multiple_choice", "yes_no", "region"):
+        return f"{name}-{question.option_keys[0]}"
+    return name
+
+
+#: What a page's buttons may ask besides moving on: go back, stay, or go elsewhere (goto).
+PAGE_ACTIONS = ("next", "previous", "save", "review")
+
+
+def posted_action(questionnaire: Questionnaire, answers: Answers) -> tuple[str, str | None]:
+    """Read which button saved the page: (action, goto target).
+
+    The step list and the language switcher are buttons of the page's form (name="goto"), so
+    that leaving the page by them saves it first. A goto names a shown page ("section:KEY"),
+    the review page ("review") or a language ("lang:CODE"); anything else stays on the page.
+    """
+    goto = request.form.get("goto")
+    if goto is not None:
+        shown = {s.key for s in shown_sections(questionnaire, answers)}
+        kind, _sep, value = goto.partition(":")
+        if goto == "review" or (kind == "section" and value in shown):
+            return "goto", goto
+        if kind == "lang" and value in LANGUAGE_NAMES:
+            return "goto", goto
+        return "save", None
+    # Anything else (the hidden default button that Enter presses, no button) is "next".
+    action = request.form.get("action", "next")
+    return (action if action in PAGE_ACTIONS else "next"), None
+
+
+def returns_to_review() -> bool:
+    """Tell whether the page was opened by a "Change" link of the review page (?next=review).
+
+    Only this one literal value is honoured and it always leads to this response's review
+    page, built here: the parameter can never send the respondent anywhere else.
+    """
+    return request.args.get("next") == "review"
+
+
+def page_target(
+    token: str, section: Section, destination: Section | None, action: str, goto: str | None
+) -> str:
+    """Return where a saved page leads (staying on it keeps the way back to the review)."""
+    back = "review" if returns_to_review() else None
+    if goto is not None and goto.startswith("lang:"):
+        return url_for(
+            "questionnaires.page", token=token, section_key=section.key, next=back, lang=goto[5:]
+        )
+    if (action == "next" and back) or destination is None:
+        return url_for("questionnaires.review", token=token)
+    if action == "save":
+        return url_for(
+            "questionnaires.page", token=token, section_key=section.key, next=back, saved=1
+        )
+    return url_for("questionnaires.page", token=token, section_key=destination.key)
+
+
+def destination(
+    questionnaire: Questionnaire,
+    section: Section,
+    answers: Answers,
+    action: str,
+    goto: str | None = None,
+) -> Section | None:
+    """Return the page an action leads to once this one is saved (None: the review page)."""
+    sections = shown_sections(questionnaire, answers)
+    if section in sections:
+        position = sections.index(section)
+    else:
+        # A page no longer asked (a tab left open): between the shown pages around it.
+        order = questionnaire.sections.index(section)
+        before = [s for s in sections if questionnaire.sections.index(s) < order]
+        if action == "previous" and goto is None:
+            return before[-1] if before else sections[0]
+        position = len(before) - 1
+    if goto is not None:
+        if goto == "review":
+            return None
+        if goto.startswith("section:"):
+            return questionnaire.section(goto[8:])
+        return section
+    if action == "save":
+        return section
+    if action == "previous":
+        return sections[max(position - 1, 0)]
+    if action == "review" or position + 1 >= len(sections):
+        return None
+    return sections[position + 1]
+
+
+CONTACT_LABELS = {
+    "name": _l("Name"),
+    "email": _l("E-mail"),
+    "job_title": _l("Job title"),
+    "consent": _l("Consent to the privacy notice"),
+}
+
+
+def review_error_items(
+    questionnaire: Questionnaire,
+    token: str,
+    answers: Answers,
+    missing: Mapping[str, str],
+    contact_errors: Mapping[str, str],
+) -> list[dict[str, str]]:
+    """List the error summary of the review page: each entry links to the field itself.
+
+    A missing answer links to its page (which returns here once saved) at its first control;
+    a contact detail to its input on this page.
+    """
+    items = []
+    for question in questionnaire.questions:
+        if question.key in missing:
+            page = url_for(
+                "questionnaires.page", token=token, section_key=question.section_key, next="review"
+            )
+            target = error_target(question, answers.get(question.key, {}))
+            items.append(
+                {
+                    "target": f"{page}#{target}",
+                    "label": translate_text(question.label),
+                    "message": missing[question.key],
+                }
+            )
+    for name in ("name", "email", "job_title", "consent"):
+        if name in contact_errors:
+            items.append(
+                {
+                    "target": f"contact.{name}",
+                    "label": str(CONTACT_LABELS[name]),
+                    "message": contact_errors[name],
+                }
+            )
+    return items
