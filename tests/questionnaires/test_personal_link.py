@@ -185,3 +185,15 @@ def test_the_answers_of_an_article_matrix_print_with_their_labels(app, responden
     assert ARTICLES  # every article rated "very relevant"
     text = pdf_text(respondent.client.get(f"/r/{respondent.token}/answers.pdf").data)
     assert "very_relevant" not in text and text.count("Very relevant") >= 12
+
+
+def test_a_blank_pdf_is_made_once_per_language(client, monkeypatch):
+    from consult.questionnaires import printing
+
+    made = []
+    monkeypatch.setattr(printing, "render_pdf", lambda html: made.append(html) or b"%PDF-1.7")
+    for _ in range(2):
+        reply = client.get("/questionnaires/partners/print/fr.pdf")
+        assert reply.data == b"%PDF-1.7" and "public" in reply.headers["Cache-Control"]
+    client.get("/questionnaires/partners/print/es.pdf")
+    assert len(made) == 2
