@@ -52,7 +52,10 @@ def _open_in_the_response_language(endpoint: str | None, values: dict | None) ->
     """A personal link opens in its response's language unless the visitor chose another."""
     token = (values or {}).get("token")
     if token:
-        prefer_page_language(lambda: operations.response_language(db.session, token))
+        # The loaders below note the language of the response they read: no second query.
+        prefer_page_language(
+            lambda: g.get("response_language") or operations.response_language(db.session, token)
+        )
 
 
 MESSAGES = {
@@ -100,6 +103,7 @@ def _load(token: str) -> tuple[Response, Questionnaire]:
     )
     if response is None:
         abort(404)
+    g.response_language = response.language
     return response, definition_of(response)
 
 
@@ -108,6 +112,7 @@ def _load_with_answers(token: str) -> tuple[Response, Questionnaire, Answers]:
     response = operations.open_response(db.session, token)
     if response is None:
         abort(404)
+    g.response_language = response.language
     questionnaire = definition_of(response)
     return response, questionnaire, operations.answers_of(db.session, response, questionnaire)
 
@@ -119,6 +124,7 @@ def _load_to_save(token: str) -> tuple[operations.ResponseRow, Questionnaire, An
     )
     if row is None:
         abort(404)
+    g.response_language = row.language
     questionnaire = definition_of(row)
     return row, questionnaire, operations.answers_of(db.session, row, questionnaire)
 
