@@ -408,6 +408,8 @@ def page(token: str, section_key: str):
     page_merge = _merge_posted(section, saved, stored, result.answers)
     merged = {**stored, **page_merge.answers}
     action = request.form.get("action", "next")
+    if action == "compare":  # the autosave's conflict message: save here, show the conflicts
+        action = "save"
     errors = {key: message_text(message) for key, message in result.errors.items()}
     if action in ("next", "review"):
         for key, message in missing_required(questionnaire, section.questions, merged).items():
