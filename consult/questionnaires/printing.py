@@ -109,6 +109,13 @@ def blank_pdf(key: str, language: str):
     questionnaire = _questionnaire(key)
     if language not in current_app.config["LANGUAGES"]:
         abort(404)
-    with force_locale(language):
-        html = render_template("questionnaires/print/blank.html", questionnaire=questionnaire)
-    return _pdf(render_pdf(html), f"{questionnaire.key}-{language}.pdf", private=False)
+    # The same for everyone until the definitions are loaded again (a restart): made once.
+    made = current_app.extensions.setdefault("consult.blank_pdfs", {})
+    cache_key = (questionnaire.key, questionnaire.version, language)
+    if cache_key not in made:
+        with force_locale(language):
+            html = render_template("questionnaires/print/blank.html", questionnaire=questionnaire)
+        made[cache_key] = render_pdf(html)
+    reply = _pdf(made[cache_key], f"{questionnaire.key}-{language}.pdf", private=False)
+    reply.headers["Cache-Control"] = "public, max-age=3600"
+    return reply

@@ -54,7 +54,10 @@ def _open_in_the_response_language(endpoint: str | None, values: dict | None) ->
     """A personal link opens in its response's language unless the visitor chose another."""
     token = (values or {}).get("token")
     if token:
-        prefer_page_language(lambda: operations.response_language(db.session, token))
+        # The loaders below note the language of the response they read: no second query.
+        prefer_page_language(
+            lambda: g.get("response_language") or operations.response_language(db.session, token)
+        )
 
 
 MESSAGES = {
@@ -100,6 +103,7 @@ def _load(token: str) -> tuple[Response, Questionnaire]:
     )
     if response is None:
         abort(404)
+    g.response_language = response.language
     return response, definition_of(response)
 
 
@@ -108,6 +112,7 @@ def _load_with_answers(token: str) -> tuple[Response, Questionnaire, Answers]:
     response = operations.open_response(db.session, token)
     if response is None:
         abort(404)
+    g.response_language = response.language
     questionnaire = definition_of(response)
     return response, questionnaire, operations.answers_of(db.session, response, questionnaire)
 
@@ -119,6 +124,7 @@ def _load_to_save(token: str) -> tuple[operations.ResponseRow, Questionnaire, An
     )
     if row is None:
         abort(404)
+    g.response_language = row.language
     questionnaire = definition_of(row)
     return row, questionnaire, operations.answers_of(db.session, row, questionnaire)
 
@@ -414,6 +420,8 @@ def page(token: str, section_key: str):
     page_merge = _merge_posted(section, saved, stored, result.answers)
     merged = {**stored, **page_merge.answers}
     action, goto = navigation.posted_action(questionnaire, merged)
+    if goto is None and request.form.get("action") == "compare":
+        action = "save"  # the autosave's conflict message: save here, show the conflicts
     errors = {key: message_text(message) for key, message in result.errors.items()}
     is_submitted = saved.status == SUBMITTED
     if action in ("next", "review") or is_submitted:

@@ -21,6 +21,7 @@ from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.browser.test_respond_flow import field, start
 from tests.conftest import Respondent
 from tests.questionnaires.test_nothing_lost import _closed_copy
+from tests.questionnaires.test_personal_link import pdf_text
 from tests.questionnaires.test_respond import fill_required
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1, "is_mobile": True}
@@ -185,13 +186,16 @@ def test_new_pages_are_accessible_and_fit_a_phone(
 def test_the_pdf_looks_like_a_copy_to_sign(app, live_server, new_context):
     """Render the PDF of a French response to PNG, for looking at (pdftoppm, when present)."""
     page = new_context(locale="fr-FR").new_page()
-    start(page, live_server.url)
+    page.goto(f"{live_server.url}/questionnaires/local-governments")
+    page.locator("main form button[type=submit]").click()  # Commencer
     field(page, "q.institution_name").fill("Ville de Grigny — 그리니")
     page.locator("button[value=save]").first.click()
     token = page.url.split("/r/", 1)[1].split("/", 1)[0]
-    reply = page.request.get(f"{live_server.url}/r/{token}/answers.pdf")
+    # The first PDF of a process loads WeasyPrint and the fonts: seconds on a busy machine.
+    reply = page.request.get(f"{live_server.url}/r/{token}/answers.pdf", timeout=90_000)
     assert reply.status == 200 and reply.headers["cache-control"] == "no-store"
     assert reply.body().startswith(b"%PDF")
+    assert "Brouillon, non envoyé" in pdf_text(reply.body())  # the response's language
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -185,3 +185,35 @@ def test_the_answers_of_an_article_matrix_print_with_their_labels(app, responden
     assert ARTICLES  # every article rated "very relevant"
     text = pdf_text(respondent.client.get(f"/r/{respondent.token}/answers.pdf").data)
     assert "very_relevant" not in text and text.count("Very relevant") >= 12
+
+
+def test_a_blank_pdf_is_made_once_per_language(client, monkeypatch):
+    from consult.questionnaires import printing
+
+    made = []
+    monkeypatch.setattr(printing, "render_pdf", lambda html: made.append(html) or b"%PDF-1.7")
+    for _ in range(2):
+        reply = client.get("/questionnaires/partners/print/fr.pdf")
+        assert reply.data == b"%PDF-1.7" and "public" in reply.headers["Cache-Control"]
+    client.get("/questionnaires/partners/print/es.pdf")
+    assert len(made) == 2
+
+
+def test_saving_from_another_browser_keeps_the_responses_language(app, spanish_response):
+    from sqlalchemy import select
+
+    from consult.db import db
+    from consult.questionnaires.models import Response
+
+    colleague = Respondent(app.test_client())
+    colleague.token = spanish_response.token
+    colleague.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    assert colleague.save("profile", PROFILE, action="save").status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Response.language)) == "es"
+    chose = colleague.client.get(f"/r/{spanish_response.token}/s/profile?lang=fr")
+    assert lang_of(chose) == "fr"
+    colleague.csrf = None
+    assert colleague.save("profile", PROFILE, action="save").status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Response.language)) == "fr"  # an explicit choice

@@ -185,7 +185,7 @@ def test_autosave_answers_a_conflict_in_json_and_writes_the_rest(app, two_browse
     )
     assert later.status_code == 409
     assert stored_profile(app)["respondent_department"] == {"": "Derechos H."}
-    page = second.save("profile", {**PROFILE, "q.institution_name": "Ciudad"})
+    page = second.save("profile", {**PROFILE, "q.institution_name": "Ciudad"}, action="compare")
     assert page.status_code == 409
 
 
