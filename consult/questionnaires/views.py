@@ -8,6 +8,7 @@ wrong, and commits once.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from flask import (
     Blueprint,
@@ -29,7 +30,7 @@ from consult import geography
 from consult.core.errors import recovers_from_csrf, recovers_from_unavailable
 from consult.db import db, utcnow
 from consult.i18n import current_language, translate_text
-from consult.questionnaires import operations
+from consult.questionnaires import display, operations
 from consult.questionnaires.answers import (
     Answers,
     Message,
@@ -57,6 +58,10 @@ MESSAGES = {
     "too_many_choices": _l("Choose at most %(max)s options."),
     "rank_duplicate": _l("Each option can be ranked only once."),
     "rank_gap": _l("Fill the choices in order, starting with the first."),
+    "rank_not_chosen": _l("Rank only what you ticked in question %(number)s."),
+    "exclusive_option": _l(
+        "“%(option)s” cannot be combined with other answers: untick it, or untick the others."
+    ),
     "not_applicable": _l(
         "This question does not apply given your earlier answers, so this "
         "answer was not saved. Clear it, or change the earlier answer."
@@ -68,7 +73,10 @@ MESSAGES = {
 
 def message_text(message: Message) -> str:
     """Translate a validation message."""
-    params = {k: _format_number(v) for k, v in message.params.items()}
+    params = {
+        k: translate_text(v) if isinstance(v, Mapping) else _format_number(v)
+        for k, v in message.params.items()
+    }
     return str(MESSAGES[message.code]) % params if params else str(MESSAGES[message.code])
 
 
@@ -686,4 +694,7 @@ def questionnaire_helpers():
         "condition_note": condition_note,
         "answer_lines": answer_lines,
         "region_map_json": lambda: json.dumps(region_map(), separators=(",", ":")),
+        "charter_article": display.charter_article,
+        "rank_choices": display.rank_choices,
+        "rank_choices_json": display.rank_choices_json,
     }
