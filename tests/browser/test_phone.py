@@ -192,3 +192,20 @@ def test_no_public_page_is_wider_than_a_phone(outcomes_app, serve, new_context):
             if language == "fr" and path in ("/outcomes", "/charter/art01", "/privacy"):
                 screenshot(page, f"phone-fr{path.replace('/', '-')}", full_page=False)
     assert too_wide == {}
+
+
+def test_the_save_status_stays_in_sight_while_typing(app, live_server, new_context):
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    token = start(page, live_server.url, "local-governments", "en")
+    page.goto(f"{live_server.url}/r/{token}/s/final")
+    page.wait_for_load_state("load")
+    first = page.locator('[id="q.final_priority"]')
+    first.scroll_into_view_if_needed()
+    first.fill("Put housing first.")
+    status = page.locator(".autosave-status")
+    expect(status).to_have_text("Saved")
+    box = status.bounding_box()
+    field_box = first.bounding_box()
+    assert box is not None and field_box is not None
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]  # on screen
+    assert field_box["y"] < PHONE["height"]  # with the field being typed in
