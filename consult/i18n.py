@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from babel import Locale
+from babel import dates as babel_dates
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    get_locale,
+    get_timezone,
+)
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -100,6 +109,23 @@ def language_url(language: str) -> str:
     return path + "?" + urlencode([*args, ("lang", language)])
 
 
+def format_moment(moment: datetime, time: bool = True) -> str:
+    """Write a moment for people: the language's long CLDR date, a 24-hour time and the zone.
+
+    "30 June 2027, 23:59 UTC", "30 juin 2027, 23:59 UTC", "30 de junio de 2027, 23:59 UTC";
+    with ``time=False`` the date alone. Every date a respondent reads goes through here (the
+    ``moment`` template filter), so a deadline reads the same on every page, and the same as
+    the outcomes' data times (UCLG writes English dates the British way).
+    """
+    language = current_language()
+    local = moment.astimezone(get_timezone())
+    locale = "en_GB" if language == "en" else language
+    day = babel_dates.format_date(local.date(), "long", locale=locale)
+    if not time:
+        return day
+    return f"{day}, {local:%H:%M} {local.tzname()}"
+
+
 def translation_directories(root: Path) -> str:
     """Find every feature's translations folder, for Flask-Babel (separated by ';')."""
     folders = sorted(str(p) for p in root.rglob("translations") if p.is_dir())
@@ -108,6 +134,8 @@ def translation_directories(root: Path) -> str:
 
 def init_app(app: Flask) -> None:
     """Remember a language chosen with ?lang= and expose translation helpers to templates."""
+
+    app.add_template_filter(format_moment, "moment")
 
     @app.after_request
     def remember_language(response):

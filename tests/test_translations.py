@@ -75,9 +75,9 @@ def test_catalogs_hold_every_message_of_their_sources(folder: str):
 
 #: Phrases each page shows in French and Spanish; the English one must not appear.
 LANDING = {
-    "fr": ["Deux façons de participer", "Répondre au questionnaire", "Comment ça marche"],
-    "es": ["Dos maneras de participar", "Responder al cuestionario", "Cómo funciona"],
-    "en": ["Two ways to take part", "Answer the questionnaire", "How it works"],
+    "fr": ["Comment participer", "Répondre au questionnaire", "Comment ça marche"],
+    "es": ["Cómo participar", "Responder al cuestionario", "Cómo funciona"],
+    "en": ["How to take part", "Answer the questionnaire", "How it works"],
 }
 INTRO = {
     "fr": ["Date limite", "Ce que nous demandons", "Commencer"],

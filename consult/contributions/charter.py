@@ -70,6 +70,8 @@ class Charter:
     sections: tuple[Section, ...]
     articles: tuple[Article, ...]
     parts: tuple[Part, ...]
+    #: Where the official booklet (English, French and Spanish in one) is published.
+    published_text: str | None = None
 
     def article(self, key: str | None) -> Article | None:
         """Return an article by key (art01..art12)."""
@@ -203,7 +205,13 @@ def parse_charter(raw: Any, file: str = "<charter>") -> Charter:
     """Validate the Charter structure given as data and return it; raise DefinitionError."""
     checker = _Checker(file)
     keys = {"title", "adopted", "introduction", "sections", "articles", "parts"}
-    data = checker.mapping(raw, "", keys, keys)
+    data = checker.mapping(raw, "", keys, keys | {"published_text"})
+    published_text = data.get("published_text")
+    if published_text is not None and (
+        not isinstance(published_text, str) or not published_text.startswith("https://")
+    ):
+        checker.problem("published_text", "must be an https:// address")
+        published_text = None
     title = checker.text(data.get("title"), "title")
     adopted = checker.text(data.get("adopted"), "adopted")
     introduction = checker.text(data.get("introduction"), "introduction")
@@ -241,6 +249,7 @@ def parse_charter(raw: Any, file: str = "<charter>") -> Charter:
         sections=sections,
         articles=articles,
         parts=parts,
+        published_text=published_text,
     )
 
 

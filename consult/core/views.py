@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy import text
 
@@ -24,6 +26,35 @@ def landing():
         has_contributions="contributions.index" in current_app.view_functions,
         has_charter="charter.index" in current_app.view_functions,
     )
+
+
+@bp.get("/privacy")
+def privacy():
+    """Say who keeps what about respondents and contributors, for how long, and their rights."""
+    questionnaires = sorted(
+        current_questionnaires().values(), key=lambda q: q.audience != "local-governments"
+    )
+    return render_template(
+        "core/privacy.html",
+        contacts_kept_until=[(q, years_after(q.closes_at, CONTACT_YEARS)) for q in questionnaires],
+        contact_url=current_app.config.get("PRIVACY_CONTACT_URL") or DEFAULT_PRIVACY_CONTACT,
+    )
+
+
+#: Contact details are deleted at the latest this many years after a questionnaire closes.
+CONTACT_YEARS = 2
+
+
+def years_after(moment: datetime, years: int) -> datetime:
+    """Return the same day ``years`` later (28 February for a 29 February)."""
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:
+        return moment.replace(year=moment.year + years, day=28)
+
+
+#: Where to write about one's data unless PRIVACY_CONTACT_URL says otherwise.
+DEFAULT_PRIVACY_CONTACT = "https://www.uclg-cisdp.org"
 
 
 @bp.get("/healthz")

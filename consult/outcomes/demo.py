@@ -24,7 +24,7 @@ from consult.contributions.models import Contribution
 from consult.geography import REGION_KEYS
 from consult.outcomes.models import OutcomeQuote
 from consult.questionnaires import documents
-from consult.questionnaires.answers import Answers, profile_values
+from consult.questionnaires.answers import Answers, profile_values, rankable
 from consult.questionnaires.definition import OTHER_PART, Question, Questionnaire, is_shown
 from consult.questionnaires.models import Answer, ContactDetails, QuestionnaireVersion, Response
 from consult.questionnaires.operations import hash_token, new_receipt_number, new_resume_token
@@ -200,8 +200,10 @@ class AnswerMaker:
     def _multiple(
         self, question: Question, rng: random.Random, language: str, region: str
     ) -> dict[str, str]:
-        keys = [k for k in question.option_keys if k not in EXCLUSIVE_OPTIONS]
-        exclusive = [k for k in question.option_keys if k in EXCLUSIVE_OPTIONS]
+        # "None of these" is alone or absent, as the answer validator requires.
+        alone = question.exclusive_keys or EXCLUSIVE_OPTIONS
+        keys = [k for k in question.option_keys if k not in alone]
+        exclusive = [k for k in question.option_keys if k in alone]
         if exclusive and rng.random() < 0.06:
             return {exclusive[0]: "1"}
         weights = self.lean(question, keys, region)
@@ -241,8 +243,14 @@ class AnswerMaker:
     ) -> dict[str, str]:
         keys = list(question.option_keys)
         places = min(question.rank or 1, len(keys))
+        if question.options_from:
+            # Only what was ticked in the question the ranking follows can be ranked.
+            keys = list(rankable(question, answers))
+            places = min(places, len(keys))
         # Rank among what the respondent ticked in a multiple choice over the same options.
         for earlier, parts in answers.items():
+            if question.options_from:
+                break
             earlier_question = self.questionnaire.question(earlier)
             same = earlier_question.type == "multiple_choice" and set(
                 earlier_question.option_keys

@@ -138,15 +138,21 @@ def _read_question(question: Question, posted: Posted) -> tuple[dict[str, str], 
         chosen = posted.get(name, ())
         if any(value not in question.accepted_keys for value in chosen):
             return {}, Message("option_unknown")
+        chosen = list(dict.fromkeys(chosen))
         parts = {value: "1" for value in chosen}
         other_text = _first(posted, field_name(question, OTHER_PART)) if question.other else ""
         if not _is_blank(other_text):
             if len(other_text) > 300:
                 return {}, Message("text_too_long", {"max": 300, "length": len(other_text)})
             parts[OTHER_PART] = other_text
-        count = len(parts)
+        # "Other, please specify" is a text, not a ticked option: it never counts against the
+        # limit of choices.
+        count = len(chosen)
         if question.max_choices is not None and count > question.max_choices:
             return {}, Message("too_many_choices", {"max": question.max_choices})
+        exclusive = next((o for o in question.options if o.exclusive and o.key in parts), None)
+        if exclusive is not None and len(parts) > 1:
+            return {}, Message("exclusive_option", {"option": exclusive.label})
         return parts, None
     if qtype == "matrix":
         scale = question.scale_keys
@@ -222,12 +228,44 @@ def read_page(
 
     # A question this page's answers make inapplicable is cleared and never blocks a button:
     # whatever was typed in it (valid or not) is dropped, as it is at submission.
-    asked = applicable(questionnaire, {**stored, **result.answers})
+    merged: Answers = {**stored, **result.answers}
+    asked = applicable(questionnaire, merged)
     for question in section.questions:
         if question.key not in asked and _is_conditional(question, questionnaire):
             result.errors.pop(question.key, None)
             result.answers[question.key] = {}
+        elif question.options_from and result.answers.get(question.key):
+            offered = rankable(question, merged)
+            if any(option not in offered for option in result.answers[question.key]):
+                result.errors[question.key] = Message(
+                    "rank_not_chosen", {"number": questionnaire.number(question.options_from)}
+                )
+                del result.answers[question.key]
     return result
+
+
+def rankable(question: Question, answers: Answers) -> tuple[str, ...]:
+    """Return the options a ranking offers given the answers (all, without an array filter).
+
+    With ``options_from``, only the options ticked in that multiple choice, and ``other`` when
+    its "Other, please specify" text was given.
+    """
+    keys = tuple(o.key for o in question.options)
+    if not question.options_from:
+        return keys
+    ticked = answers.get(question.options_from, {})
+    return tuple(
+        key
+        for key in keys
+        if (ticked.get(OTHER_PART, "").strip() if key == OTHER_PART else ticked.get(key) == "1")
+    )
+
+
+def _keep_rankable(question: Question, parts: dict[str, str], answers: Answers) -> dict[str, str]:
+    """Drop ranked options no longer ticked in the filtering question; close the gaps."""
+    offered = rankable(question, answers)
+    kept = sorted((int(rank), option) for option, rank in parts.items() if option in offered)
+    return {option: str(place) for place, (_rank, option) in enumerate(kept, start=1)}
 
 
 def _echo(value: str, question: Question) -> str:
@@ -299,7 +337,14 @@ def applicable(questionnaire: Questionnaire, answers: Answers) -> Answers:
 
 def prune_hidden(questionnaire: Questionnaire, answers: Answers) -> Answers:
     """Drop answers to questions that are no longer asked (an earlier answer changed)."""
-    return applicable(questionnaire, answers)
+    kept = applicable(questionnaire, answers)
+    for key, parts in list(kept.items()):
+        question = questionnaire.question(key)
+        if question.options_from:
+            kept[key] = _keep_rankable(question, parts, kept)
+            if not kept[key]:
+                del kept[key]
+    return kept
 
 
 def profile_values(questionnaire: Questionnaire, answers: Answers) -> dict[str, str | None]:

@@ -32,7 +32,7 @@ QUESTION_TYPES = {
     "single_choice": {"options"},
     "multiple_choice": {"options", "max_choices", "other"},
     "matrix": {"rows", "scale"},
-    "ranking": {"options", "rank"},
+    "ranking": {"options", "rank", "options_from"},
     "short_text": {"max_length"},
     "long_text": {"max_length"},
     "number": {"min", "max", "integer"},
@@ -87,6 +87,8 @@ class Option:
     key: str
     label: Text
     score: float | None = None
+    #: A multiple choice's "None of these": it cannot be chosen together with anything else.
+    exclusive: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,8 @@ class Question:
     max_choices: int | None = None
     other: bool = False
     rank: int | None = None
+    #: A ranking offers only the options ticked in this earlier multiple choice (array filter).
+    options_from: str | None = None
     min: float | None = None
     max: float | None = None
     integer: bool = True
@@ -154,6 +158,11 @@ class Question:
         if self.type == "ranking":
             return tuple(o.key for o in self.options)
         return ("",)
+
+    @cached_property
+    def exclusive_keys(self) -> frozenset[str]:
+        """Return the keys of the options that exclude every other answer ("None of these")."""
+        return frozenset(o.key for o in self.options if o.exclusive)
 
     @property
     def is_ordinal(self) -> bool:
@@ -207,6 +216,14 @@ class Questionnaire:
             cached = {q.key: q for q in self.questions}
             object.__setattr__(self, "_question_index", cached)
         return cached
+
+    def number(self, key: str) -> int:
+        """Return a question's number, 1 to N in the order of the file (stable in a version)."""
+        numbers = self.__dict__.get("_question_numbers")
+        if numbers is None:
+            numbers = {q.key: n for n, q in enumerate(self.questions, start=1)}
+            object.__setattr__(self, "_question_numbers", numbers)
+        return numbers[key]
 
     def section(self, key: str) -> Section:
         """Return the section with ``key`` (KeyError if there is none)."""
@@ -282,7 +299,9 @@ class _Checker:
             return str(value)
         return value
 
-    def options(self, value: Any, path: str, *, scored: bool = False) -> tuple[Option, ...]:
+    def options(
+        self, value: Any, path: str, *, scored: bool = False, exclusive: bool = False
+    ) -> tuple[Option, ...]:
         if not isinstance(value, list) or not value:
             self.add(path, "must be a non-empty list")
             return ()
@@ -293,9 +312,8 @@ class _Checker:
             if not isinstance(item, Mapping):
                 self.add(item_path, "must be a mapping with key and label")
                 continue
-            self.unknown_keys(
-                item, {"key", "label", "score"} if scored else {"key", "label"}, item_path
-            )
+            allowed = {"key", "label"} | ({"score"} if scored else set())
+            self.unknown_keys(item, allowed | ({"exclusive"} if exclusive else set()), item_path)
             key = self.key(item.get("key"), f"{item_path}.key")
             if key in seen:
                 self.add(f"{item_path}.key", f"duplicate key {key!r}")
@@ -307,7 +325,11 @@ class _Checker:
             ):
                 self.add(f"{item_path}.score", "must be a number")
                 score = None
-            options.append(Option(key, label, score))
+            is_exclusive = item.get("exclusive", False)
+            if not isinstance(is_exclusive, bool):
+                self.add(f"{item_path}.exclusive", "must be true or false")
+                is_exclusive = False
+            options.append(Option(key, label, score, is_exclusive))
         return tuple(options)
 
     def number(self, value: Any, path: str) -> float | None:
@@ -382,6 +404,36 @@ def _condition(
     return Condition(source_key, operator, str(wanted))
 
 
+def _options_from(
+    checker: _Checker,
+    value: Any,
+    path: str,
+    options: tuple[Option, ...],
+    earlier: Mapping[str, Question],
+) -> str | None:
+    """Check a ranking's array filter: an earlier multiple choice offering every ranked option.
+
+    The ranking may offer ``other`` only when that question has "Other, please specify", and
+    never one of its exclusive options ("None of these" cannot be ranked).
+    """
+    if value is None:
+        return None
+    source = earlier.get(value) if isinstance(value, str) else None
+    if source is None or source.type != "multiple_choice":
+        checker.add(path, f"{value!r} is not an earlier multiple_choice question")
+        return None
+    offered = set(source.option_keys) - source.exclusive_keys
+    if source.other:
+        offered.add(OTHER_PART)
+    for index, option in enumerate(options):
+        if option.key not in offered:
+            checker.add(
+                f"{path.rsplit('.', 1)[0]}.options[{index}].key",
+                f"{option.key!r} is not a choice of {value!r} that can be ranked",
+            )
+    return value
+
+
 def _question(
     checker: _Checker, data: Any, path: str, section_key: str, earlier: Mapping[str, Question]
 ) -> Question | None:
@@ -403,7 +455,9 @@ def _question(
     when = _condition(checker, data.get("when"), f"{path}.when", earlier)
     extra: dict[str, Any] = {}
     if "options" in QUESTION_TYPES[qtype]:
-        extra["options"] = checker.options(data.get("options"), f"{path}.options")
+        extra["options"] = checker.options(
+            data.get("options"), f"{path}.options", exclusive=qtype == "multiple_choice"
+        )
     if qtype == "multiple_choice":
         extra["max_choices"] = checker.positive_int(data.get("max_choices"), f"{path}.max_choices")
         other = data.get("other", False)
@@ -413,6 +467,8 @@ def _question(
         extra["other"] = other
         if other and any(o.key == OTHER_PART for o in extra["options"]):
             checker.add(f"{path}.options", "the key 'other' is reserved when other: true")
+        if extra["options"] and all(o.exclusive for o in extra["options"]):
+            checker.add(f"{path}.options", "at least one option must not be exclusive")
     if qtype == "matrix":
         extra["rows"] = checker.options(data.get("rows"), f"{path}.rows")
         extra["scale"] = checker.options(data.get("scale"), f"{path}.scale", scored=True)
@@ -423,6 +479,9 @@ def _question(
         elif rank > len(extra["options"]):
             checker.add(f"{path}.rank", "cannot exceed the number of options")
         extra["rank"] = rank
+        extra["options_from"] = _options_from(
+            checker, data.get("options_from"), f"{path}.options_from", extra["options"], earlier
+        )
     if qtype in ("short_text", "long_text"):
         max_length = checker.positive_int(data.get("max_length"), f"{path}.max_length")
         extra["max_length"] = max_length or DEFAULT_MAX_LENGTH[qtype]

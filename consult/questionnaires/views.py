@@ -8,6 +8,7 @@ wrong, and commits once.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from flask import (
     Blueprint,
@@ -32,7 +33,7 @@ from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
 from consult.extensions import limiter
 from consult.i18n import current_language, prefer_page_language, translate_text
-from consult.questionnaires import merging, navigation, operations, printing
+from consult.questionnaires import display, merging, navigation, operations, printing
 from consult.questionnaires.answers import (
     Answers,
     Message,
@@ -72,6 +73,10 @@ MESSAGES = {
     "too_many_choices": _l("Choose at most %(max)s options."),
     "rank_duplicate": _l("Each option can be ranked only once."),
     "rank_gap": _l("Fill the choices in order, starting with the first."),
+    "rank_not_chosen": _l("Rank only what you ticked in question %(number)s."),
+    "exclusive_option": _l(
+        "“%(option)s” cannot be combined with other answers: untick it, or untick the others."
+    ),
     "required": _l("This question needs an answer."),
     "required_rows": _l("Please answer every row. Not answered yet: %(rows)s."),
 }
@@ -79,7 +84,10 @@ MESSAGES = {
 
 def message_text(message: Message) -> str:
     """Translate a validation message."""
-    params = {k: _format_param(v) for k, v in message.params.items()}
+    params = {
+        k: translate_text(v) if isinstance(v, Mapping) else _format_param(v)
+        for k, v in message.params.items()
+    }
     return str(MESSAGES[message.code]) % params if params else str(MESSAGES[message.code])
 
 
@@ -835,4 +843,7 @@ def questionnaire_helpers():
         "error_target": navigation.error_target,
         "answer_lines": answer_lines,
         "region_map_json": lambda: json.dumps(region_map(), separators=(",", ":")),
+        "charter_article": display.charter_article,
+        "rank_choices": display.rank_choices,
+        "rank_choices_json": display.rank_choices_json,
     }

@@ -384,7 +384,7 @@ def test_older_versions_use_their_stored_definition(make_app, tmp_path):
     folder = tmp_path / "questionnaires-v2"
     shutil.copytree(source, folder)
     definition = yaml.safe_load((folder / "partners.yaml").read_text(encoding="utf-8"))
-    definition["version"] = 2
+    definition["version"] = 3  # the shipped file is version 2
     last_section = definition["sections"][-1]
     dropped = last_section["questions"].pop()["key"]
     multiple = next(
@@ -433,7 +433,7 @@ def test_older_versions_use_their_stored_definition(make_app, tmp_path):
     header, *rows = read_csv(out)
     records = {int(r[0]): dict(zip(header, r, strict=True)) for r in rows}
     assert {dropped, "asked_in_v2", f"{multiple['key']}.added_in_v2"} <= set(header)
-    assert records[new_id]["version"] == "2"
+    assert records[new_id]["version"] == "3"
     assert records[new_id]["asked_in_v2"] == "'=only in v2"
     assert records[new_id][f"{multiple['key']}.added_in_v2"] == "1"
     assert records[new_id][dropped] == ""
@@ -441,7 +441,7 @@ def test_older_versions_use_their_stored_definition(make_app, tmp_path):
         if key != "partners":
             continue
         record = records[rid]
-        assert record["version"] == "1"
+        assert record["version"] == "2"
         assert record["asked_in_v2"] == ""
         assert record[f"{multiple['key']}.added_in_v2"] == ""  # not offered in version 1
         assert record[dropped] == safe(answers.get(dropped, {}).get("", ""))

@@ -87,7 +87,7 @@ def test_missing_translation_is_refused():
 def test_yaml_duplicate_mapping_key_is_refused(tmp_path: Path):
     text = (QUESTIONNAIRES / "partners.yaml").read_text(encoding="utf-8")
     broken = tmp_path / "partners.yaml"
-    broken.write_text(text.replace("version: 1\n", "version: 1\nversion: 2\n", 1), encoding="utf-8")
+    broken.write_text(text.replace("version: 2\n", "version: 2\nversion: 3\n", 1), encoding="utf-8")
     with pytest.raises(DefinitionError, match="duplicate key 'version'"):
         load_all([broken])
 
@@ -108,7 +108,7 @@ def test_check_command_accepts_the_shipped_files(capsys):
     with pytest.raises(SystemExit) as exited:
         consult_main_args(["questionnaires", "check"])
     assert exited.value.code == 0
-    assert "ok: local-governments version 1" in capsys.readouterr().out
+    assert "ok: local-governments version 2" in capsys.readouterr().out
 
 
 def consult_main_args(args: list[str]) -> None:
@@ -158,11 +158,11 @@ def test_a_version_with_responses_is_frozen(make_app, tmp_path: Path, respondent
     with changed.app_context(), pytest.raises(FrozenVersionError, match="raise `version`"):
         init_database(changed)
 
-    raw["version"] = 2
+    raw["version"] += 1
     (folder / "partners.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     bumped = make_app(instance=app.instance_path, init=False, QUESTIONNAIRES_PATH=str(folder))
     with bumped.app_context():
-        assert "loaded partners version 2" in init_database(bumped)
+        assert f"loaded partners version {raw['version']}" in init_database(bumped)
 
 
 def test_label_corrections_do_not_need_a_new_version(make_app, tmp_path: Path, respondent_factory):
@@ -178,4 +178,4 @@ def test_label_corrections_do_not_need_a_new_version(make_app, tmp_path: Path, r
     (folder / "partners.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     corrected = make_app(instance=app.instance_path, init=False, QUESTIONNAIRES_PATH=str(folder))
     with corrected.app_context():
-        assert "updated texts of partners version 1" in init_database(corrected)
+        assert "updated texts of partners version 2" in init_database(corrected)

@@ -106,21 +106,22 @@ def test_more_choices_than_allowed_are_refused_and_the_page_kept(app, client):
     assert answers[("country", "")] == "SN"
 
 
-def test_the_other_text_counts_as_one_of_the_allowed_choices(app, client):
+def test_the_other_text_does_not_count_against_the_allowed_choices(app, client):
     partner = Respondent(client, "partners")
     partner.start()
-    four = ["housing", "culture", "gender_equality", "water_food"]
+    five = ["housing", "culture", "gender_equality", "water_food", "digital_rights"]
     accepted = partner.save(
         "profile",
-        {**PARTNER_PROFILE, "q.thematic_areas": four, "q.thematic_areas.other": "Urban memory"},
+        {**PARTNER_PROFILE, "q.thematic_areas": five, "q.thematic_areas.other": "Urban memory"},
     )
     assert accepted.status_code == 303
     assert stored(app)[("thematic_areas", "other")] == "Urban memory"
+    assert stored(app)[("thematic_areas", "digital_rights")] == "1"
     refused = partner.save(
         "profile",
         {
             **PARTNER_PROFILE,
-            "q.thematic_areas": [*four, "digital_rights"],
+            "q.thematic_areas": [*five, "disability"],
             "q.thematic_areas.other": "Urban memory",
         },
     )

@@ -235,7 +235,11 @@ def test_ranking_refuses_duplicates_and_keeps_order(app, respondent):
     assert "Each option can be ranked only once." in dup.get_data(as_text=True)
     respondent.save(
         "revision",
-        {"q.new_themes_top3.rank1": "care", "q.new_themes_top3.rank2": "climate_justice"},
+        {
+            "q.new_themes": ["care", "climate_justice"],
+            "q.new_themes_top3.rank1": "care",
+            "q.new_themes_top3.rank2": "climate_justice",
+        },
     )
     answers = stored(app)
     assert answers[("new_themes_top3", "care")] == "1"
