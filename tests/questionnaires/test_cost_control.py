@@ -48,7 +48,7 @@ def test_page_saves_and_autosaves_share_one_limit_per_address(make_app):
     respondent = Respondent(app.test_client())
     respondent.start()
     respondent.page("profile")
-    statuses = [respondent.save("profile", {}, action="stay").status_code for _ in range(2)]
+    statuses = [respondent.save("profile", {}, action="save").status_code for _ in range(2)]
     autosave = f"/r/{respondent.token}/s/profile/autosave"
     data = {"csrf_token": respondent.csrf}
     statuses += [respondent.client.post(autosave, data=data).status_code for _ in range(3)]
@@ -73,7 +73,7 @@ def test_a_page_with_too_many_fields_is_refused_at_once(app):
     assert elapsed < 1.0, elapsed
     # Up to the cap, the page is read as usual (unknown fields are ignored).
     fields = {f"unknown{n}": "x" for n in range(app.config["MAX_FORM_PARTS"] - 10)}
-    assert respondent.save("profile", fields, action="stay").status_code < 400
+    assert respondent.save("profile", fields, action="save").status_code < 400
 
 
 def test_is_empty_document():
