@@ -5,8 +5,11 @@ Text: every value of every query string and posted form (WTForms or read by hand
 ``CleanParameters``: NUL and the other C0 and C1 control characters are taken out (tab, line
 feed and carriage return stay: text areas hold several lines), and the text is put in Unicode
 NFC form, so that the same word typed on two keyboards is stored (and searched) the same way.
-A value longer than MAX_FIELD_CHARACTERS, or a request with more than MAX_FORM_PARTS fields,
-is refused with 413 before any view sees it. Each form still has its own, smaller limits.
+A value longer than MAX_FIELD_CHARACTERS is cut to one character over that limit before any
+view sees it: no view spends time on megabytes, and every form still refuses the value with its
+own, smaller limit, next to its field, keeping every other answer of the page (nothing typed
+elsewhere is lost, as a 413 page would lose it). A request with more than MAX_FORM_PARTS fields
+is refused with 413.
 
 Numbers, ids, pages and dates from the path or the query string: the ``int`` converter of the
 URL map takes ASCII digits only, up to the largest id a database column holds (a longer or
@@ -67,9 +70,8 @@ class CleanParameters(ImmutableMultiDict):
         cleaned = []
         for key, value in items:
             if isinstance(value, str):
-                if len(value) > limit:
-                    raise RequestEntityTooLarge()
-                value = clean_text(value)
+                # One over the limit: long enough for every form's own check to refuse it.
+                value = clean_text(value[: limit + 1])
             cleaned.append((clean_text(key) if isinstance(key, str) else key, value))
         super().__init__(cleaned)
 
