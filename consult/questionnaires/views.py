@@ -20,7 +20,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -30,7 +29,7 @@ from consult import geography
 from consult.core.errors import recovers_from_csrf, recovers_from_unavailable
 from consult.db import db, utcnow
 from consult.i18n import current_language, prefer_page_language, translate_text
-from consult.questionnaires import merging, operations, printing
+from consult.questionnaires import merging, operations, printing, sharing
 from consult.questionnaires.answers import (
     Answers,
     Message,
@@ -214,29 +213,12 @@ def _render_page(
             errors=errors,
             notice=notice,
             resume_url=url_for("questionnaires.resume", token=token, _external=True),
-            **_versioning(response, questions, answers, base, conflicts, theirs_saved_at, pending),
+            **sharing.page_versioning(
+                response, questions, answers, base, conflicts, theirs_saved_at, pending
+            ),
         ),
         status,
     )
-
-
-def _versioning(response, questions, answers, base, conflicts, theirs_saved_at, pending) -> dict:
-    """The page's base (hidden field), and the conflicts it shows for the respondent to settle."""
-    if base is None:
-        base = merging.base_of(response.revision, questions, answers)
-    by_question: dict[str, list[merging.Conflict]] = {}
-    for conflict in conflicts or ():
-        by_question.setdefault(conflict.question.key, []).append(conflict)
-    return {
-        "base": merging.encode_base(base),
-        "conflicts": by_question,
-        "pending": ",".join(c.unit for c in conflicts) if conflicts else pending,
-        "theirs_saved_ago": (
-            format_timedelta(theirs_saved_at - utcnow(), add_direction=True)
-            if theirs_saved_at is not None
-            else None
-        ),
-    }
 
 
 @bp.get("/questionnaires/<key>")
@@ -405,7 +387,7 @@ def page(token: str, section_key: str):
     result = read_page(questionnaire, section, request.form, stored)
     _default_region(questionnaire, section, result, stored)
     # Another browser may have saved since this page was shown: merge, never overwrite.
-    page_merge = _merge_posted(section, saved, stored, result.answers)
+    page_merge = sharing.merge_posted(request.form, section, saved, stored, result.answers)
     merged = {**stored, **page_merge.answers}
     action = request.form.get("action", "next")
     if action == "compare":  # the autosave's conflict message: save here, show the conflicts
@@ -475,22 +457,6 @@ def page(token: str, section_key: str):
     else:
         target = url_for(".page", token=token, section_key=destination.key)
     return redirect(target, 303)
-
-
-def _merge_posted(
-    section: Section, saved: operations.ResponseRow, stored: Answers, posted: Answers
-) -> merging.Merge:
-    """Merge a posted page with what was saved since it was shown (see merging.py)."""
-    pending = merging.parse_pending(request.form.get(merging.PENDING_FIELD))
-    return merging.merge(
-        section.questions,
-        merging.parse_base(request.form.get(merging.BASE_FIELD)),
-        saved.revision,
-        stored,
-        posted,
-        pending=pending,
-        choices={unit: request.form.get(merging.CHOICE_PREFIX + unit, "") for unit in pending},
-    )
 
 
 def _with_kept_answers(
@@ -570,7 +536,7 @@ def autosave(token: str, section_key: str):
     if not questionnaire.is_open(utcnow()):
         return jsonify({"saved": False, "closed": True}), 403
     result = read_page(questionnaire, section, request.form, stored)
-    page_merge = _merge_posted(section, saved, stored, result.answers)
+    page_merge = sharing.merge_posted(request.form, section, saved, stored, result.answers)
     written = operations.write_answers(
         db.session, questionnaire, saved, page_merge.answers, stored=stored, section_key=section.key
     )
