@@ -21,7 +21,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -33,7 +32,7 @@ from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
 from consult.extensions import limiter
 from consult.i18n import current_language, prefer_page_language, translate_text
-from consult.questionnaires import display, merging, navigation, operations, printing
+from consult.questionnaires import display, merging, navigation, operations, printing, sharing
 from consult.questionnaires.answers import (
     Answers,
     Message,
@@ -224,29 +223,12 @@ def _render_page(
             resume_url=absolute_url_for("questionnaires.resume", token=token),
             page_form="questionnaire-form",
             returns_to_review=navigation.returns_to_review(),
-            **_versioning(response, questions, answers, base, conflicts, theirs_saved_at, pending),
+            **sharing.page_versioning(
+                response, questions, answers, base, conflicts, theirs_saved_at, pending
+            ),
         ),
         status,
     )
-
-
-def _versioning(response, questions, answers, base, conflicts, theirs_saved_at, pending) -> dict:
-    """The page's base (hidden field), and the conflicts it shows for the respondent to settle."""
-    if base is None:
-        base = merging.base_of(response.revision, questions, answers)
-    by_question: dict[str, list[merging.Conflict]] = {}
-    for conflict in conflicts or ():
-        by_question.setdefault(conflict.question.key, []).append(conflict)
-    return {
-        "base": merging.encode_base(base),
-        "conflicts": by_question,
-        "pending": ",".join(c.unit for c in conflicts) if conflicts else pending,
-        "theirs_saved_ago": (
-            format_timedelta(theirs_saved_at - utcnow(), add_direction=True)
-            if theirs_saved_at is not None
-            else None
-        ),
-    }
 
 
 @bp.get("/questionnaires/<key>")
@@ -425,7 +407,7 @@ def page(token: str, section_key: str):
     result = read_page(questionnaire, section, request.form, stored)
     _default_region(questionnaire, section, result, stored)
     # Another browser may have saved since this page was shown: merge, never overwrite.
-    page_merge = _merge_posted(section, saved, stored, result.answers)
+    page_merge = sharing.merge_posted(request.form, section, saved, stored, result.answers)
     merged = {**stored, **page_merge.answers}
     action, goto = navigation.posted_action(questionnaire, merged)
     if goto is None and request.form.get("action") == "compare":
@@ -501,22 +483,6 @@ def page(token: str, section_key: str):
     return redirect(navigation.page_target(token, section, destination, action, goto), 303)
 
 
-def _merge_posted(
-    section: Section, saved: operations.ResponseRow, stored: Answers, posted: Answers
-) -> merging.Merge:
-    """Merge a posted page with what was saved since it was shown (see merging.py)."""
-    pending = merging.parse_pending(request.form.get(merging.PENDING_FIELD))
-    return merging.merge(
-        section.questions,
-        merging.parse_base(request.form.get(merging.BASE_FIELD)),
-        saved.revision,
-        stored,
-        posted,
-        pending=pending,
-        choices={unit: request.form.get(merging.CHOICE_PREFIX + unit, "") for unit in pending},
-    )
-
-
 def _with_kept_answers(
     questionnaire: Questionnaire, fields: dict[str, list[str]], page_merge: merging.Merge
 ) -> dict[str, list[str]]:
@@ -580,7 +546,7 @@ def autosave(token: str, section_key: str):
     if not questionnaire.is_open(utcnow()):
         return jsonify({"saved": False, "closed": True}), 403
     result = read_page(questionnaire, section, request.form, stored)
-    page_merge = _merge_posted(section, saved, stored, result.answers)
+    page_merge = sharing.merge_posted(request.form, section, saved, stored, result.answers)
     errors = dict(result.errors)
     if saved.status == SUBMITTED:
         # As on the page save: a submitted response keeps its required answers.
