@@ -42,8 +42,8 @@ class Defaults:
     MAX_FORM_MEMORY_SIZE = 16 * 1024 * 1024
     #: Fields a posted form may hold (url-encoded or multipart): more is refused with 413.
     MAX_FORM_PARTS = 1000
-    #: Characters one submitted value may hold, whatever the form (each form has its own
-    #: smaller limits); a longer one is refused with 413. See consult/core/inputs.py.
+    #: Characters of one submitted value that reach the app, whatever the form (each form has
+    #: its own smaller limit and says "too long"); the rest is cut. See consult/core/inputs.py.
     MAX_FIELD_CHARACTERS = 100_000
     #: The address the public reaches the app at (https://consult.example.org): personal links
     #: are built from it, never from the Host header. See consult/core/links.py.

@@ -5,11 +5,9 @@ Text: every value of every query string and posted form (WTForms or read by hand
 ``CleanParameters``: NUL and the other C0 and C1 control characters are taken out (tab, line
 feed and carriage return stay: text areas hold several lines), and the text is put in Unicode
 NFC form, so that the same word typed on two keyboards is stored (and searched) the same way.
-A value longer than MAX_FIELD_CHARACTERS is cut to one character over that limit before any
-view sees it: no view spends time on megabytes, and every form still refuses the value with its
-own, smaller limit, next to its field, keeping every other answer of the page (nothing typed
-elsewhere is lost, as a 413 page would lose it). A request with more than MAX_FORM_PARTS fields
-is refused with 413.
+A value longer than MAX_FIELD_CHARACTERS is cut to one character more (so that its form, whose
+own limit is smaller, says it is too long next to the field and keeps the other answers), and
+a request with more than MAX_FORM_PARTS fields is refused with 413 before any view sees it.
 
 Numbers, ids, pages and dates from the path or the query string: the ``int`` converter of the
 URL map takes ASCII digits only, up to the largest id a database column holds (a longer or
@@ -26,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Flask, Request, abort, current_app, request
-from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.routing import BaseConverter, IntegerConverter
@@ -65,12 +63,23 @@ class CleanParameters(ImmutableMultiDict):
         if mapping is None:
             super().__init__()
             return
-        items = mapping.items(multi=True) if hasattr(mapping, "items") else mapping
+        if isinstance(mapping, MultiDict):
+            items = mapping.items(multi=True)
+        elif isinstance(mapping, dict):
+            items = [
+                (key, each)
+                for key, value in mapping.items()
+                for each in (value if isinstance(value, list | tuple) else [value])
+            ]
+        else:
+            items = mapping
         limit = _max_characters()
         cleaned = []
         for key, value in items:
             if isinstance(value, str):
-                # One over the limit: long enough for every form's own check to refuse it.
+                # Cut, not refused: one character over the cap still tells every form's own
+                # (smaller) limit that the text is too long, so the page is shown again with a
+                # message next to that field and every other answer kept.
                 value = clean_text(value[: limit + 1])
             cleaned.append((clean_text(key) if isinstance(key, str) else key, value))
         super().__init__(cleaned)

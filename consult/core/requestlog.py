@@ -5,9 +5,11 @@ one), echoed in the response header and attached to every log record written whi
 runs. The access line itself is written by the server (gunicorn, see consult.serving) from what
 this module leaves in the WSGI environ: the path with its secrets redacted, and the id.
 
-What a log line never holds: the resume token (it opens a respondent's answers), the query string,
-the client address, the user agent or referrer, form data. Only method, redacted path, status,
-size, duration, request id and worker.
+What a log line never holds: the resume token (it opens a respondent's answers) or any other
+token-shaped path segment, the query string, the client address, the user agent or referrer,
+form data. Only method, redacted path, status, size, duration, request id and worker. An
+exception is logged as its type and where it happened (safe_traceback), never its message, which
+may quote SQL parameters or form content.
 """
 
 from __future__ import annotations

@@ -86,15 +86,6 @@ class ExportError(Exception):
     """An export cannot be written as asked."""
 
 
-def is_formula_risk(text: str) -> bool:
-    """Tell whether a spreadsheet could read part of ``text`` as a formula (see the module doc)."""
-    return (
-        bool(text)
-        and _MAYBE_RISKY.search(text) is not None
-        and (_FORMULA_START.search(text) is not None)
-    )
-
-
 def neutralise(text: str) -> str:
     """Return ``text`` safe for a CSV cell: an apostrophe wherever a formula could start."""
     if not text or _MAYBE_RISKY.search(text) is None:
