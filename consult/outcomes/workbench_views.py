@@ -231,6 +231,19 @@ def rows():
     page = query_page()
     total = len(frame)
     shown = frame.iloc[(page - 1) * ROWS_PER_PAGE : page * ROWS_PER_PAGE]
+    # Every staff view of individual responses is in the audit log.
+    audit.record(
+        db.session,
+        current_user,
+        "responses.viewed",
+        target=f"snapshot:{snapshot.id}" if snapshot else "live",
+        details={
+            "page": "rows",
+            "responses": sorted({int(i) for i in shown.get("response_id", [])})[:200],
+        },
+        ip=client_ip(),
+    )
+    db.commit()
     question = None
     if questionnaire_key in current_questionnaires() and question_key:
         try:
@@ -299,6 +312,21 @@ def quotes():
     candidates = db.session.execute(
         query.limit(QUOTES_PER_PAGE + 1).offset((page - 1) * QUOTES_PER_PAGE)
     ).all()
+    if candidates:
+        # Answers of individual responses are shown: the audit log says who saw which.
+        audit.record(
+            db.session,
+            current_user,
+            "responses.viewed",
+            target=questionnaire_key,
+            details={
+                "page": "quotes",
+                "question": question_key,
+                "responses": [row.response_id for row in candidates[:QUOTES_PER_PAGE]],
+            },
+            ip=client_ip(),
+        )
+        db.commit()
     starred_keys = {(q.response_id, q.question_key) for q in starred if q.source == "answer"}
     contributions = None
     if request.args.get("source") == "contributions":

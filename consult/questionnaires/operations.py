@@ -547,9 +547,19 @@ def submit_response(
 
 
 def save_contact_details(
-    session: Session, response: Response, *, name: str, email: str, job_title: str, language: str
+    session: Session,
+    response: Response,
+    *,
+    name: str,
+    email: str,
+    job_title: str,
+    language: str,
+    browser_hash: str | None = None,
 ) -> None:
-    """Store (or clear) the optional personal data of a response, consent given."""
+    """Store (or clear) the optional personal data of a response, consent given.
+
+    ``browser_hash`` identifies the browser that entered them: only it is shown them again.
+    """
     existing = session.scalar(
         select(ContactDetails).where(ContactDetails.response_id == response.id)
     )
@@ -565,6 +575,7 @@ def save_contact_details(
     existing.job_title = job_title or None
     existing.consented_at = utcnow()
     existing.consent_language = language
+    existing.browser_hash = browser_hash
     session.flush()
 
 

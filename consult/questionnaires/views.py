@@ -7,7 +7,10 @@ wrong, and commits once.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import secrets
 from collections.abc import Mapping
 
 from flask import (
@@ -19,6 +22,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -589,8 +593,36 @@ def _review_context(
         "sections": _shown_sections(questionnaire, answers),
         "is_shown": lambda q: is_shown(q, answers, questionnaire),
         "resume_url": absolute_url_for("questionnaires.resume", token=token),
-        "contact": operations.contact_details(db.session, response),
+        **_contact_for_this_browser(response),
     }
+
+
+#: Session key of this browser's random id: contact details are shown only where entered.
+BROWSER_KEY = "respondent_browser"
+
+
+def _browser_hash() -> str:
+    """Keyed hash of this browser's id (kept in its session cookie; made on first need)."""
+    browser_id = session.get(BROWSER_KEY)
+    if not browser_id:
+        browser_id = session[BROWSER_KEY] = secrets.token_urlsafe(16)
+        session.permanent = True
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"respondent-browser:{browser_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def _contact_for_this_browser(response: Response) -> dict:
+    """The response's contact details, only for the browser that entered them.
+
+    A personal link opened in another browser (a colleague's, a shared computer) shows that
+    contact details were given, never what they are; they stay unless replaced.
+    """
+    contact = operations.contact_details(db.session, response)
+    if contact is None:
+        return {"contact": None, "contact_elsewhere": False}
+    if contact.browser_hash and hmac.compare_digest(contact.browser_hash, _browser_hash()):
+        return {"contact": contact, "contact_elsewhere": False}
+    return {"contact": None, "contact_elsewhere": True}
 
 
 def _recover_review():
@@ -679,7 +711,15 @@ def review(token: str):
             notice=None,
         ), 422
     # Contact details and submission commit together or not at all (see _review_unavailable).
-    operations.save_contact_details(db.session, response, language=current_language(), **contact)
+    # Empty fields in a browser that was not shown the stored details keep them as they are.
+    if any(contact.values()) or not context["contact_elsewhere"]:
+        operations.save_contact_details(
+            db.session,
+            response,
+            language=current_language(),
+            browser_hash=_browser_hash(),
+            **contact,
+        )
     operations.submit_response(
         db.session, questionnaire, response, current_language(), answers=answers
     )

@@ -38,6 +38,8 @@ KNOWN_ACTIONS = (
     "export.downloaded",
     "invitations.imported",
     "invitations.exported",
+    "responses.viewed",
+    "response.link_reissued",
     "region.changed",
     "region.reset",
     "moderation.approve",

@@ -9,6 +9,7 @@ from flask import (
     current_app,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -23,7 +24,8 @@ from consult.questionnaires import operations as responding
 from consult.questionnaires.registry import get_questionnaire
 from consult.staff import audit, invitations
 from consult.staff.access import role_required
-from consult.staff.forms import InvitationImportForm
+from consult.staff.forms import ActionForm, InvitationImportForm
+from consult.staff.models import Invitation
 from consult.staff.views import ALL_ROLES, WORKSPACE_LINKS, bp, client_ip
 
 WORKSPACE_LINKS.extend(
@@ -178,9 +180,55 @@ def coverage():
     )
 
 
-# -- the public side: the personal link -----------------------------------------------------------
+@bp.post("/invitations/<int:invitation_id>/new-link")
+@role_required("admin")
+def invitation_new_link(invitation_id: int):
+    """Give a started response a new personal link (the old one stops working), shown once.
+
+    For a respondent who lost theirs: admins only, written to the audit log.
+    """
+    invitation = db.session.get(Invitation, invitation_id) or abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    response = invitations.invitation_response(db.session, invitation) or abort(404)
+    token = responding.new_resume_token()
+    response.resume_token_hash = responding.hash_token(token)
+    audit.record(
+        db.session,
+        current_user,
+        "response.link_reissued",
+        target=invitation.institution_name,
+        details={"response_id": response.id, "invitation_id": invitation.id},
+        ip=client_ip(),
+    )
+    db.commit()
+    page = current_app.make_response(
+        render_template(
+            "staff/invitation_new_link.html",
+            invitation=invitation,
+            link=url_for("questionnaires.resume", token=token, _external=True),
+        )
+    )
+    page.headers["Cache-Control"] = "no-store"
+    return page
+
+
+# -- the public side: the invitation link ----------------------------------------------------------
+#
+# Whoever holds the invitation links (staff download them for a mail merge) must not be able to
+# read or change an institution's answers through them. The link therefore only *starts* the
+# response: the browser that starts it gets a new random personal link (/r/<token>, shown on
+# every page) and a cookie, scoped to this invitation's path, holding that personal link. From
+# then on the invitation link continues the response only in that browser; anywhere else it
+# says the response was started and shows nothing of it (no answers, no contact details). A
+# respondent who lost their personal link asks CISDP: an admin issues a new one (audited),
+# which ends the old one. See SECURITY.md.
 
 public = Blueprint("invitations", __name__)
+
+#: Cookie, scoped to one invitation link's path, that holds the personal link it started.
+CLAIM_COOKIE = "consult_invitation"
+CLAIM_COOKIE_AGE = 60 * 60 * 24 * 400
 
 
 def _open(token: str):
@@ -191,18 +239,30 @@ def _open(token: str):
     return invitation, questionnaire
 
 
+def _claimed_by_this_browser(invitation) -> str | None:
+    """Return the personal link token this browser holds for the invitation's response."""
+    held = request.cookies.get(CLAIM_COOKIE, "")
+    if not held:
+        return None
+    response = responding.find_response(db.session, held)
+    if response is None or response.invitation_id != invitation.id:
+        return None
+    return held
+
+
 @public.get("/i/<token>")
 def open_invitation(token: str):
-    """Welcome an invited institution and offer to start (or continue) its questionnaire."""
+    """Welcome an invited institution; offer to start, or to continue in the browser that did."""
     invitation, questionnaire = _open(token)
-    resume = invitations.response_token(invitation, current_app.config["SECRET_KEY"])
-    response = responding.find_response(db.session, resume)
+    started = invitations.invitation_response(db.session, invitation)
+    held = _claimed_by_this_browser(invitation) if started else None
     return render_template(
         "staff/invitation_open.html",
         invitation=invitation,
         questionnaire=questionnaire,
         token=token,
-        response=response,
+        started=started,
+        held=held is not None,
         is_open=questionnaire.is_open(utcnow()),
         country=geography.country_name(invitation.country, current_language()),
     )
@@ -210,20 +270,36 @@ def open_invitation(token: str):
 
 @public.post("/i/<token>")
 def start_invitation(token: str):
-    """Start the invited institution's response with its profile filled in, or resume it."""
+    """Start the invited institution's response (once), or continue it in the browser that did."""
     invitation, questionnaire = _open(token)
-    resume = invitations.response_token(invitation, current_app.config["SECRET_KEY"])
-    existing = responding.find_response(db.session, resume)
-    if existing is None:
-        if not questionnaire.is_open(utcnow()):
-            return redirect(url_for("invitations.open_invitation", token=token))
-        responding.start_response(
-            db.session,
-            questionnaire,
-            resume,
-            current_language(),
-            invitation_id=invitation.id,
-            prefill=invitations.prefill(invitation, questionnaire, _region_map()),
-        )
-        db.commit()
-    return redirect(url_for("questionnaires.resume", token=resume), 303)
+    # One start per invitation, even when two browsers press Start at once.
+    invitations.lock_invitation(db.session, invitation)
+    started = invitations.invitation_response(db.session, invitation)
+    if started is not None:
+        held = _claimed_by_this_browser(invitation)
+        if held is None:
+            return redirect(url_for("invitations.open_invitation", token=token), 303)
+        return redirect(url_for("questionnaires.resume", token=held), 303)
+    if not questionnaire.is_open(utcnow()):
+        return redirect(url_for("invitations.open_invitation", token=token), 303)
+    resume = responding.new_resume_token()
+    responding.start_response(
+        db.session,
+        questionnaire,
+        resume,
+        current_language(),
+        invitation_id=invitation.id,
+        prefill=invitations.prefill(invitation, questionnaire, _region_map()),
+    )
+    db.commit()
+    reply = redirect(url_for("questionnaires.resume", token=resume), 303)
+    reply.set_cookie(
+        CLAIM_COOKIE,
+        resume,
+        max_age=CLAIM_COOKIE_AGE,
+        path=url_for("invitations.open_invitation", token=token),
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure,
+    )
+    return reply

@@ -2,8 +2,9 @@
 
 An invitation link is ``/i/<nonce>.<signature>``: the nonce is stored, the signature is an HMAC
 of it under the app's secret key. So the links can be exported again at any time, yet a copy of
-the database alone opens no invitation. The response an invitation starts has a resume token
-derived the same way, so the link resumes that response instead of starting another one.
+the database alone opens no invitation. The link only starts the institution's response: the
+response gets a random personal link of its own, given to the browser that started it, so
+whoever holds the invitation links cannot read or change the answers (see invitation_views).
 Changing the secret key invalidates every invitation link (export them again afterwards).
 """
 
@@ -255,9 +256,22 @@ def find_invitation(session: Session, token: str, secret_key: str) -> Invitation
     return session.scalar(select(Invitation).where(Invitation.nonce == nonce))
 
 
-def response_token(invitation: Invitation, secret_key: str) -> str:
-    """Return the resume token of the response an invitation starts (the same every time)."""
-    return _mac(secret_key, "consult.invitation-response", invitation.nonce, 32)
+def invitation_response(session: Session, invitation: Invitation) -> Response | None:
+    """Return the response an invitation started, if any (the latest, should there be more)."""
+    return session.scalar(
+        select(Response)
+        .where(Response.invitation_id == invitation.id)
+        .order_by(Response.id.desc())
+        .limit(1)
+    )
+
+
+def lock_invitation(session: Session, invitation: Invitation) -> None:
+    """Lock an invitation's row until the transaction ends (PostgreSQL; SQLite writes are
+    serialised already), so that two presses of Start create one response."""
+    session.execute(
+        select(Invitation.id).where(Invitation.id == invitation.id).with_for_update()
+    ).all()
 
 
 def prefill(

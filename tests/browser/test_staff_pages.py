@@ -119,3 +119,43 @@ def test_invitation_link_in_a_browser(app, live_server, page, staff):
     page.get_by_role("button", name="Start").click()
     page.wait_for_url("**/s/profile")
     assert page.locator("#q\\.institution_name").input_value() == "Utrecht"
+
+
+def test_an_invitation_link_opens_nothing_in_another_browser(
+    app, live_server, page, new_context, staff
+):
+    """Started in one browser, the invitation link continues there and shows nothing of the
+    response in another (desktop; phone in French)."""
+    email = staff("analyst")
+    client = app.test_client()
+    form = client.get("/staff/login").get_data(as_text=True)
+    client.post(
+        "/staff/login",
+        data={"csrf_token": csrf_token(form), "email": email, "password": STAFF_PASSWORD},
+    )
+    form = client.get("/staff/invitations").get_data(as_text=True)
+    client.post(
+        "/staff/invitations",
+        data={"csrf_token": csrf_token(form), "file": (io.BytesIO(INVITED.encode()), "l.csv")},
+        content_type="multipart/form-data",
+    )
+    links = client.get("/staff/invitations/links.csv").get_data().decode("utf-8-sig")
+    link = next(line for line in links.splitlines() if line.startswith("Wien")).split(",")[5]
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    page.goto(live_server.url + path)
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_url("**/s/profile")
+    personal = page.url.split("/s/", 1)[0]
+    page.goto(live_server.url + path)
+    assert page.get_by_role("button", name="Continue").is_visible()
+    phone = new_context(viewport={"width": 390, "height": 844}, locale="fr-FR").new_page()
+    phone.goto(live_server.url + path + "?lang=fr")
+    text = phone.locator("main").inner_text()
+    assert "déjà été commencée" in text and personal.rsplit("/", 1)[1] not in phone.content()
+    assert phone.locator("main form").count() == 0
+    assert serious_accessibility_violations(phone) == []
+    screenshot(phone, "invitation-started-elsewhere-fr-phone")
+    desktop = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    desktop.goto(live_server.url + path)
+    assert "already been started" in desktop.locator("main").inner_text()
+    screenshot(desktop, "invitation-started-elsewhere")

@@ -144,12 +144,18 @@ def test_the_link_starts_then_resumes_the_prefilled_response(app, login):
         "country": {"": "FR"},
         "region": {"": "europe"},
     }
-    # the same link from another browser resumes the same response
+    # the same link in the same browser continues the response
+    page = respondent.get("/" + path).get_data(as_text=True)
+    assert "Continue" in page
+    again = respondent.post("/" + path, data={"csrf_token": csrf_token(page)})
+    assert again.location == start.location
+    # from another browser (whoever downloaded the links) it opens nothing
     other = app.test_client()
     page = other.get("/" + path).get_data(as_text=True)
-    assert "Continue" in page
-    again = other.post("/" + path, data={"csrf_token": csrf_token(page)})
-    assert again.location == start.location
+    assert "already been started" in page and "Continue" not in page
+    token = csrf_token(other.get("/contributions/new").get_data(as_text=True))
+    refused = other.post("/" + path, data={"csrf_token": token})
+    assert refused.status_code == 303 and "/r/" not in refused.location
     with app.app_context():
         assert db.session.query(Response).count() == 1
 
