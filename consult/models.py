@@ -14,6 +14,7 @@ from consult.contributions.models import (
 from consult.db import Base
 from consult.outcomes.models import (
     OutcomePublication,
+    OutcomePublisher,
     OutcomeQuote,
     OutcomeSnapshot,
     OutcomeSummaryCache,
@@ -46,6 +47,7 @@ __all__ = [
     "NearDuplicate",
     "OfficialResponse",
     "OutcomePublication",
+    "OutcomePublisher",
     "OutcomeQuote",
     "OutcomeSnapshot",
     "OutcomeSummaryCache",

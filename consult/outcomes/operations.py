@@ -24,7 +24,12 @@ from consult.db import utcnow
 from consult.outcomes import data
 from consult.outcomes.distribution import IDENTIFYING_QUESTIONS
 from consult.outcomes.filters import SummaryFilter
-from consult.outcomes.models import OutcomePublication, OutcomeQuote, OutcomeSnapshot
+from consult.outcomes.models import (
+    OutcomePublication,
+    OutcomePublisher,
+    OutcomeQuote,
+    OutcomeSnapshot,
+)
 from consult.questionnaires.definition import Questionnaire
 from consult.questionnaires.models import Answer, Response
 from consult.staff import audit
@@ -279,12 +284,65 @@ def current_publication(session: Session) -> OutcomePublication | None:
     )
 
 
+def may_publish(session: Session, actor: Actor) -> bool:
+    """Whether ``actor`` may publish and withdraw the public outcomes: an enabled administrator,
+    or an enabled analyst an administrator delegated it to."""
+    if not isinstance(actor, User) or not actor.is_enabled:
+        return False
+    if actor.role == "admin":
+        return True
+    return actor.role == "analyst" and session.get(OutcomePublisher, actor.id) is not None
+
+
+def publishers(session: Session) -> list[tuple[OutcomePublisher, User]]:
+    """Every delegation to publish, with its account."""
+    rows = session.execute(
+        select(OutcomePublisher, User)
+        .join(User, User.id == OutcomePublisher.user_id)
+        .order_by(User.email)
+    ).all()
+    return [(delegation, user) for delegation, user in rows]
+
+
+def grant_publishing(
+    session: Session, user: User, actor: User, ip: str | None = None
+) -> OutcomePublisher:
+    """Let an analyst publish and withdraw the outcomes; an administrator's act, logged."""
+    if not isinstance(actor, User) or actor.role != "admin":
+        raise OutcomesError("only an administrator may delegate publishing")
+    if user.role != "analyst":
+        raise OutcomesError("publishing can be delegated to analysts only")
+    existing = session.get(OutcomePublisher, user.id)
+    if existing is not None:
+        return existing
+    delegation = OutcomePublisher(
+        user_id=user.id, granted_at=utcnow(), granted_by_email=actor.email
+    )
+    session.add(delegation)
+    session.flush()
+    audit.record(session, actor, "outcomes.publisher_granted", target=user.email, ip=ip)
+    return delegation
+
+
+def revoke_publishing(session: Session, user: User, actor: User, ip: str | None = None) -> None:
+    """Take the delegation to publish back; an administrator's act, logged."""
+    if not isinstance(actor, User) or actor.role != "admin":
+        raise OutcomesError("only an administrator may delegate publishing")
+    delegation = session.get(OutcomePublisher, user.id)
+    if delegation is None:
+        return
+    session.delete(delegation)
+    session.flush()
+    audit.record(session, actor, "outcomes.publisher_revoked", target=user.email, ip=ip)
+
+
 def publish(
     session: Session, snapshot: OutcomeSnapshot, actor: User, ip: str | None = None
 ) -> OutcomePublication:
-    """Show ``snapshot`` at /outcomes (replacing whatever was shown); an admin's explicit act."""
-    if not isinstance(actor, User) or actor.role != "admin":
-        raise OutcomesError("only an administrator may publish outcomes")
+    """Show ``snapshot`` at /outcomes (replacing whatever was shown): the explicit act of an
+    administrator or of an analyst they delegated publishing to; logged."""
+    if not may_publish(session, actor):
+        raise OutcomesError("only an administrator or a delegated analyst may publish outcomes")
     now = utcnow()
     email = actor.email
     session.execute(
@@ -312,9 +370,9 @@ def publish(
 
 
 def withdraw(session: Session, actor: User, ip: str | None = None) -> OutcomePublication | None:
-    """Take the published outcomes off /outcomes; an admin's explicit act."""
-    if not isinstance(actor, User) or actor.role != "admin":
-        raise OutcomesError("only an administrator may withdraw published outcomes")
+    """Take the published outcomes off /outcomes (an administrator or a delegated analyst)."""
+    if not may_publish(session, actor):
+        raise OutcomesError("only an administrator or a delegated analyst may withdraw outcomes")
     publication = current_publication(session)
     if publication is None:
         return None

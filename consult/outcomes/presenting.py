@@ -43,7 +43,12 @@ from consult.outcomes.formatting import (
     version_list,
     word_list,
 )
-from consult.outcomes.headlines import key_findings, questionnaire_headlines
+from consult.outcomes.headlines import (
+    key_findings,
+    participation_sentences,
+    questionnaire_headlines,
+    regions_sentence,
+)
 from consult.outcomes.heat import (
     HEAT_SHORT_LABELS,
     article_figures,
@@ -82,7 +87,9 @@ __all__ = [
     "heat_scale_notes",
     "histogram_chart",
     "key_findings",
+    "participation_sentences",
     "questionnaire_headlines",
+    "regions_sentence",
     "kind_count",
     "matrix_chart",
     "number",
