@@ -37,7 +37,11 @@ def suppress_cells(
     if exclusive and hidden == 1:
         shown = [e for e in entries if not e.get("suppressed") and (e.get("count") or 0) > 0]
         if shown:
-            _hide(min(shown, key=lambda e: e["count"]))
+            partner = min(shown, key=lambda e: e["count"])
+            _hide(partner)
+            # Not small itself: hidden so that the small one cannot be worked out. Pages say
+            # so rather than "fewer than 5".
+            partner["secondary"] = True
 
 
 def _hide(entry: MutableMapping[str, Any], *fields: str) -> None:

@@ -45,3 +45,17 @@ def test_no_difference_of_shown_totals_is_small():
         assert all(b - a >= 5 for a, b in zip(values, values[1:], strict=False)), counts
         if sum(counts) >= 5:
             assert values[-1] == sum(counts)
+
+
+def test_a_cell_hidden_to_protect_another_is_not_called_small(app):
+    from flask_babel import force_locale
+
+    from consult.outcomes import presenting
+    from consult.outcomes.suppression import suppress_cells
+
+    entries = [{"key": k, "count": n, "share": n / 33} for k, n in (("a", 20), ("b", 3), ("c", 10))]
+    suppress_cells(entries, 5, exclusive=True)
+    assert [e["count"] for e in entries] == [20, None, None]
+    with app.test_request_context("/"), force_locale("en"):
+        shown = [presenting.entry_count(e, 5) for e in entries]
+    assert shown == ["20", "fewer than 5", "not shown (protects a small group)"]
