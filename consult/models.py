@@ -16,6 +16,7 @@ from consult.core.single_use import UsedToken
 from consult.db import Base
 from consult.outcomes.models import (
     OutcomePublication,
+    OutcomePublisher,
     OutcomeQuote,
     OutcomeSnapshot,
     OutcomeSummaryCache,
@@ -54,6 +55,7 @@ __all__ = [
     "NearDuplicate",
     "OfficialResponse",
     "OutcomePublication",
+    "OutcomePublisher",
     "OutcomeQuote",
     "OutcomeSnapshot",
     "OutcomeSummaryCache",

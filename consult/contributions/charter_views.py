@@ -2,22 +2,25 @@
 
 An article page gathers what every channel says about that article: its summary and four parts,
 the published contributions on it (by part), how questionnaire respondents rated it, and its
-figures in the published first outcomes.
+figures in the published first outcomes. Every questionnaire figure on it comes from the
+published snapshot, never from live data.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from sqlalchemy import func, select
 
 from consult.contributions.models import Contribution
-from consult.contributions.ratings import article_ratings
 from consult.contributions.registry import current_charter
 from consult.contributions.views import published_query
 from consult.db import db
 from consult.i18n import current_language
 from consult.outcomes import operations as outcome_operations
 from consult.outcomes import presenting
+from consult.outcomes.charter_figures import published_article_ratings
 from consult.outcomes.models import OutcomeSnapshot
 from consult.outcomes.suppression import public_summary
 from consult.questionnaires.registry import current_questionnaires
@@ -73,9 +76,7 @@ def article(reference: str):
     for contribution in contributions:
         by_part.setdefault(contribution.part, []).append(contribution)
     questionnaires = current_questionnaires()
-    ratings = article_ratings(
-        db.session.connection(), key, questionnaires, current_app.config["SMALL_CELL_THRESHOLD"]
-    )
+    outcomes = published_outcomes(key)
     position = charter.article_keys.index(key)
     return render_template(
         "charter/article.html",
@@ -83,42 +84,50 @@ def article(reference: str):
         article=found,
         by_part=by_part,
         total=len(contributions),
-        ratings=ratings,
+        ratings=outcomes["ratings"] if outcomes else None,
         questionnaires=questionnaires,
         previous=charter.articles[position - 1] if position > 0 else None,
         following=charter.articles[position + 1] if position + 1 < len(charter.articles) else None,
-        outcomes=published_outcomes(key),
+        outcomes=outcomes,
         staff_outcomes=has_role("analyst"),
     )
 
 
 def published_outcomes(article: str) -> dict | None:
-    """The article's figures in the published first outcomes (small cells suppressed), if any."""
+    """The article's figures in the published first outcomes (small cells suppressed), if any:
+    its heat map figures and its questionnaire ratings, frozen at the snapshot's data time."""
     publication = outcome_operations.current_publication(db.session)
     if publication is None:
         return None
     snapshot = db.session.get(OutcomeSnapshot, publication.snapshot_id)
-    articles = _published_articles(snapshot, current_app.config["SMALL_CELL_THRESHOLD"])
+    threshold = current_app.config["SMALL_CELL_THRESHOLD"]
+    figures, ratings = _published_articles(snapshot, threshold)
     return {
         "data_time": presenting.data_time(snapshot.data_as_of, snapshot.timezone),
-        "figures": articles.get(article, []),
+        "figures": figures.get(article, []),
+        "ratings": ratings.get(article),
     }
 
 
 #: Figures of every article per published summary, threshold and language: a frozen summary
 #: never changes, so each is worked out once per process, not on every article page.
-_ARTICLE_FIGURES: dict[tuple[str, int, str], dict[str, list]] = {}
+_ARTICLE_FIGURES: dict[tuple[str, int, str], tuple[dict[str, list], dict[str, Any]]] = {}
 
 
-def _published_articles(snapshot: OutcomeSnapshot, threshold: int) -> dict[str, list]:
+def _published_articles(
+    snapshot: OutcomeSnapshot, threshold: int
+) -> tuple[dict[str, list], dict[str, Any]]:
     key = (snapshot.summary_sha256, threshold, current_language())
-    figures = _ARTICLE_FIGURES.get(key)
-    if figures is None:
-        summary = public_summary(outcome_operations.snapshot_summary(snapshot), threshold)
-        figures = {
-            a: presenting.article_figures(summary, a) for a in summary["articles"]["articles"]
-        }
+    cached = _ARTICLE_FIGURES.get(key)
+    if cached is None:
+        summary = outcome_operations.snapshot_summary(snapshot)
+        public = public_summary(summary, threshold)
+        articles = public["articles"]["articles"]
+        cached = (
+            {a: presenting.article_figures(public, a) for a in articles},
+            {a: published_article_ratings(summary, public, a, threshold) for a in articles},
+        )
         if len(_ARTICLE_FIGURES) >= 32:
             _ARTICLE_FIGURES.clear()
-        _ARTICLE_FIGURES[key] = figures
-    return figures
+        _ARTICLE_FIGURES[key] = cached
+    return cached

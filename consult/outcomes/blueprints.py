@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from consult.core.inputs import parse_date
 from consult.db import db
@@ -207,8 +208,9 @@ def respondent_type_choices() -> list[tuple[str, str, str]]:
 
 
 def can_publish() -> bool:
-    """Whether the signed-in staff member may publish and withdraw the public outcomes."""
-    return has_role("admin")
+    """Whether the signed-in staff member may publish and withdraw the public outcomes: an
+    administrator, or an analyst an administrator delegated it to."""
+    return has_role("admin", "analyst") and operations.may_publish(db.session, current_user)
 
 
 def snapshot_or_404(snapshot_id: int) -> OutcomeSnapshot:

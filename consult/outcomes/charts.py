@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -416,3 +417,18 @@ def region_map(
         )
     height = max(row for _column, row in REGION_TILES.values()) * (tile_h + gap) + tile_h + 8
     return _frame("map", title, description, height, "".join(body))
+
+
+def standalone_svg(chart: str) -> str:
+    """Return an inline chart as a file of its own: XML declaration, namespace, the viewBox's
+    size in pixels and a white background (for a download, a slide or a PNG)."""
+    match = re.search(r'viewBox="0 0 (\d+) (\d+)"', chart)
+    width, height = (match.group(1), match.group(2)) if match else ("720", "400")
+    opening_end = chart.index(">") + 1
+    opening = (
+        chart[:opening_end]
+        .replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+        .replace('width="100%"', f'width="{width}" height="{height}"', 1)
+    )
+    background = '<rect width="100%" height="100%" fill="#ffffff"/>'
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + opening + background + chart[opening_end:]

@@ -291,6 +291,20 @@ def covered_ids(
     return sorted(int(i) for i in kept["response_id"])
 
 
+def answers_of(
+    connection: Connection, ids: Iterable[int], questions: Iterable[str]
+) -> pd.DataFrame:
+    """Return the long-form answers of responses ``ids`` to ``questions`` (a few questions)."""
+    wanted = set(int(i) for i in ids)
+    rows = connection.execute(
+        select(Answer.response_id, Answer.question_key, Answer.part_key, Answer.value).where(
+            Answer.question_key.in_(sorted(set(questions)))
+        )
+    ).all()
+    frame = pd.DataFrame(rows, columns=ANSWER_COLUMNS)
+    return frame[frame["response_id"].isin(wanted)].reset_index(drop=True)
+
+
 def covered_contribution_ids(
     connection: Connection, filters: SummaryFilter = SummaryFilter(), as_of: datetime | None = None
 ) -> list[int]:

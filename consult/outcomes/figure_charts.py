@@ -16,6 +16,7 @@ from consult.outcomes.formatting import (
     breakdown_label,
     count_text,
     day,
+    entry_count,
     number,
     option_label,
     percent,
@@ -75,7 +76,7 @@ def choice_chart(
     for option in options:
         label = option_label(option, question["type"], summary.get("region_labels", {}))
         if option.get("suppressed"):
-            bars.append(charts.Bar(label, None, count_text(None, threshold)))
+            bars.append(charts.Bar(label, None, entry_count(option, threshold)))
         else:
             bars.append(
                 charts.Bar(
@@ -209,7 +210,7 @@ def breakdown_chart(
     for entry in list(entries)[:limit]:
         label = breakdown_label(kind, entry["key"], summary)
         if entry.get("suppressed"):
-            bars.append(charts.Bar(label, None, count_text(None, threshold)))
+            bars.append(charts.Bar(label, None, entry_count(entry, threshold)))
         else:
             bars.append(
                 charts.Bar(
@@ -228,7 +229,7 @@ def population_chart(
     for entry in questionnaire["participation"]["by_population_band"] or []:
         label = t(entry["label"]) if entry.get("label") else _("Not answered")
         if entry.get("suppressed"):
-            bars.append(charts.Bar(label, None, count_text(None, threshold)))
+            bars.append(charts.Bar(label, None, entry_count(entry, threshold)))
         else:
             bars.append(
                 charts.Bar(

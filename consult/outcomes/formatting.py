@@ -94,6 +94,14 @@ def count_text(count: int | None, threshold: int | None = None) -> str:
     return number(count)
 
 
+def entry_count(entry: Mapping[str, Any] | None, threshold: int | None = None) -> str:
+    """The count of a breakdown entry as shown: the number, "fewer than N" when it was small,
+    or "not shown" when it was hidden only to protect a smaller cell (secondary suppression)."""
+    if entry is not None and entry.get("secondary"):
+        return _("not shown (protects a small group)")
+    return count_text(None if entry is None else entry.get("count"), threshold)
+
+
 def data_time(moment: datetime | str, timezone: str, language: str | None = None) -> str:
     """Render a data time the way the staff chose: "22 February 2022, 18:00 CET"."""
     if isinstance(moment, str):

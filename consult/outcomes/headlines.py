@@ -16,7 +16,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from consult.outcomes.formatting import number, option_label, percent, t
+from consult.outcomes.formatting import number, option_label, percent, short_questionnaire, t
 
 
 @dataclass(frozen=True)
@@ -207,6 +207,48 @@ def questionnaire_headlines(
 ) -> list[list[Headline]]:
     """The headline sentences of a questionnaire, one group per key finding."""
     return [finding_headlines(f, summary) for f in key_findings(questionnaire, limit)]
+
+
+def participation_sentences(summary: Mapping[str, Any]) -> list[str]:
+    """Who took part, in sentences: responses per questionnaire with their countries, and the
+    regions reached, counting distinct countries and regions (never breakdown rows)."""
+    sentences = []
+    for questionnaire in summary["questionnaires"]:
+        part = questionnaire["participation"]
+        countries = part.get("countries")
+        if countries is None:  # a summary frozen before countries were counted
+            countries = len([e for e in part["by_country"] if e["key"] not in (None, "_other")])
+        sentences.append(
+            _(
+                "%(n)s responses to the questionnaire for %(who)s, from %(countries)s countries.",
+                n=number(questionnaire["responses"]),
+                who=short_questionnaire(questionnaire["key"]).lower(),
+                countries=number(countries),
+            )
+        )
+    return sentences
+
+
+def regions_sentence(summary: Mapping[str, Any]) -> str:
+    """How many of the UCLG regions the responses come from (not "every region" unless so)."""
+    total = len(summary.get("region_labels") or {})
+    regions = summary.get("regions")
+    if regions is None:
+        regions = len(
+            {
+                e["key"]
+                for q in summary["questionnaires"]
+                for e in q["participation"]["by_region"]
+                if e["key"] and (e.get("count") or e.get("suppressed"))
+            }
+        )
+    if total and regions == total:
+        return _("responses from all %(total)s UCLG regions", total=number(total))
+    return _(
+        "responses from %(n)s of the %(total)s UCLG regions",
+        n=number(regions),
+        total=number(total),
+    )
 
 
 def key_findings(questionnaire: Mapping[str, Any], limit: int = 4) -> list[dict[str, Any]]:

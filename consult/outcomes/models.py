@@ -1,4 +1,5 @@
-"""Frozen outcome snapshots, their publication, the quotes bank, and the shared summary cache."""
+"""Frozen outcome snapshots, their publication and who may publish, the quotes bank, and the
+shared summary cache."""
 
 from __future__ import annotations
 
@@ -78,6 +79,19 @@ class OutcomePublication(Base):
     #: Set when another snapshot replaced it or an admin withdrew it.
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_by_email: Mapped[str | None] = mapped_column(String(254))
+
+
+class OutcomePublisher(Base):
+    """A staff member an administrator let publish and withdraw the public outcomes."""
+
+    __tablename__ = "outcome_publishers"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Kept as text so that the record says who granted it even if that account goes.
+    granted_by_email: Mapped[str] = mapped_column(String(254))
 
 
 class OutcomeQuote(Base):

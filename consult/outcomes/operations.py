@@ -1,4 +1,6 @@
-"""Plain functions that change outcomes data: freeze, publish, withdraw, star quotes.
+"""Plain functions that change outcomes data: freeze, publish, withdraw, delegate publishing.
+
+The quotes bank lives in quotes, comparisons in comparing; both are re-exported here.
 
 They flush, never commit (the view or command commits once). Freezing, publishing, withdrawing
 and the quotes bank are written to the staff audit log (consult.staff.audit) in the same unit
@@ -10,40 +12,66 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from consult.contributions.models import Contribution
 from consult.db import utcnow
 from consult.outcomes import data
-from consult.outcomes.distribution import IDENTIFYING_QUESTIONS
+from consult.outcomes.actors import Actor, OutcomesError
+from consult.outcomes.actors import actor_email as _email
+from consult.outcomes.comparing import Comparison, Freshness, compare
+from consult.outcomes.comparing import freshness as _freshness
 from consult.outcomes.filters import SummaryFilter
-from consult.outcomes.models import OutcomePublication, OutcomeQuote, OutcomeSnapshot
-from consult.questionnaires.definition import Questionnaire
-from consult.questionnaires.models import Answer, Response
+from consult.outcomes.models import (
+    OutcomePublication,
+    OutcomePublisher,
+    OutcomeSnapshot,
+)
+from consult.outcomes.quotes import (
+    DECK_QUOTES,
+    QuoteCheck,
+    check_quotes,
+    deck_quotes,
+    frozen_deck_quotes,
+    published_contribution_ids,
+    quotable_questions,
+    quote_count,
+    set_deck_position,
+    star_answer,
+    star_contribution,
+    unstar,
+)
 from consult.staff import audit
 from consult.staff.models import User
 
 log = logging.getLogger(__name__)
-DECK_QUOTES = 3
-QUOTE_MAX_LENGTH = 600
 
-#: Who acts: a staff account, or a description such as audit.COMMAND_LINE.
-Actor = User | str
-
-
-class OutcomesError(Exception):
-    """A request the outcomes cannot honour; the message says why, for the staff member."""
-
-
-def _email(actor: Actor) -> str:
-    return actor.email if isinstance(actor, User) else str(actor)
+__all__ = [
+    "DECK_QUOTES",
+    "Actor",
+    "Comparison",
+    "Freshness",
+    "OutcomesError",
+    "QuoteCheck",
+    "check_quotes",
+    "compare",
+    "deck_quotes",
+    "freshness",
+    "frozen_deck_quotes",
+    "published_contribution_ids",
+    "quotable_questions",
+    "quote_count",
+    "set_deck_position",
+    "star_answer",
+    "star_contribution",
+    "unstar",
+]
 
 
 def check_timezone(name: str) -> ZoneInfo:
@@ -53,79 +81,6 @@ def check_timezone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise OutcomesError(f"unknown time zone {name[:64]!r}") from exc
-
-
-@dataclass(frozen=True)
-class QuoteCheck:
-    """A starred quote re-read at freeze time, and what became of it since it was starred."""
-
-    quote: OutcomeQuote
-    #: "unchanged"; "changed" (the text was edited: the new text is used, and shown);
-    #: "gone" (the answer, its response or the publication is no more); "outside" (not among
-    #: what the snapshot covers).
-    status: str
-    #: The text as it reads now (None when gone).
-    current_text: str | None
-
-    @property
-    def usable(self) -> bool:
-        """Whether the snapshot may quote it."""
-        return self.status in ("unchanged", "changed")
-
-
-def check_quotes(
-    session: Session, covered_ids: set[int], covered_contributions: set[int]
-) -> list[QuoteCheck]:
-    """Re-read every starred quote from its answer or contribution, in deck order."""
-    quotes = session.scalars(
-        select(OutcomeQuote).order_by(
-            OutcomeQuote.deck_position.is_(None),
-            OutcomeQuote.deck_position,
-            OutcomeQuote.starred_at.desc(),
-        )
-    ).all()
-    answer_texts = {
-        (row.response_id, row.question_key): row.value
-        for row in session.execute(
-            select(Answer.response_id, Answer.question_key, Answer.value)
-            .join(Response, Response.id == Answer.response_id)
-            .where(
-                Answer.response_id.in_(
-                    sorted({q.response_id for q in quotes if q.source == "answer"})
-                ),
-                Answer.part_key == "",
-                Response.status == "submitted",
-            )
-        )
-    }
-    contribution_texts = dict(
-        session.execute(
-            select(Contribution.id, Contribution.text).where(
-                Contribution.id.in_(
-                    sorted({q.contribution_id for q in quotes if q.source == "contribution"})
-                ),
-                Contribution.status == "published",
-            )
-        ).all()
-    )
-    checks = []
-    for quote in quotes:
-        if quote.source == "contribution":
-            current = contribution_texts.get(quote.contribution_id)
-            inside = quote.contribution_id in covered_contributions
-        else:
-            current = answer_texts.get((quote.response_id, quote.question_key))
-            inside = quote.response_id in covered_ids
-        if not current:
-            status = "gone"
-        elif not inside:
-            status = "outside"
-        elif current != quote.text:
-            status = "changed"
-        else:
-            status = "unchanged"
-        checks.append(QuoteCheck(quote, status, current or None))
-    return checks
 
 
 @dataclass(frozen=True)
@@ -280,12 +235,65 @@ def current_publication(session: Session) -> OutcomePublication | None:
     )
 
 
+def may_publish(session: Session, actor: Actor) -> bool:
+    """Whether ``actor`` may publish and withdraw the public outcomes: an enabled administrator,
+    or an enabled analyst an administrator delegated it to."""
+    if not isinstance(actor, User) or not actor.is_enabled:
+        return False
+    if actor.role == "admin":
+        return True
+    return actor.role == "analyst" and session.get(OutcomePublisher, actor.id) is not None
+
+
+def publishers(session: Session) -> list[tuple[OutcomePublisher, User]]:
+    """Every delegation to publish, with its account."""
+    rows = session.execute(
+        select(OutcomePublisher, User)
+        .join(User, User.id == OutcomePublisher.user_id)
+        .order_by(User.email)
+    ).all()
+    return [(delegation, user) for delegation, user in rows]
+
+
+def grant_publishing(
+    session: Session, user: User, actor: User, ip: str | None = None
+) -> OutcomePublisher:
+    """Let an analyst publish and withdraw the outcomes; an administrator's act, logged."""
+    if not isinstance(actor, User) or actor.role != "admin":
+        raise OutcomesError("only an administrator may delegate publishing")
+    if user.role != "analyst":
+        raise OutcomesError("publishing can be delegated to analysts only")
+    existing = session.get(OutcomePublisher, user.id)
+    if existing is not None:
+        return existing
+    delegation = OutcomePublisher(
+        user_id=user.id, granted_at=utcnow(), granted_by_email=actor.email
+    )
+    session.add(delegation)
+    session.flush()
+    audit.record(session, actor, "outcomes.publisher_granted", target=user.email, ip=ip)
+    return delegation
+
+
+def revoke_publishing(session: Session, user: User, actor: User, ip: str | None = None) -> None:
+    """Take the delegation to publish back; an administrator's act, logged."""
+    if not isinstance(actor, User) or actor.role != "admin":
+        raise OutcomesError("only an administrator may delegate publishing")
+    delegation = session.get(OutcomePublisher, user.id)
+    if delegation is None:
+        return
+    session.delete(delegation)
+    session.flush()
+    audit.record(session, actor, "outcomes.publisher_revoked", target=user.email, ip=ip)
+
+
 def publish(
     session: Session, snapshot: OutcomeSnapshot, actor: User, ip: str | None = None
 ) -> OutcomePublication:
-    """Show ``snapshot`` at /outcomes (replacing whatever was shown); an admin's explicit act."""
-    if not isinstance(actor, User) or actor.role != "admin":
-        raise OutcomesError("only an administrator may publish outcomes")
+    """Show ``snapshot`` at /outcomes (replacing whatever was shown): the explicit act of an
+    administrator or of an analyst they delegated publishing to; logged."""
+    if not may_publish(session, actor):
+        raise OutcomesError("only an administrator or a delegated analyst may publish outcomes")
     now = utcnow()
     email = actor.email
     session.execute(
@@ -313,9 +321,9 @@ def publish(
 
 
 def withdraw(session: Session, actor: User, ip: str | None = None) -> OutcomePublication | None:
-    """Take the published outcomes off /outcomes; an admin's explicit act."""
-    if not isinstance(actor, User) or actor.role != "admin":
-        raise OutcomesError("only an administrator may withdraw published outcomes")
+    """Take the published outcomes off /outcomes (an administrator or a delegated analyst)."""
+    if not may_publish(session, actor):
+        raise OutcomesError("only an administrator or a delegated analyst may withdraw outcomes")
     publication = current_publication(session)
     if publication is None:
         return None
@@ -328,359 +336,6 @@ def withdraw(session: Session, actor: User, ip: str | None = None) -> OutcomePub
     return publication
 
 
-# -- comparing -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """How a later state differs from a snapshot."""
-
-    added: int
-    removed: int
-    before: int
-    after: int
-    per_questionnaire: list[dict[str, Any]]
-    per_region: list[dict[str, Any]]
-    changed_questions: list[dict[str, Any]]
-
-
-def compare(
-    before: Mapping[str, Any],
-    before_ids: list[int],
-    after: Mapping[str, Any],
-    after_ids: list[int],
-) -> Comparison:
-    """Compare two summaries: responses added and removed, and the figures that moved most."""
-    old, new = set(before_ids), set(after_ids)
-    per_questionnaire = []
-    changed = []
-    regions: dict[str, list[int]] = {}
-    after_by_key = {q["key"]: q for q in after["questionnaires"]}
-    for questionnaire in before["questionnaires"]:
-        later = after_by_key.get(questionnaire["key"])
-        if later is None:
-            continue
-        per_questionnaire.append(
-            {
-                "key": questionnaire["key"],
-                "title": questionnaire["title"],
-                "before": questionnaire["responses"],
-                "after": later["responses"],
-                "difference": later["responses"] - questionnaire["responses"],
-            }
-        )
-        for side, summary in ((0, questionnaire), (1, later)):
-            for entry in summary["participation"]["by_region"]:
-                counts = regions.setdefault(entry["key"] or "", [0, 0])
-                counts[side] += entry["count"] or 0
-        later_questions = {q["key"]: q for q in later["questions"]}
-        for question in questionnaire["questions"]:
-            newer = later_questions.get(question["key"])
-            if newer is None or question["type"] not in (
-                "single_choice",
-                "yes_no",
-                "multiple_choice",
-            ):
-                continue
-            old_top = _top_option(question)
-            new_shares = {o["key"]: o["share"] for o in newer["options"]}
-            if old_top is None or new_shares.get(old_top["key"]) is None:
-                continue
-            change = new_shares[old_top["key"]] - (old_top["share"] or 0)
-            changed.append(
-                {
-                    "questionnaire": questionnaire["key"],
-                    "question": question["key"],
-                    "label": question["label"],
-                    "option": old_top["label"] or {"en": old_top["key"]},
-                    "before": old_top["share"],
-                    "after": new_shares[old_top["key"]],
-                    "change": change,
-                }
-            )
-    changed = [c for c in changed if abs(c["change"]) > 1e-9]
-    changed.sort(key=lambda c: -abs(c["change"]))
-    return Comparison(
-        added=len(new - old),
-        removed=len(old - new),
-        before=len(old),
-        after=len(new),
-        per_questionnaire=per_questionnaire,
-        per_region=[
-            {"key": k or None, "before": b, "after": a, "difference": a - b}
-            for k, (b, a) in sorted(regions.items(), key=lambda kv: -kv[1][1])
-        ],
-        changed_questions=changed[:8],
-    )
-
-
-@dataclass(frozen=True)
-class Freshness:
-    """What changed since a freeze among what the snapshot covers (with its own filters)."""
-
-    new_responses: int
-    edited_responses: int
-    withdrawn_responses: int
-    contributions_published: int
-    contributions_removed: int
-
-    @property
-    def unchanged(self) -> bool:
-        """True only when nothing the snapshot covers changed."""
-        return not any(
-            (
-                self.new_responses,
-                self.edited_responses,
-                self.withdrawn_responses,
-                self.contributions_published,
-                self.contributions_removed,
-            )
-        )
-
-
 def freshness(session: Session, snapshot: OutcomeSnapshot, summary: Mapping[str, Any]) -> Freshness:
-    """Count responses submitted, edited or withdrawn, and contributions published, hidden or
-    withdrawn, since ``snapshot`` was frozen (within the snapshot's filters)."""
-    connection = session.connection()
-    filters = SummaryFilter.from_dict(summary.get("filters"))
-    ids = set(snapshot_ids(snapshot))
-    live = set(data.covered_ids(connection, filters))
-    edited = {
-        int(i)
-        for i in session.scalars(
-            select(Response.id).where(
-                Response.status == "submitted", Response.updated_at > snapshot.frozen_at
-            )
-        )
-    }
-    covered = (summary.get("contributions") or {}).get("contribution_ids")
-    public = set(data.covered_contribution_ids(connection, filters))
-    counted = set(covered) if covered is not None else public
-    return Freshness(
-        new_responses=len(live - ids),
-        edited_responses=len(edited & ids & live),
-        withdrawn_responses=len(ids - live),
-        contributions_published=len(public - counted),
-        contributions_removed=len(counted - public),
-    )
-
-
-def _top_option(question: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    options = [o for o in question.get("options", []) if o.get("count")]
-    return max(options, key=lambda o: o["count"]) if options else None
-
-
-# -- the quotes bank ------------------------------------------------------------------------------
-
-
-#: The kinds of question whose answers may be quoted: free text only.
-QUOTABLE_TYPES = ("short_text", "long_text")
-
-
-def quotable_questions(questionnaire: Questionnaire | None) -> list:
-    """Return the questions whose answers may be listed and starred as quotes.
-
-    What the quotes bank promises, enforced wherever it lists or stars answers: free-text
-    answers only, never names of institutions or organisations (IDENTIFYING_QUESTIONS).
-    """
-    if questionnaire is None:
-        return []
-    return [
-        q
-        for q in questionnaire.questions
-        if q.type in QUOTABLE_TYPES and q.key not in IDENTIFYING_QUESTIONS
-    ]
-
-
-def star_answer(
-    session: Session,
-    questionnaires: Mapping[str, Questionnaire],
-    response_id: int,
-    question_key: str,
-    actor: Actor,
-    ip: str | None = None,
-) -> OutcomeQuote:
-    """Star a text answer of a submitted response as a quote (its text is copied verbatim)."""
-    response = session.get(Response, response_id)
-    if response is None or response.status != "submitted":
-        raise OutcomesError("only answers of submitted responses can be quoted")
-    questionnaire = questionnaires.get(response.questionnaire_key)
-    if questionnaire is None:
-        raise OutcomesError("unknown questionnaire")
-    if question_key not in {q.key for q in quotable_questions(questionnaire)}:
-        raise OutcomesError("only free-text answers can be quoted, never names")
-    text = session.scalar(
-        select(Answer.value).where(
-            Answer.response_id == response_id,
-            Answer.question_key == question_key,
-            Answer.part_key == "",
-        )
-    )
-    if not text:
-        raise OutcomesError("this answer is empty")
-    existing = session.scalar(
-        select(OutcomeQuote).where(
-            OutcomeQuote.response_id == response_id, OutcomeQuote.question_key == question_key
-        )
-    )
-    if existing is not None:
-        return existing
-    quote = OutcomeQuote(
-        source="answer",
-        response_id=response_id,
-        question_key=question_key,
-        questionnaire_key=response.questionnaire_key,
-        text=text,
-        language=response.language,
-        region=response.region,
-        respondent_type=response.respondent_type,
-        starred_by_email=_email(actor),
-        starred_at=utcnow(),
-    )
-    session.add(quote)
-    session.flush()
-    _record_quote(session, actor, "outcomes.quote_starred", quote, ip)
-    return quote
-
-
-def _record_quote(
-    session: Session, actor: Actor, action: str, quote: OutcomeQuote, ip: str | None
-) -> None:
-    if quote.source == "contribution":
-        source = f"contribution:{quote.contribution_id}"
-    else:
-        source = f"response:{quote.response_id}:{quote.question_key}"
-    audit.record(
-        session, actor, action, target=f"quote:{quote.id}", details={"source": source}, ip=ip
-    )
-
-
-def star_contribution(
-    session: Session, contribution_id: int, actor: Actor, ip: str | None = None
-) -> OutcomeQuote:
-    """Star a published contribution as a quote (its text is copied verbatim).
-
-    Pending, rejected, hidden and withdrawn contributions are refused: the deck only ever quotes
-    what the public may read.
-    """
-    contribution = session.get(Contribution, contribution_id)
-    if contribution is None or not contribution.is_published:
-        raise OutcomesError("only published contributions can be quoted")
-    existing = session.scalar(
-        select(OutcomeQuote).where(OutcomeQuote.contribution_id == contribution.id)
-    )
-    if existing is not None:
-        return existing
-    quote = OutcomeQuote(
-        source="contribution",
-        contribution_id=contribution.id,
-        text=contribution.text,
-        language=contribution.language,
-        region=contribution.region,
-        respondent_type=contribution.organisation_type,
-        starred_by_email=_email(actor),
-        starred_at=utcnow(),
-    )
-    session.add(quote)
-    session.flush()
-    _record_quote(session, actor, "outcomes.quote_starred", quote, ip)
-    return quote
-
-
-def unstar(session: Session, quote_id: int, actor: Actor, ip: str | None = None) -> None:
-    """Remove a quote from the bank."""
-    quote = session.get(OutcomeQuote, quote_id)
-    if quote is None:
-        raise OutcomesError("no such quote")
-    _record_quote(session, actor, "outcomes.quote_removed", quote, ip)
-    session.delete(quote)
-    session.flush()
-
-
-def set_deck_position(session: Session, quote_id: int, position: int | None) -> None:
-    """Put a quote at place 1, 2 or 3 of the deck (moving whatever was there out), or remove it."""
-    quote = session.get(OutcomeQuote, quote_id)
-    if quote is None:
-        raise OutcomesError("no such quote")
-    if position is not None and not 1 <= position <= DECK_QUOTES:
-        raise OutcomesError(f"a deck shows {DECK_QUOTES} quotes")
-    if position is not None:
-        session.execute(
-            update(OutcomeQuote)
-            .where(OutcomeQuote.deck_position == position, OutcomeQuote.id != quote_id)
-            .values(deck_position=None)
-        )
-    quote.deck_position = position
-    session.flush()
-
-
-def published_contribution_ids(session: Session, ids: Iterable[int]) -> set[int]:
-    """Return which of ``ids`` are contributions the public may read now."""
-    wanted = {int(i) for i in ids if i is not None}
-    if not wanted:
-        return set()
-    return set(
-        session.scalars(
-            select(Contribution.id).where(
-                Contribution.id.in_(wanted), Contribution.status == "published"
-            )
-        )
-    )
-
-
-def deck_quotes(
-    session: Session,
-    covered_ids: set[int] | None,
-    covered_contributions: set[int] | None = None,
-) -> list[OutcomeQuote]:
-    """Return the deck's quotes in order: the chosen ones first, then the latest starred.
-
-    With ``covered_ids`` (a snapshot's responses), answers outside the snapshot are left out, so
-    the deck never quotes a response its figures do not include; with ``covered_contributions``
-    the same holds for contributions. A contribution hidden, rejected or withdrawn since it was
-    starred is never quoted.
-    """
-    quotes = session.scalars(
-        select(OutcomeQuote).order_by(
-            OutcomeQuote.deck_position.is_(None),
-            OutcomeQuote.deck_position,
-            OutcomeQuote.starred_at.desc(),
-        )
-    ).all()
-    public = published_contribution_ids(
-        session, (q.contribution_id for q in quotes if q.source == "contribution")
-    )
-    chosen = []
-    for quote in quotes:
-        if quote.source == "contribution":
-            if quote.contribution_id not in public:
-                continue
-            if (
-                covered_contributions is not None
-                and quote.contribution_id not in covered_contributions
-            ):
-                continue
-        elif covered_ids is not None and quote.response_id not in covered_ids:
-            continue
-        chosen.append(quote)
-        if len(chosen) == DECK_QUOTES:
-            break
-    return chosen
-
-
-def frozen_deck_quotes(
-    session: Session, frozen: list[Mapping[str, Any]]
-) -> list[Mapping[str, Any]]:
-    """Return the deck's quotes from a snapshot's record: as read at the freeze, in deck order,
-    without the ones left out then or a contribution no longer public today."""
-    usable = [q for q in frozen if q.get("text")]
-    public = published_contribution_ids(
-        session, (q["contribution_id"] for q in usable if q["source"] == "contribution")
-    )
-    chosen = [q for q in usable if q["source"] != "contribution" or q["contribution_id"] in public]
-    return chosen[:DECK_QUOTES]
-
-
-def quote_count(session: Session) -> int:
-    """Return how many quotes the bank holds."""
-    return session.scalar(select(func.count(OutcomeQuote.id))) or 0
+    """What changed since ``snapshot`` was frozen among what it covers (see comparing)."""
+    return _freshness(session, snapshot, summary, snapshot_ids(snapshot))

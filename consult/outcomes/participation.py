@@ -45,6 +45,10 @@ def participation(
         "completion": share(len(submitted), len(submitted) + len(drafts)),
         "by_region": _breakdown(submitted["region"]),
         "by_country": _breakdown(submitted["country"]),
+        #: Distinct countries and regions given (not rows of a breakdown, which the public
+        #: page pools when small).
+        "countries": int(submitted["country"].dropna().nunique()),
+        "regions": int(submitted["region"].dropna().nunique()),
         "by_respondent_type": _breakdown(submitted["respondent_type"]),
         "by_language": _breakdown(submitted["language"]),
         "drafts_by_region": _breakdown(drafts["region"]),

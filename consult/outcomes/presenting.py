@@ -30,6 +30,7 @@ from consult.outcomes.formatting import (
     count_text,
     data_time,
     day,
+    entry_count,
     kind_count,
     number,
     option_label,
@@ -43,7 +44,12 @@ from consult.outcomes.formatting import (
     version_list,
     word_list,
 )
-from consult.outcomes.headlines import key_findings, questionnaire_headlines
+from consult.outcomes.headlines import (
+    key_findings,
+    participation_sentences,
+    questionnaire_headlines,
+    regions_sentence,
+)
 from consult.outcomes.heat import (
     HEAT_SHORT_LABELS,
     article_figures,
@@ -74,6 +80,7 @@ __all__ = [
     "count_text",
     "data_time",
     "day",
+    "entry_count",
     "deck_heat_column",
     "deck_heat_map",
     "heat_column_label",
@@ -82,7 +89,9 @@ __all__ = [
     "heat_scale_notes",
     "histogram_chart",
     "key_findings",
+    "participation_sentences",
     "questionnaire_headlines",
+    "regions_sentence",
     "kind_count",
     "matrix_chart",
     "number",

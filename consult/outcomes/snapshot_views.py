@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask import Response as HttpResponse
 from flask import (
+    abort,
     flash,
     redirect,
     render_template,
@@ -38,7 +39,8 @@ from consult.outcomes.filters import SummaryFilter
 from consult.outcomes.models import OutcomePublication, OutcomeSnapshot
 from consult.questionnaires.models import Response
 from consult.staff import audit
-from consult.staff.access import role_required
+from consult.staff.access import has_role, role_required
+from consult.staff.models import User
 from consult.staff.views import client_ip
 
 # -- snapshots ------------------------------------------------------------------------------------
@@ -79,6 +81,14 @@ def _snapshots_page(
         preview=preview,
         error=error,
         can_publish=can_publish(),
+        publishers=operations.publishers(db.session) if has_role("admin") else [],
+        analysts=(
+            db.session.scalars(
+                select(User).where(User.role == "analyst", User.is_enabled).order_by(User.email)
+            ).all()
+            if has_role("admin")
+            else []
+        ),
     )
     return body, status
 
@@ -227,9 +237,11 @@ def snapshot_json(snapshot_id: int):
 
 
 @bp.post("/snapshots/<int:snapshot_id>/publish")
-@role_required("admin")
+@role_required(*STAFF_ROLES)
 def publish(snapshot_id: int):
-    """Publish a snapshot at /outcomes (administrators only; logged)."""
+    """Publish a snapshot at /outcomes (an administrator or a delegated analyst; logged)."""
+    if not can_publish():
+        abort(403)
     frozen = snapshot_or_404(snapshot_id)
     if request.form.get("confirm") != "yes":
         flash(_("Tick the confirmation to publish."), "warning")
@@ -241,12 +253,38 @@ def publish(snapshot_id: int):
 
 
 @bp.post("/publication/withdraw")
-@role_required("admin")
+@role_required(*STAFF_ROLES)
 def withdraw():
-    """Take the published outcomes off the public site (administrators only; logged)."""
+    """Take the published outcomes off the public site (an administrator or a delegated
+    analyst; logged)."""
+    if not can_publish():
+        abort(403)
     operations.withdraw(db.session, current_user, ip=client_ip())
     db.commit()
     flash(_("The public outcomes page is empty again."), "success")
+    return redirect(url_for("outcomes.snapshots"))
+
+
+@bp.post("/publishers")
+@role_required("admin")
+def publishers():
+    """Let an analyst publish and withdraw the outcomes, or take it back (logged)."""
+    user = db.session.get(User, request.form.get("user_id", type=int) or 0)
+    if user is None:
+        abort(404)
+    try:
+        if request.form.get("grant") == "yes":
+            operations.grant_publishing(db.session, user, current_user, ip=client_ip())
+            message = _("%(email)s may now publish and withdraw the outcomes.", email=user.email)
+        else:
+            operations.revoke_publishing(db.session, user, current_user, ip=client_ip())
+            message = _("%(email)s may no longer publish the outcomes.", email=user.email)
+    except operations.OutcomesError as exc:
+        db.rollback()
+        flash(str(exc), "warning")
+        return redirect(url_for("outcomes.snapshots"))
+    db.commit()
+    flash(message, "success")
     return redirect(url_for("outcomes.snapshots"))
 
 

@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 #: Raised whenever the shape of the summary changes, so that cached summaries are recomputed.
-SUMMARY_FORMAT = 3
+SUMMARY_FORMAT = 4
 
 
 def _questions_of(versions: Sequence[Questionnaire]) -> list[Question]:
@@ -249,6 +249,8 @@ def summarise(
         "responses": int(len(submitted)),
         "drafts": int(len(drafts)),
         "response_ids_count": int(len(submitted)),
+        "countries": int(submitted["country"].dropna().nunique()),
+        "regions": int(submitted["region"].dropna().nunique()),
         "region_labels": {k: dict(v) for k, v in region_labels.items()},
         "article_titles": {k: dict(v) for k, v in (article_titles or {}).items()},
         "questionnaires": summaries,

@@ -37,7 +37,11 @@ def suppress_cells(
     if exclusive and hidden == 1:
         shown = [e for e in entries if not e.get("suppressed") and (e.get("count") or 0) > 0]
         if shown:
-            _hide(min(shown, key=lambda e: e["count"]))
+            partner = min(shown, key=lambda e: e["count"])
+            _hide(partner)
+            # Not small itself: hidden so that the small one cannot be worked out. Pages say
+            # so rather than "fewer than 5".
+            partner["secondary"] = True
 
 
 def _hide(entry: MutableMapping[str, Any], *fields: str) -> None:
@@ -45,6 +49,38 @@ def _hide(entry: MutableMapping[str, Any], *fields: str) -> None:
     for field in ("count", "share", *fields):
         if field in entry:
             entry[field] = None
+
+
+def cumulative_steps(days: Sequence[Mapping[str, Any]], threshold: int) -> list[dict[str, Any]]:
+    """The cumulative curve in steps of at least ``threshold`` responses, daily counts removed.
+
+    Each day shows the total released so far; a total is released only once it grew by at
+    least the threshold since the last one released (and the final total always is, with the
+    step before it merged if needed), so that no difference of two shown figures, a day's
+    count included, is below the threshold.
+    """
+    totals = [int(d["cumulative"] or 0) for d in days]
+    if not totals:
+        return []
+    released: list[int] = []  # indexes whose total is shown
+    last = 0
+    for index, total in enumerate(totals):
+        if total - last >= threshold:
+            released.append(index)
+            last = total
+    final = len(totals) - 1
+    if not released or released[-1] != final:
+        while released and totals[final] - totals[released[-1]] < threshold:
+            released.pop()
+        if totals[final] >= threshold:
+            released.append(final)
+    shown = set(released)
+    result, current = [], 0
+    for index, entry in enumerate(days):
+        if index in shown:
+            current = totals[index]
+        result.append({"date": entry["date"], "count": None, "cumulative": current})
+    return result
 
 
 def _participation(participation: MutableMapping[str, Any], threshold: int) -> None:
@@ -62,10 +98,7 @@ def _participation(participation: MutableMapping[str, Any], threshold: int) -> N
             _hide(other)
         kept.append(other)
     participation["by_country"] = kept
-    participation["per_day"] = [
-        {"date": d["date"], "count": None, "cumulative": d["cumulative"]}
-        for d in participation.get("per_day") or []
-    ]
+    participation["per_day"] = cumulative_steps(participation.get("per_day") or [], threshold)
     if _small(participation.get("drafts"), threshold):
         participation["drafts"] = None
         participation["started"] = None

@@ -3,6 +3,7 @@ the quotes bank."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -33,7 +34,9 @@ from consult.outcomes.blueprints import (
     ROWS_PER_PAGE,
     STAFF_ROLES,
     bp,
+    closed_questions,
     filter_args,
+    filter_description,
     filters_from_request,
     region_names,
     respondent_type_choices,
@@ -54,7 +57,7 @@ from consult.staff.views import client_ip
 
 
 #: Raised when the summary page's figures change shape, so cached pages are re-rendered.
-PAGE_VARIANT = "summary-body-1"
+PAGE_VARIANT = "summary-body-2"
 
 
 @bp.get("/")
@@ -93,6 +96,16 @@ def summary():
         region_names=region_names(),
         respondent_types=respondent_type_choices(),
         questionnaires=current_questionnaires(),
+        closed=closed_questions(),
+        filter_phrases=filter_description(filters),
+        remove_url=lambda condition: url_for(
+            "outcomes.summary",
+            **filter_args(
+                dataclasses.replace(
+                    filters, answers=tuple(c for c in filters.answers if c != condition)
+                )
+            ),
+        ),
     )
 
 
@@ -124,6 +137,9 @@ def _matching_rows(args: Any, filters: SummaryFilter, ids: list[int] | None) -> 
     if responses.empty:
         return responses
     responses["submitted_at"] = pd.to_datetime(responses["submitted_at"], utc=True)
+    if filters.answers:
+        kept = data.covered_ids(db.session.connection(), filters)
+        responses = responses[responses["response_id"].isin(kept)]
     days = responses["submitted_at"].dt.date
     if filters.submitted_from:
         responses = responses[days >= filters.submitted_from]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,10 @@ import yaml
 from sqlalchemy import select
 
 from consult.contributions.charter import load_charter, parse_charter
-from consult.db import db, writing
+from consult.db import db, utcnow, writing
 from consult.questionnaires.definition import DefinitionError
 from consult.questionnaires.models import Answer, QuestionnaireVersion, Response
+from tests.conftest import csrf_token
 
 SHIPPED = Path(__file__).resolve().parents[2] / "questionnaires"
 
@@ -130,6 +132,7 @@ def _rate(app, questionnaire: str, ratings: list[str], status: str = "submitted"
                 resume_token_hash=f"{questionnaire}-{status}-{number}-{rating}".ljust(64, "x"),
                 status=status,
                 language="en",
+                submitted_at=utcnow() if status == "submitted" else None,
             )
             db.session.add(response)
             db.session.flush()
@@ -157,30 +160,61 @@ def _ratings_region(page: str) -> str:
     return page[start : page.index("</section>", start)]
 
 
-def test_ratings_count_submitted_responses_of_both_questionnaires(app, client):
+def _publish(app, login) -> None:
+    """Freeze the outcomes now and publish them: the article pages show published figures."""
+    admin = login(app.test_client(), "admin")
+    page = admin.get("/staff/outcomes/snapshots").get_data(as_text=True)
+    form = {"csrf_token": csrf_token(page), "label": "Published", "timezone": "UTC"}
+    assert (
+        admin.post("/staff/outcomes/snapshots", data={**form, "step": "confirm"}).status_code == 302
+    )
+    publish = {"csrf_token": csrf_token(page), "confirm": "yes"}
+    assert admin.post("/staff/outcomes/snapshots/1/publish", data=publish).status_code == 302
+
+
+def _rows(region: str) -> dict[str, list[str]]:
+    rows = {}
+    for row in region.split("<tr")[2:]:
+        name = re.sub(r"<[^>]+>", "", row.split("</th>")[0].split(">", 1)[1]).strip()
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        rows[name] = cells
+    return rows
+
+
+def test_ratings_come_from_the_published_snapshot_never_live(app, client, login):
+    _rate(app, "local-governments", ["very_relevant"] * 6 + ["relevant"] * 5)
+    region = _ratings_region(client.get("/charter/art02").get_data(as_text=True))
+    assert "once UCLG CISDP publishes the first outcomes" in region and "<td" not in region
+    _publish(app, login)
+    _rate(app, "local-governments", ["not_relevant"] * 7)  # after the freeze: never shown
+    rows = _rows(_ratings_region(client.get("/charter/art02").get_data(as_text=True)))
+    local = next(k for k in rows if "local" in k.lower())
+    assert rows[local] == ["6", "5", "0", "0", "0", "11"]
+
+
+def test_ratings_count_submitted_responses_of_both_questionnaires(app, client, login):
     _rate(app, "local-governments", ["very_relevant"] * 4 + ["relevant"] * 2)
     _rate(app, "partners", ["very_relevant", "not_relevant", "dont_know", "relevant", "relevant"])
     _rate(app, "partners", ["not_relevant"] * 9, status="draft")  # drafts never count
-    region = _ratings_region(client.get("/charter/art02").get_data(as_text=True))
-    rows = {
-        row.split("</th>")[0].rsplit(">", 1)[1]: [
-            cell.split("<")[0] for cell in row.split('<td class="num">')[1:]
-        ]
-        for row in region.split("<tr")[2:]
-    }
+    _publish(app, login)
+    rows = _rows(_ratings_region(client.get("/charter/art02").get_data(as_text=True)))
     scale = ["very_relevant", "relevant", "somewhat_relevant", "not_relevant", "dont_know"]
+    hidden = "not shown"
     assert len(scale) + 1 == len(rows["All respondents"])
-    assert rows["All respondents"] == ["5", "4", "0", "1", "1", "11"]
+    # Every non-zero cell is below 5: none is shown, in the rows or in their total.
+    assert rows["All respondents"] == [hidden, hidden, "0", hidden, hidden, "11"]
     local = next(k for k in rows if "local" in k.lower())
-    assert rows[local] == ["4", "2", "0", "0", "0", "6"]
+    assert rows[local] == [hidden, hidden, "0", "0", "0", "6"]
 
 
-def test_ratings_below_the_threshold_are_suppressed(app, make_app, client):
+def test_ratings_below_the_threshold_are_suppressed(app, make_app, client, login):
     _rate(app, "local-governments", ["very_relevant"] * 6)
     _rate(app, "partners", ["relevant"] * 2)
+    _publish(app, login)
     region = _ratings_region(client.get("/charter/art02").get_data(as_text=True))
-    assert "Fewer than 5 respondents: not shown" in region
-    assert region.count('<td class="num">') == 12  # local governments and all, 6 cells each
+    assert "Fewer than 5 respondents, or a total from which they could be worked out" in region
+    # Local governments only: the total would give the partners' 2 away by subtraction.
+    assert region.count('<td class="num">') == 6
 
     strict = make_app(instance=app.instance_path, init=False, SMALL_CELL_THRESHOLD=10)
     region = _ratings_region(strict.test_client().get("/charter/art02").get_data(as_text=True))

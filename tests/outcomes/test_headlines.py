@@ -11,10 +11,16 @@ import pytest
 from flask_babel import force_locale
 
 from consult.db import db
+from consult.geography import REGION_KEYS
 from consult.outcomes import operations
-from consult.outcomes.headlines import questionnaire_headlines
+from consult.outcomes.headlines import (
+    participation_sentences,
+    questionnaire_headlines,
+    regions_sentence,
+)
 from consult.outcomes.models import OutcomeSnapshot
 from consult.outcomes.summary import summarise
+from consult.outcomes.suppression import public_summary
 from consult.questionnaires.registry import current_questionnaires
 from tests.conftest import csrf_token
 from tests.outcomes import frames, independent
@@ -185,3 +191,27 @@ def test_the_deck_sentences_match_an_independent_count(app, login):
         assert found, (share, base, answer)
         checked += 1
     assert checked >= 3, "the deck states headline figures"
+
+
+def test_countries_are_counted_not_the_rows_left_after_small_ones_are_pooled(app):
+    definition = frames.definition({**frames.partners_raw(), "version": 1})
+    responses, answers = frames.frames([(1, {"knows_charter": {"": "yes"}})] * 12)
+    responses["country"] = ["FR"] * 8 + ["SN", "BR", "KR", "CA"]
+    responses.loc[8:, "region"] = ["africa", "latin_america", "asia_pacific", "north_america"]
+    summary = summarise(
+        responses,
+        answers,
+        current={"partners": definition},
+        definitions={1: definition},
+        region_labels={k: {"en": k} for k in REGION_KEYS},
+    )
+    shown = public_summary(summary, 5)
+    assert [e["key"] for e in shown["questionnaires"][0]["participation"]["by_country"]] == [
+        "FR",
+        "_other",
+    ]
+    with app.test_request_context("/"):
+        assert participation_sentences(shown) == [
+            "12 responses to the questionnaire for partners, from 5 countries."
+        ]
+        assert regions_sentence(shown) == "responses from 5 of the 7 UCLG regions"

@@ -53,6 +53,10 @@ ALLOWED = {
     "outcomes.star": ("analyst",),
     "outcomes.unstar": ("analyst",),
     "outcomes.deck_position": ("analyst",),
+    "outcomes.publishers": ("admin",),
+    "outcomes.figure": ("analyst",),
+    "outcomes.crosstab_page": ("analyst",),
+    "outcomes.dashboard": ("analyst",),
 }
 
 
@@ -66,6 +70,7 @@ def staff_rules(app: Flask):
         "contribution_id": "1",
         "snapshot_id": "1",
         "quote_id": "1",
+        "fmt": "svg",
     }
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/staff"):

@@ -1,0 +1,216 @@
+"""Every chart and table of the outcome pages, by name, for downloads: the chart's SVG and the
+table's header and rows, in the page's language, from the same summary figures the page shows.
+
+Names: "question:<key>", "participation:<timeline|region|respondent_type|language|population>",
+"articles", "regions", "contributions:<articles|themes|kind|region|language>".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from consult.outcomes import figure_charts as fc
+from consult.outcomes import heat
+from consult.outcomes.formatting import breakdown_label, option_label, t
+
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One chart with its data table."""
+
+    name: str
+    title: str
+    chart: Markup | None
+    header: list[str]
+    rows: list[list[Cell]]
+
+
+def _questionnaire(summary: Mapping[str, Any], key: str | None) -> Mapping[str, Any] | None:
+    return next((q for q in summary["questionnaires"] if q["key"] == key), None)
+
+
+def _breakdown_rows(entries: Sequence[Mapping], kind: str, summary: Mapping) -> list[list[Cell]]:
+    return [
+        [breakdown_label(kind, e["key"], summary), e.get("count"), e.get("share")] for e in entries
+    ]
+
+
+def _question_figure(
+    question: Mapping[str, Any], summary: Mapping[str, Any], threshold: int | None
+) -> Figure:
+    kind = question["type"]
+    title = t(question["label"])
+    name = f"question:{question['key']}"
+    if question.get("suppressed") or not question.get("answered"):
+        return Figure(name, title, None, [], [])
+    if kind in ("single_choice", "yes_no", "region", "country", "multiple_choice"):
+        rows = [
+            [
+                option_label(o, kind, summary.get("region_labels", {})),
+                o.get("count"),
+                o.get("share"),
+                o.get("base", question["base"]),
+            ]
+            for o in question["options"]
+            if kind != "country" or o.get("count") != 0
+        ]
+        header = [_("Answer"), _("Respondents"), _("Share of those who answered"), _("Base")]
+        return Figure(name, title, fc.choice_chart(question, summary, threshold), header, rows)
+    if kind == "matrix":
+        header = [_("Row"), *(t(p["label"]) for p in question["scale"]), _("Answered")]
+        if question["ordinal"]:
+            header += [_("Mean score"), _("Scored")]
+        rows = []
+        for row in question["rows"]:
+            cells = {e["key"]: e.get("count") for e in row["distribution"]}
+            line: list[Cell] = [t(row["label"]), *(cells.get(p["key"]) for p in question["scale"])]
+            line.append(row.get("answered"))
+            if question["ordinal"]:
+                line += [row.get("mean"), row.get("scored")]
+            rows.append(line)
+        return Figure(name, title, fc.matrix_chart(question, threshold), header, rows)
+    if kind == "ranking":
+        header = [
+            _("Option"),
+            _("Borda points"),
+            _("Ranked first"),
+            _("Ranked at all"),
+            _("Mean rank"),
+            _("Base"),
+        ]
+        rows = [
+            [
+                t(o["label"]),
+                o.get("borda"),
+                o.get("first"),
+                o.get("ranked"),
+                o.get("mean_rank"),
+                o.get("base", question["base"]),
+            ]
+            for o in question["options"]
+        ]
+        return Figure(name, title, fc.ranking_chart(question), header, rows)
+    if kind == "number":
+        header = [_("From (included)"), _("To"), _("Answers")]
+        rows = [[e["from"], e["to"], e.get("count")] for e in question.get("histogram") or []]
+        chart = fc.histogram_chart(question, threshold) if rows else None
+        return Figure(name, title, chart, header, rows)
+    header = [_("Theme"), _("Answers"), _("Share")]
+    rows = [
+        [t(th["label"]), th.get("count"), th.get("share")] for th in question.get("themes") or []
+    ]
+    chart = fc.themes_chart(question, threshold) if rows else None
+    return Figure(name, title, chart, header, rows)
+
+
+def figure(
+    summary: Mapping[str, Any],
+    questionnaire_key: str | None,
+    name: str,
+    threshold: int | None = None,
+) -> Figure | None:
+    """Return the named chart and table of a summary (None when there is no such figure)."""
+    family, _sep, key = name.partition(":")
+    questionnaire = _questionnaire(summary, questionnaire_key)
+    if family == "question" and questionnaire is not None:
+        question = next((q for q in questionnaire["questions"] if q["key"] == key), None)
+        return None if question is None else _question_figure(question, summary, threshold)
+    if family == "participation" and questionnaire is not None:
+        part = questionnaire["participation"]
+        if key == "timeline":
+            rows = [[d["date"], d.get("count"), d.get("cumulative")] for d in part["per_day"]]
+            header = [_("Day"), _("Submitted that day"), _("Cumulative")]
+            return Figure(
+                name,
+                _("Responses over time (cumulative)"),
+                fc.timeline_chart(questionnaire),
+                header,
+                rows,
+            )
+        titles = {
+            "region": _("Responses by UCLG region"),
+            "respondent_type": _("Responses by type of respondent"),
+            "language": _("Responses by language"),
+            "country": _("Responses by country"),
+        }
+        if key in titles:
+            entries = part[f"by_{key}"]
+            chart = fc.breakdown_chart(titles[key], entries, key, summary, threshold)
+            header = [_("Group"), _("Responses"), _("Share")]
+            return Figure(name, titles[key], chart, header, _breakdown_rows(entries, key, summary))
+        if key == "population" and part.get("by_population_band"):
+            rows = [
+                [
+                    t(e["label"]) if e.get("label") else _("Not answered"),
+                    e.get("count"),
+                    e.get("share"),
+                ]
+                for e in part["by_population_band"]
+            ]
+            chart = fc.population_chart(questionnaire, summary, threshold)
+            header = [_("Population"), _("Responses"), _("Share")]
+            return Figure(name, _("Responses by population"), chart, header, rows)
+        return None
+    if family == "articles" and summary["articles"]["columns"]:
+        columns = summary["articles"]["columns"]
+        header = [_("Article"), *(heat.heat_column_label(c) for c in columns)]
+        rows = [
+            [
+                t(summary.get("article_titles", {}).get(a)) or a,
+                *(c["values"].get(a) for c in columns),
+            ]
+            for a in summary["articles"]["articles"]
+        ]
+        title = _("The 12 articles across the consultation")
+        return Figure(name, title, heat.article_heat_map(summary, threshold), header, rows)
+    if family == "regions":
+        totals: dict[str, int | None] = {}
+        for entry in summary["questionnaires"]:
+            for region in entry["participation"]["by_region"]:
+                if region["key"] is None:
+                    continue
+                count = region.get("count")
+                previous = totals.get(region["key"], 0)
+                totals[region["key"]] = (
+                    None if count is None or previous is None else previous + count
+                )
+        rows = [[breakdown_label("region", k, summary), n] for k, n in totals.items()]
+        chart = fc.region_tiles(summary["questionnaires"], summary, threshold)
+        return Figure(
+            name, _("Responses by UCLG region"), chart, [_("Region"), _("Responses")], rows
+        )
+    contributions = summary.get("contributions")
+    if family == "contributions" and contributions and contributions.get("total"):
+        if key == "articles":
+            rows = [
+                [fc.article_label(summary, e["key"]), e.get("count"), e.get("share")]
+                for e in contributions["by_article"]
+            ]
+            header = [_("Article"), _("Contributions"), _("Share")]
+            chart = fc.contribution_articles_chart(summary)
+            return Figure(name, _("Open contributions by article"), chart, header, rows)
+        if key == "themes":
+            rows = [
+                [t(th["label"]), th.get("count"), th.get("share")] for th in contributions["themes"]
+            ]
+            header = [_("Theme"), _("Contributions"), _("Share")]
+            chart = fc.contribution_themes_chart(summary)
+            return Figure(name, _("Themes of the open contributions"), chart, header, rows)
+        titles = {
+            "kind": _("Contributions by kind"),
+            "region": _("Contributions by region"),
+            "language": _("Contributions by language"),
+        }
+        if key in titles:
+            entries = contributions[f"by_{key}"]
+            chart = fc.breakdown_chart(titles[key], entries, key, summary, threshold)
+            header = [_("Group"), _("Contributions"), _("Share")]
+            return Figure(name, titles[key], chart, header, _breakdown_rows(entries, key, summary))
+    return None

@@ -1,0 +1,277 @@
+"""The analyst's tools beside the summary: any chart as SVG or PNG and any table as CSV or XLSX,
+the cross-tabulation of two closed questions, and the participation dashboard."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import cairosvg
+from flask import Response as HttpResponse
+from flask import abort, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from consult.db import db
+from consult.exports.writers import Table, write_table
+from consult.outcomes import charts, data, downloads, presenting
+from consult.outcomes.blueprints import (
+    STAFF_ROLES,
+    bp,
+    closed_questions,
+    filter_args,
+    filter_description,
+    filters_from_request,
+    frozen_summary_of,
+    region_names,
+    snapshot_or_404,
+    sources,
+    threshold,
+)
+from consult.outcomes.crosstab import crosstab, public_crosstab
+from consult.outcomes.filters import SummaryFilter
+from consult.staff import audit
+from consult.staff.access import role_required
+from consult.staff.views import WORKSPACE_LINKS, client_ip
+
+FIGURE_FORMATS = {
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+if ("outcomes.dashboard", _l("Participation dashboard"), STAFF_ROLES) not in WORKSPACE_LINKS:
+    WORKSPACE_LINKS.append(("outcomes.dashboard", _l("Participation dashboard"), STAFF_ROLES))
+
+
+def _summary_for_request() -> dict[str, Any]:
+    """The summary a download is taken from: a snapshot's (``snapshot=``) or the live one."""
+    snapshot_id = request.args.get("snapshot", type=int)
+    if snapshot_id:
+        return frozen_summary_of(snapshot_or_404(snapshot_id))
+    return data.cached_summary(db.engine, sources(), filters_from_request()).summary
+
+
+def _table_file(fmt: str, header: list[str], rows: list[list[Any]], sheet: str) -> bytes:
+    """Write a small table through the app's one spreadsheet writer and return the bytes."""
+    numeric = frozenset(
+        i for i in range(len(header)) if any(isinstance(r[i], int | float) for r in rows)
+    )
+    table = Table(
+        columns=header,
+        rows=[[_cell(value) for value in row] for row in rows],
+        codebook_header=[],
+        codebook=[],
+        numeric=numeric,
+        sheet_name=sheet[:31] or "data",
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"table.{fmt}"
+        write_table(fmt, table, path)
+        return path.read_bytes()
+
+
+def _cell(value: Any) -> str | int | None:
+    """A table cell for the writers: whole numbers stay numbers, fractions become plain decimal
+    text (six places, a numeric column writes it as a number in XLSX)."""
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    return value
+
+
+def _file_name(name: str, fmt: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)[:60]
+    return f"outcomes-{safe}.{fmt}"
+
+
+@bp.get("/figure.<fmt>")
+@role_required(*STAFF_ROLES)
+def figure(fmt: str):
+    """Download one chart (SVG, PNG) or its table (CSV, XLSX) as the page shows it.
+
+    ``name`` says which figure (see downloads.figure), ``of`` its questionnaire; the summary
+    filters (or ``snapshot``) say which summary, as on the page the link was on.
+    """
+    if fmt not in FIGURE_FORMATS:
+        abort(404)
+    name = (request.args.get("name") or "")[:120]
+    found = downloads.figure(_summary_for_request(), request.args.get("of"), name, threshold())
+    if found is None:
+        abort(404)
+    if fmt in ("svg", "png"):
+        if found.chart is None:
+            abort(404)
+        svg = charts.standalone_svg(str(found.chart))
+        body = svg.encode() if fmt == "svg" else cairosvg.svg2png(bytestring=svg.encode(), scale=2)
+    else:
+        body = _table_file(fmt, found.header, found.rows, found.title)
+    return HttpResponse(
+        body,
+        mimetype=FIGURE_FORMATS[fmt],
+        headers={"Content-Disposition": f"attachment; filename={_file_name(name, fmt)}"},
+    )
+
+
+# -- cross-tabulation -----------------------------------------------------------------------------
+
+
+def _options(question: dict[str, Any]) -> list[str]:
+    return list(question["options"])
+
+
+@bp.get("/crosstab")
+@role_required(*STAFF_ROLES)
+def crosstab_page():
+    """Cross-tabulate two closed questions (within the summary filters): counts, row and column
+    percentages; with ``public=1``, as it could be published (small cells hidden)."""
+    closed = closed_questions()
+    filters = filters_from_request()
+    row_key = request.args.get("rows") or ""
+    column_key = request.args.get("columns") or ""
+    public_view = request.args.get("public") == "1"
+    table = None
+    if row_key in closed and column_key in closed and row_key != column_key:
+        connection = db.session.connection()
+        ids = data.covered_ids(connection, filters)
+        answers = data.answers_of(connection, ids, (row_key, column_key))
+        table = crosstab(
+            answers,
+            (row_key, _options(closed[row_key])),
+            (column_key, _options(closed[column_key])),
+        )
+        if public_view:
+            table = public_crosstab(table, threshold())
+        fmt = request.args.get("format")
+        if fmt in ("csv", "xlsx"):
+            return _crosstab_file(fmt, table, closed, filters)
+    elif row_key or column_key:
+        return (
+            render_template(
+                "outcomes/crosstab.html",
+                **_crosstab_context(closed, filters, row_key, column_key, public_view, None),
+                error=_("Choose two different closed questions."),
+            ),
+            400,
+        )
+    return render_template(
+        "outcomes/crosstab.html",
+        **_crosstab_context(closed, filters, row_key, column_key, public_view, table),
+    )
+
+
+def _crosstab_context(closed, filters, row_key, column_key, public_view, table) -> dict:
+    return {
+        "closed": closed,
+        "filters": filters,
+        "filter_fields": filter_args(filters),
+        "filter_phrases": filter_description(filters),
+        "row_key": row_key,
+        "column_key": column_key,
+        "public_view": public_view,
+        "table": table,
+        "threshold": threshold(),
+        "p": presenting,
+    }
+
+
+def _crosstab_file(fmt: str, table: dict, closed: dict, filters: SummaryFilter) -> HttpResponse:
+    rows_question = closed[table["rows"]["question"]]
+    columns_question = closed[table["columns"]["question"]]
+    row_labels = [rows_question["options"][k] for k in table["rows"]["options"]]
+    column_labels = [columns_question["options"][k] for k in table["columns"]["options"]]
+    header = [
+        f"{rows_question['label']} / {columns_question['label']}",
+        *column_labels,
+        _("Total"),
+    ]
+    lines: list[list[Any]] = [[_("Counts")]]
+    for label, counts, total in zip(row_labels, table["counts"], table["row_totals"], strict=True):
+        lines.append([label, *counts, total])
+    lines.append([_("Total"), *table["column_totals"], table["total"]])
+    lines.append([_("Row percentages")])
+    for label, shares in zip(row_labels, table["row_shares"], strict=True):
+        lines.append([label, *shares, None])
+    lines.append([_("Column percentages")])
+    for label, shares in zip(row_labels, table["column_shares"], strict=True):
+        lines.append([label, *shares, None])
+    width = len(header)
+    lines = [line + [None] * (width - len(line)) for line in lines]
+    audit.record(
+        db.session,
+        current_user,
+        "export.outcomes_crosstab",
+        target="live",
+        details={
+            "rows": rows_question["key"],
+            "columns": columns_question["key"],
+            "public": "suppressed_below" in table,
+            **filters.as_dict(),
+        },
+        ip=client_ip(),
+    )
+    db.commit()
+    body = _table_file(fmt, header, lines, "crosstab")
+    name = f"crosstab-{rows_question['key']}-{columns_question['key']}"
+    return HttpResponse(
+        body,
+        mimetype=FIGURE_FORMATS[fmt],
+        headers={"Content-Disposition": f"attachment; filename={_file_name(name, fmt)}"},
+    )
+
+
+# -- the dashboard --------------------------------------------------------------------------------
+
+
+@bp.get("/dashboard")
+@role_required(*STAFF_ROLES)
+def dashboard():
+    """Responses by region and country and over time, for all respondents (invited or not),
+    both questionnaires together and each on its own."""
+    summary = data.cached_summary(db.engine, sources()).summary
+    return render_template(
+        "outcomes/dashboard.html",
+        summary=summary,
+        combined=combined_participation(summary),
+        p=presenting,
+        region_names=region_names(),
+        threshold=threshold(),
+    )
+
+
+def combined_participation(summary: dict[str, Any]) -> dict[str, Any]:
+    """Add up every questionnaire's participation: by region, by country, per day."""
+    regions: dict[str | None, int] = {}
+    countries: dict[str | None, int] = {}
+    days: dict[str, int] = {}
+    for questionnaire in summary["questionnaires"]:
+        part = questionnaire["participation"]
+        for entry in part["by_region"]:
+            regions[entry["key"]] = regions.get(entry["key"], 0) + (entry["count"] or 0)
+        for entry in part["by_country"]:
+            countries[entry["key"]] = countries.get(entry["key"], 0) + (entry["count"] or 0)
+        for entry in part["per_day"]:
+            days[entry["date"]] = days.get(entry["date"], 0) + (entry["count"] or 0)
+    total = sum(regions.values())
+
+    def entries(counts: dict[str | None, int]) -> list[dict[str, Any]]:
+        return [
+            {"key": k, "count": n, "share": n / total if total else None}
+            for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] or ""))
+        ]
+
+    cumulative, per_day = 0, []
+    for day in sorted(days):
+        cumulative += days[day]
+        per_day.append({"date": day, "count": days[day], "cumulative": cumulative})
+    return {
+        "submitted": total,
+        "by_region": entries(regions),
+        "by_country": entries(countries),
+        "countries": summary.get("countries"),
+        "per_day": per_day,
+    }

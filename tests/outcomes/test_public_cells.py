@@ -1,0 +1,61 @@
+"""No public figure rests on fewer than the threshold: the cumulative curve cannot be
+subtracted into a small daily count, and Charter article pages show the published snapshot's
+figures, suppressed cell by cell with secondary suppression."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from consult.outcomes.suppression import cumulative_steps
+
+
+def _days(counts):
+    total, days = 0, []
+    for n, count in enumerate(counts, start=1):
+        total += count
+        days.append({"date": f"2022-01-{n:02d}", "count": count, "cumulative": total})
+    return days
+
+
+@pytest.mark.parametrize(
+    ("counts", "shown"),
+    [
+        # One response a day: nothing until a step of 5; the final 6 absorbs the step at 5.
+        ([1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 6]),
+        ([10, 2, 3, 1], [10, 10, 10, 16]),
+        ([2, 2, 2, 20], [0, 0, 6, 26]),
+        ([30], [30]),
+        ([3], [0]),
+        ([5, 0, 0, 5, 1], [5, 5, 5, 5, 11]),
+    ],
+)
+def test_cumulative_steps_cases(counts, shown):
+    result = cumulative_steps(_days(counts), 5)
+    assert [d["cumulative"] for d in result] == shown
+    assert all(d["count"] is None for d in result)
+
+
+def test_no_difference_of_shown_totals_is_small():
+    rng = random.Random(4)
+    for _trial in range(300):
+        counts = [rng.choice([0, 0, 1, 1, 2, 3, 4, 7, 12]) for _ in range(rng.randint(1, 40))]
+        values = sorted({d["cumulative"] for d in cumulative_steps(_days(counts), 5)} | {0})
+        assert all(b - a >= 5 for a, b in zip(values, values[1:], strict=False)), counts
+        if sum(counts) >= 5:
+            assert values[-1] == sum(counts)
+
+
+def test_a_cell_hidden_to_protect_another_is_not_called_small(app):
+    from flask_babel import force_locale
+
+    from consult.outcomes import presenting
+    from consult.outcomes.suppression import suppress_cells
+
+    entries = [{"key": k, "count": n, "share": n / 33} for k, n in (("a", 20), ("b", 3), ("c", 10))]
+    suppress_cells(entries, 5, exclusive=True)
+    assert [e["count"] for e in entries] == [20, None, None]
+    with app.test_request_context("/"), force_locale("en"):
+        shown = [presenting.entry_count(e, 5) for e in entries]
+    assert shown == ["20", "fewer than 5", "not shown (protects a small group)"]
