@@ -60,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     from consult import i18n, security
     from consult.core import requestlog
     from consult.extensions import babel, csrf, db, limiter, login_manager
+    from consult.mail import init_app as init_mail
 
     db.init_app(app)
     csrf.init_app(app)
@@ -70,6 +71,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     security.init_app(app)
     requestlog.init_app(app)
+    init_mail(app)
 
 
 def register_questionnaires(app: Flask) -> None:
@@ -87,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.contributions.moderation import bp as moderation
     from consult.contributions.views import bp as contributions
     from consult.core.views import bp as core
+    from consult.mail.routes import bp as mail
     from consult.outcomes.views import bp as outcomes
     from consult.outcomes.views import public as outcomes_public
     from consult.questionnaires.views import bp as questionnaires
@@ -102,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(invitations)
     app.register_blueprint(outcomes)
     app.register_blueprint(outcomes_public)
+    app.register_blueprint(mail)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -104,15 +104,22 @@ def serve_command(
             "to see or create admin credentials",
             err=True,
         )
+    from consult.mail.cli import spawn_sender, stop_sender
+
     # The workers are forked from this process: they must not inherit its open connections.
     db.engine.dispose()
-    serve(
-        bind=bind,
-        workers=workers or default_workers(),
-        timeout=timeout,
-        graceful_timeout=graceful_timeout,
-        access_log=access_log,
-    )
+    # E-mail is sent by its own process, never by a worker inside a request.
+    sender = spawn_sender()
+    try:
+        serve(
+            bind=bind,
+            workers=workers or default_workers(),
+            timeout=timeout,
+            graceful_timeout=graceful_timeout,
+            access_log=access_log,
+        )
+    finally:
+        stop_sender(sender)
 
 
 @click.group("questionnaires")
@@ -163,12 +170,13 @@ def rebuild_documents_command(missing_only: bool) -> None:
 
 
 def _feature_commands() -> list[click.Command]:
+    from consult.mail.cli import mail_group
     from consult.maintenance.cli import COMMANDS as maintenance_commands
     from consult.outcomes.cli import COMMANDS as outcomes_commands
     from consult.staff.cli import user_group
     from consult.staff.exporting import export_group
 
-    return [user_group, export_group, *maintenance_commands, *outcomes_commands]
+    return [user_group, export_group, mail_group, *maintenance_commands, *outcomes_commands]
 
 
 def _init_steps() -> None:

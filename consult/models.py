@@ -12,6 +12,13 @@ from consult.contributions.models import (
     OfficialResponse,
 )
 from consult.db import Base
+from consult.mail.models import (
+    AddressKey,
+    DigestSubscription,
+    InviteeMail,
+    MailTemplate,
+    OutboxMessage,
+)
 from consult.outcomes.models import (
     OutcomePublication,
     OutcomeQuote,
@@ -29,6 +36,7 @@ from consult.staff.models import (
 )
 
 __all__ = [
+    "AddressKey",
     "Answer",
     "AuditEntry",
     "Base",
@@ -39,12 +47,16 @@ __all__ = [
     "ContributionReport",
     "ContributionSupport",
     "ContributorDetails",
+    "DigestSubscription",
     "ExportJob",
     "Invitation",
+    "InviteeMail",
     "LoginAttempt",
+    "MailTemplate",
     "ModerationAction",
     "NearDuplicate",
     "OfficialResponse",
+    "OutboxMessage",
     "OutcomePublication",
     "OutcomeQuote",
     "OutcomeSnapshot",

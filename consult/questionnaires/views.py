@@ -29,6 +29,7 @@ from consult import geography
 from consult.core.errors import recovers_from_csrf, recovers_from_unavailable
 from consult.db import db, utcnow
 from consult.i18n import current_language, translate_text
+from consult.mail import respondents as respondent_mail
 from consult.questionnaires import operations
 from consult.questionnaires.answers import (
     Answers,
@@ -548,6 +549,11 @@ def review(token: str):
         for key, m in missing_required(questionnaire, questionnaire.questions, answers).items()
     }
     contact, contact_errors = _read_contact(request.form)
+    receipt_to, receipt_error = respondent_mail.read_receipt_request(request.form)
+    if receipt_error:
+        contact_errors["receipt_email"] = _(
+            "Enter an e-mail address such as name@example.org, or leave it empty."
+        )
     if missing or contact_errors:
         return render_template(
             "questionnaires/review.html",
@@ -562,6 +568,13 @@ def review(token: str):
     operations.submit_response(
         db.session, questionnaire, response, current_language(), answers=answers
     )
+    # The receipt is queued in the submission's transaction: both happen, or neither.
+    if receipt_to:
+        respondent_mail.queue_receipt(
+            db.session, response, questionnaire, token, receipt_to, answers, answer_lines
+        )
+    if contact.get("email"):
+        respondent_mail.remember_address(db.session, response.id, contact["email"])
     db.commit()
     return redirect(url_for(".receipt", token=token), 303)
 

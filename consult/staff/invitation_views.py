@@ -18,6 +18,7 @@ from flask_login import current_user
 from consult import geography
 from consult.db import db, utcnow
 from consult.i18n import current_language, translate_text
+from consult.mail import invitee_mail
 from consult.questionnaires import operations as responding
 from consult.questionnaires.registry import get_questionnaire
 from consult.staff import audit, invitations
@@ -196,6 +197,7 @@ def open_invitation(token: str):
     invitation, questionnaire = _open(token)
     resume = invitations.response_token(invitation, current_app.config["SECRET_KEY"])
     response = responding.find_response(db.session, resume)
+    invitee_mail.note_opened(invitation.id)
     return render_template(
         "staff/invitation_open.html",
         invitation=invitation,
