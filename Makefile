@@ -9,7 +9,7 @@ CATALOGS := $(shell find consult -name '*.po' 2>/dev/null)
 
 run: install translations
 	$(BIN)/consult init
-	$(BIN)/consult run --host 127.0.0.1 --port 5000
+	CONSULT_MAIL_SEND_IN_BACKGROUND=true $(BIN)/consult run --host 127.0.0.1 --port 5000
 
 test: install translations
 	$(BIN)/ruff check .

@@ -61,6 +61,7 @@ def register_extensions(app: Flask) -> None:
     from consult import i18n, security
     from consult.core import assets, inputs, limits, links, requestlog  # noqa: F401 (limits: a flush hook)
     from consult.extensions import babel, csrf, db, limiter, login_manager
+    from consult.mail import init_app as init_mail
 
     inputs.init_app(app)
     links.init_app(app)
@@ -79,6 +80,7 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     requestlog.init_app(app)
     assets.init_app(app)
+    init_mail(app)
 
 
 def register_questionnaires(app: Flask) -> None:
@@ -96,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.contributions.moderation import bp as moderation
     from consult.contributions.views import bp as contributions
     from consult.core.views import bp as core
+    from consult.mail.routes import bp as mail
     from consult.outcomes.views import bp as outcomes
     from consult.outcomes.views import public as outcomes_public
     from consult.questionnaires.printing import bp as printing
@@ -113,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(invitations)
     app.register_blueprint(outcomes)
     app.register_blueprint(outcomes_public)
+    app.register_blueprint(mail)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -137,16 +137,23 @@ def serve_command(
             "set it to the address the public uses (e.g. https://consult.example.org)",
             err=True,
         )
+    from consult.mail.cli import spawn_sender, stop_sender
+
     # The workers are forked from this process: they must not inherit its open connections.
     db.engine.dispose()
-    serve(
-        bind=bind,
-        workers=workers or default_workers(),
-        timeout=timeout,
-        graceful_timeout=graceful_timeout,
-        access_log=access_log,
-        max_worker_memory_mb=max_worker_memory,
-    )
+    # E-mail is sent by its own process, never by a worker inside a request.
+    sender = spawn_sender()
+    try:
+        serve(
+            bind=bind,
+            workers=workers or default_workers(),
+            timeout=timeout,
+            graceful_timeout=graceful_timeout,
+            access_log=access_log,
+            max_worker_memory_mb=max_worker_memory,
+        )
+    finally:
+        stop_sender(sender)
 
 
 @click.group("questionnaires")
@@ -225,12 +232,13 @@ def purge_drafts(app: Flask, days: float | None = None) -> int:
 
 
 def _feature_commands() -> list[click.Command]:
+    from consult.mail.cli import mail_group
     from consult.maintenance.cli import COMMANDS as maintenance_commands
     from consult.outcomes.cli import COMMANDS as outcomes_commands
     from consult.staff.cli import user_group
     from consult.staff.exporting import export_group
 
-    return [user_group, export_group, *maintenance_commands, *outcomes_commands]
+    return [user_group, export_group, mail_group, *maintenance_commands, *outcomes_commands]
 
 
 def _init_steps() -> None:

@@ -42,6 +42,10 @@ CATALOGS: dict[str, list[str]] = {
         "consult/outcomes",
         "templates/outcomes",
     ],
+    "consult/mail/translations": [
+        "consult/mail",
+        "templates/mail",
+    ],
 }
 
 

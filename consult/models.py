@@ -14,6 +14,13 @@ from consult.contributions.models import (
 from consult.core.limits import add_check_constraints
 from consult.core.single_use import UsedToken
 from consult.db import Base
+from consult.mail.models import (
+    AddressKey,
+    DigestSubscription,
+    InviteeMail,
+    MailTemplate,
+    OutboxMessage,
+)
 from consult.outcomes.models import (
     OutcomePublication,
     OutcomePublisher,
@@ -38,6 +45,7 @@ from consult.storage import StoredFile, StoredFileChunk
 add_check_constraints(Base.metadata)
 
 __all__ = [
+    "AddressKey",
     "Answer",
     "AuditEntry",
     "Base",
@@ -48,12 +56,16 @@ __all__ = [
     "ContributionReport",
     "ContributionSupport",
     "ContributorDetails",
+    "DigestSubscription",
     "ExportJob",
     "Invitation",
+    "InviteeMail",
     "LoginAttempt",
+    "MailTemplate",
     "ModerationAction",
     "NearDuplicate",
     "OfficialResponse",
+    "OutboxMessage",
     "OutcomePublication",
     "OutcomePublisher",
     "OutcomeQuote",

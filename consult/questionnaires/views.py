@@ -36,6 +36,7 @@ from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
 from consult.extensions import limiter
 from consult.i18n import current_language, prefer_page_language, translate_text
+from consult.mail import respondents as respondent_mail
 from consult.questionnaires import display, merging, navigation, operations, printing, sharing
 from consult.questionnaires.answers import (
     Answers,
@@ -697,6 +698,11 @@ def review(token: str):
         )
 
     contact, contact_errors = _read_contact(request.form)
+    receipt_to, receipt_error = respondent_mail.read_receipt_request(request.form)
+    if receipt_error:
+        contact_errors["receipt_email"] = _(
+            "Enter an e-mail address such as name@example.org, or leave it empty."
+        )
     if missing or contact_errors:
         return render_template(
             "questionnaires/review.html",
@@ -723,6 +729,13 @@ def review(token: str):
     operations.submit_response(
         db.session, questionnaire, response, current_language(), answers=answers
     )
+    # The receipt is queued in the submission's transaction: both happen, or neither.
+    if receipt_to:
+        respondent_mail.queue_receipt(
+            db.session, response, questionnaire, token, receipt_to, answers, answer_lines
+        )
+    if contact.get("email"):
+        respondent_mail.remember_address(db.session, response.id, contact["email"])
     db.commit()
     return redirect(url_for(".receipt", token=token), 303)
 

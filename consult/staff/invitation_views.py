@@ -20,6 +20,7 @@ from consult import geography
 from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
 from consult.i18n import current_language, translate_text
+from consult.mail import invitee_mail
 from consult.questionnaires import operations as responding
 from consult.questionnaires.registry import get_questionnaire
 from consult.staff import audit, invitations
@@ -256,6 +257,7 @@ def open_invitation(token: str):
     invitation, questionnaire = _open(token)
     started = invitations.invitation_response(db.session, invitation)
     held = _claimed_by_this_browser(invitation) if started else None
+    invitee_mail.note_opened(invitation.id)
     return render_template(
         "staff/invitation_open.html",
         invitation=invitation,

@@ -57,6 +57,16 @@ ALLOWED = {
     "outcomes.figure": ("analyst",),
     "outcomes.crosstab_page": ("analyst",),
     "outcomes.dashboard": ("analyst",),
+    "mail.outbox": ("admin",),
+    "mail.message_file": ("admin",),
+    "mail.message_html": ("admin",),
+    "mail.message_raw": ("admin",),
+    "mail.invitations_page": ("admin", "analyst"),
+    "mail.template": ("admin", "analyst"),
+    "mail.invite_staff": ("admin",),
+    "mail.digest_settings": ("moderator",),
+    "mail.forgot_password": None,  # public
+    "mail.set_password": None,  # public: the link is the credential
 }
 
 
@@ -71,6 +81,10 @@ def staff_rules(app: Flask):
         "snapshot_id": "1",
         "quote_id": "1",
         "fmt": "svg",
+        "name": "20261203-080000-00000001-test.eml",
+        "kind": "invitation",
+        "language": "fr",
+        "token": "not-a-token",
     }
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/staff"):

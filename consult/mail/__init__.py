@@ -1,0 +1,68 @@
+"""E-mail: the outbox, the sender, and the messages the platform sends.
+
+Every message is rendered when the action that causes it happens and written to the outbox in
+the same transaction (consult/mail/outbox.py); a sender outside any request delivers it
+(consult/mail/sender.py). Without MAIL_HOST the sender writes .eml files into
+``<instance>/mail/``, which admins can read in the workspace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+#: MAIL_* settings (set them as CONSULT_MAIL_* variables or in instance/config.py).
+DEFAULTS: dict[str, Any] = {
+    #: The SMTP server; empty: messages are written as .eml files in <instance>/mail/.
+    "MAIL_HOST": None,
+    #: Default by MAIL_SECURITY: 587 (starttls), 465 (tls), 25 (none).
+    "MAIL_PORT": None,
+    #: "starttls" (upgrade a plain connection), "tls" (TLS from the start) or "none".
+    "MAIL_SECURITY": "starttls",
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    #: The sender's address and name on every message.
+    "MAIL_FROM": "consult@localhost",
+    "MAIL_FROM_NAME": "UCLG CISDP",
+    #: Seconds every SMTP operation (connect, each command, the data) may take.
+    "MAIL_TIMEOUT": 20,
+    #: Messages claimed at once, and how long a claim holds (seconds).
+    "MAIL_BATCH_SIZE": 50,
+    "MAIL_LEASE": 600,
+    #: Seconds between two looks at an empty outbox.
+    "MAIL_POLL_INTERVAL": 5,
+    #: Temporary failures: doubling delays from MAIL_RETRY_BASE up to MAIL_RETRY_MAX seconds,
+    #: and at most this many attempts (about 17 hours with the defaults).
+    "MAIL_MAX_ATTEMPTS": 10,
+    "MAIL_RETRY_BASE": 60,
+    "MAIL_RETRY_MAX": 4 * 3600,
+    #: Sent and failed messages (bodies already cleared) are deleted after this many days.
+    "MAIL_KEEP_DAYS": 30,
+    #: Run the sender as a thread of this process (set by `make run` for `consult run`).
+    "MAIL_SEND_IN_BACKGROUND": False,
+    #: `consult serve` starts a sender process beside gunicorn unless this is false.
+    "MAIL_SENDER_WITH_SERVE": True,
+    #: A reminder goes to the same invitee at most once per this many days.
+    "MAIL_REMINDER_INTERVAL_DAYS": 7,
+    #: The site's address, for links in messages written outside a request (the digest).
+    "MAIL_BASE_URL": None,
+    #: Requests per client address for "e-mail me my link" and "lost your link?".
+    "MAIL_REQUEST_LIMIT": "5 per hour;20 per day",
+}
+
+
+def init_app(app: Flask) -> None:
+    """Fill in the MAIL_* defaults and, when asked, start the sender thread."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    from consult.mail.sender import Settings
+
+    Settings.from_app(app)  # fail at start on a wrong MAIL_SECURITY, not at the first message
+    from consult.mail import contributors
+
+    contributors.init_app()
+    if app.config["MAIL_SEND_IN_BACKGROUND"] and not app.config.get("TESTING"):
+        from consult.mail.sender import start_thread
+
+        start_thread(app)

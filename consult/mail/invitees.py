@@ -1,0 +1,360 @@
+"""Invitations and reminders by e-mail, and what mail did for each invitee.
+
+Staff edit the subject and text of each kind (invitation, reminder) per language; a text holds
+the placeholders {institution}, {link}, {deadline} and {questionnaire}, replaced when each
+message is written (nothing else in the text is interpreted). The HTML part is made from the
+text: escaped, one paragraph per blank-line-separated block, the link as a button.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, url_for
+from flask_babel import force_locale, format_date
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consult.db import utcnow
+from consult.i18n import translate_text
+from consult.mail import messages
+from consult.mail.models import InviteeMail, MailTemplate, OutboxMessage
+from consult.mail.outbox import Draft, enqueue
+from consult.questionnaires.definition import Questionnaire
+from consult.staff.invitations import InvitationStatus
+from consult.staff.models import Invitation
+
+KINDS = ("invitation", "reminder")
+PLACEHOLDERS = ("institution", "link", "deadline", "questionnaire")
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+
+#: Who a reminder goes to: invitees whose response is in one of these states.
+REMINDER_TARGETS = {
+    "not_started": ("not_started",),
+    "not_submitted": ("not_started", "draft"),
+}
+
+DEFAULT_SUBJECTS = {
+    "invitation": _l("Invitation: {questionnaire}"),
+    "reminder": _l("Reminder: {questionnaire}"),
+}
+DEFAULT_BODIES = {
+    "invitation": _l(
+        "Dear colleagues of {institution},\n\n"
+        "UCLG's Committee on Social Inclusion, Participatory Democracy and Human Rights is "
+        "revising the Global Charter-Agenda for Human Rights in the City, and invites your "
+        "local government to answer the questionnaire “{questionnaire}”.\n\n"
+        "Your personal link opens the questionnaire with your institution's name filled in. "
+        "You can answer over several sittings, in English, French or Spanish, until "
+        "{deadline}:\n\n{link}\n\n"
+        "Please keep this link within your institution: anyone who has it can see and change "
+        "your answers.\n\n"
+        "With our thanks,\nUCLG CISDP"
+    ),
+    "reminder": _l(
+        "Dear colleagues of {institution},\n\n"
+        "We have not yet received the answers of your local government to the questionnaire "
+        "“{questionnaire}”. It stays open until {deadline}, and your answers so far are kept:\n\n"
+        "{link}\n\n"
+        "With our thanks,\nUCLG CISDP"
+    ),
+}
+
+
+def unsubscribe_serializer() -> URLSafeSerializer:
+    """Sign unsubscribe tokens (the invitation id) with the secret key."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="consult.mail.unsubscribe")
+
+
+def unsubscribe_url(invitation_id: int) -> str:
+    """Return the one-click unsubscribe address of an invitee."""
+    token = unsubscribe_serializer().dumps(invitation_id)
+    return url_for("mail.unsubscribe", token=token, _external=True)
+
+
+def invitation_from_token(token: str) -> int | None:
+    """Return the invitation id of an unsubscribe token (None if forged)."""
+    try:
+        value = unsubscribe_serializer().loads(token)
+    except BadSignature:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def template_text(session: Session, kind: str, language: str) -> tuple[str, str, bool]:
+    """Return (subject, body, edited) of a kind in a language: the staff's, or the default."""
+    edited = session.get(MailTemplate, (kind, language))
+    if edited is not None:
+        return edited.subject, edited.body, True
+    with force_locale(language):
+        return str(DEFAULT_SUBJECTS[kind]), str(DEFAULT_BODIES[kind]), False
+
+
+def save_template(
+    session: Session, kind: str, language: str, subject: str, body: str, user
+) -> None:
+    """Store the staff's subject and text of a kind in a language."""
+    row = session.get(MailTemplate, (kind, language))
+    if row is None:
+        row = MailTemplate(kind=kind, language=language)
+        session.add(row)
+    row.subject = subject
+    row.body = body
+    row.updated_by_id = getattr(user, "id", None)
+    session.flush()
+
+
+def reset_template(session: Session, kind: str, language: str) -> None:
+    """Go back to the default text of a kind in a language."""
+    row = session.get(MailTemplate, (kind, language))
+    if row is not None:
+        session.delete(row)
+        session.flush()
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """Replace the known placeholders in ``text``; anything else stays as written."""
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+
+
+def html_of(text: str, link: str) -> Markup:
+    """Turn a filled text into the HTML body: escaped paragraphs, the link as a button."""
+    blocks = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        if block.strip() == link:
+            blocks.append(
+                Markup(
+                    '<p><a class="button" href="{0}">{1}</a></p>\n<p class="link">{0}</p>'
+                ).format(link, messages.OPEN_LINK_LABEL)
+            )
+            continue
+        lines = [escape(line) for line in block.split("\n")]
+        blocks.append(Markup("<p>") + Markup("<br>\n").join(lines) + Markup("</p>"))
+    return Markup("\n").join(blocks)
+
+
+@dataclass
+class Rendered:
+    """One invitee's message, as it will be sent."""
+
+    subject: str
+    text: str
+    html: str
+    unsubscribe_url: str
+
+
+def render_for(
+    session: Session,
+    kind: str,
+    language: str,
+    questionnaire: Questionnaire,
+    institution: str,
+    link: str,
+    unsubscribe: str,
+    template: tuple[str, str] | None = None,
+) -> Rendered:
+    """Write an invitee's message from the template of its kind and language."""
+    subject, body = template or template_text(session, kind, language)[:2]
+    with force_locale(language):
+        values = {
+            "institution": institution,
+            "link": link,
+            "deadline": format_date(questionnaire.closes_at, "long"),
+            "questionnaire": translate_text(questionnaire.title, language),
+        }
+        text = fill(body, values)
+        filled_subject = fill(subject, values)
+        html = messages.render_html_body(
+            language, filled_subject, html_of(text, link), unsubscribe_url=unsubscribe
+        )
+        footer = messages.unsubscribe_footer(unsubscribe)
+    return Rendered(filled_subject, f"{text}\n\n-- \n{footer}\n", html, unsubscribe)
+
+
+def _language(invitation: Invitation) -> str:
+    return messages.language_of(invitation.language)
+
+
+def _state_rows(session: Session, ids: Iterable[int]) -> dict[int, InviteeMail]:
+    ids = list(ids)
+    rows = {row.invitation_id: row for row in session.scalars(select(InviteeMail))} if ids else {}
+    for invitation_id in ids:
+        if invitation_id not in rows:
+            row = InviteeMail(invitation_id=invitation_id, reminder_count=0)
+            session.add(row)
+            rows[invitation_id] = row
+    return rows
+
+
+def queue_for(
+    session: Session,
+    kind: str,
+    statuses: list[InvitationStatus],
+    questionnaire: Questionnaire,
+    link_for,
+) -> list[OutboxMessage]:
+    """Queue ``kind`` to each invitee given, in its language, and record it (not committed)."""
+    templates: dict[str, tuple[str, str]] = {}
+    rows = _state_rows(session, [s.invitation.id for s in statuses])
+    now = utcnow()
+    queued = []
+    for status in statuses:
+        invitation = status.invitation
+        language = _language(invitation)
+        if language not in templates:
+            templates[language] = template_text(session, kind, language)[:2]
+        unsubscribe = unsubscribe_url(invitation.id)
+        rendered = render_for(
+            session,
+            kind,
+            language,
+            questionnaire,
+            invitation.institution_name,
+            link_for(invitation),
+            unsubscribe,
+            templates[language],
+        )
+        queued.append(
+            enqueue(
+                session,
+                Draft(
+                    kind=kind,
+                    recipient_email=invitation.email or "",
+                    recipient_name=invitation.institution_name,
+                    language=language,
+                    subject=rendered.subject,
+                    body_text=rendered.text,
+                    body_html=rendered.html,
+                    unsubscribe_url=unsubscribe,
+                    invitation_id=invitation.id,
+                ),
+                current_app.config["MAIL_FROM"],
+                flush=False,
+            )
+        )
+        row = rows[invitation.id]
+        if kind == "invitation":
+            row.invited_at = now
+        else:
+            row.reminded_at = now
+            row.reminder_count = (row.reminder_count or 0) + 1
+    session.flush()
+    return queued
+
+
+def invitation_candidates(
+    statuses: list[InvitationStatus], states: dict[int, InviteeMail], region: str | None = None
+) -> list[InvitationStatus]:
+    """Invitees with an address, never e-mailed, not unsubscribed (optionally of one region)."""
+    return [
+        s
+        for s in statuses
+        if s.invitation.email
+        and (region is None or s.region == region)
+        and (states.get(s.invitation.id) is None or states[s.invitation.id].invited_at is None)
+        and (states.get(s.invitation.id) is None or states[s.invitation.id].unsubscribed_at is None)
+    ]
+
+
+def reminder_candidates(
+    statuses: list[InvitationStatus],
+    states: dict[int, InviteeMail],
+    target: str,
+    interval: timedelta,
+    now: datetime,
+    region: str | None = None,
+) -> list[InvitationStatus]:
+    """Invitees to remind: e-mailed, in the target state, not unsubscribed, not too recently."""
+    wanted = REMINDER_TARGETS[target]
+    chosen = []
+    for s in statuses:
+        state = states.get(s.invitation.id)
+        if not s.invitation.email or state is None or state.invited_at is None:
+            continue
+        if state.unsubscribed_at is not None or s.state not in wanted:
+            continue
+        if region is not None and s.region != region:
+            continue
+        last = max(d for d in (state.invited_at, state.reminded_at) if d is not None)
+        if now - last < interval:
+            continue
+        chosen.append(s)
+    return chosen
+
+
+def states_by_invitation(session: Session) -> dict[int, InviteeMail]:
+    """Every invitee's mail record, by invitation id."""
+    return {row.invitation_id: row for row in session.scalars(select(InviteeMail))}
+
+
+@dataclass
+class Delivery:
+    """The last message sent to an invitee: its state and, if it failed, why."""
+
+    kind: str
+    state: str
+    error: str | None
+    at: datetime
+
+
+def last_deliveries(session: Session) -> dict[int, Delivery]:
+    """The latest invitation or reminder of each invitee, by invitation id."""
+    found: dict[int, Delivery] = {}
+    rows = session.execute(
+        select(
+            OutboxMessage.invitation_id,
+            OutboxMessage.kind,
+            OutboxMessage.state,
+            OutboxMessage.last_error,
+            OutboxMessage.created_at,
+        )
+        .where(OutboxMessage.invitation_id.is_not(None))
+        .order_by(OutboxMessage.id)
+    )
+    for invitation_id, kind, state, error, created_at in rows:
+        found[invitation_id] = Delivery(kind, state, error, created_at)
+    return found
+
+
+def record_opened(session: Session, invitation_id: int) -> None:
+    """Note the first time an invitee opened the invitation link (flushed, not committed)."""
+    row = session.get(InviteeMail, invitation_id)
+    if row is None:
+        row = InviteeMail(invitation_id=invitation_id, reminder_count=0)
+        session.add(row)
+    if row.opened_at is None:
+        row.opened_at = utcnow()
+    session.flush()
+
+
+def unsubscribe(session: Session, invitation_id: int) -> bool:
+    """Stop reminders to an invitee; tell whether this changed anything."""
+    if session.get(Invitation, invitation_id) is None:
+        return False
+    row = session.get(InviteeMail, invitation_id)
+    if row is None:
+        row = InviteeMail(invitation_id=invitation_id, reminder_count=0)
+        session.add(row)
+    if row.unsubscribed_at is not None:
+        return False
+    row.unsubscribed_at = utcnow()
+    session.flush()
+    return True
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Invitees e-mailed, whose last message failed, who opened the link, who unsubscribed."""
+    states = states_by_invitation(session)
+    deliveries = last_deliveries(session)
+    return {
+        "emailed": sum(1 for s in states.values() if s.invited_at is not None),
+        "failed": sum(1 for d in deliveries.values() if d.state == "failed"),
+        "opened": sum(1 for s in states.values() if s.opened_at is not None),
+        "unsubscribed": sum(1 for s in states.values() if s.unsubscribed_at is not None),
+    }

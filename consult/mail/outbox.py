@@ -1,0 +1,223 @@
+"""Queueing messages and moving them through the outbox (plain functions; no Flask).
+
+``enqueue`` only adds a row to the caller's session: the message is committed with the action
+that causes it, or not at all. The sender (consult/mail/sender.py) moves rows from pending to
+sent or failed with the claim functions below, which work the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from consult.db import utcnow, writing
+from consult.mail.compose import new_message_id, normalise_address, one_line
+from consult.mail.models import FAILED, PENDING, SENT, OutboxMessage
+
+
+class InvalidAddress(ValueError):
+    """The recipient's address cannot be sent to."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A message as rendered, ready to be queued."""
+
+    kind: str
+    recipient_email: str
+    language: str
+    subject: str
+    body_text: str
+    body_html: str | None = None
+    recipient_name: str = ""
+    unsubscribe_url: str | None = None
+    invitation_id: int | None = None
+
+
+def enqueue(
+    session: Session, draft: Draft, from_address: str, *, flush: bool = True
+) -> OutboxMessage:
+    """Add a message to the outbox in the caller's transaction (not committed).
+
+    ``flush=False`` leaves the flush to the caller: a batch of thousands is flushed once.
+    """
+    address = normalise_address(draft.recipient_email)
+    if address is None:
+        raise InvalidAddress(draft.recipient_email)
+    message = OutboxMessage(
+        kind=draft.kind,
+        state=PENDING,
+        recipient_email=address,
+        recipient_name=one_line(draft.recipient_name),
+        language=draft.language,
+        subject=one_line(draft.subject, 300),
+        body_text=draft.body_text,
+        body_html=draft.body_html,
+        unsubscribe_url=draft.unsubscribe_url,
+        message_id=new_message_id(from_address),
+        invitation_id=draft.invitation_id,
+        next_attempt_at=utcnow(),
+        attempts=0,
+    )
+    session.add(message)
+    if flush:
+        session.flush()
+    return message
+
+
+def _claimable(now: datetime):
+    return (
+        OutboxMessage.state == PENDING,
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+    )
+
+
+def claim(session: Session, limit: int, lease_s: float) -> tuple[str, list[OutboxMessage]]:
+    """Claim up to ``limit`` due messages for ``lease_s`` seconds; return the claim and them.
+
+    One UPDATE whose WHERE re-checks that each row is pending and unclaimed: whichever sender's
+    UPDATE reaches a row first takes it, the other's no longer matches it (SQLite serialises
+    writers; PostgreSQL re-evaluates the WHERE on the row it waited for, and SKIP LOCKED lets a
+    second sender pass over rows the first is claiming instead of waiting for them).
+    """
+    token = secrets.token_hex(16)
+    now = utcnow()
+    # A plain read first: an idle sender never takes the write lock (SQLite has only one).
+    anything = session.scalar(select(OutboxMessage.id).where(*_claimable(now)).limit(1))
+    session.commit()
+    if anything is None:
+        return token, []
+    due = (
+        select(OutboxMessage.id)
+        .where(*_claimable(now))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    with writing():
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due.scalar_subquery()), *_claimable(now))
+            .values(
+                claim_token=token,
+                claimed_until=now + timedelta(seconds=lease_s),
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    claimed = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)
+    ).all()
+    # End the read at once: on SQLite a read transaction left open could not become the write
+    # that records the outcome while another sender writes.
+    session.commit()
+    return token, list(claimed)
+
+
+def _finish(session: Session, message: OutboxMessage, token: str, **values) -> bool:
+    """Write an outcome if the claim is still ours; tell whether it was."""
+    with writing():
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == token)
+            .values(claim_token=None, claimed_until=None, **values)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    return result.rowcount == 1
+
+
+def mark_sent(session: Session, message: OutboxMessage, token: str) -> bool:
+    """Record a delivery; the bodies are cleared (they may hold a personal link)."""
+    return _finish(
+        session,
+        message,
+        token,
+        state=SENT,
+        sent_at=utcnow(),
+        last_error=None,
+        body_text=None,
+        body_html=None,
+    )
+
+
+def retry_delay(attempts: int, base_s: float, max_s: float) -> float:
+    """Return the wait before the next attempt after ``attempts`` failed ones (doubling)."""
+    return min(base_s * 2 ** max(attempts - 1, 0), max_s)
+
+
+def mark_temporary_failure(
+    session: Session,
+    message: OutboxMessage,
+    token: str,
+    error: str,
+    *,
+    max_attempts: int,
+    base_s: float,
+    max_s: float,
+) -> bool:
+    """Record a temporary failure: try again later, or give up after ``max_attempts``."""
+    if message.attempts >= max_attempts:
+        return mark_failed(
+            session, message, token, f"gave up after {message.attempts} attempts: {error}"
+        )
+    delay = retry_delay(message.attempts, base_s, max_s)
+    return _finish(
+        session,
+        message,
+        token,
+        last_error=error[:2000],
+        next_attempt_at=utcnow() + timedelta(seconds=delay),
+    )
+
+
+def mark_failed(session: Session, message: OutboxMessage, token: str, error: str) -> bool:
+    """Record a permanent failure (the server refused the message or its recipient)."""
+    return _finish(
+        session,
+        message,
+        token,
+        state=FAILED,
+        last_error=error[:2000],
+        body_text=None,
+        body_html=None,
+    )
+
+
+def release(session: Session, messages: list[OutboxMessage], token: str) -> None:
+    """Give back claimed messages that were not tried (their attempt is not counted)."""
+    if not messages:
+        return
+    with writing():
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_([m.id for m in messages]),
+                OutboxMessage.claim_token == token,
+            )
+            .values(claim_token=None, claimed_until=None, attempts=OutboxMessage.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+
+
+def purge(session: Session, older_than: datetime) -> int:
+    """Delete sent and failed messages finished before ``older_than``; return how many."""
+    with writing():
+        result = session.execute(
+            delete(OutboxMessage)
+            .where(
+                OutboxMessage.state.in_((SENT, FAILED)),
+                OutboxMessage.created_at < older_than,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    return result.rowcount

@@ -1,0 +1,201 @@
+"""Respondents' messages: their personal link on request, the receipt, and a lost link.
+
+A respondent's address is used to send what they asked for; what is kept for "Lost your
+link?" is only a keyed hash of it (HMAC-SHA256 under the secret key), so that a copy of the
+database does not list who answered. The address itself stays only in the contact details,
+and only when the respondent consented to that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import current_app, url_for
+from flask_babel import force_locale, format_date, format_datetime
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from consult.db import utcnow
+from consult.i18n import translate_text
+from consult.mail import messages
+from consult.mail.compose import normalise_address
+from consult.mail.models import AddressKey, OutboxMessage
+from consult.questionnaires import operations
+from consult.questionnaires.definition import Questionnaire, is_shown
+from consult.questionnaires.models import Response
+
+#: At most this many "lost link" messages go to one address in a day, whoever asks.
+LOST_LINK_PER_ADDRESS_PER_DAY = 3
+
+
+def address_hash(address: str, secret_key: str) -> str:
+    """Return the keyed hash under which an address is matched (case-insensitive)."""
+    normalised = (normalise_address(address) or address.strip()).casefold()
+    key = hashlib.sha256(b"consult.mail.address:" + secret_key.encode()).digest()
+    return hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
+
+
+def remember_address(session: Session, response_id: int, address: str) -> None:
+    """Keep the keyed hash of an address given for a response (once)."""
+    digest = address_hash(address, current_app.config["SECRET_KEY"])
+    known = session.scalar(
+        select(AddressKey.id).where(
+            AddressKey.response_id == response_id, AddressKey.address_hash == digest
+        )
+    )
+    if known is None:
+        session.add(AddressKey(response_id=response_id, address_hash=digest))
+        session.flush()
+
+
+def _facts(questionnaire: Questionnaire, language: str) -> dict[str, str]:
+    with force_locale(language):
+        return {
+            "questionnaire_title": translate_text(questionnaire.title, language),
+            "closes_on": format_date(questionnaire.closes_at, "long"),
+        }
+
+
+def queue_personal_link(
+    session: Session, response: Response, questionnaire: Questionnaire, token: str, address: str
+) -> None:
+    """Queue the personal link to ``address`` and remember the address's hash."""
+    language = messages.language_of(response.language)
+    messages.queue(
+        session,
+        "personal_link",
+        address,
+        language,
+        link=url_for("questionnaires.resume", token=token, _external=True),
+        **_facts(questionnaire, language),
+    )
+    remember_address(session, response.id, address)
+
+
+def receipt_sections(
+    questionnaire: Questionnaire,
+    answers: dict,
+    language: str,
+    describe: Callable,
+) -> list[dict]:
+    """Return the copy of the answers: each shown section with its questions' lines."""
+    sections = []
+    with force_locale(language):
+        for section in questionnaire.sections:
+            if not is_shown(section, answers, questionnaire):
+                continue
+            items = [
+                {
+                    "label": translate_text(q.label, language),
+                    "lines": describe(questionnaire, q, answers.get(q.key, {})),
+                }
+                for q in section.questions
+                if is_shown(q, answers, questionnaire)
+            ]
+            sections.append({"title": translate_text(section.title, language), "answers": items})
+    return sections
+
+
+def queue_receipt(
+    session: Session,
+    response: Response,
+    questionnaire: Questionnaire,
+    token: str,
+    address: str,
+    answers: dict,
+    describe: Callable,
+) -> None:
+    """Queue the receipt of a submitted response (number, date, link, copy of the answers)."""
+    language = messages.language_of(response.language)
+    with force_locale(language):
+        submitted_on = format_datetime(response.submitted_at, "long")
+    messages.queue(
+        session,
+        "receipt",
+        address,
+        language,
+        receipt_number=response.receipt_number,
+        submitted_on=submitted_on,
+        link=url_for("questionnaires.resume", token=token, _external=True),
+        can_edit=questionnaire.is_open(utcnow()),
+        sections=receipt_sections(questionnaire, answers, language, describe),
+        **_facts(questionnaire, language),
+    )
+    remember_address(session, response.id, address)
+
+
+def read_receipt_request(form) -> tuple[str | None, str | None]:
+    """Read the review page's receipt field: (address or None, error code or None)."""
+    raw = (form.get("mail.receipt_email") or "").strip()
+    if not raw:
+        return None, None
+    address = normalise_address(raw)
+    return (address, None) if address else (None, "invalid")
+
+
+def send_lost_link(
+    session: Session,
+    questionnaire: Questionnaire,
+    typed: str,
+    language: str,
+    invitation_link: Callable[[int], str | None],
+) -> bool:
+    """Send new links to the responses ``typed`` was given for; tell whether any matched.
+
+    The caller answers the same either way. A response opened through an invitation gets its
+    invitation link again; any other gets a new resume token, which replaces the lost one.
+    """
+    address = normalise_address(typed)
+    if address is None:
+        return False
+    digest = address_hash(address, current_app.config["SECRET_KEY"])
+    responses = session.scalars(
+        select(Response)
+        .join(AddressKey, AddressKey.response_id == Response.id)
+        .where(
+            AddressKey.address_hash == digest,
+            Response.questionnaire_key == questionnaire.key,
+        )
+        .order_by(Response.id)
+        .distinct()
+    ).all()
+    if not responses:
+        return False
+    since = utcnow() - timedelta(days=1)
+    recent = session.scalar(
+        select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.kind == "lost_link",
+            OutboxMessage.recipient_email == address,
+            OutboxMessage.created_at >= since,
+        )
+    )
+    if recent >= LOST_LINK_PER_ADDRESS_PER_DAY:
+        return True
+    links = []
+    replaced = False
+    for response in responses:
+        link = invitation_link(response.invitation_id) if response.invitation_id else None
+        if link is None:
+            token = operations.new_resume_token()
+            session.execute(
+                update(Response)
+                .where(Response.id == response.id)
+                .values(resume_token_hash=operations.hash_token(token))
+            )
+            link = url_for("questionnaires.resume", token=token, _external=True)
+            replaced = True
+        links.append(link)
+    language = messages.language_of(responses[-1].language or language)
+    messages.queue(
+        session,
+        "lost_link",
+        address,
+        language,
+        links=links,
+        replaced=replaced,
+        **_facts(questionnaire, language),
+    )
+    return True

@@ -1,0 +1,200 @@
+"""Respondents' mail pages (e-mail me my link, lost your link?) and the staff outbox.
+
+Every message is queued in the request's transaction and sent later by the sender: a slow or
+unreachable mail server never slows these pages.
+"""
+
+from __future__ import annotations
+
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+from flask import Response as HttpResponse
+from flask import (
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from consult.db import db
+from consult.extensions import limiter
+from consult.i18n import current_language
+from consult.mail import respondents
+from consult.mail.blueprint import bp
+from consult.mail.compose import normalise_address
+from consult.mail.models import OutboxMessage
+from consult.questionnaires import operations
+from consult.questionnaires.registry import definition_of, get_questionnaire
+from consult.staff.access import role_required
+from consult.staff.views import WORKSPACE_LINKS
+
+WORKSPACE_LINKS.append(("mail.outbox", _l("E-mail"), ("admin",)))
+
+
+def _request_limit() -> str:
+    return current_app.config["MAIL_REQUEST_LIMIT"]
+
+
+def _back_to(token: str) -> str:
+    """The page to return to: one of this response's own pages, never another site."""
+    back = request.form.get("back", "")
+    parts = urlsplit(back)
+    if parts.scheme or parts.netloc or not parts.path.startswith(f"/r/{token}/"):
+        return url_for("questionnaires.resume", token=token)
+    return parts.path
+
+
+@bp.post("/r/<token>/email-link")
+@limiter.limit(_request_limit)
+def email_link(token: str):
+    """Queue the respondent's personal link to the address they typed."""
+    response = operations.find_response(db.session, token) or abort(404)
+    questionnaire = definition_of(response)
+    back = _back_to(token)
+    address = normalise_address(request.form.get("email"))
+    if address is None:
+        return render_template(
+            "mail/email_link_page.html",
+            token=token,
+            back=back,
+            typed=request.form.get("email", ""),
+            error=_("Enter an e-mail address such as name@example.org."),
+        ), 422
+    respondents.queue_personal_link(db.session, response, questionnaire, token, address)
+    db.commit()
+    return redirect(f"{back}?{urlencode({'link_sent': 1})}", 303)
+
+
+@bp.route("/questionnaires/<key>/lost-link", methods=["GET", "POST"])
+@limiter.limit(_request_limit, methods=["POST"])
+def lost_link(key: str):
+    """Send the link again to an address given for a response; answer the same either way."""
+    questionnaire = get_questionnaire(key) or abort(404)
+    if request.method == "GET":
+        return render_template("mail/lost_link_page.html", questionnaire=questionnaire, sent=False)
+    typed = request.form.get("email", "")
+    if normalise_address(typed) is None:
+        return render_template(
+            "mail/lost_link_page.html",
+            questionnaire=questionnaire,
+            sent=False,
+            typed=typed,
+            error=_("Enter an e-mail address such as name@example.org."),
+        ), 422
+    respondents.send_lost_link(
+        db.session, questionnaire, typed, current_language(), _invitation_link
+    )
+    db.commit()
+    return render_template("mail/lost_link_page.html", questionnaire=questionnaire, sent=True)
+
+
+def _invitation_link(invitation_id: int) -> str | None:
+    from consult.staff import invitations
+    from consult.staff.models import Invitation
+
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        return None
+    token = invitations.invitation_token(invitation, current_app.config["SECRET_KEY"])
+    return url_for("invitations.open_invitation", token=token, _external=True)
+
+
+# -- the staff side: what was queued and sent, and the .eml files ---------------------------------
+
+
+def _mail_folder() -> Path:
+    return Path(current_app.config.get("MAIL_FOLDER") or Path(current_app.instance_path) / "mail")
+
+
+@bp.get("/staff/mail")
+@role_required("admin")
+def outbox():
+    """The outbox (state, attempts, last error) and, without SMTP, the written .eml files."""
+    counts = dict(
+        db.session.execute(
+            select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+        ).all()
+    )
+    latest = db.session.scalars(
+        select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(100)
+    ).all()
+    folder = _mail_folder()
+    files = sorted(folder.glob("*.eml"), reverse=True)[:200] if folder.is_dir() else []
+    return render_template(
+        "mail/outbox.html",
+        counts=counts,
+        latest=latest,
+        files=[_summary(path) for path in files],
+        smtp_host=current_app.config["MAIL_HOST"],
+    )
+
+
+def _read(name: str):
+    if "/" in name or "\\" in name or not name.endswith(".eml") or name.startswith("."):
+        abort(404)
+    path = _mail_folder() / name
+    if not path.is_file():
+        abort(404)
+    with path.open("rb") as handle:
+        return BytesParser(policy=policy.default).parse(handle)
+
+
+def _summary(path: Path) -> dict[str, str]:
+    with path.open("rb") as handle:
+        headers = BytesParser(policy=policy.default).parse(handle, headersonly=True)
+    return {
+        "name": path.name,
+        "to": str(headers.get("To", "")),
+        "subject": str(headers.get("Subject", "")),
+        "date": str(headers.get("Date", "")),
+    }
+
+
+@bp.get("/staff/mail/files/<name>")
+@role_required("admin")
+def message_file(name: str):
+    """One written message: its headers, its text part, and its HTML part in a frame."""
+    message = _read(name)
+    text_part = message.get_body(("plain",))
+    return render_template(
+        "mail/message.html",
+        name=name,
+        headers=[(k, str(v)) for k, v in message.items()],
+        text=text_part.get_content() if text_part else "",
+        has_html=message.get_body(("html",)) is not None,
+    )
+
+
+@bp.get("/staff/mail/files/<name>/html")
+@role_required("admin")
+def message_html(name: str):
+    """The HTML part alone, sandboxed: no script, no request leaves the page."""
+    part = _read(name).get_body(("html",)) or abort(404)
+    reply = HttpResponse(part.get_content(), mimetype="text/html")
+    # Our own messages carry a <style> block, as mail clients expect; nothing else may run.
+    reply.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; "
+        "frame-ancestors 'none'"
+    )
+    reply.headers["Cache-Control"] = "no-store"
+    return reply
+
+
+@bp.get("/staff/mail/files/<name>/raw")
+@role_required("admin")
+def message_raw(name: str):
+    """The message as it would have gone on the wire."""
+    message = _read(name)
+    return HttpResponse(
+        message.as_bytes(),
+        mimetype="message/rfc822",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,158 @@
+"""Messages as built for the wire: headers, encodings, and no header injection, ever."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email import policy
+from email.parser import BytesParser
+
+import pytest
+
+from consult.mail.compose import Envelope, build_message, normalise_address, one_line
+
+INJECTIONS = [
+    "Hello\r\nBcc: victim@example.org",
+    "Hello\nBcc: victim@example.org",
+    "Hello\rBcc: victim@example.org",
+    "Hello\r\n\r\n<html>body</html>",
+    "Hello\x0bBcc: victim@example.org",
+    "Hello\x0cBcc: victim@example.org",
+    "Hello\x85Bcc: victim@example.org",
+    "Hello\u2028Bcc: victim@example.org",
+    "Hello\u2029Bcc: victim@example.org",
+    "Hello\x00Bcc: victim@example.org",
+    "=?utf-8?q?Hello=0D=0ABcc=3A_victim=40example=2Eorg?=",
+    "Hello\r\n Bcc: folded@example.org",
+    # Encoded twice: decoding once would leave an encoded word holding the line break.
+    "=?utf-8?b?PT91dGYtOD9xP0hlbGxvPTBEPTBBQmNjPTNBX3ZpY3RpbT00MGV4YW1wbGU9MkVvcmc/PQ==?=",
+]
+
+
+def _envelope(**overrides) -> Envelope:
+    values = {
+        "from_address": "consult@cisdp.test",
+        "from_name": "UCLG CISDP",
+        "recipient_email": "mayor@city.test",
+        "recipient_name": "Mayor",
+        "subject": "Subject",
+        "language": "en",
+        "message_id": "<abc@cisdp.test>",
+        "date": datetime(2026, 12, 3, 8, 0, tzinfo=UTC),
+        "unsubscribe_url": None,
+    }
+    values.update(overrides)
+    return Envelope(**values)
+
+
+def _wire(envelope: Envelope) -> tuple[bytes, object]:
+    data = build_message(envelope, "text body", "<p>html body</p>").as_bytes()
+    return data, BytesParser(policy=policy.default).parsebytes(data)
+
+
+def _header_names(data: bytes) -> list[str]:
+    head = data.split(b"\r\n\r\n", 1)[0]
+    return [
+        line.split(b":", 1)[0].decode().lower()
+        for line in head.split(b"\r\n")
+        if line and not line[:1].isspace()
+    ]
+
+
+@pytest.mark.parametrize("attack", INJECTIONS)
+@pytest.mark.parametrize("where", ["subject", "recipient_name", "from_name"])
+def test_no_text_can_inject_a_header(attack: str, where: str) -> None:
+    data, parsed = _wire(_envelope(**{where: attack}))
+    names = _header_names(data)
+    assert "bcc" not in names
+    assert sorted(names) == sorted(
+        [
+            "from",
+            "to",
+            "subject",
+            "date",
+            "message-id",
+            "content-language",
+            "auto-submitted",
+            "content-type",
+            "mime-version",
+        ]
+    )
+    assert parsed["Bcc"] is None
+    # Each header is one logical line: no bare CR or LF inside a value.
+    head = data.split(b"\r\n\r\n", 1)[0]
+    assert b"\n" not in head.replace(b"\r\n", b"") and b"\r" not in head.replace(b"\r\n", b"")
+    assert parsed.get_body(("plain",)).get_content().strip() == "text body"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("a\r\nb", "a b"),
+        ("  many   spaces\t\there ", "many spaces here"),
+        ("line\u2028sep", "line sep"),
+        ("x" * 500, "x" * 200),
+        (None, ""),
+        ("Ville de Genève", "Ville de Genève"),
+        ("Cafe\u0301", "Café"),
+    ],
+)
+def test_one_line(raw, expected) -> None:
+    assert one_line(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Mayor@City.TEST", "Mayor@city.test"),
+        ("  someone@example.org ", "someone@example.org"),
+        ("maire@mairie.français.fr", "maire@mairie.xn--franais-xxa.fr"),
+        ("first.last+tag@sub.example.org", "first.last+tag@sub.example.org"),
+        ("a@b", None),
+        ("no-at-sign.example.org", None),
+        ("two@@example.org", None),
+        ("a b@example.org", None),
+        ("a@example.org\r\nBcc: x@example.org", None),
+        ("a@example.org,b@example.org", None),
+        ("Name <a@example.org>", None),
+        ("a@-bad-.org", None),
+        (".a@example.org", None),
+        ("", None),
+        (None, None),
+        ("x" * 65 + "@example.org", None),
+    ],
+)
+def test_normalise_address(raw, expected) -> None:
+    assert normalise_address(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "subject"),
+    [
+        ("Ville de Genève", "Votre lien personnel : Charte-Agenda mondiale"),
+        ("Ciudad de México", "Su enlace personal: Carta-Agenda Mundial"),
+        ("광주광역시", "광주 인권도시"),
+        ("مدينة الرباط", "رابطك الشخصي"),
+        ("Москва", "Ваша персональная ссылка"),
+        ("東京都", "個人リンク 🔗"),
+    ],
+)
+def test_names_and_subjects_in_any_script_survive_the_round_trip(name, subject) -> None:
+    data, parsed = _wire(_envelope(recipient_name=name, subject=subject))
+    data.decode("ascii")  # every header is encoded; the wire is 7-bit
+    assert parsed["Subject"] == subject
+    assert parsed["To"].addresses[0].display_name == name
+    assert parsed["To"].addresses[0].addr_spec == "mayor@city.test"
+
+
+def test_standard_headers_and_both_parts() -> None:
+    url = "https://consult.test/mail/unsubscribe/abc"
+    data, parsed = _wire(_envelope(unsubscribe_url=url, language="fr"))
+    assert parsed["Message-ID"] == "<abc@cisdp.test>"
+    assert parsed["Date"].datetime == datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+    assert parsed["Content-Language"] == "fr"
+    assert parsed["Auto-Submitted"] == "auto-generated"
+    assert parsed["List-Unsubscribe"] == f"<{url}>"
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert parsed.get_content_type() == "multipart/alternative"
+    assert parsed.get_body(("html",)).get_content().strip() == "<p>html body</p>"
+    assert all(len(line) <= 998 for line in data.split(b"\r\n"))

@@ -1,0 +1,234 @@
+"""Respondents' e-mail: the personal link on request, the receipt, "lost your link?"."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from consult.db import db
+from consult.mail.models import AddressKey, OutboxMessage
+from consult.mail.sender import run
+from consult.questionnaires.models import Response
+from consult.questionnaires.registry import get_questionnaire
+from tests.conftest import Respondent, csrf_token
+from tests.questionnaires.test_respond import fill_required
+
+
+def outbox(app) -> list[OutboxMessage]:
+    with app.app_context():
+        found = list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        db.session.expunge_all()
+        return found
+
+
+def email_link(respondent: Respondent, page_path: str, address: str, back: str | None = None):
+    page = respondent.client.get(page_path).get_data(as_text=True)
+    return respondent.client.post(
+        f"/r/{respondent.token}/email-link",
+        data={"csrf_token": csrf_token(page), "email": address, "back": back or page_path},
+    )
+
+
+def submit(respondent: Respondent, **fields: str):
+    page = respondent.client.get(f"/r/{respondent.token}/review").get_data(as_text=True)
+    return respondent.client.post(
+        f"/r/{respondent.token}/review", data={"csrf_token": csrf_token(page), **fields}
+    )
+
+
+def test_every_page_of_a_response_offers_to_email_the_link(app, respondent) -> None:
+    respondent.start()
+    with app.app_context():
+        sections = [s.key for s in get_questionnaire("local-governments").sections]
+    fill_required(respondent)
+    paths = [f"/r/{respondent.token}/s/{key}" for key in sections]
+    paths.append(f"/r/{respondent.token}/review")
+    for path in paths:
+        page = respondent.client.get(path).get_data(as_text=True)
+        assert f'action="/r/{respondent.token}/email-link"' in page, path
+    submit(respondent)
+    receipt = respondent.client.get(f"/r/{respondent.token}/receipt").get_data(as_text=True)
+    assert f'action="/r/{respondent.token}/email-link"' in receipt
+
+
+def test_the_link_is_queued_in_the_respondents_language_and_only_a_hash_is_kept(
+    app, client
+) -> None:
+    client.get("/questionnaires/local-governments?lang=fr")
+    respondent = Respondent(client)
+    respondent.start()
+    page_path = f"/r/{respondent.token}/s/profile"
+    reply = email_link(respondent, page_path, "Maire@Mairie.Example.FR")
+    assert reply.status_code == 303
+    assert reply.location == f"{page_path}?link_sent=1"
+    shown = client.get(reply.location).get_data(as_text=True)
+    assert "Votre lien personnel est en route" in shown
+    [message] = outbox(app)
+    assert message.kind == "personal_link" and message.language == "fr"
+    assert message.recipient_email == "Maire@mairie.example.fr"
+    assert message.subject.startswith("Votre lien personnel")
+    assert f"/r/{respondent.token}" in message.body_text
+    assert f"/r/{respondent.token}" in message.body_html
+    with app.app_context():
+        keys = list(db.session.scalars(select(AddressKey.address_hash)))
+    assert len(keys) == 1 and "mairie" not in keys[0] and len(keys[0]) == 64
+
+
+@pytest.mark.parametrize(
+    "address", ["", "not-an-address", "a@b", "x@example.org\r\nBcc: y@example.org"]
+)
+def test_an_invalid_address_queues_nothing(app, respondent, address) -> None:
+    respondent.start()
+    reply = email_link(respondent, f"/r/{respondent.token}/s/profile", address)
+    assert reply.status_code == 422
+    assert "name@example.org" in reply.get_data(as_text=True)
+    assert outbox(app) == []
+
+
+@pytest.mark.parametrize(
+    "back", ["https://evil.test/r/x/", "//evil.test/", "/staff/users", "/r/other-token/s/profile"]
+)
+def test_the_return_address_stays_on_the_response(app, respondent, back) -> None:
+    respondent.start()
+    reply = email_link(respondent, f"/r/{respondent.token}/s/profile", "a@example.org", back)
+    assert reply.status_code == 303
+    assert reply.location.startswith(f"/r/{respondent.token}")
+
+
+def test_no_receipt_unless_asked(app, respondent) -> None:
+    respondent.start()
+    fill_required(respondent)
+    assert submit(respondent).status_code == 303
+    assert outbox(app) == []
+
+
+def test_the_receipt_holds_number_date_link_and_answers(app, client) -> None:
+    client.get("/questionnaires/local-governments?lang=es")
+    respondent = Respondent(client)
+    respondent.start()
+    fill_required(respondent)
+    reply = submit(respondent, **{"mail.receipt_email": "alcaldia@cdmx.example.mx"})
+    assert reply.status_code == 303
+    [message] = outbox(app)
+    with app.app_context():
+        response = db.session.scalar(select(Response))
+        db.session.expunge_all()
+    assert message.kind == "receipt" and message.language == "es"
+    assert message.subject.startswith(f"Recibo {response.receipt_number}")
+    for body in (message.body_text, message.body_html):
+        assert response.receipt_number in body
+        assert f"/r/{respondent.token}" in body
+        assert "Ciudad de México" in body  # an answer, copied
+        assert "Metrópolis" in body or "metrópolis" in body.lower()  # an option, in Spanish
+        assert str(response.submitted_at.year) in body
+
+
+def test_a_wrong_receipt_address_submits_nothing(app, respondent) -> None:
+    respondent.start()
+    fill_required(respondent)
+    reply = submit(respondent, **{"mail.receipt_email": "nowhere"})
+    assert reply.status_code == 422
+    assert 'id="receipt-email-error"' in reply.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Response.status)) == "draft"
+    assert outbox(app) == []
+
+
+def _lost_link(client, address: str):
+    page = client.get("/questionnaires/local-governments/lost-link").get_data(as_text=True)
+    return client.post(
+        "/questionnaires/local-governments/lost-link",
+        data={"csrf_token": csrf_token(page), "email": address},
+    )
+
+
+def _without_tokens(html: str) -> str:
+    return re.sub(r'name="csrf_token"[^>]*>', "", html)
+
+
+def test_lost_link_answers_the_same_and_sends_a_working_new_link(app, respondent) -> None:
+    respondent.start()
+    old_token = respondent.token
+    email_link(respondent, f"/r/{old_token}/s/profile", "city@example.org")
+    intro = respondent.client.get("/questionnaires/local-governments").get_data(as_text=True)
+    assert 'href="/questionnaires/local-governments/lost-link"' in intro
+
+    unknown = _lost_link(respondent.client, "someone-else@example.org")
+    known = _lost_link(respondent.client, "CITY@example.org")
+    assert unknown.status_code == known.status_code == 200
+    assert _without_tokens(unknown.get_data(as_text=True)) == _without_tokens(
+        known.get_data(as_text=True)
+    )
+    messages = [m for m in outbox(app) if m.kind == "lost_link"]
+    assert len(messages) == 1 and messages[0].recipient_email == "CITY@example.org"
+    new_link = re.search(r"/r/([A-Za-z0-9_-]+)", messages[0].body_text).group(0)
+    assert respondent.client.get(new_link).status_code == 302
+    assert respondent.client.get(f"/r/{old_token}").status_code == 404
+
+
+def test_lost_link_sends_at_most_three_a_day_to_one_address(app, respondent) -> None:
+    respondent.start()
+    email_link(respondent, f"/r/{respondent.token}/s/profile", "city@example.org")
+    for _ in range(5):
+        assert _lost_link(respondent.client, "city@example.org").status_code == 200
+    with app.app_context():
+        count = db.session.scalar(select(func.count()).where(OutboxMessage.kind == "lost_link"))
+    assert count == 3
+
+
+def test_contact_details_given_with_consent_find_the_link_too(app, respondent) -> None:
+    respondent.start()
+    fill_required(respondent)
+    submit(
+        respondent,
+        **{"contact.email": "officer@city.example.org", "contact.consent": "yes"},
+    )
+    _lost_link(respondent.client, "officer@city.example.org")
+    assert [m.kind for m in outbox(app)] == ["lost_link"]
+
+
+def test_lost_link_and_email_link_are_rate_limited(make_app) -> None:
+    app = make_app(RATELIMIT_ENABLED=True, MAIL_REQUEST_LIMIT="2 per hour")
+    client = app.test_client()
+    codes = [_lost_link(client, f"x{i}@example.org").status_code for i in range(3)]
+    assert codes == [200, 200, 429]
+
+
+@pytest.mark.parametrize(
+    ("language", "subject_start", "phrase"),
+    [
+        ("en", "Your personal link", "Continue my answers"),
+        ("fr", "Votre lien personnel", "Continuer mes réponses"),
+        ("es", "Su enlace personal", "Continuar mis respuestas"),
+    ],
+)
+def test_messages_arrive_whole_in_each_language(
+    make_app, smtp_server, language, subject_start, phrase
+) -> None:
+    app = make_app(**smtp_server.config())
+    client = app.test_client()
+    client.get(f"/questionnaires/local-governments?lang={language}")
+    respondent = Respondent(client)
+    respondent.start()
+    email_link(respondent, f"/r/{respondent.token}/s/profile", "city@example.org")
+    fill_required(respondent)
+    submit(respondent, **{"mail.receipt_email": "city@example.org"})
+    _lost_link(client, "city@example.org")
+    with app.app_context():
+        run(app, loop=False)
+    received = smtp_server.recorder.messages()
+    assert len(received) == 3
+    for message in received:
+        assert message["Content-Language"] == language
+        assert message["To"].addresses[0].addr_spec == "city@example.org"
+        assert message["From"].addresses[0].addr_spec == "consult@cisdp.test"
+        assert message["Message-ID"] and message["Date"]
+        assert message["List-Unsubscribe"] is None  # only invitations and reminders have it
+        text = message.get_body(("plain",)).get_content()
+        html = message.get_body(("html",)).get_content()
+        assert f'lang="{language}"' in html
+        assert "/r/" in text and "/r/" in html
+    assert received[0]["Subject"].startswith(subject_start)
+    assert phrase in received[0].get_body(("html",)).get_content()

@@ -1,0 +1,221 @@
+"""The sender against a real SMTP server: delivery, retries, refusals, hangs, claims."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from consult.db import db, utcnow, writing
+from consult.mail import outbox
+from consult.mail.models import FAILED, PENDING, SENT, OutboxMessage
+from consult.mail.outbox import Draft, enqueue
+from consult.mail.sender import Settings, run, send_batch
+
+
+def queue_many(app, count: int, *, recipient=lambda i: f"city{i}@example.org") -> list[int]:
+    """Queue ``count`` plain messages; return their ids."""
+    with app.app_context(), writing():
+        ids = [
+            enqueue(
+                db.session,
+                Draft(
+                    kind="test",
+                    recipient_email=recipient(i),
+                    recipient_name=f"City {i}",
+                    language="en",
+                    subject=f"Message {i}",
+                    body_text=f"Body {i}",
+                    body_html=f"<p>Body {i}</p>",
+                ),
+                "consult@cisdp.test",
+            ).id
+            for i in range(count)
+        ]
+        db.commit()
+    return ids
+
+
+def states(app) -> dict[int, OutboxMessage]:
+    with app.app_context():
+        found = {m.id: m for m in db.session.scalars(select(OutboxMessage))}
+        db.session.expunge_all()  # kept as read: the end of the context rolls back
+        return found
+
+
+def send_once(app) -> int:
+    with app.app_context():
+        return run(app, loop=False)
+
+
+def make_due(app) -> None:
+    """Bring every waiting message's next attempt to now (instead of waiting minutes)."""
+    with app.app_context(), writing():
+        db.session.execute(update(OutboxMessage).values(next_attempt_at=utcnow()))
+        db.commit()
+
+
+def test_delivers_each_message_once_and_clears_its_bodies(make_app, smtp_server) -> None:
+    app = make_app(**smtp_server.config())
+    ids = queue_many(app, 5)
+    assert send_once(app) == 5
+    received = smtp_server.recorder.messages()
+    assert sorted(m["Subject"] for m in received) == [f"Message {i}" for i in range(5)]
+    assert [item.recipients for item in smtp_server.recorder.received][0][0].endswith(
+        "@example.org"
+    )
+    rows = states(app)
+    assert {rows[i].state for i in ids} == {SENT}
+    assert all(rows[i].body_text is None and rows[i].body_html is None for i in ids)
+    assert {m["Message-ID"] for m in received} == {rows[i].message_id for i in ids}
+    assert send_once(app) == 0  # nothing left: nothing sent again
+
+
+def test_temporary_refusal_is_retried_with_growing_delays(make_app, smtp_server) -> None:
+    app = make_app(**smtp_server.config(MAIL_RETRY_BASE=60, MAIL_RETRY_MAX=3600))
+    [message_id] = queue_many(app, 1, recipient=lambda i: "busy@example.org")
+    smtp_server.recorder.rcpt_replies["busy@example.org"] = [
+        "451 4.7.1 Try again later",
+        "452 4.2.2 Mailbox full for now",
+    ]
+    delays = []
+    for _ in range(2):
+        before = utcnow()
+        send_once(app)
+        row = states(app)[message_id]
+        assert row.state == PENDING
+        assert row.last_error.startswith("45")
+        delays.append((row.next_attempt_at - before).total_seconds())
+        assert send_once(app) == 0  # not due yet
+        make_due(app)
+    assert 55 < delays[0] < 65 and 115 < delays[1] < 125
+    send_once(app)
+    row = states(app)[message_id]
+    assert row.state == SENT and row.attempts == 3
+    assert len(smtp_server.recorder.received) == 1
+
+
+def test_permanent_refusal_fails_at_once_with_the_reason(make_app, smtp_server) -> None:
+    app = make_app(**smtp_server.config())
+    ids = queue_many(app, 3, recipient=lambda i: f"r{i}@example.org")
+    smtp_server.recorder.rcpt_replies["r1@example.org"] = ["550 5.1.1 No such user here"]
+    send_once(app)
+    rows = states(app)
+    assert [rows[i].state for i in ids] == [SENT, FAILED, SENT]
+    assert rows[ids[1]].last_error == "550 5.1.1 No such user here"
+    assert rows[ids[1]].body_text is None
+    make_due(app)
+    assert send_once(app) == 0
+
+
+def test_gives_up_after_the_last_attempt(make_app, smtp_server) -> None:
+    app = make_app(**smtp_server.config(MAIL_MAX_ATTEMPTS=2))
+    [message_id] = queue_many(app, 1, recipient=lambda i: "busy@example.org")
+    smtp_server.recorder.rcpt_replies["busy@example.org"] = ["421 4.3.2 Busy"] * 5
+    send_once(app)
+    make_due(app)
+    send_once(app)
+    row = states(app)[message_id]
+    assert row.state == FAILED and row.last_error.startswith("gave up after 2 attempts: 421")
+
+
+def test_a_hanging_server_times_out_and_the_message_waits(make_app, hanging_server) -> None:
+    host, port = hanging_server
+    app = make_app(MAIL_HOST=host, MAIL_PORT=port, MAIL_SECURITY="none", MAIL_TIMEOUT=0.5)
+    ids = queue_many(app, 3)
+    started = time.monotonic()
+    send_once(app)
+    assert time.monotonic() - started < 3
+    rows = states(app)
+    assert {rows[i].state for i in ids} == {PENDING}
+    assert all("timed out" in rows[i].last_error for i in ids)
+    assert all(rows[i].next_attempt_at > utcnow() for i in ids)
+
+
+def test_an_unreachable_server_leaves_messages_waiting(make_app) -> None:
+    from tests.mail.conftest import free_port
+
+    app = make_app(MAIL_HOST="127.0.0.1", MAIL_PORT=free_port(), MAIL_SECURITY="none")
+    ids = queue_many(app, 2)
+    send_once(app)
+    rows = states(app)
+    assert {rows[i].state for i in ids} == {PENDING}
+    assert all("cannot reach" in rows[i].last_error for i in ids)
+
+
+def test_a_claim_excludes_other_senders_until_it_lapses(make_app) -> None:
+    app = make_app()
+    queue_many(app, 4)
+    with app.app_context():
+        first_token, first = outbox.claim(db.session, 3, lease_s=60)
+        second_token, second = outbox.claim(db.session, 10, lease_s=60)
+        assert len(first) == 3 and len(second) == 1
+        assert not {m.id for m in first} & {m.id for m in second}
+        assert outbox.claim(db.session, 10, lease_s=60)[1] == []
+        with writing():
+            db.session.execute(
+                update(OutboxMessage).values(claimed_until=utcnow() - timedelta(seconds=1))
+            )
+            db.session.commit()
+        _token, again = outbox.claim(db.session, 10, lease_s=60)
+        assert len(again) == 4
+        # The first claim has lapsed: its holder can no longer record an outcome.
+        assert not outbox.mark_sent(db.session, first[0], first_token)
+
+
+def test_senders_in_threads_never_send_one_message_twice(make_app, smtp_server) -> None:
+    app = make_app(**smtp_server.config(MAIL_BATCH_SIZE=7))
+    ids = queue_many(app, 120)
+    errors = []
+
+    def sender() -> None:
+        try:
+            with app.app_context():
+                run(app, loop=False)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sender) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    subjects = [m["Subject"] for m in smtp_server.recorder.messages()]
+    assert len(subjects) == len(set(subjects)) == 120
+    assert {states(app)[i].state for i in ids} == {SENT}
+
+
+def test_without_smtp_messages_become_eml_files(make_app, tmp_path) -> None:
+    folder = tmp_path / "mail-out"
+    app = make_app(MAIL_FOLDER=str(folder))
+    queue_many(app, 2)
+    send_once(app)
+    files = sorted(folder.glob("*.eml"))
+    assert len(files) == 2 and not list(folder.glob("*.part"))
+    assert b"Subject: Message 0" in files[0].read_bytes()
+
+
+def test_a_sender_stops_between_messages_and_gives_the_rest_back(make_app, smtp_server) -> None:
+    app = make_app(**smtp_server.config())
+    ids = queue_many(app, 5)
+    stop = threading.Event()
+    stop.set()
+    with app.app_context():
+        assert send_batch(db.session, Settings.from_app(app), stop=stop) == 0
+    rows = states(app)
+    assert all(rows[i].claim_token is None and rows[i].attempts == 0 for i in ids)
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls", "none"])
+def test_settings_pick_the_port_by_security(make_app, security) -> None:
+    app = make_app(MAIL_SECURITY=security)
+    assert Settings.from_app(app).port == {"starttls": 587, "tls": 465, "none": 25}[security]
+
+
+def test_a_wrong_security_setting_stops_the_app(make_app) -> None:
+    with pytest.raises(ValueError, match="MAIL_SECURITY"):
+        make_app(MAIL_SECURITY="ssl3")

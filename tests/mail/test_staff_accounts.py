@@ -1,0 +1,110 @@
+"""Staff accounts by e-mail: invitation to choose a password, and "forgot password"."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from sqlalchemy import select
+
+from consult.db import db
+from consult.staff.models import AuditEntry, User
+from tests.conftest import csrf_token
+from tests.mail.conftest import sign_in
+from tests.mail.test_respondents import outbox
+
+NEW_PASSWORD = "violet-harbour-lantern-73"
+
+
+def _post(client, path: str, **data):
+    token = csrf_token(client.get(path).get_data(as_text=True))
+    return client.post(path, data={"csrf_token": token, **data})
+
+
+def _link_path(message) -> str:
+    return re.search(r"https?://[^/\s]+(/staff/password/set/\S+)", message.body_text).group(1)
+
+
+def _actions(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+def test_an_admin_invites_a_staff_member_who_chooses_a_password_once(make_app) -> None:
+    app = make_app()
+    admin = app.test_client()
+    sign_in(app, admin, "admin")
+    reply = _post(admin, "/staff/mail/invite-staff", email="New.Analyst@cisdp.test", role="analyst")
+    assert reply.status_code == 303
+    [message] = outbox(app)
+    assert message.kind == "staff_invite" and message.recipient_email == "new.analyst@cisdp.test"
+    path = _link_path(message)
+    newcomer = app.test_client()
+    assert "new.analyst@cisdp.test" in newcomer.get(path).get_data(as_text=True).lower()
+    mismatch = _post(newcomer, path, password=NEW_PASSWORD, confirm="something-else-entirely")
+    assert mismatch.status_code == 422
+    weak = _post(newcomer, path, password="short", confirm="short")
+    assert weak.status_code == 422
+    done = _post(newcomer, path, password=NEW_PASSWORD, confirm=NEW_PASSWORD)
+    assert done.status_code == 303 and done.location.endswith("/staff/login")
+    # Single use: the same link no longer works.
+    again = newcomer.get(path).get_data(as_text=True)
+    assert "expired or was already used" in again
+    login = newcomer.get("/staff/login").get_data(as_text=True)
+    signed_in = newcomer.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf_token(login),
+            "email": "new.analyst@cisdp.test",
+            "password": NEW_PASSWORD,
+        },
+    )
+    assert signed_in.status_code == 302
+    actions = _actions(app)
+    assert "user.invited_by_email" in actions and "password.set_from_invite_link" in actions
+
+
+def test_forgot_password_answers_alike_and_sends_only_to_accounts(make_app) -> None:
+    app = make_app()
+    email = sign_in(app, app.test_client(), "moderator")
+    client = app.test_client()
+    assert 'href="/staff/password/forgot"' in client.get("/staff/login").get_data(as_text=True)
+    known = _post(client, "/staff/password/forgot", email=email.upper())
+    unknown = _post(client, "/staff/password/forgot", email="nobody@cisdp.test")
+    strip = re.compile(r'name="csrf_token"[^>]*>')
+    assert strip.sub("", known.get_data(as_text=True)) == strip.sub(
+        "", unknown.get_data(as_text=True)
+    )
+    [message] = outbox(app)
+    assert message.kind == "staff_reset" and message.recipient_email == email
+    path = _link_path(message)
+    assert _post(client, path, password=NEW_PASSWORD, confirm=NEW_PASSWORD).status_code == 303
+    assert "expired or was already used" in client.get(path).get_data(as_text=True)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        assert user.check_password(NEW_PASSWORD)
+    assert _actions(app).count("password.reset_requested") == 2
+    assert "password.set_from_reset_link" in _actions(app)
+
+
+def test_reset_links_are_throttled_per_account(make_app) -> None:
+    app = make_app()
+    email = sign_in(app, app.test_client(), "analyst")
+    client = app.test_client()
+    for _ in range(5):
+        assert _post(client, "/staff/password/forgot", email=email).status_code == 200
+    assert len(outbox(app)) == 3
+
+
+def test_reset_links_expire(make_app, monkeypatch) -> None:
+    from consult.mail import staff_accounts
+
+    app = make_app()
+    email = sign_in(app, app.test_client(), "analyst")
+    client = app.test_client()
+    _post(client, "/staff/password/forgot", email=email)
+    path = _link_path(outbox(app)[0])
+    monkeypatch.setitem(staff_accounts.LIFETIMES, "reset", 1)
+    time.sleep(2.1)
+    assert "expired or was already used" in client.get(path).get_data(as_text=True)
+    assert client.get("/staff/password/set/forged.token").status_code == 200
