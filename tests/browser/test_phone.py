@@ -179,6 +179,7 @@ def _public_pages(app, base: str, page) -> list[str]:
 def test_no_public_page_is_wider_than_a_phone(outcomes_app, serve, new_context):  # noqa: F811
     server = serve(outcomes_app)
     page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    page.set_default_navigation_timeout(60_000)  # /outcomes of 400 responses, on a busy machine
     paths = _public_pages(outcomes_app, server.url, page)
     assert len(paths) > 30
     too_wide: dict[str, list[int]] = {}

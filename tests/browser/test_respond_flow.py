@@ -278,6 +278,7 @@ def test_without_javascript_the_questionnaire_still_works(app, live_server, new_
         field(page, f"q.article_relevance.{row}-relevant").check()
     save_and_continue(page)
 
+    page.locator(".step-list > summary").click()  # the list of pages opens without JavaScript
     page.get_by_role("button", name="Review and submit").click()
     expect(page.locator("main")).to_contain_text("Argentina")
     expect(page.locator("main")).to_contain_text("Latin America")  # the server filled it
