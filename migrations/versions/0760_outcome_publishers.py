@@ -4,7 +4,7 @@ Publishing and withdrawing the public outcomes was for administrators only; an a
 now delegate it to a named analyst, one row per delegation.
 
 Revision ID: 0760
-Revises: 0600
+Revises: 0750
 Create Date: 2026-12-03
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import consult.db
 
 revision = "0760"
-down_revision = "0600"
+down_revision = "0750"
 branch_labels = None
 depends_on = None
 

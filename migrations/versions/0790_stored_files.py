@@ -4,7 +4,7 @@ Workspace exports (and later uploads) are kept in the app's file store: on Postg
 two tables, chunk by chunk, so any host can serve a file another host wrote.
 
 Revision ID: 0790
-Revises: 0750
+Revises: 0780
 Create Date: 2026-12-03
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import consult.db  # noqa: F401  (every revision imports it once, for custom column types)
 
 revision = "0790"
-down_revision = "0750"
+down_revision = "0780"
 branch_labels = None
 depends_on = None
 
