@@ -154,6 +154,8 @@ def test_what_the_platform_does_by_itself_is_not_a_staff_action(app, contribute)
     """Submissions, hiding after reports and withdrawals stay in the moderation log only."""
     contribution_id, _ = contribute("Reported", publish=True)
     with app.app_context(), writing():
+        # What the test's set-up did (the publishing moderator's account) is not counted.
+        before = {e.id for e in db.session.scalars(select(AuditEntry))}
         contribution = db.session.get(Contribution, contribution_id)
         for n in range(3):
             operations.add_report(
@@ -166,7 +168,8 @@ def test_what_the_platform_does_by_itself_is_not_a_staff_action(app, contribute)
         operations.withdraw(db.session, contribution)
         db.commit()
         assert contribution.status == "withdrawn"
-        assert db.session.scalars(select(AuditEntry)).all() == []
+        after = db.session.scalars(select(AuditEntry)).all()
+        assert [e.action for e in after if e.id not in before] == []
 
 
 def test_admins_find_moderation_in_the_audit_page(app, client, login, contribute):
