@@ -12,6 +12,7 @@ from consult.contributions.models import (
     OfficialResponse,
 )
 from consult.db import Base
+from consult.outcomes.deck_settings import DeckSettings
 from consult.outcomes.models import (
     OutcomePublication,
     OutcomeQuote,
@@ -39,6 +40,7 @@ __all__ = [
     "ContributionReport",
     "ContributionSupport",
     "ContributorDetails",
+    "DeckSettings",
     "ExportJob",
     "Invitation",
     "LoginAttempt",

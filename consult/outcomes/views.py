@@ -17,6 +17,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -33,7 +34,7 @@ from consult.db import db, utcnow
 from consult.geography import REGION_KEYS, region_labels
 from consult.i18n import current_language
 from consult.outcomes import contributions as contribution_data
-from consult.outcomes import data, operations, presenting
+from consult.outcomes import data, deck_content, operations, presenting
 from consult.outcomes.models import OutcomePublication, OutcomeQuote, OutcomeSnapshot
 from consult.outcomes.summary import IDENTIFYING_QUESTIONS, SummaryFilter
 from consult.outcomes.suppression import (
@@ -44,6 +45,7 @@ from consult.outcomes.suppression import (
 from consult.outcomes.text import Corpus, load_codebook
 from consult.questionnaires.models import Answer, Response
 from consult.questionnaires.registry import current_questionnaires
+from consult.security import CONTENT_SECURITY_POLICY
 from consult.staff import audit
 from consult.staff.access import has_role, role_required
 from consult.staff.views import WORKSPACE_LINKS, client_ip
@@ -545,6 +547,11 @@ def withdraw():
 
 # -- the deck -------------------------------------------------------------------------------------
 
+#: The site's policy, except that a page of this site may frame the deck (presenter view).
+EMBEDDABLE_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "frame-ancestors 'none'", "frame-ancestors 'self'"
+)
+
 
 @bp.get("/<int:snapshot_id>/deck")
 @role_required(*STAFF_ROLES)
@@ -554,18 +561,33 @@ def deck(snapshot_id: int):
     frozen_summary = frozen_summary_of(frozen)
     ids = set(operations.snapshot_ids(frozen))
     quotes = operations.deck_quotes(db.session, ids, covered_contributions(frozen_summary))
-    return render_template(
+    findings = {q["key"]: presenting.key_findings(q) for q in frozen_summary["questionnaires"]}
+    closing = deck_content.closing_slide(db.session, frozen.id)
+    embedded = request.args.get("embed") == "1"
+    html = render_template(
         "outcomes/deck.html",
         **_template_context(
             frozen_summary,
             snapshot=frozen,
             quotes=quotes,
-            findings={
-                q["key"]: presenting.key_findings(q) for q in frozen_summary["questionnaires"]
-            },
+            findings=findings,
             public_view=False,
+            closing=closing,
+            closing_points=deck_content.closing_points(closing),
+            methodology=deck_content.methodology(frozen_summary, frozen, threshold()),
+            notes=deck_content.speaker_notes(
+                frozen_summary, frozen, findings, quotes, closing, threshold()
+            ),
+            embedded=embedded,
         ),
     )
+    if not embedded:
+        return html
+    # The presenter view shows the deck in frames of its own page: same origin only.
+    response = make_response(html)
+    response.headers["Content-Security-Policy"] = EMBEDDABLE_POLICY
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
 
 
 # -- the quotes bank ------------------------------------------------------------------------------

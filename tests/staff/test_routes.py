@@ -51,6 +51,10 @@ ALLOWED = {
     "outcomes.star": ("analyst",),
     "outcomes.unstar": ("analyst",),
     "outcomes.deck_position": ("analyst",),
+    "outcomes_deck.settings": ("analyst",),
+    "outcomes_deck.presenter": ("analyst",),
+    "outcomes_deck.pptx": ("analyst",),
+    "outcomes_deck.pdf": ("analyst",),
 }
 
 
