@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.contributions.views import bp as contributions
     from consult.core.views import bp as core
     from consult.mail.routes import bp as mail
+    from consult.outcomes.deck_views import bp as outcomes_deck
     from consult.outcomes.views import bp as outcomes
     from consult.outcomes.views import public as outcomes_public
     from consult.questionnaires.printing import bp as printing
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation)
     app.register_blueprint(invitations)
     app.register_blueprint(outcomes)
+    app.register_blueprint(outcomes_deck)
     app.register_blueprint(outcomes_public)
     app.register_blueprint(mail)
 

@@ -21,6 +21,7 @@ from consult.mail.models import (
     MailTemplate,
     OutboxMessage,
 )
+from consult.outcomes.deck_settings import DeckSettings
 from consult.outcomes.models import (
     OutcomePublication,
     OutcomePublisher,
@@ -56,6 +57,7 @@ __all__ = [
     "ContributionReport",
     "ContributionSupport",
     "ContributorDetails",
+    "DeckSettings",
     "DigestSubscription",
     "ExportJob",
     "Invitation",

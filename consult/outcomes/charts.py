@@ -230,19 +230,23 @@ class HeatMapStyle:
     row_line: int = 14
     figure_font: int = FONT
     row_height: int = 34
+    #: Lines a row label may take; a longer label is cut with an ellipsis (its full title is
+    #: in the chart's description).
+    label_lines: int = 2
 
 
-#: For a slide seen from the back of a room: the units are about a pixel of a 1920-pixel
-#: slide, so row labels print near 24 px and figures near 30 px.
+#: For a slide seen from the back of a room: the units are about a CSS pixel of the slide at
+#: 1280x720, where the smallest text must print at 18 px or more; larger screens scale it up.
 DECK_HEAT_MAP = HeatMapStyle(
-    width=1600,
-    label_width=560,
+    width=1080,
+    label_width=400,
     header_font=20,
-    header_line=23,
-    row_font=24,
-    row_line=25,
-    figure_font=30,
-    row_height=48,
+    header_line=22,
+    row_font=20,
+    row_line=22,
+    figure_font=23,
+    row_height=28,
+    label_lines=1,
 )
 
 
@@ -281,9 +285,13 @@ def heat_map(
             f'font-size="{style.header_font}" fill="{INK}" font-weight="600">{spans}</text>'
         )
     y = header_height
-    height = style.row_height
     for label, row in zip(row_labels, cells, strict=True):
-        lines = wrap(label, style.label_width - 8, style.row_font)[:2]
+        lines = wrap(label, style.label_width - 8, style.row_font)
+        if len(lines) > style.label_lines:
+            lines = lines[: style.label_lines]
+            lines[-1] = lines[-1].rstrip(" ,;:") + "…"
+        # A label on two lines makes its row taller: it never runs into the next row.
+        height = max(style.row_height, len(lines) * style.row_line + 8)
         spans = "".join(
             f'<tspan x="0" dy="{0 if i == 0 else style.row_line}">{escape(line)}</tspan>'
             for i, line in enumerate(lines)
@@ -392,7 +400,12 @@ def region_map(
     ``regions``: (key, label, count or None when suppressed, printed figure). Larger fonts
     suit a slide.
     """
-    tile_w, tile_h, gap = 168.0, 112.0, 10.0
+    tile_w, gap = 168.0, 10.0
+    # Tall enough for the longest label and the figure under it, never one over the other.
+    most_lines = max(
+        (len(wrap(label, tile_w - 16, label_font)) for _k, label, _c, _t in regions), default=1
+    )
+    tile_h = max(112.0, 8 + label_font * (1.2 * most_lines - 0.2) + figure_font + 18)
     highest = max((count or 0 for _k, _l, count, _t in regions), default=0) or 1
     body = []
     for key, label, count, figure in regions:

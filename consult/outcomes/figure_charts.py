@@ -280,5 +280,5 @@ def region_tiles(
         for key, count in totals.items()
     ]
     description = "; ".join(f"{label}: {figure}" for _k, label, _c, figure in tiles)
-    sizes = {"label_font": 19, "figure_font": 40} if large else {}
+    sizes = {"label_font": 22, "figure_font": 40} if large else {}
     return charts.region_map(tiles, _("Responses by UCLG region"), description, **sizes)

@@ -9,6 +9,7 @@ from flask import Response as HttpResponse
 from flask import (
     abort,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -20,7 +21,7 @@ from sqlalchemy import func, select
 
 from consult.core.inputs import parse_datetime, query_int
 from consult.db import db
-from consult.outcomes import data, operations, presenting
+from consult.outcomes import data, deck_content, operations, presenting
 from consult.outcomes.blueprints import (
     STAFF_ROLES,
     TIMEZONES,
@@ -34,10 +35,12 @@ from consult.outcomes.blueprints import (
     snapshot_or_404,
     sources,
     template_context,
+    threshold,
 )
 from consult.outcomes.filters import SummaryFilter
 from consult.outcomes.models import OutcomePublication, OutcomeSnapshot
 from consult.questionnaires.models import Response
+from consult.security import CONTENT_SECURITY_POLICY
 from consult.staff import audit
 from consult.staff.access import has_role, role_required
 from consult.staff.models import User
@@ -291,27 +294,61 @@ def publishers():
 # -- the deck -------------------------------------------------------------------------------------
 
 
+def deck_figures(frozen: OutcomeSnapshot) -> tuple[dict, list, dict]:
+    """The frozen summary, quotes and headline sentences the deck (and its notes) show."""
+    frozen_summary = frozen_summary_of(frozen)
+    if "quotes" in frozen_summary:
+        quotes = operations.frozen_deck_quotes(db.session, frozen_summary["quotes"])
+    else:  # a snapshot frozen before quotes were re-read at the freeze
+        ids = set(operations.snapshot_ids(frozen))
+        quotes = operations.deck_quotes(db.session, ids, covered_contributions(frozen_summary))
+    findings = {
+        q["key"]: presenting.questionnaire_headlines(q, frozen_summary)
+        for q in frozen_summary["questionnaires"]
+    }
+    return frozen_summary, quotes, findings
+
+
+def note_findings(frozen_summary: dict) -> dict:
+    """The key findings the speaker notes talk about, by questionnaire."""
+    return {q["key"]: presenting.key_findings(q) for q in frozen_summary["questionnaires"]}
+
+
+#: The site's policy, except that a page of this site may frame the deck (presenter view).
+EMBEDDABLE_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "frame-ancestors 'none'", "frame-ancestors 'self'"
+)
+
+
 @bp.get("/<int:snapshot_id>/deck")
 @role_required(*STAFF_ROLES)
 def deck(snapshot_id: int):
     """A five-minute slide deck of a snapshot, in the chosen language."""
     frozen = snapshot_or_404(snapshot_id)
-    frozen_summary = frozen_summary_of(frozen)
-    ids = set(operations.snapshot_ids(frozen))
-    if "quotes" in frozen_summary:
-        quotes = operations.frozen_deck_quotes(db.session, frozen_summary["quotes"])
-    else:  # a snapshot frozen before quotes were re-read at the freeze
-        quotes = operations.deck_quotes(db.session, ids, covered_contributions(frozen_summary))
-    return render_template(
+    frozen_summary, quotes, findings = deck_figures(frozen)
+    closing = deck_content.closing_slide(db.session, frozen.id)
+    embedded = request.args.get("embed") == "1"
+    html = render_template(
         "outcomes/deck.html",
         **template_context(
             frozen_summary,
             snapshot=frozen,
             quotes=quotes,
-            findings={
-                q["key"]: presenting.questionnaire_headlines(q, frozen_summary)
-                for q in frozen_summary["questionnaires"]
-            },
+            findings=findings,
             public_view=False,
+            closing=closing,
+            closing_points=deck_content.closing_points(closing),
+            methodology=deck_content.methodology(frozen_summary, frozen, threshold()),
+            notes=deck_content.speaker_notes(
+                frozen_summary, frozen, note_findings(frozen_summary), quotes, closing, threshold()
+            ),
+            embedded=embedded,
         ),
     )
+    if not embedded:
+        return html
+    # The presenter view shows the deck in frames of its own page: same origin only.
+    response = make_response(html)
+    response.headers["Content-Security-Policy"] = EMBEDDABLE_POLICY
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response

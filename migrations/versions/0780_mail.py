@@ -1,7 +1,7 @@
 """e-mail: outbox, address keys of respondents, invitee mail state, edited templates
 
 Revision ID: 0780
-Revises: 0760
+Revises: 0770
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import consult.db
 
 revision = "0780"
-down_revision = "0760"
+down_revision = "0770"
 branch_labels = None
 depends_on = None
 

@@ -10,11 +10,16 @@
   var fullscreen = document.querySelector("[data-deck='fullscreen']");
   var template = deck.getAttribute("data-label-slide") || "{n} / {total}";
   var current = 0;
+  // The presenter view and the audience window move together (same browser, same deck).
+  var channelName = deck.getAttribute("data-channel");
+  var channel = channelName && window.BroadcastChannel ? new BroadcastChannel(channelName) : null;
+  var embedded = document.body.classList.contains("deck-embedded");
 
   document.documentElement.classList.add("deck-active");
 
-  function show(index, moveFocus) {
+  function show(index, moveFocus, tell) {
     current = Math.max(0, Math.min(slides.length - 1, index));
+    if (tell && channel && !embedded) { channel.postMessage({ slide: current }); }
     slides.forEach(function (slide, i) {
       var active = i === current;
       slide.classList.toggle("current", active);
@@ -50,21 +55,21 @@
     };
     if (event.key in moves) {
       event.preventDefault();
-      show(current + (event.shiftKey && event.key === " " ? -1 : moves[event.key]), true);
+      show(current + (event.shiftKey && event.key === " " ? -1 : moves[event.key]), true, true);
     } else if (event.key === "Home") {
       event.preventDefault();
-      show(0, true);
+      show(0, true, true);
     } else if (event.key === "End") {
       event.preventDefault();
-      show(slides.length - 1, true);
+      show(slides.length - 1, true, true);
     }
   });
 
   document.querySelectorAll("[data-deck='next']").forEach(function (button) {
-    button.addEventListener("click", function () { show(current + 1, false); });
+    button.addEventListener("click", function () { show(current + 1, false, true); });
   });
   document.querySelectorAll("[data-deck='previous']").forEach(function (button) {
-    button.addEventListener("click", function () { show(current - 1, false); });
+    button.addEventListener("click", function () { show(current - 1, false, true); });
   });
 
   function fullscreenChanged() {
@@ -87,6 +92,11 @@
       });
       document.addEventListener("fullscreenchange", fullscreenChanged);
     }
+  }
+  if (channel && !embedded) {
+    channel.onmessage = function (event) {
+      if (event.data && typeof event.data.slide === "number") { show(event.data.slide, false, false); }
+    };
   }
   window.addEventListener("hashchange", function () { show(fromHash(), false); });
   show(fromHash(), false);

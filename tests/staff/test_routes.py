@@ -67,6 +67,10 @@ ALLOWED = {
     "mail.digest_settings": ("moderator",),
     "mail.forgot_password": None,  # public
     "mail.set_password": None,  # public: the link is the credential
+    "outcomes_deck.settings": ("analyst",),
+    "outcomes_deck.presenter": ("analyst",),
+    "outcomes_deck.pptx": ("analyst",),
+    "outcomes_deck.pdf": ("analyst",),
 }
 
 

@@ -1,0 +1,249 @@
+"""What the deck says beyond its figures: the methodology slide, the closing slide and the
+speaker notes of every slide, in the deck's language.
+
+Every sentence is built from the frozen summary the slides show (never from live data), so the
+notes, the HTML deck, the presenter view and the PPTX and PDF downloads say the same thing.
+Needs a request (or test request) context for the language, like `presenting`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from babel.dates import format_date
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from consult.i18n import current_language
+from consult.outcomes import presenting as p
+from consult.outcomes.deck_settings import LANGUAGES, Closing, closing_of
+
+#: The default closing slide: the revision's next steps, as (lead, rest) message pairs.
+NEXT_STEPS = (
+    ("The consultation stays open", "Questionnaires and contributions keep coming in."),
+    ("Drafting the revised Charter", "Article by article, from these findings."),
+    ("10, 100, 1000 human rights cities and territories", "100 by the Congress, 1000 by 2030."),
+    ("UCLG World Congress, Daejeon, October 2022", "The revised Charter-Agenda is presented."),
+)
+
+
+def default_closing() -> Closing:
+    """Return the default closing slide (the revision's next steps) in every language."""
+    titles, texts = {}, {}
+    for language in LANGUAGES:
+        with force_locale(language):
+            titles[language] = _("Next steps towards the Daejeon Congress")
+            separator = " : " if language == "fr" else ": "
+            texts[language] = "\n".join(
+                f"{_(lead)}{separator}{_(rest)}" for lead, rest in NEXT_STEPS
+            )
+    return Closing(title=titles, text=texts)
+
+
+def closing_slide(session: Session, snapshot_id: int) -> Closing:
+    """Return the closing slide of a snapshot's deck: staff's text, or the default."""
+    return closing_of(session, snapshot_id, default_closing())
+
+
+def closing_points(closing: Closing, language: str | None = None) -> list[tuple[str, str]]:
+    """Return the closing slide's points in the deck's language as (lead, rest)."""
+    language = language or current_language()
+    return [(lead.rstrip(" :"), rest) for lead, rest in closing.points(language)]
+
+
+def _audience(key: str) -> str:
+    if key == "local-governments":
+        return _(
+            "Local and regional governments and their associations: by personal invitation "
+            "and an open link"
+        )
+    if key == "partners":
+        return _(
+            "Partners: civil society, academia, UN and international bodies, national "
+            "governments and individuals, through an open link"
+        )
+    return p.short_questionnaire(key)
+
+
+def _day(value: str | date | None) -> str:
+    if not value:
+        return "–"
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    language = current_language()
+    return format_date(day, format="long", locale="en_GB" if language == "en" else language)
+
+
+def methodology(summary: Mapping[str, Any], snapshot: Any, threshold: int) -> dict[str, Any]:
+    """Return the methodology slide: who was asked, how many answered, period, cut-off, rules."""
+    rows = [
+        {
+            "who": _audience(questionnaire["key"]),
+            "count": questionnaire["responses"],
+            "what": _("responses to the questionnaire"),
+        }
+        for questionnaire in summary["questionnaires"]
+    ]
+    contributions = summary.get("contributions")
+    if contributions is not None:
+        rows.append(
+            {
+                "who": _("Anyone, on the Charter's pages: open contributions"),
+                "count": contributions.get("total") or 0,
+                "what": _("published by a moderator"),
+            }
+        )
+    firsts = [
+        q["participation"].get("first_submitted")
+        for q in summary["questionnaires"]
+        if q["participation"].get("first_submitted")
+    ]
+    lasts = [
+        q["participation"].get("last_submitted")
+        for q in summary["questionnaires"]
+        if q["participation"].get("last_submitted")
+    ]
+    return {
+        "rows": rows,
+        "first": _day(min(firsts)) if firsts else "–",
+        "last": _day(max(lasts)) if lasts else "–",
+        "cut_off": p.data_time(snapshot.data_as_of, snapshot.timezone),
+        "rules": [
+            _("Only submitted responses count, each once; drafts never do."),
+            _(
+                "Every share is of those who answered the question; the number of "
+                "respondents (n) is shown with each figure."
+            ),
+            _(
+                "Published outcomes hide any figure based on fewer than %(n)s people, and any "
+                "figure from which such a figure could be worked out.",
+                n=threshold,
+            ),
+        ],
+    }
+
+
+def _finding_note(finding: Mapping[str, Any], summary: Mapping[str, Any]) -> str:
+    question = finding["question"]
+    answered = p.number(question["answered"])
+    wording = p.t(question["label"])
+    if finding["kind"] == "choice":
+        option = p.option_label(finding["option"], question["type"], summary["region_labels"])
+        return _(
+            "%(share)s of the %(n)s respondents who answered “%(question)s” chose “%(option)s”.",
+            share=p.percent(finding["option"]["share"]),
+            n=answered,
+            question=wording,
+            option=option,
+        )
+    if finding["kind"] == "matrix":
+        return _(
+            "“%(question)s”: highest mean score %(high)s (%(high_mean)s out of %(top)s), lowest "
+            "%(low)s (%(low_mean)s), among %(n)s respondents who answered.",
+            question=wording,
+            high=p.t(finding["high"]["label"]),
+            high_mean=p.number(finding["high"]["mean"], 1),
+            top=p.number(question["score_range"][1]),
+            low=p.t(finding["low"]["label"]),
+            low_mean=p.number(finding["low"]["mean"], 1),
+            n=answered,
+        )
+    return _(
+        "“%(question)s”: %(share)s of the %(n)s respondents who answered ranked “%(option)s” "
+        "first.",
+        question=wording,
+        share=p.percent(finding["option"]["share_first"]),
+        n=answered,
+        option=p.t(finding["option"]["label"]),
+    )
+
+
+def speaker_notes(
+    summary: Mapping[str, Any],
+    snapshot: Any,
+    findings: Mapping[str, Sequence[Mapping[str, Any]]],
+    quotes: Sequence[Any],
+    closing: Closing,
+    threshold: int,
+) -> dict[str, list[str]]:
+    """Return the speaker notes of every slide, by slide key (data-slide in the deck)."""
+    when = p.data_time(snapshot.data_as_of, snapshot.timezone)
+    total = sum(q["responses"] for q in summary["questionnaires"])
+    contributions = (summary.get("contributions") or {}).get("total") or 0
+    notes: dict[str, list[str]] = {
+        "title": [
+            _(
+                "First outcomes of the consultation on the revision of the Global "
+                "Charter-Agenda, with the data as of %(when)s.",
+                when=when,
+            ),
+            _(
+                "%(responses)s questionnaire responses and %(contributions)s published open "
+                "contributions.",
+                responses=p.number(total),
+                contributions=p.number(contributions),
+            ),
+        ],
+        "participation": [
+            _(
+                "%(n)s responses to the questionnaire for %(who)s.",
+                n=p.number(q["responses"]),
+                who=p.short_questionnaire(q["key"]).lower(),
+            )
+            for q in summary["questionnaires"]
+        ]
+        + [_("The map counts the responses of each UCLG region.")],
+    }
+    method = methodology(summary, snapshot, threshold)
+    notes["methodology"] = [
+        _(
+            "Responses submitted from %(first)s to %(last)s; the figures stop at %(cut_off)s, "
+            "and anything submitted later is not in them.",
+            first=method["first"],
+            last=method["last"],
+            cut_off=method["cut_off"],
+        ),
+        *method["rules"],
+    ]
+    for questionnaire in summary["questionnaires"]:
+        items = findings.get(questionnaire["key"]) or []
+        notes[f"findings-{questionnaire['key']}"] = [
+            _finding_note(finding, summary) for finding in items
+        ] or [_("No responses yet.")]
+    themes = (summary.get("contributions") or {}).get("themes") or []
+    notes["contributions"] = [
+        _(
+            "%(n)s contributions published by a moderator; those awaiting moderation, "
+            "rejected or hidden are not counted.",
+            n=p.number(contributions),
+        )
+    ]
+    if themes:
+        notes["contributions"].append(
+            _(
+                "The themes raised most: %(themes)s.",
+                themes=", ".join(p.t(theme["label"]) for theme in themes[:3]),
+            )
+        )
+    notes["articles"] = [
+        _(
+            "Each column is one channel with its own scale and its own number of "
+            "respondents; darker means higher within that column only."
+        ),
+        _("Compare articles within a column, not colours across columns."),
+    ]
+    notes["quotes"] = [
+        _(
+            "%(n)s quotes chosen by UCLG CISDP from submitted answers and published "
+            "contributions: they illustrate, they do not measure.",
+            n=p.number(len(quotes)),
+        )
+    ]
+    notes["closing"] = (
+        [_("The closing points were set by UCLG CISDP for this session.")]
+        if closing.is_custom
+        else [_("The next steps of the revision, until the Daejeon Congress.")]
+    )
+    return notes

@@ -1,0 +1,202 @@
+"""The deck beyond the slides: its closing slide set by staff, the presenter view, and the
+PowerPoint and PDF downloads, in the deck's language (?lang=en|fr|es).
+
+Each download renders the deck page itself (consult.outcomes.views.deck) and converts it, so the
+HTML deck, the presenter view, the PPTX and the PDF always show the same slides and figures.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Response as HttpResponse
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import Length
+
+from consult.core.errors import render_error
+from consult.db import db
+from consult.i18n import current_language
+from consult.outcomes import deck_content, deck_pdf, deck_pptx
+from consult.outcomes import snapshot_views as views
+from consult.outcomes.blueprints import (
+    STAFF_ROLES,
+    snapshot_or_404,
+    threshold,
+)
+from consult.outcomes.deck_settings import (
+    LANGUAGES,
+    POINTS,
+    TEXT_LENGTH,
+    TITLE_LENGTH,
+    save_closing,
+)
+from consult.staff import audit
+from consult.staff.access import role_required
+from consult.staff.views import client_ip
+
+bp = Blueprint("outcomes_deck", __name__, url_prefix="/staff/outcomes")
+
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
+
+
+class ClosingForm(FlaskForm):
+    """The closing slide of a snapshot's deck, in English, French and Spanish."""
+
+    title_en = StringField(_l("Title (English)"), validators=[Length(max=TITLE_LENGTH)])
+    title_fr = StringField(_l("Title (French)"), validators=[Length(max=TITLE_LENGTH)])
+    title_es = StringField(_l("Title (Spanish)"), validators=[Length(max=TITLE_LENGTH)])
+    text_en = TextAreaField(_l("Points (English)"), validators=[Length(max=TEXT_LENGTH)])
+    text_fr = TextAreaField(_l("Points (French)"), validators=[Length(max=TEXT_LENGTH)])
+    text_es = TextAreaField(_l("Points (Spanish)"), validators=[Length(max=TEXT_LENGTH)])
+
+    def validate(self, extra_validators=None) -> bool:
+        """Check the lengths, and that no language has more points than a slide holds."""
+        valid = super().validate(extra_validators)
+        for language in LANGUAGES:
+            field = getattr(self, f"text_{language}")
+            lines = [line for line in (field.data or "").splitlines() if line.strip()]
+            if len(lines) > POINTS:
+                field.errors.append(
+                    _("At most %(n)s points (one per line): a slide is read from afar.", n=POINTS)
+                )
+                valid = False
+        return valid
+
+
+@bp.route("/<int:snapshot_id>/deck/closing", methods=["GET", "POST"])
+@role_required(*STAFF_ROLES)
+def settings(snapshot_id: int):
+    """Set the closing slide of a snapshot's deck in three languages (logged)."""
+    frozen = snapshot_or_404(snapshot_id)
+    closing = deck_content.closing_slide(db.session, frozen.id)
+    form = ClosingForm()
+    if request.method == "GET":
+        for language in LANGUAGES:
+            getattr(form, f"title_{language}").data = closing.title.get(language, "")
+            getattr(form, f"text_{language}").data = closing.text.get(language, "")
+    if form.validate_on_submit():
+        title = {lang: getattr(form, f"title_{lang}").data or "" for lang in LANGUAGES}
+        text = {lang: getattr(form, f"text_{lang}").data or "" for lang in LANGUAGES}
+        save_closing(db.session, frozen.id, title, text, current_user.email)
+        audit.record(
+            db.session,
+            current_user,
+            "outcomes.deck_closing",
+            target=f"snapshot:{frozen.id}",
+            details={"title": title},
+            ip=client_ip(),
+        )
+        db.commit()
+        flash(_("The closing slide is saved."), "success")
+        return redirect(url_for("outcomes_deck.settings", snapshot_id=frozen.id), 303)
+    return render_template(
+        "outcomes/deck_closing.html",
+        snapshot=frozen,
+        form=form,
+        closing=closing,
+        languages=LANGUAGES,
+        language_names=LANGUAGE_NAMES,
+        points=POINTS,
+    ), (400 if form.errors else 200)
+
+
+@bp.get("/<int:snapshot_id>/deck/presenter")
+@role_required(*STAFF_ROLES)
+def presenter(snapshot_id: int):
+    """The presenter view: current and next slide, the speaker notes and a clock."""
+    frozen = snapshot_or_404(snapshot_id)
+    slides = _slides_and_notes(frozen)
+    return render_template(
+        "outcomes/presenter.html",
+        snapshot=frozen,
+        slides=slides,
+        deck_url=url_for("outcomes.deck", snapshot_id=frozen.id, lang=current_language()),
+        embed_url=url_for(
+            "outcomes.deck", snapshot_id=frozen.id, lang=current_language(), embed="1"
+        ),
+    )
+
+
+def deck_html(snapshot_id: int) -> str:
+    """The deck page as the audience sees it, rendered for this request's language."""
+    page = views.deck(snapshot_id)
+    return page.get_data(as_text=True) if hasattr(page, "get_data") else page
+
+
+def _slides_and_notes(frozen) -> list[dict]:
+    """The deck's slides in order (key and title) with their speaker notes."""
+    html = deck_html(frozen.id)
+    notes = _notes(frozen)
+    return [
+        {
+            "number": number,
+            "key": slide.key,
+            "title": slide.title,
+            "notes": notes.get(slide.key, []),
+        }
+        for number, slide in enumerate(deck_pptx.read_slides(html), start=1)
+    ]
+
+
+def _notes(frozen) -> dict[str, list[str]]:
+    summary, quotes, _headlines = views.deck_figures(frozen)
+    findings = views.note_findings(summary)
+    closing = deck_content.closing_slide(db.session, frozen.id)
+    return deck_content.speaker_notes(summary, frozen, findings, quotes, closing, threshold())
+
+
+def _download(frozen, fmt: str, body: bytes, mimetype: str) -> HttpResponse:
+    audit.record(
+        db.session,
+        current_user,
+        "export.outcomes",
+        target=f"snapshot:{frozen.id}",
+        details={"format": fmt, "language": current_language()},
+        ip=client_ip(),
+    )
+    db.commit()
+    name = f"outcomes-deck-{frozen.id}-{current_language()}.{fmt}"
+    return HttpResponse(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f"attachment; filename={name}",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/<int:snapshot_id>/deck.pptx")
+@role_required(*STAFF_ROLES)
+def pptx(snapshot_id: int):
+    """The deck as a PowerPoint file: native text, charts as images, speaker notes."""
+    frozen = snapshot_or_404(snapshot_id)
+    body = deck_pptx.build_pptx(deck_html(frozen.id), _notes(frozen))
+    return _download(
+        frozen,
+        "pptx",
+        body,
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    )
+
+
+@bp.get("/<int:snapshot_id>/deck.pdf")
+@role_required(*STAFF_ROLES)
+def pdf(snapshot_id: int):
+    """The deck as a PDF, one slide per page, printed by headless Chromium."""
+    frozen = snapshot_or_404(snapshot_id)
+    try:
+        body = deck_pdf.build_pdf(deck_html(frozen.id), current_app)
+    except deck_pdf.PdfUnavailable as exc:
+        current_app.logger.warning("deck PDF unavailable: %s", exc)
+        return render_error(
+            503,
+            _(
+                "This server cannot print the deck (no Chromium). Download the PowerPoint "
+                "file, or print the deck from the browser: one slide per page."
+            ),
+        )
+    return _download(frozen, "pdf", body, "application/pdf")

@@ -1,0 +1,160 @@
+"""The deck from the back of a room: every slide at 1280x720 and 1920x1080, in English, French
+and Spanish, with no text under 18 px (at 1280x720), no two texts overlapping and nothing
+outside its slide; the presenter view; axe-core on both."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import screenshot, serious_accessibility_violations
+from tests.browser.test_outcomes_deck import outcomes_app, sign_in  # noqa: F401 (fixture)
+
+LANGUAGES = ("en", "fr", "es")
+#: The smallest text allowed on a slide at 1280x720, in CSS pixels.
+SMALLEST = 18
+
+#: Every visible text of the current slide: its boxes (HTML text nodes line by line, SVG text
+#: elements whole) and its rendered font size (an SVG text's size scaled like its drawing).
+MEASURE = """
+() => {
+  const slide = document.querySelector('.slide.current');
+  const frame = slide.getBoundingClientRect();
+  const texts = [];
+  const walker = document.createTreeWalker(slide, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const text = node.textContent.trim();
+    if (!text) continue;
+    const element = node.parentElement;
+    if (element.closest('title, desc, .visually-hidden, [hidden]')) continue;
+    const style = getComputedStyle(element);
+    if (style.display === 'none' || style.visibility === 'hidden') continue;
+    const svgText = element.closest('text');
+    let size = parseFloat(style.fontSize);
+    let boxes;
+    if (svgText) {
+      const matrix = svgText.getScreenCTM();
+      size = parseFloat(getComputedStyle(svgText).fontSize) * Math.hypot(matrix.a, matrix.b);
+      boxes = [(element.closest('tspan') || svgText).getBoundingClientRect()];
+    } else {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      boxes = Array.from(range.getClientRects());
+    }
+    // Text clipped away (a clamped question's last lines) is not seen: only the visible part.
+    let clip = null;
+    for (let up = element; up && up !== slide; up = up.parentElement) {
+      const overflow = getComputedStyle(up).overflow;
+      if (overflow !== 'visible' && !up.closest('svg')) {
+        clip = up.getBoundingClientRect();
+        break;
+      }
+    }
+    for (const box of boxes) {
+      let top = box.top, bottom = box.bottom;
+      if (clip) { top = Math.max(top, clip.top); bottom = Math.min(bottom, clip.bottom); }
+      if (box.width < 1 || bottom - top < 1) continue;
+      texts.push({text: text.slice(0, 40), size: size, left: box.left, top: top,
+                  right: box.right, bottom: bottom, owner: node});
+    }
+  }
+  const small = texts.filter(t => t.size < %SMALLEST% - 0.25).map(t => [t.text, t.size]);
+  const outside = texts.filter(t => t.left < frame.left - 1 || t.top < frame.top - 1 ||
+      t.right > frame.right + 1 || t.bottom > frame.bottom + 1).map(t => t.text);
+  const overlaps = [];
+  for (let i = 0; i < texts.length; i++) {
+    for (let j = i + 1; j < texts.length; j++) {
+      const a = texts[i], b = texts[j];
+      if (a.owner === b.owner) continue;
+      const width = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const height = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      // Glyph boxes of adjacent lines may touch; a real collision covers a good part of one.
+      const smaller = Math.min(a.bottom - a.top, b.bottom - b.top);
+      if (width > 2 && height > 0.3 * smaller) overlaps.push([a.text, b.text]);
+    }
+  }
+  return {count: texts.length, small: small, outside: outside, overlaps: overlaps};
+}
+""".replace("%SMALLEST%", str(SMALLEST))
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["720p", "1080p"])
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_slide_is_legible(outcomes_app, serve, new_context, size, language):  # noqa: F811
+    server = serve(outcomes_app)
+    width, height = size
+    page = new_context(viewport={"width": width, "height": height}).new_page()
+    sign_in(page, server.url, outcomes_app.config["OUTCOMES_ADMIN"])
+    page.goto(f"{server.url}/staff/outcomes/1/deck?lang={language}")
+    total = page.locator(".slide").count()
+    assert total == 9
+    problems = []
+    for index in range(total):
+        assert page.locator(".slide.current").get_attribute("id") == f"slide-{index + 1}"
+        found = page.evaluate(MEASURE)
+        assert found["count"] > 0
+        if (width, height) == (1280, 720):
+            # the smallest size is checked where it is hardest to meet
+            if found["small"]:
+                problems.append((index + 1, "under 18 px", found["small"][:5]))
+            if language == "fr":
+                screenshot(page, f"deck-720p-fr-slide-{index + 1}", full_page=False)
+        if found["outside"]:
+            problems.append((index + 1, "outside the slide", found["outside"][:5]))
+        if found["overlaps"]:
+            problems.append((index + 1, "overlapping", found["overlaps"][:5]))
+        page.keyboard.press("ArrowRight")
+    assert problems == [], "\n".join(map(str, problems))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_deck_and_presenter_view_pass_axe(outcomes_app, serve, new_context, language):  # noqa: F811
+    server = serve(outcomes_app)
+    page = new_context(viewport={"width": 1280, "height": 720}).new_page()
+    sign_in(page, server.url, outcomes_app.config["OUTCOMES_ADMIN"])
+    page.goto(f"{server.url}/staff/outcomes/1/deck?lang={language}")
+    assert serious_accessibility_violations(page) == []
+    page.goto(f"{server.url}/staff/outcomes/1/deck/presenter?lang={language}")
+    page.wait_for_function(
+        "document.querySelector('[data-presenter=clock]').textContent !== '--:--'"
+    )
+    assert serious_accessibility_violations(page) == []
+
+
+def test_the_presenter_view_moves_the_audience_window(outcomes_app, serve, new_context):  # noqa: F811
+    server = serve(outcomes_app)
+    context = new_context(viewport={"width": 1440, "height": 900})
+    presenter = context.new_page()
+    sign_in(presenter, server.url, outcomes_app.config["OUTCOMES_ADMIN"])
+    presenter.goto(f"{server.url}/staff/outcomes/1/deck/presenter?lang=es")
+    audience = context.new_page()
+    audience.goto(f"{server.url}/staff/outcomes/1/deck?lang=es")
+    clock = presenter.locator("[data-presenter=clock]")
+    presenter.wait_for_function(
+        "document.querySelector('[data-presenter=clock]').textContent !== '--:--'"
+    )
+    first = clock.inner_text()
+    # current slide, next slide, the notes of the current slide only, and a clock that ticks
+    assert presenter.locator(".notes-slide:not([hidden])").count() == 1
+    assert presenter.locator("#notes-1").is_visible()
+    presenter.keyboard.press("ArrowRight")
+    presenter.keyboard.press("ArrowRight")
+    assert (
+        presenter.locator("#notes-3").is_visible()
+        and not presenter.locator("#notes-1").is_visible()
+    )
+    current = presenter.frame_locator("[data-presenter=current]")
+    following = presenter.frame_locator("[data-presenter=following]")
+    current.locator("#slide-3.current").wait_for()
+    following.locator("#slide-4.current").wait_for()
+    # the audience window follows the presenter
+    audience.wait_for_function("document.querySelector('.slide.current').id === 'slide-3'")
+    # and the presenter follows the audience window
+    audience.keyboard.press("ArrowRight")
+    presenter.wait_for_function("!document.getElementById('notes-4').hidden")
+    presenter.wait_for_timeout(1100)
+    assert clock.inner_text() != first
+    assert presenter.locator("[data-presenter=elapsed]").inner_text().startswith("00:0")
+    presenter.keyboard.press("End")
+    assert presenter.locator("[data-presenter=end]").is_visible()
+    screenshot(presenter, "deck-presenter-es", full_page=False)
