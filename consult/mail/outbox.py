@@ -99,11 +99,16 @@ def claim(session: Session, limit: int, lease_s: float) -> tuple[str, list[Outbo
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
+        # A CTE computed once: as an IN (subquery) PostgreSQL may run the LIMIT ... SKIP LOCKED
+        # subquery more than once and claim more rows than asked (seen in the tests).
+        chosen = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+        matches = OutboxMessage.id == chosen.c.id
+    else:
+        matches = OutboxMessage.id.in_(due.scalar_subquery())
     with writing():
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(due.scalar_subquery()), *_claimable(now))
+            .where(matches, *_claimable(now))
             .values(
                 claim_token=token,
                 claimed_until=now + timedelta(seconds=lease_s),
