@@ -18,6 +18,7 @@ from consult.contributions.models import Contribution
 from consult.db import db
 from consult.questionnaires.registry import current_questionnaires
 from tests.browser.conftest import screenshot
+from tests.browser.test_choices import accessibility_violations
 from tests.browser.test_outcomes_deck import outcomes_app  # noqa: F401 - a fixture
 from tests.browser.test_respond_accessibility import _answer_required
 
@@ -193,6 +194,9 @@ def test_no_public_page_is_wider_than_a_phone(outcomes_app, serve, new_context):
             if language == "fr" and path in ("/outcomes", "/charter/art01", "/privacy"):
                 screenshot(page, f"phone-fr{path.replace('/', '-')}", full_page=False)
     assert too_wide == {}
+    # The scroll boxes are focusable named groups, not repeated landmarks.
+    page.goto(f"{server.url}/outcomes?lang=en")
+    assert accessibility_violations(page) == []
 
 
 def test_the_save_status_stays_in_sight_while_typing(app, live_server, new_context):
