@@ -82,12 +82,7 @@ def _failures(session: Session, since: datetime, *conditions) -> tuple[int, date
         select(func.count(LoginAttempt.id), func.max(LoginAttempt.attempted_at)).where(
             LoginAttempt.is_success.is_(False), LoginAttempt.attempted_at > since, *conditions
         )
-    ).one()
-    if last is not None and last.tzinfo is None:
-        # func.max() returns SQLite's text without the column type's conversion.
-        last = datetime.fromisoformat(str(last)).replace(tzinfo=now().tzinfo)
-    elif isinstance(last, str):
-        last = datetime.fromisoformat(last)
+    ).one()  # max() keeps the column's type: a timezone-aware UTC datetime
     return int(count or 0), last
 
 
@@ -103,10 +98,6 @@ def check(session: Session, email: str, ip: str, limits: Limits) -> Verdict:
             LoginAttempt.attempted_at > since,
         )
     )
-    if isinstance(last_success, str):
-        last_success = datetime.fromisoformat(last_success)
-    if last_success is not None and last_success.tzinfo is None:
-        last_success = last_success.replace(tzinfo=moment.tzinfo)
     pair_since = max(since, last_success) if last_success else since
     verdicts = []
     count, last = _failures(session, pair_since, LoginAttempt.email == email, LoginAttempt.ip == ip)

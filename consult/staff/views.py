@@ -7,7 +7,6 @@ regions, exports) and add their routes to the same blueprint.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -108,23 +107,16 @@ def client_ip() -> str:
 AUTOMATIC = "auto"
 
 
-def passive(view: Callable) -> Callable:
-    """Mark a staff view whose requests do not count as activity (status polling)."""
-    view.is_passive = True  # type: ignore[attr-defined]
-    return view
-
-
 def counts_as_activity() -> bool:
     """Tell whether this request is real staff navigation, which keeps a session alive.
 
     Only staff pages count (views behind role_required), asked for by a person: not static
-    files, public pages, meta refreshes, passive views or prefetches.
+    files, public pages, meta refreshes or prefetches.
     """
     view = current_app.view_functions.get(request.endpoint or "")
     return (
         request.method in ("GET", "POST")
         and getattr(view, "required_roles", None) is not None
-        and not getattr(view, "is_passive", False)
         and AUTOMATIC not in request.args
         and "prefetch" not in (request.headers.get("Sec-Purpose") or "")
         and (request.headers.get("Purpose") or "") != "prefetch"
@@ -152,7 +144,9 @@ def check_staff_session():
         if lookup.problem == "idle" and lookup.row is not None:
             with writing():
                 sessions.end(db.session, lookup.row, "idle")
-                audit.record(db.session, lookup.user, "logout.idle", target=lookup.user.email)
+                audit.record(
+                    db.session, lookup.user, "logout.idle", target=lookup.user.email, ip=client_ip()
+                )
                 db.commit()
         logout_user()
         session.clear()

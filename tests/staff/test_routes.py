@@ -30,6 +30,7 @@ ALLOWED = {
     "staff.region_reset": ("admin",),
     "staff.invitations_page": ("admin", "analyst"),
     "staff.invitation_links": ("admin", "analyst"),
+    "staff.invitation_new_link": ("admin",),
     "staff.exports": ("admin", "analyst"),
     "staff.export_job": ("admin", "analyst"),
     "staff.export_download": ("admin", "analyst"),
@@ -89,6 +90,7 @@ def staff_rules(app: Flask):
         "kind": "invitation",
         "language": "fr",
         "token": "not-a-token",
+        "invitation_id": "1",
     }
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/staff"):
