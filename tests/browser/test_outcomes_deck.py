@@ -145,6 +145,7 @@ def test_the_deck_without_javascript_is_a_long_page_and_prints_a_slide_per_page(
 def test_outcome_pages_have_no_serious_accessibility_problem(outcomes_app, serve, new_context):
     server = serve(outcomes_app)
     page = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.set_default_timeout(60000)  # full-page screenshots of long pages on a busy machine
     public = outcomes_app.test_client().get("/outcomes").get_data(as_text=True)
     assert "First outcomes of the consultation" in public
     page.goto(server.url + "/outcomes")
