@@ -42,11 +42,26 @@ def select_locale() -> Locale:
         return _locale(remembered)
     page_language = g.get("page_language")
     if page_language is not None:
-        language = page_language()
+        language = _page_language_or_none(page_language)
         if language in languages:
             return _locale(language)
     header = request.headers.get("Accept-Language", "")
     return _locale(_best_language(header[:_ACCEPT_LANGUAGE_KEPT], tuple(languages)))
+
+
+def _page_language_or_none(language_of_page: Callable[[], str | None]) -> str | None:
+    """Ask the page its language; a database that cannot answer just now means "no opinion".
+
+    The answer is asked while any page renders, error pages included: the 503 page of a
+    database outage must not fail on the very lookup that the outage prevents.
+    """
+    from consult.core.errors import UNAVAILABLE_ERRORS
+
+    try:
+        return language_of_page()
+    except UNAVAILABLE_ERRORS:
+        g.page_language = None
+        return None
 
 
 def prefer_page_language(language_of_page: Callable[[], str | None]) -> None:

@@ -6,17 +6,30 @@ import re
 
 import pytest
 from flask import Flask
+from sqlalchemy import create_engine
 
-from consult.db import _State, make_engine
+from consult.db import _State
 from tests.conftest import csrf_token
 
 TYPED = "Ville gardée <pendant> la panne ✓"
 
 
 def _unreachable(app: Flask, tmp_path) -> None:
-    """Point the app at a database it cannot open (reads and writes both fail)."""
-    missing = tmp_path / "no-such-folder" / "consult.sqlite3"
-    app.extensions["consult.db"] = _State(make_engine(f"sqlite:///{missing}"))
+    """Point the app at a database it cannot open (reads and writes both fail): a file under a
+    path that is a file, not a folder (make_engine would create a missing folder)."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    engine = create_engine(f"sqlite:///{blocker / 'consult.sqlite3'}")
+    app.extensions["consult.db"] = _State(engine)
+
+
+def _sample(rule, name: str) -> str:
+    """A value the URL variable accepts: a long word, or 1 where only numbers are taken."""
+    try:
+        rule._converters[name].to_python("x" * 24)
+    except Exception:  # noqa: BLE001 - any refusal means the variable is a number
+        return "1"
+    return "x" * 24
 
 
 def _post_routes(app: Flask) -> list[str]:
@@ -24,10 +37,7 @@ def _post_routes(app: Flask) -> list[str]:
     for rule in app.url_map.iter_rules():
         if "POST" not in (rule.methods or ()):
             continue
-        values = {}
-        for name in rule.arguments:
-            converter = rule._converters[name].__class__.__name__
-            values[name] = 1 if "Integer" in converter else "x" * 24
+        values = {name: _sample(rule, name) for name in rule.arguments}
         paths.append(rule.build(values, append_unknown=False)[1])
     return sorted(set(paths))
 
