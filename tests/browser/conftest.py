@@ -81,6 +81,8 @@ class LiveServer:
         self.app = app
         self.server = make_server("127.0.0.1", 0, closing(app), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
+        # Absolute links (the personal link) are built from the base URL, as in a deployment.
+        app.config["BASE_URL"] = self.url
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> LiveServer:

@@ -83,8 +83,16 @@ def answer_every_page(page: Page, base: str, case: ConditionalCase) -> None:
         expect(page.locator(".notice.success")).to_be_visible()
 
 
+def open_step_list(page: Page) -> None:
+    """Unfold the list of pages (a disclosure, folded on every page)."""
+    steps = page.locator("details.step-list")
+    if steps.count() and steps.get_attribute("open") is None:
+        page.locator("details.step-list > summary").click()
+
+
 def go_to(page: Page, step: str) -> None:
     """Press a button of the step list (it saves the page first)."""
+    open_step_list(page)
     page.locator(f'nav.progress button[name=goto][value="{step}"]').click()
 
 
@@ -175,7 +183,9 @@ def test_the_language_switcher_keeps_what_was_typed_without_javascript(
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.locator('[id="q.institution_name"]')).to_have_value("Ville de Dakar")
     page.locator('[id="q.respondent_department"]').fill("Droits humains")
+    open_step_list(page)
     page.locator("nav.progress button[name=goto]").nth(2).click()  # the third page
+    open_step_list(page)
     page.locator("nav.progress button[name=goto]").first.click()
     expect(page.locator('[id="q.respondent_department"]')).to_have_value("Droits humains")
 
