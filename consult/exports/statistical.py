@@ -29,7 +29,6 @@ export holds the table in memory (about 30 bytes per cell), unlike the streaming
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -39,7 +38,7 @@ import pandas as pd
 import pyreadstat
 
 from consult.exports.layout import CODEBOOK_HEADER, CodebookEntry, Column
-from consult.exports.writers import _atomic, codebook_path, excel_moment, neutralise
+from consult.exports.writers import _atomic, codebook_path, excel_moment, write_csv_rows
 
 FORMATS = ("sav", "dta")
 #: Stata allows 32 characters, but pyreadstat names each value label set after its variable
@@ -222,11 +221,8 @@ def write_codebook(
     path: Path, entries: Iterable[CodebookEntry], variables: Mapping[str, str]
 ) -> Path:
     """Write the codebook beside a statistical file, each entry with its variable's name."""
-    target = codebook_path(Path(path))
-    with _atomic(target, "w", encoding="utf-8-sig", newline="") as (_scratch, handle):
-        writer = csv.writer(handle, lineterminator="\r\n")
-        writer.writerow(["variable", *CODEBOOK_HEADER])
-        for entry in entries:
-            row = [variables.get(entry.column, ""), *entry.as_row()]
-            writer.writerow([neutralise(cell) for cell in row])
-    return target
+    return write_csv_rows(
+        codebook_path(Path(path)),
+        ["variable", *CODEBOOK_HEADER],
+        ([variables.get(entry.column, ""), *entry.as_row()] for entry in entries),
+    )

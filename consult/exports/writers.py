@@ -215,11 +215,17 @@ def write_csv(table: Table, path: Path, progress: Progress | None = None) -> int
         else:
             writer.writerows(_counted(rows, progress, counter))
     count = counter[0]
-    with _atomic(codebook_path(path), "w", encoding="utf-8-sig", newline="") as (_s, handle):
-        writer = csv_writer(handle)
-        writer.writerow(table.codebook_header)
-        writer.writerows([neutralise(cell) for cell in entry] for entry in table.codebook)
+    write_csv_rows(codebook_path(path), table.codebook_header, table.codebook)
     return count
+
+
+def write_csv_rows(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> Path:
+    """Write a small text table (a codebook) as a CSV file, every cell neutralised; return path."""
+    with _atomic(Path(path), "w", encoding="utf-8-sig", newline="") as (_s, handle):
+        writer = csv_writer(handle)
+        writer.writerow(header)
+        writer.writerows([neutralise(cell) for cell in row] for row in rows)
+    return Path(path)
 
 
 def write_xlsx(table: Table, path: Path, progress: Progress | None = None) -> int:

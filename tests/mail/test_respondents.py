@@ -116,7 +116,7 @@ def test_the_receipt_holds_number_date_link_and_answers(app, client) -> None:
         response = db.session.scalar(select(Response))
         db.session.expunge_all()
     assert message.kind == "receipt" and message.language == "es"
-    assert message.subject.startswith(f"Recibo {response.receipt_number}")
+    assert message.subject.startswith(f"Acuse de recibo {response.receipt_number}")
     for body in (message.body_text, message.body_html):
         assert response.receipt_number in body
         assert f"/r/{respondent.token}" in body

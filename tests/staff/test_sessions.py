@@ -173,6 +173,11 @@ def test_the_export_page_refreshes_itself_as_an_automatic_request(app, login):
     assert f'http-equiv="refresh" content="3; url=/staff/exports/{job_id}?auto=1"' in page
 
 
+#: Pages under /staff/ that work without a login (as in test_routes.ALLOWED): signing in, and
+#: the mail branch's forgotten-password and set-password pages (the link is the credential).
+PUBLIC_STAFF_PAGES = ("staff.login", "mail.forgot_password", "mail.set_password")
+
+
 def test_every_staff_page_counts_as_activity_and_no_public_page_does(app):
     """Walk the URL map: staff pages (behind a role) count, the rest never does."""
     with app.test_request_context():
@@ -180,7 +185,7 @@ def test_every_staff_page_counts_as_activity_and_no_public_page_does(app):
 
         for rule in app.url_map.iter_rules():
             view = app.view_functions[rule.endpoint]
-            is_staff = rule.rule.startswith("/staff/") and rule.endpoint not in ("staff.login",)
+            is_staff = rule.rule.startswith("/staff/") and rule.endpoint not in PUBLIC_STAFF_PAGES
             if is_staff:
                 assert getattr(view, "required_roles", None), f"{rule.rule} has no role check"
             method = "GET" if "GET" in rule.methods else "POST"
