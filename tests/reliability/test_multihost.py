@@ -309,16 +309,18 @@ def test_a_database_restart_keeps_input_and_recovers_alone(cluster: Cluster, fin
         cluster.postgres.stop()
         stopped = time.monotonic()
         kept = "Ville gardée pendant la panne"
-        status, _, page = probe.request(
-            "POST",
-            f"/r/{probe.token}/s/profile",
-            {"csrf_token": probe.csrf, "action": "next", "q.institution_name": kept},
-        )
-        probe.close()
-        assert status == 503, status
+        try:
+            status, _, page = probe.request(
+                "POST",
+                f"/r/{probe.token}/s/profile",
+                {"csrf_token": probe.csrf, "action": "next", "q.institution_name": kept},
+            )
+            probe.close()
+            time.sleep(2)
+        finally:
+            cluster.postgres.start()  # whatever the probe found, the next scenario needs it
+        assert status == 503, (status, cluster.tracebacks()[-1:])
         assert kept in page
-        time.sleep(2)
-        cluster.postgres.start()
         restarted = time.monotonic()
         recovery = cluster.wait_healthy()
         before = len(load.tally.acknowledged)
