@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from consult.i18n import current_language
 from consult.outcomes import presenting as p
 from consult.outcomes.deck_settings import LANGUAGES, Closing, closing_of
+from consult.outcomes.headlines import Headline
 
 #: The default closing slide: the revision's next steps, as (lead, rest) message pairs.
 NEXT_STEPS = (
@@ -125,50 +126,19 @@ def methodology(summary: Mapping[str, Any], snapshot: Any, threshold: int) -> di
     }
 
 
-def _finding_note(finding: Mapping[str, Any], summary: Mapping[str, Any]) -> str:
-    question = finding["question"]
-    answered = p.number(question["answered"])
-    wording = p.t(question["label"])
-    if finding["kind"] == "choice":
-        option = p.option_label(finding["option"], question["type"], summary["region_labels"])
-        return _(
-            "%(share)s of the %(n)s respondents who answered “%(question)s” chose “%(option)s”.",
-            share=p.percent(finding["option"]["share"]),
-            n=answered,
-            question=wording,
-            option=option,
-        )
-    if finding["kind"] == "matrix":
-        return _(
-            "“%(question)s”: highest mean score %(high)s (%(high_mean)s out of %(top)s), lowest "
-            "%(low)s (%(low_mean)s), among %(n)s respondents who answered.",
-            question=wording,
-            high=p.t(finding["high"]["label"]),
-            high_mean=p.number(finding["high"]["mean"], 1),
-            top=p.number(question["score_range"][1]),
-            low=p.t(finding["low"]["label"]),
-            low_mean=p.number(finding["low"]["mean"], 1),
-            n=answered,
-        )
-    return _(
-        "“%(question)s”: %(share)s of the %(n)s respondents who answered ranked “%(option)s” "
-        "first.",
-        question=wording,
-        share=p.percent(finding["option"]["share_first"]),
-        n=answered,
-        option=p.t(finding["option"]["label"]),
-    )
-
-
 def speaker_notes(
     summary: Mapping[str, Any],
     snapshot: Any,
-    findings: Mapping[str, Sequence[Mapping[str, Any]]],
+    findings: Mapping[str, Sequence[Sequence[Headline]]],
     quotes: Sequence[Any],
     closing: Closing,
     threshold: int,
 ) -> dict[str, list[str]]:
-    """Return the speaker notes of every slide, by slide key (data-slide in the deck)."""
+    """Return the speaker notes of every slide, by slide key (data-slide in the deck).
+
+    ``findings`` are the headline groups the deck shows (``questionnaire_headlines``): the notes
+    read out the same sentences, so the presenter never states a figure the slide does not.
+    """
     when = p.data_time(snapshot.data_as_of, snapshot.timezone)
     total = sum(q["responses"] for q in summary["questionnaires"])
     contributions = (summary.get("contributions") or {}).get("total") or 0
@@ -210,7 +180,7 @@ def speaker_notes(
     for questionnaire in summary["questionnaires"]:
         items = findings.get(questionnaire["key"]) or []
         notes[f"findings-{questionnaire['key']}"] = [
-            _finding_note(finding, summary) for finding in items
+            headline.sentence for group in items for headline in group
         ] or [_("No responses yet.")]
     themes = (summary.get("contributions") or {}).get("themes") or []
     notes["contributions"] = [

@@ -23,7 +23,10 @@ from flask import Flask
 
 #: Longest a print may take before it is given up.
 TIMEOUT_SECONDS = 90
-_STYLESHEET = re.compile(r'<link rel="stylesheet" href="[^"]*consult\.css[^"]*">')
+#: The deck's stylesheet link, under its plain or its content-hashed name (core/assets.py).
+_STYLESHEET = re.compile(
+    r'<link rel="stylesheet" href="[^"]*/consult(?:\.[0-9a-f]+)?\.css(?:\?[^"]*)?">'
+)
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
 
 

@@ -142,8 +142,7 @@ def _slides_and_notes(frozen) -> list[dict]:
 
 
 def _notes(frozen) -> dict[str, list[str]]:
-    summary, quotes, _headlines = views.deck_figures(frozen)
-    findings = views.note_findings(summary)
+    summary, quotes, findings = views.deck_figures(frozen)
     closing = deck_content.closing_slide(db.session, frozen.id)
     return deck_content.speaker_notes(summary, frozen, findings, quotes, closing, threshold())
 

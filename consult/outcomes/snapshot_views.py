@@ -309,11 +309,6 @@ def deck_figures(frozen: OutcomeSnapshot) -> tuple[dict, list, dict]:
     return frozen_summary, quotes, findings
 
 
-def note_findings(frozen_summary: dict) -> dict:
-    """The key findings the speaker notes talk about, by questionnaire."""
-    return {q["key"]: presenting.key_findings(q) for q in frozen_summary["questionnaires"]}
-
-
 #: The site's policy, except that a page of this site may frame the deck (presenter view).
 EMBEDDABLE_POLICY = CONTENT_SECURITY_POLICY.replace(
     "frame-ancestors 'none'", "frame-ancestors 'self'"
@@ -340,7 +335,7 @@ def deck(snapshot_id: int):
             closing_points=deck_content.closing_points(closing),
             methodology=deck_content.methodology(frozen_summary, frozen, threshold()),
             notes=deck_content.speaker_notes(
-                frozen_summary, frozen, note_findings(frozen_summary), quotes, closing, threshold()
+                frozen_summary, frozen, findings, quotes, closing, threshold()
             ),
             embedded=embedded,
         ),

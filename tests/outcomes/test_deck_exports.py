@@ -204,13 +204,23 @@ def test_text_in_other_scripts_survives_in_the_pptx_and_the_pdf(demo_app, login)
     """A quote in Chinese and Arabic: native text in the PPTX, real glyphs in the PDF."""
     from consult.db import writing
     from consult.outcomes.models import OutcomeQuote
-    from consult.questionnaires.models import Response
+    from consult.questionnaires.models import Answer, Response
 
     quote = "人权城市 — 光州 · حقوق الإنسان في المدينة"
     with demo_app.app_context(), writing():
-        response_id = db.session.scalar(
-            select(Response.id).where(Response.status == "submitted").limit(1)
-        )
+        # The freeze re-reads every quote from its answer: the answer must say the same.
+        answer = db.session.scalars(
+            select(Answer)
+            .join(Response, Response.id == Answer.response_id)
+            .where(
+                Response.status == "submitted",
+                Answer.question_key == "final_priority",
+                Answer.part_key == "",
+            )
+            .limit(1)
+        ).one()
+        answer.value = quote
+        response_id = answer.response_id
         db.session.add(
             OutcomeQuote(
                 source="answer",

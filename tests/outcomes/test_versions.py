@@ -21,6 +21,8 @@ def two_versions():
     second_raw = frames.add_option(
         raw, "other_frameworks", "cities_for_adequate_housing", "Housing"
     )
+    # top_themes ranks the choices of new_themes (options_from): offer water in both.
+    second_raw = frames.add_option(second_raw, "new_themes", "water", "Water")
     second_raw = frames.add_option(second_raw, "top_themes", "water", "Water")
     second = frames.definition({**second_raw, "version": 2})
     people = (

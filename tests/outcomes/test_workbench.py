@@ -4,6 +4,7 @@ and the participation dashboard linked from the workspace home."""
 
 from __future__ import annotations
 
+import csv
 import html
 import io
 import re
@@ -117,7 +118,8 @@ def test_cross_tabulation_counts_and_percentages(workbench):
     csv_text = client.get(
         "/staff/outcomes/crosstab?rows=charter_2011_adopted&columns=barriers&format=csv"
     ).get_data(as_text=True)
-    table = [line.split(",") for line in csv_text.lstrip("\ufeff").splitlines()]
+    # A real CSV reader: the one spreadsheet writer quotes every text cell.
+    table = list(csv.reader(io.StringIO(csv_text.lstrip("\ufeff"))))
     header = table[0]
     yes_row = next(line for line in table[1:] if line[0] == "Yes")
     funding = next(i for i, h in enumerate(header) if "funding" in h.lower())
