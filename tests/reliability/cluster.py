@@ -179,6 +179,9 @@ class PgBouncer:
                     # Try the server again a second after it refused (15 s by default), so
                     # that the platform is back as soon as PostgreSQL is.
                     "server_login_retry = 1",
+                    # A request waiting for a server that is down gets an error after 5 s (the
+                    # app answers 503 with the input kept), not after the default 120 s.
+                    "query_wait_timeout = 5",
                     "ignore_startup_parameters = extra_float_digits,options",
                     f"logfile = {self.folder / 'pgbouncer.log'}",
                     "",
