@@ -393,10 +393,11 @@ class Host(Server):
         self.environment["PYTHONPATH"] = str(release)
         self.cwd = release  # `python -c` looks in its working folder first
 
-    def tracebacks(self) -> list[str]:
-        """Return the tracebacks this host logged (each one whole)."""
+    def tracebacks(self, since: int = 0) -> list[str]:
+        """Return the tracebacks this host logged (each one whole), after ``since`` characters
+        of its log."""
         found = []
-        for line in self.log().splitlines():
+        for line in self.log()[since:].splitlines():
             if "Traceback" in line:
                 found.append(line[-4000:])
         return found
@@ -450,9 +451,18 @@ class Cluster:
         self.nginx.route_to([h.fixed_port for h in self.hosts])
         return time.monotonic() - began
 
-    def tracebacks(self) -> list[str]:
-        """Return every traceback any host logged."""
-        return [line for host in self.hosts for line in host.tracebacks()]
+    def log_marks(self) -> list[int]:
+        """Return where each host's log ends now (to look only at what comes after)."""
+        return [len(host.log()) for host in self.hosts]
+
+    def tracebacks(self, since: list[int] | None = None) -> list[str]:
+        """Return every traceback any host logged (after ``since``, from log_marks())."""
+        marks = since or [0] * len(self.hosts)
+        return [
+            line
+            for host, mark in zip(self.hosts, marks, strict=True)
+            for line in host.tracebacks(mark)
+        ]
 
     def wait_healthy(self, timeout_s: float = 60) -> float:
         """Wait until /healthz through nginx answers 200; return the seconds it took."""

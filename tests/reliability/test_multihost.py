@@ -130,8 +130,10 @@ def respond_with_retries(address: tuple[str, int], tally: Tally, index: int) -> 
 class Load:
     """Respondents answering through nginx from a few threads until stopped."""
 
-    def __init__(self, address: tuple[str, int], clients: int = 6, first_index: int = 0) -> None:
-        self.address = address
+    def __init__(self, cluster: Cluster, clients: int = 6, first_index: int = 0) -> None:
+        self.address = cluster.address
+        #: Where the hosts' logs ended when the load began: only what follows is checked.
+        self.log_marks = cluster.log_marks()
         self.tally = Tally()
         self.stop_event = threading.Event()
         self.next_index = first_index
@@ -175,7 +177,7 @@ class Load:
 
 
 def _check_nothing_lost(cluster: Cluster, load: Load) -> str:
-    tracebacks = cluster.tracebacks()
+    tracebacks = cluster.tracebacks(load.log_marks)
     assert not tracebacks, "\n".join(tracebacks[-3:])
     verdict = verify_responses(cluster.postgres.url, load.tally)
     assert verdict.acknowledged_missing == [], verdict
@@ -288,7 +290,7 @@ def test_a_rate_limit_holds_across_hosts(cluster: Cluster, tmp_path: Path, findi
 
 def test_kill_9_of_one_host_loses_nothing_acknowledged(cluster: Cluster, findings) -> None:
     victim = cluster.hosts[1]
-    with Load(cluster.address, first_index=1000) as load:
+    with Load(cluster, first_index=1000) as load:
         load.wait_acknowledged(15)
         victim.kill_hard()
         killed_at = len(load.tally.acknowledged)
@@ -308,7 +310,7 @@ def test_kill_9_of_one_host_loses_nothing_acknowledged(cluster: Cluster, finding
 )
 def test_a_database_restart_keeps_input_and_recovers_alone(cluster: Cluster, findings) -> None:
     tally = Tally()
-    with Load(cluster.address, first_index=2000) as load:
+    with Load(cluster, first_index=2000) as load:
         load.wait_acknowledged(10)
         probe = HttpRespondent(cluster.address, tally)
         probe.start()
@@ -362,7 +364,7 @@ def test_a_rolling_upgrade_expand_then_contract(cluster: Cluster, tmp_path: Path
     expand = new_release(tmp_path / "expand", THIS_RELEASE, "9100_rollout_expand", EXPAND)
     contract = new_release(tmp_path / "contract", expand, "9101_rollout_contract", CONTRACT)
     steps = []
-    with Load(cluster.address, first_index=3000) as load:
+    with Load(cluster, first_index=3000) as load:
         load.wait_acknowledged(10)
         for release in (expand, contract):
             for host in cluster.hosts:
