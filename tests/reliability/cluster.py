@@ -70,6 +70,19 @@ def _wait_port(port: int, timeout_s: float = 30) -> None:
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout_s}s")
 
 
+def _stop_group(process: subprocess.Popen | None, first: signal.Signals) -> None:
+    """Stop a service started in its own process group: ``first``, then SIGKILL after 10 s."""
+    if process is None or process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, first)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
 class Postgres:
     """A PostgreSQL cluster of the test's own, which it may stop and restart at will."""
 
@@ -202,13 +215,7 @@ class PgBouncer:
 
     def stop(self) -> None:
         """Stop PgBouncer."""
-        if self.process is not None and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+        _stop_group(self.process, signal.SIGTERM)
 
 
 class Nginx:
@@ -359,14 +366,8 @@ http {{
         return counts
 
     def stop(self) -> None:
-        """Stop nginx."""
-        if self.process is not None and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGQUIT)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+        """Stop nginx (SIGQUIT: requests in flight finish)."""
+        _stop_group(self.process, signal.SIGQUIT)
 
 
 class Host(Server):
