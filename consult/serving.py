@@ -91,9 +91,13 @@ def resident_memory_mb() -> float:
 
 
 def background_work_in_flight() -> bool:
-    """Tell whether a thread other than the main one still runs (e.g. a workspace export)."""
-    main = threading.main_thread()
-    return any(thread is not main and thread.is_alive() for thread in threading.enumerate())
+    """Tell whether a workspace export still runs in a background thread of this process.
+
+    Only export threads count (they are named ``export-<job>``): a daemon thread that never ends,
+    such as the mail sender of `consult run`, must not keep a worker from being replaced."""
+    return any(
+        thread.name.startswith("export-") and thread.is_alive() for thread in threading.enumerate()
+    )
 
 
 def recycle_when_large(limit_mb: float):
