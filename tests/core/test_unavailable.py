@@ -20,6 +20,7 @@ def _unreachable(app: Flask, tmp_path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     engine = create_engine(f"sqlite:///{blocker / 'consult.sqlite3'}")
+    app.extensions["consult.db"].engine.dispose()  # the real database's connections, closed
     app.extensions["consult.db"] = _State(engine)
 
 
