@@ -79,7 +79,10 @@ def cluster() -> Iterator[Cluster]:
         yield cluster
     finally:
         cluster.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+        if os.environ.get("CONSULT_KEEP_CLUSTER"):
+            print(f"\nthe cluster's logs are kept in {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- respondents that retry like people ---------------------------------------------------------
@@ -302,12 +305,6 @@ def test_kill_9_of_one_host_loses_nothing_acknowledged(cluster: Cluster, finding
     findings(f"host 2 restarted and healthy in {time.monotonic() - began:.1f} s")
 
 
-@pytest.mark.xfail(
-    reason="known, issue 16: in the integrated build a page save during a PostgreSQL outage "
-    "behind PgBouncer can answer 500 instead of 503 (seen in 13 ms, before any timeout); "
-    "the cause is not found yet",
-    strict=False,
-)
 def test_a_database_restart_keeps_input_and_recovers_alone(cluster: Cluster, findings) -> None:
     tally = Tally()
     with Load(cluster, first_index=2000) as load:
@@ -327,7 +324,7 @@ def test_a_database_restart_keeps_input_and_recovers_alone(cluster: Cluster, fin
             time.sleep(2)
         finally:
             cluster.postgres.start()  # whatever the probe found, the next scenario needs it
-        assert status == 503, status
+        assert status == 503, (status, cluster.tracebacks(load.log_marks)[-2:])
         assert kept in page
         restarted = time.monotonic()
         recovery = cluster.wait_healthy()
