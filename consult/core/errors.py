@@ -175,9 +175,9 @@ def _answer_outages_anywhere(app: Flask) -> None:
     for name in ("do_teardown_request", "do_teardown_appcontext"):
         teardown = getattr(app, name)
 
-        def tolerant(exc: BaseException | None = None, _teardown: Any = teardown) -> None:
+        def tolerant(*exc: BaseException | None, _teardown: Any = teardown) -> None:
             try:
-                _teardown(exc)
+                _teardown(*exc)
             except Exception as error:
                 if not is_outage(error):
                     raise
