@@ -2,9 +2,13 @@
 
 One cluster for the module (see cluster.py): its own PostgreSQL, PgBouncer in transaction mode,
 three `consult serve` hosts (two workers each, each with its own empty instance folder and no
-shared file) and nginx in front. The scenarios run in order on it while respondents answer
-through nginx, each retrying a step the way a browser's user would (press the button again)
-when the answer was a 502/503/504 or the connection failed. Each prints its figures.
+shared file, each with the mail sender `consult serve` starts) and nginx in front, plus an SMTP
+server (aiosmtpd) that every sender delivers to. The scenarios run in order on it while
+respondents answer through nginx and ask for their receipt by e-mail, each retrying a step the
+way a browser's user would (press the button again) when the answer was a 502/503/504 or the
+connection failed. Each prints its figures; the last checks that every receipt queued during
+the others was delivered, and none twice but what a killed sender may have left unrecorded.
+CONSULT_KEEP_CLUSTER=1 keeps the cluster's folder (its logs) after the run.
 
 Run on the PostgreSQL pass of the suite (CONSULT_TEST_DATABASE_URL set), like the other
 PostgreSQL variants; it needs Debian's postgresql, pgbouncer and nginx (.ci/run installs them).
