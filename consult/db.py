@@ -172,7 +172,11 @@ def _drop_connections_out_of_step(engine: Engine) -> None:
 
     @event.listens_for(engine, "handle_error")
     def out_of_step(context: Any) -> None:
-        if isinstance(context.original_exception, psycopg.InternalError):
+        # A ProtocolViolation is what PgBouncer sends before it closes the client connection
+        # (its server went away, or a request waited longer than query_wait_timeout).
+        if isinstance(
+            context.original_exception, psycopg.InternalError | psycopg.errors.ProtocolViolation
+        ):
             context.is_disconnect = True
 
 
@@ -246,16 +250,20 @@ class Database:
         @app.teardown_appcontext
         def close_session(exc: BaseException | None) -> None:
             session = g.pop("_db_session", None)
-            if session is not None:
-                # Whatever a view did not commit is rolled back: one commit per request, explicit.
-                if session.in_transaction():
-                    session.rollback()
-                session.close()
-            # Undo the marks in the reverse order they were made.
-            for key in ("_read_only_token", "_write_intent_token"):
-                token = g.pop(key, None)
-                if token is not None:
-                    _write_intent.reset(token)
+            try:
+                if session is not None:
+                    # Whatever a view did not commit is rolled back: one commit per request.
+                    try:
+                        if session.in_transaction():
+                            session.rollback()
+                    finally:
+                        session.close()
+            finally:
+                # Undo the marks in the reverse order they were made, even after a lost server.
+                for key in ("_read_only_token", "_write_intent_token"):
+                    token = g.pop(key, None)
+                    if token is not None:
+                        _write_intent.reset(token)
 
     @staticmethod
     def _state() -> _State:

@@ -55,11 +55,13 @@ def _page_language_or_none(language_of_page: Callable[[], str | None]) -> str | 
     The answer is asked while any page renders, error pages included: the 503 page of a
     database outage must not fail on the very lookup that the outage prevents.
     """
-    from consult.core.errors import UNAVAILABLE_ERRORS
+    from consult.core.errors import is_outage
 
     try:
         return language_of_page()
-    except UNAVAILABLE_ERRORS:
+    except Exception as error:
+        if not is_outage(error):
+            raise
         g.page_language = None
         return None
 

@@ -3,16 +3,42 @@
 Two failures may instead show the page again with what was typed: a CSRF failure, and a database
 that cannot take the write just now (locked, disk full, server unreachable). The latter answers
 503 with Retry-After: the respondent's input is on the page, nothing half-saved is kept.
+
+A database outage is recognised in one place (is_outage), wherever in the request it is raised:
+in a before_request hook (the staff session check, a rate-limit count), in the view, in an
+error handler that tried to show the page again, in an after_request hook. Flask sends what no
+error handler took to ``handle_exception``; init_app wraps it so that an outage there is the
+same 503 page with the input kept, never a 500. An outage while the request's context is torn
+down (the session's rollback and close) comes after the answer was decided: it is logged and
+the answer stands, since whatever it acknowledges was committed before.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+import psycopg
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    request_finished,
+)
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    InternalError,
+    OperationalError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -21,6 +47,14 @@ from consult.security import FALLBACK_PAGE
 #: Database failures that pass: a lock held too long, a full disk, a server restarting, a pool
 #: exhausted. They are answered with 503 and the page again, never with a 500.
 UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, PoolTimeoutError)
+#: The same failures as the drivers raise them, where SQLAlchemy did not wrap them (a connection
+#: used directly, a pool's reset): a lost server, a protocol broken by a restarting pooler.
+DRIVER_OUTAGE_ERRORS = (
+    sqlite3.OperationalError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    DisconnectionError,
+)
 #: Seconds a client is asked to wait before trying again.
 RETRY_AFTER = 5
 
@@ -88,8 +122,77 @@ def failure_kind(error: BaseException) -> str:
     return "unavailable"
 
 
+def _is_outage_error(error: BaseException) -> bool:
+    if isinstance(error, UNAVAILABLE_ERRORS + DRIVER_OUTAGE_ERRORS):
+        return True
+    # A connection SQLAlchemy found lost (e.g. out of step, see consult.db), whatever the class.
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def is_outage(error: BaseException | None) -> bool:
+    """Tell whether ``error`` is a passing database failure, or was raised from one or while
+    handling one (e.g. a rate-limit storage wrapping it, a rollback refused after it)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if _is_outage_error(error):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _answer_outages_anywhere(app: Flask) -> None:
+    """Make an outage that no error handler took (raised by a hook, or by an error handler
+    itself) the 503 page with the input kept, and one while tearing down leave the answer be."""
+    unhandled = app.handle_exception
+
+    def handle_exception(error: Exception) -> Response:
+        if not is_outage(error):
+            return unhandled(error)
+        try:
+            response = app.make_response(answer_unavailable(error))
+        except Exception as again:
+            if not is_outage(again):
+                raise
+            # Even the 503 page reached for the database: the static page, still a 503.
+            app.logger.warning("database unavailable again (%s)", type(again).__name__)
+            response = Response(FALLBACK_PAGE, status=503, mimetype="text/html")
+            response.headers["Retry-After"] = str(RETRY_AFTER)
+            response.headers["Cache-Control"] = "no-store"
+        try:
+            response = app.process_response(response)
+            request_finished.send(app, _async_wrapper=app.ensure_sync, response=response)
+        except Exception as again:
+            # The hook that failed may fail again on the 503 page itself: the page still goes.
+            if not is_outage(again):
+                app.logger.exception("finishing the 503 page failed")
+            else:
+                app.logger.warning("database unavailable again (%s)", type(again).__name__)
+        return response
+
+    app.handle_exception = handle_exception  # type: ignore[method-assign]
+
+    for name in ("do_teardown_request", "do_teardown_appcontext"):
+        teardown = getattr(app, name)
+
+        def tolerant(*exc: BaseException | None, _teardown: Any = teardown) -> None:
+            try:
+                _teardown(*exc)
+            except Exception as error:
+                if not is_outage(error):
+                    raise
+                # The session holding the lost connection is dropped with it (consult.db).
+                app.logger.warning(
+                    "database unavailable (%s) while ending a request; its answer stands",
+                    type(error).__name__,
+                )
+
+        setattr(app, name, tolerant)
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
+    _answer_outages_anywhere(app)
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
@@ -177,15 +280,9 @@ def answer_unavailable(error: BaseException):
     recovery = getattr(view, "unavailable_recovery", None)
     reply = None
     if recovery is not None:
-        try:
-            page = recovery()
-            reply = current_app.make_response(page) if page is not None else None
-        except UNAVAILABLE_ERRORS:
-            # Even reading failed (e.g. the server is down): fall back to the plain message.
-            db.recover()
-            reply = None
+        reply = _unless_outage(lambda: _response_or_none(recovery()))
     if reply is None and request.method == "POST" and request.form and not wants_json():
-        reply = current_app.make_response(resend_page())
+        reply = _unless_outage(lambda: current_app.make_response(resend_page()))
     if reply is None:
         message = MESSAGES[503] if request.method in ("GET", "HEAD") else NOT_SAVED
         reply = current_app.make_response(render_error(503, str(message)))
@@ -193,3 +290,26 @@ def answer_unavailable(error: BaseException):
     reply.headers["Retry-After"] = str(RETRY_AFTER)
     reply.headers["Cache-Control"] = "no-store"
     return reply
+
+
+def _response_or_none(page: Any) -> Response | None:
+    return current_app.make_response(page) if page is not None else None
+
+
+def _unless_outage(make_page: Callable[[], Response | None]) -> Response | None:
+    """Return the page ``make_page`` makes, or None when the database failed again meanwhile.
+
+    Even reading may fail (the server is down). The pages shown next must then not reach for
+    the database again: the person is shown them as a visitor (no staff account is loaded).
+    """
+    from consult.db import db
+    from consult.extensions import login_manager
+
+    try:
+        return make_page()
+    except Exception as error:
+        if not is_outage(error):
+            raise
+        db.recover()
+        g._login_user = login_manager.anonymous_user()
+        return None

@@ -303,10 +303,20 @@ def run(
 
                     run_for_app(app)
                     last_purge = time.monotonic()
-        except Exception:  # noqa: BLE001 - a loop that serves for months logs and goes on
-            log.exception("mail sender: batch failed")
+        except Exception as error:  # noqa: BLE001 - a loop that serves for months goes on
             if not loop:
                 raise
+            from consult.core.errors import is_outage
+
+            if is_outage(error):
+                # The database is restarting: nothing was lost (claims lapse and are taken
+                # up again), so a line says so, not a traceback.
+                log.warning(
+                    "mail sender: database unavailable (%s); trying again", type(error).__name__
+                )
+                stop.wait(settings.poll_s)
+            else:
+                log.exception("mail sender: batch failed")
         total += tried
         if tried == 0:
             if not loop:

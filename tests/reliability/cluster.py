@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 from tests.reliability.harness import Server, free_port, is_healthy
@@ -219,7 +224,9 @@ class PgBouncer:
 
 
 class Nginx:
-    """nginx balancing the application hosts, retrying a request no host has seen yet."""
+    """nginx balancing the application hosts, retrying a request no host has seen yet.
+
+    Its proxy settings are the README's ("Deploying on several hosts"), less TLS."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -271,6 +278,7 @@ http {{
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header X-Forwarded-Host $host;
+      proxy_set_header X-Request-ID $request_id;
       proxy_connect_timeout 2s;
       proxy_read_timeout 130s;
       proxy_next_upstream error timeout;
@@ -353,15 +361,23 @@ http {{
             time.sleep(0.05)
         raise RuntimeError("nginx did not finish reloading its configuration")
 
-    def upstream_errors(self) -> dict[str, int]:
-        """Count what nginx logged about the hosts, by kind (e.g. "connect() failed")."""
+    def log_mark(self) -> int:
+        """Return where nginx's error log ends now (to look only at what comes after)."""
+        path = self.folder / "error.log"
+        return len(path.read_text(errors="replace")) if path.exists() else 0
+
+    def upstream_errors(self, since: int = 0) -> dict[str, int]:
+        """Count what nginx logged about the hosts, by kind (e.g. "connect() failed"), after
+        ``since`` characters of its error log."""
         counts: dict[str, int] = {}
         path = self.folder / "error.log"
-        for line in path.read_text(errors="replace").splitlines() if path.exists() else []:
+        text = path.read_text(errors="replace")[since:] if path.exists() else ""
+        for line in text.splitlines():
             if "upstream" not in line:
                 continue
             kind = line.split("] ", 1)[-1].split(" while ", 1)[0]
-            kind = kind.split(": ", 1)[-1][:80]
+            # "1234#1234: *89 recv() failed (104: ...)": without the process and connection.
+            kind = re.sub(r"^\d+#\d+: (\*\d+ )?", "", kind)[:80]
             counts[kind] = counts.get(kind, 0) + 1
         return counts
 
@@ -404,6 +420,49 @@ class Host(Server):
         return found
 
 
+class MailServer:
+    """An SMTP server on loopback (aiosmtpd) counting each Message-ID it accepts."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.deliveries: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        self.controller = None
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        message = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
+        with self.lock:
+            self.deliveries[str(message["Message-ID"]).strip()] += 1
+        return "250 Message accepted for delivery"
+
+    def start(self) -> MailServer:
+        """Start listening."""
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop listening."""
+        if self.controller is not None:
+            self.controller.stop()
+
+    def host_settings(self) -> dict[str, str]:
+        """What makes every host's mail sender (spawned by `consult serve`) send here."""
+        return {
+            "CONSULT_MAIL_HOST": "127.0.0.1",
+            "CONSULT_MAIL_PORT": str(self.port),
+            "CONSULT_MAIL_SECURITY": "none",
+            "CONSULT_MAIL_TIMEOUT": "2",
+            # Short enough for the claims of a killed host's sender to lapse during the test.
+            "CONSULT_MAIL_LEASE": "20",
+            "CONSULT_MAIL_POLL_INTERVAL": "1",
+            "CONSULT_MAIL_BATCH_SIZE": "5",
+            "CONSULT_MAIL_RETRY_BASE": "2",
+        }
+
+
 class Cluster:
     """PostgreSQL, PgBouncer, ``hosts`` application hosts and nginx in front of them."""
 
@@ -418,6 +477,8 @@ class Cluster:
             for n in range(1, hosts + 1)
         ]
         self.nginx = Nginx(folder / "nginx")
+        #: The SMTP server the hosts' mail senders deliver to, when the test started one.
+        self.mail: MailServer | None = None
 
     @property
     def address(self) -> tuple[str, int]:

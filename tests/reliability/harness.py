@@ -315,11 +315,13 @@ class HttpRespondent:
         status, _, _ = self.request("POST", f"/r/{self.token}/s/{section}", fields)
         return status
 
-    def submit(self) -> int:
-        """Press Submit on the review page; return the status."""
-        status, headers, _ = self.request(
-            "POST", f"/r/{self.token}/review", {"csrf_token": self.csrf}
-        )
+    def submit(self, receipt_email: str = "") -> int:
+        """Press Submit on the review page (asking for a receipt by e-mail when given an
+        address); return the status."""
+        fields = {"csrf_token": self.csrf}
+        if receipt_email:
+            fields["mail.receipt_email"] = receipt_email
+        status, headers, _ = self.request("POST", f"/r/{self.token}/review", fields)
         if status == 303:
             assert headers["Location"].endswith("/receipt"), headers["Location"]
         return status
