@@ -147,17 +147,23 @@ def _notes(frozen) -> dict[str, list[str]]:
     return deck_content.speaker_notes(summary, frozen, findings, quotes, closing, threshold())
 
 
-def _download(frozen, fmt: str, body: bytes, mimetype: str) -> HttpResponse:
+def _download(
+    frozen, fmt: str, body: bytes, mimetype: str, with_notes: bool = False
+) -> HttpResponse:
+    details = {"format": fmt, "language": current_language()}
+    if with_notes:
+        details["notes"] = True
     audit.record(
         db.session,
         current_user,
         "export.outcomes",
         target=f"snapshot:{frozen.id}",
-        details={"format": fmt, "language": current_language()},
+        details=details,
         ip=client_ip(),
     )
     db.commit()
-    name = f"outcomes-deck-{frozen.id}-{current_language()}.{fmt}"
+    suffix = "-notes" if with_notes else ""
+    name = f"outcomes-deck-{frozen.id}-{current_language()}{suffix}.{fmt}"
     return HttpResponse(
         body,
         mimetype=mimetype,
@@ -185,10 +191,28 @@ def pptx(snapshot_id: int):
 @bp.get("/<int:snapshot_id>/deck.pdf")
 @role_required(*STAFF_ROLES)
 def pdf(snapshot_id: int):
-    """The deck as a PDF, one slide per page, printed by headless Chromium."""
+    """The deck as a PDF, one slide per page, printed by headless Chromium; with ?notes=1,
+    each slide is followed by a page of its speaker notes."""
     frozen = snapshot_or_404(snapshot_id)
+    html = deck_html(frozen.id)
+    with_notes = request.args.get("notes") == "1"
+    if with_notes:
+        html = deck_pdf.with_notes(
+            html,
+            [
+                (
+                    _(
+                        "Speaker notes · Slide %(n)s: %(title)s",
+                        n=slide["number"],
+                        title=slide["title"],
+                    ),
+                    slide["notes"],
+                )
+                for slide in _slides_and_notes(frozen)
+            ],
+        )
     try:
-        body = deck_pdf.build_pdf(deck_html(frozen.id), current_app)
+        body = deck_pdf.build_pdf(html, current_app)
     except deck_pdf.PdfUnavailable as exc:
         current_app.logger.warning("deck PDF unavailable: %s", exc)
         return render_error(
@@ -198,4 +222,4 @@ def pdf(snapshot_id: int):
                 "file, or print the deck from the browser: one slide per page."
             ),
         )
-    return _download(frozen, "pdf", body, "application/pdf")
+    return _download(frozen, "pdf", body, "application/pdf", with_notes=with_notes)

@@ -330,6 +330,8 @@ def deck(snapshot_id: int):
             snapshot=frozen,
             quotes=quotes,
             findings=findings,
+            findings_slides=deck_content.findings_slides(frozen_summary, frozen, findings),
+            finding_bases=deck_content.finding_bases,
             public_view=False,
             closing=closing,
             closing_points=deck_content.closing_points(closing),
