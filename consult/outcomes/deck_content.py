@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from babel.dates import format_date
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -150,6 +150,8 @@ class FindingsSlide:
     columns: int
     part: int
     parts: int
+    #: What the slide says when it has no finding (no responses, or too few for any figure).
+    empty: str = ""
 
 
 def finding_bases(group: Sequence[Headline]) -> list[str]:
@@ -157,10 +159,21 @@ def finding_bases(group: Sequence[Headline]) -> list[str]:
     return list(dict.fromkeys(headline.base for headline in group))
 
 
+def no_finding(questionnaire: Mapping[str, Any], threshold: int) -> str:
+    """What a findings slide without a finding says: never "no responses" when there are."""
+    if not questionnaire["responses"]:
+        return _("No responses yet.")
+    return _(
+        "No question has been answered by %(n)s respondents or more yet: no figure is shown.",
+        n=p.number(threshold),
+    )
+
+
 def findings_slides(
     summary: Mapping[str, Any],
     snapshot: Any,
     findings: Mapping[str, Sequence[Sequence[Headline]]],
+    threshold: int = 1,
 ) -> list[FindingsSlide]:
     """The key findings slides of every questionnaire, in the deck's language: as many per
     questionnaire as its findings need at the deck's text size (deck_fit)."""
@@ -200,6 +213,7 @@ def findings_slides(
                     columns=page.columns,
                     part=part,
                     parts=len(pages),
+                    empty="" if groups else no_finding(questionnaire, threshold),
                 )
             )
     return slides
@@ -236,8 +250,10 @@ def speaker_notes(
             ),
         ],
         "participation": [
-            _(
+            ngettext(
+                "%(n)s response to the questionnaire for %(who)s.",
                 "%(n)s responses to the questionnaire for %(who)s.",
+                q["responses"],
                 n=p.number(q["responses"]),
                 who=p.short_questionnaire(q["key"]).lower(),
             )
@@ -256,15 +272,18 @@ def speaker_notes(
         ),
         *method["rules"],
     ]
-    for slide in findings_slides(summary, snapshot, findings):
+    for slide in findings_slides(summary, snapshot, findings, threshold):
         notes[slide.key] = [headline.sentence for group in slide.groups for headline in group] or [
-            _("No responses yet.")
+            slide.empty
         ]
     themes = (summary.get("contributions") or {}).get("themes") or []
     notes["contributions"] = [
-        _(
+        ngettext(
+            "%(n)s contribution published by a moderator; those awaiting moderation, "
+            "rejected or hidden are not counted.",
             "%(n)s contributions published by a moderator; those awaiting moderation, "
             "rejected or hidden are not counted.",
+            contributions,
             n=p.number(contributions),
         )
     ]
@@ -283,11 +302,16 @@ def speaker_notes(
         _("Compare articles within a column, not colours across columns."),
     ]
     notes["quotes"] = [
-        _(
+        ngettext(
+            "%(n)s quote chosen by UCLG CISDP from submitted answers and published "
+            "contributions: it illustrates, it does not measure.",
             "%(n)s quotes chosen by UCLG CISDP from submitted answers and published "
             "contributions: they illustrate, they do not measure.",
+            len(quotes),
             n=p.number(len(quotes)),
         )
+        if quotes
+        else _("No quote has been chosen for this deck yet.")
     ]
     notes["closing"] = (
         [_("The closing points were set by UCLG CISDP for this session.")]

@@ -357,6 +357,21 @@ def _findings_slide(slide, deck_slide: DeckSlide) -> None:
         foot.text_frame.auto_size = MSO_AUTO_SIZE.NONE
 
 
+def _foot(slide, deck_slide: DeckSlide, width) -> None:
+    """The slide's footer (data time, base), at the deck's smallest size, never less."""
+    if deck_slide.foot:
+        _text_box(
+            slide,
+            MARGIN,
+            SLIDE_HEIGHT - Inches(0.75),
+            width,
+            Inches(0.55),
+            [Paragraph(deck_slide.foot)],
+            size=EM_POINTS,
+            colour=MUTED,
+        )
+
+
 def build_pptx(html: str, notes: Mapping[str, Sequence[str]]) -> bytes:
     """Return the deck page ``html`` as a PPTX file, with ``notes`` (by slide key) on each."""
     presentation = Presentation()
@@ -380,9 +395,40 @@ def build_pptx(html: str, notes: Mapping[str, Sequence[str]]) -> bytes:
                 width,
                 Inches(0.45),
                 [Paragraph(deck_slide.kicker)],
-                size=14,
+                size=EM_POINTS,
                 colour=MUTED,
             )
+        stacked = bool(deck_slide.charts) and len(deck_slide.body) <= 1
+        if stacked and not deck_slide.kicker:
+            # A chart with only a note (the heat map): as in the HTML deck, the chart takes
+            # the slide's width and height under a title kept to one line, the note below.
+            _title(slide, deck_slide, MARGIN, top, width, Inches(0.75))
+            foot_top = SLIDE_HEIGHT - Inches(0.75)
+            note_height = Emu(0)
+            if deck_slide.body:
+                lines = deck_fit.line_count(deck_slide.body[0].text, width / EM)
+                note_height = _em(lines * LINE_SPACING + 0.3)
+                _text_box(
+                    slide,
+                    MARGIN,
+                    foot_top - note_height,
+                    width,
+                    note_height,
+                    deck_slide.body,
+                    size=EM_POINTS,
+                    colour=MUTED,
+                )
+            chart_top = top + Inches(0.85)
+            _picture(
+                slide,
+                deck_slide.charts[0],
+                MARGIN,
+                chart_top,
+                width,
+                foot_top - note_height - Inches(0.1) - chart_top,
+            )
+            _foot(slide, deck_slide, width)
+            continue
         _title(slide, deck_slide, MARGIN, top + Inches(0.45), width, Inches(1.1))
         body_top = Inches(1.85)
         body_height = SLIDE_HEIGHT - body_top - Inches(0.9)
@@ -409,17 +455,7 @@ def build_pptx(html: str, notes: Mapping[str, Sequence[str]]) -> bytes:
             _text_box(slide, MARGIN + half + gap, body_top, half, body_height, right_part)
         elif body:
             _text_box(slide, MARGIN, body_top, width, body_height, body)
-        if deck_slide.foot:
-            _text_box(
-                slide,
-                MARGIN,
-                SLIDE_HEIGHT - Inches(0.75),
-                width,
-                Inches(0.5),
-                [Paragraph(deck_slide.foot)],
-                size=12,
-                colour=MUTED,
-            )
+        _foot(slide, deck_slide, width)
     out = io.BytesIO()
     presentation.save(out)
     return out.getvalue()
