@@ -233,3 +233,25 @@ def grid_places(
             places.append((offset * step, top, height))
         top += max(row) + ROW_GAP
     return places
+
+
+#: The closing slide's points (.next-steps): their size, the gap between them, their indent.
+POINT_SIZE = 1.3
+POINT_GAP = 0.9 * POINT_SIZE
+POINT_INDENT = 1.3 * POINT_SIZE
+
+
+def closing_fits(title: str, points: Sequence[tuple[str, str]], foot: str) -> bool:
+    """Whether a closing slide's title and points (lead, rest) fit the slide at the deck's
+    sizes (the lead on a line of its own, as the slide shows it)."""
+    width = SLIDE_WIDTH - PADDING[1] - PADDING[3]
+    used = PADDING[0] + PADDING[2] + TITLE_GAP
+    used += line_count(title, width, TITLE_SIZE, bold=True) * TITLE_SIZE * TITLE_LINE
+    used += FOOT_GAP + line_count(foot, width) * LINE
+    text_width = width - POINT_INDENT
+    for lead, rest in points:
+        lines = line_count(lead, text_width, POINT_SIZE, bold=True)
+        lines += line_count(rest, text_width, POINT_SIZE)
+        used += lines * POINT_SIZE * LINE
+    used += POINT_GAP * max(0, len(points) - 1)
+    return used <= SLIDE_HEIGHT

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask import Response as HttpResponse
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,7 +20,7 @@ from wtforms.validators import Length
 from consult.core.errors import render_error
 from consult.db import db
 from consult.i18n import current_language
-from consult.outcomes import deck_content, deck_pdf, deck_pptx
+from consult.outcomes import deck_content, deck_fit, deck_pdf, deck_pptx
 from consult.outcomes import snapshot_views as views
 from consult.outcomes.blueprints import (
     STAFF_ROLES,
@@ -31,6 +32,7 @@ from consult.outcomes.deck_settings import (
     POINTS,
     TEXT_LENGTH,
     TITLE_LENGTH,
+    Closing,
     save_closing,
 )
 from consult.staff import audit
@@ -63,7 +65,30 @@ class ClosingForm(FlaskForm):
                     _("At most %(n)s points (one per line): a slide is read from afar.", n=POINTS)
                 )
                 valid = False
+            elif not _closing_fits(language, getattr(self, f"title_{language}").data, field.data):
+                field.errors.append(
+                    _(
+                        "Too long for one slide at a size read from the back of the room: "
+                        "shorten the points or the title."
+                    )
+                )
+                valid = False
         return valid
+
+
+def _closing_fits(language: str, title: str | None, text: str | None) -> bool:
+    """Whether a closing slide as typed fits its slide in ``language`` (deck_fit), an empty
+    title or text standing for the default's, as on the slide."""
+    default = deck_content.default_closing()
+    closing = Closing(
+        title={language: (title or "").strip() or default.title[language]},
+        text={language: (text or "").strip() or default.text[language]},
+    )
+    with force_locale(language):
+        foot = _("UCLG CISDP · Global Charter-Agenda for Human Rights in the City")
+    return deck_fit.closing_fits(
+        closing.title[language], deck_content.closing_points(closing, language), foot
+    )
 
 
 @bp.route("/<int:snapshot_id>/deck/closing", methods=["GET", "POST"])

@@ -9,7 +9,9 @@ import copy
 
 import pytest
 
-from consult.outcomes import headlines, presenting
+from consult.db import db, writing
+from consult.outcomes import deck_views, headlines, presenting
+from consult.outcomes.deck_settings import save_closing
 from consult.outcomes.formatting import t
 from tests.browser.conftest import screenshot, serious_accessibility_violations
 from tests.browser.test_outcomes_deck import outcomes_app, sign_in  # noqa: F401 (fixture)
@@ -87,13 +89,13 @@ def _by_length(items, label="label"):
     return sorted(items, key=lambda item: (-len(t(item[label])), str(item["key"])))
 
 
-def longest_headlines(questionnaire, summary, limit=4):
+def longest_headlines(questionnaire, summary, limit=4, minimum=1):
     """The longest key findings the questionnaire's wording can give, in the page's language:
     each eligible question with its longest answers leading (realistic figures from the
     snapshot, moved onto the longest labels), the longest four groups kept."""
     groups = []
     for question in questionnaire["questions"]:
-        if question.get("suppressed") or not question["answered"]:
+        if question.get("suppressed") or question["answered"] < max(1, minimum):
             continue
         if question["key"] in ("country", "region") or question["type"] in ("country", "region"):
             continue
@@ -125,11 +127,67 @@ def longest_headlines(questionnaire, summary, limit=4):
     return groups[:limit]
 
 
+WORDS = [
+    "Rejoignez",
+    "la",
+    "campagne",
+    "des",
+    "villes",
+    "et",
+    "territoires",
+    "des",
+    "droits",
+    "humains",
+    "avec",
+    "vos",
+    "partenaires",
+    "locaux,",
+    "régionaux",
+    "et",
+    "internationaux,",
+    "et",
+    "faites",
+    "connaître",
+    "vos",
+    "engagements",
+    "concrets",
+]
+
+
+def longest_closing(app) -> None:
+    """Save the longest closing slide staff can set in each language: for each number of
+    points, the points grown word by word for as long as the closing form accepts them; the
+    longest text kept."""
+    with app.test_request_context("/"):
+        title, text = {}, {}
+        heading = "Prochaines étapes vers le Congrès mondial de CGLU à Daejeon, octobre 2022"
+        for language in LANGUAGES:
+            longest = ""
+            for count in range(1, 7):
+                points = [[f"Étape {n} :", WORDS[n]] for n in range(count)]
+                fitted = ""
+                for step in range(400):
+                    typed = "\n".join(" ".join(point) for point in points)
+                    if not deck_views._closing_fits(language, heading, typed):
+                        break
+                    fitted = typed
+                    points[step % count].append(WORDS[step % len(WORDS)])
+                if len(fitted) > len(longest):
+                    longest = fitted
+            assert len(longest) > 300, longest
+            title[language], text[language] = heading, longest
+    with app.app_context(), writing():
+        save_closing(db.session, 1, title, text, "analyst@example.org")
+        db.commit()
+
+
 @pytest.fixture(params=["demo", "longest"])
-def headline_data(request, monkeypatch):
-    """The demo's own headlines, or the longest the questionnaires can give."""
+def headline_data(request, monkeypatch, outcomes_app):  # noqa: F811
+    """The demo's own headlines, or the longest the questionnaires can give (and the longest
+    closing slide the closing form accepts)."""
     if request.param == "longest":
         monkeypatch.setattr(presenting, "questionnaire_headlines", longest_headlines)
+        longest_closing(outcomes_app)
     return request.param
 
 

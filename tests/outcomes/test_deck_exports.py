@@ -301,3 +301,27 @@ def test_text_in_other_scripts_survives_in_the_pptx_and_the_pdf(demo_app, login)
     # NFKC: the CJK font's glyphs extract as compatibility ideographs (⼈ for 人)
     text = unicodedata.normalize("NFKC", "".join(page.extract_text() for page in pdf.pages))
     assert "人权城市" in text and "光州" in text  # drawn with real glyphs, not empty boxes
+
+
+def test_a_closing_slide_too_long_for_its_slide_is_refused_as_typed(deck_client, demo_app):
+    from consult.outcomes.deck_views import _closing_fits
+
+    with demo_app.test_request_context("/"):
+        # the default next steps fit in every language
+        assert all(_closing_fits(language, "", "") for language in LANGUAGES)
+    page = deck_client.get("/staff/outcomes/1/deck/closing")
+    long_point = (
+        "Étape : "
+        + "rejoindre la campagne des villes des droits humains " * 2
+        + "et ses partenaires"
+    )
+    typed = "\n".join([long_point.strip()] * 6)
+    assert len(typed) <= 900
+    refused = deck_client.post(
+        "/staff/outcomes/1/deck/closing",
+        data={"csrf_token": csrf_token(page.get_data(as_text=True)), "text_fr": typed},
+    )
+    html = refused.get_data(as_text=True).replace("&#39;", "'")
+    assert refused.status_code == 400
+    assert "Too long for one slide" in html
+    assert "rejoindre la campagne des villes" in html
