@@ -1,5 +1,6 @@
 """The PPTX opened by a real presentation program: LibreOffice Impress (headless) converts it to
-PDF; every slide is there, in order, with its title, its charts and its findings' text.
+PDF with its notes pages; every slide is there, in order, with its title, its charts and its
+findings' text, and every slide's speaker notes on its notes page.
 
 One conversion per language (about 5 s each, most of it LibreOffice starting), in a profile of
 the module's own so that no user's LibreOffice settings leak in.
@@ -18,7 +19,11 @@ import pytest
 from pypdf import PdfReader
 
 from consult.outcomes import deck_pptx
-from tests.outcomes.test_deck_exports import deck_client, deck_html  # noqa: F401 (fixture)
+from tests.outcomes.test_deck_exports import (  # noqa: F401 (fixture)
+    deck_client,
+    deck_html,
+    presenter_notes,
+)
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -48,7 +53,8 @@ def convert(pptx: bytes, folder, profile) -> bytes:
             "--headless",
             "--norestore",
             "--convert-to",
-            "pdf",
+            # the slides, then a notes page per slide (the speaker notes as Impress reads them)
+            'pdf:impress_pdf_Export:{"ExportNotesPages":{"type":"boolean","value":"true"}}',
             "--outdir",
             str(folder),
             str(source),
@@ -71,8 +77,14 @@ def test_libreoffice_opens_the_pptx_with_every_slide(deck_client, language, tmp_
     reply = deck_client.get(f"/staff/outcomes/1/deck.pptx?lang={language}")
     assert reply.status_code == 200
     reader = PdfReader(io.BytesIO(convert(reply.get_data(), tmp_path, profile)))
-    assert len(reader.pages) == len(slides)
-    for deck_slide, page in zip(slides, reader.pages, strict=True):
+    assert len(reader.pages) == 2 * len(slides)
+    notes = presenter_notes(deck_client, language)
+    for deck_slide, page in zip(slides, reader.pages[len(slides) :], strict=True):
+        text = _plain(page.extract_text())
+        assert notes[deck_slide.key], deck_slide.key
+        for line in notes[deck_slide.key]:
+            assert _plain(line) in text, (deck_slide.key, line, text[:300])
+    for deck_slide, page in zip(slides, reader.pages[: len(slides)], strict=True):
         text = _plain(page.extract_text())
         assert _plain(deck_slide.title) in text, (deck_slide.key, text[:300])
         # the charts are drawn (pictures), the findings' figures and bases are there
