@@ -188,7 +188,12 @@ def findings_slides(
         kicker = " · ".join(
             [
                 p.t(questionnaire["title"]).split(":")[-1].strip().capitalize(),
-                _("%(n)s responses", n=p.number(questionnaire["responses"])),
+                ngettext(
+                    "%(n)s response",
+                    "%(n)s responses",
+                    questionnaire["responses"],
+                    n=p.number(questionnaire["responses"]),
+                ),
             ]
         )
         texts = [
@@ -243,10 +248,19 @@ def speaker_notes(
                 when=when,
             ),
             _(
-                "%(responses)s questionnaire responses and %(contributions)s published open "
-                "contributions.",
-                responses=p.number(total),
-                contributions=p.number(contributions),
+                "%(responses)s and %(contributions)s.",
+                responses=ngettext(
+                    "%(n)s questionnaire response",
+                    "%(n)s questionnaire responses",
+                    total,
+                    n=p.number(total),
+                ),
+                contributions=ngettext(
+                    "%(n)s published open contribution",
+                    "%(n)s published open contributions",
+                    contributions,
+                    n=p.number(contributions),
+                ),
             ),
         ],
         "participation": [

@@ -209,3 +209,21 @@ def test_the_contribution_notes_count_in_words_that_agree(app, count, expected):
     assert notes["contributions"][0].startswith(expected)
     # no theme is "raised most" when no contribution raised one
     assert len(notes["contributions"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("responses", "contributions", "kicker", "title_note"),
+    [
+        (1, 1, "· 1 response", "1 questionnaire response and 1 published open contribution."),
+        (2, 0, "· 2 responses", "2 questionnaire responses and 0 published open contributions."),
+    ],
+)
+def test_one_response_is_not_one_responses(app, responses, contributions, kicker, title_note):
+    summary = _summary([{"knows_charter": {"": "yes"}}] * responses)
+    summary["contributions"] = {"total": contributions, "themes": []}
+    with app.test_request_context("/"):
+        (slide,) = deck_content.findings_slides(summary, _frozen(summary), {}, THRESHOLD)
+        closing = Closing(title={"en": "Next"}, text={"en": ""})
+        notes = deck_content.speaker_notes(summary, _frozen(summary), {}, [], closing, THRESHOLD)
+    assert slide.kicker.endswith(kicker)
+    assert notes["title"][1] == title_note
