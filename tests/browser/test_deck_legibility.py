@@ -191,43 +191,46 @@ def headline_data(request, monkeypatch, outcomes_app):  # noqa: F811
     return request.param
 
 
-@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["720p", "1080p"])
+#: The two screens, checked in one test per language and data set (one app to set up).
+SIZES = ((1280, 720), (1920, 1080))
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_slide_is_legible(
     outcomes_app,  # noqa: F811
     serve,
     new_context,
-    size,
     language,
     headline_data,
 ):
     server = serve(outcomes_app)
-    width, height = size
-    page = new_context(viewport={"width": width, "height": height}).new_page()
-    sign_in(page, server.url, outcomes_app.config["OUTCOMES_ADMIN"])
-    page.goto(f"{server.url}/staff/outcomes/1/deck?lang={language}")
-    total = page.locator(".slide").count()
-    # every key finding is on a findings slide, whole, once
-    findings = page.locator(".slide-findings .finding")
-    assert findings.count() == 8
-    assert total == 7 + page.locator(".slide-findings").count()
     problems = []
-    for index in range(total):
-        assert page.locator(".slide.current").get_attribute("id") == f"slide-{index + 1}"
-        found = page.evaluate(MEASURE)
-        assert found["count"] > 0
-        if (width, height) == (1280, 720):
-            # the smallest size is checked where it is hardest to meet
-            if found["small"]:
-                problems.append((index + 1, "under 18 px", found["small"][:5]))
-            if language != "en":
-                name = f"deck-720p-{language}-{headline_data}-slide-{index + 1}"
-                screenshot(page, name, full_page=False)
-        if found["outside"]:
-            problems.append((index + 1, "outside the slide", found["outside"][:5]))
-        if found["overlaps"]:
-            problems.append((index + 1, "overlapping", found["overlaps"][:5]))
-        page.keyboard.press("ArrowRight")
+    for width, height in SIZES:
+        page = new_context(viewport={"width": width, "height": height}).new_page()
+        sign_in(page, server.url, outcomes_app.config["OUTCOMES_ADMIN"])
+        page.goto(f"{server.url}/staff/outcomes/1/deck?lang={language}")
+        total = page.locator(".slide").count()
+        # every key finding is on a findings slide, whole, once
+        assert page.locator(".slide-findings .finding").count() == 8
+        assert total == 7 + page.locator(".slide-findings").count()
+        for index in range(total):
+            assert page.locator(".slide.current").get_attribute("id") == f"slide-{index + 1}"
+            found = page.evaluate(MEASURE)
+            assert found["count"] > 0
+            where = (f"{width}x{height}", index + 1)
+            if (width, height) == (1280, 720):
+                # the smallest size is checked where it is hardest to meet
+                if found["small"]:
+                    problems.append((*where, "under 18 px", found["small"][:5]))
+                if language != "en":
+                    name = f"deck-720p-{language}-{headline_data}-slide-{index + 1}"
+                    screenshot(page, name, full_page=False)
+            if found["outside"]:
+                problems.append((*where, "outside the slide", found["outside"][:5]))
+            if found["overlaps"]:
+                problems.append((*where, "overlapping", found["overlaps"][:5]))
+            page.keyboard.press("ArrowRight")
+        page.close()
     assert problems == [], "\n".join(map(str, problems))
 
 
