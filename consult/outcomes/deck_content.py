@@ -9,25 +9,36 @@ Needs a request (or test request) context for the language, like `presenting`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from babel.dates import format_date
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from consult.i18n import current_language
+from consult.outcomes import deck_fit
 from consult.outcomes import presenting as p
 from consult.outcomes.deck_settings import LANGUAGES, Closing, closing_of
 from consult.outcomes.headlines import Headline
 
 #: The default closing slide: the revision's next steps, as (lead, rest) message pairs.
+#: Marked for extraction (lazy): unmarked, they fell out of the catalogs and the French and
+#: Spanish decks closed in English.
 NEXT_STEPS = (
-    ("The consultation stays open", "Questionnaires and contributions keep coming in."),
-    ("Drafting the revised Charter", "Article by article, from these findings."),
-    ("10, 100, 1000 human rights cities and territories", "100 by the Congress, 1000 by 2030."),
-    ("UCLG World Congress, Daejeon, October 2022", "The revised Charter-Agenda is presented."),
+    (_l("The consultation stays open"), _l("Questionnaires and contributions keep coming in.")),
+    (_l("Drafting the revised Charter"), _l("Article by article, from these findings.")),
+    (
+        _l("10, 100, 1000 human rights cities and territories"),
+        _l("100 by the Congress, 1000 by 2030."),
+    ),
+    (
+        _l("UCLG World Congress, Daejeon, October 2022"),
+        _l("The revised Charter-Agenda is presented."),
+    ),
 )
 
 
@@ -38,9 +49,7 @@ def default_closing() -> Closing:
         with force_locale(language):
             titles[language] = _("Next steps towards the Daejeon Congress")
             separator = " : " if language == "fr" else ": "
-            texts[language] = "\n".join(
-                f"{_(lead)}{separator}{_(rest)}" for lead, rest in NEXT_STEPS
-            )
+            texts[language] = "\n".join(f"{lead}{separator}{rest}" for lead, rest in NEXT_STEPS)
     return Closing(title=titles, text=texts)
 
 
@@ -126,6 +135,95 @@ def methodology(summary: Mapping[str, Any], snapshot: Any, threshold: int) -> di
     }
 
 
+@dataclass(frozen=True)
+class FindingsSlide:
+    """One slide of a questionnaire's key findings (the first, or one that continues it)."""
+
+    #: The slide's key (data-slide): "findings-<questionnaire>", then "-2", "-3"...
+    key: str
+    kicker: str
+    title: str
+    foot: str
+    #: The headline groups it carries, one per key finding, whole.
+    groups: Sequence[Sequence[Headline]]
+    #: Columns of its grid (1 only for a finding too long for half a slide).
+    columns: int
+    part: int
+    parts: int
+    #: What the slide says when it has no finding (no responses, or too few for any figure).
+    empty: str = ""
+
+
+def finding_bases(group: Sequence[Headline]) -> list[str]:
+    """The bases of a finding's sentences, each once (a matrix's two rows can differ)."""
+    return list(dict.fromkeys(headline.base for headline in group))
+
+
+def no_finding(questionnaire: Mapping[str, Any], threshold: int) -> str:
+    """What a findings slide without a finding says: never "no responses" when there are."""
+    if not questionnaire["responses"]:
+        return _("No responses yet.")
+    return _(
+        "No question has been answered by %(n)s respondents or more yet: no figure is shown.",
+        n=p.number(threshold),
+    )
+
+
+def findings_slides(
+    summary: Mapping[str, Any],
+    snapshot: Any,
+    findings: Mapping[str, Sequence[Sequence[Headline]]],
+    threshold: int = 1,
+) -> list[FindingsSlide]:
+    """The key findings slides of every questionnaire, in the deck's language: as many per
+    questionnaire as its findings need at the deck's text size (deck_fit)."""
+    when = p.data_time(snapshot.data_as_of, snapshot.timezone)
+    foot = " · ".join(
+        [_("Data as of %(when)s", when=when), _("Shares are of those who answered each question.")]
+    )
+    slides = []
+    for questionnaire in summary["questionnaires"]:
+        key = questionnaire["key"]
+        groups = list(findings.get(key) or [])
+        kicker = " · ".join(
+            [
+                p.t(questionnaire["title"]).split(":")[-1].strip().capitalize(),
+                ngettext(
+                    "%(n)s response",
+                    "%(n)s responses",
+                    questionnaire["responses"],
+                    n=p.number(questionnaire["responses"]),
+                ),
+            ]
+        )
+        texts = [
+            deck_fit.FindingText(
+                statements=[(h.figure, h.sentence) for h in group],
+                question=group[0].question,
+                bases=["; ".join(finding_bases(group))],
+            )
+            for group in groups
+        ]
+        # The longer title (continued) is the one measured: every part has the same room.
+        room = deck_fit.findings_room(kicker, _("Key findings (continued)"), foot)
+        pages = deck_fit.share_out(texts, room)
+        for part, page in enumerate(pages, start=1):
+            slides.append(
+                FindingsSlide(
+                    key=f"findings-{key}" + (f"-{part}" if part > 1 else ""),
+                    kicker=kicker,
+                    title=_("Key findings") if part == 1 else _("Key findings (continued)"),
+                    foot=foot,
+                    groups=[groups[i] for i in page.indexes],
+                    columns=page.columns,
+                    part=part,
+                    parts=len(pages),
+                    empty="" if groups else no_finding(questionnaire, threshold),
+                )
+            )
+    return slides
+
+
 def speaker_notes(
     summary: Mapping[str, Any],
     snapshot: Any,
@@ -150,15 +248,26 @@ def speaker_notes(
                 when=when,
             ),
             _(
-                "%(responses)s questionnaire responses and %(contributions)s published open "
-                "contributions.",
-                responses=p.number(total),
-                contributions=p.number(contributions),
+                "%(responses)s and %(contributions)s.",
+                responses=ngettext(
+                    "%(n)s questionnaire response",
+                    "%(n)s questionnaire responses",
+                    total,
+                    n=p.number(total),
+                ),
+                contributions=ngettext(
+                    "%(n)s published open contribution",
+                    "%(n)s published open contributions",
+                    contributions,
+                    n=p.number(contributions),
+                ),
             ),
         ],
         "participation": [
-            _(
+            ngettext(
+                "%(n)s response to the questionnaire for %(who)s.",
                 "%(n)s responses to the questionnaire for %(who)s.",
+                q["responses"],
                 n=p.number(q["responses"]),
                 who=p.short_questionnaire(q["key"]).lower(),
             )
@@ -177,16 +286,18 @@ def speaker_notes(
         ),
         *method["rules"],
     ]
-    for questionnaire in summary["questionnaires"]:
-        items = findings.get(questionnaire["key"]) or []
-        notes[f"findings-{questionnaire['key']}"] = [
-            headline.sentence for group in items for headline in group
-        ] or [_("No responses yet.")]
+    for slide in findings_slides(summary, snapshot, findings, threshold):
+        notes[slide.key] = [headline.sentence for group in slide.groups for headline in group] or [
+            slide.empty
+        ]
     themes = (summary.get("contributions") or {}).get("themes") or []
     notes["contributions"] = [
-        _(
+        ngettext(
+            "%(n)s contribution published by a moderator; those awaiting moderation, "
+            "rejected or hidden are not counted.",
             "%(n)s contributions published by a moderator; those awaiting moderation, "
             "rejected or hidden are not counted.",
+            contributions,
             n=p.number(contributions),
         )
     ]
@@ -205,11 +316,16 @@ def speaker_notes(
         _("Compare articles within a column, not colours across columns."),
     ]
     notes["quotes"] = [
-        _(
+        ngettext(
+            "%(n)s quote chosen by UCLG CISDP from submitted answers and published "
+            "contributions: it illustrates, it does not measure.",
             "%(n)s quotes chosen by UCLG CISDP from submitted answers and published "
             "contributions: they illustrate, they do not measure.",
+            len(quotes),
             n=p.number(len(quotes)),
         )
+        if quotes
+        else _("No quote has been chosen for this deck yet.")
     ]
     notes["closing"] = (
         [_("The closing points were set by UCLG CISDP for this session.")]

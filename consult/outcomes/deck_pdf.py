@@ -17,6 +17,8 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
+from html import escape
 from pathlib import Path
 
 from flask import Flask
@@ -28,6 +30,7 @@ _STYLESHEET = re.compile(
     r'<link rel="stylesheet" href="[^"]*/consult(?:\.[0-9a-f]+)?\.css(?:\?[^"]*)?">'
 )
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
+_SECTION = re.compile(r'<section class="slide[^"]*"[^>]*>.*?</section>', re.DOTALL)
 
 
 class PdfUnavailable(Exception):
@@ -48,6 +51,24 @@ def standalone(html: str, stylesheet: str) -> str:
     html = _SCRIPT.sub("", html)
     # The replacement is a function so that backslashes in the CSS stay as they are.
     return _STYLESHEET.sub(lambda _m: f"<style>{stylesheet}</style>", html, count=1)
+
+
+def with_notes(html: str, pages: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """Return the deck page with a notes page after each slide, as PowerPoint's notes pages:
+    ``pages`` holds, slide by slide, the notes page's heading and its lines (plain text,
+    escaped here)."""
+    remaining = iter(pages)
+
+    def add_notes(match: re.Match) -> str:
+        heading, lines = next(remaining, ("", ()))
+        items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+        return (
+            f'{match.group(0)}\n<aside class="notes-page">'
+            f'<h2 class="notes-page-heading">{escape(heading)}</h2>'
+            f'<ul class="notes-page-lines">{items}</ul></aside>'
+        )
+
+    return _SECTION.sub(add_notes, html)
 
 
 def build_pdf(html: str, app: Flask) -> bytes:

@@ -21,8 +21,11 @@ import cairosvg
 import lxml.html
 from pptx import Presentation
 from pptx.dml.color import RGBColor
+from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
+
+from consult.outcomes import deck_fit
 
 SLIDE_WIDTH = Inches(13.333)
 SLIDE_HEIGHT = Inches(7.5)
@@ -30,8 +33,14 @@ MARGIN = Inches(0.55)
 BRAND = RGBColor(0x0B, 0x4F, 0x8A)
 INK = RGBColor(0x1C, 0x24, 0x2E)
 MUTED = RGBColor(0x4A, 0x55, 0x63)
-#: Body text sizes tried from the largest until the text fits its box (never under 14 pt).
-BODY_SIZES = (24, 22, 20, 18, 16, 14)
+#: One em of the HTML slide (1/64 of its width): 15 pt. The deck's smallest text, 1 em (18.7 px
+#: at 1280x720), is 15 pt here.
+EM = Emu(int(SLIDE_WIDTH / deck_fit.SLIDE_WIDTH))
+EM_POINTS = 15
+#: Body text sizes tried from the largest until the text fits its box (never under 1 em).
+BODY_SIZES = (24, 22, 20, 18, 16, 15)
+#: Line height of body text (exact, as in the HTML deck), in em of its size.
+LINE_SPACING = 1.25
 
 _SECTION = re.compile(r'<section class="slide[^"]*"[^>]*>.*?</section>', re.DOTALL)
 _SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
@@ -45,6 +54,8 @@ class Paragraph:
     text: str
     is_lead: bool = False
     level: int = 0
+    #: The bold start of a point ("Lead rest"): only it is set in bold.
+    lead: str = ""
 
 
 @dataclass
@@ -58,6 +69,9 @@ class DeckSlide:
     body: list[Paragraph] = field(default_factory=list)
     #: The slide's charts, as SVG documents.
     charts: list[str] = field(default_factory=list)
+    #: A key findings slide's findings, each whole, and the columns of its grid.
+    findings: list[deck_fit.FindingText] = field(default_factory=list)
+    columns: int = deck_fit.COLUMNS
 
 
 def _text(element) -> str:
@@ -96,7 +110,10 @@ def _paragraphs(element, level: int = 0) -> list[Paragraph]:
                 else:
                     strong = item.find("strong")
                     text = _text(item)
-                    if text:
+                    lead = _text(strong) if strong is not None else ""
+                    if text and lead and text.startswith(lead) and text != lead:
+                        found.append(Paragraph(text, level=level, lead=lead))
+                    elif text:
                         found.append(Paragraph(text, is_lead=strong is not None, level=level))
         elif child.tag == "table":
             for row in child.iter("tr"):
@@ -116,6 +133,28 @@ def _paragraphs(element, level: int = 0) -> list[Paragraph]:
     return found
 
 
+def _findings(section) -> tuple[list[deck_fit.FindingText], int]:
+    """The key findings of a findings slide (figure and sentence pairs, question, base)."""
+    grids = section.find_class("findings")
+    if not grids:
+        return [], deck_fit.COLUMNS
+    found = []
+    for item in grids[0].find_class("finding"):
+        figures = [_text(e) for e in item.find_class("finding-number")]
+        sentences = [_text(e) for e in item.find_class("finding-answer")]
+        question = item.find_class("finding-question")
+        base = item.find_class("finding-base")
+        found.append(
+            deck_fit.FindingText(
+                statements=list(zip(figures, sentences, strict=True)),
+                question=_text(question[0]) if question else "",
+                bases=[_text(base[0])] if base else [],
+            )
+        )
+    columns = 1 if "findings-wide" in _classes(grids[0]) else deck_fit.COLUMNS
+    return found, columns
+
+
 def read_slides(html: str) -> list[DeckSlide]:
     """Read the slides of a rendered deck page, in order."""
     slides = []
@@ -128,6 +167,7 @@ def read_slides(html: str) -> list[DeckSlide]:
         kicker = section.find_class("slide-kicker")
         foot = section.find_class("slide-foot")
         inner = section.find_class("slide-inner")
+        findings, columns = _findings(section)
         slides.append(
             DeckSlide(
                 key=section.get("data-slide") or section.get("id") or "",
@@ -136,16 +176,23 @@ def read_slides(html: str) -> list[DeckSlide]:
                 foot=_text(foot[0]) if foot else "",
                 body=_paragraphs(inner[0] if inner else section),
                 charts=charts,
+                findings=findings,
+                columns=columns,
             )
         )
     return slides
 
 
 def _fits(paragraphs: Sequence[Paragraph], width: Emu, height: Emu, size: int) -> bool:
-    """Estimate whether the paragraphs fit a box at ``size`` points (average glyph: 0.5 em)."""
-    per_line = max(1, int(width / Pt(size) / 0.52))
-    lines = sum(max(1, -(-len(p.text) // per_line)) for p in paragraphs)
-    return lines * Pt(size) * 1.25 + len(paragraphs) * Pt(size) * 0.3 <= height
+    """Whether the paragraphs fit a box at ``size`` points, measured as the HTML deck is
+    (deck_fit: the deck's font, line breaks at spaces only)."""
+    scale = size / EM_POINTS
+    width_em = width / EM
+    lines = sum(
+        max(1, deck_fit.line_count(p.text, width_em, scale, bold=p.is_lead)) for p in paragraphs
+    )
+    needed = lines * scale * LINE_SPACING + len(paragraphs) * scale * 0.3
+    return needed <= height / EM
 
 
 def _halves(paragraphs: Sequence[Paragraph]) -> tuple[list[Paragraph], list[Paragraph]]:
@@ -166,6 +213,8 @@ def _text_box(slide, left, top, width, height, paragraphs, *, size=None, colour=
     box = slide.shapes.add_textbox(left, top, width, height)
     frame = box.text_frame
     frame.word_wrap = True
+    # The text starts at the box's edge, as in the HTML deck (the measures assume it).
+    frame.margin_left = frame.margin_right = frame.margin_top = frame.margin_bottom = 0
     # PowerPoint shrinks the text if an edit makes it overflow.
     frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
     if size is None:
@@ -173,12 +222,18 @@ def _text_box(slide, left, top, width, height, paragraphs, *, size=None, colour=
     for index, paragraph in enumerate(paragraphs):
         target = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
         target.level = paragraph.level
+        target.line_spacing = Pt(size * LINE_SPACING)
         target.space_after = Pt(size * 0.3)
-        run = target.add_run()
-        run.text = paragraph.text
-        run.font.size = Pt(size)
-        run.font.bold = paragraph.is_lead
-        run.font.color.rgb = BRAND if paragraph.is_lead else colour
+        if paragraph.lead:
+            parts = [(paragraph.lead, True), (paragraph.text[len(paragraph.lead) :], False)]
+        else:
+            parts = [(paragraph.text, paragraph.is_lead)]
+        for text, bold in parts:
+            run = target.add_run()
+            run.text = text
+            run.font.size = Pt(size)
+            run.font.bold = bold
+            run.font.color.rgb = BRAND if bold else colour
     return box
 
 
@@ -194,7 +249,7 @@ def _picture(slide, svg: str, left, top, width, height) -> None:
     picture.name = "Chart"
 
 
-def _title(slide, deck_slide: DeckSlide, left, top, width, height) -> None:
+def _title(slide, deck_slide: DeckSlide, left, top, width, height, size=None) -> None:
     """Fill the slide's title placeholder, placed and styled like the deck's heading."""
     title = slide.shapes.title
     title.left, title.top, title.width, title.height = left, top, width, height
@@ -205,9 +260,116 @@ def _title(slide, deck_slide: DeckSlide, left, top, width, height) -> None:
     paragraph = frame.paragraphs[0]
     paragraph.alignment = PP_ALIGN.LEFT
     font = paragraph.runs[0].font if paragraph.runs else paragraph.font
-    font.size = Pt(34 if deck_slide.key == "title" else 30)
+    font.size = Pt(size or (34 if deck_slide.key == "title" else 30))
     font.bold = True
     font.color.rgb = BRAND
+
+
+def _em(value: float) -> Emu:
+    return Emu(int(value * EM))
+
+
+def _finding_box(slide, finding: deck_fit.FindingText, left, top, width, height) -> None:
+    """One key finding: its rule on the left, then figures, sentences, question and base."""
+    rule = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, _em(left), _em(top), _em(0.35), _em(height))
+    rule.fill.solid()
+    rule.fill.fore_color.rgb = BRAND
+    rule.line.fill.background()
+    rule.name = "Rule"
+    indent = deck_fit.FINDING_INDENT
+    box = slide.shapes.add_textbox(
+        _em(left + indent), _em(top + 0.2), _em(width), _em(height - deck_fit.FINDING_PADDING)
+    )
+    frame = box.text_frame
+    frame.word_wrap = True
+    frame.margin_left = frame.margin_right = frame.margin_top = frame.margin_bottom = 0
+    # Measured to fit (deck_fit): nothing is shrunk, as nothing is in the HTML deck.
+    frame.auto_size = MSO_AUTO_SIZE.NONE
+    lines = []
+    for figure, sentence in finding.statements:
+        lines.append((figure, deck_fit.FIGURE_SIZE, deck_fit.FIGURE_LINE, True, BRAND, 0.0))
+        lines.append((sentence, 1.0, deck_fit.TEXT_LINE, False, INK, deck_fit.SENTENCE_GAP))
+    lines.append((finding.question, 1.0, deck_fit.TEXT_LINE, False, MUTED, 0.0))
+    lines.extend((base, 1.0, deck_fit.TEXT_LINE, True, MUTED, 0.0) for base in finding.bases)
+    for index, (text, size, line, bold, colour, after) in enumerate(lines):
+        paragraph = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
+        paragraph.line_spacing = Pt(size * line * EM_POINTS)
+        paragraph.space_after = Pt(after * EM_POINTS)
+        run = paragraph.add_run()
+        run.text = text
+        run.font.size = Pt(size * EM_POINTS)
+        run.font.bold = bold
+        run.font.color.rgb = colour
+
+
+def _findings_slide(slide, deck_slide: DeckSlide) -> None:
+    """A key findings slide laid out as the HTML deck lays it out, in its em (deck_fit)."""
+    left = deck_fit.PADDING[3]
+    width = deck_fit.SLIDE_WIDTH - deck_fit.PADDING[1] - deck_fit.PADDING[3]
+    top = deck_fit.PADDING[0]
+    if deck_slide.kicker:
+        lines = deck_fit.line_count(
+            deck_slide.kicker, width, bold=True, upper=True, spacing=deck_fit.KICKER_SPACING
+        )
+        kicker = _text_box(
+            slide,
+            _em(left),
+            _em(top),
+            _em(width),
+            _em(lines * deck_fit.LINE),
+            [Paragraph(deck_slide.kicker.upper())],
+            size=EM_POINTS,
+            colour=MUTED,
+        )
+        kicker.text_frame.auto_size = MSO_AUTO_SIZE.NONE
+        top += lines * deck_fit.LINE + deck_fit.KICKER_GAP
+    title_lines = deck_fit.line_count(deck_slide.title, width, deck_fit.TITLE_SIZE, bold=True)
+    _title(
+        slide,
+        deck_slide,
+        _em(left),
+        _em(top),
+        _em(width),
+        _em(title_lines * deck_fit.TITLE_SIZE * deck_fit.TITLE_LINE),
+        size=deck_fit.TITLE_SIZE * EM_POINTS,
+    )
+    slide.shapes.title.text_frame.margin_left = 0
+    grid_top = deck_fit.findings_top(deck_slide.kicker, deck_slide.title)
+    column = deck_fit.column_width(deck_slide.columns)
+    for finding, (x, y, height) in zip(
+        deck_slide.findings,
+        deck_fit.grid_places(deck_slide.findings, deck_slide.columns),
+        strict=True,
+    ):
+        _finding_box(slide, finding, left + x, grid_top + y, column, height)
+    if deck_slide.foot:
+        lines = deck_fit.line_count(deck_slide.foot, width)
+        foot = _text_box(
+            slide,
+            _em(left),
+            _em(deck_fit.SLIDE_HEIGHT - deck_fit.PADDING[2] - lines * deck_fit.LINE),
+            _em(width),
+            _em(lines * deck_fit.LINE),
+            [Paragraph(deck_slide.foot)],
+            size=EM_POINTS,
+            colour=MUTED,
+        )
+        foot.text_frame.auto_size = MSO_AUTO_SIZE.NONE
+
+
+def _foot(slide, deck_slide: DeckSlide, width) -> None:
+    """The slide's footer (data time, base), at the deck's smallest size, never less."""
+    if deck_slide.foot:
+        _text_box(
+            slide,
+            MARGIN,
+            SLIDE_HEIGHT - Inches(0.75),
+            width,
+            Inches(0.55),
+            [Paragraph(deck_slide.foot)],
+            size=EM_POINTS,
+            colour=MUTED,
+        )
 
 
 def build_pptx(html: str, notes: Mapping[str, Sequence[str]]) -> bytes:
@@ -220,6 +382,10 @@ def build_pptx(html: str, notes: Mapping[str, Sequence[str]]) -> bytes:
     width = SLIDE_WIDTH - 2 * MARGIN
     for deck_slide in read_slides(html):
         slide = presentation.slides.add_slide(layout)
+        slide.notes_slide.notes_text_frame.text = "\n".join(notes.get(deck_slide.key) or [])
+        if deck_slide.findings:
+            _findings_slide(slide, deck_slide)
+            continue
         top = Inches(0.35)
         if deck_slide.kicker:
             _text_box(
@@ -229,9 +395,40 @@ def build_pptx(html: str, notes: Mapping[str, Sequence[str]]) -> bytes:
                 width,
                 Inches(0.45),
                 [Paragraph(deck_slide.kicker)],
-                size=14,
+                size=EM_POINTS,
                 colour=MUTED,
             )
+        stacked = bool(deck_slide.charts) and len(deck_slide.body) <= 1
+        if stacked and not deck_slide.kicker:
+            # A chart with only a note (the heat map): as in the HTML deck, the chart takes
+            # the slide's width and height under a title kept to one line, the note below.
+            _title(slide, deck_slide, MARGIN, top, width, Inches(0.75))
+            foot_top = SLIDE_HEIGHT - Inches(0.75)
+            note_height = Emu(0)
+            if deck_slide.body:
+                lines = deck_fit.line_count(deck_slide.body[0].text, width / EM)
+                note_height = _em(lines * LINE_SPACING + 0.3)
+                _text_box(
+                    slide,
+                    MARGIN,
+                    foot_top - note_height,
+                    width,
+                    note_height,
+                    deck_slide.body,
+                    size=EM_POINTS,
+                    colour=MUTED,
+                )
+            chart_top = top + Inches(0.85)
+            _picture(
+                slide,
+                deck_slide.charts[0],
+                MARGIN,
+                chart_top,
+                width,
+                foot_top - note_height - Inches(0.1) - chart_top,
+            )
+            _foot(slide, deck_slide, width)
+            continue
         _title(slide, deck_slide, MARGIN, top + Inches(0.45), width, Inches(1.1))
         body_top = Inches(1.85)
         body_height = SLIDE_HEIGHT - body_top - Inches(0.9)
@@ -258,18 +455,7 @@ def build_pptx(html: str, notes: Mapping[str, Sequence[str]]) -> bytes:
             _text_box(slide, MARGIN + half + gap, body_top, half, body_height, right_part)
         elif body:
             _text_box(slide, MARGIN, body_top, width, body_height, body)
-        if deck_slide.foot:
-            _text_box(
-                slide,
-                MARGIN,
-                SLIDE_HEIGHT - Inches(0.75),
-                width,
-                Inches(0.5),
-                [Paragraph(deck_slide.foot)],
-                size=12,
-                colour=MUTED,
-            )
-        slide.notes_slide.notes_text_frame.text = "\n".join(notes.get(deck_slide.key) or [])
+        _foot(slide, deck_slide, width)
     out = io.BytesIO()
     presentation.save(out)
     return out.getvalue()

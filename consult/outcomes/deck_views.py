@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask import Response as HttpResponse
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,7 +20,7 @@ from wtforms.validators import Length
 from consult.core.errors import render_error
 from consult.db import db
 from consult.i18n import current_language
-from consult.outcomes import deck_content, deck_pdf, deck_pptx
+from consult.outcomes import deck_content, deck_fit, deck_pdf, deck_pptx
 from consult.outcomes import snapshot_views as views
 from consult.outcomes.blueprints import (
     STAFF_ROLES,
@@ -31,6 +32,7 @@ from consult.outcomes.deck_settings import (
     POINTS,
     TEXT_LENGTH,
     TITLE_LENGTH,
+    Closing,
     save_closing,
 )
 from consult.staff import audit
@@ -63,7 +65,30 @@ class ClosingForm(FlaskForm):
                     _("At most %(n)s points (one per line): a slide is read from afar.", n=POINTS)
                 )
                 valid = False
+            elif not _closing_fits(language, getattr(self, f"title_{language}").data, field.data):
+                field.errors.append(
+                    _(
+                        "Too long for one slide at a size read from the back of the room: "
+                        "shorten the points or the title."
+                    )
+                )
+                valid = False
         return valid
+
+
+def _closing_fits(language: str, title: str | None, text: str | None) -> bool:
+    """Whether a closing slide as typed fits its slide in ``language`` (deck_fit), an empty
+    title or text standing for the default's, as on the slide."""
+    default = deck_content.default_closing()
+    closing = Closing(
+        title={language: (title or "").strip() or default.title[language]},
+        text={language: (text or "").strip() or default.text[language]},
+    )
+    with force_locale(language):
+        foot = _("UCLG CISDP · Global Charter-Agenda for Human Rights in the City")
+    return deck_fit.closing_fits(
+        closing.title[language], deck_content.closing_points(closing, language), foot
+    )
 
 
 @bp.route("/<int:snapshot_id>/deck/closing", methods=["GET", "POST"])
@@ -147,17 +172,23 @@ def _notes(frozen) -> dict[str, list[str]]:
     return deck_content.speaker_notes(summary, frozen, findings, quotes, closing, threshold())
 
 
-def _download(frozen, fmt: str, body: bytes, mimetype: str) -> HttpResponse:
+def _download(
+    frozen, fmt: str, body: bytes, mimetype: str, with_notes: bool = False
+) -> HttpResponse:
+    details = {"format": fmt, "language": current_language()}
+    if with_notes:
+        details["notes"] = True
     audit.record(
         db.session,
         current_user,
         "export.outcomes",
         target=f"snapshot:{frozen.id}",
-        details={"format": fmt, "language": current_language()},
+        details=details,
         ip=client_ip(),
     )
     db.commit()
-    name = f"outcomes-deck-{frozen.id}-{current_language()}.{fmt}"
+    suffix = "-notes" if with_notes else ""
+    name = f"outcomes-deck-{frozen.id}-{current_language()}{suffix}.{fmt}"
     return HttpResponse(
         body,
         mimetype=mimetype,
@@ -185,10 +216,28 @@ def pptx(snapshot_id: int):
 @bp.get("/<int:snapshot_id>/deck.pdf")
 @role_required(*STAFF_ROLES)
 def pdf(snapshot_id: int):
-    """The deck as a PDF, one slide per page, printed by headless Chromium."""
+    """The deck as a PDF, one slide per page, printed by headless Chromium; with ?notes=1,
+    each slide is followed by a page of its speaker notes."""
     frozen = snapshot_or_404(snapshot_id)
+    html = deck_html(frozen.id)
+    with_notes = request.args.get("notes") == "1"
+    if with_notes:
+        html = deck_pdf.with_notes(
+            html,
+            [
+                (
+                    _(
+                        "Speaker notes · Slide %(n)s: %(title)s",
+                        n=slide["number"],
+                        title=slide["title"],
+                    ),
+                    slide["notes"],
+                )
+                for slide in _slides_and_notes(frozen)
+            ],
+        )
     try:
-        body = deck_pdf.build_pdf(deck_html(frozen.id), current_app)
+        body = deck_pdf.build_pdf(html, current_app)
     except deck_pdf.PdfUnavailable as exc:
         current_app.logger.warning("deck PDF unavailable: %s", exc)
         return render_error(
@@ -198,4 +247,4 @@ def pdf(snapshot_id: int):
                 "file, or print the deck from the browser: one slide per page."
             ),
         )
-    return _download(frozen, "pdf", body, "application/pdf")
+    return _download(frozen, "pdf", body, "application/pdf", with_notes=with_notes)

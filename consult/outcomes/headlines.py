@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from consult.outcomes.formatting import number, option_label, percent, short_questionnaire, t
 
@@ -42,6 +43,19 @@ class Headline:
     base: str
 
 
+def _quoted(labels: list[str]) -> str:
+    """Labels in the language's quotation marks, listed."""
+    return ", ".join(_("“%(label)s”", label=label) for label in labels)
+
+
+def _ties(sentence: str, others: list[str]) -> str:
+    """A sentence naming one leader, completed with those level with it (never hidden)."""
+    if not others:
+        return sentence
+    tied = _("Tied with %(others)s.", others=_quoted(others))
+    return f"{sentence} {tied}"
+
+
 def _n(count: int | None) -> str:
     return _("n = %(n)s respondents who answered", n=number(count))
 
@@ -49,8 +63,15 @@ def _n(count: int | None) -> str:
 def choice_headline(
     question: Mapping[str, Any], option: Mapping[str, Any], summary: Mapping
 ) -> Headline:
-    """The most chosen answer of a single choice, yes/no or multiple choice question."""
-    answer = option_label(option, question["type"], summary.get("region_labels", {}))
+    """The most chosen answer of a single choice, yes/no or multiple choice question (and the
+    answers chosen exactly as often, if any)."""
+    labels = summary.get("region_labels", {})
+    answer = option_label(option, question["type"], labels)
+    level = [
+        option_label(o, question["type"], labels)
+        for o in question["options"]
+        if o is not option and o.get("share") is not None and o["share"] == option["share"]
+    ]
     base = option.get("base") or question["answered"]
     if question["type"] == "multiple_choice":
         sentence = _(
@@ -67,6 +88,7 @@ def choice_headline(
             n=number(base),
             answer=answer,
         )
+    sentence = _ties(sentence, level)
     return Headline(
         "share",
         question["key"],
@@ -85,11 +107,21 @@ def _scale_text(question: Mapping[str, Any]) -> str:
     return _("on a scale from %(low)s to %(high)s", low=number(low), high=number(high))
 
 
-def matrix_headlines(question: Mapping[str, Any]) -> list[Headline]:
-    """The rows with the highest and the lowest mean score of an ordinal matrix."""
-    rows = [r for r in question["rows"] if r.get("mean") is not None]
+def matrix_headlines(question: Mapping[str, Any], minimum: int = 1) -> list[Headline]:
+    """The rows with the highest and the lowest mean score of an ordinal matrix, among rows
+    scored by at least ``minimum`` respondents; rows level with either are named too, and
+    when every row has the same mean only one sentence is said (no row is "lowest")."""
+    rows = [r for r in question["rows"] if r.get("mean") is not None and r["scored"] >= minimum]
     high = max(rows, key=lambda r: (r["mean"], r["key"]))
     low = min(rows, key=lambda r: (r["mean"], r["key"]))
+    pairs = (
+        [("mean_high", high)]
+        if high["mean"] == low["mean"]
+        else [
+            ("mean_high", high),
+            ("mean_low", low),
+        ]
+    )
     unscored = sum(r.get("unscored") or 0 for r in question["rows"])
     left_out = (
         _("“don't know” answers are left out of the mean")
@@ -97,7 +129,7 @@ def matrix_headlines(question: Mapping[str, Any]) -> list[Headline]:
         else _("every answer carries a score")
     )
     result = []
-    for statistic, row in (("mean_high", high), ("mean_low", low)):
+    for statistic, row in pairs:
         template = (
             _(
                 "“%(row)s” has the highest mean score: %(mean)s %(scale)s, from the %(n)s "
@@ -116,6 +148,9 @@ def matrix_headlines(question: Mapping[str, Any]) -> list[Headline]:
             "n": number(row["scored"]),
             "left_out": left_out,
         }
+        sentence = _ties(
+            sentence, [t(r["label"]) for r in rows if r is not row and r["mean"] == row["mean"]]
+        )
         result.append(
             Headline(
                 statistic,
@@ -141,6 +176,7 @@ def ranking_headlines(question: Mapping[str, Any]) -> list[Headline]:
     if options:
         first = max(options, key=lambda o: (o["first"], -_order(question, o)))
         base = first.get("base") or question["answered"]
+        level = [t(o["label"]) for o in options if o is not first and o["first"] == first["first"]]
         result.append(
             Headline(
                 "first_places",
@@ -149,13 +185,16 @@ def ranking_headlines(question: Mapping[str, Any]) -> list[Headline]:
                 float(first["first"]),
                 percent(first["share_first"]),
                 t(first["label"]),
-                _(
-                    "“%(option)s” was ranked first most often: first choice of %(n)s of the "
-                    "%(base)s respondents who answered (%(share)s).",
-                    option=t(first["label"]),
-                    n=number(first["first"]),
-                    base=number(base),
-                    share=percent(first["share_first"]),
+                _ties(
+                    _(
+                        "“%(option)s” was ranked first most often: first choice of %(n)s of "
+                        "the %(base)s respondents who answered (%(share)s).",
+                        option=t(first["label"]),
+                        n=number(first["first"]),
+                        base=number(base),
+                        share=percent(first["share_first"]),
+                    ),
+                    level,
                 ),
                 t(question["label"]),
                 _n(base),
@@ -163,6 +202,7 @@ def ranking_headlines(question: Mapping[str, Any]) -> list[Headline]:
         )
     if scored:
         top = max(scored, key=lambda o: (o["borda"], -_order(question, o)))
+        level = [t(o["label"]) for o in scored if o is not top and o["borda"] == top["borda"]]
         result.append(
             Headline(
                 "borda",
@@ -171,14 +211,17 @@ def ranking_headlines(question: Mapping[str, Any]) -> list[Headline]:
                 float(top["borda"]),
                 _("%(points)s pts", points=number(top["borda"])),
                 t(top["label"]),
-                _(
-                    "“%(option)s” is the top priority overall by Borda score: %(points)s points "
-                    "from the %(n)s respondents who ranked their top %(places)s (a first place "
-                    "earns %(places)s points, a last place 1).",
-                    option=t(top["label"]),
-                    points=number(top["borda"]),
-                    n=number(question["answered"]),
-                    places=number(question["places"]),
+                _ties(
+                    _(
+                        "“%(option)s” is the top priority overall by Borda score: %(points)s "
+                        "points from the %(n)s respondents who ranked their top %(places)s (a "
+                        "first place earns %(places)s points, a last place 1).",
+                        option=t(top["label"]),
+                        points=number(top["borda"]),
+                        n=number(question["answered"]),
+                        places=number(question["places"]),
+                    ),
+                    level,
                 ),
                 t(question["label"]),
                 _n(question["answered"]),
@@ -192,21 +235,29 @@ def _order(question: Mapping[str, Any], option: Mapping[str, Any]) -> int:
     return [o["key"] for o in question["options"]].index(option["key"])
 
 
-def finding_headlines(finding: Mapping[str, Any], summary: Mapping[str, Any]) -> list[Headline]:
+def finding_headlines(
+    finding: Mapping[str, Any], summary: Mapping[str, Any], minimum: int = 1
+) -> list[Headline]:
     """The sentences of one key finding (see key_findings)."""
     question = finding["question"]
     if finding["kind"] == "choice":
         return [choice_headline(question, finding["option"], summary)]
     if finding["kind"] == "matrix":
-        return matrix_headlines(question)
+        return matrix_headlines(question, minimum)
     return ranking_headlines(question)
 
 
 def questionnaire_headlines(
-    questionnaire: Mapping[str, Any], summary: Mapping[str, Any], limit: int = 4
+    questionnaire: Mapping[str, Any],
+    summary: Mapping[str, Any],
+    limit: int = 4,
+    minimum: int = 1,
 ) -> list[list[Headline]]:
-    """The headline sentences of a questionnaire, one group per key finding."""
-    return [finding_headlines(f, summary) for f in key_findings(questionnaire, limit)]
+    """The headline sentences of a questionnaire, one group per key finding; none rests on
+    fewer than ``minimum`` respondents (the small-cell threshold, for a deck shown on stage)."""
+    return [
+        finding_headlines(f, summary, minimum) for f in key_findings(questionnaire, limit, minimum)
+    ]
 
 
 def participation_sentences(summary: Mapping[str, Any]) -> list[str]:
@@ -218,12 +269,24 @@ def participation_sentences(summary: Mapping[str, Any]) -> list[str]:
         countries = part.get("countries")
         if countries is None:  # a summary frozen before countries were counted
             countries = len([e for e in part["by_country"] if e["key"] not in (None, "_other")])
+        # "1 responses" or "from 1 countries" would read as a mistake on stage: each plural
+        # follows its own count.
         sentences.append(
             _(
-                "%(n)s responses to the questionnaire for %(who)s, from %(countries)s countries.",
-                n=number(questionnaire["responses"]),
-                who=short_questionnaire(questionnaire["key"]).lower(),
-                countries=number(countries),
+                "%(responses)s, %(countries)s.",
+                responses=ngettext(
+                    "%(n)s response to the questionnaire for %(who)s",
+                    "%(n)s responses to the questionnaire for %(who)s",
+                    questionnaire["responses"],
+                    n=number(questionnaire["responses"]),
+                    who=short_questionnaire(questionnaire["key"]).lower(),
+                ),
+                countries=ngettext(
+                    "from %(countries)s country",
+                    "from %(countries)s countries",
+                    countries,
+                    countries=number(countries),
+                ),
             )
         )
     return sentences
@@ -251,7 +314,9 @@ def regions_sentence(summary: Mapping[str, Any]) -> str:
     )
 
 
-def key_findings(questionnaire: Mapping[str, Any], limit: int = 4) -> list[dict[str, Any]]:
+def key_findings(
+    questionnaire: Mapping[str, Any], limit: int = 4, minimum: int = 1
+) -> list[dict[str, Any]]:
     """Pick the headline figures of a questionnaire for the deck: clearest majorities first.
 
     For single and multiple choice questions, the most chosen option and its share; for
@@ -262,6 +327,8 @@ def key_findings(questionnaire: Mapping[str, Any], limit: int = 4) -> list[dict[
     responses = questionnaire["responses"] or 1
     for question in questionnaire["questions"]:
         if question.get("suppressed") or not question["answered"]:
+            continue
+        if question["answered"] < minimum:
             continue
         # Headline figures speak for most respondents: skip narrow follow-up questions.
         reach = question["answered"] / responses
@@ -275,6 +342,8 @@ def key_findings(questionnaire: Mapping[str, Any], limit: int = 4) -> list[dict[
             if not options:
                 continue
             best = max(options, key=lambda o: o["share"])
+            if (best.get("base") or question["answered"]) < minimum:
+                continue
             findings.append(
                 {
                     "kind": "choice",
@@ -284,7 +353,9 @@ def key_findings(questionnaire: Mapping[str, Any], limit: int = 4) -> list[dict[
                 }
             )
         elif kind == "matrix" and question["ordinal"]:
-            rows = [r for r in question["rows"] if r.get("mean") is not None]
+            rows = [
+                r for r in question["rows"] if r.get("mean") is not None and r["scored"] >= minimum
+            ]
             if len(rows) < 2:
                 continue
             high = max(rows, key=lambda r: r["mean"])

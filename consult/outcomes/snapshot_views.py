@@ -303,7 +303,8 @@ def deck_figures(frozen: OutcomeSnapshot) -> tuple[dict, list, dict]:
         ids = set(operations.snapshot_ids(frozen))
         quotes = operations.deck_quotes(db.session, ids, covered_contributions(frozen_summary))
     findings = {
-        q["key"]: presenting.questionnaire_headlines(q, frozen_summary)
+        # Shown on stage: no headline rests on fewer respondents than a public figure may.
+        q["key"]: presenting.questionnaire_headlines(q, frozen_summary, minimum=threshold())
         for q in frozen_summary["questionnaires"]
     }
     return frozen_summary, quotes, findings
@@ -330,6 +331,10 @@ def deck(snapshot_id: int):
             snapshot=frozen,
             quotes=quotes,
             findings=findings,
+            findings_slides=deck_content.findings_slides(
+                frozen_summary, frozen, findings, threshold()
+            ),
+            finding_bases=deck_content.finding_bases,
             public_view=False,
             closing=closing,
             closing_points=deck_content.closing_points(closing),

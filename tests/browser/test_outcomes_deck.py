@@ -83,7 +83,8 @@ def test_the_deck_moves_by_keyboard_and_reads_well(outcomes_app, serve, new_cont
     page.goto(server.url + "/staff/outcomes/1/deck")
     slides = page.locator(".slide")
     total = slides.count()
-    assert total == 9
+    # 7 slides, and the key findings of each questionnaire on as many as they need
+    assert total == 7 + page.locator(".slide-findings").count()
     assert page.locator(".slide.current").count() == 1
     shots = []
     overflow = []
@@ -117,7 +118,7 @@ def test_the_deck_moves_by_keyboard_and_reads_well(outcomes_app, serve, new_cont
     assert overflow == []
     # The article heat map shows the three channels side by side, each column with its base.
     assert len(shots) == total
-    heat = page.locator("#slide-7 svg.chart-heat")
+    heat = page.locator("[data-slide=articles] svg.chart-heat")
     # (a header's lines are tspans: their texts join without a space)
     assert heat.locator("text", has_text=re.compile(r"Open\s*contributions")).count() == 1
     assert heat.locator("text", has_text="n = ").count() == 5
@@ -134,12 +135,14 @@ def test_the_deck_without_javascript_is_a_long_page_and_prints_a_slide_per_page(
     page = new_context(java_script_enabled=False).new_page()
     sign_in(page, server.url, outcomes_app.config["OUTCOMES_ADMIN"])
     page.goto(server.url + "/staff/outcomes/1/deck?lang=fr")
-    visible = [page.locator(f"#slide-{n}").is_visible() for n in range(1, 10)]
-    assert all(visible)
+    total = page.locator(".slide").count()
+    visible = [page.locator(f"#slide-{n}").is_visible() for n in range(1, total + 1)]
+    assert total >= 9 and all(visible)
     assert page.locator("html").get_attribute("lang") == "fr"
     screenshot(page, "deck-no-js-fr")
     pdf = page.pdf(prefer_css_page_size=True)
-    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 9  # one page per slide
+    # one page per slide
+    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == total
 
 
 def test_outcome_pages_have_no_serious_accessibility_problem(outcomes_app, serve, new_context):

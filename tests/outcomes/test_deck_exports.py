@@ -7,6 +7,7 @@ import re
 import shutil
 import unicodedata
 
+import lxml.html
 import pytest
 from pptx import Presentation
 from pypdf import PdfReader
@@ -19,19 +20,14 @@ from tests.conftest import csrf_token
 from tests.outcomes.test_pages import freeze
 
 LANGUAGES = ("en", "fr", "es")
-#: The slides of the demo deck: title, who took part, methodology, one per questionnaire,
-#: contributions, the 12 articles, quotes, closing.
-SLIDES = [
-    "title",
-    "participation",
-    "methodology",
-    "findings-local-governments",
-    "findings-partners",
-    "contributions",
-    "articles",
-    "quotes",
-    "closing",
-]
+#: The slides of the demo deck: title, who took part, methodology, the key findings of each
+#: questionnaire (on as many slides as they need: "-2", "-3"... continue them), contributions,
+#: the 12 articles, quotes, closing.
+SLIDES = re.compile(
+    r"title participation methodology"
+    r"( findings-local-governments(-[2-9])?)+( findings-partners(-[2-9])?)+"
+    r" contributions articles quotes closing"
+)
 
 
 @pytest.fixture
@@ -50,7 +46,9 @@ def deck_html(client, language: str) -> str:
 def test_the_deck_has_a_methodology_slide_and_a_key_on_every_slide(deck_client, language):
     html = deck_html(deck_client, language)
     slides = deck_pptx.read_slides(html)
-    assert [slide.key for slide in slides] == SLIDES
+    keys = [slide.key for slide in slides]
+    assert SLIDES.fullmatch(" ".join(keys)), keys
+    assert len(set(keys)) == len(keys)
     method = next(slide for slide in slides if slide.key == "methodology")
     text = " ".join(p.text for p in method.body)
     # who was asked, how many answered, period, cut-off, the suppression rule
@@ -63,6 +61,13 @@ def test_the_deck_has_a_methodology_slide_and_a_key_on_every_slide(deck_client, 
     }[language]
     for fragment in wanted:
         assert fragment in html, fragment
+    # the default closing slide speaks the deck's language, points included
+    closing = " ".join(p.text for p in slides[-1].body)
+    assert {
+        "en": "The consultation stays open Questionnaires",
+        "fr": "La consultation reste ouverte Les questionnaires",
+        "es": "La consulta sigue abierta Siguen llegando",
+    }[language] in closing, closing
 
 
 def test_the_methodology_counts_are_the_snapshots(deck_client, demo_app):
@@ -135,7 +140,7 @@ def test_the_pptx_holds_every_slide_its_text_and_notes(deck_client, language, de
     assert reply.status_code == 200
     assert reply.headers["Content-Disposition"].endswith(f"-{language}.pptx")
     presentation = Presentation(io.BytesIO(reply.get_data()))
-    assert len(presentation.slides) == len(slides) == len(SLIDES)
+    assert len(presentation.slides) == len(slides)
     presenter = deck_client.get(f"/staff/outcomes/1/deck/presenter?lang={language}")
     presenter_html = presenter.get_data(as_text=True)
     for deck_slide, slide in zip(slides, presentation.slides, strict=True):
@@ -179,6 +184,53 @@ def test_the_pdf_has_one_page_per_slide_with_its_text(deck_client, language):
         assert deck_slide.title.split()[0] in text, (deck_slide.title, text[:200])
 
 
+def presenter_notes(client, language: str) -> dict[str, list[str]]:
+    """The speaker notes of every slide, by slide key, as the presenter view shows them."""
+    page = client.get(f"/staff/outcomes/1/deck/presenter?lang={language}")
+    assert page.status_code == 200
+    tree = lxml.html.fromstring(page.get_data(as_text=True))
+    return {
+        item.get("data-slide"): [li.text_content() for li in item.findall("ul/li")]
+        for item in tree.find_class("notes-slide")
+    }
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_pdf_with_notes_follows_each_slide_with_its_notes(deck_client, demo_app, language):
+    slides = deck_pptx.read_slides(deck_html(deck_client, language))
+    deck = deck_client.get(f"/staff/outcomes/1/deck?lang={language}").get_data(as_text=True)
+    assert f"deck.pdf?lang={language}&amp;notes=1" in deck
+    reply = deck_client.get(f"/staff/outcomes/1/deck.pdf?lang={language}&notes=1")
+    assert reply.status_code == 200, reply.get_data(as_text=True)[:500]
+    assert reply.headers["Content-Disposition"].endswith(f"-{language}-notes.pdf")
+    reader = PdfReader(io.BytesIO(reply.get_data()))
+    assert len(reader.pages) == 2 * len(slides)
+    notes_of = presenter_notes(deck_client, language)
+    for number, deck_slide in enumerate(slides):
+        slide_page = _plain(reader.pages[2 * number].extract_text())
+        notes_page = _plain(reader.pages[2 * number + 1].extract_text())
+        assert _plain(deck_slide.title) in slide_page
+        # the notes page names its slide, then holds every line of its notes, whole
+        assert _plain(deck_slide.title) in notes_page
+        notes = notes_of[deck_slide.key]
+        assert notes, deck_slide.key
+        for line in notes:
+            assert _plain(line) in notes_page, (deck_slide.key, line, notes_page[:300])
+    with demo_app.app_context():
+        details = [
+            entry.details
+            for entry in db.session.scalars(
+                select(AuditEntry).where(AuditEntry.action == "export.outcomes")
+            )
+        ]
+    assert {"format": "pdf", "language": language, "notes": True} in details
+
+
 def test_without_chromium_the_pdf_says_what_to_do(deck_client, demo_app):
     demo_app.config["CHROMIUM_PATH"] = "/nonexistent/chromium"
     original = shutil.which
@@ -193,7 +245,9 @@ def test_without_chromium_the_pdf_says_what_to_do(deck_client, demo_app):
 
 def test_the_presenter_view_lists_every_slide_with_its_notes(deck_client):
     html = deck_client.get("/staff/outcomes/1/deck/presenter?lang=fr").get_data(as_text=True)
-    assert html.count('class="notes-slide"') == len(SLIDES)
+    assert html.count('class="notes-slide"') == len(
+        deck_pptx.read_slides(deck_html(deck_client, "fr"))
+    )
     assert 'data-presenter="current"' in html and 'data-presenter="clock"' in html
     assert "Vue de présentation" in html and "Notes de l'orateur" in html.replace("&#39;", "'")
     assert "<script>" not in html and " style=" not in html
@@ -247,3 +301,27 @@ def test_text_in_other_scripts_survives_in_the_pptx_and_the_pdf(demo_app, login)
     # NFKC: the CJK font's glyphs extract as compatibility ideographs (⼈ for 人)
     text = unicodedata.normalize("NFKC", "".join(page.extract_text() for page in pdf.pages))
     assert "人权城市" in text and "光州" in text  # drawn with real glyphs, not empty boxes
+
+
+def test_a_closing_slide_too_long_for_its_slide_is_refused_as_typed(deck_client, demo_app):
+    from consult.outcomes.deck_views import _closing_fits
+
+    with demo_app.test_request_context("/"):
+        # the default next steps fit in every language
+        assert all(_closing_fits(language, "", "") for language in LANGUAGES)
+    page = deck_client.get("/staff/outcomes/1/deck/closing")
+    long_point = (
+        "Étape : "
+        + "rejoindre la campagne des villes des droits humains " * 2
+        + "et ses partenaires"
+    )
+    typed = "\n".join([long_point.strip()] * 6)
+    assert len(typed) <= 900
+    refused = deck_client.post(
+        "/staff/outcomes/1/deck/closing",
+        data={"csrf_token": csrf_token(page.get_data(as_text=True)), "text_fr": typed},
+    )
+    html = refused.get_data(as_text=True).replace("&#39;", "'")
+    assert refused.status_code == 400
+    assert "Too long for one slide" in html
+    assert "rejoindre la campagne des villes" in html
