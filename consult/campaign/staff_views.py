@@ -55,7 +55,7 @@ VIEW_LABELS = {
     NEEDS_MORE: _l("Asked for more"),
     DRAFT: _l("Drafts"),
     VERIFIED: _l("Verified"),
-    REJECTED: _l("Rejected"),
+    REJECTED: _l("Not accepted"),
 }
 DECISION_ERRORS = {
     "reason": _l("Write the reason: the institution will read it."),
