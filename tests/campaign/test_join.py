@@ -225,3 +225,14 @@ def test_field_order_matches_the_form():
 
     assert set(FIELD_ORDER) <= set(PledgeForm.__dict__) | {name for name in dir(PledgeForm)}
     assert FIELDS.keys() <= set(FIELD_ORDER)
+
+
+def test_an_expired_form_is_shown_again_with_everything_typed(app, institution):
+    token = institution.open()[1]
+    reply = institution.send(("expired-csrf-token", token), upload=letter())
+    assert reply.status_code == 400
+    page = reply.get_data(as_text=True)
+    assert "open too long" in page
+    assert 'value="Ville de Grigny"' in page and 'value="droits@grigny.example.org"' in page
+    assert f'value="{token}"' in page  # the same pledge token: sending it again makes one
+    assert _pledges(app) == []
