@@ -4,13 +4,19 @@ an error summary point: the ways out of a page, so that a respondent is never st
 The step list and the language switcher are buttons of the page's form (name="goto"): leaving
 by them saves the page first, with or without JavaScript. "Change" on the review page opens a
 page with ?next=review, which leads back to the review once saved.
+
+The review page works the same way: its language switcher and its "Change" buttons belong to
+the submission form. What was typed there (contact details, the receipt address) cannot be
+stored before the consent and the submission, so it is kept in this browser's session until
+the review page is shown again, then forgotten once the response is sent.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 
-from flask import request, url_for
+from flask import request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -187,3 +193,60 @@ def review_error_items(
                 }
             )
     return items
+
+
+#: The review page's typed fields kept while the respondent is away (see review_way_out).
+REVIEW_TYPED_KEY = "review_typed"
+REVIEW_TYPED_FIELDS = {
+    "contact.name": 200,
+    "contact.email": 254,
+    "contact.job_title": 200,
+    "contact.consent": 3,
+    "mail.receipt_email": 254,
+}
+
+
+def review_way_out(questionnaire: Questionnaire, token: str, answers: Answers) -> str | None:
+    """Return where a review-page button other than Submit leads (None: it submits).
+
+    A language button reopens the review in that language; "Change" opens its page, which
+    leads back here once saved. Anything else unknown stays on the review page.
+    """
+    goto = request.form.get("goto")
+    if goto is None:
+        return None
+    kind, _sep, value = goto.partition(":")
+    if kind == "lang" and value in LANGUAGE_NAMES:
+        return url_for("questionnaires.review", token=token, lang=value)
+    if kind == "section" and value in {s.key for s in shown_sections(questionnaire, answers)}:
+        return url_for("questionnaires.page", token=token, section_key=value, next="review")
+    return url_for("questionnaires.review", token=token)
+
+
+def _response_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def keep_review_typed(token: str, form: Mapping[str, str]) -> None:
+    """Keep what was typed on the review page, in this browser's session only.
+
+    Nothing reaches the server's storage without the consent and the submission; one response
+    at a time, each value cut at its limit plus one (so a too-long value is still refused).
+    """
+    # Every field, empty ones too: an emptied field comes back empty, as it was left.
+    typed = {name: form.get(name, "")[: limit + 1] for name, limit in REVIEW_TYPED_FIELDS.items()}
+    session[REVIEW_TYPED_KEY] = {"response": _response_digest(token), "fields": typed}
+
+
+def review_typed(token: str) -> dict[str, str] | None:
+    """Return what this browser typed on this response's review page and has not sent."""
+    kept = session.get(REVIEW_TYPED_KEY)
+    if not isinstance(kept, dict) or kept.get("response") != _response_digest(token):
+        return None
+    fields = kept.get("fields")
+    return dict(fields) if isinstance(fields, dict) else None
+
+
+def forget_review_typed() -> None:
+    """Forget the typed review fields (the response was sent with them)."""
+    session.pop(REVIEW_TYPED_KEY, None)

@@ -594,6 +594,7 @@ def _review_context(
         "sections": _shown_sections(questionnaire, answers),
         "is_shown": lambda q: is_shown(q, answers, questionnaire),
         "resume_url": absolute_url_for("questionnaires.resume", token=token),
+        "page_form": "review-form",
         **_contact_for_this_browser(response),
     }
 
@@ -692,10 +693,17 @@ def review(token: str):
             error_items=navigation.review_error_items(
                 questionnaire, token, answers, shown_missing, {}
             ),
-            contact_form=None,
+            # What this browser typed here before leaving by a button or an error link.
+            contact_form=navigation.review_typed(token),
             contact_errors={},
             notice=None,
         )
+
+    way_out = navigation.review_way_out(questionnaire, token, answers)
+    if way_out is not None:
+        # The language switcher or a "Change" button: keep what was typed, then go.
+        navigation.keep_review_typed(token, request.form)
+        return redirect(way_out, 303)
 
     contact, contact_errors = _read_contact(request.form)
     receipt_to, receipt_error = respondent_mail.read_receipt_request(request.form)
@@ -704,6 +712,9 @@ def review(token: str):
             "Enter an e-mail address such as name@example.org, or leave it empty."
         )
     if missing or contact_errors:
+        # The error summary's links lead to other pages: what was typed here waits for the
+        # respondent's return.
+        navigation.keep_review_typed(token, request.form)
         return render_template(
             "questionnaires/review.html",
             **context,
@@ -737,6 +748,7 @@ def review(token: str):
     if contact.get("email"):
         respondent_mail.remember_address(db.session, response.id, contact["email"])
     db.commit()
+    navigation.forget_review_typed()
     return redirect(url_for(".receipt", token=token), 303)
 
 
