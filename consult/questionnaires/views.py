@@ -241,6 +241,7 @@ def _render_page(
             notice=notice,
             resume_url=absolute_url_for("questionnaires.resume", token=token),
             page_form="questionnaire-form",
+            page_form_saves=True,
             returns_to_review=navigation.returns_to_review(),
             also=also,
             **sharing.page_versioning(
@@ -660,6 +661,7 @@ def _review_context(
         "is_shown": lambda q: is_shown(q, answers, questionnaire),
         "resume_url": absolute_url_for("questionnaires.resume", token=token),
         "page_form": "review-form",
+        "page_form_saves": True,
         **_contact_for_this_browser(response),
     }
 

@@ -198,6 +198,79 @@ def test_every_page_with_typed_input_leaves_through_its_form(app: Flask, client,
     } <= set(typed_pages)
 
 
+class Links(HTMLParser):
+    """The <a href> of a page outside <main>: its header, navigation and footer."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.outside_main: list[str] = []
+        self.way_outs: list[dict[str, str]] = []
+        self._in_main = False
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v or "" for k, v in attrs}
+        if tag == "main":
+            self._in_main = True
+        elif tag == "a" and not self._in_main and not a.get("href", "").startswith("#"):
+            self.outside_main.append(a.get("href", ""))
+        elif tag == "button" and "way-out" in a.get("class", ""):
+            self.way_outs.append(a)
+
+    def handle_endtag(self, tag):
+        if tag == "main":
+            self._in_main = False
+
+
+@pytest.mark.parametrize("endpoint", ["questionnaires.page", "questionnaires.review"])
+def test_the_site_links_of_a_page_that_saves_are_buttons_of_its_form(client, samples, endpoint):
+    links = Links(client.get(samples[endpoint]).get_data(as_text=True))
+    assert links.outside_main == []  # header, navigation, footer: nothing leaves unsaved
+    values = {a["value"] for a in links.way_outs}
+    assert {"leave:core.landing", "leave:charter.index", "leave:core.privacy"} <= values
+    assert "leave:questionnaires.intro:partners" in values
+    form = "questionnaire-form" if endpoint == "questionnaires.page" else "review-form"
+    assert {a["form"] for a in links.way_outs} == {form}
+
+
+@pytest.mark.parametrize(
+    ("goto", "location"),
+    [
+        ("leave:core.landing", "/"),
+        ("leave:charter.index", "/charter"),
+        ("leave:core.privacy", "/privacy"),
+        ("leave:questionnaires.intro:partners", "/questionnaires/partners"),
+        ("leave:questionnaires.intro:nope", "/s/profile?saved=1"),
+        ("leave:staff.dashboard", "/s/profile?saved=1"),
+        ("leave:core.landing:x", "/s/profile?saved=1"),
+        ("leave:https://evil.example/", "/s/profile?saved=1"),
+    ],
+)
+def test_leaving_the_questionnaire_by_a_site_link_saves_first(app, respondent, goto, location):
+    respondent.start()
+    reply = respondent.save("profile", {"q.institution_name": "Dakar", "goto": goto})
+    assert reply.status_code == 303 and reply.location.endswith(location), reply.location
+    (answers,) = answers_in_store(app).values()
+    assert answers["institution_name"] == {"": "Dakar"}
+
+
+def test_leaving_the_review_by_a_site_link_keeps_what_was_typed(respondent):
+    respondent.start()
+    client = respondent.client
+    review = client.get(f"/r/{respondent.token}/review").get_data(as_text=True)
+    reply = client.post(
+        f"/r/{respondent.token}/review",
+        data={
+            "csrf_token": csrf_token(review),
+            "goto": "leave:charter.index",
+            "contact.name": "Li",
+        },
+    )
+    assert reply.status_code == 303 and reply.location == "/charter"
+    body = client.get(f"/r/{respondent.token}/review").get_data(as_text=True)
+    assert 'value="Li"' in body
+
+
 def test_the_unsubscribe_page_has_nothing_to_type(app: Flask):
     template = app.jinja_env.loader.get_source(app.jinja_env, "mail/unsubscribe.html")[0]
     assert "<textarea" not in template
