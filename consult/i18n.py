@@ -30,10 +30,13 @@ LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
 
 
 def select_locale() -> Locale:
-    """Choose the language: ?lang= first, then the remembered cookie, then the page's own
-    language (see prefer_page_language), then Accept-Language."""
+    """Choose the language: ?lang= or a language button of the page's form first, then the
+    remembered cookie, then the page's own language (see prefer_page_language), then
+    Accept-Language."""
     languages = current_app.config["LANGUAGES"]
     asked = request.args.get("lang")
+    if asked not in languages:
+        asked = switched_language()
     if asked in languages:
         g.new_language = asked
         return _locale(asked)
@@ -47,6 +50,34 @@ def select_locale() -> Locale:
             return _locale(language)
     header = request.headers.get("Accept-Language", "")
     return _locale(_best_language(header[:_ACCEPT_LANGUAGE_KEPT], tuple(languages)))
+
+
+#: What a language button of a page's form sends (base.html): ``goto=lang:CODE``.
+SWITCH_FIELD = "goto"
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def switched_language() -> str | None:
+    """Return the language a page form's language button asked for, if one was pressed.
+
+    On a page with a form of typed input (``page_form`` in base.html), the language switcher
+    is made of buttons of that form: without JavaScript, switching then sends what was typed,
+    and the reply (the page saved, or shown again with the input kept) is in the language
+    chosen. Views that cannot save a form before leaving show it again when this is set.
+    """
+    if request.method != "POST" or request.mimetype not in _FORM_TYPES:
+        return None
+    # The form as already read (the CSRF check reads every POST before the view): reading it
+    # here would fail a second time on a body refused as too large, while its error page is
+    # being rendered in the language chosen here.
+    form = request.__dict__.get("form")
+    if form is None:
+        return None
+    goto = form.get(SWITCH_FIELD, "")
+    kind, _sep, code = goto.partition(":")
+    if kind == "lang" and code in current_app.config["LANGUAGES"]:
+        return code
+    return None
 
 
 def _page_language_or_none(language_of_page: Callable[[], str | None]) -> str | None:

@@ -37,7 +37,7 @@ from consult.core.inputs import query_page
 from consult.core.links import absolute_url_for
 from consult.db import db
 from consult.extensions import limiter
-from consult.i18n import current_language
+from consult.i18n import current_language, switched_language
 from consult.security import set_browser_cookie
 
 bp = Blueprint("contributions", __name__)
@@ -188,6 +188,9 @@ def new():
         return redirect(form_token.already_sent(sent_token), 302)  # not counted as a send
     # Shown again after a mistake, the form keeps the moment it was first shown.
     shown_at = sent_token.shown_at if sent_token.problem in (None, "too_fast") else None
+    if switched_language():
+        # The language switcher (a button of this form): the same form, in that language.
+        return _render_form(form, shown_at=shown_at)
     if form.website.data:
         # A bot filled the hidden field: say nothing useful, keep nothing.
         current_app.logger.info("contribution refused: honeypot filled")
@@ -477,6 +480,9 @@ def reply(contribution_id: int):
     contribution = _published_or_404(contribution_id)
     form = ReplyForm()
     set_options(form.language, _language_choices())
+    if switched_language():
+        # The language switcher (a button of this form): the reply comes back, not sent.
+        return _render_detail(contribution, reply_form=form)
     if form.website.data:
         return _render_detail(contribution, reply_form=form, status=400)
     if not form.validate() or form.language.data not in form.language.option_keys:

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from consult.db import db
 from consult.extensions import limiter
-from consult.i18n import current_language
+from consult.i18n import current_language, switched_language
 from consult.mail import respondents
 from consult.mail.blueprint import bp
 from consult.mail.compose import normalise_address
@@ -59,6 +59,11 @@ def email_link(token: str):
     response = operations.find_response(db.session, token) or abort(404)
     questionnaire = definition_of(response)
     back = _back_to(token)
+    if switched_language():
+        # The language switcher (a button of this form): the address comes back, not sent.
+        return render_template(
+            "mail/email_link_page.html", token=token, back=back, typed=request.form.get("email", "")
+        )
     address = normalise_address(request.form.get("email"))
     if address is None:
         return render_template(
@@ -81,6 +86,11 @@ def lost_link(key: str):
     if request.method == "GET":
         return render_template("mail/lost_link_page.html", questionnaire=questionnaire, sent=False)
     typed = request.form.get("email", "")
+    if switched_language():
+        # The language switcher (a button of this form): the address comes back, not sent.
+        return render_template(
+            "mail/lost_link_page.html", questionnaire=questionnaire, sent=False, typed=typed
+        )
     if normalise_address(typed) is None:
         return render_template(
             "mail/lost_link_page.html",

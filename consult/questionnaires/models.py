@@ -66,6 +66,12 @@ class Response(Base):
     #: at, and a save based on an older one is merged (see merging.py) instead of overwriting
     #: what another browser saved meanwhile.
     revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Who made the last save (see origin.py): a keyed hash of the browser's random id, the
+    #: browser and system families ("Firefox/Windows") and the page's language. Shown to
+    #: whoever's save conflicts with it; never an address or the full User-Agent.
+    last_saved_browser: Mapped[str | None] = mapped_column(String(64))
+    last_saved_device: Mapped[str | None] = mapped_column(String(64))
+    last_saved_language: Mapped[str | None] = mapped_column(String(8))
     #: Synthetic data made by `consult demo`, removable in one command.
     is_demo: Mapped[bool] = mapped_column(default=False)
     #: The answers as one text (see consult/questionnaires/documents.py). A draft's answers

@@ -4,19 +4,26 @@ an error summary point: the ways out of a page, so that a respondent is never st
 The step list and the language switcher are buttons of the page's form (name="goto"): leaving
 by them saves the page first, with or without JavaScript. "Change" on the review page opens a
 page with ?next=review, which leads back to the review once saved.
+
+The review page works the same way: its language switcher and its "Change" buttons belong to
+the submission form. What was typed there (contact details, the receipt address) cannot be
+stored before the consent and the submission, so it is kept in this browser's session until
+the review page is shown again, then forgotten once the response is sent.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 
-from flask import request, url_for
+from flask import current_app, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from consult.i18n import LANGUAGE_NAMES, translate_text
 from consult.questionnaires.answers import Answers
 from consult.questionnaires.definition import Question, Questionnaire, Section, is_shown
+from consult.questionnaires.registry import get_questionnaire
 
 
 def shown_sections(questionnaire: Questionnaire, answers: Answers) -> list[Section]:
@@ -77,10 +84,41 @@ def posted_action(questionnaire: Questionnaire, answers: Answers) -> tuple[str, 
             return "goto", goto
         if kind == "lang" and value in LANGUAGE_NAMES:
             return "goto", goto
+        if leave_url(goto) is not None:
+            return "goto", goto
         return "save", None
     # Anything else (the hidden default button that Enter presses, no button) is "next".
     action = request.form.get("action", "next")
     return (action if action in PAGE_ACTIONS else "next"), None
+
+
+#: Where the site's links lead from a page that saves before leaving (_way_out.html): the
+#: header's and footer's own destinations, nothing else.
+LEAVE_ENDPOINTS = (
+    "core.landing",
+    "core.privacy",
+    "charter.index",
+    "contributions.index",
+    "outcomes_public.index",
+    "questionnaires.intro",
+)
+
+
+def leave_url(goto: str) -> str | None:
+    """Return where a "leave:ENDPOINT[:KEY]" button leads, or None if it names nothing known.
+
+    Only the endpoints of the site's header and footer, and a questionnaire's introduction by
+    its key: the button can never send the respondent anywhere else.
+    """
+    kind, _sep, rest = goto.partition(":")
+    endpoint, _sep, key = rest.partition(":")
+    if kind != "leave" or endpoint not in LEAVE_ENDPOINTS:
+        return None
+    if endpoint == "questionnaires.intro":
+        return url_for(endpoint, key=key) if key and get_questionnaire(key) else None
+    if key or endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint)
 
 
 def returns_to_review() -> bool:
@@ -97,6 +135,9 @@ def page_target(
 ) -> str:
     """Return where a saved page leads (staying on it keeps the way back to the review)."""
     back = "review" if returns_to_review() else None
+    left = leave_url(goto) if goto is not None else None
+    if left is not None:
+        return left
     if goto is not None and goto.startswith("lang:"):
         return url_for(
             "questionnaires.page", token=token, section_key=section.key, next=back, lang=goto[5:]
@@ -187,3 +228,63 @@ def review_error_items(
                 }
             )
     return items
+
+
+#: The review page's typed fields kept while the respondent is away (see review_way_out).
+REVIEW_TYPED_KEY = "review_typed"
+REVIEW_TYPED_FIELDS = {
+    "contact.name": 200,
+    "contact.email": 254,
+    "contact.job_title": 200,
+    "contact.consent": 3,
+    "mail.receipt_email": 254,
+}
+
+
+def review_way_out(questionnaire: Questionnaire, token: str, answers: Answers) -> str | None:
+    """Return where a review-page button other than Submit leads (None: it submits).
+
+    A language button reopens the review in that language; "Change" opens its page, which
+    leads back here once saved. Anything else unknown stays on the review page.
+    """
+    goto = request.form.get("goto")
+    if goto is None:
+        return None
+    left = leave_url(goto)
+    if left is not None:
+        return left
+    kind, _sep, value = goto.partition(":")
+    if kind == "lang" and value in LANGUAGE_NAMES:
+        return url_for("questionnaires.review", token=token, lang=value)
+    if kind == "section" and value in {s.key for s in shown_sections(questionnaire, answers)}:
+        return url_for("questionnaires.page", token=token, section_key=value, next="review")
+    return url_for("questionnaires.review", token=token)
+
+
+def _response_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def keep_review_typed(token: str, form: Mapping[str, str]) -> None:
+    """Keep what was typed on the review page, in this browser's session only.
+
+    Nothing reaches the server's storage without the consent and the submission; one response
+    at a time, each value cut at its limit plus one (so a too-long value is still refused).
+    """
+    # Every field, empty ones too: an emptied field comes back empty, as it was left.
+    typed = {name: form.get(name, "")[: limit + 1] for name, limit in REVIEW_TYPED_FIELDS.items()}
+    session[REVIEW_TYPED_KEY] = {"response": _response_digest(token), "fields": typed}
+
+
+def review_typed(token: str) -> dict[str, str] | None:
+    """Return what this browser typed on this response's review page and has not sent."""
+    kept = session.get(REVIEW_TYPED_KEY)
+    if not isinstance(kept, dict) or kept.get("response") != _response_digest(token):
+        return None
+    fields = kept.get("fields")
+    return dict(fields) if isinstance(fields, dict) else None
+
+
+def forget_review_typed() -> None:
+    """Forget the typed review fields (the response was sent with them)."""
+    session.pop(REVIEW_TYPED_KEY, None)

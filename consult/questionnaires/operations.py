@@ -25,6 +25,7 @@ from consult.questionnaires.models import (
     QuestionnaireVersion,
     Response,
 )
+from consult.questionnaires.origin import SaveOrigin
 
 #: Receipt numbers avoid letters and digits that are easy to confuse (0/O, 1/I).
 _RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -343,8 +344,12 @@ def write_answers(
     stored: Answers,
     section_key: str | None = None,
     language: str | None = None,
+    origin: SaveOrigin | None = None,
 ) -> dict[str, object]:
     """Write what save_answers does, for a response or a row; return the columns written.
+
+    ``origin`` says who saved (see origin.py); a save without one (the CLI, a demo) leaves
+    "who" unknown.
 
     The response's revision is raised by one (see merging.py: pages carry the revision they
     were shown at).
@@ -377,6 +382,9 @@ def write_answers(
     )
     values["language"] = language if language is not None else response.language
     values["revision"] = (response.revision or 0) + 1
+    values["last_saved_browser"] = origin.browser if origin else None
+    values["last_saved_device"] = origin.device if origin else None
+    values["last_saved_language"] = origin.language if origin else None
     connection = session.connection()
     row = {"response_id": response.id, **{f"new_{name}": value for name, value in values.items()}}
     if (upserts or removed) and connection.dialect.name == "postgresql":
@@ -397,6 +405,9 @@ _PAGE_COLUMNS = (
     "last_section_key",
     "language",
     "revision",
+    "last_saved_browser",
+    "last_saved_device",
+    "last_saved_language",
 )
 _UPDATE_RESPONSE = Prepared(
     update(_RESPONSES)
@@ -471,7 +482,8 @@ UPDATE responses
 SET country = :new_country, region = :new_region, respondent_type = :new_respondent_type,
     answers_document = :new_answers_document, updated_at = :new_updated_at,
     last_section_key = :new_last_section_key, language = :new_language,
-    revision = :new_revision
+    revision = :new_revision, last_saved_browser = :new_last_saved_browser,
+    last_saved_device = :new_last_saved_device, last_saved_language = :new_last_saved_language
 WHERE id = :response_id
 """
 ).bindparams(bindparam("new_updated_at", type_=UTCDateTime()))
@@ -579,9 +591,16 @@ def save_contact_details(
     session.flush()
 
 
-def saved_at(session: Session, response_id: int) -> datetime:
-    """Return when a response was last saved."""
-    return session.scalar(select(Response.updated_at).where(Response.id == response_id))
+def last_save(session: Session, response_id: int) -> Row:
+    """Return when and by whom a response was last saved (updated_at, last_saved_*)."""
+    return session.execute(
+        select(
+            Response.updated_at,
+            Response.last_saved_browser,
+            Response.last_saved_device,
+            Response.last_saved_language,
+        ).where(Response.id == response_id)
+    ).one()
 
 
 def contact_details(session: Session, response: Response) -> ContactDetails | None:

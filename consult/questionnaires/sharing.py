@@ -5,12 +5,14 @@ merged (the rules are in merging.py; this module reads them from a request and f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
+from babel import Locale
 from flask_babel import format_timedelta
+from flask_babel import gettext as _
 
 from consult.db import utcnow
+from consult.i18n import current_language, format_moment
 from consult.questionnaires import merging
 from consult.questionnaires.answers import Answers
 from consult.questionnaires.definition import Question, Section
@@ -45,12 +47,12 @@ def page_versioning(
     answers: Answers,
     base: merging.Base | None,
     conflicts: list[merging.Conflict] | None,
-    theirs_saved_at: datetime | None,
+    theirs_saved_by: str | None,
     pending: str,
 ) -> dict[str, Any]:
     """Return what a section page needs: its base (hidden field, computed from ``answers``
-    unless given), the conflicts it shows by question, the pending units, and when the other
-    browser saved ("3 minutes ago")."""
+    unless given), the conflicts it shows by question, the pending units, and who saved the
+    other answers and when (see saved_by)."""
     if base is None:
         base = merging.base_of(response.revision, questions, answers)
     by_question: dict[str, list[merging.Conflict]] = {}
@@ -60,9 +62,60 @@ def page_versioning(
         "base": merging.encode_base(base),
         "conflicts": by_question,
         "pending": ",".join(c.unit for c in conflicts) if conflicts else pending,
-        "theirs_saved_ago": (
-            format_timedelta(theirs_saved_at - utcnow(), add_direction=True)
-            if theirs_saved_at is not None
-            else None
-        ),
+        "theirs_saved_by": theirs_saved_by,
     }
+
+
+def saved_by(last_save: Any, this_browser: str, contact: Any) -> str:
+    """Say who made the save a conflict is with, and exactly when, for the conflict page.
+
+    ``last_save`` holds updated_at and the last_saved_* columns (origin.py); ``contact`` is
+    the response's contact details or None. The name (and job title) typed as contact is
+    shown when the browser that typed them made the save: the personal link is shared among
+    colleagues of one institution. Else the browser and system families and the language of
+    the save; never an e-mail address, a network address or the full User-Agent.
+    """
+    moment = format_moment(last_save.updated_at)
+    ago = format_timedelta(last_save.updated_at - utcnow(), add_direction=True)
+    if last_save.last_saved_browser and last_save.last_saved_browser == this_browser:
+        return _(
+            "saved in another tab of this browser, %(moment)s (%(ago)s)", moment=moment, ago=ago
+        )
+    if (
+        contact is not None
+        and contact.name
+        and contact.browser_hash
+        and contact.browser_hash == last_save.last_saved_browser
+    ):
+        name = f"{contact.name}, {contact.job_title}" if contact.job_title else contact.name
+        return _("saved by %(name)s, %(moment)s (%(ago)s)", name=name, moment=moment, ago=ago)
+    device = _device_words(last_save.last_saved_device)
+    language = _language_words(last_save.last_saved_language)
+    if device and language:
+        device = _("%(device)s, in %(language)s", device=device, language=language)
+    elif language:
+        device = _("in %(language)s", language=language)
+    if device:
+        return _(
+            "saved from another browser (%(device)s), %(moment)s (%(ago)s)",
+            device=device,
+            moment=moment,
+            ago=ago,
+        )
+    return _("saved from another browser or tab, %(moment)s (%(ago)s)", moment=moment, ago=ago)
+
+
+def _device_words(device: str | None) -> str | None:
+    browser, _sep, system = (device or "").partition("/")
+    if browser and system:
+        return _("%(browser)s on %(system)s", browser=browser, system=system)
+    return browser or system or None
+
+
+def _language_words(code: str | None) -> str | None:
+    if not code:
+        return None
+    try:
+        return Locale.parse(code).get_display_name(current_language())
+    except (ValueError, TypeError):
+        return None

@@ -37,7 +37,15 @@ from consult.db import db, utcnow
 from consult.extensions import limiter
 from consult.i18n import current_language, prefer_page_language, translate_text
 from consult.mail import respondents as respondent_mail
-from consult.questionnaires import display, merging, navigation, operations, printing, sharing
+from consult.questionnaires import (
+    completeness,
+    display,
+    merging,
+    navigation,
+    operations,
+    printing,
+    sharing,
+)
 from consult.questionnaires.answers import (
     Answers,
     Message,
@@ -49,6 +57,7 @@ from consult.questionnaires.answers import (
 )
 from consult.questionnaires.definition import OTHER_PART, Question, Questionnaire, Section, is_shown
 from consult.questionnaires.models import SUBMITTED, Response
+from consult.questionnaires.origin import SaveOrigin, device_of
 from consult.questionnaires.registry import definition_of, get_questionnaire
 
 bp = Blueprint("questionnaires", __name__)
@@ -83,6 +92,10 @@ MESSAGES = {
     ),
     "required": _l("This question needs an answer."),
     "required_rows": _l("Please answer every row. Not answered yet: %(rows)s."),
+    "required_elsewhere": _l(
+        "Your changes make this question of the page “%(page)s” apply, and it needs an "
+        "answer: answer it here to save them."
+    ),
 }
 
 
@@ -198,8 +211,9 @@ def _render_page(
     *,
     base: merging.Base | None = None,
     conflicts: list[merging.Conflict] | None = None,
-    theirs_saved_at=None,
+    theirs_saved_by: str | None = None,
     pending: str = "",
+    also: tuple[Question, ...] = (),
 ):
     sections = _shown_sections(questionnaire, answers)
     if section not in sections:
@@ -227,9 +241,11 @@ def _render_page(
             notice=notice,
             resume_url=absolute_url_for("questionnaires.resume", token=token),
             page_form="questionnaire-form",
+            page_form_saves=True,
             returns_to_review=navigation.returns_to_review(),
+            also=also,
             **sharing.page_versioning(
-                response, questions, answers, base, conflicts, theirs_saved_at, pending
+                response, questions, answers, base, conflicts, theirs_saved_by, pending
             ),
         ),
         status,
@@ -419,15 +435,32 @@ def page(token: str, section_key: str):
         action = "save"  # the autosave's conflict message: save here, show the conflicts
     errors = {key: message_text(message) for key, message in result.errors.items()}
     is_submitted = saved.status == SUBMITTED
+    also: tuple[Question, ...] = ()
+    incomplete = False
+    if is_submitted:
+        # A submitted response stays complete: a save that would leave a required question
+        # unanswered (on this page, or on another that it makes apply) stores nothing; the
+        # questions of other pages are shown here, to be answered with it.
+        also, also_result = completeness.settle(questionnaire, section, request.form, merged)
+        tolerated = completeness.also_field_names(
+            also + completeness.shown_also(questionnaire, request.form)
+        )
+        result.unknown_fields = [n for n in result.unknown_fields if n not in tolerated]
+        result.raw.update(also_result.raw)
+        for key, message in also_result.errors.items():
+            errors[key] = message_text(message)
+            result.errors[key] = message
+        page_merge.answers.update(also_result.answers)
+        merged = {**merged, **also_result.answers}
+        incomplete = bool(also_result.errors)
     if action in ("next", "review") or is_submitted:
-        # A submitted response stays complete: no save of it may empty a required answer.
         missing = missing_required(questionnaire, section.questions, merged)
         for key, message in missing.items():
             errors.setdefault(key, message_text(message))
             if is_submitted:
-                # The stored answer stays until one is given; the field shows what was sent.
-                page_merge.answers.pop(key, None)
+                # The stored answers stay until one is given; the fields show what was sent.
                 result.errors.setdefault(key, message)
+                incomplete = True
     # A failure here (locked, disk full, server gone) rolls everything back and shows the page
     # again with what was sent: see _page_unavailable.
     moves_on = not errors and not result.unknown_fields and not page_merge.conflicts
@@ -437,17 +470,29 @@ def page(token: str, section_key: str):
         else section
     )
     # Read before this save changes it: when the other browser's answers were saved.
-    theirs_saved_at = operations.saved_at(db.session, saved.id) if page_merge.conflicts else None
-    # The resume link leads to where the respondent was going, not to the page just saved.
-    written = operations.write_answers(
-        db.session,
-        questionnaire,
-        saved,
-        page_merge.answers,
-        stored=stored,
-        section_key=(destination or section).key,
-        language=current_language(),
-    )
+    theirs_saved_by = None
+    if page_merge.conflicts:
+        last_save = operations.last_save(db.session, saved.id)
+        contact = operations.contact_details(db.session, saved)
+        theirs_saved_by = sharing.saved_by(last_save, _browser_hash(), contact)
+    if incomplete:
+        # Nothing is stored: the page is still based on what it was shown with.
+        shown_base = merging.parse_base(request.form.get(merging.BASE_FIELD))
+        if page_merge.conflicts:
+            shown_base = page_merge.shown_base(saved.revision)
+    else:
+        # The resume link leads to where the respondent was going, not to the page just saved.
+        written = operations.write_answers(
+            db.session,
+            questionnaire,
+            saved,
+            page_merge.answers,
+            stored=stored,
+            section_key=(destination or section).key,
+            language=current_language(),
+            origin=_save_origin(),
+        )
+        shown_base = page_merge.shown_base(written["revision"])
     db.commit()
     if page_merge.conflicts:
         # Both values shown, the respondent chooses; what they typed stays in the fields.
@@ -463,9 +508,10 @@ def page(token: str, section_key: str):
             errors,
             None,
             409,
-            base=page_merge.shown_base(written["revision"]),
+            base=shown_base,
+            also=also,
             conflicts=page_merge.conflicts,
-            theirs_saved_at=theirs_saved_at,
+            theirs_saved_by=theirs_saved_by,
         )
     if errors or result.unknown_fields:
         notice = None
@@ -483,7 +529,8 @@ def page(token: str, section_key: str):
             errors,
             notice,
             422,
-            base=page_merge.shown_base(written["revision"]),
+            base=shown_base,
+            also=also,
         )
     return redirect(navigation.page_target(token, section, destination, action, goto), 303)
 
@@ -554,13 +601,32 @@ def autosave(token: str, section_key: str):
     page_merge = sharing.merge_posted(request.form, section, saved, stored, result.answers)
     errors = dict(result.errors)
     if saved.status == SUBMITTED:
-        # As on the page save: a submitted response keeps its required answers.
+        # As on the page save: a submitted response stays complete, or nothing is stored (the
+        # page save then shows what is missing, on this page or on the others it makes apply).
         merged = {**stored, **page_merge.answers}
-        for key, message in missing_required(questionnaire, section.questions, merged).items():
-            page_merge.answers.pop(key, None)
-            errors.setdefault(key, message)
+        _also, also_result = completeness.settle(questionnaire, section, request.form, merged)
+        merged.update(also_result.answers)
+        missing = {
+            **missing_required(questionnaire, section.questions, merged),
+            **also_result.errors,
+        }
+        if missing:
+            return jsonify(
+                {
+                    "saved": False,
+                    "incomplete": True,
+                    "errors": {k: message_text(m) for k, m in {**errors, **missing}.items()},
+                }
+            )
+        page_merge.answers.update(also_result.answers)
     written = operations.write_answers(
-        db.session, questionnaire, saved, page_merge.answers, stored=stored, section_key=section.key
+        db.session,
+        questionnaire,
+        saved,
+        page_merge.answers,
+        stored=stored,
+        section_key=section.key,
+        origin=_save_origin(),
     )
     db.commit()
     # A conflict the page shows already waits for the respondent's choice: not news.
@@ -594,6 +660,8 @@ def _review_context(
         "sections": _shown_sections(questionnaire, answers),
         "is_shown": lambda q: is_shown(q, answers, questionnaire),
         "resume_url": absolute_url_for("questionnaires.resume", token=token),
+        "page_form": "review-form",
+        "page_form_saves": True,
         **_contact_for_this_browser(response),
     }
 
@@ -610,6 +678,15 @@ def _browser_hash() -> str:
         session.permanent = True
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, f"respondent-browser:{browser_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def _save_origin() -> SaveOrigin:
+    """Who is saving: this browser, its families, the page's language (see origin.py)."""
+    return SaveOrigin(
+        browser=_browser_hash(),
+        device=device_of(request.headers.get("User-Agent")),
+        language=current_language(),
+    )
 
 
 def _contact_for_this_browser(response: Response) -> dict:
@@ -692,10 +769,17 @@ def review(token: str):
             error_items=navigation.review_error_items(
                 questionnaire, token, answers, shown_missing, {}
             ),
-            contact_form=None,
+            # What this browser typed here before leaving by a button or an error link.
+            contact_form=navigation.review_typed(token),
             contact_errors={},
             notice=None,
         )
+
+    way_out = navigation.review_way_out(questionnaire, token, answers)
+    if way_out is not None:
+        # The language switcher or a "Change" button: keep what was typed, then go.
+        navigation.keep_review_typed(token, request.form)
+        return redirect(way_out, 303)
 
     contact, contact_errors = _read_contact(request.form)
     receipt_to, receipt_error = respondent_mail.read_receipt_request(request.form)
@@ -704,6 +788,9 @@ def review(token: str):
             "Enter an e-mail address such as name@example.org, or leave it empty."
         )
     if missing or contact_errors:
+        # The error summary's links lead to other pages: what was typed here waits for the
+        # respondent's return.
+        navigation.keep_review_typed(token, request.form)
         return render_template(
             "questionnaires/review.html",
             **context,
@@ -737,6 +824,7 @@ def review(token: str):
     if contact.get("email"):
         respondent_mail.remember_address(db.session, response.id, contact["email"])
     db.commit()
+    navigation.forget_review_typed()
     return redirect(url_for(".receipt", token=token), 303)
 
 

@@ -100,6 +100,12 @@
         var base = form.querySelector('input[name="base"]');
         if (base && answer.base) { base.value = answer.base; }
         if (answer.conflicts && answer.conflicts.length) { showConflict(); }
+        if (answer.incomplete) {
+          /* A submitted response stays complete: nothing was stored; the page save shows why. */
+          if (status) { status.textContent = status.dataset.incomplete; }
+          announce(status ? status.dataset.incomplete : "");
+          return;
+        }
         if (status) {
           status.textContent = status.dataset.saved;
           if (announceTimer) { clearTimeout(announceTimer); }

@@ -188,7 +188,14 @@ def test_change_on_the_review_returns_to_the_review_after_saving(client, respond
     respondent.start()
     fill_required(respondent)
     review = text(client.get(f"/r/{respondent.token}/review"))
-    assert f'href="/r/{respondent.token}/s/profile?next=review"' in review
+    # "Change" is a button of the review's form (what was typed there is kept meanwhile).
+    assert 'form="review-form" name="goto" value="section:profile"' in review
+    reply = client.post(
+        f"/r/{respondent.token}/review",
+        data={"csrf_token": csrf_token(review), "goto": "section:profile"},
+    )
+    assert reply.status_code == 303
+    assert reply.location == f"/r/{respondent.token}/s/profile?next=review"
     page = text(client.get(f"/r/{respondent.token}/s/profile?next=review"))
     assert f'action="/r/{respondent.token}/s/profile?next=review"' in page
     assert "Save and return to review" in page
