@@ -4,7 +4,7 @@ Shown on the conflict page to colleagues sharing one personal link, so that "som
 has a meaningful name (see consult/questionnaires/origin.py).
 
 Revision ID: 0830
-Revises: 0790
+Revises: 0800
 Create Date: 2026-12-03
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import consult.db  # noqa: F401  (every revision imports it once, for custom column types)
 
 revision = "0830"
-down_revision = "0790"
+down_revision = "0800"
 branch_labels = None
 depends_on = None
 
