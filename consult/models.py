@@ -1,5 +1,12 @@
 """Every model of every feature, imported in one place for Alembic and the schema tools."""
 
+from consult.campaign.models import (
+    CommitmentLetter,
+    CommitmentOption,
+    Pledge,
+    PledgeCommitment,
+    ProgressReport,
+)
 from consult.contributions.models import (
     Contribution,
     ContributionBand,
@@ -50,6 +57,8 @@ __all__ = [
     "Answer",
     "AuditEntry",
     "Base",
+    "CommitmentLetter",
+    "CommitmentOption",
     "ContactDetails",
     "Contribution",
     "ContributionBand",
@@ -73,6 +82,9 @@ __all__ = [
     "OutcomeQuote",
     "OutcomeSnapshot",
     "OutcomeSummaryCache",
+    "Pledge",
+    "PledgeCommitment",
+    "ProgressReport",
     "QuestionnaireVersion",
     "RateLimitCounter",
     "RegionOverride",
