@@ -94,6 +94,7 @@ def register_questionnaires(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Register the feature areas."""
+    from consult.campaign.public_views import bp as campaign_public
     from consult.contributions.charter_views import bp as charter
     from consult.contributions.moderation import bp as moderation
     from consult.contributions.views import bp as contributions
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(outcomes_deck)
     app.register_blueprint(outcomes_public)
     app.register_blueprint(mail)
+    app.register_blueprint(campaign_public)
 
 
 def register_errorhandlers(app: Flask) -> None:

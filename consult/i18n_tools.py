@@ -46,6 +46,10 @@ CATALOGS: dict[str, list[str]] = {
         "consult/mail",
         "templates/mail",
     ],
+    "consult/campaign/translations": [
+        "consult/campaign",
+        "templates/campaign",
+    ],
 }
 
 
