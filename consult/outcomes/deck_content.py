@@ -17,7 +17,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from consult.campaign.vocabulary import region_names
 from consult.i18n import current_language
+from consult.outcomes import deck_campaign
 from consult.outcomes import presenting as p
 from consult.outcomes.deck_settings import LANGUAGES, Closing, closing_of
 from consult.outcomes.headlines import Headline
@@ -211,6 +213,9 @@ def speaker_notes(
             n=p.number(len(quotes)),
         )
     ]
+    campaign = deck_campaign.campaign_view(summary, region_names(current_language()))
+    if campaign is not None:
+        notes["campaign"] = deck_campaign.campaign_notes(campaign)
     notes["closing"] = (
         [_("The closing points were set by UCLG CISDP for this session.")]
         if closing.is_custom
