@@ -242,10 +242,12 @@ def _feature_commands() -> list[click.Command]:
 
 
 def _init_steps() -> None:
+    from consult.campaign.defaults import default_options_step
     from consult.staff.cli import first_admin_step
 
-    if first_admin_step not in INIT_STEPS:
-        INIT_STEPS.append(first_admin_step)
+    for step in (first_admin_step, default_options_step):
+        if step not in INIT_STEPS:
+            INIT_STEPS.append(step)
 
 
 COMMANDS = [init_command, serve_command, questionnaires_group]

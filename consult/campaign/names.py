@@ -17,6 +17,7 @@ _GENERIC_WORDS = frozenset(
         "ville commune municipalite mairie metropole conseil gouvernement departement",
         "ciudad municipio municipalidad ayuntamiento alcaldia intendencia gobierno prefeitura",
         "cidade metropolitano metropolitana provincia diputacion",
+        "ajuntament ciutat concello gemeente stadt stad kommune comune citta",
     )
     for word in line.split()
 )

@@ -11,6 +11,7 @@ import click
 from flask import current_app, render_template
 from flask.cli import with_appcontext
 
+from consult.campaign import demo as campaign_demo
 from consult.db import db, writing
 from consult.geography import region_map
 from consult.outcomes import data, demo, operations, presenting
@@ -189,6 +190,7 @@ def demo_command(responses: int, contributions: int, seed: int, remove: bool) ->
     if remove:
         with writing():
             counts = demo.remove_demo(db.session)
+            counts["campaign pledges"] = campaign_demo.remove_demo_campaign(db.session)
             db.commit()
         click.echo(", ".join(f"removed {n} demo {what}" for what, n in counts.items()))
         return
@@ -209,6 +211,7 @@ def demo_command(responses: int, contributions: int, seed: int, remove: bool) ->
                 for written in demo.generate_contributions(db.session, region_by_country, plan):
                     bar.update(written - done)
                     done = written
+        pledges = campaign_demo.generate_campaign(db.session, region_by_country, seed)
         db.commit()
     drafts = total - responses
     click.echo(f"made {responses} submitted demo responses and {drafts} drafts (seed {seed})")
@@ -217,6 +220,10 @@ def demo_command(responses: int, contributions: int, seed: int, remove: bool) ->
         click.echo(
             f"made {contributions} demo contributions: "
             + ", ".join(f"{n} {status}" for status, n in statuses.items())
+        )
+    if pledges:
+        click.echo(
+            "made demo campaign pledges: " + ", ".join(f"{n} {s}" for s, n in pledges.items())
         )
 
 

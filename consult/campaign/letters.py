@@ -1,0 +1,283 @@
+"""Letters of commitment: the one place an uploaded file is checked, stored and served.
+
+A letter is accepted only if its content is a PDF (it starts with ``%PDF-`` and pypdf reads at
+least one page from it), whatever its name or the type the browser claimed, and only up to
+CAMPAIGN_LETTER_MAX_BYTES. It is copied into the app's file store (consult/storage.py: the
+instance folder on one host, the database on several) under a random name, never under the
+name the institution gave. It is served only as ``application/pdf``, as an attachment, with
+``nosniff``: a browser never runs it as a page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import secrets
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from flask import Flask, Response, current_app, stream_with_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consult.campaign.models import CommitmentLetter, Pledge
+from consult.storage import file_store
+
+#: The first bytes of every PDF file.
+PDF_MAGIC = b"%PDF-"
+#: The default largest letter, in bytes (CAMPAIGN_LETTER_MAX_BYTES overrides it).
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+#: Where letters live in the file store.
+STORE_FOLDER = "campaign/letters"
+
+#: Why a file was refused, as the institution reads it next to the field.
+REFUSALS = {
+    "empty": _l("The file is empty. Choose the PDF of your signed letter."),
+    "too_large": _l("The file is larger than %(size)s. Send a lighter PDF (scan at 150 dpi)."),
+    "not_pdf": _l(
+        "This file is not a PDF, whatever its name says. Save or export your letter as PDF."
+    ),
+    "corrupt": _l("This PDF cannot be read: it seems damaged. Export it again and retry."),
+    "encrypted": _l("This PDF is protected by a password. Send a copy without a password."),
+}
+
+log = logging.getLogger(__name__)
+
+
+class LetterRefused(ValueError):
+    """An uploaded file is not an acceptable letter; ``code`` is a key of REFUSALS."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+    def message(self) -> str:
+        """Return what to tell the institution, in the request's language."""
+        from flask_babel import format_decimal
+
+        size = f"{format_decimal(round(max_bytes() / (1024 * 1024), 1))} MB"
+        return str(REFUSALS[self.code]) % {"size": size}
+
+
+@dataclass(frozen=True)
+class CheckedPdf:
+    """A file that passed the checks, waiting in a temporary file to be stored."""
+
+    path: Path
+    size_bytes: int
+    sha256: str
+    page_count: int
+
+
+def max_bytes(app: Flask | None = None) -> int:
+    """Return the largest letter accepted, in bytes."""
+    app = app or current_app
+    return int(app.config.get("CAMPAIGN_LETTER_MAX_BYTES") or DEFAULT_MAX_BYTES)
+
+
+def _count_pages(path: Path) -> int:
+    """Return how many pages pypdf reads; raise LetterRefused if it cannot read the file."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    # pypdf warns (and logs) about every oddity of a damaged file: the file's fault, not ours.
+    pypdf_log = logging.getLogger("pypdf")
+    level = pypdf_log.level
+    pypdf_log.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(str(path), strict=False)
+            if reader.is_encrypted:
+                raise LetterRefused("encrypted")
+            pages = len(reader.pages)
+            if pages:
+                reader.pages[0].mediabox  # noqa: B018 (reading the first page proves the tree)
+    except LetterRefused:
+        raise
+    except (PdfReadError, ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+        log.info("letter refused: pypdf could not read it (%s)", type(error).__name__)
+        raise LetterRefused("corrupt") from error
+    except RecursionError as error:
+        raise LetterRefused("corrupt") from error
+    finally:
+        pypdf_log.setLevel(level)
+    if pages < 1:
+        raise LetterRefused("corrupt")
+    return pages
+
+
+def check_upload(stream: IO[bytes], limit: int | None = None) -> CheckedPdf:
+    """Copy an upload to a temporary file and check it is a readable PDF within the limit.
+
+    Raises LetterRefused; the temporary file is then already removed. Reads at most one byte
+    more than the limit, whatever the size the client announced.
+    """
+    limit = limit if limit is not None else max_bytes()
+    handle, name = tempfile.mkstemp(prefix="letter-", suffix=".pdf")
+    path = Path(name)
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with os.fdopen(handle, "wb") as out:
+            while block := stream.read(64 * 1024):
+                size += len(block)
+                if size > limit:
+                    raise LetterRefused("too_large")
+                digest.update(block)
+                out.write(block)
+        if size == 0:
+            raise LetterRefused("empty")
+        with open(path, "rb") as check:
+            if check.read(len(PDF_MAGIC)) != PDF_MAGIC:
+                raise LetterRefused("not_pdf")
+        pages = _count_pages(path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return CheckedPdf(path=path, size_bytes=size, sha256=digest.hexdigest(), page_count=pages)
+
+
+def _clean_original_name(name: str | None) -> str:
+    """Keep the file's own name for staff to read (never as a path): its last part, cut."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(c for c in base if c.isprintable())[:255]
+
+
+def store(
+    session: Session,
+    checked: CheckedPdf,
+    original_name: str | None,
+    *,
+    pledge: Pledge | None = None,
+    holding_hash: str | None = None,
+    uploaded_by_id: int | None = None,
+) -> CommitmentLetter:
+    """Move a checked PDF into the file store and record it, for a pledge or held by a form."""
+    stored_name = f"{STORE_FOLDER}/{secrets.token_hex(16)}.pdf"
+    file_store().save(stored_name, checked.path)
+    letter = CommitmentLetter(
+        pledge=pledge,
+        holding_hash=None if pledge is not None else holding_hash,
+        stored_name=stored_name,
+        original_name=_clean_original_name(original_name),
+        size_bytes=checked.size_bytes,
+        sha256=checked.sha256,
+        page_count=checked.page_count,
+        uploaded_by_id=uploaded_by_id,
+    )
+    session.add(letter)
+    session.flush()
+    return letter
+
+
+def held_letter(session: Session, holding_hash: str) -> CommitmentLetter | None:
+    """Return the letter a join form's earlier post left waiting, if any (the latest)."""
+    return session.scalar(
+        select(CommitmentLetter)
+        .where(CommitmentLetter.holding_hash == holding_hash, CommitmentLetter.pledge_id.is_(None))
+        .order_by(CommitmentLetter.id.desc())
+        .limit(1)
+    )
+
+
+def attach_held(session: Session, pledge: Pledge, holding_hash: str) -> CommitmentLetter | None:
+    """Give a new pledge the letter its form left waiting (the latest); forget older ones."""
+    waiting = list(
+        session.scalars(
+            select(CommitmentLetter)
+            .where(
+                CommitmentLetter.holding_hash == holding_hash,
+                CommitmentLetter.pledge_id.is_(None),
+            )
+            .order_by(CommitmentLetter.id)
+        )
+    )
+    if not waiting:
+        return None
+    *older, latest = waiting
+    for letter in older:
+        delete_letter(session, letter)
+    latest.holding_hash = None
+    pledge.letters.append(latest)
+    session.flush()
+    return latest
+
+
+def delete_letter(session: Session, letter: CommitmentLetter) -> None:
+    """Forget a letter and its file."""
+    file_store().delete(letter.stored_name)
+    session.delete(letter)
+
+
+def download_name(pledge: Pledge | None, letter: CommitmentLetter) -> str:
+    """Return the name a downloaded letter gets: built by us, never the uploaded one."""
+    number = pledge.id if pledge is not None else "draft"
+    return f"letter-of-commitment-{number}-{letter.id}.pdf"
+
+
+def send_letter(pledge: Pledge | None, letter: CommitmentLetter) -> Response:
+    """Answer with the letter as a PDF attachment that no browser renders as a page."""
+    app = current_app._get_current_object()
+    size = file_store(app).size(letter.stored_name)
+    if size is None:
+        from werkzeug.exceptions import NotFound
+
+        raise NotFound()
+    response = Response(
+        stream_with_context(file_store(app).chunks(letter.stored_name)),
+        mimetype="application/pdf",
+        direct_passthrough=True,
+    )
+    response.content_length = size
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=download_name(pledge, letter)
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    # Even if a browser were to open it inline, nothing in it could run or load.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def minimal_pdf(lines: list[str]) -> bytes:
+    """Return a small valid one-page PDF showing ``lines`` (demo letters and tests)."""
+    text = []
+    y = 760
+    for line in lines:
+        safe = (
+            line.encode("latin-1", "replace")
+            .decode("latin-1")
+            .replace("\\", "\\\\")
+            .replace("(", "\\(")
+            .replace(")", "\\)")
+        )
+        text.append(f"BT /F1 12 Tf 72 {y} Td ({safe}) Tj ET")
+        y -= 20
+    content = "\n".join(text).encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length " + str(len(content)).encode() + b" >>\nstream\n" + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return bytes(out)
