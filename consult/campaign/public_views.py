@@ -126,7 +126,10 @@ def index():
         figures=shown_figures,
         signatories=shown,
         filters=filters,
-        on_map=on_map,
+        # Most signatories first, then by name in the page's language (not by code).
+        on_map=dict(
+            sorted(on_map.items(), key=lambda i: (-i[1], country_name(i[0], language).casefold()))
+        ),
         world_map=world_map,
         next_milestone=movement.next_milestone(overall),
         milestones=MILESTONES,

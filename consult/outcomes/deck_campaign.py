@@ -2,7 +2,9 @@
 
 Both read the campaign figures frozen in the snapshot (``summary["campaign"]``, written by
 consult/campaign/movement.py at the freeze), never live ones. A snapshot frozen before the
-campaign existed has none, and then neither the slide nor the section is shown.
+campaign existed has none, and then neither the slide nor the section is shown; the slide is
+also left out while no institution has joined (a slide of zeros in a five-minute slot), the
+section then says where the campaign starts from.
 
 The small-cell rule does not apply here: every verified signatory is named on the public
 campaign page, so a count of them reveals nothing (see consult/campaign/movement.py).

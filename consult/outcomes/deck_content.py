@@ -214,7 +214,7 @@ def speaker_notes(
         )
     ]
     campaign = deck_campaign.campaign_view(summary, region_names(current_language()))
-    if campaign is not None:
+    if campaign is not None and campaign["total"]:  # the slide is shown once someone joined
         notes["campaign"] = deck_campaign.campaign_notes(campaign)
     notes["closing"] = (
         [_("The closing points were set by UCLG CISDP for this session.")]

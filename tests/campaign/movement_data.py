@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date, datetime
 
+from sqlalchemy import select
+
+from consult.campaign.defaults import DEFAULT_OPTIONS
 from consult.campaign.models import (
     DRAFT,
     NEEDS_MORE,
@@ -18,27 +21,10 @@ from consult.campaign.models import (
 )
 from consult.campaign.names import normalise_name
 
+#: The commitments the pledges below choose: four of the options `consult init` seeds.
 OPTIONS = {
-    "local_charter": (
-        "Adopt or update a local human rights charter",
-        "Adopter ou actualiser une charte locale des droits humains",
-        "Adoptar o actualizar una carta local de derechos humanos",
-    ),
-    "rights_office": (
-        "Set up a human rights office or ombudsperson",
-        "Créer un bureau des droits humains ou un médiateur",
-        "Crear una oficina de derechos humanos o una defensoría",
-    ),
-    "report": (
-        "Report on human rights every two years",
-        "Rendre compte des droits humains tous les deux ans",
-        "Informar sobre los derechos humanos cada dos años",
-    ),
-    "peer_exchange": (
-        "Join peer exchanges",
-        "Participer aux échanges entre pairs",
-        "Participar en intercambios entre pares",
-    ),
+    key: DEFAULT_OPTIONS[key]
+    for key in ("local_charter", "human_rights_office", "biennial_report", "peer_exchange")
 }
 
 #: (name, country, region, level, status, joined day in 2022, pioneer, commitments, own words)
@@ -51,7 +37,7 @@ PLEDGES = [
         VERIFIED,
         date(2022, 2, 23),
         True,
-        ("local_charter", "report"),
+        ("local_charter", "biennial_report"),
         "",
     ),
     (
@@ -73,7 +59,7 @@ PLEDGES = [
         VERIFIED,
         date(2022, 2, 24),
         True,
-        ("rights_office", "report", "local_charter"),
+        ("human_rights_office", "biennial_report", "local_charter"),
         "",
     ),
     (
@@ -98,7 +84,17 @@ PLEDGES = [
         ("peer_exchange",),
         "",
     ),
-    ("Vienna", "AT", "europe", "metropolis", VERIFIED, date(2022, 3, 3), True, ("report",), ""),
+    (
+        "Vienna",
+        "AT",
+        "europe",
+        "metropolis",
+        VERIFIED,
+        date(2022, 3, 3),
+        True,
+        ("biennial_report",),
+        "",
+    ),
     (
         "Saint-Denis de La Réunion",
         "RE",
@@ -110,7 +106,17 @@ PLEDGES = [
         ("local_charter",),
         "",
     ),
-    ("Ville de Dakar", "SN", "africa", "metropolis", SUBMITTED, None, False, ("report",), ""),
+    (
+        "Ville de Dakar",
+        "SN",
+        "africa",
+        "metropolis",
+        SUBMITTED,
+        None,
+        False,
+        ("biennial_report",),
+        "",
+    ),
     ("Montréal", "CA", "north_america", "metropolis", NEEDS_MORE, None, False, (), ""),
     ("Nowhere Council", "US", "north_america", "municipality", REJECTED, None, False, (), ""),
     ("Draft Town", "BR", "latin_america", "municipality", DRAFT, None, False, (), ""),
@@ -121,10 +127,13 @@ def add_movement(session) -> dict[str, Pledge]:
     """Add the commitment options and the pledges above; return the pledges by name."""
     options = {}
     for position, (key, (en, fr, es)) in enumerate(OPTIONS.items()):
-        options[key] = CommitmentOption(
-            key=key, label_en=en, label_fr=fr, label_es=es, position=position
-        )
-        session.add(options[key])
+        found = session.scalar(select(CommitmentOption).where(CommitmentOption.key == key))
+        if found is None:  # a database `consult init` did not seed
+            found = CommitmentOption(
+                key=key, label_en=en, label_fr=fr, label_es=es, position=position
+            )
+            session.add(found)
+        options[key] = found
     pledges = {}
     for name, country, region, level, status, joined_on, pioneer, chosen, own in PLEDGES:
         pledge = Pledge(

@@ -110,14 +110,26 @@ def test_an_institution_page_in_the_page_language(movement_app, client):
     grigny = movement_app.config["MOVEMENT_IDS"]["Grigny"]
     html = _page(client, f"/campaign/signatories/{grigny}?lang=es")
     assert "Grigny" in html and "Pionera" in html
-    assert "Adoptar o actualizar una carta local de derechos humanos" in html
-    assert "Participar en intercambios entre pares" in html
+    assert OPTIONS["local_charter"][2] in html
+    assert OPTIONS["peer_exchange"][2] in html
     # Its own words and its report stay in its own language, and say so.
     assert '<span lang="fr">Ouvrir une maison des droits</span>' in html
     assert '<span lang="fr">Charte votée en conseil municipal</span>' in html
     assert "Ancien rapport" not in html  # only the latest year is shown
-    assert "2023" in html and "En curso" in html
+    assert "Último informe de avance: 2023" in html and "En curso" in html
+    assert "Sin informe" in html  # a commitment the report leaves out says so
     assert "contact@" not in html and "Contact Grigny" not in html
+
+
+def test_the_call_to_action_opens_the_join_form_when_it_exists(make_app):
+    """The join form is the campaign's other part: linked as soon as its endpoint exists."""
+    app = make_app()
+    assert "Join the campaign" not in app.test_client().get("/campaign?lang=en").text
+    other = make_app()
+    if "campaign.join" not in other.view_functions:
+        other.add_url_rule("/campaign/join", "campaign.join", lambda: "the join form")
+    html = other.test_client().get("/campaign?lang=en").text
+    assert '<a class="button primary" href="/campaign/join">Join the campaign</a>' in html
 
 
 @pytest.mark.parametrize("name", HIDDEN_NAMES)
@@ -181,7 +193,7 @@ def test_the_export_holds_only_verified_pledges_and_no_contact_data(movement_app
         assert name not in text
     assert "contact" not in text.casefold()
     codebook = out.with_name("campaign.codebook.csv").read_text(encoding="utf-8-sig")
-    assert "Adoptar o actualizar una carta local" in codebook
+    assert OPTIONS["local_charter"][2] in codebook
     assert "Moyen-Orient et Asie de l'Ouest" in codebook
     personal = _export(runner, tmp_path, "json", "--with-personal-data")
     rows = json.loads(personal.read_text(encoding="utf-8"))["rows"]
@@ -195,9 +207,11 @@ def test_every_public_figure_is_rederived_from_the_export(movement_app, client, 
     records, keys = _records_from_csv(_export(runner, tmp_path, "csv"))
     rederived = movement.figures(records, keys)
     with movement_app.app_context():
-        live = movement.figures(
-            [movement.signatory(p) for p in verified_pledges(db.session)], list(OPTIONS)
-        )
+        from consult.campaign.public_views import commitment_labels
+
+        with movement_app.test_request_context("/campaign"):
+            keys = list(commitment_labels("en"))
+        live = movement.figures([movement.signatory(p) for p in verified_pledges(db.session)], keys)
     assert rederived == live
     assert rederived["total"] == 7 and rederived["pioneers"] == 6
     assert rederived["commitments"]["local_charter"] == 5
