@@ -191,7 +191,7 @@ def render(
         if code in shapes:
             shape = f'<path class="map-country map-signatory" d="{_country_drawing(code)[0]}"/>'
         x, y = point
-        radius = 7 if count < 10 else 9 if count < 100 else 11
+        radius = 9 if count < 10 else 11 if count < 100 else 13
         linked.append(
             f'<a class="map-link{current_class}" href="{escape(link_for(code))}" '
             f'aria-label="{label}"><title>{label}</title>{shape}'
