@@ -62,7 +62,7 @@ def signatory(pledge: Pledge) -> Signatory:
         country=pledge.country,
         region=pledge.region,
         population_band=pledge.population_band,
-        joined_on=pledge.joined_on or pledge.decided_at.date(),
+        joined_on=pledge.joined_on or (pledge.decided_at or pledge.created_at).date(),
         is_pioneer=pledge.is_pioneer,
         commitments=tuple(choice.option.key for choice in pledge.commitments),
         own_commitment=pledge.own_commitment,
