@@ -94,7 +94,9 @@ def register_questionnaires(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Register the feature areas."""
+    from consult.campaign.join_views import bp as campaign
     from consult.campaign.public_views import bp as campaign_public
+    from consult.campaign.staff_views import bp as campaign_staff
     from consult.contributions.charter_views import bp as charter
     from consult.contributions.moderation import bp as moderation
     from consult.contributions.views import bp as contributions
@@ -120,6 +122,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(outcomes_deck)
     app.register_blueprint(outcomes_public)
     app.register_blueprint(mail)
+    app.register_blueprint(campaign)
+    app.register_blueprint(campaign_staff)
     app.register_blueprint(campaign_public)
 
 

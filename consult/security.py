@@ -67,7 +67,14 @@ HSTS_HEADER = ("Strict-Transport-Security", "max-age=31536000")
 #: Pages outside /staff and without a token in their URL that still answer with a secret link
 #: (the new response's or contribution's link in the redirect that follows a POST).
 PRIVATE_ENDPOINTS = frozenset(
-    {"questionnaires.start", "contributions.new", "invitations.start_invitation"}
+    {
+        "questionnaires.start",
+        "contributions.new",
+        "invitations.start_invitation",
+        # The join form holds the token of the pledge it will make: one per visitor.
+        "campaign.join",
+        "campaign.join_post",
+    }
 )
 NO_STORE = "no-store"
 #: A URL variable holding a secret (the same rule the access log redacts by).

@@ -17,6 +17,7 @@ import secrets
 import tempfile
 import warnings
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
@@ -26,12 +27,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult.campaign.models import CommitmentLetter, Pledge
+from consult.db import utcnow
 from consult.storage import file_store
 
 #: The first bytes of every PDF file.
 PDF_MAGIC = b"%PDF-"
 #: The default largest letter, in bytes (CAMPAIGN_LETTER_MAX_BYTES overrides it).
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+#: How long a letter waits for the form it came with to be sent without a refused field.
+HELD_FOR = timedelta(days=2)
 #: Where letters live in the file store.
 STORE_FOLDER = "campaign/letters"
 
@@ -172,8 +176,26 @@ def store(
         uploaded_by_id=uploaded_by_id,
     )
     session.add(letter)
+    if pledge is None:
+        # A new letter waits for its form: the ones whose form was never sent go now.
+        purge_abandoned(session)
     session.flush()
     return letter
+
+
+def purge_abandoned(session: Session, older_than: timedelta = HELD_FOR) -> int:
+    """Forget the letters of forms never sent, held longer than ``older_than``; how many."""
+    cutoff = utcnow() - older_than
+    abandoned = list(
+        session.scalars(
+            select(CommitmentLetter).where(
+                CommitmentLetter.pledge_id.is_(None), CommitmentLetter.uploaded_at < cutoff
+            )
+        )
+    )
+    for letter in abandoned:
+        delete_letter(session, letter)
+    return len(abandoned)
 
 
 def held_letter(session: Session, holding_hash: str) -> CommitmentLetter | None:

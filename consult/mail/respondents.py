@@ -122,9 +122,22 @@ def queue_receipt(
         link=url_for("questionnaires.resume", token=token, _external=True),
         can_edit=questionnaire.is_open(utcnow()),
         sections=receipt_sections(questionnaire, answers, language, describe),
+        join_url=campaign_join_url(response, token),
         **_facts(questionnaire, language),
     )
     remember_address(session, response.id, address)
+
+
+def campaign_join_url(response: Response, token: str) -> str | None:
+    """The join form's address for a response that wishes to join the campaign, or None."""
+    if "campaign.join_from_response" not in current_app.view_functions:
+        return None
+    from consult.campaign.prefill import join_offer
+
+    offer = join_offer(response, token)
+    if offer is None or offer["pledged"]:
+        return None
+    return url_for("campaign.join_from_response", token=token, _external=True)
 
 
 def read_receipt_request(form) -> tuple[str | None, str | None]:

@@ -72,6 +72,17 @@ ALLOWED = {
     "outcomes_deck.presenter": ("analyst",),
     "outcomes_deck.pptx": ("analyst",),
     "outcomes_deck.pdf": ("analyst",),
+    "campaign_staff.queue": ("moderator",),
+    "campaign_staff.pledge": ("moderator",),
+    "campaign_staff.decide": ("moderator",),
+    "campaign_staff.pioneer": ("moderator",),
+    "campaign_staff.letter": ("moderator",),
+    "campaign_staff.paper": ("moderator",),
+    "campaign_staff.paper_post": ("moderator",),
+    "campaign_staff.options": ("moderator",),
+    "campaign_staff.option_add": ("moderator",),
+    "campaign_staff.option_edit": ("moderator",),
+    "campaign_staff.due": ("moderator",),
 }
 
 
@@ -91,6 +102,9 @@ def staff_rules(app: Flask):
         "language": "fr",
         "token": "not-a-token",
         "invitation_id": "1",
+        "pledge_id": "1",
+        "letter_id": "1",
+        "option_id": "1",
     }
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/staff"):

@@ -1,0 +1,72 @@
+"""E-mail notices to the institution's contact, through the outbox (consult/mail): the pledge
+received (with its personal link), and each of staff's decisions (with the reason)."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from consult.campaign.models import NEEDS_MORE, REJECTED, VERIFIED, Pledge
+from consult.mail.outbox import Draft, InvalidAddress, enqueue
+
+SUBJECTS = {
+    "received": _l("Your pledge to join the campaign: %(institution)s"),
+    VERIFIED: _l("Welcome to the campaign: %(institution)s has joined"),
+    NEEDS_MORE: _l("Your pledge to join the campaign: we need more"),
+    REJECTED: _l("Your pledge to join the campaign was not accepted"),
+}
+#: The outbox's kind of each notice.
+KINDS = {
+    "received": "campaign_received",
+    VERIFIED: "campaign_verified",
+    NEEDS_MORE: "campaign_needs_more",
+    REJECTED: "campaign_rejected",
+}
+
+
+def _language(pledge: Pledge) -> str:
+    languages = current_app.config["LANGUAGES"]
+    return pledge.language if pledge.language in languages else languages[0]
+
+
+def _queue(session: Session, pledge: Pledge, notice: str, link: str | None) -> None:
+    language = _language(pledge)
+    context = {"pledge": pledge, "notice": notice, "link": link, "language": language}
+    with force_locale(language):
+        subject = str(SUBJECTS[notice]) % {"institution": pledge.institution_name}
+        text = render_template("campaign/mail/notice.txt", subject=subject, **context)
+        html = render_template("campaign/mail/notice.html", subject=subject, **context)
+    try:
+        enqueue(
+            session,
+            Draft(
+                kind=KINDS[notice],
+                recipient_email=pledge.contact_email,
+                recipient_name=pledge.contact_name,
+                language=language,
+                subject=subject,
+                body_text=text,
+                body_html=html,
+            ),
+            current_app.config["MAIL_FROM"],
+        )
+    except InvalidAddress:
+        current_app.logger.info("campaign notice not queued: the contact address is not usable")
+
+
+def queue_pledge_received(session: Session, pledge: Pledge, token: str) -> None:
+    """Tell the contact the pledge was received, with its personal link (not committed)."""
+    link = url_for("campaign.pledge", token=token, _external=True)
+    _queue(session, pledge, "received", link)
+
+
+def queue_decision(session: Session, pledge: Pledge) -> None:
+    """Tell the contact of staff's decision (verified, more needed, rejected) (not committed).
+
+    The personal link is not repeated: it is only in the first message and the institution's
+    hands (only its hash is stored).
+    """
+    if pledge.status in (VERIFIED, NEEDS_MORE, REJECTED):
+        _queue(session, pledge, pledge.status, None)

@@ -1,0 +1,99 @@
+"""The link between the local-governments questionnaire and the join form.
+
+A respondent who answered "Yes, we would like to join" finds on their receipt a link that opens
+the join form filled with the institution's profile from their response (its resume token is
+the key: only the respondent has it). A pledge can also name a response by its receipt number.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from consult.campaign.models import LEVELS, POPULATION_BANDS, Pledge
+from consult.campaign.vocabulary import BAND_QUESTION, LEVEL_QUESTION, QUESTIONNAIRE_KEY
+from consult.db import db
+from consult.geography import REGION_KEYS, country_codes
+from consult.questionnaires import operations as responses
+from consult.questionnaires.models import Response
+from consult.questionnaires.registry import definition_of
+
+#: The question and the answer that say the institution wants to join.
+INTEREST_QUESTION = "campaign_interest"
+WISH_TO_JOIN = "wish_to_join"
+
+
+def response_for_token(token: str | None) -> Response | None:
+    """Return the submitted local-governments response a resume token opens, or None."""
+    if not token:
+        return None
+    response = responses.find_response(db.session, token)
+    if response is None or not response.is_submitted:
+        return None
+    if response.questionnaire_key != QUESTIONNAIRE_KEY:
+        return None
+    return response
+
+
+def response_for_receipt(receipt_number: str) -> Response | None:
+    """Return the submitted local-governments response with this receipt number, or None."""
+    number = receipt_number.strip().upper()
+    return db.session.scalar(
+        select(Response).where(
+            Response.receipt_number == number,
+            Response.questionnaire_key == QUESTIONNAIRE_KEY,
+            Response.status == "submitted",
+        )
+    )
+
+
+def profile_of(response: Response) -> dict[str, str]:
+    """Return the institution's profile from a response: name, country, region, level, band."""
+    questionnaire = definition_of(response)
+    answers = responses.answers_of(db.session, response, questionnaire)
+
+    def value(key: str) -> str:
+        return (answers.get(key) or {}).get("", "")
+
+    profile = {
+        "institution_name": value("institution_name")[:200],
+        "country": value("country"),
+        "region": value("region"),
+        "level": value(LEVEL_QUESTION),
+        "population_band": value(BAND_QUESTION),
+        "interest": value(INTEREST_QUESTION),
+    }
+    # Only values the join form offers (a later version of the questionnaire may differ).
+    allowed = {
+        "country": country_codes(),
+        "region": REGION_KEYS,
+        "level": LEVELS,
+        "population_band": POPULATION_BANDS,
+    }
+    for key, values in allowed.items():
+        if profile[key] not in values:
+            profile[key] = ""
+    return profile
+
+
+def fill_from_response(form, response: Response) -> None:
+    """Fill the join form's institution fields from a response's profile."""
+    profile = profile_of(response)
+    for key in ("institution_name", "country", "region", "level", "population_band"):
+        if profile[key]:
+            getattr(form, key).data = profile[key]
+    form.receipt_number.data = response.receipt_number or ""
+
+
+def join_offer(response: Response, token: str | None) -> dict | None:
+    """What the receipt page says about joining: None, or the link and whether a pledge exists.
+
+    Offered to a submitted local-governments response that said it wishes to join.
+    """
+    if token is None or response.questionnaire_key != QUESTIONNAIRE_KEY:
+        return None
+    if not response.is_submitted:
+        return None
+    if profile_of(response)["interest"] != WISH_TO_JOIN:
+        return None
+    pledged = db.session.scalar(select(Pledge.id).where(Pledge.response_id == response.id).limit(1))
+    return {"pledged": pledged is not None, "token": token}
