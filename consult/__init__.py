@@ -95,6 +95,7 @@ def register_questionnaires(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Register the feature areas."""
     from consult.campaign.join_views import bp as campaign
+    from consult.campaign.public_views import bp as campaign_public
     from consult.campaign.staff_views import bp as campaign_staff
     from consult.contributions.charter_views import bp as charter
     from consult.contributions.moderation import bp as moderation
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mail)
     app.register_blueprint(campaign)
     app.register_blueprint(campaign_staff)
+    app.register_blueprint(campaign_public)
 
 
 def register_errorhandlers(app: Flask) -> None:

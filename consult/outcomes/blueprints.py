@@ -240,10 +240,14 @@ def region_names() -> dict[str, str]:
 
 
 def template_context(summary: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    from consult.outcomes.deck_campaign import campaign_view
+
+    names = region_names()
     return {
         "summary": summary,
         "p": presenting,
         "threshold": threshold(),
-        "region_names": region_names(),
+        "region_names": names,
+        "campaign": campaign_view(summary, names),
         **extra,
     }

@@ -19,8 +19,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from consult.campaign.vocabulary import region_names
 from consult.i18n import current_language
-from consult.outcomes import deck_fit
+from consult.outcomes import deck_campaign, deck_fit
 from consult.outcomes import presenting as p
 from consult.outcomes.deck_settings import LANGUAGES, Closing, closing_of
 from consult.outcomes.headlines import Headline
@@ -327,6 +328,9 @@ def speaker_notes(
         if quotes
         else _("No quote has been chosen for this deck yet.")
     ]
+    campaign = deck_campaign.campaign_view(summary, region_names(current_language()))
+    if campaign is not None and campaign["total"]:  # the slide is shown once someone joined
+        notes["campaign"] = deck_campaign.campaign_notes(campaign)
     notes["closing"] = (
         [_("The closing points were set by UCLG CISDP for this session.")]
         if closing.is_custom

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from consult.campaign import movement
 from consult.db import utcnow
 from consult.outcomes import data
 from consult.outcomes.actors import Actor, OutcomesError
@@ -154,6 +155,8 @@ def freeze(
     connection = session.connection()
     summary, ids = data.compute_summary(connection, sources, filters, as_of=as_of)
     summary["frozen"] = {"as_of": as_of.isoformat(), "timezone": timezone, "label": label}
+    # The campaign's verified signatories by then: frozen like every other figure.
+    summary["campaign"] = movement.frozen_figures(session, as_of)
     covered_contributions = set((summary.get("contributions") or {}).get("contribution_ids", []))
     summary["quotes"] = [
         {

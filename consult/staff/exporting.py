@@ -29,6 +29,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 from consult import geography
 from consult.contributions.registry import current_charter
@@ -209,6 +210,71 @@ def export_contributions_command(fmt: str, with_personal_data: bool, out: Path) 
 
 def _contribution_details(request: ContributionsExport, rows: int) -> dict[str, Any]:
     return {"format": request.fmt, "with_personal_data": request.with_personal_data, "rows": rows}
+
+
+@export_group.command("campaign")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
+@click.option(
+    "--with-personal-data",
+    is_flag=True,
+    help="Include each signatory's institutional contact (recorded in the audit log).",
+)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+def export_campaign_command(fmt: str, with_personal_data: bool, out: Path) -> None:
+    """Export the verified signatories of the campaign (never drafts, pending or rejected)."""
+    from consult.campaign.export import export_campaign
+
+    with snapshot(db.engine) as connection, Session(bind=connection) as session:
+        try:
+            summary = export_campaign(
+                session,
+                fmt,
+                out,
+                labels=campaign_labels(session),
+                with_personal_data=with_personal_data,
+            )
+        except ExportError as exc:
+            raise click.ClickException(str(exc)) from exc
+    with writing():
+        audit.record(
+            db.session,
+            audit.COMMAND_LINE,
+            "export.campaign",
+            target=str(out),
+            details={"format": fmt, "with_personal_data": with_personal_data, "rows": summary.rows},
+        )
+        db.commit()
+    click.echo(f"wrote {summary.rows} verified signatories to {summary.path}")
+    if summary.codebook_path:
+        click.echo(f"codebook: {summary.codebook_path}")
+
+
+def campaign_labels(session: Session):
+    """Return the labels of the campaign export's coded columns, in the three languages."""
+    from flask_babel import force_locale
+
+    from consult.campaign import vocabulary
+    from consult.campaign.export import labels_in_languages
+    from consult.campaign.models import CommitmentOption
+
+    def progress(language: str) -> dict[str, str]:
+        with force_locale(language):
+            return vocabulary.progress_labels()
+
+    options = session.scalars(
+        select(CommitmentOption).order_by(CommitmentOption.position, CommitmentOption.id)
+    ).all()
+    return labels_in_languages(
+        options,
+        {
+            "levels": vocabulary.level_labels,
+            "bands": vocabulary.band_labels,
+            "regions": vocabulary.region_names,
+            "countries": geography.country_names,
+            "progress": progress,
+        },
+    )
 
 
 # -- workspace jobs -------------------------------------------------------------------------------

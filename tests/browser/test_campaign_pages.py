@@ -91,6 +91,13 @@ def test_from_a_receipt_to_a_verified_signatory_on_a_phone_in_french(
     page.get_by_label("En cours").first.check()
     page.get_by_role("button", name="Envoyer mon rapport d'avancement").click()
     page.get_by_text("votre rapport d'avancement").wait_for()
+    # ...and the verified signatory is on the public map, its page showing that report.
+    page.goto(f"{live_server.url}/campaign")
+    page.locator("svg.world-map a.map-link[href*='country=MX']").click()
+    page.get_by_role("link", name="Ciudad de México").click()
+    page.get_by_role("heading", name="Ciudad de México").wait_for()
+    assert "En cours" in page.locator("table.commitment-progress").inner_text()
+    _checked(page, "campaign-signatory-phone-fr")
     # The refused letter's page answers 422, which Chromium reports; nothing else may fail.
     assert [e for e in errors if "status of 422" not in e] == []
 

@@ -49,6 +49,32 @@ _RISKY_PIECE = re.compile(
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?\Z")
 
 
+def _verified_pledge(vector: str):
+    """A verified campaign pledge carrying ``vector`` in every free text the export holds."""
+    import hashlib
+    from datetime import date
+
+    from consult.campaign.models import Pledge
+
+    return Pledge(
+        token_hash=hashlib.sha256(vector.encode()).hexdigest(),
+        status="verified",
+        institution_name=vector,
+        normalised_name=vector,
+        level="municipality",
+        country="FR",
+        region="europe",
+        own_commitment=vector,
+        language="en",
+        signatory_name=vector,
+        signatory_office=vector,
+        contact_name=vector,
+        contact_email="a@example.org",
+        contact_phone=vector[:40],
+        joined_on=date(2022, 2, 23),
+    )
+
+
 def _seed(app) -> None:
     """Put every vector in every kind of free text the spreadsheets carry."""
     with app.app_context(), writing():
@@ -92,6 +118,7 @@ def _seed(app) -> None:
                     nonce=f"n{len(vector)}{abs(hash(vector)) % 10**9}",
                 )
             )
+            db.session.add(_verified_pledge(vector))
         db.commit()
         assert db.session.scalars(select(Contribution)).first() is not None
 
@@ -217,6 +244,7 @@ def test_every_cli_command_that_writes_a_spreadsheet_neutralises_every_cell(app,
         ["export", "responses", "--with-personal-data"],
         ["export", "responses", "--long", "--with-personal-data"],
         ["export", "contributions", "--with-personal-data"],
+        ["export", "campaign", "--with-personal-data"],
     ]
     for command in commands:
         for fmt in ("csv", "xlsx"):
