@@ -151,6 +151,11 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
             }
             if _small(row["scored"], threshold):
                 row["mean"] = None
+            # The mean's base is the row's answers less its unscored ones ("don't know"): with
+            # an unscored cell hidden, printing that base would give the hidden count away.
+            unscored = {p["key"] for p in question.get("scale") or [] if p.get("score") is None}
+            if any(e["count"] is None and e["key"] in unscored for e in row["distribution"]):
+                row["scored"] = row["unscored"] = None
     elif kind == "ranking":
         for option in question["options"]:
             if _small(option["ranked"], threshold):
@@ -208,7 +213,12 @@ def _contributions(contributions: MutableMapping[str, Any], threshold: int) -> N
         suppress_cells(contributions.get(name) or [], threshold, exclusive=True)
 
 
-def _articles(articles: MutableMapping[str, Any], threshold: int) -> None:
+def _articles(
+    articles: MutableMapping[str, Any], questionnaires: Sequence[Mapping[str, Any]], threshold: int
+) -> None:
+    """Hide the per-article figures resting on a small base; each base (and, for a mean, the
+    respondents who answered the row) is then the one the public question shows."""
+    questions = {(q["key"], x["key"]): x for q in questionnaires for x in q["questions"]}
     for column in articles.get("columns", []):
         if column["kind"] == "count":
             continue
@@ -220,6 +230,15 @@ def _articles(articles: MutableMapping[str, Any], threshold: int) -> None:
                 if _small(count, threshold):
                     column["counts"][article] = None
                     column["values"][article] = None
+        question = questions.get((column["questionnaire"], column["question"]))
+        if question is None:
+            continue
+        if column["kind"] == "mean":
+            rows = {r["key"]: r for r in question.get("rows") or [] if not r.get("suppressed")}
+            column["bases"] = {a: (rows.get(a) or {}).get("scored") for a in column["bases"]}
+            column["answered"] = {a: (rows.get(a) or {}).get("answered") for a in column["bases"]}
+        else:
+            column["bases"] = dict.fromkeys(column["bases"], question.get("answered"))
 
 
 def public_summary(summary: Mapping[str, Any], threshold: int) -> dict[str, Any]:
@@ -237,7 +256,7 @@ def public_summary(summary: Mapping[str, Any], threshold: int) -> dict[str, Any]
             _question(question, threshold)
     if result.get("contributions"):
         _contributions(result["contributions"], threshold)
-    _articles(result["articles"], threshold)
+    _articles(result["articles"], result["questionnaires"], threshold)
     return result
 
 
