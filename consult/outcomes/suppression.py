@@ -93,10 +93,10 @@ def _participation(participation: MutableMapping[str, Any], threshold: int) -> N
     pooled = sum(c["count"] for c in countries if _small(c["count"], threshold))
     if pooled:
         total = sum(c["count"] for c in countries) or 1
-        other = {"key": OTHER_COUNTRIES, "count": pooled, "share": pooled / total}
-        if pooled < threshold:
-            _hide(other)
-        kept.append(other)
+        kept.append({"key": OTHER_COUNTRIES, "count": pooled, "share": pooled / total})
+        # The countries add up to the responses shown: a small pooled line hidden alone could
+        # be worked out, so it takes a partner like any other exclusive cell.
+        suppress_cells(kept, threshold, exclusive=True)
     participation["by_country"] = kept
     participation["per_day"] = cumulative_steps(participation.get("per_day") or [], threshold)
     if _small(participation.get("drafts"), threshold):
@@ -169,9 +169,8 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
             }
     elif kind == "number":
         question["min"] = question["max"] = None
-        for entry in question.get("histogram") or []:
-            if _small(entry["count"], threshold):
-                _hide(entry)
+        # The intervals add up to the answers shown: a lone hidden one needs a partner.
+        suppress_cells(question.get("histogram") or [], threshold, exclusive=True)
     elif kind in ("short_text", "long_text"):
         question["terms"] = {
             lang: [pair for pair in pairs if pair[1] >= threshold]
@@ -184,10 +183,11 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
                 _hide(theme)
             themes.append(theme)
         question["themes"] = themes
-        question["languages"] = {
-            lang: (None if _small(n, threshold) else n)
-            for lang, n in (question.get("languages") or {}).items()
-        }
+        # Each answer has one language and the answers are counted: exclusive cells.
+        languages = [{"key": k, "count": n} for k, n in (question.get("languages") or {}).items()]
+        suppress_cells(languages, threshold, exclusive=True)
+        question["languages"] = {e["key"]: e["count"] for e in languages}
+        question["languages_secondary"] = [e["key"] for e in languages if e.get("secondary")]
         if _small(question.get("uncoded"), threshold):
             question["uncoded"] = None
 

@@ -132,6 +132,11 @@ def check_questionnaire(doc, questionnaire, rows, problems: list[str]) -> None:
         base=len(mine),
         exclusive=False,
     )
+    hidden = [
+        k for k, c in {**countries, "_other": pooled}.items() if c and c.count in (SMALL, HIDDEN)
+    ]
+    if len(hidden) == 1:
+        problems.append(f"{key}: {hidden[0]} is the only hidden country line (recoverable)")
     small = sum(n for n in true_countries.values() if n < THRESHOLD)
     if small and not (pooled and (pooled.count == small or pooled.count == SMALL)):
         problems.append(f"{key}: {small} responses from small countries, pooled as {pooled}")
@@ -155,6 +160,32 @@ def check_questionnaire(doc, questionnaire, rows, problems: list[str]) -> None:
     for question in questionnaire.questions:
         if question.type in CHOICE + ("matrix", "ranking"):
             check_question(doc, questionnaire, question, mine, problems)
+        elif question.type == "number":
+            check_histogram(doc, questionnaire, question, mine, problems)
+
+
+def check_histogram(doc, questionnaire, question, mine, problems: list[str]) -> None:
+    """A number question: its answers count, and intervals that add up to it."""
+    where = f"{questionnaire.key}.{question.key}"
+    want = independent.expected_question(questionnaire, question.key, mine)
+    article = doc.xpath(f'//article[@id="q-{questionnaire.key}-{question.key}"]')[0]
+    tables = article.xpath(".//table")
+    if want["answered"] < THRESHOLD:
+        if tables:
+            problems.append(f"{where}: {want['answered']} answers, yet intervals are shown")
+        return
+    cells = [read_cell(tr.xpath("./td")[-1]).count for tr in tables[0].xpath("./tbody/tr")]
+    hidden = [c for c in cells if c in (SMALL, HIDDEN)]
+    if len(hidden) == 1:
+        problems.append(f"{where}: one interval hidden alone (recoverable)")
+    shown = [c for c in cells if isinstance(c, int)]
+    if any(0 < c < THRESHOLD for c in shown):
+        problems.append(f"{where}: a small interval is shown {cells}")
+    if not hidden and sum(shown) != want["answered"]:
+        problems.append(f"{where}: intervals add up to {sum(shown)} of {want['answered']}")
+    median = article.xpath('.//dl/div[dt="Median"]/dd')[0].text_content()
+    if want.get("median") is not None and abs(read_number(median) - want["median"]) > 0.051:
+        problems.append(f"{where}: median {median}, true {want['median']}")
 
 
 def _base_line(article) -> tuple[int | str | None, ...]:
