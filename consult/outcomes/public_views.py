@@ -79,7 +79,10 @@ def figure(fmt: str):
         abort(404)
     name = (request.args.get("name") or "")[:120]
     _publication, _frozen, shown = published
-    found = downloads.figure(shown, request.args.get("of"), name, threshold(), public=True)
+    of = request.args.get("of")
+    if any(q["key"] == of and q.get("suppressed") for q in shown["questionnaires"]):
+        abort(404)  # the page shows none of its figures: neither does a download
+    found = downloads.figure(shown, of, name, threshold(), public=True)
     if found is None or not found.header:
         abort(404)
     if fmt in ("svg", "png"):

@@ -348,7 +348,8 @@ def check_contributions(doc, contributions, problems: list[str]) -> None:
             )
 
 
-def test_every_public_figure_matches_the_database(published):
+def check_public_page(published):
+    """Every figure of the public page against the database."""
     app, rows, contributions = published
     page = app.test_client().get("/outcomes", headers={"Accept-Language": "en"})
     doc = parse(page.get_data(as_text=True))
@@ -453,7 +454,8 @@ def check_charter_article(doc, public_doc, questionnaires, rows, article, proble
             problems.append(f"{article} {question_key}: base {base} reveals {hidden_unscored}")
 
 
-def test_every_charter_article_figure_matches_the_database(published):
+def check_charter_pages(published):
+    """Every Charter article page and its downloads against the database."""
     app, rows, _contributions = published
     client = app.test_client()
     public_doc = parse(client.get("/outcomes").get_data(as_text=True))
@@ -517,7 +519,7 @@ def _export_count(frame: pd.DataFrame, questionnaire, question, part: str, value
     return int((frame[column] == value).sum())
 
 
-def test_every_public_count_can_be_rederived_from_the_export(published, runner, tmp_path):
+def check_export(published, runner, tmp_path):
     """Each count the public page prints is the number of matching rows of the CSV export."""
     app, _rows, _contributions = published
     doc = parse(app.test_client().get("/outcomes").get_data(as_text=True))
@@ -576,7 +578,7 @@ def _csv(response) -> list[list[str]]:
 COUNT_HEADERS = {"Respondents", "Responses", "Answers", "Answered", "Ranked first", "Ranked at all"}
 
 
-def test_public_downloads_hold_exactly_the_published_figures(published, login):
+def check_public_downloads(published, login):
     """Every table download of the public page: the page's figures, no suppressed value."""
     app, _rows, _contributions = published
     client = app.test_client()
@@ -645,8 +647,22 @@ def test_public_downloads_hold_exactly_the_published_figures(published, login):
                     problems.append(f"{href}: page {page_row[:2]} != download {line[:2]}")
                 if first_count in (SMALL, HIDDEN) and re.fullmatch(r"\d+", written):
                     problems.append(f"{href}: page hides {page_row[0]}, download has {written}")
+    # A questionnaire below the threshold shows no figure: none downloads either.
+    for key, count in Counter(r.questionnaire for r in _rows).items():
+        if count < THRESHOLD:
+            for name in ("participation:region", "participation:timeline", "question:barriers"):
+                response = client.get(f"/outcomes/figure.csv?name={name}&of={key}")
+                assert response.status_code == 404, (key, name)
     assert problems == [], "\n".join(problems)
 
 
 def _fragment(text_value: str):
     return parse(f"<div>{text_value}</div>")
+
+
+def test_public_pages_downloads_and_export_match_the_database(published, login, runner, tmp_path):
+    """One dataset, frozen and published once, checked four ways (the set-up is the cost)."""
+    check_public_page(published)
+    check_charter_pages(published)
+    check_export(published, runner, tmp_path)
+    check_public_downloads(published, login)
