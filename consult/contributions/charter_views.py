@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Response as HttpResponse
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from consult.contributions.models import Contribution
@@ -18,8 +20,8 @@ from consult.contributions.registry import current_charter
 from consult.contributions.views import published_query
 from consult.db import db
 from consult.i18n import current_language
+from consult.outcomes import downloads, presenting
 from consult.outcomes import operations as outcome_operations
-from consult.outcomes import presenting
 from consult.outcomes.charter_figures import published_article_ratings
 from consult.outcomes.models import OutcomeSnapshot
 from consult.outcomes.suppression import public_summary
@@ -131,3 +133,65 @@ def _published_articles(
             _ARTICLE_FIGURES.clear()
         _ARTICLE_FIGURES[key] = cached
     return cached
+
+
+#: The tables of an article page that can be downloaded, and their formats.
+TABLE_FORMATS = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@bp.get("/charter/<reference>/<any(ratings, figures):table>.<fmt>")
+def outcomes_table(reference: str, table: str, fmt: str):
+    """Download an article's published ratings or figures exactly as its page shows them
+    (suppressed cells in words, never a number); 404 when nothing is published."""
+    key = current_charter().resolve_article(reference)
+    outcomes = published_outcomes(key) if key else None
+    if fmt not in TABLE_FORMATS or outcomes is None or outcomes["ratings"] is None:
+        abort(404)
+    if table == "ratings":
+        header, rows = _ratings_rows(outcomes["ratings"])
+        title = _("Respondents by rating")
+    else:
+        header = [_("Figure"), _("Value"), _("Base")]
+        rows = [
+            [item["label"], _("not shown") if item["suppressed"] else item["figure"], item["base"]]
+            for item in outcomes["figures"]
+        ]
+        title = _("In the first outcomes")
+    body = downloads.table_file(fmt, header, rows, title)
+    return HttpResponse(
+        body,
+        mimetype=TABLE_FORMATS[fmt],
+        headers={"Content-Disposition": f"attachment; filename=charter-{key}-{table}.{fmt}"},
+    )
+
+
+def _ratings_rows(ratings) -> tuple[list[str], list[list[Any]]]:
+    """The ratings table as the article page prints it: a hidden row or cell in words."""
+    questionnaires = current_questionnaires()
+    header = [_("Questionnaire"), *(presenting.t(label) for _k, label in ratings.scale)]
+    header.append(_("Respondents"))
+    rows: list[list[Any]] = []
+    for row in ratings.rows:
+        if row.key == "all":
+            name = _("All respondents")
+        elif row.key in questionnaires:
+            name = presenting.t(questionnaires[row.key].title)
+        else:
+            name = row.key
+        if row.suppressed:
+            message = _(
+                "Fewer than %(num)d respondents, or a total from which they could be worked "
+                "out: not shown",
+                num=ratings.threshold,
+            )
+            rows.append([name, message, *([None] * len(ratings.scale))])
+            continue
+        cells = [
+            _("not shown") if row.counts[key] is None else row.counts[key]
+            for key, _label in ratings.scale
+        ]
+        rows.append([name, *cells, row.respondents])
+    return header, rows

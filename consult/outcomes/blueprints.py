@@ -22,7 +22,7 @@ from flask_login import current_user
 from consult.core.inputs import parse_date
 from consult.db import db
 from consult.geography import REGION_KEYS, region_labels
-from consult.outcomes import data, operations, presenting
+from consult.outcomes import coverage, data, operations, presenting
 from consult.outcomes.distribution import YES_NO_LABELS
 from consult.outcomes.filters import MAX_ANSWER_CONDITIONS, AnswerCondition, SummaryFilter
 from consult.outcomes.models import OutcomeSnapshot
@@ -165,32 +165,83 @@ def filter_args(filters: SummaryFilter) -> dict[str, Any]:
 
 def filter_description(filters: SummaryFilter) -> list[str]:
     """Say in words what a filter keeps, one phrase per condition (empty: everything)."""
-    phrases = []
-    if filters.questionnaire and filters.questionnaire in current_questionnaires():
-        phrases.append(presenting.t(current_questionnaires()[filters.questionnaire].title))
-    if filters.region:
-        phrases.append(region_names().get(filters.region, filters.region))
-    if filters.respondent_type:
+    return [row["phrase"] for row in filter_coverage(filters)]
+
+
+#: How a filter treats a channel, in words (consult.outcomes.coverage's three cases).
+COVERAGE_WORDS = {
+    coverage.APPLIED: _l("filtered"),
+    coverage.NOT_APPLIED: _l("not filtered: all are shown"),
+    coverage.LEFT_OUT: _l("left out of this view"),
+}
+
+
+def _condition_phrase(row: coverage.FilterCoverage) -> str:
+    if row.kind == "questionnaire":
+        found = current_questionnaires().get(row.value)
+        return presenting.t(found.title) if found else row.value
+    if row.kind == "region":
+        return region_names().get(row.value, row.value)
+    if row.kind == "respondent_type":
         labels = {key: label for _group, key, label in respondent_type_choices()}
-        phrases.append(labels.get(filters.respondent_type, filters.respondent_type))
-    if filters.submitted_from:
-        phrases.append(_("submitted from %(day)s", day=format_date(filters.submitted_from, "long")))
-    if filters.submitted_to:
-        phrases.append(_("submitted until %(day)s", day=format_date(filters.submitted_to, "long")))
-    closed = closed_questions()
-    for condition in filters.answers:
-        question = closed.get(condition.question)
-        if question is None:
-            phrases.append(condition.as_text())
-            continue
-        phrases.append(
-            _(
-                "“%(question)s”: %(answer)s",
-                question=question["label"],
-                answer=question["options"].get(condition.option, condition.option),
-            )
-        )
-    return phrases
+        return labels.get(row.value, row.value)
+    if row.kind in ("submitted_from", "submitted_to"):
+        day = format_date(date.fromisoformat(row.value), "long")
+        if row.kind == "submitted_from":
+            return _("submitted from %(day)s", day=day)
+        return _("submitted until %(day)s", day=day)
+    condition = AnswerCondition.parse(row.value)
+    question = closed_questions().get(condition.question) if condition else None
+    if question is None:
+        return row.value
+    return _(
+        "“%(question)s”: %(answer)s",
+        question=question["label"],
+        answer=question["options"].get(condition.option, condition.option),
+    )
+
+
+def filter_coverage(filters: SummaryFilter) -> list[dict[str, str]]:
+    """Each condition of a filter in words, with how it treats each channel (responses,
+    contributions): the table the pages and downloads show beside a filtered view."""
+    return [
+        {
+            "kind": row.kind,
+            "phrase": _condition_phrase(row),
+            "responses": row.responses,
+            "contributions": row.contributions,
+            "responses_text": str(COVERAGE_WORDS[row.responses]),
+            "contributions_text": str(COVERAGE_WORDS[row.contributions]),
+        }
+        for row in coverage.coverage(filters)
+    ]
+
+
+def left_out_contributions(filters: SummaryFilter, as_of: Any = None) -> int | None:
+    """How many published contributions (at ``as_of``) a view with ``filters`` leaves out
+    because a filter cannot apply to them (None when the view shows contributions)."""
+    if coverage.covers_contributions(filters):
+        return None
+    ids = data.covered_contribution_ids(
+        db.session.connection(), coverage.contribution_filter(filters), as_of
+    )
+    return len(ids)
+
+
+def coverage_table_rows(filters: SummaryFilter, width: int) -> list[list[Any]]:
+    """The filter coverage as rows to add under a downloaded table (``width`` cells each)."""
+    rows = filter_coverage(filters)
+    if not rows:
+        return []
+    lines: list[list[Any]] = [
+        [],
+        [_("Filter"), _("Questionnaire responses"), _("Open contributions")],
+    ]
+    for row in rows:
+        lines.append([row["phrase"], row["responses_text"], row["contributions_text"]])
+    if width < 3:
+        lines = [[line[0], " · ".join(line[1:])] if line else [] for line in lines]
+    return [(line + [None] * width)[:width] for line in lines]
 
 
 def respondent_type_choices() -> list[tuple[str, str, str]]:

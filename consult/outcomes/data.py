@@ -32,6 +32,7 @@ from consult.contributions.models import Contribution
 from consult.db import utcnow, writing
 from consult.geography import region_labels
 from consult.outcomes import contributions as contribution_data
+from consult.outcomes.coverage import contribution_filter, covers_contributions
 from consult.outcomes.models import OutcomeSummaryCache
 from consult.outcomes.summary import SUMMARY_FORMAT, SummaryFilter, summarise
 from consult.outcomes.text import load_codebook
@@ -309,9 +310,11 @@ def covered_contribution_ids(
     connection: Connection, filters: SummaryFilter = SummaryFilter(), as_of: datetime | None = None
 ) -> list[int]:
     """Return the published contributions a summary with ``filters`` (and ``as_of``) counts."""
-    if filters.answers:
-        return []  # contributions answer no question: an answer filter leaves them out
-    frame = contribution_data.select(contribution_data.load(connection, as_of), filters)
+    if not covers_contributions(filters):
+        return []  # e.g. an answer filter: contributions answer no question
+    frame = contribution_data.select(
+        contribution_data.load(connection, as_of), contribution_filter(filters)
+    )
     return sorted(int(i) for i in frame["contribution_id"])
 
 

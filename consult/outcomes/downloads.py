@@ -3,20 +3,29 @@ table's header and rows, in the page's language, from the same summary figures t
 
 Names: "question:<key>", "participation:<timeline|region|respondent_type|language|population>",
 "articles", "regions", "contributions:<articles|themes|kind|region|language>".
+
+Public downloads (``public=True``, from a public summary) hold exactly what the public page
+shows: a suppressed count is written as the page words it ("fewer than 5", "not shown
+(protects a small group)"), never as a number, and columns the public page leaves out (daily
+counts, the scored base of a mean) are left out too. Every table goes through the app's one
+spreadsheet writer (consult.exports.writers).
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from consult.exports.writers import Table, write_table
 from consult.outcomes import figure_charts as fc
 from consult.outcomes import heat
-from consult.outcomes.formatting import breakdown_label, option_label, t
+from consult.outcomes.formatting import breakdown_label, entry_count, option_label, t
 
 Cell = str | int | float | None
 
@@ -36,14 +45,32 @@ def _questionnaire(summary: Mapping[str, Any], key: str | None) -> Mapping[str, 
     return next((q for q in summary["questionnaires"] if q["key"] == key), None)
 
 
-def _breakdown_rows(entries: Sequence[Mapping], kind: str, summary: Mapping) -> list[list[Cell]]:
-    return [
-        [breakdown_label(kind, e["key"], summary), e.get("count"), e.get("share")] for e in entries
-    ]
+class _Shown:
+    """How a count is written: the number, or on a public download the page's words for a
+    suppressed one (a staff download writes an empty cell)."""
+
+    def __init__(self, public: bool, threshold: int | None) -> None:
+        self.public = public
+        self.threshold = threshold
+
+    def __call__(self, entry: Mapping[str, Any] | None, field: str = "count") -> Cell:
+        value = None if entry is None else entry.get(field)
+        if value is not None or not self.public:
+            return value
+        shown = dict(entry or {}, count=None)
+        if field != "count":
+            shown.pop("secondary", None)
+        return entry_count(shown, self.threshold or 5)
+
+
+def _breakdown_rows(
+    entries: Sequence[Mapping], kind: str, summary: Mapping, shown: _Shown
+) -> list[list[Cell]]:
+    return [[breakdown_label(kind, e["key"], summary), shown(e), e.get("share")] for e in entries]
 
 
 def _question_figure(
-    question: Mapping[str, Any], summary: Mapping[str, Any], threshold: int | None
+    question: Mapping[str, Any], summary: Mapping[str, Any], threshold: int | None, shown: _Shown
 ) -> Figure:
     kind = question["type"]
     title = t(question["label"])
@@ -54,9 +81,9 @@ def _question_figure(
         rows = [
             [
                 option_label(o, kind, summary.get("region_labels", {})),
-                o.get("count"),
+                shown(o),
                 o.get("share"),
-                o.get("base", question["base"]),
+                shown(o, "base") if "base" in o else question["base"],
             ]
             for o in question["options"]
             if kind != "country" or o.get("count") != 0
@@ -66,14 +93,18 @@ def _question_figure(
     if kind == "matrix":
         header = [_("Row"), *(t(p["label"]) for p in question["scale"]), _("Answered")]
         if question["ordinal"]:
-            header += [_("Mean score"), _("Scored")]
+            # The public page prints no scored base: it could reveal a hidden "don't know".
+            header += [_("Mean score")] if shown.public else [_("Mean score"), _("Scored")]
         rows = []
         for row in question["rows"]:
-            cells = {e["key"]: e.get("count") for e in row["distribution"]}
-            line: list[Cell] = [t(row["label"]), *(cells.get(p["key"]) for p in question["scale"])]
-            line.append(row.get("answered"))
+            cells = {e["key"]: e for e in row["distribution"]}
+            line: list[Cell] = [
+                t(row["label"]),
+                *(shown(cells[p["key"]]) if p["key"] in cells else 0 for p in question["scale"]),
+            ]
+            line.append(shown({"count": None} if row.get("suppressed") else row, "answered"))
             if question["ordinal"]:
-                line += [row.get("mean"), row.get("scored")]
+                line += [row.get("mean")] if shown.public else [row.get("mean"), row.get("scored")]
             rows.append(line)
         return Figure(name, title, fc.matrix_chart(question, threshold), header, rows)
     if kind == "ranking":
@@ -89,23 +120,21 @@ def _question_figure(
             [
                 t(o["label"]),
                 o.get("borda"),
-                o.get("first"),
-                o.get("ranked"),
+                shown(o, "first"),
+                shown(o, "ranked"),
                 o.get("mean_rank"),
-                o.get("base", question["base"]),
+                shown(o, "base") if "base" in o else question["base"],
             ]
             for o in question["options"]
         ]
         return Figure(name, title, fc.ranking_chart(question), header, rows)
     if kind == "number":
         header = [_("From (included)"), _("To"), _("Answers")]
-        rows = [[e["from"], e["to"], e.get("count")] for e in question.get("histogram") or []]
+        rows = [[e["from"], e["to"], shown(e)] for e in question.get("histogram") or []]
         chart = fc.histogram_chart(question, threshold) if rows else None
         return Figure(name, title, chart, header, rows)
     header = [_("Theme"), _("Answers"), _("Share")]
-    rows = [
-        [t(th["label"]), th.get("count"), th.get("share")] for th in question.get("themes") or []
-    ]
+    rows = [[t(th["label"]), shown(th), th.get("share")] for th in question.get("themes") or []]
     chart = fc.themes_chart(question, threshold) if rows else None
     return Figure(name, title, chart, header, rows)
 
@@ -115,18 +144,26 @@ def figure(
     questionnaire_key: str | None,
     name: str,
     threshold: int | None = None,
+    *,
+    public: bool = False,
 ) -> Figure | None:
-    """Return the named chart and table of a summary (None when there is no such figure)."""
+    """Return the named chart and table of a summary (None when there is no such figure);
+    ``public`` for a public summary's download (see the module's docstring)."""
+    shown = _Shown(public, threshold)
     family, _sep, key = name.partition(":")
     questionnaire = _questionnaire(summary, questionnaire_key)
     if family == "question" and questionnaire is not None:
         question = next((q for q in questionnaire["questions"] if q["key"] == key), None)
-        return None if question is None else _question_figure(question, summary, threshold)
+        return None if question is None else _question_figure(question, summary, threshold, shown)
     if family == "participation" and questionnaire is not None:
         part = questionnaire["participation"]
         if key == "timeline":
-            rows = [[d["date"], d.get("count"), d.get("cumulative")] for d in part["per_day"]]
-            header = [_("Day"), _("Submitted that day"), _("Cumulative")]
+            if public:  # daily counts are never public: the running total only
+                rows = [[d["date"], d.get("cumulative")] for d in part["per_day"]]
+                header = [_("Day"), _("Cumulative")]
+            else:
+                rows = [[d["date"], d.get("count"), d.get("cumulative")] for d in part["per_day"]]
+                header = [_("Day"), _("Submitted that day"), _("Cumulative")]
             return Figure(
                 name,
                 _("Responses over time (cumulative)"),
@@ -144,12 +181,13 @@ def figure(
             entries = part[f"by_{key}"]
             chart = fc.breakdown_chart(titles[key], entries, key, summary, threshold)
             header = [_("Group"), _("Responses"), _("Share")]
-            return Figure(name, titles[key], chart, header, _breakdown_rows(entries, key, summary))
+            rows = _breakdown_rows(entries, key, summary, shown)
+            return Figure(name, titles[key], chart, header, rows)
         if key == "population" and part.get("by_population_band"):
             rows = [
                 [
                     t(e["label"]) if e.get("label") else _("Not answered"),
-                    e.get("count"),
+                    shown(e),
                     e.get("share"),
                 ]
                 for e in part["by_population_band"]
@@ -181,7 +219,10 @@ def figure(
                 totals[region["key"]] = (
                     None if count is None or previous is None else previous + count
                 )
-        rows = [[breakdown_label("region", k, summary), n] for k, n in totals.items()]
+        rows = [
+            [breakdown_label("region", k, summary), n if n is not None or not public else "–"]
+            for k, n in totals.items()
+        ]
         chart = fc.region_tiles(summary["questionnaires"], summary, threshold)
         return Figure(
             name, _("Responses by UCLG region"), chart, [_("Region"), _("Responses")], rows
@@ -190,16 +231,14 @@ def figure(
     if family == "contributions" and contributions and contributions.get("total"):
         if key == "articles":
             rows = [
-                [fc.article_label(summary, e["key"]), e.get("count"), e.get("share")]
+                [fc.article_label(summary, e["key"]), shown(e), e.get("share")]
                 for e in contributions["by_article"]
             ]
             header = [_("Article"), _("Contributions"), _("Share")]
             chart = fc.contribution_articles_chart(summary)
             return Figure(name, _("Open contributions by article"), chart, header, rows)
         if key == "themes":
-            rows = [
-                [t(th["label"]), th.get("count"), th.get("share")] for th in contributions["themes"]
-            ]
+            rows = [[t(th["label"]), shown(th), th.get("share")] for th in contributions["themes"]]
             header = [_("Theme"), _("Contributions"), _("Share")]
             chart = fc.contribution_themes_chart(summary)
             return Figure(name, _("Themes of the open contributions"), chart, header, rows)
@@ -212,5 +251,41 @@ def figure(
             entries = contributions[f"by_{key}"]
             chart = fc.breakdown_chart(titles[key], entries, key, summary, threshold)
             header = [_("Group"), _("Contributions"), _("Share")]
-            return Figure(name, titles[key], chart, header, _breakdown_rows(entries, key, summary))
+            rows = _breakdown_rows(entries, key, summary, shown)
+            return Figure(name, titles[key], chart, header, rows)
     return None
+
+
+def table_file(fmt: str, header: list[str], rows: list[list[Any]], sheet: str) -> bytes:
+    """Write a small table (CSV or XLSX) through the app's one spreadsheet writer."""
+    numeric = frozenset(
+        i for i in range(len(header)) if any(isinstance(r[i], int | float) for r in rows)
+    )
+    table = Table(
+        columns=header,
+        rows=[[_cell(value) for value in row] for row in rows],
+        codebook_header=[],
+        codebook=[],
+        numeric=numeric,
+        sheet_name=sheet[:31] or "data",
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"table.{fmt}"
+        write_table(fmt, table, path)
+        return path.read_bytes()
+
+
+def _cell(value: Any) -> str | int | None:
+    """A table cell for the writers: whole numbers stay numbers, fractions become plain decimal
+    text (six places, a numeric column writes it as a number in XLSX)."""
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    return value
+
+
+def file_name(name: str, fmt: str) -> str:
+    """A download's file name from a figure's name."""
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)[:60]
+    return f"outcomes-{safe}.{fmt}"

@@ -275,8 +275,15 @@ def region_tiles(
                 totals[key] = None
             else:
                 totals[key] = (totals.get(key) or 0) + entry["count"]
+    # A hidden tile adds a hidden cell to others: its total is not small, so it is "not shown"
+    # rather than "fewer than N".
     tiles = [
-        (key, t(summary["region_labels"].get(key)) or key, count, count_text(count, threshold))
+        (
+            key,
+            t(summary["region_labels"].get(key)) or key,
+            count,
+            count_text(count, threshold) if count is not None else _("not shown"),
+        )
         for key, count in totals.items()
     ]
     description = "; ".join(f"{label}: {figure}" for _k, label, _c, figure in tiles)

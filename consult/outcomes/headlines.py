@@ -122,7 +122,8 @@ def matrix_headlines(question: Mapping[str, Any], minimum: int = 1) -> list[Head
             ("mean_low", low),
         ]
     )
-    unscored = sum(r.get("unscored") or 0 for r in question["rows"])
+    # A public summary hides a small "don't know" count (None): there were some all the same.
+    unscored = any(r.get("unscored", 0) != 0 for r in question["rows"])
     left_out = (
         _("“don't know” answers are left out of the mean")
         if unscored

@@ -195,10 +195,24 @@ def article_figures(summary: Mapping[str, Any], article: str) -> list[dict[str, 
         base = column.get("bases", {}).get(article)
         if column["kind"] == "count":
             base_text = _("of %(n)s published contributions", n=number(base))
+        elif column["kind"] == "mean" and base is not None:
+            base_text = _(
+                "%(n)s respondents who gave a rating; “don't know” left out", n=number(base)
+            )
+        elif column["kind"] == "mean" and (column.get("answered") or {}).get(article):
+            # The number who gave a rating would reveal a small "don't know" group.
+            base_text = _(
+                "mean of the ratings given by the %(n)s respondents who answered; "
+                "“don't know” left out",
+                n=number(column["answered"][article]),
+            )
+        elif base is None:
+            base_text = _("not enough respondents to show it")
         else:
             base_text = _("%(n)s respondents", n=number(base))
         figures.append(
             {
+                "key": f"{column.get('questionnaire') or ''}:{column['question']}",
                 "label": heat_column_label(column),
                 "figure": heat_figure(column, value),
                 "base": base_text,

@@ -29,9 +29,11 @@ from consult.outcomes.blueprints import (
     can_publish,
     covered_contributions,
     filter_args,
+    filter_coverage,
     filter_description,
     filters_from_request,
     frozen_summary_of,
+    left_out_contributions,
     snapshot_or_404,
     sources,
     template_context,
@@ -81,6 +83,8 @@ def _snapshots_page(
         filters=filters,
         filter_fields=filter_args(filters),
         filter_phrases=filter_description(filters),
+        coverage_rows=filter_coverage(filters),
+        left_out=left_out_contributions(filters),
         preview=preview,
         error=error,
         can_publish=can_publish(),
@@ -177,6 +181,7 @@ def snapshot(snapshot_id: int):
     """A frozen snapshot, and how the live data (or a later snapshot) differs from it."""
     frozen = snapshot_or_404(snapshot_id)
     frozen_summary = frozen_summary_of(frozen)
+    frozen_filters = SummaryFilter.from_dict(frozen_summary.get("filters"))
     ids = operations.snapshot_ids(frozen)
     compare_with = query_int("compare")
     if compare_with:
@@ -185,7 +190,6 @@ def snapshot(snapshot_id: int):
         later_ids = operations.snapshot_ids(later)
         compared_label = later.label
     else:
-        frozen_filters = SummaryFilter.from_dict(frozen_summary.get("filters"))
         later_summary = data.cached_summary(db.engine, sources(), frozen_filters).summary
         later_ids = data.covered_ids(db.session.connection(), frozen_filters)
         compared_label = None
@@ -204,9 +208,9 @@ def snapshot(snapshot_id: int):
             snapshot=frozen,
             comparison=comparison,
             freshness=fresh,
-            filter_phrases=filter_description(
-                SummaryFilter.from_dict(frozen_summary.get("filters"))
-            ),
+            filter_phrases=filter_description(frozen_filters),
+            coverage_rows=filter_coverage(frozen_filters),
+            left_out=left_out_contributions(frozen_filters, frozen.data_as_of),
             compared_label=compared_label,
             others=others,
             is_published=publication is not None and publication.snapshot_id == frozen.id,

@@ -29,6 +29,7 @@ from consult.outcomes.closed import (
     summarise_ranking,
 )
 from consult.outcomes.contributions import summarise_contributions
+from consult.outcomes.coverage import contribution_filter, covers_contributions
 from consult.outcomes.distribution import (
     ANSWER_PARTS,
     CHOICE_TYPES,
@@ -235,10 +236,11 @@ def summarise(
                 region_labels,
             )
         )
-    # Contributions answer no question: a view filtered on answers leaves them out.
+    # Which filters reach the contributions is consult.outcomes.coverage's rule: an answer
+    # condition (or a type contributions do not know) leaves them out of the view.
     contribution_summary = (
-        summarise_contributions(contributions, themes, filters)
-        if contributions is not None and not filters.answers
+        summarise_contributions(contributions, themes, contribution_filter(filters))
+        if contributions is not None and covers_contributions(filters)
         else None
     )
     return {

@@ -93,10 +93,10 @@ def _participation(participation: MutableMapping[str, Any], threshold: int) -> N
     pooled = sum(c["count"] for c in countries if _small(c["count"], threshold))
     if pooled:
         total = sum(c["count"] for c in countries) or 1
-        other = {"key": OTHER_COUNTRIES, "count": pooled, "share": pooled / total}
-        if pooled < threshold:
-            _hide(other)
-        kept.append(other)
+        kept.append({"key": OTHER_COUNTRIES, "count": pooled, "share": pooled / total})
+        # The countries add up to the responses shown: a small pooled line hidden alone could
+        # be worked out, so it takes a partner like any other exclusive cell.
+        suppress_cells(kept, threshold, exclusive=True)
     participation["by_country"] = kept
     participation["per_day"] = cumulative_steps(participation.get("per_day") or [], threshold)
     if _small(participation.get("drafts"), threshold):
@@ -151,6 +151,11 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
             }
             if _small(row["scored"], threshold):
                 row["mean"] = None
+            # The mean's base is the row's answers less its unscored ones ("don't know"): with
+            # an unscored cell hidden, printing that base would give the hidden count away.
+            unscored = {p["key"] for p in question.get("scale") or [] if p.get("score") is None}
+            if any(e["count"] is None and e["key"] in unscored for e in row["distribution"]):
+                row["scored"] = row["unscored"] = None
     elif kind == "ranking":
         for option in question["options"]:
             if _small(option["ranked"], threshold):
@@ -164,9 +169,8 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
             }
     elif kind == "number":
         question["min"] = question["max"] = None
-        for entry in question.get("histogram") or []:
-            if _small(entry["count"], threshold):
-                _hide(entry)
+        # The intervals add up to the answers shown: a lone hidden one needs a partner.
+        suppress_cells(question.get("histogram") or [], threshold, exclusive=True)
     elif kind in ("short_text", "long_text"):
         question["terms"] = {
             lang: [pair for pair in pairs if pair[1] >= threshold]
@@ -179,10 +183,11 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
                 _hide(theme)
             themes.append(theme)
         question["themes"] = themes
-        question["languages"] = {
-            lang: (None if _small(n, threshold) else n)
-            for lang, n in (question.get("languages") or {}).items()
-        }
+        # Each answer has one language and the answers are counted: exclusive cells.
+        languages = [{"key": k, "count": n} for k, n in (question.get("languages") or {}).items()]
+        suppress_cells(languages, threshold, exclusive=True)
+        question["languages"] = {e["key"]: e["count"] for e in languages}
+        question["languages_secondary"] = [e["key"] for e in languages if e.get("secondary")]
         if _small(question.get("uncoded"), threshold):
             question["uncoded"] = None
 
@@ -208,7 +213,12 @@ def _contributions(contributions: MutableMapping[str, Any], threshold: int) -> N
         suppress_cells(contributions.get(name) or [], threshold, exclusive=True)
 
 
-def _articles(articles: MutableMapping[str, Any], threshold: int) -> None:
+def _articles(
+    articles: MutableMapping[str, Any], questionnaires: Sequence[Mapping[str, Any]], threshold: int
+) -> None:
+    """Hide the per-article figures resting on a small base; each base (and, for a mean, the
+    respondents who answered the row) is then the one the public question shows."""
+    questions = {(q["key"], x["key"]): x for q in questionnaires for x in q["questions"]}
     for column in articles.get("columns", []):
         if column["kind"] == "count":
             continue
@@ -220,6 +230,15 @@ def _articles(articles: MutableMapping[str, Any], threshold: int) -> None:
                 if _small(count, threshold):
                     column["counts"][article] = None
                     column["values"][article] = None
+        question = questions.get((column["questionnaire"], column["question"]))
+        if question is None:
+            continue
+        if column["kind"] == "mean":
+            rows = {r["key"]: r for r in question.get("rows") or [] if not r.get("suppressed")}
+            column["bases"] = {a: (rows.get(a) or {}).get("scored") for a in column["bases"]}
+            column["answered"] = {a: (rows.get(a) or {}).get("answered") for a in column["bases"]}
+        else:
+            column["bases"] = dict.fromkeys(column["bases"], question.get("answered"))
 
 
 def public_summary(summary: Mapping[str, Any], threshold: int) -> dict[str, Any]:
@@ -237,7 +256,7 @@ def public_summary(summary: Mapping[str, Any], threshold: int) -> dict[str, Any]
             _question(question, threshold)
     if result.get("contributions"):
         _contributions(result["contributions"], threshold)
-    _articles(result["articles"], threshold)
+    _articles(result["articles"], result["questionnaires"], threshold)
     return result
 
 

@@ -3,8 +3,6 @@ the cross-tabulation of two closed questions, and the participation dashboard.""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import cairosvg
@@ -15,12 +13,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from consult.db import db
-from consult.exports.writers import Table, write_table
 from consult.outcomes import charts, data, downloads, presenting
 from consult.outcomes.blueprints import (
     STAFF_ROLES,
     bp,
     closed_questions,
+    coverage_table_rows,
     filter_args,
     filter_description,
     filters_from_request,
@@ -55,40 +53,6 @@ def _summary_for_request() -> dict[str, Any]:
     return data.cached_summary(db.engine, sources(), filters_from_request()).summary
 
 
-def _table_file(fmt: str, header: list[str], rows: list[list[Any]], sheet: str) -> bytes:
-    """Write a small table through the app's one spreadsheet writer and return the bytes."""
-    numeric = frozenset(
-        i for i in range(len(header)) if any(isinstance(r[i], int | float) for r in rows)
-    )
-    table = Table(
-        columns=header,
-        rows=[[_cell(value) for value in row] for row in rows],
-        codebook_header=[],
-        codebook=[],
-        numeric=numeric,
-        sheet_name=sheet[:31] or "data",
-    )
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"table.{fmt}"
-        write_table(fmt, table, path)
-        return path.read_bytes()
-
-
-def _cell(value: Any) -> str | int | None:
-    """A table cell for the writers: whole numbers stay numbers, fractions become plain decimal
-    text (six places, a numeric column writes it as a number in XLSX)."""
-    if isinstance(value, float):
-        if value.is_integer():
-            return int(value)
-        return f"{value:.6f}".rstrip("0").rstrip(".")
-    return value
-
-
-def _file_name(name: str, fmt: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)[:60]
-    return f"outcomes-{safe}.{fmt}"
-
-
 @bp.get("/figure.<fmt>")
 @role_required(*STAFF_ROLES)
 def figure(fmt: str):
@@ -100,7 +64,8 @@ def figure(fmt: str):
     if fmt not in FIGURE_FORMATS:
         abort(404)
     name = (request.args.get("name") or "")[:120]
-    found = downloads.figure(_summary_for_request(), request.args.get("of"), name, threshold())
+    summary = _summary_for_request()
+    found = downloads.figure(summary, request.args.get("of"), name, threshold())
     if found is None:
         abort(404)
     if fmt in ("svg", "png"):
@@ -109,11 +74,13 @@ def figure(fmt: str):
         svg = charts.standalone_svg(str(found.chart))
         body = svg.encode() if fmt == "svg" else cairosvg.svg2png(bytestring=svg.encode(), scale=2)
     else:
-        body = _table_file(fmt, found.header, found.rows, found.title)
+        summary_filters = SummaryFilter.from_dict(summary.get("filters"))
+        rows = found.rows + coverage_table_rows(summary_filters, len(found.header))
+        body = downloads.table_file(fmt, found.header, rows, found.title)
     return HttpResponse(
         body,
         mimetype=FIGURE_FORMATS[fmt],
-        headers={"Content-Disposition": f"attachment; filename={_file_name(name, fmt)}"},
+        headers={"Content-Disposition": f"attachment; filename={downloads.file_name(name, fmt)}"},
     )
 
 
@@ -215,12 +182,12 @@ def _crosstab_file(fmt: str, table: dict, closed: dict, filters: SummaryFilter) 
         ip=client_ip(),
     )
     db.commit()
-    body = _table_file(fmt, header, lines, "crosstab")
+    body = downloads.table_file(fmt, header, lines, "crosstab")
     name = f"crosstab-{rows_question['key']}-{columns_question['key']}"
     return HttpResponse(
         body,
         mimetype=FIGURE_FORMATS[fmt],
-        headers={"Content-Disposition": f"attachment; filename={_file_name(name, fmt)}"},
+        headers={"Content-Disposition": f"attachment; filename={downloads.file_name(name, fmt)}"},
     )
 
 

@@ -36,8 +36,10 @@ from consult.outcomes.blueprints import (
     bp,
     closed_questions,
     filter_args,
+    filter_coverage,
     filter_description,
     filters_from_request,
+    left_out_contributions,
     region_names,
     respondent_type_choices,
     snapshot_or_404,
@@ -57,7 +59,7 @@ from consult.staff.views import client_ip
 
 
 #: Raised when the summary page's figures change shape, so cached pages are re-rendered.
-PAGE_VARIANT = "summary-body-2"
+PAGE_VARIANT = "summary-body-3"
 
 
 @bp.get("/")
@@ -98,6 +100,8 @@ def summary():
         questionnaires=current_questionnaires(),
         closed=closed_questions(),
         filter_phrases=filter_description(filters),
+        coverage_rows=filter_coverage(filters),
+        left_out=left_out_contributions(filters),
         remove_url=lambda condition: url_for(
             "outcomes.summary",
             **filter_args(

@@ -214,12 +214,12 @@ def test_ratings_below_the_threshold_are_suppressed(app, make_app, client, login
     region = _ratings_region(client.get("/charter/art02").get_data(as_text=True))
     assert "Fewer than 5 respondents, or a total from which they could be worked out" in region
     # Local governments only: the total would give the partners' 2 away by subtraction.
-    assert region.count('<td class="num">') == 6
+    assert region.count('<td role="cell" class="num"') == 6
 
     strict = make_app(instance=app.instance_path, init=False, SMALL_CELL_THRESHOLD=10)
     region = _ratings_region(strict.test_client().get("/charter/art02").get_data(as_text=True))
     assert "Not enough respondents have rated this article yet" in region
-    assert '<td class="num">' not in region
+    assert '<td role="cell"' not in region
 
 
 def test_the_ratings_helper_needs_no_flask(app):

@@ -59,3 +59,28 @@ def test_a_cell_hidden_to_protect_another_is_not_called_small(app):
     with app.test_request_context("/"), force_locale("en"):
         shown = [presenting.entry_count(e, 5) for e in entries]
     assert shown == ["20", "fewer than 5", "not shown (protects a small group)"]
+
+
+def test_a_lone_small_cell_gets_a_partner_in_every_exclusive_table():
+    """Histogram intervals, the languages of text answers and the countries (with their pooled
+    line) each add up to a shown total: one hidden cell alone could be subtracted out."""
+    from consult.outcomes.suppression import _participation, _question
+
+    number = {
+        "type": "number",
+        "answered": 30,
+        "histogram": [{"from": 0, "to": 1, "count": n} for n in (20, 7, 3)],
+    }
+    _question(number, 5)
+    assert [e["count"] for e in number["histogram"]] == [20, None, None]
+    text = {"type": "long_text", "answered": 30, "languages": {"en": 20, "fr": 7, "es": 3}}
+    _question(text, 5)
+    assert text["languages"] == {"en": 20, "fr": None, "es": None}
+    assert text["languages_secondary"] == ["fr"]
+    part = {"by_country": [{"key": k, "count": n} for k, n in (("FR", 20), ("ES", 7), ("PT", 3))]}
+    _participation(part, 5)
+    assert [(e["key"], e["count"]) for e in part["by_country"]] == [
+        ("FR", 20),
+        ("ES", None),
+        ("_other", None),
+    ]
