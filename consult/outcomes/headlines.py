@@ -111,7 +111,11 @@ def matrix_headlines(question: Mapping[str, Any], minimum: int = 1) -> list[Head
     """The rows with the highest and the lowest mean score of an ordinal matrix, among rows
     scored by at least ``minimum`` respondents; rows level with either are named too, and
     when every row has the same mean only one sentence is said (no row is "lowest")."""
-    rows = [r for r in question["rows"] if r.get("mean") is not None and r["scored"] >= minimum]
+    rows = [
+        r
+        for r in question["rows"]
+        if r.get("mean") is not None and (r.get("scored") or 0) >= minimum
+    ]
     high = max(rows, key=lambda r: (r["mean"], r["key"]))
     low = min(rows, key=lambda r: (r["mean"], r["key"]))
     pairs = (
