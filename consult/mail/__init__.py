@@ -20,6 +20,10 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PORT": None,
     #: "starttls" (upgrade a plain connection), "tls" (TLS from the start) or "none".
     "MAIL_SECURITY": "starttls",
+    #: Check the server's TLS certificate (against the system's CAs, or MAIL_TLS_CA_FILE).
+    #: false only for a test server with a self-signed certificate.
+    "MAIL_TLS_VERIFY": True,
+    "MAIL_TLS_CA_FILE": None,
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     #: The sender's address and name on every message.
@@ -30,6 +34,10 @@ DEFAULTS: dict[str, Any] = {
     #: Messages claimed at once, and how long a claim holds (seconds).
     "MAIL_BATCH_SIZE": 50,
     "MAIL_LEASE": 600,
+    #: Deliveries are written to the database together, every this many messages or seconds
+    #: (whichever comes first): a sender killed at the wrong moment sends again at most these.
+    "MAIL_RECORD_EVERY": 25,
+    "MAIL_RECORD_SECONDS": 1.0,
     #: Seconds between two looks at an empty outbox.
     "MAIL_POLL_INTERVAL": 5,
     #: Temporary failures: doubling delays from MAIL_RETRY_BASE up to MAIL_RETRY_MAX seconds,

@@ -8,14 +8,24 @@ What it guarantees, with any number of senders on any number of hosts:
 - a message is claimed by one sender at a time (see outbox.claim), for a lease of
   MAIL_LEASE seconds; a sender starts a message only while its lease has at least
   ``MAIL_TIMEOUT * 6`` seconds left, so a claim never lapses while it is being sent;
-- each delivery is recorded in its own transaction right after the server accepted it;
+- outcomes are written together, in one transaction, every MAIL_RECORD_EVERY messages or
+  MAIL_RECORD_SECONDS seconds (whichever comes first) and at the end of each batch; an outcome
+  is therefore written at the latest when the message after it ends, well inside the lease;
 - if a sender dies, its unsent claimed messages are taken up again when the lease lapses:
-  nothing is lost. The one message whose delivery the server had accepted but the sender had
-  not recorded yet is sent again (at most one per dead sender, with the same Message-ID, which
-  mail clients use to show it once). Nothing else is ever sent twice.
+  nothing is lost. The messages the server had accepted since the dead sender's last write
+  are sent again (at most MAIL_RECORD_EVERY of them, or one second's worth, with the same
+  Message-ID, which mail clients use to show a message once): SMTP's own at-least-once window,
+  widened to that bound. Nothing else is ever sent twice.
 
-Temporary failures (4xx replies, connection errors, timeouts) are retried with doubling delays
-up to MAIL_MAX_ATTEMPTS; permanent ones (5xx) fail at once, with the server's reply kept.
+Speed: one SMTP connection serves batch after batch while there is mail; each message is built
+(the email package is the costly part) in a second thread while the one before it is on the
+wire; and the database sees three short transactions per batch instead of one per message.
+
+Temporary failures (4xx replies, connection errors, timeouts, a certificate that does not
+verify) are retried with doubling delays up to MAIL_MAX_ATTEMPTS; permanent ones (5xx) fail at
+once, with the server's reply kept. A refused SMTP login is the sender's failure, not the
+messages': they stay waiting (their attempt not counted, the reason shown to staff) and the
+sender stops logging in until it is restarted with new settings.
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ import smtplib
 import ssl
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -44,6 +55,16 @@ log = logging.getLogger("consult.mail")
 
 SECURITY_MODES = ("starttls", "tls", "none")
 
+#: Messages built ahead of the one being sent.
+_BUILD_AHEAD = 2
+
+
+def _flag(value: Any) -> bool:
+    """Read a boolean setting that may come from the environment as text."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("0", "false", "no", "off", "")
+    return bool(value)
+
 
 class TemporaryFailure(Exception):
     """Try again later. ``connection`` says the whole connection is unusable."""
@@ -51,6 +72,8 @@ class TemporaryFailure(Exception):
     def __init__(self, reason: str, connection: bool = False) -> None:
         super().__init__(reason)
         self.connection = connection
+        #: The server dropped a connection that had worked (worth one new connection at once).
+        self.dropped = False
 
 
 class PermanentFailure(Exception):
@@ -68,8 +91,12 @@ class Settings:
     password: str | None
     from_address: str
     from_name: str
+    tls_verify: bool
+    tls_ca_file: str | None
     timeout: float
     batch_size: int
+    record_every: int
+    record_s: float
     lease_s: float
     poll_s: float
     max_attempts: int
@@ -94,8 +121,12 @@ class Settings:
             password=config["MAIL_PASSWORD"] or None,
             from_address=config["MAIL_FROM"],
             from_name=config["MAIL_FROM_NAME"],
+            tls_verify=_flag(config["MAIL_TLS_VERIFY"]),
+            tls_ca_file=config["MAIL_TLS_CA_FILE"] or None,
             timeout=float(config["MAIL_TIMEOUT"]),
             batch_size=int(config["MAIL_BATCH_SIZE"]),
+            record_every=max(int(config["MAIL_RECORD_EVERY"]), 1),
+            record_s=float(config["MAIL_RECORD_SECONDS"]),
             lease_s=float(config["MAIL_LEASE"]),
             poll_s=float(config["MAIL_POLL_INTERVAL"]),
             max_attempts=int(config["MAIL_MAX_ATTEMPTS"]),
@@ -111,8 +142,29 @@ class Settings:
         return self.timeout * 6
 
 
+class LoginRefused(Exception):
+    """The SMTP server refused our login (or offers none): a setting to fix, not a message."""
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext:
+    """The TLS context for the server: verified against the system's CAs (or MAIL_TLS_CA_FILE).
+
+    Only MAIL_TLS_VERIFY=false turns verification off (a test server with a self-signed
+    certificate); the sender logs a warning when it starts that way.
+    """
+    context = ssl.create_default_context(cafile=settings.tls_ca_file)
+    if not settings.tls_verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+#: Errors saying the connection dropped under a message (as opposed to a refusal or a timeout).
+_DROPPED = (smtplib.SMTPServerDisconnected, ConnectionError)
+
+
 class SmtpTransport:
-    """One SMTP connection per batch, opened on first use; every operation has a timeout."""
+    """One SMTP connection, opened on first use and kept across batches; every step times out."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -120,44 +172,86 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
+        connection: smtplib.SMTP | None = None
         try:
             if s.security == "tls":
-                connection: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
+                connection = smtplib.SMTP_SSL(
+                    s.host, s.port, timeout=s.timeout, context=tls_context(s)
                 )
             else:
                 connection = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
             connection.ehlo()
             if s.security == "starttls":
-                connection.starttls(context=ssl.create_default_context())
+                connection.starttls(context=tls_context(s))
                 connection.ehlo()
             if s.username:
                 connection.login(s.username, s.password or "")
+        except (smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError) as exc:
+            _drop(connection)
+            if isinstance(exc, smtplib.SMTPAuthenticationError) and exc.smtp_code < 500:
+                raise TemporaryFailure(f"SMTP login: {_describe(exc)}", True) from exc
+            raise LoginRefused(
+                f"SMTP login refused by {s.host}:{s.port}: {_describe(exc)}; check "
+                "CONSULT_MAIL_USERNAME, CONSULT_MAIL_PASSWORD and CONSULT_MAIL_SECURITY, "
+                "then restart the sender"
+            ) from exc
+        except ssl.SSLCertVerificationError as exc:
+            _drop(connection)
+            raise TemporaryFailure(
+                f"the certificate of {s.host}:{s.port} did not verify: {exc.verify_message}",
+                True,
+            ) from exc
         except (smtplib.SMTPException, OSError) as exc:
+            _drop(connection)
             raise TemporaryFailure(
                 f"cannot reach {s.host}:{s.port}: {_describe(exc)}", True
             ) from exc
         return connection
 
     def send(self, message: OutboxMessage, data: bytes) -> None:
-        """Hand one message to the server; raise TemporaryFailure or PermanentFailure."""
+        """Hand one message to the server; raise TemporaryFailure or PermanentFailure.
+
+        A kept connection the server has dropped since (an idle timeout, a cap on messages per
+        connection: a 421 reply or a reset) is opened again once for the same message.
+        """
+        reused = self.connection is not None
         if self.connection is None:
             self.connection = self._connect()
+        try:
+            self._send(message, data)
+        except TemporaryFailure as exc:
+            if not (reused and exc.connection and exc.dropped):
+                raise
+            log.info("mail: the SMTP connection was dropped (%s); opening a new one", exc)
+            self.connection = self._connect()
+            self._send(message, data)
+
+    def _send(self, message: OutboxMessage, data: bytes) -> None:
         try:
             refused = self.connection.sendmail(
                 self.settings.from_address, [message.recipient_email], data
             )
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
-            raise _by_code(code, reply) from exc
+            raise self._by_code(code, reply) from exc
         except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
-            raise _by_code(exc.smtp_code, exc.smtp_error) from exc
+            raise self._by_code(exc.smtp_code, exc.smtp_error) from exc
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
-            raise TemporaryFailure(_describe(exc), True) from exc
+            failure = TemporaryFailure(_describe(exc), True)
+            failure.dropped = isinstance(exc, _DROPPED)
+            raise failure from exc
         if refused:  # only possible with several recipients; kept for safety
             code, reply = next(iter(refused.values()))
-            raise _by_code(code, reply)
+            raise self._by_code(code, reply)
+
+    def _by_code(self, code: int, reply: Any) -> Exception:
+        failure = _by_code(code, reply)
+        if int(code) == 421:  # "closing the channel": smtplib has closed it already
+            self.close()
+            failure = TemporaryFailure(str(failure), True)
+            failure.dropped = True
+        return failure
 
     def close(self) -> None:
         """Say goodbye, or just drop the connection if it is already broken."""
@@ -165,8 +259,13 @@ class SmtpTransport:
         if connection is not None:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 connection.quit()
-            with contextlib.suppress(OSError):
-                connection.close()
+            _drop(connection)
+
+
+def _drop(connection: smtplib.SMTP | None) -> None:
+    if connection is not None:
+        with contextlib.suppress(OSError):
+            connection.close()
 
 
 class FileTransport:
@@ -208,8 +307,16 @@ def _by_code(code: int, reply: Any) -> Exception:
     return PermanentFailure(reason) if 500 <= int(code) < 600 else TemporaryFailure(reason)
 
 
-def message_bytes(message: OutboxMessage, settings: Settings) -> bytes:
-    """Return the message as it goes on the wire."""
+@dataclass(frozen=True)
+class _Parts:
+    """What building one message needs, as plain values (safe to hand to another thread)."""
+
+    envelope: Envelope
+    body_text: str
+    body_html: str | None
+
+
+def _parts(message: OutboxMessage, settings: Settings) -> _Parts:
     envelope = Envelope(
         from_address=settings.from_address,
         from_name=settings.from_name,
@@ -221,7 +328,16 @@ def message_bytes(message: OutboxMessage, settings: Settings) -> bytes:
         date=message.created_at,
         unsubscribe_url=message.unsubscribe_url,
     )
-    return build_message(envelope, message.body_text or "", message.body_html).as_bytes()
+    return _Parts(envelope, message.body_text or "", message.body_html)
+
+
+def _build(parts: _Parts) -> bytes:
+    return build_message(parts.envelope, parts.body_text, parts.body_html).as_bytes()
+
+
+def message_bytes(message: OutboxMessage, settings: Settings) -> bytes:
+    """Return the message as it goes on the wire."""
+    return _build(_parts(message, settings))
 
 
 def transport_for(settings: Settings) -> SmtpTransport | FileTransport:
@@ -229,22 +345,77 @@ def transport_for(settings: Settings) -> SmtpTransport | FileTransport:
     return SmtpTransport(settings) if settings.host else FileTransport(settings)
 
 
+class _Pending:
+    """Outcomes not written yet: written every MAIL_RECORD_EVERY messages or RECORD_SECONDS."""
+
+    def __init__(self, session: Session, token: str, settings: Settings) -> None:
+        self.session = session
+        self.token = token
+        self.settings = settings
+        self.retry = outbox.Retry(
+            settings.max_attempts, settings.retry_base_s, settings.retry_max_s
+        )
+        self.outcomes = outbox.Outcomes.empty()
+        self.since = time.monotonic()
+
+    def add(self, kind: str, message: OutboxMessage, reason: str = "") -> None:
+        """Note one outcome; write them all when enough are waiting or time has passed."""
+        if kind == "sent":
+            self.outcomes.sent.append(message)
+        else:
+            getattr(self.outcomes, kind).append((message, reason))
+        if (
+            len(self.outcomes) >= self.settings.record_every
+            or time.monotonic() - self.since >= self.settings.record_s
+        ):
+            self.write()
+
+    def write(self) -> None:
+        """Write the waiting outcomes in one transaction."""
+        outcomes, self.outcomes = self.outcomes, outbox.Outcomes.empty()
+        self.since = time.monotonic()
+        lapsed = outbox.record(self.session, self.token, outcomes, self.retry)
+        if lapsed:
+            log.error("%d mail outcome(s) written after their claim lapsed", lapsed)
+
+
 def send_batch(
     session: Session,
     settings: Settings,
     transport=None,
     stop: threading.Event | None = None,
+    builder: ThreadPoolExecutor | None = None,
 ) -> int:
-    """Claim one batch and deliver it; return how many messages were tried."""
+    """Claim one batch and deliver it; return how many messages were tried.
+
+    The batch goes over one connection (``transport``, kept open by the caller between
+    batches), each message built by ``builder`` while the one before it is on the wire, and
+    the outcomes are written together (see _Pending): a few transactions per batch instead of
+    one per message.
+    """
     token, claimed = outbox.claim(session, settings.batch_size, settings.lease_s)
     if not claimed:
         return 0
-    transport = transport or transport_for(settings)
-    retry = {
-        "max_attempts": settings.max_attempts,
-        "base_s": settings.retry_base_s,
-        "max_s": settings.retry_max_s,
-    }
+    with contextlib.ExitStack() as stack:
+        if transport is None:
+            transport = transport_for(settings)
+            stack.callback(transport.close)
+        if builder is None:
+            builder = stack.enter_context(ThreadPoolExecutor(1, "consult-mail-build"))
+        return _deliver(session, settings, transport, stop, builder, token, claimed)
+
+
+def _deliver(session, settings, transport, stop, builder, token, claimed) -> int:
+    # Built a couple of messages ahead (in the builder thread, while the server reads the one
+    # before), not the whole batch: a builder running flat out would hold the GIL and delay
+    # the sending thread each time the server answers.
+    built: list[Future[bytes]] = []
+
+    def prepare(upto: int) -> None:
+        while len(built) < min(upto, len(claimed)):
+            built.append(builder.submit(_build, _parts(claimed[len(built)], settings)))
+
+    pending = _Pending(session, token, settings)
     tried = 0
     try:
         for position, message in enumerate(claimed):
@@ -252,28 +423,44 @@ def send_batch(
             if lapsing or (stop is not None and stop.is_set()):
                 # Stopping, or too little of the lease left to be sure of finishing: give the
                 # rest back for the next sender.
+                pending.write()
                 outbox.release(session, claimed[position:], token)
                 break
             tried += 1
             try:
-                transport.send(message, message_bytes(message, settings))
+                prepare(position + 1 + _BUILD_AHEAD)
+                transport.send(message, built[position].result())
+            except LoginRefused as exc:
+                # Nothing is wrong with the messages: they wait, uncounted, with the reason.
+                tried -= 1
+                pending.write()
+                outbox.release(session, claimed[position:], token, reason=str(exc))
+                raise
             except PermanentFailure as exc:
                 log.warning("mail %s to recipient refused: %s", message.id, exc)
-                outbox.mark_failed(session, message, token, str(exc))
+                pending.add("failed", message, str(exc))
             except TemporaryFailure as exc:
                 log.warning("mail %s not sent yet: %s", message.id, exc)
-                outbox.mark_temporary_failure(session, message, token, str(exc), **retry)
+                pending.add("retried", message, str(exc))
                 if exc.connection:
                     # The server is unreachable: the rest of the batch fails the same way.
+                    transport.close()
                     for rest in claimed[position + 1 :]:
-                        outbox.mark_temporary_failure(session, rest, token, str(exc), **retry)
+                        pending.add("retried", rest, str(exc))
                         tried += 1
                     break
             else:
-                if not outbox.mark_sent(session, message, token):
-                    log.error("mail %s was sent after its claim lapsed", message.id)
+                pending.add("sent", message)
+        pending.write()
+    except Exception:
+        # Whatever went wrong, what was delivered is written: else it would all go again.
+        with contextlib.suppress(Exception):
+            session.rollback()
+            pending.write()
+        raise
     finally:
-        transport.close()
+        for future in built:
+            future.cancel()
     return tried
 
 
@@ -284,34 +471,57 @@ def run(
     stop: threading.Event | None = None,
     parent_pid: int | None = None,
 ) -> int:
-    """Send until the outbox is empty (or, with ``loop``, until stopped); return how many."""
+    """Send until the outbox is empty (or, with ``loop``, until stopped); return how many.
+
+    One SMTP connection serves batch after batch while there is mail; it is closed when the
+    outbox is empty, so an idle sender holds no connection.
+    """
     settings = Settings.from_app(app)
+    if settings.host and settings.security != "none" and not settings.tls_verify:
+        log.warning("MAIL_TLS_VERIFY is off: the certificate of %s is not checked", settings.host)
     stop = stop or threading.Event()
     factory = app.extensions["consult.db"].factory
     total = 0
     last_purge = 0.0
-    while not stop.is_set():
-        if parent_pid is not None and os.getppid() != parent_pid:
-            break  # the server that started this sender is gone
-        tried = 0
+    transport = transport_for(settings)
+    with ThreadPoolExecutor(1, "consult-mail-build") as builder:
         try:
-            with app.app_context(), factory() as session:
-                tried = send_batch(session, settings, stop=stop)
-                if loop and time.monotonic() - last_purge > 3600:
-                    outbox.purge(session, utcnow() - timedelta(days=settings.keep_days))
-                    from consult.mail.digest import run_for_app
+            while not stop.is_set():
+                if parent_pid is not None and os.getppid() != parent_pid:
+                    break  # the server that started this sender is gone
+                tried = 0
+                try:
+                    with app.app_context(), factory() as session:
+                        tried = send_batch(session, settings, transport, stop, builder)
+                        if loop and time.monotonic() - last_purge > 3600:
+                            outbox.purge(session, utcnow() - timedelta(days=settings.keep_days))
+                            from consult.mail.digest import run_for_app
 
-                    run_for_app(app)
-                    last_purge = time.monotonic()
-        except Exception:  # noqa: BLE001 - a loop that serves for months logs and goes on
-            log.exception("mail sender: batch failed")
-            if not loop:
-                raise
-        total += tried
-        if tried == 0:
-            if not loop:
-                break
-            stop.wait(settings.poll_s)
+                            run_for_app(app)
+                            last_purge = time.monotonic()
+                except LoginRefused as exc:
+                    log.error("mail sender stopped: %s", exc)
+                    if not loop:
+                        raise
+                    # Logging in again would be refused again (and may lock the account): wait
+                    # for the stop, the settings can only change with a restart.
+                    while not stop.wait(settings.poll_s):
+                        if parent_pid is not None and os.getppid() != parent_pid:
+                            break
+                    break
+                except Exception:  # noqa: BLE001 - a loop that serves for months logs, goes on
+                    transport.close()
+                    log.exception("mail sender: batch failed")
+                    if not loop:
+                        raise
+                total += tried
+                if tried == 0:
+                    transport.close()
+                    if not loop:
+                        break
+                    stop.wait(settings.poll_s)
+        finally:
+            transport.close()
     return total
 
 
