@@ -106,7 +106,7 @@ def claim(session: Session, limit: int, lease_s: float) -> tuple[str, list[Outbo
     else:
         matches = OutboxMessage.id.in_(due.scalar_subquery())
     with writing():
-        session.execute(
+        ids = session.scalars(
             update(OutboxMessage)
             .where(matches, *_claimable(now))
             .values(
@@ -114,11 +114,19 @@ def claim(session: Session, limit: int, lease_s: float) -> tuple[str, list[Outbo
                 claimed_until=now + timedelta(seconds=lease_s),
                 attempts=OutboxMessage.attempts + 1,
             )
+            .returning(OutboxMessage.id)
             .execution_options(synchronize_session=False)
-        )
+        ).all()
         session.commit()
+    if not ids:
+        return token, []
+    # By id (the primary key), and re-checked by claim: claim_token has no index, and a scan
+    # of an outbox of thousands of queued messages per batch made the sender slow down as
+    # the outbox grew.
     claimed = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.claim_token == token)
+        .order_by(OutboxMessage.id)
     ).all()
     # End the read at once: on SQLite a read transaction left open could not become the write
     # that records the outcome while another sender writes.
