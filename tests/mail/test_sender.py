@@ -243,7 +243,9 @@ def _count_outbox_writes(app) -> list[str]:
 def test_outcomes_are_written_a_few_transactions_per_batch_not_one_per_message(
     make_app, smtp_server
 ) -> None:
-    app = make_app(**smtp_server.config(MAIL_BATCH_SIZE=40, MAIL_RECORD_EVERY=20))
+    app = make_app(
+        **smtp_server.config(MAIL_BATCH_SIZE=40, MAIL_RECORD_EVERY=20, MAIL_RECORD_SECONDS=300)
+    )
     ids = queue_many(app, 40)
     writes = _count_outbox_writes(app)
     assert send_once(app) == 40
