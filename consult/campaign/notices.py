@@ -3,12 +3,13 @@ received (with its personal link), and each of staff's decisions (with the reaso
 
 from __future__ import annotations
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from consult.campaign.models import NEEDS_MORE, REJECTED, VERIFIED, Pledge
+from consult.core.links import absolute_url_for
 from consult.mail.outbox import Draft, InvalidAddress, enqueue
 
 SUBJECTS = {
@@ -58,7 +59,7 @@ def _queue(session: Session, pledge: Pledge, notice: str, link: str | None) -> N
 
 def queue_pledge_received(session: Session, pledge: Pledge, token: str) -> None:
     """Tell the contact the pledge was received, with its personal link (not committed)."""
-    link = url_for("campaign.pledge", token=token, _external=True)
+    link = absolute_url_for("campaign.pledge", token=token)
     _queue(session, pledge, "received", link)
 
 

@@ -8,9 +8,12 @@ the same transaction (consult/mail/outbox.py); a sender outside any request deli
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask
+
+log = logging.getLogger("consult.mail")
 
 #: MAIL_* settings (set them as CONSULT_MAIL_* variables or in instance/config.py).
 DEFAULTS: dict[str, Any] = {
@@ -20,6 +23,10 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PORT": None,
     #: "starttls" (upgrade a plain connection), "tls" (TLS from the start) or "none".
     "MAIL_SECURITY": "starttls",
+    #: Check the server's TLS certificate (against the system's CAs, or MAIL_TLS_CA_FILE).
+    #: false only for a test server with a self-signed certificate.
+    "MAIL_TLS_VERIFY": True,
+    "MAIL_TLS_CA_FILE": None,
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     #: The sender's address and name on every message.
@@ -30,6 +37,10 @@ DEFAULTS: dict[str, Any] = {
     #: Messages claimed at once, and how long a claim holds (seconds).
     "MAIL_BATCH_SIZE": 50,
     "MAIL_LEASE": 600,
+    #: Deliveries are written to the database together, every this many messages or seconds
+    #: (whichever comes first): a sender killed at the wrong moment sends again at most these.
+    "MAIL_RECORD_EVERY": 25,
+    "MAIL_RECORD_SECONDS": 1.0,
     #: Seconds between two looks at an empty outbox.
     "MAIL_POLL_INTERVAL": 5,
     #: Temporary failures: doubling delays from MAIL_RETRY_BASE up to MAIL_RETRY_MAX seconds,
@@ -45,8 +56,6 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_SENDER_WITH_SERVE": True,
     #: A reminder goes to the same invitee at most once per this many days.
     "MAIL_REMINDER_INTERVAL_DAYS": 7,
-    #: The site's address, for links in messages written outside a request (the digest).
-    "MAIL_BASE_URL": None,
     #: Requests per client address for "e-mail me my link" and "lost your link?".
     "MAIL_REQUEST_LIMIT": "5 per hour;20 per day",
 }
@@ -56,6 +65,7 @@ def init_app(app: Flask) -> None:
     """Fill in the MAIL_* defaults and, when asked, start the sender thread."""
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
+    _take_deprecated_base_url(app)
     from consult.mail.sender import Settings
 
     Settings.from_app(app)  # fail at start on a wrong MAIL_SECURITY, not at the first message
@@ -66,3 +76,27 @@ def init_app(app: Flask) -> None:
         from consult.mail.sender import start_thread
 
         start_thread(app)
+
+
+def _take_deprecated_base_url(app: Flask) -> None:
+    """Accept CONSULT_MAIL_BASE_URL, the old name of CONSULT_BASE_URL, with a warning.
+
+    Every link in every message is built from BASE_URL (consult.core.links.absolute_url_for);
+    deployed configurations that still set the old name keep working until they are updated.
+    """
+    old = app.config.pop("MAIL_BASE_URL", None)
+    if not old:
+        return
+    from consult.core.links import check_base_url
+
+    if app.config.get("BASE_URL"):
+        log.warning(
+            "CONSULT_MAIL_BASE_URL is deprecated and ignored: CONSULT_BASE_URL (%s) is used "
+            "for every link; remove CONSULT_MAIL_BASE_URL",
+            app.config["BASE_URL"],
+        )
+        return
+    app.config["BASE_URL"] = check_base_url(old)
+    log.warning(
+        "CONSULT_MAIL_BASE_URL is deprecated: rename it CONSULT_BASE_URL (used for every link)"
+    )

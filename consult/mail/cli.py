@@ -25,7 +25,7 @@ def mail_group() -> None:
 @with_appcontext
 def send_command(loop: bool, parent_pid: int | None) -> None:
     """Deliver the outbox over SMTP (or into .eml files without CONSULT_MAIL_HOST)."""
-    from consult.mail.sender import run
+    from consult.mail.sender import LoginRefused, run
 
     app = current_app._get_current_object()
     stop = threading.Event()
@@ -35,6 +35,8 @@ def send_command(loop: bool, parent_pid: int | None) -> None:
         count = run(app, loop=loop, stop=stop, parent_pid=parent_pid)
     except KeyboardInterrupt:
         return
+    except LoginRefused as exc:
+        raise click.ClickException(str(exc)) from exc
     if not loop:
         click.echo(f"{count} message(s) tried")
 

@@ -10,7 +10,7 @@ context (scripts, migrations) nothing is queued.
 
 from __future__ import annotations
 
-from flask import current_app, has_app_context, has_request_context, url_for
+from flask import current_app, has_app_context, has_request_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect, select
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from consult.contributions.labels import MODERATION_REASON_LABELS
 from consult.contributions.models import Contribution, ContributorDetails, OfficialResponse
+from consult.core.links import absolute_url_for
 from consult.mail import messages
 from consult.mail.outbox import InvalidAddress
 
@@ -90,7 +91,7 @@ def _context(contribution: Contribution, kind: str, session: Session) -> dict:
     context: dict = {
         "excerpt": (contribution.text or "")[:300],
         "article": _roman(contribution.article),
-        "link": url_for("contributions.detail", contribution_id=contribution.id, _external=True)
+        "link": absolute_url_for("contributions.detail", contribution_id=contribution.id)
         if kind in ("contribution_published", "contribution_replied")
         else None,
     }

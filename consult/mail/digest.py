@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, url_for
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from consult.contributions.models import Contribution
+from consult.core.links import absolute_url_for
 from consult.db import utcnow, writing
 from consult.mail import messages
 from consult.mail.models import DigestSubscription
@@ -98,7 +99,7 @@ def queue_digests(session: Session, language: str = "en") -> int:
                     reported=reported,
                     items=items,
                     more=max(pending - len(items), 0),
-                    link=url_for("moderation.queue", _external=True),
+                    link=absolute_url_for("moderation.queue"),
                 )
                 count += 1
             session.commit()
@@ -109,8 +110,9 @@ def run_for_app(app: Flask) -> int:
     """Queue the digests outside a request (cron, the sender loop)."""
     from consult.db import db
 
-    base = app.config.get("MAIL_BASE_URL") or "http://localhost"
-    with app.test_request_context(base_url=base):
+    # Links come from BASE_URL (absolute_url_for); the request context only lends url_for
+    # and the translations a place to run.
+    with app.test_request_context():
         try:
             return queue_digests(db.session, app.config["LANGUAGES"][0])
         finally:

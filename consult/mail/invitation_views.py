@@ -11,6 +11,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from consult import geography
+from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
 from consult.extensions import csrf
 from consult.i18n import current_language, translate_text
@@ -225,7 +226,7 @@ def _sample(kind: str, language: str, questionnaire, subject: str, body: str):
     link = (
         link_for(first.invitation)
         if first
-        else url_for("questionnaires.intro", key=questionnaire.key, _external=True)
+        else absolute_url_for("questionnaires.intro", key=questionnaire.key)
     )
     return invitees.render_for(
         db.session,

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consult.core.links import absolute_url_for
 from consult.db import utcnow
 from consult.i18n import translate_text
 from consult.mail import messages
@@ -50,18 +51,25 @@ DEFAULT_BODIES = {
         "UCLG's Committee on Social Inclusion, Participatory Democracy and Human Rights is "
         "revising the Global Charter-Agenda for Human Rights in the City, and invites your "
         "local government to answer the questionnaire “{questionnaire}”.\n\n"
-        "Your personal link opens the questionnaire with your institution's name filled in. "
-        "You can answer over several sittings, in English, French or Spanish, until "
+        "This invitation link opens the questionnaire with your institution's name filled in. "
+        "You can answer in English, French or Spanish, over several sittings, until "
         "{deadline}:\n\n{link}\n\n"
-        "Please keep this link within your institution: anyone who has it can see and change "
-        "your answers.\n\n"
+        "Please agree within your institution on who will answer: your institution has one "
+        "response. When that person starts, the questionnaire gives them a personal link to "
+        "the answers; from then on only that link, or the browser they started in, opens the "
+        "answers. Anyone else who opens this invitation link only sees that the answers were "
+        "started.\n\n"
         "With our thanks,\nUCLG CISDP"
     ),
     "reminder": _l(
         "Dear colleagues of {institution},\n\n"
         "We have not yet received the answers of your local government to the questionnaire "
-        "“{questionnaire}”. It stays open until {deadline}, and your answers so far are kept:\n\n"
-        "{link}\n\n"
+        "“{questionnaire}”. It stays open until {deadline}.\n\n"
+        "If nobody has started yet, this invitation link opens it:\n\n{link}\n\n"
+        "If your answers were started, they are kept: continue with the personal link given "
+        "when they were started, or with this link in the browser they were started in. A lost "
+        "personal link can be replaced: “Lost your link?” on the questionnaire's page sends a "
+        "new one to an address given while answering, or UCLG CISDP can issue one.\n\n"
         "With our thanks,\nUCLG CISDP"
     ),
 }
@@ -75,7 +83,7 @@ def unsubscribe_serializer() -> URLSafeSerializer:
 def unsubscribe_url(invitation_id: int) -> str:
     """Return the one-click unsubscribe address of an invitee."""
     token = unsubscribe_serializer().dumps(invitation_id)
-    return url_for("mail.unsubscribe", token=token, _external=True)
+    return absolute_url_for("mail.unsubscribe", token=token)
 
 
 def invitation_from_token(token: str) -> int | None:

@@ -106,7 +106,7 @@ def claim(session: Session, limit: int, lease_s: float) -> tuple[str, list[Outbo
     else:
         matches = OutboxMessage.id.in_(due.scalar_subquery())
     with writing():
-        session.execute(
+        ids = session.scalars(
             update(OutboxMessage)
             .where(matches, *_claimable(now))
             .values(
@@ -114,11 +114,19 @@ def claim(session: Session, limit: int, lease_s: float) -> tuple[str, list[Outbo
                 claimed_until=now + timedelta(seconds=lease_s),
                 attempts=OutboxMessage.attempts + 1,
             )
+            .returning(OutboxMessage.id)
             .execution_options(synchronize_session=False)
-        )
+        ).all()
         session.commit()
+    if not ids:
+        return token, []
+    # By id (the primary key), and re-checked by claim: claim_token has no index, and a scan
+    # of an outbox of thousands of queued messages per batch made the sender slow down as
+    # the outbox grew.
     claimed = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.claim_token == token)
+        .order_by(OutboxMessage.id)
     ).all()
     # End the read at once: on SQLite a read transaction left open could not become the write
     # that records the outcome while another sender writes.
@@ -126,68 +134,91 @@ def claim(session: Session, limit: int, lease_s: float) -> tuple[str, list[Outbo
     return token, list(claimed)
 
 
-def _finish(session: Session, message: OutboxMessage, token: str, **values) -> bool:
-    """Write an outcome if the claim is still ours; tell whether it was."""
+def _finish(session: Session, ids: list[int], token: str, **values) -> int:
+    """Write one outcome for ``ids`` where the claim is still ours (no commit); count them."""
+    if not ids:
+        return 0
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.claim_token == token)
+        .values(claim_token=None, claimed_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+@dataclass(frozen=True)
+class Retry:
+    """How temporary failures are retried (from the MAIL_* settings)."""
+
+    max_attempts: int
+    base_s: float
+    max_s: float
+
+
+@dataclass
+class Outcomes:
+    """What one sender learnt about its claimed messages, waiting to be written together."""
+
+    sent: list[OutboxMessage]
+    #: (message, the server's reply) for permanent refusals.
+    failed: list[tuple[OutboxMessage, str]]
+    #: (message, the reason) for temporary failures.
+    retried: list[tuple[OutboxMessage, str]]
+
+    @classmethod
+    def empty(cls) -> Outcomes:
+        """No outcome yet."""
+        return cls([], [], [])
+
+    def __len__(self) -> int:
+        return len(self.sent) + len(self.failed) + len(self.retried)
+
+
+def record(session: Session, token: str, outcomes: Outcomes, retry: Retry) -> int:
+    """Write every outcome in one transaction; return how many were no longer ours.
+
+    Delivered messages are one UPDATE whatever their number; failures (rare) one each. A
+    message whose claim has lapsed (another sender may hold it now) is left untouched.
+    """
+    if not outcomes:
+        return 0
+    now = utcnow()
+    ours = 0
     with writing():
-        result = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == token)
-            .values(claim_token=None, claimed_until=None, **values)
-            .execution_options(synchronize_session=False)
+        ours += _finish(
+            session,
+            [m.id for m in outcomes.sent],
+            token,
+            state=SENT,
+            sent_at=now,
+            last_error=None,
+            body_text=None,
+            body_html=None,
         )
+        for message, error in outcomes.failed:
+            ours += _fail(session, message, token, error)
+        for message, error in outcomes.retried:
+            if message.attempts >= retry.max_attempts:
+                reason = f"gave up after {message.attempts} attempts: {error}"
+                ours += _fail(session, message, token, reason)
+                continue
+            delay = retry_delay(message.attempts, retry.base_s, retry.max_s)
+            ours += _finish(
+                session,
+                [message.id],
+                token,
+                last_error=error[:2000],
+                next_attempt_at=now + timedelta(seconds=delay),
+            )
         session.commit()
-    return result.rowcount == 1
+    return len(outcomes) - ours
 
 
-def mark_sent(session: Session, message: OutboxMessage, token: str) -> bool:
-    """Record a delivery; the bodies are cleared (they may hold a personal link)."""
+def _fail(session: Session, message: OutboxMessage, token: str, error: str) -> int:
     return _finish(
         session,
-        message,
-        token,
-        state=SENT,
-        sent_at=utcnow(),
-        last_error=None,
-        body_text=None,
-        body_html=None,
-    )
-
-
-def retry_delay(attempts: int, base_s: float, max_s: float) -> float:
-    """Return the wait before the next attempt after ``attempts`` failed ones (doubling)."""
-    return min(base_s * 2 ** max(attempts - 1, 0), max_s)
-
-
-def mark_temporary_failure(
-    session: Session,
-    message: OutboxMessage,
-    token: str,
-    error: str,
-    *,
-    max_attempts: int,
-    base_s: float,
-    max_s: float,
-) -> bool:
-    """Record a temporary failure: try again later, or give up after ``max_attempts``."""
-    if message.attempts >= max_attempts:
-        return mark_failed(
-            session, message, token, f"gave up after {message.attempts} attempts: {error}"
-        )
-    delay = retry_delay(message.attempts, base_s, max_s)
-    return _finish(
-        session,
-        message,
-        token,
-        last_error=error[:2000],
-        next_attempt_at=utcnow() + timedelta(seconds=delay),
-    )
-
-
-def mark_failed(session: Session, message: OutboxMessage, token: str, error: str) -> bool:
-    """Record a permanent failure (the server refused the message or its recipient)."""
-    return _finish(
-        session,
-        message,
+        [message.id],
         token,
         state=FAILED,
         last_error=error[:2000],
@@ -196,8 +227,36 @@ def mark_failed(session: Session, message: OutboxMessage, token: str, error: str
     )
 
 
-def release(session: Session, messages: list[OutboxMessage], token: str) -> None:
-    """Give back claimed messages that were not tried (their attempt is not counted)."""
+def mark_sent(session: Session, message: OutboxMessage, token: str) -> bool:
+    """Record one delivery (bodies cleared: they may hold a personal link); tell if ours."""
+    return record(session, token, Outcomes([message], [], []), Retry(1, 0, 0)) == 0
+
+
+def retry_delay(attempts: int, base_s: float, max_s: float) -> float:
+    """Return the wait before the next attempt after ``attempts`` failed ones (doubling)."""
+    return min(base_s * 2 ** max(attempts - 1, 0), max_s)
+
+
+def mark_temporary_failure(
+    session: Session, message: OutboxMessage, token: str, error: str, retry: Retry
+) -> bool:
+    """Record one temporary failure: try again later, or give up after the last attempt."""
+    return record(session, token, Outcomes([], [], [(message, error)]), retry) == 0
+
+
+def mark_failed(session: Session, message: OutboxMessage, token: str, error: str) -> bool:
+    """Record one permanent failure (the server refused the message or its recipient)."""
+    return record(session, token, Outcomes([], [(message, error)], []), Retry(1, 0, 0)) == 0
+
+
+def release(
+    session: Session, messages: list[OutboxMessage], token: str, reason: str | None = None
+) -> None:
+    """Give back claimed messages that were not tried (their attempt is not counted).
+
+    ``reason`` (why they could not be tried, e.g. a refused SMTP login) is kept for staff.
+    """
+    values = {} if reason is None else {"last_error": reason[:2000]}
     if not messages:
         return
     with writing():
@@ -207,7 +266,12 @@ def release(session: Session, messages: list[OutboxMessage], token: str) -> None
                 OutboxMessage.id.in_([m.id for m in messages]),
                 OutboxMessage.claim_token == token,
             )
-            .values(claim_token=None, claimed_until=None, attempts=OutboxMessage.attempts - 1)
+            .values(
+                claim_token=None,
+                claimed_until=None,
+                attempts=OutboxMessage.attempts - 1,
+                **values,
+            )
             .execution_options(synchronize_session=False)
         )
         session.commit()

@@ -13,17 +13,17 @@ import hmac
 from collections.abc import Callable
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale, format_date, format_datetime
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from consult.core.links import absolute_url_for
 from consult.db import utcnow
 from consult.i18n import translate_text
 from consult.mail import messages
 from consult.mail.compose import normalise_address
 from consult.mail.models import AddressKey, OutboxMessage
-from consult.questionnaires import operations
 from consult.questionnaires.definition import Questionnaire, is_shown
 from consult.questionnaires.models import Response
 
@@ -69,7 +69,7 @@ def queue_personal_link(
         "personal_link",
         address,
         language,
-        link=url_for("questionnaires.resume", token=token, _external=True),
+        link=absolute_url_for("questionnaires.resume", token=token),
         **_facts(questionnaire, language),
     )
     remember_address(session, response.id, address)
@@ -119,7 +119,7 @@ def queue_receipt(
         language,
         receipt_number=response.receipt_number,
         submitted_on=submitted_on,
-        link=url_for("questionnaires.resume", token=token, _external=True),
+        link=absolute_url_for("questionnaires.resume", token=token),
         can_edit=questionnaire.is_open(utcnow()),
         sections=receipt_sections(questionnaire, answers, language, describe),
         join_url=campaign_join_url(response, token),
@@ -137,7 +137,7 @@ def campaign_join_url(response: Response, token: str) -> str | None:
     offer = join_offer(response, token)
     if offer is None or offer["pledged"]:
         return None
-    return url_for("campaign.join_from_response", token=token, _external=True)
+    return absolute_url_for("campaign.join_from_response", token=token)
 
 
 def read_receipt_request(form) -> tuple[str | None, str | None]:
@@ -154,13 +154,18 @@ def send_lost_link(
     questionnaire: Questionnaire,
     typed: str,
     language: str,
-    invitation_link: Callable[[int], str | None],
+    ip: str | None = None,
 ) -> bool:
-    """Send new links to the responses ``typed`` was given for; tell whether any matched.
+    """Send new personal links to the responses ``typed`` was given for; tell if any matched.
 
-    The caller answers the same either way. A response opened through an invitation gets its
-    invitation link again; any other gets a new resume token, which replaces the lost one.
+    The caller answers the same either way. Each matching response gets a new personal link
+    exactly as an admin's reissue gives one (consult.staff.invitations.reissue_personal_link:
+    the old link stops working, the audit log records it). An invited institution too: its
+    invitation link only says that the response was started, so it would not help.
     """
+    from consult.staff import invitations
+    from consult.staff.models import Invitation
+
     address = normalise_address(typed)
     if address is None:
         return False
@@ -188,19 +193,16 @@ def send_lost_link(
     if recent >= LOST_LINK_PER_ADDRESS_PER_DAY:
         return True
     links = []
-    replaced = False
+    invited = False
     for response in responses:
-        link = invitation_link(response.invitation_id) if response.invitation_id else None
-        if link is None:
-            token = operations.new_resume_token()
-            session.execute(
-                update(Response)
-                .where(Response.id == response.id)
-                .values(resume_token_hash=operations.hash_token(token))
-            )
-            link = url_for("questionnaires.resume", token=token, _external=True)
-            replaced = True
-        links.append(link)
+        invitation = (
+            session.get(Invitation, response.invitation_id) if response.invitation_id else None
+        )
+        invited = invited or invitation is not None
+        token = invitations.reissue_personal_link(
+            session, response, invitations.LOST_LINK_ACTOR, invitation=invitation, ip=ip
+        )
+        links.append(absolute_url_for("questionnaires.resume", token=token))
     language = messages.language_of(responses[-1].language or language)
     messages.queue(
         session,
@@ -208,7 +210,7 @@ def send_lost_link(
         address,
         language,
         links=links,
-        replaced=replaced,
+        invited=invited,
         **_facts(questionnaire, language),
     )
     return True

@@ -8,14 +8,24 @@ What it guarantees, with any number of senders on any number of hosts:
 - a message is claimed by one sender at a time (see outbox.claim), for a lease of
   MAIL_LEASE seconds; a sender starts a message only while its lease has at least
   ``MAIL_TIMEOUT * 6`` seconds left, so a claim never lapses while it is being sent;
-- each delivery is recorded in its own transaction right after the server accepted it;
+- outcomes are written together, in one transaction, every MAIL_RECORD_EVERY messages or
+  MAIL_RECORD_SECONDS seconds (whichever comes first) and at the end of each batch; an outcome
+  is therefore written at the latest when the message after it ends, well inside the lease;
 - if a sender dies, its unsent claimed messages are taken up again when the lease lapses:
-  nothing is lost. The one message whose delivery the server had accepted but the sender had
-  not recorded yet is sent again (at most one per dead sender, with the same Message-ID, which
-  mail clients use to show it once). Nothing else is ever sent twice.
+  nothing is lost. The messages the server had accepted since the dead sender's last write
+  are sent again (at most MAIL_RECORD_EVERY of them, or one second's worth, with the same
+  Message-ID, which mail clients use to show a message once): SMTP's own at-least-once window,
+  widened to that bound. Nothing else is ever sent twice.
 
-Temporary failures (4xx replies, connection errors, timeouts) are retried with doubling delays
-up to MAIL_MAX_ATTEMPTS; permanent ones (5xx) fail at once, with the server's reply kept.
+Speed: one SMTP connection serves batch after batch while there is mail; each message is built
+(the email package is the costly part) in a second thread while the one before it is on the
+wire; and the database sees three short transactions per batch instead of one per message.
+
+Temporary failures (4xx replies, connection errors, timeouts, a certificate that does not
+verify) are retried with doubling delays up to MAIL_MAX_ATTEMPTS; permanent ones (5xx) fail at
+once, with the server's reply kept. A refused SMTP login is the sender's failure, not the
+messages': they stay waiting (their attempt not counted, the reason shown to staff) and the
+sender stops logging in until it is restarted with new settings.
 """
 
 from __future__ import annotations
@@ -23,10 +33,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import smtplib
-import ssl
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -39,22 +48,26 @@ from consult.db import utcnow
 from consult.mail import outbox
 from consult.mail.compose import Envelope, build_message
 from consult.mail.models import OutboxMessage
+from consult.mail.transports import (
+    LoginRefused,
+    PermanentFailure,
+    TemporaryFailure,
+    transport_for,
+)
 
 log = logging.getLogger("consult.mail")
 
 SECURITY_MODES = ("starttls", "tls", "none")
 
-
-class TemporaryFailure(Exception):
-    """Try again later. ``connection`` says the whole connection is unusable."""
-
-    def __init__(self, reason: str, connection: bool = False) -> None:
-        super().__init__(reason)
-        self.connection = connection
+#: Messages built ahead of the one being sent.
+_BUILD_AHEAD = 2
 
 
-class PermanentFailure(Exception):
-    """The server refused this message for good (5xx)."""
+def _flag(value: Any) -> bool:
+    """Read a boolean setting that may come from the environment as text."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("0", "false", "no", "off", "")
+    return bool(value)
 
 
 @dataclass(frozen=True)
@@ -68,8 +81,12 @@ class Settings:
     password: str | None
     from_address: str
     from_name: str
+    tls_verify: bool
+    tls_ca_file: str | None
     timeout: float
     batch_size: int
+    record_every: int
+    record_s: float
     lease_s: float
     poll_s: float
     max_attempts: int
@@ -94,8 +111,12 @@ class Settings:
             password=config["MAIL_PASSWORD"] or None,
             from_address=config["MAIL_FROM"],
             from_name=config["MAIL_FROM_NAME"],
+            tls_verify=_flag(config["MAIL_TLS_VERIFY"]),
+            tls_ca_file=config["MAIL_TLS_CA_FILE"] or None,
             timeout=float(config["MAIL_TIMEOUT"]),
             batch_size=int(config["MAIL_BATCH_SIZE"]),
+            record_every=max(int(config["MAIL_RECORD_EVERY"]), 1),
+            record_s=float(config["MAIL_RECORD_SECONDS"]),
             lease_s=float(config["MAIL_LEASE"]),
             poll_s=float(config["MAIL_POLL_INTERVAL"]),
             max_attempts=int(config["MAIL_MAX_ATTEMPTS"]),
@@ -111,105 +132,16 @@ class Settings:
         return self.timeout * 6
 
 
-class SmtpTransport:
-    """One SMTP connection per batch, opened on first use; every operation has a timeout."""
+@dataclass(frozen=True)
+class _Parts:
+    """What building one message needs, as plain values (safe to hand to another thread)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.connection: smtplib.SMTP | None = None
-
-    def _connect(self) -> smtplib.SMTP:
-        s = self.settings
-        try:
-            if s.security == "tls":
-                connection: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
-                )
-            else:
-                connection = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
-            connection.ehlo()
-            if s.security == "starttls":
-                connection.starttls(context=ssl.create_default_context())
-                connection.ehlo()
-            if s.username:
-                connection.login(s.username, s.password or "")
-        except (smtplib.SMTPException, OSError) as exc:
-            raise TemporaryFailure(
-                f"cannot reach {s.host}:{s.port}: {_describe(exc)}", True
-            ) from exc
-        return connection
-
-    def send(self, message: OutboxMessage, data: bytes) -> None:
-        """Hand one message to the server; raise TemporaryFailure or PermanentFailure."""
-        if self.connection is None:
-            self.connection = self._connect()
-        try:
-            refused = self.connection.sendmail(
-                self.settings.from_address, [message.recipient_email], data
-            )
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, reply = next(iter(exc.recipients.values()))
-            raise _by_code(code, reply) from exc
-        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
-            raise _by_code(exc.smtp_code, exc.smtp_error) from exc
-        except (smtplib.SMTPException, OSError) as exc:
-            self.close()
-            raise TemporaryFailure(_describe(exc), True) from exc
-        if refused:  # only possible with several recipients; kept for safety
-            code, reply = next(iter(refused.values()))
-            raise _by_code(code, reply)
-
-    def close(self) -> None:
-        """Say goodbye, or just drop the connection if it is already broken."""
-        connection, self.connection = self.connection, None
-        if connection is not None:
-            with contextlib.suppress(smtplib.SMTPException, OSError):
-                connection.quit()
-            with contextlib.suppress(OSError):
-                connection.close()
+    envelope: Envelope
+    body_text: str
+    body_html: str | None
 
 
-class FileTransport:
-    """Without an SMTP server: each message becomes a .eml file in the instance folder."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.folder = settings.folder
-
-    def send(self, message: OutboxMessage, data: bytes) -> None:
-        """Write the message whole (a temporary file renamed into place)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        stamp = utcnow().strftime("%Y%m%d-%H%M%S")
-        target = self.folder / f"{stamp}-{message.id:08d}-{message.kind}.eml"
-        partial = target.with_suffix(".part")
-        try:
-            partial.write_bytes(data)
-            os.replace(partial, target)
-        except OSError as exc:
-            raise TemporaryFailure(f"cannot write {target.name}: {exc}", True) from exc
-
-    def close(self) -> None:
-        """Nothing to close."""
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return f"{exc.smtp_code} {_text(exc.smtp_error)}"
-    if isinstance(exc, TimeoutError):
-        return "timed out"
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-
-
-def _text(reply: Any) -> str:
-    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-
-
-def _by_code(code: int, reply: Any) -> Exception:
-    reason = f"{code} {_text(reply)}"
-    return PermanentFailure(reason) if 500 <= int(code) < 600 else TemporaryFailure(reason)
-
-
-def message_bytes(message: OutboxMessage, settings: Settings) -> bytes:
-    """Return the message as it goes on the wire."""
+def _parts(message: OutboxMessage, settings: Settings) -> _Parts:
     envelope = Envelope(
         from_address=settings.from_address,
         from_name=settings.from_name,
@@ -221,12 +153,50 @@ def message_bytes(message: OutboxMessage, settings: Settings) -> bytes:
         date=message.created_at,
         unsubscribe_url=message.unsubscribe_url,
     )
-    return build_message(envelope, message.body_text or "", message.body_html).as_bytes()
+    return _Parts(envelope, message.body_text or "", message.body_html)
 
 
-def transport_for(settings: Settings) -> SmtpTransport | FileTransport:
-    """SMTP when MAIL_HOST is set, files otherwise."""
-    return SmtpTransport(settings) if settings.host else FileTransport(settings)
+def _build(parts: _Parts) -> bytes:
+    return build_message(parts.envelope, parts.body_text, parts.body_html).as_bytes()
+
+
+def message_bytes(message: OutboxMessage, settings: Settings) -> bytes:
+    """Return the message as it goes on the wire."""
+    return _build(_parts(message, settings))
+
+
+class _Pending:
+    """Outcomes not written yet: written every MAIL_RECORD_EVERY messages or RECORD_SECONDS."""
+
+    def __init__(self, session: Session, token: str, settings: Settings) -> None:
+        self.session = session
+        self.token = token
+        self.settings = settings
+        self.retry = outbox.Retry(
+            settings.max_attempts, settings.retry_base_s, settings.retry_max_s
+        )
+        self.outcomes = outbox.Outcomes.empty()
+        self.since = time.monotonic()
+
+    def add(self, kind: str, message: OutboxMessage, reason: str = "") -> None:
+        """Note one outcome; write them all when enough are waiting or time has passed."""
+        if kind == "sent":
+            self.outcomes.sent.append(message)
+        else:
+            getattr(self.outcomes, kind).append((message, reason))
+        if (
+            len(self.outcomes) >= self.settings.record_every
+            or time.monotonic() - self.since >= self.settings.record_s
+        ):
+            self.write()
+
+    def write(self) -> None:
+        """Write the waiting outcomes in one transaction."""
+        outcomes, self.outcomes = self.outcomes, outbox.Outcomes.empty()
+        self.since = time.monotonic()
+        lapsed = outbox.record(self.session, self.token, outcomes, self.retry)
+        if lapsed:
+            log.error("%d mail outcome(s) written after their claim lapsed", lapsed)
 
 
 def send_batch(
@@ -234,17 +204,38 @@ def send_batch(
     settings: Settings,
     transport=None,
     stop: threading.Event | None = None,
+    builder: ThreadPoolExecutor | None = None,
 ) -> int:
-    """Claim one batch and deliver it; return how many messages were tried."""
+    """Claim one batch and deliver it; return how many messages were tried.
+
+    The batch goes over one connection (``transport``, kept open by the caller between
+    batches), each message built by ``builder`` while the one before it is on the wire, and
+    the outcomes are written together (see _Pending): a few transactions per batch instead of
+    one per message.
+    """
     token, claimed = outbox.claim(session, settings.batch_size, settings.lease_s)
     if not claimed:
         return 0
-    transport = transport or transport_for(settings)
-    retry = {
-        "max_attempts": settings.max_attempts,
-        "base_s": settings.retry_base_s,
-        "max_s": settings.retry_max_s,
-    }
+    with contextlib.ExitStack() as stack:
+        if transport is None:
+            transport = transport_for(settings)
+            stack.callback(transport.close)
+        if builder is None:
+            builder = stack.enter_context(ThreadPoolExecutor(1, "consult-mail-build"))
+        return _deliver(session, settings, transport, stop, builder, token, claimed)
+
+
+def _deliver(session, settings, transport, stop, builder, token, claimed) -> int:
+    # Built a couple of messages ahead (in the builder thread, while the server reads the one
+    # before), not the whole batch: a builder running flat out would hold the GIL and delay
+    # the sending thread each time the server answers.
+    built: list[Future[bytes]] = []
+
+    def prepare(upto: int) -> None:
+        while len(built) < min(upto, len(claimed)):
+            built.append(builder.submit(_build, _parts(claimed[len(built)], settings)))
+
+    pending = _Pending(session, token, settings)
     tried = 0
     try:
         for position, message in enumerate(claimed):
@@ -252,28 +243,44 @@ def send_batch(
             if lapsing or (stop is not None and stop.is_set()):
                 # Stopping, or too little of the lease left to be sure of finishing: give the
                 # rest back for the next sender.
+                pending.write()
                 outbox.release(session, claimed[position:], token)
                 break
             tried += 1
             try:
-                transport.send(message, message_bytes(message, settings))
+                prepare(position + 1 + _BUILD_AHEAD)
+                transport.send(message, built[position].result())
+            except LoginRefused as exc:
+                # Nothing is wrong with the messages: they wait, uncounted, with the reason.
+                tried -= 1
+                pending.write()
+                outbox.release(session, claimed[position:], token, reason=str(exc))
+                raise
             except PermanentFailure as exc:
                 log.warning("mail %s to recipient refused: %s", message.id, exc)
-                outbox.mark_failed(session, message, token, str(exc))
+                pending.add("failed", message, str(exc))
             except TemporaryFailure as exc:
                 log.warning("mail %s not sent yet: %s", message.id, exc)
-                outbox.mark_temporary_failure(session, message, token, str(exc), **retry)
+                pending.add("retried", message, str(exc))
                 if exc.connection:
                     # The server is unreachable: the rest of the batch fails the same way.
+                    transport.close()
                     for rest in claimed[position + 1 :]:
-                        outbox.mark_temporary_failure(session, rest, token, str(exc), **retry)
+                        pending.add("retried", rest, str(exc))
                         tried += 1
                     break
             else:
-                if not outbox.mark_sent(session, message, token):
-                    log.error("mail %s was sent after its claim lapsed", message.id)
+                pending.add("sent", message)
+        pending.write()
+    except Exception:
+        # Whatever went wrong, what was delivered is written: else it would all go again.
+        with contextlib.suppress(Exception):
+            session.rollback()
+            pending.write()
+        raise
     finally:
-        transport.close()
+        for future in built:
+            future.cancel()
     return tried
 
 
@@ -284,44 +291,68 @@ def run(
     stop: threading.Event | None = None,
     parent_pid: int | None = None,
 ) -> int:
-    """Send until the outbox is empty (or, with ``loop``, until stopped); return how many."""
+    """Send until the outbox is empty (or, with ``loop``, until stopped); return how many.
+
+    One SMTP connection serves batch after batch while there is mail; it is closed when the
+    outbox is empty, so an idle sender holds no connection.
+    """
     settings = Settings.from_app(app)
+    if settings.host and settings.security != "none" and not settings.tls_verify:
+        log.warning("MAIL_TLS_VERIFY is off: the certificate of %s is not checked", settings.host)
     stop = stop or threading.Event()
     factory = app.extensions["consult.db"].factory
     total = 0
     last_purge = 0.0
-    while not stop.is_set():
-        if parent_pid is not None and os.getppid() != parent_pid:
-            break  # the server that started this sender is gone
-        tried = 0
+    transport = transport_for(settings)
+    with ThreadPoolExecutor(1, "consult-mail-build") as builder:
         try:
-            with app.app_context(), factory() as session:
-                tried = send_batch(session, settings, stop=stop)
-                if loop and time.monotonic() - last_purge > 3600:
-                    outbox.purge(session, utcnow() - timedelta(days=settings.keep_days))
-                    from consult.mail.digest import run_for_app
+            while not stop.is_set():
+                if parent_pid is not None and os.getppid() != parent_pid:
+                    break  # the server that started this sender is gone
+                tried = 0
+                try:
+                    with app.app_context(), factory() as session:
+                        tried = send_batch(session, settings, transport, stop, builder)
+                        if loop and time.monotonic() - last_purge > 3600:
+                            outbox.purge(session, utcnow() - timedelta(days=settings.keep_days))
+                            from consult.mail.digest import run_for_app
 
-                    run_for_app(app)
-                    last_purge = time.monotonic()
-        except Exception as error:  # noqa: BLE001 - a loop that serves for months goes on
-            if not loop:
-                raise
-            from consult.core.errors import is_outage
+                            run_for_app(app)
+                            last_purge = time.monotonic()
+                except LoginRefused as exc:
+                    log.error("mail sender stopped: %s", exc)
+                    if not loop:
+                        raise
+                    # Logging in again would be refused again (and may lock the account): wait
+                    # for the stop, the settings can only change with a restart.
+                    while not stop.wait(settings.poll_s):
+                        if parent_pid is not None and os.getppid() != parent_pid:
+                            break
+                    break
+                except Exception as error:  # noqa: BLE001 - a loop that serves for months goes on
+                    transport.close()
+                    if not loop:
+                        raise
+                    from consult.core.errors import is_outage
 
-            if is_outage(error):
-                # The database is restarting: nothing was lost (claims lapse and are taken
-                # up again), so a line says so, not a traceback.
-                log.warning(
-                    "mail sender: database unavailable (%s); trying again", type(error).__name__
-                )
-                stop.wait(settings.poll_s)
-            else:
-                log.exception("mail sender: batch failed")
-        total += tried
-        if tried == 0:
-            if not loop:
-                break
-            stop.wait(settings.poll_s)
+                    if is_outage(error):
+                        # The database is restarting: nothing was lost (claims lapse and are
+                        # taken up again), so a line says so, not a traceback.
+                        log.warning(
+                            "mail sender: database unavailable (%s); trying again",
+                            type(error).__name__,
+                        )
+                        stop.wait(settings.poll_s)
+                    else:
+                        log.exception("mail sender: batch failed")
+                total += tried
+                if tried == 0:
+                    transport.close()
+                    if not loop:
+                        break
+                    stop.wait(settings.poll_s)
+        finally:
+            transport.close()
     return total
 
 

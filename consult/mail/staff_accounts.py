@@ -13,12 +13,13 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from consult.core.links import absolute_url_for
 from consult.db import utcnow
 from consult.mail import messages
 from consult.mail.models import OutboxMessage
@@ -80,7 +81,7 @@ def invite_staff(session: Session, email: str, role: str, language: str) -> User
         "staff_invite",
         user.email,
         language,
-        link=url_for("mail.set_password", token=password_token(user, "invite"), _external=True),
+        link=absolute_url_for("mail.set_password", token=password_token(user, "invite")),
         role=role,
         days=LIFETIMES["invite"] // 86400,
     )
@@ -106,7 +107,7 @@ def request_reset(session: Session, email: str, language: str) -> bool:
         "staff_reset",
         user.email,
         language,
-        link=url_for("mail.set_password", token=password_token(user, "reset"), _external=True),
+        link=absolute_url_for("mail.set_password", token=password_token(user, "reset")),
         minutes=LIFETIMES["reset"] // 60,
     )
     return True

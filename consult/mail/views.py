@@ -34,7 +34,7 @@ from consult.mail.models import OutboxMessage
 from consult.questionnaires import operations
 from consult.questionnaires.registry import definition_of, get_questionnaire
 from consult.staff.access import role_required
-from consult.staff.views import WORKSPACE_LINKS
+from consult.staff.views import WORKSPACE_LINKS, client_ip
 
 WORKSPACE_LINKS.append(("mail.outbox", _l("E-mail"), ("admin",)))
 
@@ -99,22 +99,9 @@ def lost_link(key: str):
             typed=typed,
             error=_("Enter an e-mail address such as name@example.org."),
         ), 422
-    respondents.send_lost_link(
-        db.session, questionnaire, typed, current_language(), _invitation_link
-    )
+    respondents.send_lost_link(db.session, questionnaire, typed, current_language(), ip=client_ip())
     db.commit()
     return render_template("mail/lost_link_page.html", questionnaire=questionnaire, sent=True)
-
-
-def _invitation_link(invitation_id: int) -> str | None:
-    from consult.staff import invitations
-    from consult.staff.models import Invitation
-
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None:
-        return None
-    token = invitations.invitation_token(invitation, current_app.config["SECRET_KEY"])
-    return url_for("invitations.open_invitation", token=token, _external=True)
 
 
 # -- the staff side: what was queued and sent, and the .eml files ---------------------------------

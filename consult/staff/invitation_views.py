@@ -192,22 +192,15 @@ def invitation_new_link(invitation_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     response = invitations.invitation_response(db.session, invitation) or abort(404)
-    token = responding.new_resume_token()
-    response.resume_token_hash = responding.hash_token(token)
-    audit.record(
-        db.session,
-        current_user,
-        "response.link_reissued",
-        target=invitation.institution_name,
-        details={"response_id": response.id, "invitation_id": invitation.id},
-        ip=client_ip(),
+    token = invitations.reissue_personal_link(
+        db.session, response, current_user, invitation=invitation, ip=client_ip()
     )
     db.commit()
     page = current_app.make_response(
         render_template(
             "staff/invitation_new_link.html",
             invitation=invitation,
-            link=url_for("questionnaires.resume", token=token, _external=True),
+            link=absolute_url_for("questionnaires.resume", token=token),
         )
     )
     page.headers["Cache-Control"] = "no-store"

@@ -266,6 +266,45 @@ def invitation_response(session: Session, invitation: Invitation) -> Response | 
     )
 
 
+#: Who asked for a new personal link, as the audit log shows it when no staff account did.
+LOST_LINK_ACTOR = "respondent (lost link, by e-mail)"
+
+
+def reissue_personal_link(
+    session: Session,
+    response: Response,
+    actor: User | str,
+    *,
+    invitation: Invitation | None = None,
+    ip: str | None = None,
+) -> str:
+    """Give a response a new personal link and return its token; the old link stops working.
+
+    The one way a personal link is replaced: an admin's "new link" in the workspace and a
+    respondent's "Lost your link?" both come here, and both are written to the audit log
+    (not committed: the caller's transaction holds the change and its entry together).
+    """
+    from consult.questionnaires.operations import hash_token, new_resume_token
+    from consult.staff import audit
+
+    token = new_resume_token()
+    response.resume_token_hash = hash_token(token)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "response.link_reissued",
+        target=invitation.institution_name if invitation is not None else None,
+        details={
+            "response_id": response.id,
+            "invitation_id": invitation.id if invitation is not None else None,
+            "by": "staff" if isinstance(actor, User) else "lost_link",
+        },
+        ip=ip,
+    )
+    return token
+
+
 def lock_invitation(session: Session, invitation: Invitation) -> None:
     """Lock an invitation's row until the transaction ends (PostgreSQL; SQLite writes are
     serialised already), so that two presses of Start create one response."""

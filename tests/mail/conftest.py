@@ -34,6 +34,9 @@ class Received:
     mail_from: str
     recipients: list[str]
     data: bytes
+    #: Whether the session was encrypted (STARTTLS or implicit TLS), and who logged in.
+    tls: bool = False
+    login: str | None = None
 
     @property
     def message(self) -> EmailMessage:
@@ -53,7 +56,31 @@ class Recorder:
     #: Subjects whose message is recorded and then answered only after this long (seconds):
     #: the server has the message, the sender does not know yet.
     hold_after: dict[str, float] = field(default_factory=dict)
+    #: Replies to give to MAIL FROM, in turn (then accept): e.g. a "421" closing the channel.
+    mail_replies: list[str] = field(default_factory=list)
+    #: Connections opened (EHLO seen; counted again after STARTTLS, as clients say it again).
+    ehlo_count: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        with self.lock:
+            self.ehlo_count += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
+        with self.lock:
+            reply = self.mail_replies.pop(0) if self.mail_replies else None
+        if reply:
+            if reply.startswith("421"):
+                # What a server capping messages per connection does: say so, then hang up.
+                server.transport.write(f"{reply}\r\n".encode())
+                server.transport.close()
+                return "421 closing"
+            return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         with self.lock:
@@ -67,7 +94,16 @@ class Recorder:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         if self.data_delay:
             await asyncio.sleep(self.data_delay)
-        item = Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+        login = str(session.auth_data) if session.authenticated else None
+        item = Received(
+            envelope.mail_from,
+            list(envelope.rcpt_tos),
+            envelope.original_content,
+            # STARTTLS sets session.ssl; implicit TLS shows only on the transport.
+            tls=session.ssl is not None
+            or server.transport.get_extra_info("ssl_object") is not None,
+            login=login,
+        )
         with self.lock:
             self.received.append(item)
         hold = self.hold_after.get(str(item.message["Subject"]))

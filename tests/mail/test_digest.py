@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
+import pytest
 from sqlalchemy import update
 
 from consult.db import db, utcnow, writing
@@ -18,7 +22,7 @@ def _toggle(client, value: str) -> None:
 
 
 def test_a_moderator_who_opted_in_gets_one_digest_a_day(make_app) -> None:
-    app = make_app(MAIL_BASE_URL="https://consult.example.org")
+    app = make_app(BASE_URL="https://consult.example.org")
     runner = app.test_cli_runner()
     moderator, other = app.test_client(), app.test_client()
     email = sign_in(app, moderator, "moderator")
@@ -46,3 +50,37 @@ def test_a_moderator_who_opted_in_gets_one_digest_a_day(make_app) -> None:
         db.commit()
     _toggle(moderator, "no")
     assert "0 digest(s) queued" in runner.invoke(args=["mail", "digest"]).output
+
+
+def test_the_old_mail_base_url_setting_still_works_with_a_warning(make_app, caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="consult.mail"):
+        app = make_app(MAIL_BASE_URL="https://old.example.org/")
+    assert app.config["BASE_URL"] == "https://old.example.org"
+    assert "MAIL_BASE_URL" not in app.config
+    assert "CONSULT_MAIL_BASE_URL is deprecated: rename it CONSULT_BASE_URL" in caplog.text
+
+
+def test_the_old_setting_never_overrides_base_url(make_app, caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="consult.mail"):
+        app = make_app(BASE_URL="https://new.example.org", MAIL_BASE_URL="https://old.example.org")
+    assert app.config["BASE_URL"] == "https://new.example.org"
+    assert "deprecated and ignored" in caplog.text
+
+
+def test_a_malformed_old_setting_stops_the_app_like_a_malformed_base_url(make_app) -> None:
+    from consult.core.links import BaseUrlError
+
+    with pytest.raises(BaseUrlError):
+        make_app(MAIL_BASE_URL="javascript:alert(1)")
+
+
+def test_no_link_in_any_message_is_built_from_the_request_host() -> None:
+    # Every absolute link goes through consult.core.links.absolute_url_for (the configured
+    # base URL); url_for(..., _external=True) would take the Host header a client sent.
+    root = Path(__file__).resolve().parents[2] / "consult"
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "_external=True" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []

@@ -232,3 +232,66 @@ def test_messages_arrive_whole_in_each_language(
         assert "/r/" in text and "/r/" in html
     assert received[0]["Subject"].startswith(subject_start)
     assert phrase in received[0].get_body(("html",)).get_content()
+
+
+def test_lost_link_of_an_invited_response_issues_a_new_personal_link_like_an_admin(
+    make_app,
+) -> None:
+    from consult.staff import invitations
+    from consult.staff.models import AuditEntry, Invitation
+    from tests.mail.conftest import invite, sign_in
+
+    app = make_app(BASE_URL="https://consult.example.org")
+    sign_in(app, app.test_client(), "admin")
+    [invitation_id] = invite(app, [("Ville de Lyon", "FR", "mairie@lyon.example.org", "fr")])
+    with app.app_context():
+        invitation = db.session.get(Invitation, invitation_id)
+        invitation_path = f"/i/{invitations.invitation_token(invitation, app.config['SECRET_KEY'])}"
+
+    # The person answering starts from the invitation and asks for their link by e-mail.
+    first = app.test_client()
+    page = first.get(invitation_path + "?lang=fr").get_data(as_text=True)
+    started = first.post(invitation_path, data={"csrf_token": csrf_token(page)})
+    old_token = started.location.rsplit("/r/", 1)[1]
+    person = Respondent(first)
+    person.token = old_token
+    email_link(person, f"/r/{old_token}/s/profile", "agent@lyon.example.org")
+
+    # Later, from another computer: "Lost your link?".
+    second = app.test_client()
+    assert _lost_link(second, "agent@lyon.example.org").status_code == 200
+    [message] = [m for m in outbox(app) if m.kind == "lost_link"]
+    assert message.language == "fr" and message.subject.startswith("Votre nouveau lien personnel")
+    new_token = re.search(
+        r"https://consult\.example\.org/r/([A-Za-z0-9_-]+)", message.body_text
+    ).group(1)
+    assert new_token != old_token
+    assert invitation_path not in message.body_text  # not the invitation link again
+    assert "ne permet plus d'ouvrir les réponses" in message.body_text  # the old one is dead
+    assert "lien d'invitation" in message.body_text  # and why the invitation link won't do
+    assert "lien d'invitation" in message.body_html
+
+    # The new link opens the answers anywhere; the old one nowhere, not even through the
+    # invitation link in the first browser (its claim held the old link).
+    assert second.get(f"/r/{new_token}").status_code == 302
+    assert first.get(f"/r/{old_token}").status_code == 404
+    again = first.get(invitation_path).get_data(as_text=True)
+    assert f"/r/{old_token}" not in again and "déjà été commencée" in again
+
+    # Written to the audit log exactly as an admin's reissue, with who asked.
+    with app.app_context():
+        [entry] = db.session.execute(
+            select(AuditEntry.target, AuditEntry.actor_email, AuditEntry.details).where(
+                AuditEntry.action == "response.link_reissued"
+            )
+        ).all()
+        response_id = db.session.scalar(
+            select(Response.id).where(Response.invitation_id == invitation_id)
+        )
+    assert entry.target == "Ville de Lyon"
+    assert entry.actor_email == invitations.LOST_LINK_ACTOR
+    assert entry.details == {
+        "response_id": response_id,
+        "invitation_id": invitation_id,
+        "by": "lost_link",
+    }

@@ -219,3 +219,84 @@ def test_settings_pick_the_port_by_security(make_app, security) -> None:
 def test_a_wrong_security_setting_stops_the_app(make_app) -> None:
     with pytest.raises(ValueError, match="MAIL_SECURITY"):
         make_app(MAIL_SECURITY="ssl3")
+
+
+def _count_outbox_writes(app) -> list[str]:
+    """Record each UPDATE of the outbox and each COMMIT the app's engine runs."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+    engine = app.extensions["consult.db"].engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def statement(conn, cursor, text, params, context, executemany) -> None:
+        # (PostgreSQL's claim is "WITH due AS MATERIALIZED (...) UPDATE mail_outbox ...")
+        if "UPDATE MAIL_OUTBOX" in text.upper():
+            seen.append("update")
+
+    @event.listens_for(engine, "commit")
+    def commit(conn) -> None:
+        seen.append("commit")
+
+    return seen
+
+
+def test_outcomes_are_written_a_few_transactions_per_batch_not_one_per_message(
+    make_app, smtp_server
+) -> None:
+    app = make_app(
+        **smtp_server.config(MAIL_BATCH_SIZE=40, MAIL_RECORD_EVERY=20, MAIL_RECORD_SECONDS=300)
+    )
+    ids = queue_many(app, 40)
+    writes = _count_outbox_writes(app)
+    assert send_once(app) == 40
+    # One claim, then the 40 deliveries in two writes of 20 (one UPDATE each).
+    assert writes.count("update") == 3
+    assert writes.count("commit") <= 8  # the claim's reads and writes, two outcome writes
+    assert {states(app)[i].state for i in ids} == {SENT}
+
+
+def test_one_connection_serves_batch_after_batch_and_closes_when_idle(
+    make_app, smtp_server
+) -> None:
+    app = make_app(**smtp_server.config(MAIL_BATCH_SIZE=4))
+    queue_many(app, 12)
+    assert send_once(app) == 12
+    assert smtp_server.recorder.ehlo_count == 1  # three batches, one connection
+
+
+def test_a_connection_the_server_closes_is_opened_again_for_the_same_message(
+    make_app, smtp_server
+) -> None:
+    # A server capping messages per connection answers 421 and hangs up: the message goes on
+    # a new connection at once (not a retry in a minute), the others follow on it.
+    app = make_app(**smtp_server.config(MAIL_BATCH_SIZE=10))
+    ids = queue_many(app, 5)
+    smtp_server.recorder.mail_replies[:] = ["", "", "421 4.7.0 Too many messages, closing"]
+    assert send_once(app) == 5
+    rows = states(app)
+    assert {rows[i].state for i in ids} == {SENT}
+    assert all(rows[i].attempts == 1 and rows[i].last_error is None for i in ids)
+    assert len(smtp_server.recorder.received) == 5
+    assert smtp_server.recorder.ehlo_count == 2  # the first connection, then the new one
+
+
+def test_a_sender_stops_on_an_unexpected_error_but_writes_what_it_delivered(
+    make_app, smtp_server, monkeypatch
+) -> None:
+    from consult.mail import sender
+
+    app = make_app(**smtp_server.config(MAIL_BATCH_SIZE=10, MAIL_RECORD_EVERY=100))
+    ids = queue_many(app, 5)
+    real = sender._build
+
+    def build(parts):
+        if parts.envelope.subject == "Message 3":
+            raise RuntimeError("a bug while building message 3")
+        return real(parts)
+
+    monkeypatch.setattr(sender, "_build", build)
+    with pytest.raises(RuntimeError), app.app_context():
+        run(app, loop=False)
+    rows = states(app)
+    assert [rows[i].state for i in ids] == [SENT, SENT, SENT, PENDING, PENDING]

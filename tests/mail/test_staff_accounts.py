@@ -108,3 +108,21 @@ def test_reset_links_expire(make_app, monkeypatch) -> None:
     time.sleep(2.1)
     assert "expired or was already used" in client.get(path).get_data(as_text=True)
     assert client.get("/staff/password/set/forged.token").status_code == 200
+
+
+def test_a_forged_host_header_never_reaches_the_reset_link(make_app) -> None:
+    # Password-reset poisoning: the link must come from CONSULT_BASE_URL, whatever Host said.
+    app = make_app(BASE_URL="https://consult.example.org")
+    email = sign_in(app, app.test_client(), "admin")
+    attacker = app.test_client()
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    page = attacker.get("/staff/password/forgot", headers=forged).get_data(as_text=True)
+    reply = attacker.post(
+        "/staff/password/forgot",
+        data={"csrf_token": csrf_token(page), "email": email},
+        headers=forged,
+    )
+    assert reply.status_code == 200
+    [message] = [m for m in outbox(app) if m.kind == "staff_reset"]
+    assert "evil.example" not in message.body_text + (message.body_html or "")
+    assert "https://consult.example.org/staff/password/set/" in message.body_text
