@@ -5,12 +5,22 @@ from __future__ import annotations
 from flask import Flask, g, request
 
 from consult.db import db
+from consult.extensions import limiter
 from consult.ratelimits import storage
 
 
 def before_limiter(app: Flask) -> None:
-    """Give db:// storages the current app's engine (before limiter.init_app)."""
+    """Give db:// storages the current app's engine (before limiter.init_app).
+
+    A shared service other than the database (redis://) that cannot be reached lets requests
+    through, with a logged error, rather than answer 500 to everyone: the limits pause while it
+    is down. With db://, an outage is the database's own and answers the 503 page.
+    """
     storage.use_engine(lambda: db.engine)
+    if not str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("db://"):
+        app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    # The one Limiter reads this setting at its first init_app only: each app reads its own.
+    limiter._swallow_errors = None
 
 
 def after_limiter(app: Flask) -> None:

@@ -4,6 +4,7 @@ shared by every worker (storage instance) and app on the database; redis:// stil
 from __future__ import annotations
 
 import contextlib
+import logging
 import shutil
 import socket
 import subprocess
@@ -194,3 +195,21 @@ def test_redis_storage_shares_limits_between_hosts(make_app, tmp_path):
         keys = client.keys("LIMITS:LIMITER/*contributions.new*")
         assert keys and sum(int(client.get(key)) for key in keys) == 5  # every hit, both hosts
         client.close()
+
+
+def test_an_unreachable_redis_lets_requests_through_and_says_so(make_app, caplog):
+    """A shared limits service that is down pauses the limits; it never answers 500."""
+    pytest.importorskip("redis", reason="the redis client is not installed")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens there once the probe is closed
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}/0",
+        CONTRIBUTIONS_POST_RATE_LIMIT="1 per hour",
+        WTF_CSRF_ENABLED=False,
+    )
+    with caplog.at_level(logging.ERROR):
+        codes = [app.test_client().post("/contributions/new").status_code for _ in range(3)]
+    assert codes == [422] * 3  # the form's own answer (nothing typed), never 500 nor 429
+    assert any("rate limit" in r.getMessage().lower() for r in caplog.records), caplog.text
