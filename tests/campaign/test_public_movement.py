@@ -56,7 +56,7 @@ def test_the_page_counts_and_shows_only_verified_pledges(movement_app, client, l
     [
         ("en", ["Where the movement stands", "Not reached yet", "Adopt or update a local"]),
         ("fr", ["Où en est le mouvement", "Pas encore atteint", "Adopter ou actualiser"]),
-        ("es", ["Dónde está el movimiento", "Aún no alcanzado", "Adoptar o actualizar"]),
+        ("es", ["En qué punto está el movimiento", "Aún no alcanzado", "Adoptar o actualizar"]),
     ],
 )
 def test_the_page_speaks_the_page_language(movement_app, client, language, words):
