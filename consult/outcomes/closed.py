@@ -160,6 +160,7 @@ def summarise_number(question: Question, frame: pd.DataFrame, asked: int) -> dic
     numbers = pd.to_numeric(frame.loc[frame["part_key"] == "", "value"], errors="coerce").dropna()
     answered = int(len(numbers))
     result = question_base(question, answered, asked)
+    result["year"] = question.is_year
     if answered:
         q1, median, q3 = numbers.quantile([0.25, 0.5, 0.75]).tolist()
         result.update(

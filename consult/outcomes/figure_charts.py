@@ -20,6 +20,7 @@ from consult.outcomes.formatting import (
     number,
     option_label,
     percent,
+    quantity,
     t,
 )
 
@@ -162,7 +163,7 @@ def histogram_chart(question: Mapping[str, Any], threshold: int | None = None) -
     total = sum(e["count"] or 0 for e in question["histogram"]) or 1
     bars = [
         charts.Bar(
-            f"{number(e['from'])} – {number(e['to'])}",
+            f"{quantity(question, e['from'])} – {quantity(question, e['to'])}",
             (e["count"] or 0) / total if e["count"] is not None else None,
             count_text(e["count"], threshold),
         )
@@ -171,7 +172,7 @@ def histogram_chart(question: Mapping[str, Any], threshold: int | None = None) -
     description = _(
         "%(answered)s answers; median %(median)s; answers per interval: %(figures)s.",
         answered=number(question["answered"]),
-        median=number(question["median"], 1),
+        median=quantity(question, question["median"], 1),
         figures="; ".join(f"{b.label}: {b.text}" for b in bars),
     )
     return charts.bar_chart(bars, t(question["label"]), description)

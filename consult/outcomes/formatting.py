@@ -75,6 +75,16 @@ def number(value: float | int | None, digits: int = 0) -> str:
     return format_decimal(value, format="#,##0")
 
 
+def quantity(question: Mapping[str, Any], value: float | int | None, digits: int = 0) -> str:
+    """A number question's figure: a year is written as years are (2021, or 2020.5 for a
+    median between two years), never with a thousands separator; other numbers as number()."""
+    if value is None or not question.get("year"):
+        return number(value, digits)
+    if float(value).is_integer():
+        return str(int(value))
+    return format_decimal(value, format="0." + "0" * max(digits, 1))
+
+
 def word_list(items: Sequence[str]) -> str:
     """Join words the way the page's language does: "1 and 2", "1 et 2", "1 y 2"."""
     if not items:

@@ -124,6 +124,18 @@ class Question:
     integer: bool = True
     max_length: int | None = None
 
+    @property
+    def is_year(self) -> bool:
+        """Tell whether this number question asks for a calendar year (its bounds are years,
+        e.g. 2011 to 2027): its figures are then written as years are, 2021, never 2,021."""
+        return (
+            self.type == "number"
+            and self.integer
+            and self.min is not None
+            and self.max is not None
+            and 1000 <= self.min <= self.max <= 2999
+        )
+
     # Computed once per question (a definition never changes once loaded): a page save checks
     # every posted value against them. cached_property writes to the instance's __dict__,
     # which a frozen dataclass allows.

@@ -40,3 +40,36 @@ def test_the_timeline_chart_writes_dates_and_numbers_in_the_page_language(app):
         svg = str(presenting.timeline_chart(questionnaire))
     assert "10 janv. 2022" in svg and "22 févr. 2022" in svg
     assert f"1{NNBSP}500" in svg and "1,500" not in svg and "2022-01-10" not in svg
+
+
+@pytest.mark.parametrize(
+    ("language", "year", "value", "digits", "expected"),
+    [
+        ("en", True, 2018, 0, "2018"),
+        ("fr", True, 2021.0, 1, "2021"),
+        ("es", True, 2020.5, 1, "2020,5"),
+        ("en", True, 2020.25, 1, "2020.2"),
+        ("en", True, None, 0, "–"),
+        ("en", False, 2018, 0, "2,018"),
+        ("fr", False, 12500, 0, f"12{NNBSP}500"),
+    ],
+)
+def test_a_year_is_written_as_a_year(app, language, year, value, digits, expected):
+    from consult.outcomes.formatting import quantity
+
+    with app.test_request_context(f"/?lang={language}"), force_locale(language):
+        assert quantity({"year": year}, value, digits) == expected
+
+
+def test_the_year_questions_of_both_questionnaires_are_years_and_counts_are_not(app):
+    from consult.questionnaires.registry import current_questionnaires
+
+    with app.app_context():
+        numbers = {
+            q.key: q.is_year
+            for definition in current_questionnaires().values()
+            for q in definition.questions
+            if q.type == "number"
+        }
+    assert numbers["charter_adoption_year"] and numbers["human_rights_since"]
+    assert not numbers["hr_staff_number"]
