@@ -13,6 +13,7 @@ the database on PostgreSQL, the folder on SQLite).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from typing import Protocol
 
 from flask import Flask, current_app
 from sqlalchemy import ForeignKey, LargeBinary, String, delete, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consult.db import Base, UTCDateTime, utcnow
@@ -109,18 +110,25 @@ class InstanceFolderStore:
         self.path(name).unlink(missing_ok=True)
 
 
+def _transaction(engine: Engine, connection: Connection | None):
+    """The caller's connection as it is, or a transaction of our own."""
+    return contextlib.nullcontext(connection) if connection is not None else engine.begin()
+
+
 class DatabaseStore:
     """Files in the database, shared by every host that uses it."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def save(self, name: str, source: Path) -> None:
+    def save(self, name: str, source: Path, connection: Connection | None = None) -> None:
+        """Store ``source`` under ``name``; with ``connection``, inside the caller's transaction
+        (the file then commits, or rolls back, with the row that names it)."""
         name = _safe_relative(name)
         digest = hashlib.sha256()
         size = 0
         # One transaction: a reader sees the whole file or none of it.
-        with self.engine.begin() as connection:
+        with _transaction(self.engine, connection) as connection:
             connection.execute(delete(StoredFile).where(StoredFile.name == name))
             connection.execute(
                 StoredFile.__table__.insert().values(
@@ -165,8 +173,8 @@ class DatabaseStore:
             yield bytes(block)
             seq += 1
 
-    def delete(self, name: str) -> None:
-        with self.engine.begin() as connection:
+    def delete(self, name: str, connection: Connection | None = None) -> None:
+        with _transaction(self.engine, connection) as connection:
             connection.execute(delete(StoredFileChunk).where(StoredFileChunk.file_name == name))
             connection.execute(delete(StoredFile).where(StoredFile.name == name))
 

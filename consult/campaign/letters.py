@@ -2,10 +2,12 @@
 
 A letter is accepted only if its content is a PDF (it starts with ``%PDF-`` and pypdf reads at
 least one page from it), whatever its name or the type the browser claimed, and only up to
-CAMPAIGN_LETTER_MAX_BYTES. It is copied into the app's file store (consult/storage.py: the
-instance folder on one host, the database on several) under a random name, never under the
-name the institution gave. It is served only as ``application/pdf``, as an attachment, with
-``nosniff``: a browser never runs it as a page.
+CAMPAIGN_LETTER_MAX_BYTES. It is stored in the database on every backend (consult/storage.py's
+DatabaseStore, in the transaction of the row that names it), under a random name, never under
+the name the institution gave: a signed letter exists nowhere else, so it must travel with
+`consult backup` and be readable from every host, unlike an export, which can be made again.
+It is served only as ``application/pdf``, as an attachment, with ``nosniff``: a browser never
+runs it as a page.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from consult.campaign.models import CommitmentLetter, Pledge
 from consult.db import utcnow
-from consult.storage import file_store
+from consult.storage import DatabaseStore
 
 #: The first bytes of every PDF file.
 PDF_MAGIC = b"%PDF-"
@@ -38,6 +40,13 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 HELD_FOR = timedelta(days=2)
 #: Where letters live in the file store.
 STORE_FOLDER = "campaign/letters"
+
+
+def letter_store(app: Flask | None = None) -> DatabaseStore:
+    """Where letters live: the app's database, whatever FILE_STORAGE says (see above)."""
+    app = app or current_app._get_current_object()
+    return DatabaseStore(app.extensions["consult.db"].engine)
+
 
 #: Why a file was refused, as the institution reads it next to the field.
 REFUSALS = {
@@ -164,7 +173,7 @@ def store(
 ) -> CommitmentLetter:
     """Move a checked PDF into the file store and record it, for a pledge or held by a form."""
     stored_name = f"{STORE_FOLDER}/{secrets.token_hex(16)}.pdf"
-    file_store().save(stored_name, checked.path)
+    letter_store().save(stored_name, checked.path, connection=session.connection())
     letter = CommitmentLetter(
         pledge=pledge,
         holding_hash=None if pledge is not None else holding_hash,
@@ -233,7 +242,7 @@ def attach_held(session: Session, pledge: Pledge, holding_hash: str) -> Commitme
 
 def delete_letter(session: Session, letter: CommitmentLetter) -> None:
     """Forget a letter and its file."""
-    file_store().delete(letter.stored_name)
+    letter_store().delete(letter.stored_name, connection=session.connection())
     session.delete(letter)
 
 
@@ -246,13 +255,13 @@ def download_name(pledge: Pledge | None, letter: CommitmentLetter) -> str:
 def send_letter(pledge: Pledge | None, letter: CommitmentLetter) -> Response:
     """Answer with the letter as a PDF attachment that no browser renders as a page."""
     app = current_app._get_current_object()
-    size = file_store(app).size(letter.stored_name)
+    size = letter_store(app).size(letter.stored_name)
     if size is None:
         from werkzeug.exceptions import NotFound
 
         raise NotFound()
     response = Response(
-        stream_with_context(file_store(app).chunks(letter.stored_name)),
+        stream_with_context(letter_store(app).chunks(letter.stored_name)),
         mimetype="application/pdf",
         direct_passthrough=True,
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from consult.campaign import figures
+from consult.campaign.letters import letter_store
 from consult.campaign.models import STATUSES, CommitmentLetter, Pledge
 from consult.db import db
 from consult.geography import REGION_KEYS
-from consult.storage import file_store
 
 
 def test_demo_makes_pledges_in_every_state_and_region_then_removes_them(app, runner):
@@ -24,11 +24,11 @@ def test_demo_makes_pledges_in_every_state_and_region_then_removes_them(app, run
         assert regions == set(REGION_KEYS)
         assert figures.milestones(db.session)[0].is_reached
         stored = db.session.scalars(select(CommitmentLetter.stored_name)).all()
-        assert stored and all(file_store().size(name) for name in stored)
+        assert stored and all(letter_store().size(name) for name in stored)
     again = runner.invoke(args=["demo", "--responses", "0", "--contributions", "0"])
     assert "campaign" not in again.output  # made once
     removed = runner.invoke(args=["demo", "--remove"])
     assert "removed 48 demo campaign pledges" in removed.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Pledge)) == 0
-        assert all(file_store().size(name) is None for name in stored)
+        assert all(letter_store().size(name) is None for name in stored)

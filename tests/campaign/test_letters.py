@@ -11,9 +11,9 @@ from pypdf import PdfWriter
 from sqlalchemy import func, select
 
 from consult.campaign import letters
+from consult.campaign.letters import letter_store
 from consult.campaign.models import CommitmentLetter
 from consult.db import db, utcnow
-from consult.storage import file_store
 
 GOOD = letters.minimal_pdf(["Letter of commitment"])
 
@@ -70,4 +70,27 @@ def test_a_letter_whose_form_was_never_sent_is_forgotten_after_two_days(app):
         )
         db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(CommitmentLetter)) == 1
-        assert file_store().size(name) is None
+        assert letter_store().size(name) is None
+
+
+def test_a_letter_lives_in_the_database_and_commits_or_rolls_back_with_its_row(app):
+    """A signed letter exists nowhere else: on SQLite too it is in the database (so `consult
+    backup` carries it), never in the instance folder, and only if its row was committed."""
+    from pathlib import Path
+
+    from consult.storage import StoredFile
+
+    with app.app_context():
+        kept = letters.store(
+            db.session, letters.check_upload(io.BytesIO(GOOD)), "k.pdf", holding_hash="k" * 64
+        )
+        db.session.commit()
+        dropped = letters.store(
+            db.session, letters.check_upload(io.BytesIO(GOOD)), "d.pdf", holding_hash="d" * 64
+        )
+        dropped_name = dropped.stored_name
+        db.session.rollback()
+        names = set(db.session.scalars(select(StoredFile.name)))
+        assert kept.stored_name in names and dropped_name not in names
+        assert b"".join(letter_store().chunks(kept.stored_name)) == GOOD
+        assert not list(Path(app.instance_path).rglob("*.pdf"))
