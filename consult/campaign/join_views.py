@@ -44,7 +44,7 @@ from consult.core.errors import recovers_from_csrf
 from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
 from consult.extensions import limiter
-from consult.i18n import current_language, prefer_page_language
+from consult.i18n import current_language, prefer_page_language, switched_language
 
 bp = Blueprint("campaign", __name__)
 
@@ -267,6 +267,12 @@ def join_post():
     if existing is not None:
         # The same form sent again (a second click, a reload): one pledge, shown.
         return redirect(url_for(".pledge", token=token), 303)
+    if switched_language():
+        # The language switcher (a button of this form): the same form, in that language,
+        # nothing sent; a letter chosen meanwhile is checked and kept for the next send.
+        receive_letter(form, operations.holding_hash(token))
+        db.commit()
+        return _render_join(form, letters.held_letter(db.session, operations.holding_hash(token)))
     submit = request.form.get("action") != "draft"
     valid = form.validate()
     # After validate(), which resets every field's errors.
@@ -402,8 +408,13 @@ def pledge_edit_post(token: str):
         # Who the institution is stays as verified: the page shows it, never sends it.
         for name in ("institution_name", "level", "country", "region"):
             getattr(form, name).data = getattr(found, name)
-    submit = request.form.get("action") == "submit"
     holding = operations.holding_hash(token)
+    if switched_language():
+        # The language switcher (a button of this form): the page again, nothing saved.
+        receive_letter(form, holding)
+        db.commit()
+        return _render_edit(form, found, token)
+    submit = request.form.get("action") == "submit"
     valid = form.validate()
     # After validate(), which resets every field's errors.
     held = receive_letter(form, holding)
@@ -508,6 +519,9 @@ def pledge_progress_post(token: str):
     year = utcnow().year
     keys = operations.commitment_keys(found)
     entries, errors = progress_fields(request.form, keys, PROGRESS_STATUSES)
+    if switched_language():
+        # The language switcher (a button of this form): the report again, nothing saved.
+        return _render_progress(found, token, year, entries, {})
     if errors:
         return _render_progress(found, token, year, entries, errors, 422)
     operations.record_progress(db.session, found, year, entries, found.language)

@@ -3,12 +3,15 @@ checked next to its field) and the letter of commitment checked by content."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
+from consult.campaign import operations
 from consult.campaign.models import SUBMITTED, CommitmentLetter, Pledge
 from consult.db import db
 from consult.mail.models import OutboxMessage
 from tests.campaign.conftest import FIELDS, GOOD_LETTER, letter
+from tests.conftest import csrf_token
 
 
 def _pledges(app) -> list:
@@ -236,3 +239,19 @@ def test_an_expired_form_is_shown_again_with_everything_typed(app, institution):
     assert 'value="Ville de Grigny"' in page and 'value="droits@grigny.example.org"' in page
     assert f'value="{token}"' in page  # the same pledge token: sending it again makes one
     assert _pledges(app) == []
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_switching_language_keeps_every_value_and_sends_nothing(app, institution, language):
+    """Without JavaScript the language buttons are buttons of the join form: the form comes
+    back in that language with what was typed (and the letter chosen), and no pledge is made."""
+    reply = institution.send(upload=letter(), goto=f"lang:{language}")
+    page = reply.get_data(as_text=True)
+    assert reply.status_code == 200
+    assert f'<html lang="{language}"' in page
+    assert 'value="Ville de Grigny"' in page and "droits@grigny.example.org" in page
+    with app.app_context():
+        assert operations.find_pledge(db.session, institution.token) is None
+    # The letter chosen before switching is kept: the next send needs no new upload.
+    again = institution.send((csrf_token(page), institution.token))
+    assert again.status_code == 303

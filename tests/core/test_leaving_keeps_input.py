@@ -103,6 +103,10 @@ NOT_A_FORM_PAGE = {
     "questionnaires.resume": "a redirect to the response's page",
     "invitations.open_invitation": "a redirect to the response's first page",
     "mail.unsubscribe": "one button, nothing typed (checked below with a real token)",
+    "campaign.pledge_letter": "a PDF",
+    "charter.outcomes_table": "a CSV or XLSX download",
+    "outcomes_public.figure": "a chart or table download",
+    "campaign.pledge_held_letter": "a PDF",
 }
 
 #: A second form with typed input on a page whose switcher sends the main one; each says why.
@@ -135,7 +139,27 @@ def samples(app: Flask, client) -> dict[str, str]:
         operations.publish(db.session, contribution)
         db.commit()
         contribution_id = contribution.id
+    # A pledge, verified so that its progress report and its public page exist.
+    from datetime import date
+
+    from consult.campaign.models import VERIFIED
+    from consult.campaign.operations import find_pledge
+    from tests.campaign.conftest import Institution
+
+    pledge_token = Institution(app.test_client()).join()
+    with app.app_context(), writing():
+        pledge = find_pledge(db.session, pledge_token)
+        pledge.status, pledge.joined_on = VERIFIED, date.today()
+        db.commit()
+        pledge_id = pledge.id
     return {
+        "campaign.join": "/campaign/join",
+        "campaign.join_from_response": f"/campaign/join/from/{submitted.token}",
+        "campaign.pledge": f"/campaign/pledge/{pledge_token}",
+        "campaign.pledge_edit": f"/campaign/pledge/{pledge_token}/edit",
+        "campaign.pledge_progress": f"/campaign/pledge/{pledge_token}/progress",
+        "campaign_public.index": "/campaign",
+        "campaign_public.signatory": f"/campaign/signatories/{pledge_id}",
         "core.landing": "/",
         "core.privacy": "/privacy",
         "charter.index": "/charter",
@@ -195,6 +219,11 @@ def test_every_page_with_typed_input_leaves_through_its_form(app: Flask, client,
         "contributions.index",
         "mail.lost_link",
         "questionnaires.receipt",
+        "campaign.join",
+        "campaign.join_from_response",
+        "campaign.pledge_edit",
+        "campaign.pledge_progress",
+        "campaign_public.index",
     } <= set(typed_pages)
 
 
