@@ -494,7 +494,8 @@ def test_the_export_shows_every_free_value_as_given_or_neutralised(app, runner, 
 
     out = tmp_path / "r.xlsx"
     assert runner.invoke(args=["export", "responses", "--format", "xlsx", "--out", str(out)])
-    sheet = openpyxl.load_workbook(out, read_only=True)["responses"]
-    table = list(sheet.iter_rows(values_only=True))
+    workbook = openpyxl.load_workbook(out, read_only=True)
+    table = list(workbook["responses"].iter_rows(values_only=True))
+    workbook.close()  # read-only mode keeps the file open until closed
     column = list(table[0]).index(text_key)
     assert [row[column] for row in table[1:]] == values
