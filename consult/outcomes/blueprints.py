@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     request,
@@ -302,3 +303,35 @@ def template_context(summary: dict[str, Any], **extra: Any) -> dict[str, Any]:
         "campaign": campaign_view(summary, names),
         **extra,
     }
+
+
+#: What a figure (chart or table) can be downloaded as, staff or public.
+FIGURE_FORMATS = {
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def figure_file(found: Any, fmt: str, name: str, summary: dict[str, Any]) -> Response:
+    """Answer one figure of ``summary`` as a chart (SVG, PNG) or its table (CSV, XLSX), the
+    table ending with what the summary's filters cover; 404 for a figure without a chart."""
+    import cairosvg
+
+    from consult.outcomes import charts, downloads
+
+    if fmt in ("svg", "png"):
+        if found.chart is None:
+            abort(404)
+        svg = charts.standalone_svg(str(found.chart))
+        body = svg.encode() if fmt == "svg" else cairosvg.svg2png(bytestring=svg.encode(), scale=2)
+    else:
+        filters = SummaryFilter.from_dict(summary.get("filters"))
+        rows = found.rows + coverage_table_rows(filters, len(found.header))
+        body = downloads.table_file(fmt, found.header, rows, found.title)
+    return Response(
+        body,
+        mimetype=FIGURE_FORMATS[fmt],
+        headers={"Content-Disposition": f"attachment; filename={downloads.file_name(name, fmt)}"},
+    )

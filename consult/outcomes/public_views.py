@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import cairosvg
-from flask import Response as HttpResponse
 from flask import abort, render_template, request
 
 from consult.db import db
-from consult.outcomes import charts, downloads, operations, presenting
+from consult.outcomes import downloads, operations, presenting
 from consult.outcomes.blueprints import (
-    coverage_table_rows,
+    FIGURE_FORMATS,
+    figure_file,
     filter_coverage,
     frozen_summary_of,
     left_out_contributions,
@@ -25,14 +24,6 @@ from consult.outcomes.models import OutcomeSnapshot
 from consult.outcomes.suppression import (
     public_summary,
 )
-
-#: What a public figure can be downloaded as.
-FIGURE_FORMATS = {
-    "svg": "image/svg+xml",
-    "png": "image/png",
-    "csv": "text/csv",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 def published_summary() -> tuple[Any, OutcomeSnapshot, dict[str, Any]] | None:
@@ -85,17 +76,4 @@ def figure(fmt: str):
     found = downloads.figure(shown, of, name, threshold(), public=True)
     if found is None or not found.header:
         abort(404)
-    if fmt in ("svg", "png"):
-        if found.chart is None:
-            abort(404)
-        svg = charts.standalone_svg(str(found.chart))
-        body = svg.encode() if fmt == "svg" else cairosvg.svg2png(bytestring=svg.encode(), scale=2)
-    else:
-        filters = SummaryFilter.from_dict(shown.get("filters"))
-        rows = found.rows + coverage_table_rows(filters, len(found.header))
-        body = downloads.table_file(fmt, found.header, rows, found.title)
-    return HttpResponse(
-        body,
-        mimetype=FIGURE_FORMATS[fmt],
-        headers={"Content-Disposition": f"attachment; filename={downloads.file_name(name, fmt)}"},
-    )
+    return figure_file(found, fmt, name, shown)

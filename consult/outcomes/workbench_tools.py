@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import cairosvg
 from flask import Response as HttpResponse
 from flask import abort, render_template, request
 from flask_babel import gettext as _
@@ -13,12 +12,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from consult.db import db
-from consult.outcomes import charts, data, downloads, presenting
+from consult.outcomes import data, downloads, presenting
 from consult.outcomes.blueprints import (
+    FIGURE_FORMATS,
     STAFF_ROLES,
     bp,
     closed_questions,
-    coverage_table_rows,
+    figure_file,
     filter_args,
     filter_description,
     filters_from_request,
@@ -33,13 +33,6 @@ from consult.outcomes.filters import SummaryFilter
 from consult.staff import audit
 from consult.staff.access import role_required
 from consult.staff.views import WORKSPACE_LINKS, client_ip
-
-FIGURE_FORMATS = {
-    "svg": "image/svg+xml",
-    "png": "image/png",
-    "csv": "text/csv",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 if ("outcomes.dashboard", _l("Participation dashboard"), STAFF_ROLES) not in WORKSPACE_LINKS:
     WORKSPACE_LINKS.append(("outcomes.dashboard", _l("Participation dashboard"), STAFF_ROLES))
@@ -68,20 +61,7 @@ def figure(fmt: str):
     found = downloads.figure(summary, request.args.get("of"), name, threshold())
     if found is None:
         abort(404)
-    if fmt in ("svg", "png"):
-        if found.chart is None:
-            abort(404)
-        svg = charts.standalone_svg(str(found.chart))
-        body = svg.encode() if fmt == "svg" else cairosvg.svg2png(bytestring=svg.encode(), scale=2)
-    else:
-        summary_filters = SummaryFilter.from_dict(summary.get("filters"))
-        rows = found.rows + coverage_table_rows(summary_filters, len(found.header))
-        body = downloads.table_file(fmt, found.header, rows, found.title)
-    return HttpResponse(
-        body,
-        mimetype=FIGURE_FORMATS[fmt],
-        headers={"Content-Disposition": f"attachment; filename={downloads.file_name(name, fmt)}"},
-    )
+    return figure_file(found, fmt, name, summary)
 
 
 # -- cross-tabulation -----------------------------------------------------------------------------
