@@ -17,7 +17,6 @@ import http.client
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -29,6 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.ports import free_port  # noqa: E402 - after the path is set
+
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 START_RE = re.compile(r'name="start_token" value="([^"]+)"')
 RECEIPT_RE = re.compile(r'class="receipt-number">([A-Z0-9-]+)<')
@@ -189,12 +192,6 @@ def respondent(
             tally.error(f"connection: {type(exc).__name__}")
         except AttributeError:
             tally.error("page without the expected form")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_until_up(port: int, server: subprocess.Popen, timeout: float = 60) -> None:

@@ -26,7 +26,6 @@ import json
 import os
 import resource
 import smtplib
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,11 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.ports import free_port  # noqa: E402 - after the path is set
 
 
 def child_server(port: int) -> None:
@@ -146,7 +141,7 @@ def main() -> None:
     from consult import create_app
     from consult.cli import init_database
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, __file__, "--child-server", str(port)],
         stdin=subprocess.PIPE,

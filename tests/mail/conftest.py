@@ -19,12 +19,7 @@ from email.parser import BytesParser
 import pytest
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    """Return a TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.ports import free_port  # noqa: F401 - re-exported for the mail tests
 
 
 @dataclass

@@ -18,6 +18,7 @@ from limits.strategies import FixedWindowRateLimiter
 
 from consult.extensions import limiter
 from consult.ratelimits.storage import DatabaseStorage, stored_key
+from tests.ports import free_port
 
 
 class Clock:
@@ -140,9 +141,7 @@ def test_one_limiter_counts_in_the_current_apps_database(make_app):
 
 @contextlib.contextmanager
 def redis_server(tmp_path):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         [
             "redis-server",
@@ -200,9 +199,7 @@ def test_redis_storage_shares_limits_between_hosts(make_app, tmp_path):
 def test_an_unreachable_redis_lets_requests_through_and_says_so(make_app, caplog):
     """A shared limits service that is down pauses the limits; it never answers 500."""
     pytest.importorskip("redis", reason="the redis client is not installed")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # nothing listens there once the probe is closed
+    port = free_port()  # nothing listens there
     app = make_app(
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}/0",

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -30,6 +29,7 @@ from sqlalchemy.engine import make_url
 from consult.db import make_engine
 from consult.questionnaires.models import Answer, Response
 from consult.questionnaires.operations import hash_token
+from tests.ports import free_port  # noqa: F401 - the harness's servers take their ports here
 
 PG_URL = os.environ.get("CONSULT_TEST_DATABASE_URL")
 HEAVY = os.environ.get("CONSULT_HEAVY_TESTS") == "1"
@@ -43,13 +43,6 @@ ANSWER_ROWS = 21
 def consult_command(*arguments: str) -> list[str]:
     """Return the argv that runs `consult ...` with this interpreter."""
     return [sys.executable, "-c", "from consult.cli import main; main()", *arguments]
-
-
-def free_port() -> int:
-    """Return a loopback port that was free a moment ago."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def server_environment(instance: Path, database_url: str, **extra: str) -> dict[str, str]:
