@@ -24,11 +24,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# Compile every feature's gettext catalogs (messages.po -> messages.mo).
-translations: install
-	@for dir in $$(find consult -type d -name translations); do \
-		$(BIN)/pybabel -q compile --statistics -d $$dir || exit 1; \
-	done
+# Compile every feature's gettext catalogs (messages.po -> messages.mo), each only when its .po
+# changed: CI's two test passes, run side by side, then never rewrite a catalog the other reads.
+translations: $(CATALOGS:.po=.mo)
+
+%.mo: %.po | install
+	$(BIN)/pybabel -q compile --statistics -i $< -o $@
 
 # Extract the messages of every feature folder into its own catalog and update fr/es.
 messages: install

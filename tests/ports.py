@@ -5,8 +5,8 @@ A port the kernel hands out for ``bind(0)`` lies in its ephemeral range, where e
 connection (a database client, a health check) also takes its local port. Between "free a moment
 ago" and the server's own bind, such a connection can take it: CI once saw gunicorn fail with
 "Address already in use" that way. So the ports come from below the ephemeral range, each one at
-most once per process, and are probed before they are handed out. Parallel processes (several
-test runs on one machine) start from different offsets.
+most once per process, and are probed before they are handed out. Parallel processes start from
+different offsets, and CI's two passes use separate halves.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import socket
 import threading
 from pathlib import Path
 
-_LOW, _HIGH = 20000, 32000
+# CI runs its SQLite and PostgreSQL passes side by side: each takes its own half of the range.
+_LOW, _HIGH = (26000, 32000) if os.environ.get("CONSULT_TEST_DATABASE_URL") else (20000, 26000)
 _lock = threading.Lock()
 _given: set[int] = set()
 _next = _LOW + (os.getpid() * 97) % (_HIGH - _LOW)
