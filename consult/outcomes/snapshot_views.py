@@ -339,6 +339,8 @@ def deck(snapshot_id: int):
                 frozen_summary, frozen, findings, threshold()
             ),
             finding_bases=deck_content.finding_bases,
+            quote_slides=deck_content.quote_slides(frozen_summary, frozen, quotes),
+            quotes_foot=deck_content.quotes_foot(frozen),
             public_view=False,
             closing=closing,
             closing_points=deck_content.closing_points(closing),
