@@ -287,6 +287,20 @@ def quote_slides(
     )
 
 
+def deck_slides_of(text: str) -> int:
+    """How many slides a quote takes on the deck alone, in the deck's language (the quotes bank
+    says so, so that the analyst can choose quotes that fit a five-minute slot)."""
+    foot = " · ".join(
+        [
+            _("Data as of %(when)s", when="30 September 2026, 23:59 CEST"),
+            _("Answers of submitted responses and published contributions, chosen by UCLG CISDP."),
+        ]
+    )
+    room = deck_fit.findings_room("", _("In their words (continued)"), foot)
+    quote = deck_quotes.Quote(text=text, language="", source="Middle East and West Asia")
+    return len(deck_quotes.quote_slides([quote], room, _part_source))
+
+
 def _quote_notes(slide: deck_quotes.QuoteSlide, quotes: Sequence[Any]) -> list[str]:
     """What the presenter reads on a quotes slide: what quotes are, and which go on."""
     if slide.part == 1:

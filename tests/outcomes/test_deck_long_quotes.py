@@ -107,6 +107,13 @@ def test_long_quotes_are_whole_on_every_format_of_the_deck(long_quotes_client, l
             assert slide.notes_slide.notes_text_frame.text
 
 
+def test_the_quotes_bank_says_which_quotes_take_several_slides(long_quotes_client):
+    page = long_quotes_client.get("/staff/outcomes/quotes?lang=fr").get_data(as_text=True)
+    # the analyst chooses knowing: each of the three long quotes is flagged, none is cut
+    assert page.count("Longue : le diaporama la montre en entier sur") == 3
+    assert "délibérative" in page
+
+
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
 def test_the_pdf_prints_every_part_of_a_long_quote(long_quotes_client):
     html = long_quotes_client.get("/staff/outcomes/1/deck?lang=fr").get_data(as_text=True)
