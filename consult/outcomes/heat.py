@@ -39,6 +39,17 @@ class HeatCell:
     #: ratings, would reveal a small "don't know" group): base_text says so.
     base_is_answered: bool = False
 
+    @property
+    def short_text(self) -> str:
+        """The base as a table cell prints it under the figure: "n = 120", "n = 237*" (the
+        row's respondents: the table's note says so), "n < 5" for a figure not shown."""
+        if self.base is None:
+            return self.base_text if self.base_text.startswith("n = ") else f"n < {self._below}"
+        return f"n = {number(self.base)}" + ("*" if self.base_is_answered else "")
+
+    #: The threshold a hidden cell is below (for its short text).
+    _below: int = 5
+
 
 def _shown_threshold(summary: Mapping[str, Any] | None, threshold: int | None) -> int | None:
     """The smallest base a cell may print: the public summary's own threshold, or the one given
@@ -85,7 +96,7 @@ def heat_cell(
             text = _("fewer than %(n)s respondents", n=number(smallest))
         else:
             text = f"n = {number(base or 0)}"
-        return HeatCell("–", None, base, text, None)
+        return HeatCell("–", None, base, text, None, _below=smallest or 5)
     if answered_only:
         text = _("n = %(n)s answered; “don't know” left out", n=number(base))
     elif base is None:
@@ -100,6 +111,19 @@ def heat_cell(
         heat_intensity(column, value),
         answered_only,
     )
+
+
+def answered_note(summary: Mapping[str, Any]) -> str:
+    """The note under the heat map's table when a cell's n counts "don't know" too (its
+    "n = 237*"); "" when none does."""
+    for column in summary["articles"]["columns"]:
+        for article in summary["articles"]["articles"]:
+            if heat_cell(column, article, summary).base_is_answered:
+                return _(
+                    "* Everyone who answered the row, “don't know” included: the mean leaves "
+                    "“don't know” out, and how many said it is not shown (too few)."
+                )
+    return ""
 
 
 def _cell_title(row_label: str, column_label: str, cell: HeatCell) -> str:

@@ -54,6 +54,7 @@ from consult.outcomes.headlines import (
 )
 from consult.outcomes.heat import (
     HEAT_SHORT_LABELS,
+    answered_note,
     article_figures,
     article_heat_map,
     column_base_text,
@@ -73,6 +74,7 @@ __all__ = [
     "PART_COLUMNS",
     "PART_LABELS",
     "article_figures",
+    "answered_note",
     "article_heat_map",
     "article_label",
     "breakdown_chart",

@@ -92,6 +92,11 @@ def test_each_cell_states_its_base(app, column, summary, threshold, figure, base
     with app.test_request_context("/"):
         cell = heat.heat_cell(column, "I", summary, threshold=threshold)
     assert (cell.figure, cell.base, cell.base_text) == (figure, base, text)
+    # the table's short form: the same base, or "n < 5" for a hidden one
+    if base is None:
+        assert cell.short_text == f"n < {summary.get('suppressed_below') or threshold}"
+    else:
+        assert cell.short_text == f"n = {base}" + ("*" if "answered" in text else "")
     smallest = summary.get("suppressed_below") or threshold
     if smallest:
         # no number under the threshold in what a public cell prints
