@@ -65,6 +65,43 @@ def closing_points(closing: Closing, language: str | None = None) -> list[tuple[
     return [(lead.rstrip(" :"), rest) for lead, rest in closing.points(language)]
 
 
+def languages_sentence(summary: Mapping[str, Any]) -> str:
+    """The languages the responses were given in, each with its share, saying of how many
+    responses (every questionnaire together); "" without responses."""
+    total = sum(q["responses"] for q in summary["questionnaires"])
+    if not total:
+        return ""
+    counts: dict[str | None, int] = {}
+    for questionnaire in summary["questionnaires"]:
+        for entry in questionnaire["participation"]["by_language"]:
+            counts[entry["key"]] = counts.get(entry["key"], 0) + (entry.get("count") or 0)
+    shares = ", ".join(
+        f"{p.breakdown_label('language', key, summary)} {p.percent(count / total)}"
+        for key, count in sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+        if count
+    )
+    lead = ngettext(
+        "Language of the %(n)s response:",
+        "Languages of the %(n)s responses:",
+        total,
+        n=p.number(total),
+    )
+    return f"{lead} {shares}"
+
+
+def themes_note(total: int) -> str:
+    """What the shares of the themes raised by open contributions are of (they do not add up
+    to 100 %: a contribution may raise several)."""
+    return ngettext(
+        "Share of the %(n)s published contribution that raises each theme; one contribution "
+        "may raise several.",
+        "Share of the %(n)s published contributions that raise each theme; one contribution "
+        "may raise several.",
+        total,
+        n=p.number(total),
+    )
+
+
 def _audience(key: str) -> str:
     if key == "local-governments":
         return _(

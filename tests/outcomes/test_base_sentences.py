@@ -62,3 +62,67 @@ def test_the_base_sentence_is_true_for_each_kind(app, kind, language, expected):
         assert sentence.startswith("En cada fila") and "120" not in sentence
     else:
         assert sentence == expected
+
+
+def _summary(*questionnaires):
+    return {
+        "questionnaires": [
+            {
+                "responses": sum(languages.values()),
+                "participation": {
+                    "by_language": [{"key": k, "count": n} for k, n in languages.items()]
+                },
+            }
+            for languages in questionnaires
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("summary", "language", "expected"),
+    [
+        # both questionnaires together, and the sentence names the responses they are shares of
+        (
+            _summary({"en": 25, "fr": 15}, {"en": 5, "es": 5}),
+            "en",
+            "Languages of the 50 responses: English 60%, French 30%, Spanish 10%",
+        ),
+        (
+            _summary({"fr": 1}),
+            "fr",
+            "Langue de la 1 réponse : français 100 %",
+        ),
+        (_summary({}), "en", ""),
+    ],
+)
+def test_the_deck_says_of_how_many_responses_its_language_shares_are(
+    app, summary, language, expected
+):
+    from consult.outcomes.deck_content import languages_sentence
+
+    with app.test_request_context("/"), force_locale(language):
+        assert languages_sentence(summary).replace("\u202f", " ").replace("\xa0", " ") == expected
+
+
+@pytest.mark.parametrize(
+    ("total", "language", "expected"),
+    [
+        (
+            60,
+            "en",
+            "Share of the 60 published contributions that raise each theme; one contribution "
+            "may raise several.",
+        ),
+        (
+            60,
+            "es",
+            "Proporción de las 60 contribuciones publicadas que plantean cada tema; una "
+            "contribución puede plantear varios.",
+        ),
+    ],
+)
+def test_the_deck_says_the_theme_shares_do_not_add_up(app, total, language, expected):
+    from consult.outcomes.deck_content import themes_note
+
+    with app.test_request_context("/"), force_locale(language):
+        assert themes_note(total) == expected
