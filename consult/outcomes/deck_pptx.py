@@ -23,7 +23,13 @@ from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from consult.outcomes import deck_fit
-from consult.outcomes.deck_read import DeckSlide, Paragraph, QuoteText, read_slides
+from consult.outcomes.deck_read import (
+    DeckSlide,
+    Paragraph,
+    QuoteText,
+    office_text,
+    read_slides,
+)
 
 __all__ = ["DeckSlide", "Paragraph", "QuoteText", "build_pptx", "read_slides"]
 
@@ -313,7 +319,9 @@ def build_pptx(html: str, notes: Mapping[str, Sequence[str]]) -> bytes:
     width = SLIDE_WIDTH - 2 * MARGIN
     for deck_slide in read_slides(html):
         slide = presentation.slides.add_slide(layout)
-        slide.notes_slide.notes_text_frame.text = "\n".join(notes.get(deck_slide.key) or [])
+        slide.notes_slide.notes_text_frame.text = office_text(
+            "\n".join(notes.get(deck_slide.key) or [])
+        )
         if deck_slide.findings:
             _findings_slide(slide, deck_slide)
             continue

@@ -17,6 +17,14 @@ from consult.outcomes import deck_fit
 _SECTION = re.compile(r'<section class="slide[^"]*"[^>]*>.*?</section>', re.DOTALL)
 _SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
 _SPACES = re.compile(r"\s+")
+#: What an Office file cannot hold (XML 1.0 forbids it, escaped or not): C0 controls other
+#: than tab and line break, lone surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def office_text(text: str) -> str:
+    """``text`` without the characters a PPTX part cannot hold (PowerPoint refuses the file)."""
+    return _NOT_XML.sub("", text)
 
 
 @dataclass
@@ -58,7 +66,7 @@ class DeckSlide:
 
 
 def _text(element) -> str:
-    return _SPACES.sub(" ", element.text_content()).strip()
+    return office_text(_SPACES.sub(" ", element.text_content()).strip())
 
 
 def _classes(element) -> set[str]:
@@ -148,7 +156,7 @@ def _quotes(section) -> list[QuoteText]:
         source = item.find_class("quote-source")
         found.append(
             QuoteText(
-                text=quote.text_content().strip(),
+                text=office_text(quote.text_content().strip()),
                 source=_text(source[0]) if source else "",
                 is_rtl=quote.get("dir") == "rtl",
             )

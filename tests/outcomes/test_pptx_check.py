@@ -76,3 +76,22 @@ def test_a_clean_package_passes():
 def test_each_fault_powerpoint_repairs_is_found(name, change, problem):
     problems = pptx_problems(_spoil(_clean(), name, change))
     assert any(problem in found for found in problems), problems
+
+
+@pytest.mark.parametrize("character", ["\x01", "\x07", "\x0b", "\x1f", "\ufffe", "\uffff"])
+def test_the_deck_pptx_holds_no_character_powerpoint_refuses(character):
+    """A quote, a title or a note carrying a character XML forbids (an old answer, a pasted
+    text): the deck's PPTX is still one PowerPoint opens."""
+    from consult.outcomes import deck_pptx
+
+    html = (
+        '<section class="slide slide-quotes" data-slide="quotes"><div class="slide-inner">'
+        f'<h2>In their words{character}</h2><ul class="deck-quotes"><li>'
+        f'<blockquote dir="ltr">“Housing{character} first”</blockquote>'
+        '<p class="quote-source">Europe</p></li></ul><p class="slide-foot">Data</p></div>'
+        "</section>"
+    )
+    body = deck_pptx.build_pptx(html, {"quotes": [f"A note{character}"]})
+    assert pptx_problems(body) == []
+    slide = Presentation(io.BytesIO(body)).slides[0]
+    assert "Housing" in "".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
