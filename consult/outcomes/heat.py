@@ -82,10 +82,13 @@ def heat_cell(
         # respondents are the base printed, said so.
         base = (column.get("answered") or {}).get(article)
         answered_only = base is not None
-    if smallest and base is not None and base < smallest:
+    # Contributions are public texts: their counts are never suppressed (nor is a zero).
+    if smallest and column["kind"] != "count" and base is not None and 0 < base < smallest:
         value = base = None
     if value is None:
-        if smallest and column["kind"] == "share" and base is not None:
+        if base == 0 or (base is not None and not smallest):
+            text = f"n = {number(base)}"
+        elif smallest and column["kind"] == "share" and base is not None:
             # The question's base is large enough to print: only the choice was too rare.
             text = _(
                 "n = %(n)s; fewer than %(threshold)s chose it",
@@ -95,7 +98,7 @@ def heat_cell(
         elif smallest:
             text = _("fewer than %(n)s respondents", n=number(smallest))
         else:
-            text = f"n = {number(base or 0)}"
+            text = "n = –"
         return HeatCell("–", None, base, text, None, _below=smallest or 5)
     if answered_only:
         text = _("n = %(n)s answered; “don't know” left out", n=number(base))
