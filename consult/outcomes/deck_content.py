@@ -89,19 +89,6 @@ def languages_sentence(summary: Mapping[str, Any]) -> str:
     return f"{lead} {shares}"
 
 
-def themes_note(total: int) -> str:
-    """What the shares of the themes raised by open contributions are of (they do not add up
-    to 100 %: a contribution may raise several)."""
-    return ngettext(
-        "Share of the %(n)s published contribution that raises each theme; one contribution "
-        "may raise several.",
-        "Share of the %(n)s published contributions that raise each theme; one contribution "
-        "may raise several.",
-        total,
-        n=p.number(total),
-    )
-
-
 def _audience(key: str) -> str:
     if key == "local-governments":
         return _(

@@ -279,3 +279,16 @@ def percent_base_sentence(question: Mapping[str, Any]) -> str:
             base=base,
         )
     return _("Percentages are of the %(base)s who answered.", base=base)
+
+
+def themes_note(total: int) -> str:
+    """What the shares of the themes raised by open contributions are of (they do not add up
+    to 100 %: a contribution may raise several)."""
+    return ngettext(
+        "Share of the %(n)s published contribution that raises each theme; one contribution "
+        "may raise several.",
+        "Share of the %(n)s published contributions that raise each theme; one contribution "
+        "may raise several.",
+        total,
+        n=number(total),
+    )

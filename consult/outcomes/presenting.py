@@ -43,6 +43,7 @@ from consult.outcomes.formatting import (
     scale_points,
     short_questionnaire,
     t,
+    themes_note,
     version_list,
     word_list,
 )
@@ -116,6 +117,7 @@ __all__ = [
     "scale_points",
     "short_questionnaire",
     "t",
+    "themes_note",
     "version_list",
     "word_list",
     "themes_chart",

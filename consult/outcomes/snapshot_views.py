@@ -342,7 +342,6 @@ def deck(snapshot_id: int):
             quote_slides=deck_content.quote_slides(frozen_summary, frozen, quotes),
             quotes_foot=deck_content.quotes_foot(frozen),
             languages_sentence=deck_content.languages_sentence(frozen_summary),
-            themes_note=deck_content.themes_note,
             public_view=False,
             closing=closing,
             closing_points=deck_content.closing_points(closing),

@@ -122,7 +122,7 @@ def test_the_deck_says_of_how_many_responses_its_language_shares_are(
     ],
 )
 def test_the_deck_says_the_theme_shares_do_not_add_up(app, total, language, expected):
-    from consult.outcomes.deck_content import themes_note
+    from consult.outcomes.formatting import themes_note
 
     with app.test_request_context("/"), force_locale(language):
         assert themes_note(total) == expected
