@@ -50,7 +50,11 @@ def article_heat_map(questionnaires: Sequence[Mapping], contributions: Mapping |
                         "range": [0, 1],
                         "values": {a: options[a]["share"] for a in ARTICLE_KEYS},
                         "counts": {a: options[a]["count"] for a in ARTICLE_KEYS},
-                        "bases": {a: question["answered"] for a in ARTICLE_KEYS},
+                        # An article offered by some versions only is a share of those
+                        # who were offered it (its own base), never of all who answered.
+                        "bases": {
+                            a: options[a].get("base", question["answered"]) for a in ARTICLE_KEYS
+                        },
                     }
                 )
     if contributions is not None:

@@ -253,7 +253,7 @@ DECK_HEAT_MAP = HeatMapStyle(
 def heat_map(
     row_labels: Sequence[str],
     column_labels: Sequence[str | Sequence[str]],
-    cells: Sequence[Sequence[tuple[float | None, str]]],
+    cells: Sequence[Sequence[tuple[float | None, str] | tuple[float | None, str, str]]],
     title: str,
     description: str,
     style: HeatMapStyle = HeatMapStyle(),
@@ -261,7 +261,8 @@ def heat_map(
     """A grid: rows (articles) by columns (figures); each cell coloured by its 0..1 intensity
     within its column and printing its figure.
 
-    A column label is a text (wrapped to fit) or its lines, each wrapped in turn.
+    A column label is a text (wrapped to fit) or its lines, each wrapped in turn. A cell may
+    carry a third text, its tooltip (what the figure is and the base it rests on).
     """
     columns = max(1, len(column_labels))
     cell_width = (style.width - style.label_width) / columns
@@ -304,16 +305,18 @@ def heat_map(
             f'<text x="0" y="{y + offset:.1f}" font-size="{style.row_font}" fill="{INK}">'
             f"{spans}</text>"
         )
-        for index, (intensity, figure) in enumerate(row):
+        for index, (intensity, figure, *tooltip) in enumerate(row):
             x = style.label_width + cell_width * index
             fill = heat_colour(intensity) if intensity is not None else "#ffffff"
             baseline = y + (height + style.figure_font * 0.7) / 2
+            note = f"<title>{escape(tooltip[0])}</title>" if tooltip else ""
             body.append(
+                f'<g class="heat-cell">{note}'
                 f'<rect x="{x + 1:.1f}" y="{y + 1:.1f}" width="{cell_width - 2:.1f}" '
                 f'height="{height - 2}" fill="{fill}" stroke="#c9d1db"/>'
                 f'<text x="{x + cell_width / 2:.1f}" y="{baseline:.1f}" '
                 f'text-anchor="middle" font-size="{style.figure_font}" '
-                f'fill="{text_colour(fill)}" font-weight="600">{escape(figure)}</text>'
+                f'fill="{text_colour(fill)}" font-weight="600">{escape(figure)}</text></g>'
             )
         y += height
     return _frame("heat", title, description, y + 4, "".join(body), width=style.width)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from consult.campaign.vocabulary import region_names
 from consult.i18n import current_language
-from consult.outcomes import deck_campaign, deck_fit
+from consult.outcomes import deck_campaign, deck_fit, deck_quotes
 from consult.outcomes import presenting as p
 from consult.outcomes.deck_settings import LANGUAGES, Closing, closing_of
 from consult.outcomes.headlines import Headline
@@ -63,6 +63,30 @@ def closing_points(closing: Closing, language: str | None = None) -> list[tuple[
     """Return the closing slide's points in the deck's language as (lead, rest)."""
     language = language or current_language()
     return [(lead.rstrip(" :"), rest) for lead, rest in closing.points(language)]
+
+
+def languages_sentence(summary: Mapping[str, Any]) -> str:
+    """The languages the responses were given in, each with its share, saying of how many
+    responses (every questionnaire together); "" without responses."""
+    total = sum(q["responses"] for q in summary["questionnaires"])
+    if not total:
+        return ""
+    counts: dict[str | None, int] = {}
+    for questionnaire in summary["questionnaires"]:
+        for entry in questionnaire["participation"]["by_language"]:
+            counts[entry["key"]] = counts.get(entry["key"], 0) + (entry.get("count") or 0)
+    shares = ", ".join(
+        f"{p.breakdown_label('language', key, summary)} {p.percent(count / total)}"
+        for key, count in sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+        if count
+    )
+    lead = ngettext(
+        "Language of the %(n)s response:",
+        "Languages of the %(n)s responses:",
+        total,
+        n=p.number(total),
+    )
+    return f"{lead} {shares}"
 
 
 def _audience(key: str) -> str:
@@ -225,6 +249,112 @@ def findings_slides(
     return slides
 
 
+def _quote_field(quote: Any, name: str) -> Any:
+    """A field of a quote, from a snapshot's record (a mapping) or from the quotes bank."""
+    return quote.get(name) if isinstance(quote, Mapping) else getattr(quote, name, None)
+
+
+def quote_source(quote: Any, summary: Mapping[str, Any], regions: Mapping[str, str]) -> str:
+    """Where a quote comes from, in the deck's language: region, type of respondent, and
+    whether it is an open contribution (never who said it)."""
+    parts = [regions.get(_quote_field(quote, "region") or "", "")]
+    respondent_type = _quote_field(quote, "respondent_type")
+    if respondent_type:
+        parts.append(p.respondent_type_label(summary, respondent_type))
+    if _quote_field(quote, "source") == "contribution":
+        # The catalogs hold "open contribution" as a plural entry: a plain gettext of it
+        # would stay in English.
+        parts.append(ngettext("open contribution", "open contributions", 1))
+    return " · ".join(part for part in parts if part)
+
+
+def _part_source(source: str, part: int, parts: int) -> str:
+    if part < parts:
+        where = _(
+            "part %(n)s of %(total)s, continued on the next slide",
+            n=p.number(part),
+            total=p.number(parts),
+        )
+    else:
+        where = _("part %(n)s of %(total)s", n=p.number(part), total=p.number(parts))
+    return " · ".join(x for x in (source, where) if x)
+
+
+def quotes_foot(snapshot: Any) -> str:
+    """The quotes slides' footer: the data time and where the quotes come from."""
+    return " · ".join(
+        [
+            _("Data as of %(when)s", when=p.data_time(snapshot.data_as_of, snapshot.timezone)),
+            _("Answers of submitted responses and published contributions, chosen by UCLG CISDP."),
+        ]
+    )
+
+
+def quote_slides(
+    summary: Mapping[str, Any], snapshot: Any, quotes: Sequence[Any]
+) -> list[deck_quotes.QuoteSlide]:
+    """The deck's quotes slides, in its language: every quote whole, on as many slides as the
+    quotes need at the deck's size (deck_quotes); never a quote cut."""
+    regions = region_names(current_language())
+    room = deck_fit.findings_room("", _("In their words (continued)"), quotes_foot(snapshot))
+    return deck_quotes.quote_slides(
+        [
+            deck_quotes.Quote(
+                text=_quote_field(quote, "text") or "",
+                language=_quote_field(quote, "language") or "",
+                source=quote_source(quote, summary, regions),
+            )
+            for quote in quotes
+        ],
+        room,
+        _part_source,
+    )
+
+
+def deck_slides_of(text: str) -> int:
+    """How many slides a quote takes on the deck alone, in the deck's language (the quotes bank
+    says so, so that the analyst can choose quotes that fit a five-minute slot)."""
+    foot = " · ".join(
+        [
+            _("Data as of %(when)s", when="30 September 2026, 23:59 CEST"),
+            _("Answers of submitted responses and published contributions, chosen by UCLG CISDP."),
+        ]
+    )
+    room = deck_fit.findings_room("", _("In their words (continued)"), foot)
+    quote = deck_quotes.Quote(text=text, language="", source="Middle East and West Asia")
+    return len(deck_quotes.quote_slides([quote], room, _part_source))
+
+
+def _quote_notes(slide: deck_quotes.QuoteSlide, quotes: Sequence[Any]) -> list[str]:
+    """What the presenter reads on a quotes slide: what quotes are, and which go on."""
+    if slide.part == 1:
+        lines = [
+            ngettext(
+                "%(n)s quote chosen by UCLG CISDP from submitted answers and published "
+                "contributions: it illustrates, it does not measure.",
+                "%(n)s quotes chosen by UCLG CISDP from submitted answers and published "
+                "contributions: they illustrate, they do not measure.",
+                len(quotes),
+                n=p.number(len(quotes)),
+            )
+            if quotes
+            else _("No quote has been chosen for this deck yet.")
+        ]
+    else:
+        lines = [_("The quotes continue: each is shown whole, never shortened.")]
+    for part in slide.parts:
+        if part.parts > 1 and part.part == 1:
+            lines.append(
+                _(
+                    "Quote %(n)s is long: it is shown whole over %(count)s slides, split "
+                    "between sentences; the ellipsis marks where it goes on.",
+                    n=p.number(part.number),
+                    count=p.number(part.parts),
+                )
+            )
+    return lines
+
+
 def speaker_notes(
     summary: Mapping[str, Any],
     snapshot: Any,
@@ -316,18 +446,8 @@ def speaker_notes(
         ),
         _("Compare articles within a column, not colours across columns."),
     ]
-    notes["quotes"] = [
-        ngettext(
-            "%(n)s quote chosen by UCLG CISDP from submitted answers and published "
-            "contributions: it illustrates, it does not measure.",
-            "%(n)s quotes chosen by UCLG CISDP from submitted answers and published "
-            "contributions: they illustrate, they do not measure.",
-            len(quotes),
-            n=p.number(len(quotes)),
-        )
-        if quotes
-        else _("No quote has been chosen for this deck yet.")
-    ]
+    for slide in quote_slides(summary, snapshot, quotes):
+        notes[slide.key] = _quote_notes(slide, quotes)
     campaign = deck_campaign.campaign_view(summary, region_names(current_language()))
     if campaign is not None and campaign["total"]:  # the slide is shown once someone joined
         notes["campaign"] = deck_campaign.campaign_notes(campaign)

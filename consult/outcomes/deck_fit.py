@@ -8,9 +8,12 @@ its PDF (printed from it) and its PPTX (read from it, and laid out with the same
 therefore carry the same slides.
 
 Text is measured with the deck's font (Noto Sans: the first of the deck's font stack that
-Debian's fontconfig gives, and wider than the Calibri or Arial a PowerPoint falls back to), or,
-without it, with a generous average glyph width. Line breaks are taken only at spaces (never at
-hyphens or no-break spaces), so the estimate errs on the side of more lines.
+Debian's fontconfig gives, and wider than the Calibri or Arial a PowerPoint falls back to), and
+each character Noto Sans lacks (Arabic, CJK, Hebrew, Devanagari...) with the widest of the
+fonts the browser may fall back to for it; without the fonts, with a generous average glyph
+width (a full em for a script no font covers). Line breaks are taken only at spaces (never at
+hyphens or no-break spaces) and at the text's own line breaks, so the estimate errs on the side
+of more lines.
 
 The layout constants mirror the "findings" block of static/css/consult.css: keep them in step.
 """
@@ -73,13 +76,90 @@ def _font(bold: bool):
         return None
 
 
+#: The fonts fontconfig may give the browser for a character Noto Sans lacks (fonts-noto-core,
+#: fonts-noto-cjk, fonts-dejavu-core): a run of such characters is as wide as the widest of
+#: those that have them all.
+_FALLBACK_FONTS = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    f"{_FONTS}/NotoSansArabic-Regular.ttf",
+    f"{_FONTS}/NotoNaskhArabic-Regular.ttf",
+    f"{_FONTS}/NotoSansHebrew-Regular.ttf",
+    f"{_FONTS}/NotoSansDevanagari-Regular.ttf",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+)
+#: Width of a character no font covers, in em (a CJK ideograph's).
+UNKNOWN_GLYPH = 1.0
+
+
+@cache
+def _coverage(path: str) -> frozenset[int]:
+    """The code points a font file has glyphs for (empty when it is not installed)."""
+    try:
+        from fontTools.ttLib import TTFont
+    except ImportError:  # pragma: no cover - fontTools comes with weasyprint
+        return frozenset()
+    try:
+        font = TTFont(path, fontNumber=0, lazy=True)
+    except OSError:
+        return frozenset()
+    cmap = font.getBestCmap() or {}
+    font.close()
+    return frozenset(cmap)
+
+
+@cache
+def _fallbacks() -> tuple[tuple[object, frozenset[int]], ...]:
+    """The fallback fonts installed, at 1000 units per em, with what each covers."""
+    try:
+        from PIL import ImageFont
+    except ImportError:  # pragma: no cover
+        return ()
+    found = []
+    for path in _FALLBACK_FONTS:
+        covered = _coverage(path)
+        if covered:
+            found.append((ImageFont.truetype(path, size=1000), covered))
+    return tuple(found)
+
+
+def _runs(text: str, covered: frozenset[int]) -> list[tuple[str, tuple[int, ...] | None]]:
+    """Split text into runs: (run, None) for the deck's font, (run, fallback indexes) else."""
+    runs: list[tuple[str, tuple[int, ...] | None]] = []
+    fallbacks = _fallbacks()
+    for char in text:
+        if ord(char) in covered:
+            key = None
+        else:
+            key = tuple(i for i, (_f, has) in enumerate(fallbacks) if ord(char) in has)
+        if runs and runs[-1][1] == key:
+            runs[-1] = (runs[-1][0] + char, key)
+        else:
+            runs.append((char, key))
+    return runs
+
+
 @cache
 def text_width(text: str, bold: bool = False) -> float:
-    """Width of ``text`` at 1 em, in em (with the safety margin)."""
+    """Width of ``text`` at 1 em, in em (with the safety margin), in any script."""
     font = _font(bold)
     if font is None:
         return len(text) * AVERAGE_GLYPH * (1.08 if bold else 1.0) * SAFETY
-    return font.getlength(text) / 1000 * SAFETY
+    path = _FONTS / ("NotoSans-Bold.ttf" if bold else "NotoSans-Regular.ttf")
+    covered = _coverage(str(path))
+    if not covered or all(ord(char) in covered for char in text):
+        return font.getlength(text) / 1000 * SAFETY
+    fallbacks = _fallbacks()
+    width = 0.0
+    for run, key in _runs(text, covered):
+        if key is None:
+            width += font.getlength(run) / 1000
+        elif key:
+            # Fallback fonts in bold are synthesised or a little wider: 5 % more.
+            widest = max(fallbacks[i][0].getlength(run) for i in key) / 1000
+            width += widest * (1.05 if bold else 1.0)
+        else:
+            width += len(run) * UNKNOWN_GLYPH
+    return width * SAFETY
 
 
 def line_count(
@@ -94,6 +174,13 @@ def line_count(
     """How many lines ``text`` takes in a box ``width`` em wide at ``size`` em (greedy wrap)."""
     if upper:
         text = text.upper()
+    if "\n" in text:
+        # The text's own line breaks (white-space: pre-wrap): each line wraps on its own, and
+        # an empty line still takes a line.
+        return sum(
+            max(1, line_count(line, width, size, bold=bold, spacing=spacing))
+            for line in text.split("\n")
+        )
     words = text.split(" ")
     if not text.strip():
         return 0
@@ -255,3 +342,37 @@ def closing_fits(title: str, points: Sequence[tuple[str, str]], foot: str) -> bo
         used += lines * POINT_SIZE * LINE
     used += POINT_GAP * max(0, len(points) - 1)
     return used <= SLIDE_HEIGHT
+
+
+#: The quotes slide (.slide-quotes): a quote's size and line height, the rule and padding on its
+#: left (in em of the quote), the source line under it and its indent, the gap between quotes.
+QUOTE_SIZE = 1.35
+QUOTE_LINE = 1.35
+QUOTE_INDENT = (0.25 + 0.8) * QUOTE_SIZE
+SOURCE_GAP = 0.2
+SOURCE_INDENT = 1.1
+QUOTE_GAP = 1.1
+
+
+def quote_width() -> float:
+    """Width of a quote's text on the quotes slide, in em."""
+    return SLIDE_WIDTH - PADDING[1] - PADDING[3] - QUOTE_INDENT
+
+
+def source_width() -> float:
+    """Width of the source line under a quote, in em."""
+    return SLIDE_WIDTH - PADDING[1] - PADDING[3] - SOURCE_INDENT
+
+
+def quote_height(text: str, source: str) -> float:
+    """Height of one quote (as shown, quote marks included) and its source line, in em."""
+    lines = line_count(text, quote_width(), QUOTE_SIZE)
+    height = lines * QUOTE_SIZE * QUOTE_LINE
+    if source:
+        height += SOURCE_GAP + line_count(source, source_width()) * LINE
+    return height
+
+
+def stack_height(heights: Sequence[float]) -> float:
+    """Height of quotes stacked one under the other (the quotes list)."""
+    return sum(heights) + QUOTE_GAP * max(0, len(heights) - 1)

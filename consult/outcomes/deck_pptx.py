@@ -13,12 +13,9 @@ fonts-noto-core and fonts-noto-cjk); the text boxes are rendered by PowerPoint i
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 import cairosvg
-import lxml.html
 from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_SHAPE
@@ -26,6 +23,15 @@ from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from consult.outcomes import deck_fit
+from consult.outcomes.deck_read import (
+    DeckSlide,
+    Paragraph,
+    QuoteText,
+    office_text,
+    read_slides,
+)
+
+__all__ = ["DeckSlide", "Paragraph", "QuoteText", "build_pptx", "read_slides"]
 
 SLIDE_WIDTH = Inches(13.333)
 SLIDE_HEIGHT = Inches(7.5)
@@ -33,6 +39,8 @@ MARGIN = Inches(0.55)
 BRAND = RGBColor(0x0B, 0x4F, 0x8A)
 INK = RGBColor(0x1C, 0x24, 0x2E)
 MUTED = RGBColor(0x4A, 0x55, 0x63)
+#: The rule beside a quote (the deck's --focus colour).
+QUOTE_RULE = RGBColor(0xF2, 0xB7, 0x05)
 #: One em of the HTML slide (1/64 of its width): 15 pt. The deck's smallest text, 1 em (18.7 px
 #: at 1280x720), is 15 pt here.
 EM = Emu(int(SLIDE_WIDTH / deck_fit.SLIDE_WIDTH))
@@ -41,146 +49,6 @@ EM_POINTS = 15
 BODY_SIZES = (24, 22, 20, 18, 16, 15)
 #: Line height of body text (exact, as in the HTML deck), in em of its size.
 LINE_SPACING = 1.25
-
-_SECTION = re.compile(r'<section class="slide[^"]*"[^>]*>.*?</section>', re.DOTALL)
-_SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
-_SPACES = re.compile(r"\s+")
-
-
-@dataclass
-class Paragraph:
-    """A line of a slide's body: its text, whether it leads (bold), its list level."""
-
-    text: str
-    is_lead: bool = False
-    level: int = 0
-    #: The bold start of a point ("Lead rest"): only it is set in bold.
-    lead: str = ""
-
-
-@dataclass
-class DeckSlide:
-    """What one slide of the HTML deck holds."""
-
-    key: str
-    title: str
-    kicker: str = ""
-    foot: str = ""
-    body: list[Paragraph] = field(default_factory=list)
-    #: The slide's charts, as SVG documents.
-    charts: list[str] = field(default_factory=list)
-    #: A key findings slide's findings, each whole, and the columns of its grid.
-    findings: list[deck_fit.FindingText] = field(default_factory=list)
-    columns: int = deck_fit.COLUMNS
-
-
-def _text(element) -> str:
-    return _SPACES.sub(" ", element.text_content()).strip()
-
-
-def _classes(element) -> set[str]:
-    return set((element.get("class") or "").split())
-
-
-def _paragraphs(element, level: int = 0) -> list[Paragraph]:
-    """Flatten an element of a slide into paragraphs (list items, rows, terms, lines)."""
-    found: list[Paragraph] = []
-    for child in element:
-        if not isinstance(child.tag, str) or child.tag in ("svg", "script", "style"):
-            continue
-        if _classes(child) & {"visually-hidden", "slide-kicker", "slide-foot"}:
-            continue
-        if child.tag in ("h1", "h2"):
-            continue
-        if child.find(".//svg") is not None:
-            found.extend(_paragraphs(child, level))
-            continue
-        if child.tag in ("ul", "ol"):
-            for item in child:
-                if not isinstance(item.tag, str):
-                    continue
-                blocks = [
-                    c for c in item if isinstance(c.tag, str) and c.tag in ("p", "blockquote")
-                ]
-                if blocks:
-                    for number, block in enumerate(blocks):
-                        text = _text(block)
-                        if text:
-                            found.append(Paragraph(text, is_lead=number == 0, level=level))
-                else:
-                    strong = item.find("strong")
-                    text = _text(item)
-                    lead = _text(strong) if strong is not None else ""
-                    if text and lead and text.startswith(lead) and text != lead:
-                        found.append(Paragraph(text, level=level, lead=lead))
-                    elif text:
-                        found.append(Paragraph(text, is_lead=strong is not None, level=level))
-        elif child.tag == "table":
-            for row in child.iter("tr"):
-                cells = [_text(cell) for cell in row if isinstance(cell.tag, str)]
-                if any(cells) and row.getparent().tag != "thead":
-                    found.append(Paragraph(" — ".join(c for c in cells if c), level=level))
-        elif child.tag == "dl":
-            terms = [c for c in child if isinstance(c.tag, str)]
-            for term, value in zip(terms[::2], terms[1::2], strict=False):
-                found.append(Paragraph(f"{_text(term)}: {_text(value)}", level=level))
-        elif child.tag == "div" or (child.tag in ("section", "article") and len(child)):
-            found.extend(_paragraphs(child, level))
-        else:
-            text = _text(child)
-            if text:
-                found.append(Paragraph(text, is_lead=child.tag == "h3", level=level))
-    return found
-
-
-def _findings(section) -> tuple[list[deck_fit.FindingText], int]:
-    """The key findings of a findings slide (figure and sentence pairs, question, base)."""
-    grids = section.find_class("findings")
-    if not grids:
-        return [], deck_fit.COLUMNS
-    found = []
-    for item in grids[0].find_class("finding"):
-        figures = [_text(e) for e in item.find_class("finding-number")]
-        sentences = [_text(e) for e in item.find_class("finding-answer")]
-        question = item.find_class("finding-question")
-        base = item.find_class("finding-base")
-        found.append(
-            deck_fit.FindingText(
-                statements=list(zip(figures, sentences, strict=True)),
-                question=_text(question[0]) if question else "",
-                bases=[_text(base[0])] if base else [],
-            )
-        )
-    columns = 1 if "findings-wide" in _classes(grids[0]) else deck_fit.COLUMNS
-    return found, columns
-
-
-def read_slides(html: str) -> list[DeckSlide]:
-    """Read the slides of a rendered deck page, in order."""
-    slides = []
-    for markup in _SECTION.findall(html):
-        charts = _SVG.findall(markup)
-        section = lxml.html.fragment_fromstring(_SVG.sub("<svg></svg>", markup))
-        heading = section.find(".//h1")
-        if heading is None:
-            heading = section.find(".//h2")
-        kicker = section.find_class("slide-kicker")
-        foot = section.find_class("slide-foot")
-        inner = section.find_class("slide-inner")
-        findings, columns = _findings(section)
-        slides.append(
-            DeckSlide(
-                key=section.get("data-slide") or section.get("id") or "",
-                title=_text(heading) if heading is not None else "",
-                kicker=_text(kicker[0]) if kicker else "",
-                foot=_text(foot[0]) if foot else "",
-                body=_paragraphs(inner[0] if inner else section),
-                charts=charts,
-                findings=findings,
-                columns=columns,
-            )
-        )
-    return slides
 
 
 def _fits(paragraphs: Sequence[Paragraph], width: Emu, height: Emu, size: int) -> bool:
@@ -302,8 +170,8 @@ def _finding_box(slide, finding: deck_fit.FindingText, left, top, width, height)
         run.font.color.rgb = colour
 
 
-def _findings_slide(slide, deck_slide: DeckSlide) -> None:
-    """A key findings slide laid out as the HTML deck lays it out, in its em (deck_fit)."""
+def _measured_slide(slide, deck_slide: DeckSlide) -> None:
+    """The kicker, title and footer of a slide laid out in the HTML deck's em (deck_fit)."""
     left = deck_fit.PADDING[3]
     width = deck_fit.SLIDE_WIDTH - deck_fit.PADDING[1] - deck_fit.PADDING[3]
     top = deck_fit.PADDING[0]
@@ -334,14 +202,6 @@ def _findings_slide(slide, deck_slide: DeckSlide) -> None:
         size=deck_fit.TITLE_SIZE * EM_POINTS,
     )
     slide.shapes.title.text_frame.margin_left = 0
-    grid_top = deck_fit.findings_top(deck_slide.kicker, deck_slide.title)
-    column = deck_fit.column_width(deck_slide.columns)
-    for finding, (x, y, height) in zip(
-        deck_slide.findings,
-        deck_fit.grid_places(deck_slide.findings, deck_slide.columns),
-        strict=True,
-    ):
-        _finding_box(slide, finding, left + x, grid_top + y, column, height)
     if deck_slide.foot:
         lines = deck_fit.line_count(deck_slide.foot, width)
         foot = _text_box(
@@ -355,6 +215,83 @@ def _findings_slide(slide, deck_slide: DeckSlide) -> None:
             colour=MUTED,
         )
         foot.text_frame.auto_size = MSO_AUTO_SIZE.NONE
+
+
+def _findings_slide(slide, deck_slide: DeckSlide) -> None:
+    """A key findings slide laid out as the HTML deck lays it out, in its em (deck_fit)."""
+    _measured_slide(slide, deck_slide)
+    left = deck_fit.PADDING[3]
+    grid_top = deck_fit.findings_top(deck_slide.kicker, deck_slide.title)
+    column = deck_fit.column_width(deck_slide.columns)
+    for finding, (x, y, height) in zip(
+        deck_slide.findings,
+        deck_fit.grid_places(deck_slide.findings, deck_slide.columns),
+        strict=True,
+    ):
+        _finding_box(slide, finding, left + x, grid_top + y, column, height)
+
+
+def _quotes_slide(slide, deck_slide: DeckSlide) -> None:
+    """A quotes slide laid out as the HTML deck lays it out: each quote whole, at the deck's
+    size, its rule beside it and its source under it (deck_fit, deck_quotes)."""
+    _measured_slide(slide, deck_slide)
+    left = deck_fit.PADDING[3]
+    top = deck_fit.findings_top(deck_slide.kicker, deck_slide.title)
+    size = deck_fit.QUOTE_SIZE
+    for quote in deck_slide.quotes:
+        lines = deck_fit.line_count(quote.text, deck_fit.quote_width(), size)
+        height = lines * size * deck_fit.QUOTE_LINE
+        rule_left = left + deck_fit.quote_width() + deck_fit.QUOTE_INDENT - 0.25 * size
+        rule = slide.shapes.add_shape(
+            MSO_SHAPE.RECTANGLE,
+            _em(rule_left if quote.is_rtl else left),
+            _em(top),
+            _em(0.25 * size),
+            _em(height),
+        )
+        rule.fill.solid()
+        rule.fill.fore_color.rgb = QUOTE_RULE
+        rule.line.fill.background()
+        rule.name = "Rule"
+        text_left = left if quote.is_rtl else left + deck_fit.QUOTE_INDENT
+        box = slide.shapes.add_textbox(
+            _em(text_left), _em(top), _em(deck_fit.quote_width()), _em(height)
+        )
+        box.name = "Quote"
+        frame = box.text_frame
+        frame.word_wrap = True
+        frame.margin_left = frame.margin_right = frame.margin_top = frame.margin_bottom = 0
+        # Measured to fit (deck_fit): nothing is shrunk, as nothing is in the HTML deck.
+        frame.auto_size = MSO_AUTO_SIZE.NONE
+        for index, line in enumerate(quote.text.split("\n")):
+            paragraph = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
+            paragraph.line_spacing = Pt(size * deck_fit.QUOTE_LINE * EM_POINTS)
+            if quote.is_rtl:
+                paragraph.alignment = PP_ALIGN.RIGHT
+                paragraph._p.get_or_add_pPr().set("rtl", "1")
+            run = paragraph.add_run()
+            run.text = line
+            run.font.size = Pt(size * EM_POINTS)
+            run.font.italic = True
+            run.font.color.rgb = INK
+        top += height
+        if quote.source:
+            top += deck_fit.SOURCE_GAP
+            source_lines = deck_fit.line_count(quote.source, deck_fit.source_width())
+            source = _text_box(
+                slide,
+                _em(left + deck_fit.SOURCE_INDENT),
+                _em(top),
+                _em(deck_fit.source_width()),
+                _em(source_lines * deck_fit.LINE),
+                [Paragraph(quote.source)],
+                size=EM_POINTS,
+                colour=MUTED,
+            )
+            source.text_frame.auto_size = MSO_AUTO_SIZE.NONE
+            source.name = "Source"
+            top += source_lines * deck_fit.LINE
+        top += deck_fit.QUOTE_GAP
 
 
 def _foot(slide, deck_slide: DeckSlide, width) -> None:
@@ -382,9 +319,14 @@ def build_pptx(html: str, notes: Mapping[str, Sequence[str]]) -> bytes:
     width = SLIDE_WIDTH - 2 * MARGIN
     for deck_slide in read_slides(html):
         slide = presentation.slides.add_slide(layout)
-        slide.notes_slide.notes_text_frame.text = "\n".join(notes.get(deck_slide.key) or [])
+        slide.notes_slide.notes_text_frame.text = office_text(
+            "\n".join(notes.get(deck_slide.key) or [])
+        )
         if deck_slide.findings:
             _findings_slide(slide, deck_slide)
+            continue
+        if deck_slide.quotes:
+            _quotes_slide(slide, deck_slide)
             continue
         top = Inches(0.35)
         if deck_slide.kicker:

@@ -198,14 +198,21 @@ def figure(
         return None
     if family == "articles" and summary["articles"]["columns"]:
         columns = summary["articles"]["columns"]
-        header = [_("Article"), *(heat.heat_column_label(c) for c in columns)]
-        rows = [
-            [
-                t(summary.get("article_titles", {}).get(a)) or a,
-                *(c["values"].get(a) for c in columns),
-            ]
-            for a in summary["articles"]["articles"]
-        ]
+        header = [_("Article")]
+        for column in columns:
+            label = heat.heat_column_label(column)
+            header += [label, _("%(figure)s: base (n)", figure=label)]
+        rows = []
+        for article in summary["articles"]["articles"]:
+            row: list[Cell] = [t(summary.get("article_titles", {}).get(article)) or article]
+            for column in columns:
+                # Each figure with the base it rests on, as the page's table shows it: a
+                # suppressed one's base only where the page prints it (heat_cell).
+                cell = heat.heat_cell(column, article, summary)
+                exact = cell.base is not None and not cell.base_is_answered
+                base = cell.base if exact or (cell.base is None and not public) else cell.base_text
+                row += [cell.value, base]
+            rows.append(row)
         title = _("The 12 articles across the consultation")
         return Figure(name, title, heat.article_heat_map(summary, threshold), header, rows)
     if family == "regions":

@@ -257,3 +257,38 @@ def respondent_type_label(summary: Mapping[str, Any], key: str | None) -> str:
         if label:
             return t(label)
     return key
+
+
+def percent_base_sentence(question: Mapping[str, Any]) -> str:
+    """What a question's percentages are of, in a sentence true for its kind: a matrix's are of
+    each row's own respondents, a multiple choice's add up to more than 100 %; "" for a question
+    without percentages (text, number)."""
+    kind = question["type"]
+    if kind in ("short_text", "long_text", "number"):
+        return ""
+    if kind == "matrix":
+        return _(
+            "Percentages in each row are of the respondents who answered that row (its "
+            "“Answered” column)."
+        )
+    base = number(question.get("base"))
+    if kind == "multiple_choice":
+        return _(
+            "Percentages are of the %(base)s who answered; each could choose several options, "
+            "so they add up to more than 100%%.",
+            base=base,
+        )
+    return _("Percentages are of the %(base)s who answered.", base=base)
+
+
+def themes_note(total: int) -> str:
+    """What the shares of the themes raised by open contributions are of (they do not add up
+    to 100 %: a contribution may raise several)."""
+    return ngettext(
+        "Share of the %(n)s published contribution that raises each theme; one contribution "
+        "may raise several.",
+        "Share of the %(n)s published contributions that raise each theme; one contribution "
+        "may raise several.",
+        total,
+        n=number(total),
+    )

@@ -4,6 +4,7 @@ headers and scale notes, and one article's figures for its Charter page."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
@@ -18,8 +19,124 @@ from consult.outcomes.formatting import (
 )
 
 
+@dataclass(frozen=True)
+class HeatCell:
+    """One cell of the article heat map as every output shows it (page, deck, table, download):
+    its figure and the base it rests on."""
+
+    #: The figure as printed ("3.4", "42%", "–" when not shown).
+    figure: str
+    #: The value behind it (None when not shown).
+    value: float | None
+    #: How many respondents (or contributions) the figure rests on; None when not shown
+    #: (suppressed, or too small to be printed itself).
+    base: int | None
+    #: The base in words ("n = 120"), or why there is no figure ("fewer than 5").
+    base_text: str
+    #: Where the figure sits between its column's lowest and highest (0..1), for its colour.
+    intensity: float | None
+    #: The base is the row's respondents, "don't know" included (a mean's own base, its
+    #: ratings, would reveal a small "don't know" group): base_text says so.
+    base_is_answered: bool = False
+
+    @property
+    def short_text(self) -> str:
+        """The base as a table cell prints it under the figure: "n = 120", "n = 237*" (the
+        row's respondents: the table's note says so), "n < 5" for a figure not shown."""
+        if self.base is None:
+            return self.base_text if self.base_text.startswith("n = ") else f"n < {self._below}"
+        return f"n = {number(self.base)}" + ("*" if self.base_is_answered else "")
+
+    #: The threshold a hidden cell is below (for its short text).
+    _below: int = 5
+
+
+def _shown_threshold(summary: Mapping[str, Any] | None, threshold: int | None) -> int | None:
+    """The smallest base a cell may print: the public summary's own threshold, or the one given
+    (the deck, on stage); None for staff pages, which show every figure."""
+    if summary is not None and summary.get("suppressed_below"):
+        return int(summary["suppressed_below"])
+    return threshold
+
+
+def heat_cell(
+    column: Mapping[str, Any],
+    article: str,
+    summary: Mapping[str, Any] | None = None,
+    *,
+    threshold: int | None = None,
+    compact: bool = False,
+) -> HeatCell:
+    """The figure of ``article`` in a heat map ``column`` and the base it rests on.
+
+    The chokepoint of every heat map cell: a figure is printed only with its base; on a public
+    summary (or with ``threshold``, for the deck) a figure resting on fewer respondents than
+    the threshold is not printed, nor is a base below it, so no hidden cell shows through its n.
+    """
+    smallest = _shown_threshold(summary, threshold)
+    value = column["values"].get(article)
+    base = (column.get("bases") or {}).get(article)
+    answered_only = False
+    if column["kind"] == "mean" and base is None and value is not None:
+        # The number who gave a rating would reveal a small "don't know" group: the row's
+        # respondents are the base printed, said so.
+        base = (column.get("answered") or {}).get(article)
+        answered_only = base is not None
+    # Contributions are public texts: their counts are never suppressed (nor is a zero).
+    if smallest and column["kind"] != "count" and base is not None and 0 < base < smallest:
+        value = base = None
+    if value is None:
+        if base == 0 or (base is not None and not smallest):
+            text = f"n = {number(base)}"
+        elif smallest and column["kind"] == "share" and base is not None:
+            # The question's base is large enough to print: only the choice was too rare.
+            text = _(
+                "n = %(n)s; fewer than %(threshold)s chose it",
+                n=number(base),
+                threshold=number(smallest),
+            )
+        elif smallest:
+            text = _("fewer than %(n)s respondents", n=number(smallest))
+        else:
+            text = "n = –"
+        return HeatCell("–", None, base, text, None, _below=smallest or 5)
+    if answered_only:
+        text = _("n = %(n)s answered; “don't know” left out", n=number(base))
+    elif base is None:
+        text = "n = –"
+    else:
+        text = f"n = {number(base)}"
+    return HeatCell(
+        heat_figure(column, value, compact=compact),
+        value,
+        base,
+        text,
+        heat_intensity(column, value),
+        answered_only,
+    )
+
+
+def answered_note(summary: Mapping[str, Any]) -> str:
+    """The note under the heat map's table when a cell's n counts "don't know" too (its
+    "n = 237*"); "" when none does."""
+    for column in summary["articles"]["columns"]:
+        for article in summary["articles"]["articles"]:
+            if heat_cell(column, article, summary).base_is_answered:
+                return _(
+                    "* Everyone who answered the row, “don't know” included: the mean leaves "
+                    "“don't know” out, and how many said it is not shown (too few)."
+                )
+    return ""
+
+
+def _cell_title(row_label: str, column_label: str, cell: HeatCell) -> str:
+    """What a cell's tooltip says: the article, the column, the figure and its base."""
+    return f"{row_label} · {column_label}: {cell.figure} ({cell.base_text})"
+
+
 def article_heat_map(summary: Mapping[str, Any], threshold: int | None = None) -> Markup | None:
-    """The heat map of every per-article figure, across both questionnaires and contributions."""
+    """The heat map of every per-article figure, across both questionnaires and contributions;
+    each column's header says its base, each cell's tooltip its own."""
     articles = summary["articles"]
     columns = articles["columns"]
     if not columns:
@@ -28,19 +145,26 @@ def article_heat_map(summary: Mapping[str, Any], threshold: int | None = None) -
     row_labels = [t(titles.get(a)) or a for a in articles["articles"]]
     column_labels = [heat_column_label(c) for c in columns]
     cells = []
-    for article in articles["articles"]:
+    for article, row_label in zip(articles["articles"], row_labels, strict=True):
         row = []
-        for column in columns:
-            value = column["values"].get(article)
-            row.append((heat_intensity(column, value), heat_figure(column, value)))
+        for column, column_label in zip(columns, column_labels, strict=True):
+            cell = heat_cell(column, article, summary)
+            row.append((cell.intensity, cell.figure, _cell_title(row_label, column_label, cell)))
         cells.append(row)
+    bases = [column_base_text(c, summary) for c in columns]
     description = _(
         "For each of the 12 articles, per column: %(columns)s. Darker cells are higher within "
         "their column.",
-        columns="; ".join(column_labels),
+        columns="; ".join(
+            f"{label} ({base})" for label, base in zip(column_labels, bases, strict=True)
+        ),
     )
     return charts.heat_map(
-        row_labels, column_labels, cells, _("The 12 articles across the consultation"), description
+        row_labels,
+        [[label, base] for label, base in zip(column_labels, bases, strict=True)],
+        cells,
+        _("The 12 articles across the consultation"),
+        description,
     )
 
 
@@ -65,16 +189,24 @@ HEAT_SHORT_LABELS = {
 }
 
 
-def _base_text(column: Mapping[str, Any]) -> str:
-    """The respondents behind a column: one number, or the range over the articles."""
-    bases = [b for b in column.get("bases", {}).values() if b is not None]
+def column_base_text(
+    column: Mapping[str, Any],
+    summary: Mapping[str, Any] | None = None,
+    threshold: int | None = None,
+) -> str:
+    """The respondents behind a column's printed figures: one number, or their range over the
+    articles (only the bases of cells that print a figure, as heat_cell gives them)."""
+    cells = [
+        heat_cell(column, article, summary, threshold=threshold) for article in column["values"]
+    ]
+    bases = [c.base for c in cells if c.value is not None and c.base is not None]
     if not bases:
         return "n = –"
     low, high = min(bases), max(bases)
     return f"n = {number(low)}" if low == high else f"n = {number(low)}–{number(high)}"
 
 
-def deck_heat_column(column: Mapping[str, Any]) -> list[str]:
+def deck_heat_column(column: Mapping[str, Any], threshold: int | None = None) -> list[str]:
     """A heat map column's header on a slide: where from, what, the scale and its base."""
     if column["kind"] == "count":
         return [
@@ -94,35 +226,35 @@ def deck_heat_column(column: Mapping[str, Any]) -> list[str]:
         short_questionnaire(column.get("questionnaire")),
         what,
         measure,
-        _base_text(column),
+        column_base_text(column, threshold=threshold),
     ]
 
 
-def deck_heat_map(summary: Mapping[str, Any]) -> Markup | None:
-    """The article heat map drawn for a slide: large type, short headers with their bases."""
+def deck_heat_map(summary: Mapping[str, Any], threshold: int | None = None) -> Markup | None:
+    """The article heat map drawn for a slide: large type, short headers with their bases; with
+    ``threshold`` (on stage), no figure resting on fewer respondents is printed."""
     articles = summary["articles"]
     columns = articles["columns"]
     if not columns:
         return None
     titles = summary.get("article_titles", {})
-    cells = [
-        [
-            (
-                heat_intensity(c, c["values"].get(a)),
-                heat_figure(c, c["values"].get(a), compact=True),
-            )
-            for c in columns
-        ]
-        for a in articles["articles"]
-    ]
-    headers = [deck_heat_column(c) for c in columns]
+    row_labels = [t(titles.get(a)) or a for a in articles["articles"]]
+    cells = []
+    for article, row_label in zip(articles["articles"], row_labels, strict=True):
+        row = []
+        for column in columns:
+            cell = heat_cell(column, article, threshold=threshold, compact=True)
+            title = _cell_title(row_label, heat_column_label(column), cell)
+            row.append((cell.intensity, cell.figure, title))
+        cells.append(row)
+    headers = [deck_heat_column(c, threshold) for c in columns]
     description = _(
         "For each of the 12 articles, per column: %(columns)s. Darker cells are higher within "
         "their column.",
         columns="; ".join(" ".join(h) for h in headers),
     )
     return charts.heat_map(
-        [t(titles.get(a)) or a for a in articles["articles"]],
+        row_labels,
         headers,
         cells,
         _("The 12 articles across the consultation"),

@@ -339,6 +339,9 @@ def deck(snapshot_id: int):
                 frozen_summary, frozen, findings, threshold()
             ),
             finding_bases=deck_content.finding_bases,
+            quote_slides=deck_content.quote_slides(frozen_summary, frozen, quotes),
+            quotes_foot=deck_content.quotes_foot(frozen),
+            languages_sentence=deck_content.languages_sentence(frozen_summary),
             public_view=False,
             closing=closing,
             closing_points=deck_content.closing_points(closing),

@@ -238,7 +238,11 @@ def _articles(
             column["bases"] = {a: (rows.get(a) or {}).get("scored") for a in column["bases"]}
             column["answered"] = {a: (rows.get(a) or {}).get("answered") for a in column["bases"]}
         else:
-            column["bases"] = dict.fromkeys(column["bases"], question.get("answered"))
+            options = {o["key"]: o for o in question.get("options") or []}
+            column["bases"] = {
+                a: (options[a].get("base", question.get("answered")) if a in options else None)
+                for a in column["bases"]
+            }
 
 
 def public_summary(summary: Mapping[str, Any], threshold: int) -> dict[str, Any]:

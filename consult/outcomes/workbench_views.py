@@ -28,7 +28,7 @@ from consult.exports.writers import csv_text
 from consult.geography import REGION_KEYS
 from consult.i18n import current_language
 from consult.outcomes import contributions as contribution_data
-from consult.outcomes import data, operations, presenting
+from consult.outcomes import data, deck_content, operations, presenting
 from consult.outcomes.blueprints import (
     QUOTES_PER_PAGE,
     ROWS_PER_PAGE,
@@ -374,6 +374,7 @@ def quotes():
         contributions=contributions.to_dict("records") if contributions is not None else None,
         starred_contributions={q.contribution_id for q in starred if q.source == "contribution"},
         no_longer_public=no_longer_public,
+        deck_slides={q.id: deck_content.deck_slides_of(q.text) for q in starred},
         p=presenting,
         region_names=region_names(),
     )

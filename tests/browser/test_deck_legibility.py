@@ -10,11 +10,12 @@ import copy
 import pytest
 
 from consult.db import db, writing
-from consult.outcomes import deck_views, headlines, presenting
+from consult.outcomes import deck_views, headlines, operations, presenting
 from consult.outcomes.deck_settings import save_closing
 from consult.outcomes.formatting import t
 from tests.browser.conftest import screenshot, serious_accessibility_violations
 from tests.browser.test_outcomes_deck import outcomes_app, sign_in  # noqa: F401 (fixture)
+from tests.outcomes.quote_texts import LONG_QUOTES
 
 LANGUAGES = ("en", "fr", "es")
 #: The smallest text allowed on a slide at 1280x720, in CSS pixels.
@@ -181,12 +182,23 @@ def longest_closing(app) -> None:
         db.commit()
 
 
+def long_quotes(session, frozen):
+    """The deck's quotes replaced by long ones in three scripts (French, Chinese, Arabic), each
+    longer than a slide, from three regions."""
+    regions = ("europe", "asia_pacific", "mewa")
+    return [
+        {"text": text, "language": language, "region": region, "source": "answer"}
+        for (language, text), region in zip(LONG_QUOTES, regions, strict=True)
+    ]
+
+
 @pytest.fixture(params=["demo", "longest"])
 def headline_data(request, monkeypatch, outcomes_app):  # noqa: F811
     """The demo's own headlines, or the longest the questionnaires can give (and the longest
-    closing slide the closing form accepts)."""
+    closing slide the closing form accepts, and long quotes in three scripts)."""
     if request.param == "longest":
         monkeypatch.setattr(presenting, "questionnaire_headlines", longest_headlines)
+        monkeypatch.setattr(operations, "frozen_deck_quotes", long_quotes)
         longest_closing(outcomes_app)
     return request.param
 
@@ -212,7 +224,10 @@ def test_every_slide_is_legible(
         total = page.locator(".slide").count()
         # every key finding is on a findings slide, whole, once
         assert page.locator(".slide-findings .finding").count() == 8
-        assert total == 7 + page.locator(".slide-findings").count()
+        quotes = page.locator(".slide-quotes").count()
+        assert total == 6 + page.locator(".slide-findings").count() + quotes
+        # long quotes go on over several slides, whole
+        assert quotes >= (4 if headline_data == "longest" else 1)
         for index in range(total):
             assert page.locator(".slide.current").get_attribute("id") == f"slide-{index + 1}"
             found = page.evaluate(MEASURE)

@@ -218,8 +218,9 @@ def test_the_heat_map_counts_contributions_beside_the_questionnaires(contributio
     page = analyst.get("/staff/outcomes/").get_data(as_text=True)
     assert "Open contributions (number)" in page
     row = re.search(r'<tr id="article-art10">(.*?)</tr>', page, re.S).group(1)
-    figures = re.findall(r'<td class="num">(.*?)</td>', row)
-    assert figures[-1] == str(per_article.get("art10", 0))
+    figures = re.findall(r'<td class="num">(.*?)<span class="cell-base">(.*?)</span></td>', row)
+    # the figure, and the base it rests on: the published contributions
+    assert figures[-1] == (str(per_article.get("art10", 0)), f"n = {sum(per_article.values())}")
     assert NOT_PUBLIC not in page
     # The table by article and part links to the published contributions behind each figure.
     assert 'href="/contributions?article=art10' in page or per_article.get("art10", 0) == 0

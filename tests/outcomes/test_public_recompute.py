@@ -274,8 +274,43 @@ def check_question(doc, questionnaire, question, mine, problems: list[str]) -> N
                 problems.append(f"{where}.{option_key}: Borda {borda}, true {truth['borda']}")
 
 
+def _heat_cell(cell) -> tuple[str, str]:
+    """A heat map table cell: its figure, and the base printed under it."""
+    bases = cell.xpath('./span[@class="cell-base"]')
+    base = " ".join(bases[0].text_content().split()) if bases else ""
+    figure = " ".join((cell.text or "").split())
+    return figure, base
+
+
+def _small_number_in(text_value: str) -> bool:
+    return any(0 < int(n) < THRESHOLD for n in re.findall(r"\d+", text_value))
+
+
+def check_heat_download(table, lines, href, problems: list[str]) -> None:
+    """The heat map's download: each figure followed by its base, as the page prints it."""
+    header = lines[0]
+    bases = [i for i, name in enumerate(header) if name.endswith(": base (n)")]
+    if len(bases) != (len(header) - 1) // 2:
+        problems.append(f"{href}: a figure without its base column: {header}")
+    written = {line[0]: line for line in lines[1:]}
+    for tr in table.xpath("./tbody/tr"):
+        label = " ".join(tr.xpath("./th")[0].text_content().split())
+        line = written.get(label)
+        if line is None:
+            continue
+        for position, cell in zip(bases, tr.xpath("./td"), strict=False):
+            _figure, base = _heat_cell(cell)
+            value = line[position]
+            if re.fullmatch(r"\d+", value):
+                if _small_number_in(value) or not base.startswith(f"n = {value}"):
+                    problems.append(f"{href}: {label} base {value}, page {base!r}")
+            elif value and re.findall(r"\d+", value)[:1] != re.findall(r"\d+", base)[:1]:
+                problems.append(f"{href}: {label} base {value!r}, page {base!r}")
+
+
 def check_heat_map(doc, questionnaires, rows, contributions, problems: list[str]) -> None:
-    """The 12 articles: matrix means, shares of an article choice, contributions per article."""
+    """The 12 articles: matrix means, shares of an article choice, contributions per article,
+    each with the base it rests on, never a base below the threshold."""
     table = _table(doc, '//table[caption="The 12 articles across the consultation"]')
     columns = column_keys(table)
     per_article = Counter(contributions["article"].dropna())
@@ -283,10 +318,17 @@ def check_heat_map(doc, questionnaires, rows, contributions, problems: list[str]
         cells = table.xpath(f'./tbody/tr[@id="article-{article}"]/td')
         for column, cell in zip(columns, cells, strict=True):
             questionnaire_key, _colon, question_key = column.partition(":")
-            shown = " ".join(cell.text_content().split())
+            shown, base = _heat_cell(cell)
+            where = f"heat {article} {column}"
+            if not base:
+                problems.append(f"{where}: {shown} without its base")
+            if _small_number_in(base):
+                problems.append(f"{where}: base {base!r} shows a small count")
             if question_key == "contributions":
                 if read_number(shown) != per_article.get(article, 0):
-                    problems.append(f"heat {article} contributions {shown}")
+                    problems.append(f"{where}: {shown}")
+                if base != f"n = {len(contributions)}":
+                    problems.append(f"{where}: base {base}, true {len(contributions)}")
                 continue
             questionnaire = questionnaires[questionnaire_key]
             mine = [r for r in rows if r.questionnaire == questionnaire_key]
@@ -297,16 +339,26 @@ def check_heat_map(doc, questionnaires, rows, contributions, problems: list[str]
                 scored = sum(n for v, n in truth["counts"].items() if scores.get(v) is not None)
                 if scored < THRESHOLD:
                     if shown != "–":
-                        problems.append(f"heat {article} {column}: {shown} rests on {scored}")
-                elif abs(float(shown) - round(truth["mean"], 2)) > 0.006:
-                    problems.append(f"heat {article} {column}: {shown}, true {truth['mean']}")
+                        problems.append(f"{where}: {shown} rests on {scored}")
+                    continue
+                if abs(float(shown) - round(truth["mean"], 2)) > 0.006:
+                    problems.append(f"{where}: {shown}, true {truth['mean']}")
+                unscored = truth["answered"] - scored
+                if base == f"n = {scored}":
+                    # the ratings' base is printed only when "don't know" is not small
+                    if 0 < unscored < THRESHOLD:
+                        problems.append(f"{where}: base {base} reveals {unscored} don't know")
+                elif base != f"n = {truth['answered']}*":
+                    problems.append(f"{where}: base {base}, true {scored} ({unscored} unscored)")
             else:
                 count = want["counts"].get(article, 0)
                 if want["answered"] < THRESHOLD or 0 < count < THRESHOLD:
                     if shown != "–":
-                        problems.append(f"heat {article} {column}: {shown} rests on {count}")
+                        problems.append(f"{where}: {shown} rests on {count}")
                 elif shown != f"{round(100 * count / want['answered'])}%":
-                    problems.append(f"heat {article} {column}: {shown}, true {count}")
+                    problems.append(f"{where}: {shown}, true {count}")
+                if want["answered"] >= THRESHOLD and not base.startswith(f"n = {want['answered']}"):
+                    problems.append(f"{where}: base {base}, true {want['answered']}")
 
 
 def check_contributions(doc, contributions, problems: list[str]) -> None:
@@ -627,9 +679,16 @@ def check_public_downloads(published, login):
                 problems.append(f"{href}: the running total differs from the page")
         elif table:
             page = [
-                [" ".join(c.text_content().split()) for c in tr.xpath("./th|./td")]
+                [
+                    _heat_cell(c)[0]
+                    if c.xpath("./span[@class='cell-base']")
+                    else " ".join(c.text_content().split())
+                    for c in tr.xpath("./th|./td")
+                ]
                 for tr in table[0].xpath("./tbody/tr")
             ]
+            if "name=articles" in href:
+                check_heat_download(table[0], public_lines, href, problems)
             written_by_label = {line[0]: line for line in public_lines[1:]}
             total_last = "contributions:articles" in href  # parts first, the total last
             for page_row in page:
