@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -70,9 +71,16 @@ class FloorServer(BaseApplication):
         return create_app()
 
 
+class Running(NamedTuple):
+    """A floor server that runs: its port and its process group (the master's pid)."""
+
+    port: int
+    pid: int
+
+
 @contextlib.contextmanager
-def running(database_url: str, workers: int, folder: Path) -> Iterator[int]:
-    """Serve the floor in its own process group on a free loopback port; yield the port.
+def running(database_url: str, workers: int, folder: Path) -> Iterator[Running]:
+    """Serve the floor in its own process group on a free loopback port; yield port and pid.
 
     Its log goes to ``folder``/floor.log. On leaving, the server is stopped (SIGTERM, then
     SIGKILL if it lingers).
@@ -91,7 +99,7 @@ def running(database_url: str, workers: int, folder: Path) -> Iterator[int]:
         )
         try:
             _wait_ready(port)
-            yield port
+            yield Running(port, process.pid)
         finally:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)

@@ -90,7 +90,8 @@ def run_floor(database_url: str, workers: int, requests: int, clients: int, limi
     with tempfile.TemporaryDirectory(prefix="consult-floor-") as folder:
         if database_url == "sqlite":
             database_url = f"sqlite:///{Path(folder) / 'floor.sqlite3'}"
-        with floor_app.running(database_url, workers, Path(folder)) as port:
+        with floor_app.running(database_url, workers, Path(folder)) as floor:
+            port = floor.port
             tally = Tally()
             remaining = iter(range(requests))
             lock = threading.Lock()

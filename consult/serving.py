@@ -2,15 +2,21 @@
 
 The master process initialises the database, then builds the app once (preload) and forks the
 workers from it: starting or replacing a worker costs a fork, not the ~1.8 s of CPU that
-building the app takes. No connection crosses the fork (consult.db drops a parent's pooled
-connections in the child). Workers are replaced when they grow past a memory bound, and
-otherwise only after a large number of requests. Logs are JSON lines: one access line per request
+building the app takes. What must not cross a fork does not: the master closes its pooled
+database connections after building the app, each worker forgets any it inherited (and
+consult.db drops a parent's connection at checkout), the mail sender is a process of its own,
+and the master refuses to fork while a thread of its own runs (a lock held by that thread
+would stay locked forever in the child). The objects built before the fork are frozen out of the
+garbage collector, so that a collection in a worker does not copy the master's pages. Workers
+are replaced when they grow past a memory bound, and otherwise only after a large number of
+requests. Logs are JSON lines: one access line per request
 (method, redacted path, status, bytes, duration, request id, worker pid) and gunicorn's and the
 app's own messages in the same shape.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -20,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.config import KNOWN_SETTINGS
 from gunicorn.glogging import Logger
 
 from consult.core.requestlog import (
@@ -114,6 +121,54 @@ def recycle_when_large(limit_mb: float):
     return post_request
 
 
+def threads_besides_main() -> list[str]:
+    """Return the names of the live threads of this process other than the main one."""
+    main = threading.main_thread()
+    return sorted(t.name for t in threading.enumerate() if t is not main and t.is_alive())
+
+
+def _engines_of(app: Any) -> list[Any]:
+    """Return the database engines an app built by create_app holds (none for another app)."""
+    state = getattr(app, "extensions", {}).get("consult.db")
+    return [state.engine] if state is not None else []
+
+
+def prepare_for_fork(app: Any) -> None:
+    """Make the master's app safe and cheap to fork: no open connection, the heap frozen.
+
+    Building the app may have opened database connections; they are closed here, in the
+    master, so that no worker starts with a socket its parent also holds. ``gc.freeze`` moves
+    every object built so far out of the collector's reach: a worker's collections then never
+    write to (and so copy) the pages it shares with the master.
+    """
+    for engine in _engines_of(app):
+        engine.dispose()
+    gc.collect()
+    gc.freeze()
+
+
+def refuse_to_fork_with_threads(arbiter: Any, _worker: Any) -> None:
+    """gunicorn's pre_fork hook: stop the master if a thread of its own runs.
+
+    fork() copies only the calling thread: a lock another thread holds at that moment (the
+    logging module's, a connection pool's) stays held forever in the worker. Threads belong
+    in the workers, started after the fork (exports), or in processes of their own (the mail
+    sender)."""
+    others = threads_besides_main()
+    if others:
+        arbiter.log.error("threads running in the master before a fork: %s", ", ".join(others))
+        raise RuntimeError(f"threads running in the gunicorn master: {', '.join(others)}")
+
+
+def forget_inherited_connections(arbiter: Any, _worker: Any) -> None:
+    """gunicorn's post_fork hook: the worker drops the pooled connections it inherited.
+
+    ``dispose(close=False)`` leaves the parent's sockets to the parent (closing them here would
+    end the parent's sessions) and gives the worker an empty pool of its own."""
+    for engine in _engines_of(getattr(arbiter.app, "callable", None)):
+        engine.dispose(close=False)
+
+
 class _Gunicorn(BaseApplication):
     """A gunicorn application that builds the Consult app once, in the master (preload)."""
 
@@ -133,6 +188,7 @@ class _Gunicorn(BaseApplication):
         # must never share it (and its `g`).
         app = create_app()
         _log_as_json(app.logger)
+        prepare_for_fork(app)
         return app
 
 
@@ -173,14 +229,21 @@ def gunicorn_options(
         "max_requests": MAX_REQUESTS,
         "max_requests_jitter": MAX_REQUESTS // 10,
         "post_request": recycle_when_large(max_worker_memory_mb),
-        # Build the app once in the master; workers are forked from it.
+        # Build the app once in the master; workers are forked from it (see prepare_for_fork).
         "preload_app": True,
+        "pre_fork": refuse_to_fork_with_threads,
+        "post_fork": forget_inherited_connections,
         "logger_class": JsonAccessLogger,
         "errorlog": "-",
         "loglevel": "info",
         # Headers the proxy sets are trusted through ProxyFix (CONSULT_PROXY_FIX_HOPS), not here.
         "forwarded_allow_ips": "127.0.0.1,::1",
     }
+    # gunicorn 25.1+ serves `gunicornc` from a thread of the master, on one socket path shared by
+    # every gunicorn of the user (several hosts on one machine would take it from each other).
+    # Nothing here uses it, and the master must hold no thread when it forks.
+    if "control_socket_disable" in {setting.name for setting in KNOWN_SETTINGS}:
+        options["control_socket_disable"] = True
     # Heartbeat files on a RAM disk: a full or slow instance disk must not get workers killed.
     # (gunicorn creates them with mkstemp and unlinks them at once.)
     if Path(_RAM_DISK).is_dir() and os.access(_RAM_DISK, os.W_OK):

@@ -16,6 +16,7 @@ PostgreSQL variants; it needs Debian's postgresql, pgbouncer and nginx (.ci/run 
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import os
 import re
@@ -31,6 +32,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from consult.core.assets import IMMUTABLE, OTHER_RELEASE, split_hashed_name
 from consult.mail import DEFAULTS as MAIL_DEFAULTS
 from tests.reliability.cluster import (
     THIS_RELEASE,
@@ -370,8 +372,45 @@ def downgrade() -> None:
 """
 
 
+def _get(cluster: Cluster, path: str) -> tuple[int, str, bytes]:
+    """GET ``path`` through nginx on a new connection; return status, Cache-Control, body."""
+    connection = http.client.HTTPConnection(*cluster.address, timeout=30)
+    try:
+        connection.request("GET", path)
+        reply = connection.getresponse()
+        return reply.status, reply.getheader("Cache-Control", ""), reply.read()
+    finally:
+        connection.close()
+
+
+def _check_assets_across_releases(cluster: Cluster) -> tuple[set[str], Counter]:
+    """While hosts of two releases serve, ask nginx for both releases' stylesheet names.
+
+    Every answer is a stylesheet (never a 404), and one is "immutable" only when its content
+    is the one its name was made from."""
+    names: set[str] = set()
+    for _ in range(12):
+        status, _cache, page = _get(cluster, "/")
+        assert status == 200
+        names |= set(re.findall(r"/static/css/consult\.[0-9a-f]{10}\.css", page.decode()))
+    answers: Counter = Counter()
+    for name in sorted(names):
+        _plain, digest = split_hashed_name(name.removeprefix("/static/"))
+        for _ in range(9):
+            status, cache, body = _get(cluster, name)
+            assert status == 200, (name, status)
+            assert cache in (IMMUTABLE, OTHER_RELEASE), (name, cache)
+            if cache == IMMUTABLE:
+                assert hashlib.sha256(body).hexdigest()[:10] == digest, name
+            answers[cache] += 1
+    return names, answers
+
+
 def test_a_rolling_upgrade_expand_then_contract(cluster: Cluster, tmp_path: Path, findings):
     expand = new_release(tmp_path / "expand", THIS_RELEASE, "9100_rollout_expand", EXPAND)
+    # The new release changes a stylesheet: its pages name it by another hash.
+    stylesheet = expand / "static" / "css" / "consult.css"
+    stylesheet.write_text(stylesheet.read_text("utf-8") + "\n/* release 9100 */\n", "utf-8")
     contract = new_release(tmp_path / "contract", expand, "9101_rollout_contract", CONTRACT)
     steps = []
     nginx_mark = cluster.nginx.log_mark()
@@ -381,6 +420,13 @@ def test_a_rolling_upgrade_expand_then_contract(cluster: Cluster, tmp_path: Path
             for host in cluster.hosts:
                 took = cluster.replace_host(host, release)
                 steps.append(f"{host.instance.name}->{release.name} {took:.1f}s")
+                if release is expand and host is cluster.hosts[0]:
+                    names, answers = _check_assets_across_releases(cluster)
+                    findings(
+                        f"one host on the new release: {len(names)} stylesheet names in the "
+                        f"pages, asked 9 times each through nginx: {dict(answers)}, no 404"
+                    )
+                    assert len(names) == 2 and set(answers) == {IMMUTABLE, OTHER_RELEASE}
                 load.wait_acknowledged(len(load.tally.acknowledged) + 3)
     engine = create_engine(cluster.postgres.url)
     try:

@@ -2,21 +2,32 @@
 
 Building the app costs seconds of CPU; with the app preloaded in the master a new worker is a
 fork. A worker over the memory bound finishes its request and is replaced, and no request is
-lost while that happens. Connections never cross a fork.
+lost while that happens. Connections and threads never cross a fork.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
+import time
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from consult.db import make_engine
-from consult.serving import gunicorn_options, recycle_when_large, resident_memory_mb
+from consult.serving import (
+    forget_inherited_connections,
+    gunicorn_options,
+    prepare_for_fork,
+    recycle_when_large,
+    refuse_to_fork_with_threads,
+    resident_memory_mb,
+    threads_besides_main,
+)
 from tests.reliability.harness import Server
 
 
@@ -60,6 +71,81 @@ def test_serving_preloads_and_recycles_by_memory() -> None:
     assert options["preload_app"] is True
     assert options["max_requests"] >= 50_000
     assert callable(options["post_request"])
+    assert options["pre_fork"] is refuse_to_fork_with_threads
+    assert options["post_fork"] is forget_inherited_connections
+    # gunicorn 25.1+ would run its control socket from a thread of the master.
+    assert options.get("control_socket_disable", True) is True
+
+
+def test_the_master_forks_with_no_connection_open_and_its_heap_frozen(make_app) -> None:
+    app = make_app()
+    engine = app.extensions["consult.db"].engine
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")
+    assert engine.pool.checkedin() == 1
+    try:
+        prepare_for_fork(app)
+        assert engine.pool.checkedin() == 0
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+class _Log:
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def error(self, message: str, *args: object) -> None:
+        self.errors.append(message % args)
+
+
+@pytest.mark.parametrize("thread_name", [None, "consult-mail", "export-7"])
+def test_the_master_refuses_to_fork_while_a_thread_of_its_own_runs(thread_name) -> None:
+    arbiter = SimpleNamespace(log=_Log())
+    release = threading.Event()
+    thread = None
+    if thread_name:
+        thread = threading.Thread(target=release.wait, args=(30,), name=thread_name)
+        thread.start()
+    try:
+        if thread_name is None:
+            refuse_to_fork_with_threads(arbiter, None)
+            assert arbiter.log.errors == [] and threads_besides_main() == []
+        else:
+            with pytest.raises(RuntimeError, match=thread_name):
+                refuse_to_fork_with_threads(arbiter, None)
+            assert thread_name in arbiter.log.errors[0]
+    finally:
+        release.set()
+        if thread is not None:
+            thread.join()
+
+
+def test_a_worker_starts_with_an_empty_pool_of_its_own(make_app) -> None:
+    app = make_app()
+    engine = app.extensions["consult.db"].engine
+    with engine.connect() as connection:
+        parent_connection = connection.connection.dbapi_connection
+    arbiter = SimpleNamespace(app=SimpleNamespace(callable=app))
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+
+    def worker() -> None:
+        forget_inherited_connections(arbiter, None)
+        emptied = engine.pool.checkedin() == 0
+        with engine.connect() as connection:
+            fresh = connection.connection.dbapi_connection is not parent_connection
+        queue.put((emptied, fresh))
+
+    process = context.Process(target=worker)
+    process.start()
+    process.join(30)
+    assert process.exitcode == 0
+    assert queue.get(timeout=5) == (True, True)
+    # The parent's connection was left to the parent, open and usable.
+    with engine.connect() as connection:
+        assert connection.connection.dbapi_connection is parent_connection
+        assert connection.exec_driver_sql("SELECT 1").scalar() == 1
 
 
 def test_a_forked_process_never_uses_its_parents_connection(tmp_path: Path) -> None:
@@ -103,14 +189,22 @@ def test_workers_over_the_bound_are_replaced_without_losing_a_request(
     )
     server.start()
     statuses = []
+    durations = []
     try:
         for _ in range(12):
+            began = time.perf_counter()
             with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/", timeout=30) as reply:
                 statuses.append(reply.status)
+            durations.append(time.perf_counter() - began)
         workers = {line["worker"] for line in server.access_lines()}
     finally:
         server.stop()
-    findings(f"12 requests, statuses {sorted(set(statuses))}, served by {len(workers)} workers")
+    findings(
+        f"12 requests, statuses {sorted(set(statuses))}, served by {len(workers)} workers "
+        f"(each a fork, replaced after one request); slowest request {max(durations):.2f} s, "
+        f"median {sorted(durations)[6]:.2f} s"
+    )
     assert statuses == [200] * 12
     assert len(workers) > 2, "workers past the memory bound were not replaced"
     assert "replacing it" in server.log()
+    assert "threads running in the master" not in server.log()
