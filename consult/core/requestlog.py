@@ -86,12 +86,45 @@ def redact_path(path: str, rule: str | None = None, view_args: dict[str, Any] | 
 
 
 def is_token_shaped(segment: str) -> bool:
-    """Tell whether a path segment looks like a random token (long, mixed, URL-safe)."""
-    if not _TOKEN_SHAPED_RE.match(segment):
+    """Tell whether a path segment looks like a random token (long, mixed, URL-safe).
+
+    A signed token (itsdangerous: payload.timestamp.signature, the password and unsubscribe
+    links) is made of pieces joined by dots: it is token-shaped if one of its pieces is. A file
+    name such as ``consult.11a8ac877a.css`` is not (no piece is long and mixed).
+    """
+    return any(_is_token_piece(piece) for piece in segment.split("."))
+
+
+def _is_token_piece(piece: str) -> bool:
+    if not _TOKEN_SHAPED_RE.match(piece):
         return False
-    if len(segment) >= 32:
+    if len(piece) >= 32:
         return True
-    return sum(1 for pattern in _CLASSES if pattern.search(segment)) >= 2
+    return sum(1 for pattern in _CLASSES if pattern.search(piece)) >= 2
+
+
+#: An absolute http(s) address in a text (an e-mail's text or HTML, a header).
+_URL_RE = re.compile(r"https?://[^\s<>\"'()\[\]]+")
+
+
+def redact_urls(text: str) -> str:
+    """Return ``text`` with the secret of every http(s) address in it redacted (redact_path).
+
+    For what staff read of a message the app sent (a personal link, an invitation, a
+    password link, an unsubscribe link): a secret link shown to staff would let them act as
+    its holder. Text outside addresses is left as it is.
+    """
+    return _URL_RE.sub(_redact_url, text)
+
+
+def _redact_url(match: re.Match[str]) -> str:
+    url = match.group(0)
+    scheme, rest = url.split("://", 1)
+    host, slash, path = rest.partition("/")
+    if not slash:
+        return url
+    cut = min((i for i in (path.find("?"), path.find("#")) if i >= 0), default=len(path))
+    return f"{scheme}://{host}{redact_path('/' + path[:cut])}{path[cut:]}"
 
 
 @functools.lru_cache(maxsize=512)
