@@ -127,6 +127,32 @@ def _redact_url(match: re.Match[str]) -> str:
     return f"{scheme}://{host}{redact_path('/' + path[:cut])}{path[cut:]}"
 
 
+#: A path in a log message (gunicorn quotes the request line it could not parse).
+_PATH_IN_TEXT_RE = re.compile(r"/[^\s'\"<>]+")
+#: A run of the URL-safe alphabet inside such a path (split at quotes, escapes, dots).
+_RUN_RE = re.compile(r"[A-Za-z0-9_\-=~%]{16,}")
+#: gunicorn's "Invalid request from ip=203.0.113.9:" (a client address).
+_CLIENT_ADDRESS_RE = re.compile(r"\bip=[^\s]+?(?=:?\s|:?$)")
+
+
+def redact_text(text: str) -> str:
+    """Return a log message without secrets: client addresses, and every token-shaped run in
+    any path it quotes (whatever surrounds it: an escape, a quote, a missing route)."""
+    text = _CLIENT_ADDRESS_RE.sub("ip=" + REDACTED, text)
+    return _PATH_IN_TEXT_RE.sub(_redact_runs, text)
+
+
+def _redact_runs(match: re.Match[str]) -> str:
+    # A quoted request line shows control characters as escapes (\x01): the path ends there.
+    head, escape, tail = match.group(0).partition("\\")
+    path = redact_path(head) + escape + tail
+    return _RUN_RE.sub(_redact_run, path)
+
+
+def _redact_run(run: re.Match[str]) -> str:
+    return REDACTED if is_token_shaped(run.group(0)) else run.group(0)
+
+
 @functools.lru_cache(maxsize=512)
 def _rule_pieces(rule: str) -> tuple[str, ...]:
     """Split a URL rule once: text, then (placeholder, variable name, text) for each variable."""
@@ -190,7 +216,8 @@ class JsonFormatter(logging.Formatter):
             + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            # Every JSON line (the app's and gunicorn's) passes here: the one redaction.
+            "message": redact_text(record.getMessage()),
         }
         request_id = getattr(record, "request_id", None)
         if request_id and request_id != "-":
