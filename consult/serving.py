@@ -17,6 +17,7 @@ app's own messages in the same shape.
 from __future__ import annotations
 
 import gc
+import html
 import json
 import logging
 import os
@@ -25,9 +26,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from gunicorn import util as gunicorn_util
 from gunicorn.app.base import BaseApplication
 from gunicorn.config import KNOWN_SETTINGS
 from gunicorn.glogging import Logger
+from gunicorn.workers.sync import SyncWorker
 
 from consult.core.requestlog import (
     ENVIRON_LOG_PATH,
@@ -36,6 +39,7 @@ from consult.core.requestlog import (
     RequestIdFilter,
     redact_path,
 )
+from consult.security import NO_STORE, headers_for
 
 #: A worker whose resident memory passes this many MiB finishes its request and is replaced.
 DEFAULT_MAX_WORKER_MEMORY_MB = 512
@@ -83,6 +87,51 @@ class JsonAccessLogger(Logger):
             self.access_log.info(json.dumps(entry, separators=(",", ":")))
         except Exception:  # noqa: BLE001 - a log line must never break a response
             self.exception("could not write an access log line")
+
+
+#: What a request gunicorn itself refuses (a malformed request line or header, a line or header
+#: too long) is answered with: the status only, never the request echoed back.
+_REFUSED_PAGE = (
+    '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{status}</title>'
+    "</head><body><h1>{status}</h1><p>The request could not be read.</p>"
+    '<p><a href="/">Consult</a></p></body></html>\n'
+)
+
+
+def refused_request_bytes(status_int: int, reason: str, secure: bool) -> bytes:
+    """Return gunicorn's answer to a request it could not parse, as every answer of ours: the
+    security headers, no-store, and nothing of the request (gunicorn's own page quotes it, a
+    resume token included)."""
+    body = _REFUSED_PAGE.format(status=f"{int(status_int)} {html.escape(reason)}").encode()
+    headers = [
+        ("Connection", "close"),
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Content-Length", str(len(body))),
+        ("Cache-Control", NO_STORE),
+        *headers_for(secure),
+    ]
+    head = f"HTTP/1.1 {int(status_int)} {reason}\r\n" + "".join(
+        f"{name}: {value}\r\n" for name, value in headers
+    )
+    return (head + "\r\n").encode("latin-1") + body
+
+
+class ConsultWorker(SyncWorker):
+    """gunicorn's sync worker, whose own error answers carry our headers and echo nothing.
+
+    gunicorn answers a request it cannot parse before any application code runs, through
+    gunicorn.util.write_error; this worker process replaces that one function.
+    """
+
+    def load_wsgi(self) -> None:
+        """Load the application, then install the error answer (HSTS as the app says)."""
+        super().load_wsgi()
+        secure = bool(getattr(self.wsgi, "config", {}).get("SESSION_COOKIE_SECURE"))
+
+        def write_error(sock: Any, status_int: int, reason: str, _mesg: str) -> None:
+            gunicorn_util.write_nonblock(sock, refused_request_bytes(status_int, reason, secure))
+
+        gunicorn_util.write_error = write_error
 
 
 def resident_memory_mb() -> float:
@@ -218,7 +267,8 @@ def gunicorn_options(
     options: dict[str, Any] = {
         "bind": bind,
         "workers": workers,
-        "worker_class": "sync",
+        # The sync worker, with gunicorn's own error answers made like ours.
+        "worker_class": "consult.serving.ConsultWorker",
         # A request still running after this many seconds kills its worker (a stuck request).
         "timeout": timeout,
         # On SIGTERM, requests in flight get this long to finish before the workers are killed.

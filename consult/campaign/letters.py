@@ -2,7 +2,13 @@
 
 A letter is accepted only if its content is a PDF (it starts with ``%PDF-`` and pypdf reads at
 least one page from it), whatever its name or the type the browser claimed, and only up to
-CAMPAIGN_LETTER_MAX_BYTES. It is stored in the database on every backend (consult/storage.py's
+CAMPAIGN_LETTER_MAX_BYTES and CAMPAIGN_LETTER_MAX_PAGES. The file is hostile until proven
+otherwise: whatever the parser raises means "cannot be read" (never a 500), and its page tree is
+walked here within a fixed budget (pypdf's own flattening of a 5 MB tree of 45,000 pages costs
+7 s of a worker's CPU). What is kept is bounded too: one waiting letter per form, at most
+CAMPAIGN_HELD_LETTERS_MAX_BYTES waiting in all, and the LETTERS_KEPT latest letters of a pledge.
+
+A letter is stored in the database on every backend (consult/storage.py's
 DatabaseStore, in the transaction of the row that names it), under a random name, never under
 the name the institution gave: a signed letter exists nowhere else, so it must travel with
 `consult backup` and be readable from every host, unlike an export, which can be made again.
@@ -23,9 +29,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
-from flask import Flask, Response, current_app, stream_with_context
+from flask import Flask, Response, current_app, has_app_context, stream_with_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult.campaign.models import CommitmentLetter, Pledge
@@ -36,6 +42,15 @@ from consult.storage import DatabaseStore
 PDF_MAGIC = b"%PDF-"
 #: The default largest letter, in bytes (CAMPAIGN_LETTER_MAX_BYTES overrides it).
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+#: The default most pages of a letter (CAMPAIGN_LETTER_MAX_PAGES overrides it).
+DEFAULT_MAX_PAGES = 50
+#: How deep a page tree may nest (real files: 2 to 4 levels).
+MAX_TREE_DEPTH = 32
+#: Letters waiting for their form, all together, in bytes (CAMPAIGN_HELD_LETTERS_MAX_BYTES):
+#: past it the oldest waiting ones are forgotten first, so a flood of uploads fills nothing.
+DEFAULT_HELD_MAX_BYTES = 200 * 1024 * 1024
+#: The latest letters a pledge keeps (the one in force and a few earlier ones for staff).
+LETTERS_KEPT = 5
 #: How long a letter waits for the form it came with to be sent without a refused field.
 HELD_FOR = timedelta(days=2)
 #: Where letters live in the file store.
@@ -57,6 +72,9 @@ REFUSALS = {
     ),
     "corrupt": _l("This PDF cannot be read: it seems damaged. Export it again and retry."),
     "encrypted": _l("This PDF is protected by a password. Send a copy without a password."),
+    "too_many_pages": _l(
+        "This PDF has more than %(pages)s pages. Send only the signed letter of commitment."
+    ),
 }
 
 log = logging.getLogger(__name__)
@@ -74,7 +92,7 @@ class LetterRefused(ValueError):
         from flask_babel import format_decimal
 
         size = f"{format_decimal(round(max_bytes() / (1024 * 1024), 1))} MB"
-        return str(REFUSALS[self.code]) % {"size": size}
+        return str(REFUSALS[self.code]) % {"size": size, "pages": max_pages()}
 
 
 @dataclass(frozen=True)
@@ -93,10 +111,19 @@ def max_bytes(app: Flask | None = None) -> int:
     return int(app.config.get("CAMPAIGN_LETTER_MAX_BYTES") or DEFAULT_MAX_BYTES)
 
 
-def _count_pages(path: Path) -> int:
-    """Return how many pages pypdf reads; raise LetterRefused if it cannot read the file."""
+def max_pages(app: Flask | None = None) -> int:
+    """Return the most pages a letter may have (the default outside an application)."""
+    if app is None and not has_app_context():
+        return DEFAULT_MAX_PAGES
+    app = app or current_app
+    return int(app.config.get("CAMPAIGN_LETTER_MAX_PAGES") or DEFAULT_MAX_PAGES)
+
+
+def _count_pages(path: Path, most: int) -> int:
+    """Return how many pages the file has; raise LetterRefused if it cannot be read or has more
+    than ``most``. Whatever pypdf raises on hostile bytes (a limit reached, a broken stream, a
+    recursion) means the file cannot be read: never a server error."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     # pypdf warns (and logs) about every oddity of a damaged file: the file's fault, not ours.
     pypdf_log = logging.getLogger("pypdf")
@@ -108,18 +135,53 @@ def _count_pages(path: Path) -> int:
             reader = PdfReader(str(path), strict=False)
             if reader.is_encrypted:
                 raise LetterRefused("encrypted")
-            pages = len(reader.pages)
-            if pages:
-                reader.pages[0].mediabox  # noqa: B018 (reading the first page proves the tree)
+            return walk_page_tree(reader.trailer["/Root"]["/Pages"], most)
     except LetterRefused:
         raise
-    except (PdfReadError, ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+    except Exception as error:  # noqa: BLE001 - see the docstring: any failure is "corrupt"
         log.info("letter refused: pypdf could not read it (%s)", type(error).__name__)
-        raise LetterRefused("corrupt") from error
-    except RecursionError as error:
         raise LetterRefused("corrupt") from error
     finally:
         pypdf_log.setLevel(level)
+
+
+def walk_page_tree(root: object, most: int) -> int:
+    """Count the pages under a PDF page tree's root, looking at ``most`` pages at most.
+
+    Iterative and bounded: a loop, a tree deeper than MAX_TREE_DEPTH, a node that is not a page
+    or a page-tree node, or no page at all raises LetterRefused("corrupt"); more than ``most``
+    pages (counted from each Kids array before it is opened) raises "too_many_pages". At most
+    ``most`` pages and ``most`` intermediate nodes are ever resolved.
+    """
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    pages = 0
+    nodes = 0
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[object, int]] = [(root, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, IndirectObject):
+            ref = (item.idnum, item.generation)
+            if ref in seen:
+                raise LetterRefused("corrupt")
+            seen.add(ref)
+            item = item.get_object()
+        if not isinstance(item, DictionaryObject) or depth > MAX_TREE_DEPTH:
+            raise LetterRefused("corrupt")
+        kids = item.get("/Kids")
+        if kids is None:
+            if item.get("/Type") not in (None, "/Page"):
+                raise LetterRefused("corrupt")
+            pages += 1
+            continue
+        nodes += 1
+        kids = kids.get_object() if isinstance(kids, IndirectObject) else kids
+        if not isinstance(kids, ArrayObject) or nodes > most:
+            raise LetterRefused("corrupt")
+        if pages + len(stack) + len(kids) > most:
+            raise LetterRefused("too_many_pages")
+        stack.extend((kid, depth + 1) for kid in reversed(kids))
     if pages < 1:
         raise LetterRefused("corrupt")
     return pages
@@ -149,7 +211,7 @@ def check_upload(stream: IO[bytes], limit: int | None = None) -> CheckedPdf:
         with open(path, "rb") as check:
             if check.read(len(PDF_MAGIC)) != PDF_MAGIC:
                 raise LetterRefused("not_pdf")
-        pages = _count_pages(path)
+        pages = _count_pages(path, max_pages())
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -184,12 +246,72 @@ def store(
         page_count=checked.page_count,
         uploaded_by_id=uploaded_by_id,
     )
-    session.add(letter)
     if pledge is None:
-        # A new letter waits for its form: the ones whose form was never sent go now.
+        # A form waits for one letter, its latest: an earlier one it sent is replaced.
+        for earlier in _waiting(session, holding_hash):
+            delete_letter(session, earlier)
+        session.add(letter)
+        # The ones whose form was never sent go now, and the oldest beyond the bound.
         purge_abandoned(session)
+        session.flush()
+        _bound_waiting(session, keep=letter)
+    else:
+        session.add(letter)
+        _keep_latest(session, pledge)
     session.flush()
     return letter
+
+
+def held_max_bytes(app: Flask | None = None) -> int:
+    """Return how many bytes of letters may wait for their forms, all together."""
+    app = app or current_app
+    return int(app.config.get("CAMPAIGN_HELD_LETTERS_MAX_BYTES") or DEFAULT_HELD_MAX_BYTES)
+
+
+def _waiting(session: Session, holding_hash: str | None) -> list[CommitmentLetter]:
+    return list(
+        session.scalars(
+            select(CommitmentLetter)
+            .where(
+                CommitmentLetter.holding_hash == holding_hash,
+                CommitmentLetter.pledge_id.is_(None),
+            )
+            .order_by(CommitmentLetter.id)
+        )
+    )
+
+
+def _bound_waiting(session: Session, keep: CommitmentLetter) -> None:
+    """Forget the oldest waiting letters until they weigh no more than held_max_bytes()."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(CommitmentLetter.size_bytes), 0)).where(
+            CommitmentLetter.pledge_id.is_(None)
+        )
+    )
+    bound = held_max_bytes()
+    if total <= bound:
+        return
+    oldest_first = session.scalars(
+        select(CommitmentLetter)
+        .where(CommitmentLetter.pledge_id.is_(None), CommitmentLetter.id != keep.id)
+        .order_by(CommitmentLetter.id)
+    )
+    for letter in oldest_first:
+        if total <= bound:
+            break
+        total -= letter.size_bytes
+        delete_letter(session, letter)
+    if total > bound:
+        # The new letter alone is over the bound (a bound set below one letter's size).
+        log.warning("letters waiting for their forms exceed CAMPAIGN_HELD_LETTERS_MAX_BYTES")
+
+
+def _keep_latest(session: Session, pledge: Pledge) -> None:
+    """Forget a pledge's letters but the LETTERS_KEPT latest."""
+    while len(pledge.letters) > LETTERS_KEPT:
+        oldest = pledge.letters[0]
+        letter_store().delete(oldest.stored_name, connection=session.connection())
+        pledge.letters.remove(oldest)
 
 
 def purge_abandoned(session: Session, older_than: timedelta = HELD_FOR) -> int:
@@ -218,17 +340,9 @@ def held_letter(session: Session, holding_hash: str) -> CommitmentLetter | None:
 
 
 def attach_held(session: Session, pledge: Pledge, holding_hash: str) -> CommitmentLetter | None:
-    """Give a new pledge the letter its form left waiting (the latest); forget older ones."""
-    waiting = list(
-        session.scalars(
-            select(CommitmentLetter)
-            .where(
-                CommitmentLetter.holding_hash == holding_hash,
-                CommitmentLetter.pledge_id.is_(None),
-            )
-            .order_by(CommitmentLetter.id)
-        )
-    )
+    """Give a pledge the letter its form left waiting (the latest); forget older ones, and the
+    pledge's own letters but the LETTERS_KEPT latest."""
+    waiting = _waiting(session, holding_hash)
     if not waiting:
         return None
     *older, latest = waiting
@@ -236,6 +350,7 @@ def attach_held(session: Session, pledge: Pledge, holding_hash: str) -> Commitme
         delete_letter(session, letter)
     latest.holding_hash = None
     pledge.letters.append(latest)
+    _keep_latest(session, pledge)
     session.flush()
     return latest
 

@@ -86,12 +86,71 @@ def redact_path(path: str, rule: str | None = None, view_args: dict[str, Any] | 
 
 
 def is_token_shaped(segment: str) -> bool:
-    """Tell whether a path segment looks like a random token (long, mixed, URL-safe)."""
-    if not _TOKEN_SHAPED_RE.match(segment):
+    """Tell whether a path segment looks like a random token (long, mixed, URL-safe).
+
+    A signed token (itsdangerous: payload.timestamp.signature, the password and unsubscribe
+    links) is made of pieces joined by dots: it is token-shaped if one of its pieces is. A file
+    name such as ``consult.11a8ac877a.css`` is not (no piece is long and mixed).
+    """
+    return any(_is_token_piece(piece) for piece in segment.split("."))
+
+
+def _is_token_piece(piece: str) -> bool:
+    if not _TOKEN_SHAPED_RE.match(piece):
         return False
-    if len(segment) >= 32:
+    if len(piece) >= 32:
         return True
-    return sum(1 for pattern in _CLASSES if pattern.search(segment)) >= 2
+    return sum(1 for pattern in _CLASSES if pattern.search(piece)) >= 2
+
+
+#: An absolute http(s) address in a text (an e-mail's text or HTML, a header).
+_URL_RE = re.compile(r"https?://[^\s<>\"'()\[\]]+")
+
+
+def redact_urls(text: str) -> str:
+    """Return ``text`` with the secret of every http(s) address in it redacted (redact_path).
+
+    For what staff read of a message the app sent (a personal link, an invitation, a
+    password link, an unsubscribe link): a secret link shown to staff would let them act as
+    its holder. Text outside addresses is left as it is.
+    """
+    return _URL_RE.sub(_redact_url, text)
+
+
+def _redact_url(match: re.Match[str]) -> str:
+    url = match.group(0)
+    scheme, rest = url.split("://", 1)
+    host, slash, path = rest.partition("/")
+    if not slash:
+        return url
+    cut = min((i for i in (path.find("?"), path.find("#")) if i >= 0), default=len(path))
+    return f"{scheme}://{host}{redact_path('/' + path[:cut])}{path[cut:]}"
+
+
+#: A path in a log message (gunicorn quotes the request line it could not parse).
+_PATH_IN_TEXT_RE = re.compile(r"/[^\s'\"<>]+")
+#: A run of the URL-safe alphabet inside such a path (split at quotes, escapes, dots).
+_RUN_RE = re.compile(r"[A-Za-z0-9_\-=~%]{16,}")
+#: gunicorn's "Invalid request from ip=203.0.113.9:" (a client address).
+_CLIENT_ADDRESS_RE = re.compile(r"\bip=[^\s]+?(?=:?\s|:?$)")
+
+
+def redact_text(text: str) -> str:
+    """Return a log message without secrets: client addresses, and every token-shaped run in
+    any path it quotes (whatever surrounds it: an escape, a quote, a missing route)."""
+    text = _CLIENT_ADDRESS_RE.sub("ip=" + REDACTED, text)
+    return _PATH_IN_TEXT_RE.sub(_redact_runs, text)
+
+
+def _redact_runs(match: re.Match[str]) -> str:
+    # A quoted request line shows control characters as escapes (\x01): the path ends there.
+    head, escape, tail = match.group(0).partition("\\")
+    path = redact_path(head) + escape + tail
+    return _RUN_RE.sub(_redact_run, path)
+
+
+def _redact_run(run: re.Match[str]) -> str:
+    return REDACTED if is_token_shaped(run.group(0)) else run.group(0)
 
 
 @functools.lru_cache(maxsize=512)
@@ -157,7 +216,8 @@ class JsonFormatter(logging.Formatter):
             + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            # Every JSON line (the app's and gunicorn's) passes here: the one redaction.
+            "message": redact_text(record.getMessage()),
         }
         request_id = getattr(record, "request_id", None)
         if request_id and request_id != "-":

@@ -58,6 +58,9 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_REMINDER_INTERVAL_DAYS": 7,
     #: Requests per client address for "e-mail me my link" and "lost your link?".
     "MAIL_REQUEST_LIMIT": "5 per hour;20 per day",
+    #: Every message a public request causes, per client address and per recipient (quota.py).
+    "MAIL_PUBLIC_LIMIT": "20 per hour;50 per day",
+    "MAIL_PER_RECIPIENT_PER_DAY": 10,
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from consult.core.links import absolute_url_for
 from consult.db import utcnow, writing
 from consult.mail import messages
 from consult.mail.models import DigestSubscription
+from consult.mail.quota import UNMETERED
 from consult.staff.models import User
 
 #: A moderator gets at most one digest in this long.
@@ -113,6 +114,7 @@ def run_for_app(app: Flask) -> int:
     # Links come from BASE_URL (absolute_url_for); the request context only lends url_for
     # and the translations a place to run.
     with app.test_request_context():
+        g.setdefault(UNMETERED, True)  # the sender's own work, not a public request
         try:
             return queue_digests(db.session, app.config["LANGUAGES"][0])
         finally:

@@ -76,8 +76,9 @@ def queue(
     invitation_id: int | None = None,
     flush: bool = True,
     **context: Any,
-) -> OutboxMessage:
-    """Render ``kind`` in the recipient's language and add it to the outbox (not committed)."""
+) -> OutboxMessage | None:
+    """Render ``kind`` in the recipient's language and add it to the outbox (not committed);
+    None when the public's mail quota refused it (consult/mail/quota.py)."""
     language = language_of(language)
     subject, text, html = render(kind, language, unsubscribe_url=unsubscribe_url, **context)
     return enqueue(

@@ -1,8 +1,10 @@
-"""Queueing messages and moving them through the outbox (plain functions; no Flask).
+"""Queueing messages and moving them through the outbox (plain functions).
 
 ``enqueue`` only adds a row to the caller's session: the message is committed with the action
-that causes it, or not at all. The sender (consult/mail/sender.py) moves rows from pending to
-sent or failed with the claim functions below, which work the same on SQLite and PostgreSQL.
+that causes it, or not at all. It is also where the public's mail is metered (consult/mail/
+quota.py, the only part that looks at the request). The sender (consult/mail/sender.py) moves
+rows from pending to sent or failed with the claim functions below, which work the same on
+SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from consult.db import utcnow, writing
+from consult.mail import quota
 from consult.mail.compose import new_message_id, normalise_address, one_line
 from consult.mail.models import FAILED, PENDING, SENT, OutboxMessage
 
@@ -40,14 +43,17 @@ class Draft:
 
 def enqueue(
     session: Session, draft: Draft, from_address: str, *, flush: bool = True
-) -> OutboxMessage:
-    """Add a message to the outbox in the caller's transaction (not committed).
+) -> OutboxMessage | None:
+    """Add a message to the outbox in the caller's transaction (not committed); None when a
+    public request asked for more mail than quota.admits() allows.
 
     ``flush=False`` leaves the flush to the caller: a batch of thousands is flushed once.
     """
     address = normalise_address(draft.recipient_email)
     if address is None:
         raise InvalidAddress(draft.recipient_email)
+    if not quota.admits(session, address):
+        return None
     message = OutboxMessage(
         kind=draft.kind,
         state=PENDING,

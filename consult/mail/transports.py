@@ -164,19 +164,23 @@ def _drop(connection: smtplib.SMTP | None) -> None:
 
 
 class FileTransport:
-    """Without an SMTP server: each message becomes a .eml file in the instance folder."""
+    """Without an SMTP server: each message becomes a .eml file in the instance folder, readable
+    by its owner only (staff read them through /staff/mail, their secret links redacted)."""
 
     def __init__(self, settings: Settings) -> None:
         self.folder = settings.folder
 
     def send(self, message: OutboxMessage, data: bytes) -> None:
         """Write the message whole (a temporary file renamed into place)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        # Private, like the instance folder: a message may hold a personal or password link.
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         stamp = utcnow().strftime("%Y%m%d-%H%M%S")
         target = self.folder / f"{stamp}-{message.id:08d}-{message.kind}.eml"
         partial = target.with_suffix(".part")
         try:
-            partial.write_bytes(data)
+            handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
             os.replace(partial, target)
         except OSError as exc:
             raise TemporaryFailure(f"cannot write {target.name}: {exc}", True) from exc

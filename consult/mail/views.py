@@ -7,6 +7,7 @@ unreachable mail server never slows these pages.
 from __future__ import annotations
 
 from email import policy
+from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -22,8 +23,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import escape
 from sqlalchemy import func, select
 
+from consult.core.requestlog import REDACTED, redact_urls
 from consult.db import db
 from consult.extensions import limiter
 from consult.i18n import current_language, switched_language
@@ -33,6 +37,7 @@ from consult.mail.compose import normalise_address
 from consult.mail.models import OutboxMessage
 from consult.questionnaires import operations
 from consult.questionnaires.registry import definition_of, get_questionnaire
+from consult.staff import audit
 from consult.staff.access import role_required
 from consult.staff.views import WORKSPACE_LINKS, client_ip
 
@@ -134,14 +139,47 @@ def outbox():
     )
 
 
-def _read(name: str):
+def _read(name: str, shown: str):
+    """The written message ``name`` as staff may see it: every secret link redacted (a personal,
+    invitation, pledge, password or unsubscribe link would let the reader act as its holder),
+    and the view recorded in the audit log (it shows a recipient's address)."""
     if "/" in name or "\\" in name or not name.endswith(".eml") or name.startswith("."):
         abort(404)
     path = _mail_folder() / name
     if not path.is_file():
         abort(404)
     with path.open("rb") as handle:
-        return BytesParser(policy=policy.default).parse(handle)
+        message = BytesParser(policy=policy.default).parse(handle)
+    audit.record(
+        db.session,
+        current_user,
+        "mail.message_viewed",
+        target=name,
+        details={"shown": shown},
+        ip=client_ip(),
+    )
+    db.commit()
+    return redacted(message)
+
+
+def redacted(message: EmailMessage) -> EmailMessage:
+    """Return ``message`` with the secret of every link in its headers and text parts redacted."""
+    for name, value in list(message.items()):
+        cleaned = redact_urls(str(value))
+        if cleaned != str(value):
+            message.replace_header(name, cleaned)
+    for part in message.walk():
+        if part.get_content_maintype() != "text" or part.is_attachment():
+            continue
+        subtype = part.get_content_subtype()
+        content = part.get_content()
+        cleaned = redact_urls(content)
+        if subtype == "html":
+            # The marker must read as text in the HTML part, not as a tag.
+            cleaned = cleaned.replace(REDACTED, escape(REDACTED))
+        if cleaned != content:
+            part.set_content(cleaned, subtype=subtype, charset="utf-8")
+    return message
 
 
 def _summary(path: Path) -> dict[str, str]:
@@ -159,7 +197,7 @@ def _summary(path: Path) -> dict[str, str]:
 @role_required("admin")
 def message_file(name: str):
     """One written message: its headers, its text part, and its HTML part in a frame."""
-    message = _read(name)
+    message = _read(name, "page")
     text_part = message.get_body(("plain",))
     return render_template(
         "mail/message.html",
@@ -174,7 +212,7 @@ def message_file(name: str):
 @role_required("admin")
 def message_html(name: str):
     """The HTML part alone, sandboxed: no script, no request leaves the page."""
-    part = _read(name).get_body(("html",)) or abort(404)
+    part = _read(name, "html").get_body(("html",)) or abort(404)
     reply = HttpResponse(part.get_content(), mimetype="text/html")
     # Our own messages carry a <style> block, as mail clients expect; nothing else may run.
     reply.headers["Content-Security-Policy"] = (
@@ -188,8 +226,8 @@ def message_html(name: str):
 @bp.get("/staff/mail/files/<name>/raw")
 @role_required("admin")
 def message_raw(name: str):
-    """The message as it would have gone on the wire."""
-    message = _read(name)
+    """The message as it went on the wire, its secret links redacted."""
+    message = _read(name, "raw")
     return HttpResponse(
         message.as_bytes(),
         mimetype="message/rfc822",

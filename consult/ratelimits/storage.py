@@ -56,6 +56,24 @@ def stored_key(key: str) -> str:
     return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
+def count_hit(connection, key: str, expiry: float, now: float | None = None) -> int:
+    """Count one hit on ``key`` on the caller's connection (its transaction); return the count
+    of the key's window. For counters that must commit or roll back with the caller's work (on
+    SQLite, a second connection would wait for the caller's own write lock)."""
+    now = time.time() if now is None else now
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(TABLE).values(key=stored_key(key), count=1, expires_at=now + expiry)
+    expired = TABLE.c.expires_at <= now
+    statement = statement.on_conflict_do_update(
+        index_elements=[TABLE.c.key],
+        set_={
+            "count": case((expired, 1), else_=TABLE.c.count + 1),
+            "expires_at": case((expired, now + expiry), else_=TABLE.c.expires_at),
+        },
+    ).returning(TABLE.c.count)
+    return int(connection.execute(statement).scalar_one())
+
+
 class DatabaseStorage(Storage):
     """Rate-limit counters in the app's database (``db://``)."""
 

@@ -3,8 +3,12 @@ with the default storage (db://), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import secrets
+import socket
+
 import pytest
 
+from consult.security import SECURITY_HEADERS
 from tests.reliability.conftest import BACKENDS
 from tests.reliability.harness import CSRF_RE, HttpRespondent, Server, Tally
 
@@ -20,6 +24,30 @@ def _post_contribution(address, cookies: dict[str, str], csrf: str) -> int:
     finally:
         browser.close()
     return status
+
+
+def _refused_by_gunicorn(server: Server) -> None:
+    """Requests gunicorn refuses before the app runs carry our headers, echo nothing, and are
+    logged without the client address or the token (this server is reused: one start less)."""
+    token = secrets.token_urlsafe(24)
+    for raw in (
+        f"GET /r/{token}\x01 HTTP/1.1\r\nHost: x\r\n\r\n".encode(),
+        b"GET /" + token.encode() * 300 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n",
+    ):
+        with socket.create_connection(server.address, timeout=10) as connection:
+            connection.sendall(raw)
+            answer = b""
+            while chunk := connection.recv(65536):
+                answer += chunk
+        head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+        assert head.split(" ")[1] in ("400", "414", "431"), head
+        for name, value in SECURITY_HEADERS:
+            assert f"\r\n{name}: {value}\r\n" in head + "\r\n", (name, head)
+        assert token.encode() not in answer
+    log = server.log()
+    assert "Invalid request" in log
+    assert token not in log and "ip=127.0.0.1" not in log
 
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
@@ -44,6 +72,7 @@ def test_five_per_hour_lets_five_through_across_workers_and_restarts(
         server.stop()
         server.start()
         after = [_post_contribution(server.address, browser.cookies, csrf) for _ in range(3)]
+        _refused_by_gunicorn(server)
     finally:
         server.stop()
     findings(

@@ -102,3 +102,85 @@ def test_only_admins_may_export_personal_data(app, login, role):
             },
         )
         assert reply.status_code == 403, path
+
+
+RESPONDENT = ("Aïcha Privatecontact", "aicha.private@city.example", "Chief of the rights unit")
+PLEDGE_CONTACT = ("Bruno Pledgecontact", "bruno.pledge@city.example", "+33 1 23 45 67 89")
+
+
+@pytest.fixture
+def respondent_and_pledge(app):
+    """A submitted response with contact details, and a pledge with its contact (submitted and
+    verified, so that it is on the staff queue and on the public map)."""
+    import hashlib
+    from datetime import date
+
+    from consult.campaign.models import Pledge
+    from consult.questionnaires import operations as responses
+    from consult.questionnaires.registry import current_questionnaires
+
+    with app.app_context(), writing():
+        questionnaire = current_questionnaires()["local-governments"]
+        response = responses.start_response(
+            db.session, questionnaire, responses.new_resume_token(), "en"
+        )
+        responses.save_answers(
+            db.session, questionnaire, response, {"institution_name": {"": "Ville de Test"}}
+        )
+        responses.submit_response(db.session, questionnaire, response, "en")
+        name, email, job = RESPONDENT
+        responses.save_contact_details(
+            db.session, response, name=name, email=email, job_title=job, language="en"
+        )
+        ids = []
+        for status in ("submitted", "verified"):
+            pledge = Pledge(
+                token_hash=hashlib.sha256(status.encode()).hexdigest(),
+                status=status,
+                institution_name=f"Ville de {status}",
+                normalised_name=f"ville de {status}",
+                level="municipality",
+                country="FR",
+                region="europe",
+                language="fr",
+                signatory_name="Maire Public",
+                signatory_office="Maire",
+                contact_name=PLEDGE_CONTACT[0],
+                contact_email=PLEDGE_CONTACT[1],
+                contact_phone=PLEDGE_CONTACT[2],
+                joined_on=date(2022, 2, 23) if status == "verified" else None,
+            )
+            db.session.add(pledge)
+            db.session.flush()
+            ids.append(pledge.id)
+        db.commit()
+    return ids
+
+
+@pytest.mark.parametrize("role", ["moderator", "analyst", "admin"])
+def test_respondents_and_pledge_contacts_reach_admins_only(app, login, respondent_and_pledge, role):
+    """The same walk for respondents' contact details and pledges' contacts: before this, the
+    walk seeded only contributors, so it would have passed with either shown to anyone."""
+    client = login(app.test_client(), role)
+    secrets = [*RESPONDENT, *PLEDGE_CONTACT]
+    pledge_pages = [f"/staff/campaign/pledges/{pledge_id}" for pledge_id in respondent_and_pledge]
+    shown = {}
+    for endpoint, method, path in staff_rules(app):
+        if method != "GET" or endpoint in ("staff.logout", "staff.export_download"):
+            continue
+        paths = pledge_pages if endpoint == "campaign_staff.pledge" else [path]
+        for one in paths:
+            reply = client.get(one)
+            if reply.status_code == 200:
+                page = reply.get_data(as_text=True)
+                shown[one] = [secret for secret in secrets if secret in page]
+    if role == "admin":
+        # The positive control: the pages do show them to admins (so the walk can see them).
+        assert PLEDGE_CONTACT[1] in shown[pledge_pages[0]]
+    else:
+        assert {path: found for path, found in shown.items() if found} == {}
+        if role == "moderator":
+            assert set(pledge_pages) <= set(shown)  # the moderator did open the pledges
+    for path in ("/campaign", f"/campaign/signatories/{respondent_and_pledge[1]}"):
+        page = app.test_client().get(path).get_data(as_text=True)
+        assert not [secret for secret in secrets if secret in page], path
