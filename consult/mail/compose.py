@@ -11,6 +11,7 @@ becomes one harmless line instead of an error or an injected header.
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,7 @@ from email.header import decode_header, make_header
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import Any
 
 #: Header texts are cut to this length (a subject is read in one glance).
 MAX_HEADER_TEXT = 200
@@ -50,8 +52,53 @@ class _HeaderClasses(HeaderRegistry):
         return made
 
 
+#: Header values seen recently, parsed once: (name, text) -> header, and its folded lines.
+#: Most headers of a batch repeat (From, Subject per language, Content-Type, ...); bounded,
+#: because To, Message-ID and the unsubscribe link never repeat.
+_PARSED: dict[tuple[str, str], Any] = {}
+_FOLDED: dict[tuple[int, str, int | None, bool, str], bytes] = {}
+_REMEMBERED = 256
+#: The From header of each (name, address) the sender has used.
+_SENDERS: dict[tuple[str, str], Any] = {}
+
+
+class _Policy(policy.EmailPolicy):
+    """policy.SMTP, remembering the headers it has parsed and folded (the costly part).
+
+    A header is the same object whatever message it is in (headers are immutable strings), so
+    a parsed one is reused and folded once. Values with a line break are never remembered:
+    they go to the standard method, which refuses them.
+    """
+
+    def header_store_parse(self, name, value):  # noqa: D102 - as EmailPolicy's
+        if type(value) is not str or "\r" in value or "\n" in value:
+            return super().header_store_parse(name, value)
+        key = (name.lower(), value)
+        header = _PARSED.get(key)
+        if header is None:
+            if len(_PARSED) >= _REMEMBERED:
+                _PARSED.clear()
+                _FOLDED.clear()
+            header = _PARSED[key] = super().header_store_parse(name, value)[1]
+        return (name, header)
+
+    def fold_binary(self, name, value):  # noqa: D102 - as EmailPolicy's
+        if _PARSED.get((name.lower(), str(value))) is not value:
+            return super().fold_binary(name, value)
+        key = (id(value), self.linesep, self.max_line_length, self.utf8, self.cte_type)
+        folded = _FOLDED.get(key)
+        if folded is None:
+            folded = _FOLDED[key] = super().fold_binary(name, value)
+        return folded
+
+
 #: policy.SMTP (CRLF line ends, RFC 2047 encoding, no CR/LF in header values), faster.
-POLICY = policy.SMTP.clone(header_factory=_HeaderClasses())
+POLICY = _Policy(**policy.SMTP.__dict__).clone(header_factory=_HeaderClasses())
+
+#: The boundary between the text and HTML parts. Both parts are quoted-printable, where "="
+#: only starts an escape ("=3D", "=C3", a soft break), so "=_" can never begin a line of
+#: either part: one boundary serves every message, and no part has to be searched for it.
+_BOUNDARY = f"=_consult_{secrets.token_hex(8)}"
 
 
 def one_line(text: str | None, limit: int = MAX_HEADER_TEXT) -> str:
@@ -130,7 +177,7 @@ class Envelope:
 def build_message(envelope: Envelope, body_text: str, body_html: str | None) -> EmailMessage:
     """Return the message: headers, a text part and (when given) an HTML alternative."""
     message = EmailMessage(policy=POLICY)
-    message["From"] = _address(envelope.from_name, envelope.from_address)
+    message["From"] = _from_header(envelope.from_name, envelope.from_address)
     message["To"] = _address(envelope.recipient_name, envelope.recipient_email)
     message["Subject"] = one_line(envelope.subject, 300)
     message["Date"] = format_datetime(envelope.date)
@@ -143,10 +190,23 @@ def build_message(envelope: Envelope, body_text: str, body_html: str | None) -> 
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(body_text, cte="quoted-printable")
     if body_html:
+        message.make_alternative(boundary=_BOUNDARY)
         message.add_alternative(body_html, subtype="html", cte="quoted-printable")
     # After the parts: setting the content drops every Content-* header set before.
     message["Content-Language"] = envelope.language
     return message
+
+
+def _from_header(name: str, address: str) -> Any:
+    """The From header, parsed once per sender (it is the same on every message)."""
+    header = _SENDERS.get((name, address))
+    if header is None or _PARSED.get(("from", str(header))) is not header:
+        if len(_PARSED) >= _REMEMBERED:
+            _PARSED.clear()
+            _FOLDED.clear()
+        header = POLICY.header_factory("From", _address(name, address))
+        _SENDERS[(name, address)] = _PARSED[("from", str(header))] = header
+    return header
 
 
 def _address(name: str, address: str) -> Address:

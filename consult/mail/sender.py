@@ -17,9 +17,11 @@ What it guarantees, with any number of senders on any number of hosts:
   Message-ID, which mail clients use to show a message once): SMTP's own at-least-once window,
   widened to that bound. Nothing else is ever sent twice.
 
-Speed: one SMTP connection serves batch after batch while there is mail; each message is built
-(the email package is the costly part) in a second thread while the one before it is on the
-wire; and the database sees three short transactions per batch instead of one per message.
+Speed: one SMTP connection serves batch after batch while there is mail; with a server that
+offers PIPELINING (RFC 2920; Postfix, Exim and the hosted relays do) each message is one write
+and one round trip (its content, then the next one's MAIL, RCPT and DATA), and the message
+after next is built (the email package is the costly part) while the server reads; the
+database sees a few short transactions per batch instead of one per message.
 
 Temporary failures (4xx replies, connection errors, timeouts, a certificate that does not
 verify) are retried with doubling delays up to MAIL_MAX_ATTEMPTS; permanent ones (5xx) fail at
@@ -35,7 +37,7 @@ import logging
 import os
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -58,9 +60,6 @@ from consult.mail.transports import (
 log = logging.getLogger("consult.mail")
 
 SECURITY_MODES = ("starttls", "tls", "none")
-
-#: Messages built ahead of the one being sent.
-_BUILD_AHEAD = 2
 
 
 def _flag(value: Any) -> bool:
@@ -204,14 +203,13 @@ def send_batch(
     settings: Settings,
     transport=None,
     stop: threading.Event | None = None,
-    builder: ThreadPoolExecutor | None = None,
 ) -> int:
     """Claim one batch and deliver it; return how many messages were tried.
 
     The batch goes over one connection (``transport``, kept open by the caller between
-    batches), each message built by ``builder`` while the one before it is on the wire, and
-    the outcomes are written together (see _Pending): a few transactions per batch instead of
-    one per message.
+    batches), each message built while the server reads the commands of the one before it,
+    and the outcomes are written together (see _Pending): a few transactions per batch
+    instead of one per message.
     """
     token, claimed = outbox.claim(session, settings.batch_size, settings.lease_s)
     if not claimed:
@@ -220,36 +218,55 @@ def send_batch(
         if transport is None:
             transport = transport_for(settings)
             stack.callback(transport.close)
-        if builder is None:
-            builder = stack.enter_context(ThreadPoolExecutor(1, "consult-mail-build"))
-        return _deliver(session, settings, transport, stop, builder, token, claimed)
+        return _deliver(session, settings, transport, stop, token, claimed)
 
 
-def _deliver(session, settings, transport, stop, builder, token, claimed) -> int:
-    # Built a couple of messages ahead (in the builder thread, while the server reads the one
-    # before), not the whole batch: a builder running flat out would hold the GIL and delay
-    # the sending thread each time the server answers.
-    built: list[Future[bytes]] = []
+def _deliver(session, settings, transport, stop, token, claimed) -> int:
+    # Each message is built while the server reads the one before (in this thread: a second
+    # thread building flat out would hold the GIL each time the server answers, and cost the
+    # sending thread more than it saves), two ahead: the transport announces the next one
+    # (its size included) in the same write as the current one's content.
+    built: dict[int, bytes] = {}
 
-    def prepare(upto: int) -> None:
-        while len(built) < min(upto, len(claimed)):
-            built.append(builder.submit(_build, _parts(claimed[len(built)], settings)))
+    def data_for(position: int) -> bytes:
+        if position not in built:
+            built[position] = _build(_parts(claimed[position], settings))
+        return built[position]
+
+    def build_ahead(position: int) -> Callable[[], None]:
+        def build() -> None:
+            if position < len(claimed):
+                # A message that cannot be built fails where it is sent, not here (this runs
+                # in the middle of the SMTP conversation of another).
+                with contextlib.suppress(Exception):
+                    data_for(position)
+
+        return build
+
+    def may_start(message: OutboxMessage) -> bool:
+        lapsing = message.claimed_until - timedelta(seconds=settings.margin_s) < utcnow()
+        return not lapsing and not (stop is not None and stop.is_set())
 
     pending = _Pending(session, token, settings)
     tried = 0
     try:
         for position, message in enumerate(claimed):
-            lapsing = message.claimed_until - timedelta(seconds=settings.margin_s) < utcnow()
-            if lapsing or (stop is not None and stop.is_set()):
+            if not may_start(message):
                 # Stopping, or too little of the lease left to be sure of finishing: give the
-                # rest back for the next sender.
+                # rest back for the next sender (a message already announced to the server
+                # is left unsent when the transport is next used or closed).
                 pending.write()
                 outbox.release(session, claimed[position:], token)
                 break
             tried += 1
+            following = None
+            if position + 1 < len(claimed) and may_start(claimed[position + 1]):
+                with contextlib.suppress(Exception):
+                    following = (claimed[position + 1], data_for(position + 1))
             try:
-                prepare(position + 1 + _BUILD_AHEAD)
-                transport.send(message, built[position].result())
+                data = data_for(position)
+                del built[position]
+                transport.send(message, data, build_ahead(position + 2), following)
             except LoginRefused as exc:
                 # Nothing is wrong with the messages: they wait, uncounted, with the reason.
                 tried -= 1
@@ -278,9 +295,6 @@ def _deliver(session, settings, transport, stop, builder, token, claimed) -> int
             session.rollback()
             pending.write()
         raise
-    finally:
-        for future in built:
-            future.cancel()
     return tried
 
 
@@ -304,55 +318,54 @@ def run(
     total = 0
     last_purge = 0.0
     transport = transport_for(settings)
-    with ThreadPoolExecutor(1, "consult-mail-build") as builder:
-        try:
-            while not stop.is_set():
-                if parent_pid is not None and os.getppid() != parent_pid:
-                    break  # the server that started this sender is gone
-                tried = 0
-                try:
-                    with app.app_context(), factory() as session:
-                        tried = send_batch(session, settings, transport, stop, builder)
-                        if loop and time.monotonic() - last_purge > 3600:
-                            outbox.purge(session, utcnow() - timedelta(days=settings.keep_days))
-                            from consult.mail.digest import run_for_app
+    try:
+        while not stop.is_set():
+            if parent_pid is not None and os.getppid() != parent_pid:
+                break  # the server that started this sender is gone
+            tried = 0
+            try:
+                with app.app_context(), factory() as session:
+                    tried = send_batch(session, settings, transport, stop)
+                    if loop and time.monotonic() - last_purge > 3600:
+                        outbox.purge(session, utcnow() - timedelta(days=settings.keep_days))
+                        from consult.mail.digest import run_for_app
 
-                            run_for_app(app)
-                            last_purge = time.monotonic()
-                except LoginRefused as exc:
-                    log.error("mail sender stopped: %s", exc)
-                    if not loop:
-                        raise
-                    # Logging in again would be refused again (and may lock the account): wait
-                    # for the stop, the settings can only change with a restart.
-                    while not stop.wait(settings.poll_s):
-                        if parent_pid is not None and os.getppid() != parent_pid:
-                            break
-                    break
-                except Exception as error:  # noqa: BLE001 - a loop that serves for months goes on
-                    transport.close()
-                    if not loop:
-                        raise
-                    from consult.core.errors import is_outage
-
-                    if is_outage(error):
-                        # The database is restarting: nothing was lost (claims lapse and are
-                        # taken up again), so a line says so, not a traceback.
-                        log.warning(
-                            "mail sender: database unavailable (%s); trying again",
-                            type(error).__name__,
-                        )
-                        stop.wait(settings.poll_s)
-                    else:
-                        log.exception("mail sender: batch failed")
-                total += tried
-                if tried == 0:
-                    transport.close()
-                    if not loop:
+                        run_for_app(app)
+                        last_purge = time.monotonic()
+            except LoginRefused as exc:
+                log.error("mail sender stopped: %s", exc)
+                if not loop:
+                    raise
+                # Logging in again would be refused again (and may lock the account): wait
+                # for the stop, the settings can only change with a restart.
+                while not stop.wait(settings.poll_s):
+                    if parent_pid is not None and os.getppid() != parent_pid:
                         break
+                break
+            except Exception as error:  # noqa: BLE001 - a loop that serves for months goes on
+                transport.close()
+                if not loop:
+                    raise
+                from consult.core.errors import is_outage
+
+                if is_outage(error):
+                    # The database is restarting: nothing was lost (claims lapse and are
+                    # taken up again), so a line says so, not a traceback.
+                    log.warning(
+                        "mail sender: database unavailable (%s); trying again",
+                        type(error).__name__,
+                    )
                     stop.wait(settings.poll_s)
-        finally:
-            transport.close()
+                else:
+                    log.exception("mail sender: batch failed")
+            total += tried
+            if tried == 0:
+                transport.close()
+                if not loop:
+                    break
+                stop.wait(settings.poll_s)
+    finally:
+        transport.close()
     return total
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from consult.db import utcnow
@@ -64,6 +66,11 @@ class SmtpTransport:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.connection: smtplib.SMTP | None = None
+        #: The server takes commands in groups (PIPELINING, RFC 2920): one round trip per
+        #: message instead of four.
+        self.pipelining = False
+        #: The message whose MAIL, RCPT and DATA are on their way (pipelining), if any.
+        self.announced: OutboxMessage | None = None
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
@@ -81,6 +88,7 @@ class SmtpTransport:
                 connection.ehlo()
             if s.username:
                 connection.login(s.username, s.password or "")
+            self.pipelining = connection.has_extn("pipelining")
         except (smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError) as exc:
             _drop(connection)
             if isinstance(exc, smtplib.SMTPAuthenticationError) and exc.smtp_code < 500:
@@ -103,25 +111,50 @@ class SmtpTransport:
             ) from exc
         return connection
 
-    def send(self, message: OutboxMessage, data: bytes) -> None:
+    def send(
+        self,
+        message: OutboxMessage,
+        data: bytes,
+        meanwhile: Callable[[], None] | None = None,
+        following: tuple[OutboxMessage, bytes] | None = None,
+    ) -> None:
         """Hand one message to the server; raise TemporaryFailure or PermanentFailure.
+
+        ``following`` is the message the sender will hand over next: with a server that
+        takes commands in groups (PIPELINING, RFC 2920), its MAIL, RCPT and DATA go in the
+        same write as this message's content, so that each message costs one round trip.
+        ``meanwhile`` (which must not raise) is called once while the server reads: the
+        sender builds the message after next there.
 
         A kept connection the server has dropped since (an idle timeout, a cap on messages per
         connection: a 421 reply or a reset) is opened again once for the same message.
         """
+        if self.announced is not None and self.announced is not message:
+            self.close()  # another message's DATA is open: only a new connection ends it unsent
         reused = self.connection is not None
         if self.connection is None:
             self.connection = self._connect()
         try:
-            self._send(message, data)
+            self._send(message, data, meanwhile, following)
         except TemporaryFailure as exc:
             if not (reused and exc.connection and exc.dropped):
                 raise
             log.info("mail: the SMTP connection was dropped (%s); opening a new one", exc)
             self.connection = self._connect()
-            self._send(message, data)
+            self._send(message, data, None, None)
 
-    def _send(self, message: OutboxMessage, data: bytes) -> None:
+    def _send(
+        self,
+        message: OutboxMessage,
+        data: bytes,
+        meanwhile: Callable[[], None] | None,
+        following: tuple[OutboxMessage, bytes] | None,
+    ) -> None:
+        if self.pipelining:
+            self._send_pipelined(message, data, meanwhile, following)
+            return
+        if meanwhile is not None:
+            meanwhile()
         try:
             refused = self.connection.sendmail(
                 self.settings.from_address, [message.recipient_email], data
@@ -140,6 +173,66 @@ class SmtpTransport:
             code, reply = next(iter(refused.values()))
             raise self._by_code(code, reply)
 
+    def _commands(self, message: OutboxMessage, data: bytes) -> bytes:
+        """MAIL, RCPT and DATA for one message, as smtplib.sendmail would send them."""
+        size = f" SIZE={len(data)}" if self.connection.has_extn("size") else ""
+        return (
+            f"MAIL FROM:{smtplib.quoteaddr(self.settings.from_address)}{size}\r\n"
+            f"RCPT TO:{smtplib.quoteaddr(message.recipient_email)}\r\n"
+            "DATA\r\n"
+        ).encode("ascii")
+
+    def _send_pipelined(
+        self,
+        message: OutboxMessage,
+        data: bytes,
+        meanwhile: Callable[[], None] | None,
+        following: tuple[OutboxMessage, bytes] | None,
+    ) -> None:
+        """One write per message: its content, then the next message's MAIL, RCPT and DATA.
+
+        Every reply is read, in order, and the first refusal decides the outcome exactly as in
+        smtplib.sendmail (the same replies map to the same failures). The content is written
+        only after the server has answered DATA with 354, as RFC 2920 requires.
+        """
+        connection = self.connection
+        try:
+            if self.announced is None:
+                connection.send(self._commands(message, data))
+            self.announced = None
+            refusal = None
+            for accepted in ((250,), (250, 251), (354,)):
+                code, reply = connection.getreply()
+                if code == 421:
+                    raise self._by_code(code, reply)
+                if refusal is None and code not in accepted:
+                    refusal = (code, reply)
+            if refusal is not None:
+                if code == 354:
+                    # A server that opened DATA with no recipient: end it empty (RFC 2920).
+                    connection.send(b".\r\n")
+                    connection.getreply()
+                # Leave no half transaction behind (as smtplib does after a refusal).
+                connection.send(b"RSET\r\n")
+                connection.getreply()
+                raise self._by_code(*refusal)
+            content = _dot_stuffed(data)
+            if following is not None:
+                content += self._commands(*following)
+            connection.send(content)
+            if following is not None:
+                self.announced = following[0]
+            if meanwhile is not None:
+                meanwhile()
+            code, reply = connection.getreply()
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            failure = TemporaryFailure(_describe(exc), True)
+            failure.dropped = isinstance(exc, _DROPPED)
+            raise failure from exc
+        if code != 250:
+            raise self._by_code(code, reply)
+
     def _by_code(self, code: int, reply: Any) -> Exception:
         failure = _by_code(code, reply)
         if int(code) == 421:  # "closing the channel": smtplib has closed it already
@@ -151,10 +244,26 @@ class SmtpTransport:
     def close(self) -> None:
         """Say goodbye, or just drop the connection if it is already broken."""
         connection, self.connection = self.connection, None
+        announced, self.announced = self.announced, None
         if connection is not None:
-            with contextlib.suppress(smtplib.SMTPException, OSError):
-                connection.quit()
+            if announced is None:
+                with contextlib.suppress(smtplib.SMTPException, OSError):
+                    connection.quit()
+            # Else the server may be reading a message's content, and would read QUIT as part
+            # of it: a connection closed before the final dot is the one way to leave a
+            # message unsent (a server does not deliver a message whose content never ended).
             _drop(connection)
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def _dot_stuffed(data: bytes) -> bytes:
+    """The message as the DATA command sends it: leading dots doubled, ended by a lone dot."""
+    data = _LEADING_DOT.sub(b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"
 
 
 def _drop(connection: smtplib.SMTP | None) -> None:
@@ -170,8 +279,16 @@ class FileTransport:
     def __init__(self, settings: Settings) -> None:
         self.folder = settings.folder
 
-    def send(self, message: OutboxMessage, data: bytes) -> None:
+    def send(
+        self,
+        message: OutboxMessage,
+        data: bytes,
+        meanwhile: Callable[[], None] | None = None,
+        following: tuple[OutboxMessage, bytes] | None = None,
+    ) -> None:
         """Write the message whole (a temporary file renamed into place)."""
+        if meanwhile is not None:
+            meanwhile()
         # Private, like the instance folder: a message may hold a personal or password link.
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         stamp = utcnow().strftime("%Y%m%d-%H%M%S")

@@ -55,12 +55,17 @@ class Recorder:
     mail_replies: list[str] = field(default_factory=list)
     #: Connections opened (EHLO seen; counted again after STARTTLS, as clients say it again).
     ehlo_count: int = 0
+    #: Offer PIPELINING (RFC 2920), as Postfix, Exim and the hosted relays do. aiosmtpd reads
+    #: commands from a stream, one after the other, so it takes them in groups without it.
+    pipelining: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
         with self.lock:
             self.ehlo_count += 1
         session.host_name = hostname
+        if self.pipelining:
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
         return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
@@ -143,6 +148,13 @@ def smtp_server() -> Iterator[SmtpServer]:
         yield SmtpServer("127.0.0.1", port, recorder)
     finally:
         controller.stop()
+
+
+@pytest.fixture(params=[False, True], ids=["one-command-at-a-time", "pipelining"])
+def smtp(request, smtp_server: SmtpServer) -> SmtpServer:
+    """The SMTP server, once reading one command at a time and once offering PIPELINING."""
+    smtp_server.recorder.pipelining = request.param
+    return smtp_server
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from consult.mail import outbox
 from consult.mail.models import FAILED, PENDING, SENT, OutboxMessage
 from consult.mail.outbox import Draft, enqueue
 from consult.mail.sender import Settings, run, send_batch
+from tests.mail.conftest import wait_for
 
 
 def queue_many(app, count: int, *, recipient=lambda i: f"city{i}@example.org") -> list[int]:
@@ -58,15 +59,13 @@ def make_due(app) -> None:
         db.commit()
 
 
-def test_delivers_each_message_once_and_clears_its_bodies(make_app, smtp_server) -> None:
-    app = make_app(**smtp_server.config())
+def test_delivers_each_message_once_and_clears_its_bodies(make_app, smtp) -> None:
+    app = make_app(**smtp.config())
     ids = queue_many(app, 5)
     assert send_once(app) == 5
-    received = smtp_server.recorder.messages()
+    received = smtp.recorder.messages()
     assert sorted(m["Subject"] for m in received) == [f"Message {i}" for i in range(5)]
-    assert [item.recipients for item in smtp_server.recorder.received][0][0].endswith(
-        "@example.org"
-    )
+    assert [item.recipients for item in smtp.recorder.received][0][0].endswith("@example.org")
     rows = states(app)
     assert {rows[i].state for i in ids} == {SENT}
     assert all(rows[i].body_text is None and rows[i].body_html is None for i in ids)
@@ -74,10 +73,10 @@ def test_delivers_each_message_once_and_clears_its_bodies(make_app, smtp_server)
     assert send_once(app) == 0  # nothing left: nothing sent again
 
 
-def test_temporary_refusal_is_retried_with_growing_delays(make_app, smtp_server) -> None:
-    app = make_app(**smtp_server.config(MAIL_RETRY_BASE=60, MAIL_RETRY_MAX=3600))
+def test_temporary_refusal_is_retried_with_growing_delays(make_app, smtp) -> None:
+    app = make_app(**smtp.config(MAIL_RETRY_BASE=60, MAIL_RETRY_MAX=3600))
     [message_id] = queue_many(app, 1, recipient=lambda i: "busy@example.org")
-    smtp_server.recorder.rcpt_replies["busy@example.org"] = [
+    smtp.recorder.rcpt_replies["busy@example.org"] = [
         "451 4.7.1 Try again later",
         "452 4.2.2 Mailbox full for now",
     ]
@@ -95,13 +94,13 @@ def test_temporary_refusal_is_retried_with_growing_delays(make_app, smtp_server)
     send_once(app)
     row = states(app)[message_id]
     assert row.state == SENT and row.attempts == 3
-    assert len(smtp_server.recorder.received) == 1
+    assert len(smtp.recorder.received) == 1
 
 
-def test_permanent_refusal_fails_at_once_with_the_reason(make_app, smtp_server) -> None:
-    app = make_app(**smtp_server.config())
+def test_permanent_refusal_fails_at_once_with_the_reason(make_app, smtp) -> None:
+    app = make_app(**smtp.config())
     ids = queue_many(app, 3, recipient=lambda i: f"r{i}@example.org")
-    smtp_server.recorder.rcpt_replies["r1@example.org"] = ["550 5.1.1 No such user here"]
+    smtp.recorder.rcpt_replies["r1@example.org"] = ["550 5.1.1 No such user here"]
     send_once(app)
     rows = states(app)
     assert [rows[i].state for i in ids] == [SENT, FAILED, SENT]
@@ -111,10 +110,10 @@ def test_permanent_refusal_fails_at_once_with_the_reason(make_app, smtp_server) 
     assert send_once(app) == 0
 
 
-def test_gives_up_after_the_last_attempt(make_app, smtp_server) -> None:
-    app = make_app(**smtp_server.config(MAIL_MAX_ATTEMPTS=2))
+def test_gives_up_after_the_last_attempt(make_app, smtp) -> None:
+    app = make_app(**smtp.config(MAIL_MAX_ATTEMPTS=2))
     [message_id] = queue_many(app, 1, recipient=lambda i: "busy@example.org")
-    smtp_server.recorder.rcpt_replies["busy@example.org"] = ["421 4.3.2 Busy"] * 5
+    smtp.recorder.rcpt_replies["busy@example.org"] = ["421 4.3.2 Busy"] * 5
     send_once(app)
     make_due(app)
     send_once(app)
@@ -166,8 +165,8 @@ def test_a_claim_excludes_other_senders_until_it_lapses(make_app) -> None:
         assert not outbox.mark_sent(db.session, first[0], first_token)
 
 
-def test_senders_in_threads_never_send_one_message_twice(make_app, smtp_server) -> None:
-    app = make_app(**smtp_server.config(MAIL_BATCH_SIZE=7))
+def test_senders_in_threads_never_send_one_message_twice(make_app, smtp) -> None:
+    app = make_app(**smtp.config(MAIL_BATCH_SIZE=7))
     ids = queue_many(app, 120)
     errors = []
 
@@ -184,7 +183,7 @@ def test_senders_in_threads_never_send_one_message_twice(make_app, smtp_server) 
     for thread in threads:
         thread.join()
     assert not errors
-    subjects = [m["Subject"] for m in smtp_server.recorder.messages()]
+    subjects = [m["Subject"] for m in smtp.recorder.messages()]
     assert len(subjects) == len(set(subjects)) == 120
     assert {states(app)[i].state for i in ids} == {SENT}
 
@@ -199,8 +198,8 @@ def test_without_smtp_messages_become_eml_files(make_app, tmp_path) -> None:
     assert b"Subject: Message 0" in files[0].read_bytes()
 
 
-def test_a_sender_stops_between_messages_and_gives_the_rest_back(make_app, smtp_server) -> None:
-    app = make_app(**smtp_server.config())
+def test_a_sender_stops_between_messages_and_gives_the_rest_back(make_app, smtp) -> None:
+    app = make_app(**smtp.config())
     ids = queue_many(app, 5)
     stop = threading.Event()
     stop.set()
@@ -242,11 +241,9 @@ def _count_outbox_writes(app) -> list[str]:
 
 
 def test_outcomes_are_written_a_few_transactions_per_batch_not_one_per_message(
-    make_app, smtp_server
+    make_app, smtp
 ) -> None:
-    app = make_app(
-        **smtp_server.config(MAIL_BATCH_SIZE=40, MAIL_RECORD_EVERY=20, MAIL_RECORD_SECONDS=300)
-    )
+    app = make_app(**smtp.config(MAIL_BATCH_SIZE=40, MAIL_RECORD_EVERY=20, MAIL_RECORD_SECONDS=300))
     ids = queue_many(app, 40)
     writes = _count_outbox_writes(app)
     assert send_once(app) == 40
@@ -256,37 +253,35 @@ def test_outcomes_are_written_a_few_transactions_per_batch_not_one_per_message(
     assert {states(app)[i].state for i in ids} == {SENT}
 
 
-def test_one_connection_serves_batch_after_batch_and_closes_when_idle(
-    make_app, smtp_server
-) -> None:
-    app = make_app(**smtp_server.config(MAIL_BATCH_SIZE=4))
+def test_one_connection_serves_batch_after_batch_and_closes_when_idle(make_app, smtp) -> None:
+    app = make_app(**smtp.config(MAIL_BATCH_SIZE=4))
     queue_many(app, 12)
     assert send_once(app) == 12
-    assert smtp_server.recorder.ehlo_count == 1  # three batches, one connection
+    assert smtp.recorder.ehlo_count == 1  # three batches, one connection
 
 
 def test_a_connection_the_server_closes_is_opened_again_for_the_same_message(
-    make_app, smtp_server
+    make_app, smtp
 ) -> None:
     # A server capping messages per connection answers 421 and hangs up: the message goes on
     # a new connection at once (not a retry in a minute), the others follow on it.
-    app = make_app(**smtp_server.config(MAIL_BATCH_SIZE=10))
+    app = make_app(**smtp.config(MAIL_BATCH_SIZE=10))
     ids = queue_many(app, 5)
-    smtp_server.recorder.mail_replies[:] = ["", "", "421 4.7.0 Too many messages, closing"]
+    smtp.recorder.mail_replies[:] = ["", "", "421 4.7.0 Too many messages, closing"]
     assert send_once(app) == 5
     rows = states(app)
     assert {rows[i].state for i in ids} == {SENT}
     assert all(rows[i].attempts == 1 and rows[i].last_error is None for i in ids)
-    assert len(smtp_server.recorder.received) == 5
-    assert smtp_server.recorder.ehlo_count == 2  # the first connection, then the new one
+    assert len(smtp.recorder.received) == 5
+    assert smtp.recorder.ehlo_count == 2  # the first connection, then the new one
 
 
 def test_a_sender_stops_on_an_unexpected_error_but_writes_what_it_delivered(
-    make_app, smtp_server, monkeypatch
+    make_app, smtp, monkeypatch
 ) -> None:
     from consult.mail import sender
 
-    app = make_app(**smtp_server.config(MAIL_BATCH_SIZE=10, MAIL_RECORD_EVERY=100))
+    app = make_app(**smtp.config(MAIL_BATCH_SIZE=10, MAIL_RECORD_EVERY=100))
     ids = queue_many(app, 5)
     real = sender._build
 
@@ -300,3 +295,75 @@ def test_a_sender_stops_on_an_unexpected_error_but_writes_what_it_delivered(
         run(app, loop=False)
     rows = states(app)
     assert [rows[i].state for i in ids] == [SENT, SENT, SENT, PENDING, PENDING]
+
+
+def test_with_pipelining_each_message_is_one_write_and_the_replies_decide_alike(
+    make_app, smtp_server, monkeypatch
+) -> None:
+    # MAIL, RCPT and DATA of the next message ride with the content of the one before: one
+    # write (one round trip) per message; a refusal in the middle still fails only its message.
+    import smtplib
+
+    smtp_server.recorder.pipelining = True
+    app = make_app(**smtp_server.config(MAIL_BATCH_SIZE=10))
+    ids = queue_many(app, 6, recipient=lambda i: f"r{i}@example.org")
+    smtp_server.recorder.rcpt_replies["r2@example.org"] = ["550 5.1.1 No such user here"]
+    smtp_server.recorder.rcpt_replies["r4@example.org"] = ["450 4.2.1 Try later"]
+    writes: list[bytes] = []
+    real_send = smtplib.SMTP.send
+
+    def send(connection, data):
+        writes.append(data if isinstance(data, bytes) else data.encode())
+        return real_send(connection, data)
+
+    monkeypatch.setattr(smtplib.SMTP, "send", send)
+    assert send_once(app) == 6
+    rows = states(app)
+    assert [rows[i].state for i in ids] == [SENT, SENT, FAILED, SENT, PENDING, SENT]
+    assert rows[ids[4]].last_error == "450 4.2.1 Try later"
+    received = [item.recipients for item in smtp_server.recorder.received]
+    assert received == [
+        ["r0@example.org"],
+        ["r1@example.org"],
+        ["r3@example.org"],
+        ["r5@example.org"],
+    ]
+    # One write per delivered message's content, which carries the next message's commands
+    # (0 announces 1, 1 announces 2, 3 announces 4); after a refusal (RSET) the next one's
+    # commands go alone, and the last content goes alone.
+    contents = [w for w in writes if b"Subject: Message" in w]
+    assert len(contents) == 4 and all(w.count(b"\r\n.\r\n") == 1 for w in contents)
+    assert sum(b"\r\n.\r\nMAIL FROM:" in w for w in contents) == 3
+
+
+def test_a_message_announced_when_the_sender_stops_is_not_delivered(
+    make_app, smtp_server, monkeypatch
+) -> None:
+    # The next message's DATA may already be open on the server when a stop comes: the
+    # connection is dropped before its content, so it is not delivered, and it goes back to
+    # the outbox untried.
+    from consult.mail import sender
+
+    smtp_server.recorder.pipelining = True
+    app = make_app(**smtp_server.config(MAIL_BATCH_SIZE=10))
+    ids = queue_many(app, 5)
+    stop = threading.Event()
+    real = sender._build
+
+    def build(parts):
+        if parts.envelope.subject == "Message 2":  # built while message 0 is on the wire
+            stop.set()
+        return real(parts)
+
+    monkeypatch.setattr(sender, "_build", build)
+    with app.app_context():
+        assert send_batch(db.session, Settings.from_app(app), stop=stop) == 1
+    assert wait_for(lambda: len(smtp_server.recorder.received) == 1)
+    time.sleep(0.2)  # time enough for a wrongly ended message to arrive
+    assert [m["Subject"] for m in smtp_server.recorder.messages()] == ["Message 0"]
+    rows = states(app)
+    assert rows[ids[0]].state == SENT
+    assert all(
+        rows[i].state == PENDING and rows[i].attempts == 0 and rows[i].claim_token is None
+        for i in ids[1:]
+    )

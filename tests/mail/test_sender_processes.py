@@ -21,20 +21,20 @@ from tests.mail.test_sender import queue_many, states
 
 
 def test_a_sender_killed_mid_batch_loses_nothing_and_repeats_only_the_unrecorded(
-    make_app, smtp_server
+    make_app, smtp
 ) -> None:
-    settings = smtp_server.config(
+    settings = smtp.config(
         MAIL_BATCH_SIZE=5, MAIL_RECORD_EVERY=3, MAIL_RECORD_SECONDS=300, MAIL_LEASE=600
     )
     app = make_app(**settings)
     ids = queue_many(app, 20)
     # Message 7 (second batch: 5-9) is in the server's hands when the sender is killed; the
     # outcomes of 5 and 6 wait for a third one to be written (MAIL_RECORD_EVERY=3).
-    smtp_server.recorder.hold_after["Message 7"] = 30
+    smtp.recorder.hold_after["Message 7"] = 30
     sender = sender_process(app, "--loop", **settings)
     try:
         got_it = wait_for(
-            lambda: any(m["Subject"] == "Message 7" for m in smtp_server.recorder.messages()),
+            lambda: any(m["Subject"] == "Message 7" for m in smtp.recorder.messages()),
             timeout=60,
         )
         assert got_it, sender.stderr.read1().decode() if sender.poll() is not None else ""
@@ -45,11 +45,11 @@ def test_a_sender_killed_mid_batch_loses_nothing_and_repeats_only_the_unrecorded
             sender.kill()
         sender.stdout.close()
         sender.stderr.close()
-    smtp_server.recorder.hold_after.clear()
+    smtp.recorder.hold_after.clear()
 
     at_kill = states(app)
     by_subject = {at_kill[i].subject: at_kill[i] for i in ids}
-    delivered = {m["Subject"] for m in smtp_server.recorder.messages()}
+    delivered = {m["Subject"] for m in smtp.recorder.messages()}
     assert delivered == {f"Message {i}" for i in range(8)}
     # The first batch was written at 3 and at its end; of the second, the three delivered
     # since the last write (5, 6 and 7, in the server's hands) are still only claimed.
@@ -66,7 +66,7 @@ def test_a_sender_killed_mid_batch_loses_nothing_and_repeats_only_the_unrecorded
     with app.app_context():
         run(app, loop=False)
 
-    received = Counter(m["Message-ID"] for m in smtp_server.recorder.messages())
+    received = Counter(m["Message-ID"] for m in smtp.recorder.messages())
     final = states(app)
     assert {final[i].state for i in ids} == {SENT}
     assert set(received) == {final[i].message_id for i in ids}  # nothing lost
