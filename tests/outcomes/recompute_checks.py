@@ -55,6 +55,7 @@ def check_region_map(client, rows, questionnaire_keys, threshold: int) -> list[s
             else None
         )
     page_tiles, file_tiles = _tiles(maps[0]), _tiles(downloaded)
+    assert len(page_tiles) >= 7, page_tiles
     if page_tiles != file_tiles:
         problems.append(f"map: the download {file_tiles} differs from the page {page_tiles}")
     for region, figure in page_tiles.items():
@@ -82,10 +83,14 @@ def _language_names() -> dict[str, str]:
     return {name: code for code, name in Locale("en").languages.items()}
 
 
-def check_text_questions(doc, questionnaires, rows, codebook, threshold: int) -> list[str]:
+def check_text_questions(
+    doc, questionnaires, rows, codebook, threshold: int
+) -> tuple[list[str], int]:
     """Every free-text question of the public page: its base line, the languages of its
-    answers, its themes and the answers with no theme, and its frequent words."""
+    answers, its themes and the answers with no theme, and its frequent words. Returns the
+    problems and the number of figures compared."""
     problems: list[str] = []
+    compared = 0
     stops = independent.stop_words()
     names = _language_names()
     for key, questionnaire in questionnaires.items():
@@ -121,6 +126,7 @@ def check_text_questions(doc, questionnaires, rows, codebook, threshold: int) ->
                     r"([^\d,]+?)\s+(fewer than \d+|not shown[^,]*|[\d,]+)(?:,|$)", shown
                 ):
                     code = names.get(name.strip(), name.strip())
+                    compared += 1
                     problems += _count(
                         f"{where} language {code}", figure, languages.get(code, 0), threshold
                     )
@@ -128,30 +134,27 @@ def check_text_questions(doc, questionnaires, rows, codebook, threshold: int) ->
             if themes:
                 for tr in themes[0].xpath("./tbody/tr[@data-key]"):
                     theme = tr.get("data-key")
+                    compared += 1
                     problems += _count(
                         f"{where} theme {theme}",
                         tr.xpath("./td")[0].text_content(),
                         want["themes"].get(theme, 0),
                         threshold,
                     )
-                uncoded = sum(
-                    1
-                    for _r, v in texts
-                    if not any(independent.mentions(v, p) for p in codebook.values())
-                )
                 foot = themes[0].xpath("./tfoot/tr/td")[0].text_content()
-                problems += _count(f"{where} no theme", foot, uncoded, threshold)
+                problems += _count(f"{where} no theme", foot, want["uncoded"], threshold)
             terms = independent.expected_terms(questionnaire, question.key, mine)
             for block in article.xpath('.//div[@class="terms"]/div'):
                 for item in block.xpath(".//li"):
                     term = item.xpath("./span[@lang]")[0]
                     count = read_number(item.xpath('./span[@class="share"]')[0].text_content())
                     true = terms.get(term.get("lang"), Counter()).get(term.text_content())
+                    compared += 1
                     if count != true:
                         problems.append(f"{where} word {term.text_content()}: {count}, true {true}")
                     if count < threshold:
                         problems.append(f"{where} word {term.text_content()}: a small count")
-    return problems
+    return problems, compared
 
 
 def _count(where: str, text: str, true: int, threshold: int) -> list[str]:
