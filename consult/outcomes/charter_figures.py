@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from consult.contributions.ratings import RELEVANCE_QUESTION, ArticleRatings, RatingRow
-from consult.outcomes.suppression import suppress_cells
+from consult.outcomes.suppression import protect_total
 
 
 def _question(summary: Mapping[str, Any], questionnaire: str) -> Mapping[str, Any] | None:
@@ -79,16 +79,19 @@ def published_article_ratings(
         entries = [
             {"key": key, "count": all_counts[key] if all_shown[key] else None} for key in keys
         ]
-        if not all(all_shown.values()):
-            for entry in entries:
-                if entry["count"] is None:
-                    entry["suppressed"] = True
-        suppress_cells(entries, threshold, exclusive=True)
-        # A lone cell hidden only because a questionnaire's cell is hidden also needs a partner.
-        if sum(1 for e in entries if e["count"] is None) == 1:
-            shown = [e for e in entries if e["count"]]
-            if shown:
-                min(shown, key=lambda e: e["count"])["count"] = None
+        # A cell hidden because a questionnaire's cell is hidden is not small itself: the page
+        # says "not shown", which bounds it by nothing but the row's total.
+        for entry in entries:
+            if entry["count"] is None:
+                entry.update(suppressed=True, withheld=True)
+            elif 0 < entry["count"] < threshold:
+                entry.update(suppressed=True, count=None)
+        protect_total(entries, threshold, all_respondents)
+        if entries and all(e["count"] is None for e in entries):
+            rows.append(RatingRow(key="all", respondents=all_respondents, suppressed=True))
+            return ArticleRatings(
+                article=article, scale=tuple(scale.items()), rows=tuple(rows), threshold=threshold
+            )
         rows.append(
             RatingRow(
                 key="all",

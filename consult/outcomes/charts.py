@@ -423,13 +423,15 @@ def region_map(
             f"{escape(line)}</tspan>"
             for i, line in enumerate(lines)
         )
+        # Each tile names its region, so that a reader (or a test) can find a region's figure.
         body.append(
+            f'<g class="tile" data-key="{escape(key)}">'
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{tile_w}" height="{tile_h}" rx="10" '
             f'fill="{fill}" stroke="#ffffff" stroke-width="2"/>'
             f'<text x="{x + 10:.1f}" y="{y + 8 + label_font:.1f}" fill="{ink}" '
             f'font-size="{label_font}" font-weight="600">{spans}</text>'
             f'<text x="{x + 10:.1f}" y="{y + tile_h - 12:.1f}" fill="{ink}" '
-            f'font-size="{figure_font}" font-weight="800">{escape(figure)}</text>'
+            f'font-size="{figure_font}" font-weight="800">{escape(figure)}</text></g>'
         )
     height = max(row for _column, row in REGION_TILES.values()) * (tile_h + gap) + tile_h + 8
     return _frame("map", title, description, height, "".join(body))

@@ -58,8 +58,9 @@ class _Shown:
         if value is not None or not self.public:
             return value
         shown = dict(entry or {}, count=None)
-        if field != "count":
-            shown.pop("secondary", None)
+        if field != "count":  # a ranking's first places or times ranked carry their own words
+            shown["secondary"] = (entry or {}).get(f"{field}_secondary")
+            shown["withheld"] = (entry or {}).get(f"{field}_withheld")
         return entry_count(shown, self.threshold or 5)
 
 

@@ -106,7 +106,10 @@ def count_text(count: int | None, threshold: int | None = None) -> str:
 
 def entry_count(entry: Mapping[str, Any] | None, threshold: int | None = None) -> str:
     """The count of a breakdown entry as shown: the number, "fewer than N" when it was small,
-    or "not shown" when it was hidden only to protect a smaller cell (secondary suppression)."""
+    "not shown (protects a small group)" when it was hidden only to protect a smaller cell
+    (secondary suppression), or "not shown" when the whole table was withheld."""
+    if entry is not None and entry.get("withheld"):
+        return _("not shown")
     if entry is not None and entry.get("secondary"):
         return _("not shown (protects a small group)")
     return count_text(None if entry is None else entry.get("count"), threshold)

@@ -4,8 +4,14 @@ Rules (a cell is "small" below the threshold, SMALL_CELL_THRESHOLD, 5 by default
 - a question answered by fewer people than the threshold shows no breakdown at all;
 - a small count is replaced by None and flagged `suppressed`, its share too;
 - in a distribution whose cells add up to a shown total (single choice, a matrix row, a
-  breakdown of respondents), a lone suppressed cell could be recovered by subtraction, so the
-  next smallest cell is suppressed as well (secondary suppression);
+  breakdown of respondents, a ranking's columns), hidden cells could be recovered by
+  subtraction, so the next smallest cells are suppressed as well (secondary suppression) until
+  none can be worked out from the total and the words beside each hidden cell (protect_total);
+  when no cell is left to hide, the whole table is withheld;
+- a figure derived from such a table (a matrix row's mean, a Borda score and mean rank, the
+  average number of choices, a number question's mean, the answers with no theme) is withheld
+  when, with the table, it pins a hidden cell (consult.outcomes.disclosure solves for them);
+  the per-article heat map and the Charter pages take their figures from the public question;
 - countries below the threshold are pooled into one "other countries" line;
 - free-text quotes, "other" texts, extremes of numbers and daily counts are left out (the
   cumulative curve stays); terms used by fewer people than the threshold are dropped.
@@ -18,6 +24,8 @@ import copy
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
+from consult.outcomes import disclosure
+
 OTHER_COUNTRIES = "_other"
 
 
@@ -25,23 +33,69 @@ def _small(count: int | None, threshold: int) -> bool:
     return count is not None and 0 < count < threshold
 
 
+def cell_bounds(entry: Mapping[str, Any], threshold: int, total: int) -> tuple[int, int]:
+    """What the page tells a reader about a hidden cell: "fewer than N" is 1 to N - 1, "not shown
+    (protects a small group)" is at least N, a withheld table's "not shown" anything."""
+    if entry.get("withheld"):
+        return 0, total
+    if entry.get("secondary"):
+        return threshold, max(threshold, total)
+    return 1, threshold - 1
+
+
+def hidden_bounds(
+    entries: Sequence[Mapping[str, Any]], threshold: int, total: int
+) -> dict[int, tuple[int, int]]:
+    """The bounds of each hidden cell of a table, by position."""
+    return {
+        i: cell_bounds(e, threshold, total) for i, e in enumerate(entries) if e.get("suppressed")
+    }
+
+
+def sum_fact(entries: Sequence[Mapping[str, Any]], total: int) -> disclosure.Fact:
+    """The hidden cells of a table add up to its shown total less its shown cells."""
+    rest = total - sum(e.get("count") or 0 for e in entries if not e.get("suppressed"))
+    return disclosure.equal({i: 1 for i, e in enumerate(entries) if e.get("suppressed")}, rest)
+
+
 def suppress_cells(
     entries: Sequence[MutableMapping[str, Any]], threshold: int, *, exclusive: bool
 ) -> None:
-    """Suppress small counts in place; with ``exclusive``, protect a lone suppressed cell."""
-    hidden = 0
+    """Suppress small counts in place; with ``exclusive`` (the cells add up to a shown total),
+    protect the hidden cells so that none can be worked out (see protect_total)."""
+    total = sum(e.get("count") or 0 for e in entries)
     for entry in entries:
         if _small(entry.get("count"), threshold):
             _hide(entry)
-            hidden += 1
-    if exclusive and hidden == 1:
+    if exclusive:
+        protect_total(entries, threshold, total)
+
+
+def protect_total(entries: Sequence[MutableMapping[str, Any]], threshold: int, total: int) -> None:
+    """Hide more cells of a table whose cells add up to ``total`` until no hidden cell can be
+    worked out from the total, the shown cells and what each hidden cell's words say.
+
+    One hidden cell alone is recovered by subtraction; two "fewer than 5" adding up to 2 are 1
+    and 1; a 1 hidden with a partner of exactly 5 is pinned too ("not shown" is at least 5). The
+    next smallest shown cell is hidden as a partner until that holds; when no cell is left to
+    hide, the whole table is withheld (zeros too: every cell "not shown").
+    """
+    while True:
+        bounds = hidden_bounds(entries, threshold, total)
+        if not bounds or not disclosure.determined(bounds, [sum_fact(entries, total)]):
+            return
         shown = [e for e in entries if not e.get("suppressed") and (e.get("count") or 0) > 0]
-        if shown:
-            partner = min(shown, key=lambda e: e["count"])
-            _hide(partner)
-            # Not small itself: hidden so that the small one cannot be worked out. Pages say
-            # so rather than "fewer than 5".
-            partner["secondary"] = True
+        if not shown:
+            for entry in entries:
+                _hide(entry)
+                entry.pop("secondary", None)
+                entry["withheld"] = True
+            return
+        partner = min(shown, key=lambda e: e["count"])
+        _hide(partner)
+        # Not small itself: hidden so that the small one cannot be worked out. Pages say
+        # so rather than "fewer than 5".
+        partner["secondary"] = True
 
 
 def _hide(entry: MutableMapping[str, Any], *fields: str) -> None:
@@ -134,8 +188,10 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
     if kind in ("single_choice", "yes_no", "region", "country"):
         suppress_cells(question["options"], threshold, exclusive=True)
     elif kind == "multiple_choice":
+        chosen = sum(o["count"] or 0 for o in question["options"] if o["key"] != "other")
         suppress_cells(question["options"], threshold, exclusive=False)
         question["other_texts"] = []
+        _mean_choices(question, chosen, threshold)
     elif kind == "matrix":
         for row in question["rows"]:
             if _small(row["answered"], threshold):
@@ -146,6 +202,7 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
                     _hide(entry)
                 continue
             suppress_cells(row["distribution"], threshold, exclusive=True)
+            _row_mean(row, question.get("scale") or [], threshold)
             row["counts"] = {
                 e["key"]: e["count"] for e in row["distribution"] if e["count"] is not None
             }
@@ -157,20 +214,12 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
             if any(e["count"] is None and e["key"] in unscored for e in row["distribution"]):
                 row["scored"] = row["unscored"] = None
     elif kind == "ranking":
-        for option in question["options"]:
-            if _small(option["ranked"], threshold):
-                option.update(
-                    ranked=None, mean_rank=None, borda=None, share_ranked=None, suppressed=True
-                )
-            if _small(option["first"], threshold):
-                option.update(first=None, share_first=None)
-            option["counts"] = {
-                rank: (None if _small(n, threshold) else n) for rank, n in option["counts"].items()
-            }
+        _ranking(question, threshold)
     elif kind == "number":
         question["min"] = question["max"] = None
         # The intervals add up to the answers shown: a lone hidden one needs a partner.
         suppress_cells(question.get("histogram") or [], threshold, exclusive=True)
+        _number_mean(question, threshold)
     elif kind in ("short_text", "long_text"):
         question["terms"] = {
             lang: [pair for pair in pairs if pair[1] >= threshold]
@@ -183,13 +232,153 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
                 _hide(theme)
             themes.append(theme)
         question["themes"] = themes
+        _uncoded(question, threshold)
         # Each answer has one language and the answers are counted: exclusive cells.
         languages = [{"key": k, "count": n} for k, n in (question.get("languages") or {}).items()]
         suppress_cells(languages, threshold, exclusive=True)
         question["languages"] = {e["key"]: e["count"] for e in languages}
         question["languages_secondary"] = [e["key"] for e in languages if e.get("secondary")]
+        question["languages_withheld"] = [e["key"] for e in languages if e.get("withheld")]
         if _small(question.get("uncoded"), threshold):
             question["uncoded"] = None
+
+
+# -- derived figures: each withheld when, with the table beside it, it pins a hidden cell --------
+
+
+def _row_mean(row: MutableMapping[str, Any], scale: Sequence[Mapping], threshold: int) -> None:
+    """A matrix row's mean score weighs its cells: with the row's total and two hidden cells of
+    different scores, it gives both. Withheld when it pins one."""
+    entries = row["distribution"]
+    if row.get("mean") is None or not any(e.get("suppressed") for e in entries):
+        return
+    scores = {p["key"]: p.get("score") for p in scale}
+    weights: dict[int, float] = {}
+    rest = 0.0
+    for index, entry in enumerate(entries):
+        score = scores.get(entry["key"])
+        if score is None:
+            continue  # "don't know": counted in the row, left out of the mean
+        if entry.get("suppressed"):
+            weights[index] = score - row["mean"]
+        else:
+            rest += (score - row["mean"]) * (entry["count"] or 0)
+    facts = [sum_fact(entries, row["answered"]), disclosure.equal(weights, -rest)]
+    if disclosure.determined(hidden_bounds(entries, threshold, row["answered"]), facts):
+        row["mean"] = None
+        row["mean_withheld"] = True
+
+
+def _ranking(question: MutableMapping[str, Any], threshold: int) -> None:
+    """Rankings: the times each option was ranked add up (every respondent fills the places),
+    and so do the first places; each column is protected like any table that adds up. A Borda
+    score with the times ranked bounds the first places (with two places it gives them), so it
+    is withheld, with the mean rank (the same fact), where it would pin a hidden first place."""
+    for option in question["options"]:
+        option["counts"] = {}  # places per rank: never printed in public, never kept
+    options = [o for o in question["options"] if not o.get("suppressed")]
+    places = question.get("places") or 0
+    for field, share in (("ranked", "share_ranked"), ("first", "share_first")):
+        cells = [{"key": o["key"], "count": o[field]} for o in options]
+        total = sum(c["count"] or 0 for c in cells)
+        suppress_cells(cells, threshold, exclusive=True)
+        for option, cell in zip(options, cells, strict=True):
+            if not cell.get("suppressed"):
+                continue
+            option.update({field: None, share: None})
+            option[f"{field}_secondary"] = bool(cell.get("secondary"))
+            option[f"{field}_withheld"] = bool(cell.get("withheld"))
+            if field == "ranked":
+                option.update(mean_rank=None, borda=None, suppressed=True)
+        if field == "ranked":
+            continue
+        facts = [sum_fact(cells, total)]
+        for index, option in enumerate(options):
+            if option["first"] is not None or option["borda"] is None:
+                continue
+            ranked, borda = option["ranked"], option["borda"]
+            if places <= 2:
+                facts.append(
+                    disclosure.equal({index: 1}, ranked if places == 1 else borda - ranked)
+                )
+            else:
+                low, high = borda - (places - 1) * ranked, (borda - ranked) / (places - 1)
+                facts.append(disclosure.Fact({index: 1}, low, high))
+        if len(facts) > 1 and disclosure.determined(hidden_bounds(cells, threshold, total), facts):
+            for option in options:
+                if option["first"] is None and option["borda"] is not None:
+                    option.update(borda=None, mean_rank=None, borda_withheld=True)
+
+
+def _mean_choices(question: MutableMapping[str, Any], chosen: int, threshold: int) -> None:
+    """The average number of options chosen, printed to one decimal, bounds the sum of the
+    options' counts: withheld when that pins a hidden one."""
+    mean = question.get("mean_choices")
+    if not mean:
+        return
+    rounded = round(mean, 1)
+    question["mean_choices"] = rounded
+    options = question["options"]
+    if not any(o.get("suppressed") for o in options if o["key"] != "other"):
+        return
+    choosers = chosen / mean  # respondents who chose a listed option: the mean's base
+    shown = sum(o["count"] or 0 for o in options if o["key"] != "other")
+    weights = {i: 1 for i, o in enumerate(options) if o.get("suppressed") and o["key"] != "other"}
+    fact = disclosure.Fact(
+        weights, (rounded - 0.05) * choosers - shown, (rounded + 0.05) * choosers - shown
+    )
+    bounds = hidden_bounds(options, threshold, question["answered"])
+    if disclosure.determined({i: bounds[i] for i in weights}, [fact]):
+        question["mean_choices"] = None
+
+
+def _number_mean(question: MutableMapping[str, Any], threshold: int) -> None:
+    """The mean of a number question, printed to one decimal, weighs its intervals: withheld
+    when, with the answers count, it pins a hidden interval (narrow intervals of whole numbers)."""
+    histogram = question.get("histogram") or []
+    if question.get("mean") is None:
+        return
+    rounded = round(question["mean"], 1)
+    question["mean"] = rounded
+    if not any(e.get("suppressed") for e in histogram):
+        return
+    answers = question["count"]
+    low_weights, high_weights = {}, {}
+    low_rest = high_rest = 0.0
+    for index, entry in enumerate(histogram):
+        whole = float(entry["from"]).is_integer() and float(entry["to"]).is_integer()
+        top = entry["to"] - 1 if whole and index < len(histogram) - 1 else entry["to"]
+        if entry.get("suppressed"):
+            low_weights[index], high_weights[index] = entry["from"], top
+        else:
+            low_rest += entry["from"] * entry["count"]
+            high_rest += top * entry["count"]
+    facts = [
+        sum_fact(histogram, answers),
+        disclosure.at_most(low_weights, (rounded + 0.05) * answers - low_rest),
+        disclosure.at_least(high_weights, (rounded - 0.05) * answers - high_rest),
+    ]
+    if disclosure.determined(hidden_bounds(histogram, threshold, answers), facts):
+        question["mean"] = None
+
+
+def _uncoded(question: MutableMapping[str, Any], threshold: int) -> None:
+    """The answers with no theme: the others hold at least one theme each, so the themes add up
+    to at least their number. Withheld when that pins a hidden theme."""
+    themes = question.get("themes") or []
+    uncoded = question.get("uncoded")
+    if uncoded is None or not any(t.get("suppressed") for t in themes):
+        return
+    coded = question["answered"] - uncoded
+    shown = sum(t["count"] or 0 for t in themes if not t.get("suppressed"))
+    bounds = {
+        i: (low, min(high, coded))
+        for i, (low, high) in hidden_bounds(themes, threshold, coded).items()
+    }
+    fact = disclosure.at_least(dict.fromkeys(bounds, 1), coded - shown)
+    if disclosure.determined(bounds, [fact]):
+        question["uncoded"] = None
+        question["uncoded_withheld"] = True
 
 
 def _version_bases(options: Sequence[MutableMapping[str, Any]], threshold: int) -> None:
@@ -235,10 +424,15 @@ def _articles(
             continue
         if column["kind"] == "mean":
             rows = {r["key"]: r for r in question.get("rows") or [] if not r.get("suppressed")}
+            # The public row's mean: withheld there (it would pin a hidden cell), withheld here.
+            column["values"] = {a: (rows.get(a) or {}).get("mean") for a in column["values"]}
             column["bases"] = {a: (rows.get(a) or {}).get("scored") for a in column["bases"]}
             column["answered"] = {a: (rows.get(a) or {}).get("answered") for a in column["bases"]}
         else:
             options = {o["key"]: o for o in question.get("options") or []}
+            for article in column["values"]:
+                if (options.get(article) or {}).get("count") is None:
+                    column["values"][article] = None
             column["bases"] = {
                 a: (options[a].get("base", question.get("answered")) if a in options else None)
                 for a in column["bases"]

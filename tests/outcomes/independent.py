@@ -4,6 +4,7 @@ wide table read from the database with plain SQL. It shares no code with consult
 
 from __future__ import annotations
 
+import functools
 import re
 import statistics
 from collections import Counter, defaultdict
@@ -71,8 +72,9 @@ def keep(row: WideRow, region=None, respondent_type=None, start=None, end=None) 
     return not (end and row.submitted > end)
 
 
+@functools.cache
 def stop_words() -> dict[str, set[str]]:
-    """The stop word files, read again here."""
+    """The stop word files, read again here (once per test session)."""
     result = {}
     for lang in ("en", "fr", "es"):
         words = set()
@@ -105,11 +107,18 @@ def sentences(value: str) -> list[str]:
     return re.split(r"(?<=[.!?…。！？؟])\s|\n", value)
 
 
+@functools.lru_cache(maxsize=4096)
+def plain_sentences(value: str) -> tuple[str, ...]:
+    """The sentences of ``value``, each made plain (cached: each text is read once per theme)."""
+    return tuple(plain(sentence) for sentence in sentences(value))
+
+
 def mentions(value: str, patterns: list[re.Pattern[str]]) -> bool:
     """Whether one of ``patterns`` occurs within a sentence of ``value``."""
-    return any(p.search(plain(sentence)) for sentence in sentences(value) for p in patterns)
+    return any(p.search(sentence) for sentence in plain_sentences(value) for p in patterns)
 
 
+@functools.cache
 def codebook(path: Path) -> dict[str, list[re.Pattern[str]]]:
     """The codebook's themes as lists of regular expressions."""
     raw = yaml.safe_load(path.read_text("utf-8"))
@@ -204,11 +213,13 @@ def expected_question(
         ]
         result["answered"] = len(texts)
         if themes is not None:
-            result["themes"] = {
-                key: sum(1 for _r, value in texts if mentions(value, patterns))
-                for key, patterns in themes.items()
-            }
-            result["themes"] = {k: n for k, n in result["themes"].items() if n}
+            found = [
+                {key for key, patterns in themes.items() if mentions(value, patterns)}
+                for _r, value in texts
+            ]
+            per_theme = Counter(key for keys in found for key in keys)
+            result["themes"] = {k: n for k, n in per_theme.items() if n}
+            result["uncoded"] = sum(1 for keys in found if not keys)
     return result
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import lxml.html
 
 SMALL = "small"  # "fewer than N": the true count is below the threshold
-HIDDEN = "hidden"  # "not shown": hidden to protect another cell
+HIDDEN = "hidden"  # "not shown (protects a small group)": hidden to protect another cell
+WITHHELD = "withheld"  # "not shown": the whole table withheld, zeros too
 DASH = "dash"  # "–": no figure
 
 
@@ -38,6 +39,8 @@ def read_number(text: str) -> int | float | str | None:
         return None
     if text.startswith("fewer than"):
         return SMALL
+    if text == "not shown":
+        return WITHHELD
     if text.startswith("not shown"):
         return HIDDEN
     if text in ("–", "-"):
@@ -128,7 +131,7 @@ def check_distribution(
                 problems.append(f"{where}: {key} hides a zero")
         elif cell.count in (DASH, None) and want:
             problems.append(f"{where}: {key} shows no figure, true {want}")
-    hidden = [k for k, c in shown.items() if c.count in (SMALL, HIDDEN)]
+    hidden = [k for k, c in shown.items() if c.count in (SMALL, HIDDEN, WITHHELD)]
     if exclusive and total_shown and len(hidden) == 1:
         problems.append(f"{where}: {hidden[0]} is the only hidden cell (recoverable)")
     return problems

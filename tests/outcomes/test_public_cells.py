@@ -59,6 +59,12 @@ def test_a_cell_hidden_to_protect_another_is_not_called_small(app):
     with app.test_request_context("/"), force_locale("en"):
         shown = [presenting.entry_count(e, 5) for e in entries]
     assert shown == ["20", "fewer than 5", "not shown (protects a small group)"]
+    # Five ones: nothing left to hide, the whole table is withheld, zeros too.
+    entries = [{"key": k, "count": n} for k, n in zip("abcdef", (1, 1, 1, 1, 1, 0), strict=True)]
+    suppress_cells(entries, 5, exclusive=True)
+    with app.test_request_context("/"), force_locale("fr"):
+        shown = {presenting.entry_count(e, 5) for e in entries}
+    assert shown == {"non affiché"}
 
 
 def test_a_lone_small_cell_gets_a_partner_in_every_exclusive_table():

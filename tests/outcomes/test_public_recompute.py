@@ -13,6 +13,7 @@ import csv
 import io
 import re
 from collections import Counter
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -22,12 +23,13 @@ from consult.db import db, writing
 from consult.geography import region_map
 from consult.outcomes import demo
 from consult.questionnaires.registry import current_questionnaires
-from tests.outcomes import independent
+from tests.outcomes import independent, recompute_checks
 from tests.outcomes.conftest import fill_demo
 from tests.outcomes.page_figures import (
     DASH,
     HIDDEN,
     SMALL,
+    WITHHELD,
     Cell,
     check_distribution,
     column_keys,
@@ -133,7 +135,9 @@ def check_questionnaire(doc, questionnaire, rows, problems: list[str]) -> None:
         exclusive=False,
     )
     hidden = [
-        k for k, c in {**countries, "_other": pooled}.items() if c and c.count in (SMALL, HIDDEN)
+        k
+        for k, c in {**countries, "_other": pooled}.items()
+        if c and c.count in (SMALL, HIDDEN, WITHHELD)
     ]
     if len(hidden) == 1:
         problems.append(f"{key}: {hidden[0]} is the only hidden country line (recoverable)")
@@ -175,7 +179,7 @@ def check_histogram(doc, questionnaire, question, mine, problems: list[str]) -> 
             problems.append(f"{where}: {want['answered']} answers, yet intervals are shown")
         return
     cells = [read_cell(tr.xpath("./td")[-1]).count for tr in tables[0].xpath("./tbody/tr")]
-    hidden = [c for c in cells if c in (SMALL, HIDDEN)]
+    hidden = [c for c in cells if c in (SMALL, HIDDEN, WITHHELD)]
     if len(hidden) == 1:
         problems.append(f"{where}: one interval hidden alone (recoverable)")
     shown = [c for c in cells if isinstance(c, int)]
@@ -341,6 +345,11 @@ def check_heat_map(doc, questionnaires, rows, contributions, problems: list[str]
                     if shown != "–":
                         problems.append(f"{where}: {shown} rests on {scored}")
                     continue
+                if shown == "–":
+                    # Withheld: with the row's total it would pin a hidden (small) cell.
+                    if not any(0 < n < THRESHOLD for n in truth["counts"].values()):
+                        problems.append(f"{where}: withheld, no cell hidden")
+                    continue
                 if abs(float(shown) - round(truth["mean"], 2)) > 0.006:
                     problems.append(f"{where}: {shown}, true {truth['mean']}")
                 unscored = truth["answered"] - scored
@@ -500,7 +509,7 @@ def check_charter_article(doc, public_doc, questionnaires, rows, article, proble
         hidden_unscored = [
             p
             for p, c in zip(matrix_points, public_row, strict=False)
-            if scores.get(p) is None and read_cell(c).count in (SMALL, HIDDEN)
+            if scores.get(p) is None and read_cell(c).count in (SMALL, HIDDEN, WITHHELD)
         ]
         if printed and hidden_unscored:
             problems.append(f"{article} {question_key}: base {base} reveals {hidden_unscored}")
@@ -571,7 +580,7 @@ def _export_count(frame: pd.DataFrame, questionnaire, question, part: str, value
     return int((frame[column] == value).sum())
 
 
-def check_export(published, runner, tmp_path):
+def check_export(published, frames):
     """Each count the public page prints is the number of matching rows of the CSV export."""
     app, _rows, _contributions = published
     doc = parse(app.test_client().get("/outcomes").get_data(as_text=True))
@@ -580,7 +589,7 @@ def check_export(published, runner, tmp_path):
         questionnaires = dict(current_questionnaires())
     checked = 0
     for key, questionnaire in questionnaires.items():
-        frame = _export(runner, tmp_path, key)
+        frame = frames[key]
         headline = doc.xpath(f'//div[@data-key="{key}"]/dd')[0].text
         if read_number(headline) not in (len(frame), SMALL):
             problems.append(f"{key}: headline {headline}, export {len(frame)} rows")
@@ -704,7 +713,7 @@ def check_public_downloads(published, login):
                 written = line[1]
                 if isinstance(first_count, int) and written.replace(",", "") != str(first_count):
                     problems.append(f"{href}: page {page_row[:2]} != download {line[:2]}")
-                if first_count in (SMALL, HIDDEN) and re.fullmatch(r"\d+", written):
+                if first_count in (SMALL, HIDDEN, WITHHELD) and re.fullmatch(r"\d+", written):
                     problems.append(f"{href}: page hides {page_row[0]}, download has {written}")
     # A questionnaire below the threshold shows no figure: none downloads either.
     for key, count in Counter(r.questionnaire for r in _rows).items():
@@ -719,9 +728,37 @@ def _fragment(text_value: str):
     return parse(f"<div>{text_value}</div>")
 
 
+def check_map_texts_and_staff_page(published, login, frames):
+    """The region map (page and SVG), the free-text figures of the public page, and the staff
+    summary page against the CSV export."""
+    app, rows, _contributions = published
+    client = app.test_client()
+    with app.app_context():
+        questionnaires = dict(current_questionnaires())
+    codebook = independent.codebook(Path(app.config["QUESTIONNAIRES_PATH"]) / "themes.yaml")
+    problems = recompute_checks.check_region_map(client, rows, list(questionnaires), THRESHOLD)
+    doc = parse(client.get("/outcomes").get_data(as_text=True))
+    texts, compared = recompute_checks.check_text_questions(
+        doc, questionnaires, rows, codebook, THRESHOLD
+    )
+    problems += texts
+    if len(rows) >= 20:  # the larger dataset has themes and words to compare
+        assert compared > 10, compared
+    analyst = login(app.test_client(), "analyst")
+    page = analyst.get("/staff/outcomes/")
+    assert page.status_code == 200
+    staff = parse(page.get_data(as_text=True))
+    found, checked = recompute_checks.check_staff_page(staff, frames, questionnaires, _export_count)
+    assert checked > 50
+    assert problems + found == [], "\n".join(problems + found)
+
+
 def test_public_pages_downloads_and_export_match_the_database(published, login, runner, tmp_path):
-    """One dataset, frozen and published once, checked four ways (the set-up is the cost)."""
+    """One dataset, frozen and published once, checked five ways (the set-up is the cost)."""
     check_public_page(published)
     check_charter_pages(published)
-    check_export(published, runner, tmp_path)
+    with published[0].app_context():
+        frames = {key: _export(runner, tmp_path, key) for key in current_questionnaires()}
+    check_export(published, frames)
     check_public_downloads(published, login)
+    check_map_texts_and_staff_page(published, login, frames)
