@@ -35,7 +35,7 @@ DEFAULTS: dict[str, Any] = {
     #: Seconds every SMTP operation (connect, each command, the data) may take.
     "MAIL_TIMEOUT": 20,
     #: Messages claimed at once, and how long a claim holds (seconds).
-    "MAIL_BATCH_SIZE": 50,
+    "MAIL_BATCH_SIZE": 100,
     "MAIL_LEASE": 600,
     #: Deliveries are written to the database together, every this many messages or seconds
     #: (whichever comes first): a sender killed at the wrong moment sends again at most these.

@@ -26,7 +26,8 @@ class OutboxMessage(Base):
 
     __tablename__ = "mail_outbox"
     __table_args__ = (
-        Index("ix_mail_outbox_state_next_attempt_at", "state", "next_attempt_at"),
+        #: The claim reads due messages in this order (see consult.mail.outbox.claim).
+        Index("ix_mail_outbox_state_next_attempt_at_id", "state", "next_attempt_at", "id"),
         Index("ix_mail_outbox_invitation_id", "invitation_id"),
     )
 

@@ -229,7 +229,6 @@ def _count_outbox_writes(app) -> list[str]:
 
     @event.listens_for(engine, "before_cursor_execute")
     def statement(conn, cursor, text, params, context, executemany) -> None:
-        # (PostgreSQL's claim is "WITH due AS MATERIALIZED (...) UPDATE mail_outbox ...")
         if "UPDATE MAIL_OUTBOX" in text.upper():
             seen.append("update")
 
