@@ -24,6 +24,7 @@ CATALOGS: dict[str, list[str]] = {
         "consult/questionnaires",
         "templates/base.html",
         "templates/_nav.html",
+        "templates/_leaving.html",
         "templates/error.html",
         "templates/core",
         "templates/questionnaires",

@@ -41,10 +41,11 @@ from consult.campaign.models import (
 from consult.campaign.vocabulary import band_labels, level_labels, progress_labels, region_names
 from consult.contributions.forms import set_options
 from consult.core.errors import recovers_from_csrf
+from consult.core.leaving import showing_again
 from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
 from consult.extensions import limiter
-from consult.i18n import current_language, prefer_page_language, switched_language
+from consult.i18n import current_language, prefer_page_language
 
 bp = Blueprint("campaign", __name__)
 
@@ -267,7 +268,7 @@ def join_post():
     if existing is not None:
         # The same form sent again (a second click, a reload): one pledge, shown.
         return redirect(url_for(".pledge", token=token), 303)
-    if switched_language():
+    if showing_again():
         # The language switcher (a button of this form): the same form, in that language,
         # nothing sent; a letter chosen meanwhile is checked and kept for the next send.
         receive_letter(form, operations.holding_hash(token))
@@ -409,7 +410,7 @@ def pledge_edit_post(token: str):
         for name in ("institution_name", "level", "country", "region"):
             getattr(form, name).data = getattr(found, name)
     holding = operations.holding_hash(token)
-    if switched_language():
+    if showing_again():
         # The language switcher (a button of this form): the page again, nothing saved.
         receive_letter(form, holding)
         db.commit()
@@ -519,7 +520,7 @@ def pledge_progress_post(token: str):
     year = utcnow().year
     keys = operations.commitment_keys(found)
     entries, errors = progress_fields(request.form, keys, PROGRESS_STATUSES)
-    if switched_language():
+    if showing_again():
         # The language switcher (a button of this form): the report again, nothing saved.
         return _render_progress(found, token, year, entries, {})
     if errors:

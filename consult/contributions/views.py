@@ -34,10 +34,11 @@ from consult.contributions.models import KINDS, ORGANISATION_TYPES, Contribution
 from consult.contributions.registry import current_charter
 from consult.contributions.vocabulary import OTHER_LANGUAGE_NAME
 from consult.core.inputs import query_page
+from consult.core.leaving import showing_again
 from consult.core.links import absolute_url_for
 from consult.db import db
 from consult.extensions import limiter
-from consult.i18n import current_language, switched_language
+from consult.i18n import current_language
 from consult.security import set_browser_cookie
 
 bp = Blueprint("contributions", __name__)
@@ -188,7 +189,7 @@ def new():
         return redirect(form_token.already_sent(sent_token), 302)  # not counted as a send
     # Shown again after a mistake, the form keeps the moment it was first shown.
     shown_at = sent_token.shown_at if sent_token.problem in (None, "too_fast") else None
-    if switched_language():
+    if showing_again():
         # The language switcher (a button of this form): the same form, in that language.
         return _render_form(form, shown_at=shown_at)
     if form.website.data:
@@ -387,7 +388,11 @@ def _render_detail(
     report_form: ReportForm | None = None,
     status: int = 200,
 ):
-    reply_form = reply_form or ReplyForm(formdata=None)
+    # Shown in answer to one of the page's buttons (they all send the reply form's fields, see
+    # detail.html), both forms show what was sent: nothing being written is dropped.
+    posted = request.method == "POST"
+    reply_form = reply_form or (ReplyForm() if posted else ReplyForm(formdata=None))
+    report_form = report_form or (ReportForm() if posted else ReportForm(formdata=None))
     set_options(reply_form.language, _language_choices())
     if not reply_form.language.data:
         reply_form.language.data = current_language()
@@ -403,7 +408,7 @@ def _render_detail(
             contribution=contribution,
             replies=[r for r in contribution.replies if r.status == "published"],
             reply_form=reply_form,
-            report_form=report_form or ReportForm(formdata=None),
+            report_form=report_form,
             supported=supported,
             charter=current_charter(),
             messages=get_flashed_messages(),
@@ -441,6 +446,8 @@ def support(contribution_id: int):
             ),
         }.get(result.outcome, "")
     )
+    if _writing_on_the_page(("text", "signature", "comment")):
+        return _render_detail(contribution)
     return redirect(
         url_for("contributions.detail", contribution_id=contribution.id) + "#support", 303
     )
@@ -470,7 +477,17 @@ def report(contribution_id: int):
         flash(_("Thank you. Moderators will look at this contribution."))
     if not contribution.is_published:
         return redirect(url_for("contributions.index"), 303)
+    if _writing_on_the_page(("text", "signature")):
+        return _render_detail(contribution, report_form=ReportForm(formdata=None))
     return redirect(url_for("contributions.detail", contribution_id=contribution.id), 303)
+
+
+def _writing_on_the_page(names: tuple[str, ...]) -> bool:
+    """Tell whether a reply was being written when another button of the page was pressed.
+
+    The page is then shown again with it, rather than redirected to and emptied.
+    """
+    return any(request.form.get(name, "").strip() for name in names)
 
 
 @bp.post("/contributions/<int:contribution_id>/replies")
@@ -480,7 +497,7 @@ def reply(contribution_id: int):
     contribution = _published_or_404(contribution_id)
     form = ReplyForm()
     set_options(form.language, _language_choices())
-    if switched_language():
+    if showing_again():
         # The language switcher (a button of this form): the reply comes back, not sent.
         return _render_detail(contribution, reply_form=form)
     if form.website.data:

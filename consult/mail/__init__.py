@@ -72,9 +72,10 @@ def init_app(app: Flask) -> None:
     from consult.mail.sender import Settings
 
     Settings.from_app(app)  # fail at start on a wrong MAIL_SECURITY, not at the first message
-    from consult.mail import contributors
+    from consult.mail import contributors, link_box
 
     contributors.init_app()
+    app.add_template_global(link_box.state, "link_box_state")
     if app.config["MAIL_SEND_IN_BACKGROUND"] and not app.config.get("TESTING"):
         from consult.mail.sender import start_thread
 

@@ -27,11 +27,12 @@ from flask_login import current_user
 from markupsafe import escape
 from sqlalchemy import func, select
 
+from consult.core.leaving import showing_again
 from consult.core.requestlog import REDACTED, redact_urls
 from consult.db import db
 from consult.extensions import limiter
-from consult.i18n import current_language, switched_language
-from consult.mail import respondents
+from consult.i18n import current_language
+from consult.mail import link_box, respondents
 from consult.mail.blueprint import bp
 from consult.mail.compose import normalise_address
 from consult.mail.models import OutboxMessage
@@ -64,7 +65,7 @@ def email_link(token: str):
     response = operations.find_response(db.session, token) or abort(404)
     questionnaire = definition_of(response)
     back = _back_to(token)
-    if switched_language():
+    if showing_again():
         # The language switcher (a button of this form): the address comes back, not sent.
         return render_template(
             "mail/email_link_page.html", token=token, back=back, typed=request.form.get("email", "")
@@ -80,6 +81,7 @@ def email_link(token: str):
         ), 422
     respondents.queue_personal_link(db.session, response, questionnaire, token, address)
     db.commit()
+    link_box.forget()
     return redirect(f"{back}?{urlencode({'link_sent': 1})}", 303)
 
 
@@ -91,7 +93,7 @@ def lost_link(key: str):
     if request.method == "GET":
         return render_template("mail/lost_link_page.html", questionnaire=questionnaire, sent=False)
     typed = request.form.get("email", "")
-    if switched_language():
+    if showing_again():
         # The language switcher (a button of this form): the address comes back, not sent.
         return render_template(
             "mail/lost_link_page.html", questionnaire=questionnaire, sent=False, typed=typed

@@ -16,14 +16,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
-from flask import current_app, request, session, url_for
+from flask import request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from consult.core.leaving import leave_url
 from consult.i18n import LANGUAGE_NAMES, translate_text
 from consult.questionnaires.answers import Answers
 from consult.questionnaires.definition import Question, Questionnaire, Section, is_shown
-from consult.questionnaires.registry import get_questionnaire
 
 
 def shown_sections(questionnaire: Questionnaire, answers: Answers) -> list[Section]:
@@ -65,6 +65,8 @@ def error_target(question: Question, answered: Mapping[str, object] | None = Non
     return name
 
 
+#: What the "e-mail me my personal link" button of a response's page sends (mail/link_box.py).
+EMAIL_LINK = "email-link"
 #: What a page's buttons may ask besides moving on: go back, stay, or go elsewhere (goto).
 PAGE_ACTIONS = ("next", "previous", "save", "review")
 
@@ -84,41 +86,15 @@ def posted_action(questionnaire: Questionnaire, answers: Answers) -> tuple[str, 
             return "goto", goto
         if kind == "lang" and value in LANGUAGE_NAMES:
             return "goto", goto
+        if goto == EMAIL_LINK:
+            # The "e-mail me my link" box's button: save here, then send (views.page).
+            return "save", goto
         if leave_url(goto) is not None:
             return "goto", goto
         return "save", None
     # Anything else (the hidden default button that Enter presses, no button) is "next".
     action = request.form.get("action", "next")
     return (action if action in PAGE_ACTIONS else "next"), None
-
-
-#: Where the site's links lead from a page that saves before leaving (_way_out.html): the
-#: header's and footer's own destinations, nothing else.
-LEAVE_ENDPOINTS = (
-    "core.landing",
-    "core.privacy",
-    "charter.index",
-    "contributions.index",
-    "outcomes_public.index",
-    "questionnaires.intro",
-)
-
-
-def leave_url(goto: str) -> str | None:
-    """Return where a "leave:ENDPOINT[:KEY]" button leads, or None if it names nothing known.
-
-    Only the endpoints of the site's header and footer, and a questionnaire's introduction by
-    its key: the button can never send the respondent anywhere else.
-    """
-    kind, _sep, rest = goto.partition(":")
-    endpoint, _sep, key = rest.partition(":")
-    if kind != "leave" or endpoint not in LEAVE_ENDPOINTS:
-        return None
-    if endpoint == "questionnaires.intro":
-        return url_for(endpoint, key=key) if key and get_questionnaire(key) else None
-    if key or endpoint not in current_app.view_functions:
-        return None
-    return url_for(endpoint)
 
 
 def returns_to_review() -> bool:

@@ -36,6 +36,7 @@ from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
 from consult.extensions import limiter
 from consult.i18n import current_language, prefer_page_language, translate_text
+from consult.mail import link_box
 from consult.mail import respondents as respondent_mail
 from consult.questionnaires import (
     completeness,
@@ -189,9 +190,40 @@ def answers_to_fields(questionnaire: Questionnaire, answers: Answers) -> dict[st
     return fields
 
 
+#: The question types whose answer is typed text (shown back when it arrives too late).
+TYPED_TYPES = ("short_text", "long_text", "number")
+
+
+def _typed_too_late(questionnaire: Questionnaire) -> list[tuple[str, str]]:
+    """The text a POST that arrived after the closing date carried: (label, text) to copy.
+
+    The closing date may pass while someone types: nothing can be saved then, but what they
+    wrote is shown back rather than dropped (other answers' "please specify" texts included).
+    """
+    if request.method != "POST":
+        return []
+    typed = []
+    for question in questionnaire.questions:
+        names = [f"q.{question.key}"] if question.type in TYPED_TYPES else []
+        names.append(f"q.{question.key}.other")
+        for name in names:
+            value = request.form.get(name, "").strip()
+            if value:
+                typed.append((translate_text(question.label), value))
+    for name in ("contact.name", "contact.email", "contact.job_title"):
+        value = request.form.get(name, "").strip()
+        if value:
+            typed.append((str(navigation.CONTACT_LABELS[name.split(".")[1]]), value))
+    return typed
+
+
 def _closed(questionnaire: Questionnaire, response: Response | None = None, status: int = 403):
     """Say the questionnaire is closed; a personal link still shows its answers, read-only."""
-    context: dict = {"questionnaire": questionnaire, "response": response}
+    context: dict = {
+        "questionnaire": questionnaire,
+        "response": response,
+        "typed_too_late": _typed_too_late(questionnaire),
+    }
     if response is not None:
         answers = operations.answers_of(db.session, response, questionnaire)
         context.update(printing.answers_context(questionnaire, response, answers))
@@ -532,7 +564,20 @@ def page(token: str, section_key: str):
             base=shown_base,
             also=also,
         )
+    if goto == navigation.EMAIL_LINK:
+        # Saved: now the link, to the address of the box (kept with its error if refused).
+        return redirect(_send_link_from(token, questionnaire, request.path), 303)
+    link_box.keep_typed(token, request.form)
     return redirect(navigation.page_target(token, section, destination, action, goto), 303)
+
+
+def _send_link_from(token: str, questionnaire: Questionnaire, page_path: str) -> str:
+    """Send the personal link from a response's page; return where to go next."""
+    sent = link_box.send(db.session, _response(token), questionnaire, token, request.form)
+    db.commit()
+    if sent:
+        return f"{page_path}?link_sent=1"
+    return f"{page_path}#email-link"
 
 
 def _with_kept_answers(
@@ -775,10 +820,15 @@ def review(token: str):
             notice=None,
         )
 
+    if request.form.get("goto") == navigation.EMAIL_LINK:
+        # The "e-mail me my link" box: keep the contact fields typed, send the link.
+        navigation.keep_review_typed(token, request.form)
+        return redirect(_send_link_from(token, questionnaire, request.path), 303)
     way_out = navigation.review_way_out(questionnaire, token, answers)
     if way_out is not None:
         # The language switcher or a "Change" button: keep what was typed, then go.
         navigation.keep_review_typed(token, request.form)
+        link_box.keep_typed(token, request.form)
         return redirect(way_out, 303)
 
     contact, contact_errors = _read_contact(request.form)
@@ -791,6 +841,7 @@ def review(token: str):
         # The error summary's links lead to other pages: what was typed here waits for the
         # respondent's return.
         navigation.keep_review_typed(token, request.form)
+        link_box.keep_typed(token, request.form)
         return render_template(
             "questionnaires/review.html",
             **context,
@@ -825,6 +876,7 @@ def review(token: str):
         respondent_mail.remember_address(db.session, response.id, contact["email"])
     db.commit()
     navigation.forget_review_typed()
+    link_box.keep_typed(token, request.form)  # the receipt's own box shows it, not sent
     return redirect(url_for(".receipt", token=token), 303)
 
 

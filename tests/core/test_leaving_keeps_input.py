@@ -78,11 +78,15 @@ class Forms(HTMLParser):
             self._anonymous += 1
             self._form = a.get("id") or f"(form {self._anonymous} without id)"
             self.forms[self._form] = {"method": a.get("method", "get").lower(), "typed": []}
-        elif self._form and (
+        elif (self._form or a.get("form")) and (
             (tag == "input" and a.get("type", "") in self.TYPED and a.get("name") != "website")
             or tag in ("textarea", "select")
         ):
-            self.forms[self._form]["typed"].append(a.get("name"))
+            # A field with form= belongs to that form wherever it stands in the page.
+            owner = a.get("form") or self._form
+            self.forms.setdefault(owner, {"method": "post", "typed": []})["typed"].append(
+                a.get("name")
+            )
 
     def handle_endtag(self, tag):
         if tag == "form":
@@ -109,12 +113,10 @@ NOT_A_FORM_PAGE = {
     "campaign.pledge_held_letter": "a PDF",
 }
 
-#: A second form with typed input on a page whose switcher sends the main one; each says why.
-SECOND_FORMS = {
-    ("questionnaires.page", "email-link-form"): "the e-mail-me-my-link box: one address",
-    ("questionnaires.review", "email-link-form"): "the e-mail-me-my-link box: one address",
-    ("contributions.detail", "(form 3 without id)"): "the report form: a reason to tick",
-}
+#: A second form with typed input on a page whose switcher sends the main one: none. Every
+#: typed field of a page belongs to its one page form (form= where it stands apart), so the
+#: language switcher, the site links and every other button of the page send all of it.
+SECOND_FORMS: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture
@@ -490,3 +492,239 @@ def test_the_search_being_typed_survives_the_language_switcher(client):
 def test_g_is_untouched_by_a_plain_request(app):
     with app.test_request_context("/"):
         assert switched_language() is None and g.get("new_language") is None
+
+
+# -- the site links of every page with typed input: leave at once, or keep and warn ---------
+
+
+class PageForm(HTMLParser):
+    """A page's form as a browser would send it (fields with form= included) and its links."""
+
+    def __init__(self, html: str, form_id: str) -> None:
+        super().__init__()
+        self.form_id = form_id
+        self.action = ""
+        self.fields: list[dict[str, str]] = []
+        self.site_links: list[str] = []
+        self.leave_values: set[str] = set()
+        self._in_form = self._in_main = False
+        self._select: dict[str, str] | None = None
+        self._textarea: dict[str, str] | None = None
+        self.feed(html)
+
+    def _mine(self, a: dict[str, str]) -> bool:
+        return a.get("form") == self.form_id or (self._in_form and not a.get("form"))
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v or "" for k, v in attrs}
+        if tag == "main":
+            self._in_main = True
+        elif tag == "a" and not self._in_main and not a.get("href", "").startswith("#"):
+            self.site_links.append(a["href"])
+        elif tag == "form" and a.get("id") == self.form_id:
+            self._in_form, self.action = True, a.get("action", "").split("#")[0]
+        elif tag == "button" and a.get("value", "").startswith("leave:"):
+            self.leave_values.add(a["value"])
+        elif tag == "input" and self._mine(a) and a.get("name"):
+            kind = a.get("type", "text")
+            if kind in ("radio", "checkbox") and "checked" not in a:
+                return
+            if kind not in ("submit", "file"):
+                self.fields.append({"name": a["name"], "type": kind, "value": a.get("value", "")})
+        elif tag == "textarea" and self._mine(a):
+            self._textarea = {"name": a["name"], "type": "textarea", "value": ""}
+            self.fields.append(self._textarea)
+        elif tag == "select" and self._mine(a):
+            self._select = {"name": a["name"], "type": "select", "value": "", "first": ""}
+            self.fields.append(self._select)
+        elif tag == "option" and self._select is not None:
+            if not self._select["first"]:
+                self._select["first"] = self._select["value"] = a.get("value", "")
+            if "selected" in a:
+                self._select["value"] = a.get("value", "")
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea["value"] += data
+
+    def handle_endtag(self, tag):
+        if tag == "main":
+            self._in_main = False
+        elif tag == "form":
+            self._in_form = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def data(self) -> dict[str, str]:
+        return {f["name"]: f["value"] for f in self.fields}
+
+    def first_text_field(self) -> str:
+        return next(
+            f["name"]
+            for f in self.fields
+            if f["type"] in ("textarea", "text", "email") and f["name"] != "website"
+        )
+
+
+def _post_form_pages(app: Flask, client, samples) -> list[tuple[str, str]]:
+    """(endpoint, form id) of every public page whose language switcher posts its form."""
+    pages = []
+    for endpoint in public_get_endpoints(app):
+        if endpoint in NOT_A_FORM_PAGE:
+            continue
+        page = Forms(client.get(samples[endpoint]).get_data(as_text=True))
+        targets = {a.get("form") for _t, a in page.switcher if a.get("name") == "goto"}
+        if targets:
+            pages.append((endpoint, targets.pop()))
+    return pages
+
+
+def test_every_site_link_of_a_page_with_typed_input_keeps_it(app: Flask, client, samples):
+    pages = _post_form_pages(app, client, samples)
+    saving = {"questionnaires.page", "questionnaires.review"}
+    assert {
+        "contributions.new",
+        "contributions.detail",
+        "mail.lost_link",
+        "questionnaires.receipt",
+        "campaign.join",
+        "campaign.pledge_edit",
+        "campaign.pledge_progress",
+        *saving,
+    } <= {endpoint for endpoint, _form in pages}
+    for endpoint, form_id in pages:
+        page = PageForm(client.get(samples[endpoint]).get_data(as_text=True), form_id)
+        # Header, navigation and footer: no plain link, every way out a button of the form.
+        assert page.site_links == [], f"{endpoint}: {page.site_links}"
+        assert {"leave:core.landing", "leave:charter.index", "leave:core.privacy"} <= (
+            page.leave_values
+        ), endpoint
+        # Nothing typed: the visitor goes at once (the questionnaire pages save, then go).
+        untouched = client.post(page.action, data={**page.data(), "goto": "leave:charter.index"})
+        assert untouched.status_code in (302, 303), endpoint
+        assert untouched.location.endswith("/charter"), endpoint
+        if endpoint in saving:
+            continue  # they save what was typed, then go (tested above)
+        # Something typed: the page comes back with it, a warning and a way to leave anyway.
+        page = PageForm(client.get(samples[endpoint]).get_data(as_text=True), form_id)
+        field = page.first_text_field()
+        typed = {**page.data(), field: "Texte tapé, pas envoyé", "goto": "leave:charter.index"}
+        kept = client.post(page.action, data=typed)
+        body = kept.get_data(as_text=True)
+        assert kept.status_code == 200, (endpoint, kept.status_code)
+        assert "Texte tapé, pas envoyé" in body, endpoint
+        assert 'id="leaving-notice"' in body and 'href="/charter"' in body, endpoint
+        # Shown again, the page still counts it as typed: leaving again warns again.
+        again = PageForm(body, form_id)
+        kept = client.post(again.action, data={**again.data(), "goto": "leave:core.landing"})
+        assert kept.status_code == 200, endpoint
+        assert "Texte tapé, pas envoyé" in kept.get_data(as_text=True), endpoint
+
+
+# -- one form per page: every button of the page keeps what was typed anywhere on it --------
+
+
+def _queued(app: Flask) -> int:
+    with app.app_context():
+        from consult.mail.models import OutboxMessage
+
+        return db.session.query(OutboxMessage).count()
+
+
+def test_the_link_box_of_a_question_page_saves_the_page_then_sends(app, respondent):
+    respondent.start()
+    page = respondent.page("profile").get_data(as_text=True)
+    assert 'form="questionnaire-form" id="email-link-address" name="link_email"' in page
+    assert 'form="questionnaire-form" name="goto" value="email-link"' in page
+    before = _queued(app)
+    reply = respondent.save(
+        "profile",
+        {"q.institution_name": "Dakar", "link_email": "x@example.org"},
+        action="",
+        goto="email-link",
+    )
+    assert reply.status_code == 303
+    assert reply.location == f"/r/{respondent.token}/s/profile?link_sent=1"
+    (answers,) = answers_in_store(app).values()
+    assert answers["institution_name"] == {"": "Dakar"}  # saved first
+    assert _queued(app) == before + 1
+
+
+def test_the_link_box_keeps_the_address_through_the_language_switch_and_a_refusal(app, respondent):
+    respondent.start()
+    token = respondent.token
+    respondent.page("profile")
+    reply = respondent.save("profile", {"link_email": "typo@"}, action="", goto="lang:fr")
+    assert reply.location.endswith("/s/profile?lang=fr")
+    body = respondent.client.get(reply.location).get_data(as_text=True)
+    assert french(body) and 'name="link_email" type="email"' in body
+    assert 'value="typo@"' in body
+    # Sent as typed: refused, the address kept with its error, the page saved all the same.
+    respondent.csrf = csrf_token(body)
+    before = _queued(app)
+    reply = respondent.save(
+        "profile",
+        {"q.institution_name": "Lyon", "link_email": "typo@"},
+        action="",
+        goto="email-link",
+    )
+    assert reply.location == f"/r/{token}/s/profile#email-link"
+    body = respondent.client.get(f"/r/{token}/s/profile").get_data(as_text=True)
+    assert 'value="typo@"' in body and 'id="email-link-error"' in body
+    assert _queued(app) == before
+    (answers,) = answers_in_store(app).values()
+    assert answers["institution_name"] == {"": "Lyon"}
+    # The review page's box is part of its form too, and shows the address kept.
+    review = respondent.client.get(f"/r/{token}/review").get_data(as_text=True)
+    assert 'form="review-form" id="email-link-address"' in review and 'value="typo@"' in review
+
+
+def test_the_link_box_of_the_review_keeps_the_contact_fields(app, respondent):
+    respondent.start()
+    client = respondent.client
+    review = client.get(f"/r/{respondent.token}/review").get_data(as_text=True)
+    reply = client.post(
+        f"/r/{respondent.token}/review",
+        data={
+            "csrf_token": csrf_token(review),
+            "goto": "email-link",
+            "contact.name": "Amina",
+            "link_email": "amina@example.org",
+        },
+    )
+    assert reply.location == f"/r/{respondent.token}/review?link_sent=1"
+    body = client.get(reply.location).get_data(as_text=True)
+    assert 'value="Amina"' in body and "on its way" in body
+
+
+def test_every_button_of_a_contribution_page_keeps_the_reply_being_written(app, client, samples):
+    detail = samples["contributions.detail"]
+    page = client.get(detail).get_data(as_text=True)
+    writing = {"csrf_token": csrf_token(page), "text": "Une réponse en cours.", "language": "fr"}
+    # "I agree": counted, and the reply being written is still there.
+    reply = client.post(f"{detail}/support", data=writing)
+    body = reply.get_data(as_text=True)
+    assert reply.status_code == 200 and "Une réponse en cours." in body
+    assert "your support is counted" in body
+    # The report: sent, and the reply is still there; the report's fields are emptied.
+    reply = client.post(
+        f"{detail}/report", data={**writing, "reason": "spam", "comment": "Publicité."}
+    )
+    body = reply.get_data(as_text=True)
+    assert reply.status_code == 200 and "Une réponse en cours." in body
+    assert "Publicité." not in body
+    # The language switcher keeps a report reason ticked and its comment.
+    reply = client.post(
+        f"{detail}/replies",
+        data={**writing, "goto": "lang:es", "reason": "spam", "comment": "Publicidad."},
+    )
+    body = reply.get_data(as_text=True)
+    assert '<html lang="es">' in body and "Publicidad." in body
+    assert 'name="reason" value="spam" checked' in body
+    # Nothing being written: the buttons lead back to the page, as before.
+    reply = client.post(
+        f"{detail}/report", data={"csrf_token": writing["csrf_token"], "reason": "spam"}
+    )
+    assert reply.status_code == 303

@@ -300,12 +300,15 @@ def test_edit_after_submit_until_closing_then_refused_after_closing(
     token = csrf_token(later.get("/questionnaires/partners").get_data(as_text=True))
     refused = later.post(
         f"/r/{respondent.token}/s/profile",
-        data={"csrf_token": token, "action": "next", **PROFILE},
+        data={"csrf_token": token, "action": "next", **PROFILE, "q.institution_name": "Typé"},
     )
     assert refused.status_code == 403 and "no longer accepts answers" in page_text(refused)
-    assert later.post(f"/r/{respondent.token}/review", data={"csrf_token": token}).status_code == (
-        403
+    # What was typed while the deadline passed is shown back, to be copied, never dropped.
+    assert "was not saved" in page_text(refused) and "Typé" in page_text(refused)
+    refused = later.post(
+        f"/r/{respondent.token}/review", data={"csrf_token": token, "contact.name": "Ana Ruiz"}
     )
+    assert refused.status_code == 403 and "Ana Ruiz" in page_text(refused)
     autosave = later.post(
         f"/r/{respondent.token}/s/profile/autosave",
         data={"csrf_token": token, "q.institution_name": "Late"},
