@@ -21,7 +21,7 @@ from consult.mail.outbox import Draft, enqueue
 SUBJECTS = {
     "personal_link": _l("Your personal link: %(questionnaire_title)s"),
     "receipt": _l("Receipt %(receipt_number)s: %(questionnaire_title)s"),
-    "lost_link": _l("Your new personal link: %(questionnaire_title)s"),
+    "lost_link": _l("Open your answers again: %(questionnaire_title)s"),
     "test": _l("Test message from the consultation platform"),
 }
 

@@ -8,13 +8,16 @@ and only when the respondent consented to that.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import secrets
 from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale, format_date, format_datetime
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -26,9 +29,13 @@ from consult.mail.compose import normalise_address
 from consult.mail.models import AddressKey, OutboxMessage
 from consult.questionnaires.definition import Questionnaire, is_shown
 from consult.questionnaires.models import Response
+from consult.questionnaires.operations import hash_token
 
 #: At most this many "lost link" messages go to one address in a day, whoever asks.
 LOST_LINK_PER_ADDRESS_PER_DAY = 3
+#: How long the link in a "lost link" message can be opened.
+LOST_LINK_MAX_AGE = timedelta(days=7)
+_LOST_LINK_SALT = "consult.mail.lost-link"
 
 
 def address_hash(address: str, secret_key: str) -> str:
@@ -149,6 +156,73 @@ def read_receipt_request(form) -> tuple[str | None, str | None]:
     return (address, None) if address else (None, "invalid")
 
 
+def _fingerprint(response: Response) -> str:
+    """Who the response's personal link is now, in a form that gives nothing of it away."""
+    return hashlib.sha256(b"consult.lost-link:" + response.resume_token_hash.encode()).hexdigest()[
+        :16
+    ]
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_LOST_LINK_SALT)
+
+
+def lost_link_ticket(response: Response) -> str:
+    """The ticket a "lost link" message carries: signed, dated, and bound to the personal link
+    the response has now (so that it can replace that link once, and only that link)."""
+    # The nonce: two messages asked for in the same second still carry two tickets.
+    return _serializer().dumps([response.id, _fingerprint(response), secrets.token_hex(4)])
+
+
+def _token_of(ticket: str) -> str:
+    """The personal link a ticket gives: derived from it, so that opening the same message twice
+    (a double click, a reload) gives the same link instead of replacing the one just given."""
+    key = hashlib.sha256(b"consult.lost-link-token:" + current_app.config["SECRET_KEY"].encode())
+    digest = hmac.new(key.digest(), ticket.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:32]
+
+
+def redeem_lost_link(
+    session: Session, ticket: str, *, replace: bool, ip: str | None = None
+) -> tuple[str, str | None]:
+    """Read a "lost link" message's ticket: return (state, personal link token).
+
+    - ``"stale"``, None: forged, older than LOST_LINK_MAX_AGE, or its response's link was
+      replaced since (by another message's link, or by staff);
+    - ``"again"``, token: this ticket was opened before; the link it gave then;
+    - ``"ready"``, None: valid, not opened yet (``replace`` False: nothing changed);
+    - ``"new"``, token: ``replace`` True: the response's personal link is now ``token``.
+
+    Only here is a personal link replaced for a "lost link" request, through the one reissue
+    function (audited, the old link stops working): asking for a lost link changes nothing, so
+    nobody who merely knows a respondent's address can end that respondent's link.
+    """
+    from consult.staff import invitations
+    from consult.staff.models import Invitation
+
+    try:
+        response_id, fingerprint, _nonce = _serializer().loads(
+            ticket, max_age=int(LOST_LINK_MAX_AGE.total_seconds())
+        )
+    except (BadSignature, ValueError, TypeError):
+        return "stale", None
+    response = session.get(Response, response_id) if type(response_id) is int else None
+    if response is None:
+        return "stale", None
+    token = _token_of(ticket)
+    if hmac.compare_digest(response.resume_token_hash, hash_token(token)):
+        return "again", token
+    if not hmac.compare_digest(str(fingerprint), _fingerprint(response)):
+        return "stale", None
+    if not replace:
+        return "ready", None
+    invitation = session.get(Invitation, response.invitation_id) if response.invitation_id else None
+    invitations.reissue_personal_link(
+        session, response, invitations.LOST_LINK_ACTOR, invitation=invitation, ip=ip, token=token
+    )
+    return "new", token
+
+
 def send_lost_link(
     session: Session,
     questionnaire: Questionnaire,
@@ -156,16 +230,14 @@ def send_lost_link(
     language: str,
     ip: str | None = None,
 ) -> bool:
-    """Send new personal links to the responses ``typed`` was given for; tell if any matched.
+    """Send a way back to the responses ``typed`` was given for; tell if any matched.
 
-    The caller answers the same either way. Each matching response gets a new personal link
-    exactly as an admin's reissue gives one (consult.staff.invitations.reissue_personal_link:
-    the old link stops working, the audit log records it). An invited institution too: its
-    invitation link only says that the response was started, so it would not help.
+    The caller answers the same either way. The message holds, per response, a link that gives
+    a new personal link when it is opened (redeem_lost_link); until then the respondent's
+    current link keeps working, whoever asked. An invited institution too: its invitation link
+    only says that the response was started, so it would not help.
     """
-    from consult.staff import invitations
-    from consult.staff.models import Invitation
-
+    del ip  # nothing changes here: the audit entry is written when the link is opened
     address = normalise_address(typed)
     if address is None:
         return False
@@ -192,17 +264,13 @@ def send_lost_link(
     )
     if recent >= LOST_LINK_PER_ADDRESS_PER_DAY:
         return True
-    links = []
-    invited = False
-    for response in responses:
-        invitation = (
-            session.get(Invitation, response.invitation_id) if response.invitation_id else None
+    links = [
+        absolute_url_for(
+            "mail.open_lost_link", key=questionnaire.key, link_token=lost_link_ticket(response)
         )
-        invited = invited or invitation is not None
-        token = invitations.reissue_personal_link(
-            session, response, invitations.LOST_LINK_ACTOR, invitation=invitation, ip=ip
-        )
-        links.append(absolute_url_for("questionnaires.resume", token=token))
+        for response in responses
+    ]
+    invited = any(response.invitation_id for response in responses)
     language = messages.language_of(responses[-1].language or language)
     messages.queue(
         session,
@@ -211,6 +279,7 @@ def send_lost_link(
         language,
         links=links,
         invited=invited,
+        days=LOST_LINK_MAX_AGE.days,
         **_facts(questionnaire, language),
     )
     return True

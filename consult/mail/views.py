@@ -111,6 +111,30 @@ def lost_link(key: str):
     return render_template("mail/lost_link_page.html", questionnaire=questionnaire, sent=True)
 
 
+@bp.route("/questionnaires/<key>/lost-link/<link_token>", methods=["GET", "POST"])
+@limiter.limit(_request_limit, methods=["POST"])
+def open_lost_link(key: str, link_token: str):
+    """The link of a "lost link" message: a page with one button that gives this browser a new
+    personal link (a POST: a mail scanner that follows the link changes nothing)."""
+    questionnaire = get_questionnaire(key) or abort(404)
+    state, token = respondents.redeem_lost_link(
+        db.session, link_token, replace=request.method == "POST", ip=client_ip()
+    )
+    if state == "stale":
+        return render_template(
+            "mail/lost_link_open.html", questionnaire=questionnaire, stale=True
+        ), 410
+    if state == "ready":
+        return render_template(
+            "mail/lost_link_open.html",
+            questionnaire=questionnaire,
+            stale=False,
+            link_token=link_token,
+        )
+    db.commit()
+    return redirect(url_for("questionnaires.resume", token=token), 303)
+
+
 # -- the staff side: what was queued and sent, and the .eml files ---------------------------------
 
 

@@ -277,6 +277,7 @@ def reissue_personal_link(
     *,
     invitation: Invitation | None = None,
     ip: str | None = None,
+    token: str | None = None,
 ) -> str:
     """Give a response a new personal link and return its token; the old link stops working.
 
@@ -287,7 +288,7 @@ def reissue_personal_link(
     from consult.questionnaires.operations import hash_token, new_resume_token
     from consult.staff import audit
 
-    token = new_resume_token()
+    token = token or new_resume_token()  # given: derived from a "lost link" message's ticket
     response.resume_token_hash = hash_token(token)
     session.flush()
     audit.record(

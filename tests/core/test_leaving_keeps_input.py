@@ -107,6 +107,7 @@ NOT_A_FORM_PAGE = {
     "questionnaires.resume": "a redirect to the response's page",
     "invitations.open_invitation": "a redirect to the response's first page",
     "mail.unsubscribe": "one button, nothing typed (checked below with a real token)",
+    "mail.open_lost_link": "one button, nothing typed (tests/mail/test_respondents.py)",
     "campaign.pledge_letter": "a PDF",
     "charter.outcomes_table": "a CSV or XLSX download",
     "outcomes_public.figure": "a chart or table download",

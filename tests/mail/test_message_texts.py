@@ -2,9 +2,10 @@
 
 Since issue 12 an invitation link only *starts* an institution's response: afterwards it
 continues only in the browser that started it, and shows anyone else that the answers were
-started. Only the personal link opens the answers anywhere, and "Lost your link?" replaces it
-(the old one stops working). A text that still promises otherwise misleads the officers who
-read it; this table holds the claims that were once true, per message and language.
+started. Only the personal link opens the answers anywhere, and "Lost your link?" sends a link
+that replaces it once opened (until then the current one keeps working). A text that still
+promises otherwise misleads the officers who read it; this table holds the claims that were once
+true, per message and language.
 """
 
 from __future__ import annotations
@@ -32,16 +33,23 @@ INVITATION_LINK_CALLED_PERSONAL = {
     "fr": [r"votre lien personnel ouvre le questionnaire"],
     "es": [r"su enlace personal abre el cuestionario"],
 }
-#: What the lost-link message must say (the old link is dead), and must not (ignore this).
+#: What the lost-link message must say: opening its link replaces the personal link, and until
+#: then nothing changed (so a message one did not ask for can be ignored).
 LOST_LINK_REPLACES = {
-    "en": r"old link no longer opens",
-    "fr": r"ancien lien ne permet plus d'ouvrir",
-    "es": r"enlace antiguo ya no abre",
+    "en": r"old link then stops working",
+    "fr": r"ancien lien cesse alors de fonctionner",
+    "es": r"enlace antiguo deja entonces de funcionar",
 }
+LOST_LINK_IGNORE = {
+    "en": r"you can ignore this message",
+    "fr": r"pouvez ignorer ce message",
+    "es": r"puede ignorar este mensaje",
+}
+#: Claims once true, false now: asking for a lost link no longer ends the current link.
 LOST_LINK_STALE = {
-    "en": [r"you can ignore this message", r"send your personal link again"],
-    "fr": [r"pouvez ignorer ce message", r"renvoyer votre lien personnel"],
-    "es": [r"puede ignorar este mensaje", r"volver a enviar su enlace personal"],
+    "en": [r"send your personal link again", r"old link has stopped working", r"already stopped"],
+    "fr": [r"renvoyer votre lien personnel", r"ancien lien a cessé", r"a déjà cessé"],
+    "es": [r"volver a enviar su enlace personal", r"enlace antiguo ha dejado", r"ya dejó"],
 }
 
 
@@ -65,8 +73,11 @@ def _lost_link_texts(app, language: str, links: int, invited: bool) -> str:
         subject, text, html = messages.render(
             "lost_link",
             language,
-            links=[f"https://consult.example.org/r/TOKEN{i}" for i in range(links)],
+            links=[
+                f"https://consult.example.org/questionnaires/q/lost-link/T{i}" for i in range(links)
+            ],
             invited=invited,
+            days=7,
             questionnaire_title="Q",
             closes_on="1 June 2030",
         )
@@ -101,13 +112,14 @@ def test_the_invitation_says_where_the_answers_open_once_started(app, language) 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize(("links", "invited"), [(1, False), (1, True), (2, True)])
-def test_the_lost_link_message_says_the_old_link_stopped_working(
+def test_the_lost_link_message_says_what_opening_its_link_does(
     app, language, links, invited
 ) -> None:
     text = _lost_link_texts(app, language, links, invited)
     flat = " ".join(text.split()).replace("’", "'")
-    if links == 1:
-        assert re.search(LOST_LINK_REPLACES[language], flat, re.IGNORECASE)
+    assert re.search(LOST_LINK_REPLACES[language], flat, re.IGNORECASE)
+    assert re.search(LOST_LINK_IGNORE[language], flat, re.IGNORECASE)
+    assert "7" in flat
     assert _matches(LOST_LINK_STALE[language], text) == []
     note = {"en": "invitation link", "fr": "lien d'invitation", "es": "enlace de invitación"}
     assert (note[language] in flat) is invited

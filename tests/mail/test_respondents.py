@@ -149,7 +149,22 @@ def _without_tokens(html: str) -> str:
     return re.sub(r'name="csrf_token"[^>]*>', "", html)
 
 
-def test_lost_link_answers_the_same_and_sends_a_working_new_link(app, respondent) -> None:
+def _open_link(message) -> str:
+    """The path of the link a "lost link" message carries (the first one)."""
+    return re.search(
+        r"/questionnaires/[a-z-]+/lost-link/[A-Za-z0-9_.\-]+", message.body_text
+    ).group(0)
+
+
+def _open(client, path: str):
+    page = client.get(path)
+    if page.status_code == 303:  # opened before: straight to the link it gave then
+        return page
+    assert page.status_code == 200
+    return client.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+
+
+def test_lost_link_answers_the_same_and_sends_a_way_back(app, respondent) -> None:
     respondent.start()
     old_token = respondent.token
     email_link(respondent, f"/r/{old_token}/s/profile", "city@example.org")
@@ -164,9 +179,57 @@ def test_lost_link_answers_the_same_and_sends_a_working_new_link(app, respondent
     )
     messages = [m for m in outbox(app) if m.kind == "lost_link"]
     assert len(messages) == 1 and messages[0].recipient_email == "CITY@example.org"
-    new_link = re.search(r"/r/([A-Za-z0-9_-]+)", messages[0].body_text).group(0)
-    assert respondent.client.get(new_link).status_code == 302
+    # Asking changed nothing: whoever asked, the current link still opens the answers.
+    assert respondent.client.get(f"/r/{old_token}").status_code == 302
+
+    # Opened from the message, on another computer: a page with one button (a mail scanner's
+    # GET changes nothing), then a new personal link; the old one stops working.
+    other = app.test_client()
+    path = _open_link(messages[0])
+    assert other.get(path).status_code == 200
+    assert respondent.client.get(f"/r/{old_token}").status_code == 302
+    opened = _open(other, path)
+    assert opened.status_code == 303
+    new_token = opened.location.rsplit("/r/", 1)[1]
+    assert new_token != old_token
+    assert other.get(f"/r/{new_token}").status_code == 302
     assert respondent.client.get(f"/r/{old_token}").status_code == 404
+    # Opened again (a double click, a reload, the message read twice): the same new link.
+    again = _open(other, path)
+    assert again.status_code == 303 and again.location.endswith(f"/r/{new_token}")
+
+
+def test_a_lost_link_message_replaces_the_link_only_while_it_is_the_current_one(
+    app, respondent
+) -> None:
+    from consult.mail import respondents
+
+    respondent.start()
+    email_link(respondent, f"/r/{respondent.token}/s/profile", "city@example.org")
+    _lost_link(respondent.client, "city@example.org")
+    _lost_link(respondent.client, "city@example.org")
+    first, second = [_open_link(m) for m in outbox(app) if m.kind == "lost_link"]
+    client = app.test_client()
+    assert _open(client, first).status_code == 303
+    # The second message was sent for the link the first one replaced: it opens nothing.
+    stale = client.get(second)
+    assert stale.status_code == 410
+    assert "/questionnaires/local-governments/lost-link" in stale.get_data(as_text=True)
+    # Forged or altered tickets, and tickets too old, open nothing either.
+    key, ticket = first.rsplit("/", 1)
+    for forged in (ticket[:-2] + "xx", "WzEsICJhYmMiXQ.x.y", "1", ticket + "."):
+        assert client.get(f"{key}/{forged}").status_code == 410
+    with app.app_context():
+        response = db.session.scalars(select(Response)).first()
+        old = respondents.LOST_LINK_MAX_AGE
+        try:
+            respondents.LOST_LINK_MAX_AGE = type(old)(seconds=-1)
+            state, token = respondents.redeem_lost_link(
+                db.session, respondents.lost_link_ticket(response), replace=True
+            )
+        finally:
+            respondents.LOST_LINK_MAX_AGE = old
+    assert (state, token) == ("stale", None)
 
 
 def test_lost_link_sends_at_most_three_a_day_to_one_address(app, respondent) -> None:
@@ -230,7 +293,8 @@ def test_messages_arrive_whole_in_each_language(
         text = message.get_body(("plain",)).get_content()
         html = message.get_body(("html",)).get_content()
         assert f'lang="{language}"' in html
-        assert "/r/" in text and "/r/" in html
+        link = "/lost-link/" if message is received[-1] else "/r/"  # the lost link's way back
+        assert link in text and link in html
     assert received[0]["Subject"].startswith(subject_start)
     assert phrase in received[0].get_body(("html",)).get_content()
 
@@ -262,13 +326,15 @@ def test_lost_link_of_an_invited_response_issues_a_new_personal_link_like_an_adm
     second = app.test_client()
     assert _lost_link(second, "agent@lyon.example.org").status_code == 200
     [message] = [m for m in outbox(app) if m.kind == "lost_link"]
-    assert message.language == "fr" and message.subject.startswith("Votre nouveau lien personnel")
-    new_token = re.search(
-        r"https://consult\.example\.org/r/([A-Za-z0-9_-]+)", message.body_text
-    ).group(1)
-    assert new_token != old_token
+    assert message.language == "fr" and message.subject.startswith("Rouvrir vos réponses")
+    assert "https://consult.example.org/questionnaires/local-governments/lost-link/" in (
+        message.body_text
+    )
     assert invitation_path not in message.body_text  # not the invitation link again
-    assert "ne permet plus d'ouvrir les réponses" in message.body_text  # the old one is dead
+    assert "cesse alors de fonctionner" in message.body_text  # opening it ends the old one
+    opened = _open(second, _open_link(message))
+    new_token = opened.location.rsplit("/r/", 1)[1]
+    assert new_token != old_token
     assert "lien d'invitation" in message.body_text  # and why the invitation link won't do
     assert "lien d'invitation" in message.body_html
 
