@@ -307,16 +307,23 @@ def read_answers(
     conditions: dict[str, pd.DataFrame] = {}
     if wanted:
         covered = select(Response.id).where(*clause)
-        query = (
-            select(Answer.response_id, Answer.question_key, Answer.part_key, Answer.value)
-            .where(or_(*wanted), Answer.response_id.in_(covered))
-            .order_by(Answer.response_id, Answer.id)
+        # Sorted here, not by the database: it would move every text through its sorter.
+        query = select(
+            Answer.response_id, Answer.question_key, Answer.part_key, Answer.value, Answer.id
+        ).where(or_(*wanted), Answer.response_id.in_(covered))
+        fetched = fetch_rows(connection, query)
+        order = np.lexsort(
+            (
+                np.fromiter((row[4] for row in fetched), np.int64, len(fetched)),
+                np.fromiter((row[0] for row in fetched), np.int64, len(fetched)),
+            )
         )
+        fetched = [fetched[i][:4] for i in order]
         read, others = set(plan.read), set(plan.others)
         conditions_of: dict[str, list[tuple[str, str]]] = {}
         for question, part, value in plan.conditions:
             conditions_of.setdefault(question, []).append((part, value))
-        for question, frame in split_rows(rows_frame(fetch_rows(connection, query))):
+        for question, frame in split_rows(rows_frame(fetched)):
             if question in read:
                 rows[question] = frame
             elif question in others:
