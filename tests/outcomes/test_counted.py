@@ -142,7 +142,7 @@ def _check(app, filters: SummaryFilter, as_of=None) -> None:
     assert _comparable(got) == _comparable(want), filters
 
 
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", range(2))
 def test_counted_summary_equals_every_answer_after_each_change(counted_app, seed):
     chance = random.Random(seed)
     for _step in range(2):
