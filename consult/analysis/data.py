@@ -70,7 +70,8 @@ def load_responses(
     connection: Connection, selection: ResponseFilter = ResponseFilter()
 ) -> pd.DataFrame:
     """Return one row per response (submitted ones unless told otherwise)."""
-    rows = connection.execute(_response_query(selection)).all()
+    # Plain tuples: pandas inspects every Row object otherwise (seconds at 100,000 responses).
+    rows = [tuple(row) for row in connection.execute(_response_query(selection))]
     frame = pd.DataFrame(rows, columns=[*RESPONSE_COLUMNS, "status"])
     for column in ("started_at", "submitted_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True)

@@ -1,6 +1,7 @@
 """Statistics of closed questions: choices, multiple choices, matrices, rankings and numbers.
 
-Each function takes one question's answers (long form, already limited to the responses the
+Each function takes one question's answers (consult.outcomes.tallies: counts per part and value
+and respondents for closed questions, rows for numbers; already limited to the responses the
 summary covers) and returns JSON-ready figures with their bases. No Flask here.
 """
 
@@ -14,44 +15,55 @@ import pandas as pd
 
 from consult.outcomes.distribution import (
     OTHER_LABEL,
-    count_values,
     options_of,
     ordered_distribution,
     question_base,
     share,
 )
+from consult.outcomes.tallies import QuestionAnswers
 from consult.questionnaires.definition import OTHER_PART, Question
 
 
 def summarise_choice(
     question: Question,
-    frame: pd.DataFrame,
+    answers: QuestionAnswers,
     asked: int,
     region_labels: Mapping[str, Mapping[str, str]],
 ) -> dict[str, Any]:
     """Single choice, yes/no, region, country: respondents per option and their share."""
-    values = frame.loc[frame["part_key"] == "", ["response_id", "value"]]
-    answered = int(values["response_id"].nunique())
-    counts = count_values(values["value"])
+    counts = answers.counts
+    values = counts.loc[counts["part_key"] == ""]
+    answered = answers.plain
+    tallies = _sum_by(values, "value")
     result = question_base(question, answered, asked)
-    result["options"] = ordered_distribution(options_of(question, region_labels), counts, answered)
+    result["options"] = ordered_distribution(options_of(question, region_labels), tallies, answered)
     return result
 
 
-def summarise_multiple_choice(question: Question, frame: pd.DataFrame, asked: int) -> dict:
+def _sum_by(counts: pd.DataFrame, column: str) -> dict[str, int]:
+    """Return the counts summed per value of ``column``, keys as text."""
+    summed: dict[str, int] = {}
+    for key, n in zip(counts[column], counts["n"], strict=True):
+        summed[str(key)] = summed.get(str(key), 0) + int(n)
+    return summed
+
+
+def summarise_multiple_choice(question: Question, answers: QuestionAnswers, asked: int) -> dict:
     """Multiple choice: per option, how many respondents chose it and their share of answerers."""
-    answered = int(frame["response_id"].nunique())
-    chosen = frame.loc[(frame["part_key"] != OTHER_PART) & (frame["value"] == "1")]
-    counts = count_values(chosen["part_key"])
-    other = frame.loc[frame["part_key"] == OTHER_PART]
+    answered = answers.answered
+    counts = answers.counts
+    parts = counts.loc[counts["part_key"] != OTHER_PART]
+    tallies = _sum_by(parts.loc[parts["value"] == "1"], "part_key")
+    other = answers.rows.loc[answers.rows["part_key"] == OTHER_PART]
     options = options_of(question, {})
     if question.other:
         options = [*options, {"key": OTHER_PART, "label": OTHER_LABEL}]
-        counts[OTHER_PART] = int(other["response_id"].nunique())
+        tallies[OTHER_PART] = int(other["response_id"].nunique())
     result = question_base(question, answered, asked)
-    result["options"] = ordered_distribution(options, counts, answered)
-    per_respondent = frame.loc[frame["part_key"] != OTHER_PART].groupby("response_id").size()
-    result["mean_choices"] = float(per_respondent.mean()) if len(per_respondent) else None
+    result["options"] = ordered_distribution(options, tallies, answered)
+    # Choices per respondent, over those who chose at least one option ("other" aside).
+    chosen = int(parts["n"].sum())
+    result["mean_choices"] = chosen / answers.with_parts if answers.with_parts else None
     result["other_texts"] = [
         {"response_id": int(r), "text": str(t)}
         for r, t in zip(other["response_id"], other["value"], strict=True)
@@ -59,28 +71,29 @@ def summarise_multiple_choice(question: Question, frame: pd.DataFrame, asked: in
     return result
 
 
-def summarise_matrix(question: Question, frame: pd.DataFrame, asked: int) -> dict:
+def summarise_matrix(question: Question, answers: QuestionAnswers, asked: int) -> dict:
     """Matrix: per row, the distribution over the scale, and a mean score if the scale is ordinal.
 
     Scale points without a score ("don't know") are counted and shown, but left out of the mean.
     """
-    answered = int(frame["response_id"].nunique())
-    table = frame.groupby(["part_key", "value"]).size()
+    answered = answers.answered
     scores = {p.key: p.score for p in question.scale if p.score is not None}
-    frame_scores = frame["value"].map(scores)
-    scored = frame.assign(score=frame_scores).dropna(subset=["score"])
-    means = scored.groupby("part_key")["score"].mean()
-    scored_n = scored.groupby("part_key").size()
+    per_row: dict[str, dict[str, int]] = {}
+    for part, value, n in sorted(
+        zip(answers.counts["part_key"], answers.counts["value"], answers.counts["n"], strict=True)
+    ):
+        counts = per_row.setdefault(str(part), {})
+        counts[str(value)] = counts.get(str(value), 0) + int(n)
     scale = [{"key": p.key, "label": dict(p.label), "score": p.score} for p in question.scale]
     rows = []
     for row in question.rows:
-        counts = (
-            {str(k): int(v) for k, v in table.loc[row.key].items()}
-            if row.key in table.index
-            else {}
-        )
+        counts = per_row.get(row.key, {})
         row_answered = int(sum(counts.values()))
         unscored = {k: v for k, v in counts.items() if k not in scores}
+        scored = {k: v for k, v in counts.items() if k in scores}
+        scored_n = int(sum(scored.values()))
+        # Exact: the scores are whole (or binary) numbers, so the sum is the one pandas makes.
+        total = sum(float(scores[k]) * v for k, v in scored.items())
         rows.append(
             {
                 "key": row.key,
@@ -89,8 +102,8 @@ def summarise_matrix(question: Question, frame: pd.DataFrame, asked: int) -> dic
                 "base": row_answered,
                 "counts": counts,
                 "distribution": ordered_distribution(scale, counts, row_answered),
-                "scored": int(scored_n.get(row.key, 0)),
-                "mean": float(means[row.key]) if row.key in means.index else None,
+                "scored": scored_n,
+                "mean": float(total / scored_n) if scored_n else None,
                 "unscored": int(sum(unscored.values())),
             }
         )
@@ -103,33 +116,38 @@ def summarise_matrix(question: Question, frame: pd.DataFrame, asked: int) -> dic
     return result
 
 
-def summarise_ranking(question: Question, frame: pd.DataFrame, asked: int) -> dict:
+def summarise_ranking(question: Question, answers: QuestionAnswers, asked: int) -> dict:
     """Ranking: per option, times ranked, mean rank, first places, and a Borda score.
 
     Borda: an option ranked r-th of N earns N + 1 - r points from that respondent (N is the
     number of places to fill), so the first place is worth N and an unranked option nothing.
     """
-    answered = int(frame["response_id"].nunique())
-    ranks = pd.to_numeric(frame["value"], errors="coerce")
-    ranked = frame.assign(rank=ranks).dropna(subset=["rank"])
+    answered = answers.answered
+    counts = answers.counts
+    ranks = pd.to_numeric(counts["value"], errors="coerce")
+    ranked = counts.assign(rank=ranks).dropna(subset=["rank"])
     places = question.rank or int(ranked["rank"].max() if len(ranked) else 0)
-    ranked = ranked.assign(points=places + 1 - ranked["rank"])
+    ranked = ranked.assign(
+        points=(places + 1 - ranked["rank"]) * ranked["n"],
+        weighted=ranked["rank"] * ranked["n"],
+        first=np.where(ranked["rank"] == 1, ranked["n"], 0),
+    )
     grouped = ranked.groupby("part_key")
     stats = pd.DataFrame(
         {
-            "ranked": grouped.size(),
-            "mean_rank": grouped["rank"].mean(),
-            "first": grouped["rank"].agg(lambda r: int((r == 1).sum())),
+            "ranked": grouped["n"].sum(),
+            "rank_sum": grouped["weighted"].sum(),
+            "first": grouped["first"].sum(),
             "borda": grouped["points"].sum(),
         }
     )
     options = []
     for option in question.options:
-        if option.key in stats.index:
+        if option.key in stats.index and stats.loc[option.key, "ranked"] > 0:
             row = stats.loc[option.key]
             entry = {
                 "ranked": int(row["ranked"]),
-                "mean_rank": float(row["mean_rank"]),
+                "mean_rank": float(row["rank_sum"]) / int(row["ranked"]),
                 "first": int(row["first"]),
                 "borda": float(row["borda"]),
             }
@@ -143,7 +161,7 @@ def summarise_ranking(question: Question, frame: pd.DataFrame, asked: int) -> di
             counts={str(r): 0 for r in range(1, places + 1)},
         )
         options.append(entry)
-    per_rank = ranked.groupby(["part_key", "rank"]).size()
+    per_rank = ranked.groupby(["part_key", "rank"])["n"].sum()
     by_key = {o["key"]: o for o in options}
     for (key, rank), n in per_rank.items():
         if key in by_key:
@@ -155,8 +173,9 @@ def summarise_ranking(question: Question, frame: pd.DataFrame, asked: int) -> di
     return result
 
 
-def summarise_number(question: Question, frame: pd.DataFrame, asked: int) -> dict:
+def summarise_number(question: Question, answers: QuestionAnswers, asked: int) -> dict:
     """Number: how many answered, median and quartiles (linear interpolation), min, max, mean."""
+    frame = answers.rows
     numbers = pd.to_numeric(frame.loc[frame["part_key"] == "", "value"], errors="coerce").dropna()
     answered = int(len(numbers))
     result = question_base(question, answered, asked)

@@ -23,15 +23,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from consult.analysis.data import ResponseFilter, load_responses
+from consult.analysis.data import (
+    RESPONSE_COLUMNS,
+    ResponseFilter,
+    _response_query,
+    load_responses,
+)
 from consult.contributions.models import Contribution
 from consult.db import utcnow, writing
 from consult.geography import region_labels
 from consult.outcomes import contributions as contribution_data
+from consult.outcomes import tallies
+from consult.outcomes.asked import split_answers
 from consult.outcomes.coverage import contribution_filter, covers_contributions
 from consult.outcomes.models import OutcomeSummaryCache
 from consult.outcomes.summary import SUMMARY_FORMAT, SummaryFilter, summarise
@@ -104,10 +111,14 @@ def stored_definitions(connection: Connection) -> dict[int, Questionnaire]:
     }
 
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @functools.cache
 def _yaml(path: str, mtime_ns: int) -> dict:
     with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
+        # libyaml's safe loader when PyYAML has it: the same safe loading, several times faster.
+        return yaml.load(handle, Loader=SAFE_LOADER) or {}  # noqa: S506 - a safe loader
 
 
 def article_titles(questionnaires_path: str | Path) -> dict[str, dict[str, str]]:
@@ -191,6 +202,18 @@ def fetch_answers(connection: Connection, questionnaire: str | None = None) -> p
     )
 
 
+def fetch_responses(connection: Connection, questionnaire: str | None = None) -> pd.DataFrame:
+    """Return every response (drafts included): consult.analysis.data.load_responses's frame,
+    read through the driver's cursor and with the moments parsed by pandas in one go."""
+    query = _response_query(ResponseFilter(questionnaire=questionnaire, submitted_only=False))
+    rows = tallies.fetch_rows(connection, query)
+    frame = pd.DataFrame(rows, columns=[*RESPONSE_COLUMNS, "status"])
+    for column in ("started_at", "submitted_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    frame["is_demo"] = frame["is_demo"].astype(bool)  # SQLite's driver gives 0 and 1
+    return frame
+
+
 def load_frames(
     connection: Connection, questionnaire: str | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -208,14 +231,17 @@ def compute_summary(
     *,
     as_of: datetime | None = None,
     data_version: str | None = None,
+    every_answer: bool = False,
 ) -> tuple[dict[str, Any], list[int]]:
     """Compute the summary from the database; return it with the submitted ids it covers.
 
     With ``as_of``, only responses submitted by then count, and drafts are the responses started
-    by then and not yet submitted at that moment.
+    by then and not yet submitted at that moment. The database counts the answers of closed
+    questions; ``every_answer`` reads every answer into memory instead (the reference the tests
+    hold the counted summary to: same figures, much slower).
     """
     with _collector_paused():
-        return _compute(connection, sources, filters, as_of, data_version)
+        return _compute(connection, sources, filters, as_of, data_version, every_answer)
 
 
 @contextlib.contextmanager
@@ -241,8 +267,9 @@ def _compute(
     filters: SummaryFilter,
     as_of: datetime | None,
     data_version: str | None,
+    every_answer: bool = False,
 ) -> tuple[dict[str, Any], list[int]]:
-    responses, answers = load_frames(connection, filters.questionnaire)
+    responses = fetch_responses(connection, filters.questionnaire)
     if as_of is not None:
         started = responses["started_at"] <= pd.Timestamp(as_of)
         submitted_then = (responses["status"] == "submitted") & (
@@ -250,10 +277,34 @@ def _compute(
         )
         responses = responses[started].copy()
         responses.loc[~submitted_then[started], "status"] = "draft"
+    # The filter's answer conditions look at a few answers; the statistics read the rest from
+    # the database as they need it (closed questions counted there: consult.outcomes.tallies).
+    condition_answers = (
+        fetch_answers(connection, filters.questionnaire)
+        if every_answer
+        else _filter_answers(connection, filters)
+    )
+    clause = tallies.covered_clause(filters, as_of)
+
+    def counted(
+        key: str, plan: tallies.Plan, covered: pd.DataFrame
+    ) -> tallies.QuestionnaireAnswers:
+        of_questionnaire = [*clause, Response.questionnaire_key == key]
+        found = connection.scalar(select(func.count(Response.id)).where(*of_questionnaire))
+        if found != len(covered):
+            # The database's reading of the filter disagrees with the frame's: never guess,
+            # read every answer of the covered responses instead (slower, same figures).
+            log.warning("summary filter read %s responses, expected %s", found, len(covered))
+            split = split_answers(fetch_answers(connection, key), covered)
+            return tallies.from_frames(split.get(key, {}), covered, plan)
+        return tallies.read_answers(
+            connection, of_questionnaire, [int(v) for v in covered["version_id"].unique()], plan
+        )
+
     contribution_frame = contribution_data.load(connection, as_of)
     summary = summarise(
         responses,
-        answers,
+        condition_answers,
         current=sources.current,
         definitions=stored_definitions(connection),
         themes=load_codebook(sources.codebook_path),
@@ -263,10 +314,31 @@ def _compute(
         filters=filters,
         generated_at=utcnow(),
         data_version=data_version,
+        source=None if every_answer else counted,
     )
     covered = responses.loc[responses["status"] == "submitted"]
-    covered = covered[filters.select(covered, answers=answers)]
+    covered = covered[filters.select(covered, answers=condition_answers)]
     return summary, [int(i) for i in covered["response_id"]]
+
+
+def _filter_answers(connection: Connection, filters: SummaryFilter) -> pd.DataFrame:
+    """Return the answers that meet one of the filter's answer conditions (all it looks at)."""
+    if not filters.answers:
+        return tallies.empty_rows()
+    meets = [
+        and_(
+            Answer.question_key == condition.question,
+            or_(
+                and_(Answer.part_key == "", Answer.value == condition.option),
+                and_(Answer.part_key == condition.option, Answer.value == "1"),
+            ),
+        )
+        for condition in filters.answers
+    ]
+    query = select(Answer.response_id, Answer.question_key, Answer.part_key, Answer.value).where(
+        or_(*meets)
+    )
+    return tallies.rows_frame(tallies.fetch_rows(connection, query))
 
 
 def covered_ids(

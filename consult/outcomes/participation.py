@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from consult.outcomes.distribution import count_values, ordered_distribution, share
+from consult.outcomes.distribution import ordered_distribution, share
 
 
 def _breakdown(series: pd.Series) -> list[dict[str, Any]]:
@@ -23,10 +23,13 @@ def _breakdown(series: pd.Series) -> list[dict[str, Any]]:
 def participation(
     submitted: pd.DataFrame,
     drafts: pd.DataFrame,
-    band_answers: pd.DataFrame | None,
+    band_counts: pd.DataFrame | None,
     band_options: Sequence[Mapping] | None,
 ) -> dict[str, Any]:
-    """Responses by region, country, respondent type, language, population band, and day."""
+    """Responses by region, country, respondent type, language, population band, and day.
+
+    ``band_counts``: the population band's answers counted (part_key, value, n).
+    """
     days = submitted["submitted_at"].dt.tz_convert("UTC").dt.date
     per_day = days.value_counts().sort_index()
     timeline = []
@@ -56,10 +59,12 @@ def participation(
         "first_submitted": timeline[0]["date"] if timeline else None,
         "last_submitted": timeline[-1]["date"] if timeline else None,
     }
-    if band_answers is not None and band_options is not None:
-        values = band_answers.loc[band_answers["part_key"] == "", "value"]
-        counts = count_values(values)
-        unanswered = int(len(submitted) - len(values))
+    if band_counts is not None and band_options is not None:
+        values = band_counts.loc[band_counts["part_key"] == ""]
+        counts: dict[str, int] = {}
+        for value, n in zip(values["value"], values["n"], strict=True):
+            counts[str(value)] = counts.get(str(value), 0) + int(n)
+        unanswered = int(len(submitted) - int(values["n"].sum()))
         entries = ordered_distribution(band_options, counts, int(len(submitted)))
         if unanswered:
             entries.append(

@@ -11,11 +11,10 @@ because the summary must keep up with 100,000 responses. No Flask here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from consult.outcomes import text as text_tools
@@ -31,7 +30,6 @@ from consult.outcomes.closed import (
 from consult.outcomes.contributions import summarise_contributions
 from consult.outcomes.coverage import contribution_filter, covers_contributions
 from consult.outcomes.distribution import (
-    ANSWER_PARTS,
     CHOICE_TYPES,
     IDENTIFYING_QUESTIONS,
     POPULATION_BAND_QUESTION,
@@ -42,6 +40,7 @@ from consult.outcomes.distribution import (
 from consult.outcomes.filters import SummaryFilter
 from consult.outcomes.free_text import summarise_texts
 from consult.outcomes.participation import participation
+from consult.outcomes.tallies import Plan, QuestionnaireAnswers, from_frames, plan_for
 from consult.questionnaires.definition import Question, Questionnaire
 
 __all__ = [
@@ -77,7 +76,7 @@ OPTION_TYPES = ("single_choice", "multiple_choice", "ranking")
 
 def option_bases(
     question_key: str,
-    frame: pd.DataFrame,
+    answered_by_version: Mapping[int, int],
     responses: pd.DataFrame,
     definitions: Mapping[int, Questionnaire],
     current: Questionnaire,
@@ -94,9 +93,6 @@ def option_bases(
         offered[version_id] = {o.key for o in question.options}
     if len({frozenset(keys) for keys in offered.values()}) <= 1:
         return None
-    version_of = responses.set_index("response_id")["version_id"]
-    answerers = pd.Index(frame["response_id"].unique())
-    per_version = version_of.reindex(answerers).value_counts()
     every_option = set().union(*offered.values())
     bases = {}
     for option in every_option:
@@ -104,10 +100,14 @@ def option_bases(
         if len(versions) == len(offered):
             continue
         bases[option] = (
-            int(sum(per_version.get(v, 0) for v in versions)),
+            int(sum(answered_by_version.get(v, 0) for v in versions)),
             sorted(definitions.get(v, current).version for v in versions),
         )
     return bases
+
+
+#: Where a questionnaire's answers come from: (key, plan, its covered responses) -> answers.
+AnswerSource = Callable[[str, Plan, pd.DataFrame], QuestionnaireAnswers]
 
 
 def summarise_questionnaire(
@@ -116,52 +116,55 @@ def summarise_questionnaire(
     definitions: Mapping[int, Questionnaire],
     responses: pd.DataFrame,
     drafts: pd.DataFrame,
-    frames: Mapping[str, pd.DataFrame],
+    source: AnswerSource,
     themes: Sequence[text_tools.Theme],
     region_labels: Mapping[str, Mapping[str, str]],
 ) -> dict[str, Any]:
     """Summarise one questionnaire's (already filtered) submitted responses.
 
-    ``frames``: the answers of those responses, split by question (see split_answers).
+    ``source`` gives the answers of those responses as the statistics need them (counts for
+    closed questions, rows for the rest: consult.outcomes.tallies).
     """
     used_versions = {int(v) for v in responses["version_id"].unique()}
     versions = [definitions[v] for v in sorted(used_versions) if v in definitions]
     if not any(v.version == current.version for v in versions):
         versions.append(current)  # questions not answered yet are listed too
     questions = _questions_of(versions)
+    plan = plan_for(questions, [definitions.get(v, current) for v in sorted(used_versions)])
+    answers = source(key, plan, responses)
+    frames = answers.rows
 
     asked: dict[str, int] = {}
     for version_id in sorted(used_versions):
         definition = definitions.get(version_id, current)
         ids = responses.loc[responses["version_id"] == version_id, "response_id"].to_numpy()
-        for question_key, mask in asked_masks(definition, ids, frames).items():
+        for question_key, mask in asked_masks(definition, ids, answers.conditions).items():
             asked[question_key] = asked.get(question_key, 0) + int(mask.sum())
 
-    empty = pd.DataFrame(
-        {"response_id": np.empty(0, np.int64), **{c: np.empty(0, object) for c in ANSWER_PARTS}}
-    )
     languages = responses.set_index("response_id")["language"]
     text_questions = [q for q in questions if q.type in TEXT_TYPES]
     texts = summarise_texts(text_questions, frames, asked, languages, themes)
 
     results = []
     for question in questions:
-        frame = frames.get(question.key, empty)
+        of_question = answers.of(question.key)
         n_asked = asked.get(question.key, 0)
         if question.type in CHOICE_TYPES:
-            results.append(summarise_choice(question, frame, n_asked, region_labels))
+            results.append(summarise_choice(question, of_question, n_asked, region_labels))
         elif question.type == "multiple_choice":
-            results.append(summarise_multiple_choice(question, frame, n_asked))
+            results.append(summarise_multiple_choice(question, of_question, n_asked))
         elif question.type == "matrix":
-            results.append(summarise_matrix(question, frame, n_asked))
+            results.append(summarise_matrix(question, of_question, n_asked))
         elif question.type == "ranking":
-            results.append(summarise_ranking(question, frame, n_asked))
+            results.append(summarise_ranking(question, of_question, n_asked))
         elif question.type == "number":
-            results.append(summarise_number(question, frame, n_asked))
+            results.append(summarise_number(question, of_question, n_asked))
         else:
             results.append(texts[question.key])
         if question.type in OPTION_TYPES and len(used_versions) > 1:
-            bases = option_bases(question.key, frame, responses, definitions, current)
+            bases = option_bases(
+                question.key, of_question.answered_by_version, responses, definitions, current
+            )
             if bases:
                 rebase_options(results[-1], bases)
 
@@ -183,7 +186,7 @@ def summarise_questionnaire(
         "participation": participation(
             responses,
             drafts,
-            frames.get(band.key, empty) if band is not None else None,
+            answers.of(band.key).counts if band is not None else None,
             options_of(band, region_labels) if band is not None else None,
         ),
         "questions": results,
@@ -203,12 +206,15 @@ def summarise(
     filters: SummaryFilter = SummaryFilter(),
     generated_at: datetime | None = None,
     data_version: str | None = None,
+    source: AnswerSource | None = None,
 ) -> dict[str, Any]:
     """Return the whole outcomes summary.
 
     ``responses`` holds every response (drafts too, for participation: the status column tells);
     ``answers`` the long-form answers of (at least) the submitted ones; ``current`` the loaded
-    definitions by key and ``definitions`` every stored version by version id.
+    definitions by key and ``definitions`` every stored version by version id. With ``source``
+    (the database counting closed answers, see consult.outcomes.data), ``answers`` need only
+    hold the answers the filter's conditions look at.
     """
     region_labels = region_labels or {}
     statuses = responses.get("status", "submitted")
@@ -219,7 +225,11 @@ def summarise(
 
     by_questionnaire = {k: f for k, f in submitted.groupby("questionnaire", sort=False)}
     drafts_by = {k: f for k, f in drafts.groupby("questionnaire", sort=False)}
-    answers_by = split_answers(answers, submitted)
+    if source is None:
+        answers_by = split_answers(answers, submitted)
+
+        def source(key: str, plan: Plan, covered: pd.DataFrame) -> QuestionnaireAnswers:
+            return from_frames(answers_by.get(key, {}), covered, plan)
 
     keys = [k for k in current if not filters.questionnaire or k == filters.questionnaire]
     summaries = []
@@ -231,7 +241,7 @@ def summarise(
                 definitions,
                 by_questionnaire.get(key, submitted.iloc[0:0]),
                 drafts_by.get(key, drafts.iloc[0:0]),
-                answers_by.get(key, {}),
+                source,
                 themes,
                 region_labels,
             )

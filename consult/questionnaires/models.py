@@ -98,7 +98,18 @@ class Answer(Base):
     row, a rank). A draft has none: its answers are its answers document."""
 
     __tablename__ = "answers"
-    __table_args__ = (UniqueConstraint("response_id", "question_key", "part_key"),)
+    __table_args__ = (
+        UniqueConstraint("response_id", "question_key", "part_key"),
+        # The outcomes summary counts closed answers by (question, part, value) in the
+        # database; SQLite walks this index instead of sorting (migration 0850).
+        Index(
+            "ix_answers_question_key_part_key_value",
+            "question_key",
+            "part_key",
+            "value",
+            "response_id",
+        ).ddl_if(dialect="sqlite"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
