@@ -5,7 +5,7 @@ The sender claims the due messages in (next_attempt_at, id) order. With an index
 (SQLite's indexes end with the row id already); with id in the index it reads the first 50.
 
 Revision ID: 0880
-Revises: 0830
+Revises: 0850
 Create Date: 2026-12-03
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import consult.db  # noqa: F401  (every revision imports it once, for custom column types)
 
 revision = "0880"
-down_revision = "0830"
+down_revision = "0850"
 branch_labels = None
 depends_on = None
 
