@@ -15,6 +15,7 @@ the answer stands, since whatever it acknowledges was committed before.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 from typing import Any
@@ -42,6 +43,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from consult.core.requestlog import is_token_shaped
 from consult.security import FALLBACK_PAGE
 
 #: Database failures that pass: a lock held too long, a full disk, a server restarting, a pool
@@ -198,8 +200,14 @@ def init_app(app: Flask) -> None:
     def csrf_failed(error: CSRFError):
         view = app.view_functions.get(request.endpoint or "")
         recovery = getattr(view, "csrf_recovery", None)
-        if recovery is not None:
+        if recovery is not None and (same_site_request() or _address_holds_a_secret()):
             return recovery()
+        if may_resend_after_expiry():
+            # Nothing typed is lost to an expired form: sent again by one press, same-site only.
+            reply = app.make_response(resend_page(expired=True))
+            reply.status_code = 400
+            reply.headers["Cache-Control"] = "no-store"
+            return reply
         return render_error(
             400, str(_l("This form expired. Go back, reload the page and send it again."))
         )
@@ -243,24 +251,84 @@ def render_error(code: int, message: str):
 
 
 #: Posted fields never shown back as "what you typed" (they are not the person's words).
-_NOT_TYPED = ("csrf_token", "start_token", "action", "goto")
+_NOT_TYPED = ("csrf_token", "start_token", "action", "goto", "started", "shown", "website")
+#: A value a person did not type: an option's key (comment, civil_society, es) or a token.
+_MACHINE_VALUE = re.compile(r"[a-z0-9_.:\-]{1,40}\Z")
 
 
-def resend_page():
+def same_site_request() -> bool:
+    """Tell whether the browser says this request comes from one of the app's own pages.
+
+    Sec-Fetch-Site (sent by current browsers, whatever the referrer policy) decides; without
+    it, an Origin equal to the app's own (the request's or CONSULT_BASE_URL's). Our pages send
+    no Referer and so an Origin of "null": then only Sec-Fetch-Site can say it.
+    """
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        return False
+    own = {request.host_url.rstrip("/"), base_url_origin()}
+    return origin.rstrip("/") in own
+
+
+def _address_holds_a_secret() -> bool:
+    """Tell whether the posted address holds a secret (a personal link's token): a forged
+    cross-site post cannot know it, so its page may come back filled in for any browser."""
+    from consult.core.requestlog import is_secret_variable
+
+    return any(is_secret_variable(name) for name in (request.view_args or {}))
+
+
+def base_url_origin() -> str:
+    """The scheme and host of the configured base URL."""
+    from urllib.parse import urlsplit
+
+    from consult.core.links import base_url
+
+    parts = urlsplit(base_url())
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def may_resend_after_expiry() -> bool:
+    """Tell whether a POST refused for its CSRF token may be shown back with a "Send again".
+
+    Only a browser form of our own site (else a forged cross-site post would come back as a
+    page whose one button sends it: a click away from doing what CSRF protection refuses),
+    with something typed, and never a password (that is typed again, not written into a page).
+    """
+    if request.method != "POST" or wants_json() or not request.form:
+        return False
+    if any("password" in name.lower() for name in request.form):
+        return False
+    return same_site_request()
+
+
+def resend_page(expired: bool = False):
     """Return a page that holds every posted field and sends them again to the same address.
 
-    For a form whose own page cannot be rebuilt (the database cannot even be read): nothing the
-    person typed is lost, and one press sends it again once the database is back. Only this
-    browser sees it (no-store), as it is what it just sent.
+    For a form whose own page cannot be rebuilt (the database cannot even be read), and for a
+    form that expired (``expired``, its CSRF token too old or its session gone): nothing the
+    person typed is lost, and one press sends it again, with a fresh CSRF token. Only this
+    browser sees it (no-store), as it is what it just sent. A file cannot be carried over: the
+    page says so.
     """
     fields = [(name, value) for name, value in request.form.items(multi=True)]
     shown = [
         value
         for name, value in fields
-        if value.strip() and name not in _NOT_TYPED and not name.endswith("_token")
+        if value.strip()
+        and name not in _NOT_TYPED
+        and not name.endswith("_token")
+        and not _MACHINE_VALUE.match(value)
+        and not is_token_shaped(value)
     ]
     action = request.full_path if request.query_string else request.path
-    return render_template("core/resend.html", fields=fields, shown=shown, action=action)
+    files = [upload.filename for upload in request.files.values() if upload.filename]
+    return render_template(
+        "core/resend.html", fields=fields, shown=shown, action=action, expired=expired, files=files
+    )
 
 
 def answer_unavailable(error: BaseException):

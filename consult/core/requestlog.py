@@ -70,7 +70,7 @@ def redact_path(path: str, rule: str | None = None, view_args: dict[str, Any] | 
             placeholder, name, after = pieces[i : i + 3]
             if name not in view_args:
                 shown.append(placeholder)
-            elif _SECRET_VARIABLE_RE.search(name):
+            elif is_secret_variable(name):
                 shown.append(REDACTED)
             else:
                 shown.append(str(view_args[name]))
@@ -83,6 +83,11 @@ def redact_path(path: str, rule: str | None = None, view_args: dict[str, Any] | 
         if (n == 2 and segments[1] in _SECRET_PREFIXES) or is_token_shaped(segment):
             segments[n] = REDACTED
     return "/".join(segments)
+
+
+def is_secret_variable(name: str) -> bool:
+    """Tell whether a URL rule's variable holds a secret (the resume token, any *token)."""
+    return bool(_SECRET_VARIABLE_RE.search(name))
 
 
 def is_token_shaped(segment: str) -> bool:

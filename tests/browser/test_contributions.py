@@ -135,3 +135,35 @@ def test_pages_work_in_french_and_spanish(live_server, page):
         page.goto(f"{live_server.url}/contributions?lang={language}")
         assert page.locator("h1").inner_text() == heading
         assert serious_accessibility_violations(page) == []
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def test_an_expired_form_keeps_the_text_on_a_phone_in_spanish(live_server, new_context):
+    """The session ends while a contribution is being written (idle timeout, a restart): the
+    text comes back with "Send again", which sends it again (Chromium's own Sec-Fetch-Site
+    header is what lets the page come back)."""
+    context = new_context(locale="es-ES", **PHONE)
+    visitor = context.new_page()
+    problems = _watch(visitor)
+    visitor.goto(live_server.url + "/contributions/new?lang=es")
+    visitor.locator("#text").fill(
+        "Las ciudades necesitan un derecho al aire limpio, escrito sin prisa."
+    )
+    visitor.locator("input[name=kind]").first.check()
+    visitor.locator("input[name=organisation_type]").first.check()
+    context.clear_cookies()  # the session is gone: the form's token with it
+    visitor.locator("main form button.primary[type=submit]").last.click()
+    visitor.get_by_role("heading", name="Este formulario ha caducado").wait_for()
+    assert "escrito sin prisa" in visitor.locator("details.typed").inner_text()
+    _clean(visitor, "form-expired-phone-es")
+    visitor.get_by_role("button", name="Enviar de nuevo").click()
+    # The form's fill-time token was bound to the session that ended: the form comes back
+    # filled in, asking for one more press (contributions.form_token), then it is received.
+    assert "escrito sin prisa" in visitor.locator("#text").input_value()
+    visitor.locator("main form button.primary[type=submit]").last.click()
+    visitor.wait_for_url("**/contributions/status/**")
+    assert "escrito sin prisa" in visitor.locator(".quoted").inner_text()
+    # The 400 (expired) and 422 (sent again) answers are logged by Chromium; nothing else.
+    assert [p for p in problems if not p.startswith("Failed to load resource")] == []

@@ -232,6 +232,11 @@ def test_field_order_matches_the_form():
 
 def test_an_expired_form_is_shown_again_with_everything_typed(app, institution):
     token = institution.open()[1]
+    # A forged cross-site post (no Sec-Fetch-Site from this test client): nothing comes back.
+    forged = institution.send(("expired-csrf-token", token), upload=letter())
+    assert forged.status_code == 400 and "Ville de Grigny" not in forged.get_data(as_text=True)
+    # The browser says the post comes from the site's own page: everything comes back.
+    institution.client.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"
     reply = institution.send(("expired-csrf-token", token), upload=letter())
     assert reply.status_code == 400
     page = reply.get_data(as_text=True)
