@@ -290,13 +290,78 @@ def revoke_publishing(session: Session, user: User, actor: User, ip: str | None 
     audit.record(session, actor, "outcomes.publisher_revoked", target=user.email, ip=ip)
 
 
+@dataclass(frozen=True)
+class Differencing:
+    """A publication that, set beside ``snapshot``, would single out a few responses."""
+
+    earlier: OutcomeSnapshot
+    published_at: datetime
+    differing: int  # responses in one and not the other, or edited between their freezes
+    unknown: int  # responses of both edited after ``snapshot`` was frozen: changed, or not
+
+
+def differencing(
+    session: Session, snapshot: OutcomeSnapshot, threshold: int
+) -> Differencing | None:
+    """Return the first publication, shown now or ever before, that ``snapshot`` differs from
+    by fewer than ``threshold`` responses (but some): subtracting one page's figures from the
+    other's would give those few responses' answers, which no single page shows.
+
+    Differing responses: those covered by one snapshot and not the other (new, withdrawn, or
+    outside a filter), and those covered by both but edited between the two freezes. An edit
+    after ``snapshot`` was frozen may or may not have come before it: when that uncertainty could
+    decide, the answer is "differs too little" (freeze again to know).
+    """
+    from consult.questionnaires.models import Response
+
+    ids = set(snapshot_ids(snapshot))
+    earlier = session.execute(
+        select(OutcomePublication.published_at, OutcomeSnapshot)
+        .join(OutcomeSnapshot, OutcomeSnapshot.id == OutcomePublication.snapshot_id)
+        .where(OutcomePublication.snapshot_id != snapshot.id)
+        .order_by(OutcomePublication.published_at.desc())
+    ).all()
+    seen: set[int] = set()
+    for published_at, other in earlier:
+        if other.id in seen:
+            continue
+        seen.add(other.id)
+        other_ids = set(snapshot_ids(other))
+        both = ids & other_ids
+        first, last = sorted((other.frozen_at, snapshot.frozen_at))
+        edited = dict(
+            session.execute(
+                select(Response.id, Response.updated_at).where(
+                    Response.id.in_(both), Response.updated_at > first
+                )
+            ).all()
+        )
+        between = sum(1 for moment in edited.values() if moment <= last)
+        unknown = len(edited) - between
+        differing = len(ids ^ other_ids) + between
+        if differing + unknown and differing < threshold:
+            return Differencing(other, published_at, differing, unknown)
+    return None
+
+
 def publish(
-    session: Session, snapshot: OutcomeSnapshot, actor: User, ip: str | None = None
+    session: Session,
+    snapshot: OutcomeSnapshot,
+    actor: User,
+    ip: str | None = None,
+    threshold: int = 5,
 ) -> OutcomePublication:
     """Show ``snapshot`` at /outcomes (replacing whatever was shown): the explicit act of an
-    administrator or of an analyst they delegated publishing to; logged."""
+    administrator or of an analyst they delegated publishing to; logged.
+
+    Refused (OutcomesError) when, beside any publication shown before, it would single out
+    fewer than ``threshold`` responses (see differencing).
+    """
     if not may_publish(session, actor):
         raise OutcomesError("only an administrator or a delegated analyst may publish outcomes")
+    close = differencing(session, snapshot, threshold)
+    if close is not None:
+        raise DifferencingError(close, threshold)
     now = utcnow()
     email = actor.email
     session.execute(
@@ -321,6 +386,19 @@ def publish(
         ip=ip,
     )
     return publication
+
+
+class DifferencingError(OutcomesError):
+    """Publishing would single out a few responses beside an earlier publication."""
+
+    def __init__(self, close: Differencing, threshold: int) -> None:
+        super().__init__(
+            f"snapshot differs from snapshot {close.earlier.id} (published "
+            f"{close.published_at:%Y-%m-%d %H:%M}) by {close.differing} responses "
+            f"({close.unknown} edited since), fewer than {threshold}"
+        )
+        self.close = close
+        self.threshold = threshold
 
 
 def withdraw(session: Session, actor: User, ip: str | None = None) -> OutcomePublication | None:

@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -253,7 +254,24 @@ def publish(snapshot_id: int):
     if request.form.get("confirm") != "yes":
         flash(_("Tick the confirmation to publish."), "warning")
         return redirect(url_for("outcomes.snapshot", snapshot_id=frozen.id))
-    operations.publish(db.session, frozen, current_user, ip=client_ip())
+    try:
+        operations.publish(db.session, frozen, current_user, ip=client_ip(), threshold=threshold())
+    except operations.DifferencingError as refused:
+        close = refused.close
+        flash(
+            _(
+                "Not published: beside the outcomes published on %(when)s (snapshot “%(label)s”), "
+                "this snapshot differs by %(n)s responses, fewer than %(threshold)s. Comparing the "
+                "two pages would show those responses' answers. Publish when at least "
+                "%(threshold)s responses differ (freeze again later), or keep the earlier one.",
+                when=format_datetime(close.published_at, "medium"),
+                label=close.earlier.label,
+                n=close.differing + close.unknown,
+                threshold=refused.threshold,
+            ),
+            "error",
+        )
+        return redirect(url_for("outcomes.snapshot", snapshot_id=frozen.id))
     db.commit()
     flash(_("Published at /outcomes."), "success")
     return redirect(url_for("outcomes.snapshot", snapshot_id=frozen.id))
