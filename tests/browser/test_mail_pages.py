@@ -38,7 +38,7 @@ def test_lost_link_in_spanish(app, live_server, page) -> None:
     page.get_by_role("link", name="¿Perdió su enlace?").click()
     page.get_by_label("Correo electrónico").fill("alcaldia@cdmx.example.mx")
     page.get_by_role("button", name="Envíenme el enlace").click()
-    page.get_by_text("va en camino un mensaje con un nuevo enlace personal").wait_for()
+    page.get_by_text("un mensaje con un enlace a las respuestas está en camino").wait_for()
     assert serious_accessibility_violations(page) == []
     screenshot(page, "mail-lost-link-es")
 
