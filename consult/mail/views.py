@@ -28,6 +28,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from consult.core.leaving import showing_again
+from consult.core.links import safe_local_path
 from consult.core.requestlog import REDACTED, redact_urls
 from consult.db import db
 from consult.extensions import limiter
@@ -51,11 +52,10 @@ def _request_limit() -> str:
 
 def _back_to(token: str) -> str:
     """The page to return to: one of this response's own pages, never another site."""
-    back = request.form.get("back", "")
-    parts = urlsplit(back)
-    if parts.scheme or parts.netloc or not parts.path.startswith(f"/r/{token}/"):
-        return url_for("questionnaires.resume", token=token)
-    return parts.path
+    path = urlsplit(safe_local_path(request.form.get("back"), "", f"/r/{token}/")).path
+    return (
+        path if path.startswith(f"/r/{token}/") else url_for("questionnaires.resume", token=token)
+    )
 
 
 @bp.post("/r/<token>/email-link")
