@@ -145,7 +145,8 @@ def _mail_folder() -> Path:
 @bp.get("/staff/mail")
 @role_required("admin")
 def outbox():
-    """The outbox (state, attempts, last error) and, without SMTP, the written .eml files."""
+    """The outbox (state, attempts, last error) and, without SMTP, the written .eml files;
+    the view is in the audit log (it shows recipients' addresses)."""
     counts = dict(
         db.session.execute(
             select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
@@ -156,6 +157,16 @@ def outbox():
     ).all()
     folder = _mail_folder()
     files = sorted(folder.glob("*.eml"), reverse=True)[:200] if folder.is_dir() else []
+    # The list shows recipients' addresses: like one message, its view goes into the audit log.
+    audit.record(
+        db.session,
+        current_user,
+        "mail.outbox_viewed",
+        target="outbox",
+        details={"messages_shown": len(latest), "files_shown": len(files)},
+        ip=client_ip(),
+    )
+    db.commit()
     return render_template(
         "mail/outbox.html",
         counts=counts,
