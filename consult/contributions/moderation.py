@@ -39,6 +39,7 @@ from consult.contributions.models import (
 from consult.contributions.registry import current_charter
 from consult.contributions.views import _language_choices
 from consult.core.inputs import parse_id, query_page
+from consult.core.links import safe_local_path
 from consult.db import db
 from consult.staff.access import role_required
 from consult.staff.models import User
@@ -122,12 +123,6 @@ def queue():
     )
 
 
-def _safe_back(target: str | None) -> str:
-    if target and target.startswith("/staff/moderation") and "//" not in target:
-        return target
-    return url_for("moderation.queue")
-
-
 @bp.post("/act")
 @role_required("moderator")
 def act():
@@ -143,7 +138,9 @@ def act():
         action = request.form.get("action", "")
         reason = request.form.get("reason")
         note = request.form.get("note")
-    back = _safe_back(request.form.get("next"))
+    back = safe_local_path(
+        request.form.get("next"), url_for("moderation.queue"), allowed_prefix="/staff/moderation"
+    )
     if action not in operations.TRANSITIONS:
         flash(_("Choose what to do."))
         return redirect(back, 303)
@@ -202,7 +199,9 @@ def _action_word(action: str) -> str:
 def act_on_reply():
     """Approve, reject, hide or restore one reply."""
     item, _sep, action = request.form.get("one", "").partition(":")
-    back = _safe_back(request.form.get("next"))
+    back = safe_local_path(
+        request.form.get("next"), url_for("moderation.queue"), allowed_prefix="/staff/moderation"
+    )
     reply = db.session.get(ContributionReply, int(item)) if item.isdigit() else None
     if reply is None:
         abort(404)

@@ -10,7 +10,9 @@ server and tests use DEFAULT_BASE_URL.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 from flask import Flask, current_app, has_request_context, request, url_for
 
@@ -52,3 +54,52 @@ def absolute_url_for(endpoint: str, **values: Any) -> str:
 def init_app(app: Flask) -> None:
     """Check the configured base URL at start (fail fast with a clear message)."""
     app.config["BASE_URL"] = check_base_url(app.config.get("BASE_URL"))
+
+
+#: Longer "back"/"next" values are refused (a real page's address is far shorter).
+MAX_LOCAL_PATH = 2048
+#: Characters kept as they are when a non-ASCII letter is percent-encoded.
+_PATH_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '\\"<>^`{|}')
+
+
+def _is_local(value: str) -> bool:
+    if len(value) > MAX_LOCAL_PATH or not value.startswith("/") or value[1:2] in ("/", "\\"):
+        return False
+    if "\\" in value or any(
+        unicodedata.category(c)[0] in ("C", "Z") for c in value
+    ):  # controls, format (bidi, zero width), spaces and line breaks, unassigned
+        return False
+    if unicodedata.normalize("NFKC", value) != value:
+        return False  # full-width dots or slashes, ligatures: read differently elsewhere
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return False
+    path = parts.path
+    for _round in range(3):  # encoded and double-encoded slashes, backslashes, dots
+        decoded = unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    if "\\" in path or "//" in path or any(unicodedata.category(c)[0] == "C" for c in path):
+        return False
+    return not any(segment in (".", "..") for segment in path.split("/"))
+
+
+def _under(path: str, prefix: str) -> bool:
+    prefix = prefix.rstrip("/")
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def safe_local_path(value: object, default: str, allowed_prefix: str | None = None) -> str:
+    """Return ``value`` if it is a path on this site (under ``allowed_prefix`` if given), else
+    ``default``. The one check for every "next" or "back" value a request carries before the
+    app redirects to it or puts it in a form: no other host (``//evil``, ``\\\\evil``,
+    ``https:``, ``javascript:``), no control, space or invisible character, no full-width
+    look-alike, no dot segment or empty segment (``/.//evil``), even percent-encoded.
+    Non-ASCII letters come back percent-encoded.
+    """
+    if not isinstance(value, str) or not value or not _is_local(value):
+        return default
+    if allowed_prefix is not None and not _under(urlsplit(value).path, allowed_prefix):
+        return default
+    return quote(value, safe=_PATH_SAFE)

@@ -23,6 +23,7 @@ from consult.core.links import absolute_url_for
 from consult.db import utcnow
 from consult.mail import messages
 from consult.mail.models import OutboxMessage
+from consult.mail.outbox import Draft, enqueue
 from consult.staff import operations
 from consult.staff.models import User
 
@@ -88,26 +89,59 @@ def invite_staff(session: Session, email: str, role: str, language: str) -> User
     return user
 
 
-def request_reset(session: Session, email: str, language: str) -> bool:
-    """Queue a reset link if ``email`` has an enabled account; tell whether one was queued."""
-    user = operations.find_user(session, email)
-    if user is None or not user.is_enabled:
-        return False
-    recent = session.scalar(
+#: Signs the link that an unknown address would have had (never sent, never stored).
+_STAND_IN_HASH = "scrypt:32768:8:1$stand-in-account$" + "0" * 128
+
+
+def _recent_resets(session: Session, address: str) -> int:
+    """Return how many reset links went to ``address`` in the last hour."""
+    return session.scalar(
         select(func.count(OutboxMessage.id)).where(
             OutboxMessage.kind == "staff_reset",
-            OutboxMessage.recipient_email == user.email,
+            OutboxMessage.recipient_email == address,
             OutboxMessage.created_at >= utcnow() - timedelta(hours=1),
         )
     )
-    if recent >= RESETS_PER_HOUR:
+
+
+def request_reset(session: Session, email: str, language: str) -> bool:
+    """Queue a reset link if ``email`` has an enabled account; tell whether one was queued.
+
+    An unknown or disabled address, or one past RESETS_PER_HOUR, does the same work (the
+    count, a signed token, the message rendered in its language) and only skips the insert
+    into the outbox: the answer's time does not tell whether an account exists, even the
+    first time (a cold template cache would otherwise give the known address away).
+    """
+    user = operations.find_user(session, email)
+    known = user is not None and user.is_enabled
+    account = (
+        user
+        if known
+        else User(
+            id=0,
+            email=operations.normalise_email(email),
+            password_hash=_STAND_IN_HASH,
+            session_version=0,
+        )
+    )
+    recent = _recent_resets(session, account.email)
+    language = messages.language_of(language)
+    link = absolute_url_for("mail.set_password", token=password_token(account, "reset"))
+    subject, text, html = messages.render(
+        "staff_reset", language, unsubscribe_url=None, link=link, minutes=LIFETIMES["reset"] // 60
+    )
+    if not known or recent >= RESETS_PER_HOUR:
         return False
-    messages.queue(
+    enqueue(
         session,
-        "staff_reset",
-        user.email,
-        language,
-        link=absolute_url_for("mail.set_password", token=password_token(user, "reset")),
-        minutes=LIFETIMES["reset"] // 60,
+        Draft(
+            kind="staff_reset",
+            recipient_email=account.email,
+            language=language,
+            subject=subject,
+            body_text=text,
+            body_html=html,
+        ),
+        current_app.config["MAIL_FROM"],
     )
     return True

@@ -28,6 +28,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from consult.core.leaving import showing_again
+from consult.core.links import safe_local_path
 from consult.core.requestlog import REDACTED, redact_urls
 from consult.db import db
 from consult.extensions import limiter
@@ -51,11 +52,10 @@ def _request_limit() -> str:
 
 def _back_to(token: str) -> str:
     """The page to return to: one of this response's own pages, never another site."""
-    back = request.form.get("back", "")
-    parts = urlsplit(back)
-    if parts.scheme or parts.netloc or not parts.path.startswith(f"/r/{token}/"):
-        return url_for("questionnaires.resume", token=token)
-    return parts.path
+    path = urlsplit(safe_local_path(request.form.get("back"), "", f"/r/{token}/")).path
+    return (
+        path if path.startswith(f"/r/{token}/") else url_for("questionnaires.resume", token=token)
+    )
 
 
 @bp.post("/r/<token>/email-link")
@@ -145,7 +145,8 @@ def _mail_folder() -> Path:
 @bp.get("/staff/mail")
 @role_required("admin")
 def outbox():
-    """The outbox (state, attempts, last error) and, without SMTP, the written .eml files."""
+    """The outbox (state, attempts, last error) and, without SMTP, the written .eml files;
+    the view is in the audit log (it shows recipients' addresses)."""
     counts = dict(
         db.session.execute(
             select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
@@ -156,6 +157,16 @@ def outbox():
     ).all()
     folder = _mail_folder()
     files = sorted(folder.glob("*.eml"), reverse=True)[:200] if folder.is_dir() else []
+    # The list shows recipients' addresses: like one message, its view goes into the audit log.
+    audit.record(
+        db.session,
+        current_user,
+        "mail.outbox_viewed",
+        target="outbox",
+        details={"messages_shown": len(latest), "files_shown": len(files)},
+        ip=client_ip(),
+    )
+    db.commit()
     return render_template(
         "mail/outbox.html",
         counts=counts,

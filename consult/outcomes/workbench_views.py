@@ -23,6 +23,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from consult.core.inputs import form_int, parse_id, query_int, query_page, url_args
+from consult.core.links import safe_local_path
 from consult.db import db, utcnow
 from consult.exports.writers import csv_text
 from consult.geography import REGION_KEYS
@@ -381,10 +382,11 @@ def quotes():
 
 
 def _back_to_quotes():
-    target = request.form.get("next") or ""
-    if target.startswith("/staff/outcomes") and "//" not in target:
-        return redirect(target)
-    return redirect(url_for("outcomes.quotes"))
+    return redirect(
+        safe_local_path(
+            request.form.get("next"), url_for("outcomes.quotes"), allowed_prefix="/staff/outcomes"
+        )
+    )
 
 
 @bp.post("/quotes")

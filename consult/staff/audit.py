@@ -51,6 +51,8 @@ KNOWN_ACTIONS = (
     "moderation.reply.reject",
     "moderation.reply.hide",
     "moderation.reply.restore",
+    "mail.outbox_viewed",
+    "mail.message_viewed",
 )
 
 

@@ -8,7 +8,6 @@ regions, exports) and add their routes to the same blueprint.
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -28,6 +27,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from consult import geography
+from consult.core.links import safe_local_path
 from consult.db import db, writing
 from consult.extensions import login_manager
 from consult.staff import audit, operations, sessions, throttle
@@ -166,11 +166,7 @@ def check_staff_session():
 
 def safe_next(target: str | None) -> str:
     """Return ``target`` if it is a path on this site, else the workspace home."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and not any(ord(c) < 32 for c in target):
-            return target
-    return url_for("staff.home")
+    return safe_local_path(target, url_for("staff.home"))
 
 
 def _wait_text(wait: timedelta) -> str:
@@ -188,7 +184,7 @@ def _wait_text(wait: timedelta) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Sign in to the workspace (throttled per account and address, and per address)."""
-    form = LoginForm(next=request.args.get("next", ""))
+    form = LoginForm(next=safe_local_path(request.args.get("next"), ""))
     error = None
     status = 200
     if form.validate_on_submit():
@@ -223,7 +219,7 @@ def login():
                 user.staff_session_id = session_id
                 login_user(user)
                 session.permanent = True
-                return redirect(safe_next(form.next.data))
+                return redirect(safe_local_path(form.next.data, url_for("staff.home")))
             audit.record(db.session, None, "login.failure", target=email, ip=ip)
             db.commit()
             error = _("E-mail or password is not right.")

@@ -110,6 +110,57 @@ def test_reset_links_expire(make_app, monkeypatch) -> None:
     assert client.get("/staff/password/set/forged.token").status_code == 200
 
 
+def test_forgot_password_does_the_same_work_for_any_address(make_app, monkeypatch) -> None:
+    # Timing: an unknown, disabled or throttled address must cost what a known one costs, even
+    # cold (the first render compiles the message's templates). Counted, not timed.
+    from consult.core.links import absolute_url_for
+    from consult.mail import messages, staff_accounts
+    from consult.staff import operations
+
+    app = make_app()
+    known = sign_in(app, app.test_client(), "analyst")
+    disabled = sign_in(app, app.test_client(), "moderator")
+    throttled = sign_in(app, app.test_client(), "admin")
+    assert app.test_cli_runner().invoke(args=["user", "disable", disabled]).exit_code == 0
+    client = app.test_client()
+    for _ in range(staff_accounts.RESETS_PER_HOUR):
+        _post(client, "/staff/password/forgot", email=throttled)
+    calls: list[str] = []
+
+    def counting(module, name, original):
+        def wrapper(*args, **kwargs):
+            calls.append(name)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    counting(operations, "find_user", operations.find_user)
+    counting(staff_accounts, "_recent_resets", staff_accounts._recent_resets)
+    counting(staff_accounts, "password_token", staff_accounts.password_token)
+    counting(staff_accounts, "absolute_url_for", absolute_url_for)
+    counting(messages, "render", messages.render)
+    seen = {}
+    for label, address in [
+        ("known", known),
+        ("unknown", "nobody@cisdp.test"),
+        ("disabled", disabled),
+        ("throttled", throttled),
+    ]:
+        calls.clear()
+        before = len(outbox(app))
+        assert _post(client, "/staff/password/forgot", email=address).status_code == 200
+        seen[label] = (sorted(calls), len(outbox(app)) - before)
+    expected = sorted(
+        ["find_user", "_recent_resets", "password_token", "absolute_url_for", "render"]
+    )
+    assert seen == {
+        "known": (expected, 1),
+        "unknown": (expected, 0),
+        "disabled": (expected, 0),
+        "throttled": (expected, 0),
+    }
+
+
 def test_a_forged_host_header_never_reaches_the_reset_link(make_app) -> None:
     # Password-reset poisoning: the link must come from CONSULT_BASE_URL, whatever Host said.
     app = make_app(BASE_URL="https://consult.example.org")
