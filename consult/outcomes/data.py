@@ -174,17 +174,7 @@ def fetch_answers(connection: Connection, questionnaire: str | None = None) -> p
     if questionnaire:
         query = query.where(Response.questionnaire_key == questionnaire)
     query = query.order_by(Answer.response_id, Answer.id)
-    compiled = query.compile(dialect=connection.dialect)
-    if compiled.positional:
-        parameters: Any = tuple(compiled.params[name] for name in compiled.positiontup or ())
-    else:
-        parameters = compiled.params
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        cursor.execute(str(compiled), parameters)
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
+    rows = tallies.fetch_rows(connection, query)
     if not rows:
         return pd.DataFrame(
             {"response_id": np.empty(0, np.int64), **{c: [] for c in ANSWER_COLUMNS[1:]}}
