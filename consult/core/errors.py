@@ -43,7 +43,8 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from consult.core.requestlog import is_token_shaped
+from consult.core.links import base_url_origin
+from consult.core.requestlog import is_secret_variable, is_token_shaped
 from consult.security import FALLBACK_PAGE
 
 #: Database failures that pass: a lock held too long, a full disk, a server restarting, a pool
@@ -276,19 +277,7 @@ def same_site_request() -> bool:
 def _address_holds_a_secret() -> bool:
     """Tell whether the posted address holds a secret (a personal link's token): a forged
     cross-site post cannot know it, so its page may come back filled in for any browser."""
-    from consult.core.requestlog import is_secret_variable
-
     return any(is_secret_variable(name) for name in (request.view_args or {}))
-
-
-def base_url_origin() -> str:
-    """The scheme and host of the configured base URL."""
-    from urllib.parse import urlsplit
-
-    from consult.core.links import base_url
-
-    parts = urlsplit(base_url())
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def may_resend_after_expiry() -> bool:

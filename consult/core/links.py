@@ -42,6 +42,12 @@ def base_url() -> str:
     return current_app.config.get("BASE_URL") or DEFAULT_BASE_URL
 
 
+def base_url_origin() -> str:
+    """The scheme and host of the configured base URL (what a browser sends as Origin)."""
+    parts = urlsplit(base_url())
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def absolute_url_for(endpoint: str, **values: Any) -> str:
     """Return the absolute address of ``endpoint`` under the configured base URL."""
     path = url_for(endpoint, **values)
