@@ -54,6 +54,10 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_SEND_IN_BACKGROUND": False,
     #: `consult serve` starts a sender process beside gunicorn unless this is false.
     "MAIL_SENDER_WITH_SERVE": True,
+    #: The moderators' digest: one per day, a day starting at this hour in this time zone
+    #: (an IANA name such as "Europe/Madrid"), whatever the hosts' own zones.
+    "MAIL_DIGEST_HOUR": 7,
+    "MAIL_DIGEST_TIMEZONE": "UTC",
     #: A reminder goes to the same invitee at most once per this many days.
     "MAIL_REMINDER_INTERVAL_DAYS": 7,
     #: Requests per client address for "e-mail me my link" and "lost your link?".
@@ -72,9 +76,13 @@ def init_app(app: Flask) -> None:
     from consult.mail.sender import Settings
 
     Settings.from_app(app)  # fail at start on a wrong MAIL_SECURITY, not at the first message
-    from consult.mail import contributors, link_box
+    from consult.mail.digest import check_settings
+
+    check_settings(app.config)
+    from consult.mail import contributors, invitee_mail, link_box
 
     contributors.init_app()
+    invitee_mail.init_app()
     app.add_template_global(link_box.state, "link_box_state")
     if app.config["MAIL_SEND_IN_BACKGROUND"] and not app.config.get("TESTING"):
         from consult.mail.sender import start_thread

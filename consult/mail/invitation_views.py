@@ -83,7 +83,9 @@ def invitations_page():
             kind = "reminder"
         else:
             abort(400)
-        queued = invitees.queue_for(db.session, kind, chosen, _questionnaire(), link_for)
+        queued = invitees.queue_for(
+            db.session, kind, chosen, _questionnaire(), link_for, _interval()
+        )
         audit.record(
             db.session,
             current_user,
@@ -132,14 +134,32 @@ def _template_args(kind: str, language: str) -> None:
 def _read_template() -> tuple[str, str, dict[str, str]]:
     subject = " ".join(without_nul(request.form.get("subject", "")).split())
     body = without_nul(request.form.get("body", "")).replace("\r\n", "\n").strip()
-    errors = {}
+    errors = {
+        field: _problem_text(code)
+        for field, code in invitees.template_problems(subject, body).items()
+    }
     if not subject or len(subject) > MAX_SUBJECT:
         errors["subject"] = _("Write a subject of at most %(max)s characters.", max=MAX_SUBJECT)
     if not body or len(body) > MAX_BODY:
         errors["body"] = _("Write a text of at most %(max)s characters.", max=MAX_BODY)
-    elif "{link}" not in body:
-        errors["body"] = _("The text must hold {link}: without it, nobody can answer.")
     return subject, body, errors
+
+
+def _problem_text(code: str) -> str:
+    """What staff read for a problem code of invitees.template_problems."""
+    if code == "no_link":
+        return _("The text must hold {link}: without it, nobody can answer.")
+    if code == "link_in_subject":
+        return _(
+            "Put {link} in the text, not in the subject: the subject shows in inbox lists and "
+            "notifications, and the link must stay private."
+        )
+    known = ", ".join("{" + name + "}" for name in invitees.PLACEHOLDERS)
+    return _(
+        "Not a placeholder: %(found)s. Only these are replaced: %(known)s (written exactly so).",
+        found=code.removeprefix("unknown:"),
+        known=known,
+    )
 
 
 @bp.route("/staff/mail/templates/<kind>/<language>", methods=["GET", "POST"])

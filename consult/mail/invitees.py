@@ -18,7 +18,7 @@ from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from consult.core.links import absolute_url_for
@@ -34,6 +34,8 @@ from consult.staff.models import Invitation
 KINDS = ("invitation", "reminder")
 PLACEHOLDERS = ("institution", "link", "deadline", "questionnaire")
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+#: Anything written like a placeholder: braces (one or more) around a short text on one line.
+_BRACED = re.compile(r"\{+[^{}\n]{0,60}\}+")
 
 #: Who a reminder goes to: invitees whose response is in one of these states.
 REMINDER_TARGETS = {
@@ -126,6 +128,41 @@ def reset_template(session: Session, kind: str, language: str) -> None:
         session.flush()
 
 
+def unknown_placeholders(text: str) -> list[str]:
+    """Return what ``text`` writes like a placeholder but is not one ("{Institution}",
+    "{institutoin}", "{{link}}", "{ deadline }", "{deadline:%Y}"), each once, in order.
+
+    fill() leaves those as written, so an invitee would read them: staff are told when they
+    preview, test or save the text, never by a message that goes out wrong.
+    """
+    known = {"{" + name + "}" for name in PLACEHOLDERS}
+    found: list[str] = []
+    for match in _BRACED.finditer(text):
+        token = match.group(0)
+        if token not in known and token not in found:
+            found.append(token)
+    return found
+
+
+def template_problems(subject: str, body: str) -> dict[str, str]:
+    """Return what is wrong with a subject and text staff wrote, by field, as problem codes.
+
+    The one check for every way a template reaches invitees (preview, test, save):
+    ``"unknown:<tokens>"`` (placeholders that do not exist), ``"link_in_subject"`` (a personal
+    link would show in every inbox list and notification), ``"no_link"`` (nobody could answer).
+    """
+    problems: dict[str, str] = {}
+    for field, text in (("subject", subject), ("body", body)):
+        unknown = unknown_placeholders(text)
+        if unknown:
+            problems[field] = "unknown:" + ", ".join(unknown)
+    if "subject" not in problems and "{link}" in subject:
+        problems["subject"] = "link_in_subject"
+    if "body" not in problems and "{link}" not in body:
+        problems["body"] = "no_link"
+    return problems
+
+
 def fill(text: str, values: dict[str, str]) -> str:
     """Replace the known placeholders in ``text``; anything else stays as written."""
     return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
@@ -189,15 +226,63 @@ def _language(invitation: Invitation) -> str:
     return messages.language_of(invitation.language)
 
 
-def _state_rows(session: Session, ids: Iterable[int]) -> dict[int, InviteeMail]:
-    ids = list(ids)
-    rows = {row.invitation_id: row for row in session.scalars(select(InviteeMail))} if ids else {}
-    for invitation_id in ids:
-        if invitation_id not in rows:
-            row = InviteeMail(invitation_id=invitation_id, reminder_count=0)
-            session.add(row)
-            rows[invitation_id] = row
-    return rows
+def _ensure_rows(session: Session, ids: list[int]) -> None:
+    """Give each invitation a mail record (several workers at once: each row made once)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    for chunk in _chunks(ids):
+        known = set(
+            session.scalars(
+                select(InviteeMail.invitation_id).where(InviteeMail.invitation_id.in_(chunk))
+            )
+        )
+        missing = [{"invitation_id": i, "reminder_count": 0} for i in chunk if i not in known]
+        if missing:
+            session.execute(insert(InviteeMail).values(missing).on_conflict_do_nothing())
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def claim_invitees(
+    session: Session, kind: str, ids: list[int], now: datetime, interval: timedelta
+) -> set[int]:
+    """Take the invitees among ``ids`` that may get ``kind`` now, and note it; return them.
+
+    The one place the pacing rule is applied to what is sent: one conditional UPDATE (per
+    500), whose WHERE says who may get the message (not unsubscribed; an invitation: never
+    invited; a reminder: invited, and neither invited nor reminded within ``interval``). The
+    pages choose candidates from what they read, which another worker may be changing at the
+    same moment (two staff pressing "send" together, or one pressing twice); on PostgreSQL
+    the second UPDATE waits for the first one's row locks, then re-reads its WHERE and takes
+    nobody, so an invitee never gets two messages in an interval.
+    """
+    _ensure_rows(session, ids)
+    taken: set[int] = set()
+    for chunk in _chunks(ids):
+        claim = update(InviteeMail).where(
+            InviteeMail.invitation_id.in_(chunk), InviteeMail.unsubscribed_at.is_(None)
+        )
+        if kind == "invitation":
+            claim = claim.where(InviteeMail.invited_at.is_(None)).values(invited_at=now)
+        else:
+            since = now - interval
+            claim = claim.where(
+                InviteeMail.invited_at <= since,
+                or_(InviteeMail.reminded_at.is_(None), InviteeMail.reminded_at <= since),
+            ).values(reminded_at=now, reminder_count=InviteeMail.reminder_count + 1)
+        taken.update(
+            session.scalars(
+                claim.returning(InviteeMail.invitation_id).execution_options(
+                    synchronize_session=False
+                )
+            )
+        )
+    return taken
 
 
 def queue_for(
@@ -206,14 +291,20 @@ def queue_for(
     statuses: list[InvitationStatus],
     questionnaire: Questionnaire,
     link_for,
+    interval: timedelta = timedelta(0),
 ) -> list[OutboxMessage]:
-    """Queue ``kind`` to each invitee given, in its language, and record it (not committed)."""
+    """Queue ``kind`` to each invitee given that claim_invitees() admits, in its language
+    (not committed)."""
     templates: dict[str, tuple[str, str]] = {}
-    rows = _state_rows(session, [s.invitation.id for s in statuses])
     now = utcnow()
+    taken = claim_invitees(
+        session, kind, [s.invitation.id for s in statuses if s.invitation.email], now, interval
+    )
     queued = []
     for status in statuses:
         invitation = status.invitation
+        if invitation.id not in taken:
+            continue
         language = _language(invitation)
         if language not in templates:
             templates[language] = template_text(session, kind, language)[:2]
@@ -246,12 +337,6 @@ def queue_for(
                 flush=False,
             )
         )
-        row = rows[invitation.id]
-        if kind == "invitation":
-            row.invited_at = now
-        else:
-            row.reminded_at = now
-            row.reminder_count = (row.reminder_count or 0) + 1
     session.flush()
     return queued
 

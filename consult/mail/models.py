@@ -13,6 +13,8 @@ from consult.db import Base, UTCDateTime, utcnow
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
+#: Withdrawn before it went (a reminder whose response was submitted meanwhile).
+CANCELLED = "cancelled"
 
 
 class OutboxMessage(Base):
@@ -34,7 +36,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: What the message is: "personal_link", "receipt", "invitation", "reminder", "test", ...
     kind: Mapped[str] = mapped_column(String(32))
-    #: PENDING, SENT or FAILED.
+    #: PENDING, SENT, FAILED or CANCELLED.
     state: Mapped[str] = mapped_column(String(16), default=PENDING)
     recipient_email: Mapped[str] = mapped_column(String(254))
     #: Display name, one line (see consult.mail.compose.one_line); may be empty.

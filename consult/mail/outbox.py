@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from consult.db import utcnow, writing
 from consult.mail import quota
 from consult.mail.compose import new_message_id, normalise_address, one_line
-from consult.mail.models import FAILED, PENDING, SENT, OutboxMessage
+from consult.mail.models import CANCELLED, FAILED, PENDING, SENT, OutboxMessage
 
 
 class InvalidAddress(ValueError):
@@ -294,12 +294,12 @@ def release(
 
 
 def purge(session: Session, older_than: datetime) -> int:
-    """Delete sent and failed messages finished before ``older_than``; return how many."""
+    """Delete sent, failed and withdrawn messages older than ``older_than``; return how many."""
     with writing():
         result = session.execute(
             delete(OutboxMessage)
             .where(
-                OutboxMessage.state.in_((SENT, FAILED)),
+                OutboxMessage.state.in_((SENT, FAILED, CANCELLED)),
                 OutboxMessage.created_at < older_than,
             )
             .execution_options(synchronize_session=False)
