@@ -267,16 +267,26 @@ def _sample(kind: str, language: str, questionnaire, subject: str, body: str):
 @bp.route("/mail/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt
 def unsubscribe(token: str):
-    """Stop reminders: a page with one button, or one click from the mail client (RFC 8058).
+    """Stop reminders: a page with one button, or one click from the mail client (RFC 8058);
+    the same page lets the invitee take them back.
 
     Exempt from CSRF: mail clients POST "List-Unsubscribe=One-Click" without a form token, and
-    the signed token in the address is what authorises the request.
+    the signed token in the address is what authorises the request. A GET (a mail scanner
+    following the link) changes nothing.
     """
     invitation_id = invitees.invitation_from_token(token)
     if invitation_id is None:
         abort(404)
     if request.method == "GET":
-        return render_template("mail/unsubscribe.html", token=token, done=False)
+        done = invitees.is_unsubscribed(db.session, invitation_id)
+        return render_template("mail/unsubscribe.html", token=token, done=done)
+    if request.form.get("action") == "resubscribe":
+        if invitees.resubscribe(db.session, invitation_id):
+            audit.record(
+                db.session, None, "mail.resubscribed", target=f"invitation {invitation_id}"
+            )
+        db.commit()
+        return render_template("mail/unsubscribe.html", token=token, done=False, resubscribed=True)
     if invitees.unsubscribe(db.session, invitation_id):
         audit.record(
             db.session,

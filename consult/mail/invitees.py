@@ -441,6 +441,22 @@ def unsubscribe(session: Session, invitation_id: int) -> bool:
     return True
 
 
+def resubscribe(session: Session, invitation_id: int) -> bool:
+    """Let reminders reach an invitee who had unsubscribed; tell whether this changed anything."""
+    row = session.get(InviteeMail, invitation_id)
+    if row is None or row.unsubscribed_at is None:
+        return False
+    row.unsubscribed_at = None
+    session.flush()
+    return True
+
+
+def is_unsubscribed(session: Session, invitation_id: int) -> bool:
+    """Tell whether an invitee asked for no more reminders."""
+    row = session.get(InviteeMail, invitation_id)
+    return row is not None and row.unsubscribed_at is not None
+
+
 def counts(session: Session) -> dict[str, int]:
     """Invitees e-mailed, whose last message failed, who opened the link, who unsubscribed."""
     states = states_by_invitation(session)

@@ -304,3 +304,38 @@ def test_the_unsubscribe_link_of_a_test_message_changes_nothing(app, client, log
     post(client, "/staff/mail/templates/invitation/en", action="test", subject="S", body="{link}")
     [message] = outbox(app)
     assert client.post(urlsplit(message.unsubscribe_url).path).status_code == 200
+
+
+# -- unsubscribe, and taking it back ----------------------------------------------------------
+
+
+def test_an_invitee_who_unsubscribed_can_take_the_reminders_back(app, client, login) -> None:
+    from consult.staff.models import AuditEntry
+
+    login(client, "admin")
+    [invitation_id] = invite(app, INVITEES[:1])
+    post(client, "/staff/mail/invitations", action="invite")
+    [invitation] = outbox(app)
+    path = urlsplit(invitation.unsubscribe_url).path
+    invitee = app.test_client()
+    invitee.post(path, data={"List-Unsubscribe": "One-Click"})  # the mail client's click
+    page = invitee.get(path).get_data(as_text=True)  # later, from the message's footer
+    assert "no more reminders" in page and 'value="resubscribe"' in page
+    age_everything(app, 8)
+    post(client, "/staff/mail/invitations", action="remind", target="not_started")
+    assert [m.kind for m in outbox(app)] == ["invitation"]
+
+    reply = invitee.post(path, data={"action": "resubscribe"})
+    assert "you will receive the reminders again" in reply.get_data(as_text=True)
+    assert 'value="resubscribe"' not in invitee.get(path).get_data(as_text=True)
+    post(client, "/staff/mail/invitations", action="remind", target="not_started")
+    assert [m.kind for m in outbox(app)] == ["invitation", "reminder"]
+    with app.app_context():
+        actions = list(
+            db.session.scalars(
+                select(AuditEntry.action)
+                .where(AuditEntry.target == f"invitation {invitation_id}")
+                .order_by(AuditEntry.id)
+            )
+        )
+    assert actions == ["mail.unsubscribed", "mail.resubscribed"]
