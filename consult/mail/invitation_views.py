@@ -240,14 +240,16 @@ def template(kind: str, language: str):
 
 
 def _sample(kind: str, language: str, questionnaire, subject: str, body: str):
-    """The message as an invitee would get it (the first invitee, or an example)."""
+    """The message as an invitee would get it (the first invitee's name, or an example).
+
+    Its links belong to nobody: the questionnaire's public page instead of an invitee's
+    invitation link (a staff member who follows the link in a test message must not open,
+    or start, that institution's response, nor show it as "opened" on the coverage page),
+    and the unsubscribe link of invitation 0, which does not exist.
+    """
     first = next(iter(_statuses()), None)
     institution = first.invitation.institution_name if first else _("City of Example")
-    link = (
-        link_for(first.invitation)
-        if first
-        else absolute_url_for("questionnaires.intro", key=questionnaire.key)
-    )
+    link = absolute_url_for("questionnaires.intro", key=questionnaire.key, lang=language)
     return invitees.render_for(
         db.session,
         kind,
@@ -255,7 +257,6 @@ def _sample(kind: str, language: str, questionnaire, subject: str, body: str):
         questionnaire,
         institution,
         link,
-        # Invitation 0 does not exist: following this link in a test message changes nothing.
         invitees.unsubscribe_url(0),
         (subject, body),
     )

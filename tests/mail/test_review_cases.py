@@ -339,3 +339,19 @@ def test_an_invitee_who_unsubscribed_can_take_the_reminders_back(app, client, lo
             )
         )
     assert actions == ["mail.unsubscribed", "mail.resubscribed"]
+
+
+def test_a_test_message_carries_no_invitees_link(app, client, login) -> None:
+    # Following the button of a test message must not open (or start) a real invitee's
+    # response, nor mark it "opened" on the coverage page.
+    login(client, "analyst")
+    invite(app, INVITEES[:2])
+    post(client, "/staff/mail/templates/invitation/fr", action="test", subject="S", body="{link}")
+    [message] = outbox(app)
+    assert message.kind == "test"
+    assert "/i/" not in message.body_text and "/i/" not in message.body_html
+    with app.test_request_context():
+        from consult.core.links import absolute_url_for
+
+        intro = absolute_url_for("questionnaires.intro", key=invitations.INVITATION_QUESTIONNAIRE)
+    assert intro + "?lang=fr" in message.body_text
