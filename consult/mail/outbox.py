@@ -42,17 +42,23 @@ class Draft:
 
 
 def enqueue(
-    session: Session, draft: Draft, from_address: str, *, flush: bool = True
+    session: Session,
+    draft: Draft,
+    from_address: str,
+    *,
+    flush: bool = True,
+    metered: bool = True,
 ) -> OutboxMessage | None:
     """Add a message to the outbox in the caller's transaction (not committed); None when a
     public request asked for more mail than quota.admits() allows.
 
     ``flush=False`` leaves the flush to the caller: a batch of thousands is flushed once.
+    ``metered=False``: the caller has asked quota.admits() itself (and was admitted).
     """
     address = normalise_address(draft.recipient_email)
     if address is None:
         raise InvalidAddress(draft.recipient_email)
-    if not quota.admits(session, address):
+    if metered and not quota.admits(session, address):
         return None
     message = OutboxMessage(
         kind=draft.kind,

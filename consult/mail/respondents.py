@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session
 from consult.core.links import absolute_url_for
 from consult.db import utcnow
 from consult.i18n import translate_text
-from consult.mail import messages
+from consult.mail import messages, quota
 from consult.mail.compose import normalise_address
 from consult.mail.models import AddressKey, OutboxMessage
+from consult.mail.outbox import Draft, enqueue
 from consult.questionnaires.definition import Questionnaire, is_shown
 from consult.questionnaires.models import Response
 from consult.questionnaires.operations import hash_token
@@ -36,6 +37,8 @@ LOST_LINK_PER_ADDRESS_PER_DAY = 3
 #: How long the link in a "lost link" message can be opened.
 LOST_LINK_MAX_AGE = timedelta(days=7)
 _LOST_LINK_SALT = "consult.mail.lost-link"
+#: The personal-link hash of the stand-in response an unmatched address is rendered for.
+_STAND_IN_HASH = "0" * 64
 
 
 def address_hash(address: str, secret_key: str) -> str:
@@ -236,6 +239,11 @@ def send_lost_link(
     a new personal link when it is opened (redeem_lost_link); until then the respondent's
     current link keeps working, whoever asked. An invited institution too: its invitation link
     only says that the response was started, so it would not help.
+
+    An address that matches nothing, or has had its messages for the day, does the same work
+    (the counts, the public mail meter, a signed ticket, the message rendered) and only skips
+    the insert into the outbox, so the answer's time does not tell whether that address
+    answered the consultation.
     """
     del ip  # nothing changes here: the audit entry is written when the link is opened
     address = normalise_address(typed)
@@ -252,8 +260,6 @@ def send_lost_link(
         .order_by(Response.id)
         .distinct()
     ).all()
-    if not responses:
-        return False
     since = utcnow() - timedelta(days=1)
     recent = session.scalar(
         select(func.count(OutboxMessage.id)).where(
@@ -262,24 +268,41 @@ def send_lost_link(
             OutboxMessage.created_at >= since,
         )
     )
-    if recent >= LOST_LINK_PER_ADDRESS_PER_DAY:
-        return True
+    admitted = quota.admits(session, address)
+    # A stand-in response for an address that matched nothing: its ticket is never sent.
+    tickets = responses or [Response(id=0, resume_token_hash=_STAND_IN_HASH)]
     links = [
         absolute_url_for(
             "mail.open_lost_link", key=questionnaire.key, link_token=lost_link_ticket(response)
         )
-        for response in responses
+        for response in tickets
     ]
     invited = any(response.invitation_id for response in responses)
-    language = messages.language_of(responses[-1].language or language)
-    messages.queue(
-        session,
+    language = messages.language_of((responses[-1].language if responses else None) or language)
+    facts = _facts(questionnaire, language)
+    subject, text, html = messages.render(
         "lost_link",
-        address,
         language,
+        unsubscribe_url=None,
         links=links,
         invited=invited,
         days=LOST_LINK_MAX_AGE.days,
-        **_facts(questionnaire, language),
+        **facts,
     )
+    if not responses:
+        return False
+    if recent < LOST_LINK_PER_ADDRESS_PER_DAY and admitted:
+        enqueue(
+            session,
+            Draft(
+                kind="lost_link",
+                recipient_email=address,
+                language=language,
+                subject=subject,
+                body_text=text,
+                body_html=html,
+            ),
+            current_app.config["MAIL_FROM"],
+            metered=False,
+        )
     return True

@@ -355,3 +355,47 @@ def test_a_test_message_carries_no_invitees_link(app, client, login) -> None:
 
         intro = absolute_url_for("questionnaires.intro", key=invitations.INVITATION_QUESTIONNAIRE)
     assert intro + "?lang=fr" in message.body_text
+
+
+# -- "Lost your link?": the same work whether the address answered or not -------------------------
+
+
+def test_lost_link_does_the_same_work_for_any_address(app, respondent, monkeypatch) -> None:
+    # Timing: an address that answered nothing, or had its three messages today, must cost
+    # what a matching one costs (render, ticket, meter). Counted, not timed.
+    from consult.mail import messages, quota, respondents
+    from tests.mail.test_respondents import _lost_link
+
+    respondent.start()
+    respondent.client.post(
+        f"/r/{respondent.token}/email-link",
+        data={
+            "csrf_token": csrf_token(respondent.client.get(f"/r/{respondent.token}/review").text),
+            "email": "city@example.org",
+            "back": f"/r/{respondent.token}/review",
+        },
+    )
+    calls: list[str] = []
+    for module, name in (
+        (messages, "render"),
+        (respondents, "lost_link_ticket"),
+        (quota, "admits"),
+    ):
+        original = getattr(module, name)
+
+        def wrapper(*args, _name=name, _original=original, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+    seen = {}
+    cases = [("known", "city@example.org")]
+    cases += [("again", "city@example.org")] * (respondents.LOST_LINK_PER_ADDRESS_PER_DAY - 1)
+    cases += [("throttled", "city@example.org"), ("unknown", "x@example.org")]
+    for label, address in cases:
+        calls.clear()
+        reply = _lost_link(app.test_client(), address)
+        seen[label] = (reply.status_code, sorted(calls))
+    assert seen["known"] == seen["unknown"] == seen["throttled"]
+    assert seen["unknown"] == (200, ["admits", "lost_link_ticket", "render"])
+    assert [m.kind for m in outbox(app)].count("lost_link") == 3
