@@ -399,3 +399,32 @@ def test_lost_link_does_the_same_work_for_any_address(app, respondent, monkeypat
     assert seen["known"] == seen["unknown"] == seen["throttled"]
     assert seen["unknown"] == (200, ["admits", "lost_link_ticket", "render"])
     assert [m.kind for m in outbox(app)].count("lost_link") == 3
+
+
+def test_two_workers_at_the_same_moment_mail_each_invitee_once(app, staff) -> None:
+    # Two connections: the second's claim runs while the first's is not committed yet (it
+    # waits for the first's locks), then finds nobody left to take.
+    import threading
+
+    staff("admin", "importer@cisdp.test")
+    ids = invite(app, INVITEES[:4])
+    factory = app.extensions["consult.db"].factory
+    now = utcnow()
+    second: dict[str, set[int]] = {}
+
+    def other_worker() -> None:
+        with app.app_context(), writing(), factory() as session:
+            second["taken"] = invitees.claim_invitees(
+                session, "invitation", ids, now, timedelta(days=7)
+            )
+            session.commit()
+
+    with app.app_context(), writing(), factory() as session:
+        first = invitees.claim_invitees(session, "invitation", ids, now, timedelta(days=7))
+        worker = threading.Thread(target=other_worker)
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive()  # waiting for the first worker's transaction
+        session.commit()
+    worker.join(10)
+    assert first == set(ids) and second["taken"] == set()
