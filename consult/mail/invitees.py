@@ -25,6 +25,7 @@ from consult.core.links import absolute_url_for
 from consult.db import utcnow
 from consult.i18n import translate_text
 from consult.mail import messages
+from consult.mail.compose import normalise_address
 from consult.mail.models import InviteeMail, MailTemplate, OutboxMessage
 from consult.mail.outbox import Draft, enqueue
 from consult.questionnaires.definition import Questionnaire
@@ -297,9 +298,10 @@ def queue_for(
     (not committed)."""
     templates: dict[str, tuple[str, str]] = {}
     now = utcnow()
-    taken = claim_invitees(
-        session, kind, [s.invitation.id for s in statuses if s.invitation.email], now, interval
-    )
+    # An address nothing can be sent to (stored before today's checks, or changed by hand) is
+    # left out, not claimed: one such invitee must not fail the batch of everyone else.
+    sendable = [s.invitation.id for s in statuses if normalise_address(s.invitation.email)]
+    taken = claim_invitees(session, kind, sendable, now, interval)
     queued = []
     for status in statuses:
         invitation = status.invitation

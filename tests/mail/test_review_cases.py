@@ -428,3 +428,16 @@ def test_two_workers_at_the_same_moment_mail_each_invitee_once(app, staff) -> No
         session.commit()
     worker.join(10)
     assert first == set(ids) and second["taken"] == set()
+
+
+def test_an_address_nothing_can_be_sent_to_does_not_fail_the_batch(app, client, login) -> None:
+    login(client, "admin")
+    ids = invite(app, INVITEES[:2])
+    with app.app_context(), writing():
+        # Stored before today's checks, or changed by hand in the database.
+        db.session.execute(
+            update(Invitation).where(Invitation.id == ids[0]).values(email="mairie @geneve")
+        )
+        db.commit()
+    assert post(client, "/staff/mail/invitations", action="invite").status_code == 303
+    assert [m.recipient_name for m in outbox(app)] == ["Ciudad de México"]
