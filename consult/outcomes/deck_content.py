@@ -81,8 +81,8 @@ def languages_sentence(summary: Mapping[str, Any]) -> str:
         if count
     )
     lead = ngettext(
-        "Language of the %(n)s response:",
-        "Languages of the %(n)s responses:",
+        "%(n)s response, by language:",
+        "%(n)s responses, by language:",
         total,
         n=p.number(total),
     )

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from consult.outcomes import charts
@@ -39,8 +40,10 @@ def contribution_articles_chart(summary: Mapping[str, Any]) -> Markup:
         )
         for e in entries
     ]
-    description = _(
+    description = ngettext(
+        "%(total)s published contribution. Number per article (share of all): %(figures)s.",
         "%(total)s published contributions. Number per article (share of all): %(figures)s.",
+        contributions["total"] or 0,
         total=number(contributions["total"]),
         figures="; ".join(f"{b.label}: {b.text}" for b in bars),
     )
@@ -58,8 +61,10 @@ def contribution_themes_chart(summary: Mapping[str, Any]) -> Markup:
         )
         for theme in contributions["themes"][:10]
     ]
-    description = _(
+    description = ngettext(
+        "%(total)s published contribution. Share touching each theme: %(figures)s.",
         "%(total)s published contributions. Share touching each theme: %(figures)s.",
+        contributions["total"] or 0,
         total=number(contributions["total"]),
         figures="; ".join(f"{b.label}: {b.text}" for b in bars),
     )
@@ -86,9 +91,11 @@ def choice_chart(
                     f"{percent(option['share'])} ({number(option['count'])})",
                 )
             )
-    description = _(
+    description = ngettext(
+        "%(answered)s respondent answered. Share per option, number in brackets: %(figures)s.",
         "%(answered)s respondents answered. Share of them per option, number in brackets: "
         "%(figures)s.",
+        question["answered"] or 0,
         answered=number(question["answered"]),
         figures="; ".join(f"{b.label}: {b.text}" for b in bars),
     )
@@ -124,9 +131,12 @@ def matrix_chart(question: Mapping[str, Any], threshold: int | None = None) -> M
             f"{t(row['label'])}: {parts}" + (f"; {mean}" if question["ordinal"] else "")
         )
     legend = [(p["key"], t(p["label"])) for p in ordered]
-    description = _(
+    description = ngettext(
+        "%(answered)s respondent answered. Per row, the share of answers per point of the "
+        "scale, then the mean score: %(figures)s.",
         "%(answered)s respondents answered. Per row, the share of answers per point of the "
         "scale, then the mean score: %(figures)s.",
+        question["answered"] or 0,
         answered=number(question["answered"]),
         figures=" | ".join(described),
     )
@@ -148,9 +158,12 @@ def ranking_chart(question: Mapping[str, Any]) -> Markup:
                 _("%(points)s pts", points=number(option["borda"])),
             )
         )
-    description = _(
+    description = ngettext(
+        "%(answered)s respondent ranked their top %(places)s. Borda points per option (first "
+        "place %(places)s points, last place 1): %(figures)s.",
         "%(answered)s respondents ranked their top %(places)s. Borda points per option (first "
         "place %(places)s points, last place 1): %(figures)s.",
+        question["answered"] or 0,
         answered=number(question["answered"]),
         places=question["places"],
         figures="; ".join(f"{b.label}: {b.text}" for b in bars),
@@ -169,8 +182,10 @@ def histogram_chart(question: Mapping[str, Any], threshold: int | None = None) -
         )
         for e in question["histogram"]
     ]
-    description = _(
+    description = ngettext(
+        "%(answered)s answer; median %(median)s; answers per interval: %(figures)s.",
         "%(answered)s answers; median %(median)s; answers per interval: %(figures)s.",
+        question["answered"] or 0,
         answered=number(question["answered"]),
         median=quantity(question, question["median"], 1),
         figures="; ".join(f"{b.label}: {b.text}" for b in bars),
@@ -190,8 +205,10 @@ def themes_chart(question: Mapping[str, Any], threshold: int | None = None) -> M
         )
         for theme in question["themes"][:10]
     ]
-    description = _(
+    description = ngettext(
+        "%(answered)s answer. Share of answers touching each theme: %(figures)s.",
         "%(answered)s answers. Share of answers touching each theme: %(figures)s.",
+        question["answered"] or 0,
         answered=number(question["answered"]),
         figures="; ".join(f"{b.label}: {b.text}" for b in bars),
     )

@@ -288,8 +288,7 @@ def themes_note(total: int) -> str:
     """What the shares of the themes raised by open contributions are of (they do not add up
     to 100 %: a contribution may raise several)."""
     return ngettext(
-        "Share of the %(n)s published contribution that raises each theme; one contribution "
-        "may raise several.",
+        "Based on %(n)s published contribution, which may raise several themes.",
         "Share of the %(n)s published contributions that raise each theme; one contribution "
         "may raise several.",
         total,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from consult.outcomes import charts
@@ -326,22 +327,33 @@ def article_figures(summary: Mapping[str, Any], article: str) -> list[dict[str, 
         value = column["values"].get(article)
         base = column.get("bases", {}).get(article)
         if column["kind"] == "count":
-            base_text = _("of %(n)s published contributions", n=number(base))
+            base_text = ngettext(
+                "of %(n)s published contribution",
+                "of %(n)s published contributions",
+                base or 0,
+                n=number(base),
+            )
         elif column["kind"] == "mean" and base is not None:
-            base_text = _(
-                "%(n)s respondents who gave a rating; “don't know” left out", n=number(base)
+            base_text = ngettext(
+                "%(n)s respondent who gave a rating; “don't know” left out",
+                "%(n)s respondents who gave a rating; “don't know” left out",
+                base,
+                n=number(base),
             )
         elif column["kind"] == "mean" and (column.get("answered") or {}).get(article):
             # The number who gave a rating would reveal a small "don't know" group.
-            base_text = _(
+            base_text = ngettext(
+                "mean of the ratings given by the %(n)s respondent who answered; "
+                "“don't know” left out",
                 "mean of the ratings given by the %(n)s respondents who answered; "
                 "“don't know” left out",
+                column["answered"][article],
                 n=number(column["answered"][article]),
             )
         elif base is None:
             base_text = _("not enough respondents to show it")
         else:
-            base_text = _("%(n)s respondents", n=number(base))
+            base_text = ngettext("%(n)s respondent", "%(n)s respondents", base, n=number(base))
         figures.append(
             {
                 "key": f"{column.get('questionnaire') or ''}:{column['question']}",
