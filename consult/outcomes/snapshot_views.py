@@ -120,7 +120,7 @@ def _cut_off(form: dict[str, str]) -> datetime | None:
     moment = parse_datetime(form["as_of"])
     if moment is None:
         raise operations.OutcomesError(_("The data time is not a valid date and time."))
-    return moment.replace(tzinfo=zone)
+    return operations.local_cut_off(moment, zone)
 
 
 @bp.post("/snapshots")
