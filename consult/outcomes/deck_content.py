@@ -225,7 +225,7 @@ def findings_slides(
             deck_fit.FindingText(
                 statements=[(h.figure, h.sentence) for h in group],
                 question=group[0].question,
-                bases=["; ".join(finding_bases(group))],
+                bases=[p.listed(finding_bases(group))],
             )
             for group in groups
         ]

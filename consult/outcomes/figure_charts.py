@@ -18,6 +18,8 @@ from consult.outcomes.formatting import (
     count_text,
     day,
     entry_count,
+    labelled,
+    listed,
     number,
     option_label,
     percent,
@@ -45,7 +47,7 @@ def contribution_articles_chart(summary: Mapping[str, Any]) -> Markup:
         "%(total)s published contributions. Number per article (share of all): %(figures)s.",
         contributions["total"] or 0,
         total=number(contributions["total"]),
-        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+        figures=listed([labelled(b.label, b.text) for b in bars]),
     )
     return charts.bar_chart(bars, _("Open contributions by article"), description)
 
@@ -66,7 +68,7 @@ def contribution_themes_chart(summary: Mapping[str, Any]) -> Markup:
         "%(total)s published contributions. Share touching each theme: %(figures)s.",
         contributions["total"] or 0,
         total=number(contributions["total"]),
-        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+        figures=listed([labelled(b.label, b.text) for b in bars]),
     )
     return charts.bar_chart(bars, _("Themes of the open contributions"), description)
 
@@ -97,7 +99,7 @@ def choice_chart(
         "%(figures)s.",
         question["answered"] or 0,
         answered=number(question["answered"]),
-        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+        figures=listed([labelled(b.label, b.text) for b in bars]),
     )
     return charts.bar_chart(bars, t(question["label"]), description)
 
@@ -128,7 +130,7 @@ def matrix_chart(question: Mapping[str, Any], threshold: int | None = None) -> M
             if p["key"] in by_key and by_key[p["key"]]["share"] is not None
         )
         described.append(
-            f"{t(row['label'])}: {parts}" + (f"; {mean}" if question["ordinal"] else "")
+            listed([labelled(t(row["label"]), parts), *([mean] if question["ordinal"] else [])])
         )
     legend = [(p["key"], t(p["label"])) for p in ordered]
     description = ngettext(
@@ -166,7 +168,7 @@ def ranking_chart(question: Mapping[str, Any]) -> Markup:
         question["answered"] or 0,
         answered=number(question["answered"]),
         places=question["places"],
-        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+        figures=listed([labelled(b.label, b.text) for b in bars]),
     )
     return charts.bar_chart(bars, t(question["label"]), description)
 
@@ -188,7 +190,7 @@ def histogram_chart(question: Mapping[str, Any], threshold: int | None = None) -
         question["answered"] or 0,
         answered=number(question["answered"]),
         median=quantity(question, question["median"], 1),
-        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+        figures=listed([labelled(b.label, b.text) for b in bars]),
     )
     return charts.bar_chart(bars, t(question["label"]), description)
 
@@ -210,7 +212,7 @@ def themes_chart(question: Mapping[str, Any], threshold: int | None = None) -> M
         "%(answered)s answers. Share of answers touching each theme: %(figures)s.",
         question["answered"] or 0,
         answered=number(question["answered"]),
-        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+        figures=listed([labelled(b.label, b.text) for b in bars]),
     )
     return charts.bar_chart(bars, _("Themes: %(label)s", label=t(question["label"])), description)
 
@@ -235,7 +237,7 @@ def breakdown_chart(
                     label, entry["share"], f"{number(entry['count'])} ({percent(entry['share'])})"
                 )
             )
-    description = "; ".join(f"{b.label}: {b.text}" for b in bars)
+    description = listed([labelled(b.label, b.text) for b in bars])
     return charts.bar_chart(bars, title, description)
 
 
@@ -255,7 +257,7 @@ def population_chart(
                 )
             )
     return charts.bar_chart(
-        bars, _("Responses by population"), "; ".join(f"{b.label}: {b.text}" for b in bars)
+        bars, _("Responses by population"), listed([labelled(b.label, b.text) for b in bars])
     )
 
 
@@ -304,6 +306,6 @@ def region_tiles(
         )
         for key, count in totals.items()
     ]
-    description = "; ".join(f"{label}: {figure}" for _k, label, _c, figure in tiles)
+    description = listed([labelled(label, figure) for _k, label, _c, figure in tiles])
     sizes = {"label_font": 22, "figure_font": 40} if large else {}
     return charts.region_map(tiles, _("Responses by UCLG region"), description, **sizes)
