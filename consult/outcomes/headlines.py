@@ -69,13 +69,15 @@ def choice_headline(
     question: Mapping[str, Any], option: Mapping[str, Any], summary: Mapping
 ) -> Headline:
     """The most chosen answer of a single choice, yes/no or multiple choice question (and the
-    answers chosen exactly as often, if any)."""
+    answers whose share prints the same, if any: level on stage)."""
     labels = summary.get("region_labels", {})
     answer = option_label(option, question["type"], labels)
     level = [
         option_label(o, question["type"], labels)
         for o in question["options"]
-        if o is not option and o.get("share") is not None and o["share"] == option["share"]
+        if o is not option
+        and o.get("share") is not None
+        and percent(o["share"]) == percent(option["share"])
     ]
     base = option.get("base") or question["answered"]
     if question["type"] == "multiple_choice":
@@ -112,6 +114,12 @@ def choice_headline(
     )
 
 
+def _shown_mean(row: Mapping[str, Any]) -> str:
+    """A mean as the deck prints it: two rows that print the same are level on stage, whatever
+    their third decimal says."""
+    return number(row["mean"], 1)
+
+
 def _scale_text(question: Mapping[str, Any]) -> str:
     low, high = question["score_range"]
     return _("on a scale from %(low)s to %(high)s", low=number(low), high=number(high))
@@ -126,11 +134,13 @@ def matrix_headlines(question: Mapping[str, Any], minimum: int = 1) -> list[Head
         for r in question["rows"]
         if r.get("mean") is not None and (r.get("scored") or 0) >= minimum
     ]
+    if not rows:
+        return []
     high = max(rows, key=lambda r: (r["mean"], r["key"]))
     low = min(rows, key=lambda r: (r["mean"], r["key"]))
     pairs = (
         [("mean_high", high)]
-        if high["mean"] == low["mean"]
+        if _shown_mean(high) == _shown_mean(low)
         else [
             ("mean_high", high),
             ("mean_low", low),
@@ -172,7 +182,8 @@ def matrix_headlines(question: Mapping[str, Any], minimum: int = 1) -> list[Head
             )
         )
         sentence = _ties(
-            sentence, [t(r["label"]) for r in rows if r is not row and r["mean"] == row["mean"]]
+            sentence,
+            [t(r["label"]) for r in rows if r is not row and _shown_mean(r) == _shown_mean(row)],
         )
         result.append(
             Headline(
