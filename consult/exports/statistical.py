@@ -51,6 +51,45 @@ LIMITS = {
     "sav": {"variable": 255, "value": 120},
 }
 _NOT_IN_NAME = re.compile(r"[^A-Za-z0-9_]")
+#: Names the programs keep for themselves (Stata's reserved words, str1-str2045 and strL; SPSS's
+#: ALL, AND, BY, ...): a question keyed "in", "long" or "to" would make ReadStat refuse the
+#: whole file. Compared in lower case, since Stata also reserves "_N" and "strL".
+RESERVED = frozenset(
+    [
+        "_all",
+        "_b",
+        "byte",
+        "_coef",
+        "_cons",
+        "double",
+        "float",
+        "if",
+        "in",
+        "int",
+        "long",
+        "_n",
+        "_pi",
+        "_pred",
+        "_rc",
+        "_skip",
+        "strl",
+        "using",
+        "with",
+        "all",
+        "and",
+        "by",
+        "eq",
+        "ge",
+        "gt",
+        "le",
+        "lt",
+        "ne",
+        "not",
+        "or",
+        "to",
+    ]
+)
+_STATA_STRING_TYPE = re.compile(r"^str[0-9]+$", re.IGNORECASE)
 
 
 def variable_names(columns: Sequence[Column], prefixed: bool) -> list[str]:
@@ -64,7 +103,7 @@ def variable_names(columns: Sequence[Column], prefixed: bool) -> list[str]:
             initials = "".join(word[:1] for word in re.split(r"[-_ ]+", column.questionnaire_key))
             name = f"{initials}_{rest}"
         name = _NOT_IN_NAME.sub("_", name)
-        if not name[:1].isalpha():
+        if not name[:1].isalpha() or name.lower() in RESERVED or _STATA_STRING_TYPE.match(name):
             name = "v_" + name
         name = name[:NAME_LENGTH]
         candidate, number = name, 1

@@ -78,15 +78,22 @@ def campaign_notes(view: Mapping[str, Any] | None) -> list[str]:
     if view is None:
         return []
     notes = [
-        ngettext(
-            "%(num)d city or territory had joined the campaign by %(day)s, in %(countries)s "
-            "countries; only institutions whose letter UCLG CISDP verified are counted.",
-            "%(num)d cities and territories had joined the campaign by %(day)s, in "
-            "%(countries)s countries; only institutions whose letter UCLG CISDP verified are "
-            "counted.",
-            view["total"],
+        _(
+            "%(joined)s by %(day)s, %(countries)s; only institutions whose letter UCLG CISDP "
+            "verified are counted.",
+            joined=ngettext(
+                "%(n)s city or territory had joined the campaign",
+                "%(n)s cities and territories had joined the campaign",
+                view["total"],
+                n=p.number(view["total"]),
+            ),
             day=view["as_of"],
-            countries=p.number(view["countries"]),
+            countries=ngettext(
+                "in %(n)s country",
+                "in %(n)s countries",
+                view["countries"],
+                n=p.number(view["countries"]),
+            ),
         )
     ]
     for milestone in view["milestones"]:
@@ -100,8 +107,10 @@ def campaign_notes(view: Mapping[str, Any] | None) -> list[str]:
             )
     if view["next_milestone"]:
         notes.append(
-            _(
+            ngettext(
+                "%(missing)s more is needed to reach %(target)s.",
                 "%(missing)s more are needed to reach %(target)s.",
+                view["next_milestone"] - view["total"],
                 missing=p.number(view["next_milestone"] - view["total"]),
                 target=p.number(view["next_milestone"]),
             )
@@ -109,8 +118,10 @@ def campaign_notes(view: Mapping[str, Any] | None) -> list[str]:
     if view["commitments"]:
         first = view["commitments"][0]
         notes.append(
-            _(
+            ngettext(
+                "The commitment chosen most: %(label)s (%(count)s signatory).",
                 "The commitment chosen most: %(label)s (%(count)s signatories).",
+                first["count"],
                 label=first["label"],
                 count=p.number(first["count"]),
             )

@@ -81,8 +81,8 @@ def languages_sentence(summary: Mapping[str, Any]) -> str:
         if count
     )
     lead = ngettext(
-        "Language of the %(n)s response:",
-        "Languages of the %(n)s responses:",
+        "%(n)s response, by language:",
+        "%(n)s responses, by language:",
         total,
         n=p.number(total),
     )
@@ -225,7 +225,7 @@ def findings_slides(
             deck_fit.FindingText(
                 statements=[(h.figure, h.sentence) for h in group],
                 question=group[0].question,
-                bases=["; ".join(finding_bases(group))],
+                bases=[p.listed(finding_bases(group))],
             )
             for group in groups
         ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import lxml.html
 
 from consult.outcomes import deck_fit
+from consult.outcomes.formatting import labelled
 
 _SECTION = re.compile(r'<section class="slide[^"]*"[^>]*>.*?</section>', re.DOTALL)
 _SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
@@ -114,7 +115,7 @@ def _paragraphs(element, level: int = 0) -> list[Paragraph]:
         elif child.tag == "dl":
             terms = [c for c in child if isinstance(c.tag, str)]
             for term, value in zip(terms[::2], terms[1::2], strict=False):
-                found.append(Paragraph(f"{_text(term)}: {_text(value)}", level=level))
+                found.append(Paragraph(labelled(_text(term), _text(value)), level=level))
         elif child.tag == "div" or (child.tag in ("section", "article") and len(child)):
             found.extend(_paragraphs(child, level))
         else:

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from consult.outcomes import charts
@@ -17,6 +18,8 @@ from consult.outcomes.formatting import (
     count_text,
     day,
     entry_count,
+    labelled,
+    listed,
     number,
     option_label,
     percent,
@@ -39,10 +42,12 @@ def contribution_articles_chart(summary: Mapping[str, Any]) -> Markup:
         )
         for e in entries
     ]
-    description = _(
+    description = ngettext(
+        "%(total)s published contribution. Number per article (share of all): %(figures)s.",
         "%(total)s published contributions. Number per article (share of all): %(figures)s.",
+        contributions["total"] or 0,
         total=number(contributions["total"]),
-        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+        figures=listed([labelled(b.label, b.text) for b in bars]),
     )
     return charts.bar_chart(bars, _("Open contributions by article"), description)
 
@@ -58,10 +63,12 @@ def contribution_themes_chart(summary: Mapping[str, Any]) -> Markup:
         )
         for theme in contributions["themes"][:10]
     ]
-    description = _(
+    description = ngettext(
+        "%(total)s published contribution. Share touching each theme: %(figures)s.",
         "%(total)s published contributions. Share touching each theme: %(figures)s.",
+        contributions["total"] or 0,
         total=number(contributions["total"]),
-        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+        figures=listed([labelled(b.label, b.text) for b in bars]),
     )
     return charts.bar_chart(bars, _("Themes of the open contributions"), description)
 
@@ -86,11 +93,13 @@ def choice_chart(
                     f"{percent(option['share'])} ({number(option['count'])})",
                 )
             )
-    description = _(
+    description = ngettext(
+        "%(answered)s respondent answered. Share per option, number in brackets: %(figures)s.",
         "%(answered)s respondents answered. Share of them per option, number in brackets: "
         "%(figures)s.",
+        question["answered"] or 0,
         answered=number(question["answered"]),
-        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+        figures=listed([labelled(b.label, b.text) for b in bars]),
     )
     return charts.bar_chart(bars, t(question["label"]), description)
 
@@ -121,12 +130,15 @@ def matrix_chart(question: Mapping[str, Any], threshold: int | None = None) -> M
             if p["key"] in by_key and by_key[p["key"]]["share"] is not None
         )
         described.append(
-            f"{t(row['label'])}: {parts}" + (f"; {mean}" if question["ordinal"] else "")
+            listed([labelled(t(row["label"]), parts), *([mean] if question["ordinal"] else [])])
         )
     legend = [(p["key"], t(p["label"])) for p in ordered]
-    description = _(
+    description = ngettext(
+        "%(answered)s respondent answered. Per row, the share of answers per point of the "
+        "scale, then the mean score: %(figures)s.",
         "%(answered)s respondents answered. Per row, the share of answers per point of the "
         "scale, then the mean score: %(figures)s.",
+        question["answered"] or 0,
         answered=number(question["answered"]),
         figures=" | ".join(described),
     )
@@ -148,12 +160,15 @@ def ranking_chart(question: Mapping[str, Any]) -> Markup:
                 _("%(points)s pts", points=number(option["borda"])),
             )
         )
-    description = _(
+    description = ngettext(
+        "%(answered)s respondent ranked their top %(places)s. Borda points per option (first "
+        "place %(places)s points, last place 1): %(figures)s.",
         "%(answered)s respondents ranked their top %(places)s. Borda points per option (first "
         "place %(places)s points, last place 1): %(figures)s.",
+        question["answered"] or 0,
         answered=number(question["answered"]),
         places=question["places"],
-        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+        figures=listed([labelled(b.label, b.text) for b in bars]),
     )
     return charts.bar_chart(bars, t(question["label"]), description)
 
@@ -169,11 +184,13 @@ def histogram_chart(question: Mapping[str, Any], threshold: int | None = None) -
         )
         for e in question["histogram"]
     ]
-    description = _(
+    description = ngettext(
+        "%(answered)s answer; median %(median)s; answers per interval: %(figures)s.",
         "%(answered)s answers; median %(median)s; answers per interval: %(figures)s.",
+        question["answered"] or 0,
         answered=number(question["answered"]),
         median=quantity(question, question["median"], 1),
-        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+        figures=listed([labelled(b.label, b.text) for b in bars]),
     )
     return charts.bar_chart(bars, t(question["label"]), description)
 
@@ -190,10 +207,12 @@ def themes_chart(question: Mapping[str, Any], threshold: int | None = None) -> M
         )
         for theme in question["themes"][:10]
     ]
-    description = _(
+    description = ngettext(
+        "%(answered)s answer. Share of answers touching each theme: %(figures)s.",
         "%(answered)s answers. Share of answers touching each theme: %(figures)s.",
+        question["answered"] or 0,
         answered=number(question["answered"]),
-        figures="; ".join(f"{b.label}: {b.text}" for b in bars),
+        figures=listed([labelled(b.label, b.text) for b in bars]),
     )
     return charts.bar_chart(bars, _("Themes: %(label)s", label=t(question["label"])), description)
 
@@ -218,7 +237,7 @@ def breakdown_chart(
                     label, entry["share"], f"{number(entry['count'])} ({percent(entry['share'])})"
                 )
             )
-    description = "; ".join(f"{b.label}: {b.text}" for b in bars)
+    description = listed([labelled(b.label, b.text) for b in bars])
     return charts.bar_chart(bars, title, description)
 
 
@@ -238,7 +257,7 @@ def population_chart(
                 )
             )
     return charts.bar_chart(
-        bars, _("Responses by population"), "; ".join(f"{b.label}: {b.text}" for b in bars)
+        bars, _("Responses by population"), listed([labelled(b.label, b.text) for b in bars])
     )
 
 
@@ -287,6 +306,6 @@ def region_tiles(
         )
         for key, count in totals.items()
     ]
-    description = "; ".join(f"{label}: {figure}" for _k, label, _c, figure in tiles)
+    description = listed([labelled(label, figure) for _k, label, _c, figure in tiles])
     sizes = {"label_font": 22, "figure_font": 40} if large else {}
     return charts.region_map(tiles, _("Responses by UCLG region"), description, **sizes)

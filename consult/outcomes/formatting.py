@@ -92,6 +92,17 @@ def word_list(items: Sequence[str]) -> str:
     return format_list(list(items), locale=current_language())
 
 
+def labelled(label: str, value: str) -> str:
+    """A label and its value, with the language's colon: "Europe: 12", French "Europe : 12"
+    (a no-break space before the colon, so that it never starts a line)."""
+    return f"{label}\u00a0: {value}" if current_language() == "fr" else f"{label}: {value}"
+
+
+def listed(parts: Sequence[str]) -> str:
+    """Figures one after another, separated by the language's semicolon ("a; b", "a ; b")."""
+    return ("\u00a0; " if current_language() == "fr" else "; ").join(parts)
+
+
 def version_list(versions: Sequence[int]) -> str:
     """Questionnaire version numbers as words: "1 and 2"."""
     return word_list([number(v) for v in versions])
@@ -288,8 +299,7 @@ def themes_note(total: int) -> str:
     """What the shares of the themes raised by open contributions are of (they do not add up
     to 100 %: a contribution may raise several)."""
     return ngettext(
-        "Share of the %(n)s published contribution that raises each theme; one contribution "
-        "may raise several.",
+        "Based on %(n)s published contribution, which may raise several themes.",
         "Share of the %(n)s published contributions that raise each theme; one contribution "
         "may raise several.",
         total,

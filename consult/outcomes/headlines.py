@@ -57,33 +57,45 @@ def _ties(sentence: str, others: list[str]) -> str:
 
 
 def _n(count: int | None) -> str:
-    return _("n = %(n)s respondents who answered", n=number(count))
+    return ngettext(
+        "n = %(n)s respondent who answered",
+        "n = %(n)s respondents who answered",
+        count or 0,
+        n=number(count),
+    )
 
 
 def choice_headline(
     question: Mapping[str, Any], option: Mapping[str, Any], summary: Mapping
 ) -> Headline:
     """The most chosen answer of a single choice, yes/no or multiple choice question (and the
-    answers chosen exactly as often, if any)."""
+    answers whose share prints the same, if any: level on stage)."""
     labels = summary.get("region_labels", {})
     answer = option_label(option, question["type"], labels)
     level = [
         option_label(o, question["type"], labels)
         for o in question["options"]
-        if o is not option and o.get("share") is not None and o["share"] == option["share"]
+        if o is not option
+        and o.get("share") is not None
+        and percent(o["share"]) == percent(option["share"])
     ]
     base = option.get("base") or question["answered"]
     if question["type"] == "multiple_choice":
-        sentence = _(
+        sentence = ngettext(
+            "%(share)s of the %(n)s respondent who answered ticked “%(answer)s” (several "
+            "answers possible).",
             "%(share)s of the %(n)s respondents who answered ticked “%(answer)s” (several "
             "answers possible).",
+            base or 0,
             share=percent(option["share"]),
             n=number(base),
             answer=answer,
         )
     else:
-        sentence = _(
+        sentence = ngettext(
+            "%(share)s of the %(n)s respondent who answered chose “%(answer)s”.",
             "%(share)s of the %(n)s respondents who answered chose “%(answer)s”.",
+            base or 0,
             share=percent(option["share"]),
             n=number(base),
             answer=answer,
@@ -102,6 +114,12 @@ def choice_headline(
     )
 
 
+def _shown_mean(row: Mapping[str, Any]) -> str:
+    """A mean as the deck prints it: two rows that print the same are level on stage, whatever
+    their third decimal says."""
+    return number(row["mean"], 1)
+
+
 def _scale_text(question: Mapping[str, Any]) -> str:
     low, high = question["score_range"]
     return _("on a scale from %(low)s to %(high)s", low=number(low), high=number(high))
@@ -116,11 +134,13 @@ def matrix_headlines(question: Mapping[str, Any], minimum: int = 1) -> list[Head
         for r in question["rows"]
         if r.get("mean") is not None and (r.get("scored") or 0) >= minimum
     ]
+    if not rows:
+        return []
     high = max(rows, key=lambda r: (r["mean"], r["key"]))
     low = min(rows, key=lambda r: (r["mean"], r["key"]))
     pairs = (
         [("mean_high", high)]
-        if high["mean"] == low["mean"]
+        if _shown_mean(high) == _shown_mean(low)
         else [
             ("mean_high", high),
             ("mean_low", low),
@@ -135,26 +155,35 @@ def matrix_headlines(question: Mapping[str, Any], minimum: int = 1) -> list[Head
     )
     result = []
     for statistic, row in pairs:
-        template = (
-            _(
-                "“%(row)s” has the highest mean score: %(mean)s %(scale)s, from the %(n)s "
-                "respondents who gave it a score (%(left_out)s)."
-            )
-            if statistic == "mean_high"
-            else _(
-                "“%(row)s” has the lowest mean score: %(mean)s %(scale)s, from the %(n)s "
-                "respondents who gave it a score (%(left_out)s)."
-            )
-        )
-        sentence = template % {
+        figures = {
             "row": t(row["label"]),
             "mean": number(row["mean"], 1),
             "scale": _scale_text(question),
             "n": number(row["scored"]),
             "left_out": left_out,
         }
+        sentence = (
+            ngettext(
+                "“%(row)s” has the highest mean score: %(mean)s %(scale)s, from the %(n)s "
+                "respondent who gave it a score (%(left_out)s).",
+                "“%(row)s” has the highest mean score: %(mean)s %(scale)s, from the %(n)s "
+                "respondents who gave it a score (%(left_out)s).",
+                row["scored"] or 0,
+                **figures,
+            )
+            if statistic == "mean_high"
+            else ngettext(
+                "“%(row)s” has the lowest mean score: %(mean)s %(scale)s, from the %(n)s "
+                "respondent who gave it a score (%(left_out)s).",
+                "“%(row)s” has the lowest mean score: %(mean)s %(scale)s, from the %(n)s "
+                "respondents who gave it a score (%(left_out)s).",
+                row["scored"] or 0,
+                **figures,
+            )
+        )
         sentence = _ties(
-            sentence, [t(r["label"]) for r in rows if r is not row and r["mean"] == row["mean"]]
+            sentence,
+            [t(r["label"]) for r in rows if r is not row and _shown_mean(r) == _shown_mean(row)],
         )
         result.append(
             Headline(
@@ -166,7 +195,12 @@ def matrix_headlines(question: Mapping[str, Any], minimum: int = 1) -> list[Head
                 t(row["label"]),
                 sentence,
                 t(question["label"]),
-                _("n = %(n)s respondents who gave a score", n=number(row["scored"])),
+                ngettext(
+                    "n = %(n)s respondent who gave a score",
+                    "n = %(n)s respondents who gave a score",
+                    row["scored"] or 0,
+                    n=number(row["scored"]),
+                ),
             )
         )
     return result
@@ -191,9 +225,12 @@ def ranking_headlines(question: Mapping[str, Any]) -> list[Headline]:
                 percent(first["share_first"]),
                 t(first["label"]),
                 _ties(
-                    _(
+                    ngettext(
+                        "“%(option)s” was ranked first most often: first choice of %(n)s of "
+                        "the %(base)s respondent who answered (%(share)s).",
                         "“%(option)s” was ranked first most often: first choice of %(n)s of "
                         "the %(base)s respondents who answered (%(share)s).",
+                        base or 0,
                         option=t(first["label"]),
                         n=number(first["first"]),
                         base=number(base),
@@ -217,10 +254,14 @@ def ranking_headlines(question: Mapping[str, Any]) -> list[Headline]:
                 _("%(points)s pts", points=number(top["borda"])),
                 t(top["label"]),
                 _ties(
-                    _(
+                    ngettext(
+                        "“%(option)s” is the top priority overall by Borda score: %(points)s "
+                        "points from the %(n)s respondent who ranked their top %(places)s (a "
+                        "first place earns %(places)s points, a last place 1).",
                         "“%(option)s” is the top priority overall by Borda score: %(points)s "
                         "points from the %(n)s respondents who ranked their top %(places)s (a "
                         "first place earns %(places)s points, a last place 1).",
+                        question["answered"] or 0,
                         option=t(top["label"]),
                         points=number(top["borda"]),
                         n=number(question["answered"]),

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from consult.outcomes import charts
 from consult.outcomes.formatting import (
+    labelled,
+    listed,
     number,
     percent,
     short_questionnaire,
@@ -131,7 +134,7 @@ def answered_note(summary: Mapping[str, Any]) -> str:
 
 def _cell_title(row_label: str, column_label: str, cell: HeatCell) -> str:
     """What a cell's tooltip says: the article, the column, the figure and its base."""
-    return f"{row_label} · {column_label}: {cell.figure} ({cell.base_text})"
+    return labelled(f"{row_label} · {column_label}", f"{cell.figure} ({cell.base_text})")
 
 
 def article_heat_map(summary: Mapping[str, Any], threshold: int | None = None) -> Markup | None:
@@ -155,8 +158,8 @@ def article_heat_map(summary: Mapping[str, Any], threshold: int | None = None) -
     description = _(
         "For each of the 12 articles, per column: %(columns)s. Darker cells are higher within "
         "their column.",
-        columns="; ".join(
-            f"{label} ({base})" for label, base in zip(column_labels, bases, strict=True)
+        columns=listed(
+            [f"{label} ({base})" for label, base in zip(column_labels, bases, strict=True)]
         ),
     )
     return charts.heat_map(
@@ -251,7 +254,7 @@ def deck_heat_map(summary: Mapping[str, Any], threshold: int | None = None) -> M
     description = _(
         "For each of the 12 articles, per column: %(columns)s. Darker cells are higher within "
         "their column.",
-        columns="; ".join(" ".join(h) for h in headers),
+        columns=listed([" ".join(h) for h in headers]),
     )
     return charts.heat_map(
         row_labels,
@@ -277,9 +280,10 @@ def heat_scale_notes(summary: Mapping[str, Any]) -> list[str]:
             continue
         short = HEAT_SHORT_LABELS.get(column["question"])
         what = t(short) if short else t(column["label"])
-        note = (
-            f"{what}: {number(scored[0]['score'])} = {t(scored[0]['label'])}, "
-            f"{number(scored[-1]['score'])} = {t(scored[-1]['label'])}"
+        note = labelled(
+            what,
+            f"{number(scored[0]['score'])} = {t(scored[0]['label'])}, "
+            f"{number(scored[-1]['score'])} = {t(scored[-1]['label'])}",
         )
         if note not in notes:
             notes.append(note)
@@ -293,9 +297,9 @@ def heat_column_label(column: Mapping[str, Any]) -> str:
         scale = column.get("scale") or []
         top = max((p for p in scale if p.get("score") is not None), key=lambda p: p["score"])
         name = _("mean score, %(top)s = %(max)s", top=t(top["label"]), max=number(top["score"]))
-        return f"{source}: {name}"
+        return labelled(source, name)
     if column["kind"] == "share":
-        return f"{source}: {t(column['label'])} (%)"
+        return labelled(source, f"{t(column['label'])} (%)")
     return _("Open contributions (number)")
 
 
@@ -326,22 +330,33 @@ def article_figures(summary: Mapping[str, Any], article: str) -> list[dict[str, 
         value = column["values"].get(article)
         base = column.get("bases", {}).get(article)
         if column["kind"] == "count":
-            base_text = _("of %(n)s published contributions", n=number(base))
+            base_text = ngettext(
+                "of %(n)s published contribution",
+                "of %(n)s published contributions",
+                base or 0,
+                n=number(base),
+            )
         elif column["kind"] == "mean" and base is not None:
-            base_text = _(
-                "%(n)s respondents who gave a rating; “don't know” left out", n=number(base)
+            base_text = ngettext(
+                "%(n)s respondent who gave a rating; “don't know” left out",
+                "%(n)s respondents who gave a rating; “don't know” left out",
+                base,
+                n=number(base),
             )
         elif column["kind"] == "mean" and (column.get("answered") or {}).get(article):
             # The number who gave a rating would reveal a small "don't know" group.
-            base_text = _(
+            base_text = ngettext(
+                "mean of the ratings given by the %(n)s respondent who answered; "
+                "“don't know” left out",
                 "mean of the ratings given by the %(n)s respondents who answered; "
                 "“don't know” left out",
+                column["answered"][article],
                 n=number(column["answered"][article]),
             )
         elif base is None:
             base_text = _("not enough respondents to show it")
         else:
-            base_text = _("%(n)s respondents", n=number(base))
+            base_text = ngettext("%(n)s respondent", "%(n)s respondents", base, n=number(base))
         figures.append(
             {
                 "key": f"{column.get('questionnaire') or ''}:{column['question']}",

@@ -14,10 +14,11 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -81,7 +82,40 @@ def check_timezone(name: str) -> ZoneInfo:
         # OSError: a name too long for a file name (ZoneInfo looks the name up as a file).
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise OutcomesError(f"unknown time zone {name[:64]!r}") from exc
+        raise OutcomesError(_("Unknown time zone %(name)s.", name=repr(name[:64]))) from exc
+
+
+def local_cut_off(typed: datetime, zone: ZoneInfo) -> datetime:
+    """Return the moment a typed cut-off names: read in ``zone`` unless it gives its own offset.
+
+    A wall-clock time that the zone skips (clocks moved forward) or passes twice (clocks moved
+    back) names no single moment: it is refused with a sentence saying so, never silently moved
+    by an hour.
+    """
+    if typed.tzinfo is not None:
+        return typed.astimezone(zone)
+    first, second = typed.replace(tzinfo=zone, fold=0), typed.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first
+    when = typed.strftime("%Y-%m-%d %H:%M")
+    round_trip = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None, fold=0)
+    if round_trip != typed:
+        raise OutcomesError(
+            _(
+                "%(when)s does not exist in %(zone)s: the clocks moved forward that night. "
+                "Give a time before or after the change.",
+                when=when,
+                zone=zone.key,
+            )
+        )
+    raise OutcomesError(
+        _(
+            "%(when)s happened twice in %(zone)s: the clocks moved back that night. Give the "
+            "cut-off in UTC, or a time outside that hour.",
+            when=when,
+            zone=zone.key,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -123,9 +157,9 @@ def _check_as_of(as_of: datetime | None, now: datetime) -> None:
     if as_of is None:
         return
     if as_of.tzinfo is None:
-        raise OutcomesError("the data time needs a time zone")
+        raise OutcomesError(_("The data time needs a time zone."))
     if as_of > now:
-        raise OutcomesError("the data time cannot be in the future")
+        raise OutcomesError(_("The cut-off cannot be in the future."))
 
 
 def freeze(
@@ -147,7 +181,7 @@ def freeze(
     """
     label = label.strip()
     if not label:
-        raise OutcomesError("give the snapshot a label")
+        raise OutcomesError(_("give the snapshot a label"))
     check_timezone(timezone)
     now = utcnow()
     _check_as_of(as_of, now)
@@ -263,9 +297,9 @@ def grant_publishing(
 ) -> OutcomePublisher:
     """Let an analyst publish and withdraw the outcomes; an administrator's act, logged."""
     if not isinstance(actor, User) or actor.role != "admin":
-        raise OutcomesError("only an administrator may delegate publishing")
+        raise OutcomesError(_("only an administrator may delegate publishing"))
     if user.role != "analyst":
-        raise OutcomesError("publishing can be delegated to analysts only")
+        raise OutcomesError(_("publishing can be delegated to analysts only"))
     existing = session.get(OutcomePublisher, user.id)
     if existing is not None:
         return existing
@@ -281,7 +315,7 @@ def grant_publishing(
 def revoke_publishing(session: Session, user: User, actor: User, ip: str | None = None) -> None:
     """Take the delegation to publish back; an administrator's act, logged."""
     if not isinstance(actor, User) or actor.role != "admin":
-        raise OutcomesError("only an administrator may delegate publishing")
+        raise OutcomesError(_("only an administrator may delegate publishing"))
     delegation = session.get(OutcomePublisher, user.id)
     if delegation is None:
         return
@@ -358,7 +392,7 @@ def publish(
     fewer than ``threshold`` responses (see differencing).
     """
     if not may_publish(session, actor):
-        raise OutcomesError("only an administrator or a delegated analyst may publish outcomes")
+        raise OutcomesError(_("only an administrator or a delegated analyst may publish outcomes"))
     close = differencing(session, snapshot, threshold)
     if close is not None:
         raise DifferencingError(close, threshold)
@@ -404,7 +438,7 @@ class DifferencingError(OutcomesError):
 def withdraw(session: Session, actor: User, ip: str | None = None) -> OutcomePublication | None:
     """Take the published outcomes off /outcomes (an administrator or a delegated analyst)."""
     if not may_publish(session, actor):
-        raise OutcomesError("only an administrator or a delegated analyst may withdraw outcomes")
+        raise OutcomesError(_("only an administrator or a delegated analyst may withdraw outcomes"))
     publication = current_publication(session)
     if publication is None:
         return None

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -127,12 +128,12 @@ def star_answer(
     """Star a text answer of a submitted response as a quote (its text is copied verbatim)."""
     response = session.get(Response, response_id)
     if response is None or response.status != "submitted":
-        raise OutcomesError("only answers of submitted responses can be quoted")
+        raise OutcomesError(_("only answers of submitted responses can be quoted"))
     questionnaire = questionnaires.get(response.questionnaire_key)
     if questionnaire is None:
-        raise OutcomesError("unknown questionnaire")
+        raise OutcomesError(_("unknown questionnaire"))
     if question_key not in {q.key for q in quotable_questions(questionnaire)}:
-        raise OutcomesError("only free-text answers can be quoted, never names")
+        raise OutcomesError(_("only free-text answers can be quoted, never names"))
     text = session.scalar(
         select(Answer.value).where(
             Answer.response_id == response_id,
@@ -141,7 +142,7 @@ def star_answer(
         )
     )
     if not text:
-        raise OutcomesError("this answer is empty")
+        raise OutcomesError(_("this answer is empty"))
     existing = session.scalar(
         select(OutcomeQuote).where(
             OutcomeQuote.response_id == response_id, OutcomeQuote.question_key == question_key
@@ -189,7 +190,7 @@ def star_contribution(
     """
     contribution = session.get(Contribution, contribution_id)
     if contribution is None or not contribution.is_published:
-        raise OutcomesError("only published contributions can be quoted")
+        raise OutcomesError(_("only published contributions can be quoted"))
     existing = session.scalar(
         select(OutcomeQuote).where(OutcomeQuote.contribution_id == contribution.id)
     )
@@ -215,7 +216,7 @@ def unstar(session: Session, quote_id: int, actor: Actor, ip: str | None = None)
     """Remove a quote from the bank."""
     quote = session.get(OutcomeQuote, quote_id)
     if quote is None:
-        raise OutcomesError("no such quote")
+        raise OutcomesError(_("no such quote"))
     _record_quote(session, actor, "outcomes.quote_removed", quote, ip)
     session.delete(quote)
     session.flush()
@@ -225,9 +226,9 @@ def set_deck_position(session: Session, quote_id: int, position: int | None) -> 
     """Put a quote at place 1, 2 or 3 of the deck (moving whatever was there out), or remove it."""
     quote = session.get(OutcomeQuote, quote_id)
     if quote is None:
-        raise OutcomesError("no such quote")
+        raise OutcomesError(_("no such quote"))
     if position is not None and not 1 <= position <= DECK_QUOTES:
-        raise OutcomesError(f"a deck shows {DECK_QUOTES} quotes")
+        raise OutcomesError(_("a deck shows at most %(n)s quotes", n=DECK_QUOTES))
     if position is not None:
         session.execute(
             update(OutcomeQuote)

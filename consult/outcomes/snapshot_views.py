@@ -15,7 +15,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -120,7 +120,7 @@ def _cut_off(form: dict[str, str]) -> datetime | None:
     moment = parse_datetime(form["as_of"])
     if moment is None:
         raise operations.OutcomesError(_("The data time is not a valid date and time."))
-    return moment.replace(tzinfo=zone)
+    return operations.local_cut_off(moment, zone)
 
 
 @bp.post("/snapshots")
@@ -164,12 +164,21 @@ def freeze():
     db.commit()
     flash(
         _(
-            "Snapshot frozen: %(n)s of the %(total)s submitted responses and %(c)s of the "
-            "%(c_total)s published contributions.",
-            n=presenting.number(snapshot.response_count),
-            total=presenting.number(responses_now),
-            c=presenting.number(contributions),
-            c_total=presenting.number(contributions_now),
+            "Snapshot frozen: %(responses)s and %(contributions)s.",
+            responses=ngettext(
+                "%(n)s submitted response out of %(total)s",
+                "%(n)s submitted responses out of %(total)s",
+                snapshot.response_count,
+                n=presenting.number(snapshot.response_count),
+                total=presenting.number(responses_now),
+            ),
+            contributions=ngettext(
+                "%(n)s published contribution out of %(total)s",
+                "%(n)s published contributions out of %(total)s",
+                contributions,
+                n=presenting.number(contributions),
+                total=presenting.number(contributions_now),
+            ),
         ),
         "success",
     )
@@ -259,14 +268,19 @@ def publish(snapshot_id: int):
     except operations.DifferencingError as refused:
         close = refused.close
         flash(
-            _(
+            ngettext(
+                "Not published: beside the outcomes published on %(when)s (snapshot “%(label)s”), "
+                "this snapshot differs by %(n)s response, fewer than %(threshold)s. Comparing the "
+                "two pages would show that response's answers. Publish when at least "
+                "%(threshold)s responses differ (freeze again later), or keep the earlier one.",
                 "Not published: beside the outcomes published on %(when)s (snapshot “%(label)s”), "
                 "this snapshot differs by %(n)s responses, fewer than %(threshold)s. Comparing the "
                 "two pages would show those responses' answers. Publish when at least "
                 "%(threshold)s responses differ (freeze again later), or keep the earlier one.",
+                close.differing + close.unknown,
                 when=format_datetime(close.published_at, "medium"),
                 label=close.earlier.label,
-                n=close.differing + close.unknown,
+                n=presenting.number(close.differing + close.unknown),
                 threshold=refused.threshold,
             ),
             "error",

@@ -94,6 +94,7 @@ def summary():
     return render_template(
         "outcomes/summary.html",
         body=Markup(body),  # noqa: S704 - our own template's output, stored by us
+        p=presenting,
         filters=filters,
         region_keys=REGION_KEYS,
         region_names=region_names(),

@@ -152,3 +152,44 @@ def test_analyst_downloads_a_stata_file_and_its_codebook_from_the_workspace(app,
     # labelled in the language of the page the export was asked from
     labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
     assert labels["response_id"] == "Número de la respuesta"
+
+
+NAME_CASES = [
+    # (column names, prefixed, the variable names)
+    (
+        ["in", "long", "to", "by", "with", "str12", "strL", "_n"],
+        False,
+        ["v_in", "v_long", "v_to", "v_by", "v_with", "v_str12", "v_strL", "v__n"],
+    ),
+    (["local-governments.in", "partners.to"], True, ["lg_in", "p_to"]),
+    (
+        ["q" * 40, "q" * 40 + "x", "q" * 26 + "_2"],
+        False,
+        ["q" * 28, "q" * 26 + "_2", "q" * 26 + "_3"],
+    ),
+    (["2025_budget", "Adopted", "adopted"], False, ["v_2025_budget", "Adopted", "adopted_2"]),
+]
+
+
+@pytest.mark.parametrize(("columns", "prefixed", "names"), NAME_CASES)
+def test_every_question_key_makes_a_name_both_programs_accept(tmp_path, columns, prefixed, names):
+    """A key that is a reserved word ("in", "long", "to"), too long for Stata, or clashing
+    after the cut gets a name that SPSS and Stata accept: ReadStat refuses the whole file
+    otherwise."""
+    from consult.exports.layout import Column
+    from consult.exports.statistical import variable_names
+
+    made = variable_names(
+        [
+            Column(name, {"en": name}, "number", questionnaire_key=name.partition(".")[0])
+            if "." in name
+            else Column(name, {"en": name}, "number")
+            for name in columns
+        ],
+        prefixed,
+    )
+    assert made == names
+    frame = pd.DataFrame({name: [1.0] for name in made})
+    for fmt, write in (("sav", pyreadstat.write_sav), ("dta", pyreadstat.write_dta)):
+        write(frame, str(tmp_path / f"names.{fmt}"))
+        assert list(READERS[fmt](str(tmp_path / f"names.{fmt}"))[0].columns) == made

@@ -85,12 +85,12 @@ def _summary(*questionnaires):
         (
             _summary({"en": 25, "fr": 15}, {"en": 5, "es": 5}),
             "en",
-            "Languages of the 50 responses: English 60%, French 30%, Spanish 10%",
+            "50 responses, by language: English 60%, French 30%, Spanish 10%",
         ),
         (
             _summary({"fr": 1}),
             "fr",
-            "Langue de la 1 réponse : français 100 %",
+            "1 réponse, par langue : français 100 %",
         ),
         (_summary({}), "en", ""),
     ],

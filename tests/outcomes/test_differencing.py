@@ -80,7 +80,7 @@ def test_publishing_beside_an_earlier_publication(app, login, withdraw, edit, pu
         assert "Not published" not in page
     else:
         assert _shown(app) == first  # the earlier page stays, unchanged
-        assert "Not published" in page and f"by {withdraw + edit} responses" in page
+        assert "Not published" in page and f"by {withdraw + edit} response" in page
 
 
 def test_an_earlier_withdrawn_publication_still_counts(app, login):

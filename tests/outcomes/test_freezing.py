@@ -53,7 +53,7 @@ def test_the_cut_off_is_the_click_not_the_page_load(app, login):
     review = client.post(SNAPSHOTS, data=form)
     total = _submitted(app)
     assert review.status_code == 200
-    assert f"The snapshot will hold {total} of the {total} submitted responses." in _text(review)
+    assert f"The snapshot will hold {total} submitted responses out of {total}." in _text(review)
     assert "the moment you press “Freeze now”" in _text(review)
     fill_demo(app, 4, seed=12)  # and while the review is read
     done = client.post(SNAPSHOTS, data={**form, "step": "confirm"})
@@ -64,7 +64,10 @@ def test_the_cut_off_is_the_click_not_the_page_load(app, login):
         assert snapshot.response_count == total
         assert len(operations.snapshot_ids(snapshot)) == total
     message = _text(client.get(done.location))
-    assert f"Snapshot frozen: {total} of the {total} submitted responses and 0 of the 0" in message
+    assert (
+        f"Snapshot frozen: {total} submitted responses out of {total} and 0 published "
+        "contributions out of 0." in message
+    )
 
 
 def test_the_time_zone_only_changes_how_the_time_is_shown(app, login):
