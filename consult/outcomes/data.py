@@ -36,8 +36,8 @@ from consult.analysis.data import (
 from consult.contributions.models import Contribution
 from consult.db import utcnow, writing
 from consult.geography import region_labels
+from consult.outcomes import changes, tallies
 from consult.outcomes import contributions as contribution_data
-from consult.outcomes import tallies
 from consult.outcomes.asked import split_answers
 from consult.outcomes.coverage import contribution_filter, covers_contributions
 from consult.outcomes.models import OutcomeSummaryCache
@@ -391,17 +391,20 @@ def covered_contribution_ids(
 
 
 def response_figures(connection: Connection) -> tuple:
-    """Return (responses, submitted, last change, highest id) of the responses table."""
-    return tuple(
-        connection.execute(
-            select(
-                func.count(Response.id),
-                func.sum(case((Response.status == "submitted", 1), else_=0)),
-                func.max(Response.updated_at),
-                func.max(Response.id),
-            )
-        ).one()
-    )
+    """Return (responses, submitted, newest change, highest id) of the responses table.
+
+    The newest entry of the change log (consult.outcomes.changes) moves with every write to a
+    response or an answer, and costs one look-up; the counts walk the (questionnaire, status)
+    index, not the table.
+    """
+    counts = connection.execute(
+        select(
+            func.count(Response.id),
+            func.sum(case((Response.status == "submitted", 1), else_=0)),
+            func.max(Response.id),
+        )
+    ).one()
+    return (counts[0], counts[1], changes.newest_id(connection), counts[2])
 
 
 def data_version(

@@ -33,13 +33,16 @@ and the caller falls back to the full summary. No Flask here.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
+import pickle
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
@@ -137,6 +140,12 @@ class LiveState:
     kept: dict[int, _Kept] = field(default_factory=dict)
     texts: TextFigures | None = None
     refreshed_at: float = 0.0
+    #: Frames of self.rows already built (dropped when a response of theirs changes).
+    _frames: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
+    #: Questionnaires with a changed response since their summary was last made.
+    dirty: set[str] = field(default_factory=set)
+    #: The last summary of each questionnaire, pickled (reused while it is not dirty).
+    made: dict[str, bytes] = field(default_factory=dict)
 
     # -- taking a response in and out ---------------------------------------------------------
 
@@ -161,6 +170,8 @@ class LiveState:
                 del self.answerers[key]
         for where in kept.rows:
             self.rows[where].pop(response_id, None)
+            self._frames.pop(where, None)
+        self.dirty.add(kept.questionnaire)
         assert self.texts is not None
         self.texts.remove(response_id)
 
@@ -176,6 +187,7 @@ class LiveState:
         """Add a submitted response's answers (question, part, value, answer id), in answer
         order; its texts are appended to ``texts`` for analysis in one batch."""
         kinds, conditions = self.layout.kinds, self.layout.conditions.get(questionnaire, ())
+        self.dirty.add(questionnaire)
         closed: list[int] = []
         flags: dict[str, list[bool]] = {}
         rows: set[tuple[str, str]] = set()
@@ -218,7 +230,8 @@ class LiveState:
         )
 
     def _row(self, where, response_id, answer_id, part, value, rows) -> None:
-        self.rows.setdefault(where, {}).setdefault(response_id, []).append((answer_id, part, value))
+        self.rows.setdefault(where, {}).setdefault(response_id, []).append((part, value))
+        self._frames.pop(where, None)
         rows.add(where)
 
     # -- reading from the database -------------------------------------------------------------
@@ -278,7 +291,11 @@ class LiveState:
             self.remove(response_id)
         fresh = data.fetch_responses(connection, ids=changed)
         assert self.responses is not None
-        kept = self.responses.loc[~self.responses["response_id"].isin(changed)]
+        gone = self.responses["response_id"].isin(changed)
+        # A draft counts in its questionnaire's participation: its summary is remade too.
+        self.dirty.update(self.responses.loc[gone, "questionnaire"].astype(str))
+        self.dirty.update(fresh["questionnaire"].astype(str))
+        kept = self.responses.loc[~gone]
         merged = pd.concat([kept, fresh], ignore_index=True) if len(fresh) else kept
         if len(fresh) and len(kept) and fresh["response_id"].min() < kept["response_id"].max():
             merged = merged.sort_values("response_id", kind="stable")
@@ -327,13 +344,30 @@ class LiveState:
         return [(where, where[1]) for where in self.rows if where[0] == prefix]
 
     def _frame(self, questionnaire: str, question: str, where: tuple[str, str]) -> pd.DataFrame:
-        by_response = self.rows[where]
-        listed = [
-            (response_id, question, part, value)
-            for response_id in sorted(by_response)
-            for _answer_id, part, value in sorted(by_response[response_id])
-        ]
-        return tallies.rows_frame(listed)
+        """One question's kept rows as a frame in (response, answer) order (built once)."""
+        frame = self._frames.get(where)
+        if frame is None:
+            by_response = self.rows[where]
+            order = sorted(by_response)
+            listed = [by_response[response_id] for response_id in order]
+            sizes = np.fromiter((len(rows) for rows in listed), np.int64, len(listed))
+            flat = list(itertools.chain.from_iterable(listed))
+            parts = np.empty(len(flat), dtype=object)
+            values = np.empty(len(flat), dtype=object)
+            parts[:] = [part for part, _value in flat]
+            values[:] = [value for _part, value in flat]
+            questions = np.empty(len(flat), dtype=object)
+            questions[:] = question
+            frame = self._frames[where] = pd.DataFrame(
+                {
+                    "response_id": np.repeat(np.asarray(order, dtype=np.int64), sizes),
+                    # Plain object columns, as tallies.rows_frame makes them.
+                    "question_key": pd.Series(questions, dtype=object),
+                    "part_key": pd.Series(parts, dtype=object),
+                    "value": pd.Series(values, dtype=object),
+                }
+            )
+        return frame
 
 
 # -- one state per process ------------------------------------------------------------------------
@@ -410,7 +444,12 @@ def _summarise(
 ) -> dict[str, Any]:
     assert state.responses is not None and state.texts is not None
     texts = state.texts
-    return summarise(
+    unchanged = {
+        key: pickle.loads(made)  # noqa: S301 - our own pickles, made in this process
+        for key, made in state.made.items()
+        if key not in state.dirty
+    }
+    summary = summarise(
         state.responses,
         tallies.empty_rows(),
         current=sources.current,
@@ -424,7 +463,15 @@ def _summarise(
         data_version=version,
         source=lambda key, _plan, _covered: state.answers_of(key),
         texts_source=texts.figures,
+        known=unchanged,
     )
+    # Kept as pickles: whoever receives the summary may change it; the next one must not see it.
+    state.made = {
+        entry["key"]: pickle.dumps(entry, pickle.HIGHEST_PROTOCOL)
+        for entry in summary["questionnaires"]
+    }
+    state.dirty.clear()
+    return summary
 
 
 @contextlib.contextmanager

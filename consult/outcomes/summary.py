@@ -217,6 +217,7 @@ def summarise(
     data_version: str | None = None,
     source: AnswerSource | None = None,
     texts_source: TextSource | None = None,
+    known: Mapping[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Return the whole outcomes summary.
 
@@ -224,7 +225,8 @@ def summarise(
     ``answers`` the long-form answers of (at least) the submitted ones; ``current`` the loaded
     definitions by key and ``definitions`` every stored version by version id. With ``source``
     (the database counting closed answers, see consult.outcomes.data), ``answers`` need only
-    hold the answers the filter's conditions look at.
+    hold the answers the filter's conditions look at. ``known``: questionnaire summaries
+    that are known not to have changed, reused as they are (the live summary's).
     """
     region_labels = region_labels or {}
     statuses = responses.get("status", "submitted")
@@ -244,6 +246,9 @@ def summarise(
     keys = [k for k in current if not filters.questionnaire or k == filters.questionnaire]
     summaries = []
     for key in keys:
+        if known and key in known:
+            summaries.append(known[key])
+            continue
         summaries.append(
             summarise_questionnaire(
                 key,
