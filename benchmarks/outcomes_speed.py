@@ -17,8 +17,10 @@ from the same run:
 2. the filters: the full summary per filter (region, respondent type, dates, a closed answer)
    over the unfiltered one (target <= 2);
 3. the summary after one new, one edited and one withdrawn (deleted) response, as the staff
-   page gets it (consult.outcomes.data.cached_summary: the data version changed, so it is
-   recomputed), and whether it equals a full recompute figure for figure (target < 1 s);
+   page gets it (consult.outcomes.data.cached_summary: the data version changed, so the live
+   state applies the change, consult.outcomes.live; the first, cold call builds that state),
+   in wall-clock and CPU seconds, and whether it equals a full recompute figure for figure
+   (target < 1 s);
 4. the staff summary page GET /staff/outcomes/ while a separate process submits a new
    response every second: p50 and p95 (target p95 < 1 s).
 Nothing is asserted: figures are printed for the report.
@@ -203,10 +205,12 @@ def refresh_after_a_change(folder: Path) -> None:
         changes = [("new", add_response), ("edited", edit_response), ("withdrawn", withdraw)]
         for name, change in changes:
             change(app, 0)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             live = data.cached_summary(engine, sources(app)).summary
-            seconds = time.perf_counter() - started
-            print(f"summary after one {name} response: {seconds:.2f} s (target < 1)")
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+            print(
+                f"summary after one {name} response: {seconds:.2f} s, CPU {cpu:.2f} s (target < 1)"
+            )
         with engine.connect() as connection:
             full, _ids = data.compute_summary(connection, sources(app))
         equal = comparable(live) == comparable(full)

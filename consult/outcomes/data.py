@@ -14,7 +14,7 @@ import json
 import logging
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,8 +36,8 @@ from consult.analysis.data import (
 from consult.contributions.models import Contribution
 from consult.db import utcnow, writing
 from consult.geography import region_labels
+from consult.outcomes import changes, tallies
 from consult.outcomes import contributions as contribution_data
-from consult.outcomes import tallies
 from consult.outcomes.asked import split_answers
 from consult.outcomes.coverage import contribution_filter, covers_contributions
 from consult.outcomes.models import OutcomeSummaryCache
@@ -192,10 +192,17 @@ def fetch_answers(connection: Connection, questionnaire: str | None = None) -> p
     )
 
 
-def fetch_responses(connection: Connection, questionnaire: str | None = None) -> pd.DataFrame:
+def fetch_responses(
+    connection: Connection, questionnaire: str | None = None, ids: Sequence[int] | None = None
+) -> pd.DataFrame:
     """Return every response (drafts included): consult.analysis.data.load_responses's frame,
-    read through the driver's cursor and with the moments parsed by pandas in one go."""
+    read through the driver's cursor and with the moments parsed by pandas in one go.
+
+    With ``ids``, only those responses (the live summary re-reads the ones that changed).
+    """
     query = _response_query(ResponseFilter(questionnaire=questionnaire, submitted_only=False))
+    if ids is not None:
+        query = query.where(Response.id.in_(sorted(set(ids))))
     rows = tallies.fetch_rows(connection, query)
     frame = pd.DataFrame(rows, columns=[*RESPONSE_COLUMNS, "status"])
     for column in ("started_at", "submitted_at"):
@@ -383,20 +390,32 @@ def covered_contribution_ids(
 # -- the shared cache -----------------------------------------------------------------------------
 
 
-def data_version(connection: Connection, sources: SummarySources) -> str:
-    """Describe the data cheaply: counts and last change of responses (and contributions).
+def response_figures(connection: Connection) -> tuple:
+    """Return (responses, submitted, newest change, highest id) of the responses table.
 
-    Any submission, edit, deletion or new draft changes it; so does an edit of the codebook or
-    the definitions.
+    The newest entry of the change log (consult.outcomes.changes) moves with every write to a
+    response or an answer, and costs one look-up; the counts walk the (questionnaire, status)
+    index, not the table.
     """
-    row = connection.execute(
+    counts = connection.execute(
         select(
             func.count(Response.id),
             func.sum(case((Response.status == "submitted", 1), else_=0)),
-            func.max(Response.updated_at),
             func.max(Response.id),
         )
     ).one()
+    return (counts[0], counts[1], changes.newest_id(connection), counts[2])
+
+
+def data_version(
+    connection: Connection, sources: SummarySources, figures: tuple | None = None
+) -> str:
+    """Describe the data cheaply: counts and last change of responses (and contributions).
+
+    Any submission, edit, deletion or new draft changes it; so does an edit of the codebook or
+    the definitions. ``figures``: response_figures, when the caller read them already.
+    """
+    row = figures if figures is not None else response_figures(connection)
     parts = [str(v) for v in row]
     # Publishing, hiding, withdrawing or supporting a contribution changes one of these.
     published = Contribution.status == "published"
@@ -452,12 +471,30 @@ def cached_summary(
             return CachedSummary(
                 json.loads(row.payload), True, row.computed_at, row.compute_seconds
             )
-        started = time.perf_counter()
-        summary, _ids = compute_summary(connection, sources, filters, data_version=version)
-        seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    summary = _live(engine, sources) if filters == SummaryFilter() else None
+    if summary is not None:
+        version = summary["data_version"]
+    else:
+        with engine.connect() as connection:
+            summary, _ids = compute_summary(connection, sources, filters, data_version=version)
+    seconds = time.perf_counter() - started
     computed_at = utcnow()
     store(engine, key, version, dumps(summary), seconds, computed_at)
     return CachedSummary(summary, False, computed_at, seconds)
+
+
+def _live(engine: Engine, sources: SummarySources) -> dict[str, Any] | None:
+    """The unfiltered summary from this process's live state (consult.outcomes.live), or None
+    when it failed (logged; the caller then computes in full)."""
+    from consult.outcomes import live  # live builds on this module
+
+    try:
+        summary, _version = live.live_summary(engine, sources)
+    except Exception:  # noqa: BLE001 - the full summary still answers, only slower
+        log.exception("the live outcomes summary failed; computing it in full")
+        return None
+    return summary
 
 
 def cached_page(engine: Engine, key: str, version: str) -> str | None:

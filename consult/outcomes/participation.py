@@ -3,6 +3,7 @@ day, and the drafts not submitted. No Flask here."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,8 +13,11 @@ from consult.outcomes.distribution import ordered_distribution, share
 
 
 def _breakdown(series: pd.Series) -> list[dict[str, Any]]:
-    counts = series.fillna("").astype(str).value_counts()
-    total = int(counts.sum())
+    # Counted over plain Python objects: pandas' string columns make fillna and value_counts
+    # cost tens of milliseconds each at 100,000 responses, and the live summary pays them often.
+    values = series.to_numpy(dtype=object, na_value="")
+    counts = Counter(v if isinstance(v, str) else str(v) for v in values)
+    total = int(sum(counts.values()))
     return [
         {"key": key or None, "count": int(n), "share": share(int(n), total)}
         for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

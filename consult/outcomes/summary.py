@@ -108,6 +108,10 @@ def option_bases(
 
 #: Where a questionnaire's answers come from: (key, plan, its covered responses) -> answers.
 AnswerSource = Callable[[str, Plan, pd.DataFrame], QuestionnaireAnswers]
+#: The figures of a questionnaire's text questions: (key, text questions, asked) -> by question.
+#: By default free_text.summarise_texts over the rows the source read; the live summary
+#: (consult.outcomes.live_texts) gives the same figures from texts it analysed once each.
+TextSource = Callable[[str, Sequence[Question], Mapping[str, int]], dict[str, dict]]
 
 
 def summarise_questionnaire(
@@ -119,11 +123,13 @@ def summarise_questionnaire(
     source: AnswerSource,
     themes: Sequence[text_tools.Theme],
     region_labels: Mapping[str, Mapping[str, str]],
+    texts_source: TextSource | None = None,
 ) -> dict[str, Any]:
     """Summarise one questionnaire's (already filtered) submitted responses.
 
     ``source`` gives the answers of those responses as the statistics need them (counts for
-    closed questions, rows for the rest: consult.outcomes.tallies).
+    closed questions, rows for the rest: consult.outcomes.tallies); ``texts_source``, when
+    given, the figures of the text questions (see TextSource).
     """
     used_versions = {int(v) for v in responses["version_id"].unique()}
     versions = [definitions[v] for v in sorted(used_versions) if v in definitions]
@@ -141,9 +147,12 @@ def summarise_questionnaire(
         for question_key, mask in asked_masks(definition, ids, answers.conditions).items():
             asked[question_key] = asked.get(question_key, 0) + int(mask.sum())
 
-    languages = responses.set_index("response_id")["language"]
     text_questions = [q for q in questions if q.type in TEXT_TYPES]
-    texts = summarise_texts(text_questions, frames, asked, languages, themes)
+    if texts_source is not None:
+        texts = texts_source(key, text_questions, asked)
+    else:
+        languages = responses.set_index("response_id")["language"]
+        texts = summarise_texts(text_questions, frames, asked, languages, themes)
 
     results = []
     for question in questions:
@@ -207,6 +216,8 @@ def summarise(
     generated_at: datetime | None = None,
     data_version: str | None = None,
     source: AnswerSource | None = None,
+    texts_source: TextSource | None = None,
+    known: Mapping[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Return the whole outcomes summary.
 
@@ -214,7 +225,8 @@ def summarise(
     ``answers`` the long-form answers of (at least) the submitted ones; ``current`` the loaded
     definitions by key and ``definitions`` every stored version by version id. With ``source``
     (the database counting closed answers, see consult.outcomes.data), ``answers`` need only
-    hold the answers the filter's conditions look at.
+    hold the answers the filter's conditions look at. ``known``: questionnaire summaries
+    that are known not to have changed, reused as they are (the live summary's).
     """
     region_labels = region_labels or {}
     statuses = responses.get("status", "submitted")
@@ -234,6 +246,9 @@ def summarise(
     keys = [k for k in current if not filters.questionnaire or k == filters.questionnaire]
     summaries = []
     for key in keys:
+        if known and key in known:
+            summaries.append(known[key])
+            continue
         summaries.append(
             summarise_questionnaire(
                 key,
@@ -244,6 +259,7 @@ def summarise(
                 source,
                 themes,
                 region_labels,
+                texts_source,
             )
         )
     # Which filters reach the contributions is consult.outcomes.coverage's rule: an answer
