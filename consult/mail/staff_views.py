@@ -131,5 +131,8 @@ def digest_settings():
         db.commit()
         return redirect(url_for("mail.digest_settings"), 303)
     return render_template(
-        "mail/digest_settings.html", subscribed=digest.is_subscribed(db.session, current_user.id)
+        "mail/digest_settings.html",
+        subscribed=digest.is_subscribed(db.session, current_user.id),
+        digest_hour=f"{int(current_app.config['MAIL_DIGEST_HOUR']):02d}:00",
+        digest_zone=current_app.config["MAIL_DIGEST_TIMEZONE"],
     )

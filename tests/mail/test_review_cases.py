@@ -441,3 +441,11 @@ def test_an_address_nothing_can_be_sent_to_does_not_fail_the_batch(app, client, 
         db.commit()
     assert post(client, "/staff/mail/invitations", action="invite").status_code == 303
     assert [m.recipient_name for m in outbox(app)] == ["Ciudad de México"]
+
+
+def test_the_digest_page_says_when_it_leaves(make_app) -> None:
+    app = make_app(MAIL_DIGEST_HOUR=8, MAIL_DIGEST_TIMEZONE="Europe/Madrid")
+    client = app.test_client()
+    sign_in(app, client, "moderator")
+    page = client.get("/staff/mail/digest?lang=fr").get_data(as_text=True)
+    assert "08:00 (fuseau horaire Europe/Madrid)" in page
