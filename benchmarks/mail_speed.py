@@ -113,7 +113,8 @@ def child_send(settings: dict[str, str]) -> None:
 
 def queue_invitations(app, count: int) -> tuple[float, bytes]:
     """Create and queue ``count`` invitations; return the seconds taken and one message's bytes."""
-    from sqlalchemy import select
+    from flask import g
+    from sqlalchemy import func, select
 
     from consult.db import db, writing
     from consult.mail import invitees
@@ -127,6 +128,9 @@ def queue_invitations(app, count: int) -> tuple[float, bytes]:
     languages = ("en", "fr", "es")
     with app.test_request_context(), writing():
         user = create_user(db.session, "staff@cisdp.test", "admin", "correct-horse-battery-42")
+        # Signed in, as in the workspace: a staff action is not metered like a public request
+        # (consult/mail/quota.py), which would queue only the first 20 messages.
+        g._login_user = user
         rows = [
             invitations.ParsedInvitation(
                 i + 2, f"Municipality {i:05d}", "FR", f"city{i}@example.org", None, languages[i % 3]
@@ -151,6 +155,9 @@ def queue_invitations(app, count: int) -> tuple[float, bytes]:
         sample = db.session.scalar(select(OutboxMessage).order_by(OutboxMessage.id).limit(1))
         data = message_bytes(sample, Settings.from_app(app))
     assert len(created) == count
+    with app.app_context():
+        queued = db.session.scalar(select(func.count(OutboxMessage.id)))
+    assert queued == count, f"{queued} of {count} invitations queued"
     return seconds, data
 
 
