@@ -111,6 +111,11 @@ class Prepared:
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
 
 
+#: True while the current unit of work may commit without waiting for the disk, on SQLite (see
+#: commits_not_waiting_for_the_disk).
+_lazy_commit: contextvars.ContextVar[bool] = contextvars.ContextVar("lazy_commit", default=False)
+
+
 def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
     """Set WAL, synchronous=FULL, a busy timeout and IMMEDIATE write transactions."""
 
@@ -127,6 +132,13 @@ def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
+        # The level belongs to the connection and can only change between transactions: set
+        # it here, at each BEGIN where it must differ from the connection's current one.
+        level = "NORMAL" if _lazy_commit.get() else "FULL"
+        info = connection.connection.info
+        if info.get("synchronous", "FULL") != level:
+            connection.exec_driver_sql(f"PRAGMA synchronous = {level}")
+            info["synchronous"] = level
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
@@ -220,6 +232,25 @@ def writing() -> Iterator[None]:
         yield
     finally:
         _write_intent.reset(token)
+
+
+@contextlib.contextmanager
+def commits_not_waiting_for_the_disk() -> Iterator[None]:
+    """On SQLite, let the transactions begun inside this block commit without an fsync.
+
+    PRAGMA synchronous=NORMAL for those transactions only (WAL mode; the connection is set back
+    to FULL at its next BEGIN outside such a block). Such a commit survives the process being
+    killed, and can never corrupt the database; only a power cut or a crash of the machine can
+    forget it, and then only together with every commit after it until the next FULL one (the
+    WAL is written in order: a FULL commit makes the earlier ones durable too). For work that
+    can be done again after such a loss: the mail sender's outcomes (consult/mail/outbox.py).
+    A transaction already open when the block starts keeps its FULL commit.
+    """
+    token = _lazy_commit.set(True)
+    try:
+        yield
+    finally:
+        _lazy_commit.reset(token)
 
 
 class _State:

@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from consult.db import db, make_engine, writing
+from consult.db import commits_not_waiting_for_the_disk, db, make_engine, writing
 from consult.schema import current_revision, head_revision
 
 pytestmark = pytest.mark.sqlite_only
@@ -21,6 +21,28 @@ def test_sqlite_runs_in_wal_with_full_sync_and_a_busy_timeout(app):
         assert session.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
         assert session.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
         assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_only_the_transactions_asked_for_commit_without_waiting_for_the_disk(tmp_path):
+    """synchronous=NORMAL for the transactions begun inside commits_not_waiting_for_the_disk
+    (the mail sender's outcomes), FULL again for the next one on the same connection, and for
+    a transaction that had begun before the block (the level cannot change inside one)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'sync.sqlite3'}")
+
+    def level(connection) -> int:
+        return connection.execute(text("PRAGMA synchronous")).scalar()
+
+    with engine.connect() as connection:
+        with connection.begin():
+            assert level(connection) == 2  # FULL
+        with commits_not_waiting_for_the_disk(), writing(), connection.begin():
+            assert level(connection) == 1  # NORMAL
+        with connection.begin():
+            assert level(connection) == 2
+        with connection.begin():
+            with commits_not_waiting_for_the_disk():
+                assert level(connection) == 2  # begun before the block: stays FULL
+    engine.dispose()
 
 
 def test_write_transactions_take_the_lock_at_begin(tmp_path):

@@ -1,15 +1,27 @@
 """Well-formed messages: the one place addresses, names and subjects become headers.
 
-Built with the standard library's ``email`` package (EmailMessage under ``policy.SMTP``): it
-encodes non-ASCII names and subjects (RFC 2047), folds long lines, writes CRLF line ends and
+Headers are made with the standard library's ``email`` package (its header registry under
+``policy.SMTP``): it encodes non-ASCII names and subjects (RFC 2047), folds long lines and
 refuses a header value holding CR or LF. Before that last guard is ever reached, every text
 that goes into a header passes through ``one_line`` (and addresses through
 ``normalise_address``) when the message is queued, so a name or subject typed with line breaks
 becomes one harmless line instead of an error or an injected header.
+
+``message_bytes`` writes the message as it goes on the wire, CRLF line ends, 7-bit. Only values
+of a plain shape the platform makes or checks itself (the date, the Message-ID, the link, an
+ASCII name of plain words) are written without the header registry, which parses and folds
+each value in pure Python; the headers that repeat (From, Subject, ...) are folded once. A
+message is always the same shape (a text part, and an HTML alternative when there is one,
+UTF-8 and quoted-printable), so it is laid out here and its bodies are encoded by
+``binascii.b2a_qp`` (C) instead of the email package's generator and encoder: a quarter of the
+time EmailMessage.as_bytes took, which was most of the sender's work per message (see
+consult/mail/sender.py, benchmarks/mail_speed.py). ``build_message`` returns the same bytes
+parsed, for whoever wants the message as an object.
 """
 
 from __future__ import annotations
 
+import binascii
 import re
 import secrets
 import unicodedata
@@ -20,6 +32,7 @@ from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
@@ -52,48 +65,26 @@ class _HeaderClasses(HeaderRegistry):
         return made
 
 
-#: Header values seen recently, parsed once: (name, text) -> header, and its folded lines.
-#: Most headers of a batch repeat (From, Subject per language, Content-Type, ...); bounded,
-#: because To, Message-ID and the unsubscribe link never repeat.
-_PARSED: dict[tuple[str, str], Any] = {}
-_FOLDED: dict[tuple[int, str, int | None, bool, str], bytes] = {}
+#: policy.SMTP: CRLF line ends, RFC 2047 encoding, no CR or LF in a header value.
+POLICY = policy.SMTP.clone(header_factory=_HeaderClasses())
+
+#: Header lines already folded, by (name, value): most headers of a batch repeat (From, the
+#: Subject of each language, Content-Language, ...). Bounded, for the values that do not.
+_LINES: dict[tuple[str, Any], bytes] = {}
 _REMEMBERED = 256
-#: The From header of each (name, address) the sender has used.
-_SENDERS: dict[tuple[str, str], Any] = {}
 
-
-class _Policy(policy.EmailPolicy):
-    """policy.SMTP, remembering the headers it has parsed and folded (the costly part).
-
-    A header is the same object whatever message it is in (headers are immutable strings), so
-    a parsed one is reused and folded once. Values with a line break are never remembered:
-    they go to the standard method, which refuses them.
-    """
-
-    def header_store_parse(self, name, value):  # noqa: D102 - as EmailPolicy's
-        if type(value) is not str or "\r" in value or "\n" in value:
-            return super().header_store_parse(name, value)
-        key = (name.lower(), value)
-        header = _PARSED.get(key)
-        if header is None:
-            if len(_PARSED) >= _REMEMBERED:
-                _PARSED.clear()
-                _FOLDED.clear()
-            header = _PARSED[key] = super().header_store_parse(name, value)[1]
-        return (name, header)
-
-    def fold_binary(self, name, value):  # noqa: D102 - as EmailPolicy's
-        if _PARSED.get((name.lower(), str(value))) is not value:
-            return super().fold_binary(name, value)
-        key = (id(value), self.linesep, self.max_line_length, self.utf8, self.cte_type)
-        folded = _FOLDED.get(key)
-        if folded is None:
-            folded = _FOLDED[key] = super().fold_binary(name, value)
-        return folded
-
-
-#: policy.SMTP (CRLF line ends, RFC 2047 encoding, no CR/LF in header values), faster.
-POLICY = _Policy(**policy.SMTP.__dict__).clone(header_factory=_HeaderClasses())
+#: Values the sender makes itself or has checked when queueing, written as they are (instead
+#: of through POLICY) when they have a plain shape: a Message-ID or a link in angle brackets,
+#: printable ASCII without space or brackets inside; a display name of plain words (atext,
+#: RFC 5322) and a dot-atom address (as normalise_address keeps them).
+_BRACKETED = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]+>")
+_WORDS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+( [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"
+)
+#: The length a header line should keep to, and the one it must (RFC 5322, 2.1.1).
+_LINE, _MAX_LINE = 78, 998
 
 #: The boundary between the text and HTML parts. Both parts are quoted-printable, where "="
 #: only starts an escape ("=3D", "=C3", a soft break), so "=_" can never begin a line of
@@ -174,39 +165,119 @@ class Envelope:
     unsubscribe_url: str | None = None
 
 
+def message_bytes(envelope: Envelope, body_text: str, body_html: str | None) -> bytes:
+    """Return the message as it goes on the wire: headers, a text part and (when given) an HTML
+    alternative, CRLF line ends, 7-bit (headers RFC 2047-encoded, bodies quoted-printable)."""
+    head = _head(envelope)
+    text = _TEXT_PART + _quoted_printable(body_text)
+    if not body_html:
+        return head + _MIME_VERSION + text
+    html = _HTML_PART + _quoted_printable(body_html)
+    boundary = _BOUNDARY.encode("ascii")
+    return b"".join(
+        (
+            head,
+            _MIME_VERSION,
+            b'Content-Type: multipart/alternative; boundary="%s"\r\n\r\n' % boundary,
+            b"--%s\r\n" % boundary,
+            text,
+            b"\r\n--%s\r\n" % boundary,
+            html,
+            b"\r\n--%s--\r\n" % boundary,
+        )
+    )
+
+
 def build_message(envelope: Envelope, body_text: str, body_html: str | None) -> EmailMessage:
-    """Return the message: headers, a text part and (when given) an HTML alternative."""
-    message = EmailMessage(policy=POLICY)
-    message["From"] = _from_header(envelope.from_name, envelope.from_address)
-    message["To"] = _address(envelope.recipient_name, envelope.recipient_email)
-    message["Subject"] = one_line(envelope.subject, 300)
-    message["Date"] = format_datetime(envelope.date)
-    message["Message-ID"] = envelope.message_id
-    # Tells auto-responders (out-of-office) not to answer automatic mail (RFC 3834).
-    message["Auto-Submitted"] = "auto-generated"
+    """Return the message of ``message_bytes`` as an EmailMessage (parsed from those bytes)."""
+    data = message_bytes(envelope, body_text, body_html)
+    return BytesParser(policy=POLICY).parsebytes(data)
+
+
+_MIME_VERSION = b"MIME-Version: 1.0\r\n"
+_TEXT_PART = (
+    b'Content-Type: text/plain; charset="utf-8"\r\n'
+    b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+)
+_HTML_PART = (
+    b'Content-Type: text/html; charset="utf-8"\r\n'
+    b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+)
+
+
+def _head(envelope: Envelope) -> bytes:
+    """The header lines. Every text anyone typed (names, subject) goes through POLICY, which
+    encodes and folds it and refuses CR or LF; only values of a known plain shape are written
+    as they are (see _BRACKETED, _WORDS, _ADDRESS), and anything else goes through POLICY."""
+    lines = [
+        _line("From", (envelope.from_name, envelope.from_address)),
+        _to(envelope.recipient_name, envelope.recipient_email),
+        _line("Subject", one_line(envelope.subject, 300)),
+        b"Date: %s\r\n" % format_datetime(envelope.date).encode("ascii"),
+        _bracketed("Message-ID", envelope.message_id),
+        # Tells auto-responders (out-of-office) not to answer automatic mail (RFC 3834).
+        b"Auto-Submitted: auto-generated\r\n",
+    ]
     if envelope.unsubscribe_url:
-        message["List-Unsubscribe"] = f"<{envelope.unsubscribe_url}>"
+        lines.append(_bracketed("List-Unsubscribe", f"<{envelope.unsubscribe_url}>"))
         # One click from the mail client, by POST, without a page (RFC 8058).
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(body_text, cte="quoted-printable")
-    if body_html:
-        message.make_alternative(boundary=_BOUNDARY)
-        message.add_alternative(body_html, subtype="html", cte="quoted-printable")
-    # After the parts: setting the content drops every Content-* header set before.
-    message["Content-Language"] = envelope.language
-    return message
+        lines.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
+    lines.append(_line("Content-Language", envelope.language))
+    return b"".join(lines)
 
 
-def _from_header(name: str, address: str) -> Any:
-    """The From header, parsed once per sender (it is the same on every message)."""
-    header = _SENDERS.get((name, address))
-    if header is None or _PARSED.get(("from", str(header))) is not header:
-        if len(_PARSED) >= _REMEMBERED:
-            _PARSED.clear()
-            _FOLDED.clear()
-        header = POLICY.header_factory("From", _address(name, address))
-        _SENDERS[(name, address)] = _PARSED[("from", str(header))] = header
-    return header
+def _folded(name: str, value: Any) -> bytes:
+    """One header line as POLICY parses (refusing CR and LF), encodes and folds it."""
+    if isinstance(value, tuple):  # (display name, address)
+        value = _address(*value)
+    return POLICY.fold_binary(name, POLICY.header_store_parse(name, value)[1])
+
+
+def _line(name: str, value: Any) -> bytes:
+    """_folded, remembered for the values that repeat from message to message."""
+    key = (name, value)
+    folded = _LINES.get(key)
+    if folded is None:
+        if len(_LINES) >= _REMEMBERED:
+            _LINES.clear()
+        folded = _LINES[key] = _folded(name, value)
+    return folded
+
+
+def _bracketed(name: str, value: str) -> bytes:
+    """A header of one token in angle brackets (a Message-ID, a link): as it is when plain,
+    on a line of its own after the name when it is too long to follow it (as POLICY folds)."""
+    if _BRACKETED.fullmatch(value):
+        if len(name) + 2 + len(value) <= _LINE:
+            return b"%s: %s\r\n" % (name.encode("ascii"), value.encode("ascii"))
+        if 1 + len(value) <= _MAX_LINE:
+            return b"%s:\r\n %s\r\n" % (name.encode("ascii"), value.encode("ascii"))
+    return _folded(name, value)
+
+
+def _to(name: str, address: str) -> bytes:
+    """The To header: a name of plain words as it is, any other name through POLICY."""
+    name = one_line(name)
+    if (not name or (_WORDS.fullmatch(name) and "=?" not in name)) and _ADDRESS.fullmatch(address):
+        value = f"{name} <{address}>" if name else address
+        if len(value) + 4 <= _LINE:
+            return b"To: %s\r\n" % value.encode("ascii")
+    return _folded("To", (name, address))
+
+
+def _quoted_printable(body: str) -> bytes:
+    """A body as UTF-8 quoted-printable lines (RFC 2045), each ended by CRLF.
+
+    Line breaks are CR, LF or CRLF, as the email package reads them (other separators, such as
+    U+2028, stay characters and are encoded); a body that is not empty ends with a line break.
+    b2a_qp keeps lines under 77 characters with soft breaks and encodes "=", every byte outside
+    printable ASCII and the spaces that end a line: no bare CR or LF is left to reach the wire.
+    """
+    lines = body.encode("utf-8").splitlines()
+    if not lines:
+        return b""
+    encoded = binascii.b2a_qp(b"\n".join(lines) + b"\n", istext=True)
+    return encoded.replace(b"\n", b"\r\n")
 
 
 def _address(name: str, address: str) -> Address:

@@ -9,14 +9,16 @@ SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from consult.db import utcnow, writing
+from consult.db import commits_not_waiting_for_the_disk, utcnow, writing
 from consult.mail import quota
 from consult.mail.compose import new_message_id, normalise_address, one_line
 from consult.mail.models import FAILED, PENDING, SENT, OutboxMessage
@@ -83,21 +85,26 @@ def _claimable(now: datetime):
     )
 
 
-def _commit_without_waiting_for_the_disk(session: Session) -> None:
-    """Let this transaction's commit return before PostgreSQL has flushed it to disk.
+@contextlib.contextmanager
+def _not_waiting_for_the_disk(session: Session) -> Iterator[None]:
+    """Let the transaction begun in this block commit before the database has flushed it to disk.
 
-    For the sender's outcomes only, which it writes every MAIL_RECORD_EVERY messages, and which
-    on a busy disk waited longer than the sending itself. A sender killed at any point loses
-    nothing by it (the database server has the transaction). Only a crash of the database
-    server itself can forget the last fraction of a second of outcomes (at most three times
-    wal_writer_delay): their messages, still claimed, go once more when the claim lapses, with
-    the same Message-ID, like the unwritten ones of a killed sender. Claims stay durable: a
-    forgotten claim could let a second sender take messages the first is still sending.
-    SQLite keeps synchronous=FULL (there the setting belongs to the connection, which the
-    pages share).
+    For the sender's outcomes only, which it writes every MAIL_RECORD_EVERY messages, and whose
+    commits, each waiting for an fsync, held up the sending (the SMTP connection idles while
+    the sender waits). PostgreSQL: synchronous_commit off for the transaction; SQLite:
+    synchronous=NORMAL for it (consult.db.commits_not_waiting_for_the_disk). A sender killed at
+    any point loses nothing by it (the database has the transaction). Only a crash of the
+    database server or a power cut can forget the last outcomes (PostgreSQL: at most three times
+    wal_writer_delay; SQLite: those since the last FULL commit, that is the last claim): their
+    messages, still claimed, are sent once more when the claim lapses, with the same
+    Message-ID, like the unwritten ones of a killed sender. Claims stay durable (FULL, and a
+    synchronous commit on PostgreSQL), and a claim commit makes every outcome before it durable
+    too: a forgotten claim could let a second sender take messages the first is still sending.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    with commits_not_waiting_for_the_disk():
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        yield
 
 
 def claim(session: Session, limit: int, lease_s: float) -> tuple[str, list[OutboxMessage]]:
@@ -200,8 +207,7 @@ def record(session: Session, token: str, outcomes: Outcomes, retry: Retry) -> in
         return 0
     now = utcnow()
     ours = 0
-    with writing():
-        _commit_without_waiting_for_the_disk(session)
+    with writing(), _not_waiting_for_the_disk(session):
         ours += _finish(
             session,
             [m.id for m in outcomes.sent],

@@ -48,7 +48,8 @@ from sqlalchemy.orm import Session
 
 from consult.db import utcnow
 from consult.mail import outbox
-from consult.mail.compose import Envelope, build_message
+from consult.mail.compose import Envelope
+from consult.mail.compose import message_bytes as wire_bytes
 from consult.mail.models import OutboxMessage
 from consult.mail.transports import (
     LoginRefused,
@@ -156,7 +157,7 @@ def _parts(message: OutboxMessage, settings: Settings) -> _Parts:
 
 
 def _build(parts: _Parts) -> bytes:
-    return build_message(parts.envelope, parts.body_text, parts.body_html).as_bytes()
+    return wire_bytes(parts.envelope, parts.body_text, parts.body_html)
 
 
 def message_bytes(message: OutboxMessage, settings: Settings) -> bytes:

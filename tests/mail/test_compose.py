@@ -8,7 +8,13 @@ from email.parser import BytesParser
 
 import pytest
 
-from consult.mail.compose import Envelope, build_message, normalise_address, one_line
+from consult.mail.compose import (
+    Envelope,
+    build_message,
+    message_bytes,
+    normalise_address,
+    one_line,
+)
 
 INJECTIONS = [
     "Hello\r\nBcc: victim@example.org",
@@ -45,7 +51,7 @@ def _envelope(**overrides) -> Envelope:
 
 
 def _wire(envelope: Envelope) -> tuple[bytes, object]:
-    data = build_message(envelope, "text body", "<p>html body</p>").as_bytes()
+    data = message_bytes(envelope, "text body", "<p>html body</p>")
     return data, BytesParser(policy=policy.default).parsebytes(data)
 
 
@@ -156,3 +162,60 @@ def test_standard_headers_and_both_parts() -> None:
     assert parsed.get_content_type() == "multipart/alternative"
     assert parsed.get_body(("html",)).get_content().strip() == "<p>html body</p>"
     assert all(len(line) <= 998 for line in data.split(b"\r\n"))
+
+
+#: Bodies that quoted-printable must carry exactly: the wire is 7-bit, lines stay short, and
+#: only CR, LF and CRLF are line breaks (as the email package reads a body).
+BODIES = [
+    "",
+    "one line without an end",
+    "Ville de Genève\nCiudad de México\n광주 🔗\n",
+    "a = b =3D c =\n=\n",
+    "trailing spaces   \ntrailing tab\t\nend  ",
+    "x" * 1000,
+    "é" * 300 + "\n" + "ab " * 200,
+    ".\n..\n. leading dot\nFrom the start\n",
+    "CRLF\r\nbare CR\rbare LF\nmixed\n\r\n",
+    "kept as characters: \u2028 \u2029 \x85 \x0b \x0c \x00 \x7f",
+    "=_consult_ looks like the boundary\n--=_consult_\n",
+    '<p class="x">«&nbsp;HTML&nbsp;»</p>\n<a href="https://x.test/i/abc?lang=fr">link</a>',
+]
+
+
+def _as_read(body: str) -> str:
+    """What a reader of the message gets back: line breaks as LF, one at the end (if any)."""
+    lines = body.encode("utf-8").splitlines()
+    if not lines:
+        return ""
+    return (b"\n".join(lines) + b"\n").decode("utf-8")
+
+
+def _lf(content: str) -> str:
+    """The parser keeps the wire's CRLF line ends in what it decodes: LF, as the body had."""
+    return content.replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("body", BODIES)
+@pytest.mark.parametrize("with_html", [True, False])
+def test_bodies_survive_the_wire_exactly(body: str, with_html: bool) -> None:
+    html = f"<pre>{body}</pre>" if with_html else None
+    data = message_bytes(_envelope(), body, html)
+    data.decode("ascii")  # 7-bit
+    lines = data.split(b"\r\n")
+    assert lines[-1] == b"" and all(len(line) <= 78 for line in lines)
+    assert b"\r" not in b"".join(lines) and b"\n" not in b"".join(lines)
+    parsed = BytesParser(policy=policy.default).parsebytes(data)
+    assert parsed.defects == []
+    text = parsed.get_body(("plain",))
+    assert text["Content-Transfer-Encoding"] == "quoted-printable"
+    assert text.get_content_charset() == "utf-8"
+    assert _lf(text.get_content()) == _as_read(body)
+    if with_html:
+        assert parsed.get_content_type() == "multipart/alternative"
+        assert [p.get_content_type() for p in parsed.iter_parts()] == ["text/plain", "text/html"]
+        assert _lf(parsed.get_body(("html",)).get_content()) == _as_read(html)
+    else:
+        assert parsed.get_content_type() == "text/plain"
+    assert parsed["MIME-Version"] == "1.0" and parsed["Content-Language"] == "en"
+    # The object form is the same message.
+    assert build_message(_envelope(), body, html).as_bytes() == data
