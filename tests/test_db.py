@@ -39,9 +39,8 @@ def test_only_the_transactions_asked_for_commit_without_waiting_for_the_disk(tmp
             assert level(connection) == 1  # NORMAL
         with connection.begin():
             assert level(connection) == 2
-        with connection.begin():
-            with commits_not_waiting_for_the_disk():
-                assert level(connection) == 2  # begun before the block: stays FULL
+        with connection.begin(), commits_not_waiting_for_the_disk():
+            assert level(connection) == 2  # begun before the block: stays FULL
     engine.dispose()
 
 

@@ -79,7 +79,7 @@ _REMEMBERED = 256
 #: RFC 5322) and a dot-atom address (as normalise_address keeps them).
 _BRACKETED = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]+>")
 _WORDS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+( [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
-_ADDRESS = re.compile(
+PLAIN_ADDRESS = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"
 )
@@ -208,7 +208,7 @@ _HTML_PART = (
 def _head(envelope: Envelope) -> bytes:
     """The header lines. Every text anyone typed (names, subject) goes through POLICY, which
     encodes and folds it and refuses CR or LF; only values of a known plain shape are written
-    as they are (see _BRACKETED, _WORDS, _ADDRESS), and anything else goes through POLICY."""
+    as they are (see _BRACKETED, _WORDS, PLAIN_ADDRESS), and anything else goes through POLICY."""
     lines = [
         _line("From", (envelope.from_name, envelope.from_address)),
         _to(envelope.recipient_name, envelope.recipient_email),
@@ -258,7 +258,8 @@ def _bracketed(name: str, value: str) -> bytes:
 def _to(name: str, address: str) -> bytes:
     """The To header: a name of plain words as it is, any other name through POLICY."""
     name = one_line(name)
-    if (not name or (_WORDS.fullmatch(name) and "=?" not in name)) and _ADDRESS.fullmatch(address):
+    plain_name = not name or (_WORDS.fullmatch(name) and "=?" not in name)
+    if plain_name and PLAIN_ADDRESS.fullmatch(address):
         value = f"{name} <{address}>" if name else address
         if len(value) + 4 <= _LINE:
             return b"To: %s\r\n" % value.encode("ascii")

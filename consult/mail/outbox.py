@@ -160,11 +160,13 @@ def _finish(session: Session, ids: list[int], token: str, **values) -> int:
     """Write one outcome for ``ids`` where the claim is still ours (no commit); count them."""
     if not ids:
         return 0
+    # On the table, not the mapped class: the ORM's bulk-update layer added nothing here (the
+    # rows are not in the session to synchronise) and cost more than the statement itself.
+    table = OutboxMessage.__table__
     result = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), OutboxMessage.claim_token == token)
+        update(table)
+        .where(table.c.id.in_(ids), table.c.claim_token == token)
         .values(claim_token=None, claimed_until=None, **values)
-        .execution_options(synchronize_session=False)
     )
     return result.rowcount
 

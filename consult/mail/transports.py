@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from consult.db import utcnow
+from consult.mail.compose import PLAIN_ADDRESS
 from consult.mail.models import OutboxMessage
 
 if TYPE_CHECKING:
@@ -177,8 +178,8 @@ class SmtpTransport:
         """MAIL, RCPT and DATA for one message, as smtplib.sendmail would send them."""
         size = f" SIZE={len(data)}" if self.connection.has_extn("size") else ""
         return (
-            f"MAIL FROM:{smtplib.quoteaddr(self.settings.from_address)}{size}\r\n"
-            f"RCPT TO:{smtplib.quoteaddr(message.recipient_email)}\r\n"
+            f"MAIL FROM:{_quoted(self.settings.from_address)}{size}\r\n"
+            f"RCPT TO:{_quoted(message.recipient_email)}\r\n"
             "DATA\r\n"
         ).encode("ascii")
 
@@ -253,6 +254,14 @@ class SmtpTransport:
             # of it: a connection closed before the final dot is the one way to leave a
             # message unsent (a server does not deliver a message whose content never ended).
             _drop(connection)
+
+
+def _quoted(address: str) -> str:
+    """An address as MAIL and RCPT take it: smtplib.quoteaddr's result, without its parsing (a
+    quarter of the sender's time per message) for a plain address, as the outbox keeps them."""
+    if PLAIN_ADDRESS.fullmatch(address):
+        return f"<{address}>"
+    return smtplib.quoteaddr(address)
 
 
 _LEADING_DOT = re.compile(rb"(?m)^\.")
