@@ -41,17 +41,29 @@ class HeatCell:
     #: The base is the row's respondents, "don't know" included (a mean's own base, its
     #: ratings, would reveal a small "don't know" group): base_text says so.
     base_is_answered: bool = False
+    #: Withheld although enough people answered: with the published table, the figure would
+    #: give a smaller hidden group away (disclosure.py). Its base text says so, never "fewer".
+    is_protected: bool = False
 
     @property
     def short_text(self) -> str:
         """The base as a table cell prints it under the figure: "n = 120", "n = 237*" (the
         row's respondents: the table's note says so), "n < 5" for a figure not shown."""
+        if self.is_protected:
+            return "–"
         if self.base is None:
             return self.base_text if self.base_text.startswith("n = ") else f"n < {self._below}"
         return f"n = {number(self.base)}" + ("*" if self.base_is_answered else "")
 
     #: The threshold a hidden cell is below (for its short text).
     _below: int = 5
+
+
+def _answered(column: Mapping[str, Any], article: str) -> int:
+    """How many respondents answered an article's row of a mean column (0 when unknown)."""
+    if column["kind"] != "mean":
+        return 0
+    return (column.get("answered") or {}).get(article) or 0
 
 
 def _shown_threshold(summary: Mapping[str, Any] | None, threshold: int | None) -> int | None:
@@ -86,7 +98,10 @@ def heat_cell(
         base = (column.get("answered") or {}).get(article)
         answered_only = base is not None
     # Contributions are public texts: their counts are never suppressed (nor is a zero).
-    if smallest and column["kind"] != "count" and base is not None and 0 < base < smallest:
+    too_few = (
+        bool(smallest) and column["kind"] != "count" and base is not None and 0 < base < smallest
+    )
+    if too_few:
         value = base = None
     if value is None:
         if base == 0 or (base is not None and not smallest):
@@ -98,6 +113,10 @@ def heat_cell(
                 n=number(base),
                 threshold=number(smallest),
             )
+        elif smallest and not too_few and _answered(column, article) >= smallest:
+            # Enough answered: the figure was withheld to protect a smaller cell, not small.
+            text = _("not shown (protects a small group)")
+            return HeatCell("–", None, None, text, None, is_protected=True, _below=smallest)
         elif smallest:
             text = _("fewer than %(n)s respondents", n=number(smallest))
         else:

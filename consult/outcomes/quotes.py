@@ -100,19 +100,25 @@ def check_quotes(
 
 #: The kinds of question whose answers may be quoted: free text only.
 QUOTABLE_TYPES = ("short_text", "long_text")
+#: The section that says who answers (institution, department, type "other"): its free text
+#: describes the respondent, says nothing of the Charter, and could point to who wrote it.
+PROFILE_SECTION = "profile"
 
 
 def quotable_questions(questionnaire: Questionnaire | None) -> list:
     """Return the questions whose answers may be listed and starred as quotes.
 
     What the quotes bank promises, enforced wherever it lists or stars answers: free-text
-    answers only, never names of institutions or organisations (IDENTIFYING_QUESTIONS).
+    answers about the Charter only, never names of institutions or organisations
+    (IDENTIFYING_QUESTIONS) nor anything else the profile section asks (a department).
     """
     if questionnaire is None:
         return []
     return [
         q
-        for q in questionnaire.questions
+        for section in questionnaire.sections
+        if section.key != PROFILE_SECTION
+        for q in section.questions
         if q.type in QUOTABLE_TYPES and q.key not in IDENTIFYING_QUESTIONS
     ]
 

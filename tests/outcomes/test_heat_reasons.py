@@ -1,0 +1,47 @@
+"""A heat map cell without a figure says why: too few people, or withheld although enough
+answered, because with the published table it would give a smaller group away
+(heat.heat_cell, the chokepoint of every heat map cell)."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask_babel import Babel
+
+from consult.outcomes.heat import heat_cell
+
+
+@pytest.fixture(scope="module")
+def app():
+    """A bare app with Babel: English needs no catalog."""
+    bare = Flask(__name__)
+    Babel(bare)
+    return bare
+
+
+def _column(value, base, answered):
+    return {
+        "kind": "mean",
+        "values": {"art01": value},
+        "bases": {"art01": base},
+        "answered": {"art01": answered},
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "base", "answered", "text", "short"),
+    [
+        (3.4, 177, 185, "n = 177", "n = 177"),
+        # withheld by disclosure: 185 answered, so "fewer than 5" would be untrue
+        (None, None, 185, "not shown (protects a small group)", "–"),
+        # three gave a rating: too few, whatever the row's respondents
+        (2.0, 3, 185, "fewer than 5 respondents", "n < 5"),
+        (None, None, 3, "fewer than 5 respondents", "n < 5"),
+        # a mean whose own base would reveal "don't know": the row's respondents, said so
+        (3.1, None, 185, "n = 185 answered; “don't know” left out", "n = 185*"),
+    ],
+)
+def test_a_cell_without_a_figure_says_why(app, value, base, answered, text, short):
+    with app.test_request_context("/"):
+        cell = heat_cell(_column(value, base, answered), "art01", {"suppressed_below": 5})
+    assert (cell.base_text, cell.short_text) == (text, short)
