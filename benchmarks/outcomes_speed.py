@@ -112,9 +112,12 @@ def main() -> None:
     if not args.skip_full:
         full_against_floor(folder)
         filtered(folder)
-    refresh_after_a_change(folder)
+    # One app (one engine) for parts 3 and 4, as in one worker: the live state that part 3
+    # builds serves the page of part 4.
+    page_app = make_app(folder)
+    refresh_after_a_change(folder, page_app)
     if not args.skip_page:
-        page_under_arrivals(folder, args.seconds)
+        page_under_arrivals(folder, args.seconds, page_app)
 
 
 def _in_child(function, *arguments):
@@ -191,9 +194,8 @@ def comparable(summary: dict) -> str:
     return json.dumps({**summary, "generated_at": None, "data_version": None}, sort_keys=True)
 
 
-def refresh_after_a_change(folder: Path) -> None:
+def refresh_after_a_change(folder: Path, app) -> None:
     """Part 3: the summary the page gets after one new, one edited and one withdrawn response."""
-    app = make_app(folder)
     with app.app_context():
         engine = db.engine
         started = time.perf_counter()
@@ -276,9 +278,8 @@ def _arrivals(folder: Path, seconds: float, start_seed: int) -> int:
     return made
 
 
-def page_under_arrivals(folder: Path, seconds: float) -> None:
+def page_under_arrivals(folder: Path, seconds: float, app) -> None:
     """Part 4: p50/p95 of the summary page while a response arrives every second."""
-    app = make_app(folder)
     with app.app_context(), writing():
         try:
             create_user(db.session, "analyst@bench.test", "analyst", PASSWORD)

@@ -140,8 +140,9 @@ class LiveState:
     kept: dict[int, _Kept] = field(default_factory=dict)
     texts: TextFigures | None = None
     refreshed_at: float = 0.0
-    #: Frames of self.rows already built (dropped when a response of theirs changes).
+    #: Frames of self.rows already built, and the responses changed in each since.
     _frames: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
+    _touched: dict[tuple[str, str], set[int]] = field(default_factory=dict)
     #: Questionnaires with a changed response since their summary was last made.
     dirty: set[str] = field(default_factory=set)
     #: The last summary of each questionnaire, pickled (reused while it is not dirty).
@@ -170,7 +171,7 @@ class LiveState:
                 del self.answerers[key]
         for where in kept.rows:
             self.rows[where].pop(response_id, None)
-            self._frames.pop(where, None)
+            self._touched.setdefault(where, set()).add(response_id)
         self.dirty.add(kept.questionnaire)
         assert self.texts is not None
         self.texts.remove(response_id)
@@ -231,7 +232,7 @@ class LiveState:
 
     def _row(self, where, response_id, answer_id, part, value, rows) -> None:
         self.rows.setdefault(where, {}).setdefault(response_id, []).append((part, value))
-        self._frames.pop(where, None)
+        self._touched.setdefault(where, set()).add(response_id)
         rows.add(where)
 
     # -- reading from the database -------------------------------------------------------------
@@ -277,7 +278,7 @@ class LiveState:
         """Read everything once (the first refresh of a process)."""
         self.cursor.start(connection)
         self.texts = TextFigures(self.themes)
-        self.responses = data.fetch_responses(connection)
+        self.responses = _plain(data.fetch_responses(connection))
         self.take_in(connection, self.responses)
         self.refreshed_at = time.monotonic()
 
@@ -289,7 +290,7 @@ class LiveState:
             return 0
         for response_id in changed:
             self.remove(response_id)
-        fresh = data.fetch_responses(connection, ids=changed)
+        fresh = _plain(data.fetch_responses(connection, ids=changed))
         assert self.responses is not None
         gone = self.responses["response_id"].isin(changed)
         # A draft counts in its questionnaire's participation: its summary is remade too.
@@ -344,30 +345,61 @@ class LiveState:
         return [(where, where[1]) for where in self.rows if where[0] == prefix]
 
     def _frame(self, questionnaire: str, question: str, where: tuple[str, str]) -> pd.DataFrame:
-        """One question's kept rows as a frame in (response, answer) order (built once)."""
+        """One question's kept rows as a frame in (response, answer) order: built once, then
+        only the rows of the responses that changed are dropped and read again."""
         frame = self._frames.get(where)
+        touched = self._touched.pop(where, set())
+        by_response = self.rows[where]
         if frame is None:
-            by_response = self.rows[where]
-            order = sorted(by_response)
-            listed = [by_response[response_id] for response_id in order]
-            sizes = np.fromiter((len(rows) for rows in listed), np.int64, len(listed))
-            flat = list(itertools.chain.from_iterable(listed))
-            parts = np.empty(len(flat), dtype=object)
-            values = np.empty(len(flat), dtype=object)
-            parts[:] = [part for part, _value in flat]
-            values[:] = [value for _part, value in flat]
-            questions = np.empty(len(flat), dtype=object)
-            questions[:] = question
-            frame = self._frames[where] = pd.DataFrame(
-                {
-                    "response_id": np.repeat(np.asarray(order, dtype=np.int64), sizes),
-                    # Plain object columns, as tallies.rows_frame makes them.
-                    "question_key": pd.Series(questions, dtype=object),
-                    "part_key": pd.Series(parts, dtype=object),
-                    "value": pd.Series(values, dtype=object),
-                }
+            frame = self._rows_frame(by_response, sorted(by_response), question)
+        elif touched:
+            kept = frame.loc[~np.isin(frame["response_id"].to_numpy(), list(touched))]
+            again = self._rows_frame(
+                by_response, sorted(r for r in touched if r in by_response), question
             )
+            if len(again):
+                frame = pd.concat([kept, again], ignore_index=True)
+                if len(kept) and again["response_id"].min() < kept["response_id"].max():
+                    frame = frame.sort_values("response_id", kind="stable")
+            else:
+                frame = kept
+            frame = frame.reset_index(drop=True)
+        self._frames[where] = frame
         return frame
+
+    @staticmethod
+    def _rows_frame(
+        by_response: Mapping[int, list[tuple[str, str]]], order: list[int], question: str
+    ) -> pd.DataFrame:
+        listed = [by_response[response_id] for response_id in order]
+        sizes = np.fromiter((len(rows) for rows in listed), np.int64, len(listed))
+        flat = list(itertools.chain.from_iterable(listed))
+        parts = np.empty(len(flat), dtype=object)
+        values = np.empty(len(flat), dtype=object)
+        parts[:] = [part for part, _value in flat]
+        values[:] = [value for _part, value in flat]
+        questions = np.empty(len(flat), dtype=object)
+        questions[:] = question
+        return pd.DataFrame(
+            {
+                "response_id": np.repeat(np.asarray(order, dtype=np.int64), sizes),
+                # Plain object columns, as tallies.rows_frame makes them.
+                "question_key": pd.Series(questions, dtype=object),
+                "part_key": pd.Series(parts, dtype=object),
+                "value": pd.Series(values, dtype=object),
+            }
+        )
+
+
+def _plain(responses: pd.DataFrame) -> pd.DataFrame:
+    """The responses frame with its text columns as plain objects: pandas' string columns cost
+    a copy and a null check per operation, which the live summary would pay at every refresh.
+    Missing values stay missing (None), so every figure is the same."""
+    texts = [c for c in responses.columns if pd.api.types.is_string_dtype(responses[c].dtype)]
+    plain = responses.astype({c: object for c in texts})
+    for column in texts:
+        plain[column] = plain[column].where(plain[column].notna(), None)
+    return plain
 
 
 # -- one state per process ------------------------------------------------------------------------
@@ -466,10 +498,9 @@ def _summarise(
         known=unchanged,
     )
     # Kept as pickles: whoever receives the summary may change it; the next one must not see it.
-    state.made = {
-        entry["key"]: pickle.dumps(entry, pickle.HIGHEST_PROTOCOL)
-        for entry in summary["questionnaires"]
-    }
+    for entry in summary["questionnaires"]:
+        if entry["key"] not in unchanged:
+            state.made[entry["key"]] = pickle.dumps(entry, pickle.HIGHEST_PROTOCOL)
     state.dirty.clear()
     return summary
 
