@@ -128,8 +128,19 @@ class Merge:
     #: Units where another browser's value was kept because the page had not changed it: unit
     #: -> (question key, the value kept).
     kept: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
-    #: Unit -> the digest the browser's copy is now based on (after this save is written).
-    digests: dict[str, str] = field(default_factory=dict)
+    #: Unit -> what the browser's copy shows of it once this save is written (its digest is
+    #: the copy's base), or that digest itself where the copy keeps the base it had (a
+    #: conflict). Digests are computed only when a page or reply carries them (see digests):
+    #: a save that moves on to the next page needs none.
+    shown: dict[str, dict[str, str] | str] = field(default_factory=dict)
+
+    @property
+    def digests(self) -> dict[str, str]:
+        """Unit -> the digest the browser's copy is now based on (after this save is written)."""
+        return {
+            unit: value if isinstance(value, str) else digest(value)
+            for unit, value in self.shown.items()
+        }
 
     def next_base(self, revision: int) -> Base:
         """Return the base of the browser's copy once this merge is written at ``revision``.
@@ -139,7 +150,7 @@ class Merge:
         save compares every unit instead of taking the copy as current.
         """
         in_step = not self.kept and not self.conflicts
-        return Base(revision if in_step else STALE, dict(self.digests))
+        return Base(revision if in_step else STALE, self.digests)
 
     def shown_base(self, revision: int) -> Base:
         """Return the base of the page shown again after this merge is written at ``revision``.
@@ -147,7 +158,7 @@ class Merge:
         That page shows the kept units with the stored value (see kept) and the conflicts
         with both, the stored one as their base: it is in step with the store.
         """
-        digests = dict(self.digests)
+        digests = self.digests
         for unit, (_key, theirs) in self.kept.items():
             digests[unit] = digest(theirs)
         for conflict in self.conflicts:
@@ -183,13 +194,13 @@ def merge(
             chosen = _merge_unit(question, unit, mine, theirs, base, revision, pending, choices)
             if isinstance(chosen, Conflict):
                 result.conflicts.append(chosen)
-                result.digests[unit] = base.digests[unit] if base else digest(theirs)
+                result.shown[unit] = base.digests[unit] if base else theirs
                 final.update(theirs)
                 continue
             if chosen is theirs and mine != theirs:
                 result.kept[unit] = (question.key, theirs)
             # The browser's copy shows ``mine``; a pending unit's base is the value chosen.
-            result.digests[unit] = digest(chosen if unit in pending else mine)
+            result.shown[unit] = chosen if unit in pending else mine
             final.update(chosen)
         result.answers[question.key] = final
     return result

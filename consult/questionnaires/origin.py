@@ -10,6 +10,7 @@ conflict page tells them apart with that, or with the name the respondent typed 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -42,7 +43,12 @@ def _family(user_agent: str, table: tuple[tuple[str, str], ...]) -> str | None:
 
 def device_of(user_agent: str | None) -> str | None:
     """Return "Browser/System" families of a User-Agent, or None when neither is known."""
-    text = (user_agent or "")[:_READ]
+    return _device_of((user_agent or "")[:_READ])
+
+
+@functools.lru_cache(maxsize=256)
+def _device_of(text: str) -> str | None:
+    # Browsers send the same few headers again and again: each is matched once.
     browser, system = _family(text, BROWSERS), _family(text, SYSTEMS)
     if browser is None and system is None:
         return None

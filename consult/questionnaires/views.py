@@ -507,6 +507,8 @@ def page(token: str, section_key: str):
         last_save = operations.last_save(db.session, saved.id)
         contact = operations.contact_details(db.session, saved)
         theirs_saved_by = sharing.saved_by(last_save, _browser_hash(), contact)
+    shown_base = None
+    written_revision = None
     if incomplete:
         # Nothing is stored: the page is still based on what it was shown with.
         shown_base = merging.parse_base(request.form.get(merging.BASE_FIELD))
@@ -524,8 +526,12 @@ def page(token: str, section_key: str):
             language=current_language(),
             origin=_save_origin(),
         )
-        shown_base = page_merge.shown_base(written["revision"])
+        written_revision = written["revision"]
     db.commit()
+    if written_revision is not None and (page_merge.conflicts or errors or result.unknown_fields):
+        # The page is shown again, based on what was just written (a page that moves on
+        # carries no base: its digests are not computed).
+        shown_base = page_merge.shown_base(written_revision)
     if page_merge.conflicts:
         # Both values shown, the respondent chooses; what they typed stays in the fields.
         return _render_page(

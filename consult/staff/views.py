@@ -7,7 +7,10 @@ regions, exports) and add their routes to the same blueprint.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 from datetime import timedelta
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -22,13 +25,14 @@ from flask import (
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from itsdangerous import BadSignature
 
 from consult import geography
 from consult.core.links import safe_local_path
-from consult.db import db, writing
+from consult.db import db, utcnow, writing
 from consult.extensions import login_manager
 from consult.staff import audit, operations, sessions, throttle
 from consult.staff.access import may_see_personal_data, role_required
@@ -44,6 +48,13 @@ login_manager.login_message = None
 ALL_ROLES = ("admin", "moderator", "analyst")
 
 
+#: An unchanged permanent session's cookie is sent again (its expiry moved on) once it is older
+#: than this, rather than on every response.
+SESSION_REFRESH_AFTER = timedelta(hours=1)
+#: How many session cookies a worker remembers as verified (see open_session).
+VERIFIED_COOKIES = 2048
+
+
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
     """Mark the session cookie Secure whenever the request came over HTTPS (or config says so).
 
@@ -57,7 +68,57 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
         if cached is None or cached[0] != keys:
             cached = (keys, super().get_signing_serializer(app))
             self._serializer = cached
+            self._verified = {}  # cookies verified with other keys count no more
         return cached[1]
+
+    def open_session(self, app: Flask, request_: Any) -> SecureCookieSession | None:
+        """Flask's session, noting when its cookie was signed (see should_set_cookie).
+
+        A browser sends the same cookie with every request until the session changes: a
+        cookie whose signature was verified is remembered (the last VERIFIED_COOKIES of them)
+        and not verified and decoded again, its age still checked against the lifetime.
+        """
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request_.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = app.permanent_session_lifetime
+        known = self._verified.get(value)
+        if known is not None and utcnow() - known[1] <= max_age:
+            data, signed_at = copy.deepcopy(known[0]), known[1]
+        else:
+            try:
+                data, signed_at = serializer.loads(
+                    value, max_age=int(max_age.total_seconds()), return_timestamp=True
+                )
+            except BadSignature:
+                return self.session_class()
+            if len(self._verified) >= VERIFIED_COOKIES:
+                with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                    del self._verified[next(iter(self._verified))]  # the oldest
+            self._verified[value] = (copy.deepcopy(data), signed_at)
+        session_ = self.session_class(data)
+        if not app.config.get("SECRET_KEY_FALLBACKS"):
+            # While a rotated key's fallbacks are kept, every cookie is signed again (with
+            # the new key) on the way out, as Flask does: see should_set_cookie.
+            session_.signed_at = signed_at
+        return session_
+
+    def should_set_cookie(self, app: Flask, session_: SessionMixin) -> bool:
+        """Send the cookie when the session changed, or to move a permanent session's expiry
+        on once its cookie is older than SESSION_REFRESH_AFTER.
+
+        Flask would sign and send an unchanged permanent session again on every response: a
+        tenth of the CPU of a questionnaire page save, for an expiry that moves by seconds.
+        """
+        if session_.modified:
+            return True
+        if not (session_.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return False
+        signed_at = getattr(session_, "signed_at", None)
+        return signed_at is None or utcnow() - signed_at >= SESSION_REFRESH_AFTER
 
     def get_cookie_secure(self, app: Flask) -> bool:
         """Tell whether the session cookie gets the Secure flag."""
