@@ -11,7 +11,7 @@
      pipelined loop (MAIL, RCPT and DATA in one write: two). The faster of the two is the
      round's floor: the most the server accepts;
    - the sender (`consult mail send`'s loop, in its own process, started once) delivers the
-     next N/R queued messages: claims batches, builds each message with the email package,
+     next N/R queued messages: claims batches, builds each message (consult.mail.compose),
      sends it over one kept connection, writes the outcomes every MAIL_RECORD_EVERY messages.
    The two alternate (floor first in even rounds, sender first in odd ones), so that a load
    that comes and goes on the machine weighs on both alike. Printed: each side's messages per
