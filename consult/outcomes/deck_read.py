@@ -114,8 +114,10 @@ def _paragraphs(element, level: int = 0) -> list[Paragraph]:
                     found.append(Paragraph(" — ".join(c for c in cells if c), level=level))
         elif child.tag == "dl":
             terms = [c for c in child if isinstance(c.tag, str)]
+            # The page's own language, not the reader's: the PPTX and a test read it alike.
+            language = (child.xpath("ancestor-or-self::*[@lang][1]/@lang") or ["en"])[0]
             for term, value in zip(terms[::2], terms[1::2], strict=False):
-                found.append(Paragraph(labelled(_text(term), _text(value)), level=level))
+                found.append(Paragraph(labelled(_text(term), _text(value), language), level=level))
         elif child.tag == "div" or (child.tag in ("section", "article") and len(child)):
             found.extend(_paragraphs(child, level))
         else:

@@ -92,10 +92,11 @@ def word_list(items: Sequence[str]) -> str:
     return format_list(list(items), locale=current_language())
 
 
-def labelled(label: str, value: str) -> str:
+def labelled(label: str, value: str, language: str | None = None) -> str:
     """A label and its value, with the language's colon: "Europe: 12", French "Europe : 12"
     (a no-break space before the colon, so that it never starts a line)."""
-    return f"{label}\u00a0: {value}" if current_language() == "fr" else f"{label}: {value}"
+    french = (language or current_language()) == "fr"
+    return f"{label}\u00a0: {value}" if french else f"{label}: {value}"
 
 
 def listed(parts: Sequence[str]) -> str:

@@ -12,7 +12,6 @@ from consult.contributions import operations as contribution_operations
 from consult.contributions.models import Contribution
 from consult.db import db, utcnow, writing
 from consult.outcomes import operations
-from consult.outcomes.distribution import IDENTIFYING_QUESTIONS
 from consult.outcomes.models import OutcomeQuote, OutcomeSnapshot
 from consult.questionnaires.models import Answer, Response
 from consult.questionnaires.registry import current_questionnaires
@@ -135,8 +134,7 @@ def _text_questions(app) -> list[str]:
             {
                 q.key
                 for questionnaire in current_questionnaires().values()
-                for q in questionnaire.questions
-                if q.type in ("short_text", "long_text") and q.key not in IDENTIFYING_QUESTIONS
+                for q in operations.quotable_questions(questionnaire)
             }
         )
 
