@@ -3,7 +3,7 @@ example quotes, for every text question of a questionnaire at once. No Flask her
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,7 @@ def summarise_texts(
         else pd.DataFrame({"response_id": [], "question_key": [], "value": []})
     )
     values = texts["value"].to_numpy(dtype=object)
-    blank = np.fromiter((not str(v).strip() for v in values), dtype=bool, count=len(values))
+    blank = _per_distinct(values, lambda v: not str(v).strip(), bool)
     texts = texts[~blank].reset_index(drop=True)
     minable = texts[~texts["question_key"].isin(IDENTIFYING_QUESTIONS)].reset_index(drop=True)
     response_ids = minable["response_id"].to_numpy()
@@ -50,7 +50,7 @@ def summarise_texts(
     corpus = text_tools.Corpus(minable["value"])
     detected = corpus.languages(fallback)
     matches = corpus.themes(themes).to_numpy()
-    lengths = np.fromiter((len(str(v)) for v in texts_of), dtype=np.int64, count=len(texts_of))
+    lengths = _per_distinct(texts_of, lambda v: len(str(v)), np.int64)
     readable = (lengths >= 40) & (lengths <= 400)
     question_codes, question_keys = pd.factorize(minable["question_key"])
     code_of = {str(k): i for i, k in enumerate(question_keys)}
@@ -102,3 +102,10 @@ def summarise_texts(
         result["uncoded"] = int((~hits_matrix.any(axis=1)).sum()) if len(positions) else 0
         results[question.key] = result
     return results
+
+
+def _per_distinct(values: np.ndarray, function: Callable[[object], object], dtype) -> np.ndarray:
+    """Return ``function`` of each value, computed once per distinct value (answers repeat)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    results = np.fromiter((function(v) for v in distinct), dtype=dtype, count=len(distinct))
+    return results[codes]

@@ -74,26 +74,41 @@ class Corpus:
     def __init__(self, texts: pd.Series) -> None:
         self.index = texts.index
         self.size = len(texts)
+        # Each distinct text is cut into words once (answers repeat: "No", "N/A", a sentence
+        # pasted into several questions); each text then takes its distinct text's words, in
+        # numpy. The vocabulary comes out in the same order as cutting every text would give.
+        distinct_of, distinct = pd.factorize(texts.astype(str).to_numpy(dtype=object))
+        distinct_of = np.asarray(distinct_of, dtype=np.int64)
         find = _TOKEN_RE.findall
-        tokens = [find(text) for text in texts.astype(str).to_numpy(dtype=object)]
-        lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=self.size)
-        flat = np.fromiter(itertools.chain.from_iterable(tokens), dtype=object, count=lengths.sum())
+        tokens = [find(text) for text in distinct]
+        distinct_lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+        distinct_flat = np.fromiter(
+            itertools.chain.from_iterable(tokens), dtype=object, count=distinct_lengths.sum()
+        )
         # A sentence end is an empty token: it closes a sentence and is not a word.
-        ends = flat == ""
-        is_word = ~ends
-        #: Position (0..size-1) of each word's text, in text order.
-        self.text_of = np.repeat(np.arange(self.size, dtype=np.int64), lengths)[is_word]
-        #: A number per sentence, increasing through the corpus: phrases stay inside one.
-        self.sentence_of = np.cumsum(ends)[is_word]
-        flat = flat[is_word]
-        raw_codes, raw_words = pd.factorize(flat)
+        distinct_ends = distinct_flat == ""
+        raw_codes, raw_words = pd.factorize(distinct_flat[~distinct_ends])
         # Lower-case once per distinct spelling rather than once per text.
         normalised = np.fromiter(
             (normalise(w) for w in raw_words), dtype=object, count=len(raw_words)
         )
         remap, vocabulary = pd.factorize(normalised)
-        self.codes = np.asarray(remap, dtype=np.int64)[raw_codes] if len(flat) else raw_codes
-        self.codes = np.asarray(self.codes, dtype=np.int64)
+        distinct_codes = np.full(len(distinct_flat), -1, dtype=np.int64)
+        if len(raw_codes):
+            distinct_codes[~distinct_ends] = np.asarray(remap, dtype=np.int64)[raw_codes]
+        # Every text's tokens, as positions in the distinct texts' tokens.
+        lengths = distinct_lengths[distinct_of] if self.size else distinct_lengths
+        starts = np.concatenate(([0], np.cumsum(distinct_lengths)[:-1]))[distinct_of]
+        text_starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if self.size else lengths
+        total = int(lengths.sum())
+        token = np.arange(total, dtype=np.int64) + np.repeat(starts - text_starts, lengths)
+        ends = distinct_ends[token]
+        is_word = ~ends
+        #: Position (0..size-1) of each word's text, in text order.
+        self.text_of = np.repeat(np.arange(self.size, dtype=np.int64), lengths)[is_word]
+        #: A number per sentence, increasing through the corpus: phrases stay inside one.
+        self.sentence_of = np.cumsum(ends)[is_word]
+        self.codes = np.asarray(distinct_codes[token][is_word], dtype=np.int64)
         self.vocabulary = np.asarray(vocabulary, dtype=object)
         self._sorted_cache: tuple[np.ndarray, np.ndarray] | None = None
         self._postings: tuple[np.ndarray, np.ndarray] | None = None

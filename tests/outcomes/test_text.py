@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from consult.outcomes.text import load_codebook, split_words, theme_matches
+from consult.outcomes.text import Corpus, load_codebook, split_words, theme_matches
 
 CODEBOOK = Path(__file__).resolve().parents[2] / "questionnaires" / "themes.yaml"
 
@@ -41,3 +41,21 @@ def test_a_keyword_phrase_never_spans_the_end_of_a_sentence():
     }
     matches = theme_matches(pd.Series(list(cases)), themes)["public_space"].tolist()
     assert dict(zip(cases, matches, strict=True)) == cases
+
+
+def test_repeated_texts_are_cut_once_and_each_keeps_its_own_words_and_sentences():
+    """A corpus cuts each distinct text once and gives every text its words back in place."""
+    texts = pd.Series(
+        ["Public space. L'eau", "No", "Public space. L'eau", "", "No", "Niños y niñas. Public"],
+        index=[5, 3, 9, 1, 7, 2],
+    )
+    corpus = Corpus(texts)
+    for position, value in enumerate(texts):
+        words = corpus.vocabulary[corpus.codes[corpus.text_of == position]]
+        assert list(words) == split_words(value), value
+    first, again = (corpus.sentence_of[corpus.text_of == p] for p in (0, 2))
+    assert first[0] == first[1] != first[2] and again[0] == again[1] != again[2]
+    assert sorted(corpus.phrase_texts(("public", "space")).tolist()) == [0, 2]
+    # "niñas. Public" and "L'eau" + the next text's "No" are not phrases: sentences and texts end.
+    assert corpus.phrase_texts(("niñas", "public")).tolist() == []
+    assert corpus.phrase_texts(("eau", "no")).tolist() == []
