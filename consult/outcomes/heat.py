@@ -43,12 +43,17 @@ class HeatCell:
     def short_text(self) -> str:
         """The base as a table cell prints it under the figure: "n = 120", "n = 237*" (the
         row's respondents: the table's note says so), "n < 5" for a figure not shown."""
+        if self.is_withheld:
+            return _("not shown")
         if self.base is None:
             return self.base_text if self.base_text.startswith("n = ") else f"n < {self._below}"
         return f"n = {number(self.base)}" + ("*" if self.base_is_answered else "")
 
     #: The threshold a hidden cell is below (for its short text).
     _below: int = 5
+    #: Withheld with its base (a share or a mean of a question a few skipped: consult.outcomes
+    #: .skipped), whatever the figure's own size.
+    is_withheld: bool = False
 
 
 def _shown_threshold(summary: Mapping[str, Any] | None, threshold: int | None) -> int | None:
@@ -74,6 +79,10 @@ def heat_cell(
     the threshold is not printed, nor is a base below it, so no hidden cell shows through its n.
     """
     smallest = _shown_threshold(summary, threshold)
+    if article in (column.get("withheld") or ()):
+        # The question's answered count is withheld (a few skipped it): no share of it, no base.
+        text = _("not shown (protects a small group)")
+        return HeatCell("–", None, None, text, None, _below=smallest or 5, is_withheld=True)
     value = column["values"].get(article)
     base = (column.get("bases") or {}).get(article)
     answered_only = False
