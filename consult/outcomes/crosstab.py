@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from consult.outcomes import disclosure
+
 #: Closed question types that can be cross-tabulated.
 CROSSTAB_TYPES = ("single_choice", "yes_no", "multiple_choice")
 
@@ -80,6 +82,87 @@ def _small(count: int | None, threshold: int) -> bool:
     return count is not None and 0 < count < threshold
 
 
+def _facts(table, counts, row_total, column_total, threshold: int):
+    """What the published crosstab tells a reader: each shown total is its line's sum, and the
+    totals add up to the grand total; a hidden total is one more unknown."""
+    facts = []
+    lines = [
+        ([(i, j) for j in range(len(column_total))], row_total[i], ("row", i))
+        for i in range(len(counts))
+    ]
+    lines += [
+        ([(i, j) for i in range(len(counts))], column_total[j], ("column", j))
+        for j in range(len(column_total))
+    ]
+    for cells, line_total, name in lines:
+        coefficients = {c: 1 for c in cells if counts[c[0]][c[1]] is None}
+        shown = sum(counts[i][j] or 0 for i, j in cells)
+        if line_total is None:
+            coefficients[name] = -1
+            facts.append(disclosure.equal(coefficients, -shown))
+        else:
+            facts.append(disclosure.equal(coefficients, line_total - shown))
+    if not _small(table["total"], threshold):
+        for kind, totals in (("row", row_total), ("column", column_total)):
+            hidden = {(kind, k): 1 for k, n in enumerate(totals) if n is None}
+            facts.append(disclosure.equal(hidden, table["total"] - sum(n or 0 for n in totals)))
+    return facts
+
+
+def _protect(table, counts, row_total, column_total, threshold: int) -> None:
+    """Hide further cells until no hidden cell, nor a total of fewer than ``threshold``, can be
+    worked out from what is shown (consult.outcomes.disclosure solves the lines together: two
+    "not shown" in a row and the same two columns are not enough when the columns pin them)."""
+    original = table["counts"]
+    truth = {(i, j): n for i, line in enumerate(original) for j, n in enumerate(line)}
+    truth.update({("row", i): n for i, n in enumerate(table["row_totals"])})
+    truth.update({("column", j): n for j, n in enumerate(table["column_totals"])})
+    everyone = max(int(table["total"] or 0), 1)
+    while True:
+        bounds = {
+            (i, j): (1, everyone) for (i, j) in truth if isinstance(i, int) and counts[i][j] is None
+        }
+        bounds.update({("row", i): (1, everyone) for i, n in enumerate(row_total) if n is None})
+        bounds.update(
+            {("column", j): (1, everyone) for j, n in enumerate(column_total) if n is None}
+        )
+        pinned = [
+            c
+            for c in disclosure.determined(
+                bounds, _facts(table, counts, row_total, column_total, threshold)
+            )
+            # A hidden cell is never left for subtraction (a partner neither: the page says
+            # "not shown"); a hidden total is protected when it is small.
+            if isinstance(c[0], int) or _small(truth[c], threshold)
+        ]
+        if not pinned:
+            return
+        cells = [c for c in pinned if isinstance(c[0], int)]
+        shown = [(i, j) for (i, j) in truth if isinstance(i, int) and counts[i][j]]
+        if cells:
+            rows, columns = {c[0] for c in cells}, {c[1] for c in cells}
+            near = [c for c in shown if c[0] in rows or c[1] in columns] or shown
+        else:
+            # A hidden total: the grand total less the others gives it, or its line's cells do.
+            kind = pinned[0][0]
+            totals = row_total if kind == "row" else column_total
+            others = [k for k, n in enumerate(totals) if n]
+            if others:
+                smallest = min(others, key=lambda k: totals[k])
+                totals[smallest] = None
+                continue
+            near = [c for c in shown if (c[0] if kind == "row" else c[1]) == pinned[0][1]]
+            near = near or shown
+        if not near:
+            for line in counts:
+                line[:] = [None] * len(line)
+            row_total[:] = [None] * len(row_total)
+            column_total[:] = [None] * len(column_total)
+            return
+        i, j = min(near, key=lambda c: truth[c])
+        counts[i][j] = None
+
+
 def public_crosstab(table: Mapping[str, Any], threshold: int) -> dict[str, Any]:
     """Return a copy fit for public output: small cells and totals hidden (None), and enough
     further cells hidden that none can be recovered from a row's or a column's total."""
@@ -100,31 +183,7 @@ def public_crosstab(table: Mapping[str, Any], threshold: int) -> dict[str, Any]:
             for line in counts:
                 if line[j]:
                     line[j] = None
-    hidden = {(i, j) for i, line in enumerate(counts) for j, n in enumerate(line) if n is None}
-    original = table["counts"]
-
-    def protect(cells: list[tuple[int, int]]) -> bool:
-        """Hide one more cell of a line whose lone hidden cell its total would give away."""
-        lone = [cell for cell in cells if cell in hidden]
-        if len(lone) != 1:
-            return False
-        candidates = [c for c in cells if c not in hidden and original[c[0]][c[1]] > 0]
-        if not candidates:
-            return False
-        smallest = min(candidates, key=lambda c: original[c[0]][c[1]])
-        hidden.add(smallest)
-        counts[smallest[0]][smallest[1]] = None
-        return True
-
-    changed = True
-    while changed:
-        changed = False
-        for i in range(len(counts)):
-            if row_total[i] is not None:
-                changed |= protect([(i, j) for j in range(len(column_total))])
-        for j in range(len(column_total)):
-            if column_total[j] is not None:
-                changed |= protect([(i, j) for i in range(len(counts))])
+    _protect(table, counts, row_total, column_total, threshold)
     total = table["total"]
     return {
         **table,

@@ -76,7 +76,9 @@ def _question_figure(
     kind = question["type"]
     title = t(question["label"])
     name = f"question:{question['key']}"
-    if question.get("suppressed") or not question.get("answered"):
+    if question.get("suppressed") or not (
+        question.get("answered") or question.get("answered_secondary")
+    ):
         return Figure(name, title, None, [], [])
     if kind in ("single_choice", "yes_no", "region", "country", "multiple_choice"):
         rows = [
@@ -131,7 +133,15 @@ def _question_figure(
         return Figure(name, title, fc.ranking_chart(question), header, rows)
     if kind == "number":
         header = [_("From (included)"), _("To"), _("Answers")]
-        rows = [[e["from"], e["to"], shown(e)] for e in question.get("histogram") or []]
+        # Public intervals are open at both ends (their edges would be the extreme answers).
+        rows = [
+            [
+                _("(lowest answer)") if e["from"] is None else e["from"],
+                _("(highest answer)") if e["to"] is None else e["to"],
+                shown(e),
+            ]
+            for e in question.get("histogram") or []
+        ]
         chart = fc.histogram_chart(question, threshold) if rows else None
         return Figure(name, title, chart, header, rows)
     header = [_("Theme"), _("Answers"), _("Share")]

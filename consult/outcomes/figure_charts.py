@@ -85,6 +85,11 @@ def choice_chart(
         label = option_label(option, question["type"], summary.get("region_labels", {}))
         if option.get("suppressed"):
             bars.append(charts.Bar(label, None, entry_count(option, threshold)))
+        elif option.get("share") is None:
+            # Shares withheld with the answered count (a few skipped): counts alone, bars
+            # against the largest shown.
+            largest = max((o["count"] or 0 for o in options), default=0) or 1
+            bars.append(charts.Bar(label, option["count"] / largest, number(option["count"])))
         else:
             bars.append(
                 charts.Bar(
@@ -147,7 +152,11 @@ def matrix_chart(question: Mapping[str, Any], threshold: int | None = None) -> M
 
 def ranking_chart(question: Mapping[str, Any]) -> Markup:
     """Bars of the Borda score (share of the maximum), with first places in the figure."""
-    top = question["max_borda"] or 1
+    # The most possible points; on public pages where it is withheld, the highest score shown.
+    top = question["max_borda"] or max(
+        (o.get("borda") or 0 for o in question["options"]), default=0
+    )
+    top = top or 1
     bars = []
     for option in question["options"]:
         if option.get("borda") is None:
@@ -173,12 +182,22 @@ def ranking_chart(question: Mapping[str, Any]) -> Markup:
     return charts.bar_chart(bars, t(question["label"]), description)
 
 
+def _interval(question: Mapping[str, Any], entry: Mapping[str, Any]) -> str:
+    """An interval's label; public pages leave the first and last open (their ends would be the
+    lowest and highest answers)."""
+    if entry["from"] is None:
+        return _("under %(to)s", to=quantity(question, entry["to"]))
+    if entry["to"] is None:
+        return _("%(from)s or more", **{"from": quantity(question, entry["from"])})
+    return f"{quantity(question, entry['from'])} – {quantity(question, entry['to'])}"
+
+
 def histogram_chart(question: Mapping[str, Any], threshold: int | None = None) -> Markup:
     """Bars of how many answers fall in each interval of a number question."""
     total = sum(e["count"] or 0 for e in question["histogram"]) or 1
     bars = [
         charts.Bar(
-            f"{quantity(question, e['from'])} – {quantity(question, e['to'])}",
+            _interval(question, e),
             (e["count"] or 0) / total if e["count"] is not None else None,
             count_text(e["count"], threshold),
         )

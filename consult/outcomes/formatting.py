@@ -279,8 +279,8 @@ def percent_base_sentence(question: Mapping[str, Any]) -> str:
     each row's own respondents, a multiple choice's add up to more than 100 %; "" for a question
     without percentages (text, number)."""
     kind = question["type"]
-    if kind in ("short_text", "long_text", "number"):
-        return ""
+    if kind in ("short_text", "long_text", "number") or question.get("answered_secondary"):
+        return ""  # no percentages: those of a withheld answered count would give it back
     if kind == "matrix":
         return _(
             "Percentages in each row are of the respondents who answered that row (its "

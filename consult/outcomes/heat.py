@@ -49,6 +49,8 @@ class HeatCell:
     def short_text(self) -> str:
         """The base as a table cell prints it under the figure: "n = 120", "n = 237*" (the
         row's respondents: the table's note says so), "n < 5" for a figure not shown."""
+        if self.is_withheld:
+            return _("not shown")
         if self.is_protected:
             return "–"
         if self.base is None:
@@ -57,6 +59,9 @@ class HeatCell:
 
     #: The threshold a hidden cell is below (for its short text).
     _below: int = 5
+    #: Withheld with its base (a share or a mean of a question a few skipped: consult.outcomes
+    #: .skipped), whatever the figure's own size.
+    is_withheld: bool = False
 
 
 def _answered(column: Mapping[str, Any], article: str) -> int:
@@ -89,6 +94,10 @@ def heat_cell(
     the threshold is not printed, nor is a base below it, so no hidden cell shows through its n.
     """
     smallest = _shown_threshold(summary, threshold)
+    if article in (column.get("withheld") or ()):
+        # The question's answered count is withheld (a few skipped it): no share of it, no base.
+        text = _("not shown (protects a small group)")
+        return HeatCell("–", None, None, text, None, _below=smallest or 5, is_withheld=True)
     value = column["values"].get(article)
     base = (column.get("bases") or {}).get(article)
     answered_only = False

@@ -21,88 +21,40 @@ Published contributions are public texts already and keep their quotes.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
 from consult.outcomes import disclosure
+from consult.outcomes.cells import (
+    hidden_bounds,
+    hide,
+    is_small,
+    protect_total,
+    sum_fact,
+    suppress_cells,
+)
+from consult.outcomes.ranking_cells import protect_ranking
+from consult.outcomes.skipped import (
+    skip_cells,
+    small_skip,
+    withhold_answered,
+    withhold_row_answered,
+)
+
+_small = is_small
+_hide = hide
+__all__ = [
+    "OTHER_COUNTRIES",
+    "cumulative_steps",
+    "protect_total",
+    "public_summary",
+    "quoted_contribution_ids",
+    "suppress_cells",
+    "withhold_contributions",
+]
 
 OTHER_COUNTRIES = "_other"
-
-
-def _small(count: int | None, threshold: int) -> bool:
-    return count is not None and 0 < count < threshold
-
-
-def cell_bounds(entry: Mapping[str, Any], threshold: int, total: int) -> tuple[int, int]:
-    """What the page tells a reader about a hidden cell: "fewer than N" is 1 to N - 1, "not shown
-    (protects a small group)" is at least N, a withheld table's "not shown" anything."""
-    if entry.get("withheld"):
-        return 0, total
-    if entry.get("secondary"):
-        return threshold, max(threshold, total)
-    return 1, threshold - 1
-
-
-def hidden_bounds(
-    entries: Sequence[Mapping[str, Any]], threshold: int, total: int
-) -> dict[int, tuple[int, int]]:
-    """The bounds of each hidden cell of a table, by position."""
-    return {
-        i: cell_bounds(e, threshold, total) for i, e in enumerate(entries) if e.get("suppressed")
-    }
-
-
-def sum_fact(entries: Sequence[Mapping[str, Any]], total: int) -> disclosure.Fact:
-    """The hidden cells of a table add up to its shown total less its shown cells."""
-    rest = total - sum(e.get("count") or 0 for e in entries if not e.get("suppressed"))
-    return disclosure.equal({i: 1 for i, e in enumerate(entries) if e.get("suppressed")}, rest)
-
-
-def suppress_cells(
-    entries: Sequence[MutableMapping[str, Any]], threshold: int, *, exclusive: bool
-) -> None:
-    """Suppress small counts in place; with ``exclusive`` (the cells add up to a shown total),
-    protect the hidden cells so that none can be worked out (see protect_total)."""
-    total = sum(e.get("count") or 0 for e in entries)
-    for entry in entries:
-        if _small(entry.get("count"), threshold):
-            _hide(entry)
-    if exclusive:
-        protect_total(entries, threshold, total)
-
-
-def protect_total(entries: Sequence[MutableMapping[str, Any]], threshold: int, total: int) -> None:
-    """Hide more cells of a table whose cells add up to ``total`` until no hidden cell can be
-    worked out from the total, the shown cells and what each hidden cell's words say.
-
-    One hidden cell alone is recovered by subtraction; two "fewer than 5" adding up to 2 are 1
-    and 1; a 1 hidden with a partner of exactly 5 is pinned too ("not shown" is at least 5). The
-    next smallest shown cell is hidden as a partner until that holds; when no cell is left to
-    hide, the whole table is withheld (zeros too: every cell "not shown").
-    """
-    while True:
-        bounds = hidden_bounds(entries, threshold, total)
-        if not bounds or not disclosure.determined(bounds, [sum_fact(entries, total)]):
-            return
-        shown = [e for e in entries if not e.get("suppressed") and (e.get("count") or 0) > 0]
-        if not shown:
-            for entry in entries:
-                _hide(entry)
-                entry.pop("secondary", None)
-                entry["withheld"] = True
-            return
-        partner = min(shown, key=lambda e: e["count"])
-        _hide(partner)
-        # Not small itself: hidden so that the small one cannot be worked out. Pages say
-        # so rather than "fewer than 5".
-        partner["secondary"] = True
-
-
-def _hide(entry: MutableMapping[str, Any], *fields: str) -> None:
-    entry["suppressed"] = True
-    for field in ("count", "share", *fields):
-        if field in entry:
-            entry[field] = None
 
 
 def cumulative_steps(days: Sequence[Mapping[str, Any]], threshold: int) -> list[dict[str, Any]]:
@@ -161,6 +113,8 @@ def _participation(participation: MutableMapping[str, Any], threshold: int) -> N
 
 def _question(question: MutableMapping[str, Any], threshold: int) -> None:
     kind = question["type"]
+    # The few who were asked and skipped it: one more cell of the question's table.
+    skipped = small_skip(question.get("asked"), question.get("answered"), threshold)
     for field in ("asked", "not_answered"):
         if _small(question.get(field), threshold):
             question[field] = None
@@ -180,13 +134,16 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
         ):
             if field in question:
                 question[field] = [] if isinstance(question[field], list) else {}
-        for field in ("median", "q1", "q3", "min", "max", "mean", "mean_choices"):
+        for field in ("median", "q1", "q3", "min", "max", "mean", "mean_choices", "max_borda"):
             if field in question:
                 question[field] = None
         return
-    _version_bases(question.get("options") or [], threshold)
+    options = question.get("options") or []
+    totals = {f: sum(o.get(f) or 0 for o in options) for f in ("count", "ranked", "first")}
+    _version_bases(options, threshold)
     if kind in ("single_choice", "yes_no", "region", "country"):
-        suppress_cells(question["options"], threshold, exclusive=True)
+        cells = [*options, *skip_cells(skipped)]
+        suppress_cells(cells, threshold, exclusive=True, total=totals["count"] + skipped)
     elif kind == "multiple_choice":
         chosen = sum(o["count"] or 0 for o in question["options"] if o["key"] != "other")
         suppress_cells(question["options"], threshold, exclusive=False)
@@ -194,32 +151,21 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
         _mean_choices(question, chosen, threshold)
     elif kind == "matrix":
         for row in question["rows"]:
-            if _small(row["answered"], threshold):
-                row["suppressed"] = True
-                row["counts"] = {}
-                row["mean"] = None
-                for entry in row["distribution"]:
-                    _hide(entry)
-                continue
-            suppress_cells(row["distribution"], threshold, exclusive=True)
-            _row_mean(row, question.get("scale") or [], threshold)
-            row["counts"] = {
-                e["key"]: e["count"] for e in row["distribution"] if e["count"] is not None
-            }
-            if _small(row["scored"], threshold):
-                row["mean"] = None
-            # The mean's base is the row's answers less its unscored ones ("don't know"): with
-            # an unscored cell hidden, printing that base would give the hidden count away.
-            unscored = {p["key"] for p in question.get("scale") or [] if p.get("score") is None}
-            if any(e["count"] is None and e["key"] in unscored for e in row["distribution"]):
-                row["scored"] = row["unscored"] = None
+            _matrix_row(question, row, threshold)
     elif kind == "ranking":
-        _ranking(question, threshold)
+        places_table = {o["key"]: dict(o.get("counts") or {}) for o in options}
+        for option in options:
+            option["counts"] = {}  # places per rank: never printed in public, never kept
+        protect_ranking(
+            question, threshold, skipped=skipped, totals=totals, places_table=places_table
+        )
     elif kind == "number":
         question["min"] = question["max"] = None
         # The intervals add up to the answers shown: a lone hidden one needs a partner.
-        suppress_cells(question.get("histogram") or [], threshold, exclusive=True)
+        histogram = question.get("histogram") or []
+        suppress_cells([*histogram, *skip_cells(skipped)], threshold, exclusive=True)
         _number_mean(question, threshold)
+        _number_extremes(question, threshold)
     elif kind in ("short_text", "long_text"):
         question["terms"] = {
             lang: [pair for pair in pairs if pair[1] >= threshold]
@@ -235,21 +181,55 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
         _uncoded(question, threshold)
         # Each answer has one language and the answers are counted: exclusive cells.
         languages = [{"key": k, "count": n} for k, n in (question.get("languages") or {}).items()]
-        suppress_cells(languages, threshold, exclusive=True)
+        suppress_cells([*languages, *skip_cells(skipped)], threshold, exclusive=True)
         question["languages"] = {e["key"]: e["count"] for e in languages}
         question["languages_secondary"] = [e["key"] for e in languages if e.get("secondary")]
         question["languages_withheld"] = [e["key"] for e in languages if e.get("withheld")]
         if _small(question.get("uncoded"), threshold):
             question["uncoded"] = None
+    if skipped:
+        withhold_answered(question)
+
+
+def _matrix_row(question: MutableMapping[str, Any], row: MutableMapping[str, Any], threshold):
+    """A matrix row: its scale adds up to the row's answers, and with the few who skipped the
+    row, to the question's asked."""
+    if _small(row["answered"], threshold):
+        row["suppressed"] = True
+        row["counts"] = {}
+        row["mean"] = None
+        for entry in row["distribution"]:
+            _hide(entry)
+        return
+    skipped = small_skip(question.get("asked"), row["answered"], threshold)
+    cells = [*row["distribution"], *skip_cells(skipped)]
+    suppress_cells(cells, threshold, exclusive=True)
+    _row_mean(row, question.get("scale") or [], threshold, cells, row["answered"] + skipped)
+    row["counts"] = {e["key"]: e["count"] for e in row["distribution"] if e["count"] is not None}
+    if _small(row["scored"], threshold):
+        row["mean"] = None
+    # The mean's base is the row's answers less its unscored ones ("don't know"): with
+    # an unscored cell hidden, printing that base would give the hidden count away.
+    unscored = {p["key"] for p in question.get("scale") or [] if p.get("score") is None}
+    if any(e["count"] is None and e["key"] in unscored for e in row["distribution"]):
+        row["scored"] = row["unscored"] = None
+    if skipped:
+        withhold_row_answered(row)
 
 
 # -- derived figures: each withheld when, with the table beside it, it pins a hidden cell --------
 
 
-def _row_mean(row: MutableMapping[str, Any], scale: Sequence[Mapping], threshold: int) -> None:
+def _row_mean(
+    row: MutableMapping[str, Any],
+    scale: Sequence[Mapping],
+    threshold: int,
+    cells: Sequence[Mapping[str, Any]],
+    total: int,
+) -> None:
     """A matrix row's mean score weighs its cells: with the row's total and two hidden cells of
     different scores, it gives both. Withheld when it pins one."""
-    entries = row["distribution"]
+    entries = cells  # the row's scale, and the few who skipped the row when they are a cell
     if row.get("mean") is None or not any(e.get("suppressed") for e in entries):
         return
     scores = {p["key"]: p.get("score") for p in scale}
@@ -263,51 +243,10 @@ def _row_mean(row: MutableMapping[str, Any], scale: Sequence[Mapping], threshold
             weights[index] = score - row["mean"]
         else:
             rest += (score - row["mean"]) * (entry["count"] or 0)
-    facts = [sum_fact(entries, row["answered"]), disclosure.equal(weights, -rest)]
-    if disclosure.determined(hidden_bounds(entries, threshold, row["answered"]), facts):
+    facts = [sum_fact(entries, total), disclosure.equal(weights, -rest)]
+    if disclosure.determined(hidden_bounds(entries, threshold, total), facts):
         row["mean"] = None
         row["mean_withheld"] = True
-
-
-def _ranking(question: MutableMapping[str, Any], threshold: int) -> None:
-    """Rankings: the times each option was ranked add up (every respondent fills the places),
-    and so do the first places; each column is protected like any table that adds up. A Borda
-    score with the times ranked bounds the first places (with two places it gives them), so it
-    is withheld, with the mean rank (the same fact), where it would pin a hidden first place."""
-    for option in question["options"]:
-        option["counts"] = {}  # places per rank: never printed in public, never kept
-    options = [o for o in question["options"] if not o.get("suppressed")]
-    places = question.get("places") or 0
-    for field, share in (("ranked", "share_ranked"), ("first", "share_first")):
-        cells = [{"key": o["key"], "count": o[field]} for o in options]
-        total = sum(c["count"] or 0 for c in cells)
-        suppress_cells(cells, threshold, exclusive=True)
-        for option, cell in zip(options, cells, strict=True):
-            if not cell.get("suppressed"):
-                continue
-            option.update({field: None, share: None})
-            option[f"{field}_secondary"] = bool(cell.get("secondary"))
-            option[f"{field}_withheld"] = bool(cell.get("withheld"))
-            if field == "ranked":
-                option.update(mean_rank=None, borda=None, suppressed=True)
-        if field == "ranked":
-            continue
-        facts = [sum_fact(cells, total)]
-        for index, option in enumerate(options):
-            if option["first"] is not None or option["borda"] is None:
-                continue
-            ranked, borda = option["ranked"], option["borda"]
-            if places <= 2:
-                facts.append(
-                    disclosure.equal({index: 1}, ranked if places == 1 else borda - ranked)
-                )
-            else:
-                low, high = borda - (places - 1) * ranked, (borda - ranked) / (places - 1)
-                facts.append(disclosure.Fact({index: 1}, low, high))
-        if len(facts) > 1 and disclosure.determined(hidden_bounds(cells, threshold, total), facts):
-            for option in options:
-                if option["first"] is None and option["borda"] is not None:
-                    option.update(borda=None, mean_rank=None, borda_withheld=True)
 
 
 def _mean_choices(question: MutableMapping[str, Any], chosen: int, threshold: int) -> None:
@@ -362,6 +301,36 @@ def _number_mean(question: MutableMapping[str, Any], threshold: int) -> None:
         question["mean"] = None
 
 
+def quantile_shown(answers: int, fraction: float, threshold: int) -> bool:
+    """Whether a quantile (linear interpolation) of ``answers`` values rests on enough of them:
+    at least ``threshold`` answers at or below it and as many at or above it. A median of 5 is
+    the third answer, one respondent's value with two on either side: not shown."""
+    if answers <= 0:
+        return False
+    position = (answers - 1) * fraction
+    below = math.floor(position) + 1
+    above = answers - math.ceil(position)
+    return below >= threshold and above >= threshold
+
+
+def _number_extremes(question: MutableMapping[str, Any], threshold: int) -> None:
+    """A minimum or maximum is one respondent's value, and so is a quartile near either end:
+    quantiles are shown only when at least the threshold's number of answers lie on each side
+    (quantile_shown); the histogram's first interval starts, and its last ends, at the lowest
+    and highest answers, so both are left open ("under 10", "40 or more")."""
+    answers = question.get("count")
+    if answers is None:
+        answers = sum(e.get("count") or 0 for e in question.get("histogram") or [])
+    for field, fraction in (("q1", 0.25), ("median", 0.5), ("q3", 0.75)):
+        if question.get(field) is not None and not quantile_shown(answers, fraction, threshold):
+            question[field] = None
+            question["quantiles_withheld"] = True
+    histogram = question.get("histogram") or []
+    if len(histogram) > 1:
+        histogram[0]["from"] = None
+        histogram[-1]["to"] = None
+
+
 def _uncoded(question: MutableMapping[str, Any], threshold: int) -> None:
     """The answers with no theme: the others hold at least one theme each, so the themes add up
     to at least their number. Withheld when that pins a hidden theme."""
@@ -387,7 +356,9 @@ def _version_bases(options: Sequence[MutableMapping[str, Any]], threshold: int) 
     for option in options:
         if _small(option.get("base"), threshold):
             option["base"] = None
-            option["suppressed"] = True
+            option["suppressed"] = option["base_hidden"] = True
+            # Offered to fewer than the threshold: chosen by anywhere from none to all of them.
+            option["hidden_range"] = (0, threshold - 1)
             for field in ("count", "share", "first", "share_first", "ranked", "share_ranked"):
                 if field in option:
                     option[field] = None
@@ -424,12 +395,19 @@ def _articles(
             continue
         if column["kind"] == "mean":
             rows = {r["key"]: r for r in question.get("rows") or [] if not r.get("suppressed")}
+            # A row whose few skippers are protected has no base to print beside its mean.
+            column["withheld"] = sorted(
+                a for a in column["values"] if (rows.get(a) or {}).get("answered_secondary")
+            )
             # The public row's mean: withheld there (it would pin a hidden cell), withheld here.
             column["values"] = {a: (rows.get(a) or {}).get("mean") for a in column["values"]}
             column["bases"] = {a: (rows.get(a) or {}).get("scored") for a in column["bases"]}
             column["answered"] = {a: (rows.get(a) or {}).get("answered") for a in column["bases"]}
         else:
             options = {o["key"]: o for o in question.get("options") or []}
+            if question.get("answered_secondary"):
+                # Shares of a withheld answered count would give it back, and its base too.
+                column["withheld"] = sorted(column["values"])
             for article in column["values"]:
                 if (options.get(article) or {}).get("count") is None:
                     column["values"][article] = None
@@ -437,6 +415,11 @@ def _articles(
                 a: (options[a].get("base", question.get("answered")) if a in options else None)
                 for a in column["bases"]
             }
+        for article in column.get("withheld") or ():
+            column["values"][article] = None
+            column["bases"][article] = None
+            if "counts" in column:
+                column["counts"][article] = None
 
 
 def public_summary(summary: Mapping[str, Any], threshold: int) -> dict[str, Any]:

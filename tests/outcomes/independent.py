@@ -206,6 +206,11 @@ def expected_question(
                 min=numbers[0],
                 max=numbers[-1],
                 mean=statistics.fmean(numbers),
+                # Answers at or below, and at or above, the median: a median with fewer than
+                # the threshold on a side is one respondent's value (not public).
+                median_sides=min(
+                    sum(1 for n in numbers if n <= median), sum(1 for n in numbers if n >= median)
+                ),
             )
     else:
         texts = [

@@ -281,3 +281,64 @@ def test_publishing_can_be_delegated_to_a_named_analyst_and_is_logged(app, login
 
 def admin_email(app, client) -> str:
     return f"admin-{id(client)}@cisdp.test"
+
+
+@pytest.mark.parametrize(
+    ("counts", "pinned_free"),
+    [
+        # Row "b" of 3 is hidden with its cells; the grand total less the other rows gives it.
+        ([[12, 9], [1, 2], [8, 7]], True),
+        # Two small cells in one row and one column: each line has two hidden, yet a lone
+        # small cell of a column whose other hidden cell is pinned by its row.
+        ([[12, 2, 9], [3, 20, 8], [8, 7, 6]], True),
+        ([[30, 12], [15, 20]], True),
+    ],
+)
+def test_no_small_cell_or_total_of_a_public_crosstab_can_be_solved_for(counts, pinned_free):
+    """Every hidden cell and total is solved for from the rows, the columns and the grand
+    total, together (consult.outcomes.disclosure); none below the threshold may be pinned."""
+    from consult.outcomes import disclosure
+
+    rows = [sum(line) for line in counts]
+    columns = [sum(c) for c in zip(*counts, strict=True)]
+    table = {
+        "counts": counts,
+        "row_totals": rows,
+        "column_totals": columns,
+        "total": sum(rows),
+    }
+    shown = public_crosstab(table, 5)
+    everyone = sum(rows)
+    unknown = {}
+    for i, line in enumerate(shown["counts"]):
+        for j, n in enumerate(line):
+            if n is None:
+                unknown[(i, j)] = (1, everyone)
+    facts = []
+    for i, line in enumerate(shown["counts"]):
+        cells = {(i, j): 1 for j, n in enumerate(line) if n is None}
+        rest = sum(n or 0 for n in line)
+        if shown["row_totals"][i] is None:
+            unknown[("r", i)] = (1, everyone)
+            facts.append(disclosure.equal({**cells, ("r", i): -1}, -rest))
+        else:
+            facts.append(disclosure.equal(cells, shown["row_totals"][i] - rest))
+    for j in range(len(columns)):
+        column = [line[j] for line in shown["counts"]]
+        cells = {(i, j): 1 for i, n in enumerate(column) if n is None}
+        rest = sum(n or 0 for n in column)
+        if shown["column_totals"][j] is None:
+            unknown[("c", j)] = (1, everyone)
+            facts.append(disclosure.equal({**cells, ("c", j): -1}, -rest))
+        else:
+            facts.append(disclosure.equal(cells, shown["column_totals"][j] - rest))
+    hidden_rows = {("r", i): 1 for i, n in enumerate(shown["row_totals"]) if n is None}
+    facts.append(disclosure.equal(hidden_rows, everyone - sum(n or 0 for n in shown["row_totals"])))
+    truth = {(i, j): n for i, line in enumerate(counts) for j, n in enumerate(line)}
+    truth.update({("r", i): n for i, n in enumerate(rows)})
+    truth.update({("c", j): n for j, n in enumerate(columns)})
+    pinned = {c for c in disclosure.determined(unknown, facts) if 0 < truth[c] < 5}
+    assert (not pinned) is pinned_free, (shown, pinned)
+    assert all(n is None or not 0 < n < 5 for line in shown["counts"] for n in line), shown[
+        "counts"
+    ]
