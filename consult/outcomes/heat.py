@@ -48,11 +48,11 @@ class HeatCell:
     @property
     def short_text(self) -> str:
         """The base as a table cell prints it under the figure: "n = 120", "n = 237*" (the
-        row's respondents: the table's note says so), "n < 5" for a figure not shown."""
-        if self.is_withheld:
+        row's respondents: the table's note says so), "n < 5" for a figure resting on too few,
+        "not shown" for one withheld although enough answered."""
+        if self.is_withheld or self.is_protected:
+            # Enough people answered: "n < 5" would be untrue (the long text says why).
             return _("not shown")
-        if self.is_protected:
-            return "–"
         if self.base is None:
             return self.base_text if self.base_text.startswith("n = ") else f"n < {self._below}"
         return f"n = {number(self.base)}" + ("*" if self.base_is_answered else "")

@@ -33,7 +33,7 @@ def _column(value, base, answered):
     [
         (3.4, 177, 185, "n = 177", "n = 177"),
         # withheld by disclosure: 185 answered, so "fewer than 5" would be untrue
-        (None, None, 185, "not shown (protects a small group)", "–"),
+        (None, None, 185, "not shown (protects a small group)", "not shown"),
         # three gave a rating: too few, whatever the row's respondents
         (2.0, 3, 185, "fewer than 5 respondents", "n < 5"),
         (None, None, 3, "fewer than 5 respondents", "n < 5"),
