@@ -42,6 +42,7 @@ from consult.outcomes.blueprints import (
 )
 from consult.outcomes.filters import SummaryFilter
 from consult.outcomes.models import OutcomePublication, OutcomeSnapshot
+from consult.outcomes.suppression import public_summary
 from consult.questionnaires.models import Response
 from consult.security import CONTENT_SECURITY_POLICY
 from consult.staff import audit
@@ -331,13 +332,20 @@ def publishers():
 
 
 def deck_figures(frozen: OutcomeSnapshot) -> tuple[dict, list, dict]:
-    """The frozen summary, quotes and headline sentences the deck (and its notes) show."""
-    frozen_summary = frozen_summary_of(frozen)
-    if "quotes" in frozen_summary:
-        quotes = operations.frozen_deck_quotes(db.session, frozen_summary["quotes"])
+    """The frozen summary, quotes and headline sentences the deck (and its notes) show.
+
+    The deck is shown on stage and handed out as PPTX and PDF: its figures are the public
+    page's (consult.outcomes.suppression.public_summary: small cells and every figure that
+    would give one away withheld), never the staff page's. Only the starred quotes come from
+    the frozen summary itself.
+    """
+    staff_summary = frozen_summary_of(frozen)
+    if "quotes" in staff_summary:
+        quotes = operations.frozen_deck_quotes(db.session, staff_summary["quotes"])
     else:  # a snapshot frozen before quotes were re-read at the freeze
         ids = set(operations.snapshot_ids(frozen))
-        quotes = operations.deck_quotes(db.session, ids, covered_contributions(frozen_summary))
+        quotes = operations.deck_quotes(db.session, ids, covered_contributions(staff_summary))
+    frozen_summary = public_summary(staff_summary, threshold())
     findings = {
         # Shown on stage: no headline rests on fewer respondents than a public figure may.
         q["key"]: presenting.questionnaire_headlines(q, frozen_summary, minimum=threshold())

@@ -792,6 +792,35 @@ def check_map_texts_and_staff_page(published, login, frames):
     assert problems + found == [], "\n".join(problems + found)
 
 
+def _bases_in(texts) -> set[int]:
+    """Every base ("n = 185", "n = 1,234*") in some texts."""
+    return {
+        int(found.replace(",", ""))
+        for value in texts
+        for found in re.findall(r"n = ([\d,]+)", " ".join(value.split()))
+    }
+
+
+def check_deck(published, login) -> None:
+    """The deck is shown on stage and handed out (PPTX, PDF): its heat map states no base the
+    public page withholds. Before, its tooltips gave each mean's own base (e.g. "n = 177"
+    beside a published 185 answers), and with the published counts that pinned hidden cells."""
+    app = published[0]
+    page = app.test_client().get("/outcomes", headers={"Accept-Language": "en"})
+    table = _table(
+        parse(page.get_data(as_text=True)),
+        '//table[caption="The 12 articles across the consultation"]',
+    )
+    public = _bases_in(table.xpath(".//text()"))
+    staff = login(app.test_client(), "admin")
+    deck = parse(staff.get("/staff/outcomes/1/deck?lang=en").get_data(as_text=True))
+    titles = deck.xpath('//div[contains(@class, "heat")]//*[local-name()="title"]//text()')
+    assert titles, "the deck has no heat map"
+    shown = _bases_in(titles)
+    assert not {n for n in shown if 0 < n < THRESHOLD}, shown
+    assert shown <= public, f"bases in the deck only: {sorted(shown - public)}"
+
+
 def test_public_pages_downloads_and_export_match_the_database(published, login, runner, tmp_path):
     """One dataset, frozen and published once, checked five ways (the set-up is the cost)."""
     check_public_page(published)
@@ -801,3 +830,4 @@ def test_public_pages_downloads_and_export_match_the_database(published, login, 
     check_export(published, frames)
     check_public_downloads(published, login)
     check_map_texts_and_staff_page(published, login, frames)
+    check_deck(published, login)
