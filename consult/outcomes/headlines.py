@@ -4,8 +4,10 @@ statistic it names.
 A sentence never borrows a figure from another statistic: "ranked first most often" is the
 option with the most first places, and states them; "top priority overall" is the option with
 the highest Borda score, and says it is a Borda score; a mean says what it leaves out. Every
-sentence states its base. The deck, the public page and the PPTX/PDF exports call
-``questionnaire_headlines`` so that they say the same thing.
+sentence states its base. A superlative ("most often", "top", "highest", "lowest") is said
+only over figures that are all shown (``may_lead``): on a public summary a figure withheld to
+protect a smaller one may be the true leader. The deck, the public page and the PPTX/PDF
+exports call ``questionnaire_headlines`` so that they say the same thing.
 """
 
 from __future__ import annotations
@@ -114,6 +116,23 @@ def choice_headline(
     )
 
 
+#: The flags a public summary puts on a figure hidden although it is not small (a cell protected
+#: from subtraction, a withheld table, a mean or a Borda score withheld): it may be the largest.
+MAY_LEAD = {
+    "share": ("secondary", "withheld"),
+    "first": ("first_secondary", "first_withheld"),
+    "borda": ("borda_withheld", "ranked_secondary", "ranked_withheld"),
+    "mean": ("mean_withheld",),
+}
+
+
+def may_lead(items: list[Mapping[str, Any]], figure: str) -> bool:
+    """Whether a figure hidden among ``items`` could be above (or below) every one shown: then no
+    option or row is called the most chosen, first, top, highest or lowest. A figure hidden for
+    its smallness alone stays out: it rests on fewer people than a headline may."""
+    return any(item.get(flag) for item in items for flag in MAY_LEAD[figure])
+
+
 def _shown_mean(row: Mapping[str, Any]) -> str:
     """A mean as the deck prints it: two rows that print the same are level on stage, whatever
     their third decimal says."""
@@ -134,7 +153,7 @@ def matrix_headlines(question: Mapping[str, Any], minimum: int = 1) -> list[Head
         for r in question["rows"]
         if r.get("mean") is not None and (r.get("scored") or 0) >= minimum
     ]
-    if not rows:
+    if not rows or may_lead(question["rows"], "mean"):
         return []
     high = max(rows, key=lambda r: (r["mean"], r["key"]))
     low = min(rows, key=lambda r: (r["mean"], r["key"]))
@@ -212,7 +231,7 @@ def ranking_headlines(question: Mapping[str, Any]) -> list[Headline]:
     options = [o for o in question["options"] if o.get("first") is not None]
     scored = [o for o in question["options"] if o.get("borda") is not None]
     result = []
-    if options:
+    if options and not may_lead(question["options"], "first"):
         first = max(options, key=lambda o: (o["first"], -_order(question, o)))
         base = first.get("base") or question["answered"]
         level = [t(o["label"]) for o in options if o is not first and o["first"] == first["first"]]
@@ -242,7 +261,7 @@ def ranking_headlines(question: Mapping[str, Any]) -> list[Headline]:
                 _n(base),
             )
         )
-    if scored:
+    if scored and not may_lead(question["options"], "borda"):
         top = max(scored, key=lambda o: (o["borda"], -_order(question, o)))
         level = [t(o["label"]) for o in scored if o is not top and o["borda"] == top["borda"]]
         result.append(
@@ -385,7 +404,7 @@ def key_findings(
             continue
         if kind in ("single_choice", "yes_no", "multiple_choice"):
             options = [o for o in question["options"] if o.get("share") is not None]
-            if not options:
+            if not options or may_lead(question["options"], "share"):
                 continue
             best = max(options, key=lambda o: o["share"])
             if (best.get("base") or question["answered"]) < minimum:
@@ -402,7 +421,7 @@ def key_findings(
             rows = [
                 r for r in question["rows"] if r.get("mean") is not None and r["scored"] >= minimum
             ]
-            if len(rows) < 2:
+            if len(rows) < 2 or may_lead(question["rows"], "mean"):
                 continue
             high = max(rows, key=lambda r: r["mean"])
             low = min(rows, key=lambda r: r["mean"])
@@ -410,6 +429,8 @@ def key_findings(
                 {"kind": "matrix", "question": question, "high": high, "low": low, "weight": 2.0}
             )
         elif kind == "ranking" and any(o.get("borda") for o in question["options"]):
+            if may_lead(question["options"], "first") and may_lead(question["options"], "borda"):
+                continue
             findings.append({"kind": "ranking", "question": question, "weight": 1.5})
     findings.sort(key=lambda f: -f["weight"])
     chosen, seen_sections = [], set()
