@@ -96,7 +96,8 @@ def longest_headlines(questionnaire, summary, limit=4, minimum=1):
     snapshot, moved onto the longest labels), the longest four groups kept."""
     groups = []
     for question in questionnaire["questions"]:
-        if question.get("suppressed") or question["answered"] < max(1, minimum):
+        # (a public summary may withhold a few skippers' answered count: None)
+        if question.get("suppressed") or (question["answered"] or 0) < max(1, minimum):
             continue
         if question["key"] in ("country", "region") or question["type"] in ("country", "region"):
             continue
