@@ -28,6 +28,20 @@ from consult.outcomes.formatting import (
 )
 
 
+def withheld_answered(question: Mapping[str, Any], figures: str) -> str | None:
+    """A chart's text alternative when the question's answered count is withheld (a few skipped
+    it, and the difference would count them: consult.outcomes.skipped): it says so, where a
+    count sentence would print a dash as the number who answered. None when the count is shown.
+    The chokepoint of every chart description that starts with how many answered."""
+    if question.get("answered") is not None:
+        return None
+    return _(
+        "How many answered is not shown: a few skipped this question, and the difference would "
+        "count them. Figures: %(figures)s.",
+        figures=figures,
+    )
+
+
 def contribution_articles_chart(summary: Mapping[str, Any]) -> Markup:
     """Bars of published contributions per article (the Charter as a whole last)."""
     contributions = summary["contributions"]
@@ -98,13 +112,14 @@ def choice_chart(
                     f"{percent(option['share'])} ({number(option['count'])})",
                 )
             )
-    description = ngettext(
+    figures = listed([labelled(b.label, b.text) for b in bars])
+    description = withheld_answered(question, figures) or ngettext(
         "%(answered)s respondent answered. Share per option, number in brackets: %(figures)s.",
         "%(answered)s respondents answered. Share of them per option, number in brackets: "
         "%(figures)s.",
         question["answered"] or 0,
         answered=number(question["answered"]),
-        figures=listed([labelled(b.label, b.text) for b in bars]),
+        figures=figures,
     )
     return charts.bar_chart(bars, t(question["label"]), description)
 
@@ -138,14 +153,15 @@ def matrix_chart(question: Mapping[str, Any], threshold: int | None = None) -> M
             listed([labelled(t(row["label"]), parts), *([mean] if question["ordinal"] else [])])
         )
     legend = [(p["key"], t(p["label"])) for p in ordered]
-    description = ngettext(
+    figures = " | ".join(described)
+    description = withheld_answered(question, figures) or ngettext(
         "%(answered)s respondent answered. Per row, the share of answers per point of the "
         "scale, then the mean score: %(figures)s.",
         "%(answered)s respondents answered. Per row, the share of answers per point of the "
         "scale, then the mean score: %(figures)s.",
         question["answered"] or 0,
         answered=number(question["answered"]),
-        figures=" | ".join(described),
+        figures=figures,
     )
     return charts.stacked_bars(rows, legend, colours, t(question["label"]), description)
 
@@ -169,7 +185,8 @@ def ranking_chart(question: Mapping[str, Any]) -> Markup:
                 _("%(points)s pts", points=number(option["borda"])),
             )
         )
-    description = ngettext(
+    figures = listed([labelled(b.label, b.text) for b in bars])
+    description = withheld_answered(question, figures) or ngettext(
         "%(answered)s respondent ranked their top %(places)s. Borda points per option (first "
         "place %(places)s points, last place 1): %(figures)s.",
         "%(answered)s respondents ranked their top %(places)s. Borda points per option (first "
@@ -177,7 +194,7 @@ def ranking_chart(question: Mapping[str, Any]) -> Markup:
         question["answered"] or 0,
         answered=number(question["answered"]),
         places=question["places"],
-        figures=listed([labelled(b.label, b.text) for b in bars]),
+        figures=figures,
     )
     return charts.bar_chart(bars, t(question["label"]), description)
 
@@ -203,13 +220,14 @@ def histogram_chart(question: Mapping[str, Any], threshold: int | None = None) -
         )
         for e in question["histogram"]
     ]
-    description = ngettext(
+    figures = listed([labelled(b.label, b.text) for b in bars])
+    description = withheld_answered(question, figures) or ngettext(
         "%(answered)s answer; median %(median)s; answers per interval: %(figures)s.",
         "%(answered)s answers; median %(median)s; answers per interval: %(figures)s.",
         question["answered"] or 0,
         answered=number(question["answered"]),
         median=quantity(question, question["median"], 1),
-        figures=listed([labelled(b.label, b.text) for b in bars]),
+        figures=figures,
     )
     return charts.bar_chart(bars, t(question["label"]), description)
 
@@ -226,12 +244,13 @@ def themes_chart(question: Mapping[str, Any], threshold: int | None = None) -> M
         )
         for theme in question["themes"][:10]
     ]
-    description = ngettext(
+    figures = listed([labelled(b.label, b.text) for b in bars])
+    description = withheld_answered(question, figures) or ngettext(
         "%(answered)s answer. Share of answers touching each theme: %(figures)s.",
         "%(answered)s answers. Share of answers touching each theme: %(figures)s.",
         question["answered"] or 0,
         answered=number(question["answered"]),
-        figures=listed([labelled(b.label, b.text) for b in bars]),
+        figures=figures,
     )
     return charts.bar_chart(bars, _("Themes: %(label)s", label=t(question["label"])), description)
 
