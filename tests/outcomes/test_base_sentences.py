@@ -116,8 +116,8 @@ def test_the_deck_says_of_how_many_responses_its_language_shares_are(
         (
             60,
             "es",
-            "Proporción de las 60 contribuciones publicadas que plantean cada tema; una "
-            "contribución puede plantear varios.",
+            "Proporción de las 60 contribuciones publicadas que tratan cada tema; una "
+            "contribución puede tratar varios.",
         ),
     ],
 )

@@ -85,8 +85,8 @@ def test_a_finding_states_its_base_in_the_right_number(app, count, language, exp
 
 THEMES = [
     (1, "en", "Based on 1 published contribution, which may raise several themes."),
-    (0, "fr", "Sur 0 contribution publiée, qui peut aborder plusieurs thèmes."),
-    (1, "es", "Sobre 1 contribución publicada, que puede plantear varios temas."),
+    (0, "fr", "Sur 0 contribution publiée (une contribution peut aborder plusieurs thèmes)."),
+    (1, "es", "Sobre 1 contribución publicada (una contribución puede tratar varios temas)."),
     (
         1000,
         "fr",
@@ -124,14 +124,15 @@ CAMPAIGN = [
         1000,
         1,
         "1 000 villes et territoires avaient adhéré à la campagne au 1 March 2022, dans 1 pays ; "
-        "seules les institutions dont CGLU CISDP a vérifié la lettre sont comptées.",
+        "seules sont comptées les institutions dont la lettre d'engagement a été vérifiée par la "
+        "CISDP de CGLU.",
     ),
     (
         "es",
         1,
         2,
         "1 ciudad o territorio se había adherido a la campaña al 1 March 2022, en 2 países; solo "
-        "se cuentan las instituciones cuya carta verificó CGLU CISDP.",
+        "se cuentan las instituciones cuya carta de compromiso ha verificado la CISDP de CGLU.",
     ),
 ]
 

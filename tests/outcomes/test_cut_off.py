@@ -59,7 +59,7 @@ def test_a_refused_cut_off_keeps_what_was_typed_and_says_why_in_french(app, logi
     refused = client.post(f"{SNAPSHOTS}?lang=fr", data=form)
     text = unescape(refused.get_data(as_text=True))
     assert refused.status_code == 400
-    assert "2025-10-26 02:30 a eu lieu deux fois dans le fuseau Europe/Paris" in text
+    assert "2025-10-26 02:30 existe deux fois dans le fuseau Europe/Paris" in text
     assert 'value="Séance de Séoul"' in text and 'value="2025-10-26T02:30"' in text
     future = client.post(f"{SNAPSHOTS}?lang=fr", data={**form, "as_of": "2999-01-01T10:00"})
     assert "La date d'arrêt ne peut pas être dans le futur." in unescape(

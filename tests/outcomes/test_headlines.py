@@ -95,15 +95,15 @@ def _sentences(summary, language):
             "fr",
             {
                 "first_places": "« Justice climatique » a été le plus souvent classé en premier : "
-                "premier choix de 5 des 16 répondants (31\u00a0%).",
+                "premier choix de 5 sur 16 répondants (31\u00a0%).",
                 "borda": "« Le soin et la ville qui prend soin » est la priorité d'ensemble "
-                "selon le score de Borda : 26\u00a0points, attribués par les 16 répondants qui "
-                "ont classé leurs 3 priorités (une première place vaut 3\u00a0points, une "
-                "dernière 1).",
+                "selon les points Borda : 26\u00a0points, attribués par 16 répondants ayant "
+                "classé leurs 3 priorités (une première place vaut 3\u00a0points, une "
+                "dernière place 1).",
                 "mean_high": "« I. Droit à la ville » a la note moyenne la plus élevée : 4,0 sur "
                 "une échelle de 1 à 4, d'après les 2 répondants qui lui ont donné une note (les "
                 "réponses « je ne sais pas » ne comptent pas dans la moyenne).",
-                "share": "56\u00a0% des 16 répondants ont choisi « Oui ».",
+                "share": "Sur 16 répondants, 56\u00a0% ont choisi « Oui ».",
             },
         ),
     ],
