@@ -3,7 +3,7 @@ for every response at once (the rule of definition.is_shown, vectorised)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -78,3 +78,19 @@ def asked_masks(
         for question in section.questions:
             shown[question.key] = sections[section.key] & met(question)
     return shown
+
+
+def asked_conditions(versions: Sequence[Questionnaire]) -> dict[str, list[list[str]]]:
+    """Per conditional question, the earlier answers it is asked after: its section's condition
+    and its own, as [question, operator, value], from the newest version that asks it. A public
+    page withholds a follow-up whose parent answer's count is hidden (consult.outcomes
+    .suppression): the follow-up is asked to exactly those who gave it."""
+    result: dict[str, list[list[str]]] = {}
+    for version in sorted(versions, key=lambda v: -v.version):
+        for section in version.sections:
+            for question in section.questions:
+                if question.key in result:
+                    continue
+                found = [c for c in (section.when, question.when) if c is not None]
+                result[question.key] = [[c.question, c.operator, c.value] for c in found]
+    return {key: conditions for key, conditions in result.items() if conditions}

@@ -19,7 +19,7 @@ import pandas as pd
 
 from consult.outcomes import text as text_tools
 from consult.outcomes.articles import article_heat_map
-from consult.outcomes.asked import asked_masks, split_answers
+from consult.outcomes.asked import asked_conditions, asked_masks, split_answers
 from consult.outcomes.closed import (
     summarise_choice,
     summarise_matrix,
@@ -199,6 +199,8 @@ def summarise_questionnaire(
             options_of(band, region_labels) if band is not None else None,
         ),
         "questions": results,
+        # Which earlier answers each follow-up is asked after (for the public page's rules).
+        "asked_if": asked_conditions(versions),
     }
 
 

@@ -111,6 +111,55 @@ def _participation(participation: MutableMapping[str, Any], threshold: int) -> N
         participation["completion"] = None
 
 
+def _withhold_question(question: MutableMapping[str, Any]) -> None:
+    """Withhold every figure of a question: a page says only why (too few answered, or it
+    follows an answer whose count is hidden: see _follow_ups)."""
+    question["suppressed"] = True
+    question["answered"] = question["base"] = None
+    if "count" in question:
+        question["count"] = None
+    for field in ("options", "rows", "terms", "themes", "other_texts", "languages", "histogram"):
+        if field in question:
+            question[field] = [] if isinstance(question[field], list) else {}
+    for field in ("median", "q1", "q3", "min", "max", "mean", "mean_choices", "max_borda"):
+        if field in question:
+            question[field] = None
+
+
+def _follow_ups(questionnaire: MutableMapping[str, Any]) -> None:
+    """Withhold the follow-ups of an answer whose count is hidden.
+
+    A question asked only after an answer (its own condition or its section's) is asked to
+    exactly the respondents who gave it: its asked and answered counts, and the counts that add
+    up to them, would print the count its parent's table hides (a cell hidden to protect a
+    smaller one is 5 or more, so the follow-up is not small itself). Its figures are withheld
+    too, and a follow-up of a withheld question in turn. ``asked_if`` (summary.py) names each
+    question's conditions; a summary frozen before it was kept has none to check.
+    """
+    conditions = questionnaire.get("asked_if") or {}
+    by_key = {q["key"]: q for q in questionnaire["questions"]}
+    changed = True
+    while changed:
+        changed = False
+        for question in questionnaire["questions"]:
+            if question.get("suppressed"):
+                continue
+            for parent_key, _operator, value in conditions.get(question["key"]) or ():
+                parent = by_key.get(parent_key)
+                if parent is not None and (
+                    parent.get("suppressed")
+                    or any(
+                        o["key"] == value and o.get("suppressed")
+                        for o in parent.get("options") or ()
+                    )
+                ):
+                    _withhold_question(question)
+                    question["asked"] = question["not_answered"] = None
+                    question["follows_hidden"] = parent_key
+                    changed = True
+                    break
+
+
 def _question(question: MutableMapping[str, Any], threshold: int) -> None:
     kind = question["type"]
     # The few who were asked and skipped it: one more cell of the question's table.
@@ -119,24 +168,7 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
         if _small(question.get(field), threshold):
             question[field] = None
     if _small(question["answered"], threshold):
-        question["suppressed"] = True
-        question["answered"] = question["base"] = None
-        if "count" in question:
-            question["count"] = None
-        for field in (
-            "options",
-            "rows",
-            "terms",
-            "themes",
-            "other_texts",
-            "languages",
-            "histogram",
-        ):
-            if field in question:
-                question[field] = [] if isinstance(question[field], list) else {}
-        for field in ("median", "q1", "q3", "min", "max", "mean", "mean_choices", "max_borda"):
-            if field in question:
-                question[field] = None
+        _withhold_question(question)
         return
     options = question.get("options") or []
     totals = {f: sum(o.get(f) or 0 for o in options) for f in ("count", "ranked", "first")}
@@ -435,6 +467,7 @@ def public_summary(summary: Mapping[str, Any], threshold: int) -> dict[str, Any]
         _participation(questionnaire["participation"], threshold)
         for question in questionnaire["questions"]:
             _question(question, threshold)
+        _follow_ups(questionnaire)
     if result.get("contributions"):
         _contributions(result["contributions"], threshold)
     _articles(result["articles"], result["questionnaires"], threshold)
