@@ -232,7 +232,8 @@ def column_base_text(
     ]
     bases = [c.base for c in cells if c.value is not None and c.base is not None]
     if not bases:
-        return "n = –"
+        # No cell prints a figure: no base to give (never a dash where a number goes).
+        return _("not shown")
     low, high = min(bases), max(bases)
     return f"n = {number(low)}" if low == high else f"n = {number(low)}–{number(high)}"
 
@@ -364,6 +365,10 @@ def article_figures(summary: Mapping[str, Any], article: str) -> list[dict[str, 
                 base or 0,
                 n=number(base),
             )
+        elif value is None or (column["kind"] != "mean" and base is None):
+            # Why it is hidden, as the heat map's cell says it: too few, or protecting a
+            # smaller group although enough answered (never "not enough" then, nor a base).
+            base_text = heat_cell(column, article, summary).base_text
         elif column["kind"] == "mean" and base is not None:
             base_text = ngettext(
                 "%(n)s respondent who gave a rating; “don't know” left out",
@@ -382,7 +387,7 @@ def article_figures(summary: Mapping[str, Any], article: str) -> list[dict[str, 
                 n=number(column["answered"][article]),
             )
         elif base is None:
-            base_text = _("not enough respondents to show it")
+            base_text = heat_cell(column, article, summary).base_text
         else:
             base_text = ngettext("%(n)s respondent", "%(n)s respondents", base, n=number(base))
         figures.append(

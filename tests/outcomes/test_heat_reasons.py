@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask_babel import Babel
 
-from consult.outcomes.heat import heat_cell
+from consult.outcomes.heat import article_figures, column_base_text, heat_cell
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +45,29 @@ def test_a_cell_without_a_figure_says_why(app, value, base, answered, text, shor
     with app.test_request_context("/"):
         cell = heat_cell(_column(value, base, answered), "art01", {"suppressed_below": 5})
     assert (cell.base_text, cell.short_text) == (text, short)
+
+
+@pytest.mark.parametrize(
+    ("column", "reason"),
+    [
+        # withheld although 185 answered: a smaller group would show through
+        (_column(None, None, 185), "not shown (protects a small group)"),
+        # the question's answered count withheld (a few skipped it)
+        (
+            {**_column(None, None, None), "withheld": ["art01"]},
+            "not shown (protects a small group)",
+        ),
+        # three gave a rating
+        (_column(None, None, 3), "fewer than 5 respondents"),
+    ],
+)
+def test_a_charter_page_gives_the_heat_maps_reason_for_a_hidden_figure(app, column, reason):
+    column = {**column, "question": "q", "label": {"en": "Q"}, "questionnaire": "partners"}
+    column["scale"] = [{"key": "high", "label": {"en": "High"}, "score": 4}]
+    summary = {"suppressed_below": 5, "articles": {"columns": [column], "articles": ["art01"]}}
+    with app.test_request_context("/"):
+        (figure,) = article_figures(summary, "art01")
+        header = column_base_text(column, summary)
+    assert (figure["figure"], figure["base"]) == ("–", reason)
+    # the column prints no figure at all: its header gives no base, and no dash for one
+    assert header == "not shown"
