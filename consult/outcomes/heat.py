@@ -379,10 +379,10 @@ def article_figures(summary: Mapping[str, Any], article: str) -> list[dict[str, 
         elif column["kind"] == "mean" and (column.get("answered") or {}).get(article):
             # The number who gave a rating would reveal a small "don't know" group.
             base_text = ngettext(
-                "mean of the ratings given by the %(n)s respondent who answered; "
-                "“don't know” left out",
-                "mean of the ratings given by the %(n)s respondents who answered; "
-                "“don't know” left out",
+                "%(n)s respondent answered, “don't know” included; the mean leaves "
+                "“don't know” out",
+                "%(n)s respondents answered, “don't know” included; the mean leaves "
+                "“don't know” out",
                 column["answered"][article],
                 n=number(column["answered"][article]),
             )
