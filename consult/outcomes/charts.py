@@ -52,11 +52,19 @@ def text_colour(fill: str) -> str:
 
 
 def wrap(text: str, width_px: float, font: int = FONT) -> list[str]:
-    """Split a label into lines that fit ``width_px`` (an estimate: no font metrics here)."""
+    """Split a label into lines that fit ``width_px`` (an estimate: no font metrics here); a
+    word longer than a line ("Contribuciones" in a narrow column) is broken with a hyphen
+    rather than left to run out of its column."""
     per_line = max(8, int(width_px / (font * 0.56)))
     lines: list[str] = []
     current = ""
+    words = []
     for word in str(text).split():
+        while len(word) > per_line:
+            words.append(word[: per_line - 1] + "-")
+            word = word[per_line - 1 :]
+        words.append(word)
+    for word in words:
         if current and len(current) + 1 + len(word) > per_line:
             lines.append(current)
             current = word
