@@ -20,12 +20,59 @@ from consult.outcomes.formatting import (
     entry_count,
     labelled,
     listed,
+    mean_text,
     number,
     option_label,
     percent,
     quantity,
     t,
 )
+
+#: What a chart prints where a figure is hidden; its text alternative says it in words.
+DASH = "–"
+
+
+def said(figure: str | None) -> str:
+    """A figure as a chart's text alternative says it: a hidden one (None, empty, or the dash a
+    chart prints) is "not shown", in words a screen reader reads out, never a dash."""
+    return _("not shown") if _hidden(figure) else str(figure)
+
+
+def _hidden(figure: str | None) -> bool:
+    return figure is None or not str(figure).strip() or str(figure).strip() == DASH
+
+
+def entry_said(
+    label: str,
+    figures: Sequence[str | None],
+    names: Sequence[str] = (),
+    *,
+    mean: str | None = None,
+    with_mean: bool = False,
+) -> str:
+    """One labelled entry of a chart's text alternative: "Europe: 12 (30%)", each hidden figure
+    said "not shown" (after its name, when ``names`` gives one per figure: "Relevant not
+    shown"); with ``with_mean``, the mean after the entry ("; 3.21", or "; mean not shown").
+    An entry with nothing shown is said once: "Europe: not shown".
+
+    The chokepoint of every entry a chart describes: no empty list, no dash for a figure."""
+    nothing = all(_hidden(f) for f in figures)
+    if nothing and (not with_mean or _hidden(mean)):
+        return labelled(label, _("not shown"))
+    if nothing:
+        body = _("not shown")
+    elif names:
+        body = ", ".join(f"{n} {said(f)}" for n, f in zip(names, figures, strict=True))
+    else:
+        body = ", ".join(said(f) for f in figures)
+    if not with_mean:
+        return labelled(label, body)
+    return listed([labelled(label, body), _("mean not shown") if _hidden(mean) else str(mean)])
+
+
+def bars_said(bars: Sequence[charts.Bar]) -> str:
+    """The figures of a bar chart for its text alternative, one entry per bar (entry_said)."""
+    return listed([entry_said(b.label, [b.text]) for b in bars])
 
 
 def withheld_answered(question: Mapping[str, Any], figures: str) -> str | None:
@@ -61,7 +108,7 @@ def contribution_articles_chart(summary: Mapping[str, Any]) -> Markup:
         "%(total)s published contributions. Number per article (share of all): %(figures)s.",
         contributions["total"] or 0,
         total=number(contributions["total"]),
-        figures=listed([labelled(b.label, b.text) for b in bars]),
+        figures=bars_said(bars),
     )
     return charts.bar_chart(bars, _("Open contributions by article"), description)
 
@@ -82,7 +129,7 @@ def contribution_themes_chart(summary: Mapping[str, Any]) -> Markup:
         "%(total)s published contributions. Share touching each theme: %(figures)s.",
         contributions["total"] or 0,
         total=number(contributions["total"]),
-        figures=listed([labelled(b.label, b.text) for b in bars]),
+        figures=bars_said(bars),
     )
     return charts.bar_chart(bars, _("Themes of the open contributions"), description)
 
@@ -112,7 +159,7 @@ def choice_chart(
                     f"{percent(option['share'])} ({number(option['count'])})",
                 )
             )
-    figures = listed([labelled(b.label, b.text) for b in bars])
+    figures = bars_said(bars)
     description = withheld_answered(question, figures) or ngettext(
         "%(answered)s respondent answered. Share per option, number in brackets: %(figures)s.",
         "%(answered)s respondents answered. Share of them per option, number in brackets: "
@@ -142,15 +189,18 @@ def matrix_chart(question: Mapping[str, Any], threshold: int | None = None) -> M
             )
             for p in ordered
         ]
-        mean = number(row["mean"], 1) if row.get("mean") is not None else "–"
+        mean = mean_text(row.get("mean"))
         rows.append((t(row["label"]), segments, mean if question["ordinal"] else ""))
-        parts = ", ".join(
-            f"{t(p['label'])} {percent(by_key[p['key']]['share'])}"
-            for p in ordered
-            if p["key"] in by_key and by_key[p["key"]]["share"] is not None
-        )
+        # A point's hidden share is said "not shown"; a point nobody could pick is left out.
+        points = [p for p in ordered if p["key"] in by_key]
         described.append(
-            listed([labelled(t(row["label"]), parts), *([mean] if question["ordinal"] else [])])
+            entry_said(
+                t(row["label"]),
+                [percent(by_key[p["key"]]["share"]) for p in points],
+                [t(p["label"]) for p in points],
+                mean=mean,
+                with_mean=question["ordinal"],
+            )
         )
     legend = [(p["key"], t(p["label"])) for p in ordered]
     figures = " | ".join(described)
@@ -176,7 +226,7 @@ def ranking_chart(question: Mapping[str, Any]) -> Markup:
     bars = []
     for option in question["options"]:
         if option.get("borda") is None:
-            bars.append(charts.Bar(t(option["label"]), None, "–"))
+            bars.append(charts.Bar(t(option["label"]), None, DASH))
             continue
         bars.append(
             charts.Bar(
@@ -185,7 +235,7 @@ def ranking_chart(question: Mapping[str, Any]) -> Markup:
                 _("%(points)s pts", points=number(option["borda"])),
             )
         )
-    figures = listed([labelled(b.label, b.text) for b in bars])
+    figures = bars_said(bars)
     description = withheld_answered(question, figures) or ngettext(
         "%(answered)s respondent ranked their top %(places)s. Borda points per option (first "
         "place %(places)s points, last place 1): %(figures)s.",
@@ -220,15 +270,26 @@ def histogram_chart(question: Mapping[str, Any], threshold: int | None = None) -
         )
         for e in question["histogram"]
     ]
-    figures = listed([labelled(b.label, b.text) for b in bars])
-    description = withheld_answered(question, figures) or ngettext(
-        "%(answered)s answer; median %(median)s; answers per interval: %(figures)s.",
-        "%(answered)s answers; median %(median)s; answers per interval: %(figures)s.",
-        question["answered"] or 0,
-        answered=number(question["answered"]),
-        median=quantity(question, question["median"], 1),
-        figures=figures,
-    )
+    figures = bars_said(bars)
+    if question.get("median") is None:
+        # Withheld (it would rest on too few answers, or be one respondent's): said so.
+        counted = ngettext(
+            "%(answered)s answer; median not shown; answers per interval: %(figures)s.",
+            "%(answered)s answers; median not shown; answers per interval: %(figures)s.",
+            question["answered"] or 0,
+            answered=number(question["answered"]),
+            figures=figures,
+        )
+    else:
+        counted = ngettext(
+            "%(answered)s answer; median %(median)s; answers per interval: %(figures)s.",
+            "%(answered)s answers; median %(median)s; answers per interval: %(figures)s.",
+            question["answered"] or 0,
+            answered=number(question["answered"]),
+            median=quantity(question, question["median"], 1),
+            figures=figures,
+        )
+    description = withheld_answered(question, figures) or counted
     return charts.bar_chart(bars, t(question["label"]), description)
 
 
@@ -244,7 +305,7 @@ def themes_chart(question: Mapping[str, Any], threshold: int | None = None) -> M
         )
         for theme in question["themes"][:10]
     ]
-    figures = listed([labelled(b.label, b.text) for b in bars])
+    figures = bars_said(bars)
     description = withheld_answered(question, figures) or ngettext(
         "%(answered)s answer. Share of answers touching each theme: %(figures)s.",
         "%(answered)s answers. Share of answers touching each theme: %(figures)s.",
@@ -275,7 +336,7 @@ def breakdown_chart(
                     label, entry["share"], f"{number(entry['count'])} ({percent(entry['share'])})"
                 )
             )
-    description = listed([labelled(b.label, b.text) for b in bars])
+    description = bars_said(bars)
     return charts.bar_chart(bars, title, description)
 
 
@@ -294,9 +355,7 @@ def population_chart(
                     label, entry["share"], f"{number(entry['count'])} ({percent(entry['share'])})"
                 )
             )
-    return charts.bar_chart(
-        bars, _("Responses by population"), listed([labelled(b.label, b.text) for b in bars])
-    )
+    return charts.bar_chart(bars, _("Responses by population"), bars_said(bars))
 
 
 def timeline_chart(questionnaire: Mapping[str, Any]) -> Markup:
@@ -344,6 +403,6 @@ def region_tiles(
         )
         for key, count in totals.items()
     ]
-    description = listed([labelled(label, figure) for _k, label, _c, figure in tiles])
+    description = listed([entry_said(label, [figure]) for _k, label, _c, figure in tiles])
     sizes = {"label_font": 22, "figure_font": 40} if large else {}
     return charts.region_map(tiles, _("Responses by UCLG region"), description, **sizes)

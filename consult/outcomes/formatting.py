@@ -75,6 +75,19 @@ def number(value: float | int | None, digits: int = 0) -> str:
     return format_decimal(value, format="#,##0")
 
 
+#: The decimals of a mean score (a matrix row's, an article's) and of a mean rank, the same in
+#: every output: two, so that 2.99 and 3.00 do not both print 3.0 and look tied on stage.
+MEAN_DIGITS = 2
+
+
+def mean_text(value: float | None) -> str:
+    """A mean score or mean rank as every output prints it (page, Charter page, chart, deck,
+    PPTX, PDF, headline sentence): MEAN_DIGITS decimals in the page's language, an en dash when
+    not shown. The chokepoint of every printed mean: two rows are level when this prints them
+    the same."""
+    return number(value, MEAN_DIGITS)
+
+
 def quantity(question: Mapping[str, Any], value: float | int | None, digits: int = 0) -> str:
     """A number question's figure: a year is written as years are (2021, or 2020.5 for a
     median between two years), never with a thousands separator; other numbers as number()."""

@@ -19,7 +19,14 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from consult.outcomes.formatting import number, option_label, percent, short_questionnaire, t
+from consult.outcomes.formatting import (
+    mean_text,
+    number,
+    option_label,
+    percent,
+    short_questionnaire,
+    t,
+)
 
 
 @dataclass(frozen=True)
@@ -134,9 +141,9 @@ def may_lead(items: list[Mapping[str, Any]], figure: str) -> bool:
 
 
 def _shown_mean(row: Mapping[str, Any]) -> str:
-    """A mean as the deck prints it: two rows that print the same are level on stage, whatever
-    their third decimal says."""
-    return number(row["mean"], 1)
+    """A mean as every output prints it (formatting.mean_text): two rows that print the same
+    are level on stage, whatever their next decimal says."""
+    return mean_text(row["mean"])
 
 
 def _scale_text(question: Mapping[str, Any]) -> str:
@@ -176,7 +183,7 @@ def matrix_headlines(question: Mapping[str, Any], minimum: int = 1) -> list[Head
     for statistic, row in pairs:
         figures = {
             "row": t(row["label"]),
-            "mean": number(row["mean"], 1),
+            "mean": _shown_mean(row),
             "scale": _scale_text(question),
             "n": number(row["scored"]),
             "left_out": left_out,
@@ -210,7 +217,7 @@ def matrix_headlines(question: Mapping[str, Any], minimum: int = 1) -> list[Head
                 question["key"],
                 row["key"],
                 float(row["mean"]),
-                f"{number(row['mean'], 1)}/{number(question['score_range'][1])}",
+                f"{_shown_mean(row)}/{number(question['score_range'][1])}",
                 t(row["label"]),
                 sentence,
                 t(question["label"]),

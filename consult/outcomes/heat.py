@@ -15,6 +15,7 @@ from consult.outcomes import charts
 from consult.outcomes.formatting import (
     labelled,
     listed,
+    mean_text,
     number,
     percent,
     short_questionnaire,
@@ -85,7 +86,6 @@ def heat_cell(
     summary: Mapping[str, Any] | None = None,
     *,
     threshold: int | None = None,
-    compact: bool = False,
 ) -> HeatCell:
     """The figure of ``article`` in a heat map ``column`` and the base it rests on.
 
@@ -138,7 +138,7 @@ def heat_cell(
     else:
         text = f"n = {number(base)}"
     return HeatCell(
-        heat_figure(column, value, compact=compact),
+        heat_figure(column, value),
         value,
         base,
         text,
@@ -275,7 +275,7 @@ def deck_heat_map(summary: Mapping[str, Any], threshold: int | None = None) -> M
     for article, row_label in zip(articles["articles"], row_labels, strict=True):
         row = []
         for column in columns:
-            cell = heat_cell(column, article, threshold=threshold, compact=True)
+            cell = heat_cell(column, article, threshold=threshold)
             title = _cell_title(row_label, heat_column_label(column), cell)
             row.append((cell.intensity, cell.figure, title))
         cells.append(row)
@@ -341,12 +341,13 @@ def heat_intensity(column: Mapping[str, Any], value: float | None) -> float | No
     return 0.5 if high == low else (value - low) / (high - low)
 
 
-def heat_figure(column: Mapping[str, Any], value: float | None, compact: bool = False) -> str:
-    """The figure a heat map cell prints (one decimal for means when ``compact``)."""
+def heat_figure(column: Mapping[str, Any], value: float | None) -> str:
+    """The figure a heat map cell prints, the same on the page, the Charter page and the deck
+    (a mean as formatting.mean_text prints every mean)."""
     if value is None:
         return "–"
     if column["kind"] == "mean":
-        return number(value, 1 if compact else 2)
+        return mean_text(value)
     if column["kind"] == "share":
         return percent(value)
     return number(value)

@@ -1,5 +1,5 @@
 """Findings that the deck prints level are said to be level: two rows whose means print the
-same ("3.5"), two answers whose shares print the same ("33%"), and a matrix whose rows all
+same ("3.50"), two answers whose shares print the same ("33%"), and a matrix whose rows all
 print one mean gets one sentence; a matrix nobody scored gets none (headlines.py)."""
 
 from __future__ import annotations
@@ -46,11 +46,13 @@ def _matrix(*means):
 @pytest.mark.parametrize(
     ("means", "sentences"),
     [
-        # 3.54 and 3.46 both print 3.5: level on stage
-        ((3.54, 3.46, 2.0), [("Row 1", "Tied with “Row 2”"), ("Row 3", None)]),
-        ((3.56, 3.46, 2.0), [("Row 1", None), ("Row 3", None)]),
-        # every row prints 3.0: one sentence, no "lowest"
-        ((3.04, 2.96, 3.0), [("Row 1", "Tied with")]),
+        # 3.504 and 3.496 both print 3.50: level on stage
+        ((3.504, 3.496, 2.0), [("Row 1", "Tied with “Row 2”"), ("Row 3", None)]),
+        ((3.506, 3.496, 2.0), [("Row 1", None), ("Row 3", None)]),
+        # 2.99 and 3.00 are not level, although both round to 3.0 (the demo's III and IX)
+        ((3.0, 2.99, 1.0), [("Row 1", None), ("Row 3", None)]),
+        # every row prints 3.00: one sentence, no "lowest"
+        ((3.004, 2.996, 3.0), [("Row 1", "Tied with")]),
         # "don't know" from everyone: no mean, no sentence
         ((None, None), []),
     ],

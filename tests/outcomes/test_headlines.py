@@ -82,11 +82,11 @@ def _sentences(summary, language):
                 "borda": "“Care and the caring city” is the top priority overall by Borda score: "
                 "26 points from the 16 respondents who ranked their top 3 (a first place earns 3 "
                 "points, a last place 1).",
-                "mean_high": "“I. Right to the city” has the highest mean score: 4.0 on a scale "
+                "mean_high": "“I. Right to the city” has the highest mean score: 4.00 on a scale "
                 "from 1 to 4, from the 2 respondents who gave it a score (“don't know” answers "
                 "are left out of the mean).",
                 "mean_low": "“II. Right to participatory democracy” has the lowest mean score: "
-                "1.0 on a scale from 1 to 4, from the 16 respondents who gave it a score "
+                "1.00 on a scale from 1 to 4, from the 16 respondents who gave it a score "
                 "(“don't know” answers are left out of the mean).",
                 "share": "56% of the 16 respondents who answered chose “Yes”.",
             },
@@ -100,7 +100,7 @@ def _sentences(summary, language):
                 "selon les points Borda : 26\u00a0points, attribués par 16 répondants ayant "
                 "classé leurs 3 priorités (une première place vaut 3\u00a0points, une "
                 "dernière place 1).",
-                "mean_high": "« I. Droit à la ville » a la note moyenne la plus élevée : 4,0 sur "
+                "mean_high": "« I. Droit à la ville » a la note moyenne la plus élevée : 4,00 sur "
                 "une échelle de 1 à 4, d'après les 2 répondants qui lui ont donné une note (les "
                 "réponses « je ne sais pas » ne comptent pas dans la moyenne).",
                 "share": "Sur 16 répondants, 56\u00a0% ont choisi « Oui ».",
