@@ -185,6 +185,12 @@ def _pinned_small_cells(
         digits = (codes[:, None] // powers[None, :]) % radix
         return (digits <= ceiling[None, :]).all(axis=1)
 
+    # No cell holds more than its column's largest total: a row past it is no solution, and its
+    # digit would carry over into the next place's.
+    candidates = [
+        [row for row in rows if all(n <= ceiling[p] for p, n in enumerate(row))]
+        for rows in candidates
+    ]
     coded = [encode(rows) for rows in candidates]
     forward = [np.zeros(1, dtype=np.int64)]
     for rows in coded:
