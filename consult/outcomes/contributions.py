@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from consult.contributions.data import CONTRIBUTION_COLUMNS, load_published_contributions
 from consult.contributions.models import KINDS, Contribution
+from consult.outcomes import reading
 from consult.outcomes import text as text_tools
 from consult.outcomes.filters import SummaryFilter
 
@@ -25,6 +26,9 @@ __all__ = ["CONTRIBUTION_COLUMNS", "load", "select", "summarise_contributions"]
 ARTICLE_KEYS = tuple(f"art{n:02d}" for n in range(1, 13))
 PARTS = ("rights", "obligations", "duties", "action_plan")
 MOST_SUPPORTED = 5
+#: How long the list may grow to keep contributions tied with the fifth (then it says how many
+#: more have as many supports instead).
+MOST_SUPPORTED_ROOM = 10
 EXAMPLE_QUOTES = 3
 
 
@@ -102,8 +106,14 @@ def summarise_contributions(
         for (article, part), n in table.items():
             by_article_part.setdefault(str(article) or "general", {})[str(part) or "whole"] = int(n)
 
-    top = frame.sort_values(["supports", "created_at"], ascending=[False, True]).head(
-        MOST_SUPPORTED
+    # Only contributions someone supported are "most supported"; the earliest first among
+    # equals, and never a tie split at the end of the list (reading.top_cut).
+    supported = frame[frame["supports"] > 0].sort_values("created_at", kind="stable")
+    cut = reading.top_cut(
+        supported.itertuples(index=False),
+        MOST_SUPPORTED,
+        lambda row: int(row.supports),
+        room=MOST_SUPPORTED_ROOM,
     )
     most_supported = [
         {
@@ -116,7 +126,7 @@ def summarise_contributions(
             "text": str(row.text),
             "supports": int(row.supports),
         }
-        for row in top.itertuples(index=False)
+        for row in cut.items
     ]
 
     theme_list = []
@@ -151,5 +161,7 @@ def summarise_contributions(
         "by_language": _breakdown(frame["language"]),
         "by_organisation_type": _breakdown(frame["organisation_type"]),
         "most_supported": most_supported,
+        #: Contributions with as many supports as the last one listed, left out for room.
+        "most_supported_more_tied": cut.more_tied,
         "themes": sorted(theme_list, key=lambda t: (-t["count"], t["key"])),
     }

@@ -22,6 +22,7 @@ from consult.campaign.movement import TOP_COMMITMENTS, next_milestone
 from consult.geography import REGION_KEYS
 from consult.i18n import current_language
 from consult.outcomes import presenting as p
+from consult.outcomes import reading
 
 
 def campaign_view(
@@ -51,7 +52,9 @@ def campaign_view(
         }
         for key, count in frozen["commitments"].items()
         if count
-    ][:TOP_COMMITMENTS]
+    ]
+    # The most chosen, never splitting a tie with the last one kept.
+    commitments = reading.top_with_ties(commitments, TOP_COMMITMENTS, "count")
     target = next_milestone(frozen)
     return {
         "total": total,
@@ -116,14 +119,22 @@ def campaign_notes(view: Mapping[str, Any] | None) -> list[str]:
             )
         )
     if view["commitments"]:
-        first = view["commitments"][0]
+        leaders = reading.top_with_ties(view["commitments"], 1, "count")
         notes.append(
             ngettext(
                 "The commitment chosen most: %(label)s (%(count)s signatory).",
                 "The commitment chosen most: %(label)s (%(count)s signatories).",
-                first["count"],
-                label=first["label"],
-                count=p.number(first["count"]),
+                leaders[0]["count"],
+                label=leaders[0]["label"],
+                count=p.number(leaders[0]["count"]),
+            )
+            if len(leaders) == 1
+            else ngettext(
+                "The commitments chosen most, level: %(labels)s (%(count)s signatory each).",
+                "The commitments chosen most, level: %(labels)s (%(count)s signatories each).",
+                leaders[0]["count"],
+                labels=p.word_list([item["label"] for item in leaders]),
+                count=p.number(leaders[0]["count"]),
             )
         )
     return notes

@@ -21,10 +21,13 @@ from sqlalchemy.orm import Session
 
 from consult.campaign.vocabulary import region_names
 from consult.i18n import current_language
-from consult.outcomes import deck_campaign, deck_fit, deck_quotes
+from consult.outcomes import deck_campaign, deck_fit, deck_quotes, reading
 from consult.outcomes import presenting as p
 from consult.outcomes.deck_settings import LANGUAGES, Closing, closing_of
 from consult.outcomes.headlines import Headline
+
+#: How many themes the contributions slide's notes name as raised most (with any tied).
+TOP_THEMES_SAID = 3
 
 #: The default closing slide: the revision's next steps, as (lead, rest) message pairs.
 #: Marked for extraction (lazy): unmarked, they fell out of the catalogs and the French and
@@ -67,25 +70,32 @@ def closing_points(closing: Closing, language: str | None = None) -> list[tuple[
 
 def languages_sentence(summary: Mapping[str, Any]) -> str:
     """The languages the responses were given in, each with its share, saying of how many
-    responses (every questionnaire together); "" without responses."""
+    responses (every questionnaire together); "" without responses.
+
+    On a public summary a language hidden in one questionnaire (a small cell) has no known
+    total: it is left out and the sentence says some are not shown, never counted as 0."""
     total = sum(q["responses"] for q in summary["questionnaires"])
     if not total:
         return ""
-    counts: dict[str | None, int] = {}
-    for questionnaire in summary["questionnaires"]:
-        for entry in questionnaire["participation"]["by_language"]:
-            counts[entry["key"]] = counts.get(entry["key"], 0) + (entry.get("count") or 0)
+    counts, partial = reading.known_totals(
+        q["participation"]["by_language"] for q in summary["questionnaires"]
+    )
     shares = ", ".join(
         f"{p.breakdown_label('language', key, summary)} {p.percent(count / total)}"
         for key, count in sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
         if count
     )
+    if not shares:
+        return ""
     lead = ngettext(
         "%(n)s response, by language:",
         "%(n)s responses, by language:",
         total,
         n=p.number(total),
     )
+    if partial:
+        rest = _("the other languages are not shown, to protect respondents")
+        return f"{lead} {p.listed([shares, rest])}"
     return f"{lead} {shares}"
 
 
@@ -117,7 +127,11 @@ def methodology(summary: Mapping[str, Any], snapshot: Any, threshold: int) -> di
         {
             "who": _audience(questionnaire["key"]),
             "count": questionnaire["responses"],
-            "what": _("responses to the questionnaire"),
+            "what": ngettext(
+                "response to the questionnaire",
+                "responses to the questionnaire",
+                questionnaire["responses"] or 0,
+            ),
         }
         for questionnaire in summary["questionnaires"]
     ]
@@ -247,6 +261,19 @@ def findings_slides(
                 )
             )
     return slides
+
+
+def themes_raised_most(themes: Sequence[Mapping[str, Any]]) -> str:
+    """The contributions slide's note on its themes: the first three by count and every theme
+    level with the third (never a leader named over a theme raised as often); a theme hidden on
+    a public summary is not named. "" without themes."""
+    raised = reading.top_with_ties(themes, TOP_THEMES_SAID, "count")
+    if not raised:
+        return ""
+    return _(
+        "The themes raised most: %(themes)s.",
+        themes=", ".join(p.t(theme["label"]) for theme in raised),
+    )
 
 
 def _quote_field(quote: Any, name: str) -> Any:
@@ -432,13 +459,9 @@ def speaker_notes(
             n=p.number(contributions),
         )
     ]
-    if themes:
-        notes["contributions"].append(
-            _(
-                "The themes raised most: %(themes)s.",
-                themes=", ".join(p.t(theme["label"]) for theme in themes[:3]),
-            )
-        )
+    raised = themes_raised_most(themes)
+    if raised:
+        notes["contributions"].append(raised)
     notes["articles"] = [
         _(
             "Each column is one channel with its own scale and its own number of "

@@ -299,14 +299,23 @@ def percent_base_sentence(question: Mapping[str, Any]) -> str:
             "Percentages in each row are of the respondents who answered that row (its "
             "“Answered” column)."
         )
-    base = number(question.get("base"))
+    count = question.get("base")
+    # "the 1 people who answered" would read as a mistake: the noun follows the count.
     if kind == "multiple_choice":
-        return _(
+        return ngettext(
+            "Percentages are of the %(base)s respondent who answered, who could choose several "
+            "options.",
             "Percentages are of the %(base)s who answered; each could choose several options, "
             "so they add up to more than 100%%.",
-            base=base,
+            count or 0,
+            base=number(count),
         )
-    return _("Percentages are of the %(base)s who answered.", base=base)
+    return ngettext(
+        "Percentages are of the %(base)s respondent who answered.",
+        "Percentages are of the %(base)s who answered.",
+        count or 0,
+        base=number(count),
+    )
 
 
 def themes_note(total: int) -> str:

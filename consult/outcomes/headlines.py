@@ -377,10 +377,19 @@ def regions_sentence(summary: Mapping[str, Any]) -> str:
                 if e["key"] and (e.get("count") or e.get("suppressed"))
             }
         )
+    # The sentence follows the number of responses printed large above it: "1 response".
+    responses = sum(q["responses"] or 0 for q in summary["questionnaires"])
     if total and regions == total:
-        return _("responses from all %(total)s UCLG regions", total=number(total))
-    return _(
+        return ngettext(
+            "response from all %(total)s UCLG regions",
+            "responses from all %(total)s UCLG regions",
+            responses,
+            total=number(total),
+        )
+    return ngettext(
+        "response from %(n)s of the %(total)s UCLG regions",
         "responses from %(n)s of the %(total)s UCLG regions",
+        responses,
         n=number(regions),
         total=number(total),
     )

@@ -70,6 +70,7 @@ from consult.outcomes.heat import (
     heat_intensity,
     heat_scale_notes,
 )
+from consult.outcomes.reading import top_cut, top_with_ties
 
 __all__ = [
     "HEAT_SHORT_LABELS",
@@ -128,4 +129,6 @@ __all__ = [
     "word_list",
     "themes_chart",
     "timeline_chart",
+    "top_cut",
+    "top_with_ties",
 ]

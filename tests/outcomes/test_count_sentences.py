@@ -161,8 +161,17 @@ BOUND = re.compile(
 )
 COUNTED = re.compile(
     r"%\((\w+)\)[sd] (\w+ )?(respondents?|responses?|contributions?|countries|supports?|"
-    r"signator\w+|answers?|points?|people|quotes?|options?|published|cities)\b"
+    r"signator\w+|answers?|points?|people|quotes?|options?|published|cities|who)\b"
 )
+# The French and Spanish put a noun after a count the English leaves implicit ("the %(base)s
+# who answered": "les %(base)s personnes", "las %(base)s personas"): walked too.
+COUNTED_TRANSLATED = re.compile(
+    r"%\((\w+)\)[sd] (de )?(\w+ )?(personnes?|répondant\w*|réponses?|contributions?|"
+    r"personas?|respuestas?|contribuci\w+|encuestad\w+)\b"
+)
+# A label printed right after a count the page shows beside it ("<strong>3</strong>
+# contributions on this article"): a message that opens with a counted plural noun.
+COUNT_LABEL = re.compile(r"(respondents|responses|contributions|supports|signatories) \w")
 
 
 def _catalog(language: str):
@@ -179,6 +188,33 @@ def test_every_counted_sentence_of_the_outcomes_goes_through_ngettext():
         if isinstance(message.id, str)
         and COUNTED.search(message.id)
         and not BOUND.search(message.id)
+    ]
+    assert singular_only == []
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_every_count_the_translation_puts_a_noun_after_goes_through_ngettext(language):
+    """ "Percentages are of the %(base)s who answered" has no noun in English, but "las
+    %(base)s personas" has one in Spanish: the walk over English alone missed it."""
+    singular_only = [
+        message.id
+        for message in _catalog(language)
+        if isinstance(message.id, str)
+        and isinstance(message.string, str)
+        and COUNTED_TRANSLATED.search(message.string)
+        and not BOUND.search(message.id)
+    ]
+    assert singular_only == []
+
+
+def test_every_label_printed_after_a_count_goes_through_ngettext():
+    """A label the page prints after a count ("1 contributions on this article", "1 responses
+    to the questionnaire") is a plural entry too: the count is outside the message, so the
+    walk over "%(n)s <noun>" never saw it."""
+    singular_only = [
+        message.id
+        for message in _catalog("fr")
+        if isinstance(message.id, str) and COUNT_LABEL.match(message.id)
     ]
     assert singular_only == []
 

@@ -743,7 +743,9 @@ def check_public_downloads(published, login):
                 if line is None:
                     problems.append(f"{href}: {page_row[0]} is not in the download")
                     continue
-                shown_text = page_row[-1].split(" contributions")[0] if total_last else page_row[1]
+                shown_text = (
+                    re.split(r" contributions? on ", page_row[-1])[0] if total_last else page_row[1]
+                )
                 if shown_text in ("(lowest answer)", "(highest answer)"):  # open intervals
                     if line[1] != shown_text:
                         problems.append(f"{href}: page {page_row[:2]} != download {line[:2]}")
