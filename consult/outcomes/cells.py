@@ -106,3 +106,17 @@ def hide(entry: MutableMapping[str, Any], *fields: str) -> None:
     for field in ("count", "share", *fields):
         if field in entry:
             entry[field] = None
+
+
+def hidden_last(entries: Sequence[Mapping[str, Any]], *, last: str | None = None) -> list[Any]:
+    """A list ordered by count, made safe to print once cells are hidden: the shown cells in
+    their order, then the hidden ones by key, then the entry keyed ``last`` (a pooled line).
+
+    A hidden cell left in its place would say where its count lies: between its neighbours'
+    counts, which pins it when they are level. Its key, not its count, orders it instead.
+    """
+    pooled = [e for e in entries if last is not None and e.get("key") == last]
+    rest = [e for e in entries if last is None or e.get("key") != last]
+    shown = [e for e in rest if not e.get("suppressed")]
+    hidden = sorted((e for e in rest if e.get("suppressed")), key=lambda e: str(e.get("key") or ""))
+    return [*shown, *hidden, *pooled]

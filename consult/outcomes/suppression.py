@@ -28,6 +28,7 @@ from typing import Any
 from consult.outcomes import disclosure
 from consult.outcomes.cells import (
     hidden_bounds,
+    hidden_last,
     hide,
     is_small,
     protect_total,
@@ -55,6 +56,20 @@ __all__ = [
 ]
 
 OTHER_COUNTRIES = "_other"
+
+#: The lists a summary orders by count, largest first (participation.py, contributions.py,
+#: distribution.py's countries, the themes): a country question's options, not the others.
+COUNT_ORDERED = {
+    "participation": (
+        "by_region",
+        "by_country",
+        "by_respondent_type",
+        "by_language",
+        "drafts_by_region",
+    ),
+    "question": ("options", "themes"),
+    "contributions": ("by_region", "by_language", "by_organisation_type", "themes"),
+}
 
 
 def cumulative_steps(days: Sequence[Mapping[str, Any]], threshold: int) -> list[dict[str, Any]]:
@@ -471,7 +486,25 @@ def public_summary(summary: Mapping[str, Any], threshold: int) -> dict[str, Any]
     if result.get("contributions"):
         _contributions(result["contributions"], threshold)
     _articles(result["articles"], result["questionnaires"], threshold)
+    _hidden_last(result)
     return result
+
+
+def _hidden_last(summary: MutableMapping[str, Any]) -> None:
+    """Every list ordered by count (cells.hidden_last) puts its hidden cells after the shown."""
+    for questionnaire in summary["questionnaires"]:
+        for name in COUNT_ORDERED["participation"]:
+            part = questionnaire["participation"]
+            if part.get(name):
+                part[name] = hidden_last(part[name], last=OTHER_COUNTRIES)
+        for question in questionnaire["questions"]:
+            for name in COUNT_ORDERED["question"]:
+                if question.get(name) and (name != "options" or question["type"] == "country"):
+                    question[name] = hidden_last(question[name])
+    contributions = summary.get("contributions") or {}
+    for name in COUNT_ORDERED["contributions"]:
+        if contributions.get(name):
+            contributions[name] = hidden_last(contributions[name])
 
 
 def withhold_contributions(summary: Mapping[str, Any], public_ids: set[int]) -> dict[str, Any]:

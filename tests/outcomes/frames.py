@@ -78,3 +78,18 @@ def frames(
     return responses, pd.DataFrame(
         answers, columns=["response_id", "question_key", "part_key", "value"]
     )
+
+
+def partners_summary(responses: pd.DataFrame, answers: pd.DataFrame) -> dict:
+    """The staff summary of partners responses (version 1 of the real questionnaire)."""
+    from consult.geography import REGION_KEYS
+    from consult.outcomes.summary import summarise
+
+    partners = definition({**partners_raw(), "version": 1})
+    return summarise(
+        responses,
+        answers,
+        current={"partners": partners},
+        definitions={1: partners},
+        region_labels={k: {"en": k} for k in REGION_KEYS},
+    )

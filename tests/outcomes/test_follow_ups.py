@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from consult.geography import REGION_KEYS
-from consult.outcomes.summary import find_question, summarise
+from consult.outcomes.summary import find_question
 from consult.outcomes.suppression import public_summary
 from tests.outcomes import frames
 
@@ -19,7 +18,6 @@ T = 5
 def _published(knows: dict[str, int], uses_monitoring: int = 0) -> dict:
     """The public partners summary of respondents who did (not) know the Charter; those who
     did say how they use it (the follow-up section), some for monitoring (its follow-up)."""
-    definition = frames.definition({**frames.partners_raw(), "version": 1})
     people = []
     for answer, count in knows.items():
         for i in range(count):
@@ -31,14 +29,7 @@ def _published(knows: dict[str, int], uses_monitoring: int = 0) -> dict:
                     given["charter_monitoring_details"] = {"": "Local indicators."}
             people.append((1, given))
     responses, answers = frames.frames(people)
-    summary = summarise(
-        responses,
-        answers,
-        current={"partners": definition},
-        definitions={1: definition},
-        region_labels={k: {"en": k} for k in REGION_KEYS},
-    )
-    return public_summary(summary, T)
+    return public_summary(frames.partners_summary(responses, answers), T)
 
 
 def _printed_counts(question: dict) -> set[int]:

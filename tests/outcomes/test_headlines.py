@@ -11,7 +11,6 @@ import pytest
 from flask_babel import force_locale
 
 from consult.db import db
-from consult.geography import REGION_KEYS
 from consult.outcomes import operations
 from consult.outcomes.headlines import (
     participation_sentences,
@@ -198,17 +197,10 @@ def test_the_deck_sentences_match_an_independent_count(app, login):
 
 
 def test_countries_are_counted_not_the_rows_left_after_small_ones_are_pooled(app):
-    definition = frames.definition({**frames.partners_raw(), "version": 1})
     responses, answers = frames.frames([(1, {"knows_charter": {"": "yes"}})] * 12)
     responses["country"] = ["FR"] * 8 + ["SN", "BR", "KR", "CA"]
     responses.loc[8:, "region"] = ["africa", "latin_america", "asia_pacific", "north_america"]
-    summary = summarise(
-        responses,
-        answers,
-        current={"partners": definition},
-        definitions={1: definition},
-        region_labels={k: {"en": k} for k in REGION_KEYS},
-    )
+    summary = frames.partners_summary(responses, answers)
     shown = public_summary(summary, 5)
     assert [e["key"] for e in shown["questionnaires"][0]["participation"]["by_country"]] == [
         "FR",
