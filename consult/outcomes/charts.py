@@ -108,8 +108,9 @@ class Bar:
     text: str
 
 
-def bar_chart(bars: Sequence[Bar], title: str, description: str) -> Markup:
-    """Horizontal bars with their labels on the left and their figures on the right."""
+def bar_chart(bars: Sequence[Bar], title: str, description: str, note: str = "") -> Markup:
+    """Horizontal bars with their labels on the left and their figures on the right; ``note``
+    is printed under them (what the chart leaves out)."""
     label_width = WIDTH * 0.42
     bar_left = label_width + 12
     bar_width = WIDTH - bar_left - 110
@@ -134,6 +135,10 @@ def bar_chart(bars: Sequence[Bar], title: str, description: str) -> Markup:
             f'font-weight="600">{escape(bar.text)}</text>'
         )
         y += height + 10
+    if note:
+        lines = wrap(note, WIDTH)
+        body.append(_text_lines(lines, 0, y + FONT, fill=MUTED))
+        y += LINE * len(lines) + 6
     return _frame("bars", title, description, y + 4, "".join(body))
 
 

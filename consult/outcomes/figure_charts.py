@@ -27,9 +27,41 @@ from consult.outcomes.formatting import (
     quantity,
     t,
 )
+from consult.outcomes.reading import is_hidden, top_with_ties
 
 #: What a chart prints where a figure is hidden; its text alternative says it in words.
 DASH = "–"
+
+
+#: The most bars a chart draws before it leaves the rest to the table beside it.
+THEME_BARS = 10
+COUNTRY_BARS = 15
+BREAKDOWN_BARS = 12
+
+
+def drawn(entries: Sequence[Mapping[str, Any]], limit: int) -> tuple[list[Any], int]:
+    """The entries a bar chart draws and how many it leaves out: every entry when they fit;
+    else the ``limit`` with the largest shown counts and any level with the last of them (a tie
+    is never split: reading.top_with_ties), in their given order. The chokepoint of every chart
+    that draws the first few of a list."""
+    entries = list(entries)
+    if len(entries) <= limit:
+        return entries, 0
+    kept = {id(e) for e in top_with_ties([e for e in entries if not is_hidden(e)], limit, "count")}
+    chosen = [e for e in entries if id(e) in kept]
+    return chosen, len(entries) - len(chosen)
+
+
+def not_drawn(left_out: int) -> str:
+    """What a chart says of the entries it leaves out (none: nothing)."""
+    if not left_out:
+        return ""
+    return ngettext(
+        "%(more)s more is not drawn; the table lists it.",
+        "%(more)s more are not drawn; the table lists them.",
+        left_out,
+        more=number(left_out),
+    )
 
 
 def said(figure: str | None) -> str:
@@ -116,13 +148,14 @@ def contribution_articles_chart(summary: Mapping[str, Any]) -> Markup:
 def contribution_themes_chart(summary: Mapping[str, Any]) -> Markup:
     """Bars of the codebook themes found in published contributions."""
     contributions = summary["contributions"]
+    themes, left_out = drawn(contributions["themes"], THEME_BARS)
     bars = [
         charts.Bar(
             t(theme["label"]),
             theme["share"],
             f"{percent(theme['share'])} ({number(theme['count'])})",
         )
-        for theme in contributions["themes"][:10]
+        for theme in themes
     ]
     description = ngettext(
         "%(total)s published contribution. Share touching each theme: %(figures)s.",
@@ -131,7 +164,10 @@ def contribution_themes_chart(summary: Mapping[str, Any]) -> Markup:
         total=number(contributions["total"]),
         figures=bars_said(bars),
     )
-    return charts.bar_chart(bars, _("Themes of the open contributions"), description)
+    note = not_drawn(left_out)
+    return charts.bar_chart(
+        bars, _("Themes of the open contributions"), _joined(description, note), note
+    )
 
 
 def choice_chart(
@@ -140,8 +176,11 @@ def choice_chart(
     """Bars for a choice question: the share of respondents per option, count in brackets."""
     bars = []
     options = question["options"]
+    left_out = 0
     if question["type"] == "country":
-        options = [o for o in options if o["count"] is None or o["count"] > 0][:15]
+        options, left_out = drawn(
+            [o for o in options if o["count"] is None or o["count"] > 0], COUNTRY_BARS
+        )
     for option in options:
         label = option_label(option, question["type"], summary.get("region_labels", {}))
         if option.get("suppressed"):
@@ -168,7 +207,8 @@ def choice_chart(
         answered=number(question["answered"]),
         figures=figures,
     )
-    return charts.bar_chart(bars, t(question["label"]), description)
+    note = not_drawn(left_out)
+    return charts.bar_chart(bars, t(question["label"]), _joined(description, note), note)
 
 
 def matrix_chart(question: Mapping[str, Any], threshold: int | None = None) -> Markup:
@@ -295,6 +335,7 @@ def histogram_chart(question: Mapping[str, Any], threshold: int | None = None) -
 
 def themes_chart(question: Mapping[str, Any], threshold: int | None = None) -> Markup:
     """Bars of the codebook themes found in a text question's answers."""
+    themes, left_out = drawn(question["themes"], THEME_BARS)
     bars = [
         charts.Bar(
             t(theme["label"]),
@@ -303,7 +344,7 @@ def themes_chart(question: Mapping[str, Any], threshold: int | None = None) -> M
             if theme.get("suppressed")
             else f"{percent(theme['share'])} ({number(theme['count'])})",
         )
-        for theme in question["themes"][:10]
+        for theme in themes
     ]
     figures = bars_said(bars)
     description = withheld_answered(question, figures) or ngettext(
@@ -313,7 +354,9 @@ def themes_chart(question: Mapping[str, Any], threshold: int | None = None) -> M
         answered=number(question["answered"]),
         figures=figures,
     )
-    return charts.bar_chart(bars, _("Themes: %(label)s", label=t(question["label"])), description)
+    note = not_drawn(left_out)
+    title = _("Themes: %(label)s", label=t(question["label"]))
+    return charts.bar_chart(bars, title, _joined(description, note), note)
 
 
 def breakdown_chart(
@@ -322,11 +365,12 @@ def breakdown_chart(
     kind: str,
     summary: Mapping[str, Any],
     threshold: int | None = None,
-    limit: int = 12,
+    limit: int = BREAKDOWN_BARS,
 ) -> Markup:
     """Bars of a participation breakdown (by region, type, language...)."""
     bars = []
-    for entry in list(entries)[:limit]:
+    shown, left_out = drawn(entries, limit)
+    for entry in shown:
         label = breakdown_label(kind, entry["key"], summary)
         if entry.get("suppressed"):
             bars.append(charts.Bar(label, None, entry_count(entry, threshold)))
@@ -336,8 +380,13 @@ def breakdown_chart(
                     label, entry["share"], f"{number(entry['count'])} ({percent(entry['share'])})"
                 )
             )
-    description = bars_said(bars)
-    return charts.bar_chart(bars, title, description)
+    note = not_drawn(left_out)
+    return charts.bar_chart(bars, title, _joined(bars_said(bars), note), note)
+
+
+def _joined(description: str, note: str) -> str:
+    """A chart's description followed by its note, if any."""
+    return f"{description} {note}" if note else description
 
 
 def population_chart(
