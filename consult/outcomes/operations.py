@@ -20,13 +20,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from consult.campaign import movement
 from consult.db import utcnow
 from consult.outcomes import data
 from consult.outcomes.actors import Actor, OutcomesError
 from consult.outcomes.actors import actor_email as _email
+from consult.outcomes.asked import asked_conditions
 from consult.outcomes.comparing import Comparison, Freshness, compare
 from consult.outcomes.comparing import freshness as _freshness
 from consult.outcomes.filters import SummaryFilter
@@ -49,6 +50,7 @@ from consult.outcomes.quotes import (
     star_contribution,
     unstar,
 )
+from consult.questionnaires.definition import Questionnaire
 from consult.staff import audit
 from consult.staff.models import User
 
@@ -248,10 +250,32 @@ def freeze(
 
 
 def snapshot_summary(snapshot: OutcomeSnapshot) -> dict[str, Any]:
-    """Return a snapshot's summary, checking it is the one stored at the freeze."""
+    """Return a snapshot's summary, checking it is the one stored at the freeze. The one road
+    from a stored snapshot to a page, a deck or an export."""
     if hashlib.sha256(snapshot.summary_json.encode()).hexdigest() != snapshot.summary_sha256:
         raise OutcomesError(f"snapshot {snapshot.id} does not match its checksum")
-    return json.loads(snapshot.summary_json)
+    summary = json.loads(snapshot.summary_json)
+    if any("asked_if" not in q for q in summary.get("questionnaires") or ()):
+        session = object_session(snapshot)
+        if session is not None:
+            with_follow_up_conditions(summary, data.stored_definitions(session.connection()))
+    return summary
+
+
+def with_follow_up_conditions(
+    summary: dict[str, Any], definitions: Mapping[int, Questionnaire]
+) -> None:
+    """Give a summary frozen before it named each follow-up's conditions (``asked_if``) those of
+    the stored versions it covers (all of its questionnaire's when it names none), so that the
+    public page withholds its follow-ups as it does a newer snapshot's (suppression._follow_ups).
+    The conditions are the definitions', never the figures: the stored summary is unchanged."""
+    for questionnaire in summary.get("questionnaires") or ():
+        if "asked_if" in questionnaire:
+            continue
+        own = [d for d in definitions.values() if d.key == questionnaire.get("key")]
+        covered = set(questionnaire.get("versions") or ())
+        versions = [d for d in own if d.version in covered] or own
+        questionnaire["asked_if"] = asked_conditions(versions)
 
 
 def snapshot_ids(snapshot: OutcomeSnapshot) -> list[int]:

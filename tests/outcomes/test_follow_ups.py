@@ -6,11 +6,20 @@ follow-ups, and says why on the page."""
 
 from __future__ import annotations
 
-import pytest
+import hashlib
+import json
 
+import pytest
+from sqlalchemy import inspect as orm_inspect
+
+from consult.db import db, writing
+from consult.outcomes import operations
+from consult.outcomes.models import OutcomeSnapshot
 from consult.outcomes.summary import find_question
 from consult.outcomes.suppression import public_summary
+from tests.conftest import csrf_token
 from tests.outcomes import frames
+from tests.outcomes.conftest import fill_demo
 
 T = 5
 
@@ -66,3 +75,38 @@ def test_a_follow_up_never_prints_a_count_its_parent_hides(knows, withheld):
         assert uses["follows_hidden"] == "knows_charter"
         details = find_question(shown, "partners", "charter_monitoring_details")
         assert details["follows_hidden"] in ("knows_charter", "charter_uses")
+
+
+def test_a_snapshot_frozen_before_the_conditions_were_kept_gets_them(app, login):
+    """A snapshot frozen before summaries named each follow-up's conditions reads them from the
+    stored questionnaire versions (operations.snapshot_summary, the one road from a stored
+    snapshot to a page): the same as a fresh freeze names, so its follow-ups are withheld too."""
+    fill_demo(app, 30)
+    client = login(app.test_client(), "analyst")
+    token = csrf_token(client.get("/staff/outcomes/snapshots").get_data(as_text=True))
+    form = {"csrf_token": token, "label": "Now", "cutoff": "now", "timezone": "UTC"}
+    done = client.post("/staff/outcomes/snapshots", data={**form, "step": "confirm"})
+    assert done.status_code == 302
+    with app.app_context(), writing():
+        fresh = db.session.get(OutcomeSnapshot, 1)
+        summary = operations.snapshot_summary(fresh)
+        conditions = {q["key"]: q["asked_if"] for q in summary["questionnaires"]}
+        assert any(conditions.values()), "the questionnaires have follow-ups"
+        for questionnaire in summary["questionnaires"]:
+            del questionnaire["asked_if"]
+        older = json.dumps(summary)
+        columns = {
+            c.key: getattr(fresh, c.key)
+            for c in orm_inspect(OutcomeSnapshot).column_attrs
+            if c.key != "id"
+        }
+        columns.update(
+            summary_json=older, summary_sha256=hashlib.sha256(older.encode()).hexdigest()
+        )
+        old = OutcomeSnapshot(**columns)
+        db.session.add(old)
+        db.session.flush()
+        read = operations.snapshot_summary(old)
+        assert {q["key"]: q["asked_if"] for q in read["questionnaires"]} == conditions
+        assert json.loads(old.summary_json) == summary, "the stored summary is unchanged"
+        db.session.rollback()
