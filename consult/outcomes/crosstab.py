@@ -109,7 +109,39 @@ def _facts(table, counts, row_total, column_total, threshold: int):
     return facts
 
 
-def _protect(table, counts, row_total, column_total, threshold: int) -> None:
+def published_questions(public: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """A public summary's questions by key, for public_crosstab: a question asked by both
+    questionnaires is withheld if either withholds it, and hides an answer either hides."""
+    found: dict[str, dict[str, Any]] = {}
+    for questionnaire in public["questionnaires"]:
+        for question in questionnaire["questions"]:
+            entry = found.setdefault(question["key"], {"suppressed": False, "options": []})
+            entry["suppressed"] |= bool(
+                question.get("suppressed") or questionnaire.get("suppressed")
+            )
+            entry["options"] += [o for o in question.get("options") or () if o.get("suppressed")]
+    return found
+
+
+def _withheld(table: Mapping[str, Any], threshold: int) -> dict[str, Any]:
+    """The table with no figure at all (``withheld``: the page says why)."""
+    rows, columns = len(table["counts"]), len(table["column_totals"])
+    return {
+        **table,
+        "counts": [[None] * columns for _row in range(rows)],
+        "row_totals": [None] * rows,
+        "column_totals": [None] * columns,
+        "total": None,
+        "row_shares": [[None] * columns for _row in range(rows)],
+        "column_shares": [[None] * columns for _row in range(rows)],
+        "suppressed_below": threshold,
+        "withheld": True,
+    }
+
+
+def _protect(
+    table, counts, row_total, column_total, threshold: int, hidden_elsewhere=frozenset()
+) -> None:
     """Hide further cells until no hidden cell, nor a total of fewer than ``threshold``, can be
     worked out from what is shown (consult.outcomes.disclosure solves the lines together: two
     "not shown" in a row and the same two columns are not enough when the columns pin them)."""
@@ -132,8 +164,9 @@ def _protect(table, counts, row_total, column_total, threshold: int) -> None:
                 bounds, _facts(table, counts, row_total, column_total, threshold)
             )
             # A hidden cell is never left for subtraction (a partner neither: the page says
-            # "not shown"); a hidden total is protected when it is small.
-            if isinstance(c[0], int) or _small(truth[c], threshold)
+            # "not shown"); a hidden total is protected when it is small, or hidden on the
+            # public page.
+            if isinstance(c[0], int) or _small(truth[c], threshold) or c in hidden_elsewhere
         ]
         if not pinned:
             return
@@ -163,12 +196,35 @@ def _protect(table, counts, row_total, column_total, threshold: int) -> None:
         counts[i][j] = None
 
 
-def public_crosstab(table: Mapping[str, Any], threshold: int) -> dict[str, Any]:
+def public_crosstab(
+    table: Mapping[str, Any],
+    threshold: int,
+    published: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Return a copy fit for public output: small cells and totals hidden (None), and enough
-    further cells hidden that none can be recovered from a row's or a column's total."""
+    further cells hidden that none can be recovered from a row's or a column's total.
+
+    ``published``: the public summary's questions by key, for the same respondents. The table
+    must not print what the public page hides: a question it withholds (too few answered, or
+    asked only after an answer whose count is hidden, whose asked count the table's total
+    would give) withholds the whole table; an answer whose count it hides has its total here
+    hidden too, and protected from subtraction like a small one.
+    """
     counts: list[list[int | None]] = [list(line) for line in table["counts"]]
     row_total: list[int | None] = list(table["row_totals"])
     column_total: list[int | None] = list(table["column_totals"])
+    hidden_elsewhere: set[tuple[str, int]] = set()
+    if published is not None:
+        sides = (("row", table["rows"], row_total), ("column", table["columns"], column_total))
+        if any((published.get(side["question"]) or {}).get("suppressed") for _k, side, _t in sides):
+            return _withheld(table, threshold)
+        for kind, side, totals in sides:
+            question = published.get(side["question"]) or {}
+            hidden = {o["key"] for o in question.get("options") or () if o.get("suppressed")}
+            for k, option in enumerate(side["options"]):
+                if option in hidden and totals[k]:
+                    totals[k] = None
+                    hidden_elsewhere.add((kind, k))
     for i, line in enumerate(counts):
         for j, n in enumerate(line):
             if _small(n, threshold):
@@ -183,7 +239,7 @@ def public_crosstab(table: Mapping[str, Any], threshold: int) -> dict[str, Any]:
             for line in counts:
                 if line[j]:
                     line[j] = None
-    _protect(table, counts, row_total, column_total, threshold)
+    _protect(table, counts, row_total, column_total, threshold, hidden_elsewhere)
     total = table["total"]
     return {
         **table,

@@ -28,8 +28,9 @@ from consult.outcomes.blueprints import (
     sources,
     threshold,
 )
-from consult.outcomes.crosstab import crosstab, public_crosstab
+from consult.outcomes.crosstab import crosstab, public_crosstab, published_questions
 from consult.outcomes.filters import SummaryFilter
+from consult.outcomes.suppression import public_summary
 from consult.staff import audit
 from consult.staff.access import role_required
 from consult.staff.views import WORKSPACE_LINKS, client_ip
@@ -83,6 +84,12 @@ def crosstab_page():
     public_view = request.args.get("public") == "1"
     table = None
     if row_key in closed and column_key in closed and row_key != column_key:
+        published = None
+        if public_view:
+            # Never print what the public page of the same respondents hides. (Before the
+            # session's connection: the summary cache writes through its own.)
+            summary = data.cached_summary(db.engine, sources(), filters).summary
+            published = published_questions(public_summary(summary, threshold()))
         connection = db.session.connection()
         ids = data.covered_ids(connection, filters)
         answers = data.answers_of(connection, ids, (row_key, column_key))
@@ -92,7 +99,7 @@ def crosstab_page():
             (column_key, _options(closed[column_key])),
         )
         if public_view:
-            table = public_crosstab(table, threshold())
+            table = public_crosstab(table, threshold(), published)
         fmt = request.args.get("format")
         if fmt in ("csv", "xlsx"):
             return _crosstab_file(fmt, table, closed, filters)
@@ -111,6 +118,15 @@ def crosstab_page():
     )
 
 
+def withheld_note() -> str:
+    """Why a public cross-tabulation prints no figure."""
+    return _(
+        "Not shown: the public outcomes withhold the figures of one of these questions (too few "
+        "answered it, or it was asked only after an answer whose count is hidden), and this "
+        "table would give them back."
+    )
+
+
 def _crosstab_context(closed, filters, row_key, column_key, public_view, table) -> dict:
     return {
         "closed": closed,
@@ -122,6 +138,7 @@ def _crosstab_context(closed, filters, row_key, column_key, public_view, table) 
         "public_view": public_view,
         "table": table,
         "threshold": threshold(),
+        "withheld_note": withheld_note(),
         "p": presenting,
     }
 
@@ -146,6 +163,8 @@ def _crosstab_file(fmt: str, table: dict, closed: dict, filters: SummaryFilter) 
     lines.append([_("Column percentages")])
     for label, shares in zip(row_labels, table["column_shares"], strict=True):
         lines.append([label, *shares, None])
+    if table.get("withheld"):
+        lines.append([withheld_note()])
     width = len(header)
     lines = [line + [None] * (width - len(line)) for line in lines]
     audit.record(

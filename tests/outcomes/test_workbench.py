@@ -297,24 +297,44 @@ def admin_email(app, client) -> str:
 def test_no_small_cell_or_total_of_a_public_crosstab_can_be_solved_for(counts, pinned_free):
     """Every hidden cell and total is solved for from the rows, the columns and the grand
     total, together (consult.outcomes.disclosure); none below the threshold may be pinned."""
-    from consult.outcomes import disclosure
+    shown, truth = _published_table(counts)
+    pinned = {c for c in _solved(shown, truth) if 0 < truth[c] < 5}
+    assert (not pinned) is pinned_free, (shown, pinned)
+    assert all(n is None or not 0 < n < 5 for line in shown["counts"] for n in line), shown[
+        "counts"
+    ]
 
+
+def _published_table(counts, published=None) -> tuple[dict, dict]:
+    """A crosstab of ``counts`` (rows q1: a, b...; columns q2: x, y...) as it could be
+    published, and the truth of its every cell and total, keyed as _solved keys them."""
     rows = [sum(line) for line in counts]
     columns = [sum(c) for c in zip(*counts, strict=True)]
     table = {
+        "rows": {"question": "q1", "options": [chr(97 + i) for i in range(len(rows))]},
+        "columns": {"question": "q2", "options": [chr(120 + j) for j in range(len(columns))]},
         "counts": counts,
         "row_totals": rows,
         "column_totals": columns,
         "total": sum(rows),
     }
-    shown = public_crosstab(table, 5)
-    everyone = sum(rows)
-    unknown = {}
+    truth = {(i, j): n for i, line in enumerate(counts) for j, n in enumerate(line)}
+    truth.update({("r", i): n for i, n in enumerate(rows)})
+    truth.update({("c", j): n for j, n in enumerate(columns)})
+    return public_crosstab(table, 5, published), truth
+
+
+def _solved(shown: dict, truth: dict) -> set:
+    """The hidden cells and totals a reader can work out from the rows, the columns and the
+    grand total, together (consult.outcomes.disclosure)."""
+    from consult.outcomes import disclosure
+
+    everyone = sum(n for (kind, _i), n in truth.items() if kind == "r")
+    unknown, facts = {}, []
     for i, line in enumerate(shown["counts"]):
         for j, n in enumerate(line):
             if n is None:
                 unknown[(i, j)] = (1, everyone)
-    facts = []
     for i, line in enumerate(shown["counts"]):
         cells = {(i, j): 1 for j, n in enumerate(line) if n is None}
         rest = sum(n or 0 for n in line)
@@ -323,7 +343,7 @@ def test_no_small_cell_or_total_of_a_public_crosstab_can_be_solved_for(counts, p
             facts.append(disclosure.equal({**cells, ("r", i): -1}, -rest))
         else:
             facts.append(disclosure.equal(cells, shown["row_totals"][i] - rest))
-    for j in range(len(columns)):
+    for j in range(len(shown["column_totals"])):
         column = [line[j] for line in shown["counts"]]
         cells = {(i, j): 1 for i, n in enumerate(column) if n is None}
         rest = sum(n or 0 for n in column)
@@ -334,11 +354,65 @@ def test_no_small_cell_or_total_of_a_public_crosstab_can_be_solved_for(counts, p
             facts.append(disclosure.equal(cells, shown["column_totals"][j] - rest))
     hidden_rows = {("r", i): 1 for i, n in enumerate(shown["row_totals"]) if n is None}
     facts.append(disclosure.equal(hidden_rows, everyone - sum(n or 0 for n in shown["row_totals"])))
-    truth = {(i, j): n for i, line in enumerate(counts) for j, n in enumerate(line)}
-    truth.update({("r", i): n for i, n in enumerate(rows)})
-    truth.update({("c", j): n for j, n in enumerate(columns)})
-    pinned = {c for c in disclosure.determined(unknown, facts) if 0 < truth[c] < 5}
-    assert (not pinned) is pinned_free, (shown, pinned)
-    assert all(n is None or not 0 < n < 5 for line in shown["counts"] for n in line), shown[
-        "counts"
-    ]
+    return set(disclosure.determined(unknown, facts))
+
+
+HIDDEN_A = {"q1": {"options": [{"key": "a", "suppressed": True}]}}
+
+
+@pytest.mark.parametrize(
+    ("counts", "published", "hidden"),
+    [
+        # nothing hidden on the public page: nothing hidden here
+        ([[12, 9], [20, 15]], {"q1": {"options": []}}, set()),
+        # answer "a" hidden on the public page (beside a small one there): its total here is
+        # hidden and cannot be worked out from the grand total and "b"'s, nor from its cells
+        ([[12, 9], [20, 15]], HIDDEN_A, {("r", 0)}),
+        ([[12, 9, 7], [20, 15, 6], [8, 8, 9]], HIDDEN_A, {("r", 0)}),
+    ],
+)
+def test_a_public_crosstab_hides_what_the_public_page_hides(counts, published, hidden):
+    shown, truth = _published_table(counts, published)
+    for kind, i in hidden:
+        totals = shown["row_totals"] if kind == "r" else shown["column_totals"]
+        assert totals[i] is None
+    assert not hidden & _solved(shown, truth), shown
+    if not hidden:
+        assert shown["row_totals"] == [sum(line) for line in counts]
+
+
+@pytest.mark.parametrize("withheld", ["q1", "q2"])
+def test_a_public_crosstab_of_a_question_the_public_page_withholds_prints_nothing(withheld):
+    # e.g. a follow-up asked only after an answer whose count is hidden: the table's total,
+    # those who answered both, is that count
+    shown, _truth = _published_table([[12, 9], [20, 15]], {withheld: {"suppressed": True}})
+    assert shown["withheld"] is True
+    figures = [shown["total"], *shown["row_totals"], *shown["column_totals"]]
+    figures += [n for line in shown["counts"] + shown["row_shares"] for n in line]
+    assert all(n is None for n in figures)
+
+
+@pytest.mark.parametrize("fmt", [None, "csv", "xlsx"])
+def test_every_public_crosstab_route_reads_the_public_page(workbench, monkeypatch, fmt):
+    """The page and both downloads take the public page's hidden answers into account."""
+    from consult.outcomes import workbench_tools
+
+    app, client, _rows = workbench
+    seen = []
+
+    def published(public):
+        seen.append(public["suppressed_below"])
+        return {"charter_2011_use": {"suppressed": True}}
+
+    monkeypatch.setattr(workbench_tools, "published_questions", published)
+    url = "/staff/outcomes/crosstab?rows=charter_2011_adopted&columns=charter_2011_use&public=1"
+    reply = client.get(url + (f"&format={fmt}" if fmt else ""))
+    assert reply.status_code == 200 and seen == [5]
+    if fmt is None:
+        page = reply.get_data(as_text=True)
+        assert "the public outcomes withhold the figures of one of these questions" in page
+        assert "Row percentages" not in page
+    elif fmt == "csv":
+        text = reply.get_data(as_text=True)
+        assert "the public outcomes withhold" in text
+        assert not re.search(r",\d", text), text
