@@ -61,8 +61,9 @@ def wrap(text: str, width_px: float, font: int = FONT) -> list[str]:
     words = []
     for word in str(text).split():
         while len(word) > per_line:
-            words.append(word[: per_line - 1] + "-")
-            word = word[per_line - 1 :]
+            cut = _break_at(word, per_line - 1)
+            words.append(word[:cut] + "-")
+            word = word[cut:]
         words.append(word)
     for word in words:
         if current and len(current) + 1 + len(word) > per_line:
@@ -73,6 +74,21 @@ def wrap(text: str, width_px: float, font: int = FONT) -> list[str]:
     if current:
         lines.append(current)
     return lines or [""]
+
+
+VOWELS = frozenset("aeiouyáéíóúàèìòùâêîôûäëïöüœæ")
+
+
+def _break_at(word: str, room: int) -> int:
+    """Where to break a word too long for its line, at most ``room`` letters in: before a
+    consonant between two vowels (a syllable break in English, French and Spanish alike:
+    "contribu-tions", "Contribu-ciones"), the latest that fits and leaves at least three
+    letters on each side; at ``room`` when the word has no such place."""
+    lower = word.lower()
+    for cut in range(min(room, len(word) - 3), 2, -1):
+        if lower[cut - 1] in VOWELS and lower[cut] not in VOWELS and lower[cut + 1] in VOWELS:
+            return cut
+    return room
 
 
 def _text_lines(lines: Sequence[str], x: float, y: float, **attributes: str) -> str:
