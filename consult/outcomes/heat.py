@@ -100,6 +100,19 @@ def heat_cell(
         return HeatCell("–", None, None, text, None, _below=smallest or 5, is_withheld=True)
     value = column["values"].get(article)
     base = (column.get("bases") or {}).get(article)
+    if value is not None and article in (column.get("base_withheld") or ()):
+        # The public row prints this mean, but not how many answered (a few skipped): the
+        # same figure, its base said withheld.
+        text = _("n not shown (protects a small group)")
+        return HeatCell(
+            heat_figure(column, value),
+            value,
+            None,
+            text,
+            heat_intensity(column, value),
+            is_protected=True,
+            _below=smallest or 5,
+        )
     answered_only = False
     if column["kind"] == "mean" and base is None and value is not None:
         # The number who gave a rating would reveal a small "don't know" group: the row's
@@ -230,12 +243,19 @@ def column_base_text(
     cells = [
         heat_cell(column, article, summary, threshold=threshold) for article in column["values"]
     ]
-    bases = [c.base for c in cells if c.value is not None and c.base is not None]
-    if not bases:
+    printed = [c for c in cells if c.value is not None]
+    bases = [c.base for c in printed if c.base is not None]
+    if not printed:
         # No cell prints a figure: no base to give (never a dash where a number goes).
         return _("not shown")
+    if not bases:
+        return _("n not shown")
     low, high = min(bases), max(bases)
-    return f"n = {number(low)}" if low == high else f"n = {number(low)}–{number(high)}"
+    text = f"n = {number(low)}" if low == high else f"n = {number(low)}–{number(high)}"
+    if len(bases) < len(printed):
+        # Some figures are printed without their base (a few skipped their row).
+        return _("%(bases)s; some not shown", bases=text)
+    return text
 
 
 def deck_heat_column(column: Mapping[str, Any], threshold: int | None = None) -> list[str]:

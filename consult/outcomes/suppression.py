@@ -442,10 +442,11 @@ def _articles(
             continue
         if column["kind"] == "mean":
             rows = {r["key"]: r for r in question.get("rows") or [] if not r.get("suppressed")}
-            # A row whose few skippers are protected has no base to print beside its mean.
-            column["withheld"] = sorted(
-                a for a in column["values"] if (rows.get(a) or {}).get("answered_secondary")
-            )
+            # A row whose few skippers are protected has no base to print: its mean, when the
+            # public row prints it, is printed here too with its base "not shown"; else withheld.
+            skipped = [a for a in column["values"] if (rows.get(a) or {}).get("answered_secondary")]
+            column["withheld"] = sorted(a for a in skipped if rows[a].get("mean") is None)
+            column["base_withheld"] = sorted(a for a in skipped if rows[a].get("mean") is not None)
             # The public row's mean: withheld there (it would pin a hidden cell), withheld here.
             column["values"] = {a: (rows.get(a) or {}).get("mean") for a in column["values"]}
             column["bases"] = {a: (rows.get(a) or {}).get("scored") for a in column["bases"]}

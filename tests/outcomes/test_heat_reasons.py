@@ -71,3 +71,44 @@ def test_a_charter_page_gives_the_heat_maps_reason_for_a_hidden_figure(app, colu
     assert (figure["figure"], figure["base"]) == ("–", reason)
     # the column prints no figure at all: its header gives no base, and no dash for one
     assert header == "not shown"
+
+
+def test_a_mean_the_public_row_prints_is_printed_with_its_base_not_shown(app):
+    """A row a few skipped has its number who answered withheld (consult.outcomes.skipped);
+    the matrix table still prints its mean, so the heat map prints the same mean, saying its
+    base is not shown, instead of a dash the table contradicts. A mean the row withholds stays
+    withheld."""
+    from consult.outcomes.suppression import _articles
+
+    skipped = {"answered": None, "scored": None, "answered_secondary": True}
+    rows = [
+        {"key": "art01", "mean": 3.21, **skipped},
+        {"key": "art02", "mean": None, **skipped},
+        {"key": "art03", "mean": 2.9, "answered": 42, "scored": 40},
+    ]
+    questionnaires = [{"key": "governments", "questions": [{"key": "relevance", "rows": rows}]}]
+    keys = ("art01", "art02", "art03")
+    column = {
+        "kind": "mean",
+        "questionnaire": "governments",
+        "question": "relevance",
+        "values": dict(zip(keys, (3.21, 2.5, 2.9), strict=True)),
+        "bases": dict(zip(keys, (60, 61, 40), strict=True)),
+        "answered": dict(zip(keys, (63, 64, 42), strict=True)),
+        "range": (1, 4),
+    }
+    _articles({"columns": [column]}, questionnaires, 5)
+    summary = {"suppressed_below": 5}
+    with app.test_request_context("/"):
+        cells = {a: heat_cell(column, a, summary) for a in keys}
+        header = column_base_text(column, summary)
+    assert (cells["art01"].figure, cells["art01"].base) == ("3.21", None)
+    assert cells["art01"].base_text == "n not shown (protects a small group)"
+    assert cells["art01"].short_text == "not shown"
+    assert (cells["art02"].figure, cells["art02"].base_text) == (
+        "–",
+        "not shown (protects a small group)",
+    )
+    assert (cells["art03"].figure, cells["art03"].base_text) == ("2.90", "n = 40")
+    # the header's range covers the bases it prints and says some are not
+    assert header == "n = 40; some not shown"
