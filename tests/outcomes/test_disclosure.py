@@ -497,10 +497,9 @@ def _attack_questionnaire(staff: dict, public: dict) -> list[str]:
     n = staff["responses"]
     if public.get("suppressed"):
         return problems
-    regions = staff["participation"]["by_region"]
-    problems += attacker.attack(
-        "region", public["participation"]["by_region"], [e["count"] for e in regions], n
-    )
+    regions = public["participation"]["by_region"]
+    true = _true_counts(staff["participation"]["by_region"], regions)
+    problems += attacker.attack("region", regions, true, n)
     for truth, shown in zip(staff["questions"], public["questions"], strict=True):
         if shown.get("suppressed") or not truth["answered"]:
             continue
@@ -608,14 +607,21 @@ def _attack_number(truth: dict, shown: dict, n: int) -> list[str]:
 def _attack_text(truth: dict, shown: dict) -> list[str]:
     themes = shown["themes"]
     if shown.get("uncoded") is None:
-        return attacker.attack("themes", themes, [t["count"] for t in truth["themes"]], None)
+        return attacker.attack("themes", themes, _true_counts(truth["themes"], themes), None)
     coded = shown["answered"] - shown["uncoded"]
     visible = sum(t["count"] for t in themes if t["count"] is not None)
 
     def coverage(values):
         return visible + sum(values) >= coded and all(v <= coded for v in values)
 
-    return attacker.attack("themes", themes, [t["count"] for t in truth["themes"]], None, coverage)
+    return attacker.attack("themes", themes, _true_counts(truth["themes"], themes), None, coverage)
+
+
+def _true_counts(truth: list[dict], shown: list[dict]) -> list[int]:
+    """The true counts of a list's cells in the order the public list prints them (it may put
+    its hidden cells last: cells.hidden_last)."""
+    counts = {e["key"]: e["count"] for e in truth}
+    return [counts[e["key"]] for e in shown]
 
 
 def _attack_charter(staff: dict, public: dict) -> list[str]:

@@ -366,9 +366,14 @@ def check_heat_map(doc, questionnaires, rows, contributions, problems: list[str]
                 want["rows"][article]["answered"] if "rows" in want else want["answered"]
             )
             if 0 < skipped < THRESHOLD and want["answered"] >= THRESHOLD:
-                # A few skipped: the figure and its base are withheld, and the cell says so.
-                if (shown, base) != ("–", "not shown"):
+                # A few skipped: the base is withheld, and the cell says so; a share is withheld
+                # with it, a matrix row's mean is printed when the public table prints it.
+                if base != "not shown" or ("rows" not in want and shown != "–"):
                     problems.append(f"{where}: {shown} {base!r} beside {skipped} who skipped")
+                elif shown != "–":
+                    mean = want["rows"][article]["mean"]
+                    if abs(float(shown) - round(mean, 2)) > 0.006:
+                        problems.append(f"{where}: {shown}, true {mean}")
                 continue
             if "rows" in want:
                 truth = want["rows"][article]
