@@ -306,7 +306,7 @@ def percent_base_sentence(question: Mapping[str, Any]) -> str:
             "Percentages are of the %(base)s respondent who answered, who could choose several "
             "options.",
             "Percentages are of the %(base)s who answered; each could choose several options, "
-            "so they add up to more than 100%%.",
+            "so they can add up to more than 100%%.",
             count or 0,
             base=number(count),
         )

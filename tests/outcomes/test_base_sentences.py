@@ -34,13 +34,14 @@ def app():
             "multiple_choice",
             "en",
             "Percentages are of the 120 who answered; each could choose several options, so "
-            "they add up to more than 100%.",
+            "they can add up to more than 100%.",
         ),
         (
             "multiple_choice",
             "fr",
             "Les pourcentages portent sur les 120 personnes qui ont répondu ; chacune pouvait "
-            "choisir plusieurs options, leur total dépasse donc 100 %.",
+            "choisir plusieurs options, si bien que le total des pourcentages peut dépasser "
+            "100 %.",
         ),
         # a matrix's shares are of each row's respondents, not of the question's
         (

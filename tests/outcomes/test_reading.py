@@ -125,7 +125,7 @@ LANGUAGES = [
         _summary((31, [("fr", 12), ("en", 11), ("es", 8)]), (9, [("fr", None), ("en", 6)])),
         "fr",
         "40 réponses, par langue : anglais 42 %, espagnol 20 % ; les autres langues ne sont pas "
-        "indiquées, pour protéger les répondants",
+        "affichées, pour protéger les répondants",
     ),
     (
         _summary((31, [("fr", 12), ("en", 11), ("es", 8)]), (9, [("fr", None), ("en", 6)])),
