@@ -282,6 +282,7 @@ def _row_mean(
     scores = {p["key"]: p.get("score") for p in scale}
     weights: dict[int, float] = {}
     rest = 0.0
+    scored_shown = 0
     for index, entry in enumerate(entries):
         score = scores.get(entry["key"])
         if score is None:
@@ -290,7 +291,11 @@ def _row_mean(
             weights[index] = score - row["mean"]
         else:
             rest += (score - row["mean"]) * (entry["count"] or 0)
-    facts = [sum_fact(entries, total), disclosure.equal(weights, -rest)]
+            scored_shown += entry["count"] or 0
+    # A printed mean rests on at least ``threshold`` ratings (else it is not printed), and a
+    # reader who knows the rule knows that too: with a hidden base, it bounds the hidden cells.
+    enough = disclosure.at_least(dict.fromkeys(weights, 1), threshold - scored_shown)
+    facts = [sum_fact(entries, total), disclosure.equal(weights, -rest), enough]
     if disclosure.determined(hidden_bounds(entries, threshold, total), facts):
         row["mean"] = None
         row["mean_withheld"] = True
