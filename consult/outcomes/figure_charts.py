@@ -277,10 +277,10 @@ def ranking_chart(question: Mapping[str, Any]) -> Markup:
         )
     figures = bars_said(bars)
     description = withheld_answered(question, figures) or ngettext(
-        "%(answered)s respondent ranked their top %(places)s. Borda points per option (first "
-        "place %(places)s points, last place 1): %(figures)s.",
-        "%(answered)s respondents ranked their top %(places)s. Borda points per option (first "
-        "place %(places)s points, last place 1): %(figures)s.",
+        "%(answered)s respondent ranked up to %(places)s options. Borda points per option (first "
+        "place %(places)s points, each next place one point less): %(figures)s.",
+        "%(answered)s respondents ranked up to %(places)s options. Borda points per option (first "
+        "place %(places)s points, each next place one point less): %(figures)s.",
         question["answered"] or 0,
         answered=number(question["answered"]),
         places=question["places"],

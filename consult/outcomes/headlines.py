@@ -151,27 +151,40 @@ def _scale_text(question: Mapping[str, Any]) -> str:
     return _("on a scale from %(low)s to %(high)s", low=number(low), high=number(high))
 
 
+def matrix_extremes(
+    question: Mapping[str, Any], minimum: int = 1
+) -> tuple[list[Mapping[str, Any]], Mapping[str, Any] | None, Mapping[str, Any] | None]:
+    """The rows a sentence may name (a printed mean scored by at least ``minimum``), and the
+    highest and the lowest of them, each None when it may not be named: a mean hidden although
+    not small (may_lead), or a mean printed without its base (a few skipped the row, or its
+    "don't know" is hidden) at or past it, which may be the true highest or lowest."""
+    if may_lead(question["rows"], "mean"):
+        return [], None, None
+    printed = [r for r in question["rows"] if r.get("mean") is not None]
+    rows = [r for r in printed if (r.get("scored") or 0) >= minimum]
+    if not rows:
+        return [], None, None
+    unbased = [r for r in printed if r.get("scored") is None]
+    high = max(rows, key=lambda r: (r["mean"], r["key"]))
+    low = min(rows, key=lambda r: (r["mean"], r["key"]))
+    if any(r["mean"] >= high["mean"] for r in unbased):
+        high = None
+    if any(r["mean"] <= low["mean"] for r in unbased):
+        low = None
+    return rows, high, low
+
+
 def matrix_headlines(question: Mapping[str, Any], minimum: int = 1) -> list[Headline]:
     """The rows with the highest and the lowest mean score of an ordinal matrix, among rows
     scored by at least ``minimum`` respondents; rows level with either are named too, and
     when every row has the same mean only one sentence is said (no row is "lowest")."""
-    rows = [
-        r
-        for r in question["rows"]
-        if r.get("mean") is not None and (r.get("scored") or 0) >= minimum
-    ]
-    if not rows or may_lead(question["rows"], "mean"):
+    rows, high, low = matrix_extremes(question, minimum)
+    if high is None and low is None:
         return []
-    high = max(rows, key=lambda r: (r["mean"], r["key"]))
-    low = min(rows, key=lambda r: (r["mean"], r["key"]))
-    pairs = (
-        [("mean_high", high)]
-        if _shown_mean(high) == _shown_mean(low)
-        else [
-            ("mean_high", high),
-            ("mean_low", low),
-        ]
-    )
+    if high is not None and low is not None and _shown_mean(high) == _shown_mean(low):
+        pairs = [("mean_high", high)]
+    else:
+        pairs = [(s, r) for s, r in (("mean_high", high), ("mean_low", low)) if r is not None]
     # A public summary hides a small "don't know" count (None): there were some all the same.
     unscored = any(r.get("unscored", 0) != 0 for r in question["rows"])
     left_out = (
@@ -235,8 +248,10 @@ def matrix_headlines(question: Mapping[str, Any], minimum: int = 1) -> list[Head
 def ranking_headlines(question: Mapping[str, Any]) -> list[Headline]:
     """The option ranked first most often (first places) and the top priority overall (Borda
     score): one sentence each, since the two can name different options."""
-    options = [o for o in question["options"] if o.get("first") is not None]
-    scored = [o for o in question["options"] if o.get("borda") is not None]
+    # A leader with nothing (0 first places, 0 points) is no leader: a hidden option, ranked by
+    # a few, is ahead of it.
+    options = [o for o in question["options"] if o.get("first")]
+    scored = [o for o in question["options"] if o.get("borda")]
     result = []
     if options and not may_lead(question["options"], "first"):
         first = max(options, key=lambda o: (o["first"], -_order(question, o)))
@@ -282,11 +297,11 @@ def ranking_headlines(question: Mapping[str, Any]) -> list[Headline]:
                 _ties(
                     ngettext(
                         "“%(option)s” is the top priority overall by Borda score: %(points)s "
-                        "points from the %(n)s respondent who ranked their top %(places)s (a "
-                        "first place earns %(places)s points, a last place 1).",
+                        "points from the %(n)s respondent who ranked up to %(places)s options (a "
+                        "first place earns %(places)s points, each next place one point less).",
                         "“%(option)s” is the top priority overall by Borda score: %(points)s "
-                        "points from the %(n)s respondents who ranked their top %(places)s (a "
-                        "first place earns %(places)s points, a last place 1).",
+                        "points from the %(n)s respondents who ranked up to %(places)s options (a "
+                        "first place earns %(places)s points, each next place one point less).",
                         question["answered"] or 0,
                         option=t(top["label"]),
                         points=number(top["borda"]),
@@ -423,7 +438,8 @@ def key_findings(
             if not options or may_lead(question["options"], "share"):
                 continue
             best = max(options, key=lambda o: o["share"])
-            if (best.get("base") or question["answered"]) < minimum:
+            if (best.get("base") or question["answered"]) < minimum or not best["share"]:
+                # (chosen by none: a hidden answer, chosen by a few, is ahead of it)
                 continue
             findings.append(
                 {
@@ -434,13 +450,9 @@ def key_findings(
                 }
             )
         elif kind == "matrix" and question["ordinal"]:
-            rows = [
-                r for r in question["rows"] if r.get("mean") is not None and r["scored"] >= minimum
-            ]
-            if len(rows) < 2 or may_lead(question["rows"], "mean"):
+            rows, high, low = matrix_extremes(question, minimum)
+            if len(rows) < 2 or (high is None and low is None):
                 continue
-            high = max(rows, key=lambda r: r["mean"])
-            low = min(rows, key=lambda r: r["mean"])
             findings.append(
                 {"kind": "matrix", "question": question, "high": high, "low": low, "weight": 2.0}
             )

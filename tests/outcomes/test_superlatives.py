@@ -127,3 +127,44 @@ def _choice(*flags):
 def test_the_most_chosen_answer_is_a_finding_only_over_every_answer(flags, found):
     questionnaire = {"responses": 40, "questions": [_choice(*flags)]}
     assert bool(key_findings(questionnaire, minimum=5)) is found
+
+
+#: A row whose mean is printed but not its base (a few skipped it, or its "don't know" is
+#: hidden): the sentence could not say its n, and it may be past the row named.
+UNBASED = {"scored": None, "answered_secondary": True}
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        # above every named row: no "highest"; the lowest stands
+        (("art03", 3.9, UNBASED), ["mean_low"]),
+        # below: no "lowest"
+        (("art03", 1.2, UNBASED), ["mean_high"]),
+        # level with the highest: it may be ahead
+        (("art03", 3.5, UNBASED), ["mean_low"]),
+        # between: both stand
+        (("art03", 2.8, UNBASED), ["mean_high", "mean_low"]),
+    ],
+)
+def test_a_mean_printed_without_its_base_is_never_passed_over(app, extra, said):
+    rows = [("art01", 3.5, {}), ("art02", 2.1, {}), extra]
+    with app.test_request_context("/"):
+        headlines = matrix_headlines(_matrix(*rows), minimum=5)
+        # the deck's choice of findings reads the same rows (it crashed on a base of None)
+        findings = key_findings({"responses": 40, "questions": [_matrix(*rows)]}, minimum=5)
+    assert [h.statistic for h in headlines] == said
+    assert len(findings) == 1
+
+
+def test_an_answer_chosen_by_none_is_never_the_most_chosen():
+    # every answer chosen by someone is hidden (fewer than 5): the shown 0 % is not a finding
+    question = _choice({"suppressed": True})
+    question["options"][0].update(count=0, share=0.0)
+    assert key_findings({"responses": 40, "questions": [question]}, minimum=5) == []
+
+
+def test_an_option_never_ranked_first_is_not_ranked_first_most_often(app):
+    question = _ranking(_option("housing", 0, 0.0), _option("care", None, None, suppressed=True))
+    with app.test_request_context("/"):
+        assert ranking_headlines(question) == []
