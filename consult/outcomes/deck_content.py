@@ -74,7 +74,7 @@ def languages_sentence(summary: Mapping[str, Any]) -> str:
 
     On a public summary a language hidden in one questionnaire (a small cell) has no known
     total: it is left out and the sentence says some are not shown, never counted as 0."""
-    total = sum(q["responses"] for q in summary["questionnaires"])
+    total = reading.responses_total(summary)
     if not total:
         return ""
     counts, partial = reading.known_totals(
@@ -130,7 +130,7 @@ def methodology(summary: Mapping[str, Any], snapshot: Any, threshold: int) -> di
             "what": ngettext(
                 "response to the questionnaire",
                 "responses to the questionnaire",
-                questionnaire["responses"] or 0,
+                2 if questionnaire["responses"] is None else questionnaire["responses"],
             ),
         }
         for questionnaire in summary["questionnaires"]
@@ -200,6 +200,8 @@ def finding_bases(group: Sequence[Headline]) -> list[str]:
 
 def no_finding(questionnaire: Mapping[str, Any], threshold: int) -> str:
     """What a findings slide without a finding says: never "no responses" when there are."""
+    if questionnaire.get("suppressed"):
+        return _("Fewer than %(n)s responses: figures are not shown yet.", n=p.number(threshold))
     if not questionnaire["responses"]:
         return _("No responses yet.")
     return _(
@@ -227,12 +229,7 @@ def findings_slides(
         kicker = " · ".join(
             [
                 p.t(questionnaire["title"]).split(":")[-1].strip().capitalize(),
-                ngettext(
-                    "%(n)s response",
-                    "%(n)s responses",
-                    questionnaire["responses"],
-                    n=p.number(questionnaire["responses"]),
-                ),
+                p.responses_text(questionnaire["responses"], threshold),
             ]
         )
         texts = [
@@ -396,7 +393,7 @@ def speaker_notes(
     read out the same sentences, so the presenter never states a figure the slide does not.
     """
     when = p.data_time(snapshot.data_as_of, snapshot.timezone)
-    total = sum(q["responses"] for q in summary["questionnaires"])
+    total = reading.responses_total(summary)
     contributions = (summary.get("contributions") or {}).get("total") or 0
     notes: dict[str, list[str]] = {
         "title": [
@@ -410,8 +407,8 @@ def speaker_notes(
                 responses=ngettext(
                     "%(n)s questionnaire response",
                     "%(n)s questionnaire responses",
-                    total,
-                    n=p.number(total),
+                    2 if total is None else total,
+                    n=p.total_text(total),
                 ),
                 contributions=ngettext(
                     "%(n)s published open contribution",
@@ -425,8 +422,8 @@ def speaker_notes(
             ngettext(
                 "%(n)s response to the questionnaire for %(who)s.",
                 "%(n)s responses to the questionnaire for %(who)s.",
-                q["responses"],
-                n=p.number(q["responses"]),
+                2 if q["responses"] is None else q["responses"],
+                n=p.count_text(q["responses"], threshold),
                 who=p.short_questionnaire(q["key"]).lower(),
             )
             for q in summary["questionnaires"]

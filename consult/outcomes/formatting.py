@@ -129,6 +129,20 @@ def count_text(count: int | None, threshold: int | None = None) -> str:
     return number(count)
 
 
+def responses_text(count: int | None, threshold: int | None = None) -> str:
+    """A number of responses in words: "12 responses", "1 response", and on a public summary
+    "fewer than 5 responses" where a questionnaire's count is small (None: it is not printed,
+    and no total that would give it back is either)."""
+    if count is None:
+        return _("fewer than %(n)s responses", n=number(threshold or 5))
+    return ngettext("%(n)s response", "%(n)s responses", count, n=number(count))
+
+
+def total_text(count: int | None) -> str:
+    """A total that may be withheld (it would give a small questionnaire's count back)."""
+    return _("not shown") if count is None else number(count)
+
+
 def entry_count(entry: Mapping[str, Any] | None, threshold: int | None = None) -> str:
     """The count of a breakdown entry as shown: the number, "fewer than N" when it was small,
     "not shown (protects a small group)" when it was hidden only to protect a smaller cell

@@ -353,6 +353,17 @@ def participation_sentences(summary: Mapping[str, Any]) -> list[str]:
     sentences = []
     for questionnaire in summary["questionnaires"]:
         part = questionnaire["participation"]
+        if questionnaire["responses"] is None:
+            # A public summary: fewer than the threshold responded (neither their number nor
+            # their countries are printed).
+            sentences.append(
+                _(
+                    "Fewer than %(n)s responses to the questionnaire for %(who)s.",
+                    n=number(summary.get("suppressed_below") or 5),
+                    who=short_questionnaire(questionnaire["key"]).lower(),
+                )
+            )
+            continue
         countries = part.get("countries")
         if countries is None:  # a summary frozen before countries were counted
             countries = len([e for e in part["by_country"] if e["key"] not in (None, "_other")])

@@ -43,10 +43,12 @@ from consult.outcomes.formatting import (
     percent_precise,
     quantity,
     respondent_type_label,
+    responses_text,
     scale_points,
     short_questionnaire,
     t,
     themes_note,
+    total_text,
     version_list,
     word_list,
 )
@@ -70,7 +72,7 @@ from consult.outcomes.heat import (
     heat_intensity,
     heat_scale_notes,
 )
-from consult.outcomes.reading import top_cut, top_with_ties
+from consult.outcomes.reading import responses_total, top_cut, top_with_ties
 
 __all__ = [
     "HEAT_SHORT_LABELS",
@@ -89,6 +91,9 @@ __all__ = [
     "contribution_articles_chart",
     "contribution_themes_chart",
     "count_text",
+    "responses_text",
+    "responses_total",
+    "total_text",
     "data_time",
     "day",
     "entry_count",

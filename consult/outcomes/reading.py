@@ -48,6 +48,13 @@ def known_totals(
     return known, len(known) < len(totals)
 
 
+def responses_total(summary: Mapping[str, Any]) -> int | None:
+    """Every questionnaire's responses together; None on a public summary that hides one
+    questionnaire's small count (the total would give it back: consult.outcomes.suppression)."""
+    counts = [q["responses"] for q in summary["questionnaires"]]
+    return None if None in counts else sum(counts)
+
+
 def _figure_of(figure: str | Callable[[Any], Any]) -> Callable[[Any], Any]:
     """A figure given as a field name (templates) or as a function."""
     if callable(figure):

@@ -484,7 +484,10 @@ def public_summary(summary: Mapping[str, Any], threshold: int) -> dict[str, Any]
             result[field] = None
     for questionnaire in result["questionnaires"]:
         if _small(questionnaire["responses"], threshold):
+            # Its count is small: gone, and so is the total, which would give it back.
             questionnaire["suppressed"] = True
+            questionnaire["responses"] = None
+            result["responses"] = result["response_ids_count"] = None
         _participation(questionnaire["participation"], threshold)
         for question in questionnaire["questions"]:
             _question(question, threshold)

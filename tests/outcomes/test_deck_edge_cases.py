@@ -5,15 +5,19 @@ deck's sentences (slides and speaker notes) read back."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
 
-from consult.outcomes import deck_content
+from consult.db import db
+from consult.outcomes import deck_content, operations
 from consult.outcomes.deck_settings import Closing
 from consult.outcomes.headlines import participation_sentences, questionnaire_headlines
+from consult.outcomes.models import OutcomeSnapshot
 from consult.outcomes.summary import summarise
+from consult.outcomes.suppression import public_summary
 from tests.conftest import csrf_token
 from tests.outcomes import frames
 from tests.outcomes.conftest import fill_demo
@@ -231,10 +235,12 @@ def test_one_response_is_not_one_responses(app, responses, contributions, kicker
     assert notes["title"][1] == title_note
 
 
-@pytest.mark.parametrize("responses", [12, 30])
+@pytest.mark.parametrize("responses", [8, 12, 30])
 def test_the_deck_of_a_small_consultation_renders_in_every_language(app, login, responses):
     """Found by a reviewer: with few responses, a matrix row a few skipped prints its mean but
-    not its base, and choosing the deck's findings failed on that base (HTTP 500)."""
+    not its base, and choosing the deck's findings failed on that base (HTTP 500); and with 8,
+    the deck and its notes printed "4 responses: partners" where the public page says "fewer
+    than 5" (and a total that gave it back)."""
     fill_demo(app, responses, seed=21)
     client = login(app.test_client(), "analyst")
     snapshots = "/staff/outcomes/snapshots"
@@ -243,3 +249,14 @@ def test_the_deck_of_a_small_consultation_renders_in_every_language(app, login, 
     assert client.post(snapshots, data=form).status_code == 302
     for language in ("en", "fr", "es"):
         assert client.get(f"/staff/outcomes/1/deck?lang={language}").status_code == 200
+    with app.app_context():
+        public = public_summary(operations.snapshot_summary(db.session.get(OutcomeSnapshot, 1)), 5)
+    small = [q["key"] for q in public["questionnaires"] if q["responses"] is None]
+    assert bool(small) is (responses == 8)
+    for path in ("/staff/outcomes/1/deck", "/staff/outcomes/1/deck/presenter"):
+        text = re.sub(r"<[^>]+>", " ", client.get(path + "?lang=en").get_data(as_text=True))
+        text = " ".join(text.split())
+        small_counts = re.findall(r"\b[1-4] (?:questionnaire )?responses?\b", text)
+        assert small_counts == [], (path, small_counts)
+        if small:
+            assert "fewer than 5" in text

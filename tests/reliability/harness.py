@@ -512,7 +512,24 @@ def scratch_postgres(label: str) -> Iterator[str]:
         try:
             yield test_url.set(database=name).render_as_string(hide_password=False)
         finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            _drop_database(admin, name)
     finally:
         admin.dispose()
+
+
+def _drop_database(admin, name: str) -> None:
+    """Drop a scratch database, its connections closed by force. An autovacuum worker on it
+    belongs to the superuser, whom a plain role may not signal (PostgreSQL 15 refuses the
+    drop); it is gone within moments, so the drop is tried again, for up to 15 seconds."""
+    from sqlalchemy.exc import ProgrammingError
+
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except ProgrammingError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
