@@ -342,9 +342,11 @@ def questionnaire_headlines(
 ) -> list[list[Headline]]:
     """The headline sentences of a questionnaire, one group per key finding; none rests on
     fewer than ``minimum`` respondents (the small-cell threshold, for a deck shown on stage)."""
-    return [
+    groups = (
         finding_headlines(f, summary, minimum) for f in key_findings(questionnaire, limit, minimum)
-    ]
+    )
+    # A finding whose every sentence was left out (no leader may be named) is no finding.
+    return [group for group in groups if group]
 
 
 def participation_sentences(summary: Mapping[str, Any]) -> list[str]:

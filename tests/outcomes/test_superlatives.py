@@ -168,3 +168,16 @@ def test_an_option_never_ranked_first_is_not_ranked_first_most_often(app):
     question = _ranking(_option("housing", 0, 0.0), _option("care", None, None, suppressed=True))
     with app.test_request_context("/"):
         assert ranking_headlines(question) == []
+
+
+def test_a_finding_left_without_a_sentence_is_no_finding(app):
+    """A ranking whose scores may lead elsewhere and whose shown options were never ranked
+    first says nothing: no empty finding reaches the deck (it failed on one)."""
+    from consult.outcomes.headlines import questionnaire_headlines
+
+    question = _ranking(
+        _option("housing", 0, 40.0), _option("care", None, None, borda_withheld=True)
+    )
+    questionnaire = {"responses": 40, "questions": [question]}
+    with app.test_request_context("/"):
+        assert questionnaire_headlines(questionnaire, {}, minimum=5) == []
