@@ -11,7 +11,7 @@ places empty) and ``hidden_range`` (what the page says of a hidden cell when its
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from consult.outcomes import disclosure
@@ -108,15 +108,25 @@ def hide(entry: MutableMapping[str, Any], *fields: str) -> None:
             entry[field] = None
 
 
-def hidden_last(entries: Sequence[Mapping[str, Any]], *, last: str | None = None) -> list[Any]:
-    """A list ordered by count, made safe to print once cells are hidden: the shown cells in
-    their order, then the hidden ones by key, then the entry keyed ``last`` (a pooled line).
+def _suppressed(entry: Mapping[str, Any]) -> bool:
+    return bool(entry.get("suppressed"))
 
-    A hidden cell left in its place would say where its count lies: between its neighbours'
-    counts, which pins it when they are level. Its key, not its count, orders it instead.
+
+def hidden_last(
+    entries: Sequence[Mapping[str, Any]],
+    *,
+    last: str | None = None,
+    hidden: Callable[[Mapping[str, Any]], bool] = _suppressed,
+) -> list[Any]:
+    """A list ordered by a figure, made safe to print once figures are hidden: the shown
+    entries in their order, then the ``hidden`` ones (a suppressed cell; a ranking option whose
+    Borda score is withheld) by key, then the entry keyed ``last`` (a pooled line).
+
+    A hidden figure left in its place would say where it lies: between its neighbours', which
+    narrows it, and pins it when they are level. Its key, not its figure, orders it instead.
     """
     pooled = [e for e in entries if last is not None and e.get("key") == last]
     rest = [e for e in entries if last is None or e.get("key") != last]
-    shown = [e for e in rest if not e.get("suppressed")]
-    hidden = sorted((e for e in rest if e.get("suppressed")), key=lambda e: str(e.get("key") or ""))
-    return [*shown, *hidden, *pooled]
+    shown = [e for e in rest if not hidden(e)]
+    withheld = sorted((e for e in rest if hidden(e)), key=lambda e: str(e.get("key") or ""))
+    return [*shown, *withheld, *pooled]

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from babel.dates import format_date
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,6 +23,7 @@ from consult.i18n import current_language
 from consult.outcomes import deck_campaign, deck_fit, deck_quotes, reading
 from consult.outcomes import presenting as p
 from consult.outcomes.deck_settings import LANGUAGES, Closing, closing_of
+from consult.outcomes.formatting import long_date
 from consult.outcomes.headlines import Headline
 
 #: How many themes the contributions slide's notes name as raised most (with any tied).
@@ -116,9 +116,7 @@ def _audience(key: str) -> str:
 def _day(value: str | date | None) -> str:
     if not value:
         return "–"
-    day = date.fromisoformat(value) if isinstance(value, str) else value
-    language = current_language()
-    return format_date(day, format="long", locale="en_GB" if language == "en" else language)
+    return long_date(date.fromisoformat(value) if isinstance(value, str) else value)
 
 
 def methodology(summary: Mapping[str, Any], snapshot: Any, threshold: int) -> dict[str, Any]:
@@ -141,7 +139,11 @@ def methodology(summary: Mapping[str, Any], snapshot: Any, threshold: int) -> di
             {
                 "who": _("Anyone, on the Charter's pages: open contributions"),
                 "count": contributions.get("total") or 0,
-                "what": _("published by a moderator"),
+                "what": ngettext(
+                    "published by a moderator",
+                    "published by a moderator",
+                    contributions.get("total") or 0,
+                ),
             }
         )
     firsts = [

@@ -163,9 +163,18 @@ def data_time(moment: datetime | str, timezone: str, language: str | None = None
     language = language or current_language()
     # The long date of each language ("22 de febrero de 2022"), a 24-hour time, and the zone's
     # own abbreviation (CET), the same in every language.
+    return f"{long_date(local.date(), language)}, {local:%H:%M} {local.tzname()}"
+
+
+def long_date(value: date, language: str | None = None) -> str:
+    """A date written out in the language ("22 February 2022", "22 de febrero de 2022"); French
+    writes the first of a month as an ordinal, "1er février 2022" (CLDR has no such form)."""
+    language = language or current_language()
     # UCLG writes English dates the British way: "22 February 2022".
-    day = babel_date(local.date(), format="long", locale="en_GB" if language == "en" else language)
-    return f"{day}, {local:%H:%M} {local.tzname()}"
+    text = babel_date(value, format="long", locale="en_GB" if language == "en" else language)
+    if language == "fr" and value.day == 1 and text.startswith("1 "):
+        return "1er " + text[2:]
+    return text
 
 
 def option_label(

@@ -59,6 +59,7 @@ OTHER_COUNTRIES = "_other"
 
 #: The lists a summary orders by count, largest first (participation.py, contributions.py,
 #: distribution.py's countries, the themes): a country question's options, not the others.
+#: (A ranking's options, ordered by Borda score, put a withheld score last: _hidden_last.)
 COUNT_ORDERED = {
     "participation": (
         "by_region",
@@ -510,6 +511,11 @@ def _hidden_last(summary: MutableMapping[str, Any]) -> None:
             for name in COUNT_ORDERED["question"]:
                 if question.get(name) and (name != "options" or question["type"] == "country"):
                     question[name] = hidden_last(question[name])
+            if question["type"] == "ranking" and question.get("options"):
+                # ordered by Borda score (closed.py): a withheld score goes last
+                question["options"] = hidden_last(
+                    question["options"], hidden=lambda o: o.get("borda") is None
+                )
     contributions = summary.get("contributions") or {}
     for name in COUNT_ORDERED["contributions"]:
         if contributions.get(name):

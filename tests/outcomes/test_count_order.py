@@ -107,3 +107,22 @@ def test_every_count_ordered_list_puts_its_hidden_cells_last():
         assert keys == sorted(keys), f"{where}: hidden cells out of key order"
         walked += 1
     assert walked >= 4
+
+
+def test_a_ranking_puts_a_withheld_borda_score_last():
+    """Found by a reviewer: "Rights of persons with disabilities: –" stood between 79 and 61
+    points, which with its shown first places bounded its hidden places."""
+    from consult.outcomes.suppression import _hidden_last
+
+    options = [
+        {"key": "housing", "borda": 79.0},
+        {"key": "disability", "borda": None, "borda_withheld": True},
+        {"key": "care", "borda": 61.0},
+        {"key": "migrants", "borda": None, "suppressed": True},
+        {"key": "water", "borda": 51.0},
+    ]
+    question = {"key": "priorities", "type": "ranking", "options": options}
+    summary = {"questionnaires": [{"participation": {}, "questions": [question]}]}
+    _hidden_last(summary)
+    keys = [o["key"] for o in question["options"]]
+    assert keys == ["housing", "care", "water", "disability", "migrants"]

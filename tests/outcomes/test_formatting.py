@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from flask_babel import force_locale
 
 from consult.outcomes import presenting
+from consult.outcomes.formatting import long_date
 
 NNBSP, NBSP = "\u202f", "\u00a0"
 
@@ -73,3 +76,18 @@ def test_the_year_questions_of_both_questionnaires_are_years_and_counts_are_not(
         }
     assert numbers["charter_adoption_year"] and numbers["human_rights_since"]
     assert not numbers["hr_staff_number"]
+
+
+@pytest.mark.parametrize(
+    ("day", "language", "expected"),
+    [
+        # French writes the first of a month as an ordinal (found by a reviewer: "au 1 février")
+        (date(2022, 2, 1), "fr", "1er février 2022"),
+        (date(2022, 2, 2), "fr", "2 février 2022"),
+        (date(2022, 2, 11), "fr", "11 février 2022"),
+        (date(2022, 2, 1), "en", "1 February 2022"),
+        (date(2022, 2, 1), "es", "1 de febrero de 2022"),
+    ],
+)
+def test_a_long_date_in_each_language(day, language, expected):
+    assert long_date(day, language) == expected
