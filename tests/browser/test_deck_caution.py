@@ -32,9 +32,7 @@ def _freeze(app, email: str, label: str, publish: bool) -> int:
         return snapshot.id
 
 
-def test_the_caution_shows_above_the_deck_and_in_the_presenter_view(
-    app, staff, serve, new_context
-):
+def test_the_caution_shows_above_the_deck_and_in_the_presenter_view(app, staff, serve, new_context):
     fill_demo(app, 40)
     email = staff("admin")
     _freeze(app, email, "Morning", publish=True)
