@@ -493,6 +493,12 @@ def public_summary(
         for question in questionnaire["questions"]:
             _question(question, threshold)
         _follow_ups(questionnaire)
+        for question in questionnaire["questions"]:
+            if question["type"] in ("country", "region"):
+                # Printed as the participation's breakdowns, protected together (country_cells);
+                # a copy protected on its own would give what they hide (a named small country).
+                _withhold_question(question)
+                question["in_participation"] = True
     if result.get("contributions"):
         _contributions(result["contributions"], threshold)
     _articles(result["articles"], result["questionnaires"], threshold)

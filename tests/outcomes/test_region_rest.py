@@ -217,6 +217,14 @@ def test_demo_public_page_and_deck(app, login):
         deck = snapshot_views.deck_figures(app_db_get(OutcomeSnapshot, snapshot_id))[0]
     for summary in (shown, deck):
         assert attacker(summary, mapping) == []
+        # The country and region questions are printed as the participation's breakdowns only:
+        # their own tables (downloadable by name) named Canada's 5 and a hidden Bermuda.
+        for questionnaire in summary["questionnaires"]:
+            for question in questionnaire["questions"]:
+                if question["type"] in ("country", "region"):
+                    assert question["suppressed"] and not question["options"]
+    reply = admin.get("/outcomes/figure.csv?of=local-governments&name=question:country")
+    assert "Bermuda" not in reply.get_data(as_text=True)
     # Not vacuous: a region is printed beside countries named in it.
     assert shown.get("countries_grouped")
     page = admin.get("/outcomes?lang=en").get_data(as_text=True)
