@@ -22,7 +22,7 @@ from flask_login import current_user
 
 from consult.core.inputs import parse_date
 from consult.db import db
-from consult.geography import REGION_KEYS, region_labels
+from consult.geography import REGION_KEYS, region_labels, region_map
 from consult.outcomes import coverage, data, operations, presenting
 from consult.outcomes.distribution import YES_NO_LABELS
 from consult.outcomes.filters import MAX_ANSWER_CONDITIONS, AnswerCondition, SummaryFilter
@@ -85,6 +85,12 @@ def sources() -> data.SummarySources:
 def threshold() -> int:
     """The small-cell threshold in force."""
     return int(current_app.config.get("SMALL_CELL_THRESHOLD", 5))
+
+
+def country_regions() -> dict[str, str]:
+    """The country -> region map in force, for a public summary of a snapshot frozen before
+    each country's region was recorded with it (suppression.public_summary)."""
+    return region_map(current_app.config["QUESTIONNAIRES_PATH"])
 
 
 def _parse_date(value: str | None) -> date | None:

@@ -20,7 +20,7 @@ from wtforms.validators import Length
 from consult.core.errors import render_error
 from consult.db import db
 from consult.i18n import current_language
-from consult.outcomes import deck_content, deck_fit, deck_pdf, deck_pptx
+from consult.outcomes import deck_content, deck_fit, deck_guard, deck_pdf, deck_pptx
 from consult.outcomes import snapshot_views as views
 from consult.outcomes.blueprints import (
     STAFF_ROLES,
@@ -138,6 +138,7 @@ def presenter(snapshot_id: int):
         "outcomes/presenter.html",
         snapshot=frozen,
         slides=slides,
+        caution=deck_guard.deck_caution(frozen),
         deck_url=url_for("outcomes.deck", snapshot_id=frozen.id, lang=current_language()),
         embed_url=url_for(
             "outcomes.deck", snapshot_id=frozen.id, lang=current_language(), embed="1"
@@ -204,6 +205,9 @@ def _download(
 def pptx(snapshot_id: int):
     """The deck as a PowerPoint file: native text, charts as images, speaker notes."""
     frozen = snapshot_or_404(snapshot_id)
+    refused = deck_guard.refused_download(frozen)
+    if refused is not None:
+        return refused
     body = deck_pptx.build_pptx(deck_html(frozen.id), _notes(frozen))
     return _download(
         frozen,
@@ -219,6 +223,9 @@ def pdf(snapshot_id: int):
     """The deck as a PDF, one slide per page, printed by headless Chromium; with ?notes=1,
     each slide is followed by a page of its speaker notes."""
     frozen = snapshot_or_404(snapshot_id)
+    refused = deck_guard.refused_download(frozen)
+    if refused is not None:
+        return refused
     html = deck_html(frozen.id)
     with_notes = request.args.get("notes") == "1"
     if with_notes:

@@ -275,6 +275,11 @@ def breakdown_label(
     if kind == "region":
         return t(summary.get("region_labels", {}).get(key)) or key
     if kind == "country":
+        if key == "_other" and summary.get("countries_grouped"):
+            return _(
+                "Other countries (fewer than %(n)s each, or grouped to protect a small group)",
+                n=summary.get("suppressed_below"),
+            )
         if key == "_other":
             return _("Other countries (fewer than %(n)s each)", n=summary.get("suppressed_below"))
         return country_name(key, current_language())

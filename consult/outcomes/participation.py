@@ -24,6 +24,22 @@ def _breakdown(series: pd.Series) -> list[dict[str, Any]]:
     ]
 
 
+def _country_regions(submitted: pd.DataFrame) -> dict[str, str]:
+    pairs = Counter(
+        (c, r)
+        for c, r in zip(
+            submitted["country"].to_numpy(dtype=object, na_value=""),
+            submitted["region"].to_numpy(dtype=object, na_value=""),
+            strict=True,
+        )
+        if c and r
+    )
+    regions: dict[str, str] = {}
+    for (country, region), _n in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0])):
+        regions.setdefault(str(country), str(region))
+    return regions
+
+
 def participation(
     submitted: pd.DataFrame,
     drafts: pd.DataFrame,
@@ -56,6 +72,9 @@ def participation(
         #: page pools when small).
         "countries": int(submitted["country"].dropna().nunique()),
         "regions": int(submitted["region"].dropna().nunique()),
+        #: The region each country's respondents gave (most of them): what a reader of the
+        #: public page knows of the map, used to protect a region less its named countries.
+        "country_regions": _country_regions(submitted),
         "by_respondent_type": _breakdown(submitted["respondent_type"]),
         "by_language": _breakdown(submitted["language"]),
         "drafts_by_region": _breakdown(drafts["region"]),

@@ -11,6 +11,7 @@ from consult.db import db
 from consult.outcomes import downloads, operations, presenting
 from consult.outcomes.blueprints import (
     FIGURE_FORMATS,
+    country_regions,
     figure_file,
     filter_coverage,
     frozen_summary_of,
@@ -32,7 +33,11 @@ def published_summary() -> tuple[Any, OutcomeSnapshot, dict[str, Any]] | None:
     if publication is None:
         return None
     frozen = db.session.get(OutcomeSnapshot, publication.snapshot_id)
-    return publication, frozen, public_summary(frozen_summary_of(frozen), threshold())
+    return (
+        publication,
+        frozen,
+        public_summary(frozen_summary_of(frozen), threshold(), country_regions()),
+    )
 
 
 # -- the public page ------------------------------------------------------------------------------

@@ -22,12 +22,13 @@ from sqlalchemy import func, select
 
 from consult.core.inputs import parse_datetime, query_int
 from consult.db import db
-from consult.outcomes import data, deck_content, operations, presenting
+from consult.outcomes import data, deck_content, deck_guard, operations, presenting
 from consult.outcomes.blueprints import (
     STAFF_ROLES,
     TIMEZONES,
     bp,
     can_publish,
+    country_regions,
     covered_contributions,
     filter_args,
     filter_coverage,
@@ -345,7 +346,7 @@ def deck_figures(frozen: OutcomeSnapshot) -> tuple[dict, list, dict]:
     else:  # a snapshot frozen before quotes were re-read at the freeze
         ids = set(operations.snapshot_ids(frozen))
         quotes = operations.deck_quotes(db.session, ids, covered_contributions(staff_summary))
-    frozen_summary = public_summary(staff_summary, threshold())
+    frozen_summary = public_summary(staff_summary, threshold(), country_regions())
     findings = {
         # Shown on stage: no headline rests on fewer respondents than a public figure may.
         q["key"]: presenting.questionnaire_headlines(q, frozen_summary, minimum=threshold())
@@ -390,6 +391,7 @@ def deck(snapshot_id: int):
                 frozen_summary, frozen, findings, quotes, closing, threshold()
             ),
             embedded=embedded,
+            caution=deck_guard.deck_caution(frozen),
         ),
     )
     if not embedded:

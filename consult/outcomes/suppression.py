@@ -12,7 +12,8 @@ Rules (a cell is "small" below the threshold, SMALL_CELL_THRESHOLD, 5 by default
   average number of choices, a number question's mean, the answers with no theme) is withheld
   when, with the table, it pins a hidden cell (consult.outcomes.disclosure solves for them);
   the per-article heat map and the Charter pages take their figures from the public question;
-- countries below the threshold are pooled into one "other countries" line;
+- countries below the threshold are pooled into one "other countries" line, and more of a
+  region's countries when its count less its named countries would be small (country_cells);
 - free-text quotes, "other" texts, extremes of numbers and daily counts are left out (the
   cumulative curve stays); terms used by fewer people than the threshold are dropped.
 Published contributions are public texts already and keep their quotes.
@@ -35,6 +36,7 @@ from consult.outcomes.cells import (
     sum_fact,
     suppress_cells,
 )
+from consult.outcomes.country_cells import OTHER_COUNTRIES, protect_countries
 from consult.outcomes.ranking_cells import protect_ranking
 from consult.outcomes.skipped import (
     skip_cells,
@@ -55,7 +57,6 @@ __all__ = [
     "withhold_contributions",
 ]
 
-OTHER_COUNTRIES = "_other"
 
 #: The lists a summary orders by count, largest first (participation.py, contributions.py,
 #: distribution.py's countries, the themes): a country question's options, not the others.
@@ -105,26 +106,28 @@ def cumulative_steps(days: Sequence[Mapping[str, Any]], threshold: int) -> list[
     return result
 
 
-def _participation(participation: MutableMapping[str, Any], threshold: int) -> None:
+def _participation(
+    participation: MutableMapping[str, Any],
+    threshold: int,
+    regions: Mapping[str, str] | None = None,
+) -> bool:
+    """Protect a questionnaire's participation; True when larger countries were pooled."""
+    region_total = sum(e["count"] or 0 for e in participation.get("by_region") or [])
     for name in ("by_region", "by_respondent_type", "by_language", "drafts_by_region"):
         suppress_cells(participation.get(name) or [], threshold, exclusive=True)
     if participation.get("by_population_band"):
         suppress_cells(participation["by_population_band"], threshold, exclusive=True)
-    countries = participation.get("by_country") or []
-    kept = [c for c in countries if not _small(c["count"], threshold)]
-    pooled = sum(c["count"] for c in countries if _small(c["count"], threshold))
-    if pooled:
-        total = sum(c["count"] for c in countries) or 1
-        kept.append({"key": OTHER_COUNTRIES, "count": pooled, "share": pooled / total})
-        # The countries add up to the responses shown: a small pooled line hidden alone could
-        # be worked out, so it takes a partner like any other exclusive cell.
-        suppress_cells(kept, threshold, exclusive=True)
-    participation["by_country"] = kept
+    # Small countries pooled, and no region less its named countries a small figure.
+    grouped = protect_countries(
+        participation, threshold, region_total=region_total, regions=regions
+    )
+    participation.pop("country_regions", None)  # the map, not a figure: the staff's record
     participation["per_day"] = cumulative_steps(participation.get("per_day") or [], threshold)
     if _small(participation.get("drafts"), threshold):
         participation["drafts"] = None
         participation["started"] = None
         participation["completion"] = None
+    return grouped
 
 
 def _withhold_question(question: MutableMapping[str, Any]) -> None:
@@ -476,8 +479,13 @@ def _articles(
                 column["counts"][article] = None
 
 
-def public_summary(summary: Mapping[str, Any], threshold: int) -> dict[str, Any]:
-    """Return a copy of ``summary`` fit for the public: small cells suppressed, quotes removed."""
+def public_summary(
+    summary: Mapping[str, Any], threshold: int, regions: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Return a copy of ``summary`` fit for the public: small cells suppressed, quotes removed.
+
+    ``regions`` (country -> region, the map in force) serves a summary frozen before each
+    country's region was recorded with it (see country_cells)."""
     result = copy.deepcopy(dict(summary))
     result["suppressed_below"] = threshold
     for field in ("drafts", "responses", "response_ids_count"):
@@ -489,10 +497,17 @@ def public_summary(summary: Mapping[str, Any], threshold: int) -> dict[str, Any]
             questionnaire["suppressed"] = True
             questionnaire["responses"] = None
             result["responses"] = result["response_ids_count"] = None
-        _participation(questionnaire["participation"], threshold)
+        if _participation(questionnaire["participation"], threshold, regions):
+            result["countries_grouped"] = True  # the pooled line's words say so (formatting)
         for question in questionnaire["questions"]:
             _question(question, threshold)
         _follow_ups(questionnaire)
+        for question in questionnaire["questions"]:
+            if question["type"] in ("country", "region"):
+                # Printed as the participation's breakdowns, protected together (country_cells);
+                # a copy protected on its own would give what they hide (a named small country).
+                _withhold_question(question)
+                question["in_participation"] = True
     if result.get("contributions"):
         _contributions(result["contributions"], threshold)
     _articles(result["articles"], result["questionnaires"], threshold)

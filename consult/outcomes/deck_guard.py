@@ -1,0 +1,86 @@
+"""Whether a snapshot's deck may go on stage or out as a file: the publishing rule for decks.
+
+Publishing a snapshot is refused when it differs from a snapshot published before (shown now,
+or withdrawn since) by fewer than the threshold of responses (operations.differencing): the two
+pages subtracted would show those few responses. The deck prints the same public figures, and
+is shown to an audience and handed out; set beside the published page or its deck, such a
+snapshot's deck gives away the same few responses (their region, country and answers). So
+its HTML deck and presenter view say so at the top, and its PowerPoint and PDF downloads (with
+or without speaker notes) are refused with a page saying why and what to do. A snapshot
+published itself prints nothing the public has not seen: no caution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import g
+from flask_babel import format_datetime, ngettext
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from consult.core.errors import render_error
+from consult.db import db
+from consult.outcomes import operations
+from consult.outcomes.blueprints import threshold
+from consult.outcomes.models import OutcomePublication, OutcomeSnapshot
+
+
+@dataclass(frozen=True)
+class DeckCaution:
+    """Why a snapshot's deck must not be shown in public, in the request's language."""
+
+    title: str
+    reason: str
+    advice: str
+
+
+def deck_caution(frozen: OutcomeSnapshot) -> DeckCaution | None:
+    """The caution of a snapshot's deck, or None when it may be shown (once per request)."""
+    cache = g.setdefault("deck_cautions", {})
+    if frozen.id not in cache:
+        cache[frozen.id] = _caution(frozen)
+    return cache[frozen.id]
+
+
+def _caution(frozen: OutcomeSnapshot) -> DeckCaution | None:
+    published = db.session.scalar(
+        select(OutcomePublication.id).where(OutcomePublication.snapshot_id == frozen.id).limit(1)
+    )
+    if published is not None:
+        return None
+    limit = threshold()
+    close = operations.differencing(db.session, frozen, limit)
+    if close is None:
+        return None
+    n = close.differing + close.unknown
+    return DeckCaution(
+        title=_("Do not show this deck in public."),
+        reason=ngettext(
+            "Beside the outcomes published on %(when)s (snapshot “%(label)s”), this snapshot "
+            "differs by %(n)s response, fewer than %(threshold)s: comparing the two decks or "
+            "pages would show that response's region, country and answers.",
+            "Beside the outcomes published on %(when)s (snapshot “%(label)s”), this snapshot "
+            "differs by %(n)s responses, fewer than %(threshold)s: comparing the two decks or "
+            "pages would show those responses' region, country and answers.",
+            n,
+            n=n,
+            when=format_datetime(close.published_at, "medium"),
+            label=close.earlier.label,
+            threshold=limit,
+        ),
+        advice=_(
+            "Present the published snapshot's deck, or freeze again later, once at least "
+            "%(threshold)s responses differ. The PowerPoint and PDF downloads of this deck are "
+            "refused.",
+            threshold=limit,
+        ),
+    )
+
+
+def refused_download(frozen: OutcomeSnapshot):
+    """The page refusing a PowerPoint or PDF of a cautioned deck (409), or None."""
+    caution = deck_caution(frozen)
+    if caution is None:
+        return None
+    return render_error(409, f"{caution.title} {caution.reason} {caution.advice}")
