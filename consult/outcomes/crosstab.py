@@ -110,16 +110,16 @@ def _facts(table, counts, row_total, column_total, threshold: int):
 
 
 def published_questions(public: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """A public summary's questions by key, for public_crosstab: a question asked by both
-    questionnaires is withheld if either withholds it, and hides an answer either hides."""
+    """A public summary's questions by "questionnaire:question" (closed_questions' keys), for
+    public_crosstab: each questionnaire's question on its own, withheld when it or its
+    questionnaire is, with the answers it hides."""
     found: dict[str, dict[str, Any]] = {}
     for questionnaire in public["questionnaires"]:
         for question in questionnaire["questions"]:
-            entry = found.setdefault(question["key"], {"suppressed": False, "options": []})
-            entry["suppressed"] |= bool(
-                question.get("suppressed") or questionnaire.get("suppressed")
-            )
-            entry["options"] += [o for o in question.get("options") or () if o.get("suppressed")]
+            found[f"{questionnaire['key']}:{question['key']}"] = {
+                "suppressed": bool(question.get("suppressed") or questionnaire.get("suppressed")),
+                "options": [o for o in question.get("options") or () if o.get("suppressed")],
+            }
     return found
 
 
@@ -204,7 +204,8 @@ def public_crosstab(
     """Return a copy fit for public output: small cells and totals hidden (None), and enough
     further cells hidden that none can be recovered from a row's or a column's total.
 
-    ``published``: the public summary's questions by key, for the same respondents. The table
+    ``published``: the public summary's questions (published_questions), for the same
+    respondents, under the keys the table's ``question`` entries name. The table
     must not print what the public page hides: a question it withholds (too few answered, or
     asked only after an answer whose count is hidden, whose asked count the table's total
     would give) withholds the whole table; an answer whose count it hides has its total here

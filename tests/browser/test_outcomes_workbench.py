@@ -19,7 +19,7 @@ def test_the_workbench_on_a_desktop(outcomes_app, serve, new_context):  # noqa: 
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     sign_in(page, server.url, outcomes_app.config["OUTCOMES_ADMIN"])
     page.goto(server.url + "/staff/outcomes/?questionnaire=local-governments")
-    page.select_option("#f-answer", "charter_2011_adopted:yes")
+    page.select_option("#f-answer", "local-governments:charter_2011_adopted:yes")
     page.click(".filters button[type=submit]")
     page.wait_for_selector(".filtered-view")
     assert "charter_2011_adopted%3Ayes" in page.url or "charter_2011_adopted:yes" in page.url
