@@ -4,7 +4,7 @@ look-up and the template context. The view modules import this one; never the re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -298,6 +298,22 @@ def filter_coverage(filters: SummaryFilter) -> list[dict[str, str]]:
     ]
 
 
+def coverage_note(filters: SummaryFilter | Mapping[str, Any] | None) -> str:
+    """The sentence every public output of a filtered view carries (the public page, the
+    deck's title and methodology slides and notes, each Charter article page): which part of
+    the consultation its figures cover. Empty for an unfiltered view. ``filters``: the
+    filter, or a summary's record of it (``summary["filters"]``)."""
+    if not isinstance(filters, SummaryFilter):
+        filters = SummaryFilter.from_dict(filters)
+    phrases = filter_description(filters)
+    if not phrases:
+        return ""
+    return _(
+        "These outcomes cover part of the consultation only: %(filters)s.",
+        filters="; ".join(phrases),
+    )
+
+
 def left_out_contributions(filters: SummaryFilter, as_of: Any = None) -> int | None:
     """How many published contributions (at ``as_of``) a view with ``filters`` leaves out
     because a filter cannot apply to them (None when the view shows contributions)."""
@@ -377,6 +393,7 @@ def template_context(summary: dict[str, Any], **extra: Any) -> dict[str, Any]:
     names = region_names()
     return {
         "summary": summary,
+        "coverage_note": coverage_note(summary.get("filters")),
         "p": presenting,
         "threshold": threshold(),
         "region_names": names,

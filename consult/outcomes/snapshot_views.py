@@ -28,6 +28,7 @@ from consult.outcomes.blueprints import (
     TIMEZONES,
     bp,
     can_publish,
+    coverage_note,
     covered_contributions,
     filter_args,
     filter_coverage,
@@ -387,7 +388,13 @@ def deck(snapshot_id: int):
             closing_points=deck_content.closing_points(closing),
             methodology=deck_content.methodology(frozen_summary, frozen, threshold()),
             notes=deck_content.speaker_notes(
-                frozen_summary, frozen, findings, quotes, closing, threshold()
+                frozen_summary,
+                frozen,
+                findings,
+                quotes,
+                closing,
+                threshold(),
+                coverage_note(frozen_summary.get("filters")),
             ),
             embedded=embedded,
         ),
