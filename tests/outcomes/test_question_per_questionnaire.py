@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from consult.outcomes.blueprints import answer_conditions, closed_questions
+from consult.outcomes.crosstab import published_questions
 from consult.outcomes.filters import AnswerCondition, SummaryFilter
 from consult.outcomes.workbench_tools import crosstab_choice
 from tests.outcomes import independent
@@ -154,3 +155,20 @@ def test_every_crosstab_route_reads_one_questionnaire(app, login):
     assert older.status_code == 200 and "respondents answered both questions" in older.text
     summary = client.get("/staff/outcomes/?answer=barriers:funding").get_data(as_text=True)
     assert "asked by several questionnaires" in summary and "Filtered view:" not in summary
+
+
+def test_the_published_questions_are_each_questionnaire_s_own():
+    """What the public page hides of one questionnaire's question is not held against the
+    other's question of the same key (keys as closed_questions gives them)."""
+    hidden = [{"key": "insufficient_funding", "suppressed": True}]
+    public = {
+        "questionnaires": [
+            {"key": LG, "questions": [{"key": "barriers", "options": hidden}]},
+            {"key": PA, "suppressed": True, "questions": [{"key": "barriers", "options": []}]},
+        ]
+    }
+    found = published_questions(public)
+    assert set(found) == {f"{LG}:barriers", f"{PA}:barriers"}
+    assert found[f"{LG}:barriers"]["suppressed"] is False
+    assert [o["key"] for o in found[f"{LG}:barriers"]["options"]] == ["insufficient_funding"]
+    assert found[f"{PA}:barriers"] == {"suppressed": True, "options": []}
