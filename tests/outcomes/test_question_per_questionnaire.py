@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from consult.outcomes.blueprints import answer_conditions, closed_questions
-from consult.outcomes.crosstab import published_questions
+from consult.outcomes.crosstab import crosstab, public_crosstab, published_questions
 from consult.outcomes.filters import AnswerCondition, SummaryFilter
 from consult.outcomes.workbench_tools import crosstab_choice
 from tests.outcomes import independent
@@ -172,3 +172,19 @@ def test_the_published_questions_are_each_questionnaire_s_own():
     assert found[f"{LG}:barriers"]["suppressed"] is False
     assert [o["key"] for o in found[f"{LG}:barriers"]["options"]] == ["insufficient_funding"]
     assert found[f"{PA}:barriers"] == {"suppressed": True, "options": []}
+
+
+def test_a_public_crosstab_of_a_multiple_choice_hides_only_what_gives_a_small_cell_away():
+    """A multiple choice's cells of one row add up to more than the row: no sum is assumed
+    there (it hid every cell), while the single choice's columns still protect the small one."""
+    pairs = []
+    for rid in range(40):
+        pairs.append((rid, "q1", "", "a" if rid < 20 else "b"))
+        ticked = ["x", "y"] + (["z"] if rid < 10 or rid in (20, 21) else [])
+        pairs += [(rid, "q2", option, "1") for option in ticked]
+    frame = pd.DataFrame(pairs, columns=["response_id", "question_key", "part_key", "value"])
+    table = crosstab(frame, ("q1", ["a", "b"]), ("q2", ["x", "y", "z"]))
+    assert table["counts"] == [[20, 20, 10], [20, 20, 2]]
+    shown = public_crosstab(table, 5)
+    assert shown["counts"] == [[20, 20, None], [20, 20, None]]
+    assert shown["column_totals"] == [40, 40, 12] and shown["row_totals"] == [20, 20]
