@@ -22,6 +22,7 @@ from consult.db import db
 from consult.i18n import current_language
 from consult.outcomes import downloads, presenting
 from consult.outcomes import operations as outcome_operations
+from consult.outcomes.blueprints import coverage_note
 from consult.outcomes.charter_figures import published_article_ratings
 from consult.outcomes.models import OutcomeSnapshot
 from consult.outcomes.suppression import public_summary
@@ -103,9 +104,10 @@ def published_outcomes(article: str) -> dict | None:
         return None
     snapshot = db.session.get(OutcomeSnapshot, publication.snapshot_id)
     threshold = current_app.config["SMALL_CELL_THRESHOLD"]
-    figures, ratings = _published_articles(snapshot, threshold)
+    figures, ratings, coverage = _published_articles(snapshot, threshold)
     return {
         "data_time": presenting.data_time(snapshot.data_as_of, snapshot.timezone),
+        "coverage": coverage,
         "figures": figures.get(article, []),
         "ratings": ratings.get(article),
     }
@@ -113,12 +115,14 @@ def published_outcomes(article: str) -> dict | None:
 
 #: Figures of every article per published summary, threshold and language: a frozen summary
 #: never changes, so each is worked out once per process, not on every article page.
-_ARTICLE_FIGURES: dict[tuple[str, int, str], tuple[dict[str, list], dict[str, Any]]] = {}
+_ARTICLE_FIGURES: dict[tuple[str, int, str], tuple[dict[str, list], dict[str, Any], str]] = {}
 
 
 def _published_articles(
     snapshot: OutcomeSnapshot, threshold: int
-) -> tuple[dict[str, list], dict[str, Any]]:
+) -> tuple[dict[str, list], dict[str, Any], str]:
+    """Every article's figures and ratings in a published snapshot, and what part of the
+    consultation it covers when it was frozen from a filtered view ("" otherwise)."""
     key = (snapshot.summary_sha256, threshold, current_language())
     cached = _ARTICLE_FIGURES.get(key)
     if cached is None:
@@ -128,6 +132,7 @@ def _published_articles(
         cached = (
             {a: presenting.article_figures(public, a) for a in articles},
             {a: published_article_ratings(summary, public, a, threshold) for a in articles},
+            coverage_note(summary.get("filters")),
         )
         if len(_ARTICLE_FIGURES) >= 32:
             _ARTICLE_FIGURES.clear()
@@ -145,7 +150,8 @@ TABLE_FORMATS = {
 @bp.get("/charter/<reference>/<any(ratings, figures):table>.<fmt>")
 def outcomes_table(reference: str, table: str, fmt: str):
     """Download an article's published ratings or figures exactly as its page shows them
-    (suppressed cells in words, never a number); 404 when nothing is published."""
+    (suppressed cells in words, never a number, and the part of the consultation a filtered
+    snapshot covers); 404 when nothing is published."""
     key = current_charter().resolve_article(reference)
     outcomes = published_outcomes(key) if key else None
     if fmt not in TABLE_FORMATS or outcomes is None or outcomes["ratings"] is None:
@@ -160,6 +166,8 @@ def outcomes_table(reference: str, table: str, fmt: str):
             for item in outcomes["figures"]
         ]
         title = _("In the first outcomes")
+    if outcomes["coverage"]:  # a filtered snapshot says so under its table, as on the page
+        rows += [[None] * len(header), [outcomes["coverage"], *([None] * (len(header) - 1))]]
     body = downloads.table_file(fmt, header, rows, title)
     return HttpResponse(
         body,

@@ -4,6 +4,8 @@ look-up and the template context. The view modules import this one; never the re
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -102,33 +104,63 @@ FILTER_TYPES = ("single_choice", "yes_no", "multiple_choice")
 
 
 def closed_questions() -> dict[str, dict[str, Any]]:
-    """Every closed question of the current questionnaires, by key: label and option labels.
+    """Every closed question of the current questionnaires, by "questionnaire:question": its
+    label, its questionnaire's short name and that questionnaire's option labels.
 
-    A question asked by both questionnaires appears once (its options joined).
+    A question key asked by both questionnaires gives two entries: their wording and options
+    can differ, and a figure never puts two different questions together.
     """
     result: dict[str, dict[str, Any]] = {}
     for questionnaire in current_questionnaires().values():
         for question in questionnaire.questions:
             if question.type not in FILTER_TYPES:
                 continue
-            entry = result.setdefault(
-                question.key,
-                {
-                    "key": question.key,
-                    "label": presenting.t(question.label),
-                    "type": question.type,
-                    "questionnaires": [],
-                    "options": {},
-                },
-            )
-            entry["questionnaires"].append(questionnaire.key)
             if question.type == "yes_no":
                 options = [(k, presenting.t(YES_NO_LABELS[k])) for k in YES_NO_KEYS]
             else:
                 options = [(o.key, presenting.t(o.label)) for o in question.options]
-            for key, label in options:
-                entry["options"].setdefault(key, label)
+            key = f"{questionnaire.key}:{question.key}"
+            result[key] = {
+                "key": key,
+                "question": question.key,
+                "questionnaire": questionnaire.key,
+                "short": presenting.short_questionnaire(questionnaire.key),
+                "label": presenting.t(question.label),
+                "type": question.type,
+                "options": dict(options),
+            }
     return result
+
+
+def resolve_closed(value: str, closed: dict[str, dict[str, Any]] | None = None) -> ResolvedQuestion:
+    """Read a closed question as a link names it: "questionnaire:question", or a bare question
+    key (older links), which stands for its one questionnaire's question; a bare key asked by
+    several questionnaires is ambiguous (``choices`` lists them), an unknown one is None."""
+    closed = closed_questions() if closed is None else closed
+    if value in closed:
+        return ResolvedQuestion(value, ())
+    choices = tuple(k for k, entry in closed.items() if entry["question"] == value)
+    if len(choices) == 1:
+        return ResolvedQuestion(choices[0], ())
+    return ResolvedQuestion(None, choices)
+
+
+@dataclass(frozen=True)
+class ResolvedQuestion:
+    """What resolve_closed found: the question's key, or the keys it could stand for."""
+
+    key: str | None
+    choices: tuple[str, ...]
+
+
+def ambiguity_message(value: str, choices: Sequence[str], closed: dict[str, dict[str, Any]]) -> str:
+    """Ask the user to choose among the questionnaires asking a question key a link names."""
+    return _(
+        "“%(question)s” is asked by several questionnaires, with their own wording and answers: "
+        "choose the questionnaire (%(choices)s).",
+        question=value,
+        choices=", ".join(f"{closed[k]['short']}: “{closed[k]['label']}”" for k in choices),
+    )
 
 
 def filters_from_request(args: Any = None) -> SummaryFilter:
@@ -141,12 +173,9 @@ def filters_from_request(args: Any = None) -> SummaryFilter:
     if region not in REGION_KEYS:
         region = None
     respondent_type = (args.get("respondent_type") or "").strip()[:64] or None
-    closed = closed_questions()
-    conditions = set()
-    for raw in args.getlist("answer")[:MAX_ANSWER_CONDITIONS]:
-        condition = AnswerCondition.parse(raw)
-        if condition and condition.option in closed.get(condition.question, {}).get("options", {}):
-            conditions.add(condition)
+    conditions = set(
+        answer_conditions(args.getlist("answer")[:MAX_ANSWER_CONDITIONS], questionnaire)[0]
+    )
     return SummaryFilter(
         questionnaire=questionnaire,
         region=region,
@@ -155,6 +184,44 @@ def filters_from_request(args: Any = None) -> SummaryFilter:
         submitted_to=_parse_date(args.get("to")),
         answers=tuple(sorted(conditions)),
     )
+
+
+def answer_conditions(
+    raws: Sequence[str], questionnaire: str | None = None
+) -> tuple[list[AnswerCondition], list[str]]:
+    """Read the answer conditions of a link, each naming its questionnaire, and why any was
+    left out. An older link's bare question key stands for the one questionnaire asking it;
+    a key several questionnaires ask (other wording, other options) stands for the one the
+    view is already limited to (``questionnaire``, or another condition's), and is otherwise
+    left out with a message asking to choose: never applied to two different questions.
+    Unknown questions and options are ignored."""
+    closed = closed_questions()
+    read = [c for c in (AnswerCondition.parse(raw) for raw in raws) if c is not None]
+    found = [resolve_closed(c.question_id, closed) for c in read]
+    pinned = {questionnaire} if questionnaire else set()
+    pinned |= {closed[r.key]["questionnaire"] for r in found if r.key}
+    conditions, messages = [], []
+    for condition, resolved in zip(read, found, strict=True):
+        key = resolved.key
+        if key is None and len(pinned) == 1:
+            key = next((k for k in resolved.choices if closed[k]["questionnaire"] in pinned), None)
+        if key is None:
+            if resolved.choices:
+                messages.append(ambiguity_message(condition.question, resolved.choices, closed))
+            continue
+        question = closed[key]
+        if condition.option in question["options"]:
+            conditions.append(
+                AnswerCondition(condition.question, condition.option, question["questionnaire"])
+            )
+    return conditions, messages
+
+
+def refused_answers(args: Any = None) -> list[str]:
+    """Why answer conditions of the request were left out (ambiguous older links), in words."""
+    args = request.args if args is None else args
+    questionnaire = args.get("questionnaire") or None
+    return answer_conditions(args.getlist("answer")[:MAX_ANSWER_CONDITIONS], questionnaire)[1]
 
 
 def filter_args(filters: SummaryFilter) -> dict[str, Any]:
@@ -198,12 +265,25 @@ def _condition_phrase(row: coverage.FilterCoverage) -> str:
             return _("submitted from %(day)s", day=day)
         return _("submitted until %(day)s", day=day)
     condition = AnswerCondition.parse(row.value)
-    question = closed_questions().get(condition.question) if condition else None
-    if question is None:
+    if condition is None:
         return row.value
+    closed = closed_questions()
+    found = resolve_closed(condition.question_id, closed)
+    # An older snapshot's condition without questionnaire, on a key several ask: any of them.
+    key = found.key or (found.choices[0] if found.choices else None)
+    if key is None:
+        return row.value
+    question = closed[key]
+    if not condition.questionnaire and found.key is None:
+        return _(
+            "“%(question)s”: %(answer)s",
+            question=question["label"],
+            answer=question["options"].get(condition.option, condition.option),
+        )
     return _(
-        "“%(question)s”: %(answer)s",
+        "“%(question)s” (%(questionnaire)s): %(answer)s",
         question=question["label"],
+        questionnaire=question["short"],
         answer=question["options"].get(condition.option, condition.option),
     )
 
@@ -222,6 +302,22 @@ def filter_coverage(filters: SummaryFilter) -> list[dict[str, str]]:
         }
         for row in coverage.coverage(filters)
     ]
+
+
+def coverage_note(filters: SummaryFilter | Mapping[str, Any] | None) -> str:
+    """The sentence every public output of a filtered view carries (the public page, the
+    deck's title and methodology slides and notes, each Charter article page): which part of
+    the consultation its figures cover. Empty for an unfiltered view. ``filters``: the
+    filter, or a summary's record of it (``summary["filters"]``)."""
+    if not isinstance(filters, SummaryFilter):
+        filters = SummaryFilter.from_dict(filters)
+    phrases = filter_description(filters)
+    if not phrases:
+        return ""
+    return _(
+        "These outcomes cover part of the consultation only: %(filters)s.",
+        filters="; ".join(phrases),
+    )
 
 
 def left_out_contributions(filters: SummaryFilter, as_of: Any = None) -> int | None:
@@ -303,6 +399,7 @@ def template_context(summary: dict[str, Any], **extra: Any) -> dict[str, Any]:
     names = region_names()
     return {
         "summary": summary,
+        "coverage_note": coverage_note(summary.get("filters")),
         "p": presenting,
         "threshold": threshold(),
         "region_names": names,

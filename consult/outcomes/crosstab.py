@@ -82,18 +82,32 @@ def _small(count: int | None, threshold: int) -> bool:
     return count is not None and 0 < count < threshold
 
 
+def _exclusive(totals: Sequence[int], total: int) -> bool:
+    """Whether each respondent counts in exactly one line of a side: its totals add up to the
+    grand total (always for a single choice; for a multiple choice only when nobody ticked
+    two answers, and then its lines sum like a single choice's)."""
+    return sum(totals) == total
+
+
 def _facts(table, counts, row_total, column_total, threshold: int):
     """What the published crosstab tells a reader: each shown total is its line's sum, and the
-    totals add up to the grand total; a hidden total is one more unknown."""
+    totals add up to the grand total; a hidden total is one more unknown. A line sums to its
+    total only when the other side is exclusive (a multiple choice's columns of one row add up
+    to more than the row's respondents): no fact is assumed that the figures do not obey."""
     facts = []
-    lines = [
-        ([(i, j) for j in range(len(column_total))], row_total[i], ("row", i))
-        for i in range(len(counts))
-    ]
-    lines += [
-        ([(i, j) for i in range(len(counts))], column_total[j], ("column", j))
-        for j in range(len(column_total))
-    ]
+    rows_exclusive = _exclusive(table["row_totals"], table["total"])
+    columns_exclusive = _exclusive(table["column_totals"], table["total"])
+    lines = []
+    if columns_exclusive:
+        lines += [
+            ([(i, j) for j in range(len(column_total))], row_total[i], ("row", i))
+            for i in range(len(counts))
+        ]
+    if rows_exclusive:
+        lines += [
+            ([(i, j) for i in range(len(counts))], column_total[j], ("column", j))
+            for j in range(len(column_total))
+        ]
     for cells, line_total, name in lines:
         coefficients = {c: 1 for c in cells if counts[c[0]][c[1]] is None}
         shown = sum(counts[i][j] or 0 for i, j in cells)
@@ -103,23 +117,28 @@ def _facts(table, counts, row_total, column_total, threshold: int):
         else:
             facts.append(disclosure.equal(coefficients, line_total - shown))
     if not _small(table["total"], threshold):
-        for kind, totals in (("row", row_total), ("column", column_total)):
+        for kind, totals, exclusive in (
+            ("row", row_total, rows_exclusive),
+            ("column", column_total, columns_exclusive),
+        ):
+            if not exclusive:
+                continue
             hidden = {(kind, k): 1 for k, n in enumerate(totals) if n is None}
             facts.append(disclosure.equal(hidden, table["total"] - sum(n or 0 for n in totals)))
     return facts
 
 
 def published_questions(public: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """A public summary's questions by key, for public_crosstab: a question asked by both
-    questionnaires is withheld if either withholds it, and hides an answer either hides."""
+    """A public summary's questions by "questionnaire:question" (closed_questions' keys), for
+    public_crosstab: each questionnaire's question on its own, withheld when it or its
+    questionnaire is, with the answers it hides."""
     found: dict[str, dict[str, Any]] = {}
     for questionnaire in public["questionnaires"]:
         for question in questionnaire["questions"]:
-            entry = found.setdefault(question["key"], {"suppressed": False, "options": []})
-            entry["suppressed"] |= bool(
-                question.get("suppressed") or questionnaire.get("suppressed")
-            )
-            entry["options"] += [o for o in question.get("options") or () if o.get("suppressed")]
+            found[f"{questionnaire['key']}:{question['key']}"] = {
+                "suppressed": bool(question.get("suppressed") or questionnaire.get("suppressed")),
+                "options": [o for o in question.get("options") or () if o.get("suppressed")],
+            }
     return found
 
 
@@ -204,7 +223,8 @@ def public_crosstab(
     """Return a copy fit for public output: small cells and totals hidden (None), and enough
     further cells hidden that none can be recovered from a row's or a column's total.
 
-    ``published``: the public summary's questions by key, for the same respondents. The table
+    ``published``: the public summary's questions (published_questions), for the same
+    respondents, under the keys the table's ``question`` entries name. The table
     must not print what the public page hides: a question it withholds (too few answered, or
     asked only after an answer whose count is hidden, whose asked count the table's total
     would give) withholds the whole table; an answer whose count it hides has its total here

@@ -388,8 +388,12 @@ def speaker_notes(
     quotes: Sequence[Any],
     closing: Closing,
     threshold: int,
+    coverage: str = "",
 ) -> dict[str, list[str]]:
     """Return the speaker notes of every slide, by slide key (data-slide in the deck).
+
+    ``coverage``: what part of the consultation a filtered snapshot covers
+    (blueprints.coverage_note), read out on the title and methodology slides.
 
     ``findings`` are the headline groups the deck shows (``questionnaire_headlines``): the notes
     read out the same sentences, so the presenter never states a figure the slide does not.
@@ -419,6 +423,7 @@ def speaker_notes(
                     n=p.number(contributions),
                 ),
             ),
+            *([coverage] if coverage else []),
         ],
         "participation": [
             ngettext(
@@ -441,6 +446,7 @@ def speaker_notes(
             last=method["last"],
             cut_off=method["cut_off"],
         ),
+        *([coverage] if coverage else []),
         *method["rules"],
     ]
     for slide in findings_slides(summary, snapshot, findings, threshold):

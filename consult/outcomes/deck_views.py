@@ -24,6 +24,7 @@ from consult.outcomes import deck_content, deck_fit, deck_guard, deck_pdf, deck_
 from consult.outcomes import snapshot_views as views
 from consult.outcomes.blueprints import (
     STAFF_ROLES,
+    coverage_note,
     snapshot_or_404,
     threshold,
 )
@@ -170,7 +171,15 @@ def _slides_and_notes(frozen) -> list[dict]:
 def _notes(frozen) -> dict[str, list[str]]:
     summary, quotes, findings = views.deck_figures(frozen)
     closing = deck_content.closing_slide(db.session, frozen.id)
-    return deck_content.speaker_notes(summary, frozen, findings, quotes, closing, threshold())
+    return deck_content.speaker_notes(
+        summary,
+        frozen,
+        findings,
+        quotes,
+        closing,
+        threshold(),
+        coverage_note(summary.get("filters")),
+    )
 
 
 def _download(

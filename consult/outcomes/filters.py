@@ -20,25 +20,38 @@ class AnswerCondition:
     """Keep respondents who gave ``option`` to the closed question ``question``.
 
     For a single choice or yes/no question the answer equals the option; for a multiple choice
-    question the option is ticked. Any questionnaire asking the question counts.
+    question the option is ticked. With ``questionnaire``, only that questionnaire's responses
+    count (two questionnaires can ask a question under one key with other wording and
+    options); without it (older filters, kept in older snapshots), any questionnaire's.
     """
 
     question: str
     option: str
+    questionnaire: str = ""
 
     def as_text(self) -> str:
-        """The condition as it travels in a query string: "question:option"."""
+        """The condition as it travels in a query string: "questionnaire:question:option"
+        ("question:option" without a questionnaire)."""
+        if self.questionnaire:
+            return f"{self.questionnaire}:{self.question}:{self.option}"
         return f"{self.question}:{self.option}"
+
+    @property
+    def question_id(self) -> str:
+        """The question as closed_questions names it ("questionnaire:question")."""
+        return f"{self.questionnaire}:{self.question}" if self.questionnaire else self.question
 
     @classmethod
     def parse(cls, value: str) -> AnswerCondition | None:
-        """Read "question:option"; None when it is not of that shape."""
-        question, separator, option = (value or "").strip().partition(":")
-        if not separator or not question or not option:
+        """Read "questionnaire:question:option" or "question:option"; None when it is not of
+        either shape."""
+        parts = (value or "").strip().split(":")
+        if len(parts) == 2:
+            parts.insert(0, "")
+        if len(parts) != 3 or not all(parts[1:]) or any(len(part) > 64 for part in parts):
             return None
-        if len(question) > 64 or len(option) > 64:
-            return None
-        return cls(question, option)
+        questionnaire, question, option = parts
+        return cls(question, option, questionnaire)
 
 
 @dataclass(frozen=True)
@@ -117,6 +130,9 @@ class SummaryFilter:
             if answers is None:
                 return pd.Series(False, index=responses.index)
             mask &= responses["response_id"].isin(answering(answers, self.answers))
+            for condition in self.answers:
+                if condition.questionnaire:
+                    mask &= responses["questionnaire"] == condition.questionnaire
         return mask.fillna(False).astype(bool)
 
 

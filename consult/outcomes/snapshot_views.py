@@ -29,6 +29,7 @@ from consult.outcomes.blueprints import (
     bp,
     can_publish,
     country_regions,
+    coverage_note,
     covered_contributions,
     filter_args,
     filter_coverage,
@@ -388,7 +389,13 @@ def deck(snapshot_id: int):
             closing_points=deck_content.closing_points(closing),
             methodology=deck_content.methodology(frozen_summary, frozen, threshold()),
             notes=deck_content.speaker_notes(
-                frozen_summary, frozen, findings, quotes, closing, threshold()
+                frozen_summary,
+                frozen,
+                findings,
+                quotes,
+                closing,
+                threshold(),
+                coverage_note(frozen_summary.get("filters")),
             ),
             embedded=embedded,
             caution=deck_guard.deck_caution(frozen),

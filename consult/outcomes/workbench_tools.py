@@ -3,6 +3,7 @@ the cross-tabulation of two closed questions, and the participation dashboard.""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import Response as HttpResponse
@@ -16,6 +17,7 @@ from consult.outcomes import data, downloads, presenting
 from consult.outcomes.blueprints import (
     FIGURE_FORMATS,
     STAFF_ROLES,
+    ambiguity_message,
     bp,
     closed_questions,
     figure_file,
@@ -23,7 +25,9 @@ from consult.outcomes.blueprints import (
     filter_description,
     filters_from_request,
     frozen_summary_of,
+    refused_answers,
     region_names,
+    resolve_closed,
     snapshot_or_404,
     sources,
     threshold,
@@ -72,18 +76,62 @@ def _options(question: dict[str, Any]) -> list[str]:
     return list(question["options"])
 
 
+def crosstab_choice(
+    closed: dict[str, dict[str, Any]], filters: SummaryFilter, row: str, column: str
+) -> tuple[str | None, str | None, str | None]:
+    """The two questions a request names, as closed_questions keys, or why they are refused.
+
+    A question is one questionnaire's ("local-governments:barriers"); an older link's bare
+    key stands for it when one questionnaire only asks it, and is refused (asking to choose)
+    when several do. Both questions must be of one questionnaire, the filtered one if any.
+    """
+    found = [resolve_closed(value, closed) for value in (row, column)]
+    for value, resolved in zip((row, column), found, strict=True):
+        if resolved.key is None and resolved.choices:
+            return None, None, ambiguity_message(value, resolved.choices, closed)
+    row_key, column_key = (resolved.key for resolved in found)
+    if row_key is None or column_key is None or row_key == column_key:
+        return None, None, _("Choose two different closed questions.")
+    questionnaires = {closed[row_key]["questionnaire"], closed[column_key]["questionnaire"]}
+    if len(questionnaires) > 1:
+        return (
+            None,
+            None,
+            _(
+                "Choose two questions of the same questionnaire: each response answers one "
+                "questionnaire only."
+            ),
+        )
+    if filters.questionnaire and filters.questionnaire not in questionnaires:
+        return None, None, _("Choose questions of the questionnaire the view is filtered on.")
+    return row_key, column_key, None
+
+
 @bp.get("/crosstab")
 @role_required(*STAFF_ROLES)
 def crosstab_page():
-    """Cross-tabulate two closed questions (within the summary filters): counts, row and column
-    percentages; with ``public=1``, as it could be published (small cells hidden)."""
+    """Cross-tabulate two closed questions of one questionnaire (within the summary filters):
+    counts, row and column percentages; with ``public=1``, as it could be published (small
+    cells hidden). Only that questionnaire's responses are read, with its option labels."""
     closed = closed_questions()
     filters = filters_from_request()
-    row_key = request.args.get("rows") or ""
-    column_key = request.args.get("columns") or ""
+    asked_rows = request.args.get("rows") or ""
+    asked_columns = request.args.get("columns") or ""
     public_view = request.args.get("public") == "1"
+    row_key, column_key, error = crosstab_choice(closed, filters, asked_rows, asked_columns)
+    if error and (asked_rows or asked_columns):
+        return (
+            render_template(
+                "outcomes/crosstab.html",
+                **_crosstab_context(closed, filters, asked_rows, asked_columns, public_view, None),
+                error=error,
+            ),
+            400,
+        )
     table = None
-    if row_key in closed and column_key in closed and row_key != column_key:
+    if row_key and column_key:
+        rows, columns = closed[row_key], closed[column_key]
+        of_questionnaire = dataclasses.replace(filters, questionnaire=rows["questionnaire"])
         published = None
         if public_view:
             # Never print what the public page of the same respondents hides. (Before the
@@ -91,27 +139,17 @@ def crosstab_page():
             summary = data.cached_summary(db.engine, sources(), filters).summary
             published = published_questions(public_summary(summary, threshold()))
         connection = db.session.connection()
-        ids = data.covered_ids(connection, filters)
-        answers = data.answers_of(connection, ids, (row_key, column_key))
+        ids = data.covered_ids(connection, of_questionnaire)
+        answers = data.answers_of(connection, ids, (rows["question"], columns["question"]))
         table = crosstab(
-            answers,
-            (row_key, _options(closed[row_key])),
-            (column_key, _options(closed[column_key])),
+            answers, (rows["question"], _options(rows)), (columns["question"], _options(columns))
         )
+        table["rows"]["question"], table["columns"]["question"] = row_key, column_key
         if public_view:
             table = public_crosstab(table, threshold(), published)
         fmt = request.args.get("format")
         if fmt in ("csv", "xlsx"):
             return _crosstab_file(fmt, table, closed, filters)
-    elif row_key or column_key:
-        return (
-            render_template(
-                "outcomes/crosstab.html",
-                **_crosstab_context(closed, filters, row_key, column_key, public_view, None),
-                error=_("Choose two different closed questions."),
-            ),
-            400,
-        )
     return render_template(
         "outcomes/crosstab.html",
         **_crosstab_context(closed, filters, row_key, column_key, public_view, table),
@@ -133,6 +171,7 @@ def _crosstab_context(closed, filters, row_key, column_key, public_view, table) 
         "filters": filters,
         "filter_fields": filter_args(filters),
         "filter_phrases": filter_description(filters),
+        "refused": refused_answers(),
         "row_key": row_key,
         "column_key": column_key,
         "public_view": public_view,
@@ -149,7 +188,7 @@ def _crosstab_file(fmt: str, table: dict, closed: dict, filters: SummaryFilter) 
     row_labels = [rows_question["options"][k] for k in table["rows"]["options"]]
     column_labels = [columns_question["options"][k] for k in table["columns"]["options"]]
     header = [
-        f"{rows_question['label']} / {columns_question['label']}",
+        f"{rows_question['label']} / {columns_question['label']} ({rows_question['short']})",
         *column_labels,
         _("Total"),
     ]
@@ -182,7 +221,10 @@ def _crosstab_file(fmt: str, table: dict, closed: dict, filters: SummaryFilter) 
     )
     db.commit()
     body = downloads.table_file(fmt, header, lines, "crosstab")
-    name = f"crosstab-{rows_question['key']}-{columns_question['key']}"
+    name = "-".join(
+        ("crosstab", rows_question["questionnaire"], rows_question["question"])
+        + (columns_question["question"],)
+    )
     return HttpResponse(
         body,
         mimetype=FIGURE_FORMATS[fmt],

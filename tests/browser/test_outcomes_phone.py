@@ -28,7 +28,9 @@ ROUTES = {
     "outcomes.summary": "/staff/outcomes/",
     "outcomes.snapshots": "/staff/outcomes/snapshots",
     "outcomes.snapshot": "/staff/outcomes/snapshots/1",
-    "outcomes.crosstab_page": "/staff/outcomes/crosstab?rows=charter_2011_adopted&columns=barriers",
+    "outcomes.crosstab_page": (
+        "/staff/outcomes/crosstab?rows=charter_2011_adopted&columns=local-governments:barriers"
+    ),
     "outcomes.dashboard": "/staff/outcomes/dashboard",
     "outcomes.quotes": "/staff/outcomes/quotes",
     "outcomes.rows": "/staff/outcomes/rows?questionnaire=local-governments&question=barriers",

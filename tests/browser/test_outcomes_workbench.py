@@ -19,7 +19,7 @@ def test_the_workbench_on_a_desktop(outcomes_app, serve, new_context):  # noqa: 
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     sign_in(page, server.url, outcomes_app.config["OUTCOMES_ADMIN"])
     page.goto(server.url + "/staff/outcomes/?questionnaire=local-governments")
-    page.select_option("#f-answer", "charter_2011_adopted:yes")
+    page.select_option("#f-answer", "local-governments:charter_2011_adopted:yes")
     page.click(".filters button[type=submit]")
     page.wait_for_selector(".filtered-view")
     assert "charter_2011_adopted%3Ayes" in page.url or "charter_2011_adopted:yes" in page.url
@@ -44,9 +44,15 @@ def test_the_workbench_on_a_desktop(outcomes_app, serve, new_context):  # noqa: 
     assert "Snapshot frozen:" in page.locator(".flashes").inner_text()
     # Cross-tabulation.
     page.goto(
-        server.url + "/staff/outcomes/crosstab?rows=charter_2011_adopted&columns=barriers&public=1"
+        server.url
+        + "/staff/outcomes/crosstab?rows=charter_2011_adopted&columns=local-governments:barriers"
+        + "&public=1"
     )
     assert page.locator("table.crosstab").count() == 3
+    # Each questionnaire's "barriers" is a question of its own, named in the select.
+    options = " | ".join(page.locator("#ct-columns option").all_inner_texts())
+    assert "Local governments: What are the main obstacles" in options
+    assert "Partners: In your experience, what most holds" in options
     screenshot(page, "outcomes-crosstab", full_page=False)
     assert serious_accessibility_violations(page) == []
     page.goto(server.url + "/staff/outcomes/dashboard")

@@ -48,8 +48,8 @@ def _responses(page: str) -> int:
 def test_filter_by_any_closed_answer_and_combine_filters(workbench):
     app, client, rows = workbench
     cases = [
-        (["charter_2011_adopted:yes"], {}),
-        (["charter_2011_adopted:yes", "barriers:insufficient_funding"], {}),
+        (["local-governments:charter_2011_adopted:yes"], {}),
+        (["local-governments:charter_2011_adopted:yes", "barriers:insufficient_funding"], {}),
         (["knows_charter:no"], {"region": "europe"}),
         (
             ["barriers:insufficient_funding", "barriers:political_will"],
@@ -64,13 +64,14 @@ def test_filter_by_any_closed_answer_and_combine_filters(workbench):
         expected = [
             r
             for r in rows
-            if all(_gave(r, *c.split(":")) for c in conditions)
+            if all(_gave(r, *c.split(":")[-2:]) for c in conditions)
             and all(getattr(r, k) == v for k, v in extra.items())
         ]
         assert _responses(page) == len(expected), (conditions, extra)
         assert "Filtered view:" in page
-        for condition in conditions:
-            assert f'name="answer" value="{condition}"' in page
+        for condition in conditions:  # older links' bare keys now name their questionnaire
+            question, option = condition.split(":")[-2:]
+            assert re.search(f'name="answer" value="[a-z-]+:{question}:{option}"', page)
     # An unknown question or option is ignored, never an error.
     assert client.get("/staff/outcomes/?answer=nope:yes&answer=x").status_code == 200
 
@@ -82,7 +83,7 @@ def test_a_filtered_view_is_frozen_as_a_snapshot_of_its_own(workbench):
     form_page = client.get(html.unescape(link)).get_data(as_text=True)
     assert "This snapshot will cover a filtered view" in form_page
     fields = dict(re.findall(r'<input type="hidden" name="(answer)" value="([^"]+)"', form_page))
-    assert fields == {"answer": "charter_2011_adopted:yes"}
+    assert fields == {"answer": "local-governments:charter_2011_adopted:yes"}
     reply = client.post(
         "/staff/outcomes/snapshots",
         data={
@@ -100,7 +101,7 @@ def test_a_filtered_view_is_frozen_as_a_snapshot_of_its_own(workbench):
         snapshot = db.session.get(OutcomeSnapshot, 1)
         assert set(operations.snapshot_ids(snapshot)) == expected
         summary = operations.snapshot_summary(snapshot)
-    assert summary["filters"]["answers"] == ["charter_2011_adopted:yes"]
+    assert summary["filters"]["answers"] == ["local-governments:charter_2011_adopted:yes"]
     assert summary["contributions"] is None  # contributions answer no question
     snapshot_page = client.get("/staff/outcomes/snapshots/1").get_data(as_text=True)
     assert "No change since the freeze." in snapshot_page
@@ -110,13 +111,13 @@ def test_a_filtered_view_is_frozen_as_a_snapshot_of_its_own(workbench):
 def test_cross_tabulation_counts_and_percentages(workbench):
     app, client, rows = workbench
     page = client.get(
-        "/staff/outcomes/crosstab?rows=charter_2011_adopted&columns=barriers"
+        "/staff/outcomes/crosstab?rows=charter_2011_adopted&columns=local-governments:barriers"
     ).get_data(as_text=True)
     assert "Row percentages" in page and "Column percentages" in page
     both = [r for r in rows if "charter_2011_adopted" in r.answers and "barriers" in r.answers]
     assert f"{len(both)} respondents answered both questions." in page
     csv_text = client.get(
-        "/staff/outcomes/crosstab?rows=charter_2011_adopted&columns=barriers&format=csv"
+        "/staff/outcomes/crosstab?rows=charter_2011_adopted&columns=local-governments:barriers&format=csv"
     ).get_data(as_text=True)
     # A real CSV reader: the one spreadsheet writer quotes every text cell.
     table = list(csv.reader(io.StringIO(csv_text.lstrip("\ufeff"))))
@@ -402,7 +403,7 @@ def test_every_public_crosstab_route_reads_the_public_page(workbench, monkeypatc
 
     def published(public):
         seen.append(public["suppressed_below"])
-        return {"charter_2011_use": {"suppressed": True}}
+        return {"local-governments:charter_2011_use": {"suppressed": True}}
 
     monkeypatch.setattr(workbench_tools, "published_questions", published)
     url = "/staff/outcomes/crosstab?rows=charter_2011_adopted&columns=charter_2011_use&public=1"
