@@ -225,8 +225,16 @@ def staff(app: Flask) -> Callable[[str], str]:
 def login(staff: Callable[[str], str]) -> Callable[[FlaskClient, str], FlaskClient]:
     """Sign a client in as a new staff member of ``role``."""
 
+    signed_in: set[str] = set()
+
     def sign_in(client: FlaskClient, role: str) -> FlaskClient:
-        email = staff(role, f"{role}-{id(client)}@cisdp.test")
+        # Named after the client (tests rebuild the address); a client made after another was
+        # collected can reuse its id, so a second account for one address takes a suffix.
+        email = f"{role}-{id(client)}@cisdp.test"
+        if email in signed_in:
+            email = f"{role}-{id(client)}-{len(signed_in)}@cisdp.test"
+        signed_in.add(email)
+        staff(role, email)
         page = client.get("/staff/login").get_data(as_text=True)
         reply = client.post(
             "/staff/login",

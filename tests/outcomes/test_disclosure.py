@@ -585,8 +585,9 @@ def _attack_ranking(truth: dict, shown: dict, n: int) -> list[str]:
         for o in options
     ]
     extra, true = attacker.skip_entry(truth, shown, weight=PLACES)
+    ranked = {o["key"]: o["ranked"] for o in truth["options"]}
     problems = attacker.attack(
-        "ranked", [*rows, *extra], [o["ranked"] for o in truth["options"]] + true, PLACES * n
+        "ranked", [*rows, *extra], [ranked[o["key"]] for o in options] + true, PLACES * n
     )
     if shown["max_borda"] is not None and shown["answered"] is None:
         problems.append("ranking: the Borda maximum gives the withheld answered count")
