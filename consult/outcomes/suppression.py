@@ -59,8 +59,8 @@ __all__ = [
 
 
 #: The lists a summary orders by count, largest first (participation.py, contributions.py,
-#: distribution.py's countries, the themes): a country question's options, not the others.
-#: (A ranking's options, ordered by Borda score, put a withheld score last: _hidden_last.)
+#: the themes). (A ranking's options, ordered by Borda score, put a withheld score last; the
+#: country question, ordered by count too, is withheld whole: public_summary.)
 COUNT_ORDERED = {
     "participation": (
         "by_region",
@@ -69,7 +69,7 @@ COUNT_ORDERED = {
         "by_language",
         "drafts_by_region",
     ),
-    "question": ("options", "themes"),
+    "question": ("themes",),
     "contributions": ("by_region", "by_language", "by_organisation_type", "themes"),
 }
 
@@ -164,19 +164,20 @@ def _follow_ups(questionnaire: MutableMapping[str, Any]) -> None:
             if question.get("suppressed"):
                 continue
             for parent_key, _operator, value in conditions.get(question["key"]) or ():
-                parent = by_key.get(parent_key)
-                if parent is not None and (
-                    parent.get("suppressed")
-                    or any(
-                        o["key"] == value and o.get("suppressed")
-                        for o in parent.get("options") or ()
-                    )
-                ):
+                if _hides(by_key.get(parent_key), value):
                     _withhold_question(question)
                     question["asked"] = question["not_answered"] = None
                     question["follows_hidden"] = parent_key
                     changed = True
                     break
+
+
+def _hides(parent: Mapping[str, Any] | None, answer: str) -> bool:
+    """Whether a public question hides how many gave ``answer`` (or every figure of its own)."""
+    if parent is None:
+        return False
+    hidden = {o["key"] for o in parent.get("options") or () if o.get("suppressed")}
+    return bool(parent.get("suppressed")) or answer in hidden
 
 
 def _question(question: MutableMapping[str, Any], threshold: int) -> None:
@@ -524,7 +525,7 @@ def _hidden_last(summary: MutableMapping[str, Any]) -> None:
                 part[name] = hidden_last(part[name], last=OTHER_COUNTRIES)
         for question in questionnaire["questions"]:
             for name in COUNT_ORDERED["question"]:
-                if question.get(name) and (name != "options" or question["type"] == "country"):
+                if question.get(name):
                     question[name] = hidden_last(question[name])
             if question["type"] == "ranking" and question.get("options"):
                 # ordered by Borda score (closed.py): a withheld score goes last
