@@ -93,3 +93,18 @@ def partners_summary(responses: pd.DataFrame, answers: pd.DataFrame) -> dict:
         definitions={1: partners},
         region_labels={k: {"en": k} for k in REGION_KEYS},
     )
+
+
+def catalog_app():
+    """A bare Flask app with the outcomes' gettext catalogs: sentences and charts in three
+    languages, no database."""
+    from flask import Flask
+    from flask_babel import Babel
+
+    from consult import outcomes
+
+    bare = Flask(__name__)
+    Babel(
+        bare, default_translation_directories=str(Path(outcomes.__file__).parent / "translations")
+    )
+    return bare

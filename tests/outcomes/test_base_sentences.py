@@ -3,24 +3,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from flask import Flask
-from flask_babel import Babel, force_locale
+from flask_babel import force_locale
 
-from consult import outcomes
 from consult.outcomes.formatting import percent_base_sentence
-
-CATALOGS = Path(outcomes.__file__).parent / "translations"
+from tests.outcomes import frames
 
 
 @pytest.fixture(scope="module")
 def app():
     """A bare app with the app's catalogs: the sentences need no database."""
-    bare = Flask(__name__)
-    Babel(bare, default_translation_directories=str(CATALOGS))
-    return bare
+    return frames.catalog_app()
 
 
 @pytest.mark.parametrize(

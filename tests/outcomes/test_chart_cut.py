@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
 import pytest
-from flask import Flask
-from flask_babel import Babel, force_locale
+from flask_babel import force_locale
 
-from consult import outcomes
 from consult.outcomes import figure_charts
 from consult.outcomes.figure_charts import drawn
-
-CATALOGS = Path(outcomes.__file__).parent / "translations"
+from tests.outcomes import frames
 
 
 def _entries(*counts) -> list[dict]:
@@ -54,9 +50,7 @@ def test_drawn_cases(counts, limit, kept, left_out):
 
 @pytest.fixture(scope="module")
 def app():
-    bare = Flask(__name__)
-    Babel(bare, default_translation_directories=str(CATALOGS))
-    return bare
+    return frames.catalog_app()
 
 
 def _themes(counts) -> list[dict]:

@@ -9,16 +9,13 @@ from __future__ import annotations
 import html
 import inspect
 import re
-from pathlib import Path
 
 import pytest
-from flask import Flask
-from flask_babel import Babel, force_locale
+from flask_babel import force_locale
 
-from consult import outcomes
 from consult.outcomes import figure_charts
+from tests.outcomes import frames
 
-CATALOGS = Path(outcomes.__file__).parent / "translations"
 NOT_SHOWN = {"en": "not shown", "fr": "non affiché", "es": "no se muestra"}
 
 SCALE = [
@@ -140,9 +137,7 @@ HIDING = set(CHARTS) - {
 
 @pytest.fixture(scope="module")
 def app():
-    bare = Flask(__name__)
-    Babel(bare, default_translation_directories=str(CATALOGS))
-    return bare
+    return frames.catalog_app()
 
 
 def _description(svg: str) -> str:

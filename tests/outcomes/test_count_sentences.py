@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from flask import Flask
-from flask_babel import Babel, force_locale
+from flask_babel import force_locale
 
 from consult import outcomes
+from tests.outcomes import frames
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGS = Path(outcomes.__file__).parent / "translations"
@@ -21,9 +21,7 @@ CATALOGS = Path(outcomes.__file__).parent / "translations"
 @pytest.fixture(scope="module")
 def app():
     """A bare app with the outcomes catalogs: the sentences need no database."""
-    bare = Flask(__name__)
-    Babel(bare, default_translation_directories=str(CATALOGS))
-    return bare
+    return frames.catalog_app()
 
 
 def _plain(text: str) -> str:

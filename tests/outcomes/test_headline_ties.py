@@ -4,24 +4,17 @@ print one mean gets one sentence; a matrix nobody scored gets none (headlines.py
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from flask import Flask
-from flask_babel import Babel, force_locale
+from flask_babel import force_locale
 
-from consult import outcomes
 from consult.outcomes.headlines import choice_headline, matrix_headlines
-
-CATALOGS = Path(outcomes.__file__).parent / "translations"
+from tests.outcomes import frames
 
 
 @pytest.fixture(scope="module")
 def app():
     """A bare app with the outcomes catalogs."""
-    bare = Flask(__name__)
-    Babel(bare, default_translation_directories=str(CATALOGS))
-    return bare
+    return frames.catalog_app()
 
 
 def _matrix(*means):

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from flask import Flask
-from flask_babel import Babel, force_locale
+from flask_babel import force_locale
 from pptx import Presentation
 from pypdf import PdfReader
 
@@ -26,11 +25,11 @@ from consult.outcomes import formatting, heat
 from consult.outcomes.headlines import matrix_headlines
 from consult.outcomes.models import OutcomeSnapshot
 from consult.outcomes.operations import snapshot_summary
+from tests.outcomes import frames
 from tests.outcomes.conftest import fill_demo
 from tests.outcomes.test_pages import freeze, publish
 
 ROOT = Path(outcomes.__file__).parents[2]
-CATALOGS = Path(outcomes.__file__).parent / "translations"
 ARTICLES = [f"art{n:02d}" for n in range(1, 13)]
 #: A printed mean: digits, the language's decimal mark, digits.
 FIGURE = r"\d+[.,]\d+"
@@ -38,9 +37,7 @@ FIGURE = r"\d+[.,]\d+"
 
 @pytest.fixture(scope="module")
 def bare():
-    app = Flask(__name__)
-    Babel(app, default_translation_directories=str(CATALOGS))
-    return app
+    return frames.catalog_app()
 
 
 @pytest.mark.parametrize(

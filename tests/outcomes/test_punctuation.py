@@ -4,25 +4,18 @@ before a colon or a semicolon ("Europe : 12 ; Afrique : 7"), English and Spanish
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from flask import Flask
-from flask_babel import Babel, force_locale
+from flask_babel import force_locale
 
-from consult import outcomes
 from consult.outcomes.formatting import labelled, listed
 from consult.outcomes.heat import heat_scale_notes
-
-CATALOGS = Path(outcomes.__file__).parent / "translations"
+from tests.outcomes import frames
 
 
 @pytest.fixture(scope="module")
 def app():
     """A bare app with the outcomes catalogs."""
-    bare = Flask(__name__)
-    Babel(bare, default_translation_directories=str(CATALOGS))
-    return bare
+    return frames.catalog_app()
 
 
 SCALE = {
