@@ -62,15 +62,58 @@ def test_catalogs_hold_every_message_of_their_sources(folder: str):
         pot = Path(scratch) / "messages.pot"
         CommandLineInterface().run(
             ["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l"]
+            + ["-k", "lazy_pgettext:1c,2"]
             + ["--no-location", "-o", str(pot), *sources]
         )
-        extracted = {m.id for m in _read(pot) if m.id}
+        extracted = {(m.context, m.id) for m in _read(pot) if m.id}
     for language in LANGUAGES:
         catalog = _read(ROOT / folder / language / "LC_MESSAGES" / "messages.po")
-        known = {m.id for m in catalog if m.id}
+        known = {(m.context, m.id) for m in catalog if m.id}
         assert extracted - known == set(), (
             f"run `python -m consult.i18n_tools extract` ({language})"
         )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_message_means_one_thing_across_catalogs(language: str):
+    """Flask-Babel merges every feature's catalog into one, the last loaded winning a shared
+    message: the same English text translated two ways would show one catalog's translation on
+    another's page (a contribution "En attente" became "Ouvrir", a recipient "Hasta"). A text
+    that means two things carries a context (pgettext); one that means one thing reads the
+    same in every catalog."""
+    seen: dict[tuple, dict[str, tuple[str, ...]]] = {}
+    for path in CATALOG_FILES:
+        if path.parts[-3] != language:
+            continue
+        for message in _read(path):
+            if message.id:
+                key = (message.context, message.id)
+                seen.setdefault(key, {})[str(path.relative_to(ROOT))] = _strings(message)
+    disagreeing = {key: texts for key, texts in seen.items() if len(set(texts.values())) > 1}
+    assert disagreeing == {}
+
+
+@pytest.mark.parametrize(
+    ("language", "context", "text", "expected"),
+    [
+        ("fr", "report state", "Open", "En attente"),
+        ("fr", None, "Open", "Ouvrir"),
+        ("es", None, "To", "Destinatario"),
+        ("es", "date range", "To", "Hasta"),
+        ("fr", None, "Filter", "Filtre"),
+        ("fr", "button", "Filter", "Filtrer"),
+        ("fr", "contribution status", "Not published", "Non publiée"),
+        ("fr", None, "Not published", "Non publié"),
+    ],
+)
+def test_the_merged_catalog_gives_each_meaning_its_own_words(
+    app, language, context, text, expected
+):
+    """The catalog the pages read (every feature's, merged) keeps both meanings of a text."""
+    from flask_babel import gettext, pgettext
+
+    with app.test_request_context(f"/?lang={language}"):
+        assert (pgettext(context, text) if context else gettext(text)) == expected
 
 
 #: Phrases each page shows in French and Spanish; the English one must not appear.

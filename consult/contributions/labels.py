@@ -7,6 +7,7 @@ that exports label them too); here they are wrapped for lazy translation.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from consult.contributions.vocabulary import KIND_NAMES, ORGANISATION_TYPE_NAMES
 from consult.contributions.vocabulary import OTHER_LANGUAGE as OTHER_LANGUAGE
@@ -22,8 +23,8 @@ KIND_HELP = {
 ORGANISATION_TYPE_LABELS = {key: _l(name) for key, name in ORGANISATION_TYPE_NAMES.items()}
 STATUS_LABELS = {
     "pending": _l("Awaiting moderation"),
-    "published": _l("Published"),
-    "rejected": _l("Not published"),
+    "published": lazy_pgettext("contribution status", "Published"),
+    "rejected": lazy_pgettext("contribution status", "Not published"),
     "hidden": _l("Hidden"),
     "withdrawn": _l("Withdrawn"),
 }
@@ -44,7 +45,7 @@ REPORT_REASON_LABELS = {
     "other": _l("Another reason"),
 }
 ACTION_LABELS = {
-    "submit": _l("Sent"),
+    "submit": lazy_pgettext("contribution event", "Sent"),
     "auto_publish": _l("Published without pre-moderation"),
     "approve": _l("Approved"),
     "reject": _l("Rejected"),

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from markupsafe import Markup
 
 from consult.exports.writers import Table, write_table
@@ -132,7 +133,7 @@ def _question_figure(
         ]
         return Figure(name, title, fc.ranking_chart(question), header, rows)
     if kind == "number":
-        header = [_("From (included)"), _("To"), _("Answers")]
+        header = [_("From (included)"), pgettext("date range", "To"), _("Answers")]
         # Public intervals are open at both ends (their edges would be the extreme answers).
         rows = [
             [
