@@ -26,6 +26,7 @@ from consult.core.inputs import parse_date
 from consult.db import db
 from consult.geography import REGION_KEYS, region_labels, region_map
 from consult.outcomes import coverage, data, operations, presenting
+from consult.outcomes.formatting import listed
 from consult.outcomes.distribution import YES_NO_LABELS
 from consult.outcomes.filters import MAX_ANSWER_CONDITIONS, AnswerCondition, SummaryFilter
 from consult.outcomes.models import OutcomeSnapshot
@@ -316,7 +317,7 @@ def coverage_note(filters: SummaryFilter | Mapping[str, Any] | None) -> str:
         return ""
     return _(
         "These outcomes cover part of the consultation only: %(filters)s.",
-        filters="; ".join(phrases),
+        filters=listed(phrases),
     )
 
 

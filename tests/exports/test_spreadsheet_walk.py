@@ -187,6 +187,10 @@ def _ask_exports(client, app) -> None:
 def test_every_route_that_emits_a_spreadsheet_neutralises_every_cell(app, login):
     _seed(app)
     admin = login(app.test_client(), "admin")
+    # The exports page tells the analyst what this test holds the files to.
+    page = admin.get("/staff/exports").get_data(as_text=True).replace("&#39;", "'")
+    assert "In CSV files, a cell that a spreadsheet could run as a formula" in page
+    assert "XLSX, SPSS, Stata and JSON files keep the exact text" in page
     _ask_exports(admin, app)
     with app.app_context():
         questionnaire = current_questionnaires()["local-governments"]

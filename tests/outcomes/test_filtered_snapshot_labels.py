@@ -9,6 +9,7 @@ import io
 import re
 import shutil
 import unicodedata
+from datetime import date
 from pathlib import Path
 
 import lxml.html
@@ -19,6 +20,7 @@ from sqlalchemy import select
 
 from consult.db import db, writing
 from consult.outcomes import data, deck_pptx, operations
+from consult.outcomes.blueprints import coverage_note
 from consult.outcomes.filters import SummaryFilter
 from consult.outcomes.models import OutcomeSnapshot
 from consult.questionnaires.registry import current_questionnaires
@@ -121,3 +123,18 @@ def test_charter_pages_and_the_public_page_of_a_filtered_snapshot_say_so(snapsho
         for table in ("ratings", "figures"):
             text = public.get(f"/charter/art01/{table}.csv?lang=en").get_data(as_text=True)
             assert (NOTE["en"] in text) is filtered, table
+
+
+@pytest.mark.parametrize(
+    ("language", "separator"),
+    [
+        ("en", "Europe; submitted from"),
+        ("fr", "Europe\u00a0; envoyées à partir du"),
+        ("es", "Europa; "),
+    ],
+)
+def test_the_coverage_note_joins_its_conditions_the_languages_way(app, language, separator):
+    """Two conditions or more are listed with the page's semicolon (French: a space before)."""
+    filters = SummaryFilter(region="europe", submitted_from=date(2022, 1, 10))
+    with app.test_request_context(f"/?lang={language}"):
+        assert separator in coverage_note(filters)
