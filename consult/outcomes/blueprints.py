@@ -26,9 +26,9 @@ from consult.core.inputs import parse_date
 from consult.db import db
 from consult.geography import REGION_KEYS, region_labels, region_map
 from consult.outcomes import coverage, data, operations, presenting
-from consult.outcomes.formatting import listed
 from consult.outcomes.distribution import YES_NO_LABELS
 from consult.outcomes.filters import MAX_ANSWER_CONDITIONS, AnswerCondition, SummaryFilter
+from consult.outcomes.formatting import listed
 from consult.outcomes.models import OutcomeSnapshot
 from consult.outcomes.suppression import (
     quoted_contribution_ids,
