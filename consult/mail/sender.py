@@ -7,7 +7,9 @@ What it guarantees, with any number of senders on any number of hosts:
 
 - a message is claimed by one sender at a time (see outbox.claim), for a lease of
   MAIL_LEASE seconds; a sender starts a message only while its lease has at least
-  ``MAIL_TIMEOUT * 6`` seconds left, so a claim never lapses while it is being sent;
+  ``MAIL_TIMEOUT * 11`` seconds left (the reply to a message's final dot is awaited five
+  timeouts, as RFC 5321 asks clients to be patient there), so a claim never lapses while it
+  is being sent;
 - outcomes are written together, in one transaction, every MAIL_RECORD_EVERY messages or
   MAIL_RECORD_SECONDS seconds (whichever comes first) and at the end of each batch; an outcome
   is therefore written at the latest when the message after it ends, well inside the lease;
@@ -103,7 +105,7 @@ class Settings:
         if security not in SECURITY_MODES:
             raise ValueError(f"MAIL_SECURITY must be one of {', '.join(SECURITY_MODES)}")
         default_port = {"starttls": 587, "tls": 465, "none": 25}[security]
-        return cls(
+        settings = cls(
             host=config["MAIL_HOST"] or None,
             port=int(config["MAIL_PORT"] or default_port),
             security=security,
@@ -125,11 +127,26 @@ class Settings:
             keep_days=float(config["MAIL_KEEP_DAYS"]),
             folder=Path(config.get("MAIL_FOLDER") or Path(app.instance_path) / "mail"),
         )
+        if settings.lease_s <= settings.margin_s:
+            # No message could ever be started: each claim would be given back at once.
+            raise ValueError(
+                f"MAIL_LEASE ({settings.lease_s:g} s) must be longer than 11 x MAIL_TIMEOUT "
+                f"({settings.margin_s:g} s), the longest a message may take"
+            )
+        return settings
+
+    @property
+    def data_end_s(self) -> float:
+        """How long the reply to a message's final dot is awaited: five timeouts (100 s by
+        default). Before it the server may have the message already; a failure taken too soon
+        would send it twice (see transports._PatientAtTheEndOfData)."""
+        return self.timeout * 5
 
     @property
     def margin_s(self) -> float:
-        """Lease time a message must have left to be started (a slow server's worst case)."""
-        return self.timeout * 6
+        """Lease time a message must have left to be started (a slow server's worst case: the
+        connection, its greeting, TLS and login, the commands, then the end of the data)."""
+        return self.timeout * 6 + self.data_end_s
 
 
 @dataclass(frozen=True)

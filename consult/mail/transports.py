@@ -61,6 +61,49 @@ def tls_context(settings: Settings) -> ssl.SSLContext:
 _DROPPED = (smtplib.SMTPServerDisconnected, ConnectionError)
 
 
+class _PatientAtTheEndOfData:
+    """An SMTP connection that waits longer for the reply to a message's final dot.
+
+    Until that reply the sender cannot know whether the server has the message: taking a slow
+    "250" for a failure would send the message again (RFC 1047's duplicate). RFC 5321
+    (4.5.3.2.6) asks clients to wait up to ten minutes there; this one waits
+    ``data_end_timeout`` seconds (Settings.data_end_s) for that reply and the usual timeout
+    for every other. smtplib's own DATA sends the content ending in the final dot, which marks
+    the next reply; a pipelined write that goes on with the next message's commands marks it
+    with ``awaiting_data_end``."""
+
+    data_end_timeout: float | None = None
+    _data_ended = False
+
+    def awaiting_data_end(self) -> None:
+        """The next reply answers a message's final dot."""
+        self._data_ended = True
+
+    def send(self, s) -> None:
+        super().send(s)
+        if isinstance(s, bytes | bytearray) and s.endswith(b"\r\n.\r\n"):
+            self._data_ended = True
+
+    def getreply(self):
+        if not self._data_ended or self.data_end_timeout is None or self.sock is None:
+            return super().getreply()
+        self._data_ended = False
+        self.sock.settimeout(self.data_end_timeout)
+        try:
+            return super().getreply()
+        finally:
+            if self.sock is not None:
+                self.sock.settimeout(self.timeout)
+
+
+class _Smtp(_PatientAtTheEndOfData, smtplib.SMTP):
+    pass
+
+
+class _SmtpSsl(_PatientAtTheEndOfData, smtplib.SMTP_SSL):
+    pass
+
+
 class SmtpTransport:
     """One SMTP connection, opened on first use and kept across batches; every step times out."""
 
@@ -78,11 +121,10 @@ class SmtpTransport:
         connection: smtplib.SMTP | None = None
         try:
             if s.security == "tls":
-                connection = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=s.timeout, context=tls_context(s)
-                )
+                connection = _SmtpSsl(s.host, s.port, timeout=s.timeout, context=tls_context(s))
             else:
-                connection = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+                connection = _Smtp(s.host, s.port, timeout=s.timeout)
+            connection.data_end_timeout = s.data_end_s
             connection.ehlo()
             if s.security == "starttls":
                 connection.starttls(context=tls_context(s))
@@ -221,6 +263,7 @@ class SmtpTransport:
             if following is not None:
                 content += self._commands(*following)
             connection.send(content)
+            connection.awaiting_data_end()
             if following is not None:
                 self.announced = following[0]
             if meanwhile is not None:

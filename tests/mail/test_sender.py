@@ -220,6 +220,24 @@ def test_a_wrong_security_setting_stops_the_app(make_app) -> None:
         make_app(MAIL_SECURITY="ssl3")
 
 
+def test_a_lease_too_short_for_one_message_stops_the_app(make_app) -> None:
+    # 11 timeouts of 2 s: a message may take 22 s; a claim of 20 s could never start one.
+    with pytest.raises(ValueError, match="MAIL_LEASE"):
+        make_app(MAIL_TIMEOUT=2, MAIL_LEASE=20)
+
+
+def test_a_slow_acceptance_is_awaited_and_the_message_sent_once(make_app, smtp) -> None:
+    """The server has the message and answers its final dot after more than MAIL_TIMEOUT (a
+    loaded relay): the sender waits for that reply (five timeouts) instead of taking the
+    silence for a failure and sending the message again later."""
+    app = make_app(**smtp.config(MAIL_TIMEOUT=1))
+    ids = queue_many(app, 3)
+    smtp.recorder.hold_after["Message 1"] = 2.5
+    send_once(app)
+    assert [m["Subject"] for m in smtp.recorder.messages()] == [f"Message {i}" for i in range(3)]
+    assert {states(app)[i].state for i in ids} == {SENT}
+
+
 def _count_outbox_writes(app) -> list[str]:
     """Record each UPDATE of the outbox and each COMMIT the app's engine runs."""
     from sqlalchemy import event

@@ -456,7 +456,7 @@ class MailServer:
             "CONSULT_MAIL_SECURITY": "none",
             "CONSULT_MAIL_TIMEOUT": "2",
             # Short enough for the claims of a killed host's sender to lapse during the test.
-            "CONSULT_MAIL_LEASE": "20",
+            "CONSULT_MAIL_LEASE": "30",
             "CONSULT_MAIL_POLL_INTERVAL": "1",
             "CONSULT_MAIL_BATCH_SIZE": "5",
             "CONSULT_MAIL_RETRY_BASE": "2",
