@@ -60,7 +60,7 @@ class CleanParameters(ImmutableMultiDict):
     """The query string's and a posted form's values, each passed through clean_text."""
 
     def __init__(self, mapping: Any = None) -> None:
-        if mapping is None:
+        if not mapping:  # nothing sent (most query strings): no limit to look up, no loop
             super().__init__()
             return
         if isinstance(mapping, MultiDict):
@@ -83,6 +83,23 @@ class CleanParameters(ImmutableMultiDict):
                 value = clean_text(value[: limit + 1])
             cleaned.append((clean_text(key) if isinstance(key, str) else key, value))
         super().__init__(cleaned)
+
+    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # noqa: A002 - werkzeug's name
+        """Return the first value of ``key``, or ``default`` (converted by ``type`` as werkzeug's).
+
+        Werkzeug's ``get`` answers a missing key by raising and catching a BadRequestKeyError
+        (an HTTPException built each time); a page save asks for a dozen fields it was not
+        sent (the language and leave buttons, the merge's fields, the link box).
+        """
+        values = dict.get(self, key)
+        if not values:
+            return default
+        if type is None:
+            return values[0]
+        try:
+            return type(values[0])
+        except (ValueError, TypeError):
+            return default
 
 
 class CappedFormParser(FormDataParser):
