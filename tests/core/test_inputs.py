@@ -143,16 +143,20 @@ def test_too_long_values_are_cut_and_too_many_fields_refused_with_413(app):
     ],
 )
 def test_parameters_get_answers_as_werkzeug_does(query: str, args: tuple, expected: object) -> None:
-    """CleanParameters.get skips werkzeug's exception for a missing key, nothing else."""
+    """The quiet get (parameters, cookies) skips werkzeug's exception for a missing key only."""
     from urllib.parse import parse_qsl
 
     from flask import Flask
     from werkzeug.datastructures import ImmutableMultiDict
 
-    from consult.core.inputs import CleanParameters
+    from consult.core.inputs import CleanParameters, ConsultRequest, QuietImmutableMultiDict
 
     app = Flask(__name__)
     pairs = parse_qsl(query, keep_blank_values=True)
     with app.app_context():
         assert CleanParameters(pairs).get(*args) == expected
+        assert QuietImmutableMultiDict(pairs).get(*args) == expected
         assert ImmutableMultiDict(pairs).get(*args) == expected
+    cookies = ConsultRequest.from_values(headers={"Cookie": query.replace("&", "; ")}).cookies
+    assert isinstance(cookies, QuietImmutableMultiDict)
+    assert cookies.get(*args) == expected
