@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import functools
 import hmac
-import time
 from typing import Any
 
 from flask import current_app, g, request, session
 from flask_wtf.csrf import CSRFProtect, logger, same_origin
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 from wtforms import ValidationError
 
 #: Flask-WTF's salt: tokens made by its generate_csrf are read here.
@@ -31,6 +30,12 @@ CACHED_TOKENS = 4096
 @functools.lru_cache(maxsize=8)
 def _serializer(secret_key: str | bytes) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=SALT)
+
+
+@functools.lru_cache(maxsize=8)
+def _clock(secret_key: str | bytes) -> TimestampSigner:
+    """The signer whose clock itsdangerous reads a token's age by."""
+    return _serializer(secret_key).make_signer()
 
 
 @functools.lru_cache(maxsize=CACHED_TOKENS)
@@ -50,7 +55,7 @@ def _age_checked(secret_key: str | bytes, data: str, time_limit: int | None) -> 
         raise ValidationError("The CSRF token is invalid.")
     token, signed_at = verified
     if time_limit is not None:
-        age = int(time.time()) - signed_at
+        age = _clock(secret_key).get_timestamp() - signed_at
         if age > time_limit or age < 0:  # itsdangerous' own bounds (loads with max_age)
             raise ValidationError("The CSRF token has expired.")
     return token
