@@ -6,11 +6,11 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_wtf.csrf import CSRFProtect
 
+from consult.core.csrf import CachingCSRFProtect
 from consult.db import db
 
-csrf = CSRFProtect()
+csrf = CachingCSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
 #: Limits are per client address; the storage is shared between hosts when configured so.

@@ -125,7 +125,14 @@ def _locale(code: str) -> Locale:
 
 def current_language() -> str:
     """Return the language of the current request as a plain code (en, fr, es)."""
-    return str(get_locale() or "en")
+    locale = get_locale()
+    return _code(locale) if locale is not None else "en"
+
+
+@functools.cache
+def _code(locale: Locale) -> str:
+    # Babel writes a Locale's identifier anew at each str(); a page save asks twice.
+    return str(locale)
 
 
 def translate_text(text: Mapping[str, str] | None, language: str | None = None) -> str:

@@ -56,11 +56,36 @@ def _max_characters() -> int:
     return int(current_app.config.get("MAX_FIELD_CHARACTERS") or 100_000)
 
 
-class CleanParameters(ImmutableMultiDict):
+class QuietGet:
+    """``get`` of werkzeug's MultiDict without its exception for a missing key.
+
+    Werkzeug's ``get`` answers a missing key by raising and catching a BadRequestKeyError (an
+    HTTPException built each time); a page save asks for a dozen fields and cookies it was not
+    sent (the language and leave buttons, the merge's fields, the link box, the language cookie).
+    """
+
+    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # noqa: A002 - werkzeug's name
+        """Return the first value of ``key`` (converted by ``type``), or ``default``."""
+        values = dict.get(self, key)
+        if not values:
+            return default
+        if type is None:
+            return values[0]
+        try:
+            return type(values[0])
+        except (ValueError, TypeError):
+            return default
+
+
+class QuietImmutableMultiDict(QuietGet, ImmutableMultiDict):
+    """The request's cookies: werkzeug's mapping with a quiet ``get``."""
+
+
+class CleanParameters(QuietGet, ImmutableMultiDict):
     """The query string's and a posted form's values, each passed through clean_text."""
 
     def __init__(self, mapping: Any = None) -> None:
-        if mapping is None:
+        if not mapping:  # nothing sent (most query strings): no limit to look up, no loop
             super().__init__()
             return
         if isinstance(mapping, MultiDict):
@@ -111,6 +136,7 @@ class ConsultRequest(Request):
     """Flask's request with every parameter cleaned and the number of form fields capped."""
 
     parameter_storage_class = CleanParameters
+    dict_storage_class = QuietImmutableMultiDict
     form_data_parser_class = CappedFormParser
 
 

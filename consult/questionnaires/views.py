@@ -7,6 +7,7 @@ wrong, and commits once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -727,7 +728,13 @@ def _browser_hash() -> str:
     if not browser_id:
         browser_id = session[BROWSER_KEY] = secrets.token_urlsafe(16)
         session.permanent = True
-    key = current_app.config["SECRET_KEY"].encode()
+    return _keyed_browser_hash(current_app.config["SECRET_KEY"], browser_id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _keyed_browser_hash(secret_key: str, browser_id: str) -> str:
+    # The same browser saves page after page: its hash is made once per worker, not per save.
+    key = secret_key.encode()
     return hmac.new(key, f"respondent-browser:{browser_id}".encode(), hashlib.sha256).hexdigest()
 
 

@@ -129,3 +129,34 @@ def test_too_long_values_are_cut_and_too_many_fields_refused_with_413(app):
     assert reply.status_code == 413
     assert "too large" in reply.get_data(as_text=True)
     assert reply.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    ("query", "args", "expected"),
+    [
+        ("a=1&a=2", ("a",), "1"),
+        ("a=1", ("b",), None),
+        ("a=1", ("b", "none"), "none"),
+        ("a=12", ("a", None, int), 12),
+        ("a=x", ("a", -1, int), -1),
+        ("", ("a", "none"), "none"),
+    ],
+)
+def test_parameters_get_answers_as_werkzeug_does(query: str, args: tuple, expected: object) -> None:
+    """The quiet get (parameters, cookies) skips werkzeug's exception for a missing key only."""
+    from urllib.parse import parse_qsl
+
+    from flask import Flask
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    from consult.core.inputs import CleanParameters, ConsultRequest, QuietImmutableMultiDict
+
+    app = Flask(__name__)
+    pairs = parse_qsl(query, keep_blank_values=True)
+    with app.app_context():
+        assert CleanParameters(pairs).get(*args) == expected
+        assert QuietImmutableMultiDict(pairs).get(*args) == expected
+        assert ImmutableMultiDict(pairs).get(*args) == expected
+    cookies = ConsultRequest.from_values(headers={"Cookie": query.replace("&", "; ")}).cookies
+    assert isinstance(cookies, QuietImmutableMultiDict)
+    assert cookies.get(*args) == expected
