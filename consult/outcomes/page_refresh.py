@@ -109,8 +109,9 @@ def release(engine: Engine, key: str) -> None:
         log.exception("could not release the refresh claim of an outcomes page")
 
 
-#: The refreshes this process started and that may still run (tests wait for them).
-_running: set[threading.Thread] = set()
+#: The refreshes this process started and that may still run, by page key (tests wait for
+#: them; a view of a page this process refreshes already does not try the claim again).
+_running: dict[str, threading.Thread] = {}
 
 
 def refresh_in_background(
@@ -118,6 +119,9 @@ def refresh_in_background(
 ) -> bool:
     """Start ``make`` (compute, render and store the page) in a thread of this worker if this
     worker takes the page's claim; False when another refresh already runs."""
+    running = _running.get(key)
+    if running is not None and running.is_alive():
+        return False
     if not claim(engine, key, version):
         return False
 
@@ -129,10 +133,11 @@ def refresh_in_background(
             log.exception("the background refresh of an outcomes page failed")
         finally:
             release(engine, key)
-            _running.discard(threading.current_thread())
+            if _running.get(key) is threading.current_thread():
+                del _running[key]
 
     thread = threading.Thread(target=run, name="outcomes-page-refresh", daemon=True)
-    _running.add(thread)
+    _running[key] = thread
     thread.start()
     return True
 
@@ -140,7 +145,7 @@ def refresh_in_background(
 def wait_for_refreshes(timeout: float = 60.0) -> None:
     """Wait until the refreshes this process started have ended (tests, benchmarks)."""
     deadline = time.monotonic() + timeout
-    for thread in list(_running):
+    for thread in list(_running.values()):
         thread.join(max(0.0, deadline - time.monotonic()))
 
 
