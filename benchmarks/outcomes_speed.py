@@ -286,7 +286,7 @@ def _arrivals(folder: Path, seconds: float, start_seed: int) -> int:
 VIEW_INTERVAL = 0.2
 #: The label of figures older than the data (templates/outcomes/summary.html).
 LABELLED = 'class="notice warning as-of"'
-BEHIND = re.compile(r"([\d,]+) responses? submitted since")
+BEHIND = re.compile(r"has grown by ([\d,]+)")
 
 
 def page_under_arrivals(folder: Path, seconds: float, app) -> None:

@@ -47,14 +47,14 @@ def test_a_view_during_a_refresh_shows_the_previous_figures_labelled_at_once(
     monkeypatch.setattr(workbench_views, "_store_figures", held)
     fill_demo(app, 2, seed=4)
     during = analyst.get("/staff/outcomes/?lang=en").get_data(as_text=True)
-    assert "2 responses submitted since are not in them yet" in during
+    assert "the number of submitted responses has grown by 2" in during
     assert "reload the page in a moment" in during
     assert _counted(during) == _counted(first) < submitted(app)
     again = analyst.get("/staff/outcomes/").get_data(as_text=True)
     assert _counted(again) == _counted(first)
     assert len(started) == 1  # one refresh per page, however many views
     french = analyst.get("/staff/outcomes/?lang=fr").get_data(as_text=True)
-    assert "2 réponses envoyées depuis n'y figurent pas encore" in html.unescape(french)
+    assert "le nombre de réponses envoyées a augmenté de 2" in html.unescape(french)
     go.set()
     page_refresh.wait_for_refreshes()
 
@@ -75,7 +75,7 @@ def test_a_failed_refresh_gives_its_claim_back(app, login, monkeypatch):
 
     monkeypatch.setattr(workbench_views, "_store_figures", broken)
     fill_demo(app, 1, seed=5)
-    assert "not in them yet" in analyst.get("/staff/outcomes/").get_data(as_text=True)
+    assert "has grown by 1" in analyst.get("/staff/outcomes/").get_data(as_text=True)
     page_refresh.wait_for_refreshes()
     monkeypatch.undo()
     analyst.get("/staff/outcomes/")  # the claim was given back: this view starts a refresh
