@@ -4,7 +4,7 @@ how old they are, and one refresh at a time brings them up to date in the backgr
 A page's figures are rendered once per data version and kept in the shared cache (data.store,
 kind "html"). When the data changed since (a response arrived, was edited or withdrawn), the
 page serves the figures it has at once, with a notice saying the moment they are as of and how
-many submitted responses are not in them yet (trilingual, see summary.html), and starts a
+much the submitted responses grew since (trilingual, see summary.html), and starts a
 refresh: a thread of this worker that computes the summary (the live one when unfiltered,
 consult.outcomes.live), renders it and stores it. At most one refresh per page runs across
 every worker and host: a claim row in the same cache table, taken by an atomic update or
