@@ -21,8 +21,11 @@ from the same run:
    state applies the change, consult.outcomes.live; the first, cold call builds that state),
    in wall-clock and CPU seconds, and whether it equals a full recompute figure for figure
    (target < 1 s);
-4. the staff summary page GET /staff/outcomes/ while a separate process submits a new
-   response every second: p50 and p95 (target p95 < 1 s).
+4. the staff summary page GET /staff/outcomes/ (a view every 0.2 s for --seconds, 120 by
+   default: about 500 views) while a separate process submits a new response every second,
+   in production mode: the live state forgotten first (a newly started worker), every view
+   timed; p50, p95 and max (target p95 < 1 s), and how far behind the figures shown were
+   (a view shows the figures it has, labelled, while a refresh runs in the background).
 Nothing is asserted: figures are printed for the report.
 """
 
@@ -39,6 +42,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import delete, select
@@ -91,7 +95,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=2022)
-    parser.add_argument("--seconds", type=float, default=30.0, help="page under arrivals")
+    parser.add_argument("--seconds", type=float, default=120.0, help="page under arrivals")
     parser.add_argument("--cache", type=Path, help="folder of the generated database")
     parser.add_argument("--skip-full", action="store_true", help="skip parts 1 and 2")
     parser.add_argument("--skip-page", action="store_true", help="skip part 4")
@@ -278,8 +282,24 @@ def _arrivals(folder: Path, seconds: float, start_seed: int) -> int:
     return made
 
 
+#: Pause between two views of the page in part 4 (a staff member reloading often).
+VIEW_INTERVAL = 0.2
+#: The label of figures older than the data (templates/outcomes/summary.html).
+LABELLED = 'class="notice warning as-of"'
+BEHIND = re.compile(r"has grown by ([\d,]+)")
+
+
 def page_under_arrivals(folder: Path, seconds: float, app) -> None:
-    """Part 4: p50/p95 of the summary page while a response arrives every second."""
+    """Part 4: p50/p95 of the summary page while a response arrives every second.
+
+    As in production (OUTCOMES_PAGE_WAITS off, nothing warmed up): the page's figures are
+    stored by a first view, then this process forgets its live state, as a newly started
+    worker would, and every view is timed, the first ones included. A view shows the figures
+    it has at once and starts the refresh in the background (consult.outcomes.page_refresh),
+    so the figures may lag: how many submitted responses they missed is printed too.
+    """
+    from consult.outcomes import live, page_refresh
+
     with app.app_context(), writing():
         try:
             create_user(db.session, "analyst@bench.test", "analyst", PASSWORD)
@@ -296,29 +316,53 @@ def page_under_arrivals(folder: Path, seconds: float, app) -> None:
     url = "/staff/outcomes/"
     started = time.perf_counter()
     reply = client.get(url)
-    cold = time.perf_counter() - started
+    first = time.perf_counter() - started
     assert reply.status_code == 200, reply.status_code
+    live.reset()  # a newly started worker: no live state yet
     context = multiprocessing.get_context("fork")
     seed = int(time.time()) % 100_000 * 100
     arrivals = context.Process(target=_arrivals, args=(folder, seconds, seed))
     app.extensions["consult.db"].engine.dispose()
     arrivals.start()
-    times = []
+    times, cpu, behind = [], [], []
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        started = time.perf_counter()
+        started, thread_cpu = time.perf_counter(), time.thread_time()
         reply = client.get(url)
         times.append(time.perf_counter() - started)
+        cpu.append(time.thread_time() - thread_cpu)
         assert reply.status_code == 200
-        time.sleep(0.2)
+        shown = reply.get_data(as_text=True)
+        missed = BEHIND.search(shown) if LABELLED in shown else None
+        behind.append(int(missed.group(1).replace(",", "")) if missed else 0)
+        time.sleep(VIEW_INTERVAL)
     arrivals.join()
+    page_refresh.wait_for_refreshes(600)
+    lagging = [n for n in behind if n]  # (an edit or withdrawal would show 0: none here)
     times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    cpu.sort()
+    p95 = _p95(times)
     print(
-        f"page: first view {cold:.1f} s; under arrivals p50 "
-        f"{statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms over "
-        f"{len(times)} requests (target p95 < 1000 ms)"
+        f"page: first view of a new deployment (figures computed and stored) {first:.1f} s; "
+        f"then, as a newly started worker, under arrivals: p50 "
+        f"{statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max "
+        f"{times[-1] * 1000:.0f} ms over {len(times)} views (target p95 < 1000 ms); CPU of the "
+        f"view's thread: p50 {statistics.median(cpu) * 1000:.0f} ms, p95 {_p95(cpu) * 1000:.0f} ms"
     )
+    second_half = behind[len(behind) // 2 :]
+    behind.sort()
+    print(
+        f"figures shown: {len(behind) - len(lagging)} views current, {len(lagging)} labelled "
+        f"as older; submitted responses not in them yet: median "
+        f"{statistics.median(behind):.0f}, p95 {_p95(behind)}, max {behind[-1]}; over the "
+        f"second half of the window: median {statistics.median(second_half):.0f}, max "
+        f"{max(second_half)} (a response arrives every second)"
+    )
+
+
+def _p95(values: list) -> Any:
+    """The 95th percentile of sorted values (nearest rank)."""
+    return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
 
 
 def generate(app, responses: int, seed: int) -> None:

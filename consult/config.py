@@ -72,6 +72,11 @@ class Defaults:
     REPORT_HIDE_THRESHOLD = 3
     #: Cells with fewer respondents than this are suppressed in anything public.
     SMALL_CELL_THRESHOLD = 5
+    #: False (production): when responses changed since the staff summary page's figures were
+    #: made, the page shows them at once, labelled with the moment they are as of, while one
+    #: refresh brings them up to date (consult.outcomes.page_refresh). True: every view waits
+    #: for figures of the current data (the test configuration, whose tests expect them).
+    OUTCOMES_PAGE_WAITS = False
     #: Staff sessions end after this many seconds without activity.
     STAFF_INACTIVITY_TIMEOUT = 30 * 60
     #: Failed sign-ins allowed per (account, client address) and per address within the window

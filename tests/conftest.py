@@ -42,6 +42,9 @@ def base_config(instance: Path, **overrides: Any) -> dict[str, Any]:
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
         "ADMIN_EMAIL": "first-admin@cisdp.test",
+        # Pages show the figures of the current data (tests/outcomes/test_page_refresh.py
+        # covers the production default, which shows older figures labelled while refreshing).
+        "OUTCOMES_PAGE_WAITS": True,
     }
     config.update(overrides)
     return config

@@ -5,39 +5,112 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from consult.outcomes.distribution import ordered_distribution, share
 
+#: The responses' columns broken down in participation (drafts: only by region).
+BROKEN_DOWN = ("region", "country", "respondent_type", "language")
 
-def _breakdown(series: pd.Series) -> list[dict[str, Any]]:
-    # Counted over plain Python objects: pandas' string columns make fillna and value_counts
-    # cost tens of milliseconds each at 100,000 responses, and the live summary pays them often.
-    values = series.to_numpy(dtype=object, na_value="")
-    counts = Counter(v if isinstance(v, str) else str(v) for v in values)
-    total = int(sum(counts.values()))
+
+def _values(series: pd.Series) -> np.ndarray:
+    """A column as plain Python objects, a missing value as None."""
+    values = series.to_numpy(dtype=object)
+    return np.where(pd.isna(values), None, values) if len(values) else values
+
+
+@dataclass
+class ParticipationCounts:
+    """What participation is computed from: counts that a response adds to or takes away.
+
+    The full summary counts them over the frames at once (``of``); the live summary
+    (consult.outcomes.live) keeps them and applies only the responses that changed (``add``
+    with sign -1 for their old rows, then +1 for the new), so both give the same figures.
+    """
+
+    submitted: int = 0
+    drafts: int = 0
+    #: column -> value (None when missing) -> submitted responses.
+    columns: dict[str, Counter] = field(
+        default_factory=lambda: {column: Counter() for column in BROKEN_DOWN}
+    )
+    drafts_by_region: Counter = field(default_factory=Counter)
+    #: UTC day (numpy datetime64[D]) -> submitted responses.
+    days: Counter = field(default_factory=Counter)
+    #: (country, region), both given -> submitted responses.
+    pairs: Counter = field(default_factory=Counter)
+
+    @classmethod
+    def of(cls, submitted: pd.DataFrame, drafts: pd.DataFrame) -> ParticipationCounts:
+        """Count the submitted responses and drafts of one questionnaire."""
+        counts = cls()
+        counts.add(submitted, drafts)
+        return counts
+
+    def add(self, submitted: pd.DataFrame, drafts: pd.DataFrame, sign: int = 1) -> None:
+        """Add (sign 1) or take away (sign -1) these responses' counts."""
+        self.submitted += sign * len(submitted)
+        self.drafts += sign * len(drafts)
+        for column in BROKEN_DOWN:
+            _apply(self.columns[column], Counter(_values(submitted[column]).tolist()), sign)
+        _apply(self.drafts_by_region, Counter(_values(drafts["region"]).tolist()), sign)
+        moments = submitted["submitted_at"].dt.tz_convert("UTC").dt.tz_localize(None)
+        days = moments.to_numpy().astype("datetime64[D]")
+        given, n = np.unique(days[~np.isnat(days)], return_counts=True)
+        _apply(self.days, dict(zip(given.tolist(), n.tolist(), strict=True)), sign)
+        pairs = Counter(
+            (c, r)
+            for c, r in zip(
+                _values(submitted["country"]).tolist(),
+                _values(submitted["region"]).tolist(),
+                strict=True,
+            )
+            if c and r
+        )
+        _apply(self.pairs, pairs, sign)
+
+
+def _apply(kept: Counter, change: Mapping, sign: int) -> None:
+    for key, n in change.items():
+        left = kept[key] + sign * n
+        if left:
+            kept[key] = left
+        else:
+            del kept[key]
+
+
+def _breakdown(counts: Counter) -> list[dict[str, Any]]:
+    merged: Counter = Counter()
+    for value, n in counts.items():
+        merged["" if value is None else value if isinstance(value, str) else str(value)] += n
+    total = int(sum(merged.values()))
     return [
         {"key": key or None, "count": int(n), "share": share(int(n), total)}
-        for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        for key, n in sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
 
 
-def _country_regions(submitted: pd.DataFrame) -> dict[str, str]:
-    pairs = Counter(
-        (c, r)
-        for c, r in zip(
-            submitted["country"].to_numpy(dtype=object, na_value=""),
-            submitted["region"].to_numpy(dtype=object, na_value=""),
-            strict=True,
-        )
-        if c and r
-    )
+def _country_regions(pairs: Counter) -> dict[str, str]:
     regions: dict[str, str] = {}
     for (country, region), _n in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0])):
         regions.setdefault(str(country), str(region))
     return regions
+
+
+def _timeline(days: Counter) -> list[dict[str, Any]]:
+    if not days:
+        return []
+    first, last = np.datetime64(min(days), "D"), np.datetime64(max(days), "D")
+    full = np.arange(first, last + 1, dtype="datetime64[D]")
+    per_day = np.asarray([days.get(day, 0) for day in full.tolist()], dtype=np.int64)
+    return [
+        {"date": d.isoformat(), "count": int(n), "cumulative": int(c)}
+        for d, n, c in zip(full.tolist(), per_day, np.cumsum(per_day), strict=True)
+    ]
 
 
 def participation(
@@ -45,57 +118,52 @@ def participation(
     drafts: pd.DataFrame,
     band_counts: pd.DataFrame | None,
     band_options: Sequence[Mapping] | None,
+    counts: ParticipationCounts | None = None,
 ) -> dict[str, Any]:
     """Responses by region, country, respondent type, language, population band, and day.
 
-    ``band_counts``: the population band's answers counted (part_key, value, n).
+    ``band_counts``: the population band's answers counted (part_key, value, n);
+    ``counts``: the frames' ParticipationCounts, when the caller keeps them (the live summary).
     """
-    days = submitted["submitted_at"].dt.tz_convert("UTC").dt.date
-    per_day = days.value_counts().sort_index()
-    timeline = []
-    if len(per_day):
-        full = pd.date_range(per_day.index.min(), per_day.index.max(), freq="D").date
-        per_day = per_day.reindex(full, fill_value=0)
-        cumulative = per_day.cumsum()
-        timeline = [
-            {"date": d.isoformat(), "count": int(n), "cumulative": int(c)}
-            for d, n, c in zip(per_day.index, per_day.values, cumulative.values, strict=True)
-        ]
+    if counts is None:
+        counts = ParticipationCounts.of(submitted, drafts)
+    timeline = _timeline(counts.days)
+    n_submitted, n_drafts = counts.submitted, counts.drafts
     result: dict[str, Any] = {
-        "submitted": int(len(submitted)),
-        "drafts": int(len(drafts)),
-        "started": int(len(submitted) + len(drafts)),
-        "completion": share(len(submitted), len(submitted) + len(drafts)),
-        "by_region": _breakdown(submitted["region"]),
-        "by_country": _breakdown(submitted["country"]),
+        "submitted": int(n_submitted),
+        "drafts": int(n_drafts),
+        "started": int(n_submitted + n_drafts),
+        "completion": share(n_submitted, n_submitted + n_drafts),
+        "by_region": _breakdown(counts.columns["region"]),
+        "by_country": _breakdown(counts.columns["country"]),
         #: Distinct countries and regions given (not rows of a breakdown, which the public
         #: page pools when small).
-        "countries": int(submitted["country"].dropna().nunique()),
-        "regions": int(submitted["region"].dropna().nunique()),
+        "countries": sum(1 for value in counts.columns["country"] if value is not None),
+        "regions": sum(1 for value in counts.columns["region"] if value is not None),
         #: The region each country's respondents gave (most of them): what a reader of the
         #: public page knows of the map, used to protect a region less its named countries.
-        "country_regions": _country_regions(submitted),
-        "by_respondent_type": _breakdown(submitted["respondent_type"]),
-        "by_language": _breakdown(submitted["language"]),
-        "drafts_by_region": _breakdown(drafts["region"]),
+        "country_regions": _country_regions(counts.pairs),
+        "by_respondent_type": _breakdown(counts.columns["respondent_type"]),
+        "by_language": _breakdown(counts.columns["language"]),
+        "drafts_by_region": _breakdown(counts.drafts_by_region),
         "per_day": timeline,
         "first_submitted": timeline[0]["date"] if timeline else None,
         "last_submitted": timeline[-1]["date"] if timeline else None,
     }
     if band_counts is not None and band_options is not None:
         values = band_counts.loc[band_counts["part_key"] == ""]
-        counts: dict[str, int] = {}
+        band: dict[str, int] = {}
         for value, n in zip(values["value"], values["n"], strict=True):
-            counts[str(value)] = counts.get(str(value), 0) + int(n)
-        unanswered = int(len(submitted) - int(values["n"].sum()))
-        entries = ordered_distribution(band_options, counts, int(len(submitted)))
+            band[str(value)] = band.get(str(value), 0) + int(n)
+        unanswered = int(n_submitted - int(values["n"].sum()))
+        entries = ordered_distribution(band_options, band, int(n_submitted))
         if unanswered:
             entries.append(
                 {
                     "key": None,
                     "label": None,
                     "count": unanswered,
-                    "share": share(unanswered, len(submitted)),
+                    "share": share(unanswered, n_submitted),
                 }
             )
         result["by_population_band"] = entries

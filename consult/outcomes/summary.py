@@ -39,7 +39,7 @@ from consult.outcomes.distribution import (
 )
 from consult.outcomes.filters import SummaryFilter
 from consult.outcomes.free_text import summarise_texts
-from consult.outcomes.participation import participation
+from consult.outcomes.participation import ParticipationCounts, participation
 from consult.outcomes.tallies import Plan, QuestionnaireAnswers, from_frames, plan_for
 from consult.questionnaires.definition import Question, Questionnaire
 
@@ -112,6 +112,9 @@ AnswerSource = Callable[[str, Plan, pd.DataFrame], QuestionnaireAnswers]
 #: By default free_text.summarise_texts over the rows the source read; the live summary
 #: (consult.outcomes.live_texts) gives the same figures from texts it analysed once each.
 TextSource = Callable[[str, Sequence[Question], Mapping[str, int]], dict[str, dict]]
+#: A questionnaire's participation counts (key -> counts). By default counted over the frames;
+#: the live summary keeps them up to date one changed response at a time.
+ParticipationSource = Callable[[str], ParticipationCounts]
 
 
 def summarise_questionnaire(
@@ -124,12 +127,14 @@ def summarise_questionnaire(
     themes: Sequence[text_tools.Theme],
     region_labels: Mapping[str, Mapping[str, str]],
     texts_source: TextSource | None = None,
+    participation_source: ParticipationSource | None = None,
 ) -> dict[str, Any]:
     """Summarise one questionnaire's (already filtered) submitted responses.
 
     ``source`` gives the answers of those responses as the statistics need them (counts for
     closed questions, rows for the rest: consult.outcomes.tallies); ``texts_source``, when
-    given, the figures of the text questions (see TextSource).
+    given, the figures of the text questions (see TextSource); ``participation_source``, the
+    participation counts of these responses and drafts (see ParticipationSource).
     """
     used_versions = {int(v) for v in responses["version_id"].unique()}
     versions = [definitions[v] for v in sorted(used_versions) if v in definitions]
@@ -197,6 +202,7 @@ def summarise_questionnaire(
             drafts,
             answers.of(band.key).counts if band is not None else None,
             options_of(band, region_labels) if band is not None else None,
+            participation_source(key) if participation_source is not None else None,
         ),
         "questions": results,
         # Which earlier answers each follow-up is asked after (for the public page's rules).
@@ -220,6 +226,7 @@ def summarise(
     source: AnswerSource | None = None,
     texts_source: TextSource | None = None,
     known: Mapping[str, dict[str, Any]] | None = None,
+    participation_source: ParticipationSource | None = None,
 ) -> dict[str, Any]:
     """Return the whole outcomes summary.
 
@@ -228,7 +235,8 @@ def summarise(
     definitions by key and ``definitions`` every stored version by version id. With ``source``
     (the database counting closed answers, see consult.outcomes.data), ``answers`` need only
     hold the answers the filter's conditions look at. ``known``: questionnaire summaries
-    that are known not to have changed, reused as they are (the live summary's).
+    that are known not to have changed, reused as they are (the live summary's);
+    ``participation_source``: see ParticipationSource (unfiltered summaries only).
     """
     region_labels = region_labels or {}
     statuses = responses.get("status", "submitted")
@@ -262,6 +270,7 @@ def summarise(
                 themes,
                 region_labels,
                 texts_source,
+                participation_source,
             )
         )
     # Which filters reach the contributions is consult.outcomes.coverage's rule: an answer

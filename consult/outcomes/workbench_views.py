@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 from flask import Response as HttpResponse
 from flask import (
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -24,12 +26,12 @@ from sqlalchemy import func, select
 
 from consult.core.inputs import form_int, parse_id, query_int, query_page, url_args
 from consult.core.links import safe_local_path
-from consult.db import db, utcnow
+from consult.db import db
 from consult.exports.writers import csv_text
 from consult.geography import REGION_KEYS
 from consult.i18n import current_language
 from consult.outcomes import contributions as contribution_data
-from consult.outcomes import data, deck_content, operations, presenting
+from consult.outcomes import data, deck_content, operations, page_refresh, presenting
 from consult.outcomes.blueprints import (
     QUOTES_PER_PAGE,
     ROWS_PER_PAGE,
@@ -61,7 +63,39 @@ from consult.staff.views import client_ip
 
 
 #: Raised when the summary page's figures change shape, so cached pages are re-rendered.
-PAGE_VARIANT = "summary-body-3"
+PAGE_VARIANT = "summary-body-4"
+
+
+def _render_figures(filters: SummaryFilter) -> tuple[str, str, datetime, float]:
+    """Compute the summary (live when unfiltered) and render its figures: (html, data version
+    of the figures, moment their data was read, seconds spent)."""
+    started = time.perf_counter()
+    result = data.cached_summary(db.engine, sources(), filters)
+    body = render_template(
+        "outcomes/_summary_body.html",
+        **template_context(result.summary, filters=filters, filter_query=filter_args(filters)),
+    )
+    as_of = datetime.fromisoformat(result.summary["generated_at"])
+    return body, result.summary["data_version"], as_of, time.perf_counter() - started
+
+
+def _store_figures(key: str, filters: SummaryFilter) -> page_refresh.StoredPage:
+    body, version, as_of, seconds = _render_figures(filters)
+    data.store(db.engine, key, version, body, seconds, as_of, kind="html")
+    return page_refresh.StoredPage(body, version, as_of)
+
+
+def _refresh_later(key: str, version: str, filters: SummaryFilter) -> None:
+    """Bring a page's figures up to date in the background (consult.outcomes.page_refresh),
+    rendered as this request would render them (its language and address)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    path, base_url, language = request.path, request.url_root, current_language()
+
+    def make() -> None:
+        with app.test_request_context(path, base_url=base_url, query_string={"lang": language}):
+            _store_figures(key, filters)
+
+    page_refresh.refresh_in_background(app, db.engine, key, version, make)
 
 
 @bp.get("/")
@@ -70,31 +104,27 @@ def summary():
     """The live summary with filters, every chart with its table and the rows behind it.
 
     The figures are rendered once per data version, filter and language and kept in the shared
-    cache, so that a page whose data did not change answers without computing or drawing.
+    cache. When the data changed since, the page shows the figures it has at once, says how old
+    they are, and a single refresh brings them up to date (consult.outcomes.page_refresh); only
+    a page with no figures at all (or OUTCOMES_PAGE_WAITS) waits for them.
     """
     filters = filters_from_request()
     engine = db.engine
     with engine.connect() as connection:
         version = data.data_version(connection, sources())
     key = data.page_key(filters, current_language(), PAGE_VARIANT)
-    body = data.cached_page(engine, key, version)
-    if body is None:
-        started = time.perf_counter()
-        result = data.cached_summary(engine, sources(), filters)
-        body = render_template(
-            "outcomes/_summary_body.html",
-            **template_context(
-                result.summary,
-                filters=filters,
-                filter_query=filter_args(filters),
-                cached=result,
-            ),
-        )
-        seconds = time.perf_counter() - started
-        data.store(engine, key, version, body, seconds, utcnow(), kind="html")
+    page = page_refresh.stored_page(engine, key)
+    behind = None
+    if page is None or (page.data_version != version and page_refresh.waits()):
+        page = _store_figures(key, filters)
+    elif page.data_version != version:
+        _refresh_later(key, version, filters)
+        behind = page_refresh.submitted_in(version) - page_refresh.submitted_in(page.data_version)
     return render_template(
         "outcomes/summary.html",
-        body=Markup(body),  # noqa: S704 - our own template's output, stored by us
+        body=Markup(page.payload),  # noqa: S704 - our own template's output, stored by us
+        as_of=page.as_of,
+        behind=behind,
         p=presenting,
         filters=filters,
         region_keys=REGION_KEYS,
