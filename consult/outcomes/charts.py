@@ -12,7 +12,7 @@ import itertools
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from markupsafe import Markup, escape
 
@@ -62,7 +62,7 @@ def wrap(text: str, width_px: float, font: int = FONT) -> list[str]:
     for word in str(text).split():
         while len(word) > per_line:
             cut = _break_at(word, per_line - 1)
-            words.append(word[:cut] + "-")
+            words.append(word[:cut] if word[cut - 1] == "-" else word[:cut] + "-")
             word = word[cut:]
         words.append(word)
     for word in words:
@@ -83,8 +83,12 @@ def _break_at(word: str, room: int) -> int:
     """Where to break a word too long for its line, at most ``room`` letters in: before a
     consonant between two vowels (a syllable break in English, French and Spanish alike:
     "contribu-tions", "Contribu-ciones"), the latest that fits and leaves at least three
-    letters on each side; at ``room`` when the word has no such place."""
+    letters on each side; at ``room`` when the word has no such place. A word that has its own
+    hyphen ("Asia-Pacific") is broken after it."""
     lower = word.lower()
+    hyphen = word.rfind("-", 0, room)
+    if hyphen >= 2:
+        return hyphen + 1
     for cut in range(min(room, len(word) - 3), 2, -1):
         if lower[cut - 1] in VOWELS and lower[cut] not in VOWELS and lower[cut + 1] in VOWELS:
             return cut
@@ -262,6 +266,10 @@ class HeatMapStyle:
     #: Lines a row label may take; a longer label is cut with an ellipsis (its full title is
     #: in the chart's description).
     label_lines: int = 2
+    #: With ``header_lines``, the labels' width gives way (down to ``min_label_width``) until
+    #: the column headers take no more lines: a slide's height holds the map at full size.
+    header_lines: int = 0
+    min_label_width: float = 0.0
 
 
 #: For a slide seen from the back of a room: the units are about a CSS pixel of the slide at
@@ -269,6 +277,10 @@ class HeatMapStyle:
 DECK_HEAT_MAP = HeatMapStyle(
     width=1080,
     label_width=400,
+    # headers on seven lines at most ("n not shown" takes two): the map keeps within the
+    # slide's height at nearly full scale, never under 18 px at 1280x720
+    header_lines=7,
+    min_label_width=320,
     header_font=20,
     header_line=22,
     row_font=20,
@@ -294,13 +306,27 @@ def heat_map(
     carry a third text, its tooltip (what the figure is and the base it rests on).
     """
     columns = max(1, len(column_labels))
+
+    def headers(cell_width: float) -> list[list[str]]:
+        found = []
+        for label in column_labels:
+            parts = [label] if isinstance(label, str) else list(label)
+            found.append(
+                [line for part in parts for line in wrap(part, cell_width - 6, style.header_font)]
+            )
+        return found
+
+    label_width = style.label_width
+    header_lines = headers((style.width - label_width) / columns)
+    while (
+        style.header_lines
+        and max(map(len, header_lines), default=1) > style.header_lines
+        and label_width - 10 >= style.min_label_width
+    ):
+        label_width -= 10
+        header_lines = headers((style.width - label_width) / columns)
+    style = replace(style, label_width=label_width)
     cell_width = (style.width - style.label_width) / columns
-    header_lines = []
-    for label in column_labels:
-        parts = [label] if isinstance(label, str) else list(label)
-        header_lines.append(
-            [line for part in parts for line in wrap(part, cell_width - 6, style.header_font)]
-        )
     longest = max((len(lines) for lines in header_lines), default=1)
     header_height = longest * style.header_line + 8
     body = []
@@ -351,6 +377,36 @@ def heat_map(
     return _frame("heat", title, description, y + 4, "".join(body), width=style.width)
 
 
+#: The steps an axis may take, times a power of ten: gridlines at equal, round intervals.
+NICE_STEPS = (1, 2, 5)
+
+
+def axis_ticks(highest: float, integer: bool = True, most: int = 5) -> list[float]:
+    """The values of an axis's gridlines from 0 to at least ``highest``: equal steps of 1, 2 or
+    5 times a power of ten, at most ``most`` intervals; whole steps when ``integer`` (counts),
+    so that every label is exactly the value at its line (never "0, 8, 15, 22, 30").
+
+    The one place an axis is scaled: a chart draws its gridlines at these values, and its
+    line or bars against the last of them.
+    """
+    if highest <= 0:
+        return [0, 1] if integer else [0.0, 1.0]
+    rough = highest / most
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(
+        (nice * power for nice in (*NICE_STEPS, 10) if nice * power >= rough * (1 - 1e-9)),
+        10 * power,
+    )
+    if integer:
+        step = max(1, round(step))
+    intervals = math.ceil(highest / step - 1e-9)
+    if integer:
+        return [step * i for i in range(intervals + 1)]
+    # decimal steps written as round as they are (0.1 * 3 is 0.30000000000000004)
+    digits = max(0, -math.floor(math.log10(step)))
+    return [round(step * i, digits + 1) for i in range(intervals + 1)]
+
+
 def line_chart(
     points: Sequence[tuple[str, int]],
     title: str,
@@ -363,16 +419,15 @@ def line_chart(
 
     ``number_text`` writes the axis and end figures in the page's language.
     """
-    height, left, right, top, bottom = 240.0, 56.0, 20.0, 16.0, 40.0
+    # room above the plot for the last figure when the line ends at the top gridline
+    height, left, right, top, bottom = 256.0, 56.0, 20.0, 32.0, 40.0
     if not points:
         return _frame("line", title, description, 40, "")
-    highest = max(value for _day, value in points) or 1
-    step = 10 ** max(0, int(math.log10(highest)))
-    ceiling = math.ceil(highest / step) * step
+    ticks = axis_ticks(max(value for _day, value in points))
+    ceiling = ticks[-1]
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
     body = []
-    for tick in range(0, 5):
-        value = ceiling * tick / 4
+    for value in ticks:
         ty = top + plot_h - plot_h * value / ceiling
         body.append(
             f'<line x1="{left}" y1="{ty:.1f}" x2="{WIDTH - right}" y2="{ty:.1f}" '
@@ -407,8 +462,8 @@ def line_chart(
     return _frame("line", title, description, height, "".join(body))
 
 
-#: A schematic world of UCLG's regional sections: (column, row) of each tile on a 4 x 3 grid,
-#: roughly where the region lies (west to east, north to south).
+#: A schematic world of UCLG's regional sections: (column, row) of each tile on a regular 4 x 2
+#: grid, roughly where the region lies (west to east, north to south).
 REGION_TILES = {
     "north_america": (0, 0),
     "latin_america": (0, 1),
@@ -416,8 +471,17 @@ REGION_TILES = {
     "africa": (1, 1),
     "eurasia": (2, 0),
     "mewa": (2, 1),
-    "asia_pacific": (3, 0.55),
+    "asia_pacific": (3, 0),
 }
+
+
+def fitted_lines(text: str, width_px: float, font: int, smaller: int) -> tuple[int, list[str]]:
+    """The size and lines at which ``text`` fits ``width_px``: one line at ``font`` when it
+    fits, else wrapped at ``smaller`` (a withheld figure's "not shown" in a narrow tile is a
+    label, not a figure)."""
+    if len(text) * font * 0.6 <= width_px:
+        return font, [text]
+    return smaller, wrap(text, width_px, smaller)
 
 
 def region_map(
@@ -427,42 +491,62 @@ def region_map(
     label_font: int = 14,
     figure_font: int = 28,
 ) -> Markup:
-    """A cartogram of the regions as labelled tiles; each tile's shade follows its count.
+    """A cartogram of the regions as labelled tiles on a regular grid; each tile's shade
+    follows its count.
 
     ``regions``: (key, label, count or None when suppressed, printed figure). Larger fonts
-    suit a slide.
+    suit a slide. A figure too wide for its tile ("not shown", "fewer than 5") is set at the
+    label's size and wrapped, so that it stays inside its tile.
     """
     tile_w, gap = 168.0, 10.0
-    # Tall enough for the longest label and the figure under it, never one over the other.
-    most_lines = max(
-        (len(wrap(label, tile_w - 16, label_font)) for _k, label, _c, _t in regions), default=1
+    room = tile_w - 20
+    step = round(label_font * 1.2)
+    names = {key: wrap(label, room, label_font) for key, label, _c, _t in regions}
+    figures = {
+        key: fitted_lines(str(text), room, figure_font, label_font) for key, *_r, text in regions
+    }
+
+    def figure_height(size: int, lines: list[str]) -> float:
+        return size * 0.8 + step * (len(lines) - 1)
+
+    # Tall enough for the longest label and the tallest figure under it, never one over the other.
+    most = max(
+        (step * (len(lines) - 1) + label_font for lines in names.values()), default=label_font
     )
-    tile_h = max(112.0, 8 + label_font * (1.2 * most_lines - 0.2) + figure_font + 18)
+    tallest = max((figure_height(*fitted) for fitted in figures.values()), default=figure_font)
+    tile_h = max(112.0, 8 + most + 14 + tallest + 14)
     highest = max((count or 0 for _k, _l, count, _t in regions), default=0) or 1
     body = []
-    for key, label, count, figure in regions:
-        column, row = REGION_TILES.get(key, (3, 1.6))
+    for key, _label, count, _figure in regions:
+        column, row = REGION_TILES.get(key, (3, 1))
         x = column * (tile_w + gap) + 4
         y = row * (tile_h + gap) + 4
         fill = heat_colour(0.15 + 0.85 * (count or 0) / highest) if count else "#eef3f9"
         ink = text_colour(fill)
-        lines = wrap(label, tile_w - 16, label_font)
         spans = "".join(
-            f'<tspan x="{x + 10:.1f}" dy="{0 if i == 0 else round(label_font * 1.2)}">'
-            f"{escape(line)}</tspan>"
+            f'<tspan x="{x + 10:.1f}" dy="{0 if i == 0 else step}">{escape(line)}</tspan>'
+            for i, line in enumerate(names[key])
+        )
+        size, lines = figures[key]
+        figure_spans = "".join(
+            f'<tspan x="{x + 10:.1f}" dy="{0 if i == 0 else step}">{escape(line)}</tspan>'
             for i, line in enumerate(lines)
         )
+        # the figure's last line sits at the tile's foot
+        baseline = y + tile_h - 14 - step * (len(lines) - 1)
+        weight = "800" if size == figure_font else "600"
         # Each tile names its region, so that a reader (or a test) can find a region's figure.
         body.append(
             f'<g class="tile" data-key="{escape(key)}">'
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{tile_w}" height="{tile_h}" rx="10" '
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{tile_w}" height="{tile_h:.1f}" rx="10" '
             f'fill="{fill}" stroke="#ffffff" stroke-width="2"/>'
             f'<text x="{x + 10:.1f}" y="{y + 8 + label_font:.1f}" fill="{ink}" '
             f'font-size="{label_font}" font-weight="600">{spans}</text>'
-            f'<text x="{x + 10:.1f}" y="{y + tile_h - 12:.1f}" fill="{ink}" '
-            f'font-size="{figure_font}" font-weight="800">{escape(figure)}</text></g>'
+            f'<text x="{x + 10:.1f}" y="{baseline:.1f}" fill="{ink}" '
+            f'font-size="{size}" font-weight="{weight}">{figure_spans}</text></g>'
         )
-    height = max(row for _column, row in REGION_TILES.values()) * (tile_h + gap) + tile_h + 8
+    rows = max(row for _column, row in REGION_TILES.values()) + 1
+    height = rows * (tile_h + gap) - gap + 8
     return _frame("map", title, description, height, "".join(body))
 
 

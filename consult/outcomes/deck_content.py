@@ -381,6 +381,28 @@ def _quote_notes(slide: deck_quotes.QuoteSlide, quotes: Sequence[Any]) -> list[s
     return lines
 
 
+def map_note(summary: Mapping[str, Any]) -> str:
+    """What the participation map shows: every region's count, some, or none (each withheld
+    where too few responded)."""
+    totals = p.region_totals(summary["questionnaires"], summary).values()
+    hidden = sum(1 for count in totals if count is None)
+    if not hidden:
+        return _("The map counts the responses of each UCLG region.")
+    if hidden == len(totals):
+        return _(
+            "The map shows no region's count: each rests on too few responses to be shown, "
+            "so the map only says which regions exist; the total is on the right."
+        )
+    return ngettext(
+        'The map counts the responses of each UCLG region; %(n)s region marked "not shown" '
+        "has too few responses to be shown on its own.",
+        'The map counts the responses of each UCLG region; %(n)s regions marked "not shown" '
+        "have too few responses to be shown on their own.",
+        hidden,
+        n=p.number(hidden),
+    )
+
+
 def speaker_notes(
     summary: Mapping[str, Any],
     snapshot: Any,
@@ -435,7 +457,7 @@ def speaker_notes(
             )
             for q in summary["questionnaires"]
         ]
-        + [_("The map counts the responses of each UCLG region.")],
+        + [map_note(summary)],
     }
     method = methodology(summary, snapshot, threshold)
     notes["methodology"] = [

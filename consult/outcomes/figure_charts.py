@@ -424,13 +424,11 @@ def timeline_chart(questionnaire: Mapping[str, Any]) -> Markup:
     )
 
 
-def region_tiles(
-    questionnaires: Sequence[Mapping[str, Any]],
-    summary: Mapping[str, Any],
-    threshold: int | None = None,
-    large: bool = False,
-) -> Markup:
-    """The participation map: responses to all questionnaires per UCLG region, as tiles."""
+def region_totals(
+    questionnaires: Sequence[Mapping[str, Any]], summary: Mapping[str, Any]
+) -> dict[str, int | None]:
+    """Responses to all questionnaires per UCLG region; None where a questionnaire withholds
+    the region's count (the map's tiles, and what its speaker note says of them)."""
     totals: dict[str, int | None] = {key: 0 for key in summary.get("region_labels", {})}
     for questionnaire in questionnaires:
         for entry in questionnaire["participation"]["by_region"]:
@@ -441,6 +439,17 @@ def region_tiles(
                 totals[key] = None
             else:
                 totals[key] = (totals.get(key) or 0) + entry["count"]
+    return totals
+
+
+def region_tiles(
+    questionnaires: Sequence[Mapping[str, Any]],
+    summary: Mapping[str, Any],
+    threshold: int | None = None,
+    large: bool = False,
+) -> Markup:
+    """The participation map: responses to all questionnaires per UCLG region, as tiles."""
+    totals = region_totals(questionnaires, summary)
     # A hidden tile adds a hidden cell to others: its total is not small, so it is "not shown"
     # rather than "fewer than N".
     tiles = [

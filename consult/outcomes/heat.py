@@ -340,12 +340,25 @@ def heat_scale_notes(summary: Mapping[str, Any]) -> list[str]:
 
 
 def heat_column_label(column: Mapping[str, Any]) -> str:
-    """Name a heat map column: what it measures and where it comes from."""
+    """Name a heat map column: what it measures, on which scale (both ends named, so that a
+    darker cell reads as "more relevant" in one column and "more to rethink" in another), and
+    where it comes from."""
     source = short_questionnaire(column.get("questionnaire"))
     if column["kind"] == "mean":
-        scale = column.get("scale") or []
-        top = max((p for p in scale if p.get("score") is not None), key=lambda p: p["score"])
-        name = _("mean score, %(top)s = %(max)s", top=t(top["label"]), max=number(top["score"]))
+        scored = sorted(
+            (p for p in column.get("scale") or [] if p.get("score") is not None),
+            key=lambda p: p["score"],
+        )
+        low, high = scored[0], scored[-1]
+        short = HEAT_SHORT_LABELS.get(column["question"])
+        name = _(
+            "%(what)s, mean score from %(low)s = %(low_label)s to %(high)s = %(high_label)s",
+            what=t(short) if short else t(column["label"]),
+            low=number(low["score"]),
+            low_label=t(low["label"]),
+            high=number(high["score"]),
+            high_label=t(high["label"]),
+        )
         return labelled(source, name)
     if column["kind"] == "share":
         return labelled(source, f"{t(column['label'])} (%)")

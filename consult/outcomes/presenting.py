@@ -17,6 +17,7 @@ from consult.outcomes.figure_charts import (
     population_chart,
     ranking_chart,
     region_tiles,
+    region_totals,
     themes_chart,
     timeline_chart,
 )
@@ -125,6 +126,7 @@ __all__ = [
     "population_chart",
     "ranking_chart",
     "region_tiles",
+    "region_totals",
     "respondent_type_label",
     "scale_points",
     "short_questionnaire",

@@ -24,7 +24,13 @@ from tests.outcomes.conftest import fill_demo
 def outcomes_app(app, staff):
     """An app with demo responses and contributions, three starred quotes (one of them a
     contribution) and a published snapshot."""
-    fill_demo(app, 400, seed=21)
+    return published_demo(app, staff, 400)
+
+
+def published_demo(app, staff, responses):
+    """Fill ``app`` with ``responses`` demo responses, 60 contributions, three starred quotes
+    and a published snapshot; the admin's e-mail in OUTCOMES_ADMIN."""
+    fill_demo(app, responses, seed=21)
     email = staff("admin")
     with app.app_context(), writing():
         plan = demo.DemoPlan(responses=0, contributions=60, seed=21)

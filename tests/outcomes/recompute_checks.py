@@ -19,11 +19,12 @@ TEXT_TYPES = ("short_text", "long_text")
 
 
 def _tiles(svg) -> dict[str, str]:
-    """Each region tile of a map: its data-key and the figure printed under its name."""
+    """Each region tile of a map: its data-key and the figure printed under its name (its lines
+    joined by a space: a withheld figure may wrap)."""
     tiles = {}
     for group in svg.xpath('.//*[local-name()="g"][@data-key]'):
         texts = group.xpath('./*[local-name()="text"]')
-        tiles[group.get("data-key")] = " ".join("".join(texts[-1].itertext()).split())
+        tiles[group.get("data-key")] = " ".join(" ".join(texts[-1].itertext()).split())
     return tiles
 
 
