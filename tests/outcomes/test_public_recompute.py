@@ -243,6 +243,8 @@ def check_question(doc, questionnaire, question, mine, problems: list[str]) -> N
             base=answered,
             exclusive=question.type != "multiple_choice",
         )
+        if question.type == "multiple_choice":
+            problems += recompute_checks.check_mean_choices(article, want, where, THRESHOLD)
     elif question.type == "matrix":
         points = column_keys(table)
         scores = {p.key: p.score for p in question.scale}
