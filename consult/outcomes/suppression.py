@@ -82,7 +82,8 @@ def cumulative_steps(days: Sequence[Mapping[str, Any]], threshold: int) -> list[
     Each day shows the total released so far; a total is released only once it grew by at
     least the threshold since the last one released (and the final total always is, with the
     step before it merged if needed), so that no difference of two shown figures, a day's
-    count included, is below the threshold.
+    count included, is below the threshold. The curve starts with the first total released:
+    a leading row of 0 would say that nobody answered on days when some did.
     """
     totals = [int(d["cumulative"] or 0) for d in days]
     if not totals:
@@ -99,9 +100,11 @@ def cumulative_steps(days: Sequence[Mapping[str, Any]], threshold: int) -> list[
             released.pop()
         if totals[final] >= threshold:
             released.append(final)
+    if not released:
+        return []
     shown = set(released)
     result, current = [], 0
-    for index, entry in enumerate(days):
+    for index, entry in enumerate(days[released[0] :], start=released[0]):
         if index in shown:
             current = totals[index]
         result.append({"date": entry["date"], "count": None, "cumulative": current})
