@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from flask_babel import force_locale, ngettext
@@ -23,8 +22,8 @@ from consult.i18n import current_language
 from consult.outcomes import deck_campaign, deck_fit, deck_quotes, reading
 from consult.outcomes import presenting as p
 from consult.outcomes.deck_settings import LANGUAGES, Closing, closing_of
-from consult.outcomes.formatting import long_date
 from consult.outcomes.headlines import Headline
+from consult.outcomes.period import consultation_period, period_note, period_text
 
 #: How many themes the contributions slide's notes name as raised most (with any tied).
 TOP_THEMES_SAID = 3
@@ -113,12 +112,6 @@ def _audience(key: str) -> str:
     return p.short_questionnaire(key)
 
 
-def _day(value: str | date | None) -> str:
-    if not value:
-        return "–"
-    return long_date(date.fromisoformat(value) if isinstance(value, str) else value)
-
-
 def methodology(summary: Mapping[str, Any], snapshot: Any, threshold: int) -> dict[str, Any]:
     """Return the methodology slide: who was asked, how many answered, period, cut-off, rules."""
     rows = [
@@ -146,20 +139,9 @@ def methodology(summary: Mapping[str, Any], snapshot: Any, threshold: int) -> di
                 ),
             }
         )
-    firsts = [
-        q["participation"].get("first_submitted")
-        for q in summary["questionnaires"]
-        if q["participation"].get("first_submitted")
-    ]
-    lasts = [
-        q["participation"].get("last_submitted")
-        for q in summary["questionnaires"]
-        if q["participation"].get("last_submitted")
-    ]
     return {
         "rows": rows,
-        "first": _day(min(firsts)) if firsts else "–",
-        "last": _day(max(lasts)) if lasts else "–",
+        "period": period_text(consultation_period(summary, snapshot.data_as_of, snapshot.timezone)),
         "cut_off": p.data_time(snapshot.data_as_of, snapshot.timezone),
         "rules": [
             _("Only submitted responses count, each once; drafts never do."),
@@ -438,14 +420,9 @@ def speaker_notes(
         + [_("The map counts the responses of each UCLG region.")],
     }
     method = methodology(summary, snapshot, threshold)
+    period = consultation_period(summary, snapshot.data_as_of, snapshot.timezone)
     notes["methodology"] = [
-        _(
-            "Responses submitted from %(first)s to %(last)s; the figures stop at %(cut_off)s, "
-            "and anything submitted later is not in them.",
-            first=method["first"],
-            last=method["last"],
-            cut_off=method["cut_off"],
-        ),
+        period_note(period, snapshot.data_as_of, snapshot.timezone),
         *([coverage] if coverage else []),
         *method["rules"],
     ]

@@ -127,6 +127,9 @@ def _participation(
         participation, threshold, region_total=region_total, regions=regions
     )
     participation.pop("country_regions", None)  # the map, not a figure: the staff's record
+    # One respondent's day each (when the first and the last answered): the staff's record.
+    participation.pop("first_submitted", None)
+    participation.pop("last_submitted", None)
     participation["per_day"] = cumulative_steps(participation.get("per_day") or [], threshold)
     if _small(participation.get("drafts"), threshold):
         participation["drafts"] = None

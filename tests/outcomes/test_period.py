@@ -1,0 +1,153 @@
+"""The consultation period: from the day the questionnaires opened to the cut-off (or the day
+they closed), never the days of the first and last responses (each one respondent's)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from flask_babel import force_locale
+
+from consult.outcomes.period import Period, consultation_period, period_note, period_text
+from tests.outcomes import frames
+
+OPENS = "2021-11-15T00:00:00+00:00"
+CLOSES = "2027-06-30T23:59:59+00:00"
+CUT_OFF = "2022-02-22T17:00:00+00:00"
+
+
+def _questionnaire(opens=OPENS, closes=CLOSES, days=("2021-11-17", "2022-02-21")):
+    questionnaire = {"participation": {"per_day": [{"date": d} for d in days]}}
+    if opens:
+        questionnaire.update(opens_at=opens, closes_at=closes)
+    return questionnaire
+
+
+@pytest.mark.parametrize(
+    ("questionnaires", "cut_off", "zone", "expected"),
+    [
+        # open at the cut-off: from the opening day to the cut-off's day
+        ([_questionnaire()], CUT_OFF, "UTC", Period(date(2021, 11, 15), date(2022, 2, 22))),
+        # two questionnaires: the earlier opening
+        (
+            [_questionnaire(), _questionnaire(opens="2021-12-01T00:00:00+00:00")],
+            CUT_OFF,
+            "UTC",
+            Period(date(2021, 11, 15), date(2022, 2, 22)),
+        ),
+        # the days are the snapshot's time zone's: 23:30 UTC is the next day in Madrid
+        (
+            [_questionnaire()],
+            "2022-02-22T23:30:00+00:00",
+            "Europe/Madrid",
+            Period(date(2021, 11, 15), date(2022, 2, 23)),
+        ),
+        # every questionnaire closed before the cut-off: the period ends when they closed
+        (
+            [_questionnaire(closes="2022-01-31T23:00:00+00:00")],
+            CUT_OFF,
+            "UTC",
+            Period(date(2021, 11, 15), date(2022, 1, 31), closed=True),
+        ),
+        # frozen before the opening days were kept: the month of the first total shown
+        (
+            [_questionnaire(opens=None)],
+            CUT_OFF,
+            "UTC",
+            Period(date(2021, 11, 17), date(2022, 2, 22), start_is_month=True),
+        ),
+        # and nothing shown at all: only the end
+        (
+            [_questionnaire(opens=None, days=())],
+            CUT_OFF,
+            "UTC",
+            Period(None, date(2022, 2, 22), start_is_month=True),
+        ),
+    ],
+)
+def test_the_period_runs_from_the_opening_to_the_cut_off(questionnaires, cut_off, zone, expected):
+    assert consultation_period({"questionnaires": questionnaires}, cut_off, zone) == expected
+
+
+@pytest.fixture(scope="module")
+def app():
+    """A bare app with the app's catalogs: the texts need no database."""
+    return frames.catalog_app()
+
+
+OPEN = Period(date(2021, 11, 15), date(2022, 2, 22))
+MONTH = Period(date(2021, 11, 17), date(2022, 2, 22), start_is_month=True)
+CLOSED = Period(date(2021, 11, 15), date(2022, 1, 31), closed=True)
+
+
+@pytest.mark.parametrize(
+    ("period", "language", "slide", "note"),
+    [
+        (
+            OPEN,
+            "en",
+            "15 November 2021 to 22 February 2022",
+            "The questionnaires opened on 15 November 2021 and were still open at the cut-off,"
+            " 22 February 2022, 18:00 CET: anything submitted later is not in the figures.",
+        ),
+        (
+            OPEN,
+            "fr",
+            "du 15 novembre 2021 au 22 février 2022",
+            "Les questionnaires ont ouvert le 15 novembre 2021 et étaient encore ouverts à la"
+            " date d'arrêt, le 22 février 2022, 18:00 CET\u00a0: rien de ce qui a été envoyé"
+            " ensuite n'est dans les chiffres.",
+        ),
+        (
+            OPEN,
+            "es",
+            "del 15 de noviembre de 2021 al 22 de febrero de 2022",
+            "Los cuestionarios se abrieron el 15 de noviembre de 2021 y seguían abiertos en la"
+            " fecha de corte, el 22 de febrero de 2022, 18:00 CET: lo enviado después no está"
+            " en las cifras.",
+        ),
+        (
+            MONTH,
+            "en",
+            "November 2021 to 22 February 2022",
+            "Responses came in from November 2021; the figures stop at 22 February 2022, 18:00"
+            " CET, and anything submitted later is not in them.",
+        ),
+        (MONTH, "fr", "novembre 2021 – 22 février 2022", None),
+        (MONTH, "es", "noviembre de 2021 – 22 de febrero de 2022", None),
+        (
+            CLOSED,
+            "en",
+            "15 November 2021 to 31 January 2022",
+            "The questionnaires were open from 15 November 2021 to 31 January 2022; the figures"
+            " include everything submitted until they closed (cut-off 22 February 2022, 18:00"
+            " CET).",
+        ),
+    ],
+)
+def test_the_period_reads_as_a_period_in_each_language(app, period, language, slide, note):
+    with app.test_request_context("/"), force_locale(language):
+        assert period_text(period) == slide
+        said = period_note(period, CUT_OFF, "Europe/Madrid")
+        if note:
+            assert said == note
+        # never a single day of a response: the 17th is the first one's
+        assert "17" not in said and "17" not in period_text(period)
+
+
+def test_the_public_summary_keeps_no_first_or_last_response_day():
+    from consult.outcomes.suppression import _participation
+
+    participation = {
+        "submitted": 12,
+        "by_region": [{"key": "europe", "count": 12, "share": 1.0}],
+        "by_country": [],
+        "per_day": [
+            {"date": "2022-01-03", "count": 6, "cumulative": 6},
+            {"date": "2022-01-04", "count": 6, "cumulative": 12},
+        ],
+        "first_submitted": "2022-01-03",
+        "last_submitted": "2022-01-04",
+    }
+    _participation(participation, 5)
+    assert "first_submitted" not in participation and "last_submitted" not in participation
