@@ -76,14 +76,21 @@ def _start_text(period: Period) -> str:
     return long_date(period.start)
 
 
+def _kept_together(text: str) -> str:
+    """A date whose day stays with its month at a line break ("4 / décembre" reads badly)."""
+    return text.replace(" ", "\u00a0", 1)
+
+
 def period_text(period: Period) -> str:
-    """The period as the methodology slide writes it: "15 November 2021 to 22 February 2022"."""
-    end = long_date(period.end)
+    """The period as the methodology slide writes it: "15 November 2021 to 22 February 2022"
+    (each day held to its month by a no-break space)."""
+    end = _kept_together(long_date(period.end))
     if period.start is None:
         return _("Until %(end)s", end=end)
+    start = _kept_together(_start_text(period))
     if period.start_is_month:
-        return _("%(month)s to %(last)s", month=_start_text(period), last=end)
-    return _("%(first)s to %(last)s", first=_start_text(period), last=end)
+        return _("%(month)s to %(last)s", month=start, last=end)
+    return _("%(first)s to %(last)s", first=start, last=end)
 
 
 def period_note(period: Period, data_as_of: str | datetime, timezone: str) -> str:

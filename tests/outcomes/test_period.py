@@ -127,7 +127,7 @@ CLOSED = Period(date(2021, 11, 15), date(2022, 1, 31), closed=True)
 )
 def test_the_period_reads_as_a_period_in_each_language(app, period, language, slide, note):
     with app.test_request_context("/"), force_locale(language):
-        assert period_text(period) == slide
+        assert period_text(period).replace("\u00a0", " ") == slide
         said = period_note(period, CUT_OFF, "Europe/Madrid")
         if note:
             assert said == note
@@ -151,3 +151,23 @@ def test_the_public_summary_keeps_no_first_or_last_response_day():
     }
     _participation(participation, 5)
     assert "first_submitted" not in participation and "last_submitted" not in participation
+
+
+def test_the_running_total_says_both_ends_with_their_totals(app):
+    from consult.outcomes.figure_charts import timeline_chart
+    from consult.outcomes.suppression import cumulative_steps
+
+    days = [
+        {"date": f"2022-01-0{n}", "count": c, "cumulative": t}
+        for n, c, t in ((1, 2, 2), (2, 2, 4), (3, 2, 6), (4, 20, 26))
+    ]
+    public = {"participation": {"per_day": cumulative_steps(days, 5)}}
+    with app.test_request_context("/"), force_locale("en"):
+        chart = str(timeline_chart(public))
+    # it starts on the day of its first total, 6, not "from" a first day with 2 or 0
+    assert "Running total of submitted responses: 6 on 3 Jan 2022, 26 on 4 Jan 2022." in chart
+
+
+def test_a_day_stays_with_its_month_on_the_slide(app):
+    with app.test_request_context("/"), force_locale("fr"):
+        assert period_text(OPEN) == "du 15\u00a0novembre 2021 au 22\u00a0février 2022"
