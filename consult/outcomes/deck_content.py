@@ -244,16 +244,22 @@ def findings_slides(
     return slides
 
 
-def themes_raised_most(themes: Sequence[Mapping[str, Any]]) -> str:
+def themes_raised_most(themes: Sequence[Mapping[str, Any]], total: int) -> str:
     """The contributions slide's note on its themes: the first three by count and every theme
-    level with the third (never a leader named over a theme raised as often); a theme hidden on
-    a public summary is not named. "" without themes."""
+    level with the third (never a leader named over a theme raised as often), each with its
+    count, over the ``total`` published contributions (a contribution can raise several); a
+    theme hidden on a public summary is not named. "" without themes."""
     raised = reading.top_with_ties(themes, TOP_THEMES_SAID, "count")
     if not raised:
         return ""
-    return _(
-        "The themes raised most: %(themes)s.",
-        themes=", ".join(p.t(theme["label"]) for theme in raised),
+    return ngettext(
+        "The themes raised most in the %(n)s published contribution: %(themes)s.",
+        "The themes raised most in the %(n)s published contributions: %(themes)s.",
+        total,
+        n=p.number(total),
+        themes=p.word_list(
+            [f"{p.t(theme['label'])} ({p.number(theme['count'])})" for theme in raised]
+        ),
     )
 
 
@@ -441,7 +447,7 @@ def speaker_notes(
             n=p.number(contributions),
         )
     ]
-    raised = themes_raised_most(themes)
+    raised = themes_raised_most(themes, contributions)
     if raised:
         notes["contributions"].append(raised)
     notes["articles"] = [
