@@ -4,10 +4,12 @@ What an audience means by "period" is how long the consultation ran, not the day
 and the last response came in: those are one respondent's each, and saying them tells when
 that person answered. The period starts on the day the questionnaires opened (their
 definitions' ``opens_at``, the earliest version's) and ends at the snapshot's cut-off, or on
-the day they closed when that came first. A summary frozen before it kept the opening days
-starts at the month of its first released running total instead (never a day). Every output
-that states a period (the deck's methodology slide, its speaker notes, and through the deck
-its PPTX and PDF) takes it from here. Needs a request (or test request) context for the text.
+the day they closed when that came first; a snapshot the analyst limited to responses
+submitted between two days covers those days (within that). A summary frozen before it kept
+the opening days starts at the month of its first released running total instead (never a
+day). Every output that states a period (the deck's methodology slide, its speaker notes, and
+through the deck its PPTX and PDF) takes it from here. Needs a request (or test request)
+context for the text.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ class Period:
     start_is_month: bool = False
     #: Every questionnaire had closed by the cut-off (the end is their closing day).
     closed: bool = False
+    #: The snapshot covers only the responses submitted between two days the analyst chose
+    #: (its filters): the period is those days, within the consultation's.
+    limited: bool = False
 
 
 def _moment(value: str | datetime) -> datetime:
@@ -55,8 +60,16 @@ def consultation_period(
     closes = [_moment(q["closes_at"]) for q in questionnaires if q.get("closes_at")]
     closed = bool(closes) and len(closes) == len(questionnaires) and max(closes) < cut_off
     end = (max(closes).astimezone(zone) if closed else cut_off).date()
+    filters = summary.get("filters") or {}
+    chosen_from, chosen_to = filters.get("submitted_from"), filters.get("submitted_to")
+    if chosen_to and date.fromisoformat(chosen_to) < end:
+        end, closed = date.fromisoformat(chosen_to), False
     if opens:
-        return Period(min(opens).astimezone(zone).date(), end, closed=closed)
+        start = min(opens).astimezone(zone).date()
+        if chosen_from and date.fromisoformat(chosen_from) > start:
+            start = date.fromisoformat(chosen_from)
+        limited = bool(chosen_from or chosen_to)
+        return Period(start, end, closed=closed and not limited, limited=limited)
     # Frozen before the opening days were kept: the month of the first total shown.
     days = [
         q["participation"]["per_day"][0]["date"]
@@ -102,6 +115,14 @@ def period_note(period: Period, data_as_of: str | datetime, timezone: str) -> st
             cut_off=cut_off,
         )
     start = _start_text(period)
+    if period.limited:
+        return _(
+            "These outcomes cover only the responses submitted from %(start)s to %(end)s; the "
+            "figures stop at %(cut_off)s.",
+            start=start,
+            end=long_date(period.end),
+            cut_off=cut_off,
+        )
     if period.start_is_month:
         return _(
             "Responses came in from %(start)s; the figures stop at %(cut_off)s, and anything "

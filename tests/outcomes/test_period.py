@@ -24,16 +24,17 @@ def _questionnaire(opens=OPENS, closes=CLOSES, days=("2021-11-17", "2022-02-21")
 
 
 @pytest.mark.parametrize(
-    ("questionnaires", "cut_off", "zone", "expected"),
+    ("questionnaires", "cut_off", "zone", "expected", "filters"),
     [
         # open at the cut-off: from the opening day to the cut-off's day
-        ([_questionnaire()], CUT_OFF, "UTC", Period(date(2021, 11, 15), date(2022, 2, 22))),
+        ([_questionnaire()], CUT_OFF, "UTC", Period(date(2021, 11, 15), date(2022, 2, 22)), None),
         # two questionnaires: the earlier opening
         (
             [_questionnaire(), _questionnaire(opens="2021-12-01T00:00:00+00:00")],
             CUT_OFF,
             "UTC",
             Period(date(2021, 11, 15), date(2022, 2, 22)),
+            None,
         ),
         # the days are the snapshot's time zone's: 23:30 UTC is the next day in Madrid
         (
@@ -41,6 +42,7 @@ def _questionnaire(opens=OPENS, closes=CLOSES, days=("2021-11-17", "2022-02-21")
             "2022-02-22T23:30:00+00:00",
             "Europe/Madrid",
             Period(date(2021, 11, 15), date(2022, 2, 23)),
+            None,
         ),
         # every questionnaire closed before the cut-off: the period ends when they closed
         (
@@ -48,6 +50,23 @@ def _questionnaire(opens=OPENS, closes=CLOSES, days=("2021-11-17", "2022-02-21")
             CUT_OFF,
             "UTC",
             Period(date(2021, 11, 15), date(2022, 1, 31), closed=True),
+            None,
+        ),
+        # a snapshot limited to responses submitted in January: January, within the period
+        (
+            [_questionnaire()],
+            CUT_OFF,
+            "UTC",
+            Period(date(2022, 1, 1), date(2022, 1, 31), limited=True),
+            {"submitted_from": "2022-01-01", "submitted_to": "2022-01-31"},
+        ),
+        # limited from a day before the opening: the opening still starts it
+        (
+            [_questionnaire(closes="2022-01-31T23:00:00+00:00")],
+            CUT_OFF,
+            "UTC",
+            Period(date(2021, 11, 15), date(2022, 1, 31), limited=True),
+            {"submitted_from": "2021-01-01"},
         ),
         # frozen before the opening days were kept: the month of the first total shown
         (
@@ -55,6 +74,7 @@ def _questionnaire(opens=OPENS, closes=CLOSES, days=("2021-11-17", "2022-02-21")
             CUT_OFF,
             "UTC",
             Period(date(2021, 11, 17), date(2022, 2, 22), start_is_month=True),
+            None,
         ),
         # and nothing shown at all: only the end
         (
@@ -62,11 +82,15 @@ def _questionnaire(opens=OPENS, closes=CLOSES, days=("2021-11-17", "2022-02-21")
             CUT_OFF,
             "UTC",
             Period(None, date(2022, 2, 22), start_is_month=True),
+            None,
         ),
     ],
 )
-def test_the_period_runs_from_the_opening_to_the_cut_off(questionnaires, cut_off, zone, expected):
-    assert consultation_period({"questionnaires": questionnaires}, cut_off, zone) == expected
+def test_the_period_runs_from_the_opening_to_the_cut_off(
+    questionnaires, cut_off, zone, expected, filters
+):
+    summary = {"questionnaires": questionnaires, "filters": filters}
+    assert consultation_period(summary, cut_off, zone) == expected
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +139,13 @@ CLOSED = Period(date(2021, 11, 15), date(2022, 1, 31), closed=True)
         ),
         (MONTH, "fr", "novembre 2021 – 22 février 2022", None),
         (MONTH, "es", "noviembre de 2021 – 22 de febrero de 2022", None),
+        (
+            Period(date(2022, 1, 1), date(2022, 1, 31), limited=True),
+            "fr",
+            "du 1er janvier 2022 au 31 janvier 2022",
+            "Ces résultats ne portent que sur les réponses envoyées du 1er janvier 2022 au"
+            " 31 janvier 2022\u00a0; les chiffres s'arrêtent au 22 février 2022, 18:00 CET.",
+        ),
         (
             CLOSED,
             "en",
