@@ -61,14 +61,34 @@ def summarise_multiple_choice(question: Question, answers: QuestionAnswers, aske
         tallies[OTHER_PART] = int(other["response_id"].nunique())
     result = question_base(question, answered, asked)
     result["options"] = ordered_distribution(options, tallies, answered)
-    # Choices per respondent, over those who chose at least one option ("other" aside).
-    chosen = int(parts["n"].sum())
-    result["mean_choices"] = chosen / answers.with_parts if answers.with_parts else None
+    result.update(mean_choices(question, tallies, answers.with_parts))
     result["other_texts"] = [
         {"response_id": int(r), "text": str(t)}
         for r, t in zip(other["response_id"], other["value"], strict=True)
     ]
     return result
+
+
+def mean_choices(question: Question, tallies: Mapping[str, int], with_parts: int) -> dict[str, Any]:
+    """The average number of substantive options chosen, over the respondents who chose one.
+
+    Substantive: a listed option that is neither "Other" nor exclusive ("None of these yet"):
+    an exclusive option says that nothing was chosen, so it neither counts as a choice nor puts
+    its respondent in the base. ``with_parts`` counts the respondents with any listed option;
+    the answer validator (consult.questionnaires.answers) refuses an exclusive option beside
+    any other, so each exclusive choice is one respondent to take out of that base.
+    Options only older versions listed count like the others. Returns ``mean_choices`` (None
+    without a base), ``mean_choices_base`` (the respondents it is over) and
+    ``exclusive_options`` (the keys it leaves out besides "Other", for the sentence to name).
+    """
+    exclusive = question.exclusive_keys
+    chosen = int(sum(n for k, n in tallies.items() if k not in exclusive and k != OTHER_PART))
+    base = max(0, with_parts - int(sum(tallies.get(k, 0) for k in exclusive)))
+    return {
+        "mean_choices": chosen / base if base else None,
+        "mean_choices_base": base,
+        "exclusive_options": sorted(exclusive),
+    }
 
 
 def summarise_matrix(question: Question, answers: QuestionAnswers, asked: int) -> dict:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from flask_babel import force_locale, ngettext
@@ -23,8 +22,8 @@ from consult.i18n import current_language
 from consult.outcomes import deck_campaign, deck_fit, deck_quotes, reading
 from consult.outcomes import presenting as p
 from consult.outcomes.deck_settings import LANGUAGES, Closing, closing_of
-from consult.outcomes.formatting import long_date
 from consult.outcomes.headlines import Headline
+from consult.outcomes.period import consultation_period, period_note, period_text
 
 #: How many themes the contributions slide's notes name as raised most (with any tied).
 TOP_THEMES_SAID = 3
@@ -113,12 +112,6 @@ def _audience(key: str) -> str:
     return p.short_questionnaire(key)
 
 
-def _day(value: str | date | None) -> str:
-    if not value:
-        return "–"
-    return long_date(date.fromisoformat(value) if isinstance(value, str) else value)
-
-
 def methodology(summary: Mapping[str, Any], snapshot: Any, threshold: int) -> dict[str, Any]:
     """Return the methodology slide: who was asked, how many answered, period, cut-off, rules."""
     rows = [
@@ -146,20 +139,9 @@ def methodology(summary: Mapping[str, Any], snapshot: Any, threshold: int) -> di
                 ),
             }
         )
-    firsts = [
-        q["participation"].get("first_submitted")
-        for q in summary["questionnaires"]
-        if q["participation"].get("first_submitted")
-    ]
-    lasts = [
-        q["participation"].get("last_submitted")
-        for q in summary["questionnaires"]
-        if q["participation"].get("last_submitted")
-    ]
     return {
         "rows": rows,
-        "first": _day(min(firsts)) if firsts else "–",
-        "last": _day(max(lasts)) if lasts else "–",
+        "period": period_text(consultation_period(summary, snapshot.data_as_of, snapshot.timezone)),
         "cut_off": p.data_time(snapshot.data_as_of, snapshot.timezone),
         "rules": [
             _("Only submitted responses count, each once; drafts never do."),
@@ -262,16 +244,22 @@ def findings_slides(
     return slides
 
 
-def themes_raised_most(themes: Sequence[Mapping[str, Any]]) -> str:
+def themes_raised_most(themes: Sequence[Mapping[str, Any]], total: int) -> str:
     """The contributions slide's note on its themes: the first three by count and every theme
-    level with the third (never a leader named over a theme raised as often); a theme hidden on
-    a public summary is not named. "" without themes."""
+    level with the third (never a leader named over a theme raised as often), each with its
+    count, over the ``total`` published contributions (a contribution can raise several); a
+    theme hidden on a public summary is not named. "" without themes."""
     raised = reading.top_with_ties(themes, TOP_THEMES_SAID, "count")
     if not raised:
         return ""
-    return _(
-        "The themes raised most: %(themes)s.",
-        themes=", ".join(p.t(theme["label"]) for theme in raised),
+    return ngettext(
+        "The themes raised most in the %(n)s published contribution: %(themes)s.",
+        "The themes raised most in the %(n)s published contributions: %(themes)s.",
+        total,
+        n=p.number(total),
+        themes=p.word_list(
+            [f"{p.t(theme['label'])} ({p.number(theme['count'])})" for theme in raised]
+        ),
     )
 
 
@@ -460,14 +448,9 @@ def speaker_notes(
         + [map_note(summary)],
     }
     method = methodology(summary, snapshot, threshold)
+    period = consultation_period(summary, snapshot.data_as_of, snapshot.timezone)
     notes["methodology"] = [
-        _(
-            "Responses submitted from %(first)s to %(last)s; the figures stop at %(cut_off)s, "
-            "and anything submitted later is not in them.",
-            first=method["first"],
-            last=method["last"],
-            cut_off=method["cut_off"],
-        ),
+        period_note(period, snapshot.data_as_of, snapshot.timezone),
         *([coverage] if coverage else []),
         *method["rules"],
     ]
@@ -486,7 +469,7 @@ def speaker_notes(
             n=p.number(contributions),
         )
     ]
-    raised = themes_raised_most(themes)
+    raised = themes_raised_most(themes, contributions)
     if raised:
         notes["contributions"].append(raised)
     notes["articles"] = [

@@ -26,6 +26,9 @@ YES_NO_LABELS = {
     "dont_know": {"en": "Don't know", "fr": "Je ne sais pas", "es": "No lo sé"},
 }
 OTHER_LABEL = {"en": "Other", "fr": "Autre", "es": "Otro"}
+#: A multiple choice's average number of options chosen and its base (consult.outcomes.closed.
+#: mean_choices): printed, or withheld, together.
+MEAN_CHOICES = ("mean_choices", "mean_choices_base")
 
 
 def share(count: int | float, base: int) -> float | None:

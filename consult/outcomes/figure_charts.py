@@ -413,8 +413,11 @@ def timeline_chart(questionnaire: Mapping[str, Any]) -> Markup:
     points = [(d["date"], d["cumulative"]) for d in days]
     first = day(days[0]["date"]) if days else ""
     last = day(days[-1]["date"]) if days else ""
+    # Both ends with their totals: a public curve starts at its first released step (5 or
+    # more), so "from the first day" would hide the responses before it.
     description = _(
-        "From %(first)s to %(last)s, submitted responses grew to %(total)s.",
+        "Running total of submitted responses: %(start)s on %(first)s, %(total)s on %(last)s.",
+        start=number(points[0][1] if points else 0),
         first=first,
         last=last,
         total=number(points[-1][1] if points else 0),

@@ -117,6 +117,33 @@ def listed(parts: Sequence[str]) -> str:
     return ("\u00a0; " if current_language() == "fr" else "; ").join(parts)
 
 
+def mean_choices_sentence(question: Mapping[str, Any]) -> str | None:
+    """A multiple choice's average number of options chosen, with its base, and the options it
+    does not count ("Other", "None of these": consult.outcomes.closed.mean_choices); None when
+    there is no figure or no base to state (withheld, or an old snapshot without one)."""
+    mean, base = question.get("mean_choices"), question.get("mean_choices_base")
+    if not mean or not base:
+        return None
+    sentence = ngettext(
+        "On average %(n)s options chosen per respondent, over the %(base)s respondent who"
+        " chose at least one listed option.",
+        "On average %(n)s options chosen per respondent, over the %(base)s respondents who"
+        " chose at least one listed option.",
+        base,
+        n=number(question["mean_choices"], 1),
+        base=number(base),
+    )
+    left_out = {"other", *(question.get("exclusive_options") or ())}
+    labels = [
+        _("“%(option)s”", option=option_label(o, "multiple_choice", {}))
+        for o in question.get("options") or ()
+        if o.get("key") in left_out
+    ]
+    if labels:
+        sentence += " " + _("Not counted as options: %(options)s.", options=word_list(labels))
+    return sentence
+
+
 def version_list(versions: Sequence[int]) -> str:
     """Questionnaire version numbers as words: "1 and 2"."""
     return word_list([number(v) for v in versions])

@@ -18,6 +18,7 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from consult.outcomes.cells import is_small
+from consult.outcomes.distribution import MEAN_CHOICES
 
 #: The key of the skippers' cell (never printed: the pages say the answered count is withheld).
 SKIPPED = "_skipped"
@@ -44,7 +45,7 @@ def withhold_answered(question: MutableMapping[str, Any]) -> None:
     question["answered"] = question["base"] = None
     question["not_answered"] = None
     question["answered_secondary"] = True
-    for field in ("count", "mean", "mean_choices", "max_borda", "uncoded"):
+    for field in ("count", "mean", "max_borda", "uncoded", *MEAN_CHOICES):
         if question.get(field) is not None:
             question[field] = None
     if "uncoded" in question:

@@ -195,6 +195,10 @@ def summarise_questionnaire(
         "audience": current.audience,
         "versions": sorted({v.version for v in versions}),
         "responses": int(len(responses)),
+        # When the questionnaire opened (its first version) and closes: the consultation
+        # period (consult.outcomes.period), never a respondent's submission day.
+        "opens_at": min(d.opens_at for d in [current, *definitions.values()]).isoformat(),
+        "closes_at": current.closes_at.isoformat(),
         "sections": [{"key": k, "title": t} for k, t in sections.items()],
         "respondent_types": type_labels,
         "participation": participation(

@@ -28,6 +28,7 @@ from typing import Any
 
 from consult.outcomes import disclosure
 from consult.outcomes.cells import (
+    cell_bounds,
     hidden_bounds,
     hidden_last,
     hide,
@@ -37,6 +38,7 @@ from consult.outcomes.cells import (
     suppress_cells,
 )
 from consult.outcomes.country_cells import OTHER_COUNTRIES, protect_countries
+from consult.outcomes.distribution import MEAN_CHOICES
 from consult.outcomes.ranking_cells import protect_ranking
 from consult.outcomes.skipped import (
     skip_cells,
@@ -80,7 +82,8 @@ def cumulative_steps(days: Sequence[Mapping[str, Any]], threshold: int) -> list[
     Each day shows the total released so far; a total is released only once it grew by at
     least the threshold since the last one released (and the final total always is, with the
     step before it merged if needed), so that no difference of two shown figures, a day's
-    count included, is below the threshold.
+    count included, is below the threshold. The curve starts with the first total released:
+    a leading row of 0 would say that nobody answered on days when some did.
     """
     totals = [int(d["cumulative"] or 0) for d in days]
     if not totals:
@@ -97,9 +100,11 @@ def cumulative_steps(days: Sequence[Mapping[str, Any]], threshold: int) -> list[
             released.pop()
         if totals[final] >= threshold:
             released.append(final)
+    if not released:
+        return []
     shown = set(released)
     result, current = [], 0
-    for index, entry in enumerate(days):
+    for index, entry in enumerate(days[released[0] :], start=released[0]):
         if index in shown:
             current = totals[index]
         result.append({"date": entry["date"], "count": None, "cumulative": current})
@@ -122,6 +127,9 @@ def _participation(
         participation, threshold, region_total=region_total, regions=regions
     )
     participation.pop("country_regions", None)  # the map, not a figure: the staff's record
+    # One respondent's day each (when the first and the last answered): the staff's record.
+    participation.pop("first_submitted", None)
+    participation.pop("last_submitted", None)
     participation["per_day"] = cumulative_steps(participation.get("per_day") or [], threshold)
     if _small(participation.get("drafts"), threshold):
         participation["drafts"] = None
@@ -140,7 +148,7 @@ def _withhold_question(question: MutableMapping[str, Any]) -> None:
     for field in ("options", "rows", "terms", "themes", "other_texts", "languages", "histogram"):
         if field in question:
             question[field] = [] if isinstance(question[field], list) else {}
-    for field in ("median", "q1", "q3", "min", "max", "mean", "mean_choices", "max_borda"):
+    for field in ("median", "q1", "q3", "min", "max", "mean", "max_borda", *MEAN_CHOICES):
         if field in question:
             question[field] = None
 
@@ -197,10 +205,9 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
         cells = [*options, *skip_cells(skipped)]
         suppress_cells(cells, threshold, exclusive=True, total=totals["count"] + skipped)
     elif kind == "multiple_choice":
-        chosen = sum(o["count"] or 0 for o in question["options"] if o["key"] != "other")
         suppress_cells(question["options"], threshold, exclusive=False)
         question["other_texts"] = []
-        _mean_choices(question, chosen, threshold)
+        _mean_choices(question, threshold)
     elif kind == "matrix":
         for row in question["rows"]:
             _matrix_row(question, row, threshold)
@@ -306,26 +313,48 @@ def _row_mean(
         row["mean_withheld"] = True
 
 
-def _mean_choices(question: MutableMapping[str, Any], chosen: int, threshold: int) -> None:
-    """The average number of options chosen, printed to one decimal, bounds the sum of the
-    options' counts: withheld when that pins a hidden one."""
-    mean = question.get("mean_choices")
-    if not mean:
+def _mean_choices(question: MutableMapping[str, Any], threshold: int) -> None:
+    """The average number of options chosen is printed with its base (the respondents who
+    chose a substantive option, consult.outcomes.closed.mean_choices): both are withheld when
+    that base is under the threshold, or when they pin a hidden option. The mean, printed to
+    one decimal, bounds the substantive options' sum; the base, against the answered count,
+    bounds the exclusive options' sum ("None of these": what the answerers are, beside the
+    base, with those who only wrote an "Other" answer)."""
+    mean, base = question.get("mean_choices"), question.get("mean_choices_base")
+    if not mean or not base or base < threshold:
+        question["mean_choices"] = question["mean_choices_base"] = None
         return
     rounded = round(mean, 1)
     question["mean_choices"] = rounded
     options = question["options"]
+    exclusive = set(question.get("exclusive_options") or ())
     if not any(o.get("suppressed") for o in options if o["key"] != "other"):
         return
-    choosers = chosen / mean  # respondents who chose a listed option: the mean's base
-    shown = sum(o["count"] or 0 for o in options if o["key"] != "other")
-    weights = {i: 1 for i, o in enumerate(options) if o.get("suppressed") and o["key"] != "other"}
-    fact = disclosure.Fact(
-        weights, (rounded - 0.05) * choosers - shown, (rounded + 0.05) * choosers - shown
-    )
-    bounds = hidden_bounds(options, threshold, question["answered"])
-    if disclosure.determined({i: bounds[i] for i in weights}, [fact]):
-        question["mean_choices"] = None
+    bounds = hidden_bounds(options, threshold, question["answered"] or 0)
+    facts = []
+    kinds = {"substantive": [], "exclusive": []}
+    for i, option in enumerate(options):
+        if option["key"] != "other":
+            kinds["exclusive" if option["key"] in exclusive else "substantive"].append(i)
+    shown = {k: sum(options[i]["count"] or 0 for i in v) for k, v in kinds.items()}
+    hidden = {k: {i: 1 for i in v if options[i].get("suppressed")} for k, v in kinds.items()}
+    if hidden["substantive"]:
+        low, high = (rounded - 0.05) * base, (rounded + 0.05) * base
+        rest = shown["substantive"]
+        facts.append(disclosure.Fact(hidden["substantive"], low - rest, high - rest))
+    answered = question.get("answered")
+    if hidden["exclusive"] and answered is not None:
+        other = next((o for o in options if o["key"] == "other"), None)
+        if other is None:
+            others = 0
+        elif other.get("suppressed"):
+            others = cell_bounds(other, threshold, answered)[1]
+        else:
+            others = other["count"] or 0
+        rest = answered - base - shown["exclusive"]
+        facts.append(disclosure.Fact(hidden["exclusive"], rest - others, rest))
+    if disclosure.determined(bounds, facts):
+        question["mean_choices"] = question["mean_choices_base"] = None
 
 
 def _number_mean(question: MutableMapping[str, Any], threshold: int) -> None:

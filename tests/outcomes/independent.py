@@ -161,6 +161,16 @@ def expected_question(
                 elif value == "1":
                     counts[part] += 1
         result["counts"] = dict(counts)
+        # Per respondent, the listed options chosen that are neither "other" nor exclusive
+        # ("None of these"): the average is over those who chose at least one.
+        exclusive = {o.key for o in question.options if o.exclusive}
+        chosen = [
+            sum(1 for p, v in r.answers[question.key].items() if v == "1" and p not in exclusive)
+            for r in given
+        ]
+        chosen = [n for n in chosen if n]
+        result["mean_choices_base"] = len(chosen)
+        result["mean_choices"] = statistics.fmean(chosen) if chosen else None
     elif kind == "matrix":
         result["answered"] = len(given)
         scores = {p.key: p.score for p in question.scale if p.score is not None}

@@ -250,4 +250,49 @@ def check_staff_page(doc, frames, questionnaires, export_count) -> tuple[list[st
                 checked += 1
                 if printed != texts:
                     problems.append(f"staff {key}.{question.key}: {printed} other answers, {texts}")
+            if question.type == "multiple_choice":
+                # From the export: per row, the ticked option columns that are not exclusive.
+                columns = [
+                    f"{question.key}.{o.key}"
+                    for o in question.options
+                    if not o.exclusive and f"{question.key}.{o.key}" in frame
+                ]
+                ticked = (frame[columns] == "1").sum(axis=1).tolist() if columns else []
+                chosen = [n for n in ticked if n]
+                want = {
+                    "mean_choices_base": len(chosen),
+                    "mean_choices": sum(chosen) / len(chosen) if chosen else None,
+                }
+                where = f"staff {key}.{question.key}"
+                problems += check_mean_choices(article, want, where, None)
+                checked += 1
     return problems, checked
+
+
+MEAN_CHOICES = re.compile(
+    r"On average ([\d.]+) options chosen per respondent, over the ([\d,]+) respondents? who"
+    r" chose at least one listed option\."
+)
+
+
+def check_mean_choices(article, want: dict, where: str, threshold: int | None) -> list[str]:
+    """A multiple choice's average number of options chosen against the independent one: its
+    figure and its base, the substantive options over those who chose one ("None of these"
+    and "Other" aside); on a public page (``threshold``) never over a base below it."""
+    line = article.xpath('.//p[contains(@class, "mean-choices")]')
+    if not line:
+        if threshold is None and want["mean_choices"] is not None:
+            return [f"{where}: no average of options chosen beside {want['mean_choices']}"]
+        return []
+    found = MEAN_CHOICES.search(" ".join(line[0].text_content().split()))
+    if not found:
+        return [f"{where}: the average of options chosen reads {line[0].text_content()!r}"]
+    mean, base = float(found[1]), read_number(found[2])
+    problems = []
+    if base != want["mean_choices_base"]:
+        problems.append(f"{where}: average over {base}, true base {want['mean_choices_base']}")
+    if want["mean_choices"] is None or abs(mean - want["mean_choices"]) > 0.051:
+        problems.append(f"{where}: average {mean}, true {want['mean_choices']}")
+    if threshold is not None and base < threshold:
+        problems.append(f"{where}: an average of options chosen over {base} respondents")
+    return problems

@@ -86,6 +86,12 @@ def test_the_methodology_counts_are_the_snapshots(deck_client, demo_app):
         ), rows
     contributions = (summary["contributions"] or {}).get("total") or 0
     assert any(f"{contributions:,} published by a moderator" in row for row in rows)
+    # The period is the consultation's (the questionnaires opened on 15 November 2021), to the
+    # cut-off; the notes say the same, never the first or the last response's day.
+    assert "Period: 15 November 2021 to 22 February 2022" in rows, rows
+    notes = " ".join(presenter_notes(deck_client, "en")["methodology"])
+    assert "The questionnaires opened on 15 November 2021 and were still open" in notes, notes
+    assert "Responses submitted from" not in notes
 
 
 def test_staff_set_the_closing_slide_in_three_languages(deck_client, demo_app):

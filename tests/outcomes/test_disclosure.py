@@ -26,6 +26,8 @@ T = 5
 SCALE = [("vh", 4), ("h", 3), ("l", 2), ("n", 1), ("dk", None)]
 REGIONS = ["africa", "asia", "europe", "latam"]
 CHOICES = ["a", "b", "c"]
+#: The multiple choice's exclusive option ("None of these").
+NONE = "none"
 THEMES = ["t1", "t2", "t3"]
 RANKED = ["r1", "r2", "r3", "r4", "r5"]
 PLACES = 3
@@ -273,6 +275,7 @@ def test_the_few_who_skipped_a_question_are_a_cell(kind, asked, answered, withhe
             for k, n in zip("ab", counts, strict=True)
         ]
         question["mean_choices"] = sum(counts) / answered if kind == "multiple_choice" else None
+        question["mean_choices_base"] = answered if kind == "multiple_choice" else None
     elif kind == "number":
         edges = [(0, 10, answered - 20), (10, 20, 20)]
         question["histogram"] = [{"from": a, "to": b, "count": n} for a, b, n in edges]
@@ -294,7 +297,7 @@ def test_the_few_who_skipped_a_question_are_a_cell(kind, asked, answered, withhe
         # The options and the skippers add up to the asked: one option hides as a partner.
         assert [o["count"] for o in question["options"]] == [answered - 15, None]
     elif kind == "multiple_choice":
-        assert question["mean_choices"] is None
+        assert question["mean_choices"] is None and question["mean_choices_base"] is None
     elif kind == "number":
         assert question["count"] is None and question["mean"] is None
         assert [e["count"] for e in question["histogram"]] == [None, 20]
@@ -355,8 +358,10 @@ def test_mean_choices_number_mean_and_uncoded_are_withheld_where_they_pin_a_cell
         for k, n in zip("abc", (6, 2, 0), strict=True)
     ]
     choice = {"type": "multiple_choice", "answered": 6, "options": options, "mean_choices": 8 / 6}
+    choice["mean_choices_base"] = 6
     _question(choice, T)
     assert choice["options"][1]["count"] is None and choice["mean_choices"] is None
+    assert choice["mean_choices_base"] is None
     histogram = [{"from": v, "to": v + 1, "count": n} for v, n in ((0, 6), (1, 2), (2, 0))]
     histogram[-1]["to"] = 2  # the last interval is closed
     number = {"type": "number", "answered": 8, "count": 8, "histogram": histogram, "mean": 0.25}
@@ -379,7 +384,8 @@ respondent = st.fixed_dictionaries(
         "choice": st.sampled_from(CHOICES),
         "rating": st.sampled_from([k for k, _s in SCALE]),
         "ranking": st.permutations(RANKED).map(lambda p: tuple(p[:PLACES])),
-        "chosen": st.sets(st.sampled_from(CHOICES), min_size=1),
+        # Some options, or the exclusive "none" alone (as the answer validator requires).
+        "chosen": st.one_of(st.sets(st.sampled_from(CHOICES), min_size=1), st.just({NONE})),
         "number": st.integers(0, 5),
         "themes": st.sets(st.sampled_from(THEMES), max_size=2),
         # The questions this respondent was offered and skipped.
@@ -460,9 +466,13 @@ def _questionnaire(key: str, everyone: list[dict]) -> dict:
     people = answering["several"]
     several = _base("several", "multiple_choice", n, len(people))
     several["options"] = _options(
-        Counter(c for p in people for c in p["chosen"]), CHOICES, len(people)
+        Counter(c for p in people for c in p["chosen"]), [*CHOICES, NONE], len(people)
     )
-    several["mean_choices"] = statistics.fmean(len(p["chosen"]) for p in people) if people else None
+    # Independent of closed.mean_choices: per respondent, the substantive options chosen.
+    choosers = [len(p["chosen"] - {NONE}) for p in people if p["chosen"] - {NONE}]
+    several["mean_choices"] = statistics.fmean(choosers) if choosers else None
+    several["mean_choices_base"] = len(choosers)
+    several["exclusive_options"] = [NONE]
     several["other_texts"] = []
     matrix = _matrix_question([_matrix(Counter(p["rating"] for p in answering["matrix"]))])
     matrix["asked"] = n
@@ -533,14 +543,23 @@ def _attack_questionnaire(staff: dict, public: dict) -> list[str]:
 
 
 def _attack_several(truth: dict, shown: dict) -> list[str]:
-    answered, mean = shown["answered"], shown["mean_choices"]
+    answered, mean, base = shown["answered"], shown["mean_choices"], shown["mean_choices_base"]
     if answered is None and mean is not None:
         return ["several: an average of choices beside a withheld answered count"]
-    visible = sum(o["count"] for o in shown["options"] if o["count"] is not None)
+    if (mean is None) != (base is None) or (base is not None and base < T):
+        return [f"several: an average {mean} over a base of {base}"]
+    keys = [o["key"] for o in shown["options"]]
+    hidden = [k for k, o in zip(keys, shown["options"], strict=True) if o["count"] is None]
+    visible = {o["key"]: o["count"] for o in shown["options"] if o["count"] is not None}
 
     def choices(values):
-        # Every respondent chose at least one option: the mean's base is the n answered.
-        return mean is None or abs((visible + sum(values)) / answered - mean) <= 0.05 + 1e-9
+        # The mean is the substantive choices over the base; the base is the answerers less
+        # those who chose "none" (alone, as the validator requires).
+        if mean is None:
+            return True
+        cells = {**visible, **dict(zip(hidden, values, strict=True))}
+        chosen = sum(n for k, n in cells.items() if k != NONE)
+        return abs(chosen / base - mean) <= 0.05 + 1e-9 and cells[NONE] == answered - base
 
     return attacker.attack(
         "several", shown["options"], [o["count"] for o in truth["options"]], None, choices

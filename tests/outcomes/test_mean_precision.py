@@ -154,7 +154,7 @@ def test_means_that_print_apart_are_not_said_level(bare):
 #: Means printed at another precision on purpose: the number question's mean and the average
 #: number of options chosen are rounded to one decimal by suppression.py, whose disclosure
 #: checks rest on that rounding (±0.05); they are printed on the summary pages only.
-ONE_DECIMAL = ("question.mean_choices, 1", "question.mean, 1")
+ONE_DECIMAL = ('question["mean_choices"], 1', "question.mean, 1")
 
 
 def test_no_mean_is_formatted_outside_mean_text():

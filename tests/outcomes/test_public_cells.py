@@ -23,25 +23,32 @@ def _days(counts):
     ("counts", "shown"),
     [
         # One response a day: nothing until a step of 5; the final 6 absorbs the step at 5.
-        ([1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 6]),
+        # The curve starts on the day of the first total shown: no leading row of 0.
+        ([1, 1, 1, 1, 1, 1], [6]),
         ([10, 2, 3, 1], [10, 10, 10, 16]),
-        ([2, 2, 2, 20], [0, 0, 6, 26]),
+        ([2, 2, 2, 20], [6, 26]),
         ([30], [30]),
-        ([3], [0]),
+        ([3], []),
         ([5, 0, 0, 5, 1], [5, 5, 5, 5, 11]),
+        ([0, 0, 7, 0, 6], [7, 7, 13]),
     ],
 )
 def test_cumulative_steps_cases(counts, shown):
-    result = cumulative_steps(_days(counts), 5)
+    days = _days(counts)
+    result = cumulative_steps(days, 5)
     assert [d["cumulative"] for d in result] == shown
     assert all(d["count"] is None for d in result)
+    # the rows kept are the last days of the series, so each total stays on its own day
+    assert [d["date"] for d in result] == [d["date"] for d in days[len(days) - len(shown) :]]
 
 
 def test_no_difference_of_shown_totals_is_small():
     rng = random.Random(4)
     for _trial in range(300):
         counts = [rng.choice([0, 0, 1, 1, 2, 3, 4, 7, 12]) for _ in range(rng.randint(1, 40))]
-        values = sorted({d["cumulative"] for d in cumulative_steps(_days(counts), 5)} | {0})
+        steps = cumulative_steps(_days(counts), 5)
+        assert not steps or steps[0]["cumulative"] > 0, counts  # no leading empty row
+        values = sorted({d["cumulative"] for d in steps} | {0})
         assert all(b - a >= 5 for a, b in zip(values, values[1:], strict=False)), counts
         if sum(counts) >= 5:
             assert values[-1] == sum(counts)

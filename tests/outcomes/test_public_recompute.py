@@ -147,10 +147,13 @@ def check_questionnaire(doc, questionnaire, rows, problems: list[str]) -> None:
     # The running total: true where shown, in steps of at least the threshold.
     day_table = _table(section, './/table[caption="Responses per day"]')
     per_day = Counter(r.submitted.isoformat() for r in mine)
-    running, shown_totals = 0, [0]
-    for row in day_table.xpath("./tbody/tr"):
+    shown_totals = [0]
+    rows = day_table.xpath("./tbody/tr")
+    if rows and read_number(rows[0].xpath("./td")[-1].text_content()) == 0:
+        problems.append(f"{key}: the running total starts with an empty row")
+    for row in rows:
         day = row.xpath(".//time/@datetime")[0]
-        running += per_day.get(day, 0)
+        running = sum(n for d, n in per_day.items() if d <= day)
         value = read_number(row.xpath("./td")[-1].text_content())
         if value != shown_totals[-1]:
             if value != running:
@@ -243,6 +246,8 @@ def check_question(doc, questionnaire, question, mine, problems: list[str]) -> N
             base=answered,
             exclusive=question.type != "multiple_choice",
         )
+        if question.type == "multiple_choice":
+            problems += recompute_checks.check_mean_choices(article, want, where, THRESHOLD)
     elif question.type == "matrix":
         points = column_keys(table)
         scores = {p.key: p.score for p in question.scale}

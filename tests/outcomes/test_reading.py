@@ -155,20 +155,24 @@ def _theme(key, count):
         (
             [_theme(k, n) for k, n in (("participation", 5), ("children", 3), ("climate", 3),
                                        ("housing", 3), ("water", 3), ("culture", 1))],
-            "The themes raised most: Participation, Children, Climate, Housing, Water.",
+            "The themes raised most in the 14 published contributions: Participation (5), "
+            "Children (3), Climate (3), Housing (3), and Water (3).",
         ),
         (
             [_theme(k, n) for k, n in (("a", 5), ("b", 4), ("c", 3), ("d", 2))],
-            "The themes raised most: A, B, C.",
+            "The themes raised most in the 14 published contributions: A (5), B (4), and C (3).",
         ),
         # a theme hidden on a public summary is not named
-        ([_theme("a", 6), _theme("b", None)], "The themes raised most: A."),
+        (
+            [_theme("a", 6), _theme("b", None)],
+            "The themes raised most in the 14 published contributions: A (6).",
+        ),
         ([], ""),
     ],
 )  # fmt: skip
 def test_the_themes_named_in_the_notes_include_every_tie(app, themes, expected):
     with app.test_request_context("/"), force_locale("en"):
-        assert themes_raised_most(themes) == expected
+        assert themes_raised_most(themes, 14) == expected
 
 
 def _contributions(supports):

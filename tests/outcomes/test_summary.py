@@ -96,6 +96,11 @@ def test_every_question_matches_the_independent_computation(filled, filters):
                         option["count"] / want["answered"] if want["answered"] else None
                     )
                     assert _close(option["share"], expected_share), where
+                if kind == "multiple_choice":
+                    assert got["mean_choices_base"] == want["mean_choices_base"], where
+                    assert _close(got["mean_choices"], want["mean_choices"]), where
+                    if question.exclusive_keys & set(want["counts"]):
+                        checked_types.add("exclusive")  # someone chose "None of these"
             elif kind == "matrix":
                 for row in got["rows"]:
                     expected = want["rows"][row["key"]]
@@ -128,6 +133,7 @@ def test_every_question_matches_the_independent_computation(filled, filters):
             "long_text",
             "yes_no",
             "country",
+            "exclusive",
             "region",
         }
 
