@@ -29,6 +29,8 @@ class Defaults:
     #: Languages of the interface and the questionnaires.
     LANGUAGES = ("en", "fr", "es")
     BABEL_DEFAULT_LOCALE = "en"
+    #: The time zone every date and time a person reads is written in, and named
+    #: (consult.i18n.format_moment); CONSULT_BABEL_DEFAULT_TIMEZONE sets it (IANA name).
     BABEL_DEFAULT_TIMEZONE = "UTC"
     #: A form left open for hours must still save: no wall-clock limit on CSRF tokens.
     WTF_CSRF_TIME_LIMIT = None

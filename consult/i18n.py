@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from babel import Locale
@@ -13,7 +14,6 @@ from babel import dates as babel_dates
 from flask import Flask, current_app, g, request, url_for
 from flask_babel import (
     format_date,
-    format_datetime,
     format_decimal,
     format_percent,
     get_locale,
@@ -164,21 +164,36 @@ def language_url(language: str) -> str:
     return path + "?" + urlencode([*args, ("lang", language)])
 
 
-def format_moment(moment: datetime, time: bool = True) -> str:
+def format_moment(moment: datetime | str, time: bool = True, seconds: bool = False) -> str:
     """Write a moment for people: the language's long CLDR date, a 24-hour time and the zone.
 
     "30 June 2027, 23:59 UTC", "30 juin 2027, 23:59 UTC", "30 de junio de 2027, 23:59 UTC";
-    with ``time=False`` the date alone. Every date a respondent reads goes through here (the
-    ``moment`` template filter), so a deadline reads the same on every page, and the same as
-    the outcomes' data times (UCLG writes English dates the British way).
+    with ``time=False`` the date alone, with ``seconds`` the seconds too. Every date and time a
+    person reads goes through here (the ``moment`` template filter, and ``format_datetime`` in
+    templates: see template_moment), in
+    the page's language and the configured display time zone (BABEL_DEFAULT_TIMEZONE), which
+    is always named; flash messages call it while the request is answered. A naive moment or
+    an ISO text without offset is UTC, as every stored time is. UCLG writes English dates the
+    British way.
     """
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     language = current_language()
     local = moment.astimezone(get_timezone())
     locale = "en_GB" if language == "en" else language
     day = babel_dates.format_date(local.date(), "long", locale=locale)
     if not time:
         return day
-    return f"{day}, {local:%H:%M} {local.tzname()}"
+    clock = f"{local:%H:%M:%S}" if seconds else f"{local:%H:%M}"
+    return f"{day}, {clock} {local.tzname()}"
+
+
+def template_moment(moment: datetime | str, _format: Any = None) -> str:
+    """``format_datetime`` as templates call it: format_moment, whatever CLDR format name an
+    older template passes, so that no template writes a time in another form or zone."""
+    return format_moment(moment)
 
 
 def translation_directories(root: Path) -> str:
@@ -206,7 +221,8 @@ def init_app(app: Flask) -> None:
             "current_language": current_language,
             "language_names": LANGUAGE_NAMES,
             "language_url": language_url,
-            "format_datetime": format_datetime,
+            "format_datetime": template_moment,
+            "format_moment": format_moment,
             "format_date": format_date,
             "format_decimal": format_decimal,
             "format_percent": format_percent,

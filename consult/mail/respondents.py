@@ -16,14 +16,14 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import force_locale, format_date, format_datetime
+from flask_babel import force_locale, format_date
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult.core.links import absolute_url_for
 from consult.db import utcnow
-from consult.i18n import translate_text
+from consult.i18n import format_moment, translate_text
 from consult.mail import messages, quota
 from consult.mail.compose import normalise_address
 from consult.mail.models import AddressKey, OutboxMessage
@@ -121,7 +121,7 @@ def queue_receipt(
     """Queue the receipt of a submitted response (number, date, link, copy of the answers)."""
     language = messages.language_of(response.language)
     with force_locale(language):
-        submitted_on = format_datetime(response.submitted_at, "long")
+        submitted_on = format_moment(response.submitted_at)
     messages.queue(
         session,
         "receipt",

@@ -4,7 +4,7 @@ look-up and the template context. The view modules import this one; never the re
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,20 +15,21 @@ from flask import (
     Response,
     abort,
     current_app,
+    make_response,
     request,
 )
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from consult.core.errors import render_error
 from consult.core.inputs import parse_date
 from consult.db import db
 from consult.geography import REGION_KEYS, region_labels, region_map
 from consult.outcomes import coverage, data, operations, presenting
 from consult.outcomes.distribution import YES_NO_LABELS
 from consult.outcomes.filters import MAX_ANSWER_CONDITIONS, AnswerCondition, SummaryFilter
-from consult.outcomes.formatting import listed
+from consult.outcomes.formatting import listed, long_date
 from consult.outcomes.models import OutcomeSnapshot
 from consult.outcomes.suppression import (
     quoted_contribution_ids,
@@ -96,10 +97,6 @@ def country_regions() -> dict[str, str]:
     return region_map(current_app.config["QUESTIONNAIRES_PATH"])
 
 
-def _parse_date(value: str | None) -> date | None:
-    return parse_date(value)
-
-
 #: Closed questions whose answers can filter a summary or be cross-tabulated.
 FILTER_TYPES = ("single_choice", "yes_no", "multiple_choice")
 
@@ -164,27 +161,90 @@ def ambiguity_message(value: str, choices: Sequence[str], closed: dict[str, dict
     )
 
 
-def filters_from_request(args: Any = None) -> SummaryFilter:
-    """Read the summary filters from the query string (or a form); unknown values are ignored."""
+@dataclass(frozen=True)
+class FilterReading:
+    """The filter a request asks for, and each part of it that could not be applied, in
+    words (what was ignored and why): shown on the page, never dropped silently."""
+
+    filters: SummaryFilter
+    ignored: tuple[str, ...]
+
+
+def read_filters(args: Any = None) -> FilterReading:
+    """Read the summary filters from the query string (or a form): the one reading every
+    outcomes view and download goes through. Unknown questionnaires, regions, respondent
+    types, questions and options, malformed or inverted dates and malformed conditions are
+    left out, each with a sentence saying so."""
     args = request.args if args is None else args
-    questionnaire = args.get("questionnaire") or None
-    if questionnaire not in current_questionnaires():
-        questionnaire = None
-    region = args.get("region") or None
-    if region not in REGION_KEYS:
-        region = None
-    respondent_type = (args.get("respondent_type") or "").strip()[:64] or None
-    conditions = set(
-        answer_conditions(args.getlist("answer")[:MAX_ANSWER_CONDITIONS], questionnaire)[0]
+    ignored: list[str] = []
+
+    def known(name: str, choices: Any, message: Callable[[str], str]) -> str | None:
+        value = (args.get(name) or "").strip()
+        if value and value not in choices:
+            ignored.append(message(value[:64]))
+            return None
+        return value or None
+
+    questionnaire = known(
+        "questionnaire",
+        current_questionnaires(),
+        lambda v: _("No questionnaire “%(value)s”: that filter was ignored.", value=v),
     )
-    return SummaryFilter(
+    region = known(
+        "region",
+        REGION_KEYS,
+        lambda v: _("No region “%(value)s”: that filter was ignored.", value=v),
+    )
+    respondent_type = known(
+        "respondent_type",
+        {key for _title, key, _label in respondent_type_choices()},
+        lambda v: _("No respondent type “%(value)s”: that filter was ignored.", value=v),
+    )
+    days: dict[str, date | None] = {}
+    for name in ("from", "to"):
+        raw = (args.get(name) or "").strip()[:64]
+        days[name] = parse_date(raw) if raw else None
+        if raw and days[name] is None and name == "from":
+            ignored.append(
+                _("“%(value)s” is not a date (YYYY-MM-DD): the start date was ignored.", value=raw)
+            )
+        elif raw and days[name] is None:
+            ignored.append(
+                _("“%(value)s” is not a date (YYYY-MM-DD): the end date was ignored.", value=raw)
+            )
+    if days["from"] and days["to"] and days["from"] > days["to"]:
+        ignored.append(
+            _(
+                "The start date (%(start)s) is after the end date (%(end)s): both were ignored.",
+                start=long_date(days["from"]),
+                end=long_date(days["to"]),
+            )
+        )
+        days = {"from": None, "to": None}
+    raws = args.getlist("answer")
+    if len(raws) > MAX_ANSWER_CONDITIONS:
+        ignored.append(
+            _(
+                "At most %(n)s answer conditions apply at once: the others were ignored.",
+                n=MAX_ANSWER_CONDITIONS,
+            )
+        )
+    conditions, refused = answer_conditions(raws[:MAX_ANSWER_CONDITIONS], questionnaire)
+    filters = SummaryFilter(
         questionnaire=questionnaire,
         region=region,
         respondent_type=respondent_type,
-        submitted_from=_parse_date(args.get("from")),
-        submitted_to=_parse_date(args.get("to")),
-        answers=tuple(sorted(conditions)),
+        submitted_from=days["from"],
+        submitted_to=days["to"],
+        answers=tuple(sorted(set(conditions))),
     )
+    return FilterReading(filters, tuple(ignored + refused))
+
+
+def filters_from_request(args: Any = None) -> SummaryFilter:
+    """The summary filters of the request (read_filters; what it ignored is in
+    refused_answers)."""
+    return read_filters(args).filters
 
 
 def answer_conditions(
@@ -195,13 +255,24 @@ def answer_conditions(
     a key several questionnaires ask (other wording, other options) stands for the one the
     view is already limited to (``questionnaire``, or another condition's), and is otherwise
     left out with a message asking to choose: never applied to two different questions.
-    Unknown questions and options are ignored."""
+    Malformed conditions, unknown questions and unknown options are left out, each with a
+    message."""
     closed = closed_questions()
-    read = [c for c in (AnswerCondition.parse(raw) for raw in raws) if c is not None]
+    parsed = [(raw, AnswerCondition.parse(raw)) for raw in raws]
+    messages = [
+        _(
+            "“%(value)s” is not an answer condition (questionnaire:question:answer): "
+            "it was ignored.",
+            value=raw[:64],
+        )
+        for raw, condition in parsed
+        if condition is None and raw.strip()
+    ]
+    read = [c for _raw, c in parsed if c is not None]
     found = [resolve_closed(c.question_id, closed) for c in read]
     pinned = {questionnaire} if questionnaire else set()
     pinned |= {closed[r.key]["questionnaire"] for r in found if r.key}
-    conditions, messages = [], []
+    conditions = []
     for condition, resolved in zip(read, found, strict=True):
         key = resolved.key
         if key is None and len(pinned) == 1:
@@ -209,20 +280,44 @@ def answer_conditions(
         if key is None:
             if resolved.choices:
                 messages.append(ambiguity_message(condition.question, resolved.choices, closed))
+            else:
+                messages.append(
+                    _(
+                        "No closed question “%(question)s”: the condition “%(value)s” was ignored.",
+                        question=condition.question_id,
+                        value=condition.as_text(),
+                    )
+                )
             continue
         question = closed[key]
         if condition.option in question["options"]:
             conditions.append(
                 AnswerCondition(condition.question, condition.option, question["questionnaire"])
             )
+        else:
+            messages.append(
+                _(
+                    "“%(question)s” has no answer “%(option)s”: that condition was ignored.",
+                    question=question["label"],
+                    option=condition.option,
+                )
+            )
     return conditions, messages
 
 
+def download_filters(args: Any = None) -> SummaryFilter:
+    """The filters of a download (or of the rows behind a figure): a file cannot carry a
+    warning, so a filter part that cannot be applied refuses it (400, saying what and why)
+    rather than giving a file that covers more than its link says."""
+    reading = read_filters(args)
+    if reading.ignored:
+        abort(make_response(render_error(400, " ".join(reading.ignored))))
+    return reading.filters
+
+
 def refused_answers(args: Any = None) -> list[str]:
-    """Why answer conditions of the request were left out (ambiguous older links), in words."""
-    args = request.args if args is None else args
-    questionnaire = args.get("questionnaire") or None
-    return answer_conditions(args.getlist("answer")[:MAX_ANSWER_CONDITIONS], questionnaire)[1]
+    """Each part of the request's filter that was left out, and why, in words (read_filters)."""
+    return list(read_filters(args).ignored)
 
 
 def filter_args(filters: SummaryFilter) -> dict[str, Any]:
@@ -261,7 +356,7 @@ def _condition_phrase(row: coverage.FilterCoverage) -> str:
         labels = {key: label for _group, key, label in respondent_type_choices()}
         return labels.get(row.value, row.value)
     if row.kind in ("submitted_from", "submitted_to"):
-        day = format_date(date.fromisoformat(row.value), "long")
+        day = long_date(date.fromisoformat(row.value))
         if row.kind == "submitted_from":
             return _("submitted from %(day)s", day=day)
         return _("submitted until %(day)s", day=day)

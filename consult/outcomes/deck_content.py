@@ -182,12 +182,17 @@ def finding_bases(group: Sequence[Headline]) -> list[str]:
     return list(dict.fromkeys(headline.base for headline in group))
 
 
-def no_finding(questionnaire: Mapping[str, Any], threshold: int) -> str:
-    """What a findings slide without a finding says: never "no responses" when there are."""
+def no_finding(
+    questionnaire: Mapping[str, Any],
+    threshold: int,
+    summary_filters: Mapping[str, Any] | None = None,
+) -> str:
+    """What a findings slide without a finding says: never "no responses" when there are, and
+    never "yet" of a filtered view (``summary_filters``: the summary's record of its filter)."""
     if questionnaire.get("suppressed"):
         return _("Fewer than %(n)s responses: figures are not shown yet.", n=p.number(threshold))
     if not questionnaire["responses"]:
-        return _("No responses yet.")
+        return p.no_responses_text(summary_filters)
     return _(
         "No question has been answered by %(n)s respondents or more yet: no figure is shown.",
         n=p.number(threshold),
@@ -238,7 +243,9 @@ def findings_slides(
                     columns=page.columns,
                     part=part,
                     parts=len(pages),
-                    empty="" if groups else no_finding(questionnaire, threshold),
+                    empty=""
+                    if groups
+                    else no_finding(questionnaire, threshold, summary.get("filters")),
                 )
             )
     return slides

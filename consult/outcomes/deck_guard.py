@@ -15,12 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import g
-from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from consult.core.errors import render_error
 from consult.db import db
+from consult.i18n import format_moment
 from consult.outcomes import operations
 from consult.outcomes.blueprints import threshold
 from consult.outcomes.models import OutcomePublication, OutcomeSnapshot
@@ -65,7 +66,7 @@ def _caution(frozen: OutcomeSnapshot) -> DeckCaution | None:
             "pages would show those responses' region, country and answers.",
             n,
             n=n,
-            when=format_datetime(close.published_at, "medium"),
+            when=format_moment(close.published_at),
             label=close.earlier.label,
             threshold=limit,
         ),

@@ -165,6 +165,15 @@ def responses_text(count: int | None, threshold: int | None = None) -> str:
     return ngettext("%(n)s response", "%(n)s responses", count, n=number(count))
 
 
+def no_responses_text(filters: Mapping[str, Any] | None) -> str:
+    """What a summary of no response says: "yet" only of everything (the live, unfiltered
+    view); a filtered view that matches nothing says so. ``filters``: the summary's record of
+    its filter (``summary["filters"]``), or None."""
+    if any((filters or {}).values()):
+        return _("No response matches these filters.")
+    return _("No responses yet.")
+
+
 def total_text(count: int | None) -> str:
     """A total that may be withheld (it would give a small questionnaire's count back)."""
     return _("not shown") if count is None else number(count)

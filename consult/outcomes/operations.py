@@ -36,6 +36,7 @@ from consult.outcomes.models import (
     OutcomePublisher,
     OutcomeSnapshot,
 )
+from consult.outcomes.narrowing import Narrowing, NarrowingError, check_freeze, narrowing
 from consult.outcomes.quotes import (
     DECK_QUOTES,
     QuoteCheck,
@@ -174,8 +175,12 @@ def freeze(
     as_of: datetime | None = None,
     filters: SummaryFilter = SummaryFilter(),
     ip: str | None = None,
+    confirmed_empty: bool = False,
 ) -> OutcomeSnapshot:
     """Compute the summary of every response submitted by ``as_of`` (default now) and keep it.
+
+    A snapshot of no response is refused (narrowing.EmptySnapshotError) unless
+    ``confirmed_empty``: published, it would replace real outcomes with "0 responses".
 
     The snapshot stores the summary JSON (the published contributions by then included, with
     their ids, and the starred quotes as re-read now with their check) and the exact ids of the
@@ -190,6 +195,7 @@ def freeze(
     as_of = as_of or now
     connection = session.connection()
     summary, ids = data.compute_summary(connection, sources, filters, as_of=as_of)
+    check_freeze(len(ids), confirmed_empty)
     summary["frozen"] = {"as_of": as_of.isoformat(), "timezone": timezone, "label": label}
     # The campaign's verified signatories by then: frozen like every other figure.
     summary["campaign"] = movement.frozen_figures(session, as_of)
@@ -408,18 +414,24 @@ def publish(
     actor: User,
     ip: str | None = None,
     threshold: int = 5,
+    confirmed_narrower: bool = False,
 ) -> OutcomePublication:
     """Show ``snapshot`` at /outcomes (replacing whatever was shown): the explicit act of an
     administrator or of an analyst they delegated publishing to; logged.
 
     Refused (OutcomesError) when, beside any publication shown before, it would single out
-    fewer than ``threshold`` responses (see differencing).
+    fewer than ``threshold`` responses (see differencing), and (NarrowingError) when it would
+    make the public page say less than the one shown now (no response, part of the consultation
+    in place of all of it, older data) unless ``confirmed_narrower``.
     """
     if not may_publish(session, actor):
         raise OutcomesError(_("only an administrator or a delegated analyst may publish outcomes"))
     close = differencing(session, snapshot, threshold)
     if close is not None:
         raise DifferencingError(close, threshold)
+    narrower = publication_narrowing(session, snapshot)
+    if narrower is not None and not confirmed_narrower:
+        raise NarrowingError(narrower)
     now = utcnow()
     email = actor.email
     session.execute(
@@ -440,10 +452,21 @@ def publish(
         actor,
         "outcomes.publish",
         target=f"snapshot:{snapshot.id}",
-        details={"label": snapshot.label, "responses": snapshot.response_count},
+        details={
+            "label": snapshot.label,
+            "responses": snapshot.response_count,
+            "confirmed_narrower": list(narrower.reasons) if narrower else [],
+        },
         ip=ip,
     )
     return publication
+
+
+def publication_narrowing(session: Session, snapshot: OutcomeSnapshot) -> Narrowing | None:
+    """How publishing ``snapshot`` now would make the public page say less (None: it would not)."""
+    shown = current_publication(session)
+    published = session.get(OutcomeSnapshot, shown.snapshot_id) if shown is not None else None
+    return narrowing(snapshot, published)
 
 
 class DifferencingError(OutcomesError):

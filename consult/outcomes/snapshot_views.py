@@ -15,13 +15,14 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from consult.core.inputs import parse_datetime, query_int
 from consult.db import db
+from consult.i18n import format_moment
 from consult.outcomes import data, deck_content, deck_guard, operations, presenting
 from consult.outcomes.blueprints import (
     STAFF_ROLES,
@@ -37,6 +38,7 @@ from consult.outcomes.blueprints import (
     filters_from_request,
     frozen_summary_of,
     left_out_contributions,
+    refused_answers,
     snapshot_or_404,
     sources,
     template_context,
@@ -44,6 +46,7 @@ from consult.outcomes.blueprints import (
 )
 from consult.outcomes.filters import SummaryFilter
 from consult.outcomes.models import OutcomePublication, OutcomeSnapshot
+from consult.outcomes.narrowing import EmptySnapshotError, NarrowingError, empty_freeze_message
 from consult.outcomes.suppression import public_summary
 from consult.questionnaires.models import Response
 from consult.security import CONTENT_SECURITY_POLICY
@@ -65,6 +68,7 @@ def _snapshots_page(
     preview: operations.FreezePreview | None = None,
     error: str | None = None,
     status: int = 200,
+    refused: list[str] | None = None,
 ):
     """The snapshots page: the list, the publication log and the freeze form as typed."""
     listed = db.session.scalars(
@@ -90,6 +94,8 @@ def _snapshots_page(
         coverage_rows=filter_coverage(filters),
         left_out=left_out_contributions(filters),
         preview=preview,
+        empty_message=empty_freeze_message(),
+        refused=refused or [],
         error=error,
         can_publish=can_publish(),
         publishers=operations.publishers(db.session) if has_role("admin") else [],
@@ -110,7 +116,7 @@ def snapshots():
     """Every frozen snapshot, the one published, and the form to freeze a new one (of the
     filtered view the link came from, if any)."""
     form = {"label": "", "cutoff": "now", "as_of": "", "timezone": TIMEZONES[0]}
-    return _snapshots_page(form, filters_from_request())
+    return _snapshots_page(form, filters_from_request(), refused=refused_answers())
 
 
 def _cut_off(form: dict[str, str]) -> datetime | None:
@@ -139,6 +145,7 @@ def freeze():
     form["cutoff"] = "earlier" if form["cutoff"] == "earlier" else "now"
     form["timezone"] = form["timezone"] or "UTC"
     filters = filters_from_request(request.form)
+    as_of = None
     try:
         as_of = _cut_off(form)
         if not form["label"]:
@@ -146,7 +153,9 @@ def freeze():
         if request.form.get("step") != "confirm":
             preview = operations.preview_freeze(db.session, as_of=as_of, filters=filters)
             db.rollback()
-            return _snapshots_page(form, filters, preview=preview)
+            return _snapshots_page(
+                form, filters, preview=preview, refused=refused_answers(request.form)
+            )
         snapshot = operations.freeze(
             db.session,
             sources(),
@@ -156,10 +165,23 @@ def freeze():
             as_of=as_of,
             filters=filters,
             ip=client_ip(),
+            confirmed_empty=request.form.get("empty") == "yes",
         )
     except operations.OutcomesError as exc:
         db.rollback()
-        return _snapshots_page(form, filters, error=str(exc), status=400)
+        preview = None
+        if isinstance(exc, EmptySnapshotError):
+            # The review again, with the confirmation that the snapshot holds no response.
+            preview = operations.preview_freeze(db.session, as_of=as_of, filters=filters)
+            db.rollback()
+        return _snapshots_page(
+            form,
+            filters,
+            preview=preview,
+            error=str(exc),
+            status=400,
+            refused=refused_answers(request.form),
+        )
     frozen = operations.snapshot_summary(snapshot)
     contributions = (frozen.get("contributions") or {}).get("total", 0)
     responses_now = len(data.covered_ids(db.session.connection()))
@@ -227,6 +249,7 @@ def snapshot(snapshot_id: int):
             compared_label=compared_label,
             others=others,
             is_published=publication is not None and publication.snapshot_id == frozen.id,
+            narrower=operations.publication_narrowing(db.session, frozen),
             can_publish=can_publish(),
             filter_query={},
             mode="snapshot",
@@ -267,7 +290,25 @@ def publish(snapshot_id: int):
         flash(_("Tick the confirmation to publish."), "warning")
         return redirect(url_for("outcomes.snapshot", snapshot_id=frozen.id))
     try:
-        operations.publish(db.session, frozen, current_user, ip=client_ip(), threshold=threshold())
+        operations.publish(
+            db.session,
+            frozen,
+            current_user,
+            ip=client_ip(),
+            threshold=threshold(),
+            confirmed_narrower=request.form.get("narrower") == "yes",
+        )
+    except NarrowingError as narrower:
+        db.rollback()
+        flash(
+            _(
+                "Not published: %(reasons)s Tick the confirmation that the public page will say "
+                "less, if that is what you want.",
+                reasons=" ".join(narrower.narrowing.sentences()),
+            ),
+            "error",
+        )
+        return redirect(url_for("outcomes.snapshot", snapshot_id=frozen.id))
     except operations.DifferencingError as refused:
         close = refused.close
         flash(
@@ -281,7 +322,7 @@ def publish(snapshot_id: int):
                 "two pages would show those responses' answers. Publish when at least "
                 "%(threshold)s responses differ (freeze again later), or keep the earlier one.",
                 close.differing + close.unknown,
-                when=format_datetime(close.published_at, "medium"),
+                when=format_moment(close.published_at),
                 label=close.earlier.label,
                 n=presenting.number(close.differing + close.unknown),
                 threshold=refused.threshold,

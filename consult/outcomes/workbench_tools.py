@@ -20,6 +20,7 @@ from consult.outcomes.blueprints import (
     ambiguity_message,
     bp,
     closed_questions,
+    download_filters,
     figure_file,
     filter_args,
     filter_description,
@@ -48,7 +49,7 @@ def _summary_for_request() -> dict[str, Any]:
     snapshot_id = request.args.get("snapshot", type=int)
     if snapshot_id:
         return frozen_summary_of(snapshot_or_404(snapshot_id))
-    return data.cached_summary(db.engine, sources(), filters_from_request()).summary
+    return data.cached_summary(db.engine, sources(), download_filters()).summary
 
 
 @bp.get("/figure.<fmt>")
@@ -114,7 +115,10 @@ def crosstab_page():
     counts, row and column percentages; with ``public=1``, as it could be published (small
     cells hidden). Only that questionnaire's responses are read, with its option labels."""
     closed = closed_questions()
-    filters = filters_from_request()
+    if request.args.get("format") in ("csv", "xlsx"):
+        filters = download_filters()
+    else:
+        filters = filters_from_request()
     asked_rows = request.args.get("rows") or ""
     asked_columns = request.args.get("columns") or ""
     public_view = request.args.get("public") == "1"

@@ -38,6 +38,7 @@ from consult.outcomes.blueprints import (
     STAFF_ROLES,
     bp,
     closed_questions,
+    download_filters,
     filter_args,
     filter_coverage,
     filter_description,
@@ -229,7 +230,7 @@ def _matching_rows(args: Any, filters: SummaryFilter, ids: list[int] | None) -> 
 @role_required(*STAFF_ROLES)
 def rows():
     """The responses behind one figure (no receipts, no contact details), or them as CSV."""
-    filters = filters_from_request()
+    filters = download_filters()
     snapshot_id = query_int("snapshot")
     ids = None
     snapshot = None

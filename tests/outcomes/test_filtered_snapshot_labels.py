@@ -113,7 +113,9 @@ def test_charter_pages_and_the_public_page_of_a_filtered_snapshot_say_so(snapsho
     public = app.test_client()
     for snapshot, filtered in ((1, False), (2, True)):
         with app.app_context(), writing():
-            operations.publish(db.session, db.session.get(OutcomeSnapshot, snapshot), admin)
+            # A filtered view in place of the whole consultation: a confirmed narrowing.
+            frozen = db.session.get(OutcomeSnapshot, snapshot)
+            operations.publish(db.session, frozen, admin, confirmed_narrower=filtered)
             db.commit()
         for language, note in NOTE.items():
             article = public.get(f"/charter/art01?lang={language}").get_data(as_text=True)
