@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, object_session
 
 from consult.campaign import movement
 from consult.db import utcnow
-from consult.outcomes import data
+from consult.outcomes import attribution, data
 from consult.outcomes.actors import Actor, OutcomesError
 from consult.outcomes.actors import actor_email as _email
 from consult.outcomes.asked import asked_conditions
@@ -174,6 +174,7 @@ def freeze(
     as_of: datetime | None = None,
     filters: SummaryFilter = SummaryFilter(),
     ip: str | None = None,
+    threshold: int = 5,
 ) -> OutcomeSnapshot:
     """Compute the summary of every response submitted by ``as_of`` (default now) and keep it.
 
@@ -194,6 +195,12 @@ def freeze(
     # The campaign's verified signatories by then: frozen like every other figure.
     summary["campaign"] = movement.frozen_figures(session, as_of)
     covered_contributions = set((summary.get("contributions") or {}).get("contribution_ids", []))
+    checks = check_quotes(session, set(ids), covered_contributions)
+    # The attribution rule (consult.outcomes.attribution) counted on what this snapshot covers:
+    # the sizes are kept with each quote, and the deck applies the rule again when it renders.
+    attributed = attribution.checked(
+        session, [check.quote for check in checks], ids, covered_contributions, threshold
+    )
     summary["quotes"] = [
         {
             "quote_id": check.quote.id,
@@ -208,8 +215,11 @@ def freeze(
             "region": check.quote.region,
             "respondent_type": check.quote.respondent_type,
             "deck_position": check.quote.deck_position,
+            "questionnaire_key": record.get("questionnaire_key"),
+            "group_sizes": record["group_sizes"],
+            "attribution": record["attribution"],
         }
-        for check in check_quotes(session, set(ids), covered_contributions)
+        for check, record in zip(checks, attributed, strict=True)
     ]
     summary_json = data.dumps(summary)
     snapshot = OutcomeSnapshot(
