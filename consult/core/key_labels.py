@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from consult.contributions.labels import ORGANISATION_TYPE_LABELS
 from consult.geography import country_name, region_labels
 from consult.i18n import current_language, translate_text
+from consult.outcomes.distribution import OTHER_LABEL, YES_NO_LABELS
 from consult.questionnaires.registry import current_questionnaires
 
 #: Staff roles (consult.staff.access.ROLES) in words.
@@ -113,11 +114,15 @@ class KeyLabels:
             return self.region(value)
         found = self._question(questionnaire, question)
         if found is not None:
-            for option in found.options:
+            for option in (*found.options, *found.scale):
                 if option.key == value:
                     return _text(option.label, value)
             if found.type == "region":
                 return self.region(value)
+            if value in YES_NO_LABELS:  # yes/no questions and a matrix's "don't know"
+                return _text(YES_NO_LABELS[value], value)
+            if value == "other" and found.other:
+                return _text(OTHER_LABEL, value)
         return value if fallback is None else fallback
 
     def part(self, questionnaire: str | None, question: str | None, key: str | None) -> str:
