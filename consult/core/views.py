@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy import text
 
+from consult.core.key_labels import key_label
 from consult.db import db, utcnow
 from consult.questionnaires.registry import current_questionnaires
 
@@ -90,4 +91,6 @@ def navigation_helpers():
             current_questionnaires().values(), key=lambda q: q.audience != "local-governments"
         ),
         "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,
+        # A key as a person reads it (region, type, question, option, role...): key_labels.
+        "key_label": key_label,
     }

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from consult.campaign.vocabulary import region_names
+from consult.contributions.labels import ORGANISATION_TYPE_LABELS
 from consult.i18n import current_language
 from consult.outcomes import deck_campaign, deck_fit, deck_quotes, reading
 from consult.outcomes import presenting as p
@@ -280,13 +281,39 @@ def quote_source(quote: Any, summary: Mapping[str, Any], regions: Mapping[str, s
     whether it is an open contribution (never who said it)."""
     parts = [regions.get(_quote_field(quote, "region") or "", "")]
     respondent_type = _quote_field(quote, "respondent_type")
-    if respondent_type:
+    is_contribution = _quote_field(quote, "source") == "contribution"
+    if respondent_type and is_contribution:
+        # A contributor's organisation type: the contributions' own words, never the key.
+        parts.append(str(ORGANISATION_TYPE_LABELS.get(respondent_type, "")))
+    elif respondent_type:
         parts.append(p.respondent_type_label(summary, respondent_type))
-    if _quote_field(quote, "source") == "contribution":
+    if is_contribution:
         # The catalogs hold "open contribution" as a plural entry: a plain gettext of it
         # would stay in English.
         parts.append(ngettext("open contribution", "open contributions", 1))
+    elif not any(parts):
+        # Region and type left out (attribution.py: too few of them in the snapshot): the
+        # questionnaire's audience still says who speaks.
+        parts.append(audience_speaker(summary, _quote_field(quote, "questionnaire_key")))
     return " · ".join(part for part in parts if part)
+
+
+def audience_speaker(summary: Mapping[str, Any], questionnaire_key: str | None) -> str:
+    """Who speaks in a quote whose region and type are not named: "A local government",
+    "A partner" (by the questionnaire's audience), else "A respondent"."""
+    audience = next(
+        (
+            q.get("audience")
+            for q in summary.get("questionnaires") or ()
+            if q.get("key") == questionnaire_key
+        ),
+        None,
+    )
+    if audience == "local-governments":
+        return _("A local government")
+    if audience == "partners":
+        return _("A partner")
+    return _("A respondent")
 
 
 def _part_source(source: str, part: int, parts: int) -> str:

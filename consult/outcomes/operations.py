@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, object_session
 
 from consult.campaign import movement
 from consult.db import utcnow
-from consult.outcomes import data
+from consult.outcomes import attribution, data
 from consult.outcomes.actors import Actor, OutcomesError
 from consult.outcomes.actors import actor_email as _email
 from consult.outcomes.asked import asked_conditions
@@ -176,6 +176,7 @@ def freeze(
     filters: SummaryFilter = SummaryFilter(),
     ip: str | None = None,
     confirmed_empty: bool = False,
+    threshold: int = 5,
 ) -> OutcomeSnapshot:
     """Compute the summary of every response submitted by ``as_of`` (default now) and keep it.
 
@@ -200,6 +201,12 @@ def freeze(
     # The campaign's verified signatories by then: frozen like every other figure.
     summary["campaign"] = movement.frozen_figures(session, as_of)
     covered_contributions = set((summary.get("contributions") or {}).get("contribution_ids", []))
+    checks = check_quotes(session, set(ids), covered_contributions)
+    # The attribution rule (consult.outcomes.attribution) counted on what this snapshot covers:
+    # the sizes are kept with each quote, and the deck applies the rule again when it renders.
+    attributed = attribution.checked(
+        session, [check.quote for check in checks], ids, covered_contributions, threshold
+    )
     summary["quotes"] = [
         {
             "quote_id": check.quote.id,
@@ -214,8 +221,11 @@ def freeze(
             "region": check.quote.region,
             "respondent_type": check.quote.respondent_type,
             "deck_position": check.quote.deck_position,
+            "questionnaire_key": record.get("questionnaire_key"),
+            "group_sizes": record["group_sizes"],
+            "attribution": record["attribution"],
         }
-        for check in check_quotes(session, set(ids), covered_contributions)
+        for check, record in zip(checks, attributed, strict=True)
     ]
     summary_json = data.dumps(summary)
     snapshot = OutcomeSnapshot(

@@ -263,6 +263,7 @@ def deck_quotes(
     session: Session,
     covered_ids: set[int] | None,
     covered_contributions: set[int] | None = None,
+    limit: int | None = DECK_QUOTES,
 ) -> list[OutcomeQuote]:
     """Return the deck's quotes in order: the chosen ones first, then the latest starred.
 
@@ -294,7 +295,7 @@ def deck_quotes(
         elif covered_ids is not None and quote.response_id not in covered_ids:
             continue
         chosen.append(quote)
-        if len(chosen) == DECK_QUOTES:
+        if len(chosen) == limit:
             break
     return chosen
 

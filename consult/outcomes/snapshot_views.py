@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from consult.core.inputs import parse_datetime, query_int
 from consult.db import db
 from consult.i18n import format_moment
-from consult.outcomes import data, deck_content, deck_guard, operations, presenting
+from consult.outcomes import attribution, data, deck_content, deck_guard, operations, presenting
 from consult.outcomes.blueprints import (
     STAFF_ROLES,
     TIMEZONES,
@@ -166,6 +166,7 @@ def freeze():
             filters=filters,
             ip=client_ip(),
             confirmed_empty=request.form.get("empty") == "yes",
+            threshold=threshold(),
         )
     except operations.OutcomesError as exc:
         db.rollback()
@@ -383,11 +384,16 @@ def deck_figures(frozen: OutcomeSnapshot) -> tuple[dict, list, dict]:
     the frozen summary itself.
     """
     staff_summary = frozen_summary_of(frozen)
+    ids = operations.snapshot_ids(frozen)
+    contributions = covered_contributions(staff_summary)
     if "quotes" in staff_summary:
-        quotes = operations.frozen_deck_quotes(db.session, staff_summary["quotes"])
+        starred = staff_summary["quotes"]
     else:  # a snapshot frozen before quotes were re-read at the freeze
-        ids = set(operations.snapshot_ids(frozen))
-        quotes = operations.deck_quotes(db.session, ids, covered_contributions(staff_summary))
+        starred = operations.deck_quotes(db.session, set(ids), contributions, limit=None)
+    # Every attribution names a group of at least the threshold in this snapshot's own base;
+    # an answer of a questionnaire whose count is withheld is not quoted (attribution.py).
+    safe = attribution.protect(db.session, starred, ids, contributions, threshold())
+    quotes = operations.frozen_deck_quotes(db.session, safe)
     frozen_summary = public_summary(staff_summary, threshold(), country_regions())
     findings = {
         # Shown on stage: no headline rests on fewer respondents than a public figure may.

@@ -517,6 +517,9 @@ def public_summary(
     ``regions`` (country -> region, the map in force) serves a summary frozen before each
     country's region was recorded with it (see country_cells)."""
     result = copy.deepcopy(dict(summary))
+    # The starred quotes as re-read at the freeze: staff's record; the deck takes its quotes
+    # from it through the attribution rule (consult.outcomes.attribution), never the public.
+    result.pop("quotes", None)
     result["suppressed_below"] = threshold
     for field in ("drafts", "responses", "response_ids_count"):
         if _small(result.get(field), threshold):

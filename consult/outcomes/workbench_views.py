@@ -30,8 +30,15 @@ from consult.db import db
 from consult.exports.writers import csv_text
 from consult.geography import REGION_KEYS
 from consult.i18n import current_language
+from consult.outcomes import (
+    attribution,
+    data,
+    deck_content,
+    operations,
+    page_refresh,
+    presenting,
+)
 from consult.outcomes import contributions as contribution_data
-from consult.outcomes import data, deck_content, operations, page_refresh, presenting
 from consult.outcomes.blueprints import (
     QUOTES_PER_PAGE,
     ROWS_PER_PAGE,
@@ -50,6 +57,7 @@ from consult.outcomes.blueprints import (
     snapshot_or_404,
     sources,
     template_context,
+    threshold,
 )
 from consult.outcomes.models import OutcomeQuote
 from consult.outcomes.summary import IDENTIFYING_QUESTIONS, SummaryFilter
@@ -305,8 +313,14 @@ def rows():
             question = current_questionnaires()[questionnaire_key].question(question_key)
         except KeyError:
             question = None
+    theme_key = request.args.get("theme")
+    theme_label = ""
+    if theme_key:
+        codebook = {th.key: th for th in load_codebook(sources().codebook_path)}
+        theme_label = presenting.t(codebook[theme_key].label) if theme_key in codebook else ""
     return render_template(
         "outcomes/rows.html",
+        theme_label=theme_label or theme_key,
         rows=shown.to_dict("records"),
         total=total,
         page=page,
@@ -410,9 +424,48 @@ def quotes():
         starred_contributions={q.contribution_id for q in starred if q.source == "contribution"},
         no_longer_public=no_longer_public,
         deck_slides={q.id: deck_content.deck_slides_of(q.text) for q in starred},
+        attributions=_bank_attributions(starred, questionnaires),
+        threshold=threshold(),
         p=presenting,
         region_names=region_names(),
     )
+
+
+def _bank_attributions(starred, questionnaires) -> dict[int, dict[str, Any]]:
+    """Each starred quote's attribution as the deck would print it with the responses submitted
+    now (attribution.py), and whether it is withheld: no quote leaves the deck unexplained."""
+    if not starred:
+        return {}
+    connection = db.session.connection()
+    records = attribution.checked(
+        db.session, starred, data.covered_ids(connection), None, threshold()
+    )
+    # The labels a summary carries, from the definitions (this page has no summary).
+    labels = {
+        "questionnaires": [
+            {
+                "key": key,
+                "audience": definition.audience,
+                "respondent_types": {
+                    option.key: dict(option.label)
+                    for field in [definition.profile_fields.get("respondent_type")]
+                    if field
+                    for option in definition.question(field).options
+                },
+            }
+            for key, definition in questionnaires.items()
+        ]
+    }
+    names = region_names()
+    result = {}
+    for record in records:
+        safe = record["attribution"]
+        shown = {**record, "region": safe["region"], "respondent_type": safe["respondent_type"]}
+        result[record["quote_id"]] = {
+            **safe,
+            "source": deck_content.quote_source(shown, labels, names),
+        }
+    return result
 
 
 def _back_to_quotes():
