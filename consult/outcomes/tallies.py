@@ -267,6 +267,31 @@ def rows_frame(rows: Sequence[tuple]) -> pd.DataFrame:
     )
 
 
+def ordered_rows_frame(fetched: Sequence[tuple]) -> pd.DataFrame:
+    """Return rows (response_id, question_key, part_key, value, answer id) as rows_frame does,
+    in (response, answer) order, the id left out: column by column, no tuple per row."""
+    if not fetched:
+        return empty_rows()
+    columns = list(zip(*fetched, strict=True))
+    response_ids = np.fromiter(columns[0], np.int64, len(fetched))
+    order = np.lexsort((np.fromiter(columns[4], np.int64, len(fetched)), response_ids))
+    return pd.DataFrame(
+        {
+            "response_id": response_ids[order],
+            **{
+                name: pd.Series(_objects(columns[i])[order], dtype=object)
+                for i, name in enumerate(ROW_COLUMNS[1:], start=1)
+            },
+        }
+    )
+
+
+def _objects(values: Sequence) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
 def read_answers(
     connection: Connection,
     clause: Sequence[ColumnElement],
@@ -311,19 +336,12 @@ def read_answers(
         query = select(
             Answer.response_id, Answer.question_key, Answer.part_key, Answer.value, Answer.id
         ).where(or_(*wanted), Answer.response_id.in_(covered))
-        fetched = fetch_rows(connection, query)
-        order = np.lexsort(
-            (
-                np.fromiter((row[4] for row in fetched), np.int64, len(fetched)),
-                np.fromiter((row[0] for row in fetched), np.int64, len(fetched)),
-            )
-        )
-        fetched = [fetched[i][:4] for i in order]
+        ordered = ordered_rows_frame(fetch_rows(connection, query))
         read, others = set(plan.read), set(plan.others)
         conditions_of: dict[str, list[tuple[str, str]]] = {}
         for question, part, value in plan.conditions:
             conditions_of.setdefault(question, []).append((part, value))
-        for question, frame in split_rows(rows_frame(fetched)):
+        for question, frame in split_rows(ordered):
             if question in read:
                 rows[question] = frame
             elif question in others:
