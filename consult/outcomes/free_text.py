@@ -3,7 +3,7 @@ example quotes, for every text question of a questionnaire at once. No Flask her
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,8 @@ def summarise_texts(
 ) -> dict[str, dict]:
     """Text questions of one questionnaire, processed together: counts, terms, themes, quotes.
 
-    All texts are cut into words once (a Corpus); per question, everything is array slicing.
+    All texts are cut into words once (a Corpus of the distinct texts: answers repeat); per
+    question, everything is array slicing.
     """
     pieces = [
         frames[q.key].loc[frames[q.key]["part_key"] == "", ["response_id", "question_key", "value"]]
@@ -40,22 +41,32 @@ def summarise_texts(
         if pieces
         else pd.DataFrame({"response_id": [], "question_key": [], "value": []})
     )
-    values = texts["value"].to_numpy(dtype=object)
-    blank = _per_distinct(values, lambda v: not str(v).strip(), bool)
-    texts = texts[~blank].reset_index(drop=True)
-    minable = texts[~texts["question_key"].isin(IDENTIFYING_QUESTIONS)].reset_index(drop=True)
+    # Every per-text figure (blank, length, words, language, themes) depends on the text only:
+    # it is worked out once per distinct text, then each answer takes its text's.
+    value_of, distinct = pd.factorize(texts["value"].to_numpy(dtype=object), use_na_sentinel=False)
+    value_of = np.asarray(value_of, dtype=np.int64)
+    distinct = np.asarray(distinct, dtype=object)
+    blank = np.fromiter((not str(v).strip() for v in distinct), bool, len(distinct))[value_of]
+    texts, value_of = texts[~blank].reset_index(drop=True), value_of[~blank]
+    mined = ~texts["question_key"].isin(IDENTIFYING_QUESTIONS).to_numpy()
+    minable, value_of = texts[mined].reset_index(drop=True), value_of[mined]
     response_ids = minable["response_id"].to_numpy()
     texts_of = minable["value"].to_numpy(dtype=object)
     fallback = languages.reindex(response_ids).fillna("en").to_numpy(dtype=object)
-    corpus = text_tools.Corpus(minable["value"])
-    detected = corpus.languages(fallback)
-    matches = corpus.themes(themes).to_numpy()
-    lengths = _per_distinct(texts_of, lambda v: len(str(v)), np.int64)
+    text_of, used = pd.factorize(value_of)
+    text_of = np.asarray(text_of, dtype=np.int64)
+    corpus = text_tools.Corpus(pd.Series(distinct[np.asarray(used, dtype=np.int64)], dtype=object))
+    # A text whose stop words tell no language takes its respondent's interface language.
+    detected = corpus.languages(np.full(corpus.size, None, dtype=object))[text_of]
+    unclear = pd.isna(detected)
+    detected[unclear] = fallback[unclear]
+    matches = corpus.themes(themes).to_numpy()[text_of]
+    lengths = np.fromiter((len(str(v)) for v in distinct), np.int64, len(distinct))[value_of]
     readable = (lengths >= 40) & (lengths <= 400)
     question_codes, question_keys = pd.factorize(minable["question_key"])
     code_of = {str(k): i for i, k in enumerate(question_keys)}
     question_codes = np.asarray(question_codes, dtype=np.int64)
-    term_counts = corpus.term_counts(question_codes, detected)
+    term_counts = corpus.term_counts(question_codes, detected, of=text_of)
     terms_by_question = {code: group for code, group in term_counts.groupby("group", sort=False)}
     answered_by = texts.groupby("question_key")["response_id"].nunique()
 
@@ -102,10 +113,3 @@ def summarise_texts(
         result["uncoded"] = int((~hits_matrix.any(axis=1)).sum()) if len(positions) else 0
         results[question.key] = result
     return results
-
-
-def _per_distinct(values: np.ndarray, function: Callable[[object], object], dtype) -> np.ndarray:
-    """Return ``function`` of each value, computed once per distinct value (answers repeat)."""
-    codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    results = np.fromiter((function(v) for v in distinct), dtype=dtype, count=len(distinct))
-    return results[codes]

@@ -267,6 +267,31 @@ def rows_frame(rows: Sequence[tuple]) -> pd.DataFrame:
     )
 
 
+def ordered_rows_frame(fetched: Sequence[tuple]) -> pd.DataFrame:
+    """Return rows (response_id, question_key, part_key, value, answer id) as rows_frame does,
+    in (response, answer) order, the id left out: column by column, no tuple per row."""
+    if not fetched:
+        return empty_rows()
+    columns = list(zip(*fetched, strict=True))
+    response_ids = np.fromiter(columns[0], np.int64, len(fetched))
+    order = np.lexsort((np.fromiter(columns[4], np.int64, len(fetched)), response_ids))
+    return pd.DataFrame(
+        {
+            "response_id": response_ids[order],
+            **{
+                name: pd.Series(_objects(columns[i])[order], dtype=object)
+                for i, name in enumerate(ROW_COLUMNS[1:], start=1)
+            },
+        }
+    )
+
+
+def _objects(values: Sequence) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
 def read_answers(
     connection: Connection,
     clause: Sequence[ColumnElement],
@@ -279,8 +304,9 @@ def read_answers(
     for version_id in sorted(set(version_ids)):
         covered = select(Response.id).where(*clause, Response.version_id == version_id)
         if plan.tallied:
-            count_frames.append(_counts(connection, covered, plan.tallied))
-            answerer_frames.append(_answerers(connection, covered, plan.tallied, version_id))
+            counts = _counts(connection, covered, plan.tallied)
+            count_frames.append(counts)
+            answerer_frames.append(_answerers_of(connection, covered, counts, version_id))
     counts = (
         pd.concat(count_frames, ignore_index=True)
         .groupby(["question_key", "part_key", "value"], sort=True)["n"]
@@ -311,19 +337,12 @@ def read_answers(
         query = select(
             Answer.response_id, Answer.question_key, Answer.part_key, Answer.value, Answer.id
         ).where(or_(*wanted), Answer.response_id.in_(covered))
-        fetched = fetch_rows(connection, query)
-        order = np.lexsort(
-            (
-                np.fromiter((row[4] for row in fetched), np.int64, len(fetched)),
-                np.fromiter((row[0] for row in fetched), np.int64, len(fetched)),
-            )
-        )
-        fetched = [fetched[i][:4] for i in order]
+        ordered = ordered_rows_frame(fetch_rows(connection, query))
         read, others = set(plan.read), set(plan.others)
         conditions_of: dict[str, list[tuple[str, str]]] = {}
         for question, part, value in plan.conditions:
             conditions_of.setdefault(question, []).append((part, value))
-        for question, frame in split_rows(rows_frame(fetched)):
+        for question, frame in split_rows(ordered):
             if question in read:
                 rows[question] = frame
             elif question in others:
@@ -356,6 +375,31 @@ def _counts(connection: Connection, covered: Select, questions: Sequence[str]) -
         .group_by(Answer.question_key, Answer.part_key, Answer.value)
     )
     return pd.DataFrame(fetch_rows(connection, query), columns=COUNT_COLUMNS)
+
+
+def _answerers_of(
+    connection: Connection, covered: Select, counts: pd.DataFrame, version_id: int
+) -> pd.DataFrame:
+    """Respondents per question (ANSWERER_COLUMNS) of one version, ``counts`` its counts.
+
+    A question whose every answer has the part "" (single choices, yes/no, regions...: the
+    counts show it) has one answer per respondent at most (answers are unique per response,
+    question and part): its respondents are its count, with parts and plain alike. Only the
+    questions with parts are grouped per respondent by the database.
+    """
+    with_parts = counts["part_key"] != ""
+    parted = sorted({str(k) for k in counts.loc[with_parts, "question_key"]})
+    plain = counts.loc[~counts["question_key"].isin(parted)]
+    derived = [
+        (version_id, str(question), int(n), int(n), int(n))
+        for question, n in plain.groupby("question_key", sort=True)["n"].sum().items()
+    ]
+    grouped = _answerers(connection, covered, parted, version_id) if parted else None
+    if grouped is None or not len(grouped):
+        return pd.DataFrame(derived, columns=ANSWERER_COLUMNS)
+    if not derived:
+        return grouped
+    return pd.concat([pd.DataFrame(derived, columns=ANSWERER_COLUMNS), grouped], ignore_index=True)
 
 
 def _answerers(

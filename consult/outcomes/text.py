@@ -197,13 +197,19 @@ class Corpus:
         result[clear] = best[clear]
         return result
 
-    def term_counts(self, groups: np.ndarray, languages: np.ndarray) -> pd.DataFrame:
+    def term_counts(
+        self, groups: np.ndarray, languages: np.ndarray, of: np.ndarray | None = None
+    ) -> pd.DataFrame:
         """Count, per (group, language, term), the texts using the term.
 
         ``groups`` gives each text's group (e.g. its question, as a small integer); a term
         counts once per text, so one long answer cannot dominate. Stop words of all three
         languages are removed (texts mix them: "la" is French and Spanish), and so are numbers
         and short words. Returns columns group, lang, term, n (sorted: group, lang, -n, term).
+
+        ``of``: the corpus text of each counted answer, when the corpus holds each distinct
+        text once and answers repeat them; ``groups`` and ``languages`` are then per answer,
+        and an answer counts as its text would (the same figures as a corpus of every answer).
         """
         stop = all_stop_words()
         words = len(self.vocabulary)
@@ -221,8 +227,11 @@ class Corpus:
         language_codes, language_names = pd.factorize(np.asarray(languages, dtype=object))
         language_codes = np.asarray(language_codes, dtype=np.int64)
         groups = np.asarray(groups, dtype=np.int64)
-        segment = groups[text] * max(len(language_names), 1) + language_codes[text]
-        keys, counts = sorted_unique(segment * max(words, 1) + code)
+        segments = groups * max(len(language_names), 1) + language_codes
+        if of is None:
+            keys, counts = sorted_unique(segments[text] * max(words, 1) + code)
+        else:
+            keys, counts = _repeated_counts(text, code, np.asarray(of, np.int64), segments, words)
         segment, code = keys // max(words, 1), keys % max(words, 1)
         order, _ordered = self._sorted()
         alphabetical = np.empty(words, dtype=np.int64)
@@ -266,6 +275,37 @@ def sorted_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
     counts = np.diff(np.concatenate((starts, [len(ordered)])))
     return ordered[starts], counts
+
+
+def _repeated_counts(
+    text: np.ndarray, code: np.ndarray, of: np.ndarray, segments: np.ndarray, words: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per (segment, term) key, the answers whose text uses the term.
+
+    ``text``, ``code``: each corpus text's distinct terms, sorted by text; ``of`` and
+    ``segments``: each answer's corpus text and segment. The answers sharing a text and a
+    segment are counted together, then each such group adds its size to each of its text's
+    terms: the keys and counts sorted_unique gives over every answer's own terms.
+    """
+    if not len(of):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    span = int(segments.max()) + 1
+    groups, sizes = sorted_unique(of * span + segments)
+    group_text, group_segment = groups // span, groups % span
+    first = np.searchsorted(text, np.arange(int(of.max()) + 2))
+    begin, end = first[group_text], first[group_text + 1]
+    lengths = end - begin
+    total = int(lengths.sum())
+    if not total:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    owner = np.repeat(np.arange(len(groups), dtype=np.int64), lengths)
+    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    term = np.arange(total, dtype=np.int64) - np.repeat(offsets - begin, lengths)
+    keys = group_segment[owner] * max(words, 1) + code[term]
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    return ordered[starts], np.add.reduceat(sizes[owner][order], starts).astype(np.int64)
 
 
 def top_by_language(counts: pd.DataFrame, limit: int) -> dict[str, list[tuple[str, int]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from consult.outcomes.text import Corpus, load_codebook, split_words, theme_matches
@@ -59,3 +60,30 @@ def test_repeated_texts_are_cut_once_and_each_keeps_its_own_words_and_sentences(
     # "niñas. Public" and "L'eau" + the next text's "No" are not phrases: sentences and texts end.
     assert corpus.phrase_texts(("niñas", "public")).tolist() == []
     assert corpus.phrase_texts(("eau", "no")).tolist() == []
+
+
+def test_term_counts_over_distinct_texts_equal_those_over_every_answer():
+    """A corpus of the distinct texts, told which text each answer is (``of``), counts every
+    (group, language, term) as a corpus of every answer does: repeated texts, a text in two
+    groups and two languages, blank and word-less texts, and no answer at all."""
+    answers = [
+        ("Public space for all. Public housing", 0, "en"),
+        ("L'eau potable, l'eau", 1, "fr"),
+        ("Public space for all. Public housing", 0, "en"),
+        ("Public space for all. Public housing", 1, "en"),
+        ("Public space for all. Public housing", 0, "es"),
+        ("123 !", 0, "en"),
+        ("", 1, "fr"),
+        ("L'eau potable, l'eau", 1, "fr"),
+        ("Espacio público y vivienda", 2, "es"),
+    ]
+    for count in (len(answers), 3, 1, 0):
+        chosen = answers[:count]
+        texts = pd.Series([t for t, _g, _l in chosen], dtype=object)
+        groups = np.asarray([g for _t, g, _l in chosen], dtype=np.int64)
+        languages = np.asarray([lang for _t, _g, lang in chosen], dtype=object)
+        every = Corpus(texts).term_counts(groups, languages)
+        of, distinct = pd.factorize(texts.to_numpy(dtype=object))
+        once = Corpus(pd.Series(distinct, dtype=object)).term_counts(groups, languages, of=of)
+        pd.testing.assert_frame_equal(once, every, check_dtype=False)
+        assert once["n"].to_numpy().dtype == np.int64
