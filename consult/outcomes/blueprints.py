@@ -16,13 +16,14 @@ from flask import (
     abort,
     current_app,
     request,
+    url_for,
 )
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from consult.core.inputs import parse_date
+from consult.core.inputs import URL_FOR_KEYWORDS, parse_date
 from consult.db import db
 from consult.geography import REGION_KEYS, region_labels, region_map
 from consult.outcomes import coverage, data, operations, presenting
@@ -153,14 +154,77 @@ class ResolvedQuestion:
     choices: tuple[str, ...]
 
 
-def ambiguity_message(value: str, choices: Sequence[str], closed: dict[str, dict[str, Any]]) -> str:
-    """Ask the user to choose among the questionnaires asking a question key a link names."""
-    return _(
-        "“%(question)s” is asked by several questionnaires, with their own wording and answers: "
-        "choose the questionnaire (%(choices)s).",
-        question=value,
-        choices=", ".join(f"{closed[k]['short']}: “{closed[k]['label']}”" for k in choices),
-    )
+@dataclass(frozen=True)
+class QuestionChoice:
+    """One questionnaire an ambiguous link can be read for, in words, and the link doing so."""
+
+    #: The questionnaire's title, in the page's language.
+    title: str
+    #: The question's wording in that questionnaire.
+    label: str
+    #: The answer the link names, in that questionnaire's words ("" for a question alone).
+    answer: str
+    #: The same page with the link's bare key replaced by that questionnaire's question.
+    url: str
+
+
+@dataclass(frozen=True)
+class Ambiguity:
+    """A link naming a question several questionnaires ask: the page asks to choose, with one
+    link per questionnaire (no JavaScript needed). Never quotes the link's raw key."""
+
+    choices: tuple[QuestionChoice, ...]
+
+    @property
+    def message(self) -> str:
+        """The sentence above the choices."""
+        return _(
+            "This link names a question that several questionnaires ask, each with its own "
+            "wording and answers. Choose the questionnaire:"
+        )
+
+    def __str__(self) -> str:
+        lines = [
+            f"{c.title}: “{c.label}”" + (f" ({c.answer})" if c.answer else "") for c in self.choices
+        ]
+        return " ".join([self.message, "; ".join(lines)])
+
+
+def ambiguity(
+    param: str,
+    value: str,
+    choices: Sequence[str],
+    closed: dict[str, dict[str, Any]],
+    option: str | None = None,
+) -> Ambiguity | None:
+    """Ask to choose among the questionnaires asking the bare question key that the request's
+    ``param`` names (as ``value``): each choice is the same page with that value naming one
+    questionnaire's question, in its title and wording. ``option``: an answer condition's
+    answer; only the questionnaires offering it are choices (None when none does)."""
+    questionnaires = current_questionnaires()
+    found = []
+    for key in choices:
+        question = closed[key]
+        if option is not None and option not in question["options"]:
+            continue
+        chosen = key if option is None else f"{key}:{option}"
+        args = request.args.to_dict(flat=False)
+        args[param] = [chosen if v == value else v for v in args.get(param, [])]
+        args = {
+            k: v
+            for k, v in args.items()
+            if k not in ("format", "page") and k not in URL_FOR_KEYWORDS and not k.startswith("_")
+        }
+        owner = questionnaires.get(question["questionnaire"])
+        found.append(
+            QuestionChoice(
+                title=presenting.t(owner.title) if owner else question["short"],
+                label=question["label"],
+                answer="" if option is None else question["options"][option],
+                url=url_for(request.endpoint, **(request.view_args or {}), **args),
+            )
+        )
+    return Ambiguity(tuple(found)) if found else None
 
 
 def filters_from_request(args: Any = None) -> SummaryFilter:
@@ -187,16 +251,19 @@ def filters_from_request(args: Any = None) -> SummaryFilter:
 
 
 def answer_conditions(
-    raws: Sequence[str], questionnaire: str | None = None
-) -> tuple[list[AnswerCondition], list[str]]:
+    raws: Sequence[str], questionnaire: str | None = None, explain: bool = False
+) -> tuple[list[AnswerCondition], list[Ambiguity]]:
     """Read the answer conditions of a link, each naming its questionnaire, and why any was
     left out. An older link's bare question key stands for the one questionnaire asking it;
     a key several questionnaires ask (other wording, other options) stands for the one the
     view is already limited to (``questionnaire``, or another condition's), and is otherwise
-    left out with a message asking to choose: never applied to two different questions.
-    Unknown questions and options are ignored."""
+    left out (with ``explain``, an Ambiguity asking to choose among the questionnaires that
+    offer its answer): never applied to two different questions. Unknown questions and
+    options are ignored."""
     closed = closed_questions()
-    read = [c for c in (AnswerCondition.parse(raw) for raw in raws) if c is not None]
+    parsed = [(raw, AnswerCondition.parse(raw)) for raw in raws]
+    read = [c for _raw, c in parsed if c is not None]
+    raw_of = {id(c): raw for raw, c in parsed if c is not None}
     found = [resolve_closed(c.question_id, closed) for c in read]
     pinned = {questionnaire} if questionnaire else set()
     pinned |= {closed[r.key]["questionnaire"] for r in found if r.key}
@@ -206,8 +273,12 @@ def answer_conditions(
         if key is None and len(pinned) == 1:
             key = next((k for k in resolved.choices if closed[k]["questionnaire"] in pinned), None)
         if key is None:
-            if resolved.choices:
-                messages.append(ambiguity_message(condition.question, resolved.choices, closed))
+            if resolved.choices and explain:
+                asked = ambiguity(
+                    "answer", raw_of[id(condition)], resolved.choices, closed, condition.option
+                )
+                if asked is not None:
+                    messages.append(asked)
             continue
         question = closed[key]
         if condition.option in question["options"]:
@@ -217,11 +288,13 @@ def answer_conditions(
     return conditions, messages
 
 
-def refused_answers(args: Any = None) -> list[str]:
-    """Why answer conditions of the request were left out (ambiguous older links), in words."""
+def refused_answers(args: Any = None) -> list[Ambiguity]:
+    """Which answer conditions of the request were left out (ambiguous older links), each
+    with the choices that would apply it (outcomes/_refused.html shows them)."""
     args = request.args if args is None else args
     questionnaire = args.get("questionnaire") or None
-    return answer_conditions(args.getlist("answer")[:MAX_ANSWER_CONDITIONS], questionnaire)[1]
+    raws = args.getlist("answer")[:MAX_ANSWER_CONDITIONS]
+    return answer_conditions(raws, questionnaire, explain=True)[1]
 
 
 def filter_args(filters: SummaryFilter) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from consult.outcomes.blueprints import (
     filters_from_request,
     frozen_summary_of,
     left_out_contributions,
+    refused_answers,
     snapshot_or_404,
     sources,
     template_context,
@@ -91,6 +92,8 @@ def _snapshots_page(
         left_out=left_out_contributions(filters),
         preview=preview,
         error=error,
+        # An older link's ambiguous answer filter is left out of the freeze: say so first.
+        refused=refused_answers() if request.method == "GET" else [],
         can_publish=can_publish(),
         publishers=operations.publishers(db.session) if has_role("admin") else [],
         analysts=(
