@@ -325,8 +325,13 @@ COVERAGE_WORDS = {
 
 def _condition_phrase(row: coverage.FilterCoverage) -> str:
     if row.kind == "questionnaire":
-        found = current_questionnaires().get(row.value)
-        return presenting.t(found.title) if found else row.value
+        # Its short name, as each answer condition names it: the full title (over a hundred
+        # characters) would crowd a slide's coverage note.
+        short = presenting.short_questionnaire(row.value)
+        if short == row.value:
+            found = current_questionnaires().get(row.value)
+            short = presenting.t(found.title) if found else row.value
+        return _("the “%(questionnaire)s” questionnaire", questionnaire=short)
     if row.kind == "region":
         return region_names().get(row.value, row.value)
     if row.kind == "respondent_type":

@@ -6,13 +6,19 @@ view; axe-core on both."""
 from __future__ import annotations
 
 import copy
+from datetime import date
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from consult.db import db, writing
-from consult.outcomes import deck_views, headlines, operations, presenting
+from consult.outcomes import data, deck_views, headlines, operations, presenting
 from consult.outcomes.deck_settings import save_closing
+from consult.outcomes.filters import AnswerCondition, SummaryFilter
 from consult.outcomes.formatting import t
+from consult.questionnaires.registry import current_questionnaires
+from consult.staff.models import User
 from tests.browser.conftest import screenshot, serious_accessibility_violations
 from tests.browser.test_outcomes_deck import outcomes_app, sign_in  # noqa: F401 (fixture)
 from tests.outcomes.quote_texts import LONG_QUOTES
@@ -208,27 +214,20 @@ def headline_data(request, monkeypatch, outcomes_app):  # noqa: F811
 SIZES = ((1280, 720), (1920, 1080))
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_every_slide_is_legible(
-    outcomes_app,  # noqa: F811
-    serve,
-    new_context,
-    language,
-    headline_data,
-):
-    server = serve(outcomes_app)
+def deck_problems(server, new_context, email, snapshot, language, name, findings=None):
+    """Walk every slide of a snapshot's deck at both SIZES: what is under 18 px (at 1280x720),
+    outside its slide or overlapping; screenshots at 1280x720 (French and Spanish).
+    ``findings``: how many key findings the findings slides must hold, whole, once."""
     problems = []
     for width, height in SIZES:
         page = new_context(viewport={"width": width, "height": height}).new_page()
-        sign_in(page, server.url, outcomes_app.config["OUTCOMES_ADMIN"])
-        page.goto(f"{server.url}/staff/outcomes/1/deck?lang={language}")
+        sign_in(page, server.url, email)
+        page.goto(f"{server.url}/staff/outcomes/{snapshot}/deck?lang={language}")
         total = page.locator(".slide").count()
-        # every key finding is on a findings slide, whole, once
-        assert page.locator(".slide-findings .finding").count() == 8
+        if findings is not None:
+            assert page.locator(".slide-findings .finding").count() == findings
         quotes = page.locator(".slide-quotes").count()
         assert total == 6 + page.locator(".slide-findings").count() + quotes
-        # long quotes go on over several slides, whole
-        assert quotes >= (4 if headline_data == "longest" else 1)
         for index in range(total):
             assert page.locator(".slide.current").get_attribute("id") == f"slide-{index + 1}"
             found = page.evaluate(MEASURE)
@@ -239,14 +238,72 @@ def test_every_slide_is_legible(
                 if found["small"]:
                     problems.append((*where, "under 18 px", found["small"][:5]))
                 if language != "en":
-                    name = f"deck-720p-{language}-{headline_data}-slide-{index + 1}"
-                    screenshot(page, name, full_page=False)
+                    screenshot(page, f"deck-720p-{language}-{name}-slide-{index + 1}", False)
             if found["outside"]:
                 problems.append((*where, "outside the slide", found["outside"][:5]))
             if found["overlaps"]:
                 problems.append((*where, "overlapping", found["overlaps"][:5]))
             page.keyboard.press("ArrowRight")
         page.close()
+    return problems
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_slide_is_legible(
+    outcomes_app,  # noqa: F811
+    serve,
+    new_context,
+    language,
+    headline_data,
+):
+    server = serve(outcomes_app)
+    email = outcomes_app.config["OUTCOMES_ADMIN"]
+    problems = deck_problems(server, new_context, email, 1, language, headline_data, findings=8)
+    if headline_data == "longest":
+        # long quotes go on over several slides, whole
+        page = new_context(viewport={"width": 1280, "height": 720}).new_page()
+        sign_in(page, server.url, email)
+        page.goto(f"{server.url}/staff/outcomes/1/deck?lang={language}")
+        assert page.locator(".slide-quotes").count() >= 4
+    assert problems == [], "\n".join(map(str, problems))
+
+
+#: The longest filter a snapshot's labels can carry: a questionnaire, a region, both dates and
+#: answers to closed questions (a single and a multiple choice), each named in words.
+LONG_FILTER = SummaryFilter(
+    questionnaire="local-governments",
+    region="europe",
+    submitted_from=date(2020, 1, 1),
+    submitted_to=date(2099, 12, 31),
+    answers=(
+        AnswerCondition("barriers", "insufficient_funding", "local-governments"),
+        AnswerCondition("charter_2011_adopted", "yes", "local-governments"),
+    ),
+)
+
+
+def test_every_slide_of_a_filtered_snapshot_is_legible(outcomes_app, serve, new_context):  # noqa: F811
+    """The deck of a snapshot frozen from a filtered view (its title, methodology and notes
+    say which part it covers): the same walk, in each language (one set-up for the three)."""
+    email = outcomes_app.config["OUTCOMES_ADMIN"]
+    with outcomes_app.app_context(), writing():
+        admin = db.session.scalar(select(User).where(User.email == email))
+        sources = data.SummarySources(
+            current_questionnaires(), Path(outcomes_app.config["QUESTIONNAIRES_PATH"])
+        )
+        filtered = operations.freeze(
+            db.session,
+            sources,
+            label="Working session, 23 February 2022 (Europe, local governments)",
+            timezone="Europe/Paris",
+            actor=admin,
+            filters=LONG_FILTER,
+        ).id
+        db.commit()
+    server = serve(outcomes_app)
+    problems = []
+    for language in LANGUAGES:
+        problems += deck_problems(server, new_context, email, filtered, language, "filtered")
     assert problems == [], "\n".join(map(str, problems))
 
 
