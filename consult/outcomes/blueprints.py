@@ -237,6 +237,8 @@ def filters_from_request(args: Any = None) -> SummaryFilter:
     if region not in REGION_KEYS:
         region = None
     respondent_type = (args.get("respondent_type") or "").strip()[:64] or None
+    if respondent_type not in {key for _title, key, _label in respondent_type_choices()}:
+        respondent_type = None  # never echoed back as a raw key ("Filtered view: region")
     conditions = set(
         answer_conditions(args.getlist("answer")[:MAX_ANSWER_CONDITIONS], questionnaire)[0]
     )

@@ -106,6 +106,8 @@ PAGES = [
     f"/staff/outcomes/crosstab?rows={PA}:knows_charter&columns={PA}:barriers&public=1",
     f"/staff/outcomes/crosstab?rows={PA}:barriers&columns={LG}:charter_2011_adopted",
     "/staff/outcomes/snapshots?answer=barriers:funding",
+    "/staff/outcomes/?respondent_type=region&region=north_america",
+    "/staff/outcomes/crosstab?respondent_type=not_a_type&rows=barriers&columns=x",
     f"/staff/outcomes/snapshots?answer={LG}:charter_2011_adopted:yes",
 ]
 
