@@ -305,6 +305,13 @@ def test_every_slide_of_a_filtered_snapshot_is_legible(outcomes_app, serve, new_
     for language in LANGUAGES:
         problems += deck_problems(server, new_context, email, filtered, language, "filtered")
     assert problems == [], "\n".join(map(str, problems))
+    # Its findings never restate the filter ("100% answered Yes" of those kept for Yes).
+    page = new_context(viewport={"width": 1280, "height": 720}).new_page()
+    sign_in(page, server.url, email)
+    page.goto(f"{server.url}/staff/outcomes/{filtered}/deck?lang=en")
+    asked = " ".join(page.locator(".slide-findings .finding").all_inner_texts())
+    assert asked and "formally adopted the Global Charter-Agenda" not in asked
+    assert "main obstacles" not in asked
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -121,3 +121,30 @@ def test_charter_pages_and_the_public_page_of_a_filtered_snapshot_say_so(snapsho
         for table in ("ratings", "figures"):
             text = public.get(f"/charter/art01/{table}.csv?lang=en").get_data(as_text=True)
             assert (NOTE["en"] in text) is filtered, table
+
+
+@pytest.mark.parametrize(
+    ("answers", "questionnaire", "left_out"),
+    [
+        ([], "local-governments", set()),
+        (
+            ["local-governments:charter_2011_adopted:yes"],
+            "local-governments",
+            {"charter_2011_adopted"},
+        ),
+        (["local-governments:charter_2011_adopted:yes"], "partners", set()),
+        (["barriers:funding"], "partners", {"barriers"}),  # an older snapshot's: any
+        (
+            ["partners:barriers:funding", "partners:knows_charter:no"],
+            "partners",
+            {"barriers", "knows_charter"},
+        ),
+    ],
+)
+def test_a_filtered_question_is_no_key_finding(answers, questionnaire, left_out):
+    """ "100% answered Yes" of a view kept to those who answered Yes restates the filter: the
+    questions a filter selects on are left out of the key findings (headlines chokepoint)."""
+    from consult.outcomes.headlines import filtered_questions
+
+    summary = {"filters": {"answers": answers}}
+    assert filtered_questions(summary, questionnaire) == left_out
