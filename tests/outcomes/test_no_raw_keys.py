@@ -112,6 +112,11 @@ PAGES = [
 ]
 
 DOWNLOADS = [
+    f"/staff/outcomes/figure.csv?name=question:barriers&of={PA}&answer={PA}:knows_charter:no",
+    f"/staff/outcomes/figure.xlsx?name=question:article_relevance&of={LG}&region=europe",
+    f"/staff/outcomes/figure.csv?name=question:new_themes_top3&of={LG}"
+    f"&answer={LG}:charter_2011_adopted:yes",
+    f"/staff/outcomes/figure.csv?name=participation:respondent_type&of={PA}",
     f"/staff/outcomes/crosstab?rows={PA}:knows_charter&columns={PA}:barriers&format=csv",
     f"/staff/outcomes/crosstab?rows={PA}:knows_charter&columns={PA}:barriers&format=xlsx&public=1",
 ]
