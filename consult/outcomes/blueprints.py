@@ -396,7 +396,7 @@ def coverage_note(filters: SummaryFilter | Mapping[str, Any] | None) -> str:
         return ""
     return _(
         "These outcomes cover part of the consultation only: %(filters)s.",
-        filters="; ".join(phrases),
+        filters=presenting.listed(phrases),
     )
 
 
