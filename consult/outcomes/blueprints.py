@@ -17,19 +17,20 @@ from flask import (
     current_app,
     make_response,
     request,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from consult.core.errors import render_error
-from consult.core.inputs import parse_date
+from consult.core.inputs import URL_FOR_KEYWORDS, parse_date
 from consult.db import db
 from consult.geography import REGION_KEYS, region_labels, region_map
 from consult.outcomes import coverage, data, operations, presenting
 from consult.outcomes.distribution import YES_NO_LABELS
 from consult.outcomes.filters import MAX_ANSWER_CONDITIONS, AnswerCondition, SummaryFilter
-from consult.outcomes.formatting import listed, long_date
+from consult.outcomes.formatting import long_date
 from consult.outcomes.models import OutcomeSnapshot
 from consult.outcomes.suppression import (
     quoted_contribution_ids,
@@ -151,14 +152,77 @@ class ResolvedQuestion:
     choices: tuple[str, ...]
 
 
-def ambiguity_message(value: str, choices: Sequence[str], closed: dict[str, dict[str, Any]]) -> str:
-    """Ask the user to choose among the questionnaires asking a question key a link names."""
-    return _(
-        "“%(question)s” is asked by several questionnaires, with their own wording and answers: "
-        "choose the questionnaire (%(choices)s).",
-        question=value,
-        choices=", ".join(f"{closed[k]['short']}: “{closed[k]['label']}”" for k in choices),
-    )
+@dataclass(frozen=True)
+class QuestionChoice:
+    """One questionnaire an ambiguous link can be read for, in words, and the link doing so."""
+
+    #: The questionnaire's title, in the page's language.
+    title: str
+    #: The question's wording in that questionnaire.
+    label: str
+    #: The answer the link names, in that questionnaire's words ("" for a question alone).
+    answer: str
+    #: The same page with the link's bare key replaced by that questionnaire's question.
+    url: str
+
+
+@dataclass(frozen=True)
+class Ambiguity:
+    """A link naming a question several questionnaires ask: the page asks to choose, with one
+    link per questionnaire (no JavaScript needed). Never quotes the link's raw key."""
+
+    choices: tuple[QuestionChoice, ...]
+
+    @property
+    def message(self) -> str:
+        """The sentence above the choices."""
+        return _(
+            "This link names a question that several questionnaires ask, each with its own "
+            "wording and answers. Choose the questionnaire:"
+        )
+
+    def __str__(self) -> str:
+        lines = [
+            f"{c.title}: “{c.label}”" + (f" ({c.answer})" if c.answer else "") for c in self.choices
+        ]
+        return " ".join([self.message, "; ".join(lines)])
+
+
+def ambiguity(
+    param: str,
+    value: str,
+    choices: Sequence[str],
+    closed: dict[str, dict[str, Any]],
+    option: str | None = None,
+) -> Ambiguity | None:
+    """Ask to choose among the questionnaires asking the bare question key that the request's
+    ``param`` names (as ``value``): each choice is the same page with that value naming one
+    questionnaire's question, in its title and wording. ``option``: an answer condition's
+    answer; only the questionnaires offering it are choices (None when none does)."""
+    questionnaires = current_questionnaires()
+    found = []
+    for key in choices:
+        question = closed[key]
+        if option is not None and option not in question["options"]:
+            continue
+        chosen = key if option is None else f"{key}:{option}"
+        args = request.args.to_dict(flat=False)
+        args[param] = [chosen if v == value else v for v in args.get(param, [])]
+        args = {
+            k: v
+            for k, v in args.items()
+            if k not in ("format", "page") and k not in URL_FOR_KEYWORDS and not k.startswith("_")
+        }
+        owner = questionnaires.get(question["questionnaire"])
+        found.append(
+            QuestionChoice(
+                title=presenting.t(owner.title) if owner else question["short"],
+                label=question["label"],
+                answer="" if option is None else question["options"][option],
+                url=url_for(request.endpoint, **(request.view_args or {}), **args),
+            )
+        )
+    return Ambiguity(tuple(found)) if found else None
 
 
 @dataclass(frozen=True)
@@ -167,7 +231,8 @@ class FilterReading:
     words (what was ignored and why): shown on the page, never dropped silently."""
 
     filters: SummaryFilter
-    ignored: tuple[str, ...]
+    #: Sentences, and Ambiguity for an older link's bare key (shown with its choices).
+    ignored: tuple[str | Ambiguity, ...]
 
 
 def read_filters(args: Any = None) -> FilterReading:
@@ -249,12 +314,13 @@ def filters_from_request(args: Any = None) -> SummaryFilter:
 
 def answer_conditions(
     raws: Sequence[str], questionnaire: str | None = None
-) -> tuple[list[AnswerCondition], list[str]]:
+) -> tuple[list[AnswerCondition], list[str | Ambiguity]]:
     """Read the answer conditions of a link, each naming its questionnaire, and why any was
     left out. An older link's bare question key stands for the one questionnaire asking it;
     a key several questionnaires ask (other wording, other options) stands for the one the
     view is already limited to (``questionnaire``, or another condition's), and is otherwise
-    left out with a message asking to choose: never applied to two different questions.
+    left out with an Ambiguity asking to choose among the questionnaires that offer its
+    answer, one link each: never applied to two different questions.
     Malformed conditions, unknown questions and unknown options are left out, each with a
     message."""
     closed = closed_questions()
@@ -269,6 +335,7 @@ def answer_conditions(
         if condition is None and raw.strip()
     ]
     read = [c for _raw, c in parsed if c is not None]
+    raw_of = {id(c): raw for raw, c in parsed if c is not None}
     found = [resolve_closed(c.question_id, closed) for c in read]
     pinned = {questionnaire} if questionnaire else set()
     pinned |= {closed[r.key]["questionnaire"] for r in found if r.key}
@@ -279,7 +346,18 @@ def answer_conditions(
             key = next((k for k in resolved.choices if closed[k]["questionnaire"] in pinned), None)
         if key is None:
             if resolved.choices:
-                messages.append(ambiguity_message(condition.question, resolved.choices, closed))
+                asked = ambiguity(
+                    "answer", raw_of[id(condition)], resolved.choices, closed, condition.option
+                )
+                messages.append(
+                    asked
+                    if asked is not None
+                    else _(
+                        "“%(question)s” has no answer “%(option)s”: that condition was ignored.",
+                        question=closed[resolved.choices[0]]["label"],
+                        option=condition.option,
+                    )
+                )
             else:
                 messages.append(
                     _(
@@ -311,12 +389,13 @@ def download_filters(args: Any = None) -> SummaryFilter:
     rather than giving a file that covers more than its link says."""
     reading = read_filters(args)
     if reading.ignored:
-        abort(make_response(render_error(400, " ".join(reading.ignored))))
+        abort(make_response(render_error(400, " ".join(str(m) for m in reading.ignored))))
     return reading.filters
 
 
-def refused_answers(args: Any = None) -> list[str]:
-    """Each part of the request's filter that was left out, and why, in words (read_filters)."""
+def refused_answers(args: Any = None) -> list[str | Ambiguity]:
+    """Each part of the request's filter that was left out, and why, in words (read_filters);
+    an ambiguous older key comes with its choices (outcomes/_refused.html shows both)."""
     return list(read_filters(args).ignored)
 
 
@@ -348,8 +427,13 @@ COVERAGE_WORDS = {
 
 def _condition_phrase(row: coverage.FilterCoverage) -> str:
     if row.kind == "questionnaire":
-        found = current_questionnaires().get(row.value)
-        return presenting.t(found.title) if found else row.value
+        # Its short name, as each answer condition names it: the full title (over a hundred
+        # characters) would crowd a slide's coverage note.
+        short = presenting.short_questionnaire(row.value)
+        if short == row.value:
+            found = current_questionnaires().get(row.value)
+            short = presenting.t(found.title) if found else row.value
+        return _("the “%(questionnaire)s” questionnaire", questionnaire=short)
     if row.kind == "region":
         return region_names().get(row.value, row.value)
     if row.kind == "respondent_type":
@@ -412,7 +496,7 @@ def coverage_note(filters: SummaryFilter | Mapping[str, Any] | None) -> str:
         return ""
     return _(
         "These outcomes cover part of the consultation only: %(filters)s.",
-        filters=listed(phrases),
+        filters=presenting.listed(phrases),
     )
 
 

@@ -95,8 +95,15 @@ def _break_at(word: str, room: int) -> int:
     return room
 
 
+def _text_width(text: str, font: int = FONT) -> float:
+    """A generous estimate of a bold text's width in pixels (wide glyphs counted wide)."""
+    return sum(font * (0.62 if ord(c) < 0x1100 else 1.05) for c in text)
+
+
 def _text_lines(lines: Sequence[str], x: float, y: float, **attributes: str) -> str:
-    attrs = " ".join(f'{k.replace("_", "-")}="{escape(v)}"' for k, v in attributes.items())
+    attrs = " ".join(
+        f'{k.rstrip("_").replace("_", "-")}="{escape(v)}"' for k, v in attributes.items()
+    )
     spans = "".join(
         f'<tspan x="{x:.1f}" dy="{0 if i == 0 else LINE}">{escape(line)}</tspan>'
         for i, line in enumerate(lines)
@@ -150,16 +157,28 @@ def bar_chart(bars: Sequence[Bar], title: str, description: str, note: str = "")
                 f'<rect x="{bar_left:.1f}" y="{y + 2:.1f}" width="{length:.1f}" height="18" '
                 f'fill="{BAR}"/>'
             )
+        # A figure too long for the column right of the bars ("not shown (protects a small
+        # group)") would be cut at the chart's edge: an empty bar leaves its track for it.
+        at = bar_left + bar_width + 8
+        if not bar.value and _text_width(bar.text) > WIDTH - at - 4:
+            at = bar_left + 6
         body.append(
-            f'<text x="{bar_left + bar_width + 8:.1f}" y="{y + FONT + 1:.1f}" fill="{INK}" '
+            f'<text x="{at:.1f}" y="{y + FONT + 1:.1f}" fill="{INK}" '
             f'font-weight="600">{escape(bar.text)}</text>'
         )
         y += height + 10
     if note:
         lines = wrap(note, WIDTH)
-        body.append(_text_lines(lines, 0, y + FONT, fill=MUTED))
+        body.append(_text_lines(lines, 0, y + FONT, fill=MUTED, class_="chart-note"))
         y += LINE * len(lines) + 6
-    return _frame("bars", title, description, y + 4, "".join(body))
+    chart = _frame("bars", title, description, y + 4, "".join(body))
+    if not note:
+        return chart
+    # On a page the note is also printed as text under the drawing, legible at any width (a
+    # phone scales the drawing, and its note, to half size); the page's style hides the
+    # drawing's own. The drawing keeps it for downloads and slides; its text alternative
+    # says it already, so the page's copy is not read out twice.
+    return chart + Markup('<p class="chart-note-text" aria-hidden="true">{}</p>').format(note)
 
 
 @dataclass(frozen=True)
@@ -553,6 +572,7 @@ def region_map(
 def standalone_svg(chart: str) -> str:
     """Return an inline chart as a file of its own: XML declaration, namespace, the viewBox's
     size in pixels and a white background (for a download, a slide or a PNG)."""
+    chart = chart[: chart.rindex("</svg>") + len("</svg>")]  # the drawing, not a page's note
     match = re.search(r'viewBox="0 0 (\d+) (\d+)"', chart)
     width, height = (match.group(1), match.group(2)) if match else ("720", "400")
     opening_end = chart.index(">") + 1

@@ -8,14 +8,19 @@ snapshot's deck gives away the same few responses (their region, country and ans
 its HTML deck and presenter view say so at the top, and its PowerPoint and PDF downloads (with
 or without speaker notes) are refused with a page saying why and what to do. A snapshot
 published itself prints nothing the public has not seen: no caution.
+
+Every page that links a snapshot's deck asks deck_offer (a template global, see deck_views):
+the caution goes next to the links, before the analyst clicks, and a refused download is not
+offered as a link but explained.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import g
+from flask import g, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
 
@@ -85,3 +90,60 @@ def refused_download(frozen: OutcomeSnapshot):
     if caution is None:
         return None
     return render_error(409, f"{caution.title} {caution.reason} {caution.advice}")
+
+
+#: The deck's downloads: (label, endpoint, extra arguments).
+DOWNLOADS = (
+    (_l("PowerPoint"), "outcomes_deck.pptx", {}),
+    (_l("PDF"), "outcomes_deck.pdf", {}),
+    (_l("PDF with speaker notes"), "outcomes_deck.pdf", {"notes": 1}),
+)
+
+
+@dataclass(frozen=True)
+class DeckLink:
+    """One way to open or take a snapshot's deck; ``url`` None when it is refused."""
+
+    label: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class DeckOffer:
+    """What a page may offer of a snapshot's deck, and the caution to print beside it."""
+
+    caution: DeckCaution | None
+    deck: DeckLink
+    presenter: DeckLink
+    downloads: tuple[DeckLink, ...]
+
+    @property
+    def refused_note(self) -> str:
+        """Why the downloads are not offered ("" when they are)."""
+        if self.caution is None:
+            return ""
+        return _("No PowerPoint or PDF of this deck: it must not be handed out (see the caution).")
+
+
+def deck_offer(frozen: OutcomeSnapshot, language: str | None = None) -> DeckOffer:
+    """The links a page offers of a snapshot's deck (in ``language``, if given): the deck and
+    the presenter view always, the downloads only when the deck may be handed out."""
+    caution = deck_caution(frozen)
+    lang = {"lang": language} if language else {}
+    return DeckOffer(
+        caution=caution,
+        deck=DeckLink(_("Open the deck"), url_for("outcomes.deck", snapshot_id=frozen.id, **lang)),
+        presenter=DeckLink(
+            _("Presenter view"),
+            url_for("outcomes_deck.presenter", snapshot_id=frozen.id, **lang),
+        ),
+        downloads=tuple(
+            DeckLink(
+                str(label),
+                None
+                if caution is not None
+                else url_for(endpoint, snapshot_id=frozen.id, **lang, **extra),
+            )
+            for label, endpoint, extra in DOWNLOADS
+        ),
+    )

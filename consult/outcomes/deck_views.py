@@ -41,6 +41,8 @@ from consult.staff.access import role_required
 from consult.staff.views import client_ip
 
 bp = Blueprint("outcomes_deck", __name__, url_prefix="/staff/outcomes")
+# Any page linking a snapshot's deck asks deck_guard what to offer (and which caution).
+bp.add_app_template_global(deck_guard.deck_offer, "deck_offer")
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
 

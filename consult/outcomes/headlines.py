@@ -19,6 +19,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from consult.outcomes.filters import AnswerCondition
 from consult.outcomes.formatting import (
     mean_text,
     number,
@@ -341,12 +342,32 @@ def questionnaire_headlines(
     minimum: int = 1,
 ) -> list[list[Headline]]:
     """The headline sentences of a questionnaire, one group per key finding; none rests on
-    fewer than ``minimum`` respondents (the small-cell threshold, for a deck shown on stage)."""
+    fewer than ``minimum`` respondents (the small-cell threshold, for a deck shown on stage).
+
+    A question the summary's filter keeps respondents by ("only those who answered Yes") is
+    no finding: "100% answered Yes" would restate the filter as a result."""
+    conditioned = filtered_questions(summary, questionnaire.get("key"))
+    if conditioned:
+        questionnaire = {
+            **questionnaire,
+            "questions": [q for q in questionnaire["questions"] if q["key"] not in conditioned],
+        }
     groups = (
         finding_headlines(f, summary, minimum) for f in key_findings(questionnaire, limit, minimum)
     )
     # A finding whose every sentence was left out (no leader may be named) is no finding.
     return [group for group in groups if group]
+
+
+def filtered_questions(summary: Mapping[str, Any], questionnaire: str | None) -> set[str]:
+    """The questions of ``questionnaire`` whose answers the summary's filter selects on."""
+    raws = (summary.get("filters") or {}).get("answers") or ()
+    conditions = (AnswerCondition.parse(raw) for raw in raws)
+    return {
+        c.question
+        for c in conditions
+        if c is not None and c.questionnaire in ("", questionnaire or "")
+    }
 
 
 def participation_sentences(summary: Mapping[str, Any]) -> list[str]:

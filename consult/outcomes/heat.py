@@ -52,8 +52,9 @@ class HeatCell:
         row's respondents: the table's note says so), "n < 5" for a figure resting on too few,
         "not shown" for one withheld although enough answered."""
         if self.is_withheld or self.is_protected:
-            # Enough people answered: "n < 5" would be untrue (the long text says why).
-            return _("not shown")
+            # Enough people answered: "n < 5" would be untrue (the long text says why). Under
+            # a printed figure only its base is hidden: "not shown" would seem to deny it.
+            return _("not shown") if self.value is None else _("n not shown")
         if self.base is None:
             return self.base_text if self.base_text.startswith("n = ") else f"n < {self._below}"
         return f"n = {number(self.base)}" + ("*" if self.base_is_answered else "")

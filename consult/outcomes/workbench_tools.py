@@ -17,7 +17,8 @@ from consult.outcomes import data, downloads, presenting
 from consult.outcomes.blueprints import (
     FIGURE_FORMATS,
     STAFF_ROLES,
-    ambiguity_message,
+    Ambiguity,
+    ambiguity,
     bp,
     closed_questions,
     download_filters,
@@ -79,17 +80,18 @@ def _options(question: dict[str, Any]) -> list[str]:
 
 def crosstab_choice(
     closed: dict[str, dict[str, Any]], filters: SummaryFilter, row: str, column: str
-) -> tuple[str | None, str | None, str | None]:
+) -> tuple[str | None, str | None, str | Ambiguity | None]:
     """The two questions a request names, as closed_questions keys, or why they are refused.
 
     A question is one questionnaire's ("local-governments:barriers"); an older link's bare
-    key stands for it when one questionnaire only asks it, and is refused (asking to choose)
-    when several do. Both questions must be of one questionnaire, the filtered one if any.
+    key stands for it when one questionnaire only asks it, and is refused when several do
+    (an Ambiguity: one link per questionnaire). Both questions must be of one questionnaire,
+    the filtered one if any.
     """
     found = [resolve_closed(value, closed) for value in (row, column)]
-    for value, resolved in zip((row, column), found, strict=True):
+    for param, value, resolved in zip(("rows", "columns"), (row, column), found, strict=True):
         if resolved.key is None and resolved.choices:
-            return None, None, ambiguity_message(value, resolved.choices, closed)
+            return None, None, ambiguity(param, value, resolved.choices, closed)
     row_key, column_key = (resolved.key for resolved in found)
     if row_key is None or column_key is None or row_key == column_key:
         return None, None, _("Choose two different closed questions.")

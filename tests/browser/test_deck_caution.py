@@ -1,6 +1,6 @@
 """The caution of a deck that publishing would refuse (deck_guard), in a real browser: visible
-above the slides and in the presenter view, on a laptop and a phone, without serious axe
-violations."""
+above the slides, in the presenter view and beside the snapshot page's deck links, on a laptop
+and a phone, without serious axe violations."""
 
 from __future__ import annotations
 
@@ -63,3 +63,26 @@ def test_the_caution_shows_above_the_deck_and_in_the_presenter_view(app, staff, 
         assert box["x"] >= 0 and box["x"] + box["width"] <= options["viewport"]["width"] + 1
         assert serious_accessibility_violations(page) == []
         screenshot(page, name, full_page=False)
+    _the_snapshot_page_cautions_next_to_the_deck_links(server, new_context, email, close)
+
+
+def _the_snapshot_page_cautions_next_to_the_deck_links(server, new_context, email, close):
+    """The close snapshot's own page, on a phone in Spanish: the caution right above the deck
+    links, and no PowerPoint or PDF link, the reason said instead (same set-up as above)."""
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    page.set_default_timeout(60000)  # the snapshot's page, on a busy machine
+    sign_in(page, server.url, email)
+    page.goto(f"{server.url}/staff/outcomes/snapshots/{close}?lang=es")
+    caution = page.locator(".deck-caution")
+    offer = page.locator(".deck-offer")
+    assert (
+        caution.is_visible() and "No muestre esta presentación en público." in caution.inner_text()
+    )
+    assert caution.bounding_box()["y"] < offer.bounding_box()["y"]
+    assert page.locator("a[href*='deck.pptx'], a[href*='deck.pdf']").count() == 0
+    assert page.locator(".deck-refused").is_visible()
+    caution.scroll_into_view_if_needed()
+    for box in (caution.bounding_box(), offer.bounding_box()):
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1
+    assert serious_accessibility_violations(page) == []
+    screenshot(page, "snapshot-deck-caution-es-phone", full_page=False)

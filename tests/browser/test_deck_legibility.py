@@ -6,13 +6,19 @@ view; axe-core on both."""
 from __future__ import annotations
 
 import copy
+from datetime import date
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from consult.db import db, writing
-from consult.outcomes import deck_views, headlines, operations, presenting
+from consult.outcomes import data, deck_views, headlines, operations, presenting
 from consult.outcomes.deck_settings import save_closing
+from consult.outcomes.filters import AnswerCondition, SummaryFilter
 from consult.outcomes.formatting import t
+from consult.questionnaires.registry import current_questionnaires
+from consult.staff.models import User
 from tests.browser.conftest import screenshot, serious_accessibility_violations
 from tests.browser.test_outcomes_deck import (  # noqa: F401 (fixture)
     outcomes_app,
@@ -313,6 +319,58 @@ def test_every_slide_is_legible_when_most_figures_are_withheld(app, staff, serve
             problems += slide_problems(page, width, height, shots)
         page.close()
     assert problems == [], "\n".join(map(str, problems))
+
+
+#: The longest filter a snapshot's labels can carry: a questionnaire, a region, both dates and
+#: answers to closed questions (a single and a multiple choice), each named in words.
+LONG_FILTER = SummaryFilter(
+    questionnaire="local-governments",
+    region="europe",
+    submitted_from=date(2020, 1, 1),
+    submitted_to=date(2099, 12, 31),
+    answers=(
+        AnswerCondition("barriers", "insufficient_funding", "local-governments"),
+        AnswerCondition("charter_2011_adopted", "yes", "local-governments"),
+    ),
+)
+
+
+def test_every_slide_of_a_filtered_snapshot_is_legible(outcomes_app, serve, new_context):  # noqa: F811
+    """The deck of a snapshot frozen from a filtered view (its title, methodology and notes
+    say which part it covers): the same walk, in each language (one set-up for the three)."""
+    email = outcomes_app.config["OUTCOMES_ADMIN"]
+    with outcomes_app.app_context(), writing():
+        admin = db.session.scalar(select(User).where(User.email == email))
+        sources = data.SummarySources(
+            current_questionnaires(), Path(outcomes_app.config["QUESTIONNAIRES_PATH"])
+        )
+        filtered = operations.freeze(
+            db.session,
+            sources,
+            label="Working session, 23 February 2022 (Europe, local governments)",
+            timezone="Europe/Paris",
+            actor=admin,
+            filters=LONG_FILTER,
+        ).id
+        db.commit()
+    server = serve(outcomes_app)
+    problems = []
+    for width, height in SIZES:
+        page = new_context(viewport={"width": width, "height": height}).new_page()
+        sign_in(page, server.url, email)
+        for language in LANGUAGES:
+            page.goto(f"{server.url}/staff/outcomes/{filtered}/deck?lang={language}")
+            shots = f"deck-720p-{language}-filtered" if language != "en" else ""
+            problems += slide_problems(page, width, height, shots)
+        page.close()
+    assert problems == [], "\n".join(map(str, problems))
+    # Its findings never restate the filter ("100% answered Yes" of those kept for Yes).
+    page = new_context(viewport={"width": 1280, "height": 720}).new_page()
+    sign_in(page, server.url, email)
+    page.goto(f"{server.url}/staff/outcomes/{filtered}/deck?lang=en")
+    asked = " ".join(page.locator(".slide-findings .finding").all_inner_texts())
+    assert asked and "formally adopted the Global Charter-Agenda" not in asked
+    assert "main obstacles" not in asked
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -82,3 +82,55 @@ def test_every_deck_route_of_a_close_snapshot_warns_or_refuses(app, two_snapshot
         db.session.execute(update(OutcomePublication).values(withdrawn_at=utcnow()))
         db.commit()
     assert admin.get(f"/staff/outcomes/{close}/deck.pptx").status_code == 409
+
+
+def _pages_of(app, snapshot: int) -> list[str]:
+    """Every staff GET page of a snapshot in the URL map that answers HTML (downloads aside),
+    and the snapshots list."""
+    urls = ["/staff/outcomes/snapshots"]
+    for rule in app.url_map.iter_rules():
+        if (
+            rule.arguments == {"snapshot_id"}
+            and "GET" in rule.methods
+            and rule.rule.startswith("/staff/")
+            and not rule.rule.endswith((".pptx", ".pdf", ".json", ".csv", ".xlsx"))
+        ):
+            urls.append(rule.rule.replace("<int:snapshot_id>", str(snapshot)))
+    return urls
+
+
+def test_every_page_linking_a_close_deck_cautions_before_the_click(app, two_snapshots):
+    """A walk over every page of each snapshot (and the list): where a page links the close
+    snapshot's deck, it carries the caution and links no PowerPoint or PDF (it says why);
+    the published snapshot's pages link its downloads with no caution. Then deck_offer's
+    table of cases."""
+    from consult.outcomes.deck_guard import deck_offer
+
+    admin, published, close = two_snapshots
+    linking = 0
+    for url in _pages_of(app, close):
+        page = admin.get(url).get_data(as_text=True)
+        if f'href="/staff/outcomes/{close}/deck' not in page:
+            continue
+        linking += 1
+        assert TITLES["en"] in page, url
+        assert f"/staff/outcomes/{close}/deck.pptx" not in page, url
+        assert f"/staff/outcomes/{close}/deck.pdf" not in page, url
+        if url.endswith(("/deck", "/deck/closing", f"/{close}")):
+            assert "No PowerPoint or PDF of this deck" in page, url
+    assert linking >= 4, linking  # list, snapshot, deck, closing slide form (and presenter)
+    page = admin.get(f"/staff/outcomes/snapshots/{published}").get_data(as_text=True)
+    assert TITLES["en"] not in page and f"/staff/outcomes/{published}/deck.pptx" in page
+    with app.test_request_context("/?lang=fr"):
+        from flask_babel import refresh
+
+        from consult.outcomes.models import OutcomeSnapshot
+
+        refresh()
+        for snapshot, cautioned in ((close, True), (published, False)):
+            offer = deck_offer(db.session.get(OutcomeSnapshot, snapshot), "fr")
+            assert (offer.caution is not None) is cautioned
+            assert offer.caution is None or offer.caution.title == TITLES["fr"]
+            assert [link.url is None for link in offer.downloads] == [cautioned] * 3
+            assert bool(offer.refused_note) is cautioned
+            assert offer.deck.url.endswith("lang=fr") and "presenter" in offer.presenter.url

@@ -140,3 +140,30 @@ def test_the_coverage_note_joins_its_conditions_the_languages_way(app, language,
     filters = SummaryFilter(region="europe", submitted_from=date(2022, 1, 10))
     with app.test_request_context(f"/?lang={language}"):
         assert separator in coverage_note(filters)
+
+
+@pytest.mark.parametrize(
+    ("answers", "questionnaire", "left_out"),
+    [
+        ([], "local-governments", set()),
+        (
+            ["local-governments:charter_2011_adopted:yes"],
+            "local-governments",
+            {"charter_2011_adopted"},
+        ),
+        (["local-governments:charter_2011_adopted:yes"], "partners", set()),
+        (["barriers:funding"], "partners", {"barriers"}),  # an older snapshot's: any
+        (
+            ["partners:barriers:funding", "partners:knows_charter:no"],
+            "partners",
+            {"barriers", "knows_charter"},
+        ),
+    ],
+)
+def test_a_filtered_question_is_no_key_finding(answers, questionnaire, left_out):
+    """ "100% answered Yes" of a view kept to those who answered Yes restates the filter: the
+    questions a filter selects on are left out of the key findings (headlines chokepoint)."""
+    from consult.outcomes.headlines import filtered_questions
+
+    summary = {"filters": {"answers": answers}}
+    assert filtered_questions(summary, questionnaire) == left_out

@@ -104,7 +104,8 @@ def test_a_mean_the_public_row_prints_is_printed_with_its_base_not_shown(app):
         header = column_base_text(column, summary)
     assert (cells["art01"].figure, cells["art01"].base) == ("3.21", None)
     assert cells["art01"].base_text == "n not shown (protects a small group)"
-    assert cells["art01"].short_text == "not shown"
+    assert cells["art01"].short_text == "n not shown"  # the figure is printed, its n is not
+    assert cells["art02"].short_text == "not shown"
     assert (cells["art02"].figure, cells["art02"].base_text) == (
         "–",
         "not shown (protects a small group)",

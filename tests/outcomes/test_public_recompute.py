@@ -373,7 +373,9 @@ def check_heat_map(doc, questionnaires, rows, contributions, problems: list[str]
             if 0 < skipped < THRESHOLD and want["answered"] >= THRESHOLD:
                 # A few skipped: the base is withheld, and the cell says so; a share is withheld
                 # with it, a matrix row's mean is printed when the public table prints it.
-                if base != "not shown" or ("rows" not in want and shown != "–"):
+                # (under a printed mean only its n is hidden: "n not shown")
+                said = "not shown" if shown == "–" else "n not shown"
+                if base != said or ("rows" not in want and shown != "–"):
                     problems.append(f"{where}: {shown} {base!r} beside {skipped} who skipped")
                 elif shown != "–":
                     mean = want["rows"][article]["mean"]
