@@ -243,27 +243,36 @@ def read_filters(args: Any = None) -> FilterReading:
     args = request.args if args is None else args
     ignored: list[str] = []
 
-    def known(name: str, choices: Any, message: Callable[[str], str]) -> str | None:
+    def known(name: str, choices: Any, message: Callable[[], str]) -> str | None:
+        # The unknown value is not echoed: a link's text is never replayed on a staff page.
         value = (args.get(name) or "").strip()
         if value and value not in choices:
-            ignored.append(message(value[:64]))
+            ignored.append(message())
             return None
         return value or None
 
     questionnaire = known(
         "questionnaire",
         current_questionnaires(),
-        lambda v: _("No questionnaire “%(value)s”: that filter was ignored.", value=v),
+        lambda: _(
+            "This link names a questionnaire the consultation does not have: that filter "
+            "was ignored."
+        ),
     )
     region = known(
         "region",
         REGION_KEYS,
-        lambda v: _("No region “%(value)s”: that filter was ignored.", value=v),
+        lambda: _(
+            "This link names a region the consultation does not use: that filter was ignored."
+        ),
     )
     respondent_type = known(
         "respondent_type",
         {key for _title, key, _label in respondent_type_choices()},
-        lambda v: _("No respondent type “%(value)s”: that filter was ignored.", value=v),
+        lambda: _(
+            "This link names a respondent type the consultation does not have: that filter "
+            "was ignored."
+        ),
     )
     days: dict[str, date | None] = {}
     for name in ("from", "to"):

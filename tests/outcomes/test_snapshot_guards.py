@@ -38,9 +38,17 @@ FILTER_CASES = [
         ["has no answer “maybe”"],
     ),
     ("answer=nonsense", {"answers": []}, ["“nonsense” is not an answer condition"]),
-    ("region=mars", {"region": None}, ["No region “mars”"]),
-    ("questionnaire=nope", {"questionnaire": None}, ["No questionnaire “nope”"]),
-    ("respondent_type=alien", {"respondent_type": None}, ["No respondent type “alien”"]),
+    ("region=mars", {"region": None}, ["This link names a region the consultation does not use"]),
+    (
+        "questionnaire=nope",
+        {"questionnaire": None},
+        ["This link names a questionnaire the consultation does not have"],
+    ),
+    (
+        "respondent_type=alien",
+        {"respondent_type": None},
+        ["This link names a respondent type the consultation does not have"],
+    ),
     ("from=2022-02-31", {"submitted_from": None}, ["the start date was ignored"]),
     ("to=yesterday", {"submitted_to": None}, ["the end date was ignored"]),
     (
@@ -74,7 +82,10 @@ def test_a_filter_part_that_cannot_be_applied_is_said(app):
 
 def test_what_was_ignored_is_said_in_the_page_language(app):
     query = "region=mars&from=2022-02-01&to=2021-12-01&answer=x:y:z"
-    words = {"fr": ("Aucune région", "est postérieure"), "es": ("Ninguna región", "es posterior")}
+    words = {
+        "fr": ("une région que la consultation", "est postérieure"),
+        "es": ("una región que la consulta", "es posterior"),
+    }
     for language, expected in words.items():
         with app.test_request_context(f"/?{query}"), force_locale(language):
             text = " ".join(read_filters().ignored)
@@ -99,11 +110,17 @@ def test_every_outcomes_route_says_or_refuses_what_it_ignores(app, login):
             continue
         path = rule.rule.replace(".<fmt>", ".csv")
         reply = client.get(f"{path}?region=mars&name=participation&lang=es")
-        assert "Ninguna región «mars»" in reply.get_data(as_text=True), rule.endpoint
+        assert "una región que la consulta no utiliza" in reply.get_data(as_text=True), (
+            rule.endpoint
+        )
         walked.append(rule.endpoint)
     for query in ("rows=charter_2011_adopted&columns=local-governments:barriers&format=csv",):
         reply = client.get(f"/staff/outcomes/crosstab?{query}&region=mars&lang=en")
-        assert reply.status_code == 400 and "No region “mars”" in reply.get_data(as_text=True)
+        assert (
+            reply.status_code == 400
+            and "This link names a region the consultation does not use"
+            in reply.get_data(as_text=True)
+        )
     assert {"outcomes.summary", "outcomes.crosstab_page", "outcomes.snapshots"} <= set(walked)
     assert {"outcomes.figure", "outcomes.rows"} <= set(walked)
 
