@@ -35,7 +35,7 @@ EXPECTED = {
     },
     "none": {
         "en": "The map shows no region's count",
-        "fr": "La carte ne donne le nombre d'aucune région",
+        "fr": "La carte n'indique le nombre de réponses d'aucune région",
         "es": "El mapa no da la cifra de ninguna región",
     },
 }

@@ -118,7 +118,7 @@ CLOSED = Period(date(2021, 11, 15), date(2022, 1, 31), closed=True)
             OPEN,
             "fr",
             "du 15 novembre 2021 au 22 février 2022",
-            "Les questionnaires ont ouvert le 15 novembre 2021 et étaient encore ouverts à la"
+            "Les questionnaires ont été ouverts le 15 novembre 2021 et l'étaient encore à la"
             " date d'arrêt, le 22 février 2022, 18:00 CET\u00a0: rien de ce qui a été envoyé"
             " ensuite n'est dans les chiffres.",
         ),
