@@ -25,8 +25,9 @@ def frozen(app, login):
         db.session.commit()
         dakar = pledges["Ville de Dakar"].id
     admin = login(app.test_client(), "admin")
-    assert freeze(admin).status_code == 302
-    assert publish(admin, 1).status_code == 302
+    # The campaign alone, no response yet: the freeze confirms it holds none.
+    assert freeze(admin, empty="yes").status_code == 302
+    assert publish(admin, 1, narrower="yes").status_code == 302
     with app.app_context():
         from consult.campaign.models import Pledge
 
