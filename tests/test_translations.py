@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 
@@ -91,6 +92,56 @@ def test_a_message_means_one_thing_across_catalogs(language: str):
                 seen.setdefault(key, {})[str(path.relative_to(ROOT))] = _strings(message)
     disagreeing = {key: texts for key, texts in seen.items() if len(set(texts.values())) > 1}
     assert disagreeing == {}
+
+
+#: One term per concept in each language: (language, a wording that must not appear, the house
+#: term it stands for). The committee's unit reads "la CISDP de CGLU" (an acronym in brackets
+#: after the committee's full name is allowed); the partners questionnaire addresses "entidades
+#: aliadas", so a partner is never also a "socio" on another page.
+GLOSSARY = [
+    ("fr", re.compile(r"(?<!\()CGLU CISDP(?!\))"), "la CISDP de CGLU"),
+    ("es", re.compile(r"(?<!\()CGLU CISDP(?!\))"), "la CISDP de CGLU"),
+    ("es", re.compile(r"\bsocios?\b", re.IGNORECASE), "entidad(es) aliada(s)"),
+]
+#: Questions whose "partners" are the movement's allies in general, not the respondent type.
+GLOSSARY_EXCEPTIONS = {"¿Con qué socios debería colaborar más estrechamente el movimiento?"}
+
+
+def _language_values(node, language: str):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == language and isinstance(value, str):
+                yield value
+            else:
+                yield from _language_values(value, language)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _language_values(value, language)
+
+
+def _texts_in(language: str):
+    """Yield every French or Spanish text a person can read: catalogs and questionnaire files."""
+    for path in CATALOG_FILES:
+        if path.parts[-3] == language:
+            for message in _read(path):
+                if message.id:
+                    yield from ((str(path.relative_to(ROOT)), text) for text in _strings(message))
+    for path in sorted((ROOT / "questionnaires").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for text in _language_values(data, language):
+            yield str(path.relative_to(ROOT)), text
+
+
+@pytest.mark.parametrize(("language", "wording", "term"), GLOSSARY, ids=lambda v: str(v)[:20])
+def test_each_concept_has_one_term(language: str, wording: re.Pattern, term: str):
+    """A reader meeting two names for one thing takes them for two things."""
+    found = [
+        (where, text)
+        for where, text in _texts_in(language)
+        if wording.search(" ".join(text.split()))
+        and not any(exception in text for exception in GLOSSARY_EXCEPTIONS)
+    ]
+    assert found == [], f"use {term!r}"
 
 
 @pytest.mark.parametrize(

@@ -448,7 +448,7 @@ def test_the_intro_says_how_answers_are_used_and_every_footer_links_the_privacy_
     for key in ("local-governments", "partners"):
         intro = client.get(f"/questionnaires/{key}?lang={language}").get_data(as_text=True)
         assert 'id="data-use-title"' in intro
-        assert {"en": "UCLG CISDP", "fr": "CGLU CISDP", "es": "CGLU CISDP"}[language] in intro
+        assert {"en": "UCLG CISDP", "fr": "CISDP de CGLU", "es": "CISDP de CGLU"}[language] in intro
     privacy = client.get(f"/privacy?lang={language}")
     assert privacy.status_code == 200
     assert privacy.headers["Content-Type"].startswith("text/html")
