@@ -209,6 +209,25 @@ class SafeExceptionFilter(logging.Filter):
         return True
 
 
+#: The client address that opens a line of Werkzeug's development server ("127.0.0.1 - - [").
+_DEV_SERVER_ADDRESS_RE = re.compile(r"^\S+(?= - - \[)")
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrite a record's message as redact_text leaves it, without its client address.
+
+    For loggers whose lines are not written by JsonFormatter: Werkzeug's development server
+    (``consult run``) logs every request line, the resume token of a personal link and the
+    client's address included, in plain text to the terminal.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = _DEV_SERVER_ADDRESS_RE.sub(REDACTED, record.getMessage(), count=1)
+        record.msg = redact_text(message)
+        record.args = None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """Write each record as one JSON object on one line."""
 
@@ -259,6 +278,9 @@ def init_app(app: Flask) -> None:
         app.logger.addFilter(request_filter)
     if not any(isinstance(f, SafeExceptionFilter) for f in app.logger.filters):
         app.logger.addFilter(SafeExceptionFilter())
+    dev_server = logging.getLogger("werkzeug")
+    if not any(isinstance(f, RedactingFilter) for f in dev_server.filters):
+        dev_server.addFilter(RedactingFilter())
     for handler in logging.getLogger().handlers + app.logger.handlers:
         if not any(isinstance(f, SafeExceptionFilter) for f in handler.filters):
             handler.addFilter(SafeExceptionFilter())

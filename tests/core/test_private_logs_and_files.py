@@ -3,17 +3,23 @@ instance folder never exposes (the database, its WAL and SHM are private)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import stat
+import threading
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
 
 from consult.core.requestlog import ENVIRON_LOG_PATH, JsonFormatter, is_token_shaped, redact_path
 from consult.db import db
+from tests.ports import free_port
 
 TOKEN = secrets.token_urlsafe(32)
 
@@ -127,3 +133,19 @@ def test_the_database_its_wal_and_the_instance_folder_are_private(make_app, tmp_
         if name.startswith("consult.sqlite3"):  # -wal and -shm while open
             assert mode == 0o600, (name, oct(mode))
     assert {"consult.sqlite3-wal", "consult.sqlite3-shm"} <= set(files)
+
+
+def test_the_development_server_logs_no_token_and_no_client_address(app, caplog):
+    """`consult run` serves with Werkzeug, whose request lines quote the path in clear."""
+    token = secrets.token_urlsafe(32)
+    server = make_server("127.0.0.1", free_port(), app)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        thread.start()
+        with contextlib.suppress(urllib.error.HTTPError):
+            urllib.request.urlopen(f"http://127.0.0.1:{server.port}/r/{token}/review?lang=fr")
+        thread.join(timeout=10)
+    server.server_close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert any("/r/<redacted>/review" in line for line in lines), lines
+    assert not any(token in line or "127.0.0.1 - -" in line for line in lines), lines
