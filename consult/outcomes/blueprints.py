@@ -47,10 +47,11 @@ public = Blueprint("outcomes_public", __name__)
 STAFF_ROLES = ("analyst",)
 ROWS_PER_PAGE = 100
 QUOTES_PER_PAGE = 50
-#: Time zones offered when freezing (any IANA name is accepted from the form).
+#: Time zones offered when freezing (any IANA name is accepted from the form). UTC first: the
+#: default, the zone receipts and questionnaire pages write times in; another zone is a choice.
 TIMEZONES = (
-    "Europe/Paris",
     "UTC",
+    "Europe/Paris",
     "Europe/London",
     "Europe/Istanbul",
     "Europe/Moscow",

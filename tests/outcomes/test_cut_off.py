@@ -65,3 +65,13 @@ def test_a_refused_cut_off_keeps_what_was_typed_and_says_why_in_french(app, logi
     assert "La date d'arrêt ne peut pas être dans le futur." in unescape(
         future.get_data(as_text=True)
     )
+
+
+def test_the_freeze_form_writes_times_in_utc_unless_staff_choose_a_zone(app, login):
+    """Receipts and questionnaire pages write times in UTC: a snapshot frozen without choosing
+    a zone does too (it once defaulted to Europe/Paris, and the deck said CET)."""
+    client = login(app.test_client(), "analyst")
+    page = client.get(SNAPSHOTS).get_data(as_text=True)
+    selected = re.search(r'<option value="([^"]+)" selected>', page)
+    assert selected is not None and selected.group(1) == "UTC"
+    assert "an earlier moment you type is read in this zone" in page
