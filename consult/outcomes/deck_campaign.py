@@ -60,13 +60,13 @@ def campaign_view(
         "total": total,
         "countries": frozen["countries"],
         "pioneers": frozen["pioneers"],
-        "as_of": p.day(frozen["as_of"]),
+        "as_of": p.day(frozen["as_of"], "long"),
         "regions": regions,
         "widest": widest,
         "milestones": [
             {
                 "target": m["target"],
-                "reached_on": p.day(m["reached_on"]) if m["reached_on"] else None,
+                "reached_on": p.day(m["reached_on"], "long") if m["reached_on"] else None,
                 "to_go": max(m["target"] - total, 0),
             }
             for m in frozen["milestones"]

@@ -55,15 +55,18 @@ def percent_precise(share: float | None) -> str:
     return format_percent(share, format=_percent_pattern(1))
 
 
-def day(value: str | date | None) -> str:
-    """A calendar day in the page's language ("10 janv. 2022"); an en dash when unknown."""
+def day(value: str | date | None, width: str = "medium") -> str:
+    """A calendar day in the page's language ("10 janv. 2022"); an en dash when unknown.
+
+    ``width`` "long" writes the month whole ("10 January 2022"), as every sentence of the deck
+    and the public page writes a date; "medium" is for the columns of a table."""
     if not value:
         return "–"
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
     language = current_language()
     # UCLG writes English dates the British way: "10 Jan 2022".
-    return babel_date(value, format="medium", locale="en_GB" if language == "en" else language)
+    return babel_date(value, format=width, locale="en_GB" if language == "en" else language)
 
 
 def number(value: float | int | None, digits: int = 0) -> str:

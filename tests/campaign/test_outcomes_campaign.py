@@ -120,3 +120,27 @@ def test_the_frozen_figures_are_rederived_from_the_export(app, frozen, runner, t
         or date.today().isoformat() == (campaign["as_of"])
     )
     json.dumps(campaign)  # frozen as plain JSON
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [("en", "4 December 2026"), ("fr", "4 décembre 2026"), ("es", "4 de diciembre de 2026")],
+)
+def test_the_campaign_slide_writes_days_as_the_rest_of_the_deck(app, language, written):
+    """The deck's sentences write a month whole; the campaign slide said "4 Dec 2026"."""
+    from consult.outcomes.deck_campaign import campaign_view
+
+    frozen = {
+        "total": 12,
+        "countries": 5,
+        "pioneers": 6,
+        "as_of": "2026-12-04",
+        "by_region": {},
+        "labels": {},
+        "commitments": {},
+        "milestones": [{"target": 10, "reached_on": "2026-12-04"}],
+    }
+    with app.test_request_context(f"/?lang={language}"):
+        view = campaign_view({"campaign": frozen}, {})
+    assert view["as_of"] == written
+    assert view["milestones"][0]["reached_on"] == written
