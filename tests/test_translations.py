@@ -102,6 +102,15 @@ GLOSSARY = [
     ("fr", re.compile(r"(?<!\()CGLU CISDP(?!\))"), "la CISDP de CGLU"),
     ("es", re.compile(r"(?<!\()CGLU CISDP(?!\))"), "la CISDP de CGLU"),
     ("es", re.compile(r"\bsocios?\b", re.IGNORECASE), "entidad(es) aliada(s)"),
+    # The local governments' questionnaire is named as its own title names it.
+    (
+        "fr",
+        re.compile(r"questionnaire des gouvernements locaux", re.IGNORECASE),
+        "questionnaire des collectivités locales",
+    ),
+    # A button says what it does in the infinitive, as its neighbours do.
+    ("fr", re.compile(r"^Envoyez-moi"), "M'envoyer"),
+    ("es", re.compile(r"^Envíenme"), "Enviarme"),
 ]
 #: Questions whose "partners" are the movement's allies in general, not the respondent type.
 GLOSSARY_EXCEPTIONS = {"¿Con qué socios debería colaborar más estrechamente el movimiento?"}

@@ -25,7 +25,7 @@ def test_email_me_my_link_on_a_phone_in_french(app, live_server, new_context) ->
     page.goto(f"{live_server.url}/questionnaires/local-governments?lang=fr")
     page.get_by_role("button", name="Commencer").click()
     page.get_by_label("M'envoyer mon lien personnel par courriel").fill("maire@ville.example.fr")
-    page.get_by_role("button", name="Envoyez-moi le lien").click()
+    page.get_by_role("button", name="M'envoyer le lien").click()
     page.get_by_text("Votre lien personnel est en route").wait_for()
     assert serious_accessibility_violations(page) == []
     page.get_by_text("Votre lien personnel est en route").scroll_into_view_if_needed()
@@ -37,7 +37,7 @@ def test_lost_link_in_spanish(app, live_server, page) -> None:
     page.goto(f"{live_server.url}/questionnaires/local-governments?lang=es")
     page.get_by_role("link", name="¿Perdió su enlace?").click()
     page.get_by_label("Correo electrónico").fill("alcaldia@cdmx.example.mx")
-    page.get_by_role("button", name="Envíenme el enlace").click()
+    page.get_by_role("button", name="Enviarme el enlace").click()
     page.get_by_text("un mensaje con un enlace a las respuestas está en camino").wait_for()
     assert serious_accessibility_violations(page) == []
     screenshot(page, "mail-lost-link-es")
