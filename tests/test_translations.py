@@ -253,3 +253,10 @@ def test_validation_messages_are_translated(respondent, language, message):
     reply = respondent.save("profile", {"q.institution_name": "Grigny"})
     assert reply.status_code == 422
     assert message in reply.get_data(as_text=True).replace("&#39;", "'")
+
+
+@pytest.mark.parametrize(("language", "initials"), [("en", "UCLG"), ("fr", "CGLU"), ("es", "CGLU")])
+def test_the_brand_mark_uses_the_initials_of_the_page_language(client, language, initials):
+    """The text of a French page says CGLU: its header's mark did not (it said UCLG)."""
+    html = client.get(f"/?lang={language}").get_data(as_text=True)
+    assert f'<span class="brand-mark" aria-hidden="true">{initials}</span>' in html
