@@ -424,3 +424,48 @@ def test_the_presenter_view_moves_the_audience_window(outcomes_app, serve, new_c
     presenter.keyboard.press("End")
     assert presenter.locator("[data-presenter=end]").is_visible()
     screenshot(presenter, "deck-presenter-es", full_page=False)
+
+
+#: Where each control of the deck's bar sits, and whether the page scrolled under it.
+BAR = """
+() => {
+  const controls = [...document.querySelectorAll('.deck-bar a, .deck-bar button')]
+    .filter((c) => c.offsetParent !== null);
+  const slide = document.querySelector('.slide.current').getBoundingClientRect();
+  return {
+    scrolled: document.scrollingElement.scrollTop,
+    outside: controls.filter((c) => {
+      const box = c.getBoundingClientRect();
+      return box.top < 0 || box.bottom > innerHeight || box.left < 0 || box.right > innerWidth;
+    }).map((c) => c.textContent.trim()),
+    slide: [slide.top, slide.bottom, slide.width],
+    bar: document.querySelector('.deck-bar').getBoundingClientRect().height,
+  };
+}
+"""
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_control_of_the_deck_bar_stays_in_view(outcomes_app, serve, new_context, language):  # noqa: F811
+    """French and Spanish labels are longer: the bar wrapped to two rows, the page assumed one
+    and scrolled its links off the top of a 1280x720 screen (the way back, the downloads and
+    the language switch could no longer be reached). Its focus ring shows on its dark ground."""
+    server = serve(outcomes_app)
+    for width, height in SIZES:
+        page = new_context(viewport={"width": width, "height": height}).new_page()
+        sign_in(page, server.url, outcomes_app.config["OUTCOMES_ADMIN"])
+        page.goto(f"{server.url}/staff/outcomes/1/deck?lang={language}#slide-3")
+        page.locator("#slide-3.current").wait_for()
+        if (width, height) == (1280, 720):
+            screenshot(page, f"deck-bar-{language}", full_page=False)
+        found = page.evaluate(BAR)
+        assert found["scrolled"] == 0 and found["outside"] == [], found
+        top, bottom, slide_width = found["slide"]
+        assert top >= found["bar"] - 1 and bottom <= height + 1, found
+        # the slides stay as large as one row of controls leaves them
+        assert slide_width >= min(width, (height - 56) * 16 / 9) - 2, found
+        link = page.locator(".deck-bar a").first
+        link.focus()
+        outline = link.evaluate("(a) => getComputedStyle(a).outlineColor")
+        assert outline in ("rgb(255, 255, 255)", "#fff"), outline
+        page.close()
