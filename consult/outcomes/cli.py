@@ -176,7 +176,8 @@ def outcomes_command(
             details={"format": fmt, "path": str(out), "responses": total},
         )
         db.commit()
-    click.echo(f"wrote {out} ({fmt}, {total} responses)")
+    source = f"snapshot {snapshot.id}, frozen" if snapshot else "live data, now"
+    click.echo(f"wrote {out} ({fmt}): the summary of {total} submitted responses ({source})")
 
 
 @click.command("demo")
