@@ -26,7 +26,7 @@ from consult.staff.forms import (
 )
 from consult.staff.models import User
 from consult.staff.passwords import problem_text
-from consult.staff.views import WORKSPACE_LINKS, bp, client_ip
+from consult.staff.views import WORKSPACE_LINKS, bp, client_ip, one_time_lifetime
 
 WORKSPACE_LINKS.extend(
     [
@@ -101,6 +101,8 @@ def _user_page(user: User, new_password: str | None = None) -> str:
         role_form=RoleForm(role=user.role),
         action_form=ActionForm(),
         new_password=new_password,
+        one_time_until=user.one_time_password_expires_at(one_time_lifetime()),
+        now=sessions.now(),
         open_sessions=sessions.open_sessions(db.session, user),
         failures=throttle.failures_by_address(
             db.session, user.email, throttle.limits_from_config(current_app.config)

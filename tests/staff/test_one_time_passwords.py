@@ -417,3 +417,41 @@ def test_the_upgrade_makes_passwords_no_owner_chose_one_time(app):
     }
     # counted from the upgrade: the next sign-in still works, and asks for a new password
     assert all(abs(moment - utcnow()) < timedelta(minutes=5) for moment in stamped)
+
+
+# -- what staff read ---------------------------------------------------------------------------
+
+
+def test_an_admin_sees_which_passwords_are_one_time_and_which_expired(app, login, clock):
+    admin = login(app.test_client(), "admin")
+    first_id = account(app, "first-admin@cisdp.test").id
+    own_id = account(app, make_account(app, "owner@cisdp.test", password=OWN, one_time=False)).id
+    assert "to be replaced at the next sign-in" in admin.get(f"/staff/users/{first_id}").text
+    assert "chosen by its owner" in admin.get(f"/staff/users/{own_id}").text
+    clock.advance(73)
+    admin = login(app.test_client(), "admin")  # a fresh session: the clock moved on
+    assert "expired on" in admin.get(f"/staff/users/{first_id}").text
+
+
+@pytest.mark.parametrize(
+    "language, notice, expired",
+    [
+        ("en", "set by someone else", "Ask an admin to reset it"),
+        ("fr", "choisi par quelqu'un d'autre", "Demandez à un administrateur"),
+        ("es", "la fijó otra persona", "Pida a un administrador"),
+    ],
+)
+def test_the_one_time_texts_are_in_the_staff_members_language(
+    app, clock, language, notice, expired
+):
+    client = app.test_client()
+    email = make_account(app)
+    client.get(f"/staff/login?lang={language}")
+    sign_in(client, email)
+    page = client.get(CHANGE_PAGE).get_data(as_text=True)
+    assert f'lang="{language}"' in page and notice in page.replace("&#39;", "'")
+    clock.advance(73)
+    other = app.test_client()
+    other.get(f"/staff/login?lang={language}")
+    refused = sign_in(other, email).get_data(as_text=True)
+    assert expired in refused
