@@ -38,7 +38,10 @@ def send_command(loop: bool, parent_pid: int | None) -> None:
     except LoginRefused as exc:
         raise click.ClickException(str(exc)) from exc
     if not loop:
-        click.echo(f"this run tried {count} message(s) (`consult mail status`: the whole outbox)")
+        # The number first: scripts read it (tests/mail/test_sender_processes.py does).
+        click.echo(
+            f"{count} message(s) tried by this run (`consult mail status`: the whole outbox)"
+        )
 
 
 @mail_group.command("test")
