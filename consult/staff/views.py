@@ -199,7 +199,7 @@ def _is_staff_page() -> bool:
 #: and sign-out. Every other endpoint (staff or public) sends it to that page first.
 ONE_TIME_PASSWORD_ENDPOINTS = frozenset({"staff.change_password", "staff.logout"})
 
-#: Why a session ended on the server -> what its next page says (None: nothing).
+#: A session found ended on this request -> (its audit action, its end reason).
 _ENDED = {
     "idle": ("logout.idle", "idle"),
     "expired": ("logout.password_expired", "expired"),
