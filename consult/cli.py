@@ -13,6 +13,39 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from consult.config import Defaults
 
+
+class Secret(str):
+    """A line holding a secret (a password): shown in a terminal only, never into a file or
+    pipe, where a log would keep it (see echo_lines)."""
+
+    #: What is printed instead when the output is not a terminal.
+    withheld: str = "(a secret not shown: this output is not a terminal and may be kept in a log)"
+
+    def __new__(cls, text: str, withheld: str | None = None) -> Secret:
+        line = super().__new__(cls, text)
+        if withheld is not None:
+            line.withheld = withheld
+        return line
+
+
+def is_terminal(err: bool = False) -> bool:
+    """Tell whether standard output (or error) is a terminal a person reads, not a log."""
+    stream = sys.stderr if err else sys.stdout
+    return stream.isatty()
+
+
+def echo_lines(lines: list[str], *, err: bool = False) -> None:
+    """Print lines, each Secret only to a terminal (its ``withheld`` text elsewhere).
+
+    Every command prints what init steps and account commands return through here, so that a
+    password never reaches a log file, a CI transcript or a service manager's journal.
+    """
+    terminal = is_terminal(err)
+    for line in lines:
+        shown = line.withheld if isinstance(line, Secret) and not terminal else line
+        click.echo(shown, err=err)
+
+
 #: Further steps `consult init` runs after the schema and definitions, registered by features
 #: (e.g. the staff workspace creates the first admin). Each takes the app, returns lines to print.
 INIT_STEPS: list[Callable[[Flask], list[str]]] = []
@@ -59,8 +92,7 @@ def init_command(admin_email: str | None) -> None:
         lines = init_database(app)
     except FrozenVersionError as exc:
         raise click.ClickException(str(exc)) from exc
-    for line in lines:
-        click.echo(line)
+    echo_lines(lines)
     click.echo(f"database ready: {_safe_url(current_app.config['DATABASE_URL'])}")
 
 
@@ -116,16 +148,8 @@ def serve_command(
         lines = init_database(app)
     except FrozenVersionError as exc:
         raise click.ClickException(str(exc)) from exc
-    if sys.stderr.isatty():
-        for line in lines:
-            click.echo(line, err=True)
-    elif lines:
-        # Never write the first admin's one-time password into a log file.
-        click.echo(
-            "database initialised; run `consult init` (or `consult user create`) in a terminal "
-            "to see or create admin credentials",
-            err=True,
-        )
+    # The first admin's one-time password reaches a terminal only, never the server's log.
+    echo_lines(lines, err=True)
     # Housekeeping at each start (there is no scheduler: run the command from cron as well).
     click.echo(f"deleted {purge_drafts(app)} empty drafts", err=True)
     if not app.config.get("BASE_URL"):

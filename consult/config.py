@@ -81,6 +81,9 @@ class Defaults:
     OUTCOMES_PAGE_WAITS = False
     #: Staff sessions end after this many seconds without activity.
     STAFF_INACTIVITY_TIMEOUT = 30 * 60
+    #: A password someone other than its owner set or saw (the first admin's, an admin's
+    #: choice or reset) opens only the page that replaces it, and for this many hours.
+    STAFF_ONE_TIME_PASSWORD_HOURS = 72
     #: Failed sign-ins allowed per (account, client address) and per address within the window
     #: (seconds) before waits start; each further failure doubles the wait, from
     #: LOGIN_FIRST_DELAY up to LOGIN_MAX_DELAY seconds. Other addresses are never held up.

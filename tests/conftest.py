@@ -217,7 +217,7 @@ def staff(app: Flask) -> Callable[[str], str]:
     def create(role: str, email: str | None = None) -> str:
         email = email or f"{role}@cisdp.test"
         with app.app_context(), writing():
-            create_user(db.session, email, role, STAFF_PASSWORD)
+            create_user(db.session, email, role, STAFF_PASSWORD, one_time=False)
             db.commit()
         return email
 

@@ -420,3 +420,8 @@ def remove_demo_campaign(session: Session) -> int:
         session.delete(pledge)
     session.flush()
     return len(demo)
+
+
+def demo_pledge_count(session: Session) -> int:
+    """How many demo pledges the database holds (made by `consult demo`, once)."""
+    return session.scalar(select(func.count(Pledge.id)).where(Pledge.is_demo.is_(True))) or 0

@@ -140,10 +140,16 @@ _RUN_RE = re.compile(r"[A-Za-z0-9_\-=~%]{16,}")
 _CLIENT_ADDRESS_RE = re.compile(r"\bip=[^\s]+?(?=:?\s|:?$)")
 
 
+#: An e-mail address (a mail server's refusal quotes the recipient's: personal data).
+_EMAIL_ADDRESS_RE = re.compile(r"[^\s<>()\[\]\"',;:@]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
 def redact_text(text: str) -> str:
-    """Return a log message without secrets: client addresses, and every token-shaped run in
-    any path it quotes (whatever surrounds it: an escape, a quote, a missing route)."""
+    """Return a log message without secrets or personal data: client addresses, e-mail
+    addresses, and every token-shaped run in any path it quotes (whatever surrounds it: an
+    escape, a quote, a missing route)."""
     text = _CLIENT_ADDRESS_RE.sub("ip=" + REDACTED, text)
+    text = _EMAIL_ADDRESS_RE.sub(REDACTED, text)
     return _PATH_IN_TEXT_RE.sub(_redact_runs, text)
 
 

@@ -38,7 +38,10 @@ def send_command(loop: bool, parent_pid: int | None) -> None:
     except LoginRefused as exc:
         raise click.ClickException(str(exc)) from exc
     if not loop:
-        click.echo(f"{count} message(s) tried")
+        # The number first: scripts read it (tests/mail/test_sender_processes.py does).
+        click.echo(
+            f"{count} message(s) tried by this run (`consult mail status`: the whole outbox)"
+        )
 
 
 @mail_group.command("test")
@@ -67,21 +70,22 @@ def digest_command() -> None:
     from consult.mail.digest import run_for_app
 
     count = run_for_app(current_app._get_current_object())
-    click.echo(f"{count} digest(s) queued")
+    click.echo(f"{count} digest(s) queued by this run")
 
 
 @mail_group.command("status")
 @with_appcontext
 def status_command() -> None:
-    """Count the outbox's messages by state."""
+    """Count the outbox's messages by state (every message it holds, not one run's)."""
     from consult.db import db
     from consult.mail.models import OutboxMessage
 
     rows = db.session.execute(
         select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
     ).all()
+    click.echo(f"the outbox holds {sum(n for _s, n in rows)} message(s), from every run:")
     for state, count in sorted(rows):
-        click.echo(f"{state}: {count}")
+        click.echo(f"  {state}: {count}")
 
 
 def spawn_sender() -> subprocess.Popen | None:

@@ -48,6 +48,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from consult.core.requestlog import redact_text
 from consult.db import utcnow
 from consult.mail import outbox
 from consult.mail.compose import Envelope
@@ -292,10 +293,11 @@ def _deliver(session, settings, transport, stop, token, claimed) -> int:
                 outbox.release(session, claimed[position:], token, reason=str(exc))
                 raise
             except PermanentFailure as exc:
-                log.warning("mail %s to recipient refused: %s", message.id, exc)
+                # The server's words may quote the recipient's address: not into the log.
+                log.warning("mail %s to recipient refused: %s", message.id, redact_text(str(exc)))
                 pending.add("failed", message, str(exc))
             except TemporaryFailure as exc:
-                log.warning("mail %s not sent yet: %s", message.id, exc)
+                log.warning("mail %s not sent yet: %s", message.id, redact_text(str(exc)))
                 pending.add("retried", message, str(exc))
                 if exc.connection:
                     # The server is unreachable: the rest of the batch fails the same way.

@@ -73,10 +73,8 @@ def user_for_token(session: Session, token: str) -> tuple[User, str] | None:
 
 def invite_staff(session: Session, email: str, role: str, language: str) -> User:
     """Create an account without a usable password and send it a link to choose one."""
+    # Nobody ever sees this random password: the link is the only way in.
     user = operations.create_user(session, email, role, operations.generate_password())
-    # Nobody knows that random password: the link is the only way in.
-    user.set_password(operations.generate_password())
-    session.flush()
     messages.queue(
         session,
         "staff_invite",

@@ -61,7 +61,7 @@ def set_password(token: str):
             error = _("The two passwords differ.")
         else:
             try:
-                operations.change_password(user, password)
+                operations.change_password(db.session, user, password)
             except operations.AccountError as exc:
                 error = problem_text(exc.code)
         if error is None:

@@ -176,7 +176,8 @@ def outcomes_command(
             details={"format": fmt, "path": str(out), "responses": total},
         )
         db.commit()
-    click.echo(f"wrote {out} ({fmt}, {total} responses)")
+    source = f"snapshot {snapshot.id}, frozen" if snapshot else "live data, now"
+    click.echo(f"wrote {out} ({fmt}): the summary of {total} submitted responses ({source})")
 
 
 @click.command("demo")
@@ -197,6 +198,7 @@ def demo_command(responses: int, contributions: int, seed: int, remove: bool) ->
     plan = demo.DemoPlan(responses=responses, seed=seed, contributions=contributions)
     region_by_country = region_map(current_app.config["QUESTIONNAIRES_PATH"])
     total = responses + int(round(responses * demo.DRAFT_RATIO))
+    made_contributions: list[int] = []
     with writing():
         with click.progressbar(length=total, label="responses", show_pos=True) as bar:
             done = 0
@@ -208,23 +210,70 @@ def demo_command(responses: int, contributions: int, seed: int, remove: bool) ->
         if contributions:
             with click.progressbar(length=contributions, label="contributions") as bar:
                 done = 0
-                for written in demo.generate_contributions(db.session, region_by_country, plan):
+                for written in demo.generate_contributions(
+                    db.session, region_by_country, plan, made_contributions
+                ):
                     bar.update(written - done)
                     done = written
         pledges = campaign_demo.generate_campaign(db.session, region_by_country, seed)
         db.commit()
-    drafts = total - responses
-    click.echo(f"made {responses} submitted demo responses and {drafts} drafts (seed {seed})")
-    if contributions:
-        statuses = demo.contribution_statuses(db.session)
-        click.echo(
-            f"made {contributions} demo contributions: "
-            + ", ".join(f"{n} {status}" for status, n in statuses.items())
+    for line in demo_report(
+        responses,
+        total - responses,
+        seed,
+        demo.contribution_statuses(db.session, made_contributions),
+        pledges,
+        {
+            **demo.demo_totals(db.session),
+            "campaign pledges": campaign_demo.demo_pledge_count(db.session),
+        },
+    ):
+        click.echo(line)
+
+
+def _counted(n: int, thing: str) -> str:
+    return f"{n} {thing}" + ("" if n == 1 else "s")
+
+
+def _listed(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {what}" for what, n in counts.items())
+
+
+def demo_report(
+    responses: int,
+    drafts: int,
+    seed: int,
+    contribution_statuses: dict[str, int],
+    pledge_statuses: dict[str, int],
+    totals: dict[str, int],
+) -> list[str]:
+    """What `consult demo` says: what this run made, apart from what the database now holds
+    (which includes the demo data of earlier runs)."""
+    lines = [
+        f"this run made {_counted(responses, 'submitted demo response')} and "
+        f"{_counted(drafts, 'draft')} (seed {seed})"
+    ]
+    made = sum(contribution_statuses.values())
+    if made:
+        lines.append(
+            f"this run made {_counted(made, 'demo contribution')}: "
+            + _listed(contribution_statuses)
         )
-    if pledges:
-        click.echo(
-            "made demo campaign pledges: " + ", ".join(f"{n} {s}" for s, n in pledges.items())
+    if pledge_statuses:
+        lines.append(
+            f"this run made {_counted(sum(pledge_statuses.values()), 'demo campaign pledge')}: "
+            + _listed(pledge_statuses)
         )
+    elif totals["campaign pledges"]:
+        lines.append("this run made no demo campaign pledges: they are made once, on the first run")
+    lines.append(
+        "demo data in the database now, from every run: "
+        f"{_counted(totals['submitted'], 'submitted response')}, "
+        f"{_counted(totals['draft'], 'draft')}, "
+        f"{_counted(totals['contributions'], 'contribution')}, "
+        f"{_counted(totals['campaign pledges'], 'campaign pledge')}"
+    )
+    return lines
 
 
 COMMANDS = [outcomes_command, demo_command]

@@ -458,13 +458,16 @@ def _kind_of(rng: random.Random, topic: str, text: str) -> str:
 
 
 def generate_contributions(
-    session: Session, region_map: Mapping[str, str], plan: DemoPlan
+    session: Session,
+    region_map: Mapping[str, str],
+    plan: DemoPlan,
+    made: list[int] | None = None,
 ) -> Iterator[int]:
     """Create demo contributions through the contributions operations, and moderate them.
 
     Three languages, every region, every kind; most are published (with supports), some wait
     for moderation, a few are rejected, hidden or withdrawn: like a real queue. Yields how many
-    were made after every hundred.
+    were made after every hundred; appends the id of each to ``made``.
     """
     if not plan.contributions:
         return
@@ -501,6 +504,8 @@ def generate_contributions(
             region_map=region_map,
             is_demo=True,
         )
+        if made is not None:
+            made.append(contribution.id)
         decided = min(
             created + timedelta(hours=rng.uniform(*MODERATION_DELAY_HOURS)), plan.period_end
         )
@@ -534,15 +539,35 @@ def generate_contributions(
     yield plan.contributions
 
 
-def contribution_statuses(session: Session) -> dict[str, int]:
-    """How many demo contributions are in each status."""
-    rows = session.execute(
-        select(Contribution.status, func.count(Contribution.id))
-        .where(Contribution.is_demo.is_(True))
-        .group_by(Contribution.status)
-        .order_by(func.count(Contribution.id).desc())
-    ).all()
-    return {status: int(n) for status, n in rows}
+def contribution_statuses(session: Session, ids: Sequence[int]) -> dict[str, int]:
+    """How many of the demo contributions ``ids`` (one run's) are in each status, most first."""
+    counts: dict[str, int] = {}
+    for start in range(0, len(ids), 1000):
+        rows = session.execute(
+            select(Contribution.status, func.count(Contribution.id))
+            .where(Contribution.is_demo.is_(True), Contribution.id.in_(ids[start : start + 1000]))
+            .group_by(Contribution.status)
+        ).all()
+        for status, n in rows:
+            counts[status] = counts.get(status, 0) + int(n)
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def demo_totals(session: Session) -> dict[str, int]:
+    """What demo data the database holds now, from every run: responses by status, and
+    contributions."""
+    totals = {"submitted": 0, "draft": 0}
+    for status, n in session.execute(
+        select(Response.status, func.count(Response.id))
+        .where(Response.is_demo.is_(True))
+        .group_by(Response.status)
+    ):
+        totals[status] = int(n)
+    totals["contributions"] = (
+        session.scalar(select(func.count(Contribution.id)).where(Contribution.is_demo.is_(True)))
+        or 0
+    )
+    return totals
 
 
 def remove_demo(session: Session) -> dict[str, int]:

@@ -26,7 +26,7 @@ from consult.staff.forms import (
 )
 from consult.staff.models import User
 from consult.staff.passwords import problem_text
-from consult.staff.views import WORKSPACE_LINKS, bp, client_ip
+from consult.staff.views import WORKSPACE_LINKS, bp, client_ip, one_time_lifetime
 
 WORKSPACE_LINKS.extend(
     [
@@ -101,6 +101,8 @@ def _user_page(user: User, new_password: str | None = None) -> str:
         role_form=RoleForm(role=user.role),
         action_form=ActionForm(),
         new_password=new_password,
+        one_time_until=user.one_time_password_expires_at(one_time_lifetime()),
+        now=sessions.now(),
         open_sessions=sessions.open_sessions(db.session, user),
         failures=throttle.failures_by_address(
             db.session, user.email, throttle.limits_from_config(current_app.config)
@@ -214,11 +216,11 @@ def user_reset_password(user_id: int):
     user = _user_or_404(user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    password = operations.reset_password(db.session, user)
+    # Every session of the account ends (an admin's own current one continues, and must then
+    # replace the password it was shown).
+    keep = current_user.staff_session if user.id == current_user.id else None
+    password = operations.reset_password(db.session, user, keep=keep)
     audit.record(db.session, current_user, "user.password_reset", target=user.email, ip=client_ip())
-    if user.id == current_user.id:
-        # Every other session of the account ends; this one continues.
-        sessions.carry_over(db.session, current_user.staff_session, user)
     db.commit()
     response = current_app.make_response(_user_page(user, new_password=password))
     # The page shows a password: never keep it in a cache.

@@ -5,10 +5,11 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from consult import cli as command_line
 from consult.db import db, writing
 from consult.staff import audit, operations
 from consult.staff.access import ROLES
@@ -33,6 +34,7 @@ def create_command(email: str, role: str, password_stdin: bool) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         with writing():
+            # Typed by whoever runs the command: one-time, replaced at the first sign-in.
             user = operations.create_user(db.session, email, role, password)
             audit.record(
                 db.session,
@@ -45,6 +47,33 @@ def create_command(email: str, role: str, password_stdin: bool) -> None:
     except operations.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"created {user.email} ({user.role})")
+    click.echo(_one_time_note(app_hours()))
+
+
+def app_hours() -> int:
+    """How many hours a one-time password opens the page that replaces it."""
+    return int(current_app.config["STAFF_ONE_TIME_PASSWORD_HOURS"])
+
+
+def _one_time_note(hours: int) -> str:
+    return (
+        f"this password is one-time: at the first sign-in, within {hours} hours, it must be "
+        "replaced by one only its owner knows"
+    )
+
+
+def _password_lines(email: str, password: str, hours: int) -> list[str]:
+    """The lines that show a one-time password (to a terminal only: see consult.cli.Secret)."""
+    return [
+        f"  e-mail:   {email}",
+        command_line.Secret(
+            f"  password: {password}",
+            "  password: not shown, as this output is not a terminal and may be kept in a log; "
+            f"run `consult user reset-password {email}` in a terminal for a new one",
+        ),
+        f"sign in at /staff/login within {hours} hours: the first page asks for a password "
+        "of your own, and this one then stops working",
+    ]
 
 
 @user_group.command("list")
@@ -125,12 +154,39 @@ def first_admin_step(app: Flask) -> list[str]:
     if created is None:
         return []
     email, password = created
+    hours = int(app.config["STAFF_ONE_TIME_PASSWORD_HOURS"])
     return [
-        "created the first admin account; this password is shown once:",
-        f"  e-mail:   {email}",
-        f"  password: {password}",
-        "sign in at /staff/login and change it (Account > Password)",
+        "created the first admin account, with a one-time password shown only here:",
+        *_password_lines(email, password, hours),
     ]
+
+
+@user_group.command("reset-password")
+@click.argument("email")
+@with_appcontext
+def reset_password_command(email: str) -> None:
+    """Give an account a new one-time password, shown in this terminal only (its sessions end).
+
+    The way back in for an admin whose one-time password expired, or who is the only admin.
+    """
+    if not command_line.is_terminal():
+        # The new password could be shown nowhere but a log: change nothing.
+        raise click.ClickException(
+            "run this in a terminal: the new password is shown there only, never into a log"
+        )
+    with writing():
+        user = operations.find_user(db.session, email)
+        if user is None:
+            raise click.ClickException(f"no account {email}")
+        password = operations.reset_password(db.session, user)
+        audit.record(db.session, audit.COMMAND_LINE, "user.password_reset", target=user.email)
+        db.commit()
+    command_line.echo_lines(
+        [
+            f"new one-time password of {user.email}; its sessions were signed out:",
+            *_password_lines(user.email, password, app_hours()),
+        ]
+    )
 
 
 @user_group.command("unlock")

@@ -51,6 +51,8 @@ class PasswordChangeForm(FlaskForm):
             EqualTo("new_password", message=_l("The two new passwords differ.")),
         ],
     )
+    #: Where to go once the password is changed (a page on this site).
+    next = HiddenField()
 
 
 class UserCreateForm(FlaskForm):

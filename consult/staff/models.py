@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
@@ -28,6 +28,12 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Raised whenever the password changes or the account is disabled: older sessions end.
     session_version: Mapped[int] = mapped_column(default=1)
+    #: When the current password was set (for accounts older than migration 0900: its time).
+    password_set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The current password was set or seen by someone other than the account's owner (the
+    #: first admin's, an admin's choice or reset): it opens only the page that replaces it,
+    #: and only for a while (STAFF_ONE_TIME_PASSWORD_HOURS after password_set_at).
+    is_password_one_time: Mapped[bool] = mapped_column(default=False)
 
     #: On an account loaded for a request: the id of the server-side session it acts in
     #: (see consult/staff/sessions.py). Not a column.
@@ -57,10 +63,20 @@ class User(Base):
             raise RuntimeError("start a staff session (consult.staff.sessions.start) first")
         return self.staff_session_id
 
-    def set_password(self, password: str) -> None:
-        """Hash and store a new password (ending every other session)."""
+    def set_password(self, password: str, *, one_time: bool) -> None:
+        """Hash and store a new password (use consult.staff.operations.set_password, which also
+        ends the account's sessions); ``one_time`` when anyone but the owner set or saw it."""
         self.password_hash = generate_password_hash(password)
         self.session_version = (self.session_version or 0) + 1
+        self.password_set_at = utcnow()
+        self.is_password_one_time = one_time
+
+    def one_time_password_expires_at(self, lifetime: timedelta) -> datetime | None:
+        """When the one-time password stops opening anything (None if the password is the
+        owner's own)."""
+        if not self.is_password_one_time:
+            return None
+        return self.password_set_at + lifetime
 
     def check_password(self, password: str) -> bool:
         """Tell whether ``password`` is this account's password."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -10,8 +11,9 @@ from werkzeug.security import generate_password_hash
 
 from consult.core.emails import is_email
 from consult.db import utcnow
+from consult.staff import sessions
 from consult.staff.access import ROLES
-from consult.staff.models import User
+from consult.staff.models import StaffSession, User
 from consult.staff.passwords import CLI_MESSAGES, MIN_PASSWORD_LENGTH
 from consult.staff.passwords import password_problem as policy_problem
 
@@ -37,8 +39,23 @@ def password_problem(password: str, email: str | None = None) -> str | None:
     return CLI_MESSAGES[code] if code else None
 
 
-def create_user(session: Session, email: str, role: str, password: str) -> User:
-    """Create a staff account."""
+class OneTimePasswordExpired(AccountError):
+    """The right password, but a one-time one past its lifetime: it opens nothing any more."""
+
+    def __init__(self, user: User, expired_at) -> None:
+        super().__init__("this one-time password has expired", "expired")
+        self.user = user
+        self.expired_at = expired_at
+
+
+def create_user(
+    session: Session, email: str, role: str, password: str, *, one_time: bool = True
+) -> User:
+    """Create a staff account.
+
+    Whoever creates an account chose its password, so it is one-time (replaced at the first
+    sign-in) unless ``one_time=False`` says the owner chose it themselves.
+    """
     email = normalise_email(email)
     if not is_email(email):
         raise AccountError(f"not an e-mail address: {email!r}")
@@ -50,9 +67,9 @@ def create_user(session: Session, email: str, role: str, password: str) -> User:
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise AccountError(f"{email} already has an account", "exists")
     user = User(email=email, role=role, password_hash="")
-    user.set_password(password)
     session.add(user)
     session.flush()
+    set_password(session, user, password, one_time=one_time)
     return user
 
 
@@ -61,8 +78,13 @@ def find_user(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
-    """Return the enabled account if the password matches (same work when the e-mail is unknown)."""
+def authenticate(
+    session: Session, email: str, password: str, one_time_lifetime: timedelta
+) -> User | None:
+    """Return the enabled account if the password matches (same work when the e-mail is unknown).
+
+    Raises OneTimePasswordExpired for the right one-time password past ``one_time_lifetime``.
+    """
     user = find_user(session, email)
     if user is None:
         # Hash anyway so that an unknown e-mail takes as long as a wrong password.
@@ -70,16 +92,45 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         return None
     if not user.check_password(password) or not user.is_enabled:
         return None
+    expires_at = user.one_time_password_expires_at(one_time_lifetime)
+    if expires_at is not None and expires_at <= sessions.now():
+        raise OneTimePasswordExpired(user, expires_at)
     user.last_login_at = utcnow()
     return user
 
 
-def change_password(user: User, new_password: str) -> None:
-    """Set a new password that meets the policy (every other session of the account ends)."""
+def set_password(
+    session: Session,
+    user: User,
+    password: str,
+    *,
+    one_time: bool,
+    keep: StaffSession | None = None,
+) -> None:
+    """The one way a password changes: store it and end every session of the account but
+    ``keep`` (the owner's own, when they change it), on the server, for every host.
+
+    ``one_time`` when anyone but the owner set or saw the password: it then opens only the
+    page that replaces it, and only for a while (see one_time_password_expires_at).
+    """
+    user.set_password(password, one_time=one_time)
+    session.flush()
+    if keep is not None:
+        sessions.carry_over(session, keep, user)
+    else:
+        sessions.end_all(session, user, "replaced")
+
+
+def change_password(
+    session: Session, user: User, new_password: str, *, keep: StaffSession | None = None
+) -> None:
+    """The owner sets a new password that meets the policy (every other session ends)."""
     code = policy_problem(new_password, user.email)
     if code:
         raise AccountError(f"password: {CLI_MESSAGES[code]}", code)
-    user.set_password(new_password)
+    if user.check_password(new_password):
+        raise AccountError(f"password: {CLI_MESSAGES['same']}", "same")
+    set_password(session, user, new_password, one_time=False, keep=keep)
 
 
 def enabled_admins(session: Session) -> int:
@@ -112,11 +163,10 @@ def set_enabled(session: Session, user: User, enabled: bool) -> None:
     session.flush()
 
 
-def reset_password(session: Session, user: User) -> str:
-    """Give an account a new random password (returned once, to pass on in person)."""
+def reset_password(session: Session, user: User, *, keep: StaffSession | None = None) -> str:
+    """Give an account a new random one-time password (returned once, to pass on in person)."""
     password = generate_password()
-    user.set_password(password)
-    session.flush()
+    set_password(session, user, password, one_time=True, keep=keep)
     return password
 
 

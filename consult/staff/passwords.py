@@ -20,6 +20,7 @@ MESSAGES = {
     "common": _l("This password is among the most common ones. Choose another."),
     "pattern": _l("This password repeats too few different characters. Choose another."),
     "email": _l("The password must not contain your e-mail address."),
+    "same": _l("Choose a password different from your current one."),
 }
 
 
@@ -60,4 +61,5 @@ CLI_MESSAGES = {
     "common": "this password is among the most common ones; choose another",
     "pattern": "too few different characters; choose another",
     "email": "must not contain the e-mail address",
+    "same": "choose one different from the current one",
 }

@@ -66,7 +66,8 @@ class Lookup:
 
     row: StaffSession | None
     user: User | None
-    #: None when the session is valid; else "unknown", "ended", "account" or "idle".
+    #: None when the session is valid; else "unknown", "ended", "account", "idle" or
+    #: "expired" (its account's one-time password expired before being replaced).
     problem: str | None
 
     @property
@@ -75,7 +76,12 @@ class Lookup:
         return self.problem is None
 
 
-def look_up(session: Session, session_id: str, idle_timeout: timedelta) -> Lookup:
+def look_up(
+    session: Session,
+    session_id: str,
+    idle_timeout: timedelta,
+    one_time_lifetime: timedelta,
+) -> Lookup:
     """Find the session a cookie's id opens and check it is still valid (reads only)."""
     if not session_id or len(session_id) > MAX_ID_LENGTH:
         return Lookup(None, None, "unknown")
@@ -93,6 +99,9 @@ def look_up(session: Session, session_id: str, idle_timeout: timedelta) -> Looku
         return Lookup(row, user, "account")
     if now() - row.last_seen_at > idle_timeout:
         return Lookup(row, user, "idle")
+    expires_at = user.one_time_password_expires_at(one_time_lifetime)
+    if expires_at is not None and expires_at <= now():
+        return Lookup(row, user, "expired")
     return Lookup(row, user, None)
 
 

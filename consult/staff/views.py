@@ -34,6 +34,7 @@ from consult import geography
 from consult.core.links import safe_local_path
 from consult.db import db, utcnow, writing
 from consult.extensions import login_manager
+from consult.i18n import format_moment
 from consult.staff import audit, operations, sessions, throttle
 from consult.staff.access import may_see_personal_data, role_required
 from consult.staff.forms import LoginForm, PasswordChangeForm
@@ -140,7 +141,7 @@ def _setup(state) -> None:
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     """Load the account of a server-side session, if that session is still valid (reads only)."""
-    lookup = sessions.look_up(db.session, session_id, idle_timeout())
+    lookup = sessions.look_up(db.session, session_id, idle_timeout(), one_time_lifetime())
     if not lookup.is_valid:
         return None
     return _acting(lookup, session_id)
@@ -157,6 +158,11 @@ def _acting(lookup: sessions.Lookup, session_id: str) -> User:
 def idle_timeout() -> timedelta:
     """How long a staff session may stay without activity."""
     return timedelta(seconds=float(current_app.config["STAFF_INACTIVITY_TIMEOUT"]))
+
+
+def one_time_lifetime() -> timedelta:
+    """How long a password someone other than its owner set or saw opens anything."""
+    return timedelta(hours=float(current_app.config["STAFF_ONE_TIME_PASSWORD_HOURS"]))
 
 
 def client_ip() -> str:
@@ -189,9 +195,21 @@ def _is_staff_page() -> bool:
     return getattr(view, "required_roles", None) is not None
 
 
+#: What a session signed in with a one-time password may reach: the page that replaces it,
+#: and sign-out. Every other endpoint (staff or public) sends it to that page first.
+ONE_TIME_PASSWORD_ENDPOINTS = frozenset({"staff.change_password", "staff.logout"})
+
+#: A session found ended on this request -> (its audit action, its end reason).
+_ENDED = {
+    "idle": ("logout.idle", "idle"),
+    "expired": ("logout.password_expired", "expired"),
+}
+
+
 @bp.before_app_request
 def check_staff_session():
-    """Check the staff session on the server first thing; end it after inactivity.
+    """Check the staff session on the server first thing; end it after inactivity, or when its
+    one-time password expired; send a one-time password's session to the page replacing it.
 
     Runs before any view touches the database, so that its own commit carries nothing else.
     Static files are answered without looking at the session at all.
@@ -199,18 +217,22 @@ def check_staff_session():
     session_id = session.get("_user_id")
     if not session_id or request.endpoint in (None, "static"):
         return None
-    lookup = sessions.look_up(db.session, session_id, idle_timeout())
+    lookup = sessions.look_up(db.session, session_id, idle_timeout(), one_time_lifetime())
     if not lookup.is_valid:
         db.commit()  # end the read; nothing was written
-        if lookup.problem == "idle" and lookup.row is not None:
+        ended = _ENDED.get(lookup.problem or "")
+        if ended is not None and lookup.row is not None:
             with writing():
-                sessions.end(db.session, lookup.row, "idle")
+                sessions.end(db.session, lookup.row, ended[1])
                 audit.record(
-                    db.session, lookup.user, "logout.idle", target=lookup.user.email, ip=client_ip()
+                    db.session, lookup.user, ended[0], target=lookup.user.email, ip=client_ip()
                 )
                 db.commit()
         logout_user()
         session.clear()
+        if lookup.problem == "expired":
+            flash(_expired_text(lookup.user), "warning")
+            return redirect(url_for("staff.login"))
         if lookup.problem == "idle" and _is_staff_page() and request.endpoint != "staff.login":
             flash(_("You were signed out after a period of inactivity."), "notice")
             return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
@@ -222,7 +244,21 @@ def check_staff_session():
             sessions.touch(db.session, lookup.row)
             db.commit()
     g._login_user = user  # Flask-Login's cache: the account is not loaded a second time
+    if user.is_password_one_time and request.endpoint not in ONE_TIME_PASSWORD_ENDPOINTS:
+        if request.method == "GET":
+            return redirect(url_for("staff.change_password", next=request.full_path.rstrip("?")))
+        return redirect(url_for("staff.change_password"), 303)
     return None
+
+
+def _expired_text(user: User) -> str:
+    expired_at = user.one_time_password_expires_at(one_time_lifetime())
+    return _(
+        "The one-time password of %(email)s expired on %(moment)s: it opens nothing any more. "
+        "Ask an admin to reset it, or use “Forgot your password?” below.",
+        email=user.email,
+        moment=format_moment(expired_at),
+    )
 
 
 def safe_next(target: str | None) -> str:
@@ -270,7 +306,17 @@ def login():
             error = _wait_text(verdict.wait)
             status = 429
         else:
-            user = operations.authenticate(db.session, email, form.password.data)
+            try:
+                user = operations.authenticate(
+                    db.session, email, form.password.data, one_time_lifetime()
+                )
+            except operations.OneTimePasswordExpired as exc:
+                # The right password, but it opens nothing any more: counted as a failure.
+                throttle.note_attempt(db.session, email, ip, succeeded=False)
+                audit.record(db.session, exc.user, "login.password_expired", target=email, ip=ip)
+                db.commit()
+                error = _expired_text(exc.user)
+                return render_template("staff/login.html", form=form, error=error)
             throttle.note_attempt(db.session, email, ip, succeeded=user is not None)
             if user is not None:
                 audit.record(db.session, user, "login.success", target=user.email, ip=ip)
@@ -304,27 +350,32 @@ def logout():
 @bp.route("/account/password", methods=["GET", "POST"])
 @role_required(*ALL_ROLES)
 def change_password():
-    """Change the signed-in staff member's own password."""
-    form = PasswordChangeForm()
+    """Change the signed-in staff member's own password (first thing after signing in with a
+    one-time password: see check_staff_session)."""
+    form = PasswordChangeForm(next=safe_local_path(request.args.get("next"), ""))
+    user = current_user._get_current_object()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
         if not user.check_password(form.current_password.data):
             form.current_password.errors.append(_("This is not your current password."))
         else:
             try:
-                operations.change_password(user, form.new_password.data)
+                operations.change_password(
+                    db.session, user, form.new_password.data, keep=user.staff_session
+                )
             except operations.AccountError as exc:
                 form.new_password.errors.append(problem_text(exc.code))
             else:
                 audit.record(
                     db.session, user, "password.changed", target=user.email, ip=client_ip()
                 )
-                # The new password ended every session; this one continues under the new version.
-                sessions.carry_over(db.session, user.staff_session, user)
                 db.commit()
                 flash(_("Your password was changed. Other sessions were signed out."), "success")
-                return redirect(url_for("staff.home"))
-    return render_template("staff/password.html", form=form)
+                return redirect(safe_next(form.next.data))
+    return render_template(
+        "staff/password.html",
+        form=form,
+        one_time_until=user.one_time_password_expires_at(one_time_lifetime()),
+    )
 
 
 #: Workspace sections features register: (endpoint, label, roles that see it).
@@ -333,8 +384,8 @@ WORKSPACE_LINKS: list[tuple[str, str, tuple[str, ...]]] = []
 
 def workspace_links() -> list[tuple[str, str]]:
     """Return the workspace sections the signed-in staff member may use."""
-    if not current_user.is_authenticated:
-        return []
+    if not current_user.is_authenticated or current_user.is_password_one_time:
+        return []  # a one-time password's session reaches no section before replacing it
     return [
         (endpoint, str(label))
         for endpoint, label, roles in WORKSPACE_LINKS

@@ -14,7 +14,7 @@ from consult.geography import REGION_KEYS
 def test_demo_makes_pledges_in_every_state_and_region_then_removes_them(app, runner):
     result = runner.invoke(args=["demo", "--responses", "4", "--contributions", "0"])
     assert result.exit_code == 0, result.output
-    assert "made demo campaign pledges" in result.output
+    assert "this run made 48 demo campaign pledges" in result.output
     with app.app_context():
         statuses = dict(
             db.session.execute(select(Pledge.status, func.count()).group_by(Pledge.status)).all()
@@ -26,7 +26,9 @@ def test_demo_makes_pledges_in_every_state_and_region_then_removes_them(app, run
         stored = db.session.scalars(select(CommitmentLetter.stored_name)).all()
         assert stored and all(letter_store().size(name) for name in stored)
     again = runner.invoke(args=["demo", "--responses", "0", "--contributions", "0"])
-    assert "campaign" not in again.output  # made once
+    assert "made 48 demo campaign pledges" not in again.output  # made once
+    assert "this run made no demo campaign pledges" in again.output
+    assert "48 campaign pledges" in again.output  # what the database holds
     removed = runner.invoke(args=["demo", "--remove"])
     assert "removed 48 demo campaign pledges" in removed.output
     with app.app_context():

@@ -163,7 +163,7 @@ def test_enough_distinct_reports_hide_until_a_moderator_decides(make_app, thresh
     with app.app_context(), writing():
         from consult.staff.operations import create_user
 
-        create_user(db.session, "mod@cisdp.test", "moderator", STAFF_PASSWORD)
+        create_user(db.session, "mod@cisdp.test", "moderator", STAFF_PASSWORD, one_time=False)
         db.commit()
     page = moderator.get("/staff/login").get_data(as_text=True)
     moderator.post(

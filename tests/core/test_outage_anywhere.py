@@ -94,7 +94,7 @@ def _staff_page(app: Flask, client: FlaskClient, respondent_factory) -> tuple[st
     from consult.staff.operations import create_user
 
     with app.app_context(), writing():
-        create_user(db.session, "admin@cisdp.test", "admin", STAFF_PASSWORD)
+        create_user(db.session, "admin@cisdp.test", "admin", STAFF_PASSWORD, one_time=False)
         db.commit()
     page = client.get("/staff/login").get_data(as_text=True)
     signed_in = client.post(

@@ -50,6 +50,15 @@ HIDDEN = "<redacted>"
             f"{BAD}127.0.0.1: Request Line is too large (8192 > 4094)",
             f"{BAD}{HIDDEN}: Request Line is too large (8192 > 4094)",
         ),
+        (
+            "mail 12 to recipient refused: 550 5.1.1 <Ana.Diop@city.example.org>: Recipient "
+            "address rejected",
+            f"mail 12 to recipient refused: 550 5.1.1 <{HIDDEN}>: Recipient address rejected",
+        ),
+        (
+            "mail 13 not sent yet: 452 4.2.2 mailbox of maria+consult@ayto.es is full",
+            f"mail 13 not sent yet: 452 4.2.2 mailbox of {HIDDEN} is full",
+        ),
         ("Booting worker with pid: 30306", None),
         ("Listening at: http://127.0.0.1:5000 (30300)", None),
         ("worker 1234 uses more than 512 MiB: replacing it", None),

@@ -223,7 +223,7 @@ def sign_in(app, client, role: str) -> str:
 
     email = f"{role}-{id(client)}@cisdp.test"
     with app.app_context(), writing():
-        create_user(db.session, email, role, STAFF_PASSWORD)
+        create_user(db.session, email, role, STAFF_PASSWORD, one_time=False)
         db.commit()
     page = client.get("/staff/login").get_data(as_text=True)
     reply = client.post(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import timedelta
@@ -95,6 +96,19 @@ def test_temporary_refusal_is_retried_with_growing_delays(make_app, smtp) -> Non
     row = states(app)[message_id]
     assert row.state == SENT and row.attempts == 3
     assert len(smtp.recorder.received) == 1
+
+
+def test_a_refusal_quoting_the_address_keeps_it_out_of_the_log(make_app, smtp, caplog) -> None:
+    """`consult mail send` logs why a message failed; the address stays in the outbox only."""
+    app = make_app(**smtp.config())
+    [message_id] = queue_many(app, 1, recipient=lambda i: "ana.diop@city.example.org")
+    reply = "550 5.1.1 <ana.diop@city.example.org>: Recipient address rejected"
+    smtp.recorder.rcpt_replies["ana.diop@city.example.org"] = [reply]
+    with caplog.at_level(logging.WARNING, logger="consult.mail"):
+        send_once(app)
+    assert states(app)[message_id].last_error == reply  # for the admins' outbox page
+    assert f"mail {message_id} to recipient refused: 550 5.1.1 <<redacted>>" in caplog.text
+    assert "ana.diop" not in caplog.text
 
 
 def test_permanent_refusal_fails_at_once_with_the_reason(make_app, smtp) -> None:

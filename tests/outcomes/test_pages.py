@@ -410,6 +410,8 @@ def test_outcomes_json_has_the_documented_shape(demo_app, tmp_path):
     assert result.exit_code == 0, result.output
     frozen = json.loads(frozen_out.read_text())
     assert sum(q["responses"] for q in frozen["questionnaires"]) == live
+    # the figure printed is what the file holds: the snapshot's, not today's responses
+    assert f"the summary of {live} submitted responses (snapshot 1, frozen)" in result.output
     assert frozen["snapshot"]["label"] == "CLI"
     page = tmp_path / "outcomes.html"
     result = runner.invoke(

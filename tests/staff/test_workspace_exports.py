@@ -89,7 +89,9 @@ def test_jobs_are_private_to_their_analyst(app, login):
     from tests.conftest import STAFF_PASSWORD
 
     with app.app_context(), writing():
-        create_user(db.session, "other.analyst@cisdp.test", "analyst", STAFF_PASSWORD)
+        create_user(
+            db.session, "other.analyst@cisdp.test", "analyst", STAFF_PASSWORD, one_time=False
+        )
         db.commit()
     page = second.get("/staff/login").get_data(as_text=True)
     second.post(
