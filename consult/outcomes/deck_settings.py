@@ -60,6 +60,22 @@ class Closing:
         return points[:POINTS]
 
 
+def _same(one: str, other: str) -> bool:
+    return " ".join(one.split()) == " ".join(other.split())
+
+
+def left_default(closing: Closing, default: Closing) -> list[str]:
+    """The languages whose closing slide still shows the default next steps while another
+    language's was rewritten: three audiences of one session would read different closings."""
+    unchanged = [
+        language
+        for language in LANGUAGES
+        if _same(closing.title.get(language, ""), default.title.get(language, ""))
+        and _same(closing.text.get(language, ""), default.text.get(language, ""))
+    ]
+    return unchanged if len(unchanged) < len(LANGUAGES) else []
+
+
 def closing_of(session: Session, snapshot_id: int, default: Closing) -> Closing:
     """Return the closing slide staff set for a snapshot, or ``default``."""
     settings = session.get(DeckSettings, snapshot_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask import Response as HttpResponse
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -34,6 +34,7 @@ from consult.outcomes.deck_settings import (
     TEXT_LENGTH,
     TITLE_LENGTH,
     Closing,
+    left_default,
     save_closing,
 )
 from consult.staff import audit
@@ -94,6 +95,18 @@ def _closing_fits(language: str, title: str | None, text: str | None) -> bool:
     )
 
 
+def _left_default_warning(languages: list[str]) -> str:
+    names = ", ".join(LANGUAGE_NAMES[language] for language in languages)
+    return ngettext(
+        "%(languages)s still shows the default next steps: the audiences in other languages "
+        "would read a different closing slide. Write it in this language too.",
+        "%(languages)s still show the default next steps: the audiences in other languages "
+        "would read a different closing slide. Write it in these languages too.",
+        len(languages),
+        languages=names,
+    )
+
+
 @bp.route("/<int:snapshot_id>/deck/closing", methods=["GET", "POST"])
 @role_required(*STAFF_ROLES)
 def settings(snapshot_id: int):
@@ -120,11 +133,13 @@ def settings(snapshot_id: int):
         db.commit()
         flash(_("The closing slide is saved."), "success")
         return redirect(url_for("outcomes_deck.settings", snapshot_id=frozen.id), 303)
+    left = left_default(closing, deck_content.default_closing())
     return render_template(
         "outcomes/deck_closing.html",
         snapshot=frozen,
         form=form,
         closing=closing,
+        left_default=_left_default_warning(left) if left else None,
         languages=LANGUAGES,
         language_names=LANGUAGE_NAMES,
         points=POINTS,

@@ -137,6 +137,38 @@ def test_staff_set_the_closing_slide_in_three_languages(deck_client, demo_app):
     with demo_app.app_context():
         actions = list(db.session.scalars(select(AuditEntry.action)))
     assert "outcomes.deck_closing" in actions
+    # the page says which audience would still read the default next steps
+    after = deck_client.get("/staff/outcomes/1/deck/closing").get_data(as_text=True)
+    assert "Español still shows the default next steps" in after
+    assert "Français" not in after.split('data-closing="left-default">', 1)[1].split("</p>")[0]
+
+
+@pytest.mark.parametrize(
+    ("rewritten", "warned"),
+    [
+        ((), ()),  # all three on the default: one message, nothing to say
+        (("en",), ("fr", "es")),
+        (("en", "fr"), ("es",)),
+        (("en", "fr", "es"), ()),
+        (("es",), ("en", "fr")),
+    ],
+)
+def test_a_closing_rewritten_in_some_languages_names_the_others(rewritten, warned, demo_app):
+    """Audiences of one session in three languages read one closing slide, not two."""
+    from consult.outcomes import deck_content
+    from consult.outcomes.deck_settings import Closing, left_default
+
+    with demo_app.test_request_context("/"):
+        default = deck_content.default_closing()
+    closing = Closing(
+        title={lang: "Thanks" if lang in rewritten else default.title[lang] for lang in LANGUAGES},
+        # the default as the form gave it back, spaces and line ends aside
+        text={
+            lang: "Our point" if lang in rewritten else default.text[lang].replace("\n", " \n")
+            for lang in LANGUAGES
+        },
+    )
+    assert left_default(closing, default) == list(warned)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
