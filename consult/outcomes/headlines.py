@@ -34,6 +34,7 @@ __all__ = [
     "Headline",
     "answered_base",
     "choice_headline",
+    "filtered_on",
     "filtered_questions",
     "finding_headlines",
     "key_findings",
@@ -116,9 +117,10 @@ def questionnaire_headlines(
     """The headline sentences of a questionnaire, one group per key finding; none rests on
     fewer than ``minimum`` respondents (the small-cell threshold, for a deck shown on stage).
 
-    A question the summary's filter keeps respondents by ("only those who answered Yes") is
-    no finding: "100% answered Yes" would restate the filter as a result."""
-    conditioned = filtered_questions(summary, questionnaire.get("key"))
+    A question the summary's filter keeps respondents by (``filtered_on``) is no finding:
+    "100% answered Yes" or "most respondents are municipalities" would restate the filter as a
+    result (the deck says the filter on its title and methodology slides instead)."""
+    conditioned = filtered_on(summary, questionnaire)
     if conditioned:
         questionnaire = {
             **questionnaire,
@@ -140,6 +142,38 @@ def filtered_questions(summary: Mapping[str, Any], questionnaire: str | None) ->
         for c in conditions
         if c is not None and c.questionnaire in ("", questionnaire or "")
     }
+
+
+def filtered_on(summary: Mapping[str, Any], questionnaire: Mapping[str, Any]) -> set[str]:
+    """Every question of ``questionnaire`` (a questionnaire's summary) whose answers the
+    summary's filter fixes, whatever kind of filter fixes them: an answer condition, the type
+    of respondent (the question the questionnaire asks it with) or the region (its region
+    questions). The one rule every finding generator follows: a finding about a dimension the
+    view is filtered on is no finding. A questionnaire or a period fixes no answer."""
+    filters = summary.get("filters") or {}
+    fixed = filtered_questions(summary, questionnaire.get("key"))
+    if filters.get("respondent_type"):
+        fixed |= {respondent_type_question(questionnaire)} - {None}
+    if filters.get("region"):
+        fixed |= {
+            q["key"]
+            for q in questionnaire.get("questions") or ()
+            if q["key"] == "region" or q.get("type") == "region"
+        }
+    return fixed
+
+
+def respondent_type_question(questionnaire: Mapping[str, Any]) -> str | None:
+    """The question a questionnaire asks the type of respondent with; for a summary stored
+    before it said so, the choice question whose answers are exactly the types it lists."""
+    if "respondent_type_question" in questionnaire:
+        return questionnaire["respondent_type_question"]
+    types = set(questionnaire.get("respondent_types") or {})
+    for question in questionnaire.get("questions") or ():
+        options = {str(o["key"]) for o in question.get("options") or ()}
+        if types and question.get("type") == "single_choice" and options == types:
+            return question["key"]
+    return None
 
 
 def key_findings(

@@ -9,7 +9,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from consult.outcomes.formatting import number, short_questionnaire
+from consult.outcomes.formatting import breakdown_label, number, short_questionnaire
 
 
 def participation_sentences(summary: Mapping[str, Any]) -> list[str]:
@@ -56,7 +56,9 @@ def participation_sentences(summary: Mapping[str, Any]) -> list[str]:
 
 
 def regions_sentence(summary: Mapping[str, Any]) -> str:
-    """How many of the UCLG regions the responses come from (not "every region" unless so)."""
+    """How many of the UCLG regions the responses come from (not "every region" unless so); of
+    a view filtered on one region, that region as the filter, never "from 1 of the 7 regions"
+    as if it were a finding (headlines.filtered_on)."""
     total = len(summary.get("region_labels") or {})
     regions = summary.get("regions")
     if regions is None:
@@ -70,6 +72,14 @@ def regions_sentence(summary: Mapping[str, Any]) -> str:
         )
     # The sentence follows the number of responses printed large above it: "1 response".
     responses = sum(q["responses"] or 0 for q in summary["questionnaires"])
+    region = (summary.get("filters") or {}).get("region")
+    if region:
+        return ngettext(
+            "response from %(region)s, the one region these outcomes cover",
+            "responses from %(region)s, the one region these outcomes cover",
+            responses,
+            region=breakdown_label("region", region, summary),
+        )
     if total and regions == total:
         return ngettext(
             "response from all %(total)s UCLG regions",
