@@ -39,6 +39,7 @@ from consult.outcomes.cells import (
 )
 from consult.outcomes.country_cells import OTHER_COUNTRIES, protect_countries
 from consult.outcomes.distribution import MEAN_CHOICES
+from consult.outcomes.number_bins import merge_small_ends
 from consult.outcomes.ranking_cells import protect_ranking
 from consult.outcomes.skipped import (
     skip_cells,
@@ -220,8 +221,11 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
         )
     elif kind == "number":
         question["min"] = question["max"] = None
-        # The intervals add up to the answers shown: a lone hidden one needs a partner.
+        # An end interval with one or two answers says someone answered that far out: merged
+        # into its neighbour first (number_bins). The intervals add up to the answers shown: a
+        # lone hidden one needs a partner.
         histogram = question.get("histogram") or []
+        merge_small_ends(histogram, threshold)
         suppress_cells([*histogram, *skip_cells(skipped)], threshold, exclusive=True)
         _number_mean(question, threshold)
         _number_extremes(question, threshold)
