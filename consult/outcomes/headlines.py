@@ -13,6 +13,7 @@ exports call ``questionnaire_headlines`` so that they say the same thing.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from flask_babel import ngettext
@@ -127,10 +128,30 @@ def questionnaire_headlines(
             "questions": [q for q in questionnaire["questions"] if q["key"] not in conditioned],
         }
     groups = (
-        finding_headlines(f, summary, minimum) for f in key_findings(questionnaire, limit, minimum)
+        asked_of(finding_headlines(f, summary, minimum), f["question"], questionnaire)
+        for f in key_findings(questionnaire, limit, minimum)
     )
     # A finding whose every sentence was left out (no leader may be named) is no finding.
     return [group for group in groups if group]
+
+
+def asked_of(
+    group: list[Headline], question: Mapping[str, Any], questionnaire: Mapping[str, Any]
+) -> list[Headline]:
+    """A finding's sentences, the last one saying whom the question was asked when not every
+    respondent was (a follow-up, or a question of some versions only): "of the 16 respondents
+    who answered" must not be heard as 16 of everyone."""
+    asked, responses = question.get("asked"), questionnaire.get("responses")
+    if not group or asked is None or responses is None or asked >= responses:
+        return group
+    said = ngettext(
+        "The question was asked to %(asked)s of the %(total)s respondent only.",
+        "The question was asked to %(asked)s of the %(total)s respondents only.",
+        responses,
+        asked=number(asked),
+        total=number(responses),
+    )
+    return [*group[:-1], replace(group[-1], sentence=f"{group[-1].sentence} {said}")]
 
 
 def filtered_questions(summary: Mapping[str, Any], questionnaire: str | None) -> set[str]:
