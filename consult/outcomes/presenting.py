@@ -57,6 +57,7 @@ from consult.outcomes.formatting import (
     word_list,
 )
 from consult.outcomes.headlines import (
+    filtered_on,
     key_findings,
     participation_sentences,
     questionnaire_headlines,
@@ -113,6 +114,7 @@ __all__ = [
     "heat_scale_notes",
     "histogram_chart",
     "interval_label",
+    "filtered_on",
     "key_findings",
     "participation_sentences",
     "questionnaire_headlines",

@@ -7,6 +7,7 @@ every finding in place."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -22,12 +23,13 @@ from consult.outcomes.headlines import (
 )
 from consult.outcomes.summary import summarise
 from tests.outcomes import frames
+from tests.outcomes.conftest import fill_demo
 
 COUNT = 24
 
 
 @pytest.fixture(scope="module")
-def app():
+def bare_app():
     """A bare app with the outcomes catalogs: the sentences need no database."""
     return frames.catalog_app()
 
@@ -115,10 +117,10 @@ FINDING_KINDS = {
 
 @pytest.mark.parametrize(("kind", "filters", "fixed"), FILTERS, ids=[f[0] for f in FILTERS])
 @pytest.mark.parametrize("finding", sorted(FINDING_KINDS))
-def test_no_finding_restates_the_filter(app, data, kind, filters, fixed, finding):
+def test_no_finding_restates_the_filter(bare_app, data, kind, filters, fixed, finding):
     summary = _summary(data, filters)
     questionnaire = summary["questionnaires"][0]
-    with app.test_request_context("/"), force_locale("en"):
+    with bare_app.test_request_context("/"), force_locale("en"):
         said = [
             h for group in questionnaire_headlines(questionnaire, summary, limit=20) for h in group
         ]
@@ -138,10 +140,10 @@ def test_no_finding_restates_the_filter(app, data, kind, filters, fixed, finding
 @pytest.mark.parametrize(("kind", "filters", "fixed"), FILTERS, ids=[f[0] for f in FILTERS])
 @pytest.mark.parametrize("language", ["en", "fr", "es"])
 def test_the_participation_sentences_say_the_filter_not_a_finding(
-    app, data, kind, filters, fixed, language
+    bare_app, data, kind, filters, fixed, language
 ):
     summary = _summary(data, filters)
-    with app.test_request_context("/"), force_locale(language):
+    with bare_app.test_request_context("/"), force_locale(language):
         regions = regions_sentence(summary)
         said = " ".join(participation_sentences(summary))
     of_seven = {"en": "of the 7 UCLG regions", "fr": "des 7 régions", "es": "de las 7 regiones"}
@@ -151,3 +153,30 @@ def test_the_participation_sentences_say_the_filter_not_a_finding(
     else:
         assert of_seven[language] in regions
     assert str(summary["questionnaires"][0]["responses"]) in said
+
+
+NOTE = "These outcomes are filtered on this question"
+
+
+def _noted(page: str) -> set[str]:
+    """The questions whose figure says the view is filtered on it."""
+    figures = re.split(r'<article class="question-figure" id="q-', page)[1:]
+    return {figure.split('"', 1)[0] for figure in figures if NOTE in figure.split("</h4>")[1][:400]}
+
+
+def test_the_pages_say_which_figures_restate_the_filter(app, login):
+    """The summary page (and the public page, from the same macro) flags the figures of a
+    question the view is filtered on, and only those."""
+    fill_demo(app, 60, seed=5)
+    client = login(app.test_client(), "analyst")
+    for query, flagged in (
+        ("", set()),
+        ("respondent_type=municipality", {"local-governments-institution_type"}),
+        (
+            "answer=local-governments:charter_2011_adopted:yes",
+            {"local-governments-charter_2011_adopted"},
+        ),
+        ("region=europe", set()),  # region questions have no figure of their own
+    ):
+        page = client.get(f"/staff/outcomes/?{query}").get_data(as_text=True)
+        assert _noted(page) == flagged, query
