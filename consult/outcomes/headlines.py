@@ -6,8 +6,13 @@ option with the most first places, and states them; "top priority overall" is th
 the highest Borda score, and says it is a Borda score; a mean says what it leaves out. Every
 sentence states its base. A superlative ("most often", "top", "highest", "lowest") is said
 only over figures that are all shown (``may_lead``): on a public summary a figure withheld to
-protect a smaller one may be the true leader. The deck, the public page and the PPTX/PDF
-exports call ``questionnaire_headlines`` so that they say the same thing.
+protect a smaller one may be the true leader. A question not every respondent was asked says
+how many were (``asked_of``). A question whose answers the view's filter fixes is no finding
+(``filtered_on``: "100% are municipalities" of a view of municipalities restates the filter).
+The deck, the public page and the PPTX/PDF exports call ``questionnaire_headlines`` so that
+they say the same thing. The sentences live by statistic family: here the choice shares,
+headlines_means, headlines_ranking, headlines_participation; headline_parts holds what they
+share.
 """
 
 from __future__ import annotations

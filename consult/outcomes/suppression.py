@@ -406,8 +406,9 @@ def quantile_shown(answers: int, fraction: float, threshold: int) -> bool:
 def _number_extremes(question: MutableMapping[str, Any], threshold: int) -> None:
     """A minimum or maximum is one respondent's value, and so is a quartile near either end:
     quantiles are shown only when at least the threshold's number of answers lie on each side
-    (quantile_shown); the histogram's first interval starts, and its last ends, at the lowest
-    and highest answers, so both are left open ("under 10", "40 or more")."""
+    (quantile_shown). The histogram's edges are round (number_bins) and its small ends were
+    merged into their neighbours; its first and last intervals are still left open ("under 10",
+    "40 or more"), so that not even a round edge near the lowest or highest answer is said."""
     answers = question.get("count")
     if answers is None:
         answers = sum(e.get("count") or 0 for e in question.get("histogram") or [])
