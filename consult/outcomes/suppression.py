@@ -417,7 +417,7 @@ def _number_extremes(question: MutableMapping[str, Any], threshold: int) -> None
             question[field] = None
             question["quantiles_withheld"] = True
     histogram = question.get("histogram") or []
-    if len(histogram) > 1:
+    if histogram:  # one interval left: "all answers", never its edges
         histogram[0]["from"] = None
         histogram[-1]["to"] = None
 

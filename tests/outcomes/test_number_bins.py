@@ -162,3 +162,17 @@ def test_small_ends_are_merged_until_they_hold_enough(counts, merged):
     merge_small_ends(intervals, T)
     assert tuple(e["count"] for e in intervals) == merged
     assert intervals[0]["from"] == 0 and intervals[-1]["to"] == len(counts)
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [("en", "all answers"), ("fr", "toutes les réponses"), ("es", "todas las respuestas")],
+)
+def test_a_public_histogram_left_with_one_interval_names_no_edge(app, language, label):
+    """Six answers of 2018 to 2024 by year merge into one interval: "2018 – 2024" would give
+    the lowest and highest answers."""
+    public = _summary_question(ADOPTION, [2018, 2019, 2020, 2021, 2022, 2024])
+    _question(public, T)
+    with app.test_request_context("/"), force_locale(language):
+        assert _labels(public) == [label]
+    assert [e["count"] for e in public["histogram"]] == [6]
