@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from consult.outcomes import number_bins
 from consult.outcomes.distribution import (
     OTHER_LABEL,
     options_of,
@@ -200,6 +201,8 @@ def summarise_number(question: Question, answers: QuestionAnswers, asked: int) -
     answered = int(len(numbers))
     result = question_base(question, answered, asked)
     result["year"] = question.is_year
+    # Whole numbers: an interval [2015, 2020) is labelled "2015 – 2019" (figure_charts).
+    result["integer"] = question.integer
     if answered:
         q1, median, q3 = numbers.quantile([0.25, 0.5, 0.75]).tolist()
         result.update(
@@ -211,29 +214,9 @@ def summarise_number(question: Question, answers: QuestionAnswers, asked: int) -
             max=float(numbers.max()),
             mean=float(numbers.mean()),
         )
-        result["histogram"] = _histogram(numbers, question)
+        result["histogram"] = number_bins.histogram(numbers, question)
     else:
         result.update(
             count=0, median=None, q1=None, q3=None, min=None, max=None, mean=None, histogram=[]
         )
     return result
-
-
-def _histogram(numbers: pd.Series, question: Question, bins: int = 8) -> list[dict]:
-    """Return counts in up to ``bins`` equal-width intervals (whole numbers for integers)."""
-    low, high = float(numbers.min()), float(numbers.max())
-    if low == high:
-        return [{"from": low, "to": high, "count": int(len(numbers))}]
-    width = (high - low) / bins
-    if question.integer:
-        width = max(1.0, float(np.ceil(width)))
-    edges = [low + i * width for i in range(bins + 1) if low + i * width <= high + width]
-    if edges[-1] < high:
-        edges.append(edges[-1] + width)
-    cut = pd.cut(numbers, bins=edges, include_lowest=True, right=False)
-    counts = cut.value_counts(sort=False)
-    # The last interval is closed so that the maximum falls inside it.
-    counts.iloc[-1] += int((numbers == edges[-1]).sum())
-    return [
-        {"from": float(i.left), "to": float(i.right), "count": int(n)} for i, n in counts.items()
-    ]

@@ -122,19 +122,25 @@ def campaign_notes(view: Mapping[str, Any] | None) -> list[str]:
         leaders = reading.top_with_ties(view["commitments"], 1, "count")
         notes.append(
             ngettext(
-                "The commitment chosen most: %(label)s (%(count)s signatory).",
-                "The commitment chosen most: %(label)s (%(count)s signatories).",
-                leaders[0]["count"],
+                "The commitment chosen most: %(label)s, by %(count)s of the %(total)s city or "
+                "territory that joined.",
+                "The commitment chosen most: %(label)s, by %(count)s of the %(total)s cities "
+                "and territories that joined.",
+                view["total"],
                 label=leaders[0]["label"],
                 count=p.number(leaders[0]["count"]),
+                total=p.number(view["total"]),
             )
             if len(leaders) == 1
             else ngettext(
-                "The commitments chosen most, level: %(labels)s (%(count)s signatory each).",
-                "The commitments chosen most, level: %(labels)s (%(count)s signatories each).",
-                leaders[0]["count"],
+                "The commitments chosen most, level: %(labels)s, each by %(count)s of the "
+                "%(total)s city or territory that joined.",
+                "The commitments chosen most, level: %(labels)s, each by %(count)s of the "
+                "%(total)s cities and territories that joined.",
+                view["total"],
                 labels=p.word_list([item["label"] for item in leaders]),
                 count=p.number(leaders[0]["count"]),
+                total=p.number(view["total"]),
             )
         )
     return notes

@@ -20,13 +20,18 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import pgettext
 from markupsafe import Markup
 
 from consult.exports.writers import Table, write_table
 from consult.outcomes import figure_charts as fc
 from consult.outcomes import heat
-from consult.outcomes.formatting import breakdown_label, entry_count, option_label, t
+from consult.outcomes.formatting import (
+    breakdown_label,
+    entry_count,
+    interval_label,
+    option_label,
+    t,
+)
 
 Cell = str | int | float | None
 
@@ -133,15 +138,12 @@ def _question_figure(
         ]
         return Figure(name, title, fc.ranking_chart(question), header, rows)
     if kind == "number":
-        header = [_("From (included)"), pgettext("date range", "To"), _("Answers")]
-        # Public intervals are open at both ends (their edges would be the extreme answers).
+        header = [_("Interval"), _("Answers")]
+        # Labelled as on the page (number_bins): an end a public summary leaves open says so.
+        intervals = question.get("histogram") or []
         rows = [
-            [
-                _("(lowest answer)") if e["from"] is None else e["from"],
-                _("(highest answer)") if e["to"] is None else e["to"],
-                shown(e),
-            ]
-            for e in question.get("histogram") or []
+            [interval_label(question, e, index == len(intervals) - 1), shown(e)]
+            for index, e in enumerate(intervals)
         ]
         chart = fc.histogram_chart(question, threshold) if rows else None
         return Figure(name, title, chart, header, rows)

@@ -18,6 +18,7 @@ from consult.outcomes.formatting import (
     count_text,
     day,
     entry_count,
+    interval_label,
     labelled,
     listed,
     mean_text,
@@ -289,26 +290,17 @@ def ranking_chart(question: Mapping[str, Any]) -> Markup:
     return charts.bar_chart(bars, t(question["label"]), description)
 
 
-def _interval(question: Mapping[str, Any], entry: Mapping[str, Any]) -> str:
-    """An interval's label; public pages leave the first and last open (their ends would be the
-    lowest and highest answers)."""
-    if entry["from"] is None:
-        return _("under %(to)s", to=quantity(question, entry["to"]))
-    if entry["to"] is None:
-        return _("%(from)s or more", **{"from": quantity(question, entry["from"])})
-    return f"{quantity(question, entry['from'])} – {quantity(question, entry['to'])}"
-
-
 def histogram_chart(question: Mapping[str, Any], threshold: int | None = None) -> Markup:
     """Bars of how many answers fall in each interval of a number question."""
     total = sum(e["count"] or 0 for e in question["histogram"]) or 1
+    last = len(question["histogram"]) - 1
     bars = [
         charts.Bar(
-            _interval(question, e),
+            interval_label(question, e, index == last),
             (e["count"] or 0) / total if e["count"] is not None else None,
             count_text(e["count"], threshold),
         )
-        for e in question["histogram"]
+        for index, e in enumerate(question["histogram"])
     ]
     figures = bars_said(bars)
     if question.get("median") is None:

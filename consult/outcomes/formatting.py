@@ -101,6 +101,38 @@ def quantity(question: Mapping[str, Any], value: float | int | None, digits: int
     return format_decimal(value, format="0." + "0" * max(digits, 1))
 
 
+def interval_label(question: Mapping[str, Any], entry: Mapping[str, Any], last: bool) -> str:
+    """A histogram interval as read aloud (consult.outcomes.number_bins): its start included,
+    its end excluded unless it is the ``last``; whole numbers name their last value ("2015 –
+    2019"); an end a public summary leaves open (None) says so truthfully ("under 10", "40 or
+    more", for years "before 1990", "2020 or later")."""
+    start, end = entry["from"], entry["to"]
+
+    def edge(value: float) -> str:
+        if question.get("integer") or question.get("year"):
+            return quantity(question, value)
+        return format_decimal(value, format="#,##0.####")  # round edges: 0.25, 2.5
+
+    if end is not None and question.get("integer") and not last:
+        end -= 1  # [2015, 2020) of whole numbers holds 2015 to 2019
+    if start is None and end is None:
+        return _("all answers")
+    year = bool(question.get("year"))
+    if start is None:
+        # The end of an open first interval is excluded: "under" the next one's start.
+        following = entry["to"]
+        if year:
+            return _("before %(year)s", year=edge(following))
+        return _("under %(to)s", to=edge(following))
+    if end is None:
+        if year:
+            return _("%(year)s or later", year=edge(start))
+        return _("%(from)s or more", **{"from": edge(start)})
+    if start == end:
+        return edge(start)
+    return f"{edge(start)} – {edge(end)}"
+
+
 def word_list(items: Sequence[str]) -> str:
     """Join words the way the page's language does: "1 and 2", "1 et 2", "1 y 2"."""
     if not items:

@@ -32,6 +32,7 @@ from consult.outcomes.formatting import (
     data_time,
     day,
     entry_count,
+    interval_label,
     kind_count,
     labelled,
     listed,
@@ -56,6 +57,7 @@ from consult.outcomes.formatting import (
     word_list,
 )
 from consult.outcomes.headlines import (
+    filtered_on,
     key_findings,
     participation_sentences,
     questionnaire_headlines,
@@ -111,6 +113,8 @@ __all__ = [
     "heat_intensity",
     "heat_scale_notes",
     "histogram_chart",
+    "interval_label",
+    "filtered_on",
     "key_findings",
     "participation_sentences",
     "questionnaire_headlines",

@@ -201,6 +201,8 @@ def summarise_questionnaire(
         "closes_at": current.closes_at.isoformat(),
         "sections": [{"key": k, "title": t} for k, t in sections.items()],
         "respondent_types": type_labels,
+        # The question a type-of-respondent filter selects on (headlines.filtered_on).
+        "respondent_type_question": respondent_type_question,
         "participation": participation(
             responses,
             drafts,

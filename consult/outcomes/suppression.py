@@ -39,6 +39,7 @@ from consult.outcomes.cells import (
 )
 from consult.outcomes.country_cells import OTHER_COUNTRIES, protect_countries
 from consult.outcomes.distribution import MEAN_CHOICES
+from consult.outcomes.number_bins import merge_small_ends
 from consult.outcomes.ranking_cells import protect_ranking
 from consult.outcomes.skipped import (
     skip_cells,
@@ -220,8 +221,11 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
         )
     elif kind == "number":
         question["min"] = question["max"] = None
-        # The intervals add up to the answers shown: a lone hidden one needs a partner.
+        # An end interval with one or two answers says someone answered that far out: merged
+        # into its neighbour first (number_bins). The intervals add up to the answers shown: a
+        # lone hidden one needs a partner.
         histogram = question.get("histogram") or []
+        merge_small_ends(histogram, threshold)
         suppress_cells([*histogram, *skip_cells(skipped)], threshold, exclusive=True)
         _number_mean(question, threshold)
         _number_extremes(question, threshold)
@@ -402,8 +406,9 @@ def quantile_shown(answers: int, fraction: float, threshold: int) -> bool:
 def _number_extremes(question: MutableMapping[str, Any], threshold: int) -> None:
     """A minimum or maximum is one respondent's value, and so is a quartile near either end:
     quantiles are shown only when at least the threshold's number of answers lie on each side
-    (quantile_shown); the histogram's first interval starts, and its last ends, at the lowest
-    and highest answers, so both are left open ("under 10", "40 or more")."""
+    (quantile_shown). The histogram's edges are round (number_bins) and its small ends were
+    merged into their neighbours; its first and last intervals are still left open ("under 10",
+    "40 or more"), so that not even a round edge near the lowest or highest answer is said."""
     answers = question.get("count")
     if answers is None:
         answers = sum(e.get("count") or 0 for e in question.get("histogram") or [])
@@ -412,7 +417,7 @@ def _number_extremes(question: MutableMapping[str, Any], threshold: int) -> None
             question[field] = None
             question["quantiles_withheld"] = True
     histogram = question.get("histogram") or []
-    if len(histogram) > 1:
+    if histogram:  # one interval left: "all answers", never its edges
         histogram[0]["from"] = None
         histogram[-1]["to"] = None
 

@@ -75,7 +75,7 @@ BASES = [
 
 @pytest.mark.parametrize(("count", "language", "expected"), BASES)
 def test_a_finding_states_its_base_in_the_right_number(app, count, language, expected):
-    from consult.outcomes.headlines import _n
+    from consult.outcomes.headlines import answered_base as _n
 
     with app.test_request_context("/"), force_locale(language):
         assert _plain(_n(count)) == expected

@@ -10,6 +10,7 @@ if any hidden cell is determined exactly.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import Counter
 
@@ -628,10 +629,25 @@ def _attack_number(truth: dict, shown: dict, n: int) -> list[str]:
         above = sum(1 for v in values if v >= shown[field])
         if below < T or above < T:
             problems.append(f"number: {field} has {min(below, above)} answers on one side")
-    entries, counts = _with_skip(truth, shown, histogram, [e["count"] for e in truth["histogram"]])
+    # The public intervals can be fewer than the staff's (small ends merged): the truth of
+    # each is counted from the values.
+    entries, counts = _with_skip(truth, shown, histogram, _true_intervals(values, histogram))
     hidden = [i for i, e in enumerate(entries) if e["count"] is None]
     mean_ok = attacker.mean_checker(histogram, hidden, shown["mean"], shown["count"])
     return problems + attacker.attack("number", entries, counts, n, mean_ok)
+
+
+def _true_intervals(values: list[int], histogram: list[dict]) -> list[int]:
+    """How many values each interval holds (an open end bounds nothing; the last is closed)."""
+    last = len(histogram) - 1
+    counts = []
+    for index, entry in enumerate(histogram):
+        low = -math.inf if entry["from"] is None else entry["from"]
+        high = math.inf if entry["to"] is None else entry["to"]
+        counts.append(
+            sum(1 for v in values if low <= v and (v <= high if index == last else v < high))
+        )
+    return counts
 
 
 def _attack_text(truth: dict, shown: dict) -> list[str]:

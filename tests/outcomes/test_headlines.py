@@ -80,7 +80,9 @@ def _sentences(summary, language):
                 "5 of the 16 respondents who answered (31%).",
                 "borda": "“Care and the caring city” is the top priority overall by Borda score: "
                 "26 points from the 16 respondents who ranked up to 3 options (a first place "
-                "earns 3 points, each next place one point less).",
+                "earns 3 points, each next place one point less). The two measures disagree: "
+                "“Climate justice” has the most first places, “Care and the caring city” the most "
+                "Borda points; no single option leads on both.",
                 "mean_high": "“I. Right to the city” has the highest mean score: 4.00 on a scale "
                 "from 1 to 4, from the 2 respondents who gave it a score (“don't know” answers "
                 "are left out of the mean).",
@@ -98,7 +100,9 @@ def _sentences(summary, language):
                 "borda": "« Le soin et la ville qui prend soin » est la priorité d'ensemble "
                 "selon les points Borda : 26\u00a0points, attribués par 16 répondants ayant "
                 "classé jusqu'à 3 options (une première place vaut 3\u00a0points, chaque place "
-                "suivante un point de moins).",
+                "suivante un point de moins). Les deux mesures divergent\u00a0: « Justice "
+                "climatique » a le plus de premières places, « Le soin et la ville qui prend "
+                "soin » le plus de points Borda\u00a0; aucune option ne mène selon les deux.",
                 "mean_high": "« I. Droit à la ville » a la note moyenne la plus élevée : 4,00 sur "
                 "une échelle de 1 à 4, d'après les 2 répondants qui lui ont donné une note (les "
                 "réponses « je ne sais pas » ne comptent pas dans la moyenne).",

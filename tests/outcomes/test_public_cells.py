@@ -82,7 +82,8 @@ def test_a_lone_small_cell_gets_a_partner_in_every_exclusive_table():
     number = {
         "type": "number",
         "answered": 30,
-        "histogram": [{"from": 0, "to": 1, "count": n} for n in (20, 7, 3)],
+        # (a small end interval would be merged into its neighbour: the small one is inside)
+        "histogram": [{"from": v, "to": v + 1, "count": n} for v, n in enumerate((20, 3, 7))],
     }
     _question(number, 5)
     assert [e["count"] for e in number["histogram"]] == [20, None, None]

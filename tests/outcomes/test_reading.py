@@ -222,18 +222,20 @@ def _campaign(commitments):
         (
             {"housing": 4, "water": 4, "culture": 2},
             ["housing", "water", "culture"],
-            "The commitments chosen most, level: Housing and Water (4 signatories each).",
+            "The commitments chosen most, level: Housing and Water, each by 4 of the 9 cities "
+            "and territories that joined.",
         ),
         (
             {"housing": 5, "water": 4},
             ["housing", "water"],
-            "The commitment chosen most: Housing (5 signatories).",
+            "The commitment chosen most: Housing, by 5 of the 9 cities and territories that "
+            "joined.",
         ),
         # a tie with the fifth is kept whole
         (
             {k: n for k, n in zip("abcdefg", (6, 5, 4, 3, 2, 2, 2), strict=True)},
             list("abcdefg"),
-            "The commitment chosen most: A (6 signatories).",
+            "The commitment chosen most: A, by 6 of the 9 cities and territories that joined.",
         ),
     ],
 )
