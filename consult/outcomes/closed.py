@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from consult.core.vocabulary import OTHER_LABEL
 from consult.outcomes.distribution import (
-    OTHER_LABEL,
     options_of,
     ordered_distribution,
     question_base,
