@@ -49,6 +49,7 @@ from consult.geography import region_labels
 from consult.outcomes import changes, data, tallies
 from consult.outcomes import contributions as contribution_data
 from consult.outcomes.live_state import Layout, LiveState
+from consult.outcomes.sources import article_titles, stored_definitions
 from consult.outcomes.summary import SummaryFilter, summarise
 from consult.outcomes.text import load_codebook
 
@@ -63,7 +64,7 @@ _pruned_at = -3600.0
 
 
 def _identity(engine: Engine, sources: data.SummarySources, connection: Connection) -> tuple:
-    stored = data.stored_definitions(connection)
+    stored = stored_definitions(connection)
     return (
         # Another engine (a test's app, a reconfigured process) is another database.
         id(engine),
@@ -113,7 +114,7 @@ def _brought_up_to_date(
             return _state
         log.warning("the live outcomes state disagreed with the data; building it again")
         _state = None
-    definitions = data.stored_definitions(connection).values()
+    definitions = stored_definitions(connection).values()
     state = LiveState(
         identity,
         Layout.of([*definitions, *sources.current.values()]),
@@ -153,10 +154,10 @@ def _summarise(
         state.responses,
         tallies.empty_rows(),
         current=sources.current,
-        definitions=data.stored_definitions(connection),
+        definitions=stored_definitions(connection),
         themes=state.themes,
         region_labels=region_labels(str(sources.questionnaires_path)),
-        article_titles=data.article_titles(sources.questionnaires_path),
+        article_titles=article_titles(sources.questionnaires_path),
         contributions=contribution_data.load(connection, None),
         filters=SummaryFilter(),
         generated_at=utcnow(),

@@ -19,10 +19,11 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from consult.outcomes import changes, data, tallies
+from consult.outcomes import changes, tallies
 from consult.outcomes.distribution import TEXT_TYPES
 from consult.outcomes.live_texts import NewText, TextFigures
 from consult.outcomes.participation import ParticipationCounts
+from consult.outcomes.sources import fetch_responses
 from consult.questionnaires.definition import OTHER_PART, Questionnaire
 from consult.questionnaires.models import Answer
 
@@ -246,7 +247,7 @@ class LiveState:
         """Read everything once (the first refresh of a process)."""
         self.cursor.start(connection)
         self.texts = TextFigures(self.themes)
-        self.responses = _plain(data.fetch_responses(connection))
+        self.responses = _plain(fetch_responses(connection))
         self._count_participation(self.responses, 1)
         self.take_in(connection, self.responses)
         self.refreshed_at = time.monotonic()
@@ -259,7 +260,7 @@ class LiveState:
             return 0
         for response_id in changed:
             self.remove(response_id)
-        fresh = _plain(data.fetch_responses(connection, ids=changed))
+        fresh = _plain(fetch_responses(connection, ids=changed))
         assert self.responses is not None
         gone = self.responses["response_id"].isin(changed)
         # A draft counts in its questionnaire's participation: its summary is remade too.

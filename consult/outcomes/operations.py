@@ -59,6 +59,7 @@ from consult.outcomes.quotes import (
     star_contribution,
     unstar,
 )
+from consult.outcomes.response_ids import encode_ids, ids_checksum
 from consult.outcomes.snapshots import snapshot_ids, snapshot_summary, with_follow_up_conditions
 from consult.staff import audit
 from consult.staff.models import User
@@ -258,8 +259,8 @@ def freeze(
         frozen_by_id=actor.id if isinstance(actor, User) else None,
         frozen_by_email=_email(actor),
         response_count=len(ids),
-        response_ids=data.encode_ids(ids),
-        response_ids_sha256=data.ids_checksum(ids),
+        response_ids=encode_ids(ids),
+        response_ids_sha256=ids_checksum(ids),
         summary_json=summary_json,
         summary_sha256=hashlib.sha256(summary_json.encode()).hexdigest(),
     )

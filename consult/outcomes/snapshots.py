@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy.orm import object_session
 
-from consult.outcomes import data
 from consult.outcomes.actors import OutcomesError
 from consult.outcomes.asked import asked_conditions
 from consult.outcomes.models import OutcomeSnapshot
+from consult.outcomes.response_ids import decode_ids, ids_checksum
+from consult.outcomes.sources import stored_definitions
 from consult.questionnaires.definition import Questionnaire
 
 
@@ -26,7 +27,7 @@ def snapshot_summary(snapshot: OutcomeSnapshot) -> dict[str, Any]:
     if any("asked_if" not in q for q in summary.get("questionnaires") or ()):
         session = object_session(snapshot)
         if session is not None:
-            with_follow_up_conditions(summary, data.stored_definitions(session.connection()))
+            with_follow_up_conditions(summary, stored_definitions(session.connection()))
     return summary
 
 
@@ -48,7 +49,7 @@ def with_follow_up_conditions(
 
 def snapshot_ids(snapshot: OutcomeSnapshot) -> list[int]:
     """Return the ids of the responses a snapshot covers, checking them."""
-    ids = data.decode_ids(snapshot.response_ids)
-    if data.ids_checksum(ids) != snapshot.response_ids_sha256:
+    ids = decode_ids(snapshot.response_ids)
+    if ids_checksum(ids) != snapshot.response_ids_sha256:
         raise OutcomesError(f"snapshot {snapshot.id}: stored response ids do not match")
     return ids
