@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from consult.campaign import demo as campaign_demo
 from consult.db import db, writing
 from consult.geography import region_map
-from consult.outcomes import data, demo, operations, presenting
+from consult.outcomes import data, demo, demo_contributions, operations, presenting
 from consult.outcomes.models import OutcomeSnapshot
 from consult.outcomes.suppression import quoted_contribution_ids, withhold_contributions
 from consult.questionnaires.registry import current_questionnaires
@@ -208,7 +208,9 @@ def demo_command(responses: int, contributions: int, seed: int, remove: bool) ->
         if contributions:
             with click.progressbar(length=contributions, label="contributions") as bar:
                 done = 0
-                for written in demo.generate_contributions(db.session, region_by_country, plan):
+                for written in demo_contributions.generate_contributions(
+                    db.session, region_by_country, plan
+                ):
                     bar.update(written - done)
                     done = written
         pledges = campaign_demo.generate_campaign(db.session, region_by_country, seed)
@@ -216,7 +218,7 @@ def demo_command(responses: int, contributions: int, seed: int, remove: bool) ->
     drafts = total - responses
     click.echo(f"made {responses} submitted demo responses and {drafts} drafts (seed {seed})")
     if contributions:
-        statuses = demo.contribution_statuses(db.session)
+        statuses = demo_contributions.contribution_statuses(db.session)
         click.echo(
             f"made {contributions} demo contributions: "
             + ", ".join(f"{n} {status}" for status, n in statuses.items())
