@@ -165,7 +165,8 @@ def questionnaires_group() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def check_command(paths: tuple[Path, ...]) -> None:
     """Validate definition files (default: every questionnaire in the questionnaires folder)."""
-    from consult.questionnaires.definition import DefinitionError, definition_files, load_all
+    from consult.questionnaires.definition import DefinitionError
+    from consult.questionnaires.parsing import definition_files, load_all
 
     folder = Path(os.environ.get("CONSULT_QUESTIONNAIRES_PATH", Defaults.QUESTIONNAIRES_PATH))
     files = list(paths) if paths else definition_files(folder)

@@ -47,8 +47,9 @@ from consult.exports.writers import (
     codebook_path,
     write_table,
 )
-from consult.questionnaires.definition import Questionnaire, parse_definition
+from consult.questionnaires.definition import Questionnaire
 from consult.questionnaires.models import QuestionnaireVersion, Response
+from consult.questionnaires.parsing import parse_definition
 
 #: Columns holding moments (ISO 8601, UTC), written as dates where a format has them.
 DATE_COLUMNS = frozenset({"submitted_at"})

@@ -28,8 +28,9 @@ from consult.analysis.data import (
     load_responses,
 )
 from consult.outcomes import tallies
-from consult.questionnaires.definition import Questionnaire, parse_definition
+from consult.questionnaires.definition import Questionnaire
 from consult.questionnaires.models import Answer, QuestionnaireVersion, Response
+from consult.questionnaires.parsing import parse_definition
 
 
 @functools.lru_cache(maxsize=64)

@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from consult.db import Prepared, UTCDateTime, utcnow
 from consult.questionnaires import documents
 from consult.questionnaires.answers import Answers, applicable, profile_values
-from consult.questionnaires.definition import Questionnaire, parse_definition, structure_checksum
+from consult.questionnaires.definition import Questionnaire
 from consult.questionnaires.models import (
     SUBMITTED,
     Answer,
@@ -26,6 +26,7 @@ from consult.questionnaires.models import (
     Response,
 )
 from consult.questionnaires.origin import SaveOrigin
+from consult.questionnaires.parsing import parse_definition, structure_checksum
 
 #: Receipt numbers avoid letters and digits that are easy to confuse (0/O, 1/I).
 _RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

@@ -41,6 +41,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "definitions",
         (
             "consult.questionnaires.definition",
+            "consult.questionnaires.parsing",
             "consult.questionnaires.registry",
             "consult.questionnaires.models",
         ),
@@ -190,6 +191,7 @@ def web_imports(module: str) -> list[str]:
         ("consult.i18n", "foundation"),
         ("consult.i18n_tools", "application"),
         ("consult.questionnaires.registry", "definitions"),
+        ("consult.questionnaires.parsing", "definitions"),
         ("consult.questionnaires.views", "features"),
         ("consult.outcomes.summary", "features"),
         ("consult.exports.writers", "features"),

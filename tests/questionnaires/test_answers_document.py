@@ -355,7 +355,7 @@ def test_migration_0600_moves_drafts_to_their_documents_and_back(tmp_path: Path)
 def current_questionnaires_from_files():
     """The shipped questionnaire definitions, without an app."""
     from consult.config import Defaults
-    from consult.questionnaires.definition import definition_files, load_all
+    from consult.questionnaires.parsing import definition_files, load_all
 
     return load_all(definition_files(Path(Defaults.QUESTIONNAIRES_PATH)))
 

@@ -10,12 +10,8 @@ import yaml
 
 from consult import create_app
 from consult.cli import main as consult_main
-from consult.questionnaires.definition import (
-    DefinitionError,
-    definition_files,
-    load_all,
-    parse_definition,
-)
+from consult.questionnaires.definition import DefinitionError
+from consult.questionnaires.parsing import definition_files, load_all, parse_definition
 
 QUESTIONNAIRES = Path(__file__).resolve().parents[2] / "questionnaires"
 
