@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult.contributions import operations as contribution_operations
+from consult.contributions import reactions
 from consult.contributions.models import Contribution
 from consult.outcomes.demo import (
     LANGUAGE_WEIGHTS,
@@ -141,7 +142,7 @@ def generate_contributions(
             contribution_operations.publish(session, contribution, moderator, at=decided)
             # A few contributions gather most of the supports, as on any public platform.
             for supporter in range(int(rng.paretovariate(1.3)) - 1):
-                contribution_operations.add_support(
+                reactions.add_support(
                     session,
                     contribution,
                     supporter_hash=hashlib.sha256(
