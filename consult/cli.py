@@ -22,8 +22,8 @@ def init_database(app: Flask) -> list[str]:
     """Create or upgrade the schema and load the definitions; safe to run in several processes."""
     from consult import schema
     from consult.db import db, writing
-    from consult.questionnaires.operations import sync_definitions
     from consult.questionnaires.registry import current_questionnaires
+    from consult.questionnaires.versions import sync_definitions
 
     lines = []
     # One process at a time, from the schema to the last step: several workers or hosts that
@@ -49,7 +49,7 @@ def init_database(app: Flask) -> list[str]:
 @with_appcontext
 def init_command(admin_email: str | None) -> None:
     """Create or upgrade the database and load the questionnaire definitions."""
-    from consult.questionnaires.operations import FrozenVersionError
+    from consult.questionnaires.versions import FrozenVersionError
 
     app = current_app._get_current_object()
     if admin_email:
@@ -108,7 +108,7 @@ def serve_command(
 ) -> None:
     """Serve the application with gunicorn (initialising the database first)."""
     from consult.db import db
-    from consult.questionnaires.operations import FrozenVersionError
+    from consult.questionnaires.versions import FrozenVersionError
     from consult.serving import default_workers, serve
 
     app = current_app._get_current_object()
@@ -196,7 +196,7 @@ def rebuild_documents_command(missing_only: bool) -> None:
     document) only when it has none.
     """
     from consult.db import db, writing
-    from consult.questionnaires.operations import rebuild_answers_documents
+    from consult.questionnaires.versions import rebuild_answers_documents
 
     with writing():
         count = rebuild_answers_documents(db.session.connection(), missing_only=missing_only)

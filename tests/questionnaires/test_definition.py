@@ -135,7 +135,7 @@ def test_app_refuses_to_start_on_an_invalid_definition(tmp_path: Path):
 
 def test_a_version_with_responses_is_frozen(make_app, tmp_path: Path, respondent_factory):
     from consult.cli import init_database
-    from consult.questionnaires.operations import FrozenVersionError
+    from consult.questionnaires.versions import FrozenVersionError
 
     folder = tmp_path / "defs"
     folder.mkdir()
