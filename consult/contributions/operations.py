@@ -91,6 +91,7 @@ def log_moderation(
     note: str | None = None,
     at: datetime | None = None,
 ) -> ModerationAction:
+    """Add an entry to the moderation log (every act on a contribution or reply, by anyone)."""
     entry = ModerationAction(
         contribution_id=contribution.id if contribution is not None else None,
         reply_id=reply.id if reply is not None else None,

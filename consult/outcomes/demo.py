@@ -87,6 +87,7 @@ CHUNK = 2000
 
 
 def demo_texts() -> dict[str, Any]:
+    """Return the stock texts of demo answers and contributions (demo_texts.yaml)."""
     with open(TEXTS_FILE, encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
@@ -296,6 +297,7 @@ class AnswerMaker:
 
 
 def countries_by_region(region_map: Mapping[str, str]) -> dict[str, list[str]]:
+    """Return region -> its countries' codes, sorted, from the country -> region mapping."""
     grouped: dict[str, list[str]] = {key: [] for key in REGION_KEYS}
     for code, region in sorted(region_map.items()):
         if region in grouped:
