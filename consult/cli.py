@@ -55,8 +55,8 @@ def init_database(app: Flask) -> list[str]:
     """Create or upgrade the schema and load the definitions; safe to run in several processes."""
     from consult import schema
     from consult.db import db, writing
-    from consult.questionnaires.operations import sync_definitions
     from consult.questionnaires.registry import current_questionnaires
+    from consult.questionnaires.versions import sync_definitions
 
     lines = []
     # One process at a time, from the schema to the last step: several workers or hosts that
@@ -82,7 +82,7 @@ def init_database(app: Flask) -> list[str]:
 @with_appcontext
 def init_command(admin_email: str | None) -> None:
     """Create or upgrade the database and load the questionnaire definitions."""
-    from consult.questionnaires.operations import FrozenVersionError
+    from consult.questionnaires.versions import FrozenVersionError
 
     app = current_app._get_current_object()
     if admin_email:
@@ -140,7 +140,7 @@ def serve_command(
 ) -> None:
     """Serve the application with gunicorn (initialising the database first)."""
     from consult.db import db
-    from consult.questionnaires.operations import FrozenVersionError
+    from consult.questionnaires.versions import FrozenVersionError
     from consult.serving import default_workers, serve
 
     app = current_app._get_current_object()
@@ -189,7 +189,8 @@ def questionnaires_group() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def check_command(paths: tuple[Path, ...]) -> None:
     """Validate definition files (default: every questionnaire in the questionnaires folder)."""
-    from consult.questionnaires.definition import DefinitionError, definition_files, load_all
+    from consult.questionnaires.definition import DefinitionError
+    from consult.questionnaires.parsing import definition_files, load_all
 
     folder = Path(os.environ.get("CONSULT_QUESTIONNAIRES_PATH", Defaults.QUESTIONNAIRES_PATH))
     files = list(paths) if paths else definition_files(folder)
@@ -219,7 +220,7 @@ def rebuild_documents_command(missing_only: bool) -> None:
     document) only when it has none.
     """
     from consult.db import db, writing
-    from consult.questionnaires.operations import rebuild_answers_documents
+    from consult.questionnaires.versions import rebuild_answers_documents
 
     with writing():
         count = rebuild_answers_documents(db.session.connection(), missing_only=missing_only)

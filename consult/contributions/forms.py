@@ -31,7 +31,8 @@ from consult.contributions.labels import (
     REPORT_REASON_LABELS,
 )
 from consult.contributions.models import KINDS, ORGANISATION_TYPES
-from consult.contributions.operations import MODERATION_REASONS, REPORT_REASONS
+from consult.contributions.operations import MODERATION_REASONS
+from consult.contributions.reactions import REPORT_REASONS
 
 
 class TextLimit:

@@ -1,7 +1,8 @@
 """The words the interface uses for kinds, organisation types, statuses and reasons.
 
-Kinds and organisation types are named in consult/contributions/vocabulary.py (Flask-free, so
-that exports label them too); here they are wrapped for lazy translation.
+Kinds are named in consult/contributions/vocabulary.py and organisation types in
+consult/core/vocabulary.py (Flask-free, so that exports label them too); here they are wrapped
+for lazy translation.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
-from consult.contributions.vocabulary import KIND_NAMES, ORGANISATION_TYPE_NAMES
+from consult.contributions.vocabulary import KIND_NAMES
 from consult.contributions.vocabulary import OTHER_LANGUAGE as OTHER_LANGUAGE
 from consult.contributions.vocabulary import TEXT_LANGUAGES as TEXT_LANGUAGES
+from consult.core.vocabulary import ORGANISATION_TYPE_NAMES
 
 KIND_LABELS = {key: _l(name) for key, name in KIND_NAMES.items()}
 KIND_HELP = {

@@ -23,7 +23,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from consult.contributions import operations
+from consult.contributions import operations, reactions
 from consult.contributions.forms import (
     OfficialResponseForm,
     moderation_reason_choices,
@@ -114,7 +114,7 @@ def queue():
         groups=groups,
         replies=replies if view == "queue" else [],
         twins=operations.near_twins(db.session, shown),
-        report_counts=operations.open_report_counts(db.session, shown),
+        report_counts=reactions.open_report_counts(db.session, shown),
         counts=counts,
         reported_total=len(reported),
         reasons=moderation_reason_choices(),
@@ -207,7 +207,7 @@ def act_on_reply():
         abort(404)
     reason = request.form.get(f"reply-reason-{item}") or None
     try:
-        operations.moderate_reply(
+        reactions.moderate_reply(
             db.session, reply, action, current_user, reason=reason, ip=client_ip()
         )
     except operations.ContributionError as error:

@@ -1,4 +1,7 @@
-"""Plain functions that change contributions: create, moderate, reply, support, report, withdraw.
+"""Plain functions that change contributions: create, moderate, withdraw, respond officially.
+
+Replies, supports and reports (what others do with a published contribution) live in
+consult.contributions.reactions.
 
 They flush and never commit (the view or the command commits once), and never import Flask, so
 a demo-data generator or a test can call them with a bare session.
@@ -10,10 +13,9 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from consult import geography
@@ -27,7 +29,6 @@ from consult.contributions.models import (
     ContributionBand,
     ContributionReply,
     ContributionReport,
-    ContributionSupport,
     ContributorDetails,
     ModerationAction,
     NearDuplicate,
@@ -47,16 +48,8 @@ MODERATION_REASONS = (
     "unlawful",
     "other",
 )
-#: Why a member of the public reports a published contribution.
-REPORT_REASONS = ("offensive", "spam", "personal_data", "off_topic", "other")
 #: Moderator actions and the statuses each applies to.
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "approve": (("pending",), "published"),
-    "reject": (("pending", "published", "hidden"), "rejected"),
-    "hide": (("pending", "published"), "hidden"),
-    "restore": (("hidden", "rejected"), "published"),
-}
-REPLY_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "approve": (("pending",), "published"),
     "reject": (("pending", "published", "hidden"), "rejected"),
     "hide": (("pending", "published"), "hidden"),
@@ -87,7 +80,7 @@ def keyed_hash(secret: str, value: str) -> str:
     return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
-def _log(
+def log_moderation(
     session: Session,
     action: str,
     *,
@@ -98,6 +91,7 @@ def _log(
     note: str | None = None,
     at: datetime | None = None,
 ) -> ModerationAction:
+    """Add an entry to the moderation log (every act on a contribution or reply, by anyone)."""
     entry = ModerationAction(
         contribution_id=contribution.id if contribution is not None else None,
         reply_id=reply.id if reply is not None else None,
@@ -111,7 +105,7 @@ def _log(
     return entry
 
 
-def _audit(
+def audit_moderation(
     session: Session,
     moderator: User | None,
     action: str,
@@ -213,12 +207,12 @@ def create_contribution(
             is_name_public=bool(show_name_publicly and name),
         )
     session.flush()
-    _log(session, "submit", contribution=contribution, at=now)
+    log_moderation(session, "submit", contribution=contribution, at=now)
     record_near_duplicates(session, contribution, near_duplicate_threshold)
     if not premoderation:
         contribution.status = "published"
         contribution.published_at = now
-        _log(session, "auto_publish", contribution=contribution, at=now)
+        log_moderation(session, "auto_publish", contribution=contribution, at=now)
     session.flush()
     return contribution, token
 
@@ -334,7 +328,7 @@ def moderate(
         contribution.moderation_reason = reason
         contribution.moderation_note = (note or "").strip() or None
     _resolve_reports(session, contribution, now)
-    _log(
+    log_moderation(
         session,
         action,
         contribution=contribution,
@@ -343,7 +337,7 @@ def moderate(
         note=note,
         at=now,
     )
-    _audit(
+    audit_moderation(
         session,
         moderator,
         action,
@@ -389,233 +383,9 @@ def withdraw(session: Session, contribution: Contribution) -> Contribution:
         raise ContributionError("transition")
     contribution.status = "withdrawn"
     contribution.is_hidden_by_reports = False
-    _log(session, "withdraw", contribution=contribution)
+    log_moderation(session, "withdraw", contribution=contribution)
     session.flush()
     return contribution
-
-
-def add_reply(
-    session: Session,
-    contribution: Contribution,
-    *,
-    text: str,
-    language: str,
-    signature: str | None = None,
-    organisation_type: str | None = None,
-    premoderation: bool = True,
-    address_hash: str | None = None,
-    created_at: datetime | None = None,
-    is_demo: bool = False,
-) -> ContributionReply:
-    """Reply to a published contribution (replies are one level deep, and moderated)."""
-    if not contribution.is_published:
-        raise ContributionError("not_published")
-    if not text or not text.strip():
-        raise ContributionError("text")
-    if organisation_type is not None and organisation_type not in ORGANISATION_TYPES:
-        raise ContributionError("organisation_type")
-    now = created_at or utcnow()
-    reply = ContributionReply(
-        contribution_id=contribution.id,
-        text=text,
-        language=language,
-        signature=(signature or "").strip() or None,
-        organisation_type=organisation_type,
-        status="pending" if premoderation else "published",
-        published_at=None if premoderation else now,
-        created_at=now,
-        address_hash=address_hash,
-        is_demo=is_demo,
-    )
-    session.add(reply)
-    session.flush()
-    _log(session, "submit", contribution=contribution, reply=reply, at=now)
-    session.flush()
-    return reply
-
-
-def moderate_reply(
-    session: Session,
-    reply: ContributionReply,
-    action: str,
-    moderator: User | None,
-    reason: str | None = None,
-    note: str | None = None,
-    ip: str | None = None,
-) -> ContributionReply:
-    """Approve, reject, hide or restore a reply, and record it (moderation and audit logs)."""
-    if action not in REPLY_TRANSITIONS:
-        raise ContributionError("action")
-    sources, target = REPLY_TRANSITIONS[action]
-    if reply.status not in sources:
-        raise ContributionError("transition")
-    if action in ("reject", "hide") and reason not in MODERATION_REASONS:
-        raise ContributionError("reason")
-    now = utcnow()
-    previous = reply.status
-    reply.status = target
-    reply.moderated_at = now
-    reply.moderated_by_id = moderator.id if moderator is not None else None
-    reply.moderation_reason = reason if target != "published" else None
-    if target == "published":
-        reply.published_at = reply.published_at or now
-    _log(
-        session,
-        action,
-        contribution=reply.contribution,
-        reply=reply,
-        moderator=moderator,
-        reason=reply.moderation_reason,
-        note=note,
-        at=now,
-    )
-    _audit(
-        session,
-        moderator,
-        f"reply.{action}",
-        f"reply {reply.id} (contribution {reply.contribution_id})",
-        {"from": previous, "to": target, "reason": reply.moderation_reason, "note": note},
-        ip,
-    )
-    session.flush()
-    return reply
-
-
-@dataclass(frozen=True)
-class SupportResult:
-    """What happened to a support: added, already given by this browser, or refused."""
-
-    outcome: str  # "added", "already", "address_limit", "not_published"
-    count: int
-
-
-def add_support(
-    session: Session,
-    contribution: Contribution,
-    supporter_hash: str,
-    address_hash: str,
-    per_address_limit: int = 3,
-) -> SupportResult:
-    """Record one browser's "I agree"; a few per address (shared offices), one per browser."""
-    if not contribution.is_published:
-        return SupportResult("not_published", contribution.support_count)
-    existing = session.scalar(
-        select(ContributionSupport.id).where(
-            ContributionSupport.contribution_id == contribution.id,
-            ContributionSupport.supporter_hash == supporter_hash,
-        )
-    )
-    if existing is not None:
-        return SupportResult("already", contribution.support_count)
-    from_address = session.scalar(
-        select(func.count(ContributionSupport.id)).where(
-            ContributionSupport.contribution_id == contribution.id,
-            ContributionSupport.address_hash == address_hash,
-        )
-    )
-    if from_address >= per_address_limit:
-        return SupportResult("address_limit", contribution.support_count)
-    session.add(
-        ContributionSupport(
-            contribution_id=contribution.id,
-            supporter_hash=supporter_hash,
-            address_hash=address_hash,
-        )
-    )
-    session.flush()
-    contribution.support_count = session.scalar(
-        select(func.count(ContributionSupport.id)).where(
-            ContributionSupport.contribution_id == contribution.id
-        )
-    )
-    session.flush()
-    return SupportResult("added", contribution.support_count)
-
-
-def has_supported(session: Session, contribution: Contribution, supporter_hash: str) -> bool:
-    """Tell whether this browser already supports the contribution."""
-    return (
-        session.scalar(
-            select(ContributionSupport.id).where(
-                ContributionSupport.contribution_id == contribution.id,
-                ContributionSupport.supporter_hash == supporter_hash,
-            )
-        )
-        is not None
-    )
-
-
-def add_report(
-    session: Session,
-    contribution: Contribution,
-    *,
-    reason: str,
-    reporter_hash: str,
-    address_hash: str,
-    comment: str | None = None,
-    hide_threshold: int = 3,
-) -> str:
-    """Report a published contribution; hide it once ``hide_threshold`` distinct people did.
-
-    Reporters count as distinct when both their browser and their address differ, so one
-    person clearing cookies cannot hide a contribution alone. Returns "added", "already" or
-    "not_published"; the contribution is then hidden until a moderator decides.
-    """
-    if reason not in REPORT_REASONS:
-        raise ContributionError("reason")
-    if not contribution.is_published:
-        return "not_published"
-    existing = session.scalar(
-        select(ContributionReport.id).where(
-            ContributionReport.contribution_id == contribution.id,
-            ContributionReport.reporter_hash == reporter_hash,
-        )
-    )
-    if existing is not None:
-        return "already"
-    session.add(
-        ContributionReport(
-            contribution_id=contribution.id,
-            reason=reason,
-            comment=(comment or "").strip() or None,
-            reporter_hash=reporter_hash,
-            address_hash=address_hash,
-        )
-    )
-    session.flush()
-    distinct = session.scalar(
-        select(func.count(func.distinct(ContributionReport.address_hash))).where(
-            ContributionReport.contribution_id == contribution.id,
-            ContributionReport.resolved_at.is_(None),
-        )
-    )
-    if distinct >= hide_threshold:
-        contribution.status = "hidden"
-        contribution.is_hidden_by_reports = True
-        _log(
-            session,
-            "auto_hide",
-            contribution=contribution,
-            note=f"{distinct} distinct reports",
-        )
-    session.flush()
-    return "added"
-
-
-def open_report_counts(session: Session, contribution_ids: Iterable[int]) -> dict[int, int]:
-    """Return contribution id -> number of reports no moderator has decided on yet."""
-    ids = list(contribution_ids)
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(ContributionReport.contribution_id, func.count(ContributionReport.id))
-        .where(
-            ContributionReport.contribution_id.in_(ids),
-            ContributionReport.resolved_at.is_(None),
-        )
-        .group_by(ContributionReport.contribution_id)
-    )
-    return dict(rows.all())
 
 
 def set_official_response(
@@ -643,8 +413,8 @@ def set_official_response(
         response.language = language
         response.author_id = author.id
         response.updated_at = utcnow()
-    _log(session, "respond", contribution=contribution, moderator=author)
-    _audit(
+    log_moderation(session, "respond", contribution=contribution, moderator=author)
+    audit_moderation(
         session,
         author,
         "respond",

@@ -28,7 +28,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from consult import geography
-from consult.contributions import form_token, labels, operations
+from consult.contributions import form_token, labels, operations, reactions
 from consult.contributions.forms import ContributionForm, ReplyForm, ReportForm, set_options
 from consult.contributions.models import KINDS, ORGANISATION_TYPES, Contribution
 from consult.contributions.registry import current_charter
@@ -397,9 +397,7 @@ def _render_detail(
     if not reply_form.language.data:
         reply_form.language.data = current_language()
     browser = request.cookies.get(BROWSER_COOKIE)
-    supported = bool(browser) and operations.has_supported(
-        db.session, contribution, _browser_hash()
-    )
+    supported = bool(browser) and reactions.has_supported(db.session, contribution, _browser_hash())
     if not browser:
         _browser_hash()  # hand out the id now so that the first support is counted once
     return (
@@ -429,7 +427,7 @@ def detail(contribution_id: int):
 def support(contribution_id: int):
     """Say "I agree": once per browser, a few per address."""
     contribution = _published_or_404(contribution_id)
-    result = operations.add_support(
+    result = reactions.add_support(
         db.session,
         contribution,
         _browser_hash(),
@@ -461,7 +459,7 @@ def report(contribution_id: int):
     form = ReportForm()
     if not form.validate():
         return _render_detail(contribution, report_form=form, status=422)
-    outcome = operations.add_report(
+    outcome = reactions.add_report(
         db.session,
         contribution,
         reason=form.reason.data,
@@ -507,7 +505,7 @@ def reply(contribution_id: int):
             form.language.errors = [_("Choose one of the options offered.")]
         return _render_detail(contribution, reply_form=form, status=422)
     premoderation = current_app.config["CONTRIBUTIONS_PREMODERATION"]
-    operations.add_reply(
+    reactions.add_reply(
         db.session,
         contribution,
         text=form.text.data,

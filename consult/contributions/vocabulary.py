@@ -1,8 +1,9 @@
-"""The names of kinds, organisation types and text languages, in three languages, Flask-free.
+"""The names of kinds and text languages, in three languages, Flask-free.
 
 The English names are the msgids of the contributions catalog (marked with N_ for extraction):
 the interface translates them lazily (consult/contributions/labels.py), and exports, which must
 not import Flask, read the same compiled catalog for their codebook in en, fr and es.
+Organisation types are named in consult/core/vocabulary.py: core labels them too.
 """
 
 from __future__ import annotations
@@ -31,15 +32,6 @@ KIND_NAMES = {
     "wording": N_("Proposed wording"),
     "new_right": N_("Proposed new right"),
     "reflection": N_("General reflection"),
-}
-ORGANISATION_TYPE_NAMES = {
-    "civil_society": N_("Civil society organisation"),
-    "academia": N_("Academia or research"),
-    "un_international": N_("UN or international organisation"),
-    "local_government": N_("Local or regional government"),
-    "national_government": N_("National government"),
-    "individual": N_("Individual (inhabitant)"),
-    "other": N_("Other"),
 }
 #: Languages a contribution can be written in: the three working languages first.
 TEXT_LANGUAGES = ("en", "fr", "es", "ar", "pt", "zh", "ru", "de", "it", "ko", "ja", "tr")

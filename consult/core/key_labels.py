@@ -18,10 +18,9 @@ from babel import Locale, UnknownLocaleError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from consult.contributions.labels import ORGANISATION_TYPE_LABELS
+from consult.core.vocabulary import ORGANISATION_TYPE_NAMES, OTHER_LABEL, YES_NO_LABELS
 from consult.geography import country_name, region_labels
 from consult.i18n import current_language, translate_text
-from consult.outcomes.distribution import OTHER_LABEL, YES_NO_LABELS
 from consult.questionnaires.registry import current_questionnaires
 
 #: Staff roles (consult.staff.access.ROLES) in words.
@@ -30,6 +29,8 @@ ROLE_LABELS = {
     "analyst": _l("analyst"),
     "moderator": _l("moderator"),
 }
+#: A contributor's organisation type in words.
+ORGANISATION_TYPE_LABELS = {key: _l(name) for key, name in ORGANISATION_TYPE_NAMES.items()}
 #: The breakdowns a figure's responses can be listed by (besides a question's own answers).
 BREAKDOWN_LABELS = {
     "region": _l("Region"),

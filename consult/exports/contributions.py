@@ -24,12 +24,8 @@ from consult.contributions.models import (
     ContributorDetails,
     OfficialResponse,
 )
-from consult.contributions.vocabulary import (
-    KIND_NAMES,
-    ORGANISATION_TYPE_NAMES,
-    labelled,
-    text_language_labels,
-)
+from consult.contributions.vocabulary import KIND_NAMES, labelled, text_language_labels
+from consult.core.vocabulary import organisation_type_labels
 from consult.exports.layout import CODEBOOK_HEADER, CodebookEntry, Column, Label, place_columns
 from consult.exports.responses import iso_utc
 from consult.exports.writers import Cell, Progress, Table, codebook_path, write_table
@@ -149,7 +145,7 @@ def columns(
             "organisation_type",
             _label("Type of organisation", "Type d'organisation", "Tipo de organización"),
             "key",
-            values=labelled(ORGANISATION_TYPE_NAMES),
+            values=organisation_type_labels(),
         ),
         Column(
             "organisation_name",

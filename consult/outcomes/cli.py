@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from consult.campaign import demo as campaign_demo
 from consult.db import db, writing
 from consult.geography import region_map
-from consult.outcomes import data, demo, operations, presenting
+from consult.outcomes import data, demo, demo_contributions, operations, presenting
 from consult.outcomes.models import OutcomeSnapshot
 from consult.outcomes.suppression import quoted_contribution_ids, withhold_contributions
 from consult.questionnaires.registry import current_questionnaires
@@ -210,7 +210,7 @@ def demo_command(responses: int, contributions: int, seed: int, remove: bool) ->
         if contributions:
             with click.progressbar(length=contributions, label="contributions") as bar:
                 done = 0
-                for written in demo.generate_contributions(
+                for written in demo_contributions.generate_contributions(
                     db.session, region_by_country, plan, made_contributions
                 ):
                     bar.update(written - done)
@@ -221,7 +221,7 @@ def demo_command(responses: int, contributions: int, seed: int, remove: bool) ->
         responses,
         total - responses,
         seed,
-        demo.contribution_statuses(db.session, made_contributions),
+        demo_contributions.contribution_statuses(db.session, made_contributions),
         pledges,
         {
             **demo.demo_totals(db.session),

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from consult.core.vocabulary import OTHER_LABEL
 from consult.outcomes import number_bins
 from consult.outcomes.distribution import (
-    OTHER_LABEL,
     options_of,
     ordered_distribution,
     question_base,

@@ -1,4 +1,8 @@
-"""From the database to a summary: load the frames, compute, cache, and encode response ids.
+"""From the database to a summary: compute it from its sources, and cache it.
+
+What a summary is read from lives in consult.outcomes.sources (SummarySources is imported here
+and used as ``data.SummarySources`` throughout); a snapshot's response ids are encoded in
+consult.outcomes.response_ids.
 
 Flask-free: every function takes a SQLAlchemy connection or session, so the CLI, the views, the
 benchmark and the tests share it.
@@ -7,30 +11,23 @@ benchmark and the tests share it.
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import hashlib
 import json
 import logging
 import time
-import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import yaml
 from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from consult.analysis.data import (
-    RESPONSE_COLUMNS,
     ResponseFilter,
-    _response_query,
     load_responses,
 )
 from consult.contributions.models import Contribution
@@ -41,184 +38,19 @@ from consult.outcomes import contributions as contribution_data
 from consult.outcomes.asked import split_answers
 from consult.outcomes.coverage import contribution_filter, covers_contributions
 from consult.outcomes.models import OutcomeSummaryCache
+from consult.outcomes.sources import (
+    ANSWER_COLUMNS,
+    SummarySources,
+    article_titles,
+    fetch_answers,
+    fetch_responses,
+    stored_definitions,
+)
 from consult.outcomes.summary import SUMMARY_FORMAT, SummaryFilter, summarise
 from consult.outcomes.text import load_codebook
-from consult.questionnaires.definition import Questionnaire, parse_definition
-from consult.questionnaires.models import Answer, QuestionnaireVersion, Response
+from consult.questionnaires.models import Answer, Response
 
 log = logging.getLogger(__name__)
-
-
-# -- response ids, compactly ----------------------------------------------------------------------
-
-
-def encode_ids(ids: Iterable[int]) -> bytes:
-    """Store a set of ids as sorted ranges ("1-40,42,44-50"), zlib-compressed."""
-    return zlib.compress(ids_as_ranges(ids).encode("ascii"), 9)
-
-
-def ids_as_ranges(ids: Iterable[int]) -> str:
-    """Return sorted ids as ranges: consecutive runs become "first-last"."""
-    ordered = sorted(set(int(i) for i in ids))
-    parts = []
-    start = previous = None
-    for current in ordered:
-        if start is None:
-            start = previous = current
-        elif current == previous + 1:
-            previous = current
-        else:
-            parts.append(f"{start}-{previous}" if previous != start else str(start))
-            start = previous = current
-    if start is not None:
-        parts.append(f"{start}-{previous}" if previous != start else str(start))
-    return ",".join(parts)
-
-
-def decode_ids(blob: bytes) -> list[int]:
-    """Return the sorted ids stored by encode_ids."""
-    text = zlib.decompress(blob).decode("ascii")
-    ids: list[int] = []
-    for part in filter(None, text.split(",")):
-        first, _sep, last = part.partition("-")
-        ids.extend(range(int(first), int(last or first) + 1))
-    return ids
-
-
-def ids_checksum(ids: Iterable[int]) -> str:
-    """Return the SHA-256 of the ids written as ranges."""
-    return hashlib.sha256(ids_as_ranges(ids).encode("ascii")).hexdigest()
-
-
-# -- the inputs -----------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=64)
-def _parsed(version_id: int, checksum: str, definition_json: str) -> Questionnaire:
-    return parse_definition(json.loads(definition_json), f"stored version {version_id}")
-
-
-def stored_definitions(connection: Connection) -> dict[int, Questionnaire]:
-    """Return every stored questionnaire version, by its row id (older responses need them)."""
-    rows = connection.execute(
-        select(
-            QuestionnaireVersion.id, QuestionnaireVersion.checksum, QuestionnaireVersion.definition
-        )
-    ).all()
-    return {
-        row.id: _parsed(row.id, row.checksum, json.dumps(row.definition, sort_keys=True))
-        for row in rows
-    }
-
-
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@functools.cache
-def _yaml(path: str, mtime_ns: int) -> dict:
-    with open(path, encoding="utf-8") as handle:
-        # libyaml's safe loader when PyYAML has it: the same safe loading, several times faster.
-        return yaml.load(handle, Loader=SAFE_LOADER) or {}  # noqa: S506 - a safe loader
-
-
-def article_titles(questionnaires_path: str | Path) -> dict[str, dict[str, str]]:
-    """Return article key -> title in three languages, numbered ("I. Right to the city")."""
-    path = Path(questionnaires_path) / "charter.yaml"
-    if not path.exists():
-        return {}
-    raw = _yaml(str(path), path.stat().st_mtime_ns)
-    return {
-        article["key"]: {
-            lang: f"{article.get('roman', '')}. {title}".lstrip(". ")
-            for lang, title in article["title"].items()
-        }
-        for article in raw.get("articles", [])
-    }
-
-
-@dataclass(frozen=True)
-class SummarySources:
-    """Everything besides the responses that a summary depends on."""
-
-    current: Mapping[str, Questionnaire]
-    questionnaires_path: Path
-
-    @property
-    def codebook_path(self) -> Path:
-        """The themes codebook staff can extend."""
-        return self.questionnaires_path / "themes.yaml"
-
-    def fingerprint(self) -> str:
-        """Identify the definitions, codebook and labels in force (part of the cache key)."""
-        parts = [f"{k}:{q.version}:{q.checksum}" for k, q in sorted(self.current.items())]
-        for name in ("themes.yaml", "charter.yaml", "regions.yaml"):
-            path = self.questionnaires_path / name
-            parts.append(f"{name}:{path.stat().st_mtime_ns if path.exists() else 0}")
-        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
-
-
-ANSWER_COLUMNS = ["response_id", "question_key", "part_key", "value"]
-
-
-def fetch_answers(connection: Connection, questionnaire: str | None = None) -> pd.DataFrame:
-    """Return the answers of submitted responses in long form, read straight from the driver.
-
-    The same rows as consult.analysis.data.load_answers, without building a Row object per
-    value: with 100,000 responses that is the difference between seconds and a minute.
-    """
-    query = (
-        select(Answer.response_id, Answer.question_key, Answer.part_key, Answer.value)
-        .join(Response, Response.id == Answer.response_id)
-        .where(Response.status == "submitted")
-    )
-    if questionnaire:
-        query = query.where(Response.questionnaire_key == questionnaire)
-    query = query.order_by(Answer.response_id, Answer.id)
-    rows = tallies.fetch_rows(connection, query)
-    if not rows:
-        return pd.DataFrame(
-            {"response_id": np.empty(0, np.int64), **{c: [] for c in ANSWER_COLUMNS[1:]}}
-        ).astype({c: object for c in ANSWER_COLUMNS[1:]})
-    # Plain object columns: faster to compare and group than pandas' string dtype.
-    table = np.array(rows, dtype=object).reshape(len(rows), len(ANSWER_COLUMNS))
-    return pd.DataFrame(
-        {
-            "response_id": table[:, 0].astype(np.int64),
-            **{
-                name: pd.Series(table[:, i], dtype=object)
-                for i, name in enumerate(ANSWER_COLUMNS[1:], start=1)
-            },
-        }
-    )
-
-
-def fetch_responses(
-    connection: Connection, questionnaire: str | None = None, ids: Sequence[int] | None = None
-) -> pd.DataFrame:
-    """Return every response (drafts included): consult.analysis.data.load_responses's frame,
-    read through the driver's cursor and with the moments parsed by pandas in one go.
-
-    With ``ids``, only those responses (the live summary re-reads the ones that changed).
-    """
-    query = _response_query(ResponseFilter(questionnaire=questionnaire, submitted_only=False))
-    if ids is not None:
-        query = query.where(Response.id.in_(sorted(set(ids))))
-    rows = tallies.fetch_rows(connection, query)
-    frame = pd.DataFrame(rows, columns=[*RESPONSE_COLUMNS, "status"])
-    for column in ("started_at", "submitted_at"):
-        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
-    frame["is_demo"] = frame["is_demo"].astype(bool)  # SQLite's driver gives 0 and 1
-    return frame
-
-
-def load_frames(
-    connection: Connection, questionnaire: str | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return every response (drafts included) and the answers of the submitted ones."""
-    responses = load_responses(
-        connection, ResponseFilter(questionnaire=questionnaire, submitted_only=False)
-    )
-    return responses, fetch_answers(connection, questionnaire)
 
 
 def compute_summary(

@@ -3,6 +3,7 @@
 Every demo row is marked `is_demo`, so that `consult demo --remove` deletes exactly them. Answers
 follow the definitions: conditions are respected through definition.is_shown, required
 questions are answered, limits (max choices, ranks, number ranges, text lengths) hold. Flask-free.
+Demo contributions are made in consult.outcomes.demo_contributions.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ PERIOD_END = datetime(2022, 2, 22, 17, 0, tzinfo=UTC)
 CHUNK = 2000
 
 
-def _texts() -> dict[str, Any]:
+def demo_texts() -> dict[str, Any]:
+    """Return the stock texts of demo answers and contributions (demo_texts.yaml)."""
     with open(TEXTS_FILE, encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
@@ -119,7 +121,7 @@ class AnswerMaker:
         self.questionnaire = questionnaire
         self.countries_by_region = countries_by_region
         self.seed = seed
-        self.texts = _texts()
+        self.texts = demo_texts()
         self._weights: dict[tuple[str, str], list[float]] = {}
 
     def country(self, rng: random.Random, region: str) -> str:
@@ -294,7 +296,8 @@ class AnswerMaker:
         return text[: question.max_length or 300]
 
 
-def _countries_by_region(region_map: Mapping[str, str]) -> dict[str, list[str]]:
+def countries_by_region(region_map: Mapping[str, str]) -> dict[str, list[str]]:
+    """Return region -> its countries' codes, sorted, from the country -> region mapping."""
     grouped: dict[str, list[str]] = {key: [] for key in REGION_KEYS}
     for code, region in sorted(region_map.items()):
         if region in grouped:
@@ -302,7 +305,7 @@ def _countries_by_region(region_map: Mapping[str, str]) -> dict[str, list[str]]:
     return grouped
 
 
-def _moment(rng: random.Random, start: datetime, end: datetime) -> datetime:
+def moment_between(rng: random.Random, start: datetime, end: datetime) -> datetime:
     """A moment in the period, more of them towards its end (answers come in before a deadline)."""
     share = rng.betavariate(2.2, 1.4)
     return start + (end - start) * share
@@ -316,7 +319,7 @@ def generate_responses(
 ) -> Iterator[int]:
     """Insert the demo responses in bulk; yield how many were written after each chunk."""
     rng = random.Random(plan.seed)
-    countries = _countries_by_region(region_map)
+    countries = countries_by_region(region_map)
     keys = sorted(questionnaires, key=lambda k: questionnaires[k].audience != "local-governments")
     makers = {k: AnswerMaker(questionnaires[k], countries, plan.seed) for k in keys}
     version_ids = {
@@ -348,7 +351,7 @@ def generate_responses(
             language = rng.choices(("en", "fr", "es"), weights=LANGUAGE_WEIGHTS[region])[0]
             answers = makers[key].make(rng, language, region, complete=complete)
             profile = profile_values(questionnaire, answers)
-            started = _moment(rng, plan.period_start, plan.period_end)
+            started = moment_between(rng, plan.period_start, plan.period_end)
             submitted = started + timedelta(minutes=rng.randint(8, 90)) if complete else None
             if submitted is not None and submitted > plan.period_end:
                 submitted = plan.period_end
@@ -389,168 +392,6 @@ def generate_responses(
         session.flush()
         done += batch
         yield done
-
-
-# -- contributions ----------------------------------------------------------------------------
-
-#: How demo contributions end up: most published, some still waiting, a few moderated away.
-CONTRIBUTION_OUTCOMES = {
-    "published": 74,
-    "pending": 14,
-    "rejected": 7,
-    "hidden": 3,
-    "withdrawn": 2,
-}
-#: Articles demo contributors write about more (or less): a lean, as for the questionnaires.
-CONTRIBUTION_ARTICLE_WEIGHTS = {
-    "art01": 9,
-    "art02": 11,
-    "art03": 5,
-    "art04": 8,
-    "art05": 4,
-    "art06": 7,
-    "art07": 4,
-    "art08": 3,
-    "art09": 4,
-    "art10": 15,
-    "art11": 6,
-    "art12": 12,
-    "general": 8,
-    "new_right": 6,
-}
-#: Who contributes, with weights (keys of consult.contributions.models.ORGANISATION_TYPES).
-CONTRIBUTOR_WEIGHTS = {
-    "civil_society": 38,
-    "individual": 22,
-    "academia": 12,
-    "local_government": 16,
-    "un_international": 4,
-    "national_government": 3,
-    "other": 5,
-}
-#: Openings of a proposed wording, in every language: such texts are of the "wording" kind.
-WORDING_MARKERS = ("Proposed wording", "Proposition", "Propuesta")
-REJECTION_REASONS = ("off_topic", "spam", "duplicate")
-PARTS = ("rights", "obligations", "duties", "action_plan")
-#: Time a moderator takes to decide, in hours (at least, at most).
-MODERATION_DELAY_HOURS = (2, 96)
-
-
-def _contribution_text(
-    rng: random.Random, texts: Mapping[str, Any], language: str, topic: str
-) -> str:
-    """One contributor's text on a topic: a stock text with, sometimes, their own framing."""
-    body = rng.choice(texts[language][topic])
-    opener = rng.choice(texts["openers"][language])
-    if opener and body[:1].isupper() and not opener.endswith(": "):
-        body = body[0].lower() + body[1:]
-    return f"{opener}{body}{rng.choice(texts['closers'][language])}"
-
-
-def _kind_of(rng: random.Random, topic: str, text: str) -> str:
-    if topic == "new_right":
-        return "new_right"
-    if any(marker in text for marker in WORDING_MARKERS):
-        return "wording"
-    if topic == "general":
-        return "reflection"
-    return "comment" if rng.random() < 0.8 else "reflection"
-
-
-def generate_contributions(
-    session: Session,
-    region_map: Mapping[str, str],
-    plan: DemoPlan,
-    made: list[int] | None = None,
-) -> Iterator[int]:
-    """Create demo contributions through the contributions operations, and moderate them.
-
-    Three languages, every region, every kind; most are published (with supports), some wait
-    for moderation, a few are rejected, hidden or withdrawn: like a real queue. Yields how many
-    were made after every hundred; appends the id of each to ``made``.
-    """
-    if not plan.contributions:
-        return
-    rng = random.Random(plan.seed + 1)
-    countries = _countries_by_region(region_map)
-    texts = _texts()["contributions"]
-    regions = list(REGION_WEIGHTS)
-    topics = list(CONTRIBUTION_ARTICLE_WEIGHTS)
-    contributor_types = list(CONTRIBUTOR_WEIGHTS)
-    outcomes = list(CONTRIBUTION_OUTCOMES)
-    # Demo decisions are nobody's: the moderation log must not credit a real staff account.
-    moderator = None
-    for number in range(plan.contributions):
-        region = rng.choices(regions, weights=list(REGION_WEIGHTS.values()))[0]
-        language = rng.choices(("en", "fr", "es"), weights=LANGUAGE_WEIGHTS[region])[0]
-        topic = rng.choices(topics, weights=list(CONTRIBUTION_ARTICLE_WEIGHTS.values()))[0]
-        text = _contribution_text(rng, texts, language, topic)
-        article = topic if topic.startswith("art") else None
-        created = _moment(rng, plan.period_start, plan.period_end)
-        contribution, _token = contribution_operations.create_contribution(
-            session,
-            kind=_kind_of(rng, topic, text),
-            text=text,
-            language=language,
-            interface_language=language,
-            organisation_type=rng.choices(
-                contributor_types, weights=list(CONTRIBUTOR_WEIGHTS.values())
-            )[0],
-            article=article,
-            part=rng.choice(PARTS) if article and rng.random() < 0.55 else None,
-            country=rng.choice(countries[region] or ["FR"]),
-            region=region,
-            created_at=created,
-            region_map=region_map,
-            is_demo=True,
-        )
-        if made is not None:
-            made.append(contribution.id)
-        decided = min(
-            created + timedelta(hours=rng.uniform(*MODERATION_DELAY_HOURS)), plan.period_end
-        )
-        outcome = rng.choices(outcomes, weights=list(CONTRIBUTION_OUTCOMES.values()))[0]
-        if outcome in ("published", "hidden", "withdrawn"):
-            contribution_operations.publish(session, contribution, moderator, at=decided)
-            # A few contributions gather most of the supports, as on any public platform.
-            for supporter in range(int(rng.paretovariate(1.3)) - 1):
-                contribution_operations.add_support(
-                    session,
-                    contribution,
-                    supporter_hash=hashlib.sha256(
-                        f"demo|{number}|{supporter}".encode()
-                    ).hexdigest(),
-                    address_hash=hashlib.sha256(f"demo-address|{supporter}".encode()).hexdigest(),
-                )
-        if outcome == "hidden":
-            contribution_operations.moderate(
-                session, contribution, "hide", moderator, reason="offensive", at=decided
-            )
-        elif outcome == "withdrawn":
-            contribution_operations.withdraw(session, contribution)
-        elif outcome == "rejected":
-            contribution_operations.reject(
-                session, contribution, rng.choice(REJECTION_REASONS), moderator, at=decided
-            )
-        if number % 100 == 99:
-            session.flush()
-            yield number + 1
-    session.flush()
-    yield plan.contributions
-
-
-def contribution_statuses(session: Session, ids: Sequence[int]) -> dict[str, int]:
-    """How many of the demo contributions ``ids`` (one run's) are in each status, most first."""
-    counts: dict[str, int] = {}
-    for start in range(0, len(ids), 1000):
-        rows = session.execute(
-            select(Contribution.status, func.count(Contribution.id))
-            .where(Contribution.is_demo.is_(True), Contribution.id.in_(ids[start : start + 1000]))
-            .group_by(Contribution.status)
-        ).all()
-        for status, n in rows:
-            counts[status] = counts.get(status, 0) + int(n)
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def demo_totals(session: Session) -> dict[str, int]:

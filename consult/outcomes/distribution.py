@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from consult.core.vocabulary import YES_NO_LABELS
 from consult.questionnaires.definition import YES_NO_KEYS, Question
 
 ANSWER_PARTS = ("question_key", "part_key", "value")
@@ -20,12 +21,6 @@ IDENTIFYING_QUESTIONS = frozenset({"institution_name", "organisation_name"})
 POPULATION_BAND_QUESTION = "population_band"
 EXAMPLE_QUOTES = 3
 TOP_TERMS = 12
-YES_NO_LABELS = {
-    "yes": {"en": "Yes", "fr": "Oui", "es": "Sí"},
-    "no": {"en": "No", "fr": "Non", "es": "No"},
-    "dont_know": {"en": "Don't know", "fr": "Je ne sais pas", "es": "No lo sé"},
-}
-OTHER_LABEL = {"en": "Other", "fr": "Autre", "es": "Otro"}
 #: A multiple choice's average number of options chosen and its base (consult.outcomes.closed.
 #: mean_choices): printed, or withheld, together.
 MEAN_CHOICES = ("mean_choices", "mean_choices_base")

@@ -1,6 +1,8 @@
 """Plain functions that change outcomes data: freeze, publish, withdraw, delegate publishing.
 
-The quotes bank lives in quotes, comparisons in comparing; both are re-exported here.
+Freezing lives here. Publishing lives in publishing, reading a snapshot back in snapshots, the
+quotes bank in quotes, comparisons in comparing; all are re-exported here, so that views and
+tests call every act as ``operations.<name>``.
 
 They flush, never commit (the view or command commits once). Freezing, publishing, withdrawing
 and the quotes bank are written to the staff audit log (consult.staff.audit) in the same unit
@@ -10,7 +12,6 @@ of work, so an act and its record are kept or lost together.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,24 +20,31 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from consult.campaign import movement
 from consult.db import utcnow
 from consult.outcomes import attribution, data
 from consult.outcomes.actors import Actor, OutcomesError
 from consult.outcomes.actors import actor_email as _email
-from consult.outcomes.asked import asked_conditions
 from consult.outcomes.comparing import Comparison, Freshness, compare
 from consult.outcomes.comparing import freshness as _freshness
 from consult.outcomes.filters import SummaryFilter
-from consult.outcomes.models import (
-    OutcomePublication,
-    OutcomePublisher,
-    OutcomeSnapshot,
+from consult.outcomes.models import OutcomeSnapshot
+from consult.outcomes.narrowing import check_freeze
+from consult.outcomes.publishing import (
+    Differencing,
+    DifferencingError,
+    current_publication,
+    differencing,
+    grant_publishing,
+    may_publish,
+    publication_narrowing,
+    publish,
+    publishers,
+    revoke_publishing,
+    withdraw,
 )
-from consult.outcomes.narrowing import Narrowing, NarrowingError, check_freeze, narrowing
 from consult.outcomes.quotes import (
     DECK_QUOTES,
     QuoteCheck,
@@ -51,7 +59,8 @@ from consult.outcomes.quotes import (
     star_contribution,
     unstar,
 )
-from consult.questionnaires.definition import Questionnaire
+from consult.outcomes.response_ids import encode_ids, ids_checksum
+from consult.outcomes.snapshots import snapshot_ids, snapshot_summary, with_follow_up_conditions
 from consult.staff import audit
 from consult.staff.models import User
 
@@ -61,14 +70,28 @@ __all__ = [
     "DECK_QUOTES",
     "Actor",
     "Comparison",
+    "Differencing",
+    "DifferencingError",
     "Freshness",
     "OutcomesError",
     "QuoteCheck",
     "check_quotes",
     "compare",
+    "current_publication",
     "deck_quotes",
+    "differencing",
     "freshness",
     "frozen_deck_quotes",
+    "grant_publishing",
+    "may_publish",
+    "publication_narrowing",
+    "publish",
+    "publishers",
+    "revoke_publishing",
+    "snapshot_ids",
+    "snapshot_summary",
+    "with_follow_up_conditions",
+    "withdraw",
     "published_contribution_ids",
     "quotable_questions",
     "quote_count",
@@ -236,8 +259,8 @@ def freeze(
         frozen_by_id=actor.id if isinstance(actor, User) else None,
         frozen_by_email=_email(actor),
         response_count=len(ids),
-        response_ids=data.encode_ids(ids),
-        response_ids_sha256=data.ids_checksum(ids),
+        response_ids=encode_ids(ids),
+        response_ids_sha256=ids_checksum(ids),
         summary_json=summary_json,
         summary_sha256=hashlib.sha256(summary_json.encode()).hexdigest(),
     )
@@ -263,249 +286,6 @@ def freeze(
         ip=ip,
     )
     return snapshot
-
-
-def snapshot_summary(snapshot: OutcomeSnapshot) -> dict[str, Any]:
-    """Return a snapshot's summary, checking it is the one stored at the freeze. The one road
-    from a stored snapshot to a page, a deck or an export."""
-    if hashlib.sha256(snapshot.summary_json.encode()).hexdigest() != snapshot.summary_sha256:
-        raise OutcomesError(f"snapshot {snapshot.id} does not match its checksum")
-    summary = json.loads(snapshot.summary_json)
-    if any("asked_if" not in q for q in summary.get("questionnaires") or ()):
-        session = object_session(snapshot)
-        if session is not None:
-            with_follow_up_conditions(summary, data.stored_definitions(session.connection()))
-    return summary
-
-
-def with_follow_up_conditions(
-    summary: dict[str, Any], definitions: Mapping[int, Questionnaire]
-) -> None:
-    """Give a summary frozen before it named each follow-up's conditions (``asked_if``) those of
-    the stored versions it covers (all of its questionnaire's when it names none), so that the
-    public page withholds its follow-ups as it does a newer snapshot's (suppression._follow_ups).
-    The conditions are the definitions', never the figures: the stored summary is unchanged."""
-    for questionnaire in summary.get("questionnaires") or ():
-        if "asked_if" in questionnaire:
-            continue
-        own = [d for d in definitions.values() if d.key == questionnaire.get("key")]
-        covered = set(questionnaire.get("versions") or ())
-        versions = [d for d in own if d.version in covered] or own
-        questionnaire["asked_if"] = asked_conditions(versions)
-
-
-def snapshot_ids(snapshot: OutcomeSnapshot) -> list[int]:
-    """Return the ids of the responses a snapshot covers, checking them."""
-    ids = data.decode_ids(snapshot.response_ids)
-    if data.ids_checksum(ids) != snapshot.response_ids_sha256:
-        raise OutcomesError(f"snapshot {snapshot.id}: stored response ids do not match")
-    return ids
-
-
-def current_publication(session: Session) -> OutcomePublication | None:
-    """Return the publication shown at /outcomes, if any."""
-    return session.scalar(
-        select(OutcomePublication)
-        .where(OutcomePublication.withdrawn_at.is_(None))
-        .order_by(OutcomePublication.published_at.desc(), OutcomePublication.id.desc())
-        .limit(1)
-    )
-
-
-def may_publish(session: Session, actor: Actor) -> bool:
-    """Whether ``actor`` may publish and withdraw the public outcomes: an enabled administrator,
-    or an enabled analyst an administrator delegated it to."""
-    if not isinstance(actor, User) or not actor.is_enabled:
-        return False
-    if actor.role == "admin":
-        return True
-    return actor.role == "analyst" and session.get(OutcomePublisher, actor.id) is not None
-
-
-def publishers(session: Session) -> list[tuple[OutcomePublisher, User]]:
-    """Every delegation to publish, with its account."""
-    rows = session.execute(
-        select(OutcomePublisher, User)
-        .join(User, User.id == OutcomePublisher.user_id)
-        .order_by(User.email)
-    ).all()
-    return [(delegation, user) for delegation, user in rows]
-
-
-def grant_publishing(
-    session: Session, user: User, actor: User, ip: str | None = None
-) -> OutcomePublisher:
-    """Let an analyst publish and withdraw the outcomes; an administrator's act, logged."""
-    if not isinstance(actor, User) or actor.role != "admin":
-        raise OutcomesError(_("only an administrator may delegate publishing"))
-    if user.role != "analyst":
-        raise OutcomesError(_("publishing can be delegated to analysts only"))
-    existing = session.get(OutcomePublisher, user.id)
-    if existing is not None:
-        return existing
-    delegation = OutcomePublisher(
-        user_id=user.id, granted_at=utcnow(), granted_by_email=actor.email
-    )
-    session.add(delegation)
-    session.flush()
-    audit.record(session, actor, "outcomes.publisher_granted", target=user.email, ip=ip)
-    return delegation
-
-
-def revoke_publishing(session: Session, user: User, actor: User, ip: str | None = None) -> None:
-    """Take the delegation to publish back; an administrator's act, logged."""
-    if not isinstance(actor, User) or actor.role != "admin":
-        raise OutcomesError(_("only an administrator may delegate publishing"))
-    delegation = session.get(OutcomePublisher, user.id)
-    if delegation is None:
-        return
-    session.delete(delegation)
-    session.flush()
-    audit.record(session, actor, "outcomes.publisher_revoked", target=user.email, ip=ip)
-
-
-@dataclass(frozen=True)
-class Differencing:
-    """A publication that, set beside ``snapshot``, would single out a few responses."""
-
-    earlier: OutcomeSnapshot
-    published_at: datetime
-    differing: int  # responses in one and not the other, or edited between their freezes
-    unknown: int  # responses of both edited after ``snapshot`` was frozen: changed, or not
-
-
-def differencing(
-    session: Session, snapshot: OutcomeSnapshot, threshold: int
-) -> Differencing | None:
-    """Return the first publication, shown now or ever before, that ``snapshot`` differs from
-    by fewer than ``threshold`` responses (but some): subtracting one page's figures from the
-    other's would give those few responses' answers, which no single page shows.
-
-    Differing responses: those covered by one snapshot and not the other (new, withdrawn, or
-    outside a filter), and those covered by both but edited between the two freezes. An edit
-    after ``snapshot`` was frozen may or may not have come before it: when that uncertainty could
-    decide, the answer is "differs too little" (freeze again to know).
-    """
-    from consult.questionnaires.models import Response
-
-    ids = set(snapshot_ids(snapshot))
-    earlier = session.execute(
-        select(OutcomePublication.published_at, OutcomeSnapshot)
-        .join(OutcomeSnapshot, OutcomeSnapshot.id == OutcomePublication.snapshot_id)
-        .where(OutcomePublication.snapshot_id != snapshot.id)
-        .order_by(OutcomePublication.published_at.desc())
-    ).all()
-    seen: set[int] = set()
-    for published_at, other in earlier:
-        if other.id in seen:
-            continue
-        seen.add(other.id)
-        other_ids = set(snapshot_ids(other))
-        both = ids & other_ids
-        first, last = sorted((other.frozen_at, snapshot.frozen_at))
-        edited = dict(
-            session.execute(
-                select(Response.id, Response.updated_at).where(
-                    Response.id.in_(both), Response.updated_at > first
-                )
-            ).all()
-        )
-        between = sum(1 for moment in edited.values() if moment <= last)
-        unknown = len(edited) - between
-        differing = len(ids ^ other_ids) + between
-        if differing + unknown and differing < threshold:
-            return Differencing(other, published_at, differing, unknown)
-    return None
-
-
-def publish(
-    session: Session,
-    snapshot: OutcomeSnapshot,
-    actor: User,
-    ip: str | None = None,
-    threshold: int = 5,
-    confirmed_narrower: bool = False,
-) -> OutcomePublication:
-    """Show ``snapshot`` at /outcomes (replacing whatever was shown): the explicit act of an
-    administrator or of an analyst they delegated publishing to; logged.
-
-    Refused (OutcomesError) when, beside any publication shown before, it would single out
-    fewer than ``threshold`` responses (see differencing), and (NarrowingError) when it would
-    make the public page say less than the one shown now (no response, part of the consultation
-    in place of all of it, older data) unless ``confirmed_narrower``.
-    """
-    if not may_publish(session, actor):
-        raise OutcomesError(_("only an administrator or a delegated analyst may publish outcomes"))
-    close = differencing(session, snapshot, threshold)
-    if close is not None:
-        raise DifferencingError(close, threshold)
-    narrower = publication_narrowing(session, snapshot)
-    if narrower is not None and not confirmed_narrower:
-        raise NarrowingError(narrower)
-    now = utcnow()
-    email = actor.email
-    session.execute(
-        update(OutcomePublication)
-        .where(OutcomePublication.withdrawn_at.is_(None))
-        .values(withdrawn_at=now, withdrawn_by_email=email)
-    )
-    publication = OutcomePublication(
-        snapshot_id=snapshot.id,
-        published_at=now,
-        published_by_id=actor.id,
-        published_by_email=email,
-    )
-    session.add(publication)
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "outcomes.publish",
-        target=f"snapshot:{snapshot.id}",
-        details={
-            "label": snapshot.label,
-            "responses": snapshot.response_count,
-            "confirmed_narrower": list(narrower.reasons) if narrower else [],
-        },
-        ip=ip,
-    )
-    return publication
-
-
-def publication_narrowing(session: Session, snapshot: OutcomeSnapshot) -> Narrowing | None:
-    """How publishing ``snapshot`` now would make the public page say less (None: it would not)."""
-    shown = current_publication(session)
-    published = session.get(OutcomeSnapshot, shown.snapshot_id) if shown is not None else None
-    return narrowing(snapshot, published)
-
-
-class DifferencingError(OutcomesError):
-    """Publishing would single out a few responses beside an earlier publication."""
-
-    def __init__(self, close: Differencing, threshold: int) -> None:
-        super().__init__(
-            f"snapshot differs from snapshot {close.earlier.id} (published "
-            f"{close.published_at:%Y-%m-%d %H:%M}) by {close.differing} responses "
-            f"({close.unknown} edited since), fewer than {threshold}"
-        )
-        self.close = close
-        self.threshold = threshold
-
-
-def withdraw(session: Session, actor: User, ip: str | None = None) -> OutcomePublication | None:
-    """Take the published outcomes off /outcomes (an administrator or a delegated analyst)."""
-    if not may_publish(session, actor):
-        raise OutcomesError(_("only an administrator or a delegated analyst may withdraw outcomes"))
-    publication = current_publication(session)
-    if publication is None:
-        return None
-    publication.withdrawn_at = utcnow()
-    publication.withdrawn_by_email = actor.email
-    session.flush()
-    audit.record(
-        session, actor, "outcomes.unpublish", target=f"snapshot:{publication.snapshot_id}", ip=ip
-    )
-    return publication
 
 
 def freshness(session: Session, snapshot: OutcomeSnapshot, summary: Mapping[str, Any]) -> Freshness:

@@ -22,22 +22,24 @@ Published contributions are public texts already and keep their quotes.
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
-from consult.outcomes import disclosure
 from consult.outcomes.cells import (
-    cell_bounds,
-    hidden_bounds,
     hidden_last,
     hide,
     is_small,
     protect_total,
-    sum_fact,
     suppress_cells,
 )
 from consult.outcomes.country_cells import OTHER_COUNTRIES, protect_countries
+from consult.outcomes.derived_cells import (
+    protect_mean_choices,
+    protect_number_extremes,
+    protect_number_mean,
+    protect_row_mean,
+    protect_uncoded,
+)
 from consult.outcomes.distribution import MEAN_CHOICES
 from consult.outcomes.number_bins import merge_small_ends
 from consult.outcomes.ranking_cells import protect_ranking
@@ -208,7 +210,7 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
     elif kind == "multiple_choice":
         suppress_cells(question["options"], threshold, exclusive=False)
         question["other_texts"] = []
-        _mean_choices(question, threshold)
+        protect_mean_choices(question, threshold)
     elif kind == "matrix":
         for row in question["rows"]:
             _matrix_row(question, row, threshold)
@@ -227,8 +229,8 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
         histogram = question.get("histogram") or []
         merge_small_ends(histogram, threshold)
         suppress_cells([*histogram, *skip_cells(skipped)], threshold, exclusive=True)
-        _number_mean(question, threshold)
-        _number_extremes(question, threshold)
+        protect_number_mean(question, threshold)
+        protect_number_extremes(question, threshold)
     elif kind in ("short_text", "long_text"):
         question["terms"] = {
             lang: [pair for pair in pairs if pair[1] >= threshold]
@@ -241,7 +243,7 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
                 _hide(theme)
             themes.append(theme)
         question["themes"] = themes
-        _uncoded(question, threshold)
+        protect_uncoded(question, threshold)
         # Each answer has one language and the answers are counted: exclusive cells.
         languages = [{"key": k, "count": n} for k, n in (question.get("languages") or {}).items()]
         suppress_cells([*languages, *skip_cells(skipped)], threshold, exclusive=True)
@@ -267,7 +269,7 @@ def _matrix_row(question: MutableMapping[str, Any], row: MutableMapping[str, Any
     skipped = small_skip(question.get("asked"), row["answered"], threshold)
     cells = [*row["distribution"], *skip_cells(skipped)]
     suppress_cells(cells, threshold, exclusive=True)
-    _row_mean(row, question.get("scale") or [], threshold, cells, row["answered"] + skipped)
+    protect_row_mean(row, question.get("scale") or [], threshold, cells, row["answered"] + skipped)
     row["counts"] = {e["key"]: e["count"] for e in row["distribution"] if e["count"] is not None}
     if _small(row["scored"], threshold):
         row["mean"] = None
@@ -278,167 +280,6 @@ def _matrix_row(question: MutableMapping[str, Any], row: MutableMapping[str, Any
         row["scored"] = row["unscored"] = None
     if skipped:
         withhold_row_answered(row)
-
-
-# -- derived figures: each withheld when, with the table beside it, it pins a hidden cell --------
-
-
-def _row_mean(
-    row: MutableMapping[str, Any],
-    scale: Sequence[Mapping],
-    threshold: int,
-    cells: Sequence[Mapping[str, Any]],
-    total: int,
-) -> None:
-    """A matrix row's mean score weighs its cells: with the row's total and two hidden cells of
-    different scores, it gives both. Withheld when it pins one."""
-    entries = cells  # the row's scale, and the few who skipped the row when they are a cell
-    if row.get("mean") is None or not any(e.get("suppressed") for e in entries):
-        return
-    scores = {p["key"]: p.get("score") for p in scale}
-    weights: dict[int, float] = {}
-    rest = 0.0
-    scored_shown = 0
-    for index, entry in enumerate(entries):
-        score = scores.get(entry["key"])
-        if score is None:
-            continue  # "don't know": counted in the row, left out of the mean
-        if entry.get("suppressed"):
-            weights[index] = score - row["mean"]
-        else:
-            rest += (score - row["mean"]) * (entry["count"] or 0)
-            scored_shown += entry["count"] or 0
-    # A printed mean rests on at least ``threshold`` ratings (else it is not printed), and a
-    # reader who knows the rule knows that too: with a hidden base, it bounds the hidden cells.
-    enough = disclosure.at_least(dict.fromkeys(weights, 1), threshold - scored_shown)
-    facts = [sum_fact(entries, total), disclosure.equal(weights, -rest), enough]
-    if disclosure.determined(hidden_bounds(entries, threshold, total), facts):
-        row["mean"] = None
-        row["mean_withheld"] = True
-
-
-def _mean_choices(question: MutableMapping[str, Any], threshold: int) -> None:
-    """The average number of options chosen is printed with its base (the respondents who
-    chose a substantive option, consult.outcomes.closed.mean_choices): both are withheld when
-    that base is under the threshold, or when they pin a hidden option. The mean, printed to
-    one decimal, bounds the substantive options' sum; the base, against the answered count,
-    bounds the exclusive options' sum ("None of these": what the answerers are, beside the
-    base, with those who only wrote an "Other" answer)."""
-    mean, base = question.get("mean_choices"), question.get("mean_choices_base")
-    if not mean or not base or base < threshold:
-        question["mean_choices"] = question["mean_choices_base"] = None
-        return
-    rounded = round(mean, 1)
-    question["mean_choices"] = rounded
-    options = question["options"]
-    exclusive = set(question.get("exclusive_options") or ())
-    if not any(o.get("suppressed") for o in options if o["key"] != "other"):
-        return
-    bounds = hidden_bounds(options, threshold, question["answered"] or 0)
-    facts = []
-    kinds = {"substantive": [], "exclusive": []}
-    for i, option in enumerate(options):
-        if option["key"] != "other":
-            kinds["exclusive" if option["key"] in exclusive else "substantive"].append(i)
-    shown = {k: sum(options[i]["count"] or 0 for i in v) for k, v in kinds.items()}
-    hidden = {k: {i: 1 for i in v if options[i].get("suppressed")} for k, v in kinds.items()}
-    if hidden["substantive"]:
-        low, high = (rounded - 0.05) * base, (rounded + 0.05) * base
-        rest = shown["substantive"]
-        facts.append(disclosure.Fact(hidden["substantive"], low - rest, high - rest))
-    answered = question.get("answered")
-    if hidden["exclusive"] and answered is not None:
-        other = next((o for o in options if o["key"] == "other"), None)
-        if other is None:
-            others = 0
-        elif other.get("suppressed"):
-            others = cell_bounds(other, threshold, answered)[1]
-        else:
-            others = other["count"] or 0
-        rest = answered - base - shown["exclusive"]
-        facts.append(disclosure.Fact(hidden["exclusive"], rest - others, rest))
-    if disclosure.determined(bounds, facts):
-        question["mean_choices"] = question["mean_choices_base"] = None
-
-
-def _number_mean(question: MutableMapping[str, Any], threshold: int) -> None:
-    """The mean of a number question, printed to one decimal, weighs its intervals: withheld
-    when, with the answers count, it pins a hidden interval (narrow intervals of whole numbers)."""
-    histogram = question.get("histogram") or []
-    if question.get("mean") is None:
-        return
-    rounded = round(question["mean"], 1)
-    question["mean"] = rounded
-    if not any(e.get("suppressed") for e in histogram):
-        return
-    answers = question["count"]
-    low_weights, high_weights = {}, {}
-    low_rest = high_rest = 0.0
-    for index, entry in enumerate(histogram):
-        whole = float(entry["from"]).is_integer() and float(entry["to"]).is_integer()
-        top = entry["to"] - 1 if whole and index < len(histogram) - 1 else entry["to"]
-        if entry.get("suppressed"):
-            low_weights[index], high_weights[index] = entry["from"], top
-        else:
-            low_rest += entry["from"] * entry["count"]
-            high_rest += top * entry["count"]
-    facts = [
-        sum_fact(histogram, answers),
-        disclosure.at_most(low_weights, (rounded + 0.05) * answers - low_rest),
-        disclosure.at_least(high_weights, (rounded - 0.05) * answers - high_rest),
-    ]
-    if disclosure.determined(hidden_bounds(histogram, threshold, answers), facts):
-        question["mean"] = None
-
-
-def quantile_shown(answers: int, fraction: float, threshold: int) -> bool:
-    """Whether a quantile (linear interpolation) of ``answers`` values rests on enough of them:
-    at least ``threshold`` answers at or below it and as many at or above it. A median of 5 is
-    the third answer, one respondent's value with two on either side: not shown."""
-    if answers <= 0:
-        return False
-    position = (answers - 1) * fraction
-    below = math.floor(position) + 1
-    above = answers - math.ceil(position)
-    return below >= threshold and above >= threshold
-
-
-def _number_extremes(question: MutableMapping[str, Any], threshold: int) -> None:
-    """A minimum or maximum is one respondent's value, and so is a quartile near either end:
-    quantiles are shown only when at least the threshold's number of answers lie on each side
-    (quantile_shown). The histogram's edges are round (number_bins) and its small ends were
-    merged into their neighbours; its first and last intervals are still left open ("under 10",
-    "40 or more"), so that not even a round edge near the lowest or highest answer is said."""
-    answers = question.get("count")
-    if answers is None:
-        answers = sum(e.get("count") or 0 for e in question.get("histogram") or [])
-    for field, fraction in (("q1", 0.25), ("median", 0.5), ("q3", 0.75)):
-        if question.get(field) is not None and not quantile_shown(answers, fraction, threshold):
-            question[field] = None
-            question["quantiles_withheld"] = True
-    histogram = question.get("histogram") or []
-    if histogram:  # one interval left: "all answers", never its edges
-        histogram[0]["from"] = None
-        histogram[-1]["to"] = None
-
-
-def _uncoded(question: MutableMapping[str, Any], threshold: int) -> None:
-    """The answers with no theme: the others hold at least one theme each, so the themes add up
-    to at least their number. Withheld when that pins a hidden theme."""
-    themes = question.get("themes") or []
-    uncoded = question.get("uncoded")
-    if uncoded is None or not any(t.get("suppressed") for t in themes):
-        return
-    coded = question["answered"] - uncoded
-    shown = sum(t["count"] or 0 for t in themes if not t.get("suppressed"))
-    bounds = {
-        i: (low, min(high, coded))
-        for i, (low, high) in hidden_bounds(themes, threshold, coded).items()
-    }
-    fact = disclosure.at_least(dict.fromkeys(bounds, 1), coded - shown)
-    if disclosure.determined(bounds, [fact]):
-        question["uncoded"] = None
-        question["uncoded_withheld"] = True
 
 
 def _version_bases(options: Sequence[MutableMapping[str, Any]], threshold: int) -> None:

@@ -21,7 +21,7 @@ Two forms, told apart by their first character:
   (a value containing a separator, a part the definition does not have).
 
 The order of parts is frozen with the version: a definition's structure may not change once a
-version has responses (see operations.sync_definitions). Flask-free.
+version has responses (see versions.sync_definitions). Flask-free.
 """
 
 from __future__ import annotations

@@ -1,12 +1,14 @@
-"""Plain functions that change responses: start, save a page, submit. They flush, never commit."""
+"""Plain functions that change responses: start, save a page, submit. They flush, never commit.
+
+Storing the questionnaire versions themselves (sync, rebuild of the answers documents) lives
+in consult.questionnaires.versions.
+"""
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import secrets
-from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, insert, select, text, tuple_, update
@@ -17,15 +19,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 from consult.db import Prepared, UTCDateTime, utcnow
 from consult.questionnaires import documents
 from consult.questionnaires.answers import Answers, applicable, profile_values
-from consult.questionnaires.definition import Questionnaire, parse_definition, structure_checksum
+from consult.questionnaires.definition import Questionnaire
 from consult.questionnaires.models import (
     SUBMITTED,
     Answer,
     ContactDetails,
-    QuestionnaireVersion,
     Response,
 )
 from consult.questionnaires.origin import SaveOrigin
+from consult.questionnaires.versions import version_row
 
 #: Receipt numbers avoid letters and digits that are easy to confuse (0/O, 1/I).
 _RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -61,10 +63,6 @@ Upsert = tuple[str, str, str]
 Removal = tuple[str, str]
 
 
-class FrozenVersionError(Exception):
-    """A version that already has responses was changed without raising its number."""
-
-
 def hash_token(token: str) -> str:
     """Return the stored form of a resume token."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -80,67 +78,6 @@ def new_receipt_number(questionnaire_key: str) -> str:
     prefix = _RECEIPT_PREFIX.get(questionnaire_key, questionnaire_key[:2].upper())
     body = "".join(secrets.choice(_RECEIPT_ALPHABET) for _ in range(8))
     return f"{prefix}-{body[:4]}-{body[4:]}"
-
-
-def sync_definitions(session: Session, questionnaires: Mapping[str, Questionnaire]) -> list[str]:
-    """Store each loaded definition as a version; refuse a changed version that has responses.
-
-    Returns one line per change made, for the CLI to print.
-    """
-    report = []
-    for questionnaire in questionnaires.values():
-        stored = session.scalar(
-            select(QuestionnaireVersion).where(
-                QuestionnaireVersion.key == questionnaire.key,
-                QuestionnaireVersion.version == questionnaire.version,
-            )
-        )
-        if stored is None:
-            session.add(
-                QuestionnaireVersion(
-                    key=questionnaire.key,
-                    version=questionnaire.version,
-                    checksum=questionnaire.checksum,
-                    definition=dict(questionnaire.raw),
-                )
-            )
-            report.append(f"loaded {questionnaire.key} version {questionnaire.version}")
-            continue
-        if stored.checksum != questionnaire.checksum and (
-            structure_checksum(stored.definition) != questionnaire.checksum
-        ):
-            has_responses = session.scalar(
-                select(Response.id).where(Response.version_id == stored.id).limit(1)
-            )
-            if has_responses is not None:
-                raise FrozenVersionError(
-                    f"{questionnaire.key} version {questionnaire.version} has responses and its "
-                    "questions changed: raise `version` in the file to publish the change"
-                )
-            stored.checksum = questionnaire.checksum
-            report.append(f"updated {questionnaire.key} version {questionnaire.version}")
-        elif stored.checksum != questionnaire.checksum:
-            stored.checksum = questionnaire.checksum  # same structure, checksum of an older rule
-        if stored.definition != dict(questionnaire.raw):
-            stored.definition = dict(questionnaire.raw)  # texts or dates corrected
-            report.append(f"updated texts of {questionnaire.key} version {questionnaire.version}")
-    session.flush()
-    return report
-
-
-def version_row(session: Session, questionnaire: Questionnaire) -> QuestionnaireVersion:
-    """Return the stored version of a loaded definition."""
-    row = session.scalar(
-        select(QuestionnaireVersion).where(
-            QuestionnaireVersion.key == questionnaire.key,
-            QuestionnaireVersion.version == questionnaire.version,
-        )
-    )
-    if row is None:
-        raise LookupError(
-            f"{questionnaire.key} v{questionnaire.version} is not stored: run consult init"
-        )
-    return row
 
 
 def find_response(session: Session, token: str, *, for_update: bool = False) -> Response | None:
@@ -245,62 +182,6 @@ def stored_answers(session: Session, response: Response) -> Answers:
     for question_key, part_key, value in rows:
         answers.setdefault(question_key, {})[part_key] = value
     return answers
-
-
-def stored_definitions(connection: Connection) -> dict[int, Questionnaire]:
-    """Return every stored questionnaire version's definition, by version row id."""
-    definitions = {}
-    for version_id, raw in connection.execute(
-        select(QuestionnaireVersion.id, QuestionnaireVersion.definition)
-    ):
-        if isinstance(raw, str):
-            raw = json.loads(raw)
-        definitions[version_id] = parse_definition(raw, f"stored version {version_id}")
-    return definitions
-
-
-def rebuild_answers_documents(connection: Connection, *, missing_only: bool = False) -> int:
-    """Rewrite answers documents from the Answer rows; return how many.
-
-    For answers written by other means than the app (a data fix in SQL, a bulk import, the
-    migration that introduced the documents). The rows are the source of a submitted
-    response's document; a draft's document is its answers, rebuilt only when it has none.
-    ``missing_only`` rebuilds only the documents that are NULL.
-    """
-    definitions = stored_definitions(connection)
-    table = Response.__table__
-    query = select(table.c.id, table.c.version_id).order_by(table.c.id)
-    if missing_only:
-        query = query.where(table.c.answers_document.is_(None))
-    else:
-        query = query.where((table.c.status == SUBMITTED) | table.c.answers_document.is_(None))
-    rewrite = (
-        update(table)
-        .where(table.c.id == bindparam("rid"))
-        .values(answers_document=bindparam("document"))
-    )
-    count = 0
-    last_id = 0
-    while True:
-        batch = connection.execute(query.where(table.c.id > last_id).limit(1000)).all()
-        if not batch:
-            return count
-        answers: dict[int, Answers] = {rid: {} for rid, _version in batch}
-        for rid, question_key, part_key, value in connection.execute(
-            select(Answer.response_id, Answer.question_key, Answer.part_key, Answer.value).where(
-                Answer.response_id.in_(list(answers))
-            )
-        ):
-            answers[rid].setdefault(question_key, {})[part_key] = value
-        connection.execute(
-            rewrite,
-            [
-                {"rid": rid, "document": documents.encode(definitions[version], answers[rid])}
-                for rid, version in batch
-            ],
-        )
-        count += len(batch)
-        last_id = batch[-1][0]
 
 
 def save_answers(

@@ -9,13 +9,9 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from consult.db import db
-from consult.questionnaires.definition import (
-    Questionnaire,
-    definition_files,
-    load_all,
-    parse_definition,
-)
+from consult.questionnaires.definition import Questionnaire
 from consult.questionnaires.models import QuestionnaireVersion, Response
+from consult.questionnaires.parsing import definition_files, load_all, parse_definition
 
 EXTENSION_KEY = "consult.questionnaires"
 

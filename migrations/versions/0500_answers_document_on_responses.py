@@ -23,7 +23,7 @@ def upgrade() -> None:
     # The document's format belongs to the application (consult/questionnaires/documents.py),
     # so the backfill uses the application's own rebuild, from the answer rows and each
     # response's stored definition. A later change of format would come with its own rebuild.
-    from consult.questionnaires.operations import rebuild_answers_documents
+    from consult.questionnaires.versions import rebuild_answers_documents
 
     rebuild_answers_documents(op.get_bind())
 

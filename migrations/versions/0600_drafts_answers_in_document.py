@@ -40,7 +40,7 @@ drafts = sa.select(responses.c.id).where(responses.c.status == "draft")
 def upgrade() -> None:
     """Give every draft a document built from its rows if it has none, then drop its rows."""
     # The document's format belongs to the application, as in revision 0500.
-    from consult.questionnaires.operations import rebuild_answers_documents
+    from consult.questionnaires.versions import rebuild_answers_documents
 
     bind = op.get_bind()
     rebuild_answers_documents(bind, missing_only=True)
@@ -50,7 +50,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Write each draft's answers back as rows, from its document."""
     from consult.questionnaires import documents
-    from consult.questionnaires.operations import stored_definitions
+    from consult.questionnaires.versions import stored_definitions
 
     bind = op.get_bind()
     definitions = stored_definitions(bind)

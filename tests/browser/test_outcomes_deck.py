@@ -11,7 +11,7 @@ from sqlalchemy import select
 from consult.contributions.models import Contribution
 from consult.db import db, writing
 from consult.geography import region_map
-from consult.outcomes import data, demo, operations
+from consult.outcomes import data, demo, demo_contributions, operations
 from consult.questionnaires.models import Answer, Response
 from consult.questionnaires.registry import current_questionnaires
 from consult.staff.models import User
@@ -34,7 +34,7 @@ def published_demo(app, staff, responses):
     email = staff("admin")
     with app.app_context(), writing():
         plan = demo.DemoPlan(responses=0, contributions=60, seed=21)
-        for _made in demo.generate_contributions(
+        for _made in demo_contributions.generate_contributions(
             db.session, region_map(app.config["QUESTIONNAIRES_PATH"]), plan
         ):
             pass

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from consult.contributions import operations
+from consult.contributions import operations, reactions
 from consult.contributions.models import Contribution, ContributionReply
 from consult.db import db, writing
 from consult.staff.models import AuditEntry, User
@@ -101,7 +101,7 @@ def test_reply_decisions_and_official_responses_are_audited(app, client, login, 
     contribution_id, _ = contribute("Original", publish=True)
     with app.app_context(), writing():
         contribution = db.session.get(Contribution, contribution_id)
-        reply = operations.add_reply(db.session, contribution, text="A reply", language="fr")
+        reply = reactions.add_reply(db.session, contribution, text="A reply", language="fr")
         db.commit()
         reply_id = reply.id
     login(client, "moderator")
@@ -158,7 +158,7 @@ def test_what_the_platform_does_by_itself_is_not_a_staff_action(app, contribute)
         before = {e.id for e in db.session.scalars(select(AuditEntry))}
         contribution = db.session.get(Contribution, contribution_id)
         for n in range(3):
-            operations.add_report(
+            reactions.add_report(
                 db.session,
                 contribution,
                 reason="spam",

@@ -9,8 +9,8 @@ import re
 import lxml.html
 from sqlalchemy import select
 
-from consult.contributions.vocabulary import ORGANISATION_TYPE_NAMES
 from consult.core.key_labels import key_label
+from consult.core.vocabulary import ORGANISATION_TYPE_NAMES
 from consult.db import db
 from consult.geography import REGION_KEYS
 from consult.questionnaires.models import Answer

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from consult.contributions import operations
+from consult.contributions import operations, reactions
 from consult.contributions.models import Contribution, ContributionReply, OfficialResponse
 from consult.db import db, writing
 from consult.exports.layout import CODEBOOK_HEADER
@@ -92,13 +92,13 @@ def store_contributions(app) -> Stored:
             if fields:
                 stored.personal[contribution.id] = (fields["name"], fields["email"])
             for s in range(n % 3):
-                operations.add_support(db.session, contribution, f"browser-{n}-{s}", f"ip-{s}")
+                reactions.add_support(db.session, contribution, f"browser-{n}-{s}", f"ip-{s}")
             if n % 2 == 0:
-                published = operations.add_reply(
+                published = reactions.add_reply(
                     db.session, contribution, text="A reply", language="en"
                 )
-                operations.moderate_reply(db.session, published, "approve", moderator)
-                operations.add_reply(db.session, contribution, text="Pending reply", language="en")
+                reactions.moderate_reply(db.session, published, "approve", moderator)
+                reactions.add_reply(db.session, contribution, text="Pending reply", language="en")
             if n % 5 == 0:
                 operations.set_official_response(
                     db.session,
@@ -134,7 +134,7 @@ def store_contributions(app) -> Stored:
         )
         operations.publish(db.session, reported, moderator)
         for r in range(3):
-            operations.add_report(
+            reactions.add_report(
                 db.session, reported, reason="spam", reporter_hash=f"r{r}", address_hash=f"a{r}"
             )
         stored.unpublished["hidden_by_reports"] = reported.id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from consult.contributions import operations
+from consult.contributions import operations, reactions
 from consult.contributions.models import Contribution
 from consult.db import db, writing
 from consult.mail.sender import run
@@ -88,7 +88,7 @@ def test_hidden_after_reports_tells_the_contributor_once(make_app) -> None:
         act(
             app,
             contribution_id,
-            lambda c, n=n: operations.add_report(
+            lambda c, n=n: reactions.add_report(
                 db.session,
                 c,
                 reason="spam",

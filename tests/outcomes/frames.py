@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from consult.questionnaires.definition import Questionnaire, parse_definition
+from consult.questionnaires.definition import Questionnaire
+from consult.questionnaires.parsing import parse_definition
 
 PARTNERS = Path(__file__).resolve().parents[2] / "questionnaires" / "partners.yaml"
 

@@ -18,6 +18,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from consult.contributions import operations as contribution_operations
+from consult.contributions import reactions
 from consult.contributions.models import KINDS, Contribution
 from consult.db import db, writing
 from consult.geography import REGION_KEYS
@@ -81,7 +82,7 @@ def contribute(
     if outcome in ("published", "hidden", "withdrawn"):
         contribution_operations.publish(session, contribution, None, at=published_at)
         for n in range(supports):
-            contribution_operations.add_support(
+            reactions.add_support(
                 session, contribution, f"browser-{contribution.id}-{n}", f"address-{n}"
             )
     if outcome == "hidden":
@@ -324,7 +325,7 @@ def test_a_snapshot_freezes_the_contributions_too(contributions_app, staff):
             published_at=datetime.now(UTC) - timedelta(seconds=1),
         )
         supported = db.session.get(Contribution, covered[0])
-        contribution_operations.add_support(db.session, supported, "late-browser", "late-address")
+        reactions.add_support(db.session, supported, "late-browser", "late-address")
         contribution_operations.moderate(
             db.session, db.session.get(Contribution, covered[1]), "hide", None, reason="spam"
         )

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from consult.db import db, writing
 from consult.geography import region_map
-from consult.outcomes import coverage, demo
+from consult.outcomes import coverage, demo, demo_contributions
 from consult.outcomes.coverage import APPLIED, LEFT_OUT, NOT_APPLIED
 from consult.outcomes.filters import AnswerCondition, SummaryFilter
 from tests.outcomes.conftest import fill_demo
@@ -60,7 +60,7 @@ def mixed_app(app):
     fill_demo(app, 30, seed=8)
     with app.app_context(), writing():
         plan = demo.DemoPlan(responses=0, contributions=40, seed=9)
-        for _made in demo.generate_contributions(
+        for _made in demo_contributions.generate_contributions(
             db.session, region_map(app.config["QUESTIONNAIRES_PATH"]), plan
         ):
             pass

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from consult.outcomes import disclosure
 from consult.outcomes.charter_figures import published_article_ratings
-from consult.outcomes.suppression import _question, public_summary, quantile_shown, suppress_cells
+from consult.outcomes.derived_cells import quantile_shown
+from consult.outcomes.suppression import _question, public_summary, suppress_cells
 from tests.outcomes import attacker
 
 T = 5

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from consult.db import db, writing
-from consult.outcomes import data, operations
+from consult.outcomes import data, operations, response_ids
 from consult.outcomes.models import OutcomeSnapshot, SnapshotImmutableError
 from consult.outcomes.summary import find_question
 from consult.outcomes.suppression import public_summary
@@ -251,10 +251,10 @@ def test_a_freeze_can_cover_an_earlier_data_time(demo_app, login):
 
 def test_response_ids_are_stored_compactly(demo_app):
     ids = list(range(1, 5001)) + [5003, 5007] + list(range(6000, 9000))
-    blob = data.encode_ids(ids)
-    assert data.decode_ids(blob) == ids
+    blob = response_ids.encode_ids(ids)
+    assert response_ids.decode_ids(blob) == ids
     assert len(blob) < 40
-    assert data.ids_as_ranges([3, 1, 2, 9, 7, 8, 5]) == "1-3,5,7-9"
+    assert response_ids.ids_as_ranges([3, 1, 2, 9, 7, 8, 5]) == "1-3,5,7-9"
 
 
 # -- the public page -----
@@ -508,7 +508,9 @@ def test_snapshots_refuse_a_tampered_id_list(demo_app):
         db.commit()
         # Tampering below the ORM (which refuses any change) is caught by the checksum.
         db.session.execute(
-            update(OutcomeSnapshot.__table__).values(response_ids=data.encode_ids([1, 2, 3]))
+            update(OutcomeSnapshot.__table__).values(
+                response_ids=response_ids.encode_ids([1, 2, 3])
+            )
         )
         db.commit()
         db.session.expire_all()

@@ -21,7 +21,7 @@ from sqlalchemy import text
 
 from consult.db import db, writing
 from consult.geography import region_map
-from consult.outcomes import demo
+from consult.outcomes import demo, demo_contributions
 from consult.questionnaires.registry import current_questionnaires
 from tests.outcomes import independent, recompute_checks
 from tests.outcomes.conftest import fill_demo
@@ -54,7 +54,7 @@ def published(request, app, login):
     fill_demo(app, responses, seed=seed)
     with app.app_context(), writing():
         plan = demo.DemoPlan(responses=0, contributions=30, seed=5)
-        for _made in demo.generate_contributions(
+        for _made in demo_contributions.generate_contributions(
             db.session, region_map(app.config["QUESTIONNAIRES_PATH"]), plan
         ):
             pass

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from consult.outcomes.quotes import quotable_questions
-from consult.questionnaires.definition import load_file
+from consult.questionnaires.parsing import load_file
 
 QUESTIONNAIRES = Path(__file__).resolve().parents[2] / "questionnaires"
 

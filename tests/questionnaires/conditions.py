@@ -10,13 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from consult.questionnaires.definition import (
-    Question,
-    Questionnaire,
-    Section,
-    definition_files,
-    load_file,
-)
+from consult.questionnaires.definition import Question, Questionnaire, Section
+from consult.questionnaires.parsing import definition_files, load_file
 
 QUESTIONNAIRES_FOLDER = Path(__file__).resolve().parents[2] / "questionnaires"
 

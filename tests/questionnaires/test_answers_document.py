@@ -14,7 +14,7 @@ from alembic import command
 from sqlalchemy import create_engine, select, text, update
 
 from consult.db import db, writing
-from consult.questionnaires import documents, operations
+from consult.questionnaires import documents, operations, versions
 from consult.questionnaires.models import Answer, Response
 from consult.questionnaires.registry import current_questionnaires
 from consult.schema import alembic_config
@@ -25,7 +25,7 @@ from tests.questionnaires.test_respond import ARTICLES, PROFILE, fill_required
 def rows_and_documents(app) -> dict[int, tuple[dict, dict | None]]:
     """Response id -> (its answers as the rows hold them, its document decoded)."""
     with app.app_context():
-        definitions = operations.stored_definitions(db.session.connection())
+        definitions = versions.stored_definitions(db.session.connection())
         found: dict[int, tuple[dict, dict | None]] = {}
         for rid, version_id, document in db.session.execute(
             select(Response.id, Response.version_id, Response.answers_document)
@@ -355,7 +355,7 @@ def test_migration_0600_moves_drafts_to_their_documents_and_back(tmp_path: Path)
 def current_questionnaires_from_files():
     """The shipped questionnaire definitions, without an app."""
     from consult.config import Defaults
-    from consult.questionnaires.definition import definition_files, load_all
+    from consult.questionnaires.parsing import definition_files, load_all
 
     return load_all(definition_files(Path(Defaults.QUESTIONNAIRES_PATH)))
 

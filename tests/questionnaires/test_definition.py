@@ -10,12 +10,8 @@ import yaml
 
 from consult import create_app
 from consult.cli import main as consult_main
-from consult.questionnaires.definition import (
-    DefinitionError,
-    definition_files,
-    load_all,
-    parse_definition,
-)
+from consult.questionnaires.definition import DefinitionError
+from consult.questionnaires.parsing import definition_files, load_all, parse_definition
 
 QUESTIONNAIRES = Path(__file__).resolve().parents[2] / "questionnaires"
 
@@ -139,7 +135,7 @@ def test_app_refuses_to_start_on_an_invalid_definition(tmp_path: Path):
 
 def test_a_version_with_responses_is_frozen(make_app, tmp_path: Path, respondent_factory):
     from consult.cli import init_database
-    from consult.questionnaires.operations import FrozenVersionError
+    from consult.questionnaires.versions import FrozenVersionError
 
     folder = tmp_path / "defs"
     folder.mkdir()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from consult.questionnaires import merging
-from consult.questionnaires.definition import definition_files, load_all
+from consult.questionnaires.parsing import definition_files, load_all
 
 QUESTIONNAIRES = Path(__file__).resolve().parents[2] / "questionnaires"
 LG = load_all(definition_files(QUESTIONNAIRES))["local-governments"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from consult.questionnaires.definition import definition_files, load_all
+from consult.questionnaires.parsing import definition_files, load_all
 from tests.conftest import Respondent
 from tests.questionnaires.test_nothing_lost import _closed_copy
 from tests.questionnaires.test_respond import ARTICLES, PROFILE, fill_required

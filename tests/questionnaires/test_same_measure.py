@@ -15,13 +15,8 @@ import yaml
 
 from consult.i18n import format_moment
 from consult.questionnaires.answers import prune_hidden, read_page
-from consult.questionnaires.definition import (
-    LANGUAGES,
-    DefinitionError,
-    definition_files,
-    load_all,
-    parse_definition,
-)
+from consult.questionnaires.definition import LANGUAGES, DefinitionError
+from consult.questionnaires.parsing import definition_files, load_all, parse_definition
 from tests.conftest import Respondent
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,13 +20,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from consult.questionnaires.definition import (
-    Question,
-    Questionnaire,
-    definition_files,
-    is_shown,
-    parse_definition,
-)
+from consult.questionnaires.definition import Question, Questionnaire, is_shown
+from consult.questionnaires.parsing import definition_files, parse_definition
 from tests.conftest import Respondent, answers_in_store, csrf_token
 from tests.questionnaires.conditions import (
     QUESTIONNAIRES_FOLDER,
