@@ -30,19 +30,20 @@ from consult.outcomes.blueprints import (
     bp,
     can_publish,
     country_regions,
-    coverage_note,
     covered_contributions,
-    filter_args,
-    filter_coverage,
-    filter_description,
-    filters_from_request,
     frozen_summary_of,
-    left_out_contributions,
-    refused_answers,
     snapshot_or_404,
     sources,
     template_context,
     threshold,
+)
+from consult.outcomes.filter_reading import filters_from_request, refused_answers
+from consult.outcomes.filter_words import (
+    coverage_note,
+    filter_args,
+    filter_coverage,
+    filter_description,
+    left_out_contributions,
 )
 from consult.outcomes.filters import SummaryFilter
 from consult.outcomes.models import OutcomePublication, OutcomeSnapshot

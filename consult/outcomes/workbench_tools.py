@@ -17,24 +17,25 @@ from consult.outcomes import data, downloads, presenting
 from consult.outcomes.blueprints import (
     FIGURE_FORMATS,
     STAFF_ROLES,
-    Ambiguity,
-    ambiguity,
     bp,
-    closed_questions,
-    download_filters,
     figure_file,
-    filter_args,
-    filter_description,
-    filters_from_request,
     frozen_summary_of,
-    refused_answers,
-    region_names,
-    resolve_closed,
     snapshot_or_404,
     sources,
     threshold,
 )
 from consult.outcomes.crosstab import crosstab, public_crosstab, published_questions
+from consult.outcomes.filter_reading import (
+    Ambiguity,
+    ambiguity,
+    closed_questions,
+    download_filters,
+    filters_from_request,
+    refused_answers,
+    region_names,
+    resolve_closed,
+)
+from consult.outcomes.filter_words import filter_args, filter_description
 from consult.outcomes.filters import SummaryFilter
 from consult.outcomes.suppression import public_summary
 from consult.staff import audit

@@ -44,20 +44,24 @@ from consult.outcomes.blueprints import (
     ROWS_PER_PAGE,
     STAFF_ROLES,
     bp,
-    closed_questions,
-    download_filters,
-    filter_args,
-    filter_coverage,
-    filter_description,
-    filters_from_request,
-    left_out_contributions,
-    refused_answers,
-    region_names,
-    respondent_type_choices,
     snapshot_or_404,
     sources,
     template_context,
     threshold,
+)
+from consult.outcomes.filter_reading import (
+    closed_questions,
+    download_filters,
+    filters_from_request,
+    refused_answers,
+    region_names,
+    respondent_type_choices,
+)
+from consult.outcomes.filter_words import (
+    filter_args,
+    filter_coverage,
+    filter_description,
+    left_out_contributions,
 )
 from consult.outcomes.models import OutcomeQuote
 from consult.outcomes.summary import IDENTIFYING_QUESTIONS, SummaryFilter
