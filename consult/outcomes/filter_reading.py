@@ -15,44 +15,20 @@ from flask_babel import gettext as _
 from consult.core.errors import render_error
 from consult.core.inputs import URL_FOR_KEYWORDS, parse_date
 from consult.geography import REGION_KEYS, region_labels
-from consult.outcomes import presenting
-from consult.outcomes.distribution import YES_NO_LABELS
+from consult.outcomes import dimensions, presenting
 from consult.outcomes.filters import MAX_ANSWER_CONDITIONS, AnswerCondition, SummaryFilter
 from consult.outcomes.formatting import long_date
-from consult.questionnaires.definition import YES_NO_KEYS
 from consult.questionnaires.registry import current_questionnaires
 
-#: Closed questions whose answers can filter a summary or be cross-tabulated.
-FILTER_TYPES = ("single_choice", "yes_no", "multiple_choice")
 
-
-def closed_questions() -> dict[str, dict[str, Any]]:
-    """Every closed question of the current questionnaires, by "questionnaire:question": its
-    label, its questionnaire's short name and that questionnaire's option labels.
-
-    A question key asked by both questionnaires gives two entries: their wording and options
-    can differ, and a figure never puts two different questions together.
-    """
-    result: dict[str, dict[str, Any]] = {}
-    for questionnaire in current_questionnaires().values():
-        for question in questionnaire.questions:
-            if question.type not in FILTER_TYPES:
-                continue
-            if question.type == "yes_no":
-                options = [(k, presenting.t(YES_NO_LABELS[k])) for k in YES_NO_KEYS]
-            else:
-                options = [(o.key, presenting.t(o.label)) for o in question.options]
-            key = f"{questionnaire.key}:{question.key}"
-            result[key] = {
-                "key": key,
-                "question": question.key,
-                "questionnaire": questionnaire.key,
-                "short": presenting.short_questionnaire(questionnaire.key),
-                "label": presenting.t(question.label),
-                "type": question.type,
-                "options": dict(options),
-            }
-    return result
+def closed_questions(*, profile: bool = True) -> dict[str, dict[str, Any]]:
+    """The closed dimensions of the current questionnaires (consult.outcomes.dimensions): each
+    questionnaire's closed questions and matrix rows, and (with ``profile``) the respondent's
+    region, country, type and language, in the page's language."""
+    path = current_app.config["QUESTIONNAIRES_PATH"]
+    return dimensions.closed_dimensions(
+        current_questionnaires(), region_labels(path), profile=profile
+    )
 
 
 def resolve_closed(value: str, closed: dict[str, dict[str, Any]] | None = None) -> ResolvedQuestion:
@@ -62,7 +38,7 @@ def resolve_closed(value: str, closed: dict[str, dict[str, Any]] | None = None) 
     closed = closed_questions() if closed is None else closed
     if value in closed:
         return ResolvedQuestion(value, ())
-    choices = tuple(k for k, entry in closed.items() if entry["question"] == value)
+    choices = tuple(k for k, entry in closed.items() if dimensions.bare_key(entry) == value)
     if len(choices) == 1:
         return ResolvedQuestion(choices[0], ())
     return ResolvedQuestion(None, choices)
@@ -256,7 +232,7 @@ def answer_conditions(
     answer, one link each: never applied to two different questions.
     Malformed conditions, unknown questions and unknown options are left out, each with a
     message."""
-    closed = closed_questions()
+    closed = closed_questions(profile=False)
     parsed = [(raw, AnswerCondition.parse(raw)) for raw in raws]
     messages = [
         _(
@@ -303,7 +279,12 @@ def answer_conditions(
         question = closed[key]
         if condition.option in question["options"]:
             conditions.append(
-                AnswerCondition(condition.question, condition.option, question["questionnaire"])
+                AnswerCondition(
+                    question["question"],
+                    condition.option,
+                    question["questionnaire"],
+                    question["part"],
+                )
             )
         else:
             messages.append(

@@ -3,7 +3,7 @@ treats each channel (responses, contributions), and the coverage note of a filte
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from consult.db import db
-from consult.outcomes import coverage, data, presenting
+from consult.outcomes import coverage, data, dimensions, presenting
 from consult.outcomes.filter_reading import (
     closed_questions,
     region_names,
@@ -71,24 +71,46 @@ def _condition_phrase(row: coverage.FilterCoverage) -> str:
     condition = AnswerCondition.parse(row.value)
     if condition is None:
         return row.value
-    closed = closed_questions()
-    found = resolve_closed(condition.question_id, closed)
-    # An older snapshot's condition without questionnaire, on a key several ask: any of them.
-    key = found.key or (found.choices[0] if found.choices else None)
-    if key is None:
-        return row.value
-    question = closed[key]
-    if not condition.questionnaire and found.key is None:
-        return _(
-            "“%(question)s”: %(answer)s",
-            question=question["label"],
-            answer=question["options"].get(condition.option, condition.option),
-        )
+    return answer_phrase(condition)
+
+
+def _catalogues() -> Iterator[dict[str, dict[str, Any]]]:
+    """Where a condition's wording is read: the current questionnaires, then every stored
+    version, newest first (an older snapshot's condition can name a question, or an answer,
+    that a later version no longer has)."""
+    yield closed_questions(profile=False)
+    stored = data.stored_definitions(db.session.connection())
+    for definition in sorted(stored.values(), key=lambda d: (d.key, -d.version)):
+        yield dimensions.closed_dimensions({definition.key: definition}, {}, profile=False)
+
+
+def answer_phrase(condition: AnswerCondition) -> str:
+    """An answer condition in words, from the definitions of the questionnaire versions that
+    ask it (the first that offers its answer): never its raw key."""
+    fallback = None
+    for closed in _catalogues():
+        found = resolve_closed(condition.question_id, closed)
+        # An older snapshot's condition without questionnaire, on a key several ask: any.
+        key = found.key or (found.choices[0] if found.choices else None)
+        if key is None:
+            continue
+        fallback = fallback or (closed[key], found.key is None)
+        if condition.option in closed[key]["options"]:
+            return _answer_words(closed[key], condition, found.key is None)
+    if fallback is None:
+        return _("an answer to a question that no version of the questionnaires defines")
+    return _answer_words(fallback[0], condition, fallback[1])
+
+
+def _answer_words(question: Mapping[str, Any], condition: AnswerCondition, shared: bool) -> str:
+    answer = question["options"].get(condition.option) or _("an answer no longer offered")
+    if not condition.questionnaire and shared:
+        return _("“%(question)s”: %(answer)s", question=question["label"], answer=answer)
     return _(
         "“%(question)s” (%(questionnaire)s): %(answer)s",
         question=question["label"],
         questionnaire=question["short"],
-        answer=question["options"].get(condition.option, condition.option),
+        answer=answer,
     )
 
 

@@ -58,6 +58,7 @@ from consult.outcomes.filter_reading import (
     respondent_type_choices,
 )
 from consult.outcomes.filter_words import (
+    answer_phrase,
     filter_args,
     filter_coverage,
     filter_description,
@@ -144,7 +145,8 @@ def summary():
         region_names=region_names(),
         respondent_types=respondent_type_choices(),
         questionnaires=current_questionnaires(),
-        closed=closed_questions(),
+        closed=closed_questions(profile=False),
+        answer_phrase=answer_phrase,
         refused=refused_answers(),
         filter_phrases=filter_description(filters),
         coverage_rows=filter_coverage(filters),
