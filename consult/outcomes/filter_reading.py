@@ -4,8 +4,8 @@ name, and the choice an older link's ambiguous bare question key asks for (Ambig
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -125,6 +125,10 @@ def ambiguity(
     return Ambiguity(tuple(found)) if found else None
 
 
+#: The filter fields a form shows as typed (the answer conditions are listed one by one).
+TYPED_FIELDS = ("questionnaire", "region", "respondent_type", "from", "to")
+
+
 @dataclass(frozen=True)
 class FilterReading:
     """The filter a request asks for, and each part of it that could not be applied, in
@@ -133,6 +137,9 @@ class FilterReading:
     filters: SummaryFilter
     #: Sentences, and Ambiguity for an older link's bare key (shown with its choices).
     ignored: tuple[str | Ambiguity, ...]
+    #: The single-valued fields as typed (TYPED_FIELDS), kept or refused: a form shows them
+    #: again, so that a refused filter never loses what was typed.
+    typed: Mapping[str, str] = field(default_factory=dict)
 
 
 def read_filters(args: Any = None) -> FilterReading:
@@ -142,6 +149,7 @@ def read_filters(args: Any = None) -> FilterReading:
     left out, each with a sentence saying so."""
     args = request.args if args is None else args
     ignored: list[str] = []
+    typed = {name: (args.get(name) or "").strip()[:64] for name in TYPED_FIELDS}
 
     def known(name: str, choices: Any, message: Callable[[], str]) -> str | None:
         # The unknown value is not echoed: a link's text is never replayed on a staff page.
@@ -212,7 +220,13 @@ def read_filters(args: Any = None) -> FilterReading:
         submitted_to=days["to"],
         answers=tuple(sorted(set(conditions))),
     )
-    return FilterReading(filters, tuple(ignored + refused))
+    return FilterReading(filters, tuple(ignored + refused), {k: v for k, v in typed.items() if v})
+
+
+def typed_fields(args: Any = None) -> dict[str, str]:
+    """The request's filter fields as typed, refused ones included (FilterReading.typed): what
+    a filter form and its hidden fields show again."""
+    return dict(read_filters(args).typed)
 
 
 def filters_from_request(args: Any = None) -> SummaryFilter:

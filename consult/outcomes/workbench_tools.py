@@ -34,6 +34,7 @@ from consult.outcomes.filter_reading import (
     refused_answers,
     region_names,
     resolve_closed,
+    typed_fields,
 )
 from consult.outcomes.filter_words import filter_args, filter_description
 from consult.outcomes.filters import SummaryFilter
@@ -218,6 +219,7 @@ def _crosstab_context(closed, filters, row_key, column_key, public_view, table) 
         "dimension_groups": dimension_groups(closed),
         "filters": filters,
         "filter_fields": filter_args(filters),
+        "typed": typed_fields(),
         "filter_phrases": filter_description(filters),
         "refused": refused_answers(),
         "row_key": row_key,

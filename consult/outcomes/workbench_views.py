@@ -56,6 +56,7 @@ from consult.outcomes.filter_reading import (
     refused_answers,
     region_names,
     respondent_type_choices,
+    typed_fields,
 )
 from consult.outcomes.filter_words import (
     answer_phrase,
@@ -141,6 +142,7 @@ def summary():
         behind=behind,
         p=presenting,
         filters=filters,
+        typed=typed_fields(),
         region_keys=REGION_KEYS,
         region_names=region_names(),
         respondent_types=respondent_type_choices(),
