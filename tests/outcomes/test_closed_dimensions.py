@@ -11,9 +11,11 @@ import io
 import re
 from collections import Counter
 
+import pandas as pd
 import pytest
 
 from consult.db import db
+from consult.outcomes.crosstab import crosstab_pairs, public_crosstab, published_questions
 from consult.outcomes.filter_reading import answer_conditions, closed_questions
 from consult.outcomes.filters import AnswerCondition
 from tests.outcomes import independent
@@ -194,3 +196,63 @@ def test_a_matrix_condition_round_trips_as_text():
         ("", "funding"),
         ("funding", "1"),
     )
+
+
+def test_the_public_crosstab_reads_what_the_public_page_hides_of_rows_and_profile():
+    """A matrix row the public page withholds withholds the table; a region or language whose
+    count the public page hides has its total hidden here too."""
+    public = {
+        "questionnaires": [
+            {
+                "key": LG,
+                "questions": [
+                    {
+                        "key": "article_relevance",
+                        "rows": [
+                            {"key": "art01", "suppressed": True, "distribution": []},
+                            {
+                                "key": "art02",
+                                "distribution": [
+                                    {"key": "very_relevant", "suppressed": True},
+                                    {"key": "relevant", "count": 9},
+                                ],
+                            },
+                        ],
+                    }
+                ],
+                "participation": {
+                    "by_region": [{"key": "africa", "suppressed": True}, {"key": "europe"}],
+                    "by_language": [{"key": "es", "suppressed": True}],
+                },
+            }
+        ]
+    }
+    found = published_questions(public)
+    assert found[f"{LG}:article_relevance.art01"]["suppressed"] is True
+    assert [o["key"] for o in found[f"{LG}:article_relevance.art02"]["options"]] == [
+        "very_relevant"
+    ]
+    assert [o["key"] for o in found["region"]["options"]] == ["africa"]
+    assert [o["key"] for o in found["language"]["options"]] == ["es"]
+    left = pd.DataFrame({"response_id": range(40), "option": ["africa"] * 12 + ["europe"] * 28})
+    right = pd.DataFrame({"response_id": range(40), "option": ["en"] * 20 + ["es"] * 20})
+    table = crosstab_pairs(
+        left, right, ("region", ["africa", "europe"]), ("language", ["en", "es"])
+    )
+    shown = public_crosstab(table, 5, found)
+    assert shown["row_totals"][0] is None and shown["column_totals"][1] is None
+    withheld = crosstab_pairs(
+        left, right, (f"{LG}:article_relevance.art01", ["africa", "europe"]), ("language", ["en"])
+    )
+    assert public_crosstab(withheld, 5, found)["withheld"] is True
+
+
+@pytest.mark.parametrize(("row_key", "column_key"), CROSSTABS[:5])
+def test_the_crosstab_page_shows_any_two_dimensions_in_words(workbench, row_key, column_key):
+    _app, client, _rows = workbench
+    for public in ("", "&public=1"):
+        reply = client.get(f"/staff/outcomes/crosstab?rows={row_key}&columns={column_key}{public}")
+        page = reply.get_data(as_text=True)
+        assert reply.status_code == 200 and "Row percentages" in page
+        headers = re.findall(r'<th scope="(?:row|col)"[^>]*>([^<]*)<', page)
+        assert not {row_key, column_key, "art03", "very_relevant"} & set(headers)
