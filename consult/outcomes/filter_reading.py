@@ -14,10 +14,10 @@ from flask_babel import gettext as _
 
 from consult.core.errors import render_error
 from consult.core.inputs import URL_FOR_KEYWORDS, parse_date
-from consult.geography import REGION_KEYS, region_labels
+from consult.geography import REGION_KEYS, country_codes, region_labels
 from consult.outcomes import dimensions, presenting
 from consult.outcomes.filters import MAX_ANSWER_CONDITIONS, AnswerCondition, SummaryFilter
-from consult.outcomes.formatting import long_date
+from consult.outcomes.formatting import LANGUAGE_LABELS, long_date
 from consult.questionnaires.registry import current_questionnaires
 
 
@@ -126,7 +126,7 @@ def ambiguity(
 
 
 #: The filter fields a form shows as typed (the answer conditions are listed one by one).
-TYPED_FIELDS = ("questionnaire", "region", "respondent_type", "from", "to")
+TYPED_FIELDS = ("questionnaire", "region", "respondent_type", "country", "language", "from", "to")
 
 
 @dataclass(frozen=True)
@@ -182,6 +182,20 @@ def read_filters(args: Any = None) -> FilterReading:
             "was ignored."
         ),
     )
+    country = known(
+        "country",
+        country_codes(),
+        lambda: _(
+            "This link names a country the consultation does not know: that filter was ignored."
+        ),
+    )
+    language = known(
+        "language",
+        LANGUAGE_LABELS,
+        lambda: _(
+            "This link names a language the consultation does not use: that filter was ignored."
+        ),
+    )
     days: dict[str, date | None] = {}
     for name in ("from", "to"):
         raw = (args.get(name) or "").strip()[:64]
@@ -219,6 +233,8 @@ def read_filters(args: Any = None) -> FilterReading:
         submitted_from=days["from"],
         submitted_to=days["to"],
         answers=tuple(sorted(set(conditions))),
+        country=country,
+        language=language,
     )
     return FilterReading(filters, tuple(ignored + refused), {k: v for k, v in typed.items() if v})
 

@@ -29,6 +29,8 @@ def filter_args(filters: SummaryFilter) -> dict[str, Any]:
         "questionnaire": filters.questionnaire,
         "region": filters.region,
         "respondent_type": filters.respondent_type,
+        "country": filters.country,
+        "language": filters.language,
         "from": filters.submitted_from.isoformat() if filters.submitted_from else None,
         "to": filters.submitted_to.isoformat() if filters.submitted_to else None,
         "answer": [c.as_text() for c in filters.answers],
@@ -63,6 +65,8 @@ def _condition_phrase(row: coverage.FilterCoverage) -> str:
     if row.kind == "respondent_type":
         labels = {key: label for _group, key, label in respondent_type_choices()}
         return labels.get(row.value, row.value)
+    if row.kind in ("country", "language"):
+        return closed_questions()[row.kind]["options"].get(row.value, row.value)
     if row.kind in ("submitted_from", "submitted_to"):
         day = long_date(date.fromisoformat(row.value))
         if row.kind == "submitted_from":

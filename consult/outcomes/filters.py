@@ -79,6 +79,9 @@ class SummaryFilter:
     submitted_to: date | None = None
     #: Answers to closed questions the respondents must have given (all of them).
     answers: tuple[AnswerCondition, ...] = field(default=())
+    #: The respondent's country (ISO code) and the language they answered in.
+    country: str | None = None
+    language: str | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -94,6 +97,8 @@ class SummaryFilter:
             "submitted_from": self.submitted_from.isoformat() if self.submitted_from else None,
             "submitted_to": self.submitted_to.isoformat() if self.submitted_to else None,
             "answers": [c.as_text() for c in self.answers],
+            # Only when set: the cache keys and records of filters without them stay as they were.
+            **{k: v for k, v in (("country", self.country), ("language", self.language)) if v},
         }
 
     @classmethod
@@ -113,6 +118,8 @@ class SummaryFilter:
             submitted_from=day("submitted_from"),
             submitted_to=day("submitted_to"),
             answers=tuple(sorted({c for c in conditions if c is not None})),
+            country=values.get("country"),
+            language=values.get("language"),
         )
 
     def select(
@@ -133,6 +140,10 @@ class SummaryFilter:
             mask &= responses["region"] == self.region
         if self.respondent_type:
             mask &= responses["respondent_type"] == self.respondent_type
+        if self.country:
+            mask &= responses["country"] == self.country
+        if self.language:
+            mask &= responses["language"] == self.language
         if self.submitted_from or self.submitted_to:
             days = responses[moment_column].dt.date
             if self.submitted_from:

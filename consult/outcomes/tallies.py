@@ -213,6 +213,10 @@ def covered_clause(filters: SummaryFilter, as_of: datetime | None = None) -> lis
         clause.append(Response.region == filters.region)
     if filters.respondent_type:
         clause.append(Response.respondent_type == filters.respondent_type)
+    if filters.country:
+        clause.append(Response.country == filters.country)
+    if filters.language:
+        clause.append(Response.language == filters.language)
     if filters.submitted_from:
         start = datetime.combine(filters.submitted_from, time(), UTC)
         clause.append(Response.submitted_at >= start)

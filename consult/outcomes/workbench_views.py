@@ -148,6 +148,7 @@ def summary():
         respondent_types=respondent_type_choices(),
         questionnaires=current_questionnaires(),
         closed=closed_questions(profile=False),
+        profile=closed_questions(),
         answer_phrase=answer_phrase,
         refused=refused_answers(),
         filter_phrases=filter_description(filters),
@@ -186,6 +187,10 @@ def _matching_rows(args: Any, filters: SummaryFilter, ids: list[int] | None) -> 
         query = query.where(Response.region == filters.region)
     if filters.respondent_type:
         query = query.where(Response.respondent_type == filters.respondent_type)
+    if filters.country:
+        query = query.where(Response.country == filters.country)
+    if filters.language:
+        query = query.where(Response.language == filters.language)
     if ids is not None:
         query = query.where(Response.id.in_(ids))
     responses = pd.DataFrame(db.session.execute(query).mappings().all())

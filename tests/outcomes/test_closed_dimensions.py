@@ -256,3 +256,29 @@ def test_the_crosstab_page_shows_any_two_dimensions_in_words(workbench, row_key,
         assert reply.status_code == 200 and "Row percentages" in page
         headers = re.findall(r'<th scope="(?:row|col)"[^>]*>([^<]*)<', page)
         assert not {row_key, column_key, "art03", "very_relevant"} & set(headers)
+
+
+def test_the_summary_and_a_snapshot_filter_by_country_and_language(workbench):
+    """The profile's country and language filter the summary and a frozen snapshot as its
+    region and type do, each said in words."""
+    app, client, rows = workbench
+    country = Counter(r.country for r in rows if r.country).most_common(1)[0][0]
+    for query, keep, words in (
+        (f"country={country}", lambda r: r.country == country, None),
+        ("language=fr", lambda r: r.language == "fr", "French"),
+        (
+            f"language=es&country={country}",
+            lambda r: r.language == "es" and r.country == country,
+            "Spanish",
+        ),
+    ):
+        page = client.get(f"/staff/outcomes/?{query}").get_data(as_text=True)
+        found = sum(
+            int(n.replace(",", ""))
+            for n in re.findall(r'<a href="#qn-[^"]+">[^<]+</a> \(([\d,]+)\)', page)
+        )
+        assert found == sum(1 for r in rows if keep(r)), query
+        assert "Filtered view:" in page and (words is None or words in page)
+        form = client.get(f"/staff/outcomes/snapshots?{query}").get_data(as_text=True)
+        for name, value in (part.split("=") for part in query.split("&")):
+            assert f'<input type="hidden" name="{name}" value="{value}">' in form

@@ -26,6 +26,8 @@ REFUSED = [
     ({"region": "atlantis", "from": "2022-01-01"}, "region the consultation does not use"),
     ({"respondent_type": "pirates", "to": "2022-05-01"}, "respondent type"),
     ({"questionnaire": "nope", "from": "2022-02-01"}, "questionnaire the consultation"),
+    ({"country": "ZZ", "language": "fr", "from": "2022-02-01"}, "country the consultation"),
+    ({"language": "xx", "country": "FR", "to": "2021-01-01"}, "language the consultation"),
 ]
 
 
