@@ -1,7 +1,8 @@
 """The closed dimensions of the consultation: every closed question, every row of a matrix (a
 closed question with its scale), and the respondent's region, country, type and language. The
-one catalogue the answer filter, the freeze form's filter and the cross-tabulation read. No Flask
-here (labels in the page's language come from consult.outcomes.formatting).
+one catalogue the answer filter, the freeze form's filter and the cross-tabulation read. No view
+code: it takes definitions and gives plain data, its labels in the page's language (a request or
+test request context, as consult.outcomes.formatting needs).
 
 Each dimension is a dict (templates read it as they read a question):
 ``key`` what a link names it by ("questionnaire:question", "questionnaire:matrix.row", or
