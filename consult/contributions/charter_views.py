@@ -22,8 +22,8 @@ from consult.db import db
 from consult.i18n import current_language
 from consult.outcomes import downloads, presenting
 from consult.outcomes import operations as outcome_operations
-from consult.outcomes.blueprints import coverage_note
 from consult.outcomes.charter_figures import published_article_ratings
+from consult.outcomes.filter_words import coverage_note
 from consult.outcomes.models import OutcomeSnapshot
 from consult.outcomes.suppression import public_summary
 from consult.questionnaires.registry import current_questionnaires

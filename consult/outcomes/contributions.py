@@ -71,12 +71,17 @@ def _breakdown(series: pd.Series, order: Sequence[str] = ()) -> list[dict[str, A
 
 
 def select(frame: pd.DataFrame, filters: SummaryFilter) -> pd.DataFrame:
-    """Keep the contributions a summary filter allows (region, organisation type, dates)."""
+    """Keep the contributions a summary filter allows (region, country, language, organisation
+    type, dates)."""
     mask = pd.Series(True, index=frame.index)
     if filters.region:
         mask &= frame["region"] == filters.region
     if filters.respondent_type:
         mask &= frame["organisation_type"] == filters.respondent_type
+    if filters.country:
+        mask &= frame["country"] == filters.country
+    if filters.language:
+        mask &= frame["language"] == filters.language
     if filters.submitted_from or filters.submitted_to:
         days = pd.to_datetime(frame["created_at"], utc=True).dt.date
         if filters.submitted_from:

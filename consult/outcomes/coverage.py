@@ -3,7 +3,8 @@ freeze, the pages and the downloads follow. No Flask here.
 
 The consultation has two channels: questionnaire responses and open contributions. Every filter
 applies to the responses. For the contributions:
-- a region or a period applies to them too (a contribution has a region and a date written);
+- a region, a country, a language or a period applies to them too (a contribution has a
+  region, a country, the language it is written in and a date written);
 - a type of respondent applies when contributions know that type (the partners' organisation
   types: civil society, academia, ...); a local-government subtype (municipality, metropolis,
   ...) does not exist for a contribution, whose author says only "local government", so the
@@ -52,6 +53,10 @@ def coverage(filters: SummaryFilter) -> list[FilterCoverage]:
         rows.append(FilterCoverage("questionnaire", filters.questionnaire, APPLIED, NOT_APPLIED))
     if filters.region:
         rows.append(FilterCoverage("region", filters.region, APPLIED, APPLIED))
+    if filters.country:
+        rows.append(FilterCoverage("country", filters.country, APPLIED, APPLIED))
+    if filters.language:
+        rows.append(FilterCoverage("language", filters.language, APPLIED, APPLIED))
     if filters.respondent_type:
         reach = APPLIED if _type_reaches_contributions(filters.respondent_type) else LEFT_OUT
         rows.append(FilterCoverage("respondent_type", filters.respondent_type, APPLIED, reach))

@@ -1,9 +1,10 @@
-"""Cross-tabulation of two closed questions: counts, row and column percentages, and the
-public version with small cells suppressed. No Flask here.
+"""Cross-tabulation of two closed dimensions (questions, matrix rows, or the respondent's region,
+country, type or language: consult.outcomes.dimensions): counts, row and column percentages,
+and the public version with small cells suppressed. No Flask here.
 
-A respondent counts in a cell when they gave the row answer to the first question and the
-column answer to the second; with a multiple choice question a respondent can count in several
-cells of a row or column. The table covers the respondents who answered both questions.
+A respondent counts in a cell when they gave the row answer on the first dimension and the
+column answer on the second; with a multiple choice question a respondent can count in several
+cells of a row or column. The table covers the respondents who answered both.
 """
 
 from __future__ import annotations
@@ -40,7 +41,18 @@ def crosstab(
     rows: tuple[str, Sequence[str]],
     columns: tuple[str, Sequence[str]],
 ) -> dict[str, Any]:
-    """Cross-tabulate two questions given as (question key, option keys in order).
+    """Cross-tabulate two questions given as (question key, option keys in order)."""
+    return crosstab_pairs(chosen(answers, rows[0]), chosen(answers, columns[0]), rows, columns)
+
+
+def crosstab_pairs(
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    rows: tuple[str, Sequence[str]],
+    columns: tuple[str, Sequence[str]],
+) -> dict[str, Any]:
+    """Cross-tabulate two dimensions given as (response_id, option) pairs, each named as
+    (key, option keys in order).
 
     Returns JSON-ready data: the option keys, ``counts[r][c]``, row and column totals
     (respondents with that answer who answered the other question), the grand total
@@ -48,8 +60,6 @@ def crosstab(
     """
     row_key, row_options = rows
     column_key, column_options = columns
-    left = chosen(answers, row_key)
-    right = chosen(answers, column_key)
     both = np.intersect1d(left["response_id"].unique(), right["response_id"].unique())
     left = left[left["response_id"].isin(both)]
     right = right[right["response_id"].isin(both)]
@@ -129,16 +139,30 @@ def _facts(table, counts, row_total, column_total, threshold: int):
 
 
 def published_questions(public: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """A public summary's questions by "questionnaire:question" (closed_questions' keys), for
-    public_crosstab: each questionnaire's question on its own, withheld when it or its
-    questionnaire is, with the answers it hides."""
+    """A public summary's dimensions by the catalogue's keys (consult.outcomes.dimensions), for
+    public_crosstab: each questionnaire's question and matrix row on its own, withheld when it
+    or its questionnaire is, with the answers it hides; and the respondent's region, type and
+    language, with every group a questionnaire's participation hides."""
     found: dict[str, dict[str, Any]] = {}
+    profile: dict[str, list[dict[str, Any]]] = {"region": [], "respondent_type": [], "language": []}
     for questionnaire in public["questionnaires"]:
         for question in questionnaire["questions"]:
+            withheld = bool(question.get("suppressed") or questionnaire.get("suppressed"))
             found[f"{questionnaire['key']}:{question['key']}"] = {
-                "suppressed": bool(question.get("suppressed") or questionnaire.get("suppressed")),
+                "suppressed": withheld,
                 "options": [o for o in question.get("options") or () if o.get("suppressed")],
             }
+            for row in question.get("rows") or ():
+                found[f"{questionnaire['key']}:{question['key']}.{row['key']}"] = {
+                    "suppressed": withheld or bool(row.get("suppressed")),
+                    "options": [e for e in row.get("distribution") or () if e.get("suppressed")],
+                }
+        participation = questionnaire.get("participation")
+        for name, entries in profile.items() if participation else ():
+            hidden = participation.get(f"by_{name}") or ()
+            entries.extend(e for e in hidden if e.get("suppressed") and e.get("key"))
+    if any(q.get("participation") for q in public["questionnaires"]):
+        found.update({k: {"suppressed": False, "options": v} for k, v in profile.items()})
     return found
 
 

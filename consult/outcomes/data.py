@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import case, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -154,18 +154,8 @@ def _filter_answers(connection: Connection, filters: SummaryFilter) -> pd.DataFr
     """Return the answers that meet one of the filter's answer conditions (all it looks at)."""
     if not filters.answers:
         return tallies.empty_rows()
-    meets = [
-        and_(
-            Answer.question_key == condition.question,
-            or_(
-                and_(Answer.part_key == "", Answer.value == condition.option),
-                and_(Answer.part_key == condition.option, Answer.value == "1"),
-            ),
-        )
-        for condition in filters.answers
-    ]
     query = select(Answer.response_id, Answer.question_key, Answer.part_key, Answer.value).where(
-        or_(*meets)
+        or_(*(tallies.meets(condition) for condition in filters.answers))
     )
     return tallies.rows_frame(tallies.fetch_rows(connection, query))
 
@@ -175,6 +165,15 @@ def covered_ids(
 ) -> list[int]:
     """Return the ids of the submitted responses a summary with ``filters`` (and ``as_of``)
     covers, by the same rule as compute_summary, reading only the answers the filter names."""
+    kept = covered_responses(connection, filters, as_of)
+    return sorted(int(i) for i in kept["response_id"])
+
+
+def covered_responses(
+    connection: Connection, filters: SummaryFilter = SummaryFilter(), as_of: datetime | None = None
+) -> pd.DataFrame:
+    """Return the submitted responses (one row each, with the respondent's profile) that a
+    summary with ``filters`` (and ``as_of``) covers (covered_ids' rule)."""
     responses = load_responses(
         connection, ResponseFilter(questionnaire=filters.questionnaire, submitted_only=True)
     )
@@ -189,8 +188,7 @@ def covered_ids(
             )
         ).all()
         answers = pd.DataFrame(rows, columns=ANSWER_COLUMNS)
-    kept = responses[filters.select(responses, answers=answers)]
-    return sorted(int(i) for i in kept["response_id"])
+    return responses[filters.select(responses, answers=answers)].reset_index(drop=True)
 
 
 def answers_of(

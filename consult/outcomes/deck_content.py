@@ -437,7 +437,7 @@ def speaker_notes(
     """Return the speaker notes of every slide, by slide key (data-slide in the deck).
 
     ``coverage``: what part of the consultation a filtered snapshot covers
-    (blueprints.coverage_note), read out on the title and methodology slides.
+    (filter_words.coverage_note), read out on the title and methodology slides.
 
     ``findings`` are the headline groups the deck shows (``questionnaire_headlines``): the notes
     read out the same sentences, so the presenter never states a figure the slide does not.

@@ -22,12 +22,7 @@ from consult.db import db
 from consult.i18n import current_language
 from consult.outcomes import deck_content, deck_fit, deck_guard, deck_pdf, deck_pptx
 from consult.outcomes import snapshot_views as views
-from consult.outcomes.blueprints import (
-    STAFF_ROLES,
-    coverage_note,
-    snapshot_or_404,
-    threshold,
-)
+from consult.outcomes.blueprints import STAFF_ROLES, snapshot_or_404, threshold
 from consult.outcomes.deck_settings import (
     LANGUAGES,
     POINTS,
@@ -37,6 +32,7 @@ from consult.outcomes.deck_settings import (
     left_default,
     save_closing,
 )
+from consult.outcomes.filter_words import coverage_note
 from consult.staff import audit
 from consult.staff.access import role_required
 from consult.staff.views import client_ip

@@ -13,13 +13,12 @@ from consult.outcomes.blueprints import (
     FIGURE_FORMATS,
     country_regions,
     figure_file,
-    filter_coverage,
     frozen_summary_of,
-    left_out_contributions,
     public,
     template_context,
     threshold,
 )
+from consult.outcomes.filter_words import filter_coverage, left_out_contributions
 from consult.outcomes.filters import SummaryFilter
 from consult.outcomes.models import OutcomeSnapshot
 from consult.outcomes.suppression import (

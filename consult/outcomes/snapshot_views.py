@@ -30,19 +30,25 @@ from consult.outcomes.blueprints import (
     bp,
     can_publish,
     country_regions,
-    coverage_note,
     covered_contributions,
-    filter_args,
-    filter_coverage,
-    filter_description,
-    filters_from_request,
     frozen_summary_of,
-    left_out_contributions,
-    refused_answers,
     snapshot_or_404,
     sources,
     template_context,
     threshold,
+)
+from consult.outcomes.filter_reading import (
+    filters_from_request,
+    read_filters,
+    refused_answers,
+    typed_fields,
+)
+from consult.outcomes.filter_words import (
+    coverage_note,
+    filter_args,
+    filter_coverage,
+    filter_description,
+    left_out_contributions,
 )
 from consult.outcomes.filters import SummaryFilter
 from consult.outcomes.models import OutcomePublication, OutcomeSnapshot
@@ -69,8 +75,10 @@ def _snapshots_page(
     error: str | None = None,
     status: int = 200,
     refused: list[str] | None = None,
+    typed: dict[str, str] | None = None,
 ):
-    """The snapshots page: the list, the publication log and the freeze form as typed."""
+    """The snapshots page: the list, the publication log and the freeze form as typed (its
+    filter fields too, ``typed``: a refused one is carried on as it was typed)."""
     listed = db.session.scalars(
         select(OutcomeSnapshot).order_by(OutcomeSnapshot.frozen_at.desc())
     ).all()
@@ -89,7 +97,7 @@ def _snapshots_page(
         p=presenting,
         form=form,
         filters=filters,
-        filter_fields=filter_args(filters),
+        filter_fields={**filter_args(filters), **(typed or {})},
         filter_phrases=filter_description(filters),
         coverage_rows=filter_coverage(filters),
         left_out=left_out_contributions(filters),
@@ -116,7 +124,9 @@ def snapshots():
     """Every frozen snapshot, the one published, and the form to freeze a new one (of the
     filtered view the link came from, if any)."""
     form = {"label": "", "cutoff": "now", "as_of": "", "timezone": TIMEZONES[0]}
-    return _snapshots_page(form, filters_from_request(), refused=refused_answers())
+    return _snapshots_page(
+        form, filters_from_request(), refused=refused_answers(), typed=typed_fields()
+    )
 
 
 def _cut_off(form: dict[str, str]) -> datetime | None:
@@ -144,17 +154,30 @@ def freeze():
     form = {name: (request.form.get(name) or "").strip() for name in FREEZE_FIELDS}
     form["cutoff"] = "earlier" if form["cutoff"] == "earlier" else "now"
     form["timezone"] = form["timezone"] or "UTC"
-    filters = filters_from_request(request.form)
+    reading = read_filters(request.form)
+    filters = reading.filters
     as_of = None
     try:
         as_of = _cut_off(form)
         if not form["label"]:
             raise operations.OutcomesError(_("give the snapshot a label"))
+        if reading.ignored and request.form.get("step") == "confirm":
+            # The snapshot would cover more than its filter says: never frozen so.
+            raise operations.OutcomesError(
+                _(
+                    "Part of this filter cannot be applied (said above): correct or remove it "
+                    "before freezing."
+                )
+            )
         if request.form.get("step") != "confirm":
             preview = operations.preview_freeze(db.session, as_of=as_of, filters=filters)
             db.rollback()
             return _snapshots_page(
-                form, filters, preview=preview, refused=refused_answers(request.form)
+                form,
+                filters,
+                preview=preview,
+                refused=list(reading.ignored),
+                typed=dict(reading.typed),
             )
         snapshot = operations.freeze(
             db.session,
@@ -181,7 +204,8 @@ def freeze():
             preview=preview,
             error=str(exc),
             status=400,
-            refused=refused_answers(request.form),
+            refused=list(reading.ignored),
+            typed=dict(reading.typed),
         )
     frozen = operations.snapshot_summary(snapshot)
     contributions = (frozen.get("contributions") or {}).get("total", 0)

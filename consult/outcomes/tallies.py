@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.engine import Connection
 
 from consult.outcomes.distribution import CHOICE_TYPES
-from consult.outcomes.filters import SummaryFilter
+from consult.outcomes.filters import AnswerCondition, SummaryFilter
 from consult.questionnaires.definition import OTHER_PART, Question, Questionnaire
 from consult.questionnaires.models import Answer, Response
 
@@ -213,6 +213,10 @@ def covered_clause(filters: SummaryFilter, as_of: datetime | None = None) -> lis
         clause.append(Response.region == filters.region)
     if filters.respondent_type:
         clause.append(Response.respondent_type == filters.respondent_type)
+    if filters.country:
+        clause.append(Response.country == filters.country)
+    if filters.language:
+        clause.append(Response.language == filters.language)
     if filters.submitted_from:
         start = datetime.combine(filters.submitted_from, time(), UTC)
         clause.append(Response.submitted_at >= start)
@@ -220,18 +224,19 @@ def covered_clause(filters: SummaryFilter, as_of: datetime | None = None) -> lis
         end = filters.submitted_to + timedelta(days=1)
         clause.append(Response.submitted_at < datetime.combine(end, time(), UTC))
     for condition in filters.answers:
-        clause.append(
-            Response.id.in_(
-                select(Answer.response_id).where(
-                    Answer.question_key == condition.question,
-                    or_(
-                        and_(Answer.part_key == "", Answer.value == condition.option),
-                        and_(Answer.part_key == condition.option, Answer.value == "1"),
-                    ),
-                )
-            )
-        )
+        clause.append(Response.id.in_(select(Answer.response_id).where(meets(condition))))
+        if condition.questionnaire:  # as SummaryFilter.select reads it
+            clause.append(Response.questionnaire_key == condition.questionnaire)
     return clause
+
+
+def meets(condition: AnswerCondition) -> ColumnElement:
+    """The answers (rows of the answers table) that meet an answer condition, by its one rule
+    (AnswerCondition.stored_as)."""
+    return and_(
+        Answer.question_key == condition.question,
+        or_(*(and_(Answer.part_key == p, Answer.value == v) for p, v in condition.stored_as())),
+    )
 
 
 def fetch_rows(connection: Connection, query: Select) -> list[tuple]:

@@ -13,28 +13,30 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from consult.db import db
-from consult.outcomes import data, downloads, presenting
+from consult.outcomes import data, dimensions, downloads, presenting
 from consult.outcomes.blueprints import (
     FIGURE_FORMATS,
     STAFF_ROLES,
-    Ambiguity,
-    ambiguity,
     bp,
-    closed_questions,
-    download_filters,
     figure_file,
-    filter_args,
-    filter_description,
-    filters_from_request,
     frozen_summary_of,
-    refused_answers,
-    region_names,
-    resolve_closed,
     snapshot_or_404,
     sources,
     threshold,
 )
-from consult.outcomes.crosstab import crosstab, public_crosstab, published_questions
+from consult.outcomes.crosstab import crosstab_pairs, public_crosstab, published_questions
+from consult.outcomes.filter_reading import (
+    Ambiguity,
+    ambiguity,
+    closed_questions,
+    download_filters,
+    filters_from_request,
+    refused_answers,
+    region_names,
+    resolve_closed,
+    typed_fields,
+)
+from consult.outcomes.filter_words import filter_args, filter_description
 from consult.outcomes.filters import SummaryFilter
 from consult.outcomes.suppression import public_summary
 from consult.staff import audit
@@ -74,19 +76,16 @@ def figure(fmt: str):
 # -- cross-tabulation -----------------------------------------------------------------------------
 
 
-def _options(question: dict[str, Any]) -> list[str]:
-    return list(question["options"])
-
-
 def crosstab_choice(
     closed: dict[str, dict[str, Any]], filters: SummaryFilter, row: str, column: str
 ) -> tuple[str | None, str | None, str | Ambiguity | None]:
-    """The two questions a request names, as closed_questions keys, or why they are refused.
+    """The two dimensions a request names, as closed_questions keys, or why they are refused.
 
-    A question is one questionnaire's ("local-governments:barriers"); an older link's bare
-    key stands for it when one questionnaire only asks it, and is refused when several do
-    (an Ambiguity: one link per questionnaire). Both questions must be of one questionnaire,
-    the filtered one if any.
+    A question or matrix row is one questionnaire's ("local-governments:barriers",
+    "local-governments:relevance.art03"); an older link's bare key stands for it when one
+    questionnaire only asks it, and is refused when several do (an Ambiguity: one link per
+    questionnaire). The respondent's region, country, type and language go with any
+    questionnaire. Questions must be of one questionnaire, the filtered one if any.
     """
     found = [resolve_closed(value, closed) for value in (row, column)]
     for param, value, resolved in zip(("rows", "columns"), (row, column), found, strict=True):
@@ -95,7 +94,7 @@ def crosstab_choice(
     row_key, column_key = (resolved.key for resolved in found)
     if row_key is None or column_key is None or row_key == column_key:
         return None, None, _("Choose two different closed questions.")
-    questionnaires = {closed[row_key]["questionnaire"], closed[column_key]["questionnaire"]}
+    questionnaires = {closed[k]["questionnaire"] for k in (row_key, column_key)} - {None}
     if len(questionnaires) > 1:
         return (
             None,
@@ -105,17 +104,45 @@ def crosstab_choice(
                 "questionnaire only."
             ),
         )
-    if filters.questionnaire and filters.questionnaire not in questionnaires:
+    if filters.questionnaire and questionnaires and filters.questionnaire not in questionnaires:
         return None, None, _("Choose questions of the questionnaire the view is filtered on.")
     return row_key, column_key, None
+
+
+#: The group of the countries too small to be named in a public cross-tabulation.
+OTHER_COUNTRIES = "_other"
+
+
+def _side(
+    dimension: dict[str, Any], answers: Any, responses: Any, public_view: bool
+) -> tuple[Any, list[str], dict[str, str]]:
+    """One side of the table: its (response_id, option) pairs, its options in order and their
+    labels. Countries: only those with respondents, and in a public view the countries of
+    fewer than the threshold grouped as "other countries" (naming them would say a respondent
+    is from there)."""
+    found = dimensions.pairs(dimension, answers, responses)
+    labels = dict(dimension["options"])
+    if dimension["key"] != "country":
+        return found, list(labels), labels
+    sizes = found.groupby("option")["response_id"].nunique()
+    small = {c for c, n in sizes.items() if n < threshold()} if public_view else set()
+    if small:
+        found = found.assign(
+            option=found["option"].where(~found["option"].isin(small), OTHER_COUNTRIES)
+        )
+        labels[OTHER_COUNTRIES] = _("Other countries (fewer than %(n)s each)", n=threshold())
+    present = set(found["option"])
+    order = [c for c in sorted(present - {OTHER_COUNTRIES}, key=lambda c: labels.get(c, c))]
+    return found, order + ([OTHER_COUNTRIES] if OTHER_COUNTRIES in present else []), labels
 
 
 @bp.get("/crosstab")
 @role_required(*STAFF_ROLES)
 def crosstab_page():
-    """Cross-tabulate two closed questions of one questionnaire (within the summary filters):
-    counts, row and column percentages; with ``public=1``, as it could be published (small
-    cells hidden). Only that questionnaire's responses are read, with its option labels."""
+    """Cross-tabulate two closed dimensions (within the summary filters): questions or matrix
+    rows of one questionnaire, or the respondent's region, country, type or language; counts,
+    row and column percentages; with ``public=1``, as it could be published (small cells
+    hidden). Only that questionnaire's responses are read, with its option labels."""
     closed = closed_questions()
     if request.args.get("format") in ("csv", "xlsx"):
         filters = download_filters()
@@ -137,7 +164,10 @@ def crosstab_page():
     table = None
     if row_key and column_key:
         rows, columns = closed[row_key], closed[column_key]
-        of_questionnaire = dataclasses.replace(filters, questionnaire=rows["questionnaire"])
+        owner = rows["questionnaire"] or columns["questionnaire"]
+        of_questionnaire = dataclasses.replace(
+            filters, questionnaire=owner or filters.questionnaire
+        )
         published = None
         if public_view:
             # Never print what the public page of the same respondents hides. (Before the
@@ -145,12 +175,13 @@ def crosstab_page():
             summary = data.cached_summary(db.engine, sources(), filters).summary
             published = published_questions(public_summary(summary, threshold()))
         connection = db.session.connection()
-        ids = data.covered_ids(connection, of_questionnaire)
-        answers = data.answers_of(connection, ids, (rows["question"], columns["question"]))
-        table = crosstab(
-            answers, (rows["question"], _options(rows)), (columns["question"], _options(columns))
-        )
-        table["rows"]["question"], table["columns"]["question"] = row_key, column_key
+        responses = data.covered_responses(connection, of_questionnaire)
+        questions = [d["question"] for d in (rows, columns) if d["kind"] != dimensions.PROFILE]
+        answers = data.answers_of(connection, responses["response_id"], questions)
+        left, row_options, row_labels = _side(rows, answers, responses, public_view)
+        right, column_options, column_labels = _side(columns, answers, responses, public_view)
+        table = crosstab_pairs(left, right, (row_key, row_options), (column_key, column_options))
+        table["labels"] = {"rows": row_labels, "columns": column_labels}
         if public_view:
             table = public_crosstab(table, threshold(), published)
         fmt = request.args.get("format")
@@ -171,11 +202,24 @@ def withheld_note() -> str:
     )
 
 
+def dimension_groups(closed: dict[str, dict[str, Any]]) -> list[tuple[str, list[dict]]]:
+    """The dimensions as the selects group them: the respondent's profile, then each
+    questionnaire's questions and matrix rows, in the catalogue's order."""
+    groups: dict[str, list[dict]] = {}
+    for entry in closed.values():
+        group = entry["short"] or _("Respondent profile")
+        groups.setdefault(group, []).append(entry)
+    profile = _("Respondent profile")
+    return sorted(groups.items(), key=lambda item: item[0] != profile)
+
+
 def _crosstab_context(closed, filters, row_key, column_key, public_view, table) -> dict:
     return {
         "closed": closed,
+        "dimension_groups": dimension_groups(closed),
         "filters": filters,
         "filter_fields": filter_args(filters),
+        "typed": typed_fields(),
         "filter_phrases": filter_description(filters),
         "refused": refused_answers(),
         "row_key": row_key,
@@ -191,10 +235,12 @@ def _crosstab_context(closed, filters, row_key, column_key, public_view, table) 
 def _crosstab_file(fmt: str, table: dict, closed: dict, filters: SummaryFilter) -> HttpResponse:
     rows_question = closed[table["rows"]["question"]]
     columns_question = closed[table["columns"]["question"]]
-    row_labels = [rows_question["options"][k] for k in table["rows"]["options"]]
-    column_labels = [columns_question["options"][k] for k in table["columns"]["options"]]
+    row_labels = [table["labels"]["rows"][k] for k in table["rows"]["options"]]
+    column_labels = [table["labels"]["columns"][k] for k in table["columns"]["options"]]
+    short = rows_question["short"] or columns_question["short"]
     header = [
-        f"{rows_question['label']} / {columns_question['label']} ({rows_question['short']})",
+        f"{rows_question['label']} / {columns_question['label']}"
+        + (f" ({short})" if short else ""),
         *column_labels,
         _("Total"),
     ]
@@ -227,9 +273,16 @@ def _crosstab_file(fmt: str, table: dict, closed: dict, filters: SummaryFilter) 
     )
     db.commit()
     body = downloads.table_file(fmt, header, lines, "crosstab")
+    owner = rows_question["questionnaire"] or columns_question["questionnaire"]
     name = "-".join(
-        ("crosstab", rows_question["questionnaire"], rows_question["question"])
-        + (columns_question["question"],)
+        part
+        for part in (
+            "crosstab",
+            owner,
+            dimensions.bare_key(rows_question),
+            dimensions.bare_key(columns_question),
+        )
+        if part
     )
     return HttpResponse(
         body,

@@ -44,20 +44,26 @@ from consult.outcomes.blueprints import (
     ROWS_PER_PAGE,
     STAFF_ROLES,
     bp,
-    closed_questions,
-    download_filters,
-    filter_args,
-    filter_coverage,
-    filter_description,
-    filters_from_request,
-    left_out_contributions,
-    refused_answers,
-    region_names,
-    respondent_type_choices,
     snapshot_or_404,
     sources,
     template_context,
     threshold,
+)
+from consult.outcomes.filter_reading import (
+    closed_questions,
+    download_filters,
+    filters_from_request,
+    refused_answers,
+    region_names,
+    respondent_type_choices,
+    typed_fields,
+)
+from consult.outcomes.filter_words import (
+    answer_phrase,
+    filter_args,
+    filter_coverage,
+    filter_description,
+    left_out_contributions,
 )
 from consult.outcomes.models import OutcomeQuote
 from consult.outcomes.summary import IDENTIFYING_QUESTIONS, SummaryFilter
@@ -136,11 +142,14 @@ def summary():
         behind=behind,
         p=presenting,
         filters=filters,
+        typed=typed_fields(),
         region_keys=REGION_KEYS,
         region_names=region_names(),
         respondent_types=respondent_type_choices(),
         questionnaires=current_questionnaires(),
-        closed=closed_questions(),
+        closed=closed_questions(profile=False),
+        profile=closed_questions(),
+        answer_phrase=answer_phrase,
         refused=refused_answers(),
         filter_phrases=filter_description(filters),
         coverage_rows=filter_coverage(filters),
@@ -178,6 +187,10 @@ def _matching_rows(args: Any, filters: SummaryFilter, ids: list[int] | None) -> 
         query = query.where(Response.region == filters.region)
     if filters.respondent_type:
         query = query.where(Response.respondent_type == filters.respondent_type)
+    if filters.country:
+        query = query.where(Response.country == filters.country)
+    if filters.language:
+        query = query.where(Response.language == filters.language)
     if ids is not None:
         query = query.where(Response.id.in_(ids))
     responses = pd.DataFrame(db.session.execute(query).mappings().all())

@@ -1,7 +1,7 @@
 """A snapshot frozen from a filtered view says which part of the consultation it covers wherever
 its figures are shown: the public page, the deck (title and methodology slides, in HTML, PPTX,
 PDF and speaker notes) and each Charter article page with its downloads, in en/fr/es; an
-unfiltered snapshot says nothing of the kind. One sentence (blueprints.coverage_note)."""
+unfiltered snapshot says nothing of the kind. One sentence (filter_words.coverage_note)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from consult.db import db, writing
 from consult.outcomes import data, deck_pptx, operations
-from consult.outcomes.blueprints import coverage_note
+from consult.outcomes.filter_words import coverage_note
 from consult.outcomes.filters import SummaryFilter
 from consult.outcomes.models import OutcomeSnapshot
 from consult.questionnaires.registry import current_questionnaires

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 import openpyxl
 import pytest
 
-from consult.outcomes.blueprints import closed_questions
+from consult.outcomes.filter_reading import closed_questions
 from tests.outcomes.conftest import fill_demo
 
 LG, PA = "local-governments", "partners"

@@ -12,8 +12,8 @@ from urllib.parse import unquote, urlencode
 import openpyxl
 import pandas as pd
 
-from consult.outcomes.blueprints import answer_conditions, closed_questions
 from consult.outcomes.crosstab import crosstab, public_crosstab, published_questions
+from consult.outcomes.filter_reading import answer_conditions, closed_questions
 from consult.outcomes.filters import AnswerCondition, SummaryFilter
 from consult.outcomes.workbench_tools import crosstab_choice
 from tests.outcomes import independent
@@ -113,11 +113,11 @@ AMBIGUOUS = [
 
 
 def test_an_ambiguous_link_asks_to_choose_in_words_with_a_link_per_questionnaire(app):
-    """The table of AMBIGUOUS on blueprints.ambiguity: each choice names its questionnaire by
+    """The table of AMBIGUOUS on filter_reading.ambiguity: each choice names its questionnaire by
     title and its question by its wording, never by key, in the page's language, and links
     to the same page (other parameters kept, the download format dropped) with the key
     made that questionnaire's."""
-    from consult.outcomes.blueprints import ambiguity
+    from consult.outcomes.filter_reading import ambiguity
     from consult.questionnaires.registry import current_questionnaires
 
     for language in ("en", "fr", "es"):

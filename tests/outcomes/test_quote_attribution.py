@@ -128,7 +128,7 @@ def _check_outputs(app, client, markers, groups, owners, files=True):
     """Every output: no withheld questionnaire's quote, no small group named (``files``: the
     PPTX and the PDF too, which are read from the same deck page)."""
     with app.app_context():
-        from consult.outcomes.blueprints import region_names
+        from consult.outcomes.filter_reading import region_names
 
         with app.test_request_context("/?lang=en"):
             regions = region_names()

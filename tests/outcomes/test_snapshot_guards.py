@@ -1,7 +1,7 @@
 """What an outside reviewer found on demo data: an empty filtered snapshot frozen and published
 over the real outcomes without a word, filter links whose unusable parts were dropped silently,
 and times written in several forms and zones. Each is closed at one chokepoint (narrowing,
-blueprints.read_filters, i18n.format_moment), tested with a table of cases and a walk."""
+filter_reading.read_filters, i18n.format_moment), tested with a table of cases and a walk."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from consult.db import db
 from consult.i18n import format_moment
 from consult.outcomes import narrowing
-from consult.outcomes.blueprints import read_filters
+from consult.outcomes.filter_reading import read_filters
 from consult.outcomes.models import OutcomeSnapshot
 from tests.conftest import csrf_token
 from tests.outcomes.conftest import fill_demo
