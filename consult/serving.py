@@ -219,10 +219,10 @@ def forget_inherited_connections(arbiter: Any, _worker: Any) -> None:
 
 
 def warm_outcomes(worker: Any) -> threading.Thread | None:
-    """gunicorn's post_worker_init hook: the worker builds its live outcomes state in a thread
-    (consult.outcomes.page_refresh.warm_live_state) while it serves; readiness does not wait.
-
-    After the fork: the thread is the worker's own, never the master's."""
+    """gunicorn's post_worker_init hook: with OUTCOMES_WARM_LIVE, the worker builds its live
+    outcomes state in a thread (consult.outcomes.page_refresh.warm_live_state) while it
+    serves; readiness does not wait. After the fork: the thread is the worker's own, never the
+    master's."""
     app = getattr(worker, "wsgi", None)
     if not _engines_of(app):
         return None
@@ -296,7 +296,7 @@ def gunicorn_options(
         "preload_app": True,
         "pre_fork": refuse_to_fork_with_threads,
         "post_fork": forget_inherited_connections,
-        # Each worker builds its live outcomes state in the background as it starts.
+        # With OUTCOMES_WARM_LIVE, each worker builds its live outcomes state as it starts.
         "post_worker_init": warm_outcomes,
         "logger_class": JsonAccessLogger,
         "errorlog": "-",

@@ -17,10 +17,11 @@ no figures stored at all (the first view) waits for them. With OUTCOMES_PAGE_WAI
 test configuration), every view waits for figures of the current data, as before.
 
 A refresh is quick once the worker holds its live state (consult.outcomes.live), which is
-built from nothing the first time: about two minutes at 100,000 responses. So a worker that
-`consult serve` starts builds it at once, in a thread of its own (warm_live_state, gunicorn's
-post_worker_init hook in consult/serving.py), while it already answers requests: the first
-refresh after a deploy or a worker's replacement then only catches up.
+built from nothing the first time: about two minutes at 100,000 responses. With
+OUTCOMES_WARM_LIVE, a worker that `consult serve` starts builds it at once, in a thread of its
+own (warm_live_state, gunicorn's post_worker_init hook in consult/serving.py), while it already
+answers requests: the first refresh after a deploy or a worker's replacement then only catches
+up.
 """
 
 from __future__ import annotations
@@ -154,11 +155,11 @@ def refresh_in_background(
 def warm_live_state(app: Flask) -> threading.Thread | None:
     """Build this process's live outcomes state in a background thread; return the thread.
 
-    For a worker just started (OUTCOMES_WARM_LIVE, on by default, turns it off): the first
-    refresh of the staff summary then finds the state built. A failure is logged and changes
-    nothing: the first refresh builds the state, as without warming.
+    For a worker just started, when OUTCOMES_WARM_LIVE is set (see consult.config: the state's
+    memory): the first refresh of the staff summary then finds the state built. A failure is
+    logged and changes nothing: the first refresh builds the state, as without warming.
     """
-    if not app.config.get("OUTCOMES_WARM_LIVE", True):
+    if not app.config.get("OUTCOMES_WARM_LIVE", False):
         return None
     with app.app_context():
         engine = db.engine

@@ -263,7 +263,9 @@ def test_consult_serve_warms_each_worker_after_it_is_ready(make_app) -> None:
     fill_demo(app, 12)
     instance = Path(app.instance_path)
     app.extensions["consult.db"].engine.dispose()
-    server = Server(instance, app.config["DATABASE_URL"], workers=2)
+    server = Server(
+        instance, app.config["DATABASE_URL"], workers=2, CONSULT_OUTCOMES_WARM_LIVE="true"
+    )
     server.start()
     try:
         deadline = time.monotonic() + 120
