@@ -79,6 +79,13 @@ class Defaults:
     #: refresh brings them up to date (consult.outcomes.page_refresh). True: every view waits
     #: for figures of the current data (the test configuration, whose tests expect them).
     OUTCOMES_PAGE_WAITS = False
+    #: True: each worker `consult serve` starts builds its live outcomes state in the
+    #: background at once (consult.outcomes.page_refresh.warm_live_state), so that the first
+    #: staff refresh after a deploy only catches up. Off by default: at 100,000 responses the
+    #: state takes 40 s of CPU and about 1 GiB per worker, above the workers' memory bound
+    #: (--max-worker-memory, 512 MiB), which would retire each warmed worker after its next
+    #: request. Turn it on with a bound above the state's size and the RAM for every worker.
+    OUTCOMES_WARM_LIVE = False
     #: Staff sessions end after this many seconds without activity.
     STAFF_INACTIVITY_TIMEOUT = 30 * 60
     #: A password someone other than its owner set or saw (the first admin's, an admin's

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import contextvars
+import functools
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -64,7 +66,9 @@ class Prepared:
     than SQLite's own work on a one-row statement. The driver still gets each parameter
     converted by its type's bind processor for that dialect, as SQLAlchemy would, values given
     in the statement itself included, and errors come as SQLAlchemy's (exec_driver_sql wraps
-    them). Not for expanding parameters (IN lists), whose SQL depends on the values.
+    them). Not for expanding parameters (IN lists), whose SQL depends on the values. On SQLite
+    the driver runs it directly (see _run_on_sqlite): the result then offers one_or_none() and
+    rowcount only.
     """
 
     def __init__(self, statement: Any) -> None:
@@ -100,10 +104,71 @@ class Prepared:
             for _name, key, fixed in slots
         ]
         if positional:
+            if dialect.name == "sqlite" and not _statements_watched(connection):
+                return _run_on_sqlite(connection, sql, tuple(values))
             return connection.exec_driver_sql(sql, tuple(values))
         return connection.exec_driver_sql(
             sql, {name: value for (name, _key, _fixed), value in zip(slots, values, strict=True)}
         )
+
+
+def _statements_watched(connection: Any) -> bool:
+    """Tell whether anything listens to the statements ``connection`` sends (tests, tracing)."""
+    dispatch = connection.dispatch
+    return bool(dispatch.before_cursor_execute or dispatch.after_cursor_execute)
+
+
+class DriverResult:
+    """The result of a statement SQLite's driver ran itself: its rows as named tuples."""
+
+    __slots__ = ("_cursor",)
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    @property
+    def rowcount(self) -> int:
+        """The rows an INSERT, UPDATE or DELETE changed."""
+        return self._cursor.rowcount
+
+    def one_or_none(self) -> Any:
+        """Return the one row (attributes named like its columns), None if none."""
+        found = self._cursor.fetchall()
+        if len(found) > 1:
+            raise exc.MultipleResultsFound("more than one row where one or none was required")
+        if not found:
+            return None
+        return _row_type(tuple(column[0] for column in self._cursor.description))._make(found[0])
+
+    def one(self) -> Any:
+        """Return the one row; raise NoResultFound if there is none."""
+        row = self.one_or_none()
+        if row is None:
+            raise exc.NoResultFound("no row where one was required")
+        return row
+
+
+@functools.cache
+def _row_type(names: tuple[str, ...]) -> type:
+    return collections.namedtuple("DriverRow", names)
+
+
+def _run_on_sqlite(connection: Any, sql: str, parameters: tuple) -> DriverResult:
+    """Run ``sql`` on the SQLite connection's own cursor, in ``connection``'s transaction.
+
+    What a page save's few statements run through: SQLAlchemy's execution of a driver-level
+    statement (its execution context, its result's metadata) costs several times SQLite's own
+    work on a one-row statement. Used only while nothing listens to the statements (see
+    _statements_watched: a test counting them sees them sent the usual way); errors come as
+    SQLAlchemy's, as exec_driver_sql raises them, parameters hidden.
+    """
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        return DriverResult(connection.connection.driver_connection.execute(sql, parameters))
+    except dbapi.Error as error:
+        raise exc.DBAPIError.instance(
+            sql, parameters, error, dbapi.Error, hide_parameters=True, dialect=connection.dialect
+        ) from error
 
 
 #: True while the current unit of work intends to write: SQLite then begins IMMEDIATE, so that
@@ -139,7 +204,11 @@ def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
         if info.get("synchronous", "FULL") != level:
             connection.exec_driver_sql(f"PRAGMA synchronous = {level}")
             info["synchronous"] = level
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        begin = "BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN"
+        if _statements_watched(connection):
+            connection.exec_driver_sql(begin)
+        else:
+            _run_on_sqlite(connection, begin, ())
 
 
 def _prepare_sqlite_file(url: str) -> None:

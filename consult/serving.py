@@ -218,6 +218,19 @@ def forget_inherited_connections(arbiter: Any, _worker: Any) -> None:
         engine.dispose(close=False)
 
 
+def warm_outcomes(worker: Any) -> threading.Thread | None:
+    """gunicorn's post_worker_init hook: with OUTCOMES_WARM_LIVE, the worker builds its live
+    outcomes state in a thread (consult.outcomes.page_refresh.warm_live_state) while it
+    serves; readiness does not wait. After the fork: the thread is the worker's own, never the
+    master's."""
+    app = getattr(worker, "wsgi", None)
+    if not _engines_of(app):
+        return None
+    from consult.outcomes.page_refresh import warm_live_state
+
+    return warm_live_state(app)
+
+
 class _Gunicorn(BaseApplication):
     """A gunicorn application that builds the Consult app once, in the master (preload)."""
 
@@ -283,6 +296,8 @@ def gunicorn_options(
         "preload_app": True,
         "pre_fork": refuse_to_fork_with_threads,
         "post_fork": forget_inherited_connections,
+        # With OUTCOMES_WARM_LIVE, each worker builds its live outcomes state as it starts.
+        "post_worker_init": warm_outcomes,
         "logger_class": JsonAccessLogger,
         "errorlog": "-",
         "loglevel": "info",

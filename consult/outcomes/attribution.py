@@ -20,11 +20,12 @@ quote) and again whenever a deck renders (``protect``), so a snapshot frozen bef
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult.contributions.models import Contribution
@@ -107,30 +108,59 @@ def attribute(
     return Attribution(None, None, None, bool(region or respondent_type))
 
 
-def _sizes(
-    rows: Iterable[tuple[str | None, str | None]], region: str | None, kind: str | None
-) -> GroupSizes:
+#: How many respondents of a base have each (region, type): ((region, type), count) pairs.
+Groups = Iterable[tuple[tuple[str | None, str | None], int]]
+
+
+def _sizes(groups: Groups, region: str | None, kind: str | None) -> GroupSizes:
     base = in_region = of_type = both = 0
-    for row_region, row_type in rows:
-        base += 1
+    for (row_region, row_type), count in groups:
+        base += count
         same_region = bool(region) and row_region == region
         same_type = bool(kind) and row_type == kind
-        in_region += same_region
-        of_type += same_type
-        both += same_region and same_type
+        in_region += count * same_region
+        of_type += count * same_type
+        both += count * (same_region and same_type)
     return GroupSizes(base, in_region, of_type, both)
+
+
+def _groups_of_responses(
+    session: Session, wanted: list[str], response_ids: Iterable[int] | None
+) -> dict[str, Counter]:
+    """Each questionnaire's (region, type) counts in the base: the responses ``response_ids``,
+    or (None) every submitted response, counted by the database rather than read one by one."""
+    groups: dict[str, Counter] = {key: Counter() for key in wanted}
+    if not wanted:
+        return groups
+    kinds = (Response.questionnaire_key, Response.region, Response.respondent_type)
+    if response_ids is None:
+        counted = session.execute(
+            select(*kinds, func.count())
+            .where(Response.status == "submitted", Response.questionnaire_key.in_(wanted))
+            .group_by(*kinds)
+        )
+        for key, region, kind, count in counted:
+            groups[key][(region, kind)] += count
+        return groups
+    covered = {int(i) for i in response_ids}
+    for row_id, key, region, kind in session.execute(
+        select(Response.id, *kinds).where(Response.questionnaire_key.in_(wanted))
+    ):
+        if row_id in covered:
+            groups[key][(region, kind)] += 1
+    return groups
 
 
 def group_sizes(
     session: Session,
     quotes: Sequence[Mapping[str, Any]],
-    response_ids: Iterable[int],
+    response_ids: Iterable[int] | None,
     contribution_ids: Iterable[int] | None,
 ) -> list[tuple[str | None, GroupSizes | None]]:
     """For each quote record, its questionnaire key and the sizes of its groups in the base
-    (``response_ids``, ``contribution_ids``: what the snapshot covers; None contributions: every
-    published one). (None, None) when the quote's questionnaire cannot be known."""
-    covered = {int(i) for i in response_ids}
+    (``response_ids``, ``contribution_ids``: what the snapshot covers; None: every submitted
+    response, every published contribution). (None, None) when the quote's questionnaire cannot
+    be known."""
     answer_quotes = [q for q in quotes if q.get("source") != "contribution"]
     keys = {
         int(q["response_id"]): q.get("questionnaire_key")
@@ -144,38 +174,31 @@ def group_sizes(
                 select(Response.id, Response.questionnaire_key).where(Response.id.in_(missing))
             ).all()
         )
-    by_questionnaire: dict[str, list[tuple[str | None, str | None]]] = {}
-    wanted = sorted({key for key in keys.values() if key})
-    if wanted:
-        for row_id, key, region, kind in session.execute(
-            select(
-                Response.id, Response.questionnaire_key, Response.region, Response.respondent_type
-            ).where(Response.questionnaire_key.in_(wanted))
-        ):
-            if row_id in covered:
-                by_questionnaire.setdefault(key, []).append((region, kind))
-    contributions: list[tuple[str | None, str | None]] = []
+    by_questionnaire = _groups_of_responses(
+        session, sorted({key for key in keys.values() if key}), response_ids
+    )
+    contributions: Counter = Counter()
     if any(q.get("source") == "contribution" for q in quotes):
         query = select(Contribution.id, Contribution.region, Contribution.organisation_type)
         if contribution_ids is None:
             query = query.where(Contribution.status == "published")
         allowed = None if contribution_ids is None else {int(i) for i in contribution_ids}
-        contributions = [
+        contributions.update(
             (region, kind)
             for cid, region, kind in session.execute(query)
             if allowed is None or cid in allowed
-        ]
+        )
     result: list[tuple[str | None, GroupSizes | None]] = []
     for quote in quotes:
         region, kind = quote.get("region"), quote.get("respondent_type")
         if quote.get("source") == "contribution":
-            result.append((None, _sizes(contributions, region, kind)))
+            result.append((None, _sizes(contributions.items(), region, kind)))
             continue
         key = keys.get(int(quote["response_id"])) if quote.get("response_id") else None
         if not key:
             result.append((None, None))
             continue
-        result.append((key, _sizes(by_questionnaire.get(key, []), region, kind)))
+        result.append((key, _sizes(by_questionnaire[key].items(), region, kind)))
     return result
 
 
@@ -201,7 +224,7 @@ def record_of(quote: Any) -> dict[str, Any]:
 def checked(
     session: Session,
     quotes: Sequence[Any],
-    response_ids: Iterable[int],
+    response_ids: Iterable[int] | None,
     contribution_ids: Iterable[int] | None,
     threshold: int,
 ) -> list[dict[str, Any]]:

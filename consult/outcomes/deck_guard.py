@@ -16,6 +16,7 @@ offered as a link but explained.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import g, url_for
@@ -27,7 +28,7 @@ from sqlalchemy import select
 from consult.core.errors import render_error
 from consult.db import db
 from consult.i18n import format_moment
-from consult.outcomes import operations
+from consult.outcomes import differencing, operations
 from consult.outcomes.blueprints import threshold
 from consult.outcomes.models import OutcomePublication, OutcomeSnapshot
 
@@ -43,22 +44,33 @@ class DeckCaution:
 
 def deck_caution(frozen: OutcomeSnapshot) -> DeckCaution | None:
     """The caution of a snapshot's deck, or None when it may be shown (once per request)."""
+    prepare_cautions([frozen])
+    return g.deck_cautions[frozen.id]
+
+
+def prepare_cautions(snapshots: Sequence[OutcomeSnapshot]) -> None:
+    """Work out the cautions of ``snapshots`` for this request in a few queries, whatever their
+    number (a page listing them all asks deck_caution of each next)."""
     cache = g.setdefault("deck_cautions", {})
-    if frozen.id not in cache:
-        cache[frozen.id] = _caution(frozen)
-    return cache[frozen.id]
-
-
-def _caution(frozen: OutcomeSnapshot) -> DeckCaution | None:
-    published = db.session.scalar(
-        select(OutcomePublication.id).where(OutcomePublication.snapshot_id == frozen.id).limit(1)
+    missing = [frozen for frozen in snapshots if frozen.id not in cache]
+    if not missing:
+        return
+    published = set(
+        db.session.scalars(
+            select(OutcomePublication.snapshot_id)
+            .where(OutcomePublication.snapshot_id.in_([frozen.id for frozen in missing]))
+            .distinct()
+        )
     )
-    if published is not None:
-        return None
     limit = threshold()
-    close = operations.differencing(db.session, frozen, limit)
-    if close is None:
-        return None
+    unpublished = [frozen for frozen in missing if frozen.id not in published]
+    closes = differencing.cached_differencing(db.session, db.engine, unpublished, limit)
+    for frozen in missing:
+        close = closes.get(frozen.id)
+        cache[frozen.id] = None if close is None else _caution(close, limit)
+
+
+def _caution(close: operations.Differencing, limit: int) -> DeckCaution:
     n = close.differing + close.unknown
     return DeckCaution(
         title=_("Do not show this deck in public."),

@@ -15,6 +15,13 @@ Nothing else reads these stale pages: snapshots, exports and filtered downloads 
 own summary (data.cached_summary), so a frozen snapshot never holds stale figures. A page with
 no figures stored at all (the first view) waits for them. With OUTCOMES_PAGE_WAITS set (the
 test configuration), every view waits for figures of the current data, as before.
+
+A refresh is quick once the worker holds its live state (consult.outcomes.live), which is
+built from nothing the first time: about two minutes at 100,000 responses. With
+OUTCOMES_WARM_LIVE, a worker that `consult serve` starts builds it at once, in a thread of its
+own (warm_live_state, gunicorn's post_worker_init hook in consult/serving.py), while it already
+answers requests: the first refresh after a deploy or a worker's replacement then only catches
+up.
 """
 
 from __future__ import annotations
@@ -25,14 +32,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from consult.db import utcnow, writing
+from consult.db import db, utcnow, writing
+from consult.outcomes import data, live
 from consult.outcomes.models import OutcomeSummaryCache
+from consult.questionnaires.registry import current_questionnaires
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +150,35 @@ def refresh_in_background(
     _running[key] = thread
     thread.start()
     return True
+
+
+def warm_live_state(app: Flask) -> threading.Thread | None:
+    """Build this process's live outcomes state in a background thread; return the thread.
+
+    For a worker just started, when OUTCOMES_WARM_LIVE is set (see consult.config: the state's
+    memory): the first refresh of the staff summary then finds the state built. A failure is
+    logged and changes nothing: the first refresh builds the state, as without warming.
+    """
+    if not app.config.get("OUTCOMES_WARM_LIVE", False):
+        return None
+    with app.app_context():
+        engine = db.engine
+        sources = data.SummarySources(
+            current_questionnaires(), Path(app.config["QUESTIONNAIRES_PATH"])
+        )
+
+    def run() -> None:
+        started = time.perf_counter()
+        try:
+            live.live_summary(engine, sources)
+        except Exception:  # noqa: BLE001 - the first refresh builds the state instead
+            log.exception("could not warm the live outcomes state")
+            return
+        log.info("live outcomes state warm in %.1f s", time.perf_counter() - started)
+
+    thread = threading.Thread(target=run, name="outcomes-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def wait_for_refreshes(timeout: float = 60.0) -> None:

@@ -82,6 +82,8 @@ def _snapshots_page(
     listed = db.session.scalars(
         select(OutcomeSnapshot).order_by(OutcomeSnapshot.frozen_at.desc())
     ).all()
+    # Each row's deck caution, in a few queries for the whole list (kept per data version).
+    deck_guard.prepare_cautions(listed)
     publication = operations.current_publication(db.session)
     history = db.session.scalars(
         select(OutcomePublication).order_by(OutcomePublication.published_at.desc()).limit(20)

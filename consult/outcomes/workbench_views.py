@@ -449,10 +449,8 @@ def _bank_attributions(starred, questionnaires) -> dict[int, dict[str, Any]]:
     now (attribution.py), and whether it is withheld: no quote leaves the deck unexplained."""
     if not starred:
         return {}
-    connection = db.session.connection()
-    records = attribution.checked(
-        db.session, starred, data.covered_ids(connection), None, threshold()
-    )
+    # The base is every submitted response, counted by the database: none is read one by one.
+    records = attribution.checked(db.session, starred, None, None, threshold())
     # The labels a summary carries, from the definitions (this page has no summary).
     labels = {
         "questionnaires": [

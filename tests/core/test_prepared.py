@@ -5,10 +5,21 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    event,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
-from consult.db import Prepared, UTCDateTime, db, writing
+from consult.db import DriverResult, Prepared, UTCDateTime, db, writing
 
 metadata = MetaData()
 notes = Table(
@@ -71,3 +82,36 @@ def test_driver_errors_come_as_sqlalchemy_errors(connection):
     INSERT_LABELLED.execute(connection, {"the_id": 1, "the_label": "same", "the_body": "a"})
     with pytest.raises(IntegrityError):
         INSERT_LABELLED.execute(connection, {"the_id": 2, "the_label": "same", "the_body": "b"})
+
+
+@pytest.mark.parametrize("watched", [False, True], ids=["unwatched", "watched"])
+def test_sqlite_runs_them_on_the_driver_unless_statements_are_watched(app, connection, watched):
+    """On SQLite the driver runs a prepared statement itself, except while a listener counts
+    statements (which then sees them all); the rows and the errors are the same either way."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's own path")
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_rest) -> None:
+        seen.append(statement.split(None, 1)[0])
+
+    if watched:
+        event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        INSERT.execute(connection, {"the_id": 3, "the_body": "b", "when": None})
+        RENAME.execute(connection, {"the_body": "Artículo 3", "the_id": 3})
+        result = BY_ID.execute(connection, {"i": 3})
+        assert isinstance(result, DriverResult) is not watched
+        row = result.one()
+        assert (row.label, row.body, row[1]) == ("x", "Artículo 3", "Artículo 3")
+        assert BY_ID.execute(connection, {"i": 4}).one_or_none() is None
+        with pytest.raises(IntegrityError) as raised:
+            INSERT_LABELLED.execute(
+                connection, {"the_id": 3, "the_label": "y", "the_body": "Ma réponse"}
+            )
+        # The statement's parameters (answers, names) never reach an error's message.
+        assert "hidden" in str(raised.value) and "Ma réponse" not in str(raised.value)
+    finally:
+        if watched:
+            event.remove(db.engine, "before_cursor_execute", note)
+    assert seen == (["INSERT", "UPDATE", "SELECT", "SELECT", "INSERT"] if watched else [])

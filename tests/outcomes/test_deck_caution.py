@@ -11,13 +11,13 @@ country and answers: every deck route of B warns (HTML deck, presenter view) or 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from consult.db import db, utcnow, writing
 from consult.outcomes.models import OutcomePublication
 from tests.outcomes.conftest import fill_demo
 from tests.outcomes.test_differencing import _freeze_later, _latest_snapshot
-from tests.outcomes.test_pages import publish
+from tests.outcomes.test_pages import freeze, publish
 
 TITLES = {
     "en": "Do not show this deck in public.",
@@ -134,3 +134,49 @@ def test_every_page_linking_a_close_deck_cautions_before_the_click(app, two_snap
             assert [link.url is None for link in offer.downloads] == [cautioned] * 3
             assert bool(offer.refused_note) is cautioned
             assert offer.deck.url.endswith("lang=fr") and "presenter" in offer.presenter.url
+
+
+def _list_statements(admin, engine) -> tuple[str, int]:
+    """Load the snapshots list; return its page and the number of statements it sent."""
+    sent: list[str] = []
+
+    def note(*_args) -> None:
+        sent.append("")
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        page = admin.get("/staff/outcomes/snapshots?lang=en").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return page, len(sent)
+
+
+def test_the_snapshots_list_works_out_its_cautions_once_per_data_version(app, two_snapshots):
+    """Listing more snapshots costs no more statements (each one's differencing is kept for
+    the data version, and the list reads them in one query), and a change that makes a
+    snapshot close to a publication shows at the next load."""
+    admin, _published, _close = two_snapshots
+    with app.app_context():
+        engine = db.engine
+    _list_statements(admin, engine)  # works out and keeps each snapshot's differencing
+    page, before = _list_statements(admin, engine)
+    assert page.count('class="deck-flag"') == 1  # the close snapshot
+    # Three more snapshots, one of them far enough from the published one to need no caution.
+    _freeze_later(admin)
+    _freeze_later(admin)
+    fill_demo(app, 8, seed=41)
+    assert freeze(admin, label="Eight more").status_code in (302, 303)
+    eight_more = _latest_snapshot(app)
+    _list_statements(admin, engine)
+    page, after = _list_statements(admin, engine)
+    assert after == before, (before, after)
+    assert page.count('class="deck-flag"') == 3
+    # Two responses more, frozen and published: "Eight more" now sits 2 responses from a
+    # publication. Publishing changes the data version: the list says so at once.
+    fill_demo(app, 2, seed=43)
+    assert freeze(admin, label="Two more").status_code in (302, 303)
+    assert publish(admin, _latest_snapshot(app)).status_code in (302, 303)
+    page, _count = _list_statements(admin, engine)
+    assert page.count('class="deck-flag"') == 4
+    deck = admin.get(f"/staff/outcomes/{eight_more}/deck?lang=en").get_data(as_text=True)
+    assert TITLES["en"] in deck and "differs by 2 responses" in deck

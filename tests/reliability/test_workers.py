@@ -26,6 +26,7 @@ from consult.serving import (
     recycle_when_large,
     refuse_to_fork_with_threads,
     resident_memory_mb,
+    warm_outcomes,
 )
 from tests.reliability.harness import Server
 
@@ -72,6 +73,7 @@ def test_serving_preloads_and_recycles_by_memory() -> None:
     assert callable(options["post_request"])
     assert options["pre_fork"] is refuse_to_fork_with_threads
     assert options["post_fork"] is forget_inherited_connections
+    assert options["post_worker_init"] is warm_outcomes
     # gunicorn 25.1+ would run its control socket from a thread of the master.
     assert options.get("control_socket_disable", True) is True
 
@@ -219,3 +221,58 @@ def test_workers_over_the_bound_are_replaced_without_losing_a_request(
     assert len(workers) > 2, "workers past the memory bound were not replaced"
     assert "replacing it" in server.log()
     assert "threads running in the master" not in server.log()
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["warms", "turned-off"])
+def test_a_started_worker_builds_its_live_outcomes_state_in_the_background(
+    make_app, warm: bool
+) -> None:
+    """gunicorn's post_worker_init hook returns at once and a thread of the worker builds the
+    live state; the staff summary's first refresh then only catches up (no second build)."""
+    from consult.outcomes import data, live
+    from consult.outcomes.blueprints import sources
+    from tests.outcomes.conftest import fill_demo
+
+    app = make_app(OUTCOMES_WARM_LIVE=warm)
+    fill_demo(app, 12)
+    live.reset()
+    try:
+        thread = warm_outcomes(SimpleNamespace(wsgi=app))
+        if not warm:
+            assert thread is None and live._state is None
+            return
+        assert thread is not None and thread.name == "outcomes-warm"
+        thread.join(120)
+        assert not thread.is_alive()
+        built = live._state
+        assert built is not None and built.identity[0] == id(app.extensions["consult.db"].engine)
+        with app.app_context():
+            summary = data.cached_summary(app.extensions["consult.db"].engine, sources()).summary
+        assert live._state is built  # caught up, not built again
+        assert summary["questionnaires"] and summary["data_version"]
+    finally:
+        live.reset()
+
+
+@pytest.mark.sqlite_only
+def test_consult_serve_warms_each_worker_after_it_is_ready(make_app) -> None:
+    """A real `consult serve`: /healthz answers while each worker logs its live state warm."""
+    from tests.outcomes.conftest import fill_demo
+
+    app = make_app()
+    fill_demo(app, 12)
+    instance = Path(app.instance_path)
+    app.extensions["consult.db"].engine.dispose()
+    server = Server(
+        instance, app.config["DATABASE_URL"], workers=2, CONSULT_OUTCOMES_WARM_LIVE="true"
+    )
+    server.start()
+    try:
+        deadline = time.monotonic() + 120
+        while server.log().count("live outcomes state warm") < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        log = server.log()
+    finally:
+        server.stop()
+    assert log.count("live outcomes state warm") >= 2, log[-3000:]
+    assert "could not warm" not in log and "threads running in the master" not in log
