@@ -1,0 +1,164 @@
+"""Horizontal bars (one figure per label) and stacked 100% bars (a matrix's rows over its
+scale)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+from consult.outcomes.charts.base import (
+    BAR,
+    FONT,
+    INK,
+    LINE,
+    MUTED,
+    NOMINAL_PALETTE,
+    ORDINAL_PALETTES,
+    TRACK,
+    UNSCORED,
+    WIDTH,
+    _text_width,
+    frame,
+    text_colour,
+    text_lines,
+    wrap,
+)
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar: its label, its length (0..1 of the scale), and the figure printed beside it."""
+
+    label: str
+    value: float | None
+    text: str
+
+
+def bar_chart(bars: Sequence[Bar], title: str, description: str, note: str = "") -> Markup:
+    """Horizontal bars with their labels on the left and their figures on the right; ``note``
+    is printed under them (what the chart leaves out)."""
+    label_width = WIDTH * 0.42
+    bar_left = label_width + 12
+    bar_width = WIDTH - bar_left - 110
+    y = 8.0
+    body = []
+    for bar in bars:
+        lines = wrap(bar.label, label_width)
+        height = max(LINE * len(lines), 22)
+        body.append(text_lines(lines, 0, y + FONT, fill=INK))
+        body.append(
+            f'<rect x="{bar_left:.1f}" y="{y + 2:.1f}" width="{bar_width:.1f}" height="18" '
+            f'fill="{TRACK}"/>'
+        )
+        if bar.value:
+            length = max(1.5, bar_width * min(1.0, max(0.0, bar.value)))
+            body.append(
+                f'<rect x="{bar_left:.1f}" y="{y + 2:.1f}" width="{length:.1f}" height="18" '
+                f'fill="{BAR}"/>'
+            )
+        # A figure too long for the column right of the bars ("not shown (protects a small
+        # group)") would be cut at the chart's edge: an empty bar leaves its track for it.
+        at = bar_left + bar_width + 8
+        if not bar.value and _text_width(bar.text) > WIDTH - at - 4:
+            at = bar_left + 6
+        body.append(
+            f'<text x="{at:.1f}" y="{y + FONT + 1:.1f}" fill="{INK}" '
+            f'font-weight="600">{escape(bar.text)}</text>'
+        )
+        y += height + 10
+    if note:
+        lines = wrap(note, WIDTH)
+        body.append(text_lines(lines, 0, y + FONT, fill=MUTED, class_="chart-note"))
+        y += LINE * len(lines) + 6
+    chart = frame("bars", title, description, y + 4, "".join(body))
+    if not note:
+        return chart
+    # On a page the note is also printed as text under the drawing, legible at any width (a
+    # phone scales the drawing, and its note, to half size); the page's style hides the
+    # drawing's own. The drawing keeps it for downloads and slides; its text alternative
+    # says it already, so the page's copy is not read out twice.
+    return chart + Markup('<p class="chart-note-text" aria-hidden="true">{}</p>').format(note)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One part of a stacked bar: a scale point's share of the row, and its count."""
+
+    key: str
+    share: float | None
+    text: str
+
+
+def scale_colours(points: Sequence[tuple[str, float | None]]) -> dict[str, str]:
+    """Colour the points of a scale: ordinal ones from a diverging palette, the rest grey."""
+    scored = sorted((p for p in points if p[1] is not None), key=lambda p: -(p[1] or 0))
+    colours: dict[str, str] = {}
+    if scored:
+        palette = ORDINAL_PALETTES.get(len(scored)) or NOMINAL_PALETTE
+        for (key, _score), colour in zip(scored, itertools.cycle(palette), strict=False):
+            colours[key] = colour
+    else:
+        for (key, _score), colour in zip(points, itertools.cycle(NOMINAL_PALETTE), strict=False):
+            colours[key] = colour
+    for key, score in points:
+        if score is None and scored:
+            colours[key] = UNSCORED
+    return colours
+
+
+def stacked_bars(
+    rows: Sequence[tuple[str, Sequence[Segment], str]],
+    legend: Sequence[tuple[str, str]],
+    colours: dict[str, str],
+    title: str,
+    description: str,
+) -> Markup:
+    """One 100% bar per row (a matrix row), segments in scale order, a legend on top.
+
+    ``rows``: (label, segments, figure printed at the end, e.g. the mean); ``legend``: (key,
+    label) in scale order.
+    """
+    body = []
+    x, y = 0.0, 4.0
+    for key, label in legend:
+        width = 22 + len(label) * FONT * 0.56
+        if x + width > WIDTH:
+            x, y = 0.0, y + 24
+        body.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="14" height="14" fill="{colours[key]}"/>'
+            f'<text x="{x + 20:.1f}" y="{y + 12:.1f}" fill="{INK}">{escape(label)}</text>'
+        )
+        x += width + 14
+    y += 34
+    label_width = WIDTH * 0.36
+    bar_left = label_width + 12
+    bar_width = WIDTH - bar_left - 70
+    for label, segments, figure in rows:
+        lines = wrap(label, label_width)
+        height = max(LINE * len(lines), 24)
+        body.append(text_lines(lines, 0, y + FONT, fill=INK))
+        left = bar_left
+        for segment in segments:
+            if not segment.share:
+                continue
+            width = bar_width * segment.share
+            colour = colours.get(segment.key, UNSCORED)
+            body.append(
+                f'<rect x="{left:.1f}" y="{y:.1f}" width="{width:.1f}" height="22" '
+                f'fill="{colour}" stroke="#ffffff" stroke-width="1"/>'
+            )
+            if width >= 34:
+                body.append(
+                    f'<text x="{left + width / 2:.1f}" y="{y + 16:.1f}" text-anchor="middle" '
+                    f'fill="{text_colour(colour)}" font-size="12">{escape(segment.text)}</text>'
+                )
+            left += width
+        body.append(
+            f'<text x="{bar_left + bar_width + 8:.1f}" y="{y + 16:.1f}" fill="{INK}" '
+            f'font-weight="600">{escape(figure)}</text>'
+        )
+        y += height + 8
+    return frame("stacked", title, description, y + 4, "".join(body))
