@@ -16,6 +16,7 @@ from consult.outcomes.charts.base import (
     INK,
     LINE,
     MUTED,
+    NARROW,
     NICE_STEPS,
     NOMINAL_PALETTE,
     ORDINAL_PALETTES,
@@ -26,11 +27,17 @@ from consult.outcomes.charts.base import (
     _text_width,
     axis_ticks,
     heat_colour,
+    paired,
     standalone_svg,
     text_colour,
     wrap,
 )
-from consult.outcomes.charts.heatmap import DECK_HEAT_MAP, HeatMapStyle, heat_map
+from consult.outcomes.charts.heatmap import (
+    DECK_HEAT_MAP,
+    NARROW_HEAT_MAP,
+    HeatMapStyle,
+    heat_map,
+)
 from consult.outcomes.charts.tiles import REGION_TILES, fitted_lines, region_map
 from consult.outcomes.charts.timeline import line_chart
 
@@ -41,6 +48,8 @@ __all__ = [
     "INK",
     "LINE",
     "MUTED",
+    "NARROW",
+    "NARROW_HEAT_MAP",
     "NICE_STEPS",
     "NOMINAL_PALETTE",
     "ORDINAL_PALETTES",
@@ -59,6 +68,7 @@ __all__ = [
     "heat_colour",
     "heat_map",
     "line_chart",
+    "paired",
     "region_map",
     "scale_colours",
     "stacked_bars",

@@ -15,6 +15,7 @@ from consult.outcomes.charts.base import (
     INK,
     LINE,
     MUTED,
+    NARROW,
     NOMINAL_PALETTE,
     ORDINAL_PALETTES,
     TRACK,
@@ -22,6 +23,7 @@ from consult.outcomes.charts.base import (
     WIDTH,
     _text_width,
     frame,
+    paired,
     text_colour,
     text_lines,
     wrap,
@@ -39,7 +41,16 @@ class Bar:
 
 def bar_chart(bars: Sequence[Bar], title: str, description: str, note: str = "") -> Markup:
     """Horizontal bars with their labels on the left and their figures on the right; ``note``
-    is printed under them (what the chart leaves out)."""
+    is printed under them (what the chart leaves out). On a page, with its phone drawing."""
+    return paired(
+        wide_bars(bars, title, description, note),
+        narrow_bars(bars, title, description, note),
+        note,
+    )
+
+
+def wide_bars(bars: Sequence[Bar], title: str, description: str, note: str = "") -> Markup:
+    """The wide drawing of bar_chart: labels on the left, figures right of the bars."""
     label_width = WIDTH * 0.42
     bar_left = label_width + 12
     bar_width = WIDTH - bar_left - 110
@@ -69,18 +80,49 @@ def bar_chart(bars: Sequence[Bar], title: str, description: str, note: str = "")
             f'font-weight="600">{escape(bar.text)}</text>'
         )
         y += height + 10
-    if note:
-        lines = wrap(note, WIDTH)
-        body.append(text_lines(lines, 0, y + FONT, fill=MUTED, class_="chart-note"))
-        y += LINE * len(lines) + 6
-    chart = frame("bars", title, description, y + 4, "".join(body))
+    y = _note(body, note, y, WIDTH)
+    return frame("bars", title, description, y + 4, "".join(body))
+
+
+def narrow_bars(bars: Sequence[Bar], title: str, description: str, note: str = "") -> Markup:
+    """The phone drawing of bar_chart: each label above its bar across the whole width, its
+    figure at the label's right (or on a line of its own when it is long: "not shown
+    (protects a small group)")."""
+    y = 4.0
+    body = []
+    for bar in bars:
+        figure_width = _text_width(bar.text)
+        beside = figure_width <= NARROW * 0.4
+        room = NARROW - (figure_width + 10 if beside else 0)
+        lines = wrap(bar.label, room)
+        body.append(text_lines(lines, 0, y + FONT, fill=INK))
+        if beside:
+            body.append(
+                f'<text x="{NARROW}" y="{y + FONT:.1f}" text-anchor="end" fill="{INK}" '
+                f'font-weight="600">{escape(bar.text)}</text>'
+            )
+        y += LINE * len(lines)
+        if not beside:
+            body.append(text_lines(wrap(bar.text, NARROW), 0, y + FONT, fill=INK))
+            y += LINE * len(wrap(bar.text, NARROW))
+        body.append(f'<rect x="0" y="{y + 3:.1f}" width="{NARROW}" height="12" fill="{TRACK}"/>')
+        if bar.value:
+            length = max(1.5, NARROW * min(1.0, max(0.0, bar.value)))
+            body.append(
+                f'<rect x="0" y="{y + 3:.1f}" width="{length:.1f}" height="12" fill="{BAR}"/>'
+            )
+        y += 26
+    y = _note(body, note, y, NARROW)
+    return frame("bars", title, description, y + 4, "".join(body), width=NARROW)
+
+
+def _note(body: list[str], note: str, y: float, width: float) -> float:
+    """Print a chart's note under its bars (the page hides it: paired); the height it takes."""
     if not note:
-        return chart
-    # On a page the note is also printed as text under the drawing, legible at any width (a
-    # phone scales the drawing, and its note, to half size); the page's style hides the
-    # drawing's own. The drawing keeps it for downloads and slides; its text alternative
-    # says it already, so the page's copy is not read out twice.
-    return chart + Markup('<p class="chart-note-text" aria-hidden="true">{}</p>').format(note)
+        return y
+    lines = wrap(note, width)
+    body.append(text_lines(lines, 0, y + FONT, fill=MUTED, class_="chart-note"))
+    return y + LINE * len(lines) + 6
 
 
 @dataclass(frozen=True)
@@ -116,23 +158,71 @@ def stacked_bars(
     title: str,
     description: str,
 ) -> Markup:
-    """One 100% bar per row (a matrix row), segments in scale order, a legend on top.
+    """One 100% bar per row (a matrix row), segments in scale order, a legend on top. On a
+    page, with its phone drawing (each row's label above its bar, the mean beside the label).
 
     ``rows``: (label, segments, figure printed at the end, e.g. the mean); ``legend``: (key,
     label) in scale order.
     """
+    return paired(
+        wide_stacked_bars(rows, legend, colours, title, description),
+        narrow_stacked_bars(rows, legend, colours, title, description),
+    )
+
+
+def _legend(legend: Sequence[tuple[str, str]], colours: dict[str, str], width: float) -> tuple:
+    """The scale's legend on as many lines as ``width`` needs; its drawing and its height."""
     body = []
     x, y = 0.0, 4.0
     for key, label in legend:
-        width = 22 + len(label) * FONT * 0.56
-        if x + width > WIDTH:
+        item = 22 + len(label) * FONT * 0.56
+        if x and x + item > width:
             x, y = 0.0, y + 24
         body.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="14" height="14" fill="{colours[key]}"/>'
             f'<text x="{x + 20:.1f}" y="{y + 12:.1f}" fill="{INK}">{escape(label)}</text>'
         )
-        x += width + 14
-    y += 34
+        x += item + 14
+    return body, y + 34
+
+
+def _segments(
+    segments: Sequence[Segment],
+    colours: dict[str, str],
+    left: float,
+    y: float,
+    bar_width: float,
+    font: int,
+) -> list[str]:
+    """One row's stacked segments, each printing its share where it is wide enough."""
+    body = []
+    for segment in segments:
+        if not segment.share:
+            continue
+        width = bar_width * segment.share
+        colour = colours.get(segment.key, UNSCORED)
+        body.append(
+            f'<rect x="{left:.1f}" y="{y:.1f}" width="{width:.1f}" height="22" '
+            f'fill="{colour}" stroke="#ffffff" stroke-width="1"/>'
+        )
+        if width >= max(34, len(segment.text) * font * 0.62 + 6):
+            body.append(
+                f'<text x="{left + width / 2:.1f}" y="{y + 16:.1f}" text-anchor="middle" '
+                f'fill="{text_colour(colour)}" font-size="{font}">{escape(segment.text)}</text>'
+            )
+        left += width
+    return body
+
+
+def wide_stacked_bars(
+    rows: Sequence[tuple[str, Sequence[Segment], str]],
+    legend: Sequence[tuple[str, str]],
+    colours: dict[str, str],
+    title: str,
+    description: str,
+) -> Markup:
+    """The wide drawing of stacked_bars: labels on the left, the figure right of each bar."""
+    body, y = _legend(legend, colours, WIDTH)
     label_width = WIDTH * 0.36
     bar_left = label_width + 12
     bar_width = WIDTH - bar_left - 70
@@ -140,25 +230,35 @@ def stacked_bars(
         lines = wrap(label, label_width)
         height = max(LINE * len(lines), 24)
         body.append(text_lines(lines, 0, y + FONT, fill=INK))
-        left = bar_left
-        for segment in segments:
-            if not segment.share:
-                continue
-            width = bar_width * segment.share
-            colour = colours.get(segment.key, UNSCORED)
-            body.append(
-                f'<rect x="{left:.1f}" y="{y:.1f}" width="{width:.1f}" height="22" '
-                f'fill="{colour}" stroke="#ffffff" stroke-width="1"/>'
-            )
-            if width >= 34:
-                body.append(
-                    f'<text x="{left + width / 2:.1f}" y="{y + 16:.1f}" text-anchor="middle" '
-                    f'fill="{text_colour(colour)}" font-size="12">{escape(segment.text)}</text>'
-                )
-            left += width
+        body += _segments(segments, colours, bar_left, y, bar_width, 12)
         body.append(
             f'<text x="{bar_left + bar_width + 8:.1f}" y="{y + 16:.1f}" fill="{INK}" '
             f'font-weight="600">{escape(figure)}</text>'
         )
         y += height + 8
     return frame("stacked", title, description, y + 4, "".join(body))
+
+
+def narrow_stacked_bars(
+    rows: Sequence[tuple[str, Sequence[Segment], str]],
+    legend: Sequence[tuple[str, str]],
+    colours: dict[str, str],
+    title: str,
+    description: str,
+) -> Markup:
+    """The phone drawing of stacked_bars: each label above its bar, the figure beside it."""
+    body, y = _legend(legend, colours, NARROW)
+    y -= 8
+    for label, segments, figure in rows:
+        room = NARROW - (_text_width(figure) + 10 if figure else 0)
+        lines = wrap(label, room)
+        body.append(text_lines(lines, 0, y + FONT, fill=INK))
+        if figure:
+            body.append(
+                f'<text x="{NARROW}" y="{y + FONT:.1f}" text-anchor="end" fill="{INK}" '
+                f'font-weight="600">{escape(figure)}</text>'
+            )
+        y += LINE * len(lines) + 4
+        body += _segments(segments, colours, 0, y, NARROW, 13)
+        y += 22 + 14
+    return frame("stacked", title, description, y, "".join(body), width=NARROW)

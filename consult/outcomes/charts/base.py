@@ -11,6 +11,9 @@ from collections.abc import Sequence
 from markupsafe import Markup, escape
 
 WIDTH = 720
+#: The width of a chart's phone drawing: about a phone screen's CSS pixels, so that its text
+#: prints at about its own size (13 to 15 px) where the wide drawing would print at half.
+NARROW = 360
 FONT = 14
 LINE = 18
 BAR = "#0b4f8a"
@@ -115,9 +118,14 @@ def frame(
 ) -> Markup:
     """Wrap a chart's drawing in its <svg>, labelled by its title and description."""
     title_id, desc_id = _id(f"{kind}-title"), _id(f"{kind}-desc")
+    narrow = " chart-narrow" if width <= NARROW else ""
+    # Text runs to both edges of a drawing: a glyph that leans past its origin ("J", "j")
+    # keeps two units of room either side rather than being clipped.
+    view = f"-2 0 {width + 4:.0f}"
     # Safe: every text in ``body`` and here went through escape(); the rest is our own markup.
     return Markup(  # noqa: S704
-        f'<svg class="chart chart-{kind}" role="img" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'<svg class="chart chart-{kind}{narrow}" role="img" '
+        f'viewBox="{view} {height:.0f}" '
         f'width="100%" preserveAspectRatio="xMinYMin meet" '
         f'aria-labelledby="{title_id} {desc_id}" font-family="system-ui, sans-serif" '
         f'font-size="{FONT}">'
@@ -164,11 +172,31 @@ def axis_ticks(highest: float, integer: bool = True, most: int = 5) -> list[floa
     return [round(step * i, digits + 1) for i in range(intervals + 1)]
 
 
+def paired(wide: Markup, narrow: Markup, note: str = "") -> Markup:
+    """A chart as a page shows it: its wide drawing, and its phone drawing (another layout,
+    the same figures) that the page's style shows instead where the chart's box is narrower
+    than the wide drawing (a phone, a column of a grid), so that no text shrinks under 12 px;
+    without JavaScript. The one not shown is display: none, out of the accessibility tree.
+
+    ``note`` (what the chart leaves out) is also printed as text under the drawing, legible at
+    any width; the page's style hides the drawings' own copy (kept for downloads and slides),
+    and its text alternative already says it, so the page's copy is not read out twice.
+
+    The chokepoint of every chart a page shows: standalone_svg takes the wide drawing from it.
+    """
+    chart = Markup('<div class="chart-pair">{}{}</div>').format(wide, narrow)
+    if not note:
+        return chart
+    return chart + Markup('<p class="chart-note-text" aria-hidden="true">{}</p>').format(note)
+
+
 def standalone_svg(chart: str) -> str:
     """Return an inline chart as a file of its own: XML declaration, namespace, the viewBox's
-    size in pixels and a white background (for a download, a slide or a PNG)."""
-    chart = chart[: chart.rindex("</svg>") + len("</svg>")]  # the drawing, not a page's note
-    match = re.search(r'viewBox="0 0 (\d+) (\d+)"', chart)
+    size in pixels and a white background (for a download, a slide or a PNG). Of a chart as a
+    page shows it (paired), the wide drawing."""
+    # the drawing, not a page's note nor its phone drawing
+    chart = chart[chart.index("<svg") : chart.index("</svg>") + len("</svg>")]
+    match = re.search(r'viewBox="-?\d+ 0 (\d+) (\d+)"', chart)
     width, height = (match.group(1), match.group(2)) if match else ("720", "400")
     opening_end = chart.index(">") + 1
     opening = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -23,12 +24,17 @@ class HeatMapStyle:
     figure_font: int = FONT
     row_height: int = 34
     #: Lines a row label may take; a longer label is cut with an ellipsis (its full title is
-    #: in the chart's description).
+    #: in the row's tooltip and the table beside).
     label_lines: int = 2
-    #: With ``header_lines``, the labels' width gives way (down to ``min_label_width``) until
-    #: the column headers take no more lines: a slide's height holds the map at full size.
+    #: With ``header_lines``, the labels' width gives way (down to ``min_label_width``, and
+    #: never below what the longest row label needs) until the column headers take no more
+    #: lines: a slide's height holds the map at full size.
     header_lines: int = 0
     min_label_width: float = 0.0
+    #: Columns headed by a letter, named in a key above the grid (a phone's narrow columns
+    #: cannot hold their names); each column then ``cell_width`` wide at most.
+    keyed_columns: bool = False
+    cell_width: float = 0.0
 
 
 #: For a slide seen from the back of a room: the units are about a CSS pixel of the slide at
@@ -49,6 +55,52 @@ DECK_HEAT_MAP = HeatMapStyle(
     label_lines=1,
 )
 
+#: For a phone: drawn about as wide as its screen, so that a unit is about a CSS pixel and no
+#: text prints under 13 px; the columns lettered, their names in a key above the grid.
+NARROW_HEAT_MAP = HeatMapStyle(
+    width=360,
+    label_width=136,
+    header_font=15,
+    header_line=17,
+    row_font=13,
+    row_line=16,
+    figure_font=14,
+    row_height=30,
+    label_lines=3,
+    keyed_columns=True,
+    cell_width=46,
+)
+
+
+def _fits(labels: Sequence[str], width: float, style: HeatMapStyle) -> bool:
+    """Whether every row label fits its lines at this label width, none cut."""
+    return all(len(wrap(label, width - 8, style.row_font)) <= style.label_lines for label in labels)
+
+
+def _key(
+    column_labels: Sequence[str | Sequence[str]], style: HeatMapStyle
+) -> tuple[list[str], str, float]:
+    """The letters heading keyed columns, and the key naming them above the grid (its height)."""
+    letters = list(string.ascii_uppercase[: len(column_labels)])
+    body, y = [], 0.0
+    indent = style.header_font * 1.4
+    for letter, label in zip(letters, column_labels, strict=True):
+        parts = [label] if isinstance(label, str) else [part for part in label if part]
+        lines = wrap(", ".join(parts), style.width - indent, style.row_font)
+        spans = "".join(
+            f'<tspan x="{indent:.1f}" dy="{0 if i == 0 else style.row_line}">{escape(line)}</tspan>'
+            for i, line in enumerate(lines)
+        )
+        baseline = y + style.row_font + 2
+        body.append(
+            f'<g class="heat-key"><text x="0" y="{baseline:.1f}" font-size="{style.row_font}" '
+            f'fill="{INK}" font-weight="700">{letter}</text>'
+            f'<text x="{indent:.1f}" y="{baseline:.1f}" font-size="{style.row_font}" '
+            f'fill="{INK}">{spans}</text></g>'
+        )
+        y += len(lines) * style.row_line + 6
+    return letters, "".join(body), y + 6
+
 
 def heat_map(
     row_labels: Sequence[str],
@@ -57,14 +109,23 @@ def heat_map(
     title: str,
     description: str,
     style: HeatMapStyle = HeatMapStyle(),
+    row_titles: Sequence[str] = (),
 ) -> Markup:
     """A grid: rows (articles) by columns (figures); each cell coloured by its 0..1 intensity
     within its column and printing its figure.
 
     A column label is a text (wrapped to fit) or its lines, each wrapped in turn. A cell may
-    carry a third text, its tooltip (what the figure is and the base it rests on).
+    carry a third text, its tooltip (what the figure is and the base it rests on). A row's
+    label may be short (an article's short title), its full title in ``row_titles``: the
+    row's tooltip.
     """
     columns = max(1, len(column_labels))
+    key_body, key_height = "", 0.0
+    if style.keyed_columns:
+        letters, key_body, key_height = _key(column_labels, style)
+        column_labels = letters
+        label_width = max(style.width - columns * style.cell_width, style.label_width)
+        style = replace(style, label_width=label_width)
 
     def headers(cell_width: float) -> list[list[str]]:
         found = []
@@ -81,14 +142,15 @@ def heat_map(
         style.header_lines
         and max(map(len, header_lines), default=1) > style.header_lines
         and label_width - 10 >= style.min_label_width
+        and _fits(row_labels, label_width - 10, style)
     ):
         label_width -= 10
         header_lines = headers((style.width - label_width) / columns)
     style = replace(style, label_width=label_width)
     cell_width = (style.width - style.label_width) / columns
     longest = max((len(lines) for lines in header_lines), default=1)
-    header_height = longest * style.header_line + 8
-    body = []
+    header_height = key_height + longest * style.header_line + 8
+    body = [key_body]
     for index, lines in enumerate(header_lines):
         x = style.label_width + cell_width * index + cell_width / 2
         spans = "".join(
@@ -96,11 +158,13 @@ def heat_map(
             for i, line in enumerate(lines)
         )
         body.append(
-            f'<text x="{x:.1f}" y="{style.header_font + 2}" text-anchor="middle" '
-            f'font-size="{style.header_font}" fill="{INK}" font-weight="600">{spans}</text>'
+            f'<text x="{x:.1f}" y="{key_height + style.header_font + 2:.1f}" '
+            f'text-anchor="middle" font-size="{style.header_font}" fill="{INK}" '
+            f'font-weight="600">{spans}</text>'
         )
     y = header_height
-    for label, row in zip(row_labels, cells, strict=True):
+    titles = list(row_titles) or list(row_labels)
+    for label, full_title, row in zip(row_labels, titles, cells, strict=True):
         lines = wrap(label, style.label_width - 8, style.row_font)
         if len(lines) > style.label_lines:
             lines = lines[: style.label_lines]
@@ -114,10 +178,11 @@ def heat_map(
         if len(lines) == 1:
             offset = (height + style.row_font * 0.7) / 2
         else:
-            offset = (height - style.row_line + style.row_font * 0.7) / 2
+            offset = (height - (len(lines) - 1) * style.row_line + style.row_font * 0.7) / 2
         body.append(
+            f'<g class="heat-row"><title>{escape(full_title)}</title>'
             f'<text x="0" y="{y + offset:.1f}" font-size="{style.row_font}" fill="{INK}">'
-            f"{spans}</text>"
+            f"{spans}</text></g>"
         )
         for index, (intensity, figure, *tooltip) in enumerate(row):
             x = style.label_width + cell_width * index

@@ -6,7 +6,15 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from consult.outcomes.charts.base import frame, heat_colour, text_colour, wrap
+from consult.outcomes.charts.base import (
+    NARROW,
+    WIDTH,
+    frame,
+    heat_colour,
+    paired,
+    text_colour,
+    wrap,
+)
 
 #: A schematic world of UCLG's regional sections: (column, row) of each tile on a regular 4 x 2
 #: grid, roughly where the region lies (west to east, north to south).
@@ -18,6 +26,16 @@ REGION_TILES = {
     "eurasia": (2, 0),
     "mewa": (2, 1),
     "asia_pacific": (3, 0),
+}
+#: The same world on a phone, two tiles a row (west on the left, north first).
+NARROW_TILES = {
+    "north_america": (0, 0),
+    "europe": (1, 0),
+    "latin_america": (0, 1),
+    "africa": (1, 1),
+    "mewa": (0, 2),
+    "eurasia": (1, 2),
+    "asia_pacific": (0, 3),
 }
 
 
@@ -36,15 +54,36 @@ def region_map(
     description: str,
     label_font: int = 14,
     figure_font: int = 28,
+    on_page: bool = True,
 ) -> Markup:
     """A cartogram of the regions as labelled tiles on a regular grid; each tile's shade
-    follows its count.
+    follows its count. ``on_page``: with its phone drawing (two tiles a row).
 
     ``regions``: (key, label, count or None when suppressed, printed figure). Larger fonts
     suit a slide. A figure too wide for its tile ("not shown", "fewer than 5") is set at the
     label's size and wrapped, so that it stays inside its tile.
     """
-    tile_w, gap = 168.0, 10.0
+    wide = _tiles(regions, title, description, label_font, figure_font, REGION_TILES)
+    if not on_page:
+        return wide
+    narrow = _tiles(regions, title, description, 14, 26, NARROW_TILES, NARROW)
+    return paired(wide, narrow)
+
+
+def _tiles(
+    regions: Sequence[tuple[str, str, int | None, str]],
+    title: str,
+    description: str,
+    label_font: int,
+    figure_font: int,
+    grid: dict[str, tuple[int, int]],
+    width: float = WIDTH,
+) -> Markup:
+    """One drawing of region_map: the tiles placed on ``grid``, as many a row as it has
+    columns, filling ``width``."""
+    gap = 10.0
+    columns = max(column for column, _row in grid.values()) + 1
+    tile_w = 168.0 if width == WIDTH else (width - 4 - gap * (columns - 1)) / columns
     room = tile_w - 20
     step = round(label_font * 1.2)
     names = {key: wrap(label, room, label_font) for key, label, _c, _t in regions}
@@ -64,7 +103,7 @@ def region_map(
     highest = max((count or 0 for _k, _l, count, _t in regions), default=0) or 1
     body = []
     for key, _label, count, _figure in regions:
-        column, row = REGION_TILES.get(key, (3, 1))
+        column, row = grid.get(key, (columns - 1, max(r for _c, r in grid.values())))
         x = column * (tile_w + gap) + 4
         y = row * (tile_h + gap) + 4
         fill = heat_colour(0.15 + 0.85 * (count or 0) / highest) if count else "#eef3f9"
@@ -84,13 +123,13 @@ def region_map(
         # Each tile names its region, so that a reader (or a test) can find a region's figure.
         body.append(
             f'<g class="tile" data-key="{escape(key)}">'
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{tile_w}" height="{tile_h:.1f}" rx="10" '
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{tile_w:.1f}" height="{tile_h:.1f}" rx="10" '
             f'fill="{fill}" stroke="#ffffff" stroke-width="2"/>'
             f'<text x="{x + 10:.1f}" y="{y + 8 + label_font:.1f}" fill="{ink}" '
             f'font-size="{label_font}" font-weight="600">{spans}</text>'
             f'<text x="{x + 10:.1f}" y="{baseline:.1f}" fill="{ink}" '
             f'font-size="{size}" font-weight="{weight}">{figure_spans}</text></g>'
         )
-    rows = max(row for _column, row in REGION_TILES.values()) + 1
+    rows = max(row for _column, row in grid.values()) + 1
     height = rows * (tile_h + gap) - gap + 8
-    return frame("map", title, description, height, "".join(body))
+    return frame("map", title, description, height, "".join(body), width=width)

@@ -6,7 +6,17 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
-from consult.outcomes.charts.base import BAR, INK, MUTED, WIDTH, axis_ticks, frame
+from consult.outcomes.charts.base import (
+    BAR,
+    INK,
+    MUTED,
+    NARROW,
+    WIDTH,
+    _text_width,
+    axis_ticks,
+    frame,
+    paired,
+)
 
 
 def line_chart(
@@ -17,24 +27,45 @@ def line_chart(
     last_label: str,
     number_text: Callable[[float], str] = lambda value: f"{int(value):,}",
 ) -> Markup:
-    """A line of a cumulative count over days, with the first, last and highest values printed.
+    """A line of a cumulative count over days, with the first, last and highest values printed;
+    on a page, with its phone drawing (larger text, fewer gridlines).
 
     ``number_text`` writes the axis and end figures in the page's language.
     """
-    # room above the plot for the last figure when the line ends at the top gridline
-    height, left, right, top, bottom = 256.0, 56.0, 20.0, 32.0, 40.0
+    drawn = (points, title, description, first_label, last_label, number_text)
+    return paired(_line(*drawn, WIDTH, 12, 5), _line(*drawn, NARROW, 13, 4))
+
+
+def _line(
+    points: Sequence[tuple[str, int]],
+    title: str,
+    description: str,
+    first_label: str,
+    last_label: str,
+    number_text: Callable[[float], str],
+    width: float,
+    font: int,
+    most: int,
+) -> Markup:
+    """One drawing of line_chart, ``width`` wide, its axis text at ``font``, at most ``most``
+    intervals between gridlines."""
     if not points:
-        return frame("line", title, description, 40, "")
-    ticks = axis_ticks(max(value for _day, value in points))
+        return frame("line", title, description, 40, "", width=width)
+    ticks = axis_ticks(max(value for _day, value in points), most=most)
+    # room on the left for the widest gridline figure
+    widest = max(_text_width(number_text(value), font) for value in ticks)
+    # room above the plot for the last figure when the line ends at the top gridline
+    height, right, top, bottom = 256.0 if width > NARROW else 220.0, 20.0, 32.0, 40.0
+    left = max(56.0 if width > NARROW else 40.0, round(widest * 0.85) + 10)
     ceiling = ticks[-1]
-    plot_w, plot_h = WIDTH - left - right, height - top - bottom
+    plot_w, plot_h = width - left - right, height - top - bottom
     body = []
     for value in ticks:
         ty = top + plot_h - plot_h * value / ceiling
         body.append(
-            f'<line x1="{left}" y1="{ty:.1f}" x2="{WIDTH - right}" y2="{ty:.1f}" '
+            f'<line x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" '
             f'stroke="#c9d1db" stroke-width="1"/>'
-            f'<text x="{left - 6}" y="{ty + 4:.1f}" text-anchor="end" font-size="12" '
+            f'<text x="{left - 6}" y="{ty + 4:.1f}" text-anchor="end" font-size="{font}" '
             f'fill="{MUTED}">{escape(number_text(value))}</text>'
         )
     count = len(points)
@@ -56,9 +87,9 @@ def line_chart(
         f'fill="{INK}">{escape(number_text(points[-1][1]))}</text>'
     )
     body.append(
-        f'<text x="{left}" y="{height - 12}" font-size="12" fill="{MUTED}">'
+        f'<text x="{left}" y="{height - 12}" font-size="{font}" fill="{MUTED}">'
         f"{escape(first_label)}</text>"
-        f'<text x="{WIDTH - right}" y="{height - 12}" font-size="12" text-anchor="end" '
+        f'<text x="{width - right}" y="{height - 12}" font-size="{font}" text-anchor="end" '
         f'fill="{MUTED}">{escape(last_label)}</text>'
     )
-    return frame("line", title, description, height, "".join(body))
+    return frame("line", title, description, height, "".join(body), width=width)
