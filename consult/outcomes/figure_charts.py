@@ -14,6 +14,7 @@ from markupsafe import Markup
 from consult.outcomes import charts
 from consult.outcomes.formatting import (
     article_label,
+    article_short_label,
     breakdown_label,
     count_text,
     day,
@@ -132,6 +133,7 @@ def contribution_articles_chart(summary: Mapping[str, Any]) -> Markup:
             article_label(summary, e["key"]),
             e["count"] / longest,
             f"{number(e['count'])} ({percent(e['share'])})",
+            article_short_label(summary, e["key"]) if e["key"] else "",
         )
         for e in entries
     ]

@@ -141,3 +141,20 @@ def test_the_deck_heat_map_keeps_room_for_its_longest_short_title(labels, fits):
         )
     )
     assert ("…" not in chart) is fits
+
+
+def test_the_phone_drawing_names_articles_by_their_short_titles(app):
+    summary = {
+        **HEAT_SUMMARY,
+        "contributions": {
+            "total": 3,
+            "by_article": [{"key": "art08", "count": 3, "share": 1.0}],
+            "themes": [],
+        },
+    }
+    with app.test_request_context("/"), force_locale("en"):
+        wide, narrow = _drawings(str(figure_charts.contribution_articles_chart(summary)))
+    assert (
+        ">VIII. Meeting and association<" in narrow and "peaceful" not in narrow.split("</desc>")[1]
+    )
+    assert "peaceful" in wide.split("</desc>")[1]

@@ -37,6 +37,8 @@ class Bar:
     label: str
     value: float | None
     text: str
+    #: The label where room is tight (the phone drawing): an article's short title.
+    short_label: str = ""
 
 
 def bar_chart(bars: Sequence[Bar], title: str, description: str, note: str = "") -> Markup:
@@ -94,7 +96,7 @@ def narrow_bars(bars: Sequence[Bar], title: str, description: str, note: str = "
         figure_width = _text_width(bar.text)
         beside = figure_width <= NARROW * 0.4
         room = NARROW - (figure_width + 10 if beside else 0)
-        lines = wrap(bar.label, room)
+        lines = wrap(bar.short_label or bar.label, room)
         body.append(text_lines(lines, 0, y + FONT, fill=INK))
         if beside:
             body.append(
