@@ -52,11 +52,11 @@ def text_colour(fill: str) -> str:
     return INK if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"
 
 
-def wrap(text: str, width_px: float, font: int = FONT) -> list[str]:
+def wrap(text: str, width_px: float, font: int = FONT, em: float = 0.56) -> list[str]:
     """Split a label into lines that fit ``width_px`` (an estimate: no font metrics here); a
     word longer than a line ("Contribuciones" in a narrow column) is broken with a hyphen
     rather than left to run out of its column."""
-    per_line = max(8, int(width_px / (font * 0.56)))
+    per_line = max(8, int(width_px / (font * em)))
     lines: list[str] = []
     current = ""
     words = []

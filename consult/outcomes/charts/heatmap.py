@@ -35,6 +35,8 @@ class HeatMapStyle:
     #: cannot hold their names); each column then ``cell_width`` wide at most.
     keyed_columns: bool = False
     cell_width: float = 0.0
+    #: The width of a row label's letter, in ems, as wrap estimates it (see charts.wrap).
+    label_em: float = 0.56
 
 
 #: For a slide seen from the back of a room: the units are about a CSS pixel of the slide at
@@ -53,6 +55,10 @@ DECK_HEAT_MAP = HeatMapStyle(
     figure_font=23,
     row_height=28,
     label_lines=1,
+    # A short title (30 letters at most) on one line: estimated at 0.48 em a letter (a
+    # regular face's lower case; Noto Sans sets "XII. Développement urbain durable" at 0.46),
+    # so that the labels leave the headers their room at 18 px and more.
+    label_em=0.48,
 )
 
 #: For a phone: drawn about as wide as its screen, so that a unit is about a CSS pixel and no
@@ -74,7 +80,10 @@ NARROW_HEAT_MAP = HeatMapStyle(
 
 def _fits(labels: Sequence[str], width: float, style: HeatMapStyle) -> bool:
     """Whether every row label fits its lines at this label width, none cut."""
-    return all(len(wrap(label, width - 8, style.row_font)) <= style.label_lines for label in labels)
+    return all(
+        len(wrap(label, width - 8, style.row_font, style.label_em)) <= style.label_lines
+        for label in labels
+    )
 
 
 def _key(
@@ -165,7 +174,7 @@ def heat_map(
     y = header_height
     titles = list(row_titles) or list(row_labels)
     for label, full_title, row in zip(row_labels, titles, cells, strict=True):
-        lines = wrap(label, style.label_width - 8, style.row_font)
+        lines = wrap(label, style.label_width - 8, style.row_font, style.label_em)
         if len(lines) > style.label_lines:
             lines = lines[: style.label_lines]
             lines[-1] = lines[-1].rstrip(" ,;:") + "…"
