@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,8 @@ CHARTER_FILE = "charter.yaml"
 #: The four parts every article has, in booklet order; contributions store these keys.
 PART_KEYS = ("rights", "obligations", "duties", "action_plan")
 ARTICLE_KEY_PATTERN = re.compile(r"^art(0[1-9]|1[0-2])$")
+#: The longest short title (characters): "XII. " and it fit one line of the deck's heat map.
+SHORT_TITLE_MAX = 30
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 
 Text = Mapping[str, str]
@@ -44,6 +46,8 @@ class Article:
     title: Text
     summary: Text
     parts: tuple[Part, ...]
+    #: The title in a few words, where room is tight (chart axes, the deck, a phone).
+    short_title: Text = field(default_factory=dict)
 
     def part(self, key: str | None) -> Part | None:
         """Return one of this article's parts by key."""
@@ -125,6 +129,18 @@ class _Checker:
             self.problem(path, f"unknown languages {sorted(extra)}")
         return {k: str(v).strip() for k, v in raw.items() if k in LANGUAGES and v}
 
+    def short_text(self, raw: Any, path: str) -> Text:
+        """Check a short translatable text: a text of at most SHORT_TITLE_MAX characters."""
+        text = self.text(raw, path)
+        for language, value in text.items():
+            if len(value) > SHORT_TITLE_MAX:
+                self.problem(
+                    f"{path}.{language}",
+                    f"{len(value)} characters, at most {SHORT_TITLE_MAX} (it names the article "
+                    "where room is tight)",
+                )
+        return text
+
     def mapping(self, raw: Any, path: str, required: set[str], allowed: set[str]) -> dict:
         if not isinstance(raw, Mapping):
             self.problem(path, "must be a mapping")
@@ -175,7 +191,7 @@ def _part(checker: _Checker, raw: Any, path: str, with_summary: bool) -> Part:
 
 
 def _article(checker: _Checker, raw: Any, path: str, position: int) -> Article:
-    keys = {"key", "number", "roman", "title", "summary", "parts"}
+    keys = {"key", "number", "roman", "title", "short_title", "summary", "parts"}
     data = checker.mapping(raw, path, keys, keys)
     key = str(data.get("key", ""))
     expected = f"art{position:02d}"
@@ -196,6 +212,7 @@ def _article(checker: _Checker, raw: Any, path: str, position: int) -> Article:
         number=position,
         roman=_ROMAN[position - 1],
         title=checker.text(data.get("title"), f"{path}.title"),
+        short_title=checker.short_text(data.get("short_title"), f"{path}.short_title"),
         summary=checker.text(data.get("summary"), f"{path}.summary"),
         parts=parts,
     )

@@ -139,6 +139,7 @@ def _compute(
         themes=load_codebook(sources.codebook_path),
         region_labels=region_labels(str(sources.questionnaires_path)),
         article_titles=article_titles(sources.questionnaires_path),
+        article_short_titles=article_titles(sources.questionnaires_path, "short_title"),
         contributions=contribution_frame,
         filters=filters,
         generated_at=utcnow(),

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from consult.outcomes import charts
 from consult.outcomes.formatting import (
     article_label,
+    article_short_label,
     breakdown_label,
     count_text,
     day,
@@ -133,6 +134,7 @@ def contribution_articles_chart(summary: Mapping[str, Any]) -> Markup:
             article_label(summary, e["key"]),
             e["count"] / longest,
             f"{number(e['count'])} ({percent(e['share'])})",
+            article_short_label(summary, e["key"]) if e["key"] else "",
         )
         for e in entries
     ]
@@ -443,7 +445,8 @@ def region_tiles(
     threshold: int | None = None,
     large: bool = False,
 ) -> Markup:
-    """The participation map: responses to all questionnaires per UCLG region, as tiles."""
+    """The participation map: responses to all questionnaires per UCLG region, as tiles;
+    ``large`` for a slide (larger type, and no phone drawing: a slide's frame is fixed)."""
     totals = region_totals(questionnaires, summary)
     # A hidden tile adds a hidden cell to others: its total is not small, so it is "not shown"
     # rather than "fewer than N".
@@ -458,4 +461,6 @@ def region_tiles(
     ]
     description = listed([entry_said(label, [figure]) for _k, label, _c, figure in tiles])
     sizes = {"label_font": 22, "figure_font": 40} if large else {}
-    return charts.region_map(tiles, _("Responses by UCLG region"), description, **sizes)
+    return charts.region_map(
+        tiles, _("Responses by UCLG region"), description, **sizes, on_page=not large
+    )

@@ -315,6 +315,12 @@ def article_label(summary: Mapping[str, Any], key: str | None) -> str:
     return t(summary.get("article_titles", {}).get(key)) or key
 
 
+def article_short_label(summary: Mapping[str, Any], key: str) -> str:
+    """An article's numbered short title, where room is tight ("X. Housing and domicile"); its
+    full title in a summary frozen before short titles existed."""
+    return t(summary.get("article_short_titles", {}).get(key)) or article_label(summary, key)
+
+
 def kind_count(key: str, count: int) -> str:
     """What a number of contributions of a kind is called: "56 comments" without the number."""
     if key == "comment":

@@ -13,6 +13,8 @@ from markupsafe import Markup
 
 from consult.outcomes import charts
 from consult.outcomes.formatting import (
+    article_label,
+    article_short_label,
     labelled,
     listed,
     mean_text,
@@ -186,11 +188,12 @@ def article_heat_map(summary: Mapping[str, Any], threshold: int | None = None) -
     columns = articles["columns"]
     if not columns:
         return None
-    titles = summary.get("article_titles", {})
-    row_labels = [t(titles.get(a)) or a for a in articles["articles"]]
+    # the rows named by their short titles, their full titles in their tooltips and the table
+    row_labels = [article_short_label(summary, a) for a in articles["articles"]]
+    row_titles = [article_label(summary, a) for a in articles["articles"]]
     column_labels = [heat_column_label(c) for c in columns]
     cells = []
-    for article, row_label in zip(articles["articles"], row_labels, strict=True):
+    for article, row_label in zip(articles["articles"], row_titles, strict=True):
         row = []
         for column, column_label in zip(columns, column_labels, strict=True):
             cell = heat_cell(column, article, summary)
@@ -204,12 +207,16 @@ def article_heat_map(summary: Mapping[str, Any], threshold: int | None = None) -
             [f"{label} ({base})" for label, base in zip(column_labels, bases, strict=True)]
         ),
     )
-    return charts.heat_map(
+    drawn = (
         row_labels,
         [[label, base] for label, base in zip(column_labels, bases, strict=True)],
         cells,
         _("The 12 articles across the consultation"),
         description,
+    )
+    return charts.paired(
+        charts.heat_map(*drawn, row_titles=row_titles),
+        charts.heat_map(*drawn, style=charts.NARROW_HEAT_MAP, row_titles=row_titles),
     )
 
 
@@ -290,10 +297,10 @@ def deck_heat_map(summary: Mapping[str, Any], threshold: int | None = None) -> M
     columns = articles["columns"]
     if not columns:
         return None
-    titles = summary.get("article_titles", {})
-    row_labels = [t(titles.get(a)) or a for a in articles["articles"]]
+    row_labels = [article_short_label(summary, a) for a in articles["articles"]]
+    row_titles = [article_label(summary, a) for a in articles["articles"]]
     cells = []
-    for article, row_label in zip(articles["articles"], row_labels, strict=True):
+    for article, row_label in zip(articles["articles"], row_titles, strict=True):
         row = []
         for column in columns:
             cell = heat_cell(column, article, threshold=threshold)
@@ -313,6 +320,7 @@ def deck_heat_map(summary: Mapping[str, Any], threshold: int | None = None) -> M
         _("The 12 articles across the consultation"),
         description,
         style=charts.DECK_HEAT_MAP,
+        row_titles=row_titles,
     )
 
 

@@ -158,6 +158,7 @@ def _summarise(
         themes=state.themes,
         region_labels=region_labels(str(sources.questionnaires_path)),
         article_titles=article_titles(sources.questionnaires_path),
+        article_short_titles=article_titles(sources.questionnaires_path, "short_title"),
         contributions=contribution_data.load(connection, None),
         filters=SummaryFilter(),
         generated_at=utcnow(),

@@ -61,8 +61,12 @@ def _yaml(path: str, mtime_ns: int) -> dict:
         return yaml.load(handle, Loader=SAFE_LOADER) or {}  # noqa: S506 - a safe loader
 
 
-def article_titles(questionnaires_path: str | Path) -> dict[str, dict[str, str]]:
-    """Return article key -> title in three languages, numbered ("I. Right to the city")."""
+def article_titles(
+    questionnaires_path: str | Path, which: str = "title"
+) -> dict[str, dict[str, str]]:
+    """Return article key -> title in three languages, numbered ("I. Right to the city");
+    with ``which="short_title"``, the short titles for where room is tight (the full title
+    where a file has none)."""
     path = Path(questionnaires_path) / "charter.yaml"
     if not path.exists():
         return {}
@@ -70,7 +74,7 @@ def article_titles(questionnaires_path: str | Path) -> dict[str, dict[str, str]]
     return {
         article["key"]: {
             lang: f"{article.get('roman', '')}. {title}".lstrip(". ")
-            for lang, title in article["title"].items()
+            for lang, title in (article.get(which) or article["title"]).items()
         }
         for article in raw.get("articles", [])
     }

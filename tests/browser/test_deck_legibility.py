@@ -1,7 +1,7 @@
 """The deck from the back of a room: every slide at 1280x720 and 1920x1080, in English, French
 and Spanish, with no text under 18 px (at 1280x720), no two texts overlapping and nothing
-outside its slide, with the longest headlines the questionnaires can produce; the presenter
-view; axe-core on both."""
+outside its slide, no article title cut on the heat map, with the longest headlines the
+questionnaires can produce; the presenter view; axe-core on both."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from consult.contributions.charter import load_charter
 from consult.db import db, writing
 from consult.outcomes import data, deck_views, headlines, operations, presenting
 from consult.outcomes.deck_settings import save_closing
@@ -248,7 +249,21 @@ def headline_data(request, monkeypatch, outcomes_app):  # noqa: F811
 SIZES = ((1280, 720), (1920, 1080))
 
 
-def slide_problems(page, width, height, shots=""):
+#: The row labels of the current slide's heat map (each text at the left edge, lines joined).
+ROW_LABELS = """
+() => Array.from(document.querySelectorAll('.slide.current svg.chart-heat text[x="0"]'))
+  .map(t => Array.from(t.querySelectorAll('tspan')).map(s => s.textContent).join(' ').trim())
+"""
+
+
+def article_titles(language: str) -> list[str]:
+    """The heat map's row labels as they must read on a slide: each article's numbered short
+    title, whole."""
+    charter = load_charter(Path(__file__).resolve().parents[2] / "questionnaires")
+    return [f"{a.roman}. {a.short_title[language]}" for a in charter.articles]
+
+
+def slide_problems(page, width, height, shots="", language="en"):
     """Walk every slide of the deck open in ``page``: the problems found on each (text under
     18 px at 1280x720, outside the slide, overlapping another, overflowing its box); a
     screenshot of each slide at 1280x720 named after ``shots`` when given."""
@@ -268,6 +283,11 @@ def slide_problems(page, width, height, shots=""):
         for kind in ("outside", "overlaps", "overflowing"):
             if found[kind]:
                 problems.append((*where, kind, found[kind][:5]))
+        if page.locator(".slide.current[data-slide=articles] svg.chart-heat").count():
+            # every article named whole by its short title, none cut with an ellipsis
+            labels = page.evaluate(ROW_LABELS)
+            if labels != article_titles(language):
+                problems.append((*where, "article titles cut", labels))
         page.keyboard.press("ArrowRight")
     return problems
 
@@ -294,7 +314,7 @@ def test_every_slide_is_legible(
         # long quotes go on over several slides, whole
         assert quotes >= (4 if headline_data == "longest" else 1)
         shots = f"deck-720p-{language}-{headline_data}" if language != "en" else ""
-        problems += slide_problems(page, width, height, shots)
+        problems += slide_problems(page, width, height, shots, language)
         page.close()
     assert problems == [], "\n".join(map(str, problems))
 
@@ -316,7 +336,7 @@ def test_every_slide_is_legible_when_most_figures_are_withheld(app, staff, serve
             words = " ".join(tiles.first.locator("tspan").all_text_contents())
             assert NOT_SHOWN[language] in words
             shots = f"deck-720p-{language}-small" if language != "en" else ""
-            problems += slide_problems(page, width, height, shots)
+            problems += slide_problems(page, width, height, shots, language)
         page.close()
     assert problems == [], "\n".join(map(str, problems))
 
@@ -361,7 +381,7 @@ def test_every_slide_of_a_filtered_snapshot_is_legible(outcomes_app, serve, new_
         for language in LANGUAGES:
             page.goto(f"{server.url}/staff/outcomes/{filtered}/deck?lang={language}")
             shots = f"deck-720p-{language}-filtered" if language != "en" else ""
-            problems += slide_problems(page, width, height, shots)
+            problems += slide_problems(page, width, height, shots, language)
         page.close()
     assert problems == [], "\n".join(map(str, problems))
     # Its findings never restate the filter ("100% answered Yes" of those kept for Yes).

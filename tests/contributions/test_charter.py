@@ -54,6 +54,43 @@ def test_articles_must_keep_their_order_and_parts(raw_charter):
     assert "must be 'art01'" in reasons and "articles[2].parts" in reasons
 
 
+@pytest.mark.parametrize(
+    ("short_title", "problem"),
+    [
+        (None, "articles[3].short_title: missing"),
+        ({"en": "Equality", "fr": "Égalité"}, "articles[3].short_title.es: missing or empty"),
+        ({"en": "Equality", "fr": "Égalité", "es": " "}, "articles[3].short_title.es: missing"),
+        (
+            {"en": "Equality", "fr": "Égalité", "es": "Derecho de mujeres y hombres a la igualdad"},
+            "articles[3].short_title.es: 42 characters, at most 30",
+        ),
+        ("Equality", "articles[3].short_title: must be a mapping of en, fr and es"),
+    ],
+)
+def test_every_article_has_a_short_title_that_fits(raw_charter, short_title, problem):
+    broken = copy.deepcopy(raw_charter)
+    if short_title is None:
+        del broken["articles"][3]["short_title"]
+    else:
+        broken["articles"][3]["short_title"] = short_title
+    with pytest.raises(DefinitionError) as error:
+        parse_charter(broken, "charter.yaml")
+    assert any(str(p).startswith(f"charter.yaml: {problem}") for p in error.value.problems), [
+        str(p) for p in error.value.problems
+    ]
+
+
+def test_the_shipped_short_titles_fit_and_use_the_titles_words():
+    for article in load_charter(SHIPPED).articles:
+        for language in ("en", "fr", "es"):
+            short = article.short_title[language]
+            assert 0 < len(short) <= 30, (article.key, language)
+            # (a few words of the article's name, never new ones: each word's stem is in it)
+            title = article.title[language].lower()
+            for word in re.findall(r"\w{4,}", short.lower()):
+                assert word[:5] in title, (article.key, language, word)
+
+
 def test_an_invalid_charter_stops_the_app(make_app, tmp_path, raw_charter):
     broken = copy.deepcopy(raw_charter)
     broken["title"] = {"en": "Only English"}

@@ -52,13 +52,18 @@ def test_axis_ticks(highest, integer, expected):
 def test_the_line_chart_labels_its_gridlines_with_their_values(highest):
     days = max(2, min(highest, 40))
     points = [(f"2022-01-{i + 1:02d}", round(highest * (i + 1) / days)) for i in range(days)]
-    svg = str(charts.line_chart(points, "t", "d", "first", "last", lambda v: f"{v:,}"))
-    lines = [float(y) for y in re.findall(r'<line x1="[\d.]+" y1="([\d.]+)"', svg)]
-    labels = re.findall(r'text-anchor="end" font-size="12" fill="[^"]+">([^<]+)</text>', svg)
-    assert labels == [f"{tick:,}" for tick in charts.axis_ticks(highest)]
-    gaps = [b - a for a, b in zip(lines, lines[1:], strict=False)]
-    assert max(gaps) - min(gaps) <= 0.2  # evenly spaced lines for evenly spaced values
-    # the last figure, printed above the end of the line, stays inside the drawing
-    end = re.search(r'font-weight="700" fill="[^"]+">', svg)
-    baseline = float(re.findall(r'<text x="[\d.]+" y="([\d.]+)"[^>]*font-weight="700"', svg)[0])
-    assert end and baseline - 14 >= 0
+    chart = str(charts.line_chart(points, "t", "d", "first", "last", lambda v: f"{v:,}"))
+    wide, narrow = re.findall(r"<svg\b.*?</svg>", chart, re.S)
+    # the phone drawing: larger axis text, at most four intervals
+    for svg, size, most in ((wide, 12, 5), (narrow, 13, 4)):
+        lines = [float(y) for y in re.findall(r'<line x1="[\d.]+" y1="([\d.]+)"', svg)]
+        labels = re.findall(
+            rf'text-anchor="end" font-size="{size}" fill="[^"]+">([^<]+)</text>', svg
+        )
+        assert labels == [f"{tick:,}" for tick in charts.axis_ticks(highest, most=most)]
+        gaps = [b - a for a, b in zip(lines, lines[1:], strict=False)]
+        assert max(gaps) - min(gaps) <= 0.2  # evenly spaced lines for evenly spaced values
+        # the last figure, printed above the end of the line, stays inside the drawing
+        end = re.search(r'font-weight="700" fill="[^"]+">', svg)
+        baseline = float(re.findall(r'<text x="[\d.]+" y="([\d.]+)"[^>]*font-weight="700"', svg)[0])
+        assert end and baseline - 14 >= 0

@@ -32,10 +32,12 @@ def test_a_bar_s_figure_fits_the_chart(text, value, inside_track):
 def test_a_cut_chart_s_note_is_page_text_and_stays_in_the_download():
     note = "6 more are not drawn; the table lists them."
     chart = str(charts.bar_chart([charts.Bar("Europe", 0.5, "5 (50%)")], "T", "D", note))
-    drawing, page_text = chart.split("</svg>")
-    assert 'class="chart-note"' in drawing and note in drawing
-    assert page_text == f'<p class="chart-note-text" aria-hidden="true">{note}</p>'
+    wide, narrow, page_text = chart.split("</svg>")
+    for drawing in (wide, narrow):
+        assert 'class="chart-note"' in drawing and note in drawing
+    assert page_text == f'</div><p class="chart-note-text" aria-hidden="true">{note}</p>'
     download = charts.standalone_svg(chart)
     assert download.endswith("</svg>") and "chart-note-text" not in download
+    assert "chart-narrow" not in download and download.count("<svg") == 1
     plain = str(charts.bar_chart([charts.Bar("Europe", 0.5, "5 (50%)")], "T", "D"))
-    assert plain.endswith("</svg>")
+    assert plain.endswith("</svg></div>")
