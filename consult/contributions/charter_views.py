@@ -160,9 +160,10 @@ def outcomes_table(reference: str, table: str, fmt: str):
         header, rows = _ratings_rows(outcomes["ratings"])
         title = _("Respondents by rating")
     else:
-        header = [_("Figure"), _("Value"), _("Base")]
+        header = [_("Figure"), _("Value"), _("Base, or why not shown")]
         rows = [
-            [item["label"], _("not shown") if item["suppressed"] else item["figure"], item["base"]]
+            # The figure ("not shown" when withheld) and its note, as the page prints them.
+            [item["label"], item["figure"], item["base"]]
             for item in outcomes["figures"]
         ]
         title = _("In the first outcomes")

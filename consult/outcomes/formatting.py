@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 
 from consult.geography import country_name
 from consult.i18n import current_language, translate_text
+from consult.outcomes.withheld import PROTECTS, withheld_text
 
 LANGUAGE_LABELS = {
     "en": {"en": "English", "fr": "anglais", "es": "inglés"},
@@ -186,7 +187,7 @@ def entry_count(entry: Mapping[str, Any] | None, threshold: int | None = None) -
     if entry is not None and entry.get("withheld"):
         return _("not shown")
     if entry is not None and entry.get("secondary"):
-        return _("not shown (protects a small group)")
+        return withheld_text(PROTECTS)
     return count_text(None if entry is None else entry.get("count"), threshold)
 
 
