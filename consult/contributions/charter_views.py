@@ -162,8 +162,12 @@ def outcomes_table(reference: str, table: str, fmt: str):
     else:
         header = [_("Figure"), _("Value"), _("Base, or why not shown")]
         rows = [
-            # The figure ("not shown" when withheld) and its note, as the page prints them.
-            [item["label"], item["figure"], item["base"]]
+            # The figure as a number (the page's words when withheld) and its note.
+            [
+                item["label"],
+                item["figure"] if item["value"] is None else item["value"],
+                item["base"],
+            ]
             for item in outcomes["figures"]
         ]
         title = _("In the first outcomes")

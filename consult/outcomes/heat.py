@@ -469,6 +469,10 @@ def article_figures(summary: Mapping[str, Any], article: str) -> list[dict[str, 
                 "key": f"{column.get('questionnaire') or ''}:{column['question']}",
                 "label": heat_column_label(column),
                 "figure": said.figure,
+                # The figure as a number for a download (a share as a fraction); None if hidden.
+                "value": (value if column["kind"] == "count" else cell.value)
+                if said.is_shown
+                else None,
                 "base": said.note,
                 "suppressed": not said.is_shown,
             }
