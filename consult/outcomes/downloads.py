@@ -26,7 +26,13 @@ from markupsafe import Markup
 from consult.exports.writers import Table, formatted_number, number_cell, write_table
 from consult.outcomes import figure_charts as fc
 from consult.outcomes import heat
-from consult.outcomes.formatting import breakdown_label, entry_count, option_label, t
+from consult.outcomes.formatting import (
+    breakdown_label,
+    countries_in_order,
+    entry_count,
+    option_label,
+    t,
+)
 
 Cell = str | int | float | None
 
@@ -68,6 +74,8 @@ class _Shown:
 def _breakdown_rows(
     entries: Sequence[Mapping], kind: str, summary: Mapping, shown: _Shown
 ) -> list[list[Cell]]:
+    if kind == "country":  # ties in the order of the country's name, as on the page
+        entries = countries_in_order(entries, summary)
     return [[breakdown_label(kind, e["key"], summary), shown(e), e.get("share")] for e in entries]
 
 
@@ -89,7 +97,11 @@ def _question_figure(
                 o.get("share"),
                 shown(o, "base") if "base" in o else question["base"],
             ]
-            for o in question["options"]
+            for o in (
+                countries_in_order(question["options"], summary)
+                if kind == "country"
+                else question["options"]
+            )
             if kind != "country" or o.get("count") != 0
         ]
         header = [_("Answer"), _("Respondents"), _("Share of those who answered"), _("Base")]

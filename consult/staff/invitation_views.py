@@ -173,8 +173,12 @@ def coverage():
     return render_template(
         "staff/coverage.html",
         total=total,
-        by_region=sorted(by_region, key=lambda line: labels.get(line.key, line.key)),
-        by_country=sorted(by_country, key=lambda line: names.get(line.key, line.key).casefold()),
+        by_region=geography.sorted_by_name(
+            by_region, lambda line: labels.get(line.key, line.key), current_language()
+        ),
+        by_country=geography.sorted_by_name(
+            by_country, lambda line: names.get(line.key, line.key), current_language()
+        ),
         waiting=waiting,
         region_labels=labels,
         country_names=names,
