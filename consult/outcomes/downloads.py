@@ -315,9 +315,3 @@ def table_file(fmt: str, header: list[str], rows: list[list[Any]], sheet: str) -
         path = Path(folder) / f"table.{fmt}"
         write_table(fmt, table, path)
         return path.read_bytes()
-
-
-def file_name(name: str, fmt: str) -> str:
-    """A download's file name from a figure's name."""
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)[:60]
-    return f"outcomes-{safe}.{fmt}"

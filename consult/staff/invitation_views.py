@@ -19,6 +19,7 @@ from flask_login import current_user
 from consult import geography
 from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
+from consult.exports import naming
 from consult.i18n import current_language, translate_text
 from consult.mail import invitee_mail
 from consult.questionnaires import operations as responding
@@ -155,7 +156,7 @@ def invitation_links():
         body.encode("utf-8"),
         mimetype="text/csv",
         headers={
-            "Content-Disposition": f'attachment; filename="invitation-links-{stamp}.csv"',
+            "Content-Disposition": naming.content_disposition(f"invitation-links-{stamp}.csv"),
             "Cache-Control": "no-store",
         },
     )
