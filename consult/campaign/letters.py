@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from consult.campaign.models import CommitmentLetter, Pledge
 from consult.db import utcnow
+from consult.exports import naming
 from consult.storage import DatabaseStore
 
 #: The first bytes of every PDF file.
@@ -381,8 +382,8 @@ def send_letter(pledge: Pledge | None, letter: CommitmentLetter) -> Response:
         direct_passthrough=True,
     )
     response.content_length = size
-    response.headers.set(
-        "Content-Disposition", "attachment", filename=download_name(pledge, letter)
+    response.headers["Content-Disposition"] = naming.content_disposition(
+        download_name(pledge, letter)
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"

@@ -20,7 +20,7 @@ from consult.campaign.figures import MILESTONES, verified_pledges
 from consult.campaign.models import VERIFIED, CommitmentOption, Pledge, PledgeCommitment
 from consult.campaign.vocabulary import band_labels, level_labels, progress_labels, region_names
 from consult.db import db
-from consult.geography import country_name, country_names
+from consult.geography import collation_key, countries_by_name, country_name, country_names
 from consult.i18n import current_language
 
 bp = Blueprint("campaign_public", __name__)
@@ -128,7 +128,10 @@ def index():
         filters=filters,
         # Most signatories first, then by name in the page's language (not by code).
         on_map=dict(
-            sorted(on_map.items(), key=lambda i: (-i[1], country_name(i[0], language).casefold()))
+            sorted(
+                on_map.items(),
+                key=lambda i: (-i[1], collation_key(country_name(i[0], language), language)),
+            )
         ),
         world_map=world_map,
         next_milestone=movement.next_milestone(overall),
@@ -136,7 +139,8 @@ def index():
         regions=regions,
         levels=levels,
         country_choices=[
-            (code, country_name(code, language)) for code in sorted(overall["by_country"])
+            (code, country_name(code, language))
+            for code in countries_by_name(overall["by_country"], language)
         ],
         country_label=lambda code: country_name(code, language),
         offered=offered_commitments(language),

@@ -19,6 +19,7 @@ from consult.contributions.models import Contribution
 from consult.contributions.registry import current_charter
 from consult.contributions.views import published_query
 from consult.db import db
+from consult.exports import naming
 from consult.i18n import current_language
 from consult.outcomes import downloads, presenting
 from consult.outcomes import operations as outcome_operations
@@ -107,6 +108,8 @@ def published_outcomes(article: str) -> dict | None:
     figures, ratings, coverage = _published_articles(snapshot, threshold)
     return {
         "data_time": presenting.data_time(snapshot.data_as_of, snapshot.timezone),
+        "snapshot": snapshot.id,
+        "data_as_of": snapshot.data_as_of,
         "coverage": coverage,
         "figures": figures.get(article, []),
         "ratings": ratings.get(article),
@@ -160,9 +163,14 @@ def outcomes_table(reference: str, table: str, fmt: str):
         header, rows = _ratings_rows(outcomes["ratings"])
         title = _("Respondents by rating")
     else:
-        header = [_("Figure"), _("Value"), _("Base")]
+        header = [_("Figure"), _("Value"), _("Base, or why not shown")]
         rows = [
-            [item["label"], _("not shown") if item["suppressed"] else item["figure"], item["base"]]
+            # The figure as a number (the page's words when withheld) and its note.
+            [
+                item["label"],
+                item["figure"] if item["value"] is None else item["value"],
+                item["base"],
+            ]
             for item in outcomes["figures"]
         ]
         title = _("In the first outcomes")
@@ -172,7 +180,19 @@ def outcomes_table(reference: str, table: str, fmt: str):
     return HttpResponse(
         body,
         mimetype=TABLE_FORMATS[fmt],
-        headers={"Content-Disposition": f"attachment; filename=charter-{key}-{table}.{fmt}"},
+        headers={
+            "Content-Disposition": naming.content_disposition(
+                naming.download_name(
+                    "charter",
+                    key,
+                    table,
+                    fmt=fmt,
+                    snapshot=outcomes["snapshot"],
+                    language=current_language(),
+                    day=outcomes["data_as_of"],
+                )
+            )
+        },
     )
 
 

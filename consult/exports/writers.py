@@ -23,6 +23,13 @@ exactness for this (the apostrophes are in the file); XLSX and JSON keep the exa
 Spreadsheet safety (XLSX): text is written with write_string, which stores a string cell that
 no spreadsheet evaluates, so no apostrophe is added (it would end up in the data).
 
+Numbers are numbers, in every language: a figure is handed to the writers as an int or a float,
+never as text formatted for a page ("3,24", "48 %", "1 234"). The CSV writes it unquoted with a
+dot decimal (number_cell: at most six decimals, a whole float as an integer), XLSX as a typed
+number; only headers and labels are translated. formatted_number tells a figure written for
+reading from a number, so that the tables built from figures can refuse one (consult.outcomes
+.downloads.table_file).
+
 Types in XLSX: numbers in numeric columns are numbers, and the columns listed in
 ``Table.dates`` (ISO 8601 moments in UTC) are real Excel datetimes with a date format, so that
 sorting, filtering and date arithmetic work without conversion.
@@ -76,7 +83,7 @@ XLSX_DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
 #: Excel refuses longer cells; a longer text is an error, never silently cut.
 XLSX_MAX_CELL = 32_767
 
-Cell = str | int | None
+Cell = str | int | float | None
 Progress = Callable[[int], None]
 #: Progress is reported every so many rows (a callback per row would cost more than a row).
 PROGRESS_EVERY = 500
@@ -84,6 +91,36 @@ PROGRESS_EVERY = 500
 
 class ExportError(Exception):
     """An export cannot be written as asked."""
+
+
+#: A number written for reading in some language: a decimal comma ("3,24"), a percent sign
+#: ("48 %", "48%"), thousands grouped by (no-break) spaces ("1 234") or by dots before a decimal
+#: comma ("1.234,5"). Never what a writer should get for a figure.
+_FORMATTED_NUMBER = re.compile(
+    r"[-\u2212]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?(?:[ \u00a0\u202f]?%)?"
+    r"|[-\u2212]?\d{1,3}(?:\.\d{3})+,\d+(?:[ \u00a0\u202f]?%)?"
+    r"|[-\u2212]?\d+,\d+(?:[ \u00a0\u202f]?%)?"
+    r"|[-\u2212]?\d+(?:[.,]\d+)?[ \u00a0\u202f]?%"
+)
+
+
+def formatted_number(text: str) -> bool:
+    """Whether ``text`` is a number formatted for a reader ("3,24", "48 %", "1 234") rather
+    than a number a program can read."""
+    return isinstance(text, str) and _FORMATTED_NUMBER.fullmatch(text.strip()) is not None
+
+
+def number_cell(value: Any) -> Cell:
+    """A figure as the writers take it: an int stays an int, a float is rounded to six decimals
+    (an integer when whole), anything else is returned as it is."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None  # no figure: an empty cell, never "nan"
+        rounded = round(value, 6)
+        return int(rounded) if rounded.is_integer() else rounded
+    return value
 
 
 def neutralise(text: str) -> str:
@@ -258,7 +295,10 @@ def write_xlsx(table: Table, path: Path, progress: Progress | None = None) -> in
                 if row_number >= XLSX_MAX_ROWS:
                     sheet_number += 1
                     sheet = _new_sheet(
-                        workbook, f"{table.sheet_name} ({sheet_number})", table.columns, bold
+                        workbook,
+                        f"{sheet_name(table.sheet_name)[:24]} ({sheet_number})",
+                        table.columns,
+                        bold,
                     )
                     write_string, write_number = sheet.write_string, sheet.write_number
                     _date_widths(sheet, dates)
@@ -266,7 +306,7 @@ def write_xlsx(table: Table, path: Path, progress: Progress | None = None) -> in
                 for col, value in enumerate(row):
                     if value is None or value == "":
                         continue
-                    if isinstance(value, int):
+                    if isinstance(value, int | float):
                         write_number(row_number, col, value)
                     elif col in dates and (when := excel_moment(value)) is not None:
                         sheet.write_datetime(row_number, col, when, moment)
@@ -315,8 +355,20 @@ def _date_widths(sheet: Any, dates: frozenset[int]) -> None:
         sheet.set_column(col, col, 20)
 
 
+#: What Excel refuses in a sheet's name (a figure's title often ends with a question mark).
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(name: str) -> str:
+    """A sheet name Excel accepts: at most 31 characters, none of [ ] : * ? / \\, not
+    starting or ending with an apostrophe, never empty."""
+    cleaned = _SHEET_NAME_FORBIDDEN.sub(" ", name)
+    cleaned = " ".join(cleaned.split())[:31].strip().strip("'").strip()
+    return cleaned or "data"
+
+
 def _new_sheet(workbook: Any, name: str, header: Sequence[str], bold: Any) -> Any:
-    sheet = workbook.add_worksheet(name[:31])
+    sheet = workbook.add_worksheet(sheet_name(name))
     for col, title in enumerate(header):
         sheet.write_string(0, col, title, bold)
     sheet.freeze_panes(1, 0)

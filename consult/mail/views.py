@@ -31,6 +31,7 @@ from consult.core.leaving import showing_again
 from consult.core.links import safe_local_path
 from consult.core.requestlog import REDACTED, redact_urls
 from consult.db import db
+from consult.exports import naming
 from consult.extensions import limiter
 from consult.i18n import current_language
 from consult.mail import link_box, respondents
@@ -268,5 +269,5 @@ def message_raw(name: str):
     return HttpResponse(
         message.as_bytes(),
         mimetype="message/rfc822",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": naming.content_disposition(name)},
     )

@@ -8,12 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app
+from flask import Blueprint, Response, abort, current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from consult.db import db
+from consult.exports import naming
 from consult.geography import region_map
+from consult.i18n import current_language
 from consult.outcomes import data, operations, presenting
 from consult.outcomes.filter_reading import region_names
 from consult.outcomes.filter_words import coverage_note, coverage_table_rows
@@ -136,9 +138,20 @@ FIGURE_FORMATS = {
 }
 
 
-def figure_file(found: Any, fmt: str, name: str, summary: dict[str, Any]) -> Response:
+def figure_file(
+    found: Any,
+    fmt: str,
+    name: str,
+    summary: dict[str, Any],
+    snapshot: int | None = None,
+    *,
+    public: bool = False,
+) -> Response:
     """Answer one figure of ``summary`` as a chart (SVG, PNG) or its table (CSV, XLSX), the
-    table ending with what the summary's filters cover; 404 for a figure without a chart."""
+    table ending with what the summary's filters cover; 404 for a figure without a chart.
+    Its file name says which figure of which questionnaire, from which snapshot (or live),
+    with which filters, in which language and of which day (consult.exports.naming); a
+    public one (small cells hidden) says so."""
     import cairosvg
 
     from consult.outcomes import charts, downloads
@@ -152,8 +165,20 @@ def figure_file(found: Any, fmt: str, name: str, summary: dict[str, Any]) -> Res
         filters = SummaryFilter.from_dict(summary.get("filters"))
         rows = found.rows + coverage_table_rows(filters, len(found.header))
         body = downloads.table_file(fmt, found.header, rows, found.title)
+    file_name = naming.download_name(
+        "outcomes",
+        "public" if public else None,
+        name,
+        request.args.get("of"),
+        fmt=fmt,
+        snapshot=snapshot,
+        live=snapshot is None,
+        filters=summary.get("filters"),
+        language=current_language(),
+        day=summary.get("generated_at"),
+    )
     return Response(
         body,
         mimetype=FIGURE_FORMATS[fmt],
-        headers={"Content-Disposition": f"attachment; filename={downloads.file_name(name, fmt)}"},
+        headers={"Content-Disposition": naming.content_disposition(file_name)},
     )

@@ -19,6 +19,7 @@ from wtforms.validators import Length
 
 from consult.core.errors import render_error
 from consult.db import db
+from consult.exports import naming
 from consult.i18n import current_language
 from consult.outcomes import deck_content, deck_fit, deck_guard, deck_pdf, deck_pptx
 from consult.outcomes import snapshot_views as views
@@ -210,13 +211,20 @@ def _download(
         ip=client_ip(),
     )
     db.commit()
-    suffix = "-notes" if with_notes else ""
-    name = f"outcomes-deck-{frozen.id}-{current_language()}{suffix}.{fmt}"
+    name = naming.download_name(
+        "outcomes",
+        "deck",
+        "notes" if with_notes else None,
+        fmt=fmt,
+        snapshot=frozen.id,
+        language=current_language(),
+        day=frozen.data_as_of,
+    )
     return HttpResponse(
         body,
         mimetype=mimetype,
         headers={
-            "Content-Disposition": f"attachment; filename={name}",
+            "Content-Disposition": naming.content_disposition(name),
             "Cache-Control": "no-store",
         },
     )

@@ -22,11 +22,12 @@ from typing import Any
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from consult.exports.writers import Table, write_table
+from consult.exports.writers import Table, formatted_number, number_cell, write_table
 from consult.outcomes import figure_charts as fc
 from consult.outcomes import heat
 from consult.outcomes.formatting import (
     breakdown_label,
+    countries_in_order,
     entry_count,
     interval_label,
     option_label,
@@ -73,6 +74,8 @@ class _Shown:
 def _breakdown_rows(
     entries: Sequence[Mapping], kind: str, summary: Mapping, shown: _Shown
 ) -> list[list[Cell]]:
+    if kind == "country":  # ties in the order of the country's name, as on the page
+        entries = countries_in_order(entries, summary)
     return [[breakdown_label(kind, e["key"], summary), shown(e), e.get("share")] for e in entries]
 
 
@@ -94,7 +97,11 @@ def _question_figure(
                 o.get("share"),
                 shown(o, "base") if "base" in o else question["base"],
             ]
-            for o in question["options"]
+            for o in (
+                countries_in_order(question["options"], summary)
+                if kind == "country"
+                else question["options"]
+            )
             if kind != "country" or o.get("count") != 0
         ]
         header = [_("Answer"), _("Respondents"), _("Share of those who answered"), _("Base")]
@@ -278,13 +285,24 @@ def figure(
 
 
 def table_file(fmt: str, header: list[str], rows: list[list[Any]], sheet: str) -> bytes:
-    """Write a small table (CSV or XLSX) through the app's one spreadsheet writer."""
+    """Write a small table (CSV or XLSX) through the app's one spreadsheet writer.
+
+    Numbers are numbers in every language (consult.exports.writers): a figure comes as an int
+    or a float and is written with a dot decimal in CSV and typed in XLSX; only headers and
+    labels are translated. A figure formatted for a page ("3,24", "48 %") is refused: an
+    analyst re-deriving figures from the file must be able to read them.
+    """
+    cells = [[number_cell(value) for value in row] for row in rows]
+    for row in cells:
+        for value in row:
+            if formatted_number(value):
+                raise ValueError(f"a figure written as text for a page: {value!r}")
     numeric = frozenset(
-        i for i in range(len(header)) if any(isinstance(r[i], int | float) for r in rows)
+        i for i in range(len(header)) if any(isinstance(r[i], int | float) for r in cells)
     )
     table = Table(
         columns=header,
-        rows=[[_cell(value) for value in row] for row in rows],
+        rows=cells,
         codebook_header=[],
         codebook=[],
         numeric=numeric,
@@ -294,19 +312,3 @@ def table_file(fmt: str, header: list[str], rows: list[list[Any]], sheet: str) -
         path = Path(folder) / f"table.{fmt}"
         write_table(fmt, table, path)
         return path.read_bytes()
-
-
-def _cell(value: Any) -> str | int | None:
-    """A table cell for the writers: whole numbers stay numbers, fractions become plain decimal
-    text (six places, a numeric column writes it as a number in XLSX)."""
-    if isinstance(value, float):
-        if value.is_integer():
-            return int(value)
-        return f"{value:.6f}".rstrip("0").rstrip(".")
-    return value
-
-
-def file_name(name: str, fmt: str) -> str:
-    """A download's file name from a figure's name."""
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)[:60]
-    return f"outcomes-{safe}.{fmt}"

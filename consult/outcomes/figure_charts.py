@@ -17,6 +17,7 @@ from consult.outcomes.formatting import (
     article_short_label,
     breakdown_label,
     count_text,
+    countries_in_order,
     day,
     entry_count,
     interval_label,
@@ -182,7 +183,10 @@ def choice_chart(
     left_out = 0
     if question["type"] == "country":
         options, left_out = drawn(
-            [o for o in options if o["count"] is None or o["count"] > 0], COUNTRY_BARS
+            countries_in_order(
+                [o for o in options if o["count"] is None or o["count"] > 0], summary
+            ),
+            COUNTRY_BARS,
         )
     for option in options:
         label = option_label(option, question["type"], summary.get("region_labels", {}))
@@ -363,6 +367,8 @@ def breakdown_chart(
 ) -> Markup:
     """Bars of a participation breakdown (by region, type, language...)."""
     bars = []
+    if kind == "country":
+        entries = countries_in_order(entries, summary)
     shown, left_out = drawn(entries, limit)
     for entry in shown:
         label = breakdown_label(kind, entry["key"], summary)

@@ -6,7 +6,7 @@ Needs a request (or test request) context for the language and the translations.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,8 +16,9 @@ from babel.lists import format_list
 from flask_babel import format_decimal, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
 
-from consult.geography import country_name
+from consult.geography import collation_key, country_name
 from consult.i18n import current_language, translate_text
+from consult.outcomes.withheld import PROTECTS, withheld_text
 
 LANGUAGE_LABELS = {
     "en": {"en": "English", "fr": "anglais", "es": "inglés"},
@@ -221,7 +222,7 @@ def entry_count(entry: Mapping[str, Any] | None, threshold: int | None = None) -
     if entry is not None and entry.get("withheld"):
         return _("not shown")
     if entry is not None and entry.get("secondary"):
-        return _("not shown (protects a small group)")
+        return withheld_text(PROTECTS)
     return count_text(None if entry is None else entry.get("count"), threshold)
 
 
@@ -371,6 +372,39 @@ def breakdown_label(
                 labels.update(entry.get("respondent_types", {}))
         return t(labels.get(key)) or key
     return key
+
+
+def in_name_order(
+    entries: Sequence[Mapping[str, Any]], label: Callable[[Mapping[str, Any]], str]
+) -> list[Mapping[str, Any]]:
+    """A list ranked by count, its ties in the alphabetical order of their names in the
+    page's language (geography.collation_key), not by code: "Égypte" among the E, "Perú" with
+    the P. Only runs of neighbours level on the same figure are reordered (hidden ones
+    included: the order hidden_last gave them says nothing but their names either); a pooled
+    or unnamed entry keeps its place."""
+    language = current_language()
+    ordered: list[Mapping[str, Any]] = []
+    run: list[Mapping[str, Any]] = []
+
+    def level(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+        named = all(e.get("key") not in (None, "_other") for e in (a, b))
+        same = a.get("count") == b.get("count")
+        return named and same and bool(a.get("suppressed")) == bool(b.get("suppressed"))
+
+    for entry in entries:
+        if run and not level(run[-1], entry):
+            ordered += sorted(run, key=lambda e: collation_key(label(e), language))
+            run = []
+        run.append(entry)
+    ordered += sorted(run, key=lambda e: collation_key(label(e), language))
+    return ordered
+
+
+def countries_in_order(
+    entries: Sequence[Mapping[str, Any]], summary: Mapping[str, Any]
+) -> list[Mapping[str, Any]]:
+    """A by-country breakdown or a country question's options, ties by the country's name."""
+    return in_name_order(entries, lambda e: breakdown_label("country", e.get("key"), summary))
 
 
 def short_questionnaire(key: str | None) -> str:

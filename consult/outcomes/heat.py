@@ -23,6 +23,7 @@ from consult.outcomes.formatting import (
     short_questionnaire,
     t,
 )
+from consult.outcomes.withheld import PROTECTS, TOO_FEW, FigureText, figure_text
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,21 @@ class HeatCell:
     #: Withheld with its base (a share or a mean of a question a few skipped: consult.outcomes
     #: .skipped), whatever the figure's own size.
     is_withheld: bool = False
+    #: Why the figure (or its base) is not printed (withheld.TOO_FEW, withheld.PROTECTS).
+    reason: str | None = None
+
+    @property
+    def said(self) -> FigureText:
+        """The figure and its note as a sentence, a tooltip or the Charter page write them
+        (consult.outcomes.withheld, the one rule): "not shown (protects a small group)", never
+        the base text wrapped in brackets again."""
+        if self.value is None and self.reason is None:
+            return FigureText(self.figure, self.base_text, is_shown=False)  # no data (staff)
+        if self.value is None and self.reason == TOO_FEW:
+            return figure_text(None, self.base_text)  # its base text says how few
+        if self.value is None:
+            return figure_text(None, reason=self.reason)
+        return figure_text(self.figure, None if self.reason else self.base_text, reason=self.reason)
 
 
 def _answered(column: Mapping[str, Any], article: str) -> int:
@@ -99,22 +115,26 @@ def heat_cell(
     smallest = _shown_threshold(summary, threshold)
     if article in (column.get("withheld") or ()):
         # The question's answered count is withheld (a few skipped it): no share of it, no base.
-        text = _("not shown (protects a small group)")
-        return HeatCell("–", None, None, text, None, _below=smallest or 5, is_withheld=True)
+        text = figure_text(None, reason=PROTECTS).inline()
+        return HeatCell(
+            "–", None, None, text, None, _below=smallest or 5, is_withheld=True, reason=PROTECTS
+        )
     value = column["values"].get(article)
     base = (column.get("bases") or {}).get(article)
     if value is not None and article in (column.get("base_withheld") or ()):
         # The public row prints this mean, but not how many answered (a few skipped): the
         # same figure, its base said withheld.
-        text = _("n not shown (protects a small group)")
+        figure = heat_figure(column, value)
+        text = figure_text(figure, reason=PROTECTS).note
         return HeatCell(
-            heat_figure(column, value),
+            figure,
             value,
             None,
             text,
             heat_intensity(column, value),
             is_protected=True,
             _below=smallest or 5,
+            reason=PROTECTS,
         )
     answered_only = False
     if column["kind"] == "mean" and base is None and value is not None:
@@ -138,12 +158,16 @@ def heat_cell(
                 n=number(base),
                 threshold=number(smallest),
             )
+            return HeatCell("–", None, base, text, None, _below=smallest, reason=TOO_FEW)
         elif smallest and not too_few and _answered(column, article) >= smallest:
             # Enough answered: the figure was withheld to protect a smaller cell, not small.
-            text = _("not shown (protects a small group)")
-            return HeatCell("–", None, None, text, None, is_protected=True, _below=smallest)
+            text = figure_text(None, reason=PROTECTS).inline()
+            return HeatCell(
+                "–", None, None, text, None, is_protected=True, _below=smallest, reason=PROTECTS
+            )
         elif smallest:
-            text = _("fewer than %(n)s respondents", n=number(smallest))
+            text = figure_text(None, reason=TOO_FEW, threshold=smallest).note
+            return HeatCell("–", None, base, text, None, _below=smallest, reason=TOO_FEW)
         else:
             text = "n = –"
         return HeatCell("–", None, base, text, None, _below=smallest or 5)
@@ -178,7 +202,7 @@ def answered_note(summary: Mapping[str, Any]) -> str:
 
 def _cell_title(row_label: str, column_label: str, cell: HeatCell) -> str:
     """What a cell's tooltip says: the article, the column, the figure and its base."""
-    return labelled(f"{row_label} · {column_label}", f"{cell.figure} ({cell.base_text})")
+    return labelled(f"{row_label} · {column_label}", cell.said.inline())
 
 
 def article_heat_map(summary: Mapping[str, Any], threshold: int | None = None) -> Markup | None:
@@ -395,51 +419,70 @@ def heat_figure(column: Mapping[str, Any], value: float | None) -> str:
     return number(value)
 
 
-def article_figures(summary: Mapping[str, Any], article: str) -> list[dict[str, str]]:
-    """One article's figures in every heat map column: what, the figure, and its base."""
+def article_figures(summary: Mapping[str, Any], article: str) -> list[dict[str, Any]]:
+    """One article's figures in every heat map column: what, the figure, and the note on its
+    base, written by the one rule of withheld figures (consult.outcomes.withheld): a hidden
+    figure is "not shown" and its note says why, once."""
     figures = []
     for column in summary["articles"]["columns"]:
         value = column["values"].get(article)
         base = column.get("bases", {}).get(article)
+        cell = heat_cell(column, article, summary)
         if column["kind"] == "count":
-            base_text = ngettext(
-                "of %(n)s published contribution",
-                "of %(n)s published contributions",
-                base or 0,
-                n=number(base),
+            said = FigureText(
+                heat_figure(column, value),
+                ngettext(
+                    "of %(n)s published contribution",
+                    "of %(n)s published contributions",
+                    base or 0,
+                    n=number(base),
+                ),
             )
-        elif value is None or (column["kind"] != "mean" and base is None):
+        elif cell.value is None or cell.reason is not None:
             # Why it is hidden, as the heat map's cell says it: too few, or protecting a
             # smaller group although enough answered (never "not enough" then, nor a base).
-            base_text = heat_cell(column, article, summary).base_text
+            said = cell.said
         elif column["kind"] == "mean" and base is not None:
-            base_text = ngettext(
-                "%(n)s respondent who gave a rating; “don't know” left out",
-                "%(n)s respondents who gave a rating; “don't know” left out",
-                base,
-                n=number(base),
+            said = FigureText(
+                cell.figure,
+                ngettext(
+                    "%(n)s respondent who gave a rating; “don't know” left out",
+                    "%(n)s respondents who gave a rating; “don't know” left out",
+                    base,
+                    n=number(base),
+                ),
             )
         elif column["kind"] == "mean" and (column.get("answered") or {}).get(article):
             # The number who gave a rating would reveal a small "don't know" group.
-            base_text = ngettext(
-                "%(n)s respondent answered, “don't know” included; the mean leaves "
-                "“don't know” out",
-                "%(n)s respondents answered, “don't know” included; the mean leaves "
-                "“don't know” out",
-                column["answered"][article],
-                n=number(column["answered"][article]),
+            said = FigureText(
+                cell.figure,
+                ngettext(
+                    "%(n)s respondent answered, “don't know” included; the mean leaves "
+                    "“don't know” out",
+                    "%(n)s respondents answered, “don't know” included; the mean leaves "
+                    "“don't know” out",
+                    column["answered"][article],
+                    n=number(column["answered"][article]),
+                ),
             )
         elif base is None:
-            base_text = heat_cell(column, article, summary).base_text
+            said = cell.said
         else:
-            base_text = ngettext("%(n)s respondent", "%(n)s respondents", base, n=number(base))
+            said = FigureText(
+                cell.figure,
+                ngettext("%(n)s respondent", "%(n)s respondents", base, n=number(base)),
+            )
         figures.append(
             {
                 "key": f"{column.get('questionnaire') or ''}:{column['question']}",
                 "label": heat_column_label(column),
-                "figure": heat_figure(column, value),
-                "base": base_text,
-                "suppressed": value is None,
+                "figure": said.figure,
+                # The figure as a number for a download (a share as a fraction); None if hidden.
+                "value": (value if column["kind"] == "count" else cell.value)
+                if said.is_shown
+                else None,
+                "base": said.note,
+                "suppressed": not said.is_shown,
             }
         )
     return figures

@@ -73,11 +73,11 @@ def figure(fmt: str):
     if fmt not in FIGURE_FORMATS or published is None:
         abort(404)
     name = (request.args.get("name") or "")[:120]
-    _publication, _frozen, shown = published
+    _publication, frozen, shown = published
     of = request.args.get("of")
     if any(q["key"] == of and q.get("suppressed") for q in shown["questionnaires"]):
         abort(404)  # the page shows none of its figures: neither does a download
     found = downloads.figure(shown, of, name, threshold(), public=True)
     if found is None or not found.header:
         abort(404)
-    return figure_file(found, fmt, name, shown)
+    return figure_file(found, fmt, name, shown, frozen.id, public=True)

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from consult.core.inputs import parse_datetime, query_int
 from consult.db import db
+from consult.exports import naming
 from consult.i18n import format_moment
 from consult.outcomes import attribution, data, deck_content, deck_guard, operations, presenting
 from consult.outcomes.blueprints import (
@@ -302,7 +303,13 @@ def snapshot_json(snapshot_id: int):
     return HttpResponse(
         frozen.summary_json,
         mimetype="application/json",
-        headers={"Content-Disposition": f"attachment; filename=outcomes-snapshot-{frozen.id}.json"},
+        headers={
+            "Content-Disposition": naming.content_disposition(
+                naming.download_name(
+                    "outcomes", "summary", fmt="json", snapshot=frozen.id, day=frozen.data_as_of
+                )
+            )
+        },
     )
 
 

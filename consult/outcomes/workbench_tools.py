@@ -4,6 +4,7 @@ the cross-tabulation of two closed questions, and the participation dashboard.""
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response as HttpResponse
@@ -13,6 +14,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from consult.db import db
+from consult.exports import naming
+from consult.i18n import current_language
 from consult.outcomes import data, dimensions, downloads, presenting
 from consult.outcomes.blueprints import (
     FIGURE_FORMATS,
@@ -70,7 +73,7 @@ def figure(fmt: str):
     found = downloads.figure(summary, request.args.get("of"), name, threshold())
     if found is None:
         abort(404)
-    return figure_file(found, fmt, name, summary)
+    return figure_file(found, fmt, name, summary, request.args.get("snapshot", type=int))
 
 
 # -- cross-tabulation -----------------------------------------------------------------------------
@@ -274,20 +277,22 @@ def _crosstab_file(fmt: str, table: dict, closed: dict, filters: SummaryFilter) 
     db.commit()
     body = downloads.table_file(fmt, header, lines, "crosstab")
     owner = rows_question["questionnaire"] or columns_question["questionnaire"]
-    name = "-".join(
-        part
-        for part in (
-            "crosstab",
-            owner,
-            dimensions.bare_key(rows_question),
-            dimensions.bare_key(columns_question),
-        )
-        if part
+    name = naming.download_name(
+        "crosstab",
+        owner,
+        dimensions.bare_key(rows_question),
+        dimensions.bare_key(columns_question),
+        "public" if "suppressed_below" in table else None,
+        fmt=fmt,
+        live=True,
+        filters=filters.as_dict(),
+        language=current_language(),
+        day=datetime.now(UTC).date(),
     )
     return HttpResponse(
         body,
         mimetype=FIGURE_FORMATS[fmt],
-        headers={"Content-Disposition": f"attachment; filename={downloads.file_name(name, fmt)}"},
+        headers={"Content-Disposition": naming.content_disposition(name)},
     )
 
 

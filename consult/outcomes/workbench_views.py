@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from consult.core.inputs import form_int, parse_id, query_int, query_page, url_args
 from consult.core.links import safe_local_path
 from consult.db import db
+from consult.exports import naming
 from consult.exports.writers import csv_text
 from consult.geography import REGION_KEYS
 from consult.i18n import current_language
@@ -302,7 +303,24 @@ def rows():
         return HttpResponse(
             body.encode("utf-8"),
             mimetype="text/csv",
-            headers={"Content-Disposition": "attachment; filename=outcomes-rows.csv"},
+            headers={
+                "Content-Disposition": naming.content_disposition(
+                    naming.download_name(
+                        "outcomes",
+                        "rows",
+                        fmt="csv",
+                        snapshot=snapshot.id if snapshot else None,
+                        live=snapshot is None,
+                        # which rows: the question, option, part asked for, and the filters
+                        filters=[
+                            (k, v)
+                            for k, v in request.args.items(multi=True)
+                            if k not in ("format", "lang", "page")
+                        ],
+                        day=snapshot.data_as_of if snapshot else datetime.now(UTC).date(),
+                    )
+                )
+            },
         )
     page = query_page()
     total = len(frame)

@@ -18,6 +18,7 @@ from flask import Blueprint, Response, abort, current_app, render_template
 from flask_babel import force_locale
 
 from consult.db import db, utcnow
+from consult.exports import naming
 from consult.questionnaires import operations
 from consult.questionnaires.answers import Answers
 from consult.questionnaires.definition import Questionnaire, Section, is_shown
@@ -47,7 +48,7 @@ def _refuse_fetch(url: str, *args: object, **kwargs: object) -> dict:
 
 def _pdf(content: bytes, filename: str, *, private: bool) -> Response:
     reply = Response(content, mimetype="application/pdf")
-    reply.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    reply.headers["Content-Disposition"] = naming.content_disposition(filename)
     if private:
         reply.headers["Cache-Control"] = "no-store"
     return reply

@@ -22,6 +22,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from consult.db import db
+from consult.exports import naming
 from consult.exports.contributions import ContributionsExport
 from consult.exports.responses import ResponsesExport
 from consult.i18n import current_language, translate_text
@@ -179,6 +180,6 @@ def export_download(job_id: int, part: int):
         direct_passthrough=True,
     )
     response.content_length = file.size
-    response.headers.set("Content-Disposition", "attachment", filename=file.download_name)
+    response.headers["Content-Disposition"] = naming.content_disposition(file.download_name)
     response.headers["Cache-Control"] = "no-store"
     return response

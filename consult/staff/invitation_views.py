@@ -19,6 +19,7 @@ from flask_login import current_user
 from consult import geography
 from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
+from consult.exports import naming
 from consult.i18n import current_language, translate_text
 from consult.mail import invitee_mail
 from consult.questionnaires import operations as responding
@@ -155,7 +156,7 @@ def invitation_links():
         body.encode("utf-8"),
         mimetype="text/csv",
         headers={
-            "Content-Disposition": f'attachment; filename="invitation-links-{stamp}.csv"',
+            "Content-Disposition": naming.content_disposition(f"invitation-links-{stamp}.csv"),
             "Cache-Control": "no-store",
         },
     )
@@ -173,8 +174,12 @@ def coverage():
     return render_template(
         "staff/coverage.html",
         total=total,
-        by_region=sorted(by_region, key=lambda line: labels.get(line.key, line.key)),
-        by_country=sorted(by_country, key=lambda line: names.get(line.key, line.key).casefold()),
+        by_region=geography.sorted_by_name(
+            by_region, lambda line: labels.get(line.key, line.key), current_language()
+        ),
+        by_country=geography.sorted_by_name(
+            by_country, lambda line: names.get(line.key, line.key), current_language()
+        ),
         waiting=waiting,
         region_labels=labels,
         country_names=names,

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from consult.db import db
+from consult.exports.naming import parsed_filename
 from consult.outcomes import deck_pptx
 from consult.staff.models import AuditEntry
 from tests.conftest import csrf_token
@@ -177,7 +178,8 @@ def test_the_pptx_holds_every_slide_its_text_and_notes(deck_client, language, de
     slides = deck_pptx.read_slides(html)
     reply = deck_client.get(f"/staff/outcomes/1/deck.pptx?lang={language}")
     assert reply.status_code == 200
-    assert reply.headers["Content-Disposition"].endswith(f"-{language}.pptx")
+    name = parsed_filename(reply.headers["Content-Disposition"])
+    assert f"-{language}-" in name and name.endswith(".pptx")
     # nothing PowerPoint refuses or repairs (it cannot run here: the package is checked)
     assert pptx_problems(reply.get_data()) == []
     presentation = Presentation(io.BytesIO(reply.get_data()))
@@ -248,7 +250,8 @@ def test_the_pdf_with_notes_follows_each_slide_with_its_notes(deck_client, demo_
     assert f"deck.pdf?lang={language}&amp;notes=1" in deck
     reply = deck_client.get(f"/staff/outcomes/1/deck.pdf?lang={language}&notes=1")
     assert reply.status_code == 200, reply.get_data(as_text=True)[:500]
-    assert reply.headers["Content-Disposition"].endswith(f"-{language}-notes.pdf")
+    name = parsed_filename(reply.headers["Content-Disposition"])
+    assert "-deck-notes-" in name and f"-{language}-" in name and name.endswith(".pdf")
     reader = PdfReader(io.BytesIO(reply.get_data()))
     assert len(reader.pages) == 2 * len(slides)
     notes_of = presenter_notes(deck_client, language)

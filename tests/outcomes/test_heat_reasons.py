@@ -51,12 +51,9 @@ def test_a_cell_without_a_figure_says_why(app, value, base, answered, text, shor
     ("column", "reason"),
     [
         # withheld although 185 answered: a smaller group would show through
-        (_column(None, None, 185), "not shown (protects a small group)"),
+        (_column(None, None, 185), "protects a small group"),
         # the question's answered count withheld (a few skipped it)
-        (
-            {**_column(None, None, None), "withheld": ["art01"]},
-            "not shown (protects a small group)",
-        ),
+        ({**_column(None, None, None), "withheld": ["art01"]}, "protects a small group"),
         # three gave a rating
         (_column(None, None, 3), "fewer than 5 respondents"),
     ],
@@ -68,7 +65,8 @@ def test_a_charter_page_gives_the_heat_maps_reason_for_a_hidden_figure(app, colu
     with app.test_request_context("/"):
         (figure,) = article_figures(summary, "art01")
         header = column_base_text(column, summary)
-    assert (figure["figure"], figure["base"]) == ("–", reason)
+    # "not shown", and why once: the page brackets the reason, never "(not shown (...))"
+    assert (figure["figure"], figure["base"]) == ("not shown", reason)
     # the column prints no figure at all: its header gives no base, and no dash for one
     assert header == "not shown"
 
@@ -103,7 +101,7 @@ def test_a_mean_the_public_row_prints_is_printed_with_its_base_not_shown(app):
         cells = {a: heat_cell(column, a, summary) for a in keys}
         header = column_base_text(column, summary)
     assert (cells["art01"].figure, cells["art01"].base) == ("3.21", None)
-    assert cells["art01"].base_text == "n not shown (protects a small group)"
+    assert cells["art01"].base_text == "n not shown: protects a small group"
     assert cells["art01"].short_text == "n not shown"  # the figure is printed, its n is not
     assert cells["art02"].short_text == "not shown"
     assert (cells["art02"].figure, cells["art02"].base_text) == (
