@@ -232,3 +232,27 @@ def test_unticking_a_ranked_theme_moves_the_later_choices_up_without_javascript(
     page = respondent.page("revision").get_data(as_text=True)
     first = re.search(r'name="q.new_themes_top3.rank1".*?</select>', page, re.S).group(0)
     assert 'value="care" selected' in first
+
+
+@pytest.mark.parametrize("form", [(), ("--long",)], ids=["wide", "long"])
+def test_a_hidden_answer_is_not_exported(app, runner, respondent, tmp_path, form):
+    respondent.start()
+    respondent.save("profile", PROFILE)
+    respondent.save("commitments", {"q.charter_2011_adopted": "yes"})
+    respondent.save("charter_experience", {"q.charter_impact": "great_extent"})
+    respondent.save(
+        "commitments",
+        {"q.charter_2011_adopted": "no", "q.local_charter_name": "Carta escondida"},
+    )
+    respondent.save("articles", ARTICLES)
+    assert respondent.submit().status_code == 303
+    assert set(hidden(app)) == {"charter_impact", "local_charter_name"}
+    out = tmp_path / "responses.json"
+    result = runner.invoke(
+        args=["export", "responses", "--format", "json", "--out", str(out), *form]
+    )
+    assert result.exit_code == 0, result.output
+    exported = out.read_text(encoding="utf-8")
+    rows = exported.split('"rows": [', 1)[1]  # after the codebook, which names every option
+    assert "Ciudad de México" in rows  # the response is there
+    assert "Carta escondida" not in rows and "great_extent" not in rows
