@@ -135,10 +135,30 @@ def answers_in_store(app: Flask) -> dict[int, dict[str, dict[str, str]]]:
                 found[response.id] = operations.stored_answers(db.session, response)
             else:
                 assert not response.answers, f"draft {response.id} has answer rows"
-                found[response.id] = operations.answers_of(
-                    db.session, response, definition_of(response)
-                )
+                hidden = hidden_answers_of(response)
+                answers = operations.answers_of(db.session, response, definition_of(response))
+                found[response.id] = {k: v for k, v in answers.items() if k not in hidden}
     return found
+
+
+def hidden_answers_of(response) -> dict[str, dict[str, str]]:
+    """Return the answers a condition hides in a response: kept, never counted."""
+    from consult.questionnaires import documents
+
+    return documents.decode_hidden(response.hidden_answers)
+
+
+def hidden_in_store(app: Flask) -> dict[int, dict[str, dict[str, str]]]:
+    """Response id -> the answers a condition hides in it (kept, not counted nor exported)."""
+    from sqlalchemy import select
+
+    from consult.questionnaires.models import Response
+
+    with app.app_context():
+        return {
+            response.id: hidden_answers_of(response)
+            for response in db.session.scalars(select(Response).order_by(Response.id))
+        }
 
 
 def csrf_token(html: str) -> str:

@@ -226,21 +226,21 @@ def read_page(
         name for name in posted if name.startswith(FIELD_PREFIX) and name not in own_fields
     )
 
-    # A question this page's answers make inapplicable is cleared and never blocks a button:
-    # whatever was typed in it (valid or not) is dropped, as it is at submission.
+    # A question this page's answers make inapplicable never blocks a button, and what was
+    # typed in it is kept (hidden, see split_hidden): hiding a question destroys nothing. A
+    # value that could not be read there leaves the stored answer as it was.
     merged: Answers = {**stored, **result.answers}
     asked = applicable(questionnaire, merged)
     for question in section.questions:
         if question.key not in asked and _is_conditional(question, questionnaire):
-            result.errors.pop(question.key, None)
-            result.answers[question.key] = {}
+            if result.errors.pop(question.key, None) is not None:
+                result.answers.pop(question.key, None)
         elif question.options_from and result.answers.get(question.key):
-            offered = rankable(question, merged)
-            if any(option not in offered for option in result.answers[question.key]):
-                result.errors[question.key] = Message(
-                    "rank_not_chosen", {"number": questionnaire.number(question.options_from)}
-                )
-                del result.answers[question.key]
+            # An option no longer chosen in the filtering question leaves the ranking, and the
+            # choices after it move up: the rule holds without JavaScript too.
+            result.answers[question.key] = _keep_rankable(
+                question, result.answers[question.key], merged
+            )
     return result
 
 
@@ -335,16 +335,63 @@ def applicable(questionnaire: Questionnaire, answers: Answers) -> Answers:
     return kept
 
 
-def prune_hidden(questionnaire: Questionnaire, answers: Answers) -> Answers:
-    """Drop answers to questions that are no longer asked (an earlier answer changed)."""
-    kept = applicable(questionnaire, answers)
-    for key, parts in list(kept.items()):
+def split_hidden(questionnaire: Questionnaire, answers: Answers) -> tuple[Answers, Answers]:
+    """Split answers into those asked (which count) and those a condition hides (kept).
+
+    The one rule every save and submission applies: an answer to a question that a condition
+    hides is never destroyed, only set aside until the condition holds again; it is never
+    counted nor exported. A ranking filtered by a multiple choice keeps only the options still
+    chosen there, the later choices moving up (as the page shows it). Answers to no question of
+    this version, and empty ones, are dropped.
+    """
+    asked = applicable(questionnaire, answers)
+    conditional = _conditional_keys(questionnaire)
+    hidden = {
+        key: parts
+        for key, parts in answers.items()
+        if parts and key in conditional and key not in asked
+    }
+    for key, parts in list(asked.items()):
         question = questionnaire.question(key)
-        if question.options_from:
-            kept[key] = _keep_rankable(question, parts, kept)
-            if not kept[key]:
-                del kept[key]
-    return kept
+        if question.options_from and parts:
+            asked[key] = parts = _keep_rankable(question, parts, asked)
+        if not parts:
+            del asked[key]
+    return asked, hidden
+
+
+def prune_hidden(questionnaire: Questionnaire, answers: Answers) -> Answers:
+    """Return the answers that count: those asked (see split_hidden; the hidden are left out)."""
+    return split_hidden(questionnaire, answers)[0]
+
+
+def hidden_by(
+    questionnaire: Questionnaire, answers: Answers, among: Iterable[Question] | None = None
+) -> dict[str, list[Question]]:
+    """Return the questions whose answer is kept but hidden, by the question whose answer hides
+    them (the first unmet condition up a chain), in definition order.
+
+    ``among``: only these questions (a page's); all of the questionnaire's by default.
+    """
+    _asked, hidden = split_hidden(questionnaire, answers)
+    found: dict[str, list[Question]] = {}
+    for question in questionnaire.questions if among is None else among:
+        if question.key in hidden:
+            found.setdefault(_deciding(questionnaire, question, answers).key, []).append(question)
+    return found
+
+
+def _deciding(questionnaire: Questionnaire, question: Question, answers: Answers) -> Question:
+    """Return the question whose answer stops ``question`` being asked (up a chain)."""
+    section = questionnaire.section(question.section_key)
+    for item in (section, question):
+        if item.when is not None:
+            source = questionnaire.question(item.when.question)
+            if not is_shown(source, answers, questionnaire):
+                return _deciding(questionnaire, source, answers)
+            if not is_shown(item, answers, questionnaire):
+                return source
+    return question
 
 
 def profile_values(questionnaire: Questionnaire, answers: Answers) -> dict[str, str | None]:

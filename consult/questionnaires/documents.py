@@ -178,3 +178,13 @@ def decode(questionnaire: Questionnaire, document: str) -> Answers:
         key, part = parts[position]
         answers.setdefault(key, {})[part] = value
     return answers
+
+
+def encode_hidden(answers: Answers) -> str | None:
+    """Return the hidden_answers text of answers a condition hides (None when there are none)."""
+    return _json_form(answers) if any(answers.values()) else None
+
+
+def decode_hidden(text: str | None) -> Answers:
+    """Return the answers a hidden_answers text holds."""
+    return json.loads(text) if text else {}

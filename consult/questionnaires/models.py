@@ -82,6 +82,11 @@ class Response(Base):
     #: back to the Answer rows. Deferred: read where answers are needed (saving or showing a
     #: page, the export), not wherever a response is.
     answers_document: Mapped[str | None] = mapped_column(Text, deferred=True)
+    #: Answers to questions that a condition hides now (an earlier answer changed), as JSON
+    #: {question: {part: value}}: kept, never destroyed by the hiding, so that they come back
+    #: when the condition holds again. Never in the document or the Answer rows, so never
+    #: counted nor exported. NULL when nothing is hidden.
+    hidden_answers: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True

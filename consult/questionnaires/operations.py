@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from consult.db import Prepared, UTCDateTime, utcnow
 from consult.questionnaires import documents
-from consult.questionnaires.answers import Answers, applicable, profile_values
+from consult.questionnaires.answers import Answers, profile_values, split_hidden
 from consult.questionnaires.definition import Questionnaire
 from consult.questionnaires.models import (
     SUBMITTED,
@@ -40,7 +40,9 @@ _RESPONSE_FOR_UPDATE = _RESPONSE_BY_TOKEN.with_for_update()
 _ANSWERS_OF_RESPONSE = select(Answer.question_key, Answer.part_key, Answer.value).where(
     Answer.response_id == bindparam("response_id")
 )
-_RESPONSE_WITH_DOCUMENT = _RESPONSE_BY_TOKEN.options(undefer(Response.answers_document))
+_RESPONSE_WITH_DOCUMENT = _RESPONSE_BY_TOKEN.options(
+    undefer(Response.answers_document), undefer(Response.hidden_answers)
+)
 _RESPONSES = Response.__table__
 #: What saving a page reads of a response, as a plain row (see open_response_to_save).
 _RESPONSE_ROW = select(
@@ -52,6 +54,7 @@ _RESPONSE_ROW = select(
     _RESPONSES.c.language,
     _RESPONSES.c.last_section_key,
     _RESPONSES.c.answers_document,
+    _RESPONSES.c.hidden_answers,
     _RESPONSES.c.revision,
 ).where(_RESPONSES.c.resume_token_hash == bindparam("token_hash"))
 _RESPONSE_ROW_FOR_UPDATE = Prepared(_RESPONSE_ROW.with_for_update())
@@ -131,18 +134,20 @@ def open_response_to_save(
 def answers_of(
     session: Session, response: Response | ResponseRow, questionnaire: Questionnaire
 ) -> Answers:
-    """Return a response's answers from its answers document, or from its rows.
+    """Return a response's answers from its answers document, or from its rows, with the ones
+    a condition hides (kept in hidden_answers; see answers.split_hidden).
 
     Every write keeps the document equal to the Answer rows in the same transaction;
     ``questionnaire`` is the version it is laid out in. A response without a usable document
     (one written by other means and not rebuilt yet) is read from its rows.
     """
+    hidden = documents.decode_hidden(getattr(response, "hidden_answers", None))
     if response.answers_document:
         try:
-            return documents.decode(questionnaire, response.answers_document)
+            return {**hidden, **documents.decode(questionnaire, response.answers_document)}
         except (documents.DocumentError, ValueError):
             pass  # not this version's layout: the rows say what was answered
-    return stored_answers(session, response)
+    return {**hidden, **stored_answers(session, response)}
 
 
 def start_response(
@@ -240,23 +245,24 @@ def write_answers(
     written, an upsert for new or changed values, a delete for parts no longer given (an
     unticked box, a cleared text), in the same statement or transaction as the document.
     """
-    # Answers that an answer given here made inapplicable (on this page or another) are
-    # cleared in the same write, by the rule submission applies (answers.applicable).
-    merged = {**stored, **answers}
-    kept = applicable(questionnaire, merged)
-    if len(kept) != len(merged):
-        answers = {**answers, **{key: {} for key in merged if key not in kept}}
+    # Answers that an answer given here hides (on this page or another) are set aside, not
+    # cleared, by the rule submission applies (answers.split_hidden); hidden ones come back.
+    kept, hidden = split_hidden(questionnaire, {**stored, **answers})
     upserts: list[Upsert] = []
     removed: list[Removal] = []
     if response.status == SUBMITTED:
-        for key, parts in answers.items():
-            before = stored.get(key, {})
+        # The rows hold what was counted before this save (the stored answers not hidden).
+        was_hidden = documents.decode_hidden(getattr(response, "hidden_answers", None))
+        counted = {key: parts for key, parts in stored.items() if key not in was_hidden}
+        for key in {**counted, **kept}:
+            before, parts = counted.get(key, {}), kept.get(key, {})
             upserts += [
                 (key, part, value) for part, value in parts.items() if before.get(part) != value
             ]
             removed += [(key, part) for part in before if part not in parts]
     values: dict[str, object] = dict(_profile_columns(questionnaire, kept))
     values["answers_document"] = documents.encode(questionnaire, kept)
+    values["hidden_answers"] = documents.encode_hidden(hidden)
     values["updated_at"] = utcnow()
     values["last_section_key"] = (
         section_key if section_key is not None else response.last_section_key
@@ -282,6 +288,7 @@ _PAGE_COLUMNS = (
     "region",
     "respondent_type",
     "answers_document",
+    "hidden_answers",
     "updated_at",
     "last_section_key",
     "language",
@@ -361,7 +368,8 @@ WITH upserted AS (
 )
 UPDATE responses
 SET country = :new_country, region = :new_region, respondent_type = :new_respondent_type,
-    answers_document = :new_answers_document, updated_at = :new_updated_at,
+    answers_document = :new_answers_document, hidden_answers = :new_hidden_answers,
+    updated_at = :new_updated_at,
     last_section_key = :new_last_section_key, language = :new_language,
     revision = :new_revision, last_saved_browser = :new_last_saved_browser,
     last_saved_device = :new_last_saved_device, last_saved_language = :new_last_saved_language
@@ -405,7 +413,7 @@ def submit_response(
     *,
     answers: Answers | None = None,
 ) -> bool:
-    """Submit a draft (prune answers no longer asked); return False if it was submitted already.
+    """Submit a draft (set hidden answers aside); return False if it was submitted already.
 
     The answers (``answers`` when the caller has read them in this transaction, otherwise the
     document) are pruned and written out as the response's Answer rows, one per value, which
@@ -413,7 +421,7 @@ def submit_response(
     """
     if answers is None:
         answers = answers_of(session, response, questionnaire)
-    kept = applicable(questionnaire, answers)
+    kept, hidden = split_hidden(questionnaire, answers)
     session.execute(delete(Answer).where(Answer.response_id == response.id))
     rows = [
         {"response_id": response.id, "question_key": key, "part_key": part, "value": value}
@@ -425,6 +433,7 @@ def submit_response(
     for name, value in _profile_columns(questionnaire, kept).items():
         setattr(response, name, value)
     response.answers_document = documents.encode(questionnaire, kept)
+    response.hidden_answers = documents.encode_hidden(hidden)
     response.language = language
     response.revision = (response.revision or 0) + 1
     if response.is_submitted:

@@ -18,7 +18,9 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     g,
+    get_flashed_messages,
     jsonify,
     redirect,
     render_template,
@@ -42,6 +44,7 @@ from consult.mail import respondents as respondent_mail
 from consult.questionnaires import (
     completeness,
     display,
+    hiding,
     merging,
     navigation,
     operations,
@@ -52,6 +55,7 @@ from consult.questionnaires.answers import (
     Answers,
     Message,
     PageResult,
+    hidden_by,
     missing_required,
     question_fields,
     read_page,
@@ -63,6 +67,9 @@ from consult.questionnaires.origin import SaveOrigin, device_of
 from consult.questionnaires.registry import definition_of, get_questionnaire
 
 bp = Blueprint("questionnaires", __name__)
+
+#: Category of the flashed notes saying which answers a save kept but will not send.
+HIDDEN_FLASH = "answers-hidden"
 
 
 @bp.url_value_preprocessor
@@ -88,7 +95,6 @@ MESSAGES = {
     "too_many_choices": _l("Choose at most %(max)s options."),
     "rank_duplicate": _l("Each option can be ranked only once."),
     "rank_gap": _l("Fill the choices in order, starting with the first."),
-    "rank_not_chosen": _l("Rank only what you ticked in question %(number)s."),
     "exclusive_option": _l(
         "“%(option)s” cannot be combined with other answers: untick it, or untick the others."
     ),
@@ -248,6 +254,9 @@ def _render_page(
     pending: str = "",
     also: tuple[Question, ...] = (),
 ):
+    # What the last save set aside (see hiding.py) is said on the page shown next.
+    kept_aside = get_flashed_messages(category_filter=[HIDDEN_FLASH])
+    notice = " ".join(filter(None, [notice, *kept_aside])) or None
     sections = _shown_sections(questionnaire, answers)
     if section not in sections:
         sections = [s for s in questionnaire.sections if s in sections or s is section]
@@ -528,6 +537,10 @@ def page(token: str, section_key: str):
             origin=_save_origin(),
         )
         written_revision = written["revision"]
+        after = {**stored, **page_merge.answers}
+        hidden = hiding.newly_hidden(questionnaire, stored, after, page_merge.answers)
+        for note in hiding.hidden_notes(questionnaire, after, hidden):
+            flash(note, HIDDEN_FLASH)
     db.commit()
     if written_revision is not None and (page_merge.conflicts or errors or result.unknown_fields):
         # The page is shown again, based on what was just written (a page that moves on
@@ -680,6 +693,8 @@ def autosave(token: str, section_key: str):
         section_key=section.key,
         origin=_save_origin(),
     )
+    after = {**stored, **page_merge.answers}
+    hidden = hiding.newly_hidden(questionnaire, stored, after, page_merge.answers)
     db.commit()
     # A conflict the page shows already waits for the respondent's choice: not news.
     conflicts = [c for c in page_merge.conflicts if c.is_new]
@@ -688,6 +703,8 @@ def autosave(token: str, section_key: str):
             "saved": True,
             "saved_at": utcnow().isoformat(),
             "errors": {k: message_text(m) for k, m in errors.items()},
+            # Kept but not to be sent: the page says so instead of a plain "Saved".
+            "hidden": " ".join(hiding.hidden_notes(questionnaire, after, hidden)),
             "base": merging.encode_base(page_merge.next_base(written["revision"])),
             "conflicts": [
                 {
@@ -701,6 +718,19 @@ def autosave(token: str, section_key: str):
     ), (409 if conflicts else 200)
 
 
+def _hidden_groups(
+    questionnaire: Questionnaire, answers: Answers
+) -> list[tuple[Question, str, list[Question]]]:
+    """Return (the answer that hides, its note, the questions it hides) for the review page."""
+    # The review lists them all: a note flashed by the last save is said there already.
+    get_flashed_messages(category_filter=[HIDDEN_FLASH])
+    groups = []
+    for trigger_key, questions in hidden_by(questionnaire, answers).items():
+        (note,) = hiding.hidden_notes(questionnaire, answers, questions)
+        groups.append((questionnaire.question(trigger_key), note, questions))
+    return groups
+
+
 def _review_context(
     questionnaire: Questionnaire, response: Response, token: str, answers: Answers
 ) -> dict:
@@ -711,6 +741,7 @@ def _review_context(
         "answers": answers,
         "sections": _shown_sections(questionnaire, answers),
         "is_shown": lambda q: is_shown(q, answers, questionnaire),
+        "hidden_groups": _hidden_groups(questionnaire, answers),
         "resume_url": absolute_url_for("questionnaires.resume", token=token),
         "page_form": "review-form",
         "page_form_saves": True,

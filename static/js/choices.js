@@ -46,15 +46,23 @@
     var offered = JSON.parse(ranks.dataset.rankChoices).filter(function (choice) {
       return choice[0] === "other" ? otherWords !== "" : ticked[choice[0]];
     });
-    ranks.querySelectorAll("select").forEach(function (select) {
-      var kept = select.value;
+    var selects = Array.prototype.slice.call(ranks.querySelectorAll("select"));
+    var isOffered = function (key) { return offered.some(function (c) { return c[0] === key; }); };
+    var chosen = selects.map(function (select) { return select.value; });
+    /* An option no longer ticked leaves the ranking and the later choices move up, as the
+       server stores it (answers.split_hidden); otherwise every choice stays where it is. */
+    if (chosen.some(function (key) { return key && !isOffered(key); })) {
+      var remaining = chosen.filter(function (key) { return key && isOffered(key); });
+      chosen = selects.map(function (_select, i) { return remaining[i] || ""; });
+    }
+    selects.forEach(function (select, i) {
       while (select.options.length > 1) { select.remove(1); }
       offered.forEach(function (choice) {
         var label = choice[0] === "other" ? otherWords : choice[1];
         var option = new Option(label, choice[0]);
         select.add(option);
       });
-      select.value = offered.some(function (c) { return c[0] === kept; }) ? kept : "";
+      select.value = isOffered(chosen[i]) ? chosen[i] : "";
     });
     var empty = ranks.parentNode.querySelector(".rank-empty");
     if (empty) { empty.hidden = offered.length > 0; }

@@ -107,9 +107,11 @@
           return;
         }
         if (status) {
-          status.textContent = status.dataset.saved;
+          /* Answers another answer hides are kept, not sent: never a plain "Saved" for them. */
+          var said = answer.hidden ? status.dataset.savedHidden + " " + answer.hidden : status.dataset.saved;
+          status.textContent = said;
           if (announceTimer) { clearTimeout(announceTimer); }
-          announceTimer = setTimeout(function () { announce(status.dataset.saved); }, 5000);
+          announceTimer = setTimeout(function () { announce(said); }, answer.hidden ? 50 : 5000);
         }
       });
     }).catch(function () {

@@ -57,13 +57,14 @@ def test_the_ranking_offers_only_what_is_ticked_and_the_other_in_own_words(live_
     rank1.select_option("health")
     field(page, "q.new_themes_top3.rank2").select_option("other")
     field(page, "q.new_themes-health").uncheck()
-    expect(rank1).to_have_value("")  # no longer ticked, no longer ranked
-    expect(field(page, "q.new_themes_top3.rank2")).to_have_value("other")
-    rank1.select_option("care")
+    # No longer ticked, no longer ranked: the later choice moves up, as the server stores it.
+    expect(rank1).to_have_value("other")
+    expect(field(page, "q.new_themes_top3.rank2")).to_have_value("")
+    field(page, "q.new_themes_top3.rank2").select_option("care")
     page.locator("button[value=save]").click()
     expect(page.locator(".notice.success")).to_be_visible()
-    expect(field(page, "q.new_themes_top3.rank1")).to_have_value("care")
-    expect(field(page, "q.new_themes_top3.rank2")).to_have_value("other")
+    expect(field(page, "q.new_themes_top3.rank1")).to_have_value("other")
+    expect(field(page, "q.new_themes_top3.rank2")).to_have_value("care")
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])

@@ -193,7 +193,7 @@ def test_unknown_question_keys_are_ignored_with_a_message(app, respondent):
     assert answers[("institution_name", "")] == "Ciudad de México"
 
 
-def test_answer_to_a_question_whose_condition_is_not_met_is_dropped_without_blocking(
+def test_answer_to_a_question_whose_condition_is_not_met_is_not_counted_nor_blocking(
     app, respondent
 ):
     respondent.start()
@@ -217,7 +217,7 @@ def test_a_section_whose_condition_is_not_met_is_skipped(app, respondent):
     )
 
 
-def test_answers_hidden_by_a_changed_answer_are_dropped_at_submit(app, respondent):
+def test_answers_hidden_by_a_changed_answer_are_not_counted_at_submit(app, respondent):
     respondent.start()
     fill_required(respondent)
     respondent.save("commitments", {"q.charter_2011_adopted": "yes"})

@@ -263,15 +263,29 @@ CASES = [
         "local-governments",
         "revision",
         {"q.new_themes": ["care"], "q.new_themes_top3.rank1": "health"},
-        "rank_not_chosen",
-        {},
+        None,
+        {"new_themes_top3": {}},
     ),
     (
         "local-governments",
         "revision",
         {"q.new_themes": ["care"], "q.new_themes_top3.rank1": "other"},
-        "rank_not_chosen",
-        {},
+        None,
+        {"new_themes_top3": {}},
+    ),
+    (
+        # An option unticked while the ranking still names it (no JavaScript): it leaves the
+        # ranking and the later choices move up, never an error the person did not cause.
+        "local-governments",
+        "revision",
+        {
+            "q.new_themes": ["care", "migration_refugees"],
+            "q.new_themes_top3.rank1": "climate_justice",
+            "q.new_themes_top3.rank2": "care",
+            "q.new_themes_top3.rank3": "migration_refugees",
+        },
+        None,
+        {"new_themes_top3": {"care": "1", "migration_refugees": "2"}},
     ),
     (
         "local-governments",
@@ -289,8 +303,8 @@ CASES = [
         "partners",
         "gaps",
         {"q.new_themes": ["health"], "q.top_themes.rank1": "care"},
-        "rank_not_chosen",
-        {},
+        None,
+        {"top_themes": {}},
     ),
 ]
 
