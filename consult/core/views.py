@@ -58,8 +58,10 @@ def years_after(moment: datetime, years: int) -> datetime:
 DEFAULT_PRIVACY_CONTACT = "https://www.uclg-cisdp.org"
 
 
+@bp.app_template_global("cisdp_contact_url")
 def contact_url() -> str:
-    """Where respondents and contributors write to UCLG CISDP (PRIVACY_CONTACT_URL)."""
+    """Where respondents and contributors write to UCLG CISDP (PRIVACY_CONTACT_URL): every
+    page that refuses something links it, so that no refusal is a dead end."""
     return current_app.config.get("PRIVACY_CONTACT_URL") or DEFAULT_PRIVACY_CONTACT
 
 

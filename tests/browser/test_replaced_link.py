@@ -43,6 +43,7 @@ def test_typing_on_a_link_a_colleague_replaced_keeps_the_text_and_says_what_to_d
     expect(name).to_have_value(TYPED)
     screenshot(page, "replaced-link-alert")
     page.get_by_role("button", name="Save and continue").click()
-    expect(page.get_by_role("heading", name="This link was replaced by a newer one")).to_be_visible()
+    heading = page.get_by_role("heading", name="This link was replaced by a newer one")
+    expect(heading).to_be_visible()
     expect(page.locator("#typed-not-saved textarea")).to_have_value(TYPED)
     screenshot(page, "replaced-link-page")
