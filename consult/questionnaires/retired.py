@@ -3,18 +3,21 @@
 A personal link is replaced when someone asks for it again ("Lost your link?") or an admin
 issues a new one (consult.staff.invitations.reissue_personal_link, which keeps the old token's
 hash in retired_links). A colleague may still be typing on a page of the old link. Every
-respondent route under /r/<token> passes through ``refuse_replaced_link`` before its view runs:
-a replaced token is answered 410 Gone with a page that says what happened, that what was just
-sent was not saved, shows that text back to copy, and offers a way forward (ask for the link
-again, or write to CISDP); the autosave gets JSON, on which respond.js stops retrying. The page
-never shows the stored answers nor the new link. A token that never existed stays a 404.
+respondent route under /r/<token> that finds no response for its token answers 404 through
+``explain_not_found`` (see install), which asks ``refuse_replaced_link``: a replaced token is
+answered 410 Gone with a page that says what happened, that what was just sent was not saved,
+shows that text back to copy, and offers a way forward (ask for the link again, or write to
+CISDP); the autosave gets JSON, on which respond.js stops retrying. The page never shows the
+stored answers nor the new link. A token that never existed stays a 404.
 """
 
 from __future__ import annotations
 
 from flask import g, jsonify, render_template, request, url_for
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
+from consult.core.errors import MESSAGES, render_error
 from consult.core.views import contact_url
 from consult.db import db
 from consult.i18n import translate_text
@@ -64,16 +67,21 @@ def replaced_response(token: str) -> tuple[Response, RetiredLink] | None:
 
 
 def install(state) -> None:
-    """Run refuse_replaced_link before every other before-request hook of the app.
+    """Explain replaced links where a personal link is found to be unknown: the 404 of any
+    /r/<token> route (a loader's abort, or a stale form's CSRF recovery, which loads too).
 
-    First, not merely early: the CSRF check would otherwise refuse the stale form of a
-    replaced link, and its recovery re-shows the page by loading the response (gone: a 500).
+    Only on that path, never before: a live link's page and save cost no extra query.
     """
-    state.app.before_request_funcs.setdefault(None, []).insert(0, refuse_replaced_link)
+    state.app.register_error_handler(NotFound, explain_not_found)
+
+
+def explain_not_found(error: NotFound):
+    """The app's 404, unless the request's personal link was replaced: then the 410 page."""
+    return refuse_replaced_link() or render_error(404, str(MESSAGES[404]))
 
 
 def refuse_replaced_link():
-    """Answer 410 to any personal-link route opened with a replaced token (before_app_request)."""
+    """Answer 410 to a personal-link route whose token is a replaced one; else None."""
     rule = request.url_rule
     token = (request.view_args or {}).get("token")
     if rule is None or not token or not rule.rule.startswith(PERSONAL_LINK_PREFIX):

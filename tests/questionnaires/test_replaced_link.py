@@ -12,7 +12,7 @@ from consult.db import db
 from consult.questionnaires.models import Response, RetiredLink
 from consult.questionnaires.operations import hash_token
 from consult.staff import invitations
-from tests.conftest import Respondent
+from tests.conftest import Respondent, csrf_token
 
 TYPED = "Nous <b>travaillons</b> & «partageons»"
 STORED = "Stored-answer-never-shown"
@@ -64,8 +64,11 @@ def test_every_personal_link_route_answers_a_replaced_link_with_410_and_the_type
 ):
     old, new = replaced
     client = app.test_client()
+    form = csrf_token(client.get("/questionnaires/partners").get_data(as_text=True))
     for endpoint, method, url in personal_link_routes(app):
-        data = {"q.organisation_name": TYPED, "action": "next"} if method == "POST" else None
+        data = None
+        if method == "POST":
+            data = {"csrf_token": form, "q.organisation_name": TYPED, "action": "next"}
         reply = client.open(url.format(token=old), method=method, data=data)
         where = (endpoint, method)
         assert reply.status_code == 410, where
@@ -116,3 +119,12 @@ def test_the_old_links_hash_is_kept_and_forgotten_after_the_retention(app, repla
         assert purge_retired_links(db.session, now=utcnow() + timedelta(days=400)) == 1
         db.session.commit()
     assert app.test_client().get(f"/r/{old}/s/profile").status_code == 404
+
+
+def test_a_stale_form_of_a_replaced_link_gets_the_410_page_not_a_500(app, replaced):
+    old, _new = replaced
+    reply = app.test_client().post(
+        f"/r/{old}/s/profile", data={"csrf_token": "expired", "q.organisation_name": TYPED}
+    )
+    assert reply.status_code == 410
+    assert html.escape(TYPED, quote=False) in reply.get_data(as_text=True)
