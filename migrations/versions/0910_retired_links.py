@@ -4,7 +4,7 @@ Only the SHA-256 of the old token is kept, with the response, when and why it wa
 rows older than RETIRED_LINK_DAYS are deleted by `consult purge-drafts`.
 
 Revision ID: 0910
-Revises: 0890
+Revises: 0900
 Create Date: 2026-12-04
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import consult.db  # noqa: F401  (every revision imports it once, for custom column types)
 
 revision = "0910"
-down_revision = "0890"
+down_revision = "0900"
 branch_labels = None
 depends_on = None
 
