@@ -246,12 +246,13 @@ def purge_drafts_command(days: float | None) -> None:
 def purge_drafts(app: Flask, days: float | None = None) -> int:
     """Delete the empty drafts older than ``days`` (default EMPTY_DRAFT_DAYS); return how many."""
     from consult.db import db, writing
-    from consult.questionnaires.housekeeping import purge_empty_drafts
+    from consult.questionnaires.housekeeping import purge_empty_drafts, purge_retired_links
 
     with writing():
         count = purge_empty_drafts(
             db.session, days if days is not None else app.config["EMPTY_DRAFT_DAYS"]
         )
+        purge_retired_links(db.session)  # replaced links explain themselves for a year
         db.commit()
     return count
 

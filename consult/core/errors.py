@@ -202,7 +202,10 @@ def init_app(app: Flask) -> None:
         view = app.view_functions.get(request.endpoint or "")
         recovery = getattr(view, "csrf_recovery", None)
         if recovery is not None and (same_site_request() or _address_holds_a_secret()):
-            return recovery()
+            try:
+                return recovery()
+            except HTTPException as refused:  # e.g. its page is gone: answered as the view would
+                return app.handle_user_exception(refused)
         if may_resend_after_expiry():
             # Nothing typed is lost to an expired form: sent again by one press, same-site only.
             reply = app.make_response(resend_page(expired=True))

@@ -38,7 +38,7 @@ def privacy():
     return render_template(
         "core/privacy.html",
         contacts_kept_until=[(q, years_after(q.closes_at, CONTACT_YEARS)) for q in questionnaires],
-        contact_url=current_app.config.get("PRIVACY_CONTACT_URL") or DEFAULT_PRIVACY_CONTACT,
+        contact_url=contact_url(),
     )
 
 
@@ -56,6 +56,13 @@ def years_after(moment: datetime, years: int) -> datetime:
 
 #: Where to write about one's data unless PRIVACY_CONTACT_URL says otherwise.
 DEFAULT_PRIVACY_CONTACT = "https://www.uclg-cisdp.org"
+
+
+@bp.app_template_global("cisdp_contact_url")
+def contact_url() -> str:
+    """Where respondents and contributors write to UCLG CISDP (PRIVACY_CONTACT_URL): every
+    page that refuses something links it, so that no refusal is a dead end."""
+    return current_app.config.get("PRIVACY_CONTACT_URL") or DEFAULT_PRIVACY_CONTACT
 
 
 @bp.get("/healthz")

@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 
 from consult.db import utcnow
 from consult.questionnaires.documents import ROW_MARK, SEPARATOR
-from consult.questionnaires.models import DRAFT, Answer, ContactDetails, Response
+from consult.questionnaires.models import (
+    DRAFT,
+    RETIRED_LINK_DAYS,
+    Answer,
+    ContactDetails,
+    Response,
+    RetiredLink,
+)
 
 #: Candidates read per round trip.
 BATCH = 1000
@@ -61,3 +68,16 @@ def purge_empty_drafts(
                 .execution_options(synchronize_session=False)
             )
             removed += len(empty)
+
+
+def purge_retired_links(
+    session: Session, older_than_days: float = RETIRED_LINK_DAYS, now: datetime | None = None
+) -> int:
+    """Forget replaced personal links older than ``older_than_days``; return how many."""
+    cutoff = (now or utcnow()) - timedelta(days=older_than_days)
+    result = session.execute(
+        delete(RetiredLink)
+        .where(RetiredLink.retired_at < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

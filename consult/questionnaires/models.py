@@ -144,3 +144,28 @@ class ContactDetails(Base):
     consent_language: Mapped[str] = mapped_column(String(8))
     #: Keyed hash of the browser that entered them: only that browser is shown them again.
     browser_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class RetiredLink(Base):
+    """A personal link that a newer one replaced (consult.staff.invitations.reissue_personal_link).
+
+    Kept so that whoever still has a page of the old link open learns that it was replaced and
+    gets back what they were typing, instead of a bare "page not found". Only the hash of the old
+    token is kept, never the token; rows go after RETIRED_LINK_DAYS (``consult purge-drafts``),
+    after which the old link answers "not found" like any unknown link.
+    """
+
+    __tablename__ = "retired_links"
+
+    #: SHA-256 of the replaced token, as responses.resume_token_hash held it.
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), index=True
+    )
+    retired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: "staff" (an admin's new link) or "lost_link" (someone asked for the link again).
+    reason: Mapped[str] = mapped_column(String(16))
+
+
+#: Days a replaced personal link still explains itself (the whole of a consultation's run).
+RETIRED_LINK_DAYS = 365

@@ -49,6 +49,7 @@ from consult.questionnaires import (
     navigation,
     operations,
     printing,
+    retired,
     sharing,
 )
 from consult.questionnaires.answers import (
@@ -67,6 +68,7 @@ from consult.questionnaires.origin import SaveOrigin, device_of
 from consult.questionnaires.registry import definition_of, get_questionnaire
 
 bp = Blueprint("questionnaires", __name__)
+bp.record_once(retired.install)
 
 #: Category of the flashed notes saying which answers a save kept but will not send.
 HIDDEN_FLASH = "answers-hidden"
@@ -197,39 +199,12 @@ def answers_to_fields(questionnaire: Questionnaire, answers: Answers) -> dict[st
     return fields
 
 
-#: The question types whose answer is typed text (shown back when it arrives too late).
-TYPED_TYPES = ("short_text", "long_text", "number")
-
-
-def _typed_too_late(questionnaire: Questionnaire) -> list[tuple[str, str]]:
-    """The text a POST that arrived after the closing date carried: (label, text) to copy.
-
-    The closing date may pass while someone types: nothing can be saved then, but what they
-    wrote is shown back rather than dropped (other answers' "please specify" texts included).
-    """
-    if request.method != "POST":
-        return []
-    typed = []
-    for question in questionnaire.questions:
-        names = [f"q.{question.key}"] if question.type in TYPED_TYPES else []
-        names.append(f"q.{question.key}.other")
-        for name in names:
-            value = request.form.get(name, "").strip()
-            if value:
-                typed.append((translate_text(question.label), value))
-    for name in ("contact.name", "contact.email", "contact.job_title"):
-        value = request.form.get(name, "").strip()
-        if value:
-            typed.append((str(navigation.CONTACT_LABELS[name.split(".")[1]]), value))
-    return typed
-
-
 def _closed(questionnaire: Questionnaire, response: Response | None = None, status: int = 403):
     """Say the questionnaire is closed; a personal link still shows its answers, read-only."""
     context: dict = {
         "questionnaire": questionnaire,
         "response": response,
-        "typed_too_late": _typed_too_late(questionnaire),
+        "typed_too_late": retired.typed_text(questionnaire),
     }
     if response is not None:
         answers = operations.answers_of(db.session, response, questionnaire)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from consult.core.emails import is_email
 from consult.core.inputs import clean_text
+from consult.db import utcnow
 from consult.exports.writers import csv_text
 from consult.geography import REGION_KEYS, country_codes, country_names
 from consult.questionnaires.answers import Answers
@@ -285,10 +286,21 @@ def reissue_personal_link(
     respondent's "Lost your link?" both come here, and both are written to the audit log
     (not committed: the caller's transaction holds the change and its entry together).
     """
+    from consult.questionnaires.models import RetiredLink
     from consult.questionnaires.operations import hash_token, new_resume_token
     from consult.staff import audit
 
     token = token or new_resume_token()  # given: derived from a "lost link" message's ticket
+    if hash_token(token) != response.resume_token_hash:  # equal: a ticket redeemed twice
+        # Pages of the old link still open learn it was replaced (consult.questionnaires.retired).
+        session.merge(
+            RetiredLink(
+                token_hash=response.resume_token_hash,
+                response_id=response.id,
+                retired_at=utcnow(),
+                reason="staff" if isinstance(actor, User) else "lost_link",
+            )
+        )
     response.resume_token_hash = hash_token(token)
     session.flush()
     audit.record(

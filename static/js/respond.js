@@ -81,9 +81,20 @@
   var timer = null;
   var inFlight = false;
   var dirty = false;
+  var replaced = false;
+
+  function linkReplaced() {
+    /* 410: a newer personal link replaced this one. Saving can never succeed again: stop
+       trying, keep the text in the fields, and say once, persistently, what to do. */
+    replaced = true;
+    dirty = false;
+    var alert = form.querySelector(".link-replaced-alert");
+    if (alert) { alert.hidden = false; }
+    if (status) { status.textContent = ""; }
+  }
 
   function autosave() {
-    if (!form || !form.dataset.autosave) { return; }
+    if (!form || !form.dataset.autosave || replaced) { return; }
     if (inFlight) { dirty = true; return; }
     inFlight = true;
     dirty = false;
@@ -94,6 +105,7 @@
       credentials: "same-origin",
       headers: { "Accept": "application/json" }
     }).then(function (response) {
+      if (response.status === 410) { linkReplaced(); return; }
       if (!response.ok && response.status !== 409) { throw new Error(String(response.status)); }
       return response.json().then(function (answer) {
         /* The next save is based on what this one wrote (see consult/questionnaires/merging.py). */
@@ -122,7 +134,7 @@
       dirty = true;
     }).then(function () {
       inFlight = false;
-      if (dirty) { schedule(5000); }
+      if (dirty && !replaced) { schedule(5000); }
     });
   }
 

@@ -193,7 +193,8 @@ def test_lost_link_answers_the_same_and_sends_a_way_back(app, respondent) -> Non
     new_token = opened.location.rsplit("/r/", 1)[1]
     assert new_token != old_token
     assert other.get(f"/r/{new_token}").status_code == 302
-    assert respondent.client.get(f"/r/{old_token}").status_code == 404
+    # The old link opens nothing; it says it was replaced (test_replaced_link.py).
+    assert respondent.client.get(f"/r/{old_token}").status_code == 410
     # Opened again (a double click, a reload, the message read twice): the same new link.
     again = _open(other, path)
     assert again.status_code == 303 and again.location.endswith(f"/r/{new_token}")
@@ -341,7 +342,7 @@ def test_lost_link_of_an_invited_response_issues_a_new_personal_link_like_an_adm
     # The new link opens the answers anywhere; the old one nowhere, not even through the
     # invitation link in the first browser (its claim held the old link).
     assert second.get(f"/r/{new_token}").status_code == 302
-    assert first.get(f"/r/{old_token}").status_code == 404
+    assert first.get(f"/r/{old_token}").status_code == 410  # "replaced", no answers
     again = first.get(invitation_path).get_data(as_text=True)
     assert f"/r/{old_token}" not in again and "déjà été commencée" in again
 

@@ -119,7 +119,7 @@ def test_an_admin_issues_a_new_personal_link_audited(app, invited, login):
     assert reply.status_code == 200 and reply.headers["Cache-Control"] == "no-store"
     new_link = re.search(r"<code>https?://[^/]+(/r/[^<]+)</code>", reply.get_data(as_text=True))
     assert app.test_client().get(new_link.group(1)).status_code == 302
-    assert app.test_client().get(f"/r/{old_token}").status_code == 404
+    assert app.test_client().get(f"/r/{old_token}").status_code == 410  # "replaced"
     with app.app_context():
         assert db.session.scalar(
             select(AuditEntry.id).where(AuditEntry.action == "response.link_reissued")
