@@ -453,6 +453,8 @@ def article_figures(summary: Mapping[str, Any], article: str) -> list[dict[str, 
                 "figure": heat_figure(column, value),
                 "base": base_text,
                 "suppressed": value is None,
+                # the snapshot's count of contributions, to set against the live one
+                "count": value if column["kind"] == "count" else None,
             }
         )
     return figures
