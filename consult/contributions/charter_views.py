@@ -8,6 +8,7 @@ published snapshot, never from live data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
@@ -93,8 +94,20 @@ def article(reference: str):
         previous=charter.articles[position - 1] if position > 0 else None,
         following=charter.articles[position + 1] if position + 1 < len(charter.articles) else None,
         outcomes=outcomes,
+        since=published_since(outcomes, len(contributions)),
         staff_outcomes=has_role("analyst"),
     )
+
+
+def published_since(outcomes: Mapping[str, Any] | None, live: int) -> int | None:
+    """How many more contributions on the article are published now than in the snapshot's
+    figures (negative when some were withdrawn since); None when they agree or it has none.
+    The page's live count and the frozen figure would otherwise contradict each other."""
+    figures = (outcomes or {}).get("figures") or ()
+    frozen = [f["count"] for f in figures if f.get("count") is not None]
+    if not frozen or frozen[0] == live:
+        return None
+    return live - frozen[0]
 
 
 def published_outcomes(article: str) -> dict | None:

@@ -115,3 +115,34 @@ def exposed_region(
 
 
 __all__ = ["OTHER_COUNTRIES", "exposed_region", "protect_countries", "public_countries"]
+
+
+def protect_country_count(participation: MutableMapping[str, Any], threshold: int) -> None:
+    """Withhold the number of countries (``countries``) when, with the pooled line, it tells
+    how many respondents each pooled country has: 5 responses from 5 countries are one each.
+
+    The countries pooled in "other countries" are as many as the count less the named ones,
+    each of 1 to threshold - 1 respondents (any number when larger ones were pooled too), and
+    together the pooled line's count; the count is printed only when that pins none of them
+    (disclosure.determined). Call after protect_countries."""
+    count = participation.get("countries")
+    if count is None:
+        return
+    kept = participation.get("by_country") or []
+    named = [c for c in kept if c["key"] not in (OTHER_COUNTRIES, None)]
+    pooled = count - len(named)
+    if pooled <= 0:
+        return  # every country is a line of the table: the count says nothing more
+    other = next((c for c in kept if c["key"] == OTHER_COUNTRIES), None)
+    total = None if other is None else other.get("count")
+    if total is None:
+        participation["countries"] = None  # the pooled line's own count is not shown
+        return
+    largest = threshold - 1 if not participation.get("larger_pooled") else total
+    bounds = {i: (1, max(1, min(largest, total))) for i in range(pooled)}
+    # The pooled countries are not named: what the count gives away is how many have each
+    # size (2, 1, 1, 1), so they are taken largest first, and that order solved for.
+    order = [disclosure.at_least({i: 1, i + 1: -1}, 0) for i in range(pooled - 1)]
+    facts = [disclosure.equal(dict.fromkeys(bounds, 1), total), *order]
+    if disclosure.determined(bounds, facts):
+        participation["countries"] = None

@@ -14,41 +14,88 @@ from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
 from consult.outcomes import disclosure
-from consult.outcomes.cells import cell_bounds, hidden_bounds, sum_fact
+from consult.outcomes.cells import cell_bounds, hidden_bounds, hide, sum_fact
+
+#: The decimals of a printed mean score (consult.outcomes.formatting.MEAN_DIGITS, which imports
+#: Flask): a row's mean beside hidden cells is published rounded to them.
+MEAN_DIGITS = 2
 
 
 def protect_row_mean(
     row: MutableMapping[str, Any],
     scale: Sequence[Mapping],
     threshold: int,
-    cells: Sequence[Mapping[str, Any]],
+    cells: Sequence[MutableMapping[str, Any]],
     total: int,
 ) -> None:
     """A matrix row's mean score weighs its cells: with the row's total and two hidden cells of
-    different scores, it gives both. Withheld when it pins one."""
-    entries = cells  # the row's scale, and the few who skipped the row when they are a cell
-    if row.get("mean") is None or not any(e.get("suppressed") for e in entries):
+    different scores, it gives both.
+
+    The mean is kept rather than the cells: hiding it whenever one rating is rare would show
+    only the rows nobody rated low, a selection by value. So while the mean pins a hidden cell,
+    the next smallest shown rating is hidden beside it (secondary suppression, as for a total);
+    the mean is withheld only when no rating is left to hide and it still pins one."""
+    if row.get("mean") is None or not any(e.get("suppressed") for e in cells):
         return
     scores = {p["key"]: p.get("score") for p in scale}
-    weights: dict[int, float] = {}
-    rest = 0.0
+    before = [dict(e) for e in cells]
+    # Published as printed: a mean kept to every decimal would weigh the cells more finely.
+    row["mean"] = round(row["mean"], MEAN_DIGITS)
+    while _mean_pins(row["mean"], scores, threshold, cells, total):
+        shown = [
+            e
+            for e in cells
+            if not e.get("suppressed") and scores.get(e["key"]) is not None and e.get("count")
+        ]
+        if not shown:
+            for entry, kept in zip(cells, before, strict=True):
+                entry.clear()
+                entry.update(kept)
+            row["mean"] = None
+            row["mean_withheld"] = True
+            return
+        partner = min(shown, key=lambda e: e["count"])
+        hide(partner)
+        partner["secondary"] = True
+
+
+def _mean_pins(
+    mean: float,
+    scores: Mapping[str, float | None],
+    threshold: int,
+    entries: Sequence[Mapping[str, Any]],
+    total: int,
+) -> bool:
+    """Whether a row's mean as printed (``MEAN_DIGITS`` decimals: the true mean lies within half
+    a unit of it), with its total and shown cells, gives a small hidden cell away."""
+    half = 0.5 * 10**-MEAN_DIGITS + disclosure.EPSILON
+    low_weights: dict[int, float] = {}
+    high_weights: dict[int, float] = {}
+    low_rest = high_rest = 0.0
     scored_shown = 0
     for index, entry in enumerate(entries):
         score = scores.get(entry["key"])
         if score is None:
             continue  # "don't know": counted in the row, left out of the mean
         if entry.get("suppressed"):
-            weights[index] = score - row["mean"]
+            low_weights[index] = score - (mean - half)
+            high_weights[index] = score - (mean + half)
         else:
-            rest += (score - row["mean"]) * (entry["count"] or 0)
+            low_rest += (score - (mean - half)) * (entry["count"] or 0)
+            high_rest += (score - (mean + half)) * (entry["count"] or 0)
             scored_shown += entry["count"] or 0
     # A printed mean rests on at least ``threshold`` ratings (else it is not printed), and a
     # reader who knows the rule knows that too: with a hidden base, it bounds the hidden cells.
-    enough = disclosure.at_least(dict.fromkeys(weights, 1), threshold - scored_shown)
-    facts = [sum_fact(entries, total), disclosure.equal(weights, -rest), enough]
-    if disclosure.determined(hidden_bounds(entries, threshold, total), facts):
-        row["mean"] = None
-        row["mean_withheld"] = True
+    facts = [
+        sum_fact(entries, total),
+        disclosure.at_least(low_weights, -low_rest),  # the mean is at least its low end
+        disclosure.at_most(high_weights, -high_rest),  # and at most its high end
+        disclosure.at_least(dict.fromkeys(low_weights, 1), threshold - scored_shown),
+    ]
+    pinned = disclosure.determined(hidden_bounds(entries, threshold, total), facts)
+    # A partner hidden to protect a small cell is not small itself: known, it harms only when
+    # a small cell then follows, which the solver finds too.
+    return any(not entries[i].get("secondary") for i in pinned)
 
 
 def protect_mean_choices(question: MutableMapping[str, Any], threshold: int) -> None:

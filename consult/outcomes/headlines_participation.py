@@ -30,6 +30,22 @@ def participation_sentences(summary: Mapping[str, Any]) -> list[str]:
             )
             continue
         countries = part.get("countries")
+        if countries is None and "countries" in part:
+            # Withheld on a public summary: the count would tell how many each pooled
+            # country has (country_cells.protect_country_count).
+            sentences.append(
+                _(
+                    "%(responses)s, from several countries.",
+                    responses=ngettext(
+                        "%(n)s response to the questionnaire for %(who)s",
+                        "%(n)s responses to the questionnaire for %(who)s",
+                        questionnaire["responses"],
+                        n=number(questionnaire["responses"]),
+                        who=short_questionnaire(questionnaire["key"]).lower(),
+                    ),
+                )
+            )
+            continue
         if countries is None:  # a summary frozen before countries were counted
             countries = len([e for e in part["by_country"] if e["key"] not in (None, "_other")])
         # "1 responses" or "from 1 countries" would read as a mistake on stage: each plural

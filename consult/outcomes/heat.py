@@ -200,6 +200,23 @@ def answered_note(summary: Mapping[str, Any]) -> str:
     return ""
 
 
+def withheld_note(summary: Mapping[str, Any], threshold: int | None = None, *, deck=False) -> str:
+    """The heat map's legend for its "–": what a cell without a figure means; "" when every
+    cell has one. ``deck``: the cells as the deck draws them (deck_heat_map, with
+    ``threshold``), else as the page does (article_heat_map)."""
+    for column in summary["articles"]["columns"]:
+        for article in summary["articles"]["articles"]:
+            if deck:
+                cell = heat_cell(column, article, threshold=threshold)
+            else:
+                cell = heat_cell(column, article, summary)
+            if cell.value is None:
+                return _(
+                    "–: no figure (no answers or too few, or withheld to protect a small group)."
+                )
+    return ""
+
+
 def _cell_title(row_label: str, column_label: str, cell: HeatCell) -> str:
     """What a cell's tooltip says: the article, the column, the figure and its base."""
     return labelled(f"{row_label} · {column_label}", cell.said.inline())
@@ -404,7 +421,11 @@ def heat_intensity(column: Mapping[str, Any], value: float | None) -> float | No
         return None
     values = [v for v in column["values"].values() if v is not None]
     low, high = min(values), max(values)
-    return 0.5 if high == low else (value - low) / (high - low)
+    if high == low:
+        # A column of equal figures: a middle shade, but a zero (no contribution) drawn as
+        # zero, the lightest, never as a middling figure.
+        return 0.0 if value == 0 else 0.5
+    return (value - low) / (high - low)
 
 
 def heat_figure(column: Mapping[str, Any], value: float | None) -> str:
@@ -483,6 +504,8 @@ def article_figures(summary: Mapping[str, Any], article: str) -> list[dict[str, 
                 else None,
                 "base": said.note,
                 "suppressed": not said.is_shown,
+                # the snapshot's count of contributions, to set against the live one
+                "count": value if column["kind"] == "count" else None,
             }
         )
     return figures

@@ -77,6 +77,7 @@ from consult.outcomes.heat import (
     heat_figure,
     heat_intensity,
     heat_scale_notes,
+    withheld_note,
 )
 from consult.outcomes.reading import responses_total, top_cut, top_with_ties
 
@@ -114,6 +115,7 @@ __all__ = [
     "heat_figure",
     "heat_intensity",
     "heat_scale_notes",
+    "withheld_note",
     "histogram_chart",
     "interval_label",
     "filtered_on",

@@ -32,7 +32,11 @@ from consult.outcomes.cells import (
     protect_total,
     suppress_cells,
 )
-from consult.outcomes.country_cells import OTHER_COUNTRIES, protect_countries
+from consult.outcomes.country_cells import (
+    OTHER_COUNTRIES,
+    protect_countries,
+    protect_country_count,
+)
 from consult.outcomes.derived_cells import (
     protect_mean_choices,
     protect_number_extremes,
@@ -129,6 +133,9 @@ def _participation(
     grouped = protect_countries(
         participation, threshold, region_total=region_total, regions=regions
     )
+    participation["larger_pooled"] = grouped
+    protect_country_count(participation, threshold)
+    participation.pop("larger_pooled")
     participation.pop("country_regions", None)  # the map, not a figure: the staff's record
     # One respondent's day each (when the first and the last answered): the staff's record.
     participation.pop("first_submitted", None)
@@ -387,6 +394,11 @@ def public_summary(
                 # a copy protected on its own would give what they hide (a named small country).
                 _withhold_question(question)
                 question["in_participation"] = True
+    if any(
+        q["participation"].get("countries") is None and "countries" in q["participation"]
+        for q in result["questionnaires"]
+    ):
+        result["countries"] = None  # both questionnaires' countries: one withheld, this too
     if result.get("contributions"):
         _contributions(result["contributions"], threshold)
     _articles(result["articles"], result["questionnaires"], threshold)

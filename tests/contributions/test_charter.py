@@ -272,3 +272,43 @@ def test_the_ratings_helper_needs_no_flask(app):
     partners = next(row for row in ratings.rows if row.key == "partners")
     assert partners.counts["relevant"] == 5 and partners.respondents == 5
     assert ratings.respondents == 5
+
+
+def _outcomes_region(page: str) -> str:
+    start = page.index('id="outcomes-title"')
+    return page[start : page.index("</section>", start)]
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "1 contribution on this article has been published since then"),
+        ("fr", "1 contribution sur cet article a été publiée depuis"),
+        ("es", "Desde entonces se ha publicado 1 contribución sobre este artículo"),
+    ],
+)
+def test_the_frozen_count_says_how_many_were_published_since(
+    app, client, login, contribute, language, words
+):
+    """Found by a review: the page read "Read its 1 contribution" above a snapshot box with
+    "Open contributions 0": the box says its figures are frozen, and how many came since."""
+    _rate(app, "local-governments", ["very_relevant"] * 6)
+    _publish(app, login)
+    region = _outcomes_region(client.get("/charter/art08").get_data(as_text=True))
+    assert "since then" not in region  # live and frozen agree: nothing to say
+    contribute("On meetings.", publish=True, article="art08")
+    page = client.get(f"/charter/art08?lang={language}").get_data(as_text=True)
+    region = _outcomes_region(page)
+    assert words in region.replace("\u00a0", " ")
+
+
+@pytest.mark.parametrize(
+    ("frozen", "live", "since"),
+    [(0, 1, 1), (3, 3, None), (3, 1, -2), (None, 4, None)],
+)
+def test_published_since_cases(frozen, live, since):
+    from consult.contributions.charter_views import published_since
+
+    figures = [{"count": None}, {"count": frozen}]
+    assert published_since({"figures": figures}, live) == since
+    assert published_since(None, live) is None

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from consult.outcomes import disclosure
 from consult.outcomes.charter_figures import published_article_ratings
-from consult.outcomes.derived_cells import quantile_shown
+from consult.outcomes.derived_cells import MEAN_DIGITS, _mean_pins, quantile_shown
 from consult.outcomes.suppression import _question, public_summary, suppress_cells
 from tests.outcomes import attacker
 
@@ -140,26 +140,62 @@ def _matrix_question(rows: list[dict]) -> dict:
 @pytest.mark.parametrize(
     ("counts", "skipped", "mean_shown"),
     [
-        ({"vh": 20, "h": 3, "l": 10, "n": 7}, 0, False),  # two hidden scores: it gives both
-        ({"vh": 20, "h": 3, "l": 10, "dk": 7}, 0, False),
-        ({"vh": 20, "h": 3, "l": 10, "n": 2, "dk": 7}, 0, False),  # h and n: 2 facts, 2 cells
+        # two hidden scores the mean gives both: a third rating is hidden beside them
+        ({"vh": 20, "h": 3, "l": 10, "n": 7}, 0, True),
+        ({"vh": 20, "h": 3, "l": 10, "dk": 7}, 0, True),
+        ({"vh": 20, "h": 3, "l": 10, "n": 2, "dk": 7}, 0, True),
         ({"vh": 20, "h": 3, "l": 2, "n": 2, "dk": 7}, 0, True),  # 3, 2, 2 or 2, 4, 1
         ({"vh": 20, "h": 30}, 0, True),
-        # the 2 skippers are hidden with a partner (vh), which the mean gives back, and them
-        ({"vh": 20, "h": 30}, 2, False),
+        # the 2 skippers are hidden with a partner (vh); the mean would give them back, so h
+        # is hidden too
+        ({"vh": 20, "h": 30}, 2, True),
         # Found by a reviewer: 8 asked, every cell hidden, the answered count withheld (one
         # skipped). A printed mean rests on 5 ratings or more, so vh + h is 5 or 6, and 3.33
-        # gives vh 2, h 4, and the "don't know" and the skipper 1 each.
+        # gives vh 2, h 4, and the "don't know" and the skipper 1 each: nothing left to hide.
         ({"vh": 2, "h": 4, "dk": 1}, 1, False),
         ({"vh": 3, "h": 3, "dk": 1}, 1, False),  # 3.50: 3, 3, 1, 1
     ],
 )
-def test_a_row_mean_is_withheld_where_it_pins_a_cell(counts, skipped, mean_shown):
+def test_a_row_mean_is_kept_and_pins_no_cell(counts, skipped, mean_shown):
+    """A row's mean is withheld only when hiding more ratings cannot keep it from pinning one
+    (withholding it whenever a rating is rare would select the shown means by their value)."""
     question = _matrix_question([_matrix(counts)])
     question["asked"] += skipped
     question["not_answered"] = skipped
     _question(question, T)
-    assert (question["rows"][0]["mean"] is not None) is mean_shown
+    row = question["rows"][0]
+    assert (row["mean"] is not None) is mean_shown
+    assert not _row_pins(row, counts, skipped)
+
+
+def _row_pins(row: dict, counts: dict[str, int], skipped: int) -> bool:
+    """Whether the published row (its shown cells, total and mean) pins a hidden rating."""
+    if row["mean"] is None:
+        return False
+    scores = dict(SCALE)
+    entries = [*row["distribution"]]
+    if skipped:
+        entries.append({"key": "skipped", "count": None, "suppressed": True})
+    total = sum(counts.values()) + skipped
+    return bool(_mean_pins(row["mean"], scores, T, entries, total))
+
+
+def test_rare_low_ratings_do_not_select_the_shown_means():
+    """Found by a review: with low ratings rare, only the rows nobody rated low kept their
+    mean. Every row resting on enough ratings keeps it, and none pins a hidden rating."""
+    rows = []
+    for i in range(12):
+        low = {"n": i % 3, "l": (i * 2) % 4}  # a few rows with one to three low ratings
+        rare = {k: v for k, v in low.items() if v}
+        counts = {"vh": 30 + i - sum(rare.values()), "h": 25 - i, **rare, "dk": 2}
+        row = _matrix(counts)
+        row["key"] = f"art{i + 1:02d}"
+        rows.append((row, counts))
+    question = _matrix_question([r for r, _c in rows])
+    _question(question, T)
+    for row, counts in rows:
+        assert row["mean"] is not None, counts
+        assert not _row_pins(row, counts, 0), counts
 
 
 def _ranking(rows: list[tuple[int, ...]], places: int, skipped: int = 0) -> dict:
@@ -319,7 +355,9 @@ def test_a_matrix_row_skipped_by_a_few():
     shown = question["rows"][0]
     assert shown["answered"] is None and shown["answered_secondary"]
     assert shown["scored"] is None
-    assert [e["count"] for e in shown["distribution"]][:3] == [20, 12, None]
+    # the mean would give l and the skippers back: h is hidden beside them, the mean kept
+    assert [e["count"] for e in shown["distribution"]][:3] == [20, None, None]
+    assert shown["mean"] == 3.37
     assert all(e["share"] is None for e in shown["distribution"])
 
 
@@ -589,7 +627,9 @@ def _attack_matrix(truth: dict, shown: dict, n: int) -> list[str]:
         if row["mean"] is None or not total:
             return row["mean"] is None or not total
         # a printed mean rests on at least T ratings: the page's own rule, known to a reader
-        return total >= T and abs(sum(s * c for s, c in scored) / total - row["mean"]) < 1e-9
+        # printed (and published) to MEAN_DIGITS decimals: the true mean within half a unit
+        half = 0.5 * 10**-MEAN_DIGITS + 1e-9
+        return total >= T and abs(sum(s * c for s, c in scored) / total - row["mean"]) <= half
 
     return problems + attacker.attack("matrix", entries, counts, n, mean_ok)
 

@@ -120,3 +120,43 @@ def test_a_columns_base_range_covers_only_the_cells_it_prints(app):
         assert heat.column_base_text(column, STAFF) == "n = 3–120"
         # the deck on stage: the small cell is hidden, and so is its base in the range
         assert heat.column_base_text(column, threshold=5) == "n = 120"
+
+
+@pytest.mark.parametrize(
+    ("values", "intensities"),
+    [
+        ({"I": 0, "II": 0}, [0.0, 0.0]),  # no contribution anywhere: drawn as zero, not mid-blue
+        ({"I": 3, "II": 3}, [0.5, 0.5]),  # level figures: a middle shade
+        ({"I": 0, "II": 4}, [0.0, 1.0]),
+        ({"I": 2.0, "II": 3.0, "III": None}, [0.0, 1.0, None]),
+    ],
+)
+def test_a_zero_is_drawn_as_zero(values, intensities):
+    column = {"kind": "count", "values": values, "bases": dict.fromkeys(values, 10)}
+    assert [heat.heat_intensity(column, v) for v in values.values()] == intensities
+
+
+def _summary(columns):
+    return {**PUBLIC, "articles": {"articles": ["I"], "columns": columns}}
+
+
+@pytest.mark.parametrize(
+    ("columns", "deck", "noted"),
+    [
+        ([mean_column(3.4, 120)], False, False),  # every cell has a figure: no legend line
+        ([mean_column(3.4, 3)], False, True),  # too few: "–"
+        ([mean_column(None, 40, 40)], False, True),  # withheld to protect a small group
+        ([share_column(None, 30)], True, True),
+        ([count_column(0, 0)], True, False),  # a zero is a figure
+    ],
+)
+def test_the_withheld_symbol_has_a_legend(app, columns, deck, noted):
+    """Every "–" the map draws is explained beside it (page and deck)."""
+    with app.test_request_context():
+        summary = _summary(columns)
+        note = heat.withheld_note(summary, 5, deck=deck)
+        figures = [
+            heat.heat_cell(c, "I", None if deck else summary, threshold=5).figure for c in columns
+        ]
+    assert ("–" in figures) is noted
+    assert note.startswith("–") is noted
