@@ -404,9 +404,25 @@ def quote_slides(
     summary: Mapping[str, Any], snapshot: Any, quotes: Sequence[Any]
 ) -> list[deck_quotes.QuoteSlide]:
     """The deck's quotes slides, in its language: every quote whole, on as many slides as the
-    quotes need at the deck's size (deck_quotes); never a quote cut."""
+    quotes need at the deck's size (deck_quotes), measured in every language of the deck so
+    that each language has the same slides; never a quote cut."""
     regions = region_names(current_language())
     room = deck_fit.findings_room("", _("In their words (continued)"), quotes_foot(snapshot))
+    others = []
+    for language in LANGUAGES:
+        if language == current_language():
+            continue
+        with force_locale(language):
+            sources = [quote_source(q, summary, region_names(language)) for q in quotes]
+            others.append(
+                deck_quotes.Wording(
+                    sources,
+                    [_part_source(source, 9, 9) for source in sources],
+                    deck_fit.findings_room(
+                        "", _("In their words (continued)"), quotes_foot(snapshot)
+                    ),
+                )
+            )
     return deck_quotes.quote_slides(
         [
             deck_quotes.Quote(
@@ -418,6 +434,7 @@ def quote_slides(
         ],
         room,
         _part_source,
+        others,
     )
 
 
