@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from flask_babel import force_locale
 
-from consult.outcomes import deck_content, deck_fit
+from consult.outcomes import deck_content, deck_findings, deck_fit
 from consult.outcomes.headlines import questionnaire_headlines
 from consult.outcomes.summary import summarise
 from tests.outcomes import frames
@@ -61,7 +61,7 @@ def _deck(bare_app, summary, language):
             deck_fit.grid_height(
                 [
                     deck_fit.finding_height(text, deck_fit.column_width(s.columns))
-                    for text in deck_content._finding_texts(s.groups)
+                    for text in deck_findings._finding_texts(s.groups)
                 ],
                 s.columns,
             )
@@ -77,13 +77,13 @@ def _alone(bare_app, summary, language):
     questionnaire = summary["questionnaires"][0]
     with bare_app.test_request_context("/"), force_locale(language):
         groups = questionnaire_headlines(questionnaire, summary, minimum=THRESHOLD)
-        kicker = deck_content._findings_kicker(questionnaire, THRESHOLD)
+        kicker = deck_findings._findings_kicker(questionnaire, THRESHOLD)
         room = deck_fit.findings_room(
             kicker,
             deck_content._("Key findings (continued)"),
-            deck_content._findings_foot(SNAPSHOT),
+            deck_findings._findings_foot(SNAPSHOT),
         )
-        return len(deck_fit.share_out(deck_content._finding_texts(groups), room))
+        return len(deck_fit.share_out(deck_findings._finding_texts(groups), room))
 
 
 @pytest.mark.parametrize("long_in", ["es", "fr", "en", None])
