@@ -9,7 +9,6 @@ Needs a request (or test request) context for the language, like `presenting`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import force_locale, ngettext
@@ -22,6 +21,12 @@ from consult.contributions.labels import ORGANISATION_TYPE_LABELS
 from consult.i18n import current_language
 from consult.outcomes import deck_campaign, deck_fit, deck_quotes, reading
 from consult.outcomes import presenting as p
+from consult.outcomes.deck_findings import (  # noqa: F401  (the deck's names, kept here)
+    FindingsSlide,
+    finding_bases,
+    findings_slides,
+    no_finding,
+)
 from consult.outcomes.deck_settings import LANGUAGES, Closing, closing_of
 from consult.outcomes.headlines import Headline
 from consult.outcomes.period import consultation_period, period_note, period_text
@@ -159,99 +164,6 @@ def methodology(summary: Mapping[str, Any], snapshot: Any, threshold: int) -> di
     }
 
 
-@dataclass(frozen=True)
-class FindingsSlide:
-    """One slide of a questionnaire's key findings (the first, or one that continues it)."""
-
-    #: The slide's key (data-slide): "findings-<questionnaire>", then "-2", "-3"...
-    key: str
-    kicker: str
-    title: str
-    foot: str
-    #: The headline groups it carries, one per key finding, whole.
-    groups: Sequence[Sequence[Headline]]
-    #: Columns of its grid (1 only for a finding too long for half a slide).
-    columns: int
-    part: int
-    parts: int
-    #: What the slide says when it has no finding (no responses, or too few for any figure).
-    empty: str = ""
-
-
-def finding_bases(group: Sequence[Headline]) -> list[str]:
-    """The bases of a finding's sentences, each once (a matrix's two rows can differ)."""
-    return list(dict.fromkeys(headline.base for headline in group))
-
-
-def no_finding(
-    questionnaire: Mapping[str, Any],
-    threshold: int,
-    summary_filters: Mapping[str, Any] | None = None,
-) -> str:
-    """What a findings slide without a finding says: never "no responses" when there are, and
-    never "yet" of a filtered view (``summary_filters``: the summary's record of its filter)."""
-    if questionnaire.get("suppressed"):
-        return _("Fewer than %(n)s responses: figures are not shown yet.", n=p.number(threshold))
-    if not questionnaire["responses"]:
-        return p.no_responses_text(summary_filters)
-    return _(
-        "No question has been answered by %(n)s respondents or more yet: no figure is shown.",
-        n=p.number(threshold),
-    )
-
-
-def findings_slides(
-    summary: Mapping[str, Any],
-    snapshot: Any,
-    findings: Mapping[str, Sequence[Sequence[Headline]]],
-    threshold: int = 1,
-) -> list[FindingsSlide]:
-    """The key findings slides of every questionnaire, in the deck's language: as many per
-    questionnaire as its findings need at the deck's text size (deck_fit)."""
-    when = p.data_time(snapshot.data_as_of, snapshot.timezone)
-    foot = " · ".join(
-        [_("Data as of %(when)s", when=when), _("Shares are of those who answered each question.")]
-    )
-    slides = []
-    for questionnaire in summary["questionnaires"]:
-        key = questionnaire["key"]
-        groups = list(findings.get(key) or [])
-        kicker = " · ".join(
-            [
-                p.t(questionnaire["title"]).split(":")[-1].strip().capitalize(),
-                p.responses_text(questionnaire["responses"], threshold),
-            ]
-        )
-        texts = [
-            deck_fit.FindingText(
-                statements=[(h.figure, h.sentence) for h in group],
-                question=group[0].question,
-                bases=[p.listed(finding_bases(group))],
-            )
-            for group in groups
-        ]
-        # The longer title (continued) is the one measured: every part has the same room.
-        room = deck_fit.findings_room(kicker, _("Key findings (continued)"), foot)
-        pages = deck_fit.share_out(texts, room)
-        for part, page in enumerate(pages, start=1):
-            slides.append(
-                FindingsSlide(
-                    key=f"findings-{key}" + (f"-{part}" if part > 1 else ""),
-                    kicker=kicker,
-                    title=_("Key findings") if part == 1 else _("Key findings (continued)"),
-                    foot=foot,
-                    groups=[groups[i] for i in page.indexes],
-                    columns=page.columns,
-                    part=part,
-                    parts=len(pages),
-                    empty=""
-                    if groups
-                    else no_finding(questionnaire, threshold, summary.get("filters")),
-                )
-            )
-    return slides
-
-
 def themes_raised_most(themes: Sequence[Mapping[str, Any]], total: int) -> str:
     """The contributions slide's note on its themes: the first three by count and every theme
     level with the third (never a leader named over a theme raised as often), each with its
@@ -342,9 +254,25 @@ def quote_slides(
     summary: Mapping[str, Any], snapshot: Any, quotes: Sequence[Any]
 ) -> list[deck_quotes.QuoteSlide]:
     """The deck's quotes slides, in its language: every quote whole, on as many slides as the
-    quotes need at the deck's size (deck_quotes); never a quote cut."""
+    quotes need at the deck's size (deck_quotes), measured in every language of the deck so
+    that each language has the same slides; never a quote cut."""
     regions = region_names(current_language())
     room = deck_fit.findings_room("", _("In their words (continued)"), quotes_foot(snapshot))
+    others = []
+    for language in LANGUAGES:
+        if language == current_language():
+            continue
+        with force_locale(language):
+            sources = [quote_source(q, summary, region_names(language)) for q in quotes]
+            others.append(
+                deck_quotes.Wording(
+                    sources,
+                    [_part_source(source, 9, 9) for source in sources],
+                    deck_fit.findings_room(
+                        "", _("In their words (continued)"), quotes_foot(snapshot)
+                    ),
+                )
+            )
     return deck_quotes.quote_slides(
         [
             deck_quotes.Quote(
@@ -356,6 +284,7 @@ def quote_slides(
         ],
         room,
         _part_source,
+        others,
     )
 
 

@@ -266,29 +266,47 @@ class Page:
 def share_out(findings: Sequence[FindingText], room: float) -> list[Page]:
     """Share findings out between slides, in order and whole, so that each slide's grid fits
     ``room`` em; slides as even as the text allows (two of two rather than three and one)."""
-    if not findings:
+    return share_out_all([(findings, room)])
+
+
+def share_out_all(versions: Sequence[tuple[Sequence[FindingText], float]]) -> list[Page]:
+    """Share out the same findings written in several languages (each version: its texts and
+    its slide's room) so that every slide fits in every language: one split for all, so the
+    deck has the same slides, in the same order, with the same findings, whatever its language.
+
+    Each version holds the same findings in the same order; a page fits when its grid fits in
+    every version; a single finding too tall for half a slide in any version takes the whole
+    width (in every version)."""
+    count_of = {len(texts) for texts, _room in versions}
+    if len(count_of) != 1:
+        raise ValueError("every language must carry the same findings")
+    total = count_of.pop()
+    if not total:
         return [Page(())]
-    half = [finding_height(f, column_width()) for f in findings]
+    halves = [
+        ([finding_height(f, column_width()) for f in texts], room) for texts, room in versions
+    ]
+
+    def fits(indexes: Sequence[int]) -> bool:
+        return all(grid_height([half[i] for i in indexes]) <= room for half, room in halves)
+
     pages: list[list[int]] = []
-    for index in range(len(findings)):
-        if pages and grid_height([half[i] for i in [*pages[-1], index]]) <= room:
+    for index in range(total):
+        if pages and fits([*pages[-1], index]):
             pages[-1].append(index)
         else:
             pages.append([index])
     # Even out: the same number of slides, the findings spread as evenly as they fit.
     count = len(pages)
     if count > 1:
-        per_page = -(-len(findings) // count)
-        even = [
-            list(range(i, min(i + per_page, len(findings))))
-            for i in range(0, len(findings), per_page)
-        ]
-        if len(even) == count and all(grid_height([half[i] for i in p]) <= room for p in even):
+        per_page = -(-total // count)
+        even = [list(range(i, min(i + per_page, total))) for i in range(0, total, per_page)]
+        if len(even) == count and all(fits(p) for p in even):
             pages = even
     result = []
     for page in pages:
         # A single finding taller than the slide in half its width takes the whole width.
-        wide = len(page) == 1 and half[page[0]] > room
+        wide = len(page) == 1 and any(half[page[0]] > room for half, room in halves)
         result.append(Page(tuple(page), 1 if wide else COLUMNS))
     return result
 

@@ -162,31 +162,57 @@ class QuoteSlide:
     slides: int
 
 
+@dataclass(frozen=True)
+class Wording:
+    """How another language of the deck words the quotes' source lines, and the room its
+    quotes slides leave: the quotes are laid out to fit in every language (one structure)."""
+
+    #: Each quote's source line, and the same with "part 9 of 9" (a quote in parts).
+    sources: Sequence[str]
+    parted: Sequence[str]
+    room: float
+
+
 def quote_slides(
     quotes: Sequence[Quote],
     room: float,
     part_source: Callable[[str, int, int], str],
+    others: Sequence[Wording] = (),
 ) -> list[QuoteSlide]:
     """Lay the quotes out on as many slides as they need, in order and whole, each slide's
     quotes fitting ``room`` em; ``part_source(source, part, parts)`` writes a part's source line
-    ("Europe · part 1 of 2")."""
+    ("Europe · part 1 of 2"). ``others``: the deck's other languages, in which every slide
+    must fit too, so that the quotes fall on the same slides whatever the deck's language."""
+    wordings = [
+        Wording([q.source for q in quotes], [part_source(q.source, 9, 9) for q in quotes], room),
+        *others,
+    ]
     shown: list[QuotePart] = []
+    #: Each part's height in every language, as shown.
+    heights_of: list[list[float]] = []
     for number, quote in enumerate(quotes, start=1):
         text = re.sub(r"\n\s*\n\s*", "\n\n", quote.text.strip())
         text = re.sub(r"[ \t]+\n", "\n", text)
+        at = number - 1
 
-        def fits(part: str, first: bool, last: bool, source: str = quote.source) -> bool:
-            line = source if first and last else part_source(source, 9, 9)
-            return deck_fit.quote_height(_shown(part, first, last), line) <= room
+        def fits(part: str, first: bool, last: bool, at: int = at) -> bool:
+            return all(
+                deck_fit.quote_height(
+                    _shown(part, first, last), w.sources[at] if first and last else w.parted[at]
+                )
+                <= w.room
+                for w in wordings
+            )
 
         pieces = split_quote(text, fits)
         for index, piece in enumerate(pieces, start=1):
             source = (
                 quote.source if len(pieces) == 1 else part_source(quote.source, index, len(pieces))
             )
+            shown_text = _shown(piece, index == 1, index == len(pieces))
             shown.append(
                 QuotePart(
-                    text=_shown(piece, index == 1, index == len(pieces)),
+                    text=shown_text,
                     language=quote.language,
                     direction=direction(text),
                     source=source,
@@ -195,11 +221,24 @@ def quote_slides(
                     parts=len(pieces),
                 )
             )
+            heights_of.append(
+                [
+                    deck_fit.quote_height(
+                        shown_text, w.sources[at] if len(pieces) == 1 else w.parted[at]
+                    )
+                    for w in wordings
+                ]
+            )
     pages: list[list[QuotePart]] = []
-    heights: list[list[float]] = []
-    for part in shown:
-        height = deck_fit.quote_height(part.text, part.source)
-        if pages and deck_fit.stack_height([*heights[-1], height]) <= room:
+    heights: list[list[list[float]]] = []
+
+    def stack_fits(stack: list[list[float]]) -> bool:
+        return all(
+            deck_fit.stack_height([h[i] for h in stack]) <= w.room for i, w in enumerate(wordings)
+        )
+
+    for part, height in zip(shown, heights_of, strict=True):
+        if pages and stack_fits([*heights[-1], height]):
             pages[-1].append(part)
             heights[-1].append(height)
         else:

@@ -46,6 +46,7 @@ __all__ = [
     "key_findings",
     "matrix_headlines",
     "may_lead",
+    "no_finding_reason",
     "participation_sentences",
     "questionnaire_headlines",
     "ranking_headlines",
@@ -263,3 +264,47 @@ def key_findings(
         if len(chosen) == limit:
             break
     return chosen
+
+
+#: Why a questionnaire has no key finding (``no_finding_reason``).
+NO_FIGURE, HIDDEN_LEADER, NONE_STANDS_OUT = "no-figure", "hidden-leader", "none-stands-out"
+
+#: Question types whose answers are figures (a text answer is read, not counted).
+_FIGURE_TYPES = ("single_choice", "yes_no", "multiple_choice", "matrix", "ranking")
+
+
+def no_finding_reason(
+    questionnaire: Mapping[str, Any], summary: Mapping[str, Any], minimum: int = 1
+) -> str:
+    """Why ``questionnaire_headlines`` found nothing, by the rules it applied, so that the slide
+    says the reason that held: ``NO_FIGURE`` when no question was answered by ``minimum``
+    respondents (no figure is shown at all); ``HIDDEN_LEADER`` when a question that was is
+    left out because a hidden figure could be ahead of those shown (no leader may be named,
+    ``may_lead``); ``NONE_STANDS_OUT`` else (only narrow follow-ups, countries and regions, or
+    answers the view's filter fixes: the figures are shown, none is a key finding)."""
+    shown = [
+        q
+        for q in questionnaire["questions"]
+        if not q.get("suppressed")
+        and (q.get("answered") or 0) >= minimum
+        and q.get("type") in (*_FIGURE_TYPES, "country", "region", "number")
+    ]
+    if not shown:
+        return NO_FIGURE
+    conditioned = filtered_on(summary, questionnaire)
+    responses = questionnaire["responses"] or 1
+    for question in shown:
+        if question["key"] in conditioned or question["answered"] / responses < 0.4:
+            continue
+        items = question.get("options") or ()
+        if question["type"] in ("single_choice", "yes_no", "multiple_choice"):
+            hidden = may_lead(list(items), "share")
+        elif question["type"] == "ranking":
+            hidden = may_lead(list(items), "first") and may_lead(list(items), "borda")
+        elif question["type"] == "matrix":
+            hidden = may_lead(list(question.get("rows") or ()), "mean")
+        else:
+            hidden = False
+        if hidden:
+            return HIDDEN_LEADER
+    return NONE_STANDS_OUT
