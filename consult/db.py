@@ -389,6 +389,25 @@ class Database:
         """Roll back the unit of work of the current request."""
         self.session.rollback()
 
+    def start_writing(self) -> None:
+        """Before the first write of a request that began by reading (a GET that audits a
+        download or a view): end its read transaction, when nothing is pending, and begin the
+        next one as a write.
+
+        On SQLite a read transaction cannot become a write once another connection committed
+        after it began: the audit entry of a download that took seconds to build, or that
+        stored a cache entry on its own connection meanwhile, failed "locked" and the download
+        answered 503. Its reads are done; the short write starts from the current data instead,
+        waiting for the lock like any other write.
+        """
+        session = g.get("_db_session")
+        if session is None or session.new or session.dirty or session.deleted:
+            return
+        if session.in_transaction():
+            session.commit()  # nothing pending: only ends the read transaction
+        if "_write_intent_token" not in g:
+            g._write_intent_token = _write_intent.set(True)
+
     def recover(self) -> None:
         """Roll back a failed unit of work and read plainly for the rest of the request.
 

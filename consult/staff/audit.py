@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask import has_request_context, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from consult.db import utcnow
+from consult.db import db, utcnow
 from consult.staff.models import AuditEntry, User
 
 #: Shown as the actor of what the command line does (it has no signed-in account).
@@ -69,6 +70,8 @@ def record(
     ``actor`` is the staff account acting, or a description such as COMMAND_LINE, or None for
     an anonymous actor (a failed sign-in). ``details`` must be JSON-serialisable.
     """
+    if has_request_context() and request.method in ("GET", "HEAD") and session is db.session:
+        db.start_writing()  # a read request's first write (consult.db.Database.start_writing)
     entry = AuditEntry(
         occurred_at=utcnow(),
         actor_id=actor.id if isinstance(actor, User) else None,

@@ -139,7 +139,7 @@ def test_staff_set_the_closing_slide_in_three_languages(deck_client, demo_app):
         actions = list(db.session.scalars(select(AuditEntry.action)))
     assert "outcomes.deck_closing" in actions
     # the page says which audience would still read the default next steps
-    after = deck_client.get("/staff/outcomes/1/deck/closing").get_data(as_text=True)
+    after = deck_client.get("/staff/outcomes/1/deck/closing?lang=en").get_data(as_text=True)
     assert "Español still shows the default next steps" in after
     assert "Français" not in after.split('data-closing="left-default">', 1)[1].split("</p>")[0]
 
@@ -333,7 +333,9 @@ def test_text_in_other_scripts_survives_in_the_pptx_and_the_pdf(demo_app, login)
         db.commit()
     client = login(demo_app.test_client(), "analyst")
     assert freeze(client).status_code == 302
-    pptx = Presentation(io.BytesIO(client.get("/staff/outcomes/1/deck.pptx").get_data()))
+    reply = client.get("/staff/outcomes/1/deck.pptx")
+    assert reply.status_code == 200, reply.get_data(as_text=True)[:3000]
+    pptx = Presentation(io.BytesIO(reply.get_data()))
     texts = [
         shape.text_frame.text
         for slide in pptx.slides
