@@ -12,39 +12,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from consult.config import Defaults
-
-
-class Secret(str):
-    """A line holding a secret (a password): shown in a terminal only, never into a file or
-    pipe, where a log would keep it (see echo_lines)."""
-
-    #: What is printed instead when the output is not a terminal.
-    withheld: str = "(a secret not shown: this output is not a terminal and may be kept in a log)"
-
-    def __new__(cls, text: str, withheld: str | None = None) -> Secret:
-        line = super().__new__(cls, text)
-        if withheld is not None:
-            line.withheld = withheld
-        return line
-
-
-def is_terminal(err: bool = False) -> bool:
-    """Tell whether standard output (or error) is a terminal a person reads, not a log."""
-    stream = sys.stderr if err else sys.stdout
-    return stream.isatty()
-
-
-def echo_lines(lines: list[str], *, err: bool = False) -> None:
-    """Print lines, each Secret only to a terminal (its ``withheld`` text elsewhere).
-
-    Every command prints what init steps and account commands return through here, so that a
-    password never reaches a log file, a CI transcript or a service manager's journal.
-    """
-    terminal = is_terminal(err)
-    for line in lines:
-        shown = line.withheld if isinstance(line, Secret) and not terminal else line
-        click.echo(shown, err=err)
-
+from consult.core.terminal import Secret, echo_lines, is_terminal  # noqa: F401 - re-exported
 
 #: Further steps `consult init` runs after the schema and definitions, registered by features
 #: (e.g. the staff workspace creates the first admin). Each takes the app, returns lines to print.

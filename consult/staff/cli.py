@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from consult import cli as command_line
+from consult.core import terminal as command_line
 from consult.db import db, writing
 from consult.staff import audit, operations
 from consult.staff.access import ROLES
@@ -63,7 +63,7 @@ def _one_time_note(hours: int) -> str:
 
 
 def _password_lines(email: str, password: str, hours: int) -> list[str]:
-    """The lines that show a one-time password (to a terminal only: see consult.cli.Secret)."""
+    """The lines that show a one-time password (a terminal only: consult.core.terminal)."""
     return [
         f"  e-mail:   {email}",
         command_line.Secret(

@@ -103,6 +103,9 @@ FLASK_FREE: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
                 "consult.outcomes.snapshot_views",
                 "consult.outcomes.workbench_tools",
                 "consult.outcomes.workbench_views",
+                # reads a request's filter arguments for those views, and words them
+                "consult.outcomes.filter_reading",
+                "consult.outcomes.filter_words",
                 # the deck's publishing rule answers with a page and links (url_for)
                 "consult.outcomes.deck_guard",
                 # the CLI, and what runs beside the app: the PDF printer, the page refresher

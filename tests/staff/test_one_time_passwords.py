@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from consult import cli as consult_cli
+from consult.core import terminal as consult_cli
 from consult.db import db, utcnow, writing
 from consult.staff import operations, sessions
 from consult.staff.models import AuditEntry, StaffSession, User
