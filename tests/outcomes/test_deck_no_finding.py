@@ -29,7 +29,7 @@ HIDDEN = {
     "respondents, and one of them could be ahead of those shown. The figures shown are in the "
     "full outcomes.",
     "es": "Ninguna respuesta puede señalarse como la más elegida: algunas respuestas se ocultan "
-    "para proteger a los encuestados, y una de ellas podría estar por delante de las que se "
+    "para proteger a quienes respondieron, y una de ellas podría estar por delante de las que se "
     "muestran. Las cifras mostradas están en los resultados completos.",
 }
 NONE_STANDS_OUT = {

@@ -57,8 +57,8 @@ CASES = [
         (
             "Both measures agree: “Housing” has both the most first places and the most Borda "
             "points.",
-            "Les deux mesures concordent\u00a0: « Logement » a à la fois le plus de premières "
-            "places et le plus de points Borda.",
+            "Les deux mesures concordent\u00a0: «\u00a0Logement\u00a0» a à la fois le plus de "
+            "premières places et le plus de points Borda.",
             "Ambas medidas coinciden: «Vivienda» tiene a la vez más primeros puestos y más "
             "puntos Borda.",
         ),
@@ -70,8 +70,9 @@ CASES = [
         (
             "The two measures disagree: “Housing” has the most first places, “Water” the most "
             "Borda points; no single option leads on both.",
-            "Les deux mesures divergent\u00a0: « Logement » a le plus de premières places, "
-            "« Eau » le plus de points Borda\u00a0; aucune option ne mène selon les deux.",
+            "Les deux mesures divergent\u00a0: «\u00a0Logement\u00a0» a le plus de premières "
+            "places, «\u00a0Eau\u00a0» le plus de points Borda\u00a0; aucune option ne mène "
+            "selon les deux.",
             "Las dos medidas difieren: «Vivienda» tiene más primeros puestos y «Agua», más "
             "puntos Borda; ninguna opción encabeza ambas.",
         ),
