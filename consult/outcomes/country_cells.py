@@ -117,6 +117,25 @@ def exposed_region(
 __all__ = ["OTHER_COUNTRIES", "exposed_region", "protect_countries", "public_countries"]
 
 
+def _size_pinned(total: int, parts: int, largest: int) -> bool:
+    """Whether the sizes of ``parts`` pooled countries (each 1 to ``largest`` respondents,
+    ``total`` in all), taken largest first, leave any one of them a single possible size.
+
+    The i-th largest is at most min(largest, (total - (parts - i)) // i) (the i largest equal,
+    the rest one each) and at least ceil((total - (i - 1) * largest) / (parts - i + 1)) (the
+    larger ones full, the rest equal): pinned where the two meet. The same answer as the
+    disclosure search on these facts (tests/outcomes/test_country_count.py), without its cost:
+    the search is exponential in the number of countries and hung a deck of 400 responses."""
+    if total < parts or total > parts * largest:
+        return True  # an impossible split: say nothing of it
+    for i in range(1, parts + 1):
+        high = min(largest, (total - (parts - i)) // i)
+        low = max(1, -(-(total - (i - 1) * largest) // (parts - i + 1)))
+        if low >= high:
+            return True
+    return False
+
+
 def protect_country_count(participation: MutableMapping[str, Any], threshold: int) -> None:
     """Withhold the number of countries (``countries``) when, with the pooled line, it tells
     how many respondents each pooled country has: 5 responses from 5 countries are one each.
@@ -124,7 +143,7 @@ def protect_country_count(participation: MutableMapping[str, Any], threshold: in
     The countries pooled in "other countries" are as many as the count less the named ones,
     each of 1 to threshold - 1 respondents (any number when larger ones were pooled too), and
     together the pooled line's count; the count is printed only when that pins none of them
-    (disclosure.determined). Call after protect_countries."""
+    (_size_pinned, the disclosure search's answer in closed form). Call after protect_countries."""
     count = participation.get("countries")
     if count is None:
         return
@@ -139,10 +158,5 @@ def protect_country_count(participation: MutableMapping[str, Any], threshold: in
         participation["countries"] = None  # the pooled line's own count is not shown
         return
     largest = threshold - 1 if not participation.get("larger_pooled") else total
-    bounds = {i: (1, max(1, min(largest, total))) for i in range(pooled)}
-    # The pooled countries are not named: what the count gives away is how many have each
-    # size (2, 1, 1, 1), so they are taken largest first, and that order solved for.
-    order = [disclosure.at_least({i: 1, i + 1: -1}, 0) for i in range(pooled - 1)]
-    facts = [disclosure.equal(dict.fromkeys(bounds, 1), total), *order]
-    if disclosure.determined(bounds, facts):
+    if _size_pinned(total, pooled, max(1, min(largest, total))):
         participation["countries"] = None

@@ -82,3 +82,27 @@ def test_a_withheld_count_reads_several_countries(language, words):
         sentences = participation_sentences(summary)
     assert words in sentences[0].replace("\u00a0", " ")
     assert not any(c.isdigit() for c in sentences[0].split(",")[-1])
+
+
+def test_the_closed_form_gives_the_disclosure_searchs_answer():
+    """Pooled countries' sizes, largest first, summing to the pooled line: the closed form says
+    a size is pinned exactly when the solver does (it replaced the search, exponential in the
+    number of countries, which hung a deck of 400 responses)."""
+    from consult.outcomes import disclosure
+    from consult.outcomes.country_cells import _size_pinned
+
+    for pooled in range(2, 9):
+        for largest in (1, 2, 3, 4, 6):
+            for total in range(pooled, pooled * largest + 1):
+                bounds = {i: (1, largest) for i in range(pooled)}
+                order = [disclosure.at_least({i: 1, i + 1: -1}, 0) for i in range(pooled - 1)]
+                facts = [disclosure.equal(dict.fromkeys(bounds, 1), total), *order]
+                searched = bool(disclosure.determined(bounds, facts))
+                assert _size_pinned(total, pooled, largest) == searched, (pooled, largest, total)
+
+
+def test_many_pooled_countries_are_decided_at_once():
+    from consult.outcomes.country_cells import _size_pinned
+
+    assert _size_pinned(400, 400, 4)  # one each
+    assert not _size_pinned(700, 300, 4)  # many splits
