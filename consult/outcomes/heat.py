@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup
 
+from consult.i18n import current_language
 from consult.outcomes import charts
 from consult.outcomes.formatting import (
     article_label,
@@ -211,6 +212,11 @@ def withheld_note(summary: Mapping[str, Any], threshold: int | None = None, *, d
             else:
                 cell = heat_cell(column, article, summary)
             if cell.value is None:
+                if deck:
+                    # A slide's legend line has room for few words (a second line shrank the
+                    # heat map under 18 px); the methodology slide gives the rule.
+                    colon = "\u00a0: " if current_language() == "fr" else ": "
+                    return f"–{colon}{_('not shown')}"
                 return _(
                     "–: no figure (no answers or too few, or withheld to protect a small group)."
                 )
