@@ -50,13 +50,16 @@ def test_the_workbench_on_a_desktop(outcomes_app, serve, new_context):  # noqa: 
     )
     assert page.locator("table.crosstab").count() == 3
     # Each questionnaire's "barriers" is a question of its own, named in the select.
+    # The respondent's profile (region, country, type, language) comes first, then each
+    # questionnaire's closed questions and matrix rows.
     groups = page.locator("#ct-columns optgroup")
-    assert [groups.nth(i).get_attribute("label") for i in range(2)] == [
+    assert [groups.nth(i).get_attribute("label") for i in range(3)] == [
+        "Respondent profile",
         "Local governments",
         "Partners",
     ]
-    assert "What are the main obstacles" in " | ".join(groups.nth(0).all_inner_texts())
-    assert "In your experience, what most holds" in " | ".join(groups.nth(1).all_inner_texts())
+    assert "What are the main obstacles" in " | ".join(groups.nth(1).all_inner_texts())
+    assert "In your experience, what most holds" in " | ".join(groups.nth(2).all_inner_texts())
     screenshot(page, "outcomes-crosstab", full_page=False)
     assert serious_accessibility_violations(page) == []
     page.goto(server.url + "/staff/outcomes/dashboard")
