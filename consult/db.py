@@ -405,8 +405,6 @@ class Database:
             return
         if session.in_transaction():
             session.commit()  # nothing pending: only ends the read transaction
-        if "_write_intent_token" not in g:
-            g._write_intent_token = _write_intent.set(True)
 
     def recover(self) -> None:
         """Roll back a failed unit of work and read plainly for the rest of the request.

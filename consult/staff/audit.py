@@ -13,7 +13,7 @@ from flask import has_request_context, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from consult.db import db, utcnow
+from consult.db import db, utcnow, writing
 from consult.staff.models import AuditEntry, User
 
 #: Shown as the actor of what the command line does (it has no signed-in account).
@@ -72,6 +72,19 @@ def record(
     """
     if has_request_context() and request.method in ("GET", "HEAD") and session is db.session:
         db.start_writing()  # a read request's first write (consult.db.Database.start_writing)
+        with writing():  # the next transaction begins as a write (BEGIN IMMEDIATE on SQLite)
+            return _add(session, actor, action, target, details, ip)
+    return _add(session, actor, action, target, details, ip)
+
+
+def _add(
+    session: Session,
+    actor: User | str | None,
+    action: str,
+    target: str | None,
+    details: Mapping[str, Any] | None,
+    ip: str | None,
+) -> AuditEntry:
     entry = AuditEntry(
         occurred_at=utcnow(),
         actor_id=actor.id if isinstance(actor, User) else None,
