@@ -25,8 +25,13 @@ def user_group() -> None:
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option(
+    "--own-password",
+    is_flag=True,
+    help="The account's owner typed the password: not one-time (e.g. an operator's own account).",
+)
 @with_appcontext
-def create_command(email: str, role: str, password_stdin: bool) -> None:
+def create_command(email: str, role: str, password_stdin: bool, own_password: bool) -> None:
     """Create a staff account (the password is prompted for, or read from standard input)."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -34,8 +39,11 @@ def create_command(email: str, role: str, password_stdin: bool) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         with writing():
-            # Typed by whoever runs the command: one-time, replaced at the first sign-in.
-            user = operations.create_user(db.session, email, role, password)
+            # Typed by whoever runs the command: one-time, replaced at the first sign-in, unless
+            # its owner typed it.
+            user = operations.create_user(
+                db.session, email, role, password, one_time=not own_password
+            )
             audit.record(
                 db.session,
                 audit.COMMAND_LINE,
@@ -47,7 +55,8 @@ def create_command(email: str, role: str, password_stdin: bool) -> None:
     except operations.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"created {user.email} ({user.role})")
-    click.echo(_one_time_note(app_hours()))
+    if not own_password:
+        click.echo(_one_time_note(app_hours()))
 
 
 def app_hours() -> int:

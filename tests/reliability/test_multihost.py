@@ -80,7 +80,15 @@ def cluster() -> Iterator[Cluster]:
     try:
         cluster.start()
         created = subprocess.run(
-            consult_command("user", "create", STAFF_EMAIL, "--role", "admin", "--password-stdin"),
+            consult_command(
+                "user",
+                "create",
+                STAFF_EMAIL,
+                "--role",
+                "admin",
+                "--password-stdin",
+                "--own-password",
+            ),
             input=STAFF_PASSWORD + "\n",
             env=cluster.hosts[0].environment,
             capture_output=True,
