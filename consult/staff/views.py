@@ -261,11 +261,6 @@ def _expired_text(user: User) -> str:
     )
 
 
-def safe_next(target: str | None) -> str:
-    """Return ``target`` if it is a path on this site, else the workspace home."""
-    return safe_local_path(target, url_for("staff.home"))
-
-
 def _wait_text(wait: timedelta) -> str:
     seconds = max(1, int(wait.total_seconds() + 0.999))
     if seconds < 120:
@@ -370,7 +365,7 @@ def change_password():
                 )
                 db.commit()
                 flash(_("Your password was changed. Other sessions were signed out."), "success")
-                return redirect(safe_next(form.next.data))
+                return redirect(safe_local_path(form.next.data, url_for("staff.home")))
     return render_template(
         "staff/password.html",
         form=form,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import secrets
 import socket
+import time
+from urllib.parse import urlencode
 
 import pytest
 
@@ -24,6 +26,45 @@ def _post_contribution(address, cookies: dict[str, str], csrf: str) -> int:
     finally:
         browser.close()
     return status
+
+
+class _HeldPost:
+    """The contribution form's POST sent up to its last header line, then held: the sync
+    worker that accepted the connection waits on it, so the next connections go to the other
+    worker; finish() sends the rest and returns the status."""
+
+    def __init__(self, address, cookies: dict[str, str], csrf: str) -> None:
+        body = urlencode({"csrf_token": csrf, "text": ""}).encode()
+        cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        head = (
+            "POST /contributions/new HTTP/1.1\r\nHost: localhost\r\nAccept: text/html\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\nCookie: {cookie}\r\n"
+        ).encode("latin-1")
+        self.rest = b"Connection: close\r\n\r\n" + body
+        self.connection = socket.create_connection(address, timeout=30)
+        self.connection.sendall(head)
+        time.sleep(0.3)  # a worker has accepted it and waits for the rest
+
+    def finish(self) -> int:
+        self.connection.sendall(self.rest)
+        answer = b""
+        while chunk := self.connection.recv(65536):
+            answer += chunk
+        self.connection.close()
+        return int(answer.split(b" ", 2)[1])
+
+
+def _eight_posts_over_both_workers(address, cookies: dict[str, str], csrf: str) -> list[int]:
+    """Eight POSTs in a known order, each worker taking some: while one worker waits on a held
+    request, the other takes the plain ones (a free worker may otherwise take all eight)."""
+    first = _HeldPost(address, cookies, csrf)
+    statuses = [_post_contribution(address, cookies, csrf) for _ in range(3)]
+    second = _HeldPost(address, cookies, csrf)  # the only free worker takes it
+    statuses.append(first.finish())
+    statuses += [_post_contribution(address, cookies, csrf) for _ in range(3)]
+    statuses.append(second.finish())
+    return statuses
 
 
 def _refused_by_gunicorn(server: Server) -> None:
@@ -67,7 +108,7 @@ def test_five_per_hour_lets_five_through_across_workers_and_restarts(
         browser.close()
         assert status == 200
         csrf = CSRF_RE.search(page).group(1)
-        before = [_post_contribution(server.address, browser.cookies, csrf) for _ in range(8)]
+        before = _eight_posts_over_both_workers(server.address, browser.cookies, csrf)
         workers = {line["worker"] for line in server.access_lines() if line["method"] == "POST"}
         server.stop()
         server.start()
