@@ -125,10 +125,6 @@ class PledgeForm(FlaskForm):
             ),
         ],
     )
-    receipt_number = StringField(
-        _l("Receipt number of your questionnaire response (optional)"),
-        validators=[Optional(), Length(max=32)],
-    )
     letter = FileField(_l("Letter of commitment (PDF)"))
     authorised = BooleanField(
         _l(
@@ -138,7 +134,8 @@ class PledgeForm(FlaskForm):
     )
     #: The personal-link token the pledge will have (a double submission makes one pledge).
     pledge_token = HiddenField()
-    #: The questionnaire response the form was filled from, if any (its resume token).
+    #: The questionnaire response the form was filled from, if any: its resume token, the
+    #: proof that whoever sends the form holds the response (prefill.proven_response_id).
     response_token = HiddenField()
     #: The pledge's revision the page was shown at (updates only).
     revision = HiddenField()

@@ -75,7 +75,6 @@ FIELD_ORDER = (
     "contact_name",
     "contact_email",
     "contact_phone",
-    "receipt_number",
     "authorised",
 )
 
@@ -180,20 +179,6 @@ def receive_letter(form: PledgeForm, holding: str) -> CommitmentLetter | None:
     return letters.held_letter(db.session, holding)
 
 
-def _response_id(form: PledgeForm) -> int | None:
-    """The questionnaire response the form links: from the receipt link, or a receipt number."""
-    response = prefill.response_for_token(form.response_token.data)
-    if response is None and form.receipt_number.data:
-        response = prefill.response_for_receipt(form.receipt_number.data)
-        if response is None:
-            form.receipt_number.errors = [
-                *form.receipt_number.errors,
-                _("No submitted local-governments response has this receipt number."),
-            ]
-            return None
-    return response.id if response is not None else None
-
-
 def _render_join(form: PledgeForm, held: CommitmentLetter | None, status: int = 200, **extra):
     return (
         render_template(
@@ -279,8 +264,7 @@ def join_post():
     # After validate(), which resets every field's errors.
     held = receive_letter(form, operations.holding_hash(token))
     valid = check_choices(form, levels, bands, option_keys) and valid
-    response_id = _response_id(form)
-    valid = not form.receipt_number.errors and valid
+    response_id = prefill.proven_response_id(form.response_token.data)
     if submit and held is None and not form.letter.errors:
         form.letter.errors = [
             _("Attach the signed letter of commitment (PDF), or save a draft and send it later.")
@@ -384,7 +368,7 @@ def _stale_changes(form: PledgeForm, pledge: Pledge) -> dict[str, str]:
     saved = _form_for(pledge)
     changed = {}
     for name in FIELD_ORDER:
-        if name in ("letter", "receipt_number", "authorised"):
+        if name in ("letter", "authorised"):
             continue
         now, sent = getattr(saved, name).data, getattr(form, name).data
         if name == "commitments":
@@ -420,8 +404,7 @@ def pledge_edit_post(token: str):
     # After validate(), which resets every field's errors.
     held = receive_letter(form, holding)
     valid = check_choices(form, levels, bands, option_keys) and valid
-    response_id = _response_id(form)
-    valid = not form.receipt_number.errors and valid
+    response_id = prefill.proven_response_id(form.response_token.data)
     if submit and held is None and found.letter is None and not form.letter.errors:
         form.letter.errors = [_("Attach the signed letter of commitment (PDF) before sending.")]
     try:

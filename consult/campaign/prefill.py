@@ -2,7 +2,12 @@
 
 A respondent who answered "Yes, we would like to join" finds on their receipt a link that opens
 the join form filled with the institution's profile from their response (its resume token is
-the key: only the respondent has it). A pledge can also name a response by its receipt number.
+the key: only the respondent has it).
+
+A pledge is linked to a response only on that proof (proven_response_id, the one place that
+links): never on a receipt number, which is printed on the receipt page, its e-mail and PDF and
+proves nothing. And a linked pledge never takes the way to join away from the response: the
+receipt keeps offering the form (join_offer), whoever made the pledge.
 """
 
 from __future__ import annotations
@@ -34,16 +39,11 @@ def response_for_token(token: str | None) -> Response | None:
     return response
 
 
-def response_for_receipt(receipt_number: str) -> Response | None:
-    """Return the submitted local-governments response with this receipt number, or None."""
-    number = receipt_number.strip().upper()
-    return db.session.scalar(
-        select(Response).where(
-            Response.receipt_number == number,
-            Response.questionnaire_key == QUESTIONNAIRE_KEY,
-            Response.status == "submitted",
-        )
-    )
+def proven_response_id(response_token: str | None) -> int | None:
+    """Return the id of the response a pledge may be linked to: the one whose resume token the
+    form carries (its holder's proof), or None. Nothing else links a pledge to a response."""
+    response = response_for_token(response_token)
+    return response.id if response is not None else None
 
 
 def profile_of(response: Response) -> dict[str, str]:
@@ -81,13 +81,14 @@ def fill_from_response(form, response: Response) -> None:
     for key in ("institution_name", "country", "region", "level", "population_band"):
         if profile[key]:
             getattr(form, key).data = profile[key]
-    form.receipt_number.data = response.receipt_number or ""
 
 
 def join_offer(response: Response, token: str | None) -> dict | None:
     """What the receipt page says about joining: None, or the link and whether a pledge exists.
 
-    Offered to a submitted local-governments response that said it wishes to join.
+    Offered to a submitted local-governments response that said it wishes to join, whether or
+    not a pledge is linked to it: the page says a pledge exists, and still offers the form (a
+    pledge its respondent did not make, or whose link is lost, must not stop them joining).
     """
     if token is None or response.questionnaire_key != QUESTIONNAIRE_KEY:
         return None

@@ -144,8 +144,7 @@ def campaign_join_url(response: Response, token: str) -> str | None:
         return None
     from consult.campaign.prefill import join_offer
 
-    offer = join_offer(response, token)
-    if offer is None or offer["pledged"]:
+    if join_offer(response, token) is None:
         return None
     return absolute_url_for("campaign.join_from_response", token=token)
 

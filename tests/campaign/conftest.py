@@ -32,7 +32,6 @@ FIELDS: dict[str, Any] = {
     "contact_name": "Awa Diallo",
     "contact_email": "droits@grigny.example.org",
     "contact_phone": "+33 1 69 02 53 53",
-    "receipt_number": "",
     "authorised": "y",
 }
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
+from consult.campaign import prefill
 from consult.campaign.models import Pledge
 from consult.db import db
 from consult.mail.models import OutboxMessage
@@ -62,9 +64,9 @@ def test_a_respondent_who_wishes_to_join_gets_the_prefilled_form(app, respondent
         pledge = db.session.scalars(select(Pledge)).one()
         response = db.session.scalars(select(Response)).one()
         assert pledge.response_id == response.id
-    # The receipt now says a pledge exists, and offers no second one.
+    # The receipt now says a pledge exists, and still offers the form (see below).
     again = respondent.client.get(f"/r/{respondent.token}/receipt").get_data(as_text=True)
-    assert "already linked" in again and not JOIN_LINK.search(again)
+    assert "already linked" in again and JOIN_LINK.search(again)
 
 
 def test_other_answers_get_no_offer_and_unknown_links_are_404(app, respondent, client):
@@ -73,11 +75,73 @@ def test_other_answers_get_no_offer_and_unknown_links_are_404(app, respondent, c
     assert client.get("/campaign/join/from/" + "x" * 32).status_code == 404
 
 
-def test_a_pledge_links_a_response_by_its_receipt_number(app, respondent):
-    receipt = _respond(respondent, "need_information")
+def _linked(app) -> list[int | None]:
+    with app.app_context():
+        return list(db.session.scalars(select(Pledge.response_id).order_by(Pledge.id)))
+
+
+def test_only_the_response_s_own_link_proves_a_pledge_s_link(app, respondent, respondent_factory):
+    """The one place that links a pledge to a response, on a table of what a form can carry."""
+    receipt = _respond(respondent, "wish_to_join")
     number = re.search(r'class="receipt-number">([A-Z0-9-]+)<', receipt).group(1)
-    institution = Institution(respondent.client)
-    assert institution.join(receipt_number=number.lower())
+    draft = respondent_factory(app.test_client())
+    draft.start()
+    partner = respondent_factory(app.test_client(), questionnaire="partners")
+    partner.start()
+    with app.test_request_context():
+        own = db.session.scalars(select(Response.id).where(Response.status == "submitted")).one()
+        cases = [
+            (None, None),
+            ("", None),
+            (number, None),  # printed on the receipt page, its e-mail and PDF: no proof
+            (number.lower(), None),
+            (f" {number} ", None),
+            ("x" * 32, None),
+            (draft.token, None),  # a draft is not a response to join from
+            (partner.token, None),  # another questionnaire
+            (respondent.token, own),  # the holder of the personal link
+        ]
+        assert [prefill.proven_response_id(given) for given, _id in cases] == [
+            expected for _given, expected in cases
+        ]
+
+
+@pytest.mark.parametrize("field", ["receipt_number", "response_token"])
+@pytest.mark.parametrize("case", [str.upper, str.lower])
+def test_a_receipt_number_takes_nothing_from_the_respondent(app, respondent, field, case):
+    """A stranger who read the receipt number joins with it, by the join form and by their own
+    pledge's update: no link, no word of whether the number exists, and the respondent's receipt
+    still offers the form, saying nothing of the stranger's pledge."""
+    receipt = _respond(respondent, "wish_to_join")
+    number = re.search(r'class="receipt-number">([A-Z0-9-]+)<', receipt).group(1)
+    client = app.test_client()
+    stranger = Institution(client)
+    made = stranger.send(
+        upload=letter(), action="draft", contact_email="mallory@example.net", **{field: case(number)}
+    )
+    unknown = Institution(client).send(
+        upload=letter(), action="draft", **{field: case("LG-NOPE-NOPE")}
+    )
+    assert made.status_code == unknown.status_code == 303  # the same answer: no oracle
+    assert "receipt number" not in client.get(made.location).get_data(as_text=True)
+    edit_csrf, revision, _page = stranger.edit_page()
+    assert (
+        stranger.edit((edit_csrf, revision), action="draft", **{field: case(number)}).status_code
+        == 303
+    )
+    assert _linked(app) == [None, None]
+    page = respondent.client.get(f"/r/{respondent.token}/receipt").get_data(as_text=True)
+    assert JOIN_LINK.search(page) and "already linked" not in page
+
+
+def test_a_linked_pledge_leaves_the_way_to_join_open(app, respondent):
+    """Even a pledge linked before links needed a proof (or one whose link was lost)."""
+    _respond(respondent, "wish_to_join")
+    Institution(respondent.client).join()
     with app.app_context():
         pledge = db.session.scalars(select(Pledge)).one()
-        assert pledge.response_id == db.session.scalars(select(Response.id)).one()
+        pledge.response_id = db.session.scalars(select(Response.id)).one()
+        db.session.commit()
+    page = respondent.client.get(f"/r/{respondent.token}/receipt").get_data(as_text=True)
+    assert "already linked" in page and "you can still join" in page
+    assert JOIN_LINK.search(page)

@@ -144,7 +144,6 @@ REFUSED_VALUES = [
     ("contact_name", "", "Write the name of a person we can contact."),
     ("contact_email", "grigny.example.org", "Enter an e-mail address"),
     ("contact_phone", "call me", "Enter a telephone number"),
-    ("receipt_number", "LG-NOPE-NOPE", "No submitted local-governments response"),
     ("authorised", "", "Tick this box"),
 ]
 
