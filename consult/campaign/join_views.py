@@ -278,11 +278,13 @@ def join_post():
     pledge, created = operations.create_pledge(
         db.session, token, values_from(form, current_language(), response_id), submit=submit
     )
+    mailed = True
     if created:
         letters.attach_held(db.session, pledge, operations.holding_hash(token))
-        notices.queue_pledge_received(db.session, pledge, token)
+        mailed = notices.queue_pledge_received(db.session, pledge, token)
     db.commit()
-    return redirect(url_for(".pledge", token=token, sent=1), 303)
+    # A copy not queued (the mail budget of this client) is said so on the page.
+    return redirect(url_for(".pledge", token=token, sent=1 if mailed else "unmailed"), 303)
 
 
 @bp.get("/campaign/pledge/<token>")
@@ -294,7 +296,8 @@ def pledge(token: str):
         "campaign/pledge.html",
         pledge=found,
         token=token,
-        just_sent=request.args.get("sent") == "1",
+        just_sent=request.args.get("sent") in ("1", "unmailed"),
+        mailed=request.args.get("sent") != "unmailed",
         status_labels=STATUS_LABELS,
         pledge_url=absolute_url_for("campaign.pledge", token=token),
         level_labels=level_labels(current_language()),

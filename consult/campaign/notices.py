@@ -32,7 +32,7 @@ def _language(pledge: Pledge) -> str:
     return pledge.language if pledge.language in languages else languages[0]
 
 
-def _queue(session: Session, pledge: Pledge, notice: str, link: str | None) -> None:
+def _queue(session: Session, pledge: Pledge, notice: str, link: str | None) -> bool:
     language = _language(pledge)
     context = {"pledge": pledge, "notice": notice, "link": link, "language": language}
     with force_locale(language):
@@ -40,7 +40,7 @@ def _queue(session: Session, pledge: Pledge, notice: str, link: str | None) -> N
         text = render_template("campaign/mail/notice.txt", subject=subject, **context)
         html = render_template("campaign/mail/notice.html", subject=subject, **context)
     try:
-        enqueue(
+        queued = enqueue(
             session,
             Draft(
                 kind=KINDS[notice],
@@ -50,17 +50,22 @@ def _queue(session: Session, pledge: Pledge, notice: str, link: str | None) -> N
                 subject=subject,
                 body_text=text,
                 body_html=html,
+                # The pledge's own budget: other pledges to the same address never use it up.
+                requester=f"pledge:{pledge.id}",
             ),
             current_app.config["MAIL_FROM"],
         )
     except InvalidAddress:
         current_app.logger.info("campaign notice not queued: the contact address is not usable")
+        return False
+    return queued is not None
 
 
-def queue_pledge_received(session: Session, pledge: Pledge, token: str) -> None:
-    """Tell the contact the pledge was received, with its personal link (not committed)."""
+def queue_pledge_received(session: Session, pledge: Pledge, token: str) -> bool:
+    """Tell the contact the pledge was received, with its personal link (not committed); tell
+    whether the message was queued."""
     link = absolute_url_for("campaign.pledge", token=token)
-    _queue(session, pledge, "received", link)
+    return _queue(session, pledge, "received", link)
 
 
 def queue_decision(session: Session, pledge: Pledge) -> None:

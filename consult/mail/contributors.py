@@ -123,6 +123,9 @@ def queue_changes(session: Session) -> None:
                     address[0],
                     language,
                     recipient_name=address[1],
+                    # Its own budget: reports from strangers that hide someone else's
+                    # contribution never use up this contributor's messages.
+                    requester=f"contribution:{contribution.id}",
                     flush=False,
                     **_context(contribution, kind, session),
                 )

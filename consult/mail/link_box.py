@@ -48,18 +48,30 @@ def state(token: str, form=None) -> tuple[str, bool]:
     return str(kept.get("email", "")), bool(kept.get("error"))
 
 
+#: The query argument that tells the page what became of the link asked for.
+SENT_ARG = "link_sent"
+NOT_SENT_ARG = "link_not_sent"
+
+
+def outcome_arg(queued: bool) -> str:
+    """The query argument for the page shown after asking: sent, or said plainly not sent."""
+    return SENT_ARG if queued else NOT_SENT_ARG
+
+
 def send(
     db_session: Session, response: Response, questionnaire: Questionnaire, token: str, form
-) -> bool:
-    """Queue the link to the address of the box (True), or keep it with its error (False)."""
+) -> str | None:
+    """Queue the link to the address of the box and return outcome_arg() (the link was sent, or
+    refused by the mail budget of this response or client), or keep the address with its
+    error (None)."""
     typed = (form.get(FIELD) or "")[:KEPT_LENGTH]
     address = normalise_address(typed)
     if address is None:
         session[SESSION_KEY] = {"response": _digest(token), "email": typed, "error": True}
-        return False
-    queue_personal_link(db_session, response, questionnaire, token, address)
+        return None
+    queued = queue_personal_link(db_session, response, questionnaire, token, address)
     forget()
-    return True
+    return outcome_arg(queued)
 
 
 def forget() -> None:

@@ -74,11 +74,13 @@ def queue(
     recipient_name: str = "",
     unsubscribe_url: str | None = None,
     invitation_id: int | None = None,
+    requester: str | None = None,
     flush: bool = True,
     **context: Any,
 ) -> OutboxMessage | None:
     """Render ``kind`` in the recipient's language and add it to the outbox (not committed);
-    None when the public's mail quota refused it (consult/mail/quota.py)."""
+    None when the public's mail quota refused it (consult/mail/quota.py; ``requester``: who
+    caused it, see outbox.Draft)."""
     language = language_of(language)
     subject, text, html = render(kind, language, unsubscribe_url=unsubscribe_url, **context)
     return enqueue(
@@ -93,6 +95,7 @@ def queue(
             body_html=html,
             unsubscribe_url=unsubscribe_url,
             invitation_id=invitation_id,
+            requester=requester,
         ),
         current_app.config["MAIL_FROM"],
         flush=flush,

@@ -31,6 +31,13 @@ class OutboxMessage(Base):
         #: The claim reads due messages in this order (see consult.mail.outbox.claim).
         Index("ix_mail_outbox_state_next_attempt_at_id", "state", "next_attempt_at", "id"),
         Index("ix_mail_outbox_invitation_id", "invitation_id"),
+        #: The public's per-recipient budget counts per requester (consult.mail.quota).
+        Index(
+            "ix_mail_outbox_recipient_email_requester_created_at",
+            "recipient_email",
+            "requester",
+            "created_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +61,9 @@ class OutboxMessage(Base):
     invitation_id: Mapped[int | None] = mapped_column(
         ForeignKey("invitations.id", ondelete="SET NULL")
     )
+    #: Who caused a message a public request queued ("response:12", "pledge:3", "client:<ip>"):
+    #: each has its own budget per recipient (consult.mail.quota); None for staff and the CLI.
+    requester: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Not to be tried before this time (grows after each temporary failure).
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

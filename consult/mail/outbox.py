@@ -41,6 +41,9 @@ class Draft:
     recipient_name: str = ""
     unsubscribe_url: str | None = None
     invitation_id: int | None = None
+    #: Who caused it, for the public's budgets (consult/mail/quota.py): "response:12",
+    #: "pledge:3", "contribution:7"; None: the client address of the request.
+    requester: str | None = None
 
 
 def enqueue(
@@ -56,11 +59,12 @@ def enqueue(
 
     ``flush=False`` leaves the flush to the caller: a batch of thousands is flushed once.
     ``metered=False``: the caller has asked quota.admits() itself (and was admitted).
+    Every message records its requester, so that each has its own budget per recipient.
     """
     address = normalise_address(draft.recipient_email)
     if address is None:
         raise InvalidAddress(draft.recipient_email)
-    if metered and not quota.admits(session, address):
+    if metered and not quota.admits(session, address, draft.requester):
         return None
     message = OutboxMessage(
         kind=draft.kind,
@@ -74,6 +78,7 @@ def enqueue(
         unsubscribe_url=draft.unsubscribe_url,
         message_id=new_message_id(from_address),
         invitation_id=draft.invitation_id,
+        requester=quota.requester_for(draft.requester),
         next_attempt_at=utcnow(),
         attempts=0,
     )

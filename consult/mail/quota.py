@@ -1,5 +1,5 @@
 """How much mail the public can cause: one meter for every message a request from outside the
-staff queues, whatever page caused it (outbox.enqueue asks admits() for each message).
+staff queues, whatever page caused it (outbox.enqueue asks refusal() for each message).
 
 "E-mail me my link" and "Lost your link?" have their own limits per route, but other public
 pages queue mail too: the review page's receipt (sent again at every "Save changes", to any
@@ -9,16 +9,28 @@ messages a minute to any addresses. Two bounds hold for every such message:
 
 - per client address, MAIL_PUBLIC_LIMIT (default 20 an hour, 50 a day), counted in the
   rate-limit table in the request's own transaction, so every worker and host sees it;
-- per recipient, MAIL_PER_RECIPIENT_PER_DAY (default 10) messages in 24 hours, counted in the
-  outbox itself, so nobody can make the platform flood one mailbox from many addresses.
+- per recipient and per requester, MAIL_PER_RECIPIENT_PER_DAY (default 10) messages in 24
+  hours, counted in the outbox itself (its ``requester`` column).
 
-A message over either bound is not queued (logged without the address); the page answers as
-it would have, like "Lost your link?" does. Staff actions, the command line and the sender's
-own work (the moderators' digest) are not metered.
+The requester is who caused the message: the response whose link or receipt it carries
+("response:12"), the pledge ("pledge:3") or contribution ("contribution:7") it is about, else
+the client address ("client:203.0.113.5"). A budget shared by everyone who can type an
+address would let a stranger use up what the owner asks for: ten receipts from the
+stranger's own response to someone's address silenced that person's "Lost your link?", her
+own link and her own receipt for the day. Per requester, nobody's messages count against
+anyone else's; a mailbox is still protected, since each requester costs a response, pledge or
+contribution made from a metered client address.
+
+A message over either bound is not queued (logged without the address), and the page that
+asked says so (refusal() tells why) unless saying so would tell whether an address is known
+("Lost your link?" counts its own requests, known or not: respondents.send_lost_link). Staff
+actions, the command line and the sender's own work (the moderators' digest) are not metered.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from datetime import timedelta
 
@@ -47,20 +59,28 @@ def is_public_request() -> bool:
     return not (current_user and current_user.is_authenticated)
 
 
-def admits(session: Session, address: str) -> bool:
-    """Tell whether a message to ``address`` may be queued now (counting it if so)."""
+#: Why refusal() refused: this client address asked for enough messages, or this requester
+#: sent enough to this address today.
+CLIENT = "client"
+RECIPIENT = "recipient"
+
+
+def client_requester() -> str:
+    """The requester of a public message no response, pledge or contribution caused."""
+    return f"client:{request.remote_addr or '-'}"
+
+
+def requester_for(requester: str | None) -> str | None:
+    """The requester a message queued now is recorded under (None outside public requests)."""
     if not is_public_request():
-        return True
+        return None
+    return requester or client_requester()
+
+
+def count_client_hit(session: Session, name: str) -> bool:
+    """Count one request of ``name`` from this client address against MAIL_PUBLIC_LIMIT; tell
+    whether it is within the limit (always, when rate limits are off)."""
     config = current_app.config
-    since = utcnow() - timedelta(days=1)
-    recent = session.scalar(
-        select(func.count(OutboxMessage.id)).where(
-            OutboxMessage.recipient_email == address, OutboxMessage.created_at >= since
-        )
-    )
-    if recent >= int(config.get("MAIL_PER_RECIPIENT_PER_DAY", PER_RECIPIENT_PER_DAY)):
-        log.warning("mail not queued: the recipient had enough messages today")
-        return False
     if not config.get("RATELIMIT_ENABLED", True):
         return True
     from limits import parse_many
@@ -70,9 +90,54 @@ def admits(session: Session, address: str) -> bool:
     client = request.remote_addr or "-"
     connection = session.connection()
     for item in parse_many(config.get("MAIL_PUBLIC_LIMIT") or PUBLIC_LIMIT):
-        if count_hit(connection, item.key_for("mail-public", client), item.get_expiry()) > (
-            item.amount
-        ):
-            log.warning("mail not queued: this client address asked for enough messages")
+        if count_hit(connection, item.key_for(name, client), item.get_expiry()) > item.amount:
             return False
     return True
+
+
+def asks_about(session: Session, purpose: str, address: str, window: timedelta) -> int:
+    """Count one request of this client address about ``address`` for ``purpose`` ("lost-link",
+    "staff-reset"); return how many it made in ``window``, this one included.
+
+    For pages that must not tell whether an address is known: every request counts, known
+    address or not, so a refusal after too many says nothing about the address; and per client,
+    so a stranger asking about someone's address never uses up what its owner asks for. Kept in
+    the rate-limit table (every worker and host sees it) under a keyed hash, never the address.
+    """
+    from consult.ratelimits.storage import count_hit
+
+    key = hashlib.sha256(b"consult.mail.asks:" + current_app.config["SECRET_KEY"].encode())
+    digest = hmac.new(key.digest(), address.casefold().encode(), hashlib.sha256).hexdigest()
+    client = request.remote_addr or "-"
+    return count_hit(
+        session.connection(), f"mail-asks/{purpose}/{client}/{digest}", window.total_seconds()
+    )
+
+
+def refusal(session: Session, address: str, requester: str | None = None) -> str | None:
+    """Tell why a message to ``address`` caused by ``requester`` may not be queued now (CLIENT
+    or RECIPIENT), or None: it may (and is counted)."""
+    if not is_public_request():
+        return None
+    requester = requester_for(requester)
+    since = utcnow() - timedelta(days=1)
+    recent = session.scalar(
+        select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.recipient_email == address,
+            OutboxMessage.requester == requester,
+            OutboxMessage.created_at >= since,
+        )
+    )
+    limit = int(current_app.config.get("MAIL_PER_RECIPIENT_PER_DAY", PER_RECIPIENT_PER_DAY))
+    if recent >= limit:
+        log.warning("mail not queued: this requester sent the recipient enough messages today")
+        return RECIPIENT
+    if not count_client_hit(session, "mail-public"):
+        log.warning("mail not queued: this client address asked for enough messages")
+        return CLIENT
+    return None
+
+
+def admits(session: Session, address: str, requester: str | None = None) -> bool:
+    """Tell whether a message to ``address`` may be queued now (counting it if so)."""
+    return refusal(session, address, requester) is None

@@ -18,7 +18,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import force_locale, format_date
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult.core.links import absolute_url_for
@@ -26,14 +26,19 @@ from consult.db import utcnow
 from consult.i18n import format_moment, translate_text
 from consult.mail import messages, quota
 from consult.mail.compose import normalise_address
-from consult.mail.models import AddressKey, OutboxMessage
+from consult.mail.models import AddressKey
 from consult.mail.outbox import Draft, enqueue
 from consult.questionnaires.definition import Questionnaire, is_shown
 from consult.questionnaires.models import Response
 from consult.questionnaires.operations import hash_token
 
-#: At most this many "lost link" messages go to one address in a day, whoever asks.
+#: At most this many "lost link" requests for one address from one client address in a day
+#: (counted whether or not the address is known, so a refusal tells nothing).
 LOST_LINK_PER_ADDRESS_PER_DAY = 3
+#: What send_lost_link tells the page: a message is on its way if the address is known, or
+#: nothing was sent, known or not (this client asked enough for the address, or for mail).
+LOST_LINK_ASKED = "asked"
+LOST_LINK_REFUSED = "refused"
 #: How long the link in a "lost link" message can be opened.
 LOST_LINK_MAX_AGE = timedelta(days=7)
 _LOST_LINK_SALT = "consult.mail.lost-link"
@@ -69,20 +74,29 @@ def _facts(questionnaire: Questionnaire, language: str) -> dict[str, str]:
         }
 
 
+def requester_of(response: Response) -> str:
+    """Who causes a response's messages, for the public's mail budgets (consult/mail/quota.py):
+    the response itself, so that another response's messages never use up its own."""
+    return f"response:{response.id}"
+
+
 def queue_personal_link(
     session: Session, response: Response, questionnaire: Questionnaire, token: str, address: str
-) -> None:
-    """Queue the personal link to ``address`` and remember the address's hash."""
+) -> bool:
+    """Queue the personal link to ``address`` and remember the address's hash; tell whether it
+    was queued (False: the response or this client asked for enough messages today)."""
     language = messages.language_of(response.language)
-    messages.queue(
+    queued = messages.queue(
         session,
         "personal_link",
         address,
         language,
+        requester=requester_of(response),
         link=absolute_url_for("questionnaires.resume", token=token),
         **_facts(questionnaire, language),
     )
     remember_address(session, response.id, address)
+    return queued is not None
 
 
 def receipt_sections(
@@ -117,16 +131,18 @@ def queue_receipt(
     address: str,
     answers: dict,
     describe: Callable,
-) -> None:
-    """Queue the receipt of a submitted response (number, date, link, copy of the answers)."""
+) -> bool:
+    """Queue the receipt of a submitted response (number, date, link, copy of the answers); tell
+    whether it was queued (False: the response or this client asked for enough today)."""
     language = messages.language_of(response.language)
     with force_locale(language):
         submitted_on = format_moment(response.submitted_at)
-    messages.queue(
+    queued = messages.queue(
         session,
         "receipt",
         address,
         language,
+        requester=requester_of(response),
         receipt_number=response.receipt_number,
         submitted_on=submitted_on,
         link=absolute_url_for("questionnaires.resume", token=token),
@@ -136,6 +152,7 @@ def queue_receipt(
         **_facts(questionnaire, language),
     )
     remember_address(session, response.id, address)
+    return queued is not None
 
 
 def campaign_join_url(response: Response, token: str) -> str | None:
@@ -231,23 +248,28 @@ def send_lost_link(
     typed: str,
     language: str,
     ip: str | None = None,
-) -> bool:
-    """Send a way back to the responses ``typed`` was given for; tell if any matched.
+) -> str:
+    """Send a way back to the responses ``typed`` was given for; return LOST_LINK_ASKED or
+    LOST_LINK_REFUSED (the page says which; neither tells whether the address matched).
 
-    The caller answers the same either way. The message holds, per response, a link that gives
-    a new personal link when it is opened (redeem_lost_link); until then the respondent's
-    current link keeps working, whoever asked. An invited institution too: its invitation link
-    only says that the response was started, so it would not help.
+    The message holds, per response, a link that gives a new personal link when it is opened
+    (redeem_lost_link); until then the respondent's current link keeps working, whoever asked.
+    An invited institution too: its invitation link only says that the response was started,
+    so it would not help.
 
-    An address that matches nothing, or has had its messages for the day, does the same work
-    (the counts, the public mail meter, a signed ticket, the message rendered) and only skips
-    the insert into the outbox, so the answer's time does not tell whether that address
-    answered the consultation.
+    The bounds are the asking client's own: LOST_LINK_PER_ADDRESS_PER_DAY requests for one
+    address, and its public mail meter. Counted per client, known address or not: a stranger
+    asking for someone's address never uses up what that person asks for herself, and a
+    refusal (said on the page) tells nothing about the address.
+
+    An address that matches nothing does the same work (the counts, the public mail meter, a
+    signed ticket, the message rendered) and only skips the insert into the outbox, so the
+    answer's time does not tell whether that address answered the consultation.
     """
     del ip  # nothing changes here: the audit entry is written when the link is opened
     address = normalise_address(typed)
     if address is None:
-        return False
+        return LOST_LINK_REFUSED
     digest = address_hash(address, current_app.config["SECRET_KEY"])
     responses = session.scalars(
         select(Response)
@@ -259,15 +281,10 @@ def send_lost_link(
         .order_by(Response.id)
         .distinct()
     ).all()
-    since = utcnow() - timedelta(days=1)
-    recent = session.scalar(
-        select(func.count(OutboxMessage.id)).where(
-            OutboxMessage.kind == "lost_link",
-            OutboxMessage.recipient_email == address,
-            OutboxMessage.created_at >= since,
-        )
-    )
-    admitted = quota.admits(session, address)
+    client = quota.client_requester()
+    asked = quota.asks_about(session, "lost-link", address, timedelta(days=1))
+    # The client's public mail meter, asked for every address alike (a refusal tells nothing).
+    admitted = quota.count_client_hit(session, "mail-public")
     # A stand-in response for an address that matched nothing: its ticket is never sent.
     tickets = responses or [Response(id=0, resume_token_hash=_STAND_IN_HASH)]
     links = [
@@ -288,9 +305,9 @@ def send_lost_link(
         days=LOST_LINK_MAX_AGE.days,
         **facts,
     )
-    if not responses:
-        return False
-    if recent < LOST_LINK_PER_ADDRESS_PER_DAY and admitted:
+    if asked > LOST_LINK_PER_ADDRESS_PER_DAY or not admitted:
+        return LOST_LINK_REFUSED
+    if responses:
         enqueue(
             session,
             Draft(
@@ -300,8 +317,9 @@ def send_lost_link(
                 subject=subject,
                 body_text=text,
                 body_html=html,
+                requester=f"lost-link:{client}",
             ),
             current_app.config["MAIL_FROM"],
             metered=False,
         )
-    return True
+    return LOST_LINK_ASKED

@@ -16,20 +16,17 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult.core.links import absolute_url_for
-from consult.db import utcnow
-from consult.mail import messages
-from consult.mail.models import OutboxMessage
+from consult.mail import messages, quota
 from consult.mail.outbox import Draft, enqueue
 from consult.staff import operations
 from consult.staff.models import User
 
 #: Purpose -> seconds a link stays valid.
 LIFETIMES = {"invite": 7 * 24 * 3600, "reset": 3600}
-#: At most this many reset links per account per hour, whoever asks.
+#: At most this many reset requests for one address from one client address per hour.
 RESETS_PER_HOUR = 3
 
 messages.SUBJECTS.update(
@@ -91,22 +88,19 @@ def invite_staff(session: Session, email: str, role: str, language: str) -> User
 _STAND_IN_HASH = "scrypt:32768:8:1$stand-in-account$" + "0" * 128
 
 
-def _recent_resets(session: Session, address: str) -> int:
-    """Return how many reset links went to ``address`` in the last hour."""
-    return session.scalar(
-        select(func.count(OutboxMessage.id)).where(
-            OutboxMessage.kind == "staff_reset",
-            OutboxMessage.recipient_email == address,
-            OutboxMessage.created_at >= utcnow() - timedelta(hours=1),
-        )
-    )
+#: What request_reset did: queued a link; nothing (unknown or disabled address); refused
+#: (this client asked enough for this address, or for mail: said on the page, known or not).
+RESET_QUEUED = "queued"
+RESET_NOTHING = "nothing"
+RESET_REFUSED = "refused"
 
 
-def request_reset(session: Session, email: str, language: str) -> bool:
-    """Queue a reset link if ``email`` has an enabled account; tell whether one was queued.
+def request_reset(session: Session, email: str, language: str) -> str:
+    """Queue a reset link if ``email`` has an enabled account; return RESET_QUEUED,
+    RESET_NOTHING or RESET_REFUSED (the page tells only the last apart).
 
     An unknown or disabled address, or one past RESETS_PER_HOUR, does the same work (the
-    count, a signed token, the message rendered in its language) and only skips the insert
+    counts, a signed token, the message rendered in its language) and only skips the insert
     into the outbox: the answer's time does not tell whether an account exists, even the
     first time (a cold template cache would otherwise give the known address away).
     """
@@ -122,14 +116,19 @@ def request_reset(session: Session, email: str, language: str) -> bool:
             session_version=0,
         )
     )
-    recent = _recent_resets(session, account.email)
+    # Per client address, known account or not: a stranger asking for someone's address never
+    # uses up that person's own resets, and the page may say when nothing was sent.
+    recent = quota.asks_about(session, "staff-reset", account.email, timedelta(hours=1))
+    admitted = quota.count_client_hit(session, "mail-public")
     language = messages.language_of(language)
     link = absolute_url_for("mail.set_password", token=password_token(account, "reset"))
     subject, text, html = messages.render(
         "staff_reset", language, unsubscribe_url=None, link=link, minutes=LIFETIMES["reset"] // 60
     )
-    if not known or recent >= RESETS_PER_HOUR:
-        return False
+    if recent > RESETS_PER_HOUR or not admitted:
+        return RESET_REFUSED
+    if not known:
+        return RESET_NOTHING
     enqueue(
         session,
         Draft(
@@ -141,5 +140,6 @@ def request_reset(session: Session, email: str, language: str) -> bool:
             body_html=html,
         ),
         current_app.config["MAIL_FROM"],
+        metered=False,
     )
-    return True
+    return RESET_QUEUED

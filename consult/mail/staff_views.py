@@ -33,16 +33,18 @@ def forgot_password():
     if request.method == "GET":
         return render_template("mail/forgot_password.html", sent=False)
     typed = (request.form.get("email") or "").strip()[:254]
-    queued = staff_accounts.request_reset(db.session, typed, current_language())
+    outcome = staff_accounts.request_reset(db.session, typed, current_language())
     audit.record(
         db.session,
         None,
         "password.reset_requested",
         target=operations.normalise_email(typed),
-        details={"link_sent": queued},
+        details={"link_sent": outcome == staff_accounts.RESET_QUEUED},
         ip=client_ip(),
     )
     db.commit()
+    if outcome == staff_accounts.RESET_REFUSED:
+        return render_template("mail/forgot_password.html", sent=False, refused=True), 429
     return render_template("mail/forgot_password.html", sent=True)
 
 

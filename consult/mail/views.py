@@ -80,10 +80,10 @@ def email_link(token: str):
             typed=request.form.get("email", ""),
             error=_("Enter an e-mail address such as name@example.org."),
         ), 422
-    respondents.queue_personal_link(db.session, response, questionnaire, token, address)
+    queued = respondents.queue_personal_link(db.session, response, questionnaire, token, address)
     db.commit()
     link_box.forget()
-    return redirect(f"{back}?{urlencode({'link_sent': 1})}", 303)
+    return redirect(f"{back}?{urlencode({link_box.outcome_arg(queued): 1})}", 303)
 
 
 @bp.route("/questionnaires/<key>/lost-link", methods=["GET", "POST"])
@@ -107,8 +107,19 @@ def lost_link(key: str):
             typed=typed,
             error=_("Enter an e-mail address such as name@example.org."),
         ), 422
-    respondents.send_lost_link(db.session, questionnaire, typed, current_language(), ip=client_ip())
+    state = respondents.send_lost_link(
+        db.session, questionnaire, typed, current_language(), ip=client_ip()
+    )
     db.commit()
+    if state == respondents.LOST_LINK_REFUSED:
+        # Said as it is (nothing was sent), the same for a known address and an unknown one.
+        return render_template(
+            "mail/lost_link_page.html",
+            questionnaire=questionnaire,
+            sent=False,
+            typed=typed,
+            refused=True,
+        ), 429
     return render_template("mail/lost_link_page.html", questionnaire=questionnaire, sent=True)
 
 

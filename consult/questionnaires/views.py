@@ -568,10 +568,10 @@ def page(token: str, section_key: str):
 
 def _send_link_from(token: str, questionnaire: Questionnaire, page_path: str) -> str:
     """Send the personal link from a response's page; return where to go next."""
-    sent = link_box.send(db.session, _response(token), questionnaire, token, request.form)
+    outcome = link_box.send(db.session, _response(token), questionnaire, token, request.form)
     db.commit()
-    if sent:
-        return f"{page_path}?link_sent=1"
+    if outcome:
+        return f"{page_path}?{outcome}=1"
     return f"{page_path}#email-link"
 
 
@@ -887,8 +887,9 @@ def review(token: str):
         db.session, questionnaire, response, current_language(), answers=answers
     )
     # The receipt is queued in the submission's transaction: both happen, or neither.
+    receipt_mailed = True
     if receipt_to:
-        respondent_mail.queue_receipt(
+        receipt_mailed = respondent_mail.queue_receipt(
             db.session, response, questionnaire, token, receipt_to, answers, answer_lines
         )
     if contact.get("email"):
@@ -896,7 +897,9 @@ def review(token: str):
     db.commit()
     navigation.forget_review_typed()
     link_box.keep_typed(token, request.form)  # the receipt's own box shows it, not sent
-    return redirect(url_for(".receipt", token=token), 303)
+    # A receipt not queued (this response or client asked for enough mail today) is said so.
+    arguments = {} if receipt_mailed else {"receipt_not_sent": 1}
+    return redirect(url_for(".receipt", token=token, **arguments), 303)
 
 
 CONTACT_LIMITS = {"name": 200, "email": 254, "job_title": 200}

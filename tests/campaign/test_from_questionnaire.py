@@ -117,7 +117,10 @@ def test_a_receipt_number_takes_nothing_from_the_respondent(app, respondent, fie
     client = app.test_client()
     stranger = Institution(client)
     made = stranger.send(
-        upload=letter(), action="draft", contact_email="mallory@example.net", **{field: case(number)}
+        upload=letter(),
+        action="draft",
+        contact_email="mallory@example.net",
+        **{field: case(number)},
     )
     unknown = Institution(client).send(
         upload=letter(), action="draft", **{field: case("LG-NOPE-NOPE")}

@@ -233,14 +233,22 @@ def test_a_lost_link_message_replaces_the_link_only_while_it_is_the_current_one(
     assert (state, token) == ("stale", None)
 
 
-def test_lost_link_sends_at_most_three_a_day_to_one_address(app, respondent) -> None:
+def test_lost_link_sends_at_most_three_a_day_to_one_address_per_client(app, respondent) -> None:
+    """A stranger asking for the address three times leaves the owner her own three; what was
+    not sent is said so."""
     respondent.start()
     email_link(respondent, f"/r/{respondent.token}/s/profile", "city@example.org")
-    for _ in range(5):
-        assert _lost_link(respondent.client, "city@example.org").status_code == 200
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "198.51.100.66"
+    replies = [_lost_link(stranger, "city@example.org") for _ in range(5)]
+    assert [reply.status_code for reply in replies] == [200, 200, 200, 429, 429]
+    assert "Nothing was sent" in replies[-1].get_data(as_text=True)
+    assert "on its way" not in replies[-1].get_data(as_text=True)
+    own = _lost_link(respondent.client, "city@example.org")
+    assert own.status_code == 200 and "on its way" in own.get_data(as_text=True)
     with app.app_context():
         count = db.session.scalar(select(func.count()).where(OutboxMessage.kind == "lost_link"))
-    assert count == 3
+    assert count == 4
 
 
 def test_contact_details_given_with_consent_find_the_link_too(app, respondent) -> None:

@@ -379,7 +379,8 @@ def test_lost_link_does_the_same_work_for_any_address(app, respondent, monkeypat
     for module, name in (
         (messages, "render"),
         (respondents, "lost_link_ticket"),
-        (quota, "admits"),
+        (quota, "asks_about"),
+        (quota, "count_client_hit"),
     ):
         original = getattr(module, name)
 
@@ -392,12 +393,17 @@ def test_lost_link_does_the_same_work_for_any_address(app, respondent, monkeypat
     cases = [("known", "city@example.org")]
     cases += [("again", "city@example.org")] * (respondents.LOST_LINK_PER_ADDRESS_PER_DAY - 1)
     cases += [("throttled", "city@example.org"), ("unknown", "x@example.org")]
+    cases += [("again", "x@example.org")] * (respondents.LOST_LINK_PER_ADDRESS_PER_DAY - 1)
+    cases += [("unknown throttled", "x@example.org")]
     for label, address in cases:
         calls.clear()
         reply = _lost_link(app.test_client(), address)
         seen[label] = (reply.status_code, sorted(calls))
-    assert seen["known"] == seen["unknown"] == seen["throttled"]
-    assert seen["unknown"] == (200, ["admits", "lost_link_ticket", "render"])
+    work = ["asks_about", "count_client_hit", "lost_link_ticket", "render"]
+    assert seen["known"] == seen["unknown"] == (200, work)
+    # Refused after three, said on the page, alike for an address that answered and one that
+    # did not: the refusal tells nothing either.
+    assert seen["throttled"] == seen["unknown throttled"] == (429, work)
     assert [m.kind for m in outbox(app)].count("lost_link") == 3
 
 

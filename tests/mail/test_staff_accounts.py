@@ -87,13 +87,26 @@ def test_forgot_password_answers_alike_and_sends_only_to_accounts(make_app) -> N
     assert "password.set_from_reset_link" in _actions(app)
 
 
-def test_reset_links_are_throttled_per_account(make_app) -> None:
+def test_reset_links_are_throttled_per_account_and_client(make_app) -> None:
+    """Three an hour for one address from one client, said on the page when refused (for an
+    unknown address alike); a stranger's requests never use up the owner's own."""
     app = make_app()
     email = sign_in(app, app.test_client(), "analyst")
-    client = app.test_client()
-    for _ in range(5):
-        assert _post(client, "/staff/password/forgot", email=email).status_code == 200
+    stranger = app.test_client()
+    codes = [_post(stranger, "/staff/password/forgot", email=email).status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    refused = _post(stranger, "/staff/password/forgot", email=email).get_data(as_text=True)
+    assert "Nothing was sent" in refused
+    unknown = [
+        _post(stranger, "/staff/password/forgot", email="nobody@cisdp.test").status_code
+        for _ in range(4)
+    ]
+    assert unknown == [200, 200, 200, 429]  # no oracle: the same for an unknown address
     assert len(outbox(app)) == 3
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "192.0.2.44"
+    assert _post(owner, "/staff/password/forgot", email=email).status_code == 200
+    assert len(outbox(app)) == 4
 
 
 def test_reset_links_expire(make_app, monkeypatch) -> None:
@@ -114,7 +127,7 @@ def test_forgot_password_does_the_same_work_for_any_address(make_app, monkeypatc
     # Timing: an unknown, disabled or throttled address must cost what a known one costs, even
     # cold (the first render compiles the message's templates). Counted, not timed.
     from consult.core.links import absolute_url_for
-    from consult.mail import messages, staff_accounts
+    from consult.mail import messages, quota, staff_accounts
     from consult.staff import operations
 
     app = make_app()
@@ -135,7 +148,8 @@ def test_forgot_password_does_the_same_work_for_any_address(make_app, monkeypatc
         monkeypatch.setattr(module, name, wrapper)
 
     counting(operations, "find_user", operations.find_user)
-    counting(staff_accounts, "_recent_resets", staff_accounts._recent_resets)
+    counting(quota, "asks_about", quota.asks_about)
+    counting(quota, "count_client_hit", quota.count_client_hit)
     counting(staff_accounts, "password_token", staff_accounts.password_token)
     counting(staff_accounts, "absolute_url_for", absolute_url_for)
     counting(messages, "render", messages.render)
@@ -148,10 +162,12 @@ def test_forgot_password_does_the_same_work_for_any_address(make_app, monkeypatc
     ]:
         calls.clear()
         before = len(outbox(app))
-        assert _post(client, "/staff/password/forgot", email=address).status_code == 200
+        status = _post(client, "/staff/password/forgot", email=address).status_code
+        assert status == (429 if label == "throttled" else 200)
         seen[label] = (sorted(calls), len(outbox(app)) - before)
     expected = sorted(
-        ["find_user", "_recent_resets", "password_token", "absolute_url_for", "render"]
+        ["find_user", "asks_about", "count_client_hit", "password_token", "absolute_url_for"]
+        + ["render"]
     )
     assert seen == {
         "known": (expected, 1),
