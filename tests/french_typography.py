@@ -193,17 +193,25 @@ def _yaml_french_nodes(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode) and key.value == "fr":
-                if isinstance(value, yaml.ScalarNode):
-                    yield value
-                elif isinstance(value, yaml.SequenceNode):
-                    yield from (v for v in value.value if isinstance(v, yaml.ScalarNode))
-                else:
-                    yield from _yaml_french_nodes(value)
+                yield from _yaml_values(value)
             else:
                 yield from _yaml_french_nodes(value)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
             yield from _yaml_french_nodes(item)
+
+
+def _yaml_values(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
+    """Every scalar value (not key) of a node, at any depth: all of it is French under ``fr``
+    (the demo contributions nest lists of sentences by article there)."""
+    if isinstance(node, yaml.ScalarNode):
+        yield node
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _yaml_values(item)
+    elif isinstance(node, yaml.MappingNode):
+        for _key, value in node.value:
+            yield from _yaml_values(value)
 
 
 def yaml_texts(path: Path) -> Iterator[FrenchText]:
