@@ -129,16 +129,16 @@ FIXED_COLUMNS: tuple[tuple[str, str, Label, str | None], ...] = (
     ),
 )
 PERSONAL_COLUMNS: tuple[tuple[str, str, Label], ...] = (
-    ("contact_name", "text", _label("Contact: name", "Contact : nom", "Contacto: nombre")),
+    ("contact_name", "text", _label("Contact: name", "Contact\u00a0: nom", "Contacto: nombre")),
     (
         "contact_email",
         "text",
-        _label("Contact: e-mail", "Contact : courriel", "Contacto: correo electrónico"),
+        _label("Contact: e-mail", "Contact\u00a0: courriel", "Contacto: correo electrónico"),
     ),
     (
         "contact_phone",
         "text",
-        _label("Contact: phone", "Contact : téléphone", "Contacto: teléfono"),
+        _label("Contact: phone", "Contact\u00a0: téléphone", "Contacto: teléfono"),
     ),
 )
 

@@ -108,7 +108,7 @@ def columns(
             "article",
             _label(
                 "Article of the Charter (empty: the Charter as a whole)",
-                "Article de la Charte (vide : la Charte dans son ensemble)",
+                "Article de la Charte (vide\u00a0: la Charte dans son ensemble)",
                 "Artículo de la Carta (vacío: la Carta en su conjunto)",
             ),
             "key",
@@ -118,7 +118,7 @@ def columns(
             "part",
             _label(
                 "Part of the article (empty: the whole article)",
-                "Partie de l'article (vide : l'article entier)",
+                "Partie de l'article (vide\u00a0: l'article entier)",
                 "Parte del artículo (vacío: el artículo entero)",
             ),
             "key",
@@ -165,7 +165,7 @@ def columns(
             "supports",
             _label(
                 "Supports (“I agree”)",
-                "Soutiens (« Je suis d'accord »)",
+                "Soutiens («\u00a0Je suis d'accord\u00a0»)",
                 "Apoyos («Estoy de acuerdo»)",
             ),
             "integer",
@@ -198,7 +198,7 @@ PERSONAL_COLUMNS = [
         "contributor_name",
         _label(
             "Contributor: name (personal data, given with consent)",
-            "Contributeur : nom (données personnelles, données avec consentement)",
+            "Contributeur\u00a0: nom (données personnelles, données avec consentement)",
             "Contribuyente: nombre (datos personales, dados con consentimiento)",
         ),
         "text",
@@ -207,7 +207,7 @@ PERSONAL_COLUMNS = [
         "contributor_email",
         _label(
             "Contributor: e-mail (personal data, given with consent)",
-            "Contributeur : courriel (données personnelles, données avec consentement)",
+            "Contributeur\u00a0: courriel (données personnelles, données avec consentement)",
             "Contribuyente: correo electrónico (datos personales, dados con consentimiento)",
         ),
         "text",

@@ -189,7 +189,7 @@ PERSONAL_COLUMNS = [
         "contact_name",
         _label(
             "Contact: name (personal data)",
-            "Contact : nom (données personnelles)",
+            "Contact\u00a0: nom (données personnelles)",
             "Contacto: nombre (datos personales)",
         ),
         "text",
@@ -198,7 +198,7 @@ PERSONAL_COLUMNS = [
         "contact_email",
         _label(
             "Contact: e-mail (personal data)",
-            "Contact : courriel (données personnelles)",
+            "Contact\u00a0: courriel (données personnelles)",
             "Contacto: correo electrónico (datos personales)",
         ),
         "text",
@@ -207,7 +207,7 @@ PERSONAL_COLUMNS = [
         "contact_job_title",
         _label(
             "Contact: job title (personal data)",
-            "Contact : fonction (données personnelles)",
+            "Contact\u00a0: fonction (données personnelles)",
             "Contacto: cargo (datos personales)",
         ),
         "text",
@@ -221,7 +221,8 @@ LONG_COLUMNS = [
         "part",
         _label(
             "Part key (option, matrix row, 'other'; empty for single answers)",
-            "Clé de la partie (option, ligne de matrice, « other » ; vide pour une réponse simple)",
+            "Clé de la partie (option, ligne de matrice, «\u00a0other\u00a0»\u00a0;"
+            " vide pour une réponse simple)",
             "Clave de la parte (opción, fila de matriz, «other»; vacía para respuestas simples)",
         ),
         "key",

@@ -42,6 +42,9 @@ MAX_HEADER_TEXT = 200
 
 #: Characters that end a line somewhere (CR, LF, VT, FF, NEL, LS, PS) and other controls.
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+#: Runs of breaking white space, folded to one space; the no-break spaces of French typography
+#: ("Invitation\u00a0: ...") and of numbers stay.
+_SPACES = re.compile(r"[^\S\u00a0\u202f]+")
 #: dot-atom local part (RFC 5322, ASCII) and a host name of labels.
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
@@ -104,13 +107,17 @@ def one_line(text: str | None, limit: int = MAX_HEADER_TEXT) -> str:
         return ""
     flat = str(text)
     for _round in range(4):
-        flat = " ".join(_BREAKS.sub(" ", unicodedata.normalize("NFC", flat)).split())
+        flat = _spaces_folded(unicodedata.normalize("NFC", flat))
         if "=?" not in flat:
             break
         flat = _decode_words(flat)
     else:
-        flat = " ".join(_BREAKS.sub(" ", flat).split()).replace("=?", "= ?")
+        flat = _spaces_folded(flat).replace("=?", "= ?")
     return flat[:limit].rstrip()
+
+
+def _spaces_folded(text: str) -> str:
+    return _SPACES.sub(" ", _BREAKS.sub(" ", text)).strip()
 
 
 def _decode_words(text: str) -> str:

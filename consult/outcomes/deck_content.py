@@ -57,7 +57,7 @@ def default_closing() -> Closing:
     for language in LANGUAGES:
         with force_locale(language):
             titles[language] = _("Next steps towards the Daejeon Congress")
-            separator = " : " if language == "fr" else ": "
+            separator = "\u00a0: " if language == "fr" else ": "
             texts[language] = "\n".join(f"{lead}{separator}{rest}" for lead, rest in NEXT_STEPS)
     return Closing(title=titles, text=texts)
 
@@ -70,7 +70,9 @@ def closing_slide(session: Session, snapshot_id: int) -> Closing:
 def closing_points(closing: Closing, language: str | None = None) -> list[tuple[str, str]]:
     """Return the closing slide's points in the deck's language as (lead, rest)."""
     language = language or current_language()
-    return [(lead.rstrip(" :"), rest) for lead, rest in closing.points(language)]
+    # French sets the colon off with a no-break space (typed, pasted from a word processor,
+    # or the default's): none of it stays at the end of the bold lead.
+    return [(lead.rstrip(" \u00a0\u202f:"), rest) for lead, rest in closing.points(language)]
 
 
 def languages_sentence(summary: Mapping[str, Any]) -> str:

@@ -17,7 +17,9 @@ from consult.outcomes.formatting import labelled
 
 _SECTION = re.compile(r'<section class="slide[^"]*"[^>]*>.*?</section>', re.DOTALL)
 _SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
-_SPACES = re.compile(r"\s+")
+#: Runs of breaking white space (the HTML's indentation and line breaks); the no-break spaces
+#: of French typography and of numbers ("31\u00a0%", "Europe\u00a0: 12") stay in the PPTX.
+_SPACES = re.compile(r"[^\S\u00a0\u202f]+")
 #: What an Office file cannot hold (XML 1.0 forbids it, escaped or not): C0 controls other
 #: than tab and line break, lone surrogates, U+FFFE and U+FFFF.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -85,7 +85,7 @@ def test_from_a_receipt_to_a_verified_signatory_on_a_phone_in_french(
     desk.get_by_text("Decision saved for Ciudad de México").wait_for()
 
     page.goto(pledge_url)
-    page.get_by_text("Vérifiée : votre institution a rejoint la campagne").wait_for()
+    page.get_by_text("Vérifiée\u00a0: votre institution a rejoint la campagne").wait_for()
     page.get_by_role("link", name=re.compile("Rendre compte de l'avancement")).click()
     _checked(page, "campaign-progress-phone-fr")
     page.get_by_label("En cours").first.check()

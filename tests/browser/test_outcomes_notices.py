@@ -29,7 +29,7 @@ CLIPPED = (
 )
 WITHHELD = {
     "en": "Not shown: the public outcomes withhold",
-    "fr": "Non affiché : les résultats publics",
+    "fr": "Non affiché\u00a0: les résultats publics",
     "es": "No se muestra: los resultados públicos",
 }
 

@@ -100,6 +100,12 @@ def test_no_text_can_inject_a_header(attack: str, where: str) -> None:
         (None, ""),
         ("Ville de Genève", "Ville de Genève"),
         ("Cafe\u0301", "Café"),
+        # French typography's no-break spaces stay (the subject of a French invitation)
+        (
+            "Invitation\u00a0: Charte  \u00ab\u00a0ville\u00a0\u00bb",
+            "Invitation\u00a0: Charte \u00ab\u00a0ville\u00a0\u00bb",
+        ),
+        ("12\u202f%\n\u00a0", "12\u202f%"),
     ],
 )
 def test_one_line(raw, expected) -> None:
@@ -134,7 +140,7 @@ def test_normalise_address(raw, expected) -> None:
 @pytest.mark.parametrize(
     ("name", "subject"),
     [
-        ("Ville de Genève", "Votre lien personnel : Charte-Agenda mondiale"),
+        ("Ville de Genève", "Votre lien personnel\u00a0: Charte-Agenda mondiale"),
         ("Ciudad de México", "Su enlace personal: Carta-Agenda Mundial"),
         ("광주광역시", "광주 인권도시"),
         ("مدينة الرباط", "رابطك الشخصي"),

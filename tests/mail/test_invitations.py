@@ -71,7 +71,7 @@ def test_invitations_go_once_to_each_address_in_its_language(app, client, login,
         ("Ville de Genève", "fr"),
     ]
     by_name = {m.recipient_name: m for m in messages}
-    assert by_name["Ville de Genève"].subject.startswith("Invitation :")
+    assert by_name["Ville de Genève"].subject.startswith("Invitation\u00a0:")
     assert by_name["Ciudad de México"].subject.startswith("Invitación:")
     assert "Ciudad de México" in by_name["Ciudad de México"].body_text
     assert all(m.unsubscribe_url and "/mail/unsubscribe/" in m.unsubscribe_url for m in messages)

@@ -32,7 +32,7 @@ def app():
         (
             "multiple_choice",
             "fr",
-            "Les pourcentages portent sur les 120 personnes qui ont répondu ; chacune pouvait "
+            "Les pourcentages portent sur les 120 personnes qui ont répondu\u00a0; chacune pouvait "
             "choisir plusieurs options, si bien que le total des pourcentages peut dépasser "
             "100 %.",
         ),

@@ -89,7 +89,8 @@ def test_the_methodology_counts_are_the_snapshots(deck_client, demo_app):
     assert any(f"{contributions:,} published by a moderator" in row for row in rows)
     # The period is the consultation's (the questionnaires opened on 15 November 2021), to the
     # cut-off; the notes say the same, never the first or the last response's day.
-    assert "Period: 15 November 2021 to 22 February 2022" in rows, rows
+    # (each day kept with its month by a no-break space, in the PPTX too)
+    assert "Period: 15\u00a0November 2021 to 22\u00a0February 2022" in rows, rows
     notes = " ".join(presenter_notes(deck_client, "en")["methodology"])
     assert "The questionnaires opened on 15 November 2021 and were still open" in notes, notes
     assert "Responses submitted from" not in notes

@@ -78,7 +78,7 @@ def test_long_quotes_are_whole_on_every_format_of_the_deck(long_quotes_client):
         check_deck_language(long_quotes_client, language)
     # the quotes bank flags each of the three long quotes; none is cut there either
     page = long_quotes_client.get("/staff/outcomes/quotes?lang=fr").get_data(as_text=True)
-    assert page.count("Longue : le diaporama la montre en entier sur") == 3
+    assert page.count("Longue\u00a0: le diaporama la montre en entier sur") == 3
     assert "délibérative" in page
 
 

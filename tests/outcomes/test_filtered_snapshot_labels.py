@@ -29,7 +29,7 @@ from tests.outcomes.conftest import fill_demo
 
 NOTE = {
     "en": "These outcomes cover part of the consultation only: Europe.",
-    "fr": "Ces résultats ne portent que sur une partie de la consultation : Europe.",
+    "fr": "Ces résultats ne portent que sur une partie de la consultation\u00a0: Europe.",
     "es": "Estos resultados abarcan solo una parte de la consulta: Europa.",
 }
 #: The slides that must say it.

@@ -95,19 +95,20 @@ def _sentences(summary, language):
         (
             "fr",
             {
-                "first_places": "« Justice climatique » a été le plus souvent classé en premier : "
-                "premier choix de 5 sur 16 répondants (31\u00a0%).",
-                "borda": "« Le soin et la ville qui prend soin » est la priorité d'ensemble "
-                "selon les points Borda : 26\u00a0points, attribués par 16 répondants ayant "
-                "classé jusqu'à 3 options (une première place vaut 3\u00a0points, chaque place "
-                "suivante un point de moins). Les deux mesures divergent\u00a0: «\u00a0Justice "
-                "climatique\u00a0» a le plus de premières places, «\u00a0Le soin et la ville qui "
-                "prend soin\u00a0» le plus de points Borda\u00a0; aucune option ne mène selon "
-                "les deux.",
-                "mean_high": "« I. Droit à la ville » a la note moyenne la plus élevée : 4,00 sur "
-                "une échelle de 1 à 4, d'après les 2 répondants qui lui ont donné une note (les "
-                "réponses « je ne sais pas » ne comptent pas dans la moyenne).",
-                "share": "Sur 16 répondants, 56\u00a0% ont choisi « Oui ».",
+                "first_places": "«\u00a0Justice climatique\u00a0» a été le plus souvent classé "
+                "en premier\u00a0: premier choix de 5 sur 16 répondants (31\u00a0%).",
+                "borda": "«\u00a0Le soin et la ville qui prend soin\u00a0» est la priorité "
+                "d'ensemble selon les points Borda\u00a0: 26\u00a0points, attribués par 16 "
+                "répondants ayant classé jusqu'à 3 options (une première place vaut 3\u00a0points, "
+                "chaque place suivante un point de moins). Les deux mesures divergent\u00a0: "
+                "«\u00a0Justice climatique\u00a0» a le plus de premières places, «\u00a0Le soin et "
+                "la ville qui prend soin\u00a0» le plus de points Borda\u00a0; aucune option ne "
+                "mène selon les deux.",
+                "mean_high": "«\u00a0I. Droit à la ville\u00a0» a la note moyenne la plus "
+                "élevée\u00a0: 4,00 sur une échelle de 1 à 4, d'après les 2 répondants qui lui "
+                "ont donné une note (les réponses «\u00a0je ne sais pas\u00a0» ne comptent pas "
+                "dans la moyenne).",
+                "share": "Sur 16 répondants, 56\u00a0% ont choisi «\u00a0Oui\u00a0».",
             },
         ),
     ],

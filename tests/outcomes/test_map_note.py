@@ -30,7 +30,7 @@ EXPECTED = {
     },
     "some": {
         "en": '1 region marked "not shown"',
-        "fr": "1 région marquée « non affiché »",
+        "fr": "1 région marquée «\u00a0non affiché\u00a0»",
         "es": "1 región marcada «no se muestra»",
     },
     "none": {
