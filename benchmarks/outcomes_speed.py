@@ -20,7 +20,8 @@ from the same run:
    page gets it (consult.outcomes.data.cached_summary: the data version changed, so the live
    state applies the change, consult.outcomes.live; the first, cold call builds that state),
    in wall-clock and CPU seconds, and whether it equals a full recompute figure for figure
-   (target < 1 s);
+   (target < 1 s); with the live state's size by part and the process's resident memory
+   before and after the build (a worker is retired past 512 MiB: consult.serving);
 4. the staff summary page GET /staff/outcomes/ (a view every 0.2 s for --seconds, 120 by
    default: about 500 views) while a separate process submits a new response every second,
    in production mode: the live state forgotten first (a newly started worker), every view
@@ -200,11 +201,26 @@ def comparable(summary: dict) -> str:
 
 def refresh_after_a_change(folder: Path, app) -> None:
     """Part 3: the summary the page gets after one new, one edited and one withdrawn response."""
+    from consult.outcomes import live
+    from consult.serving import DEFAULT_MAX_WORKER_MEMORY_MB, resident_memory_mb
+
     with app.app_context():
         engine = db.engine
-        started = time.perf_counter()
+        resident = resident_memory_mb()
+        started, cpu = time.perf_counter(), time.process_time()
         data.cached_summary(engine, sources(app))
-        print(f"summary for the page, cold: {time.perf_counter() - started:.1f} s")
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        print(
+            f"summary for the page, cold (the live state built): {seconds:.1f} s, CPU {cpu:.1f} s"
+        )
+        parts = live.state_size()
+        if parts is not None:
+            listed = ", ".join(f"{name} {size / 2**20:.1f}" for name, size in parts.items())
+            print(f"live state: {sum(parts.values()) / 2**20:.0f} MiB ({listed})")
+        print(
+            f"process resident memory: {resident:.0f} MiB before, {resident_memory_mb():.0f} MiB"
+            f" with the live state (a worker is retired past {DEFAULT_MAX_WORKER_MEMORY_MB} MiB)"
+        )
         started = time.perf_counter()
         data.cached_summary(engine, sources(app))
         print(f"summary for the page, unchanged data: {time.perf_counter() - started:.2f} s")

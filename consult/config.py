@@ -82,9 +82,8 @@ class Defaults:
     #: True: each worker `consult serve` starts builds its live outcomes state in the
     #: background at once (consult.outcomes.page_refresh.warm_live_state), so that the first
     #: staff refresh after a deploy only catches up. Off by default: at 100,000 responses the
-    #: state takes 40 s of CPU and about 1 GiB per worker, above the workers' memory bound
-    #: (--max-worker-memory, 512 MiB), which would retire each warmed worker after its next
-    #: request. Turn it on with a bound above the state's size and the RAM for every worker.
+    #: state takes about 27 s of CPU per worker start (and 80 MiB; a worker holding it stays
+    #: near 340 MiB, under the workers' memory bound, --max-worker-memory, 512 MiB).
     OUTCOMES_WARM_LIVE = False
     #: Staff sessions end after this many seconds without activity.
     STAFF_INACTIVITY_TIMEOUT = 30 * 60

@@ -3,13 +3,19 @@ and out of it (consult.outcomes.live holds the one state per process and makes t
 
 Each submitted response leaves its contribution in the state (closed-answer counts and their
 answerers, the rows of number questions, "other" texts and conditions, its texts' analysis),
-with enough (a _Kept) to take it away again when it changes or goes. The summary's inputs are
-then read back in the shape the full summary reads them (answers_of). No Flask here.
+with enough to take it away again when it changes or goes. The summary's inputs are then read
+back in the shape the full summary reads them (answers_of). No Flask here.
+
+What is kept per response is kept compactly, because a worker must hold the whole state under
+its memory bound (consult.serving, 512 MiB) at 100,000 responses: the codes of its closed
+answers in one shared int32 buffer (consult.outcomes.live_records; which questions it answered
+follows from them), its rows only in the per-question frames the summary reads (no second copy
+by response), and every repeated string (a region, a number typed by thousands) as one shared
+object. The figures, before and after: consult.outcomes.live.
 """
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,15 +27,17 @@ from sqlalchemy.engine import Connection
 
 from consult.outcomes import changes, tallies
 from consult.outcomes.distribution import TEXT_TYPES
-from consult.outcomes.live_texts import NewText, TextFigures
+from consult.outcomes.live_records import Records
+from consult.outcomes.live_texts import NewText, TextFigures, TextReader
 from consult.outcomes.participation import ParticipationCounts
 from consult.outcomes.sources import fetch_responses
 from consult.questionnaires.definition import OTHER_PART, Questionnaire
 from consult.questionnaires.models import Answer
 
-#: Responses whose answers are read per round trip; texts analysed per Corpus.
-RESPONSES_READ = 2_500
-BATCH = 50_000
+#: Responses whose answers are read per round trip; texts analysed per Corpus. Small enough
+#: that a build's passing peak stays low (2,500 and 50,000 left the worker 115 MiB larger).
+RESPONSES_READ = 1_000
+BATCH = 10_000
 TALLIED, NUMBER, TEXT, OTHER = "tallied", "number", "text", "other"
 
 
@@ -73,17 +81,38 @@ class Layout:
 
 
 @dataclass
-class _Kept:
-    """What one submitted response added: enough to take it away again."""
+class _Rows:
+    """Rows read since a question's frame was last built, in (response, answer) order."""
 
-    questionnaire: str
-    version_id: int
-    #: Codes of its closed answers (question, part, value), see LiveState.codes.
-    closed: tuple[int, ...]
-    #: Closed questions it answered: (question, with a part other than "other", plain).
-    answered: tuple[tuple[str, bool, bool], ...]
-    #: (questionnaire, question) of the rows it added.
-    rows: tuple[tuple[str, str], ...]
+    response_ids: list[int] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+
+    def drop(self, response_id: int) -> None:
+        """Forget a response's rows (it changed again before the frame was built)."""
+        kept = [i for i, r in enumerate(self.response_ids) if r != response_id]
+        self.response_ids = [self.response_ids[i] for i in kept]
+        self.parts = [self.parts[i] for i in kept]
+        self.values = [self.values[i] for i in kept]
+
+    def frame(self, question: str) -> pd.DataFrame:
+        """These rows as tallies.rows_frame makes them (plain object columns)."""
+        size = len(self.response_ids)
+        columns = {}
+        for name, listed in (
+            ("question_key", None),
+            ("part_key", self.parts),
+            ("value", self.values),
+        ):
+            column = np.empty(size, dtype=object)
+            column[:] = question if listed is None else listed
+            columns[name] = pd.Series(column, dtype=object)
+        frame = pd.DataFrame(
+            {"response_id": np.asarray(self.response_ids, dtype=np.int64), **columns}
+        )
+        if size and not frame["response_id"].is_monotonic_increasing:
+            frame = frame.sort_values("response_id", kind="stable", ignore_index=True)
+        return frame
 
 
 @dataclass
@@ -101,17 +130,22 @@ class LiveState:
     counts: dict[int, int] = field(default_factory=dict)
     #: (questionnaire, version id, question) -> [answered, with parts, plain].
     answerers: dict[tuple[str, int, str], list[int]] = field(default_factory=dict)
-    #: (questionnaire, question) -> response id -> [(answer id, part, value)]: numbers, "other"
-    #: texts, and (under the key ("?" + questionnaire, question)) rows meeting a condition.
-    rows: dict[tuple[str, str], dict[int, list[tuple[int, str, str]]]] = field(default_factory=dict)
-    kept: dict[int, _Kept] = field(default_factory=dict)
+    #: Per submitted response: [questionnaire (index in self.questionnaires), version id,
+    #: codes of its closed answers...]: what remove() takes away.
+    closed: Records = field(default_factory=Records)
+    questionnaires: list[str] = field(default_factory=list)
     texts: TextFigures | None = None
     #: questionnaire -> the participation counts of its responses (drafts too).
     participation: dict[str, ParticipationCounts] = field(default_factory=dict)
     refreshed_at: float = 0.0
-    #: Frames of self.rows already built, and the responses changed in each since.
+    #: (questionnaire, question) -> its rows (numbers, "other" texts of multiple choices; under
+    #: ("?" + questionnaire, question), rows meeting a condition) as the summary reads them;
+    #: rows read since, and the responses whose rows were taken away since.
     _frames: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
+    _pending: dict[tuple[str, str], _Rows] = field(default_factory=dict)
     _touched: dict[tuple[str, str], set[int]] = field(default_factory=dict)
+    #: One object per distinct part or value string in the rows (a number typed by thousands).
+    _strings: dict[str, str] = field(default_factory=dict)
     #: Questionnaires with a changed response since their summary was last made.
     dirty: set[str] = field(default_factory=set)
     #: The last summary of each questionnaire, pickled (reused while it is not dirty).
@@ -121,29 +155,43 @@ class LiveState:
 
     def remove(self, response_id: int) -> None:
         """Take a response's contribution away (it changed or is gone)."""
-        kept = self.kept.pop(response_id, None)
-        if kept is None:
+        record = self.closed.pop(response_id)
+        if record is None:
             return
-        for code in kept.closed:
+        questionnaire, version_id = self.questionnaires[record[0]], int(record[1])
+        codes = record[2:].tolist()
+        for code in codes:
             left = self.counts[code] - 1
             if left:
                 self.counts[code] = left
             else:
                 del self.counts[code]
-        for question, with_parts, plain in kept.answered:
-            key = (kept.questionnaire, kept.version_id, question)
+        for question, (with_parts, plain) in self._answered(codes).items():
+            key = (questionnaire, version_id, question)
             figures = self.answerers[key]
             figures[0] -= 1
             figures[1] -= with_parts
             figures[2] -= plain
             if not figures[0]:
                 del self.answerers[key]
-        for where in kept.rows:
-            self.rows[where].pop(response_id, None)
-            self._touched.setdefault(where, set()).add(response_id)
-        self.dirty.add(kept.questionnaire)
+        for prefix in (questionnaire, "?" + questionnaire):
+            for where, _question in self._rows_of(prefix):
+                self._touched.setdefault(where, set()).add(response_id)
+                if where in self._pending:
+                    self._pending[where].drop(response_id)
+        self.dirty.add(questionnaire)
         assert self.texts is not None
         self.texts.remove(response_id)
+
+    def _answered(self, codes: Iterable[int]) -> dict[str, tuple[bool, bool]]:
+        """Closed questions answered by these codes: question -> (with a part other than
+        "other", plain), as consult.outcomes.tallies counts answerers."""
+        flags: dict[str, tuple[bool, bool]] = {}
+        for code in codes:
+            _questionnaire, question, part, _value = self.triples[code]
+            with_parts, plain = flags.get(question, (False, False))
+            flags[question] = (with_parts or part != OTHER_PART, plain or part == "")
+        return flags
 
     def add(
         self,
@@ -158,9 +206,9 @@ class LiveState:
         order; its texts are appended to ``texts`` for analysis in one batch."""
         kinds, conditions = self.layout.kinds, self.layout.conditions.get(questionnaire, ())
         self.dirty.add(questionnaire)
-        closed: list[int] = []
-        flags: dict[str, list[bool]] = {}
-        rows: set[tuple[str, str]] = set()
+        if questionnaire not in self.questionnaires:
+            self.questionnaires.append(questionnaire)
+        closed: list[int] = [self.questionnaires.index(questionnaire), version_id]
         for question, part, value, answer_id in answers:
             where = (questionnaire, question)
             kind = kinds.get(where)
@@ -172,37 +220,31 @@ class LiveState:
                     self.triples.append(triple)
                 closed.append(code)
                 self.counts[code] = self.counts.get(code, 0) + 1
-                flag = flags.setdefault(question, [False, False])
-                flag[0] |= part != OTHER_PART
-                flag[1] |= part == ""
                 if part == OTHER_PART and where in self.layout.multiple:
-                    self._row(where, response_id, answer_id, part, value, rows)
+                    self._row(where, response_id, part, value)
             elif kind == NUMBER:
-                self._row(where, response_id, answer_id, part, value, rows)
+                self._row(where, response_id, part, value)
             elif kind == TEXT and part == "":
                 texts.append(
                     NewText(questionnaire, question, (response_id, answer_id), value, language)
                 )
             if (question, part, value) in conditions:
-                meets = ("?" + questionnaire, question)
-                self._row(meets, response_id, answer_id, part, value, rows)
-        for question, (with_parts, plain) in flags.items():
+                self._row(("?" + questionnaire, question), response_id, part, value)
+        for question, (with_parts, plain) in self._answered(closed[2:]).items():
             figures = self.answerers.setdefault((questionnaire, version_id, question), [0, 0, 0])
             figures[0] += 1
             figures[1] += with_parts
             figures[2] += plain
-        self.kept[response_id] = _Kept(
-            questionnaire,
-            version_id,
-            tuple(closed),
-            tuple((q, bool(f[0]), bool(f[1])) for q, f in flags.items()),
-            tuple(rows),
-        )
+        self.closed.put(response_id, closed)
 
-    def _row(self, where, response_id, answer_id, part, value, rows) -> None:
-        self.rows.setdefault(where, {}).setdefault(response_id, []).append((part, value))
-        self._touched.setdefault(where, set()).add(response_id)
-        rows.add(where)
+    def _row(self, where: tuple[str, str], response_id: int, part: str, value: str) -> None:
+        pending = self._pending.get(where)
+        if pending is None:
+            pending = self._pending[where] = _Rows()
+        share = self._strings.setdefault
+        pending.response_ids.append(response_id)
+        pending.parts.append(share(part, part))
+        pending.values.append(share(value, value))
 
     # -- reading from the database -------------------------------------------------------------
 
@@ -276,6 +318,20 @@ class LiveState:
         self.take_in(connection, fresh)
         return len(changed)
 
+    @staticmethod
+    def quote_reader(connection: Connection) -> TextReader:
+        """A TextReader reading quoted texts by answer id, in the refresh's snapshot."""
+
+        def read(answer_ids: Sequence[int]) -> dict[int, str]:
+            found: dict[int, str] = {}
+            for start in range(0, len(answer_ids), RESPONSES_READ):
+                chunk = list(answer_ids[start : start + RESPONSES_READ])
+                query = select(Answer.id, Answer.value).where(Answer.id.in_(chunk))
+                found.update((int(i), str(v)) for i, v in tallies.fetch_rows(connection, query))
+            return found
+
+        return read
+
     def _count_participation(self, responses: pd.DataFrame, sign: int) -> None:
         """Add (1) or take away (-1) these responses' participation counts."""
         submitted = responses["status"] == "submitted"
@@ -326,61 +382,58 @@ class LiveState:
         )
 
     def _rows_of(self, prefix: str) -> list[tuple[tuple[str, str], str]]:
-        return [(where, where[1]) for where in self.rows if where[0] == prefix]
+        wheres = [*self._frames, *(w for w in self._pending if w not in self._frames)]
+        return [(where, where[1]) for where in wheres if where[0] == prefix]
 
     def _frame(self, questionnaire: str, question: str, where: tuple[str, str]) -> pd.DataFrame:
-        """One question's kept rows as a frame in (response, answer) order: built once, then
-        only the rows of the responses that changed are dropped and read again."""
+        """One question's rows as a frame in (response, answer) order: built once, then only
+        the rows of the responses that changed are dropped and read again."""
         frame = self._frames.get(where)
-        touched = self._touched.pop(where, set())
-        by_response = self.rows[where]
-        if frame is None:
-            frame = self._rows_frame(by_response, sorted(by_response), question)
-        elif touched:
-            kept = frame.loc[~np.isin(frame["response_id"].to_numpy(), list(touched))]
-            again = self._rows_frame(
-                by_response, sorted(r for r in touched if r in by_response), question
-            )
-            if len(again):
-                frame = pd.concat([kept, again], ignore_index=True)
-                if len(kept) and again["response_id"].min() < kept["response_id"].max():
-                    frame = frame.sort_values("response_id", kind="stable")
-            else:
-                frame = kept
-            frame = frame.reset_index(drop=True)
+        touched = self._touched.pop(where, None)
+        pending = self._pending.pop(where, None)
+        if frame is not None and touched:
+            ids = np.fromiter(touched, dtype=np.int64, count=len(touched))
+            kept = ~np.isin(frame["response_id"].to_numpy(), ids)
+            if not kept.all():
+                frame = frame.loc[kept].reset_index(drop=True)
+        if pending is not None and (frame is None or pending.response_ids):
+            again = pending.frame(question)
+            if frame is None or not len(frame):
+                frame = again
+            elif len(again):
+                merged = pd.concat([frame, again], ignore_index=True)
+                if again["response_id"].iloc[0] < frame["response_id"].iloc[-1]:
+                    merged = merged.sort_values("response_id", kind="stable", ignore_index=True)
+                frame = merged
+        assert frame is not None
         self._frames[where] = frame
         return frame
 
-    @staticmethod
-    def _rows_frame(
-        by_response: Mapping[int, list[tuple[str, str]]], order: list[int], question: str
-    ) -> pd.DataFrame:
-        listed = [by_response[response_id] for response_id in order]
-        sizes = np.fromiter((len(rows) for rows in listed), np.int64, len(listed))
-        flat = list(itertools.chain.from_iterable(listed))
-        parts = np.empty(len(flat), dtype=object)
-        values = np.empty(len(flat), dtype=object)
-        parts[:] = [part for part, _value in flat]
-        values[:] = [value for _part, value in flat]
-        questions = np.empty(len(flat), dtype=object)
-        questions[:] = question
-        return pd.DataFrame(
-            {
-                "response_id": np.repeat(np.asarray(order, dtype=np.int64), sizes),
-                # Plain object columns, as tallies.rows_frame makes them.
-                "question_key": pd.Series(questions, dtype=object),
-                "part_key": pd.Series(parts, dtype=object),
-                "value": pd.Series(values, dtype=object),
-            }
-        )
+    def nbytes(self) -> dict[str, int]:
+        """Approximate bytes held by each part of the state (benchmarks)."""
+        assert self.responses is not None and self.texts is not None
+        strings = sum(len(s) + 49 for s in self._strings)
+        return {
+            "responses": int(self.responses.memory_usage(index=True).sum()),
+            "closed answers": self.closed.nbytes(),
+            "rows": sum(int(f.memory_usage(index=True).sum()) for f in self._frames.values())
+            + strings,
+            "texts": self.texts.nbytes(),
+            "summaries": sum(len(made) for made in self.made.values()),
+        }
 
 
 def _plain(responses: pd.DataFrame) -> pd.DataFrame:
     """The responses frame with its text columns as plain objects: pandas' string columns cost
     a copy and a null check per operation, which the live summary would pay at every refresh.
-    Missing values stay missing (None), so every figure is the same."""
+    Missing values stay missing (None), so every figure is the same. Each distinct value is
+    one object (the driver gives a new string per row: 40 MiB at 100,000 responses)."""
     texts = [c for c in responses.columns if pd.api.types.is_string_dtype(responses[c].dtype)]
     plain = responses.astype({c: object for c in texts})
     for column in texts:
-        plain[column] = plain[column].where(plain[column].notna(), None)
+        codes, distinct = pd.factorize(plain[column].to_numpy(dtype=object))
+        shared = np.empty(len(distinct) + 1, dtype=object)
+        shared[: len(distinct)] = list(distinct)
+        shared[-1] = None  # code -1: missing
+        plain[column] = pd.Series(shared[codes], index=plain.index, dtype=object)
     return plain

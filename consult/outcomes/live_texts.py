@@ -6,23 +6,29 @@ text judged on its own (its language from its stop words, the distinct terms it 
 themes whose phrases it holds, whether it is short enough to quote), so each text is analysed
 once, when it arrives, with the very same Corpus functions, and its contribution kept:
 
-- answered: respondents with a non-blank text (identifying questions included);
+- answered: respondents with a non-blank text (identifying questions included; a response has
+  at most one text per question);
 - languages and (language, term) counts, as Counters;
-- per theme, the texts that match it and those readable enough to quote, as lists sorted in
-  (response, answer) order, so that the quotes are the first ones, as in the full summary;
+- per theme, the texts that match it and those readable enough to quote, as sorted arrays of
+  (response, answer) keys, so that the quotes are the first ones, as in the full summary;
 - texts matching no theme (uncoded).
 
 A change removes the contribution of the response's old texts and adds the new ones. The
-figures then come from the Counters and lists, never from the texts again, and equal the full
-summary's figure for figure (tests/outcomes/test_live.py). No Flask here.
+figures then come from the Counters and arrays, never from the texts again, and equal the full
+summary's figure for figure (tests/outcomes/test_live.py).
+
+What a response's texts added is kept as one int32 record (consult.outcomes.live_records):
+per text its question, answer id, language, themes and terms as small integer codes; the text
+itself is not kept (150 characters on average, 300,000 texts at 100,000 responses): the few
+quoted ones are read back from the database by answer id when a summary is made, in the same
+snapshot as the state was brought up to date in. No Flask here.
 """
 
 from __future__ import annotations
 
-import bisect
 import heapq
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,10 +43,15 @@ from consult.outcomes.distribution import (
     question_base,
     share,
 )
+from consult.outcomes.live_records import Records
 from consult.questionnaires.definition import Question
 
 #: (response id, answer id): the order texts are read, compared and quoted in.
 TextKey = tuple[int, int]
+#: Answer ids -> their texts, read from the database (the quotes).
+TextReader = Callable[[Sequence[int]], Mapping[int, str]]
+#: Language code of a text that is not mined (identifying questions): counted as answered only.
+NOT_MINED = -1
 
 
 @dataclass(frozen=True)
@@ -54,13 +65,14 @@ class NewText:
     language: str
 
 
-@dataclass
-class _Analysed:
-    text: str
-    language: str
-    terms: tuple[str, ...]
-    themes: tuple[int, ...]
-    readable: bool
+def _key(response_id: int, answer_id: int) -> int:
+    """A text's (response, answer) key as one int64, in the same order."""
+    if not 0 <= answer_id < 2**32:
+        raise OverflowError(f"answer id out of range: {answer_id}")
+    return (response_id << 32) | answer_id
+
+
+_NO_KEYS = np.zeros(0, dtype=np.int64)
 
 
 @dataclass
@@ -68,17 +80,18 @@ class _QuestionTexts:
     """The running totals of one question's texts."""
 
     themes: int
-    #: Non-blank texts per respondent (identifying questions included).
-    answered: Counter = field(default_factory=Counter)
-    #: Texts mined (non-blank, not identifying), by key.
-    texts: dict[TextKey, _Analysed] = field(default_factory=dict)
+    #: Respondents with a non-blank text (identifying questions included).
+    answered: int = 0
+    #: Texts mined (non-blank, not identifying).
+    mined: int = 0
     languages: Counter = field(default_factory=Counter)
     terms: dict[str, Counter] = field(default_factory=dict)
     uncoded: int = 0
 
     def __post_init__(self) -> None:
-        self.hits: list[list[TextKey]] = [[] for _ in range(self.themes)]
-        self.readable: list[list[TextKey]] = [[] for _ in range(self.themes)]
+        #: Per theme, the keys (see _key) of the texts it matches / of those readable, sorted.
+        self.hits: list[np.ndarray] = [_NO_KEYS] * self.themes
+        self.readable: list[np.ndarray] = [_NO_KEYS] * self.themes
 
 
 class TextFigures:
@@ -87,98 +100,135 @@ class TextFigures:
     def __init__(self, themes: Sequence[text_tools.Theme]) -> None:
         self.themes = tuple(themes)
         self._questions: dict[tuple[str, str], _QuestionTexts] = {}
-        #: response id -> (questionnaire, question, key) of its texts: what a change removes.
-        self._of_response: dict[int, list[tuple[str, str, TextKey, bool]]] = {}
-        self._interned: dict[str, str] = {}
+        #: Small integer codes of questions, languages and terms in the records.
+        self._question_keys: list[tuple[str, str]] = []
+        self._question_index: dict[tuple[str, str], int] = {}
+        self._languages = _Codes()
+        self._terms = _Codes()
+        #: response id -> per text [question, answer id, language (NOT_MINED), readable,
+        #: number of themes, themes..., number of terms, terms...]: what a change removes.
+        self._records = Records()
 
-    def _question(self, questionnaire: str, question: str) -> _QuestionTexts:
-        found = self._questions.get((questionnaire, question))
-        if found is None:
-            found = self._questions[(questionnaire, question)] = _QuestionTexts(len(self.themes))
-        return found
+    def _question(self, questionnaire: str, question: str) -> tuple[int, _QuestionTexts]:
+        where = (questionnaire, question)
+        index = self._question_index.get(where)
+        if index is None:
+            self._questions[where] = _QuestionTexts(len(self.themes))
+            index = self._question_index[where] = len(self._question_keys)
+            self._question_keys.append(where)
+        return index, self._questions[where]
 
     def add(self, texts: Sequence[NewText]) -> None:
         """Analyse new text answers (all at once: one Corpus) and add them to the figures."""
         kept = [t for t in texts if str(t.text).strip()]
         minable = [t for t in kept if t.question not in IDENTIFYING_QUESTIONS]
+        if minable:
+            corpus = text_tools.Corpus(pd.Series([t.text for t in minable], dtype=object))
+            detected = corpus.languages(np.asarray([t.language for t in minable], dtype=object))
+            matches = (
+                corpus.themes(self.themes).to_numpy()
+                if self.themes
+                else np.zeros((len(minable), 0), dtype=bool)
+            )
+            counts = corpus.term_counts(np.arange(len(minable), dtype=np.int64), detected)
+        terms: list[list[int]] = [[] for _ in minable]
+        if minable:
+            code = self._terms.code
+            for position, term in zip(counts["group"].to_numpy(), counts["term"], strict=True):
+                terms[int(position)].append(code(str(term)))
+        records: dict[int, list[int]] = {}
+        #: (question index, theme column) -> keys of the new texts.
+        new_hits: dict[tuple[int, int], list[int]] = {}
+        new_readable: dict[tuple[int, int], list[int]] = {}
+        position = 0
         for item in kept:
-            self._question(item.questionnaire, item.question).answered[item.key[0]] += 1
-            self._of_response.setdefault(item.key[0], []).append(
-                (
-                    item.questionnaire,
-                    item.question,
-                    item.key,
-                    item.question not in IDENTIFYING_QUESTIONS,
-                )
+            index, question = self._question(item.questionnaire, item.question)
+            question.answered += 1
+            response_id, answer_id = item.key
+            record = records.setdefault(response_id, [])
+            if item.question in IDENTIFYING_QUESTIONS:
+                record.extend((index, answer_id, NOT_MINED, 0, 0, 0))
+                continue
+            language = str(detected[position])
+            themes = [int(c) for c in np.flatnonzero(matches[position])]
+            readable = 40 <= len(str(item.text)) <= 400
+            used = terms[position]
+            position += 1
+            record.extend(
+                (index, answer_id, self._languages.code(language), int(readable), len(themes))
             )
-        if not minable:
-            return
-        corpus = text_tools.Corpus(pd.Series([t.text for t in minable], dtype=object))
-        detected = corpus.languages(np.asarray([t.language for t in minable], dtype=object))
-        matches = (
-            corpus.themes(self.themes).to_numpy()
-            if self.themes
-            else np.zeros((len(minable), 0), dtype=bool)
-        )
-        counts = corpus.term_counts(np.arange(len(minable), dtype=np.int64), detected)
-        terms: list[list[str]] = [[] for _ in minable]
-        intern = self._interned.setdefault
-        for position, term in zip(counts["group"].to_numpy(), counts["term"], strict=True):
-            terms[int(position)].append(intern(str(term), str(term)))
-        for position, item in enumerate(minable):
-            text = str(item.text)
-            analysed = _Analysed(
-                text=text,
-                language=str(detected[position]),
-                terms=tuple(terms[position]),
-                themes=tuple(int(c) for c in np.flatnonzero(matches[position])),
-                readable=40 <= len(text) <= 400,
-            )
-            self._include(self._question(item.questionnaire, item.question), item.key, analysed)
-
-    def _include(self, question: _QuestionTexts, key: TextKey, analysed: _Analysed) -> None:
-        question.texts[key] = analysed
-        question.languages[analysed.language] += 1
-        by_term = question.terms.setdefault(analysed.language, Counter())
-        for term in analysed.terms:
-            by_term[term] += 1
-        for column in analysed.themes:
-            bisect.insort(question.hits[column], key)
-            if analysed.readable:
-                bisect.insort(question.readable[column], key)
-        if not analysed.themes:
-            question.uncoded += 1
+            record.extend(themes)
+            record.append(len(used))
+            record.extend(used)
+            question.mined += 1
+            question.languages[language] += 1
+            by_term = question.terms.setdefault(language, Counter())
+            for term in used:
+                by_term[self._terms.values[term]] += 1
+            key = _key(response_id, answer_id)
+            for column in themes:
+                new_hits.setdefault((index, column), []).append(key)
+                if readable:
+                    new_readable.setdefault((index, column), []).append(key)
+            if not themes:
+                question.uncoded += 1
+        for (index, column), keys in new_hits.items():
+            question = self._questions[self._question_keys[index]]
+            question.hits[column] = _merged(question.hits[column], keys)
+        for (index, column), keys in new_readable.items():
+            question = self._questions[self._question_keys[index]]
+            question.readable[column] = _merged(question.readable[column], keys)
+        for response_id, record in records.items():
+            before = self._records.get(response_id)
+            self._records.put(response_id, record if before is None else [*before, *record])
 
     def remove(self, response_id: int) -> None:
         """Take a response's texts out of the figures (before an edit or a withdrawal)."""
-        for questionnaire, question_key, key, mined in self._of_response.pop(response_id, []):
-            question = self._questions[(questionnaire, question_key)]
-            _decrement(question.answered, response_id)
-            if not mined:
+        record = self._records.pop(response_id)
+        values = [] if record is None else record.tolist()
+        at = 0
+        while at < len(values):
+            index, answer_id, language_code, readable, themes = values[at : at + 5]
+            at += 5
+            columns = values[at : at + themes]
+            at += themes
+            used = values[at + 1 : at + 1 + values[at]]
+            at += 1 + len(used)
+            question = self._questions[self._question_keys[index]]
+            question.answered -= 1
+            if language_code == NOT_MINED:
                 continue
-            analysed = question.texts.pop(key)
-            _decrement(question.languages, analysed.language)
-            by_term = question.terms[analysed.language]
-            for term in analysed.terms:
-                _decrement(by_term, term)
-            for column in analysed.themes:
-                _discard(question.hits[column], key)
-                if analysed.readable:
-                    _discard(question.readable[column], key)
-            if not analysed.themes:
+            language = self._languages.values[language_code]
+            question.mined -= 1
+            _decrement(question.languages, language)
+            by_term = question.terms[language]
+            for term in used:
+                _decrement(by_term, self._terms.values[term])
+            key = _key(response_id, answer_id)
+            for column in columns:
+                question.hits[column] = _without(question.hits[column], key)
+                if readable:
+                    question.readable[column] = _without(question.readable[column], key)
+            if not columns:
                 question.uncoded -= 1
 
     def figures(
-        self, questionnaire: str, questions: Sequence[Question], asked: Mapping[str, int]
+        self,
+        questionnaire: str,
+        questions: Sequence[Question],
+        asked: Mapping[str, int],
+        read: TextReader,
     ) -> dict[str, dict[str, Any]]:
-        """The figures free_text.summarise_texts gives for these text questions."""
+        """The figures free_text.summarise_texts gives for these text questions; ``read``
+        gives the quoted texts by answer id."""
         results = {}
+        quotes: list[dict[str, Any]] = []
         for question in questions:
             kept = self._questions.get((questionnaire, question.key))
-            answered = len(kept.answered) if kept is not None else 0
+            answered = kept.answered if kept is not None else 0
             result = question_base(question, answered, asked.get(question.key, 0))
             result["identifying"] = question.key in IDENTIFYING_QUESTIONS
-            if result["identifying"] or kept is None or not kept.texts:
+            if result["identifying"] or kept is None or not kept.mined:
                 result.update(languages={}, terms={}, themes=[], uncoded=answered)
                 if result["identifying"]:
                     result["uncoded"] = 0
@@ -199,35 +249,72 @@ class TextFigures:
             themes = []
             for column, theme in enumerate(self.themes):
                 hits = kept.hits[column]
-                if not hits:
+                if not len(hits):
                     continue
                 readable = kept.readable[column]
                 chosen = (readable if len(readable) >= EXAMPLE_QUOTES else hits)[:EXAMPLE_QUOTES]
+                quoted = [
+                    {"response_id": int(k) >> 32, "text": int(k) & 0xFFFFFFFF} for k in chosen
+                ]
+                quotes.extend(quoted)
                 themes.append(
                     {
                         "key": theme.key,
                         "label": dict(theme.label),
                         "count": len(hits),
                         "share": share(len(hits), answered),
-                        "quotes": [
-                            {"response_id": int(key[0]), "text": kept.texts[key].text}
-                            for key in chosen
-                        ],
+                        "quotes": quoted,
                     }
                 )
             result["themes"] = sorted(themes, key=lambda t: (-t["count"], t["key"]))
             result["uncoded"] = int(kept.uncoded)
             results[question.key] = result
+        if quotes:
+            # Until now each quote's "text" held its answer id.
+            texts = read(sorted({quote["text"] for quote in quotes}))
+            for quote in quotes:
+                quote["text"] = texts[quote["text"]]
         return results
+
+    def nbytes(self) -> int:
+        """Approximate bytes held (benchmarks): records, theme keys, counters."""
+        keys = sum(a.nbytes for q in self._questions.values() for a in (*q.hits, *q.readable))
+        counters = sum(
+            64 * (len(q.languages) + sum(len(c) for c in q.terms.values()))
+            for q in self._questions.values()
+        )
+        return self._records.nbytes() + keys + counters
+
+
+class _Codes:
+    """Small integer codes for strings (languages, terms), and back."""
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+        self._codes: dict[str, int] = {}
+
+    def code(self, value: str) -> int:
+        found = self._codes.get(value)
+        if found is None:
+            found = self._codes[value] = len(self.values)
+            self.values.append(value)
+        return found
+
+
+def _merged(keys: np.ndarray, more: Iterable[int]) -> np.ndarray:
+    """Sorted keys with more added."""
+    return np.sort(np.concatenate([keys, np.fromiter(more, dtype=np.int64)]), kind="stable")
+
+
+def _without(keys: np.ndarray, key: int) -> np.ndarray:
+    """Sorted keys without ``key`` (unchanged if absent)."""
+    position = int(np.searchsorted(keys, key))
+    if position < len(keys) and keys[position] == key:
+        return np.delete(keys, position)
+    return keys
 
 
 def _decrement(counter: Counter, key: Any) -> None:
     counter[key] -= 1
     if counter[key] <= 0:
         del counter[key]
-
-
-def _discard(ordered: list[TextKey], key: TextKey) -> None:
-    position = bisect.bisect_left(ordered, key)
-    if position < len(ordered) and ordered[position] == key:
-        del ordered[position]
