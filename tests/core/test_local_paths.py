@@ -114,8 +114,8 @@ REVIEWED = {
     # leave_url(): one of a fixed set of endpoints, through url_for
     "core/leaving.py:leave_or_stay",
     # navigation.page_target / review_way_out (url_for) and request.path (this very page)
-    "questionnaires/views.py:page",
-    "questionnaires/views.py:review",
+    "questionnaires/page_views.py:page",
+    "questionnaires/review_views.py:review",
 }
 
 
