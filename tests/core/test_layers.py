@@ -103,6 +103,7 @@ FLASK_FREE: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
                 "consult.outcomes.snapshot_views",
                 "consult.outcomes.workbench_tools",
                 "consult.outcomes.workbench_views",
+                "consult.outcomes.quote_bank_views",
                 # reads a request's filter arguments for those views, and words them
                 "consult.outcomes.filter_reading",
                 "consult.outcomes.filter_words",
@@ -205,6 +206,7 @@ def web_imports(module: str) -> list[str]:
         ("consult.questionnaires.page_views", "features"),
         ("consult.questionnaires.review_views", "features"),
         ("consult.outcomes.summary", "features"),
+        ("consult.outcomes.figure_rows", "features"),
         ("consult.contributions.blueprint", "features"),
         ("consult.contributions.choices", "features"),
         ("consult.contributions.author_views", "features"),
