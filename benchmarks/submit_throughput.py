@@ -356,7 +356,7 @@ def drive_http(
     browser = HttpRespondent(server.address, Tally())
     tokens = [browser.start() for _ in range(DRAFTS)]
     # A browser keeps the cookie its first save sets (its random id, see
-    # questionnaires/views.py): without it every save would be a new browser's first.
+    # questionnaires/browser.py): without it every save would be a new browser's first.
     assert browser.save("profile", PAGES["profile"]) == 303
     browser.close()
     cookie = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())

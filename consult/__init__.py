@@ -116,9 +116,9 @@ def register_questionnaires(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Register the feature areas."""
-    from consult.campaign.join_views import bp as campaign
     from consult.campaign.public_views import bp as campaign_public
     from consult.campaign.staff_views import bp as campaign_staff
+    from consult.campaign.views import bp as campaign
     from consult.contributions.charter_views import bp as charter
     from consult.contributions.moderation import bp as moderation
     from consult.contributions.views import bp as contributions

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from consult.campaign import movement
 from consult.campaign.figures import verified_pledges
 from consult.campaign.models import OWN_COMMITMENT_KEY, Pledge
-from consult.exports.layout import CODEBOOK_HEADER, CodebookEntry, Label
+from consult.exports.codebook import CODEBOOK_HEADER, CodebookEntry, Label
 from consult.exports.responses import iso_utc
 from consult.exports.writers import Cell, Progress, Table, codebook_path, write_table
 

@@ -16,13 +16,6 @@ from sqlalchemy.orm import selectinload
 
 from consult.campaign import letters, notices, operations
 from consult.campaign.forms import DecisionForm, OptionForm, PioneerForm, PledgeForm, check_choices
-from consult.campaign.join_views import (
-    FIELD_ORDER,
-    STATUS_LABELS,
-    prepare_pledge_form,
-    receive_letter,
-    values_from,
-)
 from consult.campaign.models import (
     DRAFT,
     NEEDS_MORE,
@@ -34,6 +27,13 @@ from consult.campaign.models import (
     CommitmentOption,
     Pledge,
     PledgeCommitment,
+)
+from consult.campaign.pledge_form import (
+    FIELD_ORDER,
+    STATUS_LABELS,
+    prepare_pledge_form,
+    receive_letter,
+    values_from,
 )
 from consult.campaign.vocabulary import level_labels, region_names
 from consult.db import db, utcnow

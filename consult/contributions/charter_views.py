@@ -16,9 +16,9 @@ from flask import Response as HttpResponse
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from consult.contributions import operations
 from consult.contributions.models import Contribution
 from consult.contributions.registry import current_charter
-from consult.contributions.views import published_query
 from consult.db import db
 from consult.exports import naming
 from consult.i18n import current_language
@@ -48,7 +48,7 @@ def index():
         ).all()
     )
     on_charter = db.session.scalars(
-        published_query()
+        operations.published_query()
         .where(Contribution.article.is_(None))
         .order_by(Contribution.published_at.desc(), Contribution.id.desc())
         .limit(LATEST_ON_CHARTER)
@@ -73,7 +73,7 @@ def article(reference: str):
         return redirect(url_for("charter.article", reference=key), 301)
     found = charter.article(key)
     contributions = db.session.scalars(
-        published_query()
+        operations.published_query()
         .where(Contribution.article == key)
         .order_by(Contribution.published_at.desc(), Contribution.id.desc())
     ).all()

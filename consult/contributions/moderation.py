@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from consult.contributions import operations, reactions
+from consult.contributions.choices import language_choices
 from consult.contributions.forms import (
     OfficialResponseForm,
     moderation_reason_choices,
@@ -37,7 +38,6 @@ from consult.contributions.models import (
     ModerationAction,
 )
 from consult.contributions.registry import current_charter
-from consult.contributions.views import _language_choices
 from consult.core.inputs import parse_id, query_page
 from consult.core.links import safe_local_path
 from consult.db import db
@@ -228,7 +228,7 @@ def contribution(contribution_id: int):
     """One contribution for moderators: text, contributor, reports, twins, replies, history."""
     found = db.session.get(Contribution, contribution_id) or abort(404)
     form = OfficialResponseForm(formdata=None, obj=found.official_response)
-    set_options(form.language, _language_choices())
+    set_options(form.language, language_choices())
     return _render_contribution(found, form)
 
 
@@ -266,7 +266,7 @@ def respond(contribution_id: int):
     """Write or change CISDP's official response to a contribution."""
     found = db.session.get(Contribution, contribution_id) or abort(404)
     form = OfficialResponseForm()
-    set_options(form.language, _language_choices())
+    set_options(form.language, language_choices())
     if not form.validate() or form.language.data not in form.language.option_keys:
         return _render_contribution(found, form, 422)
     operations.set_official_response(

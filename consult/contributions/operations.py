@@ -433,3 +433,8 @@ def delete_demo_contributions(session: Session) -> int:
         session.delete(contribution)
     session.flush()
     return len(demo)
+
+
+def published_query():
+    """Published contributions only: the one query every public listing starts from."""
+    return select(Contribution).where(Contribution.status == "published")

@@ -26,7 +26,8 @@ from consult.contributions.models import (
 )
 from consult.contributions.vocabulary import KIND_NAMES, labelled, text_language_labels
 from consult.core.vocabulary import organisation_type_labels
-from consult.exports.layout import CODEBOOK_HEADER, CodebookEntry, Column, Label, place_columns
+from consult.exports.codebook import CODEBOOK_HEADER, CodebookEntry, Column, Label
+from consult.exports.columns import place_columns
 from consult.exports.responses import iso_utc
 from consult.exports.writers import Cell, Progress, Table, codebook_path, write_table
 

@@ -30,14 +30,9 @@ from sqlalchemy.engine import Connection
 
 from consult.analysis.data import ResponseFilter
 from consult.exports import statistical
-from consult.exports.layout import (
-    CODEBOOK_HEADER,
-    LONG_COLUMNS,
-    CodebookEntry,
-    Label,
-    Layout,
-    build_layout,
-)
+from consult.exports.codebook import CODEBOOK_HEADER, CodebookEntry, Label
+from consult.exports.columns import LONG_COLUMNS
+from consult.exports.layout import Layout, build_layout
 from consult.exports.response_rows import ResponseRows, ResponsesExport, iso_utc
 from consult.exports.writers import (
     Cell,

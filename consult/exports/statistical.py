@@ -37,7 +37,7 @@ from typing import Any
 import pandas as pd
 import pyreadstat
 
-from consult.exports.layout import CODEBOOK_HEADER, CodebookEntry, Column
+from consult.exports.codebook import CODEBOOK_HEADER, CodebookEntry, Column
 from consult.exports.writers import _atomic, codebook_path, excel_moment, write_csv_rows
 
 FORMATS = ("sav", "dta")

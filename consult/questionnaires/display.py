@@ -1,7 +1,7 @@
 """What the question templates need beyond the definition: article summaries, ranking choices.
 
-Plain helpers over the definition and the form's field values; views.py hands them to the
-templates (questionnaire_helpers).
+Plain helpers over the definition and the form's field values; the blueprint hands them to the
+templates (wording.template_helpers).
 """
 
 from __future__ import annotations

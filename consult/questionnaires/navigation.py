@@ -87,7 +87,7 @@ def posted_action(questionnaire: Questionnaire, answers: Answers) -> tuple[str, 
         if kind == "lang" and value in LANGUAGE_NAMES:
             return "goto", goto
         if goto == EMAIL_LINK:
-            # The "e-mail me my link" box's button: save here, then send (views.page).
+            # The "e-mail me my link" box's button: save here, then send (page_views.page).
             return "save", goto
         if leave_url(goto) is not None:
             return "goto", goto

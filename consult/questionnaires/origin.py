@@ -59,7 +59,7 @@ def _device_of(text: str) -> str | None:
 class SaveOrigin:
     """What a save records of who made it (columns responses.last_saved_*)."""
 
-    #: Keyed hash of the browser's random id (see views._browser_hash).
+    #: Keyed hash of the browser's random id (see browser.browser_hash).
     browser: str | None
     #: "Browser/System" families (device_of), or None.
     device: str | None

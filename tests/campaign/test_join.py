@@ -223,7 +223,7 @@ def test_the_join_form_is_never_cached_and_says_so_in_three_languages(client):
 
 def test_field_order_matches_the_form():
     from consult.campaign.forms import PledgeForm
-    from consult.campaign.join_views import FIELD_ORDER
+    from consult.campaign.pledge_form import FIELD_ORDER
 
     assert set(FIELD_ORDER) <= set(PledgeForm.__dict__) | {name for name in dir(PledgeForm)}
     assert FIELDS.keys() <= set(FIELD_ORDER)

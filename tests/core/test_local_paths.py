@@ -110,12 +110,12 @@ WHERE_TO = {"next", "back", "return", "return_to", "redirect", "redirect_to", "u
 #: Redirects whose target the walk cannot prove local, read and found built on the server.
 REVIEWED = {
     # the status path this browser's own signed session recorded when the form was sent
-    "contributions/views.py:new",
+    "contributions/author_views.py:new",
     # leave_url(): one of a fixed set of endpoints, through url_for
     "core/leaving.py:leave_or_stay",
     # navigation.page_target / review_way_out (url_for) and request.path (this very page)
-    "questionnaires/views.py:page",
-    "questionnaires/views.py:review",
+    "questionnaires/page_views.py:page",
+    "questionnaires/review_views.py:review",
 }
 
 

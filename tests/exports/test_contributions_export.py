@@ -16,7 +16,7 @@ from sqlalchemy import select
 from consult.contributions import operations, reactions
 from consult.contributions.models import Contribution, ContributionReply, OfficialResponse
 from consult.db import db, writing
-from consult.exports.layout import CODEBOOK_HEADER
+from consult.exports.codebook import CODEBOOK_HEADER
 from consult.exports.responses import iso_utc
 from consult.exports.writers import neutralise
 from consult.staff.exporting import wait_for_jobs

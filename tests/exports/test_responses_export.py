@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from consult.db import db
-from consult.exports.layout import CODEBOOK_HEADER
+from consult.exports.codebook import CODEBOOK_HEADER
 from consult.exports.writers import neutralise
 from consult.questionnaires.definition import OTHER_PART, Questionnaire
 from consult.questionnaires.models import Response

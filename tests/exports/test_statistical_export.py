@@ -9,7 +9,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from consult.exports.layout import CODEBOOK_HEADER
+from consult.exports.codebook import CODEBOOK_HEADER
 from consult.exports.statistical import LIMITS
 from consult.staff.exporting import wait_for_jobs
 from tests.exports.test_responses_export import TRIGGERS, export, read_csv
@@ -176,7 +176,7 @@ def test_every_question_key_makes_a_name_both_programs_accept(tmp_path, columns,
     """A key that is a reserved word ("in", "long", "to"), too long for Stata, or clashing
     after the cut gets a name that SPSS and Stata accept: ReadStat refuses the whole file
     otherwise."""
-    from consult.exports.layout import Column
+    from consult.exports.codebook import Column
     from consult.exports.statistical import variable_names
 
     made = variable_names(

@@ -1,0 +1,35 @@
+"""The personal link: opening a response from it, and sending it by e-mail from a page.
+
+A respondent needs no account: the resume token in the link opens the draft from any browser.
+"""
+
+from __future__ import annotations
+
+from flask import redirect, request, url_for
+
+from consult.db import db
+from consult.mail import link_box
+from consult.questionnaires import navigation, operations
+from consult.questionnaires.blueprint import bp, load_response, response_of
+from consult.questionnaires.definition import Questionnaire
+
+
+@bp.get("/r/<token>")
+def resume(token: str):
+    """Open a draft or a submitted response from its personal link."""
+    response, questionnaire = load_response(token)
+    if response.is_submitted:
+        return redirect(url_for(".review", token=token))
+    answers = operations.answers_of(db.session, response, questionnaire)
+    sections = navigation.shown_sections(questionnaire, answers)
+    target = next((s for s in sections if s.key == response.last_section_key), sections[0])
+    return redirect(url_for(".page", token=token, section_key=target.key))
+
+
+def send_link_from(token: str, questionnaire: Questionnaire, page_path: str) -> str:
+    """Send the personal link from a response's page; return where to go next."""
+    outcome = link_box.send(db.session, response_of(token), questionnaire, token, request.form)
+    db.commit()
+    if outcome:
+        return f"{page_path}?{outcome}=1"
+    return f"{page_path}#email-link"
