@@ -102,7 +102,7 @@ def test_every_kind_of_french_source_is_read():
     wheres = [text.where for text in typography.sources()]
     for kind in ("translations/fr/LC_MESSAGES/messages.po", "questionnaires/charter.yaml"):
         assert sum(kind in where for where in wheres) > 10, kind
-    for kind in ("questionnaires/partners.yaml", "demo_texts.yaml", "exports/layout.py"):
+    for kind in ("questionnaires/partners.yaml", "demo_texts.yaml", "exports/columns.py"):
         assert any(kind in where for where in wheres), kind
 
 
