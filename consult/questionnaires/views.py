@@ -154,14 +154,13 @@ def _load_with_answers(token: str) -> tuple[Response, Questionnaire, Answers]:
 
 def _load_to_save(token: str) -> tuple[operations.ResponseRow, Questionnaire, Answers]:
     """Load what saving a page needs: the response as a locked plain row, and its answers."""
-    row = operations.open_response_to_save(
-        db.session, token, for_update=not g.get("_read_only_token")
-    )
+    # Statements only, through the request's connection: no ORM session (see db.connection).
+    row = operations.open_response_to_save(db, token, for_update=not g.get("_read_only_token"))
     if row is None:
         abort(404)
     g.response_language = row.language
     questionnaire = definition_of(row)
-    return row, questionnaire, operations.answers_of(db.session, row, questionnaire)
+    return row, questionnaire, operations.answers_of(db, row, questionnaire)
 
 
 def _response(token: str) -> Response:
@@ -502,7 +501,7 @@ def page(token: str, section_key: str):
     else:
         # The resume link leads to where the respondent was going, not to the page just saved.
         written = operations.write_answers(
-            db.session,
+            db,
             questionnaire,
             saved,
             page_merge.answers,
@@ -660,7 +659,7 @@ def autosave(token: str, section_key: str):
             )
         page_merge.answers.update(also_result.answers)
     written = operations.write_answers(
-        db.session,
+        db,
         questionnaire,
         saved,
         page_merge.answers,
