@@ -456,7 +456,8 @@ class Database:
         after it began: the audit entry of a download that took seconds to build, or that
         stored a cache entry on its own connection meanwhile, failed "locked" and the download
         answered 503. Its reads are done; the short write starts from the current data instead,
-        waiting for the lock like any other write.
+        waiting for the lock like any other write. A unit of work begun as statements on
+        connection() (a page save, a write request already) is left as it is.
         """
         session = g.get("_db_session")
         if session is None or session.new or session.dirty or session.deleted:
