@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import DateTime, MetaData, create_engine, event, exc
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -350,14 +350,23 @@ class Database:
         @app.teardown_appcontext
         def close_session(exc: BaseException | None) -> None:
             session = g.pop("_db_session", None)
+            connection = g.pop("_db_connection", None)
             try:
-                if session is not None:
-                    # Whatever a view did not commit is rolled back: one commit per request.
-                    try:
-                        if session.in_transaction():
-                            session.rollback()
-                    finally:
-                        session.close()
+                # Whatever a view did not commit is rolled back: one commit per request.
+                try:
+                    if session is not None:
+                        try:
+                            if session.in_transaction():
+                                session.rollback()
+                        finally:
+                            session.close()
+                finally:
+                    if connection is not None:
+                        try:
+                            if connection.in_transaction():
+                                connection.rollback()
+                        finally:
+                            connection.close()
             finally:
                 # Undo the marks in the reverse order they were made, even after a lost server.
                 for key in ("_read_only_token", "_write_intent_token"):
@@ -376,18 +385,67 @@ class Database:
 
     @property
     def session(self) -> Session:
-        """The session of the current request or app context."""
+        """The session of the current request or app context.
+
+        After connection() began the unit of work without one, the session is made on that
+        connection and takes its transaction over: one transaction, one commit, whichever
+        asked first.
+        """
         if "_db_session" not in g:
-            g._db_session = self._state().factory()
+            connection = g.get("_db_connection")
+            if connection is None:
+                g._db_session = self._state().factory()
+            else:
+                g._db_session = self._state().factory(
+                    bind=connection, join_transaction_mode="control_fully"
+                )
         return g._db_session
+
+    def connection(self) -> Connection:
+        """The connection of the current unit of work, in its transaction (begun if need be).
+
+        For the paths that send statements only (a page save: read the response row, write
+        it): no ORM session is made for them, whose bookkeeping around the one connection
+        (begun, committed, closed) cost about a tenth of a page save. Once a session exists
+        (or is asked for later), everything goes through it, on the same connection.
+        """
+        session = g.get("_db_session")
+        if session is not None:
+            return session.connection()
+        connection = g.get("_db_connection")
+        if connection is None:
+            connection = g._db_connection = self._state().engine.connect()
+        if not connection.in_transaction():
+            connection.begin()
+        return connection
+
+    def in_transaction(self) -> bool:
+        """Tell whether the current unit of work holds an open transaction."""
+        session = g.get("_db_session")
+        if session is not None and session.in_transaction():
+            return True
+        connection = g.get("_db_connection")
+        return connection is not None and connection.in_transaction()
 
     def commit(self) -> None:
         """Commit the unit of work of the current request."""
-        self.session.commit()
+        session = g.get("_db_session")
+        if session is not None or "_db_connection" not in g:
+            self.session.commit()
+        connection = g.get("_db_connection")
+        # A session made on the connection commits its transaction itself; one made on it
+        # but never used left it to be committed here.
+        if connection is not None and connection.in_transaction():
+            connection.commit()
 
     def rollback(self) -> None:
         """Roll back the unit of work of the current request."""
-        self.session.rollback()
+        session = g.get("_db_session")
+        if session is not None or "_db_connection" not in g:
+            self.session.rollback()
+        connection = g.get("_db_connection")
+        if connection is not None and connection.in_transaction():
+            connection.rollback()
 
     def start_writing(self) -> None:
         """Before the first write of a request that began by reading (a GET that audits a
@@ -398,7 +456,8 @@ class Database:
         after it began: the audit entry of a download that took seconds to build, or that
         stored a cache entry on its own connection meanwhile, failed "locked" and the download
         answered 503. Its reads are done; the short write starts from the current data instead,
-        waiting for the lock like any other write.
+        waiting for the lock like any other write. A unit of work begun as statements on
+        connection() (a page save, a write request already) is left as it is.
         """
         session = g.get("_db_session")
         if session is None or session.new or session.dirty or session.deleted:
@@ -412,6 +471,23 @@ class Database:
         After a write failed (locked, disk full, server gone) the request may still show the
         page again: its reads must not ask for the write lock that just failed.
         """
+        connection = g.get("_db_connection")
+        if connection is not None:
+            # The session made on it (if any) and the connection are dropped: the rest of
+            # the request reads through a fresh session, on a connection from the pool.
+            session = g.pop("_db_session", None)
+            g.pop("_db_connection")
+            try:
+                if session is not None:
+                    session.close()
+            finally:
+                try:
+                    if connection.in_transaction():
+                        connection.rollback()
+                except Exception:  # noqa: BLE001 - the connection may be gone; it is replaced
+                    connection.invalidate()
+                finally:
+                    connection.close()
         session = g.get("_db_session")
         if session is not None:
             try:

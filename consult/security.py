@@ -156,9 +156,21 @@ def init_app(app: Flask) -> None:
         app.wsgi_app, bool(app.config["SESSION_COOKIE_SECURE"])
     )
 
+    #: id(rule) -> (the rule, whether it is private): an app's rules never change, and a
+    #: Rule cannot be a dict key (werkzeug makes it unhashable).
+    private_rules: dict[int, tuple[Rule, bool]] = {}
+
+    def is_private(rule: Rule | None) -> bool:
+        if rule is None:
+            return False
+        known = private_rules.get(id(rule))
+        if known is None or known[0] is not rule:
+            known = private_rules[id(rule)] = (rule, is_private_rule(rule))
+        return known[1]
+
     @app.after_request
     def security_headers(response):
-        if is_private_rule(request.url_rule):
+        if is_private(request.url_rule):
             response.headers["Cache-Control"] = NO_STORE
         wanted = headers_for(bool(app.config["SESSION_COOKIE_SECURE"]))
         # One look at what the view set, then the missing headers added at once (werkzeug's

@@ -173,7 +173,29 @@ def _rule_pieces(rule: str) -> tuple[str, ...]:
 def current_log_path() -> str:
     """Return the redacted path of the current request."""
     rule = request.url_rule.rule if request.url_rule is not None else None
-    return redact_path(request.path, rule, request.view_args)
+    view_args = request.view_args
+    if rule is None or not view_args:
+        return redact_path(request.path, rule, view_args)
+    # A matched rule's path is rebuilt from the rule and its values (see redact_path): the
+    # same rule with the same values not secret is the same line, a secret's value plays no
+    # part. Redacted once per such pair (the values of every resume link's page are few).
+    secret = _secret_variables(rule)
+    return _redacted_rule_path(
+        rule,
+        tuple((name, None if name in secret else str(value)) for name, value in view_args.items()),
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _secret_variables(rule: str) -> frozenset[str]:
+    """Return the variables of a URL rule that hold a secret."""
+    return frozenset(name for name in _rule_pieces(rule)[2::3] if is_secret_variable(name))
+
+
+@functools.lru_cache(maxsize=2048)
+def _redacted_rule_path(rule: str, values: tuple[tuple[str, str | None], ...]) -> str:
+    """redact_path of a matched rule, given its values (None for a secret, never looked at)."""
+    return redact_path("", rule, {name: value or "" for name, value in values})
 
 
 class RequestIdFilter(logging.Filter):

@@ -61,14 +61,13 @@ def load_with_answers(token: str) -> tuple[Response, Questionnaire, Answers]:
 
 def load_to_save(token: str) -> tuple[operations.ResponseRow, Questionnaire, Answers]:
     """Load what saving a page needs: the response as a locked plain row, and its answers."""
-    row = operations.open_response_to_save(
-        db.session, token, for_update=not g.get("_read_only_token")
-    )
+    # Statements only, through the request's connection: no ORM session (see db.connection).
+    row = operations.open_response_to_save(db, token, for_update=not g.get("_read_only_token"))
     if row is None:
         abort(404)
     g.response_language = row.language
     questionnaire = definition_of(row)
-    return row, questionnaire, operations.answers_of(db.session, row, questionnaire)
+    return row, questionnaire, operations.answers_of(db, row, questionnaire)
 
 
 def response_of(token: str) -> Response:

@@ -10,6 +10,7 @@ import functools
 import hashlib
 import secrets
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import bindparam, delete, insert, select, text, tuple_, update
 from sqlalchemy.engine import Connection, Row
@@ -59,6 +60,17 @@ _RESPONSE_ROW = select(
 ).where(_RESPONSES.c.resume_token_hash == bindparam("token_hash"))
 _RESPONSE_ROW_FOR_UPDATE = Prepared(_RESPONSE_ROW.with_for_update())
 _RESPONSE_ROW = Prepared(_RESPONSE_ROW)
+
+
+class Statements(Protocol):
+    """What sends statements in the current unit of work: a Session, or consult.db.db (its
+    connection() gives the request's connection without making an ORM session)."""
+
+    def connection(self) -> Connection:
+        """Return the connection of the unit of work, in its transaction."""
+        ...
+
+
 #: A row of _RESPONSE_ROW: attributes named like the Response's columns it holds.
 ResponseRow = Row
 #: A changed part (question, part, value), a part no longer given (question, part).
@@ -117,7 +129,7 @@ def open_response(session: Session, token: str) -> Response | None:
 
 
 def open_response_to_save(
-    session: Session, token: str, *, for_update: bool = True
+    session: Session | Statements, token: str, *, for_update: bool = True
 ) -> ResponseRow | None:
     """Like open_response, as a plain row: what saving a page needs, without an ORM object.
 
@@ -132,7 +144,7 @@ def open_response_to_save(
 
 
 def answers_of(
-    session: Session, response: Response | ResponseRow, questionnaire: Questionnaire
+    session: Session | Statements, response: Response | ResponseRow, questionnaire: Questionnaire
 ) -> Answers:
     """Return a response's answers from its answers document, or from its rows, with the ones
     a condition hides (kept in hidden_answers; see answers.split_hidden).
@@ -179,7 +191,7 @@ def start_response(
     return response
 
 
-def stored_answers(session: Session, response: Response) -> Answers:
+def stored_answers(session: Session | Statements, response: Response | ResponseRow) -> Answers:
     """Return a response's answers as question -> {part: value}."""
     answers: Answers = {}
     # Plain rows through the connection: no ORM entity is needed for a mapping of strings.
@@ -222,7 +234,7 @@ def save_answers(
 
 
 def write_answers(
-    session: Session,
+    session: Session | Statements,
     questionnaire: Questionnaire,
     response: Response | ResponseRow,
     answers: Answers,

@@ -237,7 +237,7 @@ def page(token: str, section_key: str):
     else:
         # The resume link leads to where the respondent was going, not to the page just saved.
         written = operations.write_answers(
-            db.session,
+            db,
             questionnaire,
             saved,
             page_merge.answers,
@@ -337,7 +337,7 @@ def autosave(token: str, section_key: str):
             )
         page_merge.answers.update(also_result.answers)
     written = operations.write_answers(
-        db.session,
+        db,
         questionnaire,
         saved,
         page_merge.answers,

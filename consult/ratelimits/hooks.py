@@ -33,12 +33,11 @@ def after_limiter(app: Flask) -> None:
 
     @app.after_request
     def release_uncommitted_writes(response):
-        session = g.get("_db_session")
         if (
-            session is not None
-            and request.method not in ("GET", "HEAD", "OPTIONS")
+            request.method not in ("GET", "HEAD", "OPTIONS")
+            and ("_db_session" in g or "_db_connection" in g)
             and db.is_sqlite
-            and session.in_transaction()
+            and db.in_transaction()
         ):
-            session.rollback()
+            db.rollback()
         return response
