@@ -4,6 +4,8 @@ a visible link; screenshots are saved (test-artifacts/screenshots) and looked at
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -113,3 +115,22 @@ def test_the_personal_link_box_after_the_link_was_replaced_on_a_phone(
     expect(page.locator("#resume-url")).to_be_hidden()
     expect(page.locator("#email-link-address")).to_be_hidden()
     _checked(page, "ways-link-box-replaced-phone")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_invitation_in_the_browser_whose_link_was_replaced(
+    app, login, live_server, new_context, size
+):
+    from tests.core.test_ways_forward import _replace_link
+    from tests.staff.test_invitation_privacy import _invitation_path
+
+    path = _invitation_path(app, login(app.test_client(), "analyst"))
+    page = new_context(viewport=SIZES[size]).new_page()
+    page.goto(f"{live_server.url}{path}?lang=es")
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/r/"))
+    _replace_link(app)
+    page.goto(f"{live_server.url}{path}")
+    expect(page.get_by_role("alert")).to_contain_text("fue reemplazado")
+    expect(page.get_by_role("link", name="Volver a pedir el enlace")).to_be_visible()
+    _checked(page, f"ways-invitation-replaced-es-{size}")

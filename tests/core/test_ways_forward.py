@@ -94,6 +94,18 @@ def _replace_link(app) -> None:
         db.session.commit()
 
 
+def invitation_link_replaced_in_this_browser(app, make_app, login, tmp_path):
+    path = _invitation_path(app, login(app.test_client(), "analyst"))
+    browser = app.test_client()
+    _start(browser, path)
+    _replace_link(app)
+    reply = browser.get(path)
+    page = _main(reply)
+    assert "the personal link it kept was replaced" in page
+    assert "in the browser that started it" not in page
+    return reply, True
+
+
 def campaign_join_from_a_replaced_link(app, make_app, login, tmp_path):
     from tests.campaign.test_from_questionnaire import _respond
 
@@ -232,6 +244,7 @@ REFUSALS = [
     (unknown_personal_link, 404),
     (rate_limited, 429),
     (personal_link_replaced, 410),
+    (invitation_link_replaced_in_this_browser, 200),
     (campaign_join_from_a_replaced_link, 410),
     (contribution_withdrawn_its_link, 200),
     (contribution_withdrawn_withdraw_again, 200),
