@@ -80,6 +80,28 @@ def switched_language() -> str | None:
     return None
 
 
+def explicit_language() -> str | None:
+    """The language this request explicitly asks for (?lang= or a language button), if any."""
+    asked = request.args.get("lang")
+    if asked in current_app.config["LANGUAGES"]:
+        return asked
+    return switched_language()
+
+
+def chosen_language() -> str | None:
+    """The language the visitor chose: asked now, or remembered by the browser; else None
+    (a language only inferred from Accept-Language or the page is nobody's choice)."""
+    remembered = request.cookies.get(LANG_COOKIE)
+    if remembered not in current_app.config["LANGUAGES"]:
+        remembered = None
+    return g.get("new_language") or explicit_language() or remembered
+
+
+def keep_language(language: str) -> None:
+    """Remember ``language`` in the browser again with this response (see init_app)."""
+    g.new_language = language
+
+
 def _page_language_or_none(language_of_page: Callable[[], str | None]) -> str | None:
     """Ask the page its language; a database that cannot answer just now means "no opinion".
 
@@ -209,7 +231,10 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def remember_language(response):
-        chosen = g.get("new_language")
+        # Also when nothing on the way out asked for the locale (a redirect, a file): a
+        # language picked on a link that leads elsewhere, such as a workspace page sending a
+        # signed-out visitor to the sign-in page, is remembered all the same.
+        chosen = g.get("new_language") or explicit_language()
         if chosen:
             set_browser_cookie(response, LANG_COOKIE, chosen, LANG_COOKIE_AGE)
         return response

@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from consult import geography
-from consult.campaign import letters, operations, prefill
+from consult.campaign import letters, operations, prefill, refusals
 from consult.campaign.blueprint import bp, campaign_home_url, load_pledge, post_limit
 from consult.campaign.forms import PledgeForm, check_choices, progress_fields
 from consult.campaign.models import (
@@ -155,7 +155,7 @@ def pledge_edit_post(token: str):
     """Save the update; a page shown before another change is refused with both versions."""
     found = load_pledge(token)
     if found.status == REJECTED:
-        abort(409)
+        return refusals.refuse_change(found, token, "rejected")
     form = PledgeForm()
     levels, bands, option_keys = prepare_pledge_form(form, found)
     locked = operations.identity_locked(found)
@@ -269,7 +269,7 @@ def pledge_progress_post(token: str):
     """Save this year's report (sending again within the year corrects it)."""
     found = load_pledge(token)
     if found.status != VERIFIED:
-        abort(409)
+        return refusals.refuse_change(found, token, "not_verified")
     year = utcnow().year
     keys = operations.commitment_keys(found)
     entries, errors = progress_fields(request.form, keys, PROGRESS_STATUSES)

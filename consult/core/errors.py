@@ -297,6 +297,20 @@ def may_resend_after_expiry() -> bool:
     return same_site_request()
 
 
+def typed_texts() -> list[str]:
+    """The texts a person typed into the posted form (never keys, tokens or buttons), to show
+    back on a page that could not take them."""
+    return [
+        value
+        for name, value in request.form.items(multi=True)
+        if value.strip()
+        and name not in _NOT_TYPED
+        and not name.endswith("_token")
+        and not _MACHINE_VALUE.match(value)
+        and not is_token_shaped(value)
+    ]
+
+
 def resend_page(expired: bool = False):
     """Return a page that holds every posted field and sends them again to the same address.
 
@@ -307,15 +321,7 @@ def resend_page(expired: bool = False):
     page says so.
     """
     fields = [(name, value) for name, value in request.form.items(multi=True)]
-    shown = [
-        value
-        for name, value in fields
-        if value.strip()
-        and name not in _NOT_TYPED
-        and not name.endswith("_token")
-        and not _MACHINE_VALUE.match(value)
-        and not is_token_shaped(value)
-    ]
+    shown = typed_texts()
     action = request.full_path if request.query_string else request.path
     files = [upload.filename for upload in request.files.values() if upload.filename]
     return render_template(

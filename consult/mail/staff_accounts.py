@@ -22,10 +22,10 @@ from consult.core.links import absolute_url_for
 from consult.mail import messages, quota
 from consult.mail.outbox import Draft, enqueue
 from consult.staff import operations
-from consult.staff.models import User
+from consult.staff.models import INVITATION_LIFETIME, User
 
-#: Purpose -> seconds a link stays valid.
-LIFETIMES = {"invite": 7 * 24 * 3600, "reset": 3600}
+#: Purpose -> seconds a link stays valid (an invitation's, as its account page tells it).
+LIFETIMES = {"invite": int(INVITATION_LIFETIME.total_seconds()), "reset": 3600}
 #: At most this many reset requests for one address from one client address per hour.
 RESETS_PER_HOUR = 3
 
@@ -72,6 +72,7 @@ def invite_staff(session: Session, email: str, role: str, language: str) -> User
     """Create an account without a usable password and send it a link to choose one."""
     # Nobody ever sees this random password: the link is the only way in.
     user = operations.create_user(session, email, role, operations.generate_password())
+    user.invited_at = user.password_set_at
     messages.queue(
         session,
         "staff_invite",

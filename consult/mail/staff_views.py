@@ -9,14 +9,15 @@ from flask_login import current_user
 
 from consult.db import db
 from consult.extensions import limiter
-from consult.i18n import current_language
+from consult.i18n import current_language, format_moment
 from consult.mail import digest, staff_accounts
 from consult.mail.blueprint import bp
 from consult.mail.compose import normalise_address
 from consult.staff import audit, operations
 from consult.staff.access import ROLES, role_required
+from consult.staff.models import INVITATION_LIFETIME
 from consult.staff.passwords import problem_text
-from consult.staff.views import WORKSPACE_LINKS, client_ip
+from consult.staff.views import WORKSPACE_LINKS, client_ip, one_time_lifetime
 
 WORKSPACE_LINKS.append(("mail.invite_staff", _l("Invite a staff member"), ("admin",)))
 WORKSPACE_LINKS.append(("mail.digest_settings", _l("Daily digest"), ("moderator",)))
@@ -113,9 +114,17 @@ def invite_staff():
                     ip=client_ip(),
                 )
                 db.commit()
-                flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+                flash(
+                    _(
+                        "Invitation sent to %(email)s. Its link works once, until %(moment)s.",
+                        email=user.email,
+                        moment=format_moment(user.password_state(one_time_lifetime()).until),
+                    ),
+                    "success",
+                )
                 return redirect(url_for("mail.invite_staff"), 303)
-    return render_template("mail/invite_staff.html", error=error, roles=ROLES), (
+    days = INVITATION_LIFETIME.days
+    return render_template("mail/invite_staff.html", error=error, roles=ROLES, days=days), (
         422 if error else 200
     )
 

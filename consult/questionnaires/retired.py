@@ -3,7 +3,8 @@
 A personal link is replaced when someone asks for it again ("Lost your link?") or an admin
 issues a new one (consult.staff.invitations.reissue_personal_link, which keeps the old token's
 hash in retired_links). A colleague may still be typing on a page of the old link. Every
-respondent route under /r/<token> that finds no response for its token answers 404 through
+respondent route under /r/<token> (and the campaign's join form opened from a response's link)
+that finds no response for its token answers 404 through
 ``explain_not_found`` (see install), which asks ``refuse_replaced_link``: a replaced token is
 answered 410 Gone with a page that says what happened, that what was just sent was not saved,
 shows that text back to copy, and offers a way forward (ask for the link again, or write to
@@ -29,6 +30,9 @@ from consult.questionnaires.registry import definition_of
 
 #: Every route of a personal link starts so (pages, autosave, review, receipt, PDF, e-mail).
 PERSONAL_LINK_PREFIX = "/r/<token>"
+#: Every route that opens something by a response's personal link: its own pages, and the
+#: campaign's join form filled from the response (offered on the receipt and in its e-mail).
+PERSONAL_LINK_ROUTES = (PERSONAL_LINK_PREFIX, "/campaign/join/from/<token>")
 
 #: Question types typed as text (their value is what someone wrote, worth giving back).
 TYPED_TYPES = ("short_text", "long_text", "number")
@@ -84,7 +88,7 @@ def refuse_replaced_link():
     """Answer 410 to a personal-link route whose token is a replaced one; else None."""
     rule = request.url_rule
     token = (request.view_args or {}).get("token")
-    if rule is None or not token or not rule.rule.startswith(PERSONAL_LINK_PREFIX):
+    if rule is None or not token or not rule.rule.startswith(PERSONAL_LINK_ROUTES):
         return None
     found = replaced_response(token)
     if found is None:

@@ -84,7 +84,13 @@ def users():
             flash(_("Account %(email)s created.", email=user.email), "success")
             return redirect(url_for("staff.users"))
     accounts = db.session.scalars(select(User).order_by(User.email)).all()
-    return render_template("staff/users.html", form=form, accounts=accounts)
+    return render_template(
+        "staff/users.html",
+        form=form,
+        accounts=accounts,
+        one_time_lifetime=one_time_lifetime(),
+        now=sessions.now(),
+    )
 
 
 @bp.get("/users/<int:user_id>")
@@ -101,7 +107,7 @@ def _user_page(user: User, new_password: str | None = None) -> str:
         role_form=RoleForm(role=user.role),
         action_form=ActionForm(),
         new_password=new_password,
-        one_time_until=user.one_time_password_expires_at(one_time_lifetime()),
+        one_time_lifetime=one_time_lifetime(),
         now=sessions.now(),
         open_sessions=sessions.open_sessions(db.session, user),
         failures=throttle.failures_by_address(

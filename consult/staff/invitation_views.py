@@ -23,6 +23,7 @@ from consult.exports import naming
 from consult.i18n import current_language, translate_text
 from consult.mail import invitee_mail
 from consult.questionnaires import operations as responding
+from consult.questionnaires import retired
 from consult.questionnaires.registry import get_questionnaire
 from consult.staff import audit, invitations
 from consult.staff.access import role_required
@@ -249,12 +250,23 @@ def _claimed_by_this_browser(invitation) -> str | None:
     return held
 
 
+def _held_link_replaced(invitation) -> bool:
+    """Tell whether this browser started the invitation's response but the personal link it
+    holds was replaced since (someone asked for it again, or CISDP issued a new one)."""
+    held = request.cookies.get(CLAIM_COOKIE, "")
+    found = retired.replaced_response(held) if held else None
+    return found is not None and found[0].invitation_id == invitation.id
+
+
 @public.get("/i/<token>")
 def open_invitation(token: str):
     """Welcome an invited institution; offer to start, or to continue in the browser that did."""
     invitation, questionnaire = _open(token)
     started = invitations.invitation_response(db.session, invitation)
     held = _claimed_by_this_browser(invitation) if started else None
+    # Never "the browser that started it opens the answers" to that very browser, whose link
+    # was replaced: it is told so, with the ways to the new link.
+    replaced = started is not None and held is None and _held_link_replaced(invitation)
     invitee_mail.note_opened(invitation.id)
     return render_template(
         "staff/invitation_open.html",
@@ -263,6 +275,7 @@ def open_invitation(token: str):
         token=token,
         started=started,
         held=held is not None,
+        held_replaced=replaced,
         is_open=questionnaire.is_open(utcnow()),
         country=geography.country_name(invitation.country, current_language()),
     )

@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from consult.db import Base, UTCDateTime, utcnow
+
+#: How long an invitation's link to choose a password works (consult.mail.staff_accounts).
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+class PasswordState(NamedTuple):
+    """What an account's password lets happen, and until when: one truth for the account
+    page, the account list, the sign-in and the invitation link."""
+
+    #: "own" (chosen by its owner), "invited" (waiting for the invitation link to be used),
+    #: "invitation_expired", "one_time" (set or seen by someone else), "one_time_expired".
+    kind: str
+    #: When the invitation link or the one-time password stops (stopped) working; None if own.
+    until: datetime | None
+
+    @property
+    def is_expired(self) -> bool:
+        """Tell whether nothing opens the account any more but a reset."""
+        return self.kind in ("invitation_expired", "one_time_expired")
 
 
 class User(Base):
@@ -34,6 +53,10 @@ class User(Base):
     #: first admin's, an admin's choice or reset): it opens only the page that replaces it,
     #: and only for a while (STAFF_ONE_TIME_PASSWORD_HOURS after password_set_at).
     is_password_one_time: Mapped[bool] = mapped_column(default=False)
+    #: When an e-mail invited the account to choose its password by a link (its password is
+    #: then random, never seen): the link, not a password, is its way in, for
+    #: INVITATION_LIFETIME. None once any password is set (the link then stops working).
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     #: On an account loaded for a request: the id of the server-side session it acts in
     #: (see consult/staff/sessions.py). Not a column.
@@ -70,13 +93,28 @@ class User(Base):
         self.session_version = (self.session_version or 0) + 1
         self.password_set_at = utcnow()
         self.is_password_one_time = one_time
+        # Every earlier link to choose a password stops working with the old hash.
+        self.invited_at = None
 
     def one_time_password_expires_at(self, lifetime: timedelta) -> datetime | None:
         """When the one-time password stops opening anything (None if the password is the
-        owner's own)."""
+        owner's own). An invited account's random password was never seen: it opens nothing,
+        and the invitation link is its way in (see password_state)."""
         if not self.is_password_one_time:
             return None
         return self.password_set_at + lifetime
+
+    def password_state(self, lifetime: timedelta, now: datetime | None = None) -> PasswordState:
+        """What the password lets happen now: the invitation link's lifetime for an invited
+        account, the one-time password's ``lifetime`` for one set or seen by someone else."""
+        now = now or utcnow()
+        if self.invited_at is not None and self.is_password_one_time:
+            until = self.invited_at + INVITATION_LIFETIME
+            return PasswordState("invited" if now < until else "invitation_expired", until)
+        until = self.one_time_password_expires_at(lifetime)
+        if until is None:
+            return PasswordState("own", None)
+        return PasswordState("one_time" if now < until else "one_time_expired", until)
 
     def check_password(self, password: str) -> bool:
         """Tell whether ``password`` is this account's password."""

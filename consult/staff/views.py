@@ -40,6 +40,7 @@ from consult.staff.access import may_see_personal_data, role_required
 from consult.staff.forms import LoginForm, PasswordChangeForm
 from consult.staff.models import User
 from consult.staff.passwords import problem_text
+from consult.staff.renewal import renew_session
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -270,7 +271,7 @@ def check_staff_session():
                 )
                 db.commit()
         logout_user()
-        session.clear()
+        renew_session()
         if lookup.problem == "expired":
             flash(_expired_text(lookup.user), "warning")
             return redirect(url_for("staff.login"))
@@ -358,7 +359,7 @@ def login():
                 audit.record(db.session, user, "login.success", target=user.email, ip=ip)
                 session_id = sessions.start(db.session, user, ip)
                 db.commit()
-                session.clear()  # a new session at sign-in; the cookie carries only its id
+                renew_session()  # a new session at sign-in; the cookie carries only its id
                 user.staff_session_id = session_id
                 login_user(user)
                 session.permanent = True
@@ -379,7 +380,7 @@ def logout():
     audit.record(db.session, user, "logout", target=user.email, ip=client_ip())
     db.commit()
     logout_user()
-    session.clear()
+    renew_session()
     return redirect(url_for("core.landing"))
 
 

@@ -1,6 +1,7 @@
-/* Loaded on every page: marks that JavaScript runs, wires the copy buttons, and takes the
-   respondent to what needs fixing: the error summary first, then from each of its links to the
-   field itself (the first radio or checkbox of a group), as GOV.UK's error summary does. */
+/* Loaded on every page: marks that JavaScript runs, wires the copy buttons, turns a private link
+   that stopped working into what to do instead, and takes the respondent to what needs fixing:
+   the error summary first, then from each of its links to the field itself (the first radio or
+   checkbox of a group), as GOV.UK's error summary does. */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -10,6 +11,21 @@
       field.select();
       if (navigator.clipboard) { navigator.clipboard.writeText(field.value); }
       button.textContent = button.dataset.copied;
+    });
+  });
+
+  /* A private link that stopped working while its page was open (respond.js says so, on the
+     autosave's 410): every box showing it says it was replaced and how to get the new one, and
+     no longer holds the dead link to copy or e-mail (templates/core/_link_box.html). */
+  document.addEventListener("consult:link-gone", function () {
+    document.querySelectorAll("[data-link-box]").forEach(function (box) {
+      var live = box.querySelector(".link-box-live");
+      var gone = box.querySelector(".link-box-gone");
+      if (!live || !gone) { return; }
+      live.querySelectorAll("input").forEach(function (field) { field.value = ""; field.disabled = true; });
+      live.querySelectorAll("button").forEach(function (button) { button.disabled = true; });
+      live.hidden = true;
+      gone.hidden = false;
     });
   });
 

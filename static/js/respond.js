@@ -91,6 +91,8 @@
     var alert = form.querySelector(".link-replaced-alert");
     if (alert) { alert.hidden = false; }
     if (status) { status.textContent = ""; }
+    /* The "Your personal link" box must not go on offering the dead link (consult.js). */
+    document.dispatchEvent(new CustomEvent("consult:link-gone"));
   }
 
   function autosave() {

@@ -41,7 +41,19 @@ def test_typing_on_a_link_a_colleague_replaced_keeps_the_text_and_says_what_to_d
     page.wait_for_timeout(7000)  # a failed save would have been retried after 5 s
     assert len(autosaves) == tried == 1
     expect(name).to_have_value(TYPED)
+    # The "Your personal link" box no longer offers the dead link, and says how to get the new one.
+    box = page.locator("[data-link-box]")
+    expect(box.locator(".link-box-live")).to_be_hidden()
+    expect(page.locator("#resume-url")).to_have_value("")
+    gone = box.locator(".link-box-gone")
+    expect(gone).to_be_visible()
+    expect(gone).to_contain_text("This link was replaced by a newer one and no longer works.")
+    expect(gone.get_by_role("link", name="Ask for the link again")).to_have_attribute(
+        "href", "/questionnaires/partners/lost-link"
+    )
     screenshot(page, "replaced-link-alert")
+    box.scroll_into_view_if_needed()
+    screenshot(page, "replaced-link-box", full_page=False)
     page.get_by_role("button", name="Save and continue").click()
     heading = page.get_by_role("heading", name="This link was replaced by a newer one")
     expect(heading).to_be_visible()
