@@ -15,7 +15,7 @@ from consult.db import utcnow
 from consult.i18n import current_language, format_moment
 from consult.questionnaires import merging
 from consult.questionnaires.answers import Answers
-from consult.questionnaires.definition import Question, Section
+from consult.questionnaires.definition import Question, Questionnaire, Section
 from consult.questionnaires.models import Response
 from consult.questionnaires.operations import ResponseRow
 
@@ -26,9 +26,10 @@ def merge_posted(
     saved: ResponseRow,
     stored: Answers,
     posted: Answers,
+    questionnaire: Questionnaire,
 ) -> merging.Merge:
     """Merge a posted page (its valid answers ``posted``, its hidden fields in ``form``) with
-    what was saved since it was shown."""
+    what was saved since it was shown (questions linked in ``questionnaire`` as one unit)."""
     pending = merging.parse_pending(form.get(merging.PENDING_FIELD))
     return merging.merge(
         section.questions,
@@ -38,10 +39,12 @@ def merge_posted(
         posted,
         pending=pending,
         choices={unit: form.get(merging.CHOICE_PREFIX + unit, "") for unit in pending},
+        questionnaire=questionnaire,
     )
 
 
 def page_versioning(
+    questionnaire: Questionnaire,
     response: Response | ResponseRow,
     questions: list[Question],
     answers: Answers,
@@ -54,7 +57,8 @@ def page_versioning(
     unless given), the conflicts it shows by question, the pending units, and who saved the
     other answers and when (see saved_by)."""
     if base is None:
-        base = merging.base_of(response.revision, questions, answers)
+        linked = merging.with_linked(questionnaire, questions)
+        base = merging.base_of(response.revision, linked, answers)
     by_question: dict[str, list[merging.Conflict]] = {}
     for conflict in conflicts or ():
         by_question.setdefault(conflict.question.key, []).append(conflict)
