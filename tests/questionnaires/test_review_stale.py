@@ -58,13 +58,6 @@ def test_a_change_made_since_the_review_was_shown_is_shown_before_submitting(app
     assert respondent.client.post(f"/r/{token}/review", data=again).status_code == 303
 
 
-def test_a_review_with_nothing_changed_since_submits(app, respondent):
-    token = respondent.start()
-    fill_required(respondent)
-    shown = review_form(respondent.client, token)
-    assert respondent.client.post(f"/r/{token}/review", data=shown).status_code == 303
-
-
 def test_typing_one_contact_field_elsewhere_never_erases_the_others(app, respondent):
     token = respondent.start()
     fill_required(respondent)
