@@ -18,6 +18,11 @@ them, from a base older than another browser's change to any other, is a conflic
 neither a ranking nor a follow-up is silently changed by an answer its author never saw. The
 base carries the digests of the linked questions of other pages too (see with_linked).
 
+Each page shown also carries a random *editor* id. A save records it with the units it
+changed, and the units of the same page's earlier saves since another page last saved: those
+are the page's own, never a conflict for it, even when the reply that gave the page its new
+base was lost (a phone's autosave on a weak network).
+
 A page showing conflicts carries them as *pending* units with the stored value's digest as
 base; the respondent's choice ("mine" or "theirs") is applied on the next save, unless the
 stored value changed yet again, which is a new conflict.
@@ -30,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -39,6 +45,8 @@ from consult.questionnaires.definition import Question, Questionnaire
 #: Name of the hidden field carrying the base, of the one listing pending units, and the prefix
 #: of the choice made for each pending unit.
 BASE_FIELD = "base"
+#: Name of the hidden field carrying the page's editor id (see the module).
+EDITOR_FIELD = "editor"
 PENDING_FIELD = "pending"
 CHOICE_PREFIX = "resolve."
 MINE = "mine"
@@ -49,6 +57,7 @@ _MAX_BASE = 20_000
 STALE = 0
 _UNIT = re.compile(r"[A-Za-z0-9_.-]{1,140}\Z")
 _DIGEST = re.compile(r"[0-9a-f]{10}\Z")
+_EDITOR = re.compile(r"[A-Za-z0-9_-]{16,32}\Z")
 
 
 def digest(parts: Mapping[str, str]) -> str:
@@ -109,6 +118,51 @@ def with_linked(questionnaire: Questionnaire, questions: Iterable[Question]) -> 
     groups = linked_groups(questionnaire)
     linked = set().union(*(groups.get(key, ()) for key in keys)) - keys
     return questions + [q for q in questionnaire.questions if q.key in linked]
+
+
+def new_editor() -> str:
+    """Return a fresh editor id for a page shown."""
+    return secrets.token_urlsafe(12)
+
+
+def parse_editor(text: str | None) -> str | None:
+    """Read a posted editor id; None when absent or not one this application wrote."""
+    return text if text and _EDITOR.match(text) else None
+
+
+def _unit_editors(text: str | None) -> dict[str, str]:
+    pairs = (item.partition("=") for item in (text or "").split(",") if item)
+    return {unit: editor for unit, _sep, editor in pairs}
+
+
+def own_units(editor: str | None, unit_editors: str | None) -> frozenset[str]:
+    """Return the units whose stored value this page saved itself (see the module)."""
+    if editor is None:
+        return frozenset()
+    return frozenset(u for u, e in _unit_editors(unit_editors).items() if e == editor)
+
+
+def unit_editors_after(
+    questionnaire: Questionnaire,
+    unit_editors: str | None,
+    editor: str | None,
+    stored: Answers,
+    answers: Answers,
+) -> str | None:
+    """Return the response's unit_editors after a save of ``answers`` over ``stored`` by the
+    page ``editor`` (None: a save by no page, whose changes are nobody's own)."""
+    editors = _unit_editors(unit_editors)
+    for key, parts in answers.items():
+        question = questionnaire.question(key)
+        before = units(question, stored.get(key, {}))
+        for unit, value in units(question, parts).items():
+            if before[unit] == value:
+                continue
+            if editor:
+                editors[unit] = editor
+            else:
+                editors.pop(unit, None)
+    return ",".join(f"{unit}={e}" for unit, e in sorted(editors.items())) or None
 
 
 @dataclass(frozen=True)
@@ -236,12 +290,14 @@ def merge(
     pending: frozenset[str] = frozenset(),
     choices: Mapping[str, str] | None = None,
     questionnaire: Questionnaire | None = None,
+    own: frozenset[str] = frozenset(),
 ) -> Merge:
     """Merge ``posted`` (a page's valid answers, by question) into ``stored`` (see the module).
 
     ``questions`` are the page's questions; only those in ``posted`` are considered. Without
     a base (a client that sends none), the page is written as sent. ``questionnaire`` gives
     the links between questions (see linked_groups); without it each question merges alone.
+    ``own`` are the units this page's own earlier saves changed (see own_units).
     """
     choices = choices or {}
     result = Merge()
@@ -254,7 +310,9 @@ def merge(
         final: dict[str, str] = {}
         for unit, mine in mine_units.items():
             theirs = theirs_units[unit]
-            chosen = _merge_unit(question, unit, mine, theirs, base, revision, pending, choices)
+            chosen = _merge_unit(
+                question, unit, mine, theirs, base, revision, pending, choices, unit in own
+            )
             if isinstance(chosen, Conflict):
                 result.conflicts.append(chosen)
                 result.shown[unit] = base.digests[unit] if base else theirs
@@ -267,7 +325,9 @@ def merge(
             final.update(chosen)
         result.answers[question.key] = final
     if questionnaire is not None and base is not None:
-        _merge_linked(questionnaire, questions, base, revision, stored, posted, choices, result)
+        _merge_linked(
+            questionnaire, questions, base, revision, stored, posted, choices, own, result
+        )
     return result
 
 
@@ -279,6 +339,7 @@ def _merge_linked(
     stored: Answers,
     posted: Answers,
     choices: Mapping[str, str],
+    own: frozenset[str],
     result: Merge,
 ) -> None:
     """Turn into conflicts the page's changes to questions linked to one another browser
@@ -294,7 +355,11 @@ def _merge_linked(
             if question.key not in on_page:
                 result.elsewhere[unit] = value
                 result.shown[unit] = base.digests[unit]
-            if base.revision != revision and digest(value) != base.digests[unit]:
+            if (
+                unit not in own
+                and base.revision != revision
+                and digest(value) != base.digests[unit]
+            ):
                 theirs.add(question.key)
                 result.elsewhere_changed |= question.key not in on_page
             if question.key in posted and choices.get(unit) != THEIRS:
@@ -331,12 +396,16 @@ def _merge_unit(
     revision: int,
     pending: frozenset[str],
     choices: Mapping[str, str],
+    own: bool = False,
 ) -> dict[str, str] | Conflict:
-    """Return the unit's value to write, or the conflict that keeps the stored one."""
+    """Return the unit's value to write, or the conflict that keeps the stored one.
+
+    ``own``: the stored value is this page's own earlier save (see own_units).
+    """
     row = unit.split(".", 1)[1] if question.type == "matrix" else None
     if base is None or unit not in base.digests:
         return mine
-    changed_since = base.revision != revision and digest(theirs) != base.digests[unit]
+    changed_since = not own and base.revision != revision and digest(theirs) != base.digests[unit]
     if unit in pending:
         choice = choices.get(unit)
         if changed_since:

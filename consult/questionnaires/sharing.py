@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from babel import Locale
+from flask import request
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 
@@ -40,6 +41,9 @@ def merge_posted(
         pending=pending,
         choices={unit: form.get(merging.CHOICE_PREFIX + unit, "") for unit in pending},
         questionnaire=questionnaire,
+        own=merging.own_units(
+            merging.parse_editor(form.get(merging.EDITOR_FIELD)), saved.unit_editors
+        ),
     )
 
 
@@ -54,16 +58,20 @@ def page_versioning(
     pending: str,
 ) -> dict[str, Any]:
     """Return what a section page needs: its base (hidden field, computed from ``answers``
-    unless given), the conflicts it shows by question, the pending units, and who saved the
-    other answers and when (see saved_by)."""
+    unless given), its editor id, the conflicts it shows by question, the pending units, and
+    who saved the other answers and when (see saved_by)."""
     if base is None:
         linked = merging.with_linked(questionnaire, questions)
         base = merging.base_of(response.revision, linked, answers)
     by_question: dict[str, list[merging.Conflict]] = {}
     for conflict in conflicts or ():
         by_question.setdefault(conflict.question.key, []).append(conflict)
+    # A page shown again after a press (refused, conflicts) is the same page: same editor.
+    posted = request.form.get(merging.EDITOR_FIELD) if request.method == "POST" else None
+    editor = merging.parse_editor(posted)
     return {
         "base": merging.encode_base(base),
+        "editor": editor or merging.new_editor(),
         "conflicts": by_question,
         "pending": ",".join(c.unit for c in conflicts) if conflicts else pending,
         "theirs_saved_by": theirs_saved_by,

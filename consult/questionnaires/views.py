@@ -765,6 +765,7 @@ def _save_origin() -> SaveOrigin:
         browser=_browser_hash(),
         device=device_of(request.headers.get("User-Agent")),
         language=current_language(),
+        editor=merging.parse_editor(request.form.get(merging.EDITOR_FIELD)),
     )
 
 
