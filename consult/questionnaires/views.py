@@ -243,6 +243,7 @@ def _render_page(
         for q in section.questions
         if is_shown(q, answers, questionnaire)
         or (q.when is not None and q.when.question in same_page)
+        or any(c.question is q for c in conflicts or ())  # what another answer hides now
     ]
     return (
         render_template(
