@@ -13,7 +13,7 @@ from flask import current_app, request, session
 
 from consult.db import db
 from consult.i18n import current_language
-from consult.questionnaires import operations
+from consult.questionnaires import merging, operations
 from consult.questionnaires.models import Response
 from consult.questionnaires.origin import SaveOrigin, device_of
 
@@ -43,6 +43,7 @@ def save_origin() -> SaveOrigin:
         browser=browser_hash(),
         device=device_of(request.headers.get("User-Agent")),
         language=current_language(),
+        editor=merging.parse_editor(request.form.get(merging.EDITOR_FIELD)),
     )
 
 

@@ -12,6 +12,17 @@ do not collide). When a page is saved:
   (a double click is this case); changed in both to different values -> a *conflict*: nothing
   is overwritten, and the respondent is shown both values and chooses.
 
+Questions linked in the definition (a ranking of the options ticked in another question, a
+question or section shown on a condition) merge as one unit: a change in the page to any of
+them, from a base older than another browser's change to any other, is a conflict, so that
+neither a ranking nor a follow-up is silently changed by an answer its author never saw. The
+base carries the digests of the linked questions of other pages too (see with_linked).
+
+Each page shown also carries a random *editor* id. A save records it with the units it
+changed, and the units of the same page's earlier saves since another page last saved: those
+are the page's own, never a conflict for it, even when the reply that gave the page its new
+base was lost (a phone's autosave on a weak network).
+
 A page showing conflicts carries them as *pending* units with the stored value's digest as
 base; the respondent's choice ("mine" or "theirs") is applied on the next save, unless the
 stored value changed yet again, which is a new conflict.
@@ -24,15 +35,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from consult.questionnaires.answers import Answers
-from consult.questionnaires.definition import Question
+from consult.questionnaires.definition import Question, Questionnaire
 
 #: Name of the hidden field carrying the base, of the one listing pending units, and the prefix
 #: of the choice made for each pending unit.
 BASE_FIELD = "base"
+#: Name of the hidden field carrying the page's editor id (see the module).
+EDITOR_FIELD = "editor"
 PENDING_FIELD = "pending"
 CHOICE_PREFIX = "resolve."
 MINE = "mine"
@@ -43,6 +57,7 @@ _MAX_BASE = 20_000
 STALE = 0
 _UNIT = re.compile(r"[A-Za-z0-9_.-]{1,140}\Z")
 _DIGEST = re.compile(r"[0-9a-f]{10}\Z")
+_EDITOR = re.compile(r"[A-Za-z0-9_-]{16,32}\Z")
 
 
 def digest(parts: Mapping[str, str]) -> str:
@@ -59,6 +74,95 @@ def units(question: Question, parts: Mapping[str, str]) -> dict[str, dict[str, s
             for row in question.rows
         }
     return {question.key: dict(parts)}
+
+
+def linked_groups(questionnaire: Questionnaire) -> dict[str, frozenset[str]]:
+    """Return question key -> the keys of the questions linked to it, itself included.
+
+    A question is linked to the ones it depends on, offering the options ticked in one
+    (options_from) or shown on a condition on one (its own or its section's), to those they
+    depend on in turn, and to the questions that depend on it. Two follow-ups of one trigger
+    are not linked to each other. Computed once per loaded definition.
+    """
+    cached = questionnaire.__dict__.get("_linked_groups")
+    if cached is not None:
+        return cached
+    sources: dict[str, set[str]] = {q.key: set() for q in questionnaire.questions}
+    for section in questionnaire.sections:
+        for question in section.questions:
+            for source in (question.options_from, question.when, section.when):
+                key = getattr(source, "question", source)
+                if key in sources and key != question.key:
+                    sources[question.key].add(key)
+
+    def ancestors(key: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        found = set()
+        for source in sources[key] - seen:
+            found |= {source} | ancestors(source, seen | {key})
+        return found
+
+    above = {key: ancestors(key) for key in sources}
+    groups = {
+        key: frozenset({key} | above[key] | {other for other in sources if key in above[other]})
+        for key in sources
+    }
+    object.__setattr__(questionnaire, "_linked_groups", groups)
+    return groups
+
+
+def with_linked(questionnaire: Questionnaire, questions: Iterable[Question]) -> list[Question]:
+    """Return ``questions`` and, after them, the questions of other pages linked to them: a
+    page's base carries their digests (see the module)."""
+    questions = list(questions)
+    keys = {q.key for q in questions}
+    groups = linked_groups(questionnaire)
+    linked = set().union(*(groups.get(key, ()) for key in keys)) - keys
+    return questions + [q for q in questionnaire.questions if q.key in linked]
+
+
+def new_editor() -> str:
+    """Return a fresh editor id for a page shown."""
+    return secrets.token_urlsafe(12)
+
+
+def parse_editor(text: str | None) -> str | None:
+    """Read a posted editor id; None when absent or not one this application wrote."""
+    return text if text and _EDITOR.match(text) else None
+
+
+def _unit_editors(text: str | None) -> dict[str, str]:
+    pairs = (item.partition("=") for item in (text or "").split(",") if item)
+    return {unit: editor for unit, _sep, editor in pairs}
+
+
+def own_units(editor: str | None, unit_editors: str | None) -> frozenset[str]:
+    """Return the units whose stored value this page saved itself (see the module)."""
+    if editor is None:
+        return frozenset()
+    return frozenset(u for u, e in _unit_editors(unit_editors).items() if e == editor)
+
+
+def unit_editors_after(
+    questionnaire: Questionnaire,
+    unit_editors: str | None,
+    editor: str | None,
+    stored: Answers,
+    answers: Answers,
+) -> str | None:
+    """Return the response's unit_editors after a save of ``answers`` over ``stored`` by the
+    page ``editor`` (None: a save by no page, whose changes are nobody's own)."""
+    editors = _unit_editors(unit_editors)
+    for key, parts in answers.items():
+        question = questionnaire.question(key)
+        before = units(question, stored.get(key, {}))
+        for unit, value in units(question, parts).items():
+            if before[unit] == value:
+                continue
+            if editor:
+                editors[unit] = editor
+            else:
+                editors.pop(unit, None)
+    return ",".join(f"{unit}={e}" for unit, e in sorted(editors.items())) or None
 
 
 @dataclass(frozen=True)
@@ -117,6 +221,10 @@ class Conflict:
     theirs: dict[str, str]
     #: False when the page already showed this conflict and no choice was made yet.
     is_new: bool = True
+    #: The linked questions (see linked_groups) another browser changed since the page's base,
+    #: with their stored value: why this unit conflicts although its own stored value may be
+    #: the one the page showed.
+    linked: tuple[tuple[Question, dict[str, str]], ...] = ()
 
 
 @dataclass
@@ -133,6 +241,10 @@ class Merge:
     #: conflict). Digests are computed only when a page or reply carries them (see digests):
     #: a save that moves on to the next page needs none.
     shown: dict[str, dict[str, str] | str] = field(default_factory=dict)
+    #: Units of linked questions of other pages -> their stored value (see with_linked).
+    elsewhere: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: True when another browser changed one of those since the page's base.
+    elsewhere_changed: bool = False
 
     @property
     def digests(self) -> dict[str, str]:
@@ -149,7 +261,7 @@ class Merge:
         the other browser, a conflict), the revision is not the stored one, so that the next
         save compares every unit instead of taking the copy as current.
         """
-        in_step = not self.kept and not self.conflicts
+        in_step = not self.kept and not self.conflicts and not self.elsewhere_changed
         return Base(revision if in_step else STALE, self.digests)
 
     def shown_base(self, revision: int) -> Base:
@@ -163,6 +275,8 @@ class Merge:
             digests[unit] = digest(theirs)
         for conflict in self.conflicts:
             digests[conflict.unit] = digest(conflict.theirs)
+        for unit, theirs in self.elsewhere.items():
+            digests[unit] = digest(theirs)
         return Base(revision, digests)
 
 
@@ -175,14 +289,19 @@ def merge(
     *,
     pending: frozenset[str] = frozenset(),
     choices: Mapping[str, str] | None = None,
+    questionnaire: Questionnaire | None = None,
+    own: frozenset[str] = frozenset(),
 ) -> Merge:
     """Merge ``posted`` (a page's valid answers, by question) into ``stored`` (see the module).
 
     ``questions`` are the page's questions; only those in ``posted`` are considered. Without
-    a base (a client that sends none), the page is written as sent.
+    a base (a client that sends none), the page is written as sent. ``questionnaire`` gives
+    the links between questions (see linked_groups); without it each question merges alone.
+    ``own`` are the units this page's own earlier saves changed (see own_units).
     """
     choices = choices or {}
     result = Merge()
+    questions = list(questions)
     for question in questions:
         if question.key not in posted:
             continue
@@ -191,7 +310,9 @@ def merge(
         final: dict[str, str] = {}
         for unit, mine in mine_units.items():
             theirs = theirs_units[unit]
-            chosen = _merge_unit(question, unit, mine, theirs, base, revision, pending, choices)
+            chosen = _merge_unit(
+                question, unit, mine, theirs, base, revision, pending, choices, unit in own
+            )
             if isinstance(chosen, Conflict):
                 result.conflicts.append(chosen)
                 result.shown[unit] = base.digests[unit] if base else theirs
@@ -203,7 +324,67 @@ def merge(
             result.shown[unit] = chosen if unit in pending else mine
             final.update(chosen)
         result.answers[question.key] = final
+    if questionnaire is not None and base is not None:
+        _merge_linked(
+            questionnaire, questions, base, revision, stored, posted, choices, own, result
+        )
     return result
+
+
+def _merge_linked(
+    questionnaire: Questionnaire,
+    questions: list[Question],
+    base: Base,
+    revision: int,
+    stored: Answers,
+    posted: Answers,
+    choices: Mapping[str, str],
+    own: frozenset[str],
+    result: Merge,
+) -> None:
+    """Turn into conflicts the page's changes to questions linked to one another browser
+    changed since the base (see the module); note the linked questions of other pages."""
+    groups = linked_groups(questionnaire)
+    on_page = {q.key for q in questions}
+    mine: dict[str, tuple[Question, dict[str, str]]] = {}  # unit changed here -> its value
+    theirs: set[str] = set()  # the questions another browser changed
+    for question in with_linked(questionnaire, questions):
+        for unit, value in units(question, stored.get(question.key, {})).items():
+            if unit not in base.digests:
+                continue
+            if question.key not in on_page:
+                result.elsewhere[unit] = value
+                result.shown[unit] = base.digests[unit]
+            if (
+                unit not in own
+                and base.revision != revision
+                and digest(value) != base.digests[unit]
+            ):
+                theirs.add(question.key)
+                result.elsewhere_changed |= question.key not in on_page
+            if question.key in posted and choices.get(unit) != THEIRS:
+                posted_unit = units(question, posted[question.key])[unit]
+                if digest(posted_unit) != base.digests[unit]:
+                    mine[unit] = (question, posted_unit)
+    conflicting = {c.unit for c in result.conflicts}
+    for unit, (question, posted_unit) in mine.items():
+        others = (groups[question.key] & theirs) - {question.key}
+        stored_unit = units(question, stored.get(question.key, {}))[unit]
+        if not others or unit in conflicting or posted_unit == stored_unit:
+            continue
+        row = unit.split(".", 1)[1] if question.type == "matrix" else None
+        linked = tuple(
+            (q, dict(stored.get(q.key, {}))) for q in questionnaire.questions if q.key in others
+        )
+        result.conflicts.append(
+            Conflict(question, unit, row, posted_unit, stored_unit, True, linked)
+        )
+        result.kept.pop(unit, None)
+        result.shown[unit] = base.digests[unit]
+        written = result.answers[question.key]
+        for part in posted_unit:
+            written.pop(part, None)
+        written.update(stored_unit)
 
 
 def _merge_unit(
@@ -215,12 +396,16 @@ def _merge_unit(
     revision: int,
     pending: frozenset[str],
     choices: Mapping[str, str],
+    own: bool = False,
 ) -> dict[str, str] | Conflict:
-    """Return the unit's value to write, or the conflict that keeps the stored one."""
+    """Return the unit's value to write, or the conflict that keeps the stored one.
+
+    ``own``: the stored value is this page's own earlier save (see own_units).
+    """
     row = unit.split(".", 1)[1] if question.type == "matrix" else None
     if base is None or unit not in base.digests:
         return mine
-    changed_since = base.revision != revision and digest(theirs) != base.digests[unit]
+    changed_since = not own and base.revision != revision and digest(theirs) != base.digests[unit]
     if unit in pending:
         choice = choices.get(unit)
         if changed_since:

@@ -72,6 +72,10 @@ class Response(Base):
     last_saved_browser: Mapped[str | None] = mapped_column(String(64))
     last_saved_device: Mapped[str | None] = mapped_column(String(64))
     last_saved_language: Mapped[str | None] = mapped_column(String(8))
+    #: Which page last changed each answer unit ("unit=editor,...", the page's random editor
+    #: id, see merging.py): a page's own earlier saves (an autosave whose reply was lost) are
+    #: never a conflict for it.
+    unit_editors: Mapped[str | None] = mapped_column(Text)
     #: Synthetic data made by `consult demo`, removable in one command.
     is_demo: Mapped[bool] = mapped_column(default=False)
     #: The answers as one text (see consult/questionnaires/documents.py). A draft's answers

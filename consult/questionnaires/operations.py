@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from consult.db import Prepared, UTCDateTime, utcnow
-from consult.questionnaires import documents
+from consult.questionnaires import documents, merging
 from consult.questionnaires.answers import Answers, profile_values, split_hidden
 from consult.questionnaires.definition import Questionnaire
 from consult.questionnaires.models import (
@@ -57,6 +57,7 @@ _RESPONSE_ROW = select(
     _RESPONSES.c.answers_document,
     _RESPONSES.c.hidden_answers,
     _RESPONSES.c.revision,
+    _RESPONSES.c.unit_editors,
 ).where(_RESPONSES.c.resume_token_hash == bindparam("token_hash"))
 _RESPONSE_ROW_FOR_UPDATE = Prepared(_RESPONSE_ROW.with_for_update())
 _RESPONSE_ROW = Prepared(_RESPONSE_ROW)
@@ -284,6 +285,9 @@ def write_answers(
     values["last_saved_browser"] = origin.browser if origin else None
     values["last_saved_device"] = origin.device if origin else None
     values["last_saved_language"] = origin.language if origin else None
+    values["unit_editors"] = merging.unit_editors_after(
+        questionnaire, response.unit_editors, origin and origin.editor, stored, answers
+    )
     connection = session.connection()
     row = {"response_id": response.id, **{f"new_{name}": value for name, value in values.items()}}
     if (upserts or removed) and connection.dialect.name == "postgresql":
@@ -308,6 +312,7 @@ _PAGE_COLUMNS = (
     "last_saved_browser",
     "last_saved_device",
     "last_saved_language",
+    "unit_editors",
 )
 _UPDATE_RESPONSE = Prepared(
     update(_RESPONSES)
@@ -384,7 +389,8 @@ SET country = :new_country, region = :new_region, respondent_type = :new_respond
     updated_at = :new_updated_at,
     last_section_key = :new_last_section_key, language = :new_language,
     revision = :new_revision, last_saved_browser = :new_last_saved_browser,
-    last_saved_device = :new_last_saved_device, last_saved_language = :new_last_saved_language
+    last_saved_device = :new_last_saved_device, last_saved_language = :new_last_saved_language,
+    unit_editors = :new_unit_editors
 WHERE id = :response_id
 """
 ).bindparams(bindparam("new_updated_at", type_=UTCDateTime()))

@@ -65,3 +65,5 @@ class SaveOrigin:
     device: str | None
     #: The language of the page saved (en, fr, es).
     language: str | None
+    #: The random id of the page that saved (merging.EDITOR_FIELD), if it sent one.
+    editor: str | None = None

@@ -71,6 +71,7 @@ def _render_page(
         for q in section.questions
         if is_shown(q, answers, questionnaire)
         or (q.when is not None and q.when.question in same_page)
+        or any(c.question is q for c in conflicts or ())  # what another answer hides now
     ]
     return (
         render_template(
@@ -91,7 +92,14 @@ def _render_page(
             returns_to_review=navigation.returns_to_review(),
             also=also,
             **sharing.page_versioning(
-                response, questions, answers, base, conflicts, theirs_saved_by, pending
+                questionnaire,
+                response,
+                questions,
+                answers,
+                base,
+                conflicts,
+                theirs_saved_by,
+                pending,
             ),
         ),
         status,
@@ -180,7 +188,9 @@ def page(token: str, section_key: str):
     result = read_page(questionnaire, section, request.form, stored)
     default_region(questionnaire, section, result, stored)
     # Another browser may have saved since this page was shown: merge, never overwrite.
-    page_merge = sharing.merge_posted(request.form, section, saved, stored, result.answers)
+    page_merge = sharing.merge_posted(
+        request.form, section, saved, stored, result.answers, questionnaire
+    )
     merged = {**stored, **page_merge.answers}
     action, goto = navigation.posted_action(questionnaire, merged)
     if goto is None and request.form.get("action") == "compare":
@@ -315,7 +325,9 @@ def autosave(token: str, section_key: str):
     if not questionnaire.is_open(utcnow()):
         return jsonify({"saved": False, "closed": True}), 403
     result = read_page(questionnaire, section, request.form, stored)
-    page_merge = sharing.merge_posted(request.form, section, saved, stored, result.answers)
+    page_merge = sharing.merge_posted(
+        request.form, section, saved, stored, result.answers, questionnaire
+    )
     errors = dict(result.errors)
     if saved.status == SUBMITTED:
         # As on the page save: a submitted response stays complete, or nothing is stored (the

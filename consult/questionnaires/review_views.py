@@ -14,7 +14,7 @@ from consult.extensions import limiter
 from consult.i18n import current_language
 from consult.mail import link_box
 from consult.mail import respondents as respondent_mail
-from consult.questionnaires import hiding, navigation, operations
+from consult.questionnaires import hiding, navigation, operations, review_check
 from consult.questionnaires.answers import Answers, hidden_by, missing_required, without_nul
 from consult.questionnaires.blueprint import (
     HIDDEN_FLASH,
@@ -58,6 +58,9 @@ def _review_context(
         "page_form": "review-form",
         "page_form_saves": True,
         **contact_for_this_browser(response),
+        **review_check.page_fields(
+            questionnaire, response, answers, operations.contact_details(db.session, response)
+        ),
     }
 
 
@@ -150,7 +153,18 @@ def review(token: str):
         contact_errors["receipt_email"] = _(
             "Enter an e-mail address such as name@example.org, or leave it empty."
         )
-    if missing or contact_errors:
+    # What changed since the page was shown is shown before anything is sent.
+    stale = review_check.check(
+        request.form,
+        questionnaire,
+        response,
+        answers,
+        operations.contact_details(db.session, response),
+        contact,
+        elsewhere=context["contact_elsewhere"],
+    )
+    contact_errors.update(stale.contact_errors)
+    if missing or contact_errors or stale:
         # The error summary's links lead to other pages: what was typed here waits for the
         # respondent's return.
         navigation.keep_review_typed(token, request.form)
@@ -165,8 +179,9 @@ def review(token: str):
             is_refused=True,
             contact_form=request.form,
             contact_errors=contact_errors,
+            changed_since=stale.questions,
             notice=None,
-        ), 422
+        ), (409 if stale.is_conflict else 422)
     # Contact details and submission commit together or not at all (see _review_unavailable).
     # Empty fields in a browser that was not shown the stored details keep them as they are.
     if any(contact.values()) or not context["contact_elsewhere"]:

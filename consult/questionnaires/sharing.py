@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from babel import Locale
+from flask import request
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 
@@ -15,7 +16,7 @@ from consult.db import utcnow
 from consult.i18n import current_language, format_moment
 from consult.questionnaires import merging
 from consult.questionnaires.answers import Answers
-from consult.questionnaires.definition import Question, Section
+from consult.questionnaires.definition import Question, Questionnaire, Section
 from consult.questionnaires.models import Response
 from consult.questionnaires.operations import ResponseRow
 
@@ -26,9 +27,10 @@ def merge_posted(
     saved: ResponseRow,
     stored: Answers,
     posted: Answers,
+    questionnaire: Questionnaire,
 ) -> merging.Merge:
     """Merge a posted page (its valid answers ``posted``, its hidden fields in ``form``) with
-    what was saved since it was shown."""
+    what was saved since it was shown (questions linked in ``questionnaire`` as one unit)."""
     pending = merging.parse_pending(form.get(merging.PENDING_FIELD))
     return merging.merge(
         section.questions,
@@ -38,10 +40,15 @@ def merge_posted(
         posted,
         pending=pending,
         choices={unit: form.get(merging.CHOICE_PREFIX + unit, "") for unit in pending},
+        questionnaire=questionnaire,
+        own=merging.own_units(
+            merging.parse_editor(form.get(merging.EDITOR_FIELD)), saved.unit_editors
+        ),
     )
 
 
 def page_versioning(
+    questionnaire: Questionnaire,
     response: Response | ResponseRow,
     questions: list[Question],
     answers: Answers,
@@ -51,15 +58,20 @@ def page_versioning(
     pending: str,
 ) -> dict[str, Any]:
     """Return what a section page needs: its base (hidden field, computed from ``answers``
-    unless given), the conflicts it shows by question, the pending units, and who saved the
-    other answers and when (see saved_by)."""
+    unless given), its editor id, the conflicts it shows by question, the pending units, and
+    who saved the other answers and when (see saved_by)."""
     if base is None:
-        base = merging.base_of(response.revision, questions, answers)
+        linked = merging.with_linked(questionnaire, questions)
+        base = merging.base_of(response.revision, linked, answers)
     by_question: dict[str, list[merging.Conflict]] = {}
     for conflict in conflicts or ():
         by_question.setdefault(conflict.question.key, []).append(conflict)
+    # A page shown again after a press (refused, conflicts) is the same page: same editor.
+    posted = request.form.get(merging.EDITOR_FIELD) if request.method == "POST" else None
+    editor = merging.parse_editor(posted)
     return {
         "base": merging.encode_base(base),
+        "editor": editor or merging.new_editor(),
         "conflicts": by_question,
         "pending": ",".join(c.unit for c in conflicts) if conflicts else pending,
         "theirs_saved_by": theirs_saved_by,

@@ -96,13 +96,15 @@ def test_contact_details_are_shown_only_to_the_browser_that_entered_them(app, in
     elsewhere = elsewhere_client.get(f"/r/{token}/review").get_data(as_text=True)
     assert "ana@grigny.example" not in elsewhere and "Ana Example" not in elsewhere
     assert "Contact details were given in another browser" in elsewhere
-    # saving from there with empty fields keeps them; filling them replaces them
+    # saving from there with empty fields keeps them; filling them replaces them, when chosen
     other = Respondent(elsewhere_client)
     other.token = token
     assert other.submit().status_code == 303
     with app.app_context():
         assert db.session.scalar(select(ContactDetails.email)) == "ana@grigny.example"
-    assert other.submit(name="Bea", email="bea@grigny.example", consent="yes").status_code == 303
+    typed = {"name": "Bea", "email": "bea@grigny.example", "consent": "yes"}
+    assert other.submit(**typed).status_code == 422
+    assert other.submit(**typed, replace="yes").status_code == 303
     with app.app_context():
         assert db.session.scalar(select(ContactDetails.email)) == "bea@grigny.example"
     assert "bea@grigny.example" not in respondent.client.get(f"/r/{token}/review").get_data(
