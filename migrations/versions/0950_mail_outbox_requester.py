@@ -7,7 +7,7 @@ from, or the client address), and the bound counts per recipient and requester; 
 serves that count.
 
 Revision ID: 0950
-Revises: 0910
+Revises: 0940
 Create Date: 2026-12-04
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import consult.db  # noqa: F401  (every revision imports it once, for custom column types)
 
 revision = "0950"
-down_revision = "0910"
+down_revision = "0940"
 branch_labels = None
 depends_on = None
 

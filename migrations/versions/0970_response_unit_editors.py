@@ -5,7 +5,7 @@ Each page shown carries a random editor id (see consult/questionnaires/merging.p
 records it against every answer unit it changed.
 
 Revision ID: 0970
-Revises: 0910
+Revises: 0950
 Create Date: 2026-12-04
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import consult.db  # noqa: F401  (every revision imports it once, for custom column types)
 
 revision = "0970"
-down_revision = "0910"
+down_revision = "0950"
 branch_labels = None
 depends_on = None
 
