@@ -111,6 +111,9 @@ WHERE_TO = {"next", "back", "return", "return_to", "redirect", "redirect_to", "u
 REVIEWED = {
     # the status path this browser's own signed session recorded when the form was sent
     "contributions/author_views.py:new",
+    # _back_to(): safe_local_path within this response's pages; the query is one of two fixed
+    # arguments (link_box.outcome_arg of whether the message was queued)
+    "mail/views.py:email_link",
     # leave_url(): one of a fixed set of endpoints, through url_for
     "core/leaving.py:leave_or_stay",
     # navigation.page_target / review_way_out (url_for) and request.path (this very page)
