@@ -32,13 +32,19 @@ def after_limiter(app: Flask) -> None:
     """
 
     @app.after_request
-    def release_uncommitted_writes(response):
-        session = g.get("_db_session")
-        if (
-            session is not None
-            and request.method not in ("GET", "HEAD", "OPTIONS")
-            and db.is_sqlite
-            and session.in_transaction()
-        ):
-            session.rollback()
+    def before_counting(response):
+        release_uncommitted_writes()
         return response
+
+
+def release_uncommitted_writes() -> None:
+    """On SQLite, roll back the request's uncommitted write so that the limits' storage, on its
+    own connection, may count or read (a refused request keeps nothing anyway)."""
+    session = g.get("_db_session")
+    if (
+        session is not None
+        and request.method not in ("GET", "HEAD", "OPTIONS")
+        and db.is_sqlite
+        and session.in_transaction()
+    ):
+        session.rollback()
