@@ -46,6 +46,8 @@ from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
 from consult.extensions import limiter
 from consult.i18n import current_language, prefer_page_language
+from consult.ratelimits.keys import personal_link
+from consult.ratelimits.owned import limit_by_owner
 
 bp = Blueprint("campaign", __name__)
 
@@ -82,6 +84,15 @@ FIELD_ORDER = (
 
 def _post_limit() -> str:
     return current_app.config.get("CAMPAIGN_POST_RATE_LIMIT") or "30 per minute"
+
+
+def _address_post_limit() -> str:
+    return current_app.config.get("CAMPAIGN_ADDRESS_POST_RATE_LIMIT") or "300 per minute"
+
+
+#: A pledge's own edits and reports count its personal link; the address is only a ceiling
+#: (several cities editing their pledges on one venue's Wi-Fi, see consult/ratelimits/keys.py).
+_limit_pledge_posts = limit_by_owner(_post_limit, _address_post_limit, personal_link)
 
 
 @bp.url_value_preprocessor
@@ -395,7 +406,7 @@ def _stale_changes(form: PledgeForm, pledge: Pledge) -> dict[str, str]:
 
 
 @bp.post("/campaign/pledge/<token>/edit")
-@limiter.limit(_post_limit)
+@_limit_pledge_posts
 @recovers_from_csrf(_recover_edit)
 def pledge_edit_post(token: str):
     """Save the update; a page shown before another change is refused with both versions."""
@@ -511,7 +522,7 @@ def pledge_progress(token: str):
 
 
 @bp.post("/campaign/pledge/<token>/progress")
-@limiter.limit(_post_limit)
+@_limit_pledge_posts
 def pledge_progress_post(token: str):
     """Save this year's report (sending again within the year corrects it)."""
     found = _load(token)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Callable
 
 from babel import Locale
 from flask import (
@@ -37,8 +38,9 @@ from consult.core.inputs import query_page
 from consult.core.leaving import showing_again
 from consult.core.links import absolute_url_for
 from consult.db import db
-from consult.extensions import limiter
 from consult.i18n import current_language
+from consult.ratelimits.keys import browser
+from consult.ratelimits.owned import limit_by_owner
 from consult.security import set_browser_cookie
 
 bp = Blueprint("contributions", __name__)
@@ -53,8 +55,26 @@ def _accepted_sends_limit() -> str:
     return current_app.config["CONTRIBUTIONS_RATE_LIMIT"]
 
 
+def _accepted_sends_address_limit() -> str:
+    return current_app.config["CONTRIBUTIONS_ADDRESS_RATE_LIMIT"]
+
+
 def _post_limit() -> str:
     return current_app.config["CONTRIBUTIONS_POST_RATE_LIMIT"]
+
+
+def _post_address_limit() -> str:
+    return current_app.config["CONTRIBUTIONS_ADDRESS_POST_RATE_LIMIT"]
+
+
+def limit_posts(methods: list[str] | None = None) -> Callable[[Callable], Callable]:
+    """Limit a contribution page's POSTs per browser, and per address only as a ceiling (others
+    on a workshop's Wi-Fi must not use up a person's sends: consult/ratelimits/keys.py)."""
+    return limit_by_owner(_post_limit, _post_address_limit, browser, methods=methods)
+
+
+def _is_accepted(response) -> bool:
+    return response.status_code == 303
 
 
 def _address_hash() -> str:
@@ -164,11 +184,13 @@ def _render_form(
 
 
 @bp.route("/contributions/new", methods=["GET", "POST"])
-@limiter.limit(_post_limit, methods=["POST"])
-@limiter.limit(
+@limit_posts(methods=["POST"])
+@limit_by_owner(
     _accepted_sends_limit,
+    _accepted_sends_address_limit,
+    browser,
     methods=["POST"],
-    deduct_when=lambda response: response.status_code == 303,
+    deduct_when=_is_accepted,
 )
 def new():
     """The contribution form: no account; a honeypot, a minimum fill time and rate limits."""
@@ -260,7 +282,7 @@ def status(token: str):
 
 
 @bp.post("/contributions/status/<token>/withdraw")
-@limiter.limit(_post_limit)
+@limit_posts()
 def withdraw(token: str):
     """Withdraw a contribution through its private link."""
     contribution = operations.find_by_token(db.session, token) or abort(404)
@@ -423,7 +445,7 @@ def detail(contribution_id: int):
 
 
 @bp.post("/contributions/<int:contribution_id>/support")
-@limiter.limit(_post_limit)
+@limit_posts()
 def support(contribution_id: int):
     """Say "I agree": once per browser, a few per address."""
     contribution = _published_or_404(contribution_id)
@@ -452,7 +474,7 @@ def support(contribution_id: int):
 
 
 @bp.post("/contributions/<int:contribution_id>/report")
-@limiter.limit(_post_limit)
+@limit_posts()
 def report(contribution_id: int):
     """Report a contribution; after enough distinct reports it is hidden until moderated."""
     contribution = _published_or_404(contribution_id)
@@ -489,7 +511,7 @@ def _writing_on_the_page(names: tuple[str, ...]) -> bool:
 
 
 @bp.post("/contributions/<int:contribution_id>/replies")
-@limiter.limit(_post_limit)
+@limit_posts()
 def reply(contribution_id: int):
     """Reply to a published contribution; replies are moderated like contributions."""
     contribution = _published_or_404(contribution_id)

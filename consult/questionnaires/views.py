@@ -66,6 +66,7 @@ from consult.questionnaires.definition import OTHER_PART, Question, Questionnair
 from consult.questionnaires.models import SUBMITTED, Response
 from consult.questionnaires.origin import SaveOrigin, device_of
 from consult.questionnaires.registry import definition_of, get_questionnaire
+from consult.questionnaires.throttling import limit_saves
 
 bp = Blueprint("questionnaires", __name__)
 bp.record_once(retired.install)
@@ -315,10 +316,6 @@ def _start_limit() -> str:
     return current_app.config["QUESTIONNAIRE_START_RATE_LIMIT"]
 
 
-def _save_limit() -> str:
-    return current_app.config["QUESTIONNAIRE_SAVE_RATE_LIMIT"]
-
-
 @bp.post("/questionnaires/<key>/start")
 @limiter.limit(_start_limit)
 @recovers_from_csrf(_recover_start)
@@ -418,7 +415,7 @@ def _section_or_404(questionnaire: Questionnaire, section_key: str) -> Section:
 
 
 @bp.route("/r/<token>/s/<section_key>", methods=["GET", "POST"])
-@limiter.shared_limit(_save_limit, "questionnaire-save", methods=["POST"])
+@limit_saves(methods=["POST"])
 @recovers_from_csrf(_recover_page)
 @recovers_from_unavailable(_page_unavailable)
 def page(token: str, section_key: str):
@@ -629,7 +626,7 @@ def _autosave_unavailable():
 
 
 @bp.post("/r/<token>/s/<section_key>/autosave")
-@limiter.shared_limit(_save_limit, "questionnaire-save")
+@limit_saves()
 @recovers_from_unavailable(_autosave_unavailable)
 def autosave(token: str, section_key: str):
     """Save the valid answers of a page while the respondent types (JavaScript only)."""
@@ -808,7 +805,7 @@ def _review_unavailable():
 
 
 @bp.route("/r/<token>/review", methods=["GET", "POST"])
-@limiter.shared_limit(_save_limit, "questionnaire-save", methods=["POST"])
+@limit_saves(methods=["POST"])
 @recovers_from_csrf(_recover_review)
 @recovers_from_unavailable(_review_unavailable)
 def review(token: str):
