@@ -59,9 +59,12 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     #: Responses started per client address (a city hall behind one address starts several).
     QUESTIONNAIRE_START_RATE_LIMIT = "20 per minute;200 per hour"
-    #: Page saves, autosaves and submissions per client address, all questionnaires together
-    #: (autosave sends at most one every 1.5 s while someone types).
-    QUESTIONNAIRE_SAVE_RATE_LIMIT = "240 per minute"
+    #: Page saves, autosaves and submissions of one response (its personal link): autosave
+    #: sends at most one every 1.5 s while someone types (40 a minute), two tabs twice that.
+    QUESTIONNAIRE_RESPONSE_SAVE_RATE_LIMIT = "120 per minute"
+    #: The same per client address, all responses together: a ceiling against floods, high
+    #: enough for a venue where sixty people type at once behind one Wi-Fi.
+    QUESTIONNAIRE_SAVE_RATE_LIMIT = "2400 per minute"
     #: Drafts with no answer at all are deleted after this many days without a change
     #: (`consult questionnaires purge-drafts`, run by `consult serve` at each start; add it to
     #: cron for a server that runs for weeks).

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 
 from consult.core.csrf import CachingCSRFProtect
 from consult.db import db
+from consult.ratelimits.keys import client_address
 
 
 class ConsultLimiter(Limiter):
@@ -30,7 +30,8 @@ class ConsultLimiter(Limiter):
 csrf = CachingCSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
-#: Limits are per client address; the storage is shared between hosts when configured so.
-limiter = ConsultLimiter(key_func=get_remote_address, default_limits=[])
+#: A limit counts the client address unless it names its own key (consult/ratelimits/keys.py:
+#: a person's own response or browser first); the storage is shared between hosts.
+limiter = ConsultLimiter(key_func=client_address, default_limits=[])
 
 __all__ = ["babel", "csrf", "db", "limiter", "login_manager"]

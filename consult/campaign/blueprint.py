@@ -22,6 +22,8 @@ from consult.campaign.models import (
 )
 from consult.db import db
 from consult.i18n import prefer_page_language
+from consult.ratelimits.keys import personal_link
+from consult.ratelimits.owned import limit_by_owner
 
 bp = Blueprint("campaign", __name__)
 
@@ -29,6 +31,16 @@ bp = Blueprint("campaign", __name__)
 def post_limit() -> str:
     """The rate limit of every POST of these pages."""
     return current_app.config.get("CAMPAIGN_POST_RATE_LIMIT") or "30 per minute"
+
+
+def address_post_limit() -> str:
+    """The ceiling of a pledge's own POSTs from one address."""
+    return current_app.config.get("CAMPAIGN_ADDRESS_POST_RATE_LIMIT") or "300 per minute"
+
+
+#: A pledge's own edits and reports count its personal link; the address is only a ceiling
+#: (several cities editing their pledges on one venue's Wi-Fi, see consult/ratelimits/keys.py).
+limit_pledge_posts = limit_by_owner(post_limit, address_post_limit, personal_link)
 
 
 @bp.url_value_preprocessor

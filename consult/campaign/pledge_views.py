@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from consult import geography
 from consult.campaign import letters, operations, prefill, refusals
-from consult.campaign.blueprint import bp, campaign_home_url, load_pledge, post_limit
+from consult.campaign.blueprint import bp, campaign_home_url, limit_pledge_posts, load_pledge
 from consult.campaign.forms import PledgeForm, check_choices, progress_fields
 from consult.campaign.models import (
     OWN_COMMITMENT_KEY,
@@ -41,7 +41,6 @@ from consult.core.errors import recovers_from_csrf
 from consult.core.leaving import showing_again
 from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
-from consult.extensions import limiter
 from consult.i18n import current_language
 
 
@@ -149,7 +148,7 @@ def _stale_changes(form: PledgeForm, pledge: Pledge) -> dict[str, str]:
 
 
 @bp.post("/campaign/pledge/<token>/edit")
-@limiter.limit(post_limit)
+@limit_pledge_posts
 @recovers_from_csrf(_recover_edit)
 def pledge_edit_post(token: str):
     """Save the update; a page shown before another change is refused with both versions."""
@@ -264,7 +263,7 @@ def pledge_progress(token: str):
 
 
 @bp.post("/campaign/pledge/<token>/progress")
-@limiter.limit(post_limit)
+@limit_pledge_posts
 def pledge_progress_post(token: str):
     """Save this year's report (sending again within the year corrects it)."""
     found = load_pledge(token)

@@ -20,10 +20,10 @@ from flask_babel import lazy_gettext as _l
 from consult import geography
 from consult.contributions import form_token, operations
 from consult.contributions.blueprint import (
-    accepted_sends_limit,
     address_hash,
     bp,
-    post_limit,
+    limit_accepted_sends,
+    limit_posts,
 )
 from consult.contributions.choices import article_choices, language_choices, region_choices
 from consult.contributions.forms import ContributionForm, set_options
@@ -31,7 +31,6 @@ from consult.contributions.registry import current_charter
 from consult.core.leaving import showing_again
 from consult.core.links import absolute_url_for
 from consult.db import db
-from consult.extensions import limiter
 from consult.i18n import current_language
 
 
@@ -87,12 +86,8 @@ def _render_form(
 
 
 @bp.route("/contributions/new", methods=["GET", "POST"])
-@limiter.limit(post_limit, methods=["POST"])
-@limiter.limit(
-    accepted_sends_limit,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code == 303,
-)
+@limit_posts(methods=["POST"])
+@limit_accepted_sends()
 def new():
     """The contribution form: no account; a honeypot, a minimum fill time and rate limits."""
     form = _prepare(ContributionForm())
@@ -183,7 +178,7 @@ def status(token: str):
 
 
 @bp.post("/contributions/status/<token>/withdraw")
-@limiter.limit(post_limit)
+@limit_posts()
 def withdraw(token: str):
     """Withdraw a contribution through its private link."""
     contribution = operations.find_by_token(db.session, token) or abort(404)

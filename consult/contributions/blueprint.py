@@ -8,6 +8,7 @@ reverse; consult.contributions.views imports them all, which registers every rou
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from flask import Blueprint, current_app, g, request
 
@@ -15,6 +16,8 @@ from consult import geography
 from consult.contributions import labels, operations
 from consult.contributions.choices import language_name, region_labels
 from consult.i18n import current_language
+from consult.ratelimits.keys import browser
+from consult.ratelimits.owned import limit_by_owner
 from consult.security import set_browser_cookie
 
 bp = Blueprint("contributions", __name__)
@@ -29,9 +32,36 @@ def accepted_sends_limit() -> str:
     return current_app.config["CONTRIBUTIONS_RATE_LIMIT"]
 
 
+def accepted_sends_address_limit() -> str:
+    """The ceiling of contributions accepted from one address (all its browsers together)."""
+    return current_app.config["CONTRIBUTIONS_ADDRESS_RATE_LIMIT"]
+
+
 def post_limit() -> str:
     """The rate limit of every POST of these pages."""
     return current_app.config["CONTRIBUTIONS_POST_RATE_LIMIT"]
+
+
+def post_address_limit() -> str:
+    """The ceiling of these pages' POSTs from one address."""
+    return current_app.config["CONTRIBUTIONS_ADDRESS_POST_RATE_LIMIT"]
+
+
+def limit_posts(methods: list[str] | None = None) -> Callable[[Callable], Callable]:
+    """Limit a contribution page's POSTs per browser, and per address only as a ceiling (others
+    on a workshop's Wi-Fi must not use up a person's sends: consult/ratelimits/keys.py)."""
+    return limit_by_owner(post_limit, post_address_limit, browser, methods=methods)
+
+
+def limit_accepted_sends() -> Callable[[Callable], Callable]:
+    """Limit the contributions accepted (a 303) per browser, per address as a ceiling."""
+    return limit_by_owner(
+        accepted_sends_limit,
+        accepted_sends_address_limit,
+        browser,
+        methods=["POST"],
+        deduct_when=lambda response: response.status_code == 303,
+    )
 
 
 def address_hash() -> str:

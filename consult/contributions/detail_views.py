@@ -22,7 +22,7 @@ from consult.contributions.blueprint import (
     address_hash,
     bp,
     browser_hash,
-    post_limit,
+    limit_posts,
 )
 from consult.contributions.choices import language_choices
 from consult.contributions.forms import ReplyForm, ReportForm, set_options
@@ -30,7 +30,6 @@ from consult.contributions.models import Contribution
 from consult.contributions.registry import current_charter
 from consult.core.leaving import showing_again
 from consult.db import db
-from consult.extensions import limiter
 from consult.i18n import current_language
 
 
@@ -82,7 +81,7 @@ def detail(contribution_id: int):
 
 
 @bp.post("/contributions/<int:contribution_id>/support")
-@limiter.limit(post_limit)
+@limit_posts()
 def support(contribution_id: int):
     """Say "I agree": once per browser, a few per address."""
     contribution = _published_or_404(contribution_id)
@@ -111,7 +110,7 @@ def support(contribution_id: int):
 
 
 @bp.post("/contributions/<int:contribution_id>/report")
-@limiter.limit(post_limit)
+@limit_posts()
 def report(contribution_id: int):
     """Report a contribution; after enough distinct reports it is hidden until moderated."""
     contribution = _published_or_404(contribution_id)
@@ -148,7 +147,7 @@ def _writing_on_the_page(names: tuple[str, ...]) -> bool:
 
 
 @bp.post("/contributions/<int:contribution_id>/replies")
-@limiter.limit(post_limit)
+@limit_posts()
 def reply(contribution_id: int):
     """Reply to a published contribution; replies are moderated like contributions."""
     contribution = _published_or_404(contribution_id)

@@ -25,10 +25,15 @@ DEFAULTS: dict[str, Any] = {
     "CONTRIBUTION_REPLY_MAX_LENGTH": 2000,
     #: A form sent faster than this after it was shown is treated as a bot's.
     "CONTRIBUTION_MIN_FILL_SECONDS": 5,
-    #: Contributions accepted per client address (only accepted ones count).
+    #: Contributions accepted per browser (only accepted ones count).
     "CONTRIBUTIONS_RATE_LIMIT": "5 per hour;20 per day",
-    #: Any POST to the contribution pages (sends, replies, supports, reports) per address.
+    #: The same per client address, every browser together: a ceiling for a workshop where
+    #: thirty people contribute behind one Wi-Fi, not a person's own limit.
+    "CONTRIBUTIONS_ADDRESS_RATE_LIMIT": "60 per hour;200 per day",
+    #: Any POST to the contribution pages (sends, replies, supports, reports) per browser.
     "CONTRIBUTIONS_POST_RATE_LIMIT": "60 per hour",
+    #: The same per client address, every browser together (a ceiling against floods).
+    "CONTRIBUTIONS_ADDRESS_POST_RATE_LIMIT": "600 per hour",
     #: Browsers behind one address that may support the same contribution (shared offices).
     "SUPPORTS_PER_ADDRESS": 3,
     #: Similarity (Jaccard of 5-character shingles) from which texts are near twins.

@@ -4,6 +4,12 @@ Two failures may instead show the page again with what was typed: a CSRF failure
 that cannot take the write just now (locked, disk full, server unreachable). The latter answers
 503 with Retry-After: the respondent's input is on the page, nothing half-saved is kept.
 
+Every other refusal of a form (a rate limit's 429, a 400, 403, 404, 409, 413, 500, 503) goes
+through one chokepoint, ``answer_refusal``: it shows back what was sent (the expired form's page,
+``resend_page``), says how long to wait when that is known (a rate limit's real reset, in words)
+and offers the way forward: "Send again" when the same form may pass later, the form's own page
+otherwise. A script (JSON) is told the same, with ``retry_after`` in seconds.
+
 A database outage is recognised in one place (is_outage), wherever in the request it is raised:
 in a before_request hook (the staff session check, a rate-limit count), in the view, in an
 error handler that tried to show the page again, in an after_request hook. Flask sends what no
@@ -45,6 +51,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from consult.core.links import base_url_origin
 from consult.core.requestlog import is_secret_variable, is_token_shaped
+from consult.core.waiting import rate_limit_wait, wait_words
 from consult.security import FALLBACK_PAGE
 
 #: Database failures that pass: a lock held too long, a full disk, a server restarting, a pool
@@ -67,10 +74,20 @@ MESSAGES = {
     404: _l("This page does not exist."),
     405: _l("This page cannot be used that way."),
     413: _l("What you sent is too large. Shorten the longest text and try again."),
-    429: _l("Too many requests from your connection. Please wait a moment and try again."),
+    429: _l(
+        "Too many requests came from your connection. Please wait a few minutes and try again."
+    ),
     500: _l("Something went wrong on our side. Your earlier saved answers are safe."),
     503: _l("The service is busy. Please try again in a moment."),
 }
+
+#: A rate limit's refusal, with the time its limit really resets.
+TOO_MANY_WAIT = _l(
+    "Too many requests came from your connection, so this was not sent. You can send it again "
+    "in %(wait)s."
+)
+#: Refusals after which the very same form may pass: the page offers "Send again".
+RETRYABLE = frozenset({429, 500, 503})
 
 #: Shown when a form could not be saved and no page of its own can show it again.
 NOT_SAVED = _l(
@@ -233,11 +250,52 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
-        return render_error(code, str(MESSAGES.get(code, error.description)))
+        return answer_refusal(code, str(MESSAGES.get(code, error.description)))
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):
-        return render_error(500, str(MESSAGES[500]))
+        return answer_refusal(500, str(MESSAGES[500]))
+
+
+def answer_refusal(code: int, message: str):
+    """Answer a refused request; a form's input comes back with the reason and the way forward.
+
+    A 429 says how long its limit really has left (``rate_limit_wait``), in words, and sends
+    Retry-After. A refused form of our own site is shown back (``resend_page``); a script is
+    answered JSON with ``retry_after``; anything else gets the error page.
+    """
+    wait = rate_limit_wait() if code == 429 else None
+    if wait is not None:
+        message = str(TOO_MANY_WAIT % {"wait": wait_words(wait)})
+    if wants_json():
+        body: dict[str, Any] = {"error": code, "message": message}
+        if wait is not None:
+            body["retry_after"] = wait
+        reply = current_app.make_response((jsonify(body), code))
+    elif _keeps_typed_input():
+        try:
+            page = resend_page(refusal=message, can_resend=code in RETRYABLE)
+        except Exception as error:
+            # A 500 may leave nothing able to draw the page: the plain error page then.
+            current_app.logger.error("refusal page failed (%s)", type(error).__name__)
+            page = None
+        if page is None:
+            return render_error(code, message)
+        reply = current_app.make_response((page, code))
+        reply.headers["Cache-Control"] = "no-store"
+    else:
+        return render_error(code, message)
+    if wait is not None:
+        reply.headers["Retry-After"] = str(wait)
+    return reply
+
+
+def _keeps_typed_input() -> bool:
+    """Tell whether this refused request is a form of ours whose input the page shows back."""
+    try:
+        return may_resend_after_expiry()
+    except HTTPException:  # the body itself was refused (too large to read): nothing to show
+        return False
 
 
 def render_error(code: int, message: str):
@@ -311,22 +369,40 @@ def typed_texts() -> list[str]:
     ]
 
 
-def resend_page(expired: bool = False):
+def resend_page(expired: bool = False, refusal: str | None = None, can_resend: bool = True):
     """Return a page that holds every posted field and sends them again to the same address.
 
-    For a form whose own page cannot be rebuilt (the database cannot even be read), and for a
-    form that expired (``expired``, its CSRF token too old or its session gone): nothing the
-    person typed is lost, and one press sends it again, with a fresh CSRF token. Only this
-    browser sees it (no-store), as it is what it just sent. A file cannot be carried over: the
-    page says so.
+    For a form whose own page cannot be rebuilt (the database cannot even be read), for a
+    form that expired (``expired``, its CSRF token too old or its session gone), and for a
+    refused one (``refusal``, the reason; ``can_resend`` when the same form may pass later,
+    else the page links back to the form's own page): nothing the person typed is lost, and
+    one press sends it again, with a fresh CSRF token. Only this browser sees it (no-store),
+    as it is what it just sent. A file cannot be carried over: the page says so.
     """
     fields = [(name, value) for name, value in request.form.items(multi=True)]
     shown = typed_texts()
     action = request.full_path if request.query_string else request.path
     files = [upload.filename for upload in request.files.values() if upload.filename]
     return render_template(
-        "core/resend.html", fields=fields, shown=shown, action=action, expired=expired, files=files
+        "core/resend.html",
+        fields=fields,
+        shown=shown,
+        action=action,
+        expired=expired,
+        files=files,
+        refusal=refusal,
+        can_resend=can_resend,
+        back=None if can_resend else _form_page(request.path),
     )
+
+
+def _form_page(path: str) -> str | None:
+    """Return ``path`` when it also answers GET (the form's own page), else None."""
+    try:
+        current_app.url_map.bind_to_environ(request.environ).match(path, method="GET")
+    except HTTPException:
+        return None
+    return path
 
 
 def answer_unavailable(error: BaseException):

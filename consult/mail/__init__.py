@@ -60,8 +60,11 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_DIGEST_TIMEZONE": "UTC",
     #: A reminder goes to the same invitee at most once per this many days.
     "MAIL_REMINDER_INTERVAL_DAYS": 7,
-    #: Requests per client address for "e-mail me my link" and "lost your link?".
+    #: "E-mail me my link" per response (its personal link); "lost your link?" and the staff
+    #: password mails per client address (no response or account is known before).
     "MAIL_REQUEST_LIMIT": "5 per hour;20 per day",
+    #: The personal-link mails of every response behind one client address (a venue's Wi-Fi).
+    "MAIL_ADDRESS_REQUEST_LIMIT": "60 per hour;200 per day",
     #: Every message a public request causes, per client address and per recipient (quota.py).
     "MAIL_PUBLIC_LIMIT": "20 per hour;50 per day",
     "MAIL_PER_RECIPIENT_PER_DAY": 10,

@@ -40,6 +40,8 @@ from consult.mail.compose import normalise_address
 from consult.mail.models import OutboxMessage
 from consult.questionnaires import operations
 from consult.questionnaires.registry import definition_of, get_questionnaire
+from consult.ratelimits.keys import personal_link
+from consult.ratelimits.owned import limit_by_owner
 from consult.staff import audit
 from consult.staff.access import role_required
 from consult.staff.views import WORKSPACE_LINKS, client_ip
@@ -51,6 +53,12 @@ def _request_limit() -> str:
     return current_app.config["MAIL_REQUEST_LIMIT"]
 
 
+def _address_request_limit() -> str:
+    # Her own link's mails count her response; the address bears MAIL_PUBLIC_LIMIT's quota
+    # (consult/mail/quota.py) and this ceiling, so that a venue's respondents are not refused.
+    return current_app.config["MAIL_ADDRESS_REQUEST_LIMIT"]
+
+
 def _back_to(token: str) -> str:
     """The page to return to: one of this response's own pages, never another site."""
     path = urlsplit(safe_local_path(request.form.get("back"), "", f"/r/{token}/")).path
@@ -60,7 +68,7 @@ def _back_to(token: str) -> str:
 
 
 @bp.post("/r/<token>/email-link")
-@limiter.limit(_request_limit)
+@limit_by_owner(_request_limit, _address_request_limit, personal_link)
 def email_link(token: str):
     """Queue the respondent's personal link to the address they typed."""
     response = operations.find_response(db.session, token) or abort(404)

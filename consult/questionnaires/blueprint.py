@@ -96,11 +96,6 @@ def start_limit() -> str:
     return current_app.config["QUESTIONNAIRE_START_RATE_LIMIT"]
 
 
-def save_limit() -> str:
-    """The rate limit of saving (a page, an autosave, a submission), from the configuration."""
-    return current_app.config["QUESTIONNAIRE_SAVE_RATE_LIMIT"]
-
-
 def section_or_404(questionnaire: Questionnaire, section_key: str) -> Section:
     """The section of a questionnaire a URL names (404 if none)."""
     try:

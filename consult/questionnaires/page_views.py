@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from consult.core.errors import recovers_from_csrf, recovers_from_unavailable
 from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
-from consult.extensions import limiter
 from consult.i18n import current_language, translate_text
 from consult.mail import link_box
 from consult.questionnaires import completeness, hiding, merging, navigation, operations, sharing
@@ -25,7 +24,6 @@ from consult.questionnaires.blueprint import (
     load_to_save,
     load_with_answers,
     response_of,
-    save_limit,
     section_or_404,
 )
 from consult.questionnaires.browser import browser_hash, save_origin
@@ -38,6 +36,7 @@ from consult.questionnaires.page_fields import (
     fields_for_reshow,
     with_kept_answers,
 )
+from consult.questionnaires.throttling import limit_saves
 from consult.questionnaires.wording import message_text
 
 
@@ -161,7 +160,7 @@ def _page_unavailable():
 
 
 @bp.route("/r/<token>/s/<section_key>", methods=["GET", "POST"])
-@limiter.shared_limit(save_limit, "questionnaire-save", methods=["POST"])
+@limit_saves(methods=["POST"])
 @recovers_from_csrf(_recover_page)
 @recovers_from_unavailable(_page_unavailable)
 def page(token: str, section_key: str):
@@ -316,7 +315,7 @@ def _autosave_unavailable():
 
 
 @bp.post("/r/<token>/s/<section_key>/autosave")
-@limiter.shared_limit(save_limit, "questionnaire-save")
+@limit_saves()
 @recovers_from_unavailable(_autosave_unavailable)
 def autosave(token: str, section_key: str):
     """Save the valid answers of a page while the respondent types (JavaScript only)."""

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from consult.core.errors import recovers_from_csrf, recovers_from_unavailable
 from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
-from consult.extensions import limiter
 from consult.i18n import current_language
 from consult.mail import link_box
 from consult.mail import respondents as respondent_mail
@@ -21,12 +20,12 @@ from consult.questionnaires.blueprint import (
     bp,
     closed_page,
     load_response,
-    save_limit,
 )
 from consult.questionnaires.browser import browser_hash, contact_for_this_browser
 from consult.questionnaires.definition import Question, Questionnaire, is_shown
 from consult.questionnaires.link_views import send_link_from
 from consult.questionnaires.models import Response
+from consult.questionnaires.throttling import limit_saves
 from consult.questionnaires.wording import answer_lines, message_text
 
 
@@ -105,7 +104,7 @@ def _review_unavailable():
 
 
 @bp.route("/r/<token>/review", methods=["GET", "POST"])
-@limiter.shared_limit(save_limit, "questionnaire-save", methods=["POST"])
+@limit_saves(methods=["POST"])
 @recovers_from_csrf(_recover_review)
 @recovers_from_unavailable(_review_unavailable)
 def review(token: str):

@@ -32,12 +32,18 @@ def after_limiter(app: Flask) -> None:
     """
 
     @app.after_request
-    def release_uncommitted_writes(response):
-        if (
-            request.method not in ("GET", "HEAD", "OPTIONS")
-            and ("_db_session" in g or "_db_connection" in g)
-            and db.is_sqlite
-            and db.in_transaction()
-        ):
-            db.rollback()
+    def before_counting(response):
+        release_uncommitted_writes()
         return response
+
+
+def release_uncommitted_writes() -> None:
+    """On SQLite, roll back the request's uncommitted write so that the limits' storage, on its
+    own connection, may count or read (a refused request keeps nothing anyway)."""
+    if (
+        request.method not in ("GET", "HEAD", "OPTIONS")
+        and ("_db_session" in g or "_db_connection" in g)
+        and db.is_sqlite
+        and db.in_transaction()
+    ):
+        db.rollback()

@@ -95,8 +95,30 @@
     document.dispatchEvent(new CustomEvent("consult:link-gone"));
   }
 
+  var waitUntil = 0;
+
+  function refused(code, refusal) {
+    /* A refusal the server explained (a rate limit with its real wait, a closed questionnaire,
+       a text too long): its words stay on the page until a save succeeds, the text stays in the
+       fields, and nothing is sent again before the wait said is over. */
+    var said = (refusal && refusal.message) || (refusal && refusal.closed && status && status.dataset.closed) || "";
+    if (!said) { throw new Error(String(code)); }
+    if (status) {
+      said = said + " " + status.dataset.kept;
+      status.textContent = said;
+    }
+    announce(said);
+    dirty = false;
+    if (refusal.retry_after) {
+      waitUntil = Date.now() + refusal.retry_after * 1000;
+      dirty = true;
+      schedule(refusal.retry_after * 1000);
+    }
+  }
+
   function autosave() {
     if (!form || !form.dataset.autosave || replaced) { return; }
+    if (Date.now() < waitUntil) { schedule(waitUntil - Date.now()); return; }
     if (inFlight) { dirty = true; return; }
     inFlight = true;
     dirty = false;
@@ -108,7 +130,11 @@
       headers: { "Accept": "application/json" }
     }).then(function (response) {
       if (response.status === 410) { linkReplaced(); return; }
-      if (!response.ok && response.status !== 409) { throw new Error(String(response.status)); }
+      if (!response.ok && response.status !== 409) {
+        return response.json().catch(function () { return null; }).then(function (refusal) {
+          refused(response.status, refusal);
+        });
+      }
       return response.json().then(function (answer) {
         /* The next save is based on what this one wrote (see consult/questionnaires/merging.py). */
         var base = form.querySelector('input[name="base"]');
