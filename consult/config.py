@@ -57,8 +57,9 @@ class Defaults:
     #: redis). Never "memory://" in production: it counts per worker and forgets on restart.
     RATELIMIT_STORAGE_URI = "db://"
     RATELIMIT_HEADERS_ENABLED = True
-    #: Responses started per client address (a city hall behind one address starts several).
-    QUESTIONNAIRE_START_RATE_LIMIT = "20 per minute;200 per hour"
+    #: Responses started per client address (nothing is owned before Start): a working session
+    #: of fifty cities behind one venue's Wi-Fi may all press Start within the same minute.
+    QUESTIONNAIRE_START_RATE_LIMIT = "60 per minute;600 per hour"
     #: Page saves, autosaves and submissions of one response (its personal link): autosave
     #: sends at most one every 1.5 s while someone types (40 a minute), two tabs twice that.
     QUESTIONNAIRE_RESPONSE_SAVE_RATE_LIMIT = "120 per minute"

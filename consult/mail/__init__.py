@@ -65,8 +65,12 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_REQUEST_LIMIT": "5 per hour;20 per day",
     #: The personal-link mails of every response behind one client address (a venue's Wi-Fi).
     "MAIL_ADDRESS_REQUEST_LIMIT": "60 per hour;200 per day",
-    #: Every message a public request causes, per client address and per recipient (quota.py).
+    #: Every message a public request causes (quota.py): per client address when nobody's own
+    #: response, pledge or contribution caused it, else per that requester; every one against
+    #: the address's ceiling (a venue's Wi-Fi); and per recipient and requester.
     "MAIL_PUBLIC_LIMIT": "20 per hour;50 per day",
+    "MAIL_REQUESTER_LIMIT": "10 per hour;30 per day",
+    "MAIL_ADDRESS_CEILING": "300 per hour;1000 per day",
     "MAIL_PER_RECIPIENT_PER_DAY": 10,
 }
 

@@ -7,8 +7,13 @@ address typed, with the respondent's own text in it), the campaign's "pledge rec
 contribution's notices. Without one meter, a submitted response made the platform send 240
 messages a minute to any addresses. Two bounds hold for every such message:
 
-- per client address, MAIL_PUBLIC_LIMIT (default 20 an hour, 50 a day), counted in the
-  rate-limit table in the request's own transaction, so every worker and host sees it;
+- per client address, MAIL_PUBLIC_LIMIT (default 20 an hour, 50 a day) for a message nobody's
+  own response, pledge or contribution caused; a message one of those caused counts that
+  requester instead, MAIL_REQUESTER_LIMIT (default 10 an hour, 30 a day), and the client
+  address only bears a ceiling, MAIL_ADDRESS_CEILING (default 300 an hour, 1,000 a day, every
+  public message of the address): thirty cities submitting behind one venue's Wi-Fi each get
+  their receipt, and no one behind the address can use up another's. Both are counted in the
+  rate-limit table in the request's own transaction, so every worker and host sees them;
 - per recipient and per requester, MAIL_PER_RECIPIENT_PER_DAY (default 10) messages in 24
   hours, counted in the outbox itself (its ``requester`` column).
 
@@ -45,6 +50,10 @@ log = logging.getLogger("consult.mail")
 
 #: The defaults (the MAIL_* settings override them).
 PUBLIC_LIMIT = "20 per hour;50 per day"
+REQUESTER_LIMIT = "10 per hour;30 per day"
+ADDRESS_CEILING = "300 per hour;1000 per day"
+#: Requesters that are someone's own thing: a message they cause counts them, not the address.
+OWNED_REQUESTERS = ("response:", "pledge:", "contribution:")
 PER_RECIPIENT_PER_DAY = 10
 #: Set on ``g`` by work that runs in a request context without being a request (the digest).
 UNMETERED = "mail_unmetered"
@@ -59,9 +68,10 @@ def is_public_request() -> bool:
     return not (current_user and current_user.is_authenticated)
 
 
-#: Why refusal() refused: this client address asked for enough messages, or this requester
-#: sent enough to this address today.
+#: Why refusal() refused: this client address asked for enough messages, this requester asked
+#: for enough messages, or this requester sent enough to this address today.
 CLIENT = "client"
+REQUESTER = "requester"
 RECIPIENT = "recipient"
 
 
@@ -77,22 +87,41 @@ def requester_for(requester: str | None) -> str | None:
     return requester or client_requester()
 
 
-def count_client_hit(session: Session, name: str) -> bool:
-    """Count one request of ``name`` from this client address against MAIL_PUBLIC_LIMIT; tell
-    whether it is within the limit (always, when rate limits are off)."""
+def count_client_hit(session: Session, name: str, requester: str | None = None) -> str | None:
+    """Count one message of ``name`` asked for by this request; return None if it is within the
+    limits (always, when rate limits are off), else why not (CLIENT or REQUESTER).
+
+    A message someone's own response, pledge or contribution caused (``requester``) counts
+    that requester against MAIL_REQUESTER_LIMIT; any other counts the client address against
+    MAIL_PUBLIC_LIMIT. Every one counts the address against MAIL_ADDRESS_CEILING.
+    """
     config = current_app.config
     if not config.get("RATELIMIT_ENABLED", True):
-        return True
+        return None
+    client = request.remote_addr or "-"
+    if requester is not None and requester.startswith(OWNED_REQUESTERS):
+        meter = (config.get("MAIL_REQUESTER_LIMIT") or REQUESTER_LIMIT, requester, REQUESTER)
+    else:
+        meter = (config.get("MAIL_PUBLIC_LIMIT") or PUBLIC_LIMIT, client, CLIENT)
+    ceiling = (config.get("MAIL_ADDRESS_CEILING") or ADDRESS_CEILING, client, CLIENT)
+    for (limit, who, reason), key in ((meter, name), (ceiling, f"{name}-ceiling")):
+        if not _within(session, limit, key, who):
+            return reason
+    return None
+
+
+def _within(session: Session, limit: str, name: str, who: str) -> bool:
+    """Count one hit of ``name`` for ``who`` under each of ``limit``'s windows; tell whether
+    every window still holds it."""
     from limits import parse_many
 
     from consult.ratelimits.storage import count_hit
 
-    client = request.remote_addr or "-"
     connection = session.connection()
-    for item in parse_many(config.get("MAIL_PUBLIC_LIMIT") or PUBLIC_LIMIT):
-        if count_hit(connection, item.key_for(name, client), item.get_expiry()) > item.amount:
-            return False
-    return True
+    return all(
+        count_hit(connection, item.key_for(name, who), item.get_expiry()) <= item.amount
+        for item in parse_many(limit)
+    )
 
 
 def asks_about(session: Session, purpose: str, address: str, window: timedelta) -> int:
@@ -132,10 +161,10 @@ def refusal(session: Session, address: str, requester: str | None = None) -> str
     if recent >= limit:
         log.warning("mail not queued: this requester sent the recipient enough messages today")
         return RECIPIENT
-    if not count_client_hit(session, "mail-public"):
-        log.warning("mail not queued: this client address asked for enough messages")
-        return CLIENT
-    return None
+    refused = count_client_hit(session, "mail-public", requester)
+    if refused is not None:
+        log.warning("mail not queued: this %s asked for enough messages", refused)
+    return refused
 
 
 def admits(session: Session, address: str, requester: str | None = None) -> bool:

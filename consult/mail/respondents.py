@@ -284,7 +284,7 @@ def send_lost_link(
     client = quota.client_requester()
     asked = quota.asks_about(session, "lost-link", address, timedelta(days=1))
     # The client's public mail meter, asked for every address alike (a refusal tells nothing).
-    admitted = quota.count_client_hit(session, "mail-public")
+    admitted = quota.count_client_hit(session, "mail-public") is None
     # A stand-in response for an address that matched nothing: its ticket is never sent.
     tickets = responses or [Response(id=0, resume_token_hash=_STAND_IN_HASH)]
     links = [

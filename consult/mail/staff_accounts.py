@@ -120,7 +120,7 @@ def request_reset(session: Session, email: str, language: str) -> str:
     # Per client address, known account or not: a stranger asking for someone's address never
     # uses up that person's own resets, and the page may say when nothing was sent.
     recent = quota.asks_about(session, "staff-reset", account.email, timedelta(hours=1))
-    admitted = quota.count_client_hit(session, "mail-public")
+    admitted = quota.count_client_hit(session, "mail-public") is None
     language = messages.language_of(language)
     link = absolute_url_for("mail.set_password", token=password_token(account, "reset"))
     subject, text, html = messages.render(

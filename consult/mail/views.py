@@ -54,7 +54,7 @@ def _request_limit() -> str:
 
 
 def _address_request_limit() -> str:
-    # Her own link's mails count her response; the address bears MAIL_PUBLIC_LIMIT's quota
+    # Her own link's mails count her response; the address bears MAIL_ADDRESS_CEILING's quota
     # (consult/mail/quota.py) and this ceiling, so that a venue's respondents are not refused.
     return current_app.config["MAIL_ADDRESS_REQUEST_LIMIT"]
 

@@ -38,7 +38,7 @@ def _queue(address: str, requester: str | None) -> bool:
 
 
 #: (client address, requester, recipient, queued?) in order, with 2 a day per recipient and
-#: requester, and 6 an hour per client address.
+#: requester, and 6 an hour per client address (its ceiling and its own meter alike).
 SEQUENCE = [
     ("203.0.113.1", "response:1", "a@x.org", True),
     ("203.0.113.1", "response:1", "a@x.org", True),
@@ -55,13 +55,16 @@ SEQUENCE = [
     ("203.0.113.3", None, "a@x.org", False),
     ("203.0.113.4", None, "a@x.org", True),  # another client address: its own
     ("203.0.113.2", "response:3", "c@x.org", True),  # client .2's sixth message this hour
-    ("203.0.113.2", "response:4", "d@x.org", False),  # its seventh: the client meter
+    ("203.0.113.2", "response:4", "d@x.org", False),  # its seventh: the address's ceiling
 ]
 
 
 def test_each_requester_has_its_own_budget_per_recipient(make_app):
     app = make_app(
-        RATELIMIT_ENABLED=True, MAIL_PUBLIC_LIMIT="6 per hour", MAIL_PER_RECIPIENT_PER_DAY=2
+        RATELIMIT_ENABLED=True,
+        MAIL_PUBLIC_LIMIT="6 per hour",
+        MAIL_ADDRESS_CEILING="6 per hour",
+        MAIL_PER_RECIPIENT_PER_DAY=2,
     )
     outcomes = []
     for client, requester, address, _queued in SEQUENCE:
@@ -76,14 +79,20 @@ def test_each_requester_has_its_own_budget_per_recipient(make_app):
 
 def test_refusal_says_why(make_app):
     app = make_app(
-        RATELIMIT_ENABLED=True, MAIL_PUBLIC_LIMIT="3 per hour", MAIL_PER_RECIPIENT_PER_DAY=1
+        RATELIMIT_ENABLED=True,
+        MAIL_REQUESTER_LIMIT="3 per hour",
+        MAIL_ADDRESS_CEILING="4 per hour",
+        MAIL_PER_RECIPIENT_PER_DAY=1,
     )
     with app.test_request_context(environ_base={"REMOTE_ADDR": "192.0.2.9"}), writing():
         assert quota.refusal(db.session, "a@x.org", "response:1") is None
         assert _queue("a@x.org", "response:1")
         assert quota.refusal(db.session, "a@x.org", "response:1") == quota.RECIPIENT
         assert quota.refusal(db.session, "b@x.org", "response:1") is None
-        assert quota.refusal(db.session, "c@x.org", "response:1") == quota.CLIENT
+        assert quota.refusal(db.session, "c@x.org", "response:1") == quota.REQUESTER
+        # Another response behind the same address: its own meter, up to the address's ceiling.
+        assert quota.refusal(db.session, "c@x.org", "response:2") is None
+        assert quota.refusal(db.session, "d@x.org", "response:2") == quota.CLIENT
         db.session.rollback()
 
 
@@ -152,7 +161,7 @@ def test_a_message_not_queued_is_said_so_on_the_page(make_app):
 
 @pytest.mark.parametrize("language", ["en", "fr", "es"])
 def test_a_pledge_whose_copy_was_not_mailed_says_so(make_app, language):
-    app = make_app(RATELIMIT_ENABLED=True, MAIL_PUBLIC_LIMIT="1 per hour")
+    app = make_app(RATELIMIT_ENABLED=True, MAIL_ADDRESS_CEILING="1 per hour")
     client = app.test_client()
     Institution(client).join()
     second = Institution(client)
@@ -189,3 +198,51 @@ def test_every_public_message_names_its_requester(make_app):
         ("lost_link", "a@x.org"): "lost-link:client:127.0.0.1",
         ("campaign_received", "d@x.org"): f"pledge:{pledge}",
     }
+
+
+@pytest.mark.parametrize(
+    ("requesters", "expected"),
+    [
+        # Thirty responses behind one venue's address: each its own meter, under the ceiling.
+        ([f"response:{n}" for n in range(30)], [None] * 30),
+        # One response asking for more than its own meter: refused for it, not for the others.
+        (["response:1"] * 4 + ["response:2"], [None] * 3 + [quota.REQUESTER, None]),
+        # Pledges and contributions are owners too.
+        (["pledge:1"] * 4 + ["contribution:1"], [None] * 3 + [quota.REQUESTER, None]),
+        # Nobody's own thing (a lost link, a client): the client address's own meter.
+        ([None] * 3 + ["response:9"], [None, None, quota.CLIENT, None]),
+        (["lost-link:client:192.0.2.1"] * 3, [None, None, quota.CLIENT]),
+        # However many owners, the address bears a ceiling.
+        ([f"response:{n}" for n in range(40, 47)], [None] * 6 + [quota.CLIENT]),
+    ],
+)
+def test_the_meter_counts_the_owner_and_the_address_only_as_a_ceiling(
+    make_app, requesters, expected
+):
+    """A venue's Wi-Fi: every city's receipt is sent, whoever else is on the same address."""
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        MAIL_REQUESTER_LIMIT="3 per hour",
+        MAIL_PUBLIC_LIMIT="2 per hour",
+        MAIL_ADDRESS_CEILING="6 per hour" if len(requesters) == 7 else "100 per hour",
+        MAIL_PER_RECIPIENT_PER_DAY=10,
+    )
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "192.0.2.1"}), writing():
+        said = [
+            quota.refusal(db.session, f"city{n}@x.org", requester)
+            for n, requester in enumerate(requesters)
+        ]
+        db.session.rollback()
+    assert said == expected
+
+
+def test_thirty_cities_behind_one_address_each_get_their_receipt(make_app):
+    """With the default limits: a working session's cities submit from one Wi-Fi."""
+    app = make_app(RATELIMIT_ENABLED=True)
+    for n in range(30):
+        respondent = Respondent(app.test_client())
+        respondent.start()
+        fill_required(respondent)
+        reply = submit(respondent, **{"mail.receipt_email": f"officer{n}@city{n}.example.org"})
+        assert reply.status_code == 303 and "receipt_not_sent" not in reply.location, n
+    assert len(outbox(app)) == 30

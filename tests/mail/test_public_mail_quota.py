@@ -85,7 +85,9 @@ def test_the_meter_counts_per_client_and_per_recipient(
 
 def test_every_public_page_that_mails_goes_through_the_meter(make_app):
     """The receipt (again at every save), the personal link, the pledge received: one meter."""
-    app = make_app(RATELIMIT_ENABLED=True, MAIL_PUBLIC_LIMIT="4 per hour")
+    app = make_app(
+        RATELIMIT_ENABLED=True, MAIL_PUBLIC_LIMIT="4 per hour", MAIL_ADDRESS_CEILING="4 per hour"
+    )
     client = app.test_client()
     respondent = Respondent(client)
     respondent.start()

@@ -42,7 +42,7 @@ LIMITS: dict[str, tuple[set, str]] = {
     "contributions.withdraw": ({browser, client_address}, "per browser, then address"),
     "mail.email_link": (
         {personal_link, client_address},
-        "her own link's mails; the address bears a ceiling and MAIL_PUBLIC_LIMIT's quota",
+        "her own link's mails; the address bears ceilings (and MAIL_ADDRESS_CEILING's)",
     ),
     "mail.lost_link": ({client_address}, "no response is known before the mail is found"),
     "mail.open_lost_link": ({client_address}, "a link from a mail, not yet a response's"),
