@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_app_context, request
 from sqlalchemy import DateTime, MetaData, create_engine, event, exc
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -204,7 +204,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
         if info.get("synchronous", "FULL") != level:
             connection.exec_driver_sql(f"PRAGMA synchronous = {level}")
             info["synchronous"] = level
-        begin = "BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN"
+        begin = "BEGIN IMMEDIATE" if _wants_write() else "BEGIN"
         if _statements_watched(connection):
             connection.exec_driver_sql(begin)
         else:
@@ -293,6 +293,12 @@ def make_engine(url: str, busy_timeout_s: float = 10, transaction_pooling: bool 
     return engine
 
 
+def _wants_write() -> bool:
+    """Tell whether a transaction begun now is a write: inside writing() or a write request,
+    unless this app context read plainly since a failed write (Database.recover)."""
+    return _write_intent.get() and not (has_app_context() and g.get("_read_only", False))
+
+
 @contextlib.contextmanager
 def writing() -> Iterator[None]:
     """Mark the transactions begun inside this block as writes (BEGIN IMMEDIATE on SQLite)."""
@@ -368,11 +374,10 @@ class Database:
                         finally:
                             connection.close()
             finally:
-                # Undo the marks in the reverse order they were made, even after a lost server.
-                for key in ("_read_only_token", "_write_intent_token"):
-                    token = g.pop(key, None)
-                    if token is not None:
-                        _write_intent.reset(token)
+                # Undo the write mark of this request, even after a lost server.
+                token = g.pop("_write_intent_token", None)
+                if token is not None:
+                    _write_intent.reset(token)
 
     @staticmethod
     def _state() -> _State:
@@ -494,8 +499,10 @@ class Database:
                 session.rollback()
             except Exception:  # noqa: BLE001 - the connection may be gone; it is replaced
                 session.close()
-        if "_read_only_token" not in g:
-            g._read_only_token = _write_intent.set(False)
+        # A mark on this app context, not on the context variable: a token set here would be
+        # reset after the writing() block around it ended and bring its write intent back for
+        # whatever ran next in the thread (a test's later reads took the write lock).
+        g._read_only = True
 
     @property
     def is_sqlite(self) -> bool:

@@ -41,7 +41,7 @@ def load_response(token: str) -> tuple[Response, Questionnaire]:
     # A POST locks the response row (PostgreSQL): a page save and an autosave of the same
     # response in two workers then follow each other instead of colliding on the answers.
     response = operations.find_response(
-        db.session, token, for_update=request.method == "POST" and not g.get("_read_only_token")
+        db.session, token, for_update=request.method == "POST" and not g.get("_read_only")
     )
     if response is None:
         abort(404)
@@ -62,7 +62,7 @@ def load_with_answers(token: str) -> tuple[Response, Questionnaire, Answers]:
 def load_to_save(token: str) -> tuple[operations.ResponseRow, Questionnaire, Answers]:
     """Load what saving a page needs: the response as a locked plain row, and its answers."""
     # Statements only, through the request's connection: no ORM session (see db.connection).
-    row = operations.open_response_to_save(db, token, for_update=not g.get("_read_only_token"))
+    row = operations.open_response_to_save(db, token, for_update=not g.get("_read_only"))
     if row is None:
         abort(404)
     g.response_language = row.language

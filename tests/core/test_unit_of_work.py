@@ -110,7 +110,23 @@ def test_an_uncommitted_save_frees_the_write_lock_before_the_limiter_counts(app,
         assert db.in_transaction()
         response = app.response_class("")
         for hook in app.after_request_funcs[None]:
-            if hook.__name__ == "release_uncommitted_writes":
+            if hook.__name__ == "before_counting":
                 response = hook(response)
         assert not db.in_transaction() or not db.is_sqlite
     assert probe() == []
+
+
+def test_a_recovery_inside_writing_leaves_no_write_intent_behind(app, probe):
+    """A unit recovered inside writing() reads plainly for the rest of its app context, and
+    nothing of it outlives the block: the thread's next transaction is a plain read (the mark
+    was once a context-variable token reset after writing() ended, which brought the write
+    intent back for every later read of the thread)."""
+    from consult import db as database
+
+    with app.app_context(), writing():
+        insert(db.connection(), 1)
+        db.recover()
+        assert not database._wants_write()
+    assert database._write_intent.get() is False
+    with app.app_context():
+        assert not database._wants_write()
