@@ -70,10 +70,20 @@ def units(question: Question, parts: Mapping[str, str]) -> dict[str, dict[str, s
     """Split a question's parts into its units: one per matrix row, else the whole question."""
     if question.type == "matrix":
         return {
-            f"{question.key}.{row.key}": ({row.key: parts[row.key]} if row.key in parts else {})
-            for row in question.rows
+            unit: ({row: parts[row]} if row in parts else {})
+            for unit, row in _matrix_units(question)
         }
     return {question.key: dict(parts)}
+
+
+def _matrix_units(question: Question) -> tuple[tuple[str, str], ...]:
+    # (unit, row key) of a matrix, named once per loaded definition: a page save splits each
+    # of its matrices several times (the merge, the editors of its units).
+    cached = question.__dict__.get("_units")
+    if cached is None:
+        cached = tuple((f"{question.key}.{row.key}", row.key) for row in question.rows)
+        object.__setattr__(question, "_units", cached)
+    return cached
 
 
 def linked_groups(questionnaire: Questionnaire) -> dict[str, frozenset[str]]:

@@ -1,7 +1,8 @@
 """What every request pays for and a respondent's page save does not need, taken off in the
 chokepoints every request goes through, each answer unchanged: the session's copy and its
-"Vary: Cookie", the access log's redacted path, the cache policy of a URL rule, and
-Flask-Limiter's check while limits are off."""
+"Vary: Cookie", the access log's redacted path, the cache policy of a URL rule,
+Flask-Limiter's check while limits are off, and the HTML page werkzeug writes into every
+redirect."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import copy
 import secrets
 from datetime import UTC, datetime
 
+import flask
 import flask_limiter
 import pytest
 from flask.sessions import SecureCookieSessionInterface
@@ -202,3 +204,32 @@ def test_the_limit_check_runs_only_when_limits_are_on(
     checked.clear()
     assert respondent.save("profile", PROFILE).status_code == 303
     assert bool(checked) is enabled
+
+
+# -- redirects: the Location header, no page naming it ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("location", "sent"),
+    [
+        ("/r/abc/s/articles", "/r/abc/s/articles"),
+        ("/r/abc/review?next=review&saved=1", "/r/abc/review?next=review&saved=1"),
+        ("https://consult.example.org/staff/", "https://consult.example.org/staff/"),
+        ("/contributions/article/Aïcha", "/contributions/article/A%C3%AFcha"),
+        ("/search?q=façade #1", "/search?q=fa%C3%A7ade%20#1"),
+    ],
+)
+@pytest.mark.parametrize("code", [301, 302, 303, 307])
+def test_a_redirect_carries_its_location_and_no_body(app, location, sent, code):
+    with app.test_request_context("/"):
+        reply = flask.redirect(location, code)
+    assert reply.status_code == code
+    assert reply.headers["Location"] == sent
+    assert reply.get_data() == b""
+
+
+def test_a_page_save_is_redirected_without_a_body(respondent):
+    respondent.start()
+    reply = respondent.save("profile", PROFILE)
+    assert reply.status_code == 303 and "/s/" in reply.location
+    assert reply.get_data() == b"" and reply.headers["Content-Length"] == "0"
