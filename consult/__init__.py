@@ -89,6 +89,9 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES", translation_directories(Path(__file__).resolve().parent)
     )
+    from consult.catalogs import compile_stale
+
+    compile_stale(app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";"))
 
 
 def register_extensions(app: Flask) -> None:
