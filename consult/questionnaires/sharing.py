@@ -31,7 +31,8 @@ def merge_posted(
 ) -> merging.Merge:
     """Merge a posted page (its valid answers ``posted``, its hidden fields in ``form``) with
     what was saved since it was shown (questions linked in ``questionnaire`` as one unit)."""
-    pending = merging.parse_pending(form.get(merging.PENDING_FIELD))
+    asked_with = merging.parse_asked_with(form.get(merging.PENDING_FIELD))
+    pending = frozenset(asked_with)
     return merging.merge(
         section.questions,
         merging.parse_base(form.get(merging.BASE_FIELD)),
@@ -44,6 +45,7 @@ def merge_posted(
         own=merging.own_units(
             merging.parse_editor(form.get(merging.EDITOR_FIELD)), saved.unit_editors
         ),
+        asked_with=asked_with,
     )
 
 
@@ -73,7 +75,7 @@ def page_versioning(
         "base": merging.encode_base(base),
         "editor": editor or merging.new_editor(),
         "conflicts": by_question,
-        "pending": ",".join(c.unit for c in conflicts) if conflicts else pending,
+        "pending": merging.encode_pending(conflicts) if conflicts else pending,
         "theirs_saved_by": theirs_saved_by,
     }
 
