@@ -224,9 +224,14 @@ def parse_asked_with(text: str | None) -> dict[str, frozenset[str]]:
 
 def encode_pending(conflicts: Iterable[Conflict]) -> str:
     """Return the pending field's text of the conflicts a page shows (see parse_asked_with)."""
+    return encode_asked_with({c.unit: [q.key for q, _value in c.linked] for c in conflicts})
+
+
+def encode_asked_with(asked_with: Mapping[str, Iterable[str]]) -> str:
+    """Return the pending field's text of pending units and their linked questions."""
     return ",".join(
-        c.unit + ("=" + "+".join(q.key for q, _value in c.linked) if c.linked else "")
-        for c in conflicts
+        unit + ("=" + "+".join(keys) if keys else "")
+        for unit, keys in ((unit, list(keys)) for unit, keys in asked_with.items())
     )
 
 
