@@ -229,10 +229,11 @@ def encode_pending(conflicts: Iterable[Conflict]) -> str:
 
 def encode_asked_with(asked_with: Mapping[str, Iterable[str]]) -> str:
     """Return the pending field's text of pending units and their linked questions."""
-    return ",".join(
-        unit + ("=" + "+".join(keys) if keys else "")
-        for unit, keys in ((unit, list(keys)) for unit, keys in asked_with.items())
-    )
+    items = []
+    for unit, keys in asked_with.items():
+        linked = "+".join(keys)
+        items.append(f"{unit}={linked}" if linked else unit)
+    return ",".join(items)
 
 
 def _linked_values(
@@ -436,7 +437,8 @@ def _merge_linked(
                 Conflict(question, unit, row, posted_unit, stored_unit, True, linked)
             )
         elif not (groups[question.key] - {question.key}) & waiting:
-            continue
+            continue  # linked to nothing changed or waiting: written
+        # Not written: the stored value stays, the copy keeps its base for this unit.
         result.kept.pop(unit, None)
         result.shown[unit] = base.digests[unit]
         written = result.answers[question.key]
