@@ -25,7 +25,9 @@ base was lost (a phone's autosave on a weak network).
 
 A page showing conflicts carries them as *pending* units with the stored value's digest as
 base; the respondent's choice ("mine" or "theirs") is applied on the next save, unless the
-stored value changed yet again, which is a new conflict.
+stored value changed yet again, which is a new conflict. A pending unit also carries the linked
+questions its conflict was explained with: saved again without a choice, it is asked again as
+it was first asked, explanation included.
 
 Pure functions over plain data; Flask-free.
 """
@@ -36,8 +38,8 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 from consult.questionnaires.answers import Answers
 from consult.questionnaires.definition import Question, Questionnaire
@@ -216,7 +218,44 @@ def parse_base(text: str | None) -> Base | None:
 
 def parse_pending(text: str | None) -> frozenset[str]:
     """Read the pending units a conflict page listed."""
-    return frozenset(u for u in (text or "").split(",") if _UNIT.match(u))
+    return frozenset(parse_asked_with(text))
+
+
+def parse_asked_with(text: str | None) -> dict[str, frozenset[str]]:
+    """Read the pending units a conflict page listed, each with the linked questions its
+    conflict was explained with (``unit=key+key``, see encode_pending)."""
+    asked: dict[str, frozenset[str]] = {}
+    for item in (text or "").split(","):
+        unit, _sep, keys = item.partition("=")
+        if _UNIT.match(unit):
+            asked[unit] = frozenset(k for k in keys.split("+") if _UNIT.match(k))
+    return asked
+
+
+def encode_pending(conflicts: Iterable[Conflict]) -> str:
+    """Return the pending field's text of the conflicts a page shows (see parse_asked_with)."""
+    return encode_asked_with({c.unit: [q.key for q, _value in c.linked] for c in conflicts})
+
+
+def encode_asked_with(asked_with: Mapping[str, Iterable[str]]) -> str:
+    """Return the pending field's text of pending units and their linked questions."""
+    items = []
+    for unit, keys in asked_with.items():
+        linked = "+".join(keys)
+        items.append(f"{unit}={linked}" if linked else unit)
+    return ",".join(items)
+
+
+def _linked_values(
+    questionnaire: Questionnaire, question: Question, keys: Collection[str], stored: Answers
+) -> tuple[tuple[Question, dict[str, str]], ...]:
+    """Return the questions of ``keys`` linked to ``question``, with their stored value."""
+    linked = linked_groups(questionnaire).get(question.key, frozenset()) - {question.key}
+    return tuple(
+        (q, dict(stored.get(q.key, {})))
+        for q in questionnaire.questions
+        if q.key in keys and q.key in linked
+    )
 
 
 @dataclass(frozen=True)
@@ -301,6 +340,7 @@ def merge(
     choices: Mapping[str, str] | None = None,
     questionnaire: Questionnaire | None = None,
     own: frozenset[str] = frozenset(),
+    asked_with: Mapping[str, Collection[str]] | None = None,
 ) -> Merge:
     """Merge ``posted`` (a page's valid answers, by question) into ``stored`` (see the module).
 
@@ -308,8 +348,10 @@ def merge(
     a base (a client that sends none), the page is written as sent. ``questionnaire`` gives
     the links between questions (see linked_groups); without it each question merges alone.
     ``own`` are the units this page's own earlier saves changed (see own_units).
+    ``asked_with``: pending unit -> the linked questions its conflict was explained with.
     """
     choices = choices or {}
+    asked_with = asked_with or {}
     result = Merge()
     questions = list(questions)
     for question in questions:
@@ -324,6 +366,10 @@ def merge(
                 question, unit, mine, theirs, base, revision, pending, choices, unit in own
             )
             if isinstance(chosen, Conflict):
+                if questionnaire is not None and asked_with.get(unit):
+                    # Asked again as it was first asked: with the linked answers that explain it.
+                    linked = _linked_values(questionnaire, question, asked_with[unit], stored)
+                    chosen = replace(chosen, linked=linked)
                 result.conflicts.append(chosen)
                 result.shown[unit] = base.digests[unit] if base else theirs
                 final.update(theirs)
@@ -376,19 +422,33 @@ def _merge_linked(
                 posted_unit = units(question, posted[question.key])[unit]
                 if digest(posted_unit) != base.digests[unit]:
                     mine[unit] = (question, posted_unit)
-    conflicting = {c.unit for c in result.conflicts}
+    conflicting = {c.unit: index for index, c in enumerate(result.conflicts)}
+    # Conflicts asked again, still waiting for a choice: what the page changes in a question
+    # linked to one waits with it (an untick not chosen yet never renumbers a ranking).
+    waiting = {c.question.key for c in result.conflicts if not c.is_new}
     for unit, (question, posted_unit) in mine.items():
         others = (groups[question.key] & theirs) - {question.key}
         stored_unit = units(question, stored.get(question.key, {}))[unit]
-        if not others or unit in conflicting or posted_unit == stored_unit:
+        if posted_unit == stored_unit:
             continue
-        row = unit.split(".", 1)[1] if question.type == "matrix" else None
-        linked = tuple(
-            (q, dict(stored.get(q.key, {}))) for q in questionnaire.questions if q.key in others
-        )
-        result.conflicts.append(
-            Conflict(question, unit, row, posted_unit, stored_unit, True, linked)
-        )
+        if unit in conflicting:
+            # Already a conflict (of its own, or asked again): linked answers changed since
+            # the base are said with it, and make it news.
+            conflict = result.conflicts[conflicting[unit]]
+            known = {q.key for q, _value in conflict.linked}
+            if not others <= known:
+                linked = _linked_values(questionnaire, question, known | others, stored)
+                result.conflicts[conflicting[unit]] = replace(conflict, linked=linked, is_new=True)
+            continue
+        if others:
+            row = unit.split(".", 1)[1] if question.type == "matrix" else None
+            linked = _linked_values(questionnaire, question, others, stored)
+            result.conflicts.append(
+                Conflict(question, unit, row, posted_unit, stored_unit, True, linked)
+            )
+        elif not (groups[question.key] - {question.key}) & waiting:
+            continue  # linked to nothing changed or waiting: written
+        # Not written: the stored value stays, the copy keeps its base for this unit.
         result.kept.pop(unit, None)
         result.shown[unit] = base.digests[unit]
         written = result.answers[question.key]

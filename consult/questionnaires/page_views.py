@@ -56,6 +56,7 @@ def _render_page(
     theirs_saved_by: str | None = None,
     pending: str = "",
     also: tuple[Question, ...] = (),
+    as_posted: dict[str, str] | None = None,
 ):
     # What the last save set aside (see hiding.py) is said on the page shown next.
     kept_aside = get_flashed_messages(category_filter=[HIDDEN_FLASH])
@@ -99,6 +100,7 @@ def _render_page(
                 conflicts,
                 theirs_saved_by,
                 pending,
+                as_posted,
             ),
         ),
         status,
@@ -106,7 +108,8 @@ def _render_page(
 
 
 def _reshow_posted_page(notice: str, status: int):
-    """Show the posted section again with what the respondent sent, over the stored answers."""
+    """Show the posted section again, after a refusal, with what the respondent sent over the
+    stored answers: the person's copy, with the bases it was posted with (never fresh ones)."""
     token = request.view_args["token"]
     response, questionnaire = load_response(token)
     section = section_or_404(questionnaire, request.view_args["section_key"])
@@ -114,14 +117,15 @@ def _reshow_posted_page(notice: str, status: int):
         return closed_page(questionnaire, response)
     answers = operations.answers_of(db.session, response, questionnaire)
     fields = answers_to_fields(questionnaire, answers)
-    for question in section.questions:
+    # Questions of other pages a submitted response showed here (completeness.py) come back too.
+    also = completeness.shown_also(questionnaire, request.form)
+    for question in (*section.questions, *also):
         for name in question_fields(question):
             fields.pop(name, None)
             if name in request.form:
                 fields[name] = request.form.getlist(name)
     # Nothing was saved: the page is still based on what it was shown with, and conflicts it
-    # showed still wait for a choice (the next save shows them again).
-    pending = merging.parse_pending(request.form.get(merging.PENDING_FIELD))
+    # showed still wait for a choice (the next save shows them again, as first shown).
     return _render_page(
         questionnaire,
         response,
@@ -132,8 +136,8 @@ def _reshow_posted_page(notice: str, status: int):
         {},
         notice,
         status,
-        base=merging.parse_base(request.form.get(merging.BASE_FIELD)),
-        pending=",".join(sorted(pending)),
+        also=also,
+        as_posted=sharing.bases_as_posted(request.form),
     )
 
 
@@ -265,44 +269,32 @@ def page(token: str, section_key: str):
         # The page is shown again, based on what was just written (a page that moves on
         # carries no base: its digests are not computed).
         shown_base = page_merge.shown_base(written_revision)
-    if page_merge.conflicts:
-        # Both values shown, the respondent chooses; what they typed stays in the fields.
+
+    def reshow(status: int, notice: str | None = None, **extra):
+        # What they typed stays in the fields; the page is based on shown_base (above).
+        fields = fields_for_reshow(questionnaire, merged, result)
         return _render_page(
             questionnaire,
             response_of(token),
             token,
             section,
             merged,
-            with_kept_answers(
-                questionnaire, fields_for_reshow(questionnaire, merged, result), page_merge
-            ),
-            errors,
-            None,
-            409,
-            base=shown_base,
-            also=also,
-            conflicts=page_merge.conflicts,
-            theirs_saved_by=theirs_saved_by,
-        )
-    if errors or result.unknown_fields:
-        notice = None
-        if result.unknown_fields:
-            notice = _("Some of what was sent does not belong to this page and was ignored.")
-        return _render_page(
-            questionnaire,
-            response_of(token),
-            token,
-            section,
-            merged,
-            with_kept_answers(
-                questionnaire, fields_for_reshow(questionnaire, merged, result), page_merge
-            ),
+            with_kept_answers(questionnaire, fields, page_merge),
             errors,
             notice,
-            422,
+            status,
             base=shown_base,
             also=also,
+            **extra,
         )
+
+    if page_merge.conflicts:
+        # Both values shown, the respondent chooses.
+        return reshow(409, conflicts=page_merge.conflicts, theirs_saved_by=theirs_saved_by)
+    if result.unknown_fields:
+        return reshow(422, _("Some of what was sent does not belong to this page and was ignored."))
+    if errors:
+        return reshow(422)
     if goto == navigation.EMAIL_LINK:
         # Saved: now the link, to the address of the box (kept with its error if refused).
         return redirect(send_link_from(token, questionnaire, request.path), 303)

@@ -14,6 +14,7 @@ The review form carries two bases, as the section pages do (merging.py):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ CONTACT_BASE_FIELD = "contact.base"
 #: The box that replaces contact details given in another browser.
 REPLACE_FIELD = "contact.replace"
 _NO_CONTACT = "none"
+_CONTACT_DIGEST = re.compile(r"[0-9a-f]{10}\Z")
 
 
 def contact_base(contact: ContactDetails | None) -> str:
@@ -37,6 +39,14 @@ def contact_base(contact: ContactDetails | None) -> str:
     if contact is None:
         return _NO_CONTACT
     return merging.digest({"id": str(contact.id), "at": contact.consented_at.isoformat()})
+
+
+def parse_contact_base(text: str | None) -> str:
+    """Read a posted contact details' base; empty when absent or not one this application
+    wrote (contact_base)."""
+    if text == _NO_CONTACT or (text and _CONTACT_DIGEST.match(text)):
+        return text
+    return ""
 
 
 def page_fields(

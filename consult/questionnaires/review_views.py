@@ -13,7 +13,7 @@ from consult.db import db, utcnow
 from consult.i18n import current_language
 from consult.mail import link_box
 from consult.mail import respondents as respondent_mail
-from consult.questionnaires import hiding, navigation, operations, review_check
+from consult.questionnaires import hiding, navigation, operations, review_check, sharing
 from consult.questionnaires.answers import Answers, hidden_by, missing_required, without_nul
 from consult.questionnaires.blueprint import (
     HIDDEN_FLASH,
@@ -63,44 +63,51 @@ def _review_context(
     }
 
 
-def _recover_review():
+def _as_posted() -> dict[str, str]:
+    """Return the review form's bases as posted (sharing.bases_as_posted), for the template."""
+    carried = sharing.bases_as_posted(request.form)
+    return {
+        "review_base": carried[review_check.ANSWERS_BASE_FIELD],
+        "review_contact_base": carried[review_check.CONTACT_BASE_FIELD],
+    }
+
+
+def _review_again(notice: str):
+    """Show the review again after a refusal (an expired session, an outage), with what was
+    typed and the bases it was posted with: the next press still compares with what the
+    respondent was first shown (see review_check)."""
     token = request.view_args["token"]
     response, questionnaire = load_response(token)
     if not questionnaire.is_open(utcnow()):
         return closed_page(questionnaire, response)
     answers = operations.answers_of(db.session, response, questionnaire)
-    context = _review_context(questionnaire, response, token, answers)
     return render_template(
         "questionnaires/review.html",
-        **context,
+        **{**_review_context(questionnaire, response, token, answers), **_as_posted()},
         missing={},
         error_items=[],
         contact_form=request.form,
         contact_errors={},
-        notice=_(
-            "Your session had expired, so nothing was sent yet. Please press the button again."
-        ),
+        notice=notice,
+    )
+
+
+def _recover_review():
+    return _review_again(
+        _("Your session had expired, so nothing was sent yet. Please press the button again.")
     )
 
 
 def _review_unavailable():
     if request.method != "POST":
         return None
-    token = request.view_args["token"]
-    response, questionnaire = load_response(token)
-    answers = operations.answers_of(db.session, response, questionnaire)
-    return render_template(
-        "questionnaires/review.html",
-        **_review_context(questionnaire, response, token, answers),
-        missing={},
-        error_items=[],
-        contact_form=request.form,
-        contact_errors={},
-        notice=_(
+    # Answered 503 whatever it returns (core/errors.answer_unavailable).
+    return _review_again(
+        _(
             "We could not send your response just now. Nothing is lost: please try "
             "again in a moment."
-        ),
-    ), 503
+        )
+    )
 
 
 @bp.route("/r/<token>/review", methods=["GET", "POST"])
@@ -168,6 +175,8 @@ def review(token: str):
         # respondent's return.
         navigation.keep_review_typed(token, request.form)
         link_box.keep_typed(token, request.form)
+        # Drawn in this request, from what the check compared with: its bases are what it
+        # shows (a change made since the page the person pressed is listed above).
         return render_template(
             "questionnaires/review.html",
             **context,

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from consult.db import utcnow
 from consult.i18n import current_language, format_moment
-from consult.questionnaires import merging
+from consult.questionnaires import merging, review_check
 from consult.questionnaires.answers import Answers
 from consult.questionnaires.definition import Question, Questionnaire, Section
 from consult.questionnaires.models import Response
@@ -31,7 +31,8 @@ def merge_posted(
 ) -> merging.Merge:
     """Merge a posted page (its valid answers ``posted``, its hidden fields in ``form``) with
     what was saved since it was shown (questions linked in ``questionnaire`` as one unit)."""
-    pending = merging.parse_pending(form.get(merging.PENDING_FIELD))
+    asked_with = merging.parse_asked_with(form.get(merging.PENDING_FIELD))
+    pending = frozenset(asked_with)
     return merging.merge(
         section.questions,
         merging.parse_base(form.get(merging.BASE_FIELD)),
@@ -44,7 +45,32 @@ def merge_posted(
         own=merging.own_units(
             merging.parse_editor(form.get(merging.EDITOR_FIELD)), saved.unit_editors
         ),
+        asked_with=asked_with,
     )
+
+
+def bases_as_posted(form: Mapping[str, str]) -> dict[str, str]:
+    """Return what a page's copy was based on, as posted (hidden field -> text), to draw it
+    again after a refusal.
+
+    A page drawn again because its press was refused (an expired session, an outage) is the
+    person's copy, not a new drawing: it must carry the bases it was posted with, never fresh
+    ones, so that the next press still compares with what the person was first shown and a
+    colleague's change made meanwhile is merged or listed, not saved over. Section pages and
+    the review read the fields they carry (the answers' base, the pending conflicts with their
+    explanation, the contact details' base). A field absent, or not one this application
+    wrote, is empty: the next press then compares nothing, as for a client that sends none.
+    """
+    base = merging.parse_base(form.get(merging.BASE_FIELD))
+    asked_with = merging.parse_asked_with(form.get(merging.PENDING_FIELD))
+    pending = merging.encode_asked_with({u: sorted(k) for u, k in sorted(asked_with.items())})
+    return {
+        merging.BASE_FIELD: merging.encode_base(base) if base is not None else "",
+        merging.PENDING_FIELD: pending,
+        review_check.CONTACT_BASE_FIELD: review_check.parse_contact_base(
+            form.get(review_check.CONTACT_BASE_FIELD)
+        ),
+    }
 
 
 def page_versioning(
@@ -56,13 +82,19 @@ def page_versioning(
     conflicts: list[merging.Conflict] | None,
     theirs_saved_by: str | None,
     pending: str,
+    as_posted: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Return what a section page needs: its base (hidden field, computed from ``answers``
     unless given), its editor id, the conflicts it shows by question, the pending units, and
-    who saved the other answers and when (see saved_by)."""
-    if base is None:
-        linked = merging.with_linked(questionnaire, questions)
-        base = merging.base_of(response.revision, linked, answers)
+    who saved the other answers and when (see saved_by). A page drawn again after a refusal
+    gives ``as_posted`` (bases_as_posted): its base and pending units are those."""
+    if as_posted is not None:
+        encoded, pending = as_posted[merging.BASE_FIELD], as_posted[merging.PENDING_FIELD]
+    else:
+        if base is None:
+            linked = merging.with_linked(questionnaire, questions)
+            base = merging.base_of(response.revision, linked, answers)
+        encoded = merging.encode_base(base)
     by_question: dict[str, list[merging.Conflict]] = {}
     for conflict in conflicts or ():
         by_question.setdefault(conflict.question.key, []).append(conflict)
@@ -70,10 +102,10 @@ def page_versioning(
     posted = request.form.get(merging.EDITOR_FIELD) if request.method == "POST" else None
     editor = merging.parse_editor(posted)
     return {
-        "base": merging.encode_base(base),
+        "base": encoded,
         "editor": editor or merging.new_editor(),
         "conflicts": by_question,
-        "pending": ",".join(c.unit for c in conflicts) if conflicts else pending,
+        "pending": merging.encode_pending(conflicts) if conflicts else pending,
         "theirs_saved_by": theirs_saved_by,
     }
 
