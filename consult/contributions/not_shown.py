@@ -18,7 +18,10 @@ from consult.db import db
 
 #: A state that is not shown -> (what the page says, final?).
 NOT_SHOWN = {
-    "withdrawn": (_l("This contribution was withdrawn by its author. It is no longer shown."), True),
+    "withdrawn": (
+        _l("This contribution was withdrawn by its author. It is no longer shown."),
+        True,
+    ),
     "rejected": (_l("The moderators decided not to show this contribution."), True),
     "hidden": (_l("The moderators decided not to show this contribution."), True),
     "hidden_by_reports": (
