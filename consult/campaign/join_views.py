@@ -116,7 +116,18 @@ def join_post():
     # After validate(), which resets every field's errors.
     held = receive_letter(form, operations.holding_hash(token))
     valid = check_choices(form, levels, bands, option_keys) and valid
-    response_id = prefill.proven_response_id(form.response_token.data)
+    link = prefill.response_link(form.response_token.data)
+    if link.is_dead:
+        # Never sent without the link to the response it carried, unsaid: the form comes back
+        # with everything typed, saying why, without that link (sent again, it joins unlinked).
+        form.response_token.data = ""
+        db.commit()  # the accepted letter waits for the next post
+        return _render_join(
+            form,
+            letters.held_letter(db.session, operations.holding_hash(token)),
+            409,
+            dead_link=link,
+        )
     if submit and held is None and not form.letter.errors:
         form.letter.errors = [
             _("Attach the signed letter of commitment (PDF), or save a draft and send it later.")
@@ -128,7 +139,7 @@ def join_post():
             form, letters.held_letter(db.session, operations.holding_hash(token)), 422
         )
     pledge, created = operations.create_pledge(
-        db.session, token, values_from(form, current_language(), response_id), submit=submit
+        db.session, token, values_from(form, current_language(), link.response_id), submit=submit
     )
     mailed = True
     if created:
