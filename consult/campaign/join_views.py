@@ -10,7 +10,6 @@ page is in pledge_views.
 from __future__ import annotations
 
 from flask import (
-    abort,
     current_app,
     redirect,
     render_template,
@@ -34,6 +33,7 @@ from consult.campaign.pledge_form import (
     values_from,
 )
 from consult.core.errors import recovers_from_csrf
+from consult.core.gone import unknown_link
 from consult.core.leaving import showing_again
 from consult.db import db
 from consult.extensions import limiter
@@ -70,7 +70,7 @@ def join_from_response(token: str):
     """The join form filled with the institution's profile from its questionnaire response."""
     response = prefill.response_for_token(token)
     if response is None:
-        abort(404)
+        unknown_link()  # a replaced one is told so first (questionnaires.retired)
     form = PledgeForm(formdata=None)
     prepare_pledge_form(form)
     prefill.fill_from_response(form, response)

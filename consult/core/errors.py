@@ -49,7 +49,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from consult.core.gone import NotShown, WayOn
+from consult.core.gone import NotShown, UnknownLink, WayOn
 from consult.core.links import base_url_origin
 from consult.core.requestlog import is_secret_variable, is_token_shaped
 from consult.core.waiting import rate_limit_wait, wait_words
@@ -255,12 +255,18 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        code = error.code or 500
-        return answer_refusal(code, str(MESSAGES.get(code, error.description)))
+        return answer_refusal(error.code or 500, refusal_message(error))
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):
         return answer_refusal(500, str(MESSAGES[500]))
+
+
+def refusal_message(error: HTTPException) -> str:
+    """The sentence a refused request is told: its code's, or an unknown private link's."""
+    if isinstance(error, UnknownLink):
+        return str(error.description)
+    return str(MESSAGES.get(error.code or 500, error.description))
 
 
 def answer_refusal(code: int, message: str, ways: list[WayOn] | None = None):
