@@ -43,7 +43,7 @@ def _private_link_routes(app) -> list[tuple[str, str, str]]:
 
 def test_every_token_route_is_a_private_link_or_named_as_another_kind(app):
     endpoints = {endpoint for _m, _p, endpoint in token_routes(app)}
-    assert OTHER_TOKENS <= endpoints
+    assert endpoints >= OTHER_TOKENS
     assert {e for _m, _p, e in _private_link_routes(app)} >= {
         "questionnaires.page",
         "questionnaires.review",
