@@ -41,7 +41,7 @@ def public_state(contribution: Contribution) -> str:
 
 
 def ways_on(contribution: Contribution) -> list[WayOn]:
-    """Where to go instead: the article's contributions, every contribution, the start page."""
+    """Where to go instead: the article's contributions, every published contribution."""
     ways = []
     if contribution.article:
         ways.append(
@@ -51,8 +51,7 @@ def ways_on(contribution: Contribution) -> list[WayOn]:
             )
         )
     ways.append(WayOn(str(_l("All published contributions")), url_for("contributions.index")))
-    ways.append(WayOn(str(_l("Back to the start page")), url_for("core.landing")))
-    return ways
+    return ways  # the error page adds the start page and CISDP's contact
 
 
 def published_or_refused(contribution_id: int) -> Contribution:
