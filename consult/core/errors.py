@@ -8,7 +8,9 @@ Every other refusal of a form (a rate limit's 429, a 400, 403, 404, 409, 413, 50
 through one chokepoint, ``answer_refusal``: it shows back what was sent (the expired form's page,
 ``resend_page``), says how long to wait when that is known (a rate limit's real reset, in words)
 and offers the way forward: "Send again" when the same form may pass later, the form's own page
-otherwise. A script (JSON) is told the same, with ``retry_after`` in seconds.
+otherwise. A script (JSON) is told the same, with ``retry_after`` in seconds. A public page of
+something no longer shown (410, ``core.gone.NotShown``) and a private link that names nothing
+(``core.gone.UnknownLink``) pass through it too, with their own sentence and ways on.
 
 A database outage is recognised in one place (is_outage), wherever in the request it is raised:
 in a before_request hook (the staff session check, a rate-limit count), in the view, in an
