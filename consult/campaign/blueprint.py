@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     g,
     url_for,
@@ -20,6 +19,7 @@ from consult.campaign import operations, prefill
 from consult.campaign.models import (
     Pledge,
 )
+from consult.core.gone import unknown_link
 from consult.db import db
 from consult.i18n import prefer_page_language
 from consult.ratelimits.keys import personal_link
@@ -71,6 +71,6 @@ def load_pledge(token: str) -> Pledge:
     """The pledge a personal link names (404 if none); its language is the page's."""
     pledge = operations.find_pledge(db.session, token)
     if pledge is None:
-        abort(404)
+        unknown_link()
     g.pledge_language = pledge.language
     return pledge

@@ -10,7 +10,6 @@ page is in pledge_views.
 from __future__ import annotations
 
 from flask import (
-    abort,
     current_app,
     redirect,
     render_template,
@@ -34,6 +33,7 @@ from consult.campaign.pledge_form import (
     values_from,
 )
 from consult.core.errors import recovers_from_csrf
+from consult.core.gone import unknown_link
 from consult.core.leaving import showing_again
 from consult.db import db
 from consult.extensions import limiter
@@ -70,7 +70,7 @@ def join_from_response(token: str):
     """The join form filled with the institution's profile from its questionnaire response."""
     response = prefill.response_for_token(token)
     if response is None:
-        abort(404)
+        unknown_link()  # a replaced one is told so first (questionnaires.retired)
     form = PledgeForm(formdata=None)
     prepare_pledge_form(form)
     prefill.fill_from_response(form, response)
@@ -116,7 +116,18 @@ def join_post():
     # After validate(), which resets every field's errors.
     held = receive_letter(form, operations.holding_hash(token))
     valid = check_choices(form, levels, bands, option_keys) and valid
-    response_id = prefill.proven_response_id(form.response_token.data)
+    link = prefill.response_link(form.response_token.data)
+    if link.is_dead:
+        # Never sent without the link to the response it carried, unsaid: the form comes back
+        # with everything typed, saying why, without that link (sent again, it joins unlinked).
+        form.response_token.data = ""
+        db.commit()  # the accepted letter waits for the next post
+        return _render_join(
+            form,
+            letters.held_letter(db.session, operations.holding_hash(token)),
+            409,
+            dead_link=link,
+        )
     if submit and held is None and not form.letter.errors:
         form.letter.errors = [
             _("Attach the signed letter of commitment (PDF), or save a draft and send it later.")
@@ -128,7 +139,7 @@ def join_post():
             form, letters.held_letter(db.session, operations.holding_hash(token)), 422
         )
     pledge, created = operations.create_pledge(
-        db.session, token, values_from(form, current_language(), response_id), submit=submit
+        db.session, token, values_from(form, current_language(), link.response_id), submit=submit
     )
     mailed = True
     if created:

@@ -6,12 +6,18 @@ the key: only the respondent has it).
 
 A pledge is linked to a response only on that proof (proven_response_id, the one place that
 links): never on a receipt number, which is printed on the receipt page, its e-mail and PDF and
-proves nothing. And a linked pledge never takes the way to join away from the response: the
-receipt keeps offering the form (join_offer), whoever made the pledge.
+proves nothing. A form that carries a link which no longer proves anything (replaced since it
+was opened, or never one) is never sent without it silently: ``response_link`` names the case
+and the join form says so, keeping everything typed (join_views). And a linked pledge never
+takes the way to join away from the response: the receipt keeps offering the form
+(join_offer), whoever made the pledge.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from flask import current_app, url_for
 from sqlalchemy import select
 
 from consult.campaign.models import LEVELS, POPULATION_BANDS, Pledge
@@ -19,6 +25,7 @@ from consult.campaign.vocabulary import BAND_QUESTION, LEVEL_QUESTION, QUESTIONN
 from consult.db import db
 from consult.geography import REGION_KEYS, country_codes
 from consult.questionnaires import operations as responses
+from consult.questionnaires import retired
 from consult.questionnaires.models import Response
 from consult.questionnaires.registry import definition_of
 
@@ -42,8 +49,41 @@ def response_for_token(token: str | None) -> Response | None:
 def proven_response_id(response_token: str | None) -> int | None:
     """Return the id of the response a pledge may be linked to: the one whose resume token the
     form carries (its holder's proof), or None. Nothing else links a pledge to a response."""
+    return response_link(response_token).response_id
+
+
+class ResponseLink(NamedTuple):
+    """What the link to a response that a form carries is worth (see response_link)."""
+
+    #: "none" (the form carries none), "live" (it proves the response), "replaced" (it did,
+    #: and was replaced since: someone asked for it again) or "unknown" (never such a link).
+    state: str
+    #: The response it proves, when live.
+    response_id: int | None = None
+
+    @property
+    def is_dead(self) -> bool:
+        """Tell whether the form carried a link that links nothing (it must say so)."""
+        return self.state in ("replaced", "unknown")
+
+    @property
+    def lost_link_url(self) -> str | None:
+        """Where the respondent asks for the current link of the response (None if nowhere)."""
+        if "mail.lost_link" not in current_app.view_functions:
+            return None
+        return url_for("mail.lost_link", key=QUESTIONNAIRE_KEY)
+
+
+def response_link(response_token: str | None) -> ResponseLink:
+    """Tell what the response link a form carries is worth, the one place that decides it."""
+    if not (response_token or "").strip():
+        return ResponseLink("none")
     response = response_for_token(response_token)
-    return response.id if response is not None else None
+    if response is not None:
+        return ResponseLink("live", response.id)
+    if retired.replaced_response(response_token) is not None:
+        return ResponseLink("replaced")
+    return ResponseLink("unknown")
 
 
 def profile_of(response: Response) -> dict[str, str]:

@@ -5,7 +5,6 @@ and rate limits), the private status page its link opens, and withdrawing.
 from __future__ import annotations
 
 from flask import (
-    abort,
     current_app,
     flash,
     get_flashed_messages,
@@ -28,6 +27,7 @@ from consult.contributions.blueprint import (
 from consult.contributions.choices import article_choices, language_choices, region_choices
 from consult.contributions.forms import ContributionForm, set_options
 from consult.contributions.registry import current_charter
+from consult.core.gone import unknown_link
 from consult.core.leaving import showing_again
 from consult.core.links import absolute_url_for
 from consult.db import db
@@ -165,7 +165,7 @@ def new():
 @bp.get("/contributions/status/<token>")
 def status(token: str):
     """The contributor's private page: status, the moderator's reason, a withdraw button."""
-    contribution = operations.find_by_token(db.session, token) or abort(404)
+    contribution = operations.find_by_token(db.session, token) or unknown_link()
     return render_template(
         "contributions/status.html",
         contribution=contribution,
@@ -181,7 +181,7 @@ def status(token: str):
 @limit_posts()
 def withdraw(token: str):
     """Withdraw a contribution through its private link."""
-    contribution = operations.find_by_token(db.session, token) or abort(404)
+    contribution = operations.find_by_token(db.session, token) or unknown_link()
     try:
         operations.withdraw(db.session, contribution)
     except operations.ContributionError:

@@ -5,7 +5,6 @@ it, report it, reply (each counted once per browser where it must be, each POST 
 from __future__ import annotations
 
 from flask import (
-    abort,
     current_app,
     flash,
     get_flashed_messages,
@@ -27,17 +26,11 @@ from consult.contributions.blueprint import (
 from consult.contributions.choices import language_choices
 from consult.contributions.forms import ReplyForm, ReportForm, set_options
 from consult.contributions.models import Contribution
+from consult.contributions.not_shown import published_or_refused
 from consult.contributions.registry import current_charter
 from consult.core.leaving import showing_again
 from consult.db import db
 from consult.i18n import current_language
-
-
-def _published_or_404(contribution_id: int) -> Contribution:
-    contribution = db.session.get(Contribution, contribution_id)
-    if contribution is None or not contribution.is_published:
-        abort(404)
-    return contribution
 
 
 def _render_detail(
@@ -77,14 +70,14 @@ def _render_detail(
 @bp.get("/contributions/<int:contribution_id>")
 def detail(contribution_id: int):
     """A published contribution, CISDP's response, its replies, support and report forms."""
-    return _render_detail(_published_or_404(contribution_id))
+    return _render_detail(published_or_refused(contribution_id))
 
 
 @bp.post("/contributions/<int:contribution_id>/support")
 @limit_posts()
 def support(contribution_id: int):
     """Say "I agree": once per browser, a few per address."""
-    contribution = _published_or_404(contribution_id)
+    contribution = published_or_refused(contribution_id)
     result = reactions.add_support(
         db.session,
         contribution,
@@ -113,7 +106,7 @@ def support(contribution_id: int):
 @limit_posts()
 def report(contribution_id: int):
     """Report a contribution; after enough distinct reports it is hidden until moderated."""
-    contribution = _published_or_404(contribution_id)
+    contribution = published_or_refused(contribution_id)
     form = ReportForm()
     if not form.validate():
         return _render_detail(contribution, report_form=form, status=422)
@@ -150,7 +143,7 @@ def _writing_on_the_page(names: tuple[str, ...]) -> bool:
 @limit_posts()
 def reply(contribution_id: int):
     """Reply to a published contribution; replies are moderated like contributions."""
-    contribution = _published_or_404(contribution_id)
+    contribution = published_or_refused(contribution_id)
     form = ReplyForm()
     set_options(form.language, language_choices())
     if showing_again():

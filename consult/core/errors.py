@@ -8,7 +8,9 @@ Every other refusal of a form (a rate limit's 429, a 400, 403, 404, 409, 413, 50
 through one chokepoint, ``answer_refusal``: it shows back what was sent (the expired form's page,
 ``resend_page``), says how long to wait when that is known (a rate limit's real reset, in words)
 and offers the way forward: "Send again" when the same form may pass later, the form's own page
-otherwise. A script (JSON) is told the same, with ``retry_after`` in seconds.
+otherwise. A script (JSON) is told the same, with ``retry_after`` in seconds. A public page of
+something no longer shown (410, ``core.gone.NotShown``) and a private link that names nothing
+(``core.gone.UnknownLink``) pass through it too, with their own sentence and ways on.
 
 A database outage is recognised in one place (is_outage), wherever in the request it is raised:
 in a before_request hook (the staff session check, a rate-limit count), in the view, in an
@@ -49,6 +51,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from consult.core.gone import NotShown, UnknownLink, WayOn
 from consult.core.links import base_url_origin
 from consult.core.requestlog import is_secret_variable, is_token_shaped
 from consult.core.waiting import rate_limit_wait, wait_words
@@ -247,18 +250,32 @@ def init_app(app: Flask) -> None:
             return answer_unavailable(error)
         raise error
 
+    @app.errorhandler(NotShown)
+    def not_shown(error: NotShown):
+        # What it was is never said: the sentence and the ways on come from the feature.
+        return answer_refusal(error.code or 410, str(error.description), ways=error.ways)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        code = error.code or 500
-        return answer_refusal(code, str(MESSAGES.get(code, error.description)))
+        return answer_refusal(error.code or 500, refusal_message(error))
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):
         return answer_refusal(500, str(MESSAGES[500]))
 
 
-def answer_refusal(code: int, message: str):
+def refusal_message(error: HTTPException) -> str:
+    """The sentence a refused request is told: its code's, or an unknown private link's."""
+    if isinstance(error, UnknownLink):
+        return str(error.description)
+    return str(MESSAGES.get(error.code or 500, error.description))
+
+
+def answer_refusal(code: int, message: str, ways: list[WayOn] | None = None):
     """Answer a refused request; a form's input comes back with the reason and the way forward.
+
+    ``ways`` are links offered besides the form's own page (e.g. where to go when what the
+    address named is no longer shown, see core.gone).
 
     A 429 says how long its limit really has left (``rate_limit_wait``), in words, and sends
     Retry-After. A refused form of our own site is shown back (``resend_page``); a script is
@@ -274,17 +291,17 @@ def answer_refusal(code: int, message: str):
         reply = current_app.make_response((jsonify(body), code))
     elif _keeps_typed_input():
         try:
-            page = resend_page(refusal=message, can_resend=code in RETRYABLE)
+            page = resend_page(refusal=message, can_resend=code in RETRYABLE, ways=ways)
         except Exception as error:
             # A 500 may leave nothing able to draw the page: the plain error page then.
             current_app.logger.error("refusal page failed (%s)", type(error).__name__)
             page = None
         if page is None:
-            return render_error(code, message)
+            return render_error(code, message, ways)
         reply = current_app.make_response((page, code))
         reply.headers["Cache-Control"] = "no-store"
     else:
-        return render_error(code, message)
+        return render_error(code, message, ways)
     if wait is not None:
         reply.headers["Retry-After"] = str(wait)
     return reply
@@ -298,12 +315,12 @@ def _keeps_typed_input() -> bool:
         return False
 
 
-def render_error(code: int, message: str):
-    """Answer an error in the format the client asked for."""
+def render_error(code: int, message: str, ways: list[WayOn] | None = None):
+    """Answer an error in the format the client asked for (``ways``: links offered on it)."""
     if wants_json():
         return jsonify({"error": code, "message": message}), code
     try:
-        return render_template("error.html", code=code, message=message), code
+        return render_template("error.html", code=code, message=message, ways=ways or []), code
     except Exception as error:
         # The error page must never fail: a static page, with the headers (after_request).
         current_app.logger.error(
@@ -369,7 +386,12 @@ def typed_texts() -> list[str]:
     ]
 
 
-def resend_page(expired: bool = False, refusal: str | None = None, can_resend: bool = True):
+def resend_page(
+    expired: bool = False,
+    refusal: str | None = None,
+    can_resend: bool = True,
+    ways: list[WayOn] | None = None,
+):
     """Return a page that holds every posted field and sends them again to the same address.
 
     For a form whose own page cannot be rebuilt (the database cannot even be read), for a
@@ -393,6 +415,7 @@ def resend_page(expired: bool = False, refusal: str | None = None, can_resend: b
         refusal=refusal,
         can_resend=can_resend,
         back=None if can_resend else _form_page(request.path),
+        ways=ways or [],
     )
 
 

@@ -27,6 +27,7 @@ from flask_login import current_user
 from markupsafe import escape
 from sqlalchemy import func, select
 
+from consult.core.gone import unknown_link
 from consult.core.leaving import showing_again
 from consult.core.links import safe_local_path
 from consult.core.requestlog import REDACTED, redact_urls
@@ -71,7 +72,7 @@ def _back_to(token: str) -> str:
 @limit_by_owner(_request_limit, _address_request_limit, personal_link)
 def email_link(token: str):
     """Queue the respondent's personal link to the address they typed."""
-    response = operations.find_response(db.session, token) or abort(404)
+    response = operations.find_response(db.session, token) or unknown_link()
     questionnaire = definition_of(response)
     back = _back_to(token)
     if showing_again():

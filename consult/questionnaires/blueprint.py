@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, render_template, request
 
+from consult.core.gone import unknown_link
 from consult.db import db
 from consult.i18n import prefer_page_language
 from consult.questionnaires import operations, printing, retired, wording
@@ -44,7 +45,7 @@ def load_response(token: str) -> tuple[Response, Questionnaire]:
         db.session, token, for_update=request.method == "POST" and not g.get("_read_only")
     )
     if response is None:
-        abort(404)
+        unknown_link()
     g.response_language = response.language
     return response, definition_of(response)
 
@@ -53,7 +54,7 @@ def load_with_answers(token: str) -> tuple[Response, Questionnaire, Answers]:
     """Load a response to show one of its pages (saving one goes through load_to_save)."""
     response = operations.open_response(db.session, token)
     if response is None:
-        abort(404)
+        unknown_link()
     g.response_language = response.language
     questionnaire = definition_of(response)
     return response, questionnaire, operations.answers_of(db.session, response, questionnaire)
@@ -64,7 +65,7 @@ def load_to_save(token: str) -> tuple[operations.ResponseRow, Questionnaire, Ans
     # Statements only, through the request's connection: no ORM session (see db.connection).
     row = operations.open_response_to_save(db, token, for_update=not g.get("_read_only"))
     if row is None:
-        abort(404)
+        unknown_link()
     g.response_language = row.language
     questionnaire = definition_of(row)
     return row, questionnaire, operations.answers_of(db, row, questionnaire)
@@ -74,7 +75,7 @@ def response_of(token: str) -> Response:
     """The response as an ORM object, for the pages that show it after a save."""
     response = operations.find_response(db.session, token)
     if response is None:
-        abort(404)
+        unknown_link()
     return response
 
 

@@ -1,11 +1,12 @@
-"""The personal link: opening a response from it, and sending it by e-mail from a page.
+"""The personal link: opening a response from it, checking it still works, and sending it by
+e-mail from a page.
 
 A respondent needs no account: the resume token in the link opens the draft from any browser.
 """
 
 from __future__ import annotations
 
-from flask import redirect, request, url_for
+from flask import jsonify, redirect, request, url_for
 
 from consult.db import db
 from consult.mail import link_box
@@ -24,6 +25,17 @@ def resume(token: str):
     sections = navigation.shown_sections(questionnaire, answers)
     target = next((s for s in sections if s.key == response.last_section_key), sections[0])
     return redirect(url_for(".page", token=token, section_key=target.key))
+
+
+@bp.get("/r/<token>/link")
+def link_state(token: str):
+    """Tell a page shown again (back/forward, a tab come back to) whether its link still works.
+
+    Live: 200. Replaced since the page was drawn: the 410 of questionnaires.retired (JSON),
+    on which consult.js turns the page's link box to what to do instead. Never the answers.
+    """
+    load_response(token)
+    return jsonify({"live": True}), 200, {"Cache-Control": "no-store"}
 
 
 def send_link_from(token: str, questionnaire: Questionnaire, page_path: str) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, render_template
 from flask_babel import force_locale
 
+from consult.core.gone import unknown_link
 from consult.db import db, utcnow
 from consult.exports import naming
 from consult.questionnaires import operations
@@ -77,7 +78,7 @@ def response_pdf(token: str):
     """Download a response's answers as a PDF, in its language, with its receipt number."""
     response = operations.open_response(db.session, token)
     if response is None:
-        abort(404)
+        unknown_link()
     questionnaire = definition_of(response)
     answers = operations.answers_of(db.session, response, questionnaire)
     with force_locale(response.language):

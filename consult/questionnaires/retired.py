@@ -18,7 +18,7 @@ from flask import g, jsonify, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
-from consult.core.errors import MESSAGES, answer_refusal
+from consult.core.errors import answer_refusal, refusal_message
 from consult.core.views import contact_url
 from consult.db import db
 from consult.i18n import translate_text
@@ -81,7 +81,7 @@ def install(state) -> None:
 
 def explain_not_found(error: NotFound):
     """The app's 404, unless the request's personal link was replaced: then the 410 page."""
-    return refuse_replaced_link() or answer_refusal(404, str(MESSAGES[404]))
+    return refuse_replaced_link() or answer_refusal(404, refusal_message(error))
 
 
 def refuse_replaced_link():

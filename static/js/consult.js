@@ -29,6 +29,26 @@
     });
   });
 
+  /* A page shown again (from the back/forward cache, or a tab the person comes back to) may
+     hold a link replaced meanwhile, and only question pages autosave: ask the box's check
+     address once; its 410 means replaced, and the boxes say so (the event above). */
+  var checking = false;
+  function checkLink() {
+    var box = document.querySelector("[data-link-check]");
+    if (!box || checking || !window.fetch) { return; }
+    checking = true;
+    fetch(box.dataset.linkCheck, {headers: {Accept: "application/json"}, cache: "no-store", credentials: "same-origin"})
+      .then(function (response) {
+        if (response.status === 410) { document.dispatchEvent(new CustomEvent("consult:link-gone")); }
+      })
+      .catch(function () { /* offline: the next showing asks again */ })
+      .then(function () { checking = false; });
+  }
+  window.addEventListener("pageshow", function (event) { if (event.persisted) { checkLink(); } });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") { checkLink(); }
+  });
+
   /* Focus a form control and bring its question (legend or label) into view with it. */
   function focusField(id) {
     var field = document.getElementById(id);

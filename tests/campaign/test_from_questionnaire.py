@@ -125,6 +125,18 @@ def test_a_receipt_number_takes_nothing_from_the_respondent(app, respondent, fie
     unknown = Institution(client).send(
         upload=letter(), action="draft", **{field: case("LG-NOPE-NOPE")}
     )
+    if field == "response_token":
+        # Told that the link it carried is not known, in the same words for both: no oracle.
+        assert made.status_code == unknown.status_code == 409
+        notice = re.compile(
+            r'<div class="notice warning" role="alert" id="dead-response-link">.*?</div>', re.S
+        )
+        assert notice.search(made.get_data(as_text=True)).group(0) == notice.search(
+            unknown.get_data(as_text=True)
+        ).group(0)
+        # Sent again as it is (the form no longer carries it): joined, unlinked.
+        made = stranger.send(upload=letter(), action="draft", contact_email="mallory@example.net")
+        unknown = Institution(client).send(upload=letter(), action="draft")
     assert made.status_code == unknown.status_code == 303  # the same answer: no oracle
     assert "receipt number" not in client.get(made.location).get_data(as_text=True)
     edit_csrf, revision, _page = stranger.edit_page()

@@ -112,6 +112,7 @@ NOT_A_FORM_PAGE = {
     "charter.outcomes_table": "a CSV or XLSX download",
     "outcomes_public.figure": "a chart or table download",
     "campaign.pledge_held_letter": "a PDF",
+    "questionnaires.link_state": "JSON for the link box (does the link still work?)",
 }
 
 #: A second form with typed input on a page whose switcher sends the main one: none. Every

@@ -14,7 +14,7 @@ from tests.conftest import Respondent
 from tests.core.test_ways_forward import _contribution, _main, _pledge
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-BOX = re.compile(r"<aside[^>]*data-link-box>.*?</aside>", re.S)
+BOX = re.compile(r"<aside[^>]*data-link-box[^>]*>.*?</aside>", re.S)
 
 
 def questionnaire_page(app, login):
@@ -105,6 +105,37 @@ def test_a_private_link_is_shown_in_the_one_box_that_can_say_it_stopped(app, log
     assert promised in live
     if reach in NOT_PROMISED:
         assert NOT_PROMISED[reach] not in live
+    if path.startswith("/r/"):
+        # Pages without autosave learn a replacement when shown again (consult.js asks this).
+        assert f'data-link-check="{path}/link"' in box
+
+
+def test_the_box_s_check_says_whether_the_link_still_works(app):
+    """What consult.js asks when a response's page is shown again: live, replaced or unknown,
+    in JSON, never an answer."""
+    from sqlalchemy import select
+
+    from consult.db import db, writing
+    from consult.questionnaires.models import Response
+    from consult.staff import invitations
+
+    respondent = Respondent(app.test_client(), "partners")
+    token = respondent.start()
+    respondent.save("profile", {"q.organisation_name": "Red secreta"})
+    ask = {"Accept": "application/json"}
+    live = app.test_client().get(f"/r/{token}/link", headers=ask)
+    assert (live.status_code, live.get_json()) == (200, {"live": True})
+    assert live.headers["Cache-Control"] == "no-store"
+    with app.app_context(), writing():
+        response = db.session.scalar(select(Response))
+        invitations.reissue_personal_link(db.session, response, invitations.LOST_LINK_ACTOR)
+        db.commit()
+    replaced = app.test_client().get(f"/r/{token}/link", headers=ask)
+    assert replaced.status_code == 410
+    assert replaced.get_json()["replaced"] is True
+    assert "Red secreta" not in replaced.get_data(as_text=True)
+    unknown = app.test_client().get("/r/" + "Q" * 32 + "/link", headers=ask)
+    assert unknown.status_code == 404
 
 
 def test_no_template_offers_to_copy_a_link_outside_the_box():
