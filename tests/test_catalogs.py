@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from flask_babel import gettext
+from flask_babel import get_domain, gettext
 
 from consult import catalogs
 
@@ -69,13 +69,16 @@ def test_a_catalog_is_compiled_when_its_mo_is_missing_or_older(tmp_path, state, 
     assert not list(po.parent.glob(".*.tmp"))  # no temporary file left behind
 
 
-def test_the_app_compiles_a_changed_catalog_and_translates_with_it(make_app, tmp_path):
+def test_the_app_compiles_a_changed_catalog_and_translates_with_it(make_app, tmp_path, monkeypatch):
     po = write_catalog(tmp_path, "fr", "Ancienne traduction.")
     catalogs.compile_catalog(po)
     write_catalog(tmp_path, "fr", "Vos réponses sont enregistrées.", fuzzy="Pas envoyé")
     age(po.with_suffix(".mo"), 60)  # the catalog changed after the last compile
     app = make_app(BABEL_TRANSLATION_DIRECTORIES=str(tmp_path))
     with app.test_request_context("/?lang=fr"):
+        # Flask-Babel keeps the translations it loaded per language for the whole process:
+        # this app's own folder is read afresh.
+        monkeypatch.setattr(get_domain(), "cache", {})
         assert gettext("Your answers are saved.") == "Vos réponses sont enregistrées."
         assert gettext("Not sent") == "Not sent"  # fuzzy: left out, as pybabel compile does
 
