@@ -32,7 +32,7 @@ from consult.db import db
 from consult.i18n import format_moment
 from consult.outcomes import deck_content, differencing, operations, stale_dates
 from consult.outcomes.blueprints import threshold
-from consult.outcomes.deck_settings import LANGUAGES, Closing
+from consult.outcomes.deck_settings import LANGUAGES, Closing, DeckSettings, closing_from
 from consult.outcomes.models import OutcomePublication, OutcomeSnapshot
 
 
@@ -71,6 +71,19 @@ def prepare_cautions(snapshots: Sequence[OutcomeSnapshot]) -> None:
     for frozen in missing:
         close = closes.get(frozen.id)
         cache[frozen.id] = None if close is None else _caution(close, limit)
+    # The closing slides of them all in one query (stale_closing_note reads them from here).
+    settings = {
+        row.snapshot_id: row
+        for row in db.session.scalars(
+            select(DeckSettings).where(
+                DeckSettings.snapshot_id.in_([frozen.id for frozen in missing])
+            )
+        )
+    }
+    default = deck_content.default_closing()
+    stale = g.setdefault("deck_stale_closings", {})
+    for frozen in missing:
+        stale[frozen.id] = _stale_note(closing_from(settings.get(frozen.id), default), frozen)
 
 
 def _caution(close: operations.Differencing, limit: int) -> DeckCaution:
@@ -159,8 +172,14 @@ def closing_past_dates(closing: Closing, frozen: OutcomeSnapshot) -> list[str]:
 
 
 def stale_closing_note(frozen: OutcomeSnapshot) -> str:
-    """The warning a page linking the deck prints when its closing slide names past dates."""
-    past = closing_past_dates(deck_content.closing_slide(db.session, frozen.id), frozen)
+    """The warning a page linking the deck prints when its closing slide names past dates
+    (worked out with the cautions, once per request)."""
+    prepare_cautions([frozen])
+    return g.deck_stale_closings[frozen.id]
+
+
+def _stale_note(closing: Closing, frozen: OutcomeSnapshot) -> str:
+    past = closing_past_dates(closing, frozen)
     if not past:
         return ""
     return _(

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, pgettext
 
 from consult.outcomes.formatting import breakdown_label, number, short_questionnaire
 from consult.outcomes.reading import responses_total
@@ -93,7 +93,9 @@ def participation_figure(summary: Mapping[str, Any]) -> tuple[str, str]:
     if not total_regions:
         return "", _("Too few responses to show their number.")
     return (
-        _("%(n)s of %(total)s", n=number(regions), total=number(total_regions)),
+        pgettext(
+            "regions reached", "%(n)s of %(total)s", n=number(regions), total=number(total_regions)
+        ),
         _("UCLG regions with responses; too few responses to show their number."),
     )
 
