@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -13,7 +13,6 @@ from babel import Locale
 from babel import dates as babel_dates
 from flask import Flask, current_app, g, request, url_for
 from flask_babel import (
-    format_date,
     format_decimal,
     format_percent,
     get_locale,
@@ -186,26 +185,50 @@ def language_url(language: str) -> str:
     return path + "?" + urlencode([*args, ("lang", language)])
 
 
-def format_moment(moment: datetime | str, time: bool = True, seconds: bool = False) -> str:
+def format_day(day: date | str, width: str = "long", language: str | None = None) -> str:
+    """Write a calendar day for people: the language's CLDR date of ``width`` ("long": "30 June
+    2027", "30 juin 2027", "30 de junio de 2027"; "medium" for table columns; or a CLDR
+    pattern such as "d MMM" for a chart's axis). For days that are truly days (a pledge's
+    joining day): a moment goes through format_moment, with its time and zone. UCLG writes
+    English dates the British way; French writes the first of a month "1er" in running text.
+    """
+    if isinstance(day, str):
+        day = date.fromisoformat(day[:10])
+    language = language or current_language()
+    locale = "en_GB" if language == "en" else language
+    text = babel_dates.format_date(day, width, locale=locale)
+    if language == "fr" and width == "long" and day.day == 1 and text.startswith("1 "):
+        return "1er " + text[2:]
+    return text
+
+
+def format_month(day: date, language: str | None = None) -> str:
+    """Write the month of ``day`` with its year ("February 2022", "février 2022")."""
+    language = language or current_language()
+    locale = "en_GB" if language == "en" else language
+    return babel_dates.format_skeleton("yMMMM", day, locale=locale)
+
+
+def format_moment(
+    moment: datetime | str, time: bool = True, seconds: bool = False, zone: Any = None
+) -> str:
     """Write a moment for people: the language's long CLDR date, a 24-hour time and the zone.
 
     "30 June 2027, 23:59 UTC", "30 juin 2027, 23:59 UTC", "30 de junio de 2027, 23:59 UTC";
     with ``time=False`` the date alone, with ``seconds`` the seconds too. Every date and time a
-    person reads goes through here (the ``moment`` template filter, and ``format_datetime`` in
-    templates: see template_moment), in
-    the page's language and the configured display time zone (BABEL_DEFAULT_TIMEZONE), which
-    is always named; flash messages call it while the request is answered. A naive moment or
-    an ISO text without offset is UTC, as every stored time is. UCLG writes English dates the
-    British way.
+    person reads goes through here or format_day (the ``moment`` template filter, and
+    ``format_datetime`` and ``format_date`` in templates: see template_moment, template_day),
+    in the page's language and the configured display time zone (BABEL_DEFAULT_TIMEZONE) or
+    ``zone`` (a deck's own), which is always named; flash messages and e-mails call it while
+    the request is answered or under force_locale. A naive moment or an ISO text without
+    offset is UTC, as every stored time is. UCLG writes English dates the British way.
     """
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    language = current_language()
-    local = moment.astimezone(get_timezone())
-    locale = "en_GB" if language == "en" else language
-    day = babel_dates.format_date(local.date(), "long", locale=locale)
+    local = moment.astimezone(zone or get_timezone())
+    day = format_day(local.date())
     if not time:
         return day
     clock = f"{local:%H:%M:%S}" if seconds else f"{local:%H:%M}"
@@ -216,6 +239,15 @@ def template_moment(moment: datetime | str, _format: Any = None) -> str:
     """``format_datetime`` as templates call it: format_moment, whatever CLDR format name an
     older template passes, so that no template writes a time in another form or zone."""
     return format_moment(moment)
+
+
+def template_day(value: date | datetime | str, width: str = "long") -> str:
+    """``format_date`` as templates call it: a day through format_day (British English, no US
+    "December 4, 2026"); a moment (a datetime) through format_moment, with its time and zone,
+    since the day alone of a moment depends on the zone it is read in."""
+    if isinstance(value, datetime):
+        return format_moment(value)
+    return format_day(value, width)
 
 
 def translation_directories(root: Path) -> str:
@@ -248,7 +280,8 @@ def init_app(app: Flask) -> None:
             "language_url": language_url,
             "format_datetime": template_moment,
             "format_moment": format_moment,
-            "format_date": format_date,
+            "format_date": template_day,
+            "format_day": format_day,
             "format_decimal": format_decimal,
             "format_percent": format_percent,
         }

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup, escape
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from consult.core.links import absolute_url_for
 from consult.db import utcnow
-from consult.i18n import translate_text
+from consult.i18n import format_moment, translate_text
 from consult.mail import messages
 from consult.mail.compose import normalise_address
 from consult.mail.models import InviteeMail, MailTemplate, OutboxMessage
@@ -211,7 +211,7 @@ def render_for(
         values = {
             "institution": institution,
             "link": link,
-            "deadline": format_date(questionnaire.closes_at, "long"),
+            "deadline": format_moment(questionnaire.closes_at),
             "questionnaire": translate_text(questionnaire.title, language),
         }
         text = fill(body, values)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -70,7 +70,7 @@ def _facts(questionnaire: Questionnaire, language: str) -> dict[str, str]:
     with force_locale(language):
         return {
             "questionnaire_title": translate_text(questionnaire.title, language),
-            "closes_on": format_date(questionnaire.closes_at, "long"),
+            "closes_on": format_moment(questionnaire.closes_at),
         }
 
 

@@ -118,13 +118,17 @@ def template_context(summary: dict[str, Any], **extra: Any) -> dict[str, Any]:
     from consult.outcomes.deck_campaign import campaign_view
 
     names = region_names()
+    snapshot = extra.get("snapshot")
+    data_time = (
+        None if snapshot is None else presenting.data_time(snapshot.data_as_of, snapshot.timezone)
+    )
     return {
         "summary": summary,
         "coverage_note": coverage_note(summary.get("filters")),
         "p": presenting,
         "threshold": threshold(),
         "region_names": names,
-        "campaign": campaign_view(summary, names),
+        "campaign": campaign_view(summary, names, data_time),
         **extra,
     }
 

@@ -27,6 +27,9 @@ class Comparison:
     per_questionnaire: list[dict[str, Any]]
     per_region: list[dict[str, Any]]
     changed_questions: list[dict[str, Any]]
+    #: Changes left out of the ranking: a share of fewer than ``minimum`` respondents on
+    #: either side (one partner more moves such a share by tens of points).
+    unranked_changes: int = 0
 
 
 def compare(
@@ -34,8 +37,14 @@ def compare(
     before_ids: list[int],
     after: Mapping[str, Any],
     after_ids: list[int],
+    minimum: int = 5,
 ) -> Comparison:
-    """Compare two summaries: responses added and removed, and the figures that moved most."""
+    """Compare two summaries: responses added and removed, and the figures that moved most.
+
+    Each change carries the number of respondents its share is of, on both sides; a change
+    whose share rests on fewer than ``minimum`` respondents on either side is not ranked
+    (it is only counted in ``unranked_changes``): "100.0% → 25.0%" of one and then four
+    partners would otherwise lead the list."""
     old, new = set(before_ids), set(after_ids)
     per_questionnaire = []
     changed = []
@@ -72,6 +81,7 @@ def compare(
             if old_top is None or new_shares.get(old_top["key"]) is None:
                 continue
             change = new_shares[old_top["key"]] - (old_top["share"] or 0)
+            new_option = next(o for o in newer["options"] if o["key"] == old_top["key"])
             changed.append(
                 {
                     "questionnaire": questionnaire["key"],
@@ -81,10 +91,13 @@ def compare(
                     "before": old_top["share"],
                     "after": new_shares[old_top["key"]],
                     "change": change,
+                    "before_n": _share_base(old_top, question),
+                    "after_n": _share_base(new_option, newer),
                 }
             )
     changed = [c for c in changed if abs(c["change"]) > 1e-9]
-    changed.sort(key=lambda c: -abs(c["change"]))
+    ranked = [c for c in changed if min(c["before_n"] or 0, c["after_n"] or 0) >= minimum]
+    ranked.sort(key=lambda c: -abs(c["change"]))
     return Comparison(
         added=len(new - old),
         removed=len(old - new),
@@ -95,7 +108,8 @@ def compare(
             {"key": k or None, "before": b, "after": a, "difference": a - b}
             for k, (b, a) in sorted(regions.items(), key=lambda kv: -kv[1][1])
         ],
-        changed_questions=changed[:8],
+        changed_questions=ranked[:8],
+        unranked_changes=len(changed) - len(ranked),
     )
 
 
@@ -150,6 +164,13 @@ def freshness(
         contributions_published=len(public - counted),
         contributions_removed=len(counted - public),
     )
+
+
+def _share_base(option: Mapping[str, Any], question: Mapping[str, Any]) -> int | None:
+    """How many respondents an option's share is of (its own base, if only some versions
+    offered it: distribution.rebase_options)."""
+    base = option.get("base")
+    return base if base is not None else question.get("base")
 
 
 def _top_option(question: Mapping[str, Any]) -> Mapping[str, Any] | None:

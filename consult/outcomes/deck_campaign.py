@@ -26,9 +26,14 @@ from consult.outcomes import reading
 
 
 def campaign_view(
-    summary: Mapping[str, Any], region_names: Mapping[str, str]
+    summary: Mapping[str, Any], region_names: Mapping[str, str], data_time: str | None = None
 ) -> dict[str, Any] | None:
-    """Return what the slide and the section show, in the request's language (None if absent)."""
+    """Return what the slide and the section show, in the request's language (None if absent).
+
+    ``data_time``: the snapshot's data time as its deck writes it (formatting.data_time). The
+    campaign was counted at that moment (operations.freeze), so the slide says that moment, in
+    the deck's zone: its UTC day alone ("4 December") contradicted a deck dated "5 December
+    2026, 07:45 JST"."""
     frozen = summary.get("campaign")
     if not frozen:
         return None
@@ -60,7 +65,7 @@ def campaign_view(
         "total": total,
         "countries": frozen["countries"],
         "pioneers": frozen["pioneers"],
-        "as_of": p.day(frozen["as_of"], "long"),
+        "as_of": data_time or p.day(frozen["as_of"], "long"),
         "regions": regions,
         "widest": widest,
         "milestones": [

@@ -36,17 +36,20 @@ TOP_THEMES_SAID = 3
 
 #: The default closing slide: the revision's next steps, as (lead, rest) message pairs.
 #: Marked for extraction (lazy): unmarked, they fell out of the catalogs and the French and
-#: Spanish decks closed in English.
+#: Spanish decks closed in English. They name no date and no state that can go stale (a
+#: default of 2021 announced the Daejeon Congress of October 2022 on decks of 2026): staff
+#: write the session's own dates on the closing slide, where stale_dates checks them.
 NEXT_STEPS = (
-    (_l("The consultation stays open"), _l("Questionnaires and contributions keep coming in.")),
+    (
+        _l("Taking part"),
+        _l(
+            "Questionnaires and open contributions, on the platform while the consultation is open."
+        ),
+    ),
     (_l("Drafting the revised Charter"), _l("Article by article, from these findings.")),
     (
         _l("10, 100, 1000 human rights cities and territories"),
-        _l("100 by the Congress, 1000 by 2030."),
-    ),
-    (
-        _l("UCLG World Congress, Daejeon, October 2022"),
-        _l("The revised Charter-Agenda is presented."),
+        _l("Cities and territories join the campaign with a form and a letter."),
     ),
 )
 
@@ -56,7 +59,7 @@ def default_closing() -> Closing:
     titles, texts = {}, {}
     for language in LANGUAGES:
         with force_locale(language):
-            titles[language] = _("Next steps towards the Daejeon Congress")
+            titles[language] = _("Next steps of the revision")
             separator = "\u00a0: " if language == "fr" else ": "
             texts[language] = "\n".join(f"{lead}{separator}{rest}" for lead, rest in NEXT_STEPS)
     return Closing(title=titles, text=texts)
@@ -385,11 +388,19 @@ def speaker_notes(
             ),
             _(
                 "%(responses)s and %(contributions)s.",
-                responses=ngettext(
+                # A withheld total is never embedded as if it were a number ("not shown
+                # questionnaire responses"): the sentence is written for that case.
+                responses=_(
+                    "Questionnaire responses too few to show their total (fewer than %(n)s "
+                    "to one questionnaire)",
+                    n=p.number(threshold),
+                )
+                if total is None
+                else ngettext(
                     "%(n)s questionnaire response",
                     "%(n)s questionnaire responses",
-                    2 if total is None else total,
-                    n=p.total_text(total),
+                    total,
+                    n=p.number(total),
                 ),
                 contributions=ngettext(
                     "%(n)s published open contribution",
@@ -446,12 +457,12 @@ def speaker_notes(
     ]
     for slide in quote_slides(summary, snapshot, quotes):
         notes[slide.key] = _quote_notes(slide, quotes)
-    campaign = deck_campaign.campaign_view(summary, region_names(current_language()))
+    campaign = deck_campaign.campaign_view(summary, region_names(current_language()), when)
     if campaign is not None and campaign["total"]:  # the slide is shown once someone joined
         notes["campaign"] = deck_campaign.campaign_notes(campaign)
     notes["closing"] = (
         [_("The closing points were set by UCLG CISDP for this session.")]
         if closing.is_custom
-        else [_("The next steps of the revision, until the Daejeon Congress.")]
+        else [_("The next steps of the revision.")]
     )
     return notes

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from flask import g, url_for
 from flask_babel import gettext as _
@@ -28,8 +30,9 @@ from sqlalchemy import select
 from consult.core.errors import render_error
 from consult.db import db
 from consult.i18n import format_moment
-from consult.outcomes import differencing, operations
+from consult.outcomes import deck_content, differencing, operations, stale_dates
 from consult.outcomes.blueprints import threshold
+from consult.outcomes.deck_settings import LANGUAGES, Closing, DeckSettings, closing_from
 from consult.outcomes.models import OutcomePublication, OutcomeSnapshot
 
 
@@ -68,6 +71,19 @@ def prepare_cautions(snapshots: Sequence[OutcomeSnapshot]) -> None:
     for frozen in missing:
         close = closes.get(frozen.id)
         cache[frozen.id] = None if close is None else _caution(close, limit)
+    # The closing slides of them all in one query (stale_closing_note reads them from here).
+    settings = {
+        row.snapshot_id: row
+        for row in db.session.scalars(
+            select(DeckSettings).where(
+                DeckSettings.snapshot_id.in_([frozen.id for frozen in missing])
+            )
+        )
+    }
+    default = deck_content.default_closing()
+    stale = g.setdefault("deck_stale_closings", {})
+    for frozen in missing:
+        stale[frozen.id] = _stale_note(closing_from(settings.get(frozen.id), default), frozen)
 
 
 def _caution(close: operations.Differencing, limit: int) -> DeckCaution:
@@ -128,6 +144,8 @@ class DeckOffer:
     deck: DeckLink
     presenter: DeckLink
     downloads: tuple[DeckLink, ...]
+    #: The closing slide names dates before the data time, as if to come ("" if not).
+    stale_closing: str = ""
 
     @property
     def refused_note(self) -> str:
@@ -135,6 +153,41 @@ class DeckOffer:
         if self.caution is None:
             return ""
         return _("No PowerPoint or PDF of this deck: it must not be handed out (see the caution).")
+
+
+def data_day(frozen: OutcomeSnapshot) -> date:
+    """The day of a snapshot's data time, in the time zone it was frozen in."""
+    return frozen.data_as_of.astimezone(ZoneInfo(frozen.timezone)).date()
+
+
+def closing_past_dates(closing: Closing, frozen: OutcomeSnapshot) -> list[str]:
+    """The dates the closing slide names (title or points, any language) before the data
+    time: the slide of next steps would state them as still to come."""
+    day = data_day(frozen)
+    found: list[str] = []
+    for language in LANGUAGES:
+        text = f"{closing.title.get(language, '')}\n{closing.text.get(language, '')}"
+        found += [d for d in stale_dates.past_dates(text, day) if d not in found]
+    return found
+
+
+def stale_closing_note(frozen: OutcomeSnapshot) -> str:
+    """The warning a page linking the deck prints when its closing slide names past dates
+    (worked out with the cautions, once per request)."""
+    prepare_cautions([frozen])
+    return g.deck_stale_closings[frozen.id]
+
+
+def _stale_note(closing: Closing, frozen: OutcomeSnapshot) -> str:
+    past = closing_past_dates(closing, frozen)
+    if not past:
+        return ""
+    return _(
+        "The closing slide names %(dates)s, before this snapshot's data time (%(when)s): "
+        "check that it does not present them as still to come.",
+        dates=", ".join(f"“{d}”" for d in past),
+        when=format_moment(frozen.data_as_of),
+    )
 
 
 def deck_offer(frozen: OutcomeSnapshot, language: str | None = None) -> DeckOffer:
@@ -158,4 +211,5 @@ def deck_offer(frozen: OutcomeSnapshot, language: str | None = None) -> DeckOffe
             )
             for label, endpoint, extra in DOWNLOADS
         ),
+        stale_closing=stale_closing_note(frozen),
     )

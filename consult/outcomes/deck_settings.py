@@ -78,7 +78,11 @@ def left_default(closing: Closing, default: Closing) -> list[str]:
 
 def closing_of(session: Session, snapshot_id: int, default: Closing) -> Closing:
     """Return the closing slide staff set for a snapshot, or ``default``."""
-    settings = session.get(DeckSettings, snapshot_id)
+    return closing_from(session.get(DeckSettings, snapshot_id), default)
+
+
+def closing_from(settings: DeckSettings | None, default: Closing) -> Closing:
+    """Return the closing slide of stored ``settings``, or ``default`` without any."""
     if settings is None:
         return default
     title = json.loads(settings.closing_title)

@@ -14,13 +14,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from consult.core.errors import render_error
 from consult.db import db
 from consult.exports import naming
-from consult.i18n import current_language
+from consult.i18n import current_language, format_moment
 from consult.outcomes import deck_content, deck_fit, deck_guard, deck_pdf, deck_pptx
 from consult.outcomes import snapshot_views as views
 from consult.outcomes.blueprints import STAFF_ROLES, snapshot_or_404, threshold
@@ -54,10 +54,18 @@ class ClosingForm(FlaskForm):
     text_en = TextAreaField(_l("Points (English)"), validators=[Length(max=TEXT_LENGTH)])
     text_fr = TextAreaField(_l("Points (French)"), validators=[Length(max=TEXT_LENGTH)])
     text_es = TextAreaField(_l("Points (Spanish)"), validators=[Length(max=TEXT_LENGTH)])
+    past_dates_ok = BooleanField(
+        _l("The dates before the data time are said as past, not as next steps")
+    )
+    #: The snapshot whose closing slide this is (its data time dates the slide).
+    frozen = None
 
     def validate(self, extra_validators=None) -> bool:
-        """Check the lengths, and that no language has more points than a slide holds."""
+        """Check the lengths, that no language has more points than a slide holds, and that
+        no date before the data time is named unless staff confirm it is said as past."""
         valid = super().validate(extra_validators)
+        if self.frozen is not None and not self.past_dates_ok.data:
+            valid = self._no_past_dates() and valid
         for language in LANGUAGES:
             field = getattr(self, f"text_{language}")
             lines = [line for line in (field.data or "").splitlines() if line.strip()]
@@ -71,6 +79,30 @@ class ClosingForm(FlaskForm):
                     _(
                         "Too long for one slide at a size read from the back of the room: "
                         "shorten the points or the title."
+                    )
+                )
+                valid = False
+        return valid
+
+    def _no_past_dates(self) -> bool:
+        """Refuse a closing slide naming a date before the data time, unless confirmed: a
+        slide of next steps states what it names as still to come."""
+        valid = True
+        for language in LANGUAGES:
+            field = getattr(self, f"text_{language}")
+            closing = Closing(
+                title={language: getattr(self, f"title_{language}").data or ""},
+                text={language: field.data or ""},
+            )
+            past = deck_guard.closing_past_dates(closing, self.frozen)
+            if past:
+                field.errors.append(
+                    _(
+                        "This names %(dates)s, before the data time (%(when)s), on a slide "
+                        "of next steps: remove the date, or tick the box below if the slide "
+                        "says it is past.",
+                        dates=", ".join(f"“{d}”" for d in past),
+                        when=format_moment(self.frozen.data_as_of),
                     )
                 )
                 valid = False
@@ -111,6 +143,7 @@ def settings(snapshot_id: int):
     frozen = snapshot_or_404(snapshot_id)
     closing = deck_content.closing_slide(db.session, frozen.id)
     form = ClosingForm()
+    form.frozen = frozen
     if request.method == "GET":
         for language in LANGUAGES:
             getattr(form, f"title_{language}").data = closing.title.get(language, "")

@@ -11,13 +11,12 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date as babel_date
 from babel.lists import format_list
 from flask_babel import format_decimal, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
 
 from consult.geography import collation_key, country_name
-from consult.i18n import current_language, translate_text
+from consult.i18n import current_language, format_day, translate_text
 from consult.outcomes.withheld import PROTECTS, withheld_text
 
 LANGUAGE_LABELS = {
@@ -65,9 +64,8 @@ def day(value: str | date | None, width: str = "medium") -> str:
         return "–"
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
-    language = current_language()
-    # UCLG writes English dates the British way: "10 Jan 2022".
-    return babel_date(value, format=width, locale="en_GB" if language == "en" else language)
+    # UCLG writes English dates the British way: "10 Jan 2022" (i18n.format_day).
+    return format_day(value, width)
 
 
 def number(value: float | int | None, digits: int = 0) -> str:
@@ -210,11 +208,6 @@ def no_responses_text(filters: Mapping[str, Any] | None) -> str:
     return _("No responses yet.")
 
 
-def total_text(count: int | None) -> str:
-    """A total that may be withheld (it would give a small questionnaire's count back)."""
-    return _("not shown") if count is None else number(count)
-
-
 def entry_count(entry: Mapping[str, Any] | None, threshold: int | None = None) -> str:
     """The count of a breakdown entry as shown: the number, "fewer than N" when it was small,
     "not shown (protects a small group)" when it was hidden only to protect a smaller cell
@@ -241,12 +234,7 @@ def data_time(moment: datetime | str, timezone: str, language: str | None = None
 def long_date(value: date, language: str | None = None) -> str:
     """A date written out in the language ("22 February 2022", "22 de febrero de 2022"); French
     writes the first of a month as an ordinal, "1er février 2022" (CLDR has no such form)."""
-    language = language or current_language()
-    # UCLG writes English dates the British way: "22 February 2022".
-    text = babel_date(value, format="long", locale="en_GB" if language == "en" else language)
-    if language == "fr" and value.day == 1 and text.startswith("1 "):
-        return "1er " + text[2:]
-    return text
+    return format_day(value, "long", language)
 
 
 def option_label(

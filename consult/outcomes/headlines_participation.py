@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, pgettext
 
 from consult.outcomes.formatting import breakdown_label, number, short_questionnaire
+from consult.outcomes.reading import responses_total
 
 
 def participation_sentences(summary: Mapping[str, Any]) -> list[str]:
@@ -71,10 +72,36 @@ def participation_sentences(summary: Mapping[str, Any]) -> list[str]:
     return sentences
 
 
-def regions_sentence(summary: Mapping[str, Any]) -> str:
-    """How many of the UCLG regions the responses come from (not "every region" unless so); of
-    a view filtered on one region, that region as the filter, never "from 1 of the 7 regions"
-    as if it were a finding (headlines.filtered_on)."""
+def participation_figure(summary: Mapping[str, Any]) -> tuple[str, str]:
+    """The "Who took part" slide's big figure and the caption under it.
+
+    The figure is the number of responses; on a public summary that withholds it (it would
+    give a small questionnaire's count back) a withheld figure is never the headline: the
+    regions reached are ("5 of 7"), and the caption says the total is not shown, never
+    "not shown responses". Every sentence is written for its own case."""
+    total = responses_total(summary)
+    if total is not None:
+        return number(total), regions_sentence(summary)
+    region = (summary.get("filters") or {}).get("region")
+    if region:
+        return "", _(
+            "Responses from %(region)s, the one region these outcomes cover: too few to show "
+            "their number.",
+            region=breakdown_label("region", region, summary),
+        )
+    regions, total_regions = _regions_reached(summary)
+    if not total_regions:
+        return "", _("Too few responses to show their number.")
+    return (
+        pgettext(
+            "regions reached", "%(n)s of %(total)s", n=number(regions), total=number(total_regions)
+        ),
+        _("UCLG regions with responses; too few responses to show their number."),
+    )
+
+
+def _regions_reached(summary: Mapping[str, Any]) -> tuple[int, int]:
+    """How many UCLG regions the responses come from, and how many there are."""
     total = len(summary.get("region_labels") or {})
     regions = summary.get("regions")
     if regions is None:
@@ -86,6 +113,14 @@ def regions_sentence(summary: Mapping[str, Any]) -> str:
                 if e["key"] and (e.get("count") or e.get("suppressed"))
             }
         )
+    return regions, total
+
+
+def regions_sentence(summary: Mapping[str, Any]) -> str:
+    """How many of the UCLG regions the responses come from (not "every region" unless so); of
+    a view filtered on one region, that region as the filter, never "from 1 of the 7 regions"
+    as if it were a finding (headlines.filtered_on)."""
+    regions, total = _regions_reached(summary)
     # The sentence follows the number of responses printed large above it: "1 response".
     responses = sum(q["responses"] or 0 for q in summary["questionnaires"])
     region = (summary.get("filters") or {}).get("region")

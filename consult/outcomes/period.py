@@ -20,10 +20,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
 from flask_babel import gettext as _
 
-from consult.i18n import current_language
+from consult.i18n import format_month
 from consult.outcomes.formatting import data_time, long_date
 
 
@@ -83,9 +82,7 @@ def consultation_period(
 def _start_text(period: Period) -> str:
     assert period.start is not None
     if period.start_is_month:
-        language = current_language()
-        locale = "en_GB" if language == "en" else language
-        return format_skeleton("yMMMM", period.start, locale=locale)
+        return format_month(period.start)
     return long_date(period.start)
 
 

@@ -53,7 +53,6 @@ from consult.outcomes.formatting import (
     short_questionnaire,
     t,
     themes_note,
-    total_text,
     version_list,
     word_list,
 )
@@ -64,6 +63,7 @@ from consult.outcomes.headlines import (
     questionnaire_headlines,
     regions_sentence,
 )
+from consult.outcomes.headlines_participation import participation_figure
 from consult.outcomes.heat import (
     HEAT_SHORT_LABELS,
     answered_note,
@@ -101,7 +101,6 @@ __all__ = [
     "countries_in_order",
     "responses_text",
     "responses_total",
-    "total_text",
     "data_time",
     "day",
     "entry_count",
@@ -123,6 +122,7 @@ __all__ = [
     "participation_sentences",
     "questionnaire_headlines",
     "regions_sentence",
+    "participation_figure",
     "kind_count",
     "matrix_chart",
     "mean_choices_sentence",

@@ -256,7 +256,9 @@ def snapshot(snapshot_id: int):
         later_summary = data.cached_summary(db.engine, sources(), frozen_filters).summary
         later_ids = data.covered_ids(db.session.connection(), frozen_filters)
         compared_label = None
-    comparison = operations.compare(frozen_summary, ids, later_summary, later_ids)
+    comparison = operations.compare(
+        frozen_summary, ids, later_summary, later_ids, minimum=threshold()
+    )
     fresh = None if compare_with else operations.freshness(db.session, frozen, frozen_summary)
     others = db.session.scalars(
         select(OutcomeSnapshot)

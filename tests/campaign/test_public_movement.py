@@ -76,7 +76,7 @@ def test_milestones_show_the_day_they_were_reached(app, client):
             pledges[name].joined_on = date(2022, 5, day)
         db.session.commit()
     html = _page(client, "/campaign?lang=en")
-    assert "Reached on May 3, 2022" in html
+    assert "Reached on 3 May 2022" in html
     assert html.count("Not reached yet") == 2
     html = _page(client, "/campaign?lang=fr")
     assert "Atteint le 3 mai 2022" in html

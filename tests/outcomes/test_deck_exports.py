@@ -66,9 +66,9 @@ def test_the_deck_has_a_methodology_slide_and_a_key_on_every_slide(deck_client, 
     # the default closing slide speaks the deck's language, points included
     closing = " ".join(p.text for p in slides[-1].body)
     assert {
-        "en": "The consultation stays open Questionnaires",
-        "fr": "La consultation reste ouverte Les questionnaires",
-        "es": "La consulta sigue abierta Siguen llegando",
+        "en": "Taking part Questionnaires and open contributions",
+        "fr": "Participer Questionnaires et contributions libres",
+        "es": "Participar Cuestionarios y contribuciones abiertas",
     }[language] in closing, closing
 
 
@@ -101,7 +101,7 @@ def test_staff_set_the_closing_slide_in_three_languages(deck_client, demo_app):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     # the form starts from what the deck shows: the default next steps
-    assert "Next steps towards the Daejeon Congress" in html
+    assert "Next steps of the revision" in html
     assert "Prochaines étapes" in html
     token = csrf_token(html)
     too_many = "\n".join(f"Point {n}" for n in range(8))
@@ -135,7 +135,7 @@ def test_staff_set_the_closing_slide_in_three_languages(deck_client, demo_app):
     assert french.body[0].text == "Rejoignez la campagne 10, 100, 1000 villes"
     # a language left empty keeps the default, never an empty slide
     spanish = deck_pptx.read_slides(deck_html(deck_client, "es"))[-1]
-    assert spanish.title == "Próximos pasos hacia el Congreso de Daejeon"
+    assert spanish.title == "Próximos pasos de la revisión"
     with demo_app.app_context():
         actions = list(db.session.scalars(select(AuditEntry.action)))
     assert "outcomes.deck_closing" in actions
