@@ -113,6 +113,7 @@ def test_versioned_staff_posts_refuse_a_forged_or_missing_version(app, login):
 
     from consult.campaign.models import CommitmentOption
     from consult.db import db
+    from consult.mail.models import MailTemplate
     from consult.staff.models import User
     from tests.conftest import csrf_token
 
@@ -128,6 +129,10 @@ def test_versioned_staff_posts_refuse_a_forged_or_missing_version(app, login):
         (f"/staff/users/{me}/status", {}),
         (f"/staff/campaign/options/{option_id}", {"position": "3", **labels}),
         ("/staff/outcomes/publication/withdraw", {"confirm_removal": "yes"}),
+        (
+            "/staff/mail/templates/invitation/fr",
+            {"action": "save", "subject": "S", "body": "{link}"},
+        ),
     ]
     for path, data in samples:
         for version in ({}, {"version": "forged"}):
@@ -137,3 +142,4 @@ def test_versioned_staff_posts_refuse_a_forged_or_missing_version(app, login):
     with app.app_context():
         assert db.session.get(User, me).role == "admin" and db.session.get(User, me).is_enabled
         assert db.session.get(CommitmentOption, option_id).label_fr != "Changé"
+        assert db.session.scalar(select(MailTemplate)) is None
