@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from html import unescape as html_unescape
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +167,43 @@ def csrf_token(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+VERSION_RE = re.compile(r'name="((?:reply-)?version(?:-\d+)?)" value="([^"]*)"')
+
+
+def versions_in(html: str, action: str | None = None) -> dict[str, str]:
+    """Return the versions a page's forms carry (only the form posting to ``action`` if given)."""
+    if action is not None:
+        start = html.index(f'action="{action}"')
+        html = html[start : html.index("</form>", start)]
+    return {name: html_unescape(value) for name, value in VERSION_RE.findall(html)}
+
+
+def form_versions(client, *pages: str, action: str | None = None) -> dict[str, str]:
+    """Return the versions staff pages' forms carry (what a browser would post back)."""
+    found: dict[str, str] = {}
+    for page in pages:
+        found.update(versions_in(client.get(page).get_data(as_text=True), action))
+    return found
+
+
+def publication_version(app) -> dict[str, str]:
+    """Return the version of the public outcomes page that publish and withdraw forms carry."""
+    from consult.outcomes.publication_versions import publication
+    from consult.staff.concurrency import version
+
+    with app.test_request_context():
+        return {"version": version(publication())}
+
+
+def moderation_versions(client) -> dict[str, str]:
+    """Return the versions of every contribution and reply the moderation pages show."""
+    from consult.contributions.models import STATUSES
+
+    return form_versions(
+        client, "/staff/moderation/", *[f"/staff/moderation/?show={s}" for s in STATUSES]
+    )
 
 
 class Respondent:

@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from consult import geography
-from consult.campaign import letters, notices, operations, prefill
+from consult.campaign import join_drafts, letters, notices, operations, prefill
 from consult.campaign.blueprint import bp, campaign_home_url, post_limit
 from consult.campaign.forms import PledgeForm, check_choices
 from consult.campaign.models import (
@@ -32,6 +32,7 @@ from consult.campaign.pledge_form import (
     receive_letter,
     values_from,
 )
+from consult.campaign.pledge_views import continue_from_join
 from consult.core.errors import recovers_from_csrf
 from consult.core.gone import unknown_link
 from consult.core.leaving import showing_again
@@ -62,7 +63,8 @@ def join():
     form = PledgeForm(formdata=None)
     prepare_pledge_form(form)
     form.pledge_token.data = operations.new_token()
-    return _render_join(form, None)
+    draft = join_drafts.draft_in_progress()
+    return _render_join(form, None, continued=draft[1] if draft else None)
 
 
 @bp.get("/campaign/join/from/<token>")
@@ -102,9 +104,19 @@ def join_post():
         form.pledge_token.data = operations.new_token()
         return _render_join(form, None, 400, notice=_("Please fill in the form again."))
     existing = operations.find_pledge(db.session, token)
+    if existing is None and not showing_again():
+        # Back after "Save a draft" gives a new form: for the same institution, the draft goes on.
+        draft = join_drafts.draft_of_same_institution(form.institution_name.data, form.country.data)
+        if draft is not None:
+            token, existing = draft
     if existing is not None:
-        # The same form sent again (a second click, a reload): one pledge, shown.
-        return redirect(url_for(".pledge", token=token), 303)
+        # The same form sent again (a reply lost, Back then Send, a second click): its pledge
+        # continues with what was sent now; never a second pledge, never a silent drop.
+        if showing_again():
+            return redirect(url_for(".pledge", token=token), 303)
+        reply = continue_from_join(existing, token)
+        join_drafts.remember(token, existing)
+        return reply
     if showing_again():
         # The language switcher (a button of this form): the same form, in that language,
         # nothing sent; a letter chosen meanwhile is checked and kept for the next send.
@@ -141,6 +153,7 @@ def join_post():
     pledge, created = operations.create_pledge(
         db.session, token, values_from(form, current_language(), link.response_id), submit=submit
     )
+    join_drafts.remember(token, pledge)
     mailed = True
     if created:
         letters.attach_held(db.session, pledge, operations.holding_hash(token))

@@ -22,6 +22,7 @@ from consult.campaign import letters, operations, prefill, refusals
 from consult.campaign.blueprint import bp, campaign_home_url, limit_pledge_posts, load_pledge
 from consult.campaign.forms import PledgeForm, check_choices, progress_fields
 from consult.campaign.models import (
+    DRAFT,
     OWN_COMMITMENT_KEY,
     PROGRESS_STATUSES,
     REJECTED,
@@ -79,7 +80,8 @@ def pledge(token: str):
     )
 
 
-def _form_for(pledge: Pledge) -> PledgeForm:
+def pledge_form_of(pledge: Pledge) -> PledgeForm:
+    """The form filled with what a pledge holds (its update page, a join form continuing it)."""
     form = PledgeForm(formdata=None)
     for name in (
         "institution_name",
@@ -126,15 +128,23 @@ def pledge_edit(token: str):
     found = load_pledge(token)
     if found.status == REJECTED:
         return redirect(url_for(".pledge", token=token), 303)
-    form = _form_for(found)
+    form = pledge_form_of(found)
     form.authorised.data = True
     prepare_pledge_form(form, found)
     return _render_edit(form, found, token)
 
 
+def _same_letter(held, letter) -> bool:
+    """Tell whether a letter sent again is the one the pledge has (a double click's copy)."""
+    return letter is not None and (held.original_name, held.size_bytes) == (
+        letter.original_name,
+        letter.size_bytes,
+    )
+
+
 def _stale_changes(form: PledgeForm, pledge: Pledge) -> dict[str, str]:
     """Field name -> the value now saved, for each field where it differs from what was sent."""
-    saved = _form_for(pledge)
+    saved = pledge_form_of(pledge)
     changed = {}
     for name in FIELD_ORDER:
         if name in ("letter", "authorised"):
@@ -152,7 +162,22 @@ def _stale_changes(form: PledgeForm, pledge: Pledge) -> dict[str, str]:
 @recovers_from_csrf(_recover_edit)
 def pledge_edit_post(token: str):
     """Save the update; a page shown before another change is refused with both versions."""
-    found = load_pledge(token)
+    return _save(load_pledge(token), token)
+
+
+#: The revision a pledge has when its join form made it: the same form sent again (a reply
+#: lost, Back then Send) was drawn from that revision.
+JOINED_REVISION = 1
+
+
+def continue_from_join(found: Pledge, token: str):
+    """The join form that made ``found`` sent again: the pledge continues with what was sent
+    now (new values, the send, the letter); a mere repeat shows the pledge, and a pledge
+    changed since (its link, staff) is refused with both versions, as the update page does."""
+    return _save(found, token, joined=True)
+
+
+def _save(found: Pledge, token: str, *, joined: bool = False):
     if found.status == REJECTED:
         return refusals.refuse_change(found, token, "rejected")
     form = PledgeForm()
@@ -168,7 +193,12 @@ def pledge_edit_post(token: str):
         receive_letter(form, holding)
         db.commit()
         return _render_edit(form, found, token)
-    submit = request.form.get("action") == "submit"
+    # The join form's main button sends; the update page's saves unless told to send.
+    submit = (
+        (request.form.get("action") != "draft")
+        if joined
+        else (request.form.get("action") == "submit")
+    )
     valid = form.validate()
     # After validate(), which resets every field's errors.
     held = receive_letter(form, holding)
@@ -176,10 +206,18 @@ def pledge_edit_post(token: str):
     response_id = prefill.proven_response_id(form.response_token.data)
     if submit and held is None and found.letter is None and not form.letter.errors:
         form.letter.errors = [_("Attach the signed letter of commitment (PDF) before sending.")]
-    try:
-        shown = int(form.revision.data or "")
-    except ValueError:
-        shown = -1
+    if joined:
+        shown = JOINED_REVISION
+        repeat = not _stale_changes(form, found) and (not submit or found.status != DRAFT)
+        if repeat and (held is None or _same_letter(held, found.letter)):
+            # The same form sent twice as it was (a double click): one pledge, shown.
+            db.commit()
+            return redirect(url_for(".pledge", token=token), 303)
+    else:
+        try:
+            shown = int(form.revision.data or "")
+        except ValueError:
+            shown = -1
     if shown != found.revision:
         changes = _stale_changes(form, found)
         form.revision.data = str(found.revision)

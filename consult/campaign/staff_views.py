@@ -7,6 +7,8 @@ to the roles that may see personal data only. Every decision is in the audit log
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from consult.campaign import letters, notices, operations
+from consult.campaign import letters, notices, operations, staff_versions
 from consult.campaign.forms import DecisionForm, OptionForm, PioneerForm, PledgeForm, check_choices
 from consult.campaign.models import (
     DRAFT,
@@ -40,11 +42,12 @@ from consult.db import db, utcnow
 from consult.geography import country_name
 from consult.i18n import current_language
 from consult.questionnaires.models import Response
-from consult.staff import audit
+from consult.staff import audit, concurrency
 from consult.staff.access import may_see_personal_data, role_required
 from consult.staff.views import WORKSPACE_LINKS, client_ip
 
 bp = Blueprint("campaign_staff", __name__, url_prefix="/staff/campaign")
+bp.context_processor(staff_versions.template_helpers)
 
 WORKSPACE_LINKS.append(("campaign_staff.queue", _l("Campaign pledges"), ("moderator",)))
 
@@ -144,16 +147,22 @@ def pledge(pledge_id: int):
 
 @bp.post("/pledges/<int:pledge_id>/decide")
 @role_required("moderator")
+@concurrency.versioned
 def decide(pledge_id: int):
     """Verify, ask for more, or reject; the institution is told (reason included)."""
     found = _pledge_or_404(pledge_id)
     form = DecisionForm()
+    typed = {
+        "decision": (_("Decision"), request.form.get("decision", "")),
+        "reason": (_("Reason given to the institution"), request.form.get("reason", "")),
+    }
+    stale = concurrency.refusal(replace(staff_versions.pledge(found), typed=typed), client_ip())
+    if stale is not None:
+        return stale
     if not form.validate():
         return _render_pledge(found, form, 422)
-    try:
-        shown = int(form.revision.data or "")
-    except ValueError:
-        shown = -1
+    # The version checked above holds the revision; the row's own version catches a race.
+    shown = found.revision
     try:
         operations.decide(
             db.session,
@@ -168,10 +177,7 @@ def decide(pledge_id: int):
         )
     except operations.StalePledge:
         db.rollback()
-        flash(
-            _("The institution changed this pledge after you opened it. Look at it again."),
-            "warning",
-        )
+        flash(_("This pledge changed while you were deciding. Look at it again."), "warning")
         return redirect(url_for(".pledge", pledge_id=pledge_id), 303)
     except operations.DecisionError as error:
         db.rollback()
@@ -197,10 +203,14 @@ def decide(pledge_id: int):
 
 @bp.post("/pledges/<int:pledge_id>/pioneer")
 @role_required("moderator")
+@concurrency.versioned
 def pioneer(pledge_id: int):
     """Mark a verified institution as one of the pioneers, or not."""
     found = _pledge_or_404(pledge_id)
     form = PioneerForm()
+    stale = concurrency.refusal(staff_versions.pledge(found), client_ip())
+    if stale is not None:
+        return stale
     if not form.validate() or found.status != VERIFIED:
         abort(400)
     if operations.set_pioneer(
@@ -345,11 +355,23 @@ def option_add():
 
 @bp.post("/options/<int:option_id>")
 @role_required("moderator")
+@concurrency.versioned
 def option_edit(option_id: int):
     """Change a commitment option's labels, order, or whether it is offered."""
     option = db.session.get(CommitmentOption, option_id)
     if option is None:
         abort(404)
+    typed = {
+        name: (label, request.form.get(name, ""))
+        for name, label in (
+            ("label_en", _("English")),
+            ("label_fr", _("French")),
+            ("label_es", _("Spanish")),
+        )
+    }
+    stale = concurrency.refusal(replace(staff_versions.option(option), typed=typed), client_ip())
+    if stale is not None:
+        return stale
     form = OptionForm()
     form.key.data = option.key
     if not form.validate():

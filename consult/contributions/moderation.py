@@ -7,6 +7,8 @@ a rejection's reason and note reach the contributor on their private status page
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import (
     Blueprint,
     abort,
@@ -23,13 +25,14 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from consult.contributions import operations, reactions
+from consult.contributions import operations, reactions, staff_versions
 from consult.contributions.choices import language_choices
 from consult.contributions.forms import (
     OfficialResponseForm,
     moderation_reason_choices,
     set_options,
 )
+from consult.contributions.labels import MODERATION_REASON_LABELS
 from consult.contributions.models import (
     STATUSES,
     Contribution,
@@ -41,6 +44,7 @@ from consult.contributions.registry import current_charter
 from consult.core.inputs import parse_id, query_page
 from consult.core.links import safe_local_path
 from consult.db import db
+from consult.staff import concurrency, removals
 from consult.staff.access import role_required
 from consult.staff.models import User
 from consult.staff.views import WORKSPACE_LINKS, client_ip
@@ -48,6 +52,8 @@ from consult.staff.views import WORKSPACE_LINKS, client_ip
 bp = Blueprint("moderation", __name__, url_prefix="/staff/moderation")
 
 WORKSPACE_LINKS.append(("moderation.queue", _l("Moderate contributions"), ("moderator",)))
+
+bp.context_processor(staff_versions.template_helpers)
 
 #: The queue's views: what needs a decision first, then every status.
 VIEWS = ("queue", *STATUSES)
@@ -125,6 +131,8 @@ def queue():
 
 @bp.post("/act")
 @role_required("moderator")
+@concurrency.versioned
+@removals.confirms_removal
 def act():
     """Apply one decision (a per-item button) or the same decision to every ticked item."""
     single = request.form.get("one", "")
@@ -150,13 +158,39 @@ def act():
     if not ids:
         flash(_("Tick at least one contribution."))
         return redirect(back, 303)
-    done, skipped = 0, 0
+    chosen, skipped, changed = [], 0, []
     for raw in ids:
         number = parse_id(raw)
         contribution = db.session.get(Contribution, number) if number is not None else None
         if contribution is None:
             skipped += 1
             continue
+        shared = staff_versions.moderation(contribution)
+        if single:
+            typed = {"action": (_("Action"), _action_word(action))}
+            if action in ("reject", "hide"):
+                reason_label = MODERATION_REASON_LABELS.get(reason or "", reason or "")
+                typed["reason"] = (_("Reason (to reject or hide)"), str(reason_label))
+                typed["note"] = (_("Note to the contributor (optional)"), note or "")
+            stale = concurrency.refusal(
+                replace(shared, typed=typed), client_ip(), field_name=f"version-{number}"
+            )
+            if stale is not None:
+                return stale
+        elif not concurrency.is_current(shared, request.form.get(f"version-{number}")):
+            concurrency.record_refusal(shared, None, client_ip())
+            changed.append(shared)
+            continue
+        chosen.append(contribution)
+    public = [c for c in chosen if c.status == "published"]
+    if action in ("reject", "hide") and public:
+        titles = [_("Contribution #%(number)d", number=c.id) for c in public]
+        unconfirmed = removals.unconfirmed(titles, back)
+        if unconfirmed is not None:
+            db.rollback()  # nothing done yet; the confirmed post checks the versions again
+            return unconfirmed
+    done = 0
+    for contribution in chosen:
         try:
             operations.moderate(
                 db.session,
@@ -171,6 +205,17 @@ def act():
         except operations.ContributionError:
             skipped += 1
     db.commit()
+    if changed:
+        flash(
+            _(
+                "Not applied, changed by someone else since you opened the page (look again): "
+                "%(list)s.",
+                list="; ".join(
+                    f"{s.title} ({s.fields['status'][1]}, {s.changed_by})" for s in changed
+                ),
+            ),
+            "warning",
+        )
     flash(
         _(
             "%(action)s: %(done)d contribution(s); %(skipped)d skipped (not in a state that "
@@ -196,6 +241,8 @@ def _action_word(action: str) -> str:
 
 @bp.post("/replies/act")
 @role_required("moderator")
+@concurrency.versioned
+@removals.confirms_removal
 def act_on_reply():
     """Approve, reject, hide or restore one reply."""
     item, _sep, action = request.form.get("one", "").partition(":")
@@ -206,6 +253,15 @@ def act_on_reply():
     if reply is None:
         abort(404)
     reason = request.form.get(f"reply-reason-{item}") or None
+    stale = concurrency.refusal(
+        staff_versions.reply(reply), client_ip(), field_name=f"reply-version-{reply.id}"
+    )
+    if stale is not None:
+        return stale
+    if action in ("reject", "hide") and reply.status == "published":
+        unconfirmed = removals.unconfirmed([_("reply #%(number)d", number=reply.id)], back)
+        if unconfirmed is not None:
+            return unconfirmed
     try:
         reactions.moderate_reply(
             db.session, reply, action, current_user, reason=reason, ip=client_ip()
@@ -262,6 +318,7 @@ def _render_contribution(found: Contribution, form: OfficialResponseForm, status
 
 @bp.post("/<int:contribution_id>/response")
 @role_required("moderator")
+@concurrency.versioned
 def respond(contribution_id: int):
     """Write or change CISDP's official response to a contribution."""
     found = db.session.get(Contribution, contribution_id) or abort(404)
@@ -269,6 +326,13 @@ def respond(contribution_id: int):
     set_options(form.language, language_choices())
     if not form.validate() or form.language.data not in form.language.option_keys:
         return _render_contribution(found, form, 422)
+    shared = replace(
+        staff_versions.official_response(found),
+        typed={"text": (_("Official response"), form.text.data or "")},
+    )
+    stale = concurrency.refusal(shared, client_ip())
+    if stale is not None:
+        return stale
     operations.set_official_response(
         db.session,
         found,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -20,7 +21,7 @@ from consult.mail.blueprint import bp
 from consult.mail.outbox import Draft, InvalidAddress, enqueue
 from consult.questionnaires.answers import without_nul
 from consult.questionnaires.registry import get_questionnaire
-from consult.staff import audit, invitations
+from consult.staff import audit, concurrency, invitations
 from consult.staff.access import role_required
 from consult.staff.invitation_views import link_for
 from consult.staff.views import WORKSPACE_LINKS, client_ip
@@ -164,6 +165,7 @@ def _problem_text(code: str) -> str:
 
 @bp.route("/staff/mail/templates/<kind>/<language>", methods=["GET", "POST"])
 @role_required("admin", "analyst")
+@concurrency.versioned
 def template(kind: str, language: str):
     """Edit the subject and text of invitations or reminders in one language; preview, test."""
     _template_args(kind, language)
@@ -172,8 +174,15 @@ def template(kind: str, language: str):
     errors: dict[str, str] = {}
     preview = None
     status = 200
+    shared = _template_shared(kind, language, subject, body)
     if request.method == "POST":
         action = request.form.get("action")
+        if action in ("reset", "save"):
+            # Two staff editing one text: a page drawn before the other's save is refused.
+            typed = {"body": (_("Text"), request.form.get("body", ""))}
+            stale = concurrency.refusal(replace(shared, typed=typed), client_ip())
+            if stale is not None:
+                return stale
         if action == "reset":
             invitees.reset_template(db.session, kind, language)
             audit.record(
@@ -236,7 +245,21 @@ def template(kind: str, language: str):
         errors=errors,
         preview=preview,
         placeholders=invitees.PLACEHOLDERS,
+        version=request.form.get("version") or concurrency.version(shared),
     ), status
+
+
+def _template_shared(kind: str, language: str, subject: str, body: str) -> concurrency.Shared:
+    """A message template as staff edit it (its subject and text now, who saved it last)."""
+    who, when = concurrency.last_audited(f"{kind}/{language}")
+    return concurrency.Shared(
+        target=f"{kind}/{language}",
+        title=f"{KIND_LABELS[kind]} · {language.upper()}",
+        fields={"subject": (_("Subject"), subject), "body": (_("Text"), body)},
+        changed_by=who,
+        changed_at=when,
+        back=url_for("mail.template", kind=kind, language=language),
+    )
 
 
 def _sample(kind: str, language: str, questionnaire, subject: str, body: str):

@@ -24,7 +24,15 @@ from consult.core.inputs import parse_datetime, query_int
 from consult.db import db
 from consult.exports import naming
 from consult.i18n import format_moment
-from consult.outcomes import attribution, data, deck_content, deck_guard, operations, presenting
+from consult.outcomes import (
+    attribution,
+    data,
+    deck_content,
+    deck_guard,
+    operations,
+    presenting,
+    publication_versions,
+)
 from consult.outcomes.blueprints import (
     STAFF_ROLES,
     TIMEZONES,
@@ -57,10 +65,12 @@ from consult.outcomes.narrowing import EmptySnapshotError, NarrowingError, empty
 from consult.outcomes.suppression import public_summary
 from consult.questionnaires.models import Response
 from consult.security import CONTENT_SECURITY_POLICY
-from consult.staff import audit
+from consult.staff import audit, concurrency, removals
 from consult.staff.access import has_role, role_required
 from consult.staff.models import User
 from consult.staff.views import client_ip
+
+bp.context_processor(publication_versions.template_helpers)
 
 # -- snapshots ------------------------------------------------------------------------------------
 
@@ -317,11 +327,14 @@ def snapshot_json(snapshot_id: int):
 
 @bp.post("/snapshots/<int:snapshot_id>/publish")
 @role_required(*STAFF_ROLES)
+@concurrency.versioned
 def publish(snapshot_id: int):
     """Publish a snapshot at /outcomes (an administrator or a delegated analyst; logged)."""
     if not can_publish():
         abort(403)
     frozen = snapshot_or_404(snapshot_id)
+    if answer := publication_versions.refused(client_ip()):
+        return answer
     if request.form.get("confirm") != "yes":
         flash(_("Tick the confirmation to publish."), "warning")
         return redirect(url_for("outcomes.snapshot", snapshot_id=frozen.id))
@@ -373,11 +386,15 @@ def publish(snapshot_id: int):
 
 @bp.post("/publication/withdraw")
 @role_required(*STAFF_ROLES)
+@concurrency.versioned
+@removals.confirms_removal
 def withdraw():
     """Take the published outcomes off the public site (an administrator or a delegated
     analyst; logged)."""
     if not can_publish():
         abort(403)
+    if answer := publication_versions.refused(client_ip(), removing=True):
+        return answer
     operations.withdraw(db.session, current_user, ip=client_ip())
     db.commit()
     flash(_("The public outcomes page is empty again."), "success")

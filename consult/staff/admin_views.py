@@ -14,7 +14,7 @@ from consult import geography
 from consult.core.inputs import query_page
 from consult.db import db
 from consult.i18n import current_language, translate_text
-from consult.staff import audit, operations, regions, sessions, throttle
+from consult.staff import audit, concurrency, operations, regions, sessions, throttle
 from consult.staff.access import role_required
 from consult.staff.forms import (
     ActionForm,
@@ -100,10 +100,27 @@ def user_detail(user_id: int):
     return _user_page(_user_or_404(user_id))
 
 
+def account_shared(user: User) -> concurrency.Shared:
+    """A staff account as an admin changes it: its role and whether it may sign in."""
+    who, when = concurrency.last_audited(user.email)
+    return concurrency.Shared(
+        target=user.email,
+        title=user.email,
+        fields={
+            "role": (_("Role"), user.role),
+            "enabled": (_("State"), _("enabled") if user.is_enabled else _("disabled")),
+        },
+        changed_by=who,
+        changed_at=when,
+        back=url_for("staff.user_detail", user_id=user.id),
+    )
+
+
 def _user_page(user: User, new_password: str | None = None) -> str:
     return render_template(
         "staff/user.html",
         account=user,
+        account_version=concurrency.version(account_shared(user)),
         role_form=RoleForm(role=user.role),
         action_form=ActionForm(),
         new_password=new_password,
@@ -161,9 +178,13 @@ def user_sign_out(user_id: int):
 
 @bp.post("/users/<int:user_id>/role")
 @role_required("admin")
+@concurrency.versioned
 def user_role(user_id: int):
     """Change an account's role."""
     user = _user_or_404(user_id)
+    stale = concurrency.refusal(account_shared(user), client_ip())
+    if stale is not None:
+        return stale
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
@@ -189,9 +210,13 @@ def user_role(user_id: int):
 
 @bp.post("/users/<int:user_id>/status")
 @role_required("admin")
+@concurrency.versioned
 def user_status(user_id: int):
     """Disable an enabled account, or enable a disabled one."""
     user = _user_or_404(user_id)
+    stale = concurrency.refusal(account_shared(user), client_ip())
+    if stale is not None:
+        return stale
     if not ActionForm().validate_on_submit():
         abort(400)
     enable = not user.is_enabled

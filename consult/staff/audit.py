@@ -54,6 +54,7 @@ KNOWN_ACTIONS = (
     "moderation.reply.restore",
     "mail.outbox_viewed",
     "mail.message_viewed",
+    "staff.stale_refused",
 )
 
 

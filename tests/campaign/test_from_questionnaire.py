@@ -122,8 +122,11 @@ def test_a_receipt_number_takes_nothing_from_the_respondent(app, respondent, fie
         contact_email="mallory@example.net",
         **{field: case(number)},
     )
-    unknown = Institution(client).send(
-        upload=letter(), action="draft", **{field: case("LG-NOPE-NOPE")}
+    unknown = Institution(client).send(  # another institution: its own pledge
+        upload=letter(),
+        action="draft",
+        institution_name="Ville d'Évry",
+        **{field: case("LG-NOPE-NOPE")},
     )
     if field == "response_token":
         # Told that the link it carried is not known, in the same words for both: no oracle.

@@ -13,7 +13,7 @@ from consult.db import db
 from consult.mail.models import OutboxMessage
 from consult.staff.models import AuditEntry
 from tests.campaign.conftest import PLEDGE_TOKEN_RE, Institution, letter
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, form_versions, versions_in
 
 STAFF_PAGES = [
     "/staff/campaign",
@@ -37,7 +37,7 @@ def _pledge(app, pledge_id: int | None = None) -> Pledge:
 def _decide(client, pledge_id: int, **fields):
     page = client.get(f"/staff/campaign/pledges/{pledge_id}").get_data(as_text=True)
     revision = re.search(r'name="revision"[^>]*value="(\d+)"', page).group(1)
-    data = {"csrf_token": csrf_token(page), "revision": revision, **fields}
+    data = {"csrf_token": csrf_token(page), "revision": revision, **versions_in(page), **fields}
     return client.post(f"/staff/campaign/pledges/{pledge_id}/decide", data=data)
 
 
@@ -134,9 +134,16 @@ def test_a_decision_on_a_page_older_than_the_institutions_change_is_refused(app,
     assert institution.edit(contact_phone="+33 1 00 00 00 00").status_code == 303
     stale = client.post(
         f"/staff/campaign/pledges/{pledge_id}/decide",
-        data={"csrf_token": csrf_token(page), "revision": "1", "decision": "verify"},
+        data={
+            "csrf_token": csrf_token(page),
+            "revision": "1",
+            "decision": "verify",
+            **versions_in(page),
+        },
     )
-    assert stale.status_code == 303
+    assert stale.status_code == 409
+    refused = stale.get_data(as_text=True)
+    assert "Changed by the institution" in refused and "Apply my change anyway" in refused
     assert _pledge(app, pledge_id).status == "submitted"
 
 
@@ -148,7 +155,7 @@ def test_pioneers_are_marked_on_verified_pledges_and_audited(app, client, login)
     page = client.get(f"/staff/campaign/pledges/{pledge_id}").get_data(as_text=True)
     reply = client.post(
         f"/staff/campaign/pledges/{pledge_id}/pioneer",
-        data={"csrf_token": csrf_token(page), "is_pioneer": "y"},
+        data={"csrf_token": csrf_token(page), "is_pioneer": "y", **versions_in(page)},
     )
     assert reply.status_code == 303
     pledge = _pledge(app, pledge_id)
@@ -228,7 +235,16 @@ def test_staff_maintain_the_commitments_in_three_languages(app, client, login):
         option_id = option.id
     edited = client.post(
         f"/staff/campaign/options/{option_id}",
-        data={"csrf_token": csrf_token(page), "position": "1", **labels},  # unticked: not offered
+        data={  # unticked: not offered
+            "csrf_token": csrf_token(page),
+            "position": "1",
+            **labels,
+            **form_versions(
+                client,
+                "/staff/campaign/options",
+                action=f"/staff/campaign/options/{option_id}",
+            ),
+        },
     )
     assert edited.status_code == 303
     join = app.test_client().get("/campaign/join?lang=es").get_data(as_text=True)

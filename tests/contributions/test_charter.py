@@ -14,7 +14,7 @@ from consult.contributions.charter import load_charter, parse_charter
 from consult.db import db, utcnow, writing
 from consult.questionnaires.definition import DefinitionError
 from consult.questionnaires.models import Answer, QuestionnaireVersion, Response
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, publication_version
 
 SHIPPED = Path(__file__).resolve().parents[2] / "questionnaires"
 
@@ -205,7 +205,7 @@ def _publish(app, login) -> None:
     assert (
         admin.post("/staff/outcomes/snapshots", data={**form, "step": "confirm"}).status_code == 302
     )
-    publish = {"csrf_token": csrf_token(page), "confirm": "yes"}
+    publish = {"csrf_token": csrf_token(page), "confirm": "yes", **publication_version(app)}
     assert admin.post("/staff/outcomes/snapshots/1/publish", data=publish).status_code == 302
 
 

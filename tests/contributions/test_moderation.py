@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from consult.contributions.models import Contribution, ContributionReply, ModerationAction
 from consult.db import db
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, form_versions, moderation_versions
 from tests.contributions.conftest import moderation_csrf
 
 GET_ROUTES = ["/staff/moderation/", "/staff/moderation/?show=hidden", "/staff/moderation/log"]
@@ -58,10 +58,14 @@ def test_approve_reject_hide_restore_are_recorded(app, client, login, contribute
     second, token = contribute("Second")
     login(client, "moderator")
     token_csrf = moderation_csrf(client)
-    client.post("/staff/moderation/act", data={"csrf_token": token_csrf, "one": f"{first}:approve"})
+    client.post(
+        "/staff/moderation/act",
+        data={**moderation_versions(client), "csrf_token": token_csrf, "one": f"{first}:approve"},
+    )
     reply = client.post(
         "/staff/moderation/act",
         data={
+            **moderation_versions(client),
             "csrf_token": token_csrf,
             "one": f"{second}:reject",
             f"reason-{second}": "off_topic",
@@ -71,9 +75,18 @@ def test_approve_reject_hide_restore_are_recorded(app, client, login, contribute
     assert reply.status_code == 303
     client.post(
         "/staff/moderation/act",
-        data={"csrf_token": token_csrf, "one": f"{first}:hide", f"reason-{first}": "spam"},
+        data={
+            **moderation_versions(client),
+            "csrf_token": token_csrf,
+            "one": f"{first}:hide",
+            "confirm_removal": "yes",  # a published contribution leaves the public site
+            f"reason-{first}": "spam",
+        },
     )
-    client.post("/staff/moderation/act", data={"csrf_token": token_csrf, "one": f"{first}:restore"})
+    client.post(
+        "/staff/moderation/act",
+        data={**moderation_versions(client), "csrf_token": token_csrf, "one": f"{first}:restore"},
+    )
     with app.app_context():
         assert db.session.get(Contribution, first).status == "published"
         assert db.session.get(Contribution, second).status == "rejected"
@@ -102,7 +115,11 @@ def test_reject_and_hide_need_a_reason(app, client, login, contribute):
     login(client, "moderator")
     reply = client.post(
         "/staff/moderation/act",
-        data={"csrf_token": moderation_csrf(client), "one": f"{contribution_id}:reject"},
+        data={
+            **moderation_versions(client),
+            "csrf_token": moderation_csrf(client),
+            "one": f"{contribution_id}:reject",
+        },
     )
     assert "Choose a reason" in client.get(reply.location).get_data(as_text=True)
     with app.app_context():
@@ -114,7 +131,12 @@ def test_bulk_actions_apply_to_the_ticked_items_only(app, client, login, contrib
     login(client, "moderator")
     reply = client.post(
         "/staff/moderation/act",
-        data={"csrf_token": moderation_csrf(client), "ids": ids[:3], "action": "approve"},
+        data={
+            **moderation_versions(client),
+            "csrf_token": moderation_csrf(client),
+            "ids": ids[:3],
+            "action": "approve",
+        },
     )
     assert "Approved: 3 contribution(s)." in client.get(reply.location).get_data(as_text=True)
     with app.app_context():
@@ -178,7 +200,11 @@ def test_enough_distinct_reports_hide_until_a_moderator_decides(make_app, thresh
     assert "Reported by readers (1)" in queue and "hidden automatically" in queue
     moderator.post(
         "/staff/moderation/act",
-        data={"csrf_token": csrf_token(queue), "one": f"{contribution_id}:restore"},
+        data={
+            **moderation_versions(moderator),
+            "csrf_token": csrf_token(queue),
+            "one": f"{contribution_id}:restore",
+        },
     )
     assert app.test_client().get(f"/contributions/{contribution_id}").status_code == 200
     assert "Reported by readers (0)" in moderator.get("/staff/moderation/").get_data(as_text=True)
@@ -252,7 +278,11 @@ def test_replies_are_moderated_then_shown(app, client, login, contribute):
     assert "Replies awaiting moderation (1)" in queue and "I reply &lt;b&gt;here&lt;/b&gt;" in queue
     staff.post(
         "/staff/moderation/replies/act",
-        data={"csrf_token": csrf_token(queue), "one": f"{reply_id}:approve"},
+        data={
+            **moderation_versions(staff),
+            "csrf_token": csrf_token(queue),
+            "one": f"{reply_id}:approve",
+        },
     )
     page = client.get(f"/contributions/{contribution_id}").get_data(as_text=True)
     assert "I reply &lt;b&gt;here&lt;/b&gt; ✓" in page and "Neighbourhood council" in page
@@ -278,6 +308,7 @@ def test_the_official_response_is_shown_prominently(app, client, login, contribu
     client.post(
         f"/staff/moderation/{contribution_id}/response",
         data={
+            **form_versions(client, f"/staff/moderation/{contribution_id}"),
             "csrf_token": csrf_token(page),
             "text": "Thank you: care is on the revision's agenda.",
             "language": "en",

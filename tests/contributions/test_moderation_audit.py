@@ -9,7 +9,7 @@ from consult.contributions import operations, reactions
 from consult.contributions.models import Contribution, ContributionReply
 from consult.db import db, writing
 from consult.staff.models import AuditEntry, User
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, form_versions, moderation_versions
 from tests.contributions.conftest import moderation_csrf
 
 ADDRESS = "203.0.113.7"
@@ -43,13 +43,15 @@ def test_every_decision_in_the_workspace_is_audited_with_its_address(
 
     def act(**data):
         reply = client.post(
-            "/staff/moderation/act", data={"csrf_token": token, **data}, environ_base=env
+            "/staff/moderation/act",
+            data={**moderation_versions(client), "csrf_token": token, **data},
+            environ_base=env,
         )
         assert reply.status_code == 303
 
     act(one=f"{first}:approve")
     act(**{"one": f"{second}:reject", f"reason-{second}": "off_topic", f"note-{second}": "Why"})
-    act(**{"one": f"{first}:hide", f"reason-{first}": "spam"})
+    act(**{"one": f"{first}:hide", f"reason-{first}": "spam", "confirm_removal": "yes"})
     act(one=f"{first}:restore")
     act(one=f"{first}:approve")  # refused: already published; nothing recorded
     who = moderator_email(app)
@@ -90,7 +92,12 @@ def test_a_bulk_decision_is_audited_once_per_contribution(app, client, login, co
     login(client, "moderator")
     client.post(
         "/staff/moderation/act",
-        data={"csrf_token": moderation_csrf(client), "ids": ids, "action": "approve"},
+        data={
+            **moderation_versions(client),
+            "csrf_token": moderation_csrf(client),
+            "ids": ids,
+            "action": "approve",
+        },
     )
     assert [(action, target) for action, target, *_ in audit_entries(app)] == [
         ("moderation.approve", f"contribution {i}") for i in ids
@@ -109,8 +116,10 @@ def test_reply_decisions_and_official_responses_are_audited(app, client, login, 
     client.post(
         "/staff/moderation/replies/act",
         data={
+            **moderation_versions(client),
             "csrf_token": csrf_token(queue),
             "one": f"{reply_id}:hide",
+            "confirm_removal": "yes",
             f"reply-reason-{reply_id}": "offensive",
         },
         environ_base={"REMOTE_ADDR": ADDRESS},
@@ -119,7 +128,12 @@ def test_reply_decisions_and_official_responses_are_audited(app, client, login, 
     for text in ("We read you.", "We read you, and answer."):
         client.post(
             f"/staff/moderation/{contribution_id}/response",
-            data={"csrf_token": csrf_token(page), "text": text, "language": "en"},
+            data={
+                **form_versions(client, f"/staff/moderation/{contribution_id}"),
+                "csrf_token": csrf_token(page),
+                "text": text,
+                "language": "en",
+            },
             environ_base={"REMOTE_ADDR": ADDRESS},
         )
     with app.app_context():
@@ -177,7 +191,11 @@ def test_admins_find_moderation_in_the_audit_page(app, client, login, contribute
     login(client, "moderator")
     client.post(
         "/staff/moderation/act",
-        data={"csrf_token": moderation_csrf(client), "one": f"{contribution_id}:approve"},
+        data={
+            **moderation_versions(client),
+            "csrf_token": moderation_csrf(client),
+            "one": f"{contribution_id}:approve",
+        },
     )
     admin = app.test_client()
     login(admin, "admin")

@@ -109,6 +109,8 @@ FLASK_FREE: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
                 "consult.outcomes.filter_words",
                 # the deck's publishing rule answers with a page and links (url_for)
                 "consult.outcomes.deck_guard",
+                # the publish and withdraw forms' version and refusal page (url_for, a page)
+                "consult.outcomes.publication_versions",
                 # the CLI, and what runs beside the app: the PDF printer, the page refresher
                 "consult.outcomes.cli",
                 "consult.outcomes.deck_pdf",

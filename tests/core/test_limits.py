@@ -14,7 +14,7 @@ from consult.contributions.models import Contribution
 from consult.core.limits import TEXT_LIMITS, ValueTooLong
 from consult.db import db, writing
 from consult.schema import alembic_config
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, moderation_versions
 
 LONG = "x" * 20_001
 
@@ -63,7 +63,12 @@ def test_a_five_megabyte_moderator_note_is_refused_and_a_long_one_never_stored(a
     for note, status in (("n" * 5_000_000, 413), ("n" * 5_000, 413)):
         reply = moderator.post(
             "/staff/moderation/act",
-            data={"csrf_token": token, "one": f"{contribution_id}:approve", "note": note},
+            data={
+                **moderation_versions(moderator),
+                "csrf_token": token,
+                "one": f"{contribution_id}:approve",
+                "note": note,
+            },
         )
         assert reply.status_code == status
         assert reply.headers["Content-Security-Policy"]

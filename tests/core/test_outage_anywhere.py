@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, PendingRollbackErro
 from consult.core.errors import is_outage
 from consult.db import db
 from consult.ratelimits.storage import DatabaseStorage
-from tests.conftest import STAFF_PASSWORD, csrf_token
+from tests.conftest import STAFF_PASSWORD, csrf_token, versions_in
 
 TYPED = "Ville gardée <pendant> la panne ✓"
 ESCAPED = "Ville gardée &lt;pendant&gt; la panne ✓"
@@ -110,6 +110,7 @@ def _staff_page(app: Flask, client: FlaskClient, respondent_factory) -> tuple[st
     page = client.get(path).get_data(as_text=True)
     return path, {
         "csrf_token": csrf_token(page),
+        **versions_in(page),
         "action": "save",
         "subject": TYPED,
         "body": "Bonjour {link}",

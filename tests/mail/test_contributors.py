@@ -8,7 +8,7 @@ from consult.contributions import operations, reactions
 from consult.contributions.models import Contribution
 from consult.db import db, writing
 from consult.mail.sender import run
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, moderation_versions
 from tests.mail.conftest import sign_in
 from tests.mail.test_respondents import outbox
 
@@ -121,6 +121,7 @@ def test_a_moderators_decision_in_the_workspace_arrives(make_app, smtp_server) -
     reply = client.post(
         "/staff/moderation/act",
         data={
+            **moderation_versions(client),
             "csrf_token": token,
             "one": f"{contribution_id}:reject",
             f"reason-{contribution_id}": "duplicate",

@@ -13,7 +13,7 @@ from consult.mail.models import InviteeMail, MailTemplate
 from consult.mail.sender import run
 from consult.staff import invitations
 from consult.staff.models import AuditEntry, Invitation, User
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, versions_in
 from tests.mail.conftest import invite, sign_in
 from tests.mail.test_respondents import outbox
 
@@ -44,8 +44,9 @@ def invited(app, staff):
 
 
 def post(client, path: str, **data):
-    token = csrf_token(client.get(path).get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, **data})
+    page = client.get(path).get_data(as_text=True)
+    # The form as drawn now: its CSRF token and, on a shared text's page, its version.
+    return client.post(path, data={"csrf_token": csrf_token(page), **versions_in(page), **data})
 
 
 def age_everything(app, days: float) -> None:

@@ -26,7 +26,7 @@ from consult.outcomes import contributions, data, operations
 from consult.outcomes.models import OutcomeQuote, OutcomeSnapshot
 from consult.questionnaires.registry import current_questionnaires
 from consult.staff.models import AuditEntry, User
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, publication_version
 from tests.outcomes.conftest import fill_demo
 
 #: Texts labelled by hand with the one codebook theme the test counts them under.
@@ -384,8 +384,14 @@ def test_outcome_acts_and_exports_are_in_the_audit_log(contributions_app, login,
             "step": "confirm",
         },
     )
-    admin.post("/staff/outcomes/snapshots/1/publish", data={"csrf_token": token, "confirm": "yes"})
-    admin.post("/staff/outcomes/publication/withdraw", data={"csrf_token": token})
+    admin.post(
+        "/staff/outcomes/snapshots/1/publish",
+        data={"csrf_token": token, "confirm": "yes", **publication_version(app)},
+    )
+    admin.post(
+        "/staff/outcomes/publication/withdraw",
+        data={"csrf_token": token, "confirm_removal": "yes", **publication_version(app)},
+    )
     assert admin.get("/staff/outcomes/snapshots/1/summary.json").status_code == 200
     csv = admin.get(
         "/staff/outcomes/rows?questionnaire=partners&breakdown=region&value=europe&format=csv"
@@ -437,7 +443,10 @@ def test_public_outcomes_and_the_charter_link_to_each_other(contributions_app, l
     staff_article = admin.get("/charter/art10").get_data(as_text=True)
     assert 'href="/staff/outcomes/#article-art10"' in staff_article
     assert "See this article in the first outcomes" not in staff_article
-    admin.post("/staff/outcomes/snapshots/1/publish", data={"csrf_token": token, "confirm": "yes"})
+    admin.post(
+        "/staff/outcomes/snapshots/1/publish",
+        data={"csrf_token": token, "confirm": "yes", **publication_version(app)},
+    )
 
     public = visitor.get("/outcomes").get_data(as_text=True)
     for n in range(1, 13):
@@ -477,7 +486,10 @@ def test_a_hidden_contribution_leaves_the_published_page_but_not_its_count(
             "step": "confirm",
         },
     )
-    admin.post("/staff/outcomes/snapshots/1/publish", data={"csrf_token": token, "confirm": "yes"})
+    admin.post(
+        "/staff/outcomes/snapshots/1/publish",
+        data={"csrf_token": token, "confirm": "yes", **publication_version(app)},
+    )
     with app.app_context():
         snapshot = db.session.get(OutcomeSnapshot, 1)
         top = operations.snapshot_summary(snapshot)["contributions"]["most_supported"][0]

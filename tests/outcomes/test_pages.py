@@ -16,7 +16,7 @@ from consult.outcomes.summary import find_question
 from consult.outcomes.suppression import public_summary
 from consult.questionnaires.models import Response
 from consult.questionnaires.registry import current_questionnaires
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, publication_version, versions_in
 from tests.outcomes.conftest import fill_demo
 
 
@@ -38,7 +38,7 @@ def publish(client, snapshot_id, **extra):
     token = csrf_token(page) if "csrf_token" in page else ""
     return client.post(
         f"/staff/outcomes/snapshots/{snapshot_id}/publish",
-        data={"csrf_token": token, "confirm": "yes", **extra},
+        data={"csrf_token": token, "confirm": "yes", **versions_in(page), **extra},
     )
 
 
@@ -76,7 +76,10 @@ def test_only_an_admin_may_publish_and_it_is_recorded(demo_app, login):
     assert "not been published" in demo_app.test_client().get("/outcomes").get_data(as_text=True)
 
     admin = login(demo_app.test_client(), "admin")
-    unconfirmed = admin.post("/staff/outcomes/snapshots/1/publish", data={"csrf_token": token})
+    unconfirmed = admin.post(
+        "/staff/outcomes/snapshots/1/publish",
+        data={"csrf_token": token, **publication_version(demo_app)},
+    )
     assert unconfirmed.status_code in (302, 400)
     assert "not been published" in demo_app.test_client().get("/outcomes").get_data(as_text=True)
     assert publish(admin, 1).status_code == 302
@@ -93,12 +96,18 @@ def test_only_an_admin_may_publish_and_it_is_recorded(demo_app, login):
         ).status_code
         == 403
     )
-    assert (
-        admin.post(
-            "/staff/outcomes/publication/withdraw", data={"csrf_token": withdraw_token}
-        ).status_code
-        == 302
+    # Withdrawing needs its tick: without it, a page asks, and the outcomes stay public.
+    drawn = {
+        "csrf_token": withdraw_token,
+        **versions_in(log, "/staff/outcomes/publication/withdraw"),
+    }
+    asked = admin.post("/staff/outcomes/publication/withdraw", data=drawn)
+    assert asked.status_code == 200 and "Take it off the public site?" in asked.get_data(
+        as_text=True
     )
+    assert "First outcomes" in demo_app.test_client().get("/outcomes").get_data(as_text=True)
+    ticked = {**drawn, "confirm_removal": "yes"}
+    assert admin.post("/staff/outcomes/publication/withdraw", data=ticked).status_code == 302
     assert "not been published" in demo_app.test_client().get("/outcomes").get_data(as_text=True)
 
 

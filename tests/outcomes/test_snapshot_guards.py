@@ -17,7 +17,7 @@ from consult.i18n import format_moment
 from consult.outcomes import narrowing
 from consult.outcomes.filter_reading import read_filters
 from consult.outcomes.models import OutcomeSnapshot
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, publication_version
 from tests.outcomes.conftest import fill_demo
 
 # -- 1. the filter of a link: every part that cannot be applied is said --------------------------
@@ -188,7 +188,7 @@ def test_an_empty_snapshot_is_frozen_and_published_only_when_confirmed(app, logi
         ).status_code
         == 302
     )
-    publish = {"csrf_token": token, "confirm": "yes"}
+    publish = {"csrf_token": token, "confirm": "yes", **publication_version(app)}
     assert client.post("/staff/outcomes/snapshots/1/publish", data=publish).status_code == 302
     empty = {**base, "label": "Nobody", "from": "2090-01-01"}
     review = client.post("/staff/outcomes/snapshots", data={**empty, "step": "review"})
@@ -206,6 +206,7 @@ def test_an_empty_snapshot_is_frozen_and_published_only_when_confirmed(app, logi
     snapshot_page = client.get("/staff/outcomes/snapshots/2").get_data(as_text=True)
     assert 'name="narrower" value="yes"' in snapshot_page
     assert "These outcomes cover part of the consultation only" in snapshot_page
+    publish = {**publish, **publication_version(app)}  # the page drawn after the first one
     reply = client.post("/staff/outcomes/snapshots/2/publish", data=publish, follow_redirects=True)
     assert "Not published: This snapshot holds no response" in reply.get_data(as_text=True)
     public = app.test_client()

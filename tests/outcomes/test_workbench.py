@@ -20,7 +20,7 @@ from consult.outcomes import operations
 from consult.outcomes.crosstab import crosstab, public_crosstab
 from consult.outcomes.models import OutcomeSnapshot
 from consult.questionnaires.models import Response
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, publication_version
 from tests.outcomes import independent
 from tests.outcomes.conftest import fill_demo
 
@@ -234,7 +234,7 @@ def test_publishing_can_be_delegated_to_a_named_analyst_and_is_logged(app, login
     token = csrf_token(page)
     form = {"csrf_token": token, "label": "Session", "timezone": "UTC", "step": "confirm"}
     assert analyst.post("/staff/outcomes/snapshots", data=form).status_code == 302
-    publish = {"csrf_token": token, "confirm": "yes"}
+    publish = {"csrf_token": token, "confirm": "yes", **publication_version(app)}
     assert analyst.post("/staff/outcomes/snapshots/1/publish", data=publish).status_code == 403
     assert "Publish at /outcomes" not in analyst.get("/staff/outcomes/snapshots/1").get_data(
         as_text=True
@@ -262,7 +262,10 @@ def test_publishing_can_be_delegated_to_a_named_analyst_and_is_logged(app, login
     withdraw = other.post("/staff/outcomes/publication/withdraw", data={"csrf_token": other_token})
     assert withdraw.status_code == 403
     assert (
-        analyst.post("/staff/outcomes/publication/withdraw", data={"csrf_token": token}).status_code
+        analyst.post(
+            "/staff/outcomes/publication/withdraw",
+            data={"csrf_token": token, "confirm_removal": "yes", **publication_version(app)},
+        ).status_code
         == 302
     )
     revoke = {**grant, "grant": "no"}

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from consult.db import db
 from consult.staff.models import AuditEntry, User
-from tests.conftest import STAFF_PASSWORD, csrf_token
+from tests.conftest import STAFF_PASSWORD, csrf_token, form_versions
 
 
 def user_id(app, email: str) -> int:
@@ -23,6 +23,8 @@ def actions(app) -> list[str]:
 
 def post(client, path: str, **data):
     token = csrf_token(client.get("/staff/account/password").get_data(as_text=True))
+    if path.endswith(("/role", "/status")):  # forms drawn from the account's page
+        data = {**form_versions(client, path.rsplit("/", 1)[0], action=path), **data}
     return client.post(path, data={"csrf_token": token, **data})
 
 
