@@ -126,8 +126,10 @@ def test_contribute_moderate_publish_reply_report(live_server, new_context, staf
     assert "Your contribution is public." in visitor.content()
     visitor.get_by_role("button", name="Withdraw my contribution").click()
     assert "Your contribution is withdrawn" in visitor.content()
-    assert visitor.goto(base + "/contributions/1").status == 404
-    assert problems == [] or all("404" in p for p in problems)
+    # Its public page says what happened (withdrawn by its author), nothing of what it said.
+    assert visitor.goto(base + "/contributions/1").status == 410
+    assert "withdrawn by its author" in visitor.content()
+    assert problems == [] or all("410" in p for p in problems)
 
 
 def test_pages_work_in_french_and_spanish(live_server, page):

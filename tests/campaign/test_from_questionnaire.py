@@ -139,7 +139,9 @@ def test_a_receipt_number_takes_nothing_from_the_respondent(app, respondent, fie
         ).group(0)
         # Sent again as it is (the form no longer carries it): joined, unlinked.
         made = stranger.send(upload=letter(), action="draft", contact_email="mallory@example.net")
-        unknown = Institution(client).send(upload=letter(), action="draft")
+        unknown = Institution(client).send(
+            upload=letter(), action="draft", institution_name="Ville d'Évry"
+        )
     assert made.status_code == unknown.status_code == 303  # the same answer: no oracle
     assert "receipt number" not in client.get(made.location).get_data(as_text=True)
     edit_csrf, revision, _page = stranger.edit_page()
