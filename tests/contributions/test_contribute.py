@@ -40,7 +40,7 @@ def test_a_contribution_is_stored_verbatim_and_awaits_moderation(app, contributo
 
 def test_the_status_page_says_it_awaits_moderation_with_a_private_link(contributor, client):
     path, token = contributor.send_ok()
-    page = client.get(path + "?sent=1").get_data(as_text=True)
+    page = client.get(path + "?sent=1", follow_redirects=True).get_data(as_text=True)
     assert "awaits moderation" in page
     assert f"/contributions/status/{token}" in page
     assert client.get("/contributions/status/not-a-real-token").status_code == 404
