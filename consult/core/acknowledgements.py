@@ -16,6 +16,8 @@ from urllib.parse import urlencode
 
 from flask import Flask, g, redirect, request, session
 
+from consult.core.links import safe_local_path
+
 #: Every acknowledgement argument of the app (the views that redirect with one, the pages that
 #: say it): contributions and pledges (sent), page saves (saved), the personal link and the
 #: receipt by e-mail (link_sent, link_not_sent, receipt_not_sent).
@@ -32,8 +34,9 @@ def said_once():  # type: ignore[no-untyped-def] - a response or None, as Flask 
         "values": {key: request.args[key] for key in NAMES if key in request.args},
     }
     kept = [(key, value) for key, value in request.args.items(multi=True) if key not in NAMES]
-    target = request.script_root + request.path
-    return redirect(target + ("?" + urlencode(kept) if kept else ""), 303)
+    target = request.script_root + request.path + ("?" + urlencode(kept) if kept else "")
+    # This very page, but a path such as //evil.example is another host: the one check.
+    return redirect(safe_local_path(target, "/"), 303)
 
 
 def acknowledgement(name: str) -> str | None:

@@ -39,6 +39,13 @@ def test_the_argument_leaves_the_address_at_once(app, query, clean):
     assert reply.location == "/contributions/status/some-token" + clean
 
 
+def test_the_redirect_never_leaves_the_site(app):
+    client = app.test_client()
+    for path in ("//evil.example/x?sent=1", "/\\evil.example?saved=1"):
+        reply = client.get(path)
+        assert reply.status_code in (303, 404) and "evil" not in reply.headers.get("Location", "")
+
+
 def test_other_queries_and_posts_are_left_alone(app):
     client = app.test_client()
     assert client.get("/?page=1").status_code != 303
