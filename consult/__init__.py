@@ -97,7 +97,15 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
 def register_extensions(app: Flask) -> None:
     """Attach input cleaning, the database, CSRF, languages, login, rate limits, headers, assets."""
     from consult import i18n, security
-    from consult.core import assets, inputs, leaving, limits, links, requestlog  # noqa: F401 (limits: a flush hook)
+    from consult.core import (  # noqa: F401 (limits: a flush hook)
+        acknowledgements,
+        assets,
+        inputs,
+        leaving,
+        limits,
+        links,
+        requestlog,
+    )
     from consult.extensions import babel, csrf, db, limiter, login_manager
     from consult.mail import init_app as init_mail
 
@@ -106,6 +114,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     csrf.init_app(app)
     leaving.init_app(app)  # after the CSRF check: a leave button is a form's button
+    acknowledgements.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     login_manager.init_app(app)

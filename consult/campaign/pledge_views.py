@@ -38,6 +38,7 @@ from consult.campaign.pledge_form import (
     values_from,
 )
 from consult.campaign.vocabulary import band_labels, level_labels, progress_labels, region_names
+from consult.core.acknowledgements import acknowledgement
 from consult.core.errors import recovers_from_csrf
 from consult.core.leaving import showing_again
 from consult.core.links import absolute_url_for
@@ -63,8 +64,8 @@ def pledge(token: str):
         "campaign/pledge.html",
         pledge=found,
         token=token,
-        just_sent=request.args.get("sent") in ("1", "unmailed"),
-        mailed=request.args.get("sent") != "unmailed",
+        just_sent=acknowledgement("sent") in ("1", "unmailed"),
+        mailed=acknowledgement("sent") != "unmailed",
         status_labels=STATUS_LABELS,
         pledge_url=absolute_url_for("campaign.pledge", token=token),
         level_labels=level_labels(current_language()),

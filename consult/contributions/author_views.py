@@ -27,6 +27,7 @@ from consult.contributions.blueprint import (
 from consult.contributions.choices import article_choices, language_choices, region_choices
 from consult.contributions.forms import ContributionForm, set_options
 from consult.contributions.registry import current_charter
+from consult.core.acknowledgements import acknowledgement
 from consult.core.gone import unknown_link
 from consult.core.leaving import showing_again
 from consult.core.links import absolute_url_for
@@ -170,7 +171,7 @@ def status(token: str):
         "contributions/status.html",
         contribution=contribution,
         token=token,
-        just_sent=request.args.get("sent") == "1",
+        just_sent=acknowledgement("sent") == "1",
         charter=current_charter(),
         status_url=absolute_url_for("contributions.status", token=token),
         messages=get_flashed_messages(),

@@ -2,9 +2,14 @@
 
 Text: every value of every query string and posted form (WTForms or read by hand) passes through
 ``clean_text`` while the request is parsed, because the request class stores parameters in
-``CleanParameters``: NUL and the other C0 and C1 control characters are taken out (tab, line
-feed and carriage return stay: text areas hold several lines), and the text is put in Unicode
-NFC form, so that the same word typed on two keyboards is stored (and searched) the same way.
+``CleanParameters``: NUL and the other C0 and C1 control characters are taken out (tab and line
+feed stay: text areas hold several lines), a line break is one line feed (browsers send a text
+area's breaks as CR LF, and count them as one character: a limit counted on CR LF would refuse
+what the browser's counter said fits), the invisible bidirectional embedding, override and
+isolate controls (U+202A-U+202E, U+2066-U+2069) are taken out (they show a name or an answer
+reversed on staff pages, in exports and the PDF; the marks U+200E and U+200F, which writers of
+right-to-left scripts type, stay), and the text is put in Unicode NFC form, so that the same
+word typed on two keyboards is stored (and searched) the same way.
 A value longer than MAX_FIELD_CHARACTERS is cut to one character more (so that its form, whose
 own limit is smaller, says it is too long next to the field and keeps the other answers), and
 a request with more than MAX_FORM_PARTS fields is refused with 413 before any view sees it.
@@ -29,9 +34,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.routing import BaseConverter, IntegerConverter
 
-#: C0 controls but tab, line feed and carriage return; DEL; C1 controls; the non-characters
-#: U+FFFE and U+FFFF. PostgreSQL refuses NUL in text outright, and none of these is ever typed.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+#: C0 controls but tab, line feed and carriage return (made a line feed first); DEL; C1
+#: controls; the non-characters U+FFFE and U+FFFF; the bidirectional embeddings, overrides and
+#: isolates. PostgreSQL refuses NUL in text outright, and none of these is ever typed.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
+)
+#: A line break as a browser sends it (CR LF) or as old systems wrote it (a lone CR).
+_LINE_BREAK = re.compile(r"\r\n?")
 #: The largest value of a 32-bit signed integer column (PostgreSQL's integer, our ids).
 MAX_ID = 2**31 - 1
 #: A page number larger than this is certainly not a page (and would overflow an OFFSET).
@@ -44,12 +54,16 @@ URL_FOR_KEYWORDS = frozenset({"endpoint", "values", "_external", "_anchor", "_me
 
 
 def clean_text(value: str) -> str:
-    """Return ``value`` without control characters (tab and line breaks kept), in NFC form."""
+    """Return ``value`` without control characters, line breaks as LF, in NFC form.
+
+    Tab and line breaks are kept; CR LF and a lone CR become LF, so that a length counted here
+    is the length the browser's counter showed.
+    """
     if value.isascii():
         if value.isprintable():
             return value
-        return _CONTROL.sub("", value)
-    return unicodedata.normalize("NFC", _CONTROL.sub("", value))
+        return _CONTROL.sub("", _LINE_BREAK.sub("\n", value))
+    return unicodedata.normalize("NFC", _CONTROL.sub("", _LINE_BREAK.sub("\n", value)))
 
 
 def _max_characters() -> int:

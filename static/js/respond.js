@@ -90,9 +90,29 @@
     dirty = false;
     var alert = form.querySelector(".link-replaced-alert");
     if (alert) { alert.hidden = false; }
-    if (status) { status.textContent = ""; }
+    if (status) { say(""); }
     /* The "Your personal link" box must not go on offering the dead link (consult.js). */
     document.dispatchEvent(new CustomEvent("consult:link-gone"));
+  }
+
+  /* On a phone the status stays at the bottom of the screen while one types: the field being
+     typed in must never be under it. consult.css gives the fields a bottom scroll margin of the
+     status's height (followed here: its text can take several lines); a field already under
+     it when its text grows is scrolled up. */
+  function keepFocusVisible() {
+    if (!status) { return; }
+    var height = status.offsetHeight;
+    document.documentElement.style.setProperty("--autosave-height", height + "px");
+    var focused = document.activeElement;
+    if (!height || !focused || !form.contains(focused)) { return; }
+    var field = focused.getBoundingClientRect();
+    var top = status.getBoundingClientRect().top;
+    if (field.bottom > top - 8) { window.scrollBy(0, Math.min(field.bottom - top + 8, field.top - 8)); }
+  }
+
+  function say(text) {
+    status.textContent = text;
+    keepFocusVisible();
   }
 
   var waitUntil = 0;
@@ -105,7 +125,7 @@
     if (!said) { throw new Error(String(code)); }
     if (status) {
       said = said + " " + status.dataset.kept;
-      status.textContent = said;
+      say(said);
     }
     announce(said);
     dirty = false;
@@ -122,7 +142,7 @@
     if (inFlight) { dirty = true; return; }
     inFlight = true;
     dirty = false;
-    if (status) { status.textContent = status.dataset.saving; }
+    if (status) { say(status.dataset.saving); }
     fetch(form.dataset.autosave, {
       method: "POST",
       body: new FormData(form),
@@ -142,21 +162,29 @@
         if (answer.conflicts && answer.conflicts.length) { showConflict(); }
         if (answer.incomplete) {
           /* A submitted response stays complete: nothing was stored; the page save shows why. */
-          if (status) { status.textContent = status.dataset.incomplete; }
+          if (status) { say(status.dataset.incomplete); }
           announce(status ? status.dataset.incomplete : "");
           return;
         }
+        var refusals = showRefusals(answer.errors);
         if (status) {
-          /* Answers another answer hides are kept, not sent: never a plain "Saved" for them. */
-          var said = answer.hidden ? status.dataset.savedHidden + " " + answer.hidden : status.dataset.saved;
-          status.textContent = said;
+          /* Answers the server refused are not saved, and answers another answer hides are
+             kept but not sent: never a plain "Saved" for either. */
+          var said = status.dataset.saved;
+          if (refusals) {
+            said = refusals === 1 ? status.dataset.savedExceptOne
+              : status.dataset.savedExceptMany.replace("COUNT", String(refusals));
+          }
+          if (answer.hidden) { said = said + " " + status.dataset.savedHidden + " " + answer.hidden; }
+          status.classList.toggle("refused", refusals > 0);
+          say(said);
           if (announceTimer) { clearTimeout(announceTimer); }
-          announceTimer = setTimeout(function () { announce(said); }, answer.hidden ? 50 : 5000);
+          announceTimer = setTimeout(function () { announce(said); }, answer.hidden || refusals ? 50 : 5000);
         }
       });
     }).catch(function () {
       if (status) {
-        status.textContent = status.dataset.failed;
+        say(status.dataset.failed);
         announce(status.dataset.failed);
       }
       dirty = true;
@@ -164,6 +192,61 @@
       inFlight = false;
       if (dirty && !replaced) { schedule(5000); }
     });
+  }
+
+  function describedBy(control, id, on) {
+    var ids = (control.getAttribute("aria-describedby") || "").split(" ").filter(function (each) {
+      return each && each !== id;
+    });
+    if (on) { ids.push(id); }
+    if (ids.length) { control.setAttribute("aria-describedby", ids.join(" ")); }
+    else { control.removeAttribute("aria-describedby"); }
+    if (on) { control.setAttribute("aria-invalid", "true"); }
+    else { control.removeAttribute("aria-invalid"); }
+  }
+
+  /* What the background save refused (a year written in words, a text over its limit, too
+     many choices, a malformed answer) is not stored: its message goes next to the field, as
+     the page save shows it (same id, aria-describedby, aria-invalid), and the text stays in
+     the field. A message put there by a background save goes once the answer is accepted.
+     Returns how many answers of the page were refused. */
+  function showRefusals(errors) {
+    var count = 0;
+    form.querySelectorAll(".question[id^='question-']").forEach(function (block) {
+      var key = block.id.slice("question-".length);
+      var message = errors && Object.prototype.hasOwnProperty.call(errors, key) ? errors[key] : "";
+      var id = "error-" + key;
+      var shown = document.getElementById(id);
+      var control = block.querySelector("fieldset") || block.querySelector('[name="q.' + key + '"]');
+      if (message) {
+        count += 1;
+        if (!shown) {
+          shown = document.createElement("p");
+          shown.className = "error";
+          shown.id = id;
+          shown.dataset.autosave = "1";
+          var help = document.getElementById("help-" + key);
+          var after = help && block.contains(help) ? help : block.querySelector(".question-label");
+          after.insertAdjacentElement("afterend", shown);
+        }
+        if (shown.dataset.message !== message) {
+          var prefix = document.createElement("span");
+          prefix.className = "visually-hidden";
+          prefix.textContent = (status && status.dataset.errorPrefix ? status.dataset.errorPrefix : "") + " ";
+          shown.textContent = "";
+          shown.appendChild(prefix);
+          shown.appendChild(document.createTextNode(message));
+          shown.dataset.message = message;
+        }
+        block.classList.add("has-error");
+        if (control) { describedBy(control, id, true); }
+      } else if (shown && shown.dataset.autosave) {
+        shown.remove();
+        block.classList.remove("has-error");
+        if (control) { describedBy(control, id, false); }
+      }
+    });
+    return count;
   }
 
   function showConflict() {

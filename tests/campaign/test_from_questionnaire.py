@@ -30,7 +30,7 @@ def _respond(respondent, interest: str, **review_fields: str) -> str:
         f"/r/{respondent.token}/review", data={"csrf_token": csrf_token(page), **review_fields}
     )
     assert reply.status_code == 303, reply.get_data(as_text=True)
-    return respondent.client.get(reply.location).get_data(as_text=True)
+    return respondent.client.get(reply.location, follow_redirects=True).get_data(as_text=True)
 
 
 def test_a_respondent_who_wishes_to_join_gets_the_prefilled_form(app, respondent):

@@ -17,11 +17,22 @@ from consult.core.inputs import clean_text, parse_date, parse_datetime, parse_id
         ("plain", "plain"),
         ("a\x00b", "ab"),
         ("\x00\x01\x02\x07\x08\x0b\x0c\x0e\x1f", ""),
-        ("tab\tline\nreturn\r\n", "tab\tline\nreturn\r\n"),
+        ("tab\tline\nreturn\r\n", "tab\tline\nreturn\n"),
+        # A line break is one LF, as the browser's counter counts it (CR LF, lone CR, mixed).
+        ("one\r\ntwo\r\n\r\nthree", "one\ntwo\n\nthree"),
+        ("old\rmac\r\rend", "old\nmac\n\nend"),
+        ("mixed\r\r\n\n", "mixed\n\n\n"),
+        ("é\r\nü", "é\nü"),
         ("del\x7f c1\x80\x85\x9f", "del c1"),
         ("non\ufffechar\uffff", "nonchar"),
         ("e\u0301te\u0301", "été"),  # decomposed accents become NFC
-        ("Gwangju 광주 \u202eRTL", "Gwangju 광주 \u202eRTL"),  # bidi marks stay in text
+        # Bidirectional embeddings, overrides and isolates go; the LRM and RLM marks stay.
+        ("Aïcha \u202egnp.exe", "Aïcha gnp.exe"),
+        ("\u202a\u202b\u202c\u202d\u202ex\u2066\u2067\u2068\u2069", "x"),
+        ("ascii \u202e reversed", "ascii  reversed"),
+        ("Gwangju 광주 \u200eRTL\u200f", "Gwangju 광주 \u200eRTL\u200f"),
+        ("עברית\u200f (Tel Aviv)", "עברית\u200f (Tel Aviv)"),
+        ("arabic \u061c mark", "arabic \u061c mark"),
         ("emoji 👩🏽‍⚖️", "emoji 👩🏽‍⚖️"),
     ],
 )

@@ -119,7 +119,7 @@ def test_a_strangers_receipts_never_silence_the_owners_own_mail(make_app):
     assert "receipt_not_sent" not in reply.location
     sent = email_link(victim, f"/r/{victim.token}/receipt", VICTIM)
     assert "link_sent=1" in sent.location
-    page = victim.client.get(sent.location).get_data(as_text=True)
+    page = victim.client.get(sent.location, follow_redirects=True).get_data(as_text=True)
     assert "on its way" in page and "was not sent" not in page
     lost = _lost_link(victim.client, VICTIM)
     assert lost.status_code == 200 and "on its way" in lost.get_data(as_text=True)
@@ -140,16 +140,16 @@ def test_a_message_not_queued_is_said_so_on_the_page(make_app):
     assert [("link_sent=1" in box().location) for _n in range(2)] == [True, True]
     # The box of a question page, then the receipt, then "E-mail me my link".
     assert "link_not_sent=1" in box().location
-    page = respondent.client.get(box().location).get_data(as_text=True)
+    page = respondent.client.get(box().location, follow_redirects=True).get_data(as_text=True)
     assert "Your personal link was not sent" in page and "on its way" not in page
     fill_required(respondent)
     reply = submit(respondent, **{"mail.receipt_email": VICTIM})
     assert reply.status_code == 303 and "receipt_not_sent=1" in reply.location
-    page = respondent.client.get(reply.location).get_data(as_text=True)
+    page = respondent.client.get(reply.location, follow_redirects=True).get_data(as_text=True)
     assert "Your receipt was not e-mailed" in page
     sent = email_link(respondent, f"/r/{respondent.token}/receipt", VICTIM)
     assert "link_not_sent=1" in sent.location
-    page = respondent.client.get(sent.location).get_data(as_text=True)
+    page = respondent.client.get(sent.location, follow_redirects=True).get_data(as_text=True)
     assert "Your personal link was not sent" in page and "on its way" not in page
     # Another address still has this response's budget; the receipt page says nothing then.
     other = email_link(respondent, f"/r/{respondent.token}/receipt", "b@x.org")
@@ -167,7 +167,9 @@ def test_a_pledge_whose_copy_was_not_mailed_says_so(make_app, language):
     second = Institution(client)
     reply = second.send(upload=letter())
     assert reply.status_code == 303 and "sent=unmailed" in reply.location
-    page = client.get(f"{reply.location}&lang={language}").get_data(as_text=True)
+    page = client.get(f"{reply.location}&lang={language}", follow_redirects=True).get_data(
+        as_text=True
+    )
     said = {"en": "No copy could be e-mailed", "fr": "Aucune copie", "es": "No se pudo enviar"}
     assert said[language] in page
 

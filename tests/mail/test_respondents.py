@@ -64,7 +64,7 @@ def test_the_link_is_queued_in_the_respondents_language_and_only_a_hash_is_kept(
     reply = email_link(respondent, page_path, "Maire@Mairie.Example.FR")
     assert reply.status_code == 303
     assert reply.location == f"{page_path}?link_sent=1"
-    shown = client.get(reply.location).get_data(as_text=True)
+    shown = client.get(reply.location, follow_redirects=True).get_data(as_text=True)
     assert "Votre lien personnel est en route" in shown
     [message] = outbox(app)
     assert message.kind == "personal_link" and message.language == "fr"

@@ -94,7 +94,7 @@ def test_hiding_keeps_the_answer_and_showing_brings_it_back(app, client, case):
     assert reply.status_code == 303
     assert case.question.key not in counted(app)
     assert hidden(app)[case.question.key] == given
-    shown = client.get(reply.location).get_data(as_text=True)
+    shown = client.get(reply.location, follow_redirects=True).get_data(as_text=True)
     assert number in kept_aside(shown)
 
     # Shown again by the background save: back, as typed.
@@ -177,7 +177,7 @@ def test_a_charter_name_typed_where_it_is_not_asked_is_kept_and_said(app, respon
     assert reply.status_code == 303
     assert "local_charter_name" not in counted(app)
     assert hidden(app)["local_charter_name"] == {"": "Carta de la Ciudad, 2010"}
-    following = respondent.client.get(reply.location).get_data(as_text=True)
+    following = respondent.client.get(reply.location, follow_redirects=True).get_data(as_text=True)
     assert "Your answer to question 8 is kept but will not be sent" in following
     assert "question 7" in following
     # Shown on the page again, and counted once "local charter" is ticked.
@@ -227,7 +227,7 @@ def test_two_colleagues_on_one_link_nothing_typed_is_lost_and_it_is_said(app, cl
     }
     reply = b.save("charter_experience", {**typed, **chosen}, action="save")
     assert reply.status_code == 303
-    following = b.client.get(reply.location).get_data(as_text=True)
+    following = b.client.get(reply.location, follow_redirects=True).get_data(as_text=True)
     assert "Your answers to questions 12, 13 are kept but will not be sent" in following
     assert hidden(app) == {
         "charter_adoption_year": {"": "2014"},

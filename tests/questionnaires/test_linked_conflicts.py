@@ -39,7 +39,7 @@ def test_unticking_a_ranked_theme_from_a_stale_page_is_a_conflict(app, responden
     assert reply.status_code == 409
     page = reply.get_data(as_text=True)
     assert "This answer goes with another one that was changed meanwhile" in page
-    assert "Which three should come first?" in page
+    assert "Which of them should come first?" in page
     answers = stored(app)
     assert set(answers["new_themes"]) == set(THEMES)  # nothing of the stale change written
     assert answers["new_themes_top3"] == {
