@@ -262,3 +262,23 @@ class ProgressReport(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     pledge: Mapped[Pledge] = relationship(back_populates="reports")
+
+
+class RetiredPledgeLink(Base):
+    """A pledge's personal link that a newer one replaced (consult.campaign.links.reissue).
+
+    Like a response's (consult.questionnaires.models.RetiredLink): whoever still has a page of
+    the old link open learns that it was replaced, instead of a bare "page not found". Only the
+    hash of the old token is kept.
+    """
+
+    __tablename__ = "campaign_retired_links"
+
+    #: SHA-256 of the replaced token, as campaign_pledges.token_hash held it.
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign_pledges.id", ondelete="CASCADE"), index=True
+    )
+    retired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: "staff" (staff sent a new link) or "lost_link" (someone asked for the link again).
+    reason: Mapped[str] = mapped_column(String(16))

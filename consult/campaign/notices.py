@@ -12,8 +12,10 @@ from consult.campaign.models import NEEDS_MORE, REJECTED, VERIFIED, Pledge
 from consult.core.links import absolute_url_for
 from consult.mail.outbox import Draft, InvalidAddress, enqueue
 
+#: No subject carries text the public typed (the institution's name): anyone may type any
+#: address as the contact, and a subject is what a stranger's mailbox shows of a message.
 SUBJECTS = {
-    "received": _l("Your pledge to join the campaign: %(institution)s"),
+    "received": _l("Your pledge to join the campaign: your personal link"),
     VERIFIED: _l("Welcome to the campaign: %(institution)s has joined"),
     NEEDS_MORE: _l("Your pledge to join the campaign: we need more"),
     REJECTED: _l("Your pledge to join the campaign was not accepted"),
@@ -34,7 +36,14 @@ def _language(pledge: Pledge) -> str:
 
 def _queue(session: Session, pledge: Pledge, notice: str, link: str | None) -> bool:
     language = _language(pledge)
-    context = {"pledge": pledge, "notice": notice, "link": link, "language": language}
+    context = {
+        "pledge": pledge,
+        "notice": notice,
+        "link": link,
+        "language": language,
+        # The way back to a lost personal link (consult.campaign.links).
+        "lost_link_url": absolute_url_for("campaign.lost_link"),
+    }
     with force_locale(language):
         subject = str(SUBJECTS[notice]) % {"institution": pledge.institution_name}
         text = render_template("campaign/mail/notice.txt", subject=subject, **context)

@@ -76,7 +76,7 @@ def detail(contribution_id: int):
 @bp.post("/contributions/<int:contribution_id>/support")
 @limit_posts()
 def support(contribution_id: int):
-    """Say "I agree": once per browser, a few per address."""
+    """Say "I agree": once per browser, up to a venue's ceiling per address."""
     contribution = published_or_refused(contribution_id)
     result = reactions.add_support(
         db.session,
@@ -91,7 +91,8 @@ def support(contribution_id: int):
             "added": _("Thank you: your support is counted."),
             "already": _("You already support this contribution."),
             "address_limit": _(
-                "Enough supports came from your connection for this contribution already."
+                "Your support was not counted: very many supports came from your connection "
+                "for this contribution already."
             ),
         }.get(result.outcome, "")
     )

@@ -142,9 +142,10 @@ def add_support(
     contribution: Contribution,
     supporter_hash: str,
     address_hash: str,
-    per_address_limit: int = 3,
+    per_address_limit: int = 60,
 ) -> SupportResult:
-    """Record one browser's "I agree"; a few per address (shared offices), one per browser."""
+    """Record one browser's "I agree": one per browser, and per address only up to a ceiling
+    against ballot stuffing (a venue's colleagues each count)."""
     if not contribution.is_published:
         return SupportResult("not_published", contribution.support_count)
     existing = session.scalar(

@@ -34,8 +34,11 @@ DEFAULTS: dict[str, Any] = {
     "CONTRIBUTIONS_POST_RATE_LIMIT": "60 per hour",
     #: The same per client address, every browser together (a ceiling against floods).
     "CONTRIBUTIONS_ADDRESS_POST_RATE_LIMIT": "600 per hour",
-    #: Browsers behind one address that may support the same contribution (shared offices).
-    "SUPPORTS_PER_ADDRESS": 3,
+    #: Browsers behind one address that may support the same contribution: each browser
+    #: supports once (what the person owns is counted first), and the address only bears a
+    #: ceiling against ballot stuffing, above a city hall or a working session's Wi-Fi (at 3,
+    #: colleagues behind one address locked each other out and the count understated support).
+    "SUPPORTS_PER_ADDRESS": 60,
     #: Similarity (Jaccard of 5-character shingles) from which texts are near twins.
     "NEAR_DUPLICATE_THRESHOLD": 0.8,
     "CONTRIBUTIONS_PER_PAGE": 20,

@@ -72,6 +72,11 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_REQUESTER_LIMIT": "10 per hour;30 per day",
     "MAIL_ADDRESS_CEILING": "300 per hour;1000 per day",
     "MAIL_PER_RECIPIENT_PER_DAY": 10,
+    #: Every public message from one client address to one recipient, whoever caused it (a
+    #: flood of new drafts to one stranger); and every public message to one recipient from
+    #: all clients in 24 hours, but the owner's own "Lost your link?".
+    "MAIL_CLIENT_RECIPIENT_LIMIT": "5 per hour;12 per day",
+    "MAIL_RECIPIENT_CEILING_PER_DAY": 25,
 }
 
 

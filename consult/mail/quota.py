@@ -15,7 +15,16 @@ messages a minute to any addresses. Two bounds hold for every such message:
   their receipt, and no one behind the address can use up another's. Both are counted in the
   rate-limit table in the request's own transaction, so every worker and host sees them;
 - per recipient and per requester, MAIL_PER_RECIPIENT_PER_DAY (default 10) messages in 24
-  hours, counted in the outbox itself (its ``requester`` column).
+  hours, counted in the outbox itself (its ``requester`` column);
+- per client address and recipient, over every requester, MAIL_CLIENT_RECIPIENT_LIMIT
+  (default 5 an hour, 12 a day), in the rate-limit table under a keyed hash of the address:
+  a new draft is a new requester, so one client making fourteen drafts, each mailing the same
+  stranger, was flooding that mailbox within every per-requester budget. Many requesters from
+  one client to ONE recipient is a flood; many recipients from one client is a venue;
+- per recipient, over every client, MAIL_RECIPIENT_CEILING_PER_DAY (default 25) messages in
+  24 hours that a stranger can cause (every public message but the owner's own recovery,
+  "Lost your link?", which has its own bounds per client and address): clients spread over
+  many addresses still cannot bury a mailbox, and the owner can always ask for her way back.
 
 The requester is who caused the message: the response whose link or receipt it carries
 ("response:12"), the pledge ("pledge:3") or contribution ("contribution:7") it is about, else
@@ -55,6 +64,10 @@ ADDRESS_CEILING = "300 per hour;1000 per day"
 #: Requesters that are someone's own thing: a message they cause counts them, not the address.
 OWNED_REQUESTERS = ("response:", "pledge:", "contribution:")
 PER_RECIPIENT_PER_DAY = 10
+CLIENT_RECIPIENT_LIMIT = "5 per hour;12 per day"
+RECIPIENT_CEILING_PER_DAY = 25
+#: Requesters of the owner's own recovery: not counted against the recipient's ceiling.
+RECOVERY_REQUESTERS = ("lost-link:",)
 #: Set on ``g`` by work that runs in a request context without being a request (the digest).
 UNMETERED = "mail_unmetered"
 
@@ -69,10 +82,13 @@ def is_public_request() -> bool:
 
 
 #: Why refusal() refused: this client address asked for enough messages, this requester asked
-#: for enough messages, or this requester sent enough to this address today.
+#: for enough messages, this requester sent enough to this address today, this client asked
+#: for enough messages to this address, or this address received enough from the public today.
 CLIENT = "client"
 REQUESTER = "requester"
 RECIPIENT = "recipient"
+CLIENT_RECIPIENT = "client-recipient"
+RECIPIENT_CEILING = "recipient-ceiling"
 
 
 def client_requester() -> str:
@@ -124,6 +140,38 @@ def _within(session: Session, limit: str, name: str, who: str) -> bool:
     )
 
 
+def _address_digest(address: str) -> str:
+    """A keyed hash of an address, for the rate-limit table (never the address in clear)."""
+    key = hashlib.sha256(b"consult.mail.asks:" + current_app.config["SECRET_KEY"].encode())
+    return hmac.new(key.digest(), address.casefold().encode(), hashlib.sha256).hexdigest()
+
+
+def count_client_recipient_hit(session: Session, address: str) -> bool:
+    """Count one message from this client address to ``address``, whoever caused it; tell
+    whether it is within MAIL_CLIENT_RECIPIENT_LIMIT (always, when rate limits are off)."""
+    config = current_app.config
+    if not config.get("RATELIMIT_ENABLED", True):
+        return True
+    limit = config.get("MAIL_CLIENT_RECIPIENT_LIMIT") or CLIENT_RECIPIENT_LIMIT
+    who = f"{request.remote_addr or '-'}/{_address_digest(address)}"
+    return _within(session, limit, "mail-client-recipient", who)
+
+
+def recipient_is_full(session: Session, address: str) -> bool:
+    """Tell whether ``address`` received MAIL_RECIPIENT_CEILING_PER_DAY public messages in 24
+    hours, from every client together (the owner's own recovery not counted)."""
+    since = utcnow() - timedelta(days=1)
+    conditions = [
+        OutboxMessage.recipient_email == address,
+        OutboxMessage.requester.is_not(None),
+        OutboxMessage.created_at >= since,
+    ]
+    conditions += [OutboxMessage.requester.not_like(f"{p}%") for p in RECOVERY_REQUESTERS]
+    recent = session.scalar(select(func.count(OutboxMessage.id)).where(*conditions))
+    ceiling = current_app.config.get("MAIL_RECIPIENT_CEILING_PER_DAY", RECIPIENT_CEILING_PER_DAY)
+    return recent >= int(ceiling)
+
+
 def asks_about(session: Session, purpose: str, address: str, window: timedelta) -> int:
     """Count one request of this client address about ``address`` for ``purpose`` ("lost-link",
     "staff-reset"); return how many it made in ``window``, this one included.
@@ -135,8 +183,7 @@ def asks_about(session: Session, purpose: str, address: str, window: timedelta) 
     """
     from consult.ratelimits.storage import count_hit
 
-    key = hashlib.sha256(b"consult.mail.asks:" + current_app.config["SECRET_KEY"].encode())
-    digest = hmac.new(key.digest(), address.casefold().encode(), hashlib.sha256).hexdigest()
+    digest = _address_digest(address)
     client = request.remote_addr or "-"
     return count_hit(
         session.connection(), f"mail-asks/{purpose}/{client}/{digest}", window.total_seconds()
@@ -144,8 +191,9 @@ def asks_about(session: Session, purpose: str, address: str, window: timedelta) 
 
 
 def refusal(session: Session, address: str, requester: str | None = None) -> str | None:
-    """Tell why a message to ``address`` caused by ``requester`` may not be queued now (CLIENT
-    or RECIPIENT), or None: it may (and is counted)."""
+    """Tell why a message to ``address`` caused by ``requester`` may not be queued now (RECIPIENT,
+    RECIPIENT_CEILING, CLIENT_RECIPIENT, REQUESTER or CLIENT), or None: it may (and is
+    counted). The one gate of every message a public request causes (outbox.enqueue)."""
     if not is_public_request():
         return None
     requester = requester_for(requester)
@@ -161,6 +209,12 @@ def refusal(session: Session, address: str, requester: str | None = None) -> str
     if recent >= limit:
         log.warning("mail not queued: this requester sent the recipient enough messages today")
         return RECIPIENT
+    if not requester.startswith(RECOVERY_REQUESTERS) and recipient_is_full(session, address):
+        log.warning("mail not queued: the recipient received enough public messages today")
+        return RECIPIENT_CEILING
+    if not count_client_recipient_hit(session, address):
+        log.warning("mail not queued: this client asked for enough messages to the recipient")
+        return CLIENT_RECIPIENT
     refused = count_client_hit(session, "mail-public", requester)
     if refused is not None:
         log.warning("mail not queued: this %s asked for enough messages", refused)

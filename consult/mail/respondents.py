@@ -95,7 +95,10 @@ def queue_personal_link(
         link=absolute_url_for("questionnaires.resume", token=token),
         **_facts(questionnaire, language),
     )
-    remember_address(session, response.id, address)
+    if queued is not None:
+        # Only an address mailed is remembered: a flood refused never joins the owner's
+        # "Lost your link?" message.
+        remember_address(session, response.id, address)
     return queued is not None
 
 
@@ -151,7 +154,10 @@ def queue_receipt(
         join_url=campaign_join_url(response, token),
         **_facts(questionnaire, language),
     )
-    remember_address(session, response.id, address)
+    if queued is not None:
+        # Only an address mailed is remembered: a flood refused never joins the owner's
+        # "Lost your link?" message.
+        remember_address(session, response.id, address)
     return queued is not None
 
 
@@ -175,25 +181,42 @@ def read_receipt_request(form) -> tuple[str | None, str | None]:
     return (address, None) if address else (None, "invalid")
 
 
+def link_fingerprint(token_hash: str) -> str:
+    """Who a personal link is now (its stored hash), in a form that gives nothing of it away."""
+    return hashlib.sha256(b"consult.lost-link:" + token_hash.encode()).hexdigest()[:16]
+
+
 def _fingerprint(response: Response) -> str:
-    """Who the response's personal link is now, in a form that gives nothing of it away."""
-    return hashlib.sha256(b"consult.lost-link:" + response.resume_token_hash.encode()).hexdigest()[
-        :16
-    ]
+    return link_fingerprint(response.resume_token_hash)
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_LOST_LINK_SALT)
+def link_ticket(salt: str, owner_id: int, token_hash: str) -> str:
+    """The ticket a "lost link" message carries for a response or a pledge (``salt`` tells
+    which): signed, dated, and bound to the personal link it has now (``token_hash``), so
+    that it can replace that link once, and only that link."""
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    # The nonce: two messages asked for in the same second still carry two tickets.
+    return serializer.dumps([owner_id, link_fingerprint(token_hash), secrets.token_hex(4)])
+
+
+def read_link_ticket(salt: str, ticket: str) -> tuple[int, str] | None:
+    """The (owner id, fingerprint) a ticket of ``salt`` names; None: forged or too old."""
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    try:
+        owner_id, fingerprint, _nonce = serializer.loads(
+            ticket, max_age=int(LOST_LINK_MAX_AGE.total_seconds())
+        )
+    except (BadSignature, ValueError, TypeError):
+        return None
+    return (owner_id, str(fingerprint)) if type(owner_id) is int else None
 
 
 def lost_link_ticket(response: Response) -> str:
-    """The ticket a "lost link" message carries: signed, dated, and bound to the personal link
-    the response has now (so that it can replace that link once, and only that link)."""
-    # The nonce: two messages asked for in the same second still carry two tickets.
-    return _serializer().dumps([response.id, _fingerprint(response), secrets.token_hex(4)])
+    """The ticket of a response's "lost link" message (see link_ticket)."""
+    return link_ticket(_LOST_LINK_SALT, response.id, response.resume_token_hash)
 
 
-def _token_of(ticket: str) -> str:
+def ticket_token(ticket: str) -> str:
     """The personal link a ticket gives: derived from it, so that opening the same message twice
     (a double click, a reload) gives the same link instead of replacing the one just given."""
     key = hashlib.sha256(b"consult.lost-link-token:" + current_app.config["SECRET_KEY"].encode())
@@ -219,16 +242,12 @@ def redeem_lost_link(
     from consult.staff import invitations
     from consult.staff.models import Invitation
 
-    try:
-        response_id, fingerprint, _nonce = _serializer().loads(
-            ticket, max_age=int(LOST_LINK_MAX_AGE.total_seconds())
-        )
-    except (BadSignature, ValueError, TypeError):
-        return "stale", None
-    response = session.get(Response, response_id) if type(response_id) is int else None
+    read = read_link_ticket(_LOST_LINK_SALT, ticket)
+    response = session.get(Response, read[0]) if read else None
     if response is None:
         return "stale", None
-    token = _token_of(ticket)
+    fingerprint = read[1]
+    token = ticket_token(ticket)
     if hmac.compare_digest(response.resume_token_hash, hash_token(token)):
         return "again", token
     if not hmac.compare_digest(str(fingerprint), _fingerprint(response)):

@@ -33,6 +33,8 @@ PERSONAL_LINK_PREFIX = "/r/<token>"
 #: Every route that opens something by a response's personal link: its own pages, and the
 #: campaign's join form filled from the response (offered on the receipt and in its e-mail).
 PERSONAL_LINK_ROUTES = (PERSONAL_LINK_PREFIX, "/campaign/join/from/<token>")
+#: Every route of a pledge's personal link: a replaced one gets the same page, for the pledge.
+PLEDGE_LINK_PREFIX = "/campaign/pledge/<token>"
 
 #: Question types typed as text (their value is what someone wrote, worth giving back).
 TYPED_TYPES = ("short_text", "long_text", "number")
@@ -88,6 +90,8 @@ def refuse_replaced_link():
     """Answer 410 to a personal-link route whose token is a replaced one; else None."""
     rule = request.url_rule
     token = (request.view_args or {}).get("token")
+    if rule is not None and token and rule.rule.startswith(PLEDGE_LINK_PREFIX):
+        return _refuse_replaced_pledge_link(token)
     if rule is None or not token or not rule.rule.startswith(PERSONAL_LINK_ROUTES):
         return None
     found = replaced_response(token)
@@ -105,6 +109,28 @@ def refuse_replaced_link():
         "questionnaires/link_replaced.html",
         questionnaire=questionnaire,
         typed=typed_text(questionnaire),
+        sent=request.method == "POST",
+        lost_link_url=lost_link_url,
+        contact_url=contact_url(),
+    )
+    return page, 410, {"Cache-Control": "no-store"}
+
+
+def _refuse_replaced_pledge_link(token: str):
+    """The 410 page of a pledge's replaced link (consult.campaign.links.reissue); else None."""
+    from consult.campaign.links import replaced_pledge
+
+    pledge = replaced_pledge(db.session, token)
+    if pledge is None:
+        return None
+    g.pledge_language = pledge.language
+    lost_link_url = url_for("campaign.lost_link")
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"saved": False, "replaced": True, "lost_link": lost_link_url}), 410
+    page = render_template(
+        "questionnaires/link_replaced.html",
+        questionnaire=None,
+        typed=[],
         sent=request.method == "POST",
         lost_link_url=lost_link_url,
         contact_url=contact_url(),

@@ -49,6 +49,8 @@ LIMITS: dict[str, tuple[set, str]] = {
     "mail.forgot_password": ({client_address}, "no account is known: per address"),
     "mail.set_password": ({client_address}, "a one-time link: guessing it is per address"),
     "campaign.join_post": ({client_address}, "no pledge exists yet"),
+    "campaign.lost_link": ({client_address}, "no pledge is known before the mail is found"),
+    "campaign.open_lost_link": ({client_address}, "a link from a mail, not yet a pledge's"),
     "campaign.pledge_edit_post": (
         {personal_link, client_address},
         "the pledge's own link first; the address as a venue's ceiling",

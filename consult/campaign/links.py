@@ -1,0 +1,195 @@
+"""A pledge's way back: "Lost your link?" and staff's new link, as responses have them.
+
+A pledge is opened only by its personal link (the institution holds the token, the database its
+hash). A verified city reports its progress each year through it, so a lost link must be
+recoverable: "Lost your link?" mails a link to the pledge's contact address which, when opened,
+gives a new personal link and retires the old one; staff can send a new link from the pledge's
+page. Both replace the link through ``reissue`` (audited; pages of the old link still open say
+it was replaced, 410: consult.questionnaires.retired). The tickets, the asking client's bounds
+and the way the answer hides whether an address is known are the responses' own
+(consult.mail.respondents, consult.mail.quota).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from consult.campaign import operations
+from consult.campaign.models import Pledge, RetiredPledgeLink
+from consult.core.links import absolute_url_for
+from consult.db import utcnow
+from consult.mail import messages, quota
+from consult.mail.compose import normalise_address
+from consult.mail.outbox import Draft, InvalidAddress, enqueue
+from consult.mail.respondents import (
+    LOST_LINK_ASKED,
+    LOST_LINK_MAX_AGE,
+    LOST_LINK_PER_ADDRESS_PER_DAY,
+    LOST_LINK_REFUSED,
+    link_fingerprint,
+    link_ticket,
+    read_link_ticket,
+    ticket_token,
+)
+
+_SALT = "consult.campaign.lost-link"
+#: Who asked for a new link, as the audit log shows it when no staff account did.
+LOST_LINK_ACTOR = "institution (lost link, by e-mail)"
+#: No subject carries what the public typed (see consult.campaign.notices.SUBJECTS).
+SUBJECTS = {
+    "lost_link": _l("Open your pledge again"),
+    "new_link": _l("A new personal link to your pledge"),
+}
+
+
+def reissue(
+    session: Session, pledge: Pledge, actor, *, ip: str | None = None, token: str | None = None
+) -> str:
+    """Give a pledge a new personal link and return its token; the old link stops working and
+    says so (audited; not committed)."""
+    from consult.staff import audit
+    from consult.staff.models import User
+
+    token = token or operations.new_token()
+    reason = "staff" if isinstance(actor, User) else "lost_link"
+    if operations.hash_token(token) != pledge.token_hash:  # equal: a ticket redeemed twice
+        session.merge(
+            RetiredPledgeLink(
+                token_hash=pledge.token_hash,
+                pledge_id=pledge.id,
+                retired_at=utcnow(),
+                reason=reason,
+            )
+        )
+    pledge.token_hash = operations.hash_token(token)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "campaign.pledge_link_reissued",
+        target=f"pledge {pledge.id}",
+        details={"pledge_id": pledge.id, "by": reason},
+        ip=ip,
+    )
+    return token
+
+
+def replaced_pledge(session: Session, token: str) -> Pledge | None:
+    """The pledge whose link ``token`` was before it was replaced; None if never one."""
+    if not operations.is_token(token):
+        return None
+    return session.scalar(
+        select(Pledge)
+        .join(RetiredPledgeLink, RetiredPledgeLink.pledge_id == Pledge.id)
+        .where(RetiredPledgeLink.token_hash == operations.hash_token(token))
+    )
+
+
+def _render(kind: str, language: str, **context) -> tuple[str, str, str]:
+    with force_locale(language):
+        subject = str(SUBJECTS[kind])
+        text = render_template(
+            f"campaign/mail/{kind}.txt", subject=subject, language=language, **context
+        )
+        html = render_template(
+            f"campaign/mail/{kind}.html", subject=subject, language=language, **context
+        )
+    return subject, text, html
+
+
+def send_lost_link(session: Session, typed: str, language: str) -> str:
+    """Mail a way back to the pledges whose contact address is ``typed``; return
+    LOST_LINK_ASKED or LOST_LINK_REFUSED (neither tells whether the address matched).
+
+    The same bounds and the same work for a known address and an unknown one as a response's
+    "Lost your link?" (consult.mail.respondents.send_lost_link): the asking client's requests
+    for this address, and its public mail meter.
+    """
+    address = normalise_address(typed)
+    if address is None:
+        return LOST_LINK_REFUSED
+    pledges = session.scalars(
+        select(Pledge)
+        .where(func.lower(Pledge.contact_email) == address.casefold())
+        .order_by(Pledge.id)
+    ).all()
+    asked = quota.asks_about(session, "pledge-lost-link", address, timedelta(days=1))
+    admitted = quota.count_client_hit(session, "mail-public") is None
+    # A stand-in for an address that matched nothing: its ticket is never sent.
+    owners = [(p.id, p.token_hash) for p in pledges] or [(0, "0" * 64)]
+    links = [
+        absolute_url_for("campaign.open_lost_link", link_token=link_ticket(_SALT, *owner))
+        for owner in owners
+    ]
+    language = messages.language_of((pledges[-1].language if pledges else None) or language)
+    subject, text, html = _render("lost_link", language, links=links, days=LOST_LINK_MAX_AGE.days)
+    if asked > LOST_LINK_PER_ADDRESS_PER_DAY or not admitted:
+        return LOST_LINK_REFUSED
+    if pledges:
+        enqueue(
+            session,
+            Draft(
+                kind="campaign_lost_link",
+                recipient_email=address,
+                language=language,
+                subject=subject,
+                body_text=text,
+                body_html=html,
+                requester=f"lost-link:{quota.client_requester()}",
+            ),
+            current_app.config["MAIL_FROM"],
+            metered=False,
+        )
+    return LOST_LINK_ASKED
+
+
+def redeem_lost_link(
+    session: Session, ticket: str, *, replace: bool, ip: str | None = None
+) -> tuple[str, str | None]:
+    """Read a pledge's "lost link" ticket: ("stale", None), ("again", token), ("ready", None)
+    or ("new", token), as consult.mail.respondents.redeem_lost_link does for a response."""
+    read = read_link_ticket(_SALT, ticket)
+    pledge = session.get(Pledge, read[0]) if read else None
+    if pledge is None:
+        return "stale", None
+    token = ticket_token(ticket)
+    if operations.hash_token(token) == pledge.token_hash:
+        return "again", token
+    if read[1] != link_fingerprint(pledge.token_hash):
+        return "stale", None
+    if not replace:
+        return "ready", None
+    return "new", reissue(session, pledge, LOST_LINK_ACTOR, ip=ip, token=token)
+
+
+def send_new_link(session: Session, pledge: Pledge, actor, ip: str | None = None) -> bool:
+    """Staff's new link: replace the pledge's link and mail it to the contact address (not
+    committed); tell whether the message was queued."""
+    token = reissue(session, pledge, actor, ip=ip)
+    language = messages.language_of(pledge.language)
+    link = absolute_url_for("campaign.pledge", token=token)
+    subject, text, html = _render("new_link", language, link=link)
+    try:
+        queued = enqueue(
+            session,
+            Draft(
+                kind="campaign_new_link",
+                recipient_email=pledge.contact_email,
+                recipient_name=pledge.contact_name,
+                language=language,
+                subject=subject,
+                body_text=text,
+                body_html=html,
+                requester=f"pledge:{pledge.id}",
+            ),
+            current_app.config["MAIL_FROM"],
+        )
+    except InvalidAddress:
+        return False
+    return queued is not None

@@ -1,0 +1,132 @@
+"""One client cannot flood one mailbox through new requesters (consult/mail/quota.py).
+
+Every new draft is a new requester, so the per-requester budget never added up: fourteen join
+drafts from one client, each naming a stranger as the contact, queued fourteen messages to
+her, with the institution's name (typed by anyone) in the subject; six fresh responses each
+pressing "E-mail me my link" queued six. Many requesters from one client to ONE recipient is a
+flood (MAIL_CLIENT_RECIPIENT_LIMIT); many recipients from one client is a venue (its receipts
+go: tests/mail/test_budgets_per_requester.py). And every client together meets a ceiling per
+recipient (MAIL_RECIPIENT_CEILING_PER_DAY), above which the owner's own "Lost your link?"
+still goes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from consult.db import db, writing
+from consult.mail import quota
+from consult.mail.outbox import Draft, enqueue
+from tests.campaign.conftest import Institution
+from tests.conftest import Respondent
+from tests.mail.test_respondents import _lost_link, email_link, outbox, submit
+from tests.questionnaires.test_respond import fill_required
+
+VICTIM = "victim@target.example"
+
+#: (client address, requester, recipient, why refused or None), in order, with 3 an hour per
+#: client and recipient and 5 a day per recipient from every client.
+SEQUENCE = [
+    ("203.0.113.1", "pledge:1", VICTIM, None),
+    ("203.0.113.1", "pledge:2", VICTIM, None),
+    ("203.0.113.1", "response:3", VICTIM, None),
+    ("203.0.113.1", "pledge:4", VICTIM, quota.CLIENT_RECIPIENT),  # a fourth new requester
+    ("203.0.113.1", "response:5", VICTIM, quota.CLIENT_RECIPIENT),
+    ("203.0.113.1", "pledge:6", "other@target.example", None),  # another recipient: a venue
+    ("203.0.113.1", None, "third@target.example", None),
+    ("203.0.113.2", "pledge:7", VICTIM, None),  # another client: its own count
+    ("203.0.113.3", "pledge:8", VICTIM, None),  # the victim's fifth public message today
+    ("203.0.113.4", "pledge:9", VICTIM, quota.RECIPIENT_CEILING),  # every client together
+    ("203.0.113.4", "lost-link:client:203.0.113.4", VICTIM, None),  # the owner's own recovery
+    ("203.0.113.4", "pledge:9", "other@target.example", None),
+]
+
+
+def test_one_client_cannot_flood_one_recipient_through_new_requesters(make_app):
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        MAIL_CLIENT_RECIPIENT_LIMIT="3 per hour",
+        MAIL_RECIPIENT_CEILING_PER_DAY=5,
+    )
+    outcomes = []
+    for client, requester, address, _why in SEQUENCE:
+        with app.test_request_context(environ_base={"REMOTE_ADDR": client}), writing():
+            outcomes.append(quota.refusal(db.session, address, requester))
+            if outcomes[-1] is None:
+                draft = Draft("test", address, "en", "s", "b", requester=requester)
+                enqueue(db.session, draft, "consult@cisdp.test", metered=False)
+            db.session.commit()
+    assert outcomes == [why for *_rest, why in SEQUENCE]
+
+
+def _drafts(client, count: int, **fields) -> list[str]:
+    """Send ``count`` fresh join drafts from one client; return where each answer went."""
+    return [
+        Institution(client).send(action="draft", contact_email=VICTIM, **fields).location
+        for _n in range(count)
+    ]
+
+
+def test_join_drafts_from_one_client_flood_no_one(make_app):
+    app = make_app(RATELIMIT_ENABLED=True)
+    locations = _drafts(app.test_client(), 14, institution_name="Spam town")
+    mailed = [m for m in outbox(app) if m.recipient_email == VICTIM]
+    assert len(mailed) == 5  # MAIL_CLIENT_RECIPIENT_LIMIT's hour
+    assert sum("sent=unmailed" in where for where in locations) == 9
+    # Nothing the public typed is in the subject a stranger's mailbox shows.
+    assert all("Spam" not in m.subject for m in mailed)
+
+
+def test_email_my_link_from_fresh_drafts_floods_no_one(make_app):
+    app = make_app(RATELIMIT_ENABLED=True)
+    client = app.test_client()
+    sent = []
+    for _n in range(7):
+        respondent = Respondent(client)
+        respondent.start()
+        sent.append(email_link(respondent, f"/r/{respondent.token}/s/profile", VICTIM).location)
+    assert [("link_sent=1" in where) for where in sent] == [True] * 5 + [False] * 2
+    assert all("link_not_sent=1" in where for where in sent[5:])
+    assert [m.recipient_email for m in outbox(app)].count(VICTIM) == 5
+
+
+def test_the_owners_lost_link_goes_when_strangers_filled_her_mailbox(make_app):
+    """Strangers from many clients reach the ceiling; her receipt is refused and the page says
+    so, and her "Lost your link?" from her own connection still goes."""
+    app = make_app(RATELIMIT_ENABLED=True, MAIL_RECIPIENT_CEILING_PER_DAY=3)
+    owner = Respondent(app.test_client())
+    owner.client.environ_base["REMOTE_ADDR"] = "192.0.2.10"
+    owner.start()
+    assert "link_sent=1" in email_link(owner, f"/r/{owner.token}/s/profile", VICTIM).location
+    for n in range(2):
+        stranger = Institution(app.test_client())
+        stranger.client.environ_base["REMOTE_ADDR"] = f"198.51.100.{n + 1}"
+        stranger.send(action="draft", contact_email=VICTIM)
+    fill_required(owner)
+    reply = submit(owner, **{"mail.receipt_email": VICTIM})
+    assert "receipt_not_sent=1" in reply.location
+    lost = _lost_link(owner.client, VICTIM)
+    assert lost.status_code == 200 and "on its way" in lost.get_data(as_text=True)
+    kinds = [m.kind for m in outbox(app) if m.recipient_email == VICTIM]
+    assert kinds.count("lost_link") == 1 and kinds.count("receipt") == 0
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_no_subject_of_public_mail_carries_what_the_public_typed(make_app, language):
+    """Walk the public pages that mail an address anyone may type: no subject holds text
+    typed on the page (the institution, a name)."""
+    app = make_app(RATELIMIT_ENABLED=False)
+    client = app.test_client()
+    client.get(f"/?lang={language}")
+    typed = "Spam town ZQX"
+    Institution(client).send(action="draft", contact_email="a@x.org", institution_name=typed)
+    Institution(client).join(contact_email="b@x.org", institution_name=typed, contact_name=typed)
+    respondent = Respondent(client)
+    respondent.start()
+    email_link(respondent, f"/r/{respondent.token}/s/profile", "c@x.org")
+    fill_required(respondent)
+    submit(respondent, **{"mail.receipt_email": "d@x.org"})
+    _lost_link(client, "d@x.org")
+    subjects = {m.kind: m.subject for m in outbox(app)}
+    assert {"campaign_received", "personal_link", "receipt", "lost_link"} <= set(subjects)
+    assert all("ZQX" not in subject for subject in subjects.values()), subjects
