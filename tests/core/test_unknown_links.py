@@ -21,6 +21,7 @@ OTHER_TOKENS = {
     "invitations.start_invitation",
     "mail.set_password",
     "mail.open_lost_link",
+    "campaign.open_lost_link",
     "mail.unsubscribe",
 }
 SAID = {

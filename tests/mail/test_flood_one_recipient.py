@@ -59,11 +59,15 @@ def test_one_client_cannot_flood_one_recipient_through_new_requesters(make_app):
     assert outcomes == [why for *_rest, why in SEQUENCE]
 
 
-def _drafts(client, count: int, **fields) -> list[str]:
-    """Send ``count`` fresh join drafts from one client; return where each answer went."""
+def _drafts(client, count: int, institution_name: str) -> list[str]:
+    """Send ``count`` fresh join drafts from one client, each for another institution (one
+    browser's draft for the same institution is continued, not made again); return where each
+    answer went."""
     return [
-        Institution(client).send(action="draft", contact_email=VICTIM, **fields).location
-        for _n in range(count)
+        Institution(client)
+        .send(action="draft", contact_email=VICTIM, institution_name=f"{institution_name} {n}")
+        .location
+        for n in range(count)
     ]
 
 
