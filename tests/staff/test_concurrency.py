@@ -88,6 +88,7 @@ STAFF_POSTS = {
     "mail.digest_settings": (False, False, "one's own digest subscription"),
     "campaign_staff.decide": (True, False, ""),
     "campaign_staff.pioneer": (True, False, ""),
+    "campaign_staff.new_link": (False, False, "issues a new link; nothing shown is overwritten"),
     "campaign_staff.paper_post": (False, False, "creates a new pledge"),
     "campaign_staff.option_add": (False, False, "creates a new option (a taken key is refused)"),
     "campaign_staff.option_edit": (True, False, ""),

@@ -76,6 +76,7 @@ ALLOWED = {
     "campaign_staff.pledge": ("moderator",),
     "campaign_staff.decide": ("moderator",),
     "campaign_staff.pioneer": ("moderator",),
+    "campaign_staff.new_link": ("moderator",),
     "campaign_staff.letter": ("moderator",),
     "campaign_staff.paper": ("moderator",),
     "campaign_staff.paper_post": ("moderator",),
