@@ -20,13 +20,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from consult.campaign import operations
+from consult.campaign import notices, operations
 from consult.campaign.models import Pledge, RetiredPledgeLink
 from consult.core.links import absolute_url_for
 from consult.db import utcnow
 from consult.mail import messages, quota
 from consult.mail.compose import normalise_address
-from consult.mail.outbox import Draft, InvalidAddress, enqueue
+from consult.mail.outbox import Draft, enqueue
 from consult.mail.respondents import (
     LOST_LINK_ASKED,
     LOST_LINK_MAX_AGE,
@@ -175,21 +175,6 @@ def send_new_link(session: Session, pledge: Pledge, actor, ip: str | None = None
     language = messages.language_of(pledge.language)
     link = absolute_url_for("campaign.pledge", token=token)
     subject, text, html = _render("new_link", language, link=link)
-    try:
-        queued = enqueue(
-            session,
-            Draft(
-                kind="campaign_new_link",
-                recipient_email=pledge.contact_email,
-                recipient_name=pledge.contact_name,
-                language=language,
-                subject=subject,
-                body_text=text,
-                body_html=html,
-                requester=f"pledge:{pledge.id}",
-            ),
-            current_app.config["MAIL_FROM"],
-        )
-    except InvalidAddress:
-        return False
-    return queued is not None
+    return notices.queue_to_contact(
+        session, pledge, "campaign_new_link", language, subject, text, html
+    )

@@ -48,11 +48,18 @@ def _queue(session: Session, pledge: Pledge, notice: str, link: str | None) -> b
         subject = str(SUBJECTS[notice]) % {"institution": pledge.institution_name}
         text = render_template("campaign/mail/notice.txt", subject=subject, **context)
         html = render_template("campaign/mail/notice.html", subject=subject, **context)
+    return queue_to_contact(session, pledge, KINDS[notice], language, subject, text, html)
+
+
+def queue_to_contact(
+    session: Session, pledge: Pledge, kind: str, language: str, subject: str, text: str, html: str
+) -> bool:
+    """Queue a message to the pledge's contact (not committed); tell whether it was queued."""
     try:
         queued = enqueue(
             session,
             Draft(
-                kind=KINDS[notice],
+                kind=kind,
                 recipient_email=pledge.contact_email,
                 recipient_name=pledge.contact_name,
                 language=language,
