@@ -355,29 +355,34 @@ class Database:
 
         @app.teardown_appcontext
         def close_session(exc: BaseException | None) -> None:
-            session = g.pop("_db_session", None)
-            connection = g.pop("_db_connection", None)
             try:
-                # Whatever a view did not commit is rolled back: one commit per request.
-                try:
-                    if session is not None:
-                        try:
-                            if session.in_transaction():
-                                session.rollback()
-                        finally:
-                            session.close()
-                finally:
-                    if connection is not None:
-                        try:
-                            if connection.in_transaction():
-                                connection.rollback()
-                        finally:
-                            connection.close()
+                self.end_unit_of_work()
             finally:
                 # Undo the write mark of this request, even after a lost server.
                 token = g.pop("_write_intent_token", None)
                 if token is not None:
                     _write_intent.reset(token)
+
+    @staticmethod
+    def end_unit_of_work() -> None:
+        """Roll back whatever the current unit of work did not commit and give its connection
+        back: one commit per request (at the end of each request), or a save run again."""
+        session = g.pop("_db_session", None)
+        connection = g.pop("_db_connection", None)
+        try:
+            if session is not None:
+                try:
+                    if session.in_transaction():
+                        session.rollback()
+                finally:
+                    session.close()
+        finally:
+            if connection is not None:
+                try:
+                    if connection.in_transaction():
+                        connection.rollback()
+                finally:
+                    connection.close()
 
     @staticmethod
     def _state() -> _State:
@@ -424,6 +429,29 @@ class Database:
             connection.begin()
         return connection
 
+    def statements_connection(self) -> Connection | None:
+        """The request's connection with each statement committed by itself, or None.
+
+        For a unit of work whose one write is a single statement guarded by what it read (a
+        page save on PostgreSQL, see consult.questionnaires.guarded): no BEGIN, no lock, no
+        COMMIT, two round trips fewer than a transaction. None when it cannot be had: on SQLite
+        (whose write transactions are IMMEDIATE, one writer at a time), or once the unit of
+        work has begun. commit() and rollback() give the connection its transactions back.
+        """
+        if self.is_sqlite or "_db_session" in g or "_db_connection" in g:
+            return None
+        connection = self._state().engine.connect()
+        g._db_connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        return connection
+
+    @staticmethod
+    def _transactions_back(connection: Connection) -> None:
+        """End statements_connection()'s mode: what follows runs in one transaction again."""
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            if connection.in_transaction():
+                connection.commit()  # each statement committed already: no round trip
+            connection.execution_options(isolation_level=connection.default_isolation_level)
+
     def in_transaction(self) -> bool:
         """Tell whether the current unit of work holds an open transaction."""
         session = g.get("_db_session")
@@ -440,8 +468,10 @@ class Database:
         connection = g.get("_db_connection")
         # A session made on the connection commits its transaction itself; one made on it
         # but never used left it to be committed here.
-        if connection is not None and connection.in_transaction():
-            connection.commit()
+        if connection is not None:
+            if connection.in_transaction():
+                connection.commit()
+            self._transactions_back(connection)
 
     def rollback(self) -> None:
         """Roll back the unit of work of the current request."""
@@ -449,8 +479,10 @@ class Database:
         if session is not None or "_db_connection" not in g:
             self.session.rollback()
         connection = g.get("_db_connection")
-        if connection is not None and connection.in_transaction():
-            connection.rollback()
+        if connection is not None:
+            if connection.in_transaction():
+                connection.rollback()
+            self._transactions_back(connection)
 
     def start_writing(self) -> None:
         """Before the first write of a request that began by reading (a GET that audits a

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, current_app, g, render_template, request
 from consult.core.gone import unknown_link
 from consult.db import db
 from consult.i18n import prefer_page_language
-from consult.questionnaires import operations, printing, retired, wording
+from consult.questionnaires import guarded, operations, printing, retired, wording
 from consult.questionnaires.answers import Answers
 from consult.questionnaires.definition import Questionnaire, Section
 from consult.questionnaires.models import Response
@@ -61,9 +61,14 @@ def load_with_answers(token: str) -> tuple[Response, Questionnaire, Answers]:
 
 
 def load_to_save(token: str) -> tuple[operations.ResponseRow, Questionnaire, Answers]:
-    """Load what saving a page needs: the response as a locked plain row, and its answers."""
+    """Load what saving a page needs: the response as a locked plain row, and its answers.
+
+    In a view wrapped in guarded.guarded_save on PostgreSQL, the row is read without a lock,
+    and its write is guarded instead (see consult.questionnaires.guarded).
+    """
     # Statements only, through the request's connection: no ORM session (see db.connection).
-    row = operations.open_response_to_save(db, token, for_update=not g.get("_read_only"))
+    locks = not guarded.reads_without_lock() and not g.get("_read_only")
+    row = operations.open_response_to_save(db, token, for_update=locks)
     if row is None:
         unknown_link()
     g.response_language = row.language

@@ -6,19 +6,18 @@ in consult.questionnaires.versions.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import secrets
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import bindparam, delete, insert, select, text, tuple_, update
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
-from consult.db import Prepared, UTCDateTime, utcnow
-from consult.questionnaires import documents, merging
+from consult.db import Prepared, utcnow
+from consult.questionnaires import documents, merging, page_writes
 from consult.questionnaires.answers import Answers, profile_values, split_hidden
 from consult.questionnaires.definition import Questionnaire
 from consult.questionnaires.models import (
@@ -47,17 +46,7 @@ _RESPONSE_WITH_DOCUMENT = _RESPONSE_BY_TOKEN.options(
 _RESPONSES = Response.__table__
 #: What saving a page reads of a response, as a plain row (see open_response_to_save).
 _RESPONSE_ROW = select(
-    _RESPONSES.c.id,
-    _RESPONSES.c.questionnaire_key,
-    _RESPONSES.c.questionnaire_version,
-    _RESPONSES.c.version_id,
-    _RESPONSES.c.status,
-    _RESPONSES.c.language,
-    _RESPONSES.c.last_section_key,
-    _RESPONSES.c.answers_document,
-    _RESPONSES.c.hidden_answers,
-    _RESPONSES.c.revision,
-    _RESPONSES.c.unit_editors,
+    _RESPONSES.c.id, *(_RESPONSES.c[name] for name in page_writes.READ_COLUMNS)
 ).where(_RESPONSES.c.resume_token_hash == bindparam("token_hash"))
 _RESPONSE_ROW_FOR_UPDATE = Prepared(_RESPONSE_ROW.with_for_update())
 _RESPONSE_ROW = Prepared(_RESPONSE_ROW)
@@ -74,9 +63,8 @@ class Statements(Protocol):
 
 #: A row of _RESPONSE_ROW: attributes named like the Response's columns it holds.
 ResponseRow = Row
-#: A changed part (question, part, value), a part no longer given (question, part).
-Upsert = tuple[str, str, str]
-Removal = tuple[str, str]
+Upsert = page_writes.Upsert
+Removal = page_writes.Removal
 
 
 def hash_token(token: str) -> str:
@@ -288,129 +276,9 @@ def write_answers(
     values["unit_editors"] = merging.unit_editors_after(
         questionnaire, response.unit_editors, origin and origin.editor, stored, answers
     )
-    connection = session.connection()
     row = {"response_id": response.id, **{f"new_{name}": value for name, value in values.items()}}
-    if (upserts or removed) and connection.dialect.name == "postgresql":
-        _write_page_postgresql(connection, upserts, removed, row)
-    else:
-        _write_page(connection, upserts, removed, row)
+    page_writes.write_page(session.connection(), response, upserts, removed, row)
     return values
-
-
-#: The response columns a page save sets, each from the parameter of the same name with "new_"
-#: (with "response_id", the parameters of the response row that write_answers builds).
-_PAGE_COLUMNS = (
-    "country",
-    "region",
-    "respondent_type",
-    "answers_document",
-    "hidden_answers",
-    "updated_at",
-    "last_section_key",
-    "language",
-    "revision",
-    "last_saved_browser",
-    "last_saved_device",
-    "last_saved_language",
-    "unit_editors",
-)
-_UPDATE_RESPONSE = Prepared(
-    update(_RESPONSES)
-    .where(_RESPONSES.c.id == bindparam("response_id"))
-    .values({name: bindparam(f"new_{name}") for name in _PAGE_COLUMNS})
-)
-
-
-#: Rows per statement of SQLite's upsert: 4 parameters a row stay far below SQLite's limit on
-#: parameters (999 before version 3.32).
-_UPSERT_ROWS_SQLITE = 200
-
-
-@functools.cache
-def _upsert_answers_sqlite(rows: int) -> str:
-    """Return SQLite's upsert of ``rows`` parts in one statement (one text per row count).
-
-    One statement of many rows, run by the driver as it is, costs about half an executemany of
-    one-row statements for a page of 25 parts, and far less than SQLAlchemy's processing of
-    each row's parameters.
-    """
-    values = ", ".join(["(?, ?, ?, ?)"] * rows)
-    return (
-        f"INSERT INTO answers (response_id, question_key, part_key, value) VALUES {values} "
-        "ON CONFLICT (response_id, question_key, part_key) DO UPDATE SET value = excluded.value"
-    )
-
-
-def _write_page(
-    connection: Connection, upserts: list[Upsert], removed: list[Removal], row: dict[str, object]
-) -> None:
-    """Write a page's changed parts and the response row: one upsert, then one UPDATE.
-
-    On SQLite; on PostgreSQL too when no Answer row changes (a draft's save), which is then
-    the UPDATE alone.
-    """
-    response_id = row["response_id"]
-    if removed:
-        connection.execute(
-            delete(Answer.__table__).where(
-                Answer.response_id == response_id,
-                tuple_(Answer.question_key, Answer.part_key).in_(removed),
-            )
-        )
-    for start in range(0, len(upserts), _UPSERT_ROWS_SQLITE):
-        chunk = upserts[start : start + _UPSERT_ROWS_SQLITE]
-        parameters = tuple(value for upsert in chunk for value in (response_id, *upsert))
-        connection.exec_driver_sql(_upsert_answers_sqlite(len(chunk)), parameters)
-    _UPDATE_RESPONSE.execute(connection, row)
-
-
-#: PostgreSQL writes a page in one statement, one round trip: the changed parts (unnested from
-#: arrays) upserted, the parts no longer given deleted, the response row updated. The three sets
-#: of rows are disjoint, so the data-modifying CTEs never touch the same row twice.
-_WRITE_PAGE_POSTGRESQL = text(
-    """
-WITH upserted AS (
-    INSERT INTO answers (response_id, question_key, part_key, value)
-    SELECT :response_id, question_key, part_key, value
-    FROM unnest(CAST(:upsert_questions AS text[]), CAST(:upsert_parts AS text[]),
-                CAST(:upsert_values AS text[])) AS changed(question_key, part_key, value)
-    ON CONFLICT (response_id, question_key, part_key) DO UPDATE SET value = excluded.value
-    RETURNING 1
-), removed AS (
-    DELETE FROM answers
-    WHERE response_id = :response_id
-      AND (question_key, part_key) IN (
-        SELECT * FROM unnest(CAST(:removed_questions AS text[]), CAST(:removed_parts AS text[])))
-    RETURNING 1
-)
-UPDATE responses
-SET country = :new_country, region = :new_region, respondent_type = :new_respondent_type,
-    answers_document = :new_answers_document, hidden_answers = :new_hidden_answers,
-    updated_at = :new_updated_at,
-    last_section_key = :new_last_section_key, language = :new_language,
-    revision = :new_revision, last_saved_browser = :new_last_saved_browser,
-    last_saved_device = :new_last_saved_device, last_saved_language = :new_last_saved_language,
-    unit_editors = :new_unit_editors
-WHERE id = :response_id
-"""
-).bindparams(bindparam("new_updated_at", type_=UTCDateTime()))
-
-
-def _write_page_postgresql(
-    connection: Connection, upserts: list[Upsert], removed: list[Removal], row: dict[str, object]
-) -> None:
-    """Write a page in one round trip (see _WRITE_PAGE_POSTGRESQL)."""
-    connection.execute(
-        _WRITE_PAGE_POSTGRESQL,
-        {
-            **row,
-            "upsert_questions": [key for key, _part, _value in upserts],
-            "upsert_parts": [part for _key, part, _value in upserts],
-            "upsert_values": [value for _key, _part, value in upserts],
-            "removed_questions": [key for key, _part in removed],
-            "removed_parts": [part for _key, part in removed],
-        },
-    )
 
 
 def _profile_columns(questionnaire: Questionnaire, answers: Answers) -> dict[str, str | None]:

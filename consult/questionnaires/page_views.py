@@ -28,6 +28,7 @@ from consult.questionnaires.blueprint import (
 )
 from consult.questionnaires.browser import browser_hash, save_origin
 from consult.questionnaires.definition import Question, Questionnaire, Section, is_shown
+from consult.questionnaires.guarded import guarded_save
 from consult.questionnaires.link_views import send_link_from
 from consult.questionnaires.models import SUBMITTED, Response
 from consult.questionnaires.page_fields import (
@@ -167,6 +168,7 @@ def _page_unavailable():
 @limit_saves(methods=["POST"])
 @recovers_from_csrf(_recover_page)
 @recovers_from_unavailable(_page_unavailable)
+@guarded_save
 def page(token: str, section_key: str):
     """Show one section, or save it and move on."""
     if request.method == "GET":
@@ -309,6 +311,7 @@ def _autosave_unavailable():
 @bp.post("/r/<token>/s/<section_key>/autosave")
 @limit_saves()
 @recovers_from_unavailable(_autosave_unavailable)
+@guarded_save
 def autosave(token: str, section_key: str):
     """Save the valid answers of a page while the respondent types (JavaScript only)."""
     saved, questionnaire, stored = load_to_save(token)
