@@ -110,7 +110,8 @@ def open_response(session: Session, token: str) -> Response | None:
     """Return the response a resume token opens, with its answers document loaded.
 
     Its answers are then answers_of(session, response, its definition). To save a page, use
-    open_response_to_save, which locks the row.
+    open_response_to_save, which locks the row (or, ``for_update`` False on a connection
+    without a transaction, leaves it to the write's guard: consult.questionnaires.guarded).
     """
     if not token or len(token) > 128:
         return None
