@@ -577,3 +577,26 @@ def test_a_pledge_changed_during_the_decision_keeps_the_reason_typed(world, monk
     assert reply.status_code == 409
     assert "Kept reason: please send the signed letter ✓" in body
     assert "changed while you were deciding" in body
+
+
+def test_a_second_report_from_the_same_browser_keeps_its_comment(world):
+    """Counted once, but a comment typed again joins the earlier report, and the page says so."""
+    from sqlalchemy import select
+
+    from consult.contributions.models import ContributionReport
+    from consult.db import db
+    from tests.conftest import csrf_token
+
+    path = world.pages["contribution"]
+    comments = ["First look: an advert ✓", "And the link in it is a scam ✓"]
+    said = []
+    for comment in [*comments, comments[1]]:
+        page = world.public.get(path).get_data(as_text=True)
+        data = {"csrf_token": csrf_token(page), "reason": "spam", "comment": comment}
+        reply = world.public.post(f"{path}/report", data=data, follow_redirects=True)
+        assert reply.status_code == 200
+        said.append("your comment was added to your report" in reply.get_data(as_text=True))
+    assert said == [False, True, False]  # the same comment again adds nothing
+    with world.app.app_context():
+        (report,) = db.session.scalars(select(ContributionReport)).all()
+        assert report.comment == "\n\n".join(comments)  # once each, in the order typed
