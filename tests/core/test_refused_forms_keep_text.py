@@ -229,18 +229,25 @@ CASES: dict[str, Case] = {
             "a kind not chosen": ({"kind": None}, 422),
             "a text too long": ({"text": _longer(5000)}, 422),
             "an unknown organisation type": ({"organisation_type": "bogus"}, 422),
+            "an unknown country": ({"country": "ZZ"}, 422),
         },
         extra={"kind": "comment", "organisation_type": "civil_society", "language": "en"},
     ),
     "contributions.reply": Case(
         "{contribution}",
         "{contribution}/replies",
-        {"a reply too long": ({"text": _longer(5000)}, 422)},
+        {
+            "a reply too long": ({"text": _longer(5000)}, 422),
+            "no reply (the signature typed)": ({"text": ""}, 422),
+        },
     ),
     "contributions.report": Case(
         "{contribution}",
         "{contribution}/report",
-        {"a reason not chosen": ({"reason": None}, 422)},
+        {
+            "a reason not chosen": ({"reason": None}, 422),
+            "a comment too long": ({"reason": "spam", "comment": _longer(1000)}, 422),
+        },
         form_action="{contribution}/replies",
     ),
     "campaign.join_post": Case(
@@ -250,6 +257,7 @@ CASES: dict[str, Case] = {
             "a level not chosen": ({"level": None}, 422),
             "no letter": ({LETTER: None}, 422),
             "an address that is not one": ({"contact_email": "not an address ✓"}, 422),
+            "an unknown country": ({"country": "ZZ"}, 422),
         },
         typed={"contact_email": "kept.join@example.org", "contact_phone": "+33 1 69 02 53 53"},
         extra={
@@ -306,7 +314,10 @@ CASES: dict[str, Case] = {
     "questionnaires.review": Case(
         "/r/{respondent}/review",
         "/r/{respondent}/review",
-        {"an address that is not one": ({"contact.email": "not an address ✓"}, 422)},
+        {
+            "an address that is not one": ({"contact.email": "not an address ✓"}, 422),
+            "no consent to keep the details": ({"contact.consent": None}, 422),
+        },
         typed={"contact.email": "kept.review@example.org"},
         extra={"contact.consent": "yes"},
     ),
@@ -402,7 +413,10 @@ CASES: dict[str, Case] = {
     "campaign_staff.paper_post": Case(
         "/staff/campaign/paper",
         "/staff/campaign/paper",
-        {"a level not chosen": ({"level": None}, 422)},
+        {
+            "a level not chosen": ({"level": None}, 422),
+            "no letter": ({LETTER: None}, 422),
+        },
         who="admin",
         typed={"contact_email": "kept.paper@example.org", "contact_phone": "+33 1 69 02 53 55"},
         extra={
@@ -417,7 +431,10 @@ CASES: dict[str, Case] = {
     "campaign_staff.option_add": Case(
         "/staff/campaign/options",
         "/staff/campaign/options",
-        {"a key that is not one": ({"key": "Not a key ✓"}, 422)},
+        {
+            "a key that is not one": ({"key": "Not a key ✓"}, 422),
+            "an English label missing": ({"label_en": ""}, 422),
+        },
         who="admin",
         typed={"key": "kept_key"},
     ),
