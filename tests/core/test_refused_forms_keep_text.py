@@ -116,11 +116,15 @@ def app(make_app) -> Flask:
 
 @pytest.fixture
 def world(app, login) -> World:
+    """A draft and a submitted response, a published and a pending contribution, a pledge
+    waiting for a decision and a verified one, a snapshot; a visitor and an admin."""
     from datetime import date
 
-    from consult.campaign.models import VERIFIED
+    from sqlalchemy import select
+
+    from consult.campaign.models import VERIFIED, CommitmentOption
     from consult.campaign.operations import find_pledge
-    from consult.contributions import operations, reactions
+    from consult.contributions import operations
     from consult.db import db, writing
     from tests.campaign.conftest import Institution
     from tests.conftest import Respondent, csrf_token
@@ -151,7 +155,6 @@ def world(app, login) -> World:
         )  # fmt: skip
         db.commit()
         shown_id, pending_id = shown.id, pending.id
-        del reactions
     joined = Institution(app.test_client())
     pledge_token = joined.join()
     verified = Institution(app.test_client())
@@ -162,10 +165,6 @@ def world(app, login) -> World:
         pending_pledge = find_pledge(db.session, pledge_token)
         db.commit()
         pending_pledge_id = pending_pledge.id
-    from sqlalchemy import select
-
-    from consult.campaign.models import CommitmentOption
-
     with app.app_context():
         option_id = db.session.scalars(select(CommitmentOption.id)).first()
     page = admin.get("/staff/outcomes/snapshots").get_data(as_text=True)
