@@ -176,9 +176,14 @@ def decide(pledge_id: int):
             not_a_duplicate=bool(form.not_a_duplicate.data),
         )
     except operations.StalePledge:
+        # Changed between the version check and the write: the page as it is now, with the
+        # decision and the reason typed still in their fields.
         db.rollback()
-        flash(_("This pledge changed while you were deciding. Look at it again."), "warning")
-        return redirect(url_for(".pledge", pledge_id=pledge_id), 303)
+        form.decision.errors = [
+            *form.decision.errors,
+            _("This pledge changed while you were deciding. Look at it again."),
+        ]
+        return _render_pledge(_pledge_or_404(pledge_id), form, 409)
     except operations.DecisionError as error:
         db.rollback()
         code = str(error)

@@ -123,6 +123,13 @@ def report(contribution_id: int):
     db.commit()
     if outcome == "already":
         flash(_("You already reported this contribution. Moderators will look at it."))
+    elif outcome == "already_commented":
+        flash(
+            _(
+                "You already reported this contribution: your comment was added to your report. "
+                "Moderators will look at it."
+            )
+        )
     else:
         flash(_("Thank you. Moderators will look at this contribution."))
     if not contribution.is_published:

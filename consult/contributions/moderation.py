@@ -7,7 +7,9 @@ a rejection's reason and note reach the contributor on their private status page
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from urllib.parse import parse_qs, urlsplit
 
 from flask import (
     Blueprint,
@@ -75,7 +77,12 @@ def _reported_ids() -> list[int]:
 @role_required("moderator")
 def queue():
     """Pending and reported contributions and pending replies; other statuses on request."""
-    view = request.args.get("show", "queue")
+    return _render_queue(request.args.get("show", "queue"))
+
+
+def _render_queue(view: str, refused: str | None = None, status: int = 200):
+    """The queue (``view``: what needs a decision, or one status); a refused decision's
+    message and what its form held (``request.form``, drawn back into the fields)."""
     if view not in VIEWS:
         view = "queue"
     query = select(Contribution).options(selectinload(Contribution.contributor))
@@ -126,7 +133,27 @@ def queue():
         reasons=moderation_reason_choices(),
         charter=current_charter(),
         messages=get_flashed_messages(),
-    )
+        refused=refused,
+    ), status
+
+
+#: The moderation page of one contribution (a decision's form may come from it).
+_ONE_PAGE = re.compile(r"/staff/moderation/(\d+)\Z")
+
+
+def _drawn_again(message: str, back: str):
+    """Refuse a decision: the page its form came from, drawn again with the message and
+    everything the form held (a note typed stays in its field), 422. Nothing is changed."""
+    db.rollback()
+    where = urlsplit(back)
+    one = _ONE_PAGE.match(where.path)
+    found = db.session.get(Contribution, int(one.group(1))) if one else None
+    if found is not None:
+        form = OfficialResponseForm(formdata=None, obj=found.official_response)
+        set_options(form.language, language_choices())
+        return _render_contribution(found, form, 422, refused=message)
+    view = parse_qs(where.query).get("show", ["queue"])[0]
+    return _render_queue(view, refused=message, status=422)
 
 
 @bp.post("/act")
@@ -150,14 +177,25 @@ def act():
         request.form.get("next"), url_for("moderation.queue"), allowed_prefix="/staff/moderation"
     )
     if action not in operations.TRANSITIONS:
-        flash(_("Choose what to do."))
-        return redirect(back, 303)
+        return _drawn_again(_("Choose what to do."), back)
+    if single:
+        # A changed item is said first (with what was typed), before anything else is asked.
+        number = parse_id(item)
+        contribution = db.session.get(Contribution, number) if number is not None else None
+        if contribution is not None:
+            typed = {"action": (_("Action"), _action_word(action))}
+            if action in ("reject", "hide"):
+                reason_label = MODERATION_REASON_LABELS.get(reason or "", reason or "")
+                typed["reason"] = (_("Reason (to reject or hide)"), str(reason_label))
+                typed["note"] = (_("Note to the contributor (optional)"), note or "")
+            shared = replace(staff_versions.moderation(contribution), typed=typed)
+            stale = concurrency.refusal(shared, client_ip(), field_name=f"version-{number}")
+            if stale is not None:
+                return stale
     if action in ("reject", "hide") and reason not in operations.MODERATION_REASONS:
-        flash(_("Choose a reason to reject or hide."))
-        return redirect(back, 303)
+        return _drawn_again(_("Choose a reason to reject or hide."), back)
     if not ids:
-        flash(_("Tick at least one contribution."))
-        return redirect(back, 303)
+        return _drawn_again(_("Tick at least one contribution."), back)
     chosen, skipped, changed = [], 0, []
     for raw in ids:
         number = parse_id(raw)
@@ -166,18 +204,7 @@ def act():
             skipped += 1
             continue
         shared = staff_versions.moderation(contribution)
-        if single:
-            typed = {"action": (_("Action"), _action_word(action))}
-            if action in ("reject", "hide"):
-                reason_label = MODERATION_REASON_LABELS.get(reason or "", reason or "")
-                typed["reason"] = (_("Reason (to reject or hide)"), str(reason_label))
-                typed["note"] = (_("Note to the contributor (optional)"), note or "")
-            stale = concurrency.refusal(
-                replace(shared, typed=typed), client_ip(), field_name=f"version-{number}"
-            )
-            if stale is not None:
-                return stale
-        elif not concurrency.is_current(shared, request.form.get(f"version-{number}")):
+        if not single and not concurrency.is_current(shared, request.form.get(f"version-{number}")):
             concurrency.record_refusal(shared, None, client_ip())
             changed.append(shared)
             continue
@@ -288,7 +315,12 @@ def contribution(contribution_id: int):
     return _render_contribution(found, form)
 
 
-def _render_contribution(found: Contribution, form: OfficialResponseForm, status: int = 200):
+def _render_contribution(
+    found: Contribution,
+    form: OfficialResponseForm,
+    status: int = 200,
+    refused: str | None = None,
+):
     reports = db.session.scalars(
         select(ContributionReport)
         .where(ContributionReport.contribution_id == found.id)
@@ -311,6 +343,7 @@ def _render_contribution(found: Contribution, form: OfficialResponseForm, status
             form=form,
             charter=current_charter(),
             messages=get_flashed_messages(),
+            refused=refused,
         ),
         status,
     )

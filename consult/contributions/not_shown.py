@@ -22,8 +22,16 @@ NOT_SHOWN = {
         _l("This contribution was withdrawn by its author. It is no longer shown."),
         True,
     ),
+    # A rejection is the moderators' decision: final for the public (410).
     "rejected": (_l("The moderators decided not to show this contribution."), True),
-    "hidden": (_l("The moderators decided not to show this contribution."), True),
+    # Hidden is reversible (a moderator may restore it): not gone, only not shown now (404).
+    "hidden": (
+        _l(
+            "This contribution is not shown at the moment: the moderators have hidden it. It "
+            "may be shown again."
+        ),
+        False,
+    ),
     "hidden_by_reports": (
         _l("This contribution is hidden while the moderators look at it. It may be shown again."),
         False,

@@ -207,20 +207,28 @@ def add_report(
     """Report a published contribution; hide it once ``hide_threshold`` distinct people did.
 
     Reporters count as distinct when both their browser and their address differ, so one
-    person clearing cookies cannot hide a contribution alone. Returns "added", "already" or
+    person clearing cookies cannot hide a contribution alone. Returns "added", "already",
+    "already_commented" (a new comment joined the earlier report: nothing typed is dropped) or
     "not_published"; the contribution is then hidden until a moderator decides.
     """
     if reason not in REPORT_REASONS:
         raise ContributionError("reason")
     if not contribution.is_published:
         return "not_published"
-    existing = session.scalar(
-        select(ContributionReport.id).where(
+    existing = session.scalars(
+        select(ContributionReport)
+        .where(
             ContributionReport.contribution_id == contribution.id,
             ContributionReport.reporter_hash == reporter_hash,
         )
-    )
+        .order_by(ContributionReport.id)
+    ).first()
     if existing is not None:
+        # Counted once; a comment typed again is not dropped: it joins the report's own.
+        added = (comment or "").strip()
+        if added and added not in (existing.comment or ""):
+            existing.comment = "\n\n".join(filter(None, [existing.comment, added]))
+            return "already_commented"
         return "already"
     session.add(
         ContributionReport(

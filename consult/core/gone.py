@@ -3,9 +3,10 @@
 A withdrawn or moderated contribution's public address is still in shared links, e-mails and
 bookmarks. "This page does not exist" would be false; its content would be a leak. A feature
 raises ``NotShown`` with a sentence saying what happened in plain words (withdrawn by its
-author, not shown by the moderators, waiting for moderation) and the ways on (its article's
-contributions, the list, home); core.errors answers every one the same way: 410 Gone when it is
-final, 404 while it may still be shown, never its title, text or author. A form posted to such
+author, refused by the moderators, hidden for now, waiting for moderation) and the ways on (its
+article's contributions, the list, home); core.errors answers every one the same way: 410 Gone
+when it is final, 404 while it may still be shown (something hidden can be restored: never
+"gone" words for it), never its title, text or author. A form posted to such
 an address (a reply being written) keeps what was typed (``answer_refusal``), with the same
 sentence and ways on.
 

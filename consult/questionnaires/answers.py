@@ -22,8 +22,6 @@ from consult.questionnaires.definition import (
 
 #: Prefix of every answer field's name: q.<question>, q.<question>.<part>.
 FIELD_PREFIX = "q."
-#: Over-long text is shown back to the respondent up to this many times its limit.
-ECHO_FACTOR = 4
 
 Answers = dict[str, dict[str, str]]
 
@@ -216,7 +214,9 @@ def read_page(
         for name in names:
             values = posted.get(name)
             if values:
-                result.raw[name] = [_echo(without_nul(v), question) for v in values]
+                # Shown back whole, however long (the input chokepoint caps every field): a
+                # text cut here would be lost to whoever shortens it on the page.
+                result.raw[name] = [without_nul(v) for v in values]
         parts, problem = _read_question(question, posted)
         if problem is not None:
             result.errors[question.key] = problem
@@ -266,11 +266,6 @@ def _keep_rankable(question: Question, parts: dict[str, str], answers: Answers) 
     offered = rankable(question, answers)
     kept = sorted((int(rank), option) for option, rank in parts.items() if option in offered)
     return {option: str(place) for place, (_rank, option) in enumerate(kept, start=1)}
-
-
-def _echo(value: str, question: Question) -> str:
-    limit = (question.max_length or 300) * ECHO_FACTOR
-    return value if len(value) <= limit else value[:limit]
 
 
 def missing_required(

@@ -23,6 +23,7 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from consult.core.errors import typed_texts
 from consult.staff import audit
 from consult.staff.models import User
 
@@ -163,12 +164,24 @@ def refusal(shared: Shared, ip: str | None, *, field_name: str = FIELD):
         "staff/stale.html",
         shared=shared,
         changes=found,
+        also_typed=also_typed(shared, field_name),
         echoed=echoed,
         field_name=field_name,
         version_now=version(shared),
         action=request.path,
     )
     return page, 409
+
+
+def also_typed(shared: Shared, field_name: str = FIELD) -> list[str]:
+    """Return the texts typed in the refused form that ``shared.typed`` does not show already.
+
+    The page shows every text typed, to copy, whether or not the view named it: a view that
+    forgets one (or a field added later) still loses nothing.
+    """
+    listed = {value for _label, value in shared.typed.values()}
+    version_sent = request.form.get(field_name, "")
+    return [text for text in typed_texts() if text not in listed and text != version_sent]
 
 
 def versioned(view: Callable) -> Callable:

@@ -119,9 +119,16 @@ def test_reject_and_hide_need_a_reason(app, client, login, contribute):
             **moderation_versions(client),
             "csrf_token": moderation_csrf(client),
             "one": f"{contribution_id}:reject",
+            f"note-{contribution_id}": "Kept note to the contributor",
         },
     )
-    assert "Choose a reason" in client.get(reply.location).get_data(as_text=True)
+    # The page again (not a redirect), the note still in its field.
+    page = reply.get_data(as_text=True)
+    assert reply.status_code == 422 and "Choose a reason" in page
+    assert (
+        f'name="note-{contribution_id}" maxlength="1000" value="Kept note to the contributor"'
+        in page
+    )
     with app.app_context():
         assert db.session.get(Contribution, contribution_id).status == "pending"
 

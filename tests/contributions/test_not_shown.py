@@ -1,7 +1,8 @@
 """A contribution's public address tells the truth when it is not shown (consult.core.gone):
-410 Gone with "withdrawn by its author" or "the moderators decided not to show it", 404 while it
-may still be shown, in the visitor's language, with the ways on and nothing of its content.
-Every public route that shows one contribution is walked (found in the URL map)."""
+410 Gone with "withdrawn by its author" or "the moderators decided not to show it" (rejected),
+404 while it may still be shown (hidden, reported, pending), in the visitor's language, with the
+ways on and nothing of its content. Every public route that shows one contribution is walked
+(found in the URL map), and every public page that lists contributions, for every state."""
 
 from __future__ import annotations
 
@@ -71,7 +72,15 @@ STATES = {
     "withdrawn": WITHDRAWN,
     "withdrawn_before_publication": WITHDRAWN,
     "rejected": MODERATED,
-    "hidden": MODERATED,
+    # Hidden by a moderator can be restored: not gone (404), and never "decided not to show".
+    "hidden": (
+        404,
+        "This contribution is not shown at the moment: the moderators have hidden it. It may "
+        "be shown again.",
+        "Cette contribution n&#39;est pas affichée pour le moment\u00a0: la modération l&#39;a "
+        "masquée.",
+        "Esta contribución no se muestra por el momento: el equipo de moderación la ha ocultado.",
+    ),
     "hidden_by_reports": (
         404,
         "This contribution is hidden while the moderators look at it.",
@@ -185,3 +194,40 @@ def test_a_published_contribution_is_still_shown(app):
     page = app.test_client().get(f"/contributions/{contribution_id}").get_data(as_text=True)
     assert SECRET in page and AUTHOR in page
     assert not re.search(r"withdrawn by its author|decided not to show", page)
+
+
+#: Public pages that list contributions (the article's is on article 6, where _make puts them).
+LISTS = {
+    "contributions.index": "/contributions",
+    "contributions.index (search)": "/contributions?q=Words",
+    "contributions.index (article)": "/contributions?article=art06",
+    "charter.article": "/charter/art06",
+    "charter.index": "/charter",
+    "core.landing": "/",
+}
+
+
+@pytest.mark.parametrize("state", sorted({*STATES, "published"}))
+def test_every_page_that_shows_a_contribution_says_its_state_truly(app, state):
+    """Every state x every public page: the published one shown; any other only said."""
+    contribution_id = _make(app, state)
+    client = app.test_client()
+    reply = client.get(f"/contributions/{contribution_id}")
+    page = reply.get_data(as_text=True)
+    if state == "published":
+        assert reply.status_code == 200 and SECRET in page
+    else:
+        status, said, *_ = STATES[state]
+        assert reply.status_code == status
+        assert said in page and _leaks(page) == []
+        # Only what is final says so: "gone" words never on a state that may come back.
+        final = status == 410
+        assert ("decided not to show" in page or "withdrawn" in page) is final, state
+    for name, path in LISTS.items():
+        listed = client.get(path)
+        assert listed.status_code == 200, name
+        shown = SECRET in listed.get_data(as_text=True)
+        if state == "published" and name != "charter.index" and name != "core.landing":
+            assert shown, (state, name)
+        else:
+            assert not shown, (state, name)

@@ -144,3 +144,26 @@ def test_versioned_staff_posts_refuse_a_forged_or_missing_version(app, login):
         assert db.session.get(User, me).role == "admin" and db.session.get(User, me).is_enabled
         assert db.session.get(CommitmentOption, option_id).label_fr != "Changé"
         assert db.session.scalar(select(MailTemplate)) is None
+
+
+def test_the_stale_page_shows_every_text_typed_even_one_the_view_did_not_name(app):
+    """The chokepoint shows what the view named (with its label) and any other text typed."""
+    from dataclasses import replace
+
+    from consult.staff.concurrency import Shared, refusal
+
+    shared = Shared("option:1", "Commitment", {"label": ("Label", "Now")}, back="/staff/")
+    form = {
+        "version": "forged",
+        "label_en": "Named by the view ✓",
+        "label_fr": "Pas nommé par la vue ✓",
+        "position": "3",
+    }
+    with app.test_request_context("/staff/campaign/options/1", method="POST", data=form):
+        named = replace(shared, typed={"label_en": ("English label", "Named by the view ✓")})
+        page, status = refusal(named, None)
+    assert status == 409
+    assert page.count("Named by the view ✓") == 2  # shown once, re-posted once
+    assert "Pas nommé par la vue ✓</dd>" in page
+    assert "English label" in page and "Also typed" in page
+    assert "forged</dd>" not in page and ">3</dd>" not in page  # no version, no number
