@@ -23,6 +23,7 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from consult.core.typed_text import clean_text
 from consult.staff import audit
 from consult.staff.models import User
 
@@ -65,7 +66,27 @@ class Change:
 def _kept(value: str) -> str:
     if len(value) <= KEPT_LENGTH:
         return value
+    return _digest(value)
+
+
+def _digest(value: str) -> str:
     return "sha256:" + hashlib.sha256(value.encode()).hexdigest()[:24]
+
+
+def _same(was: str | None, now: str) -> bool:
+    """Tell whether a value shown on the page is the value now.
+
+    A page drawn before migration 1020 cleaned the stored texts showed the same text with CR LF
+    line breaks or invisible bidirectional controls: that is no change (a long text's digest
+    matches when the text held its breaks as CR LF, as browsers sent them).
+    """
+    if was is None:
+        return False
+    if was == _kept(now):
+        return True
+    if was.startswith("sha256:"):
+        return "\n" in now and was == _digest(now.replace("\n", "\r\n"))
+    return clean_text(was) == now
 
 
 def _serializer(secret: str | bytes) -> URLSafeSerializer:
@@ -99,7 +120,7 @@ def changes(
     found = []
     for key, (label, now) in fields.items():
         was = shown.get(key)
-        if was != _kept(now):
+        if not _same(was, now):
             found.append(
                 Change(label, None if was is None or was.startswith("sha256:") else was, now)
             )
