@@ -12,12 +12,12 @@ and the way the answer hides whether an address is known are the responses' own
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from consult.campaign import notices, operations
@@ -37,6 +37,7 @@ from consult.mail.respondents import (
     read_link_ticket,
     ticket_token,
 )
+from consult.questionnaires.models import RETIRED_LINK_DAYS
 
 _SALT = "consult.campaign.lost-link"
 #: Who asked for a new link, as the audit log shows it when no staff account did.
@@ -78,6 +79,20 @@ def reissue(
         ip=ip,
     )
     return token
+
+
+def purge_retired_pledge_links(
+    session: Session, older_than_days: float = RETIRED_LINK_DAYS, now: datetime | None = None
+) -> int:
+    """Forget replaced pledge links older than ``older_than_days`` (a response's replaced
+    links' retention); return how many (flushes only)."""
+    cutoff = (now or utcnow()) - timedelta(days=older_than_days)
+    result = session.execute(
+        delete(RetiredPledgeLink)
+        .where(RetiredPledgeLink.retired_at < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 def replaced_pledge(session: Session, token: str) -> Pledge | None:
