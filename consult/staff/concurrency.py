@@ -218,9 +218,11 @@ def last_audited(target: str) -> tuple[str | None, datetime | None]:
 
 
 def staff_label(user: User | None) -> str | None:
-    """Name a staff member for "who changed it": role and address."""
+    """Name a staff member for "who changed it": address and role, as the staff header does
+    ("ann@example.org (moderator)"; "by moderator ann@…" read without its article in French
+    and Spanish)."""
     if user is None:
         return None
     from consult.core.key_labels import key_label  # noqa: PLC0415
 
-    return f"{key_label.role(user.role)} {user.email}"
+    return f"{user.email} ({key_label.role(user.role)})"
