@@ -213,6 +213,7 @@ def purge_drafts_command(days: float | None) -> None:
 
 def purge_drafts(app: Flask, days: float | None = None) -> int:
     """Delete the empty drafts older than ``days`` (default EMPTY_DRAFT_DAYS); return how many."""
+    from consult.campaign.links import purge_retired_pledge_links
     from consult.db import db, writing
     from consult.questionnaires.housekeeping import purge_empty_drafts, purge_retired_links
 
@@ -221,6 +222,7 @@ def purge_drafts(app: Flask, days: float | None = None) -> int:
             db.session, days if days is not None else app.config["EMPTY_DRAFT_DAYS"]
         )
         purge_retired_links(db.session)  # replaced links explain themselves for a year
+        purge_retired_pledge_links(db.session)  # and so do a pledge's
         db.commit()
     return count
 

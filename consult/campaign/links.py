@@ -12,31 +12,29 @@ and the way the answer hides whether an address is known are the responses' own
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from consult.campaign import notices, operations
 from consult.campaign.models import Pledge, RetiredPledgeLink
 from consult.core.links import absolute_url_for
 from consult.db import utcnow
-from consult.mail import messages, quota
-from consult.mail.compose import normalise_address
-from consult.mail.outbox import Draft, enqueue
+from consult.mail import messages
 from consult.mail.respondents import (
-    LOST_LINK_ASKED,
     LOST_LINK_MAX_AGE,
-    LOST_LINK_PER_ADDRESS_PER_DAY,
-    LOST_LINK_REFUSED,
+    answer_lost_link,
     link_fingerprint,
     link_ticket,
     read_link_ticket,
     ticket_token,
 )
+from consult.questionnaires.models import RETIRED_LINK_DAYS
 
 _SALT = "consult.campaign.lost-link"
 #: Who asked for a new link, as the audit log shows it when no staff account did.
@@ -80,6 +78,20 @@ def reissue(
     return token
 
 
+def purge_retired_pledge_links(
+    session: Session, older_than_days: float = RETIRED_LINK_DAYS, now: datetime | None = None
+) -> int:
+    """Forget replaced pledge links older than ``older_than_days`` (a response's replaced
+    links' retention); return how many (flushes only)."""
+    cutoff = (now or utcnow()) - timedelta(days=older_than_days)
+    result = session.execute(
+        delete(RetiredPledgeLink)
+        .where(RetiredPledgeLink.retired_at < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
 def replaced_pledge(session: Session, token: str) -> Pledge | None:
     """The pledge whose link ``token`` was before it was replaced; None if never one."""
     if not operations.is_token(token):
@@ -107,46 +119,35 @@ def send_lost_link(session: Session, typed: str, language: str) -> str:
     """Mail a way back to the pledges whose contact address is ``typed``; return
     LOST_LINK_ASKED or LOST_LINK_REFUSED (neither tells whether the address matched).
 
-    The same bounds and the same work for a known address and an unknown one as a response's
-    "Lost your link?" (consult.mail.respondents.send_lost_link): the asking client's requests
-    for this address, and its public mail meter.
+    The same request as a response's "Lost your link?" (consult.mail.respondents.
+    answer_lost_link: the same bounds, the same work for a known address and an unknown one).
     """
-    address = normalise_address(typed)
-    if address is None:
-        return LOST_LINK_REFUSED
-    pledges = session.scalars(
-        select(Pledge)
-        .where(func.lower(Pledge.contact_email) == address.casefold())
-        .order_by(Pledge.id)
-    ).all()
-    asked = quota.asks_about(session, "pledge-lost-link", address, timedelta(days=1))
-    admitted = quota.count_client_hit(session, "mail-public") is None
-    # A stand-in for an address that matched nothing: its ticket is never sent.
-    owners = [(p.id, p.token_hash) for p in pledges] or [(0, "0" * 64)]
-    links = [
-        absolute_url_for("campaign.open_lost_link", link_token=link_ticket(_SALT, *owner))
-        for owner in owners
-    ]
-    language = messages.language_of((pledges[-1].language if pledges else None) or language)
-    subject, text, html = _render("lost_link", language, links=links, days=LOST_LINK_MAX_AGE.days)
-    if asked > LOST_LINK_PER_ADDRESS_PER_DAY or not admitted:
-        return LOST_LINK_REFUSED
-    if pledges:
-        enqueue(
-            session,
-            Draft(
-                kind="campaign_lost_link",
-                recipient_email=address,
-                language=language,
-                subject=subject,
-                body_text=text,
-                body_html=html,
-                requester=f"lost-link:{quota.client_requester()}",
-            ),
-            current_app.config["MAIL_FROM"],
-            metered=False,
-        )
-    return LOST_LINK_ASKED
+
+    def find(address: str) -> Sequence[Pledge]:
+        return session.scalars(
+            select(Pledge)
+            .where(func.lower(Pledge.contact_email) == address.casefold())
+            .order_by(Pledge.id)
+        ).all()
+
+    def render(pledges: Sequence[Pledge], language: str) -> tuple[str, str, str]:
+        # A stand-in for an address that matched nothing: its ticket is never sent.
+        owners = [(p.id, p.token_hash) for p in pledges] or [(0, "0" * 64)]
+        links = [
+            absolute_url_for("campaign.open_lost_link", link_token=link_ticket(_SALT, *owner))
+            for owner in owners
+        ]
+        return _render("lost_link", language, links=links, days=LOST_LINK_MAX_AGE.days)
+
+    return answer_lost_link(
+        session,
+        typed,
+        language,
+        asks="pledge-lost-link",
+        kind="campaign_lost_link",
+        find=find,
+        render=render,
+    )
 
 
 def redeem_lost_link(

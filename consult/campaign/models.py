@@ -269,7 +269,8 @@ class RetiredPledgeLink(Base):
 
     Like a response's (consult.questionnaires.models.RetiredLink): whoever still has a page of
     the old link open learns that it was replaced, instead of a bare "page not found". Only the
-    hash of the old token is kept.
+    hash of the old token is kept; rows go after the same RETIRED_LINK_DAYS
+    (``consult questionnaires purge-drafts``, links.purge_retired_pledge_links).
     """
 
     __tablename__ = "campaign_retired_links"

@@ -238,7 +238,7 @@ def act():
                 "Not applied, changed by someone else since you opened the page (look again): "
                 "%(list)s.",
                 list="; ".join(
-                    f"{s.title} ({s.fields['status'][1]}, {s.changed_by})" for s in changed
+                    f"{s.title}: {s.fields['status'][1]}, {s.changed_by}" for s in changed
                 ),
             ),
             "warning",

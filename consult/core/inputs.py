@@ -1,7 +1,8 @@
 """The one place where what a client sends becomes values the app works with.
 
 Text: every value of every query string and posted form (WTForms or read by hand) passes through
-``clean_text`` while the request is parsed, because the request class stores parameters in
+``clean_text`` (the rule: consult/core/typed_text.py, Flask-free) while the request is parsed,
+because the request class stores parameters in
 ``CleanParameters``: NUL and the other C0 and C1 control characters are taken out (tab and line
 feed stay: text areas hold several lines), a line break is one line feed (browsers send a text
 area's breaks as CR LF, and count them as one character: a limit counted on CR LF would refuse
@@ -23,7 +24,6 @@ string the same way (a malformed value is ignored or answers 400, never a 500).
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -34,14 +34,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.routing import BaseConverter, IntegerConverter
 
-#: C0 controls but tab, line feed and carriage return (made a line feed first); DEL; C1
-#: controls; the non-characters U+FFFE and U+FFFF; the bidirectional embeddings, overrides and
-#: isolates. PostgreSQL refuses NUL in text outright, and none of these is ever typed.
-_CONTROL = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
-)
-#: A line break as a browser sends it (CR LF) or as old systems wrote it (a lone CR).
-_LINE_BREAK = re.compile(r"\r\n?")
+from consult.core.typed_text import clean_text
+
 #: The largest value of a 32-bit signed integer column (PostgreSQL's integer, our ids).
 MAX_ID = 2**31 - 1
 #: A page number larger than this is certainly not a page (and would overflow an OFFSET).
@@ -51,19 +45,6 @@ _ASCII_NUMBER = re.compile(r"[0-9]{1,10}\Z")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 #: Keys of url_for that are not URL values: a query argument of that name must never reach it.
 URL_FOR_KEYWORDS = frozenset({"endpoint", "values", "_external", "_anchor", "_method", "_scheme"})
-
-
-def clean_text(value: str) -> str:
-    """Return ``value`` without control characters, line breaks as LF, in NFC form.
-
-    Tab and line breaks are kept; CR LF and a lone CR become LF, so that a length counted here
-    is the length the browser's counter showed.
-    """
-    if value.isascii():
-        if value.isprintable():
-            return value
-        return _CONTROL.sub("", _LINE_BREAK.sub("\n", value))
-    return unicodedata.normalize("NFC", _CONTROL.sub("", _LINE_BREAK.sub("\n", value)))
 
 
 def _max_characters() -> int:

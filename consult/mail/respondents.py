@@ -9,11 +9,13 @@ and only when the respondent consented to that.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import Protocol, TypeVar
 
 from flask import current_app
 from flask_babel import force_locale
@@ -286,57 +288,93 @@ def send_lost_link(
     answer's time does not tell whether that address answered the consultation.
     """
     del ip  # nothing changes here: the audit entry is written when the link is opened
+    digest_of = functools.partial(address_hash, secret_key=current_app.config["SECRET_KEY"])
+
+    def find(address: str) -> list[Response]:
+        return session.scalars(
+            select(Response)
+            .join(AddressKey, AddressKey.response_id == Response.id)
+            .where(
+                AddressKey.address_hash == digest_of(address),
+                Response.questionnaire_key == questionnaire.key,
+            )
+            .order_by(Response.id)
+            .distinct()
+        ).all()
+
+    def render(responses: Sequence[Response], language: str) -> tuple[str, str, str]:
+        # A stand-in response for an address that matched nothing: its ticket is never sent.
+        tickets = responses or [Response(id=0, resume_token_hash=_STAND_IN_HASH)]
+        links = [
+            absolute_url_for(
+                "mail.open_lost_link", key=questionnaire.key, link_token=lost_link_ticket(r)
+            )
+            for r in tickets
+        ]
+        return messages.render(
+            "lost_link",
+            language,
+            unsubscribe_url=None,
+            links=links,
+            invited=any(response.invitation_id for response in responses),
+            days=LOST_LINK_MAX_AGE.days,
+            **_facts(questionnaire, language),
+        )
+
+    return answer_lost_link(
+        session, typed, language, asks="lost-link", kind="lost_link", find=find, render=render
+    )
+
+
+class _Owner(Protocol):
+    language: str | None
+
+
+Owner = TypeVar("Owner", bound=_Owner)
+
+
+def answer_lost_link(
+    session: Session,
+    typed: str,
+    language: str,
+    *,
+    asks: str,
+    kind: str,
+    find: Callable[[str], Sequence[Owner]],
+    render: Callable[[Sequence[Owner], str], tuple[str, str, str]],
+) -> str:
+    """Answer a "Lost your link?" request, a response's or a pledge's: return LOST_LINK_ASKED
+    or LOST_LINK_REFUSED (neither tells whether the address matched).
+
+    ``find`` gives the owners (responses, pledges) of the normalised address, ``render`` the
+    message (subject, text, HTML) for them in a language, with a stand-in when there are none:
+    an address that matches nothing does the same work (this client's asks about the address,
+    counted under ``asks``, its public mail meter, the message rendered) and only skips the
+    insert into the outbox, so the answer's time does not tell whether the address is known.
+    The message is queued unmetered: it goes to the owner's own address.
+    """
     address = normalise_address(typed)
     if address is None:
         return LOST_LINK_REFUSED
-    digest = address_hash(address, current_app.config["SECRET_KEY"])
-    responses = session.scalars(
-        select(Response)
-        .join(AddressKey, AddressKey.response_id == Response.id)
-        .where(
-            AddressKey.address_hash == digest,
-            Response.questionnaire_key == questionnaire.key,
-        )
-        .order_by(Response.id)
-        .distinct()
-    ).all()
-    client = quota.client_requester()
-    asked = quota.asks_about(session, "lost-link", address, timedelta(days=1))
+    owners = find(address)
+    asked = quota.asks_about(session, asks, address, timedelta(days=1))
     # The client's public mail meter, asked for every address alike (a refusal tells nothing).
     admitted = quota.count_client_hit(session, "mail-public") is None
-    # A stand-in response for an address that matched nothing: its ticket is never sent.
-    tickets = responses or [Response(id=0, resume_token_hash=_STAND_IN_HASH)]
-    links = [
-        absolute_url_for(
-            "mail.open_lost_link", key=questionnaire.key, link_token=lost_link_ticket(response)
-        )
-        for response in tickets
-    ]
-    invited = any(response.invitation_id for response in responses)
-    language = messages.language_of((responses[-1].language if responses else None) or language)
-    facts = _facts(questionnaire, language)
-    subject, text, html = messages.render(
-        "lost_link",
-        language,
-        unsubscribe_url=None,
-        links=links,
-        invited=invited,
-        days=LOST_LINK_MAX_AGE.days,
-        **facts,
-    )
+    language = messages.language_of((owners[-1].language if owners else None) or language)
+    subject, text, html = render(owners, language)
     if asked > LOST_LINK_PER_ADDRESS_PER_DAY or not admitted:
         return LOST_LINK_REFUSED
-    if responses:
+    if owners:
         enqueue(
             session,
             Draft(
-                kind="lost_link",
+                kind=kind,
                 recipient_email=address,
                 language=language,
                 subject=subject,
                 body_text=text,
                 body_html=html,
-                requester=f"lost-link:{client}",
+                requester=f"lost-link:{quota.client_requester()}",
             ),
             current_app.config["MAIL_FROM"],
             metered=False,

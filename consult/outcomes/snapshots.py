@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import object_session
 
+from consult.core.typed_text import clean_strings
 from consult.outcomes.actors import OutcomesError
 from consult.outcomes.asked import asked_conditions
 from consult.outcomes.models import OutcomeSnapshot
@@ -19,11 +20,14 @@ from consult.questionnaires.definition import Questionnaire
 
 
 def snapshot_summary(snapshot: OutcomeSnapshot) -> dict[str, Any]:
-    """Return a snapshot's summary, checking it is the one stored at the freeze. The one road
-    from a stored snapshot to a page, a deck or an export."""
+    """Return a snapshot's summary, checking it is the one stored at the freeze, its texts
+    cleaned as typed texts are. The one road from a stored snapshot to a page, a deck or an
+    export."""
     if hashlib.sha256(snapshot.summary_json.encode()).hexdigest() != snapshot.summary_sha256:
         raise OutcomesError(f"snapshot {snapshot.id} does not match its checksum")
-    summary = json.loads(snapshot.summary_json)
+    # A snapshot frozen before typed texts were cleaned (migration 1020) keeps its stored
+    # record and checksum; what it shows is read through the same rule as everything typed.
+    summary = clean_strings(json.loads(snapshot.summary_json))
     if any("asked_if" not in q for q in summary.get("questionnaires") or ()):
         session = object_session(snapshot)
         if session is not None:

@@ -24,6 +24,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from consult.core.errors import typed_texts
+from consult.core.typed_text import clean_text
 from consult.staff import audit
 from consult.staff.models import User
 
@@ -66,7 +67,27 @@ class Change:
 def _kept(value: str) -> str:
     if len(value) <= KEPT_LENGTH:
         return value
+    return _digest(value)
+
+
+def _digest(value: str) -> str:
     return "sha256:" + hashlib.sha256(value.encode()).hexdigest()[:24]
+
+
+def _same(was: str | None, now: str) -> bool:
+    """Tell whether a value shown on the page is the value now.
+
+    A page drawn before migration 1020 cleaned the stored texts showed the same text with CR LF
+    line breaks or invisible bidirectional controls: that is no change (a long text's digest
+    matches when the text held its breaks as CR LF, as browsers sent them).
+    """
+    if was is None:
+        return False
+    if was == _kept(now):
+        return True
+    if was.startswith("sha256:"):
+        return "\n" in now and was == _digest(now.replace("\n", "\r\n"))
+    return clean_text(was) == now
 
 
 def _serializer(secret: str | bytes) -> URLSafeSerializer:
@@ -100,7 +121,7 @@ def changes(
     found = []
     for key, (label, now) in fields.items():
         was = shown.get(key)
-        if was != _kept(now):
+        if not _same(was, now):
             found.append(
                 Change(label, None if was is None or was.startswith("sha256:") else was, now)
             )
@@ -210,9 +231,11 @@ def last_audited(target: str) -> tuple[str | None, datetime | None]:
 
 
 def staff_label(user: User | None) -> str | None:
-    """Name a staff member for "who changed it": role and address."""
+    """Name a staff member for "who changed it": address and role, as the staff header does
+    ("ann@example.org (moderator)"; "by moderator ann@…" read without its article in French
+    and Spanish)."""
     if user is None:
         return None
     from consult.core.key_labels import key_label  # noqa: PLC0415
 
-    return f"{key_label.role(user.role)} {user.email}"
+    return f"{user.email} ({key_label.role(user.role)})"

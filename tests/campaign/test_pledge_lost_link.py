@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from consult.db import db
 from consult.staff.models import AuditEntry
@@ -142,3 +142,40 @@ def test_the_pledge_pages_lead_to_the_lost_link_page(app, language):
     for path in ("/campaign/join", "/campaign/lost-link"):
         page = institution.client.get(path).get_data(as_text=True)
         assert 'href="/campaign/lost-link"' in page or 'action="/campaign/lost-link"' in page
+
+
+def test_replaced_pledge_links_are_forgotten_by_the_maintenance_job_after_a_year(app):
+    """The job that forgets a response's replaced links (`questionnaires purge-drafts`, run at
+    each start) forgets a pledge's after the same RETIRED_LINK_DAYS: then the old link is
+    unknown (404) like any other; a younger one still says it was replaced."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from consult.campaign.links import LOST_LINK_ACTOR, reissue
+    from consult.campaign.models import Pledge, RetiredPledgeLink
+    from consult.campaign.operations import hash_token
+    from consult.db import utcnow, writing
+    from consult.questionnaires.models import RETIRED_LINK_DAYS
+
+    institution = Institution(app.test_client())
+    oldest = institution.join()
+    with app.app_context(), writing():
+        pledge = db.session.scalars(select(Pledge)).one()
+        younger = reissue(db.session, pledge, LOST_LINK_ACTOR)
+        reissue(db.session, pledge, LOST_LINK_ACTOR)
+        for token, age in ((oldest, RETIRED_LINK_DAYS + 1), (younger, 1)):
+            db.session.execute(
+                update(RetiredPledgeLink)
+                .where(RetiredPledgeLink.token_hash == hash_token(token))
+                .values(retired_at=utcnow() - timedelta(days=age))
+            )
+        db.session.commit()
+    client = app.test_client()
+    assert client.get(f"/campaign/pledge/{oldest}").status_code == 410
+    result = app.test_cli_runner().invoke(args=["questionnaires", "purge-drafts"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(RetiredPledgeLink)) == 1
+    assert client.get(f"/campaign/pledge/{oldest}").status_code == 404
+    assert client.get(f"/campaign/pledge/{younger}").status_code == 410

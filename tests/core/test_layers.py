@@ -101,6 +101,7 @@ FLASK_FREE: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
                 "consult.outcomes.deck_views",
                 "consult.outcomes.public_views",
                 "consult.outcomes.snapshot_views",
+                "consult.outcomes.publication_views",
                 "consult.outcomes.workbench_tools",
                 "consult.outcomes.workbench_views",
                 "consult.outcomes.quote_bank_views",

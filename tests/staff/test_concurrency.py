@@ -11,6 +11,8 @@ from consult.staff.concurrency import Change, changes, shown_values, version_of
 SECRET = "test-secret"
 FIELDS = {"status": ("Status", "Published"), "note": ("Note", "")}
 LONG = "x" * (concurrency.KEPT_LENGTH + 1)
+LONG_CRLF = "line\r\n" * 40
+LONG_LF = LONG_CRLF.replace("\r\n", "\n")
 
 
 @pytest.mark.parametrize(
@@ -32,6 +34,24 @@ LONG = "x" * (concurrency.KEPT_LENGTH + 1)
             version_of({"text": ("Text", LONG)}, SECRET),
             {"text": ("Text", "short")},
             [Change("Text", None, "short")],
+        ),
+        # drawn before migration 1020 cleaned the stored text (CR LF breaks, a bidirectional
+        # control): the same text, current; a real change still shows
+        (
+            version_of({"note": ("Note", "a\r\nb \u202egnp.exe")}, SECRET),
+            {"note": ("Note", "a\nb gnp.exe")},
+            [],
+        ),
+        (version_of({"text": ("Text", LONG_CRLF)}, SECRET), {"text": ("Text", LONG_LF)}, []),
+        (
+            version_of({"note": ("Note", "a\r\nb")}, SECRET),
+            {"note": ("Note", "a\nc")},
+            [Change("Note", "a\r\nb", "a\nc")],
+        ),
+        (
+            version_of({"text": ("Text", LONG_CRLF)}, SECRET),
+            {"text": ("Text", LONG_LF + "!")},
+            [Change("Text", None, LONG_LF + "!")],
         ),
         # no version, a forged one, one signed with another key: unknown, never current
         (None, FIELDS, None),
