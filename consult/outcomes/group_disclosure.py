@@ -171,6 +171,8 @@ def withhold_tables(question: MutableMapping[str, Any]) -> None:
         question["other_texts"] = []
     if question.get("histogram"):
         _withhold_cells(question["histogram"])
+        # Open-ended, as a shown histogram's (derived_cells.protect_number_extremes).
+        question["histogram"][0]["from"] = question["histogram"][-1]["to"] = None
     if question.get("themes"):
         for theme in question["themes"]:
             theme["quotes"] = []
