@@ -363,3 +363,36 @@ def test_no_figure_of_a_small_group_says_its_answer(seed):
         people = _region(n - rng.randint(1, T - 1)) + _region(rng.randint(1, T - 1), rng)
     public = public_summary(_summary(people), T)
     assert _says_the_answer(public, LIMIT) == []
+
+
+def test_a_cross_tabulation_of_a_withheld_table_is_withheld():
+    """The cross-tabulation's public view never prints what the public page withholds: a
+    question or a matrix row withheld for its small group is withheld there whole."""
+    from consult.outcomes.crosstab import public_crosstab, published_questions
+
+    public = public_summary(_summary(_region(6)), T)
+    published = published_questions(public)
+    assert published["one:choice"]["suppressed"]
+    assert published["one:article_relevance.art01"]["suppressed"]
+    table = {
+        "rows": {"question": "one:choice", "options": CHOICES},
+        "columns": {"question": "one:article_relevance.art01", "options": ["vh", "h"]},
+        "counts": [[6, 0], [0, 0], [0, 0]],
+        "row_totals": [6, 0, 0],
+        "column_totals": [6, 0],
+        "total": 6,
+    }
+    shown = public_crosstab(table, T, published)
+    assert shown.get("withheld") and shown["total"] is None
+    assert {n for line in shown["counts"] for n in line} == {None}
+
+
+def test_the_charter_s_all_respondents_row_is_a_group_too():
+    """The "all respondents" row adds the questionnaires' rows: a group of its own, withheld by
+    the same rule even when the rows it adds were published under a lower limit."""
+    staff = _summary(_region(6))
+    public = public_summary(staff, T, group_limit=T)  # the rule off: the row of six shown
+    rows = {r.key: r for r in published_article_ratings(staff, public, "art01", T, T).rows}
+    assert rows["one"].counts["vh"] == 6 and not rows["all"].suppressed
+    rows = {r.key: r for r in published_article_ratings(staff, public, "art01", T).rows}
+    assert rows["all"].suppressed
