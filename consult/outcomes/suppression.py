@@ -218,6 +218,7 @@ def _question(question: MutableMapping[str, Any], threshold: int, limit: int | N
     if group_disclosure.question_withheld(question, threshold, limit):
         # A small group that all, or all but a few, gave one answer: its table is withheld.
         group_disclosure.withhold_tables(question)
+        _version_bases(question.get("options") or [], threshold)  # no small base printed
     else:
         _tables(question, threshold, limit, skipped)
     if skipped:

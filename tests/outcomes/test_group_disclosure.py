@@ -396,3 +396,12 @@ def test_the_charter_s_all_respondents_row_is_a_group_too():
     assert rows["one"].counts["vh"] == 6 and not rows["all"].suppressed
     rows = {r.key: r for r in published_article_ratings(staff, public, "art01", T).rows}
     assert rows["all"].suppressed
+
+
+def test_a_withheld_table_prints_no_small_base_of_an_option():
+    """An option offered by some versions only, to a few: its base is hidden in a withheld
+    table too (suppression._version_bases), not printed beside "not shown"."""
+    question = _choice([6, 0, 0])
+    question["options"][2]["base"] = 3
+    _question(question, T)
+    assert question["table_withheld"] and question["options"][2]["base"] is None
