@@ -78,6 +78,13 @@ class Defaults:
     REPORT_HIDE_THRESHOLD = 3
     #: Cells with fewer respondents than this are suppressed in anything public.
     SMALL_CELL_THRESHOLD = 5
+    #: A public table of a group smaller than this is withheld when all of the group, or all
+    #: but fewer than SMALL_CELL_THRESHOLD, gave one answer (group disclosure: a small group's
+    #: "6 of 6" tells each member's answer). None: twice SMALL_CELL_THRESHOLD, the smallest
+    #: group that can hold two answers of the threshold each; below it no table of answers is
+    #: ever printed, so withholding one says nothing (consult.outcomes.group_disclosure). Set
+    #: it higher to protect larger groups; a larger group that agrees is then not shown either.
+    GROUP_DISCLOSURE_LIMIT: int | None = None
     #: False (production): when responses changed since the staff summary page's figures were
     #: made, the page shows them at once, labelled with the moment they are as of, while one
     #: refresh brings them up to date (consult.outcomes.page_refresh). True: every view waits

@@ -26,6 +26,7 @@ from consult.outcomes import downloads, presenting
 from consult.outcomes import operations as outcome_operations
 from consult.outcomes.charter_figures import published_article_ratings
 from consult.outcomes.filter_words import coverage_note
+from consult.outcomes.group_disclosure import limit_in_force
 from consult.outcomes.models import OutcomeSnapshot
 from consult.outcomes.suppression import public_summary
 from consult.questionnaires.registry import current_questionnaires
@@ -118,7 +119,8 @@ def published_outcomes(article: str) -> dict | None:
         return None
     snapshot = db.session.get(OutcomeSnapshot, publication.snapshot_id)
     threshold = current_app.config["SMALL_CELL_THRESHOLD"]
-    figures, ratings, coverage = _published_articles(snapshot, threshold)
+    limit = limit_in_force(current_app.config.get("GROUP_DISCLOSURE_LIMIT"), threshold)
+    figures, ratings, coverage = _published_articles(snapshot, threshold, limit)
     return {
         "data_time": presenting.data_time(snapshot.data_as_of, snapshot.timezone),
         "snapshot": snapshot.id,
@@ -131,23 +133,23 @@ def published_outcomes(article: str) -> dict | None:
 
 #: Figures of every article per published summary, threshold and language: a frozen summary
 #: never changes, so each is worked out once per process, not on every article page.
-_ARTICLE_FIGURES: dict[tuple[str, int, str], tuple[dict[str, list], dict[str, Any], str]] = {}
+_ARTICLE_FIGURES: dict[tuple[str, int, int, str], tuple[dict[str, list], dict[str, Any], str]] = {}
 
 
 def _published_articles(
-    snapshot: OutcomeSnapshot, threshold: int
+    snapshot: OutcomeSnapshot, threshold: int, limit: int
 ) -> tuple[dict[str, list], dict[str, Any], str]:
     """Every article's figures and ratings in a published snapshot, and what part of the
     consultation it covers when it was frozen from a filtered view ("" otherwise)."""
-    key = (snapshot.summary_sha256, threshold, current_language())
+    key = (snapshot.summary_sha256, threshold, limit, current_language())
     cached = _ARTICLE_FIGURES.get(key)
     if cached is None:
         summary = outcome_operations.snapshot_summary(snapshot)
-        public = public_summary(summary, threshold)
+        public = public_summary(summary, threshold, group_limit=limit)
         articles = public["articles"]["articles"]
         cached = (
             {a: presenting.article_figures(public, a) for a in articles},
-            {a: published_article_ratings(summary, public, a, threshold) for a in articles},
+            {a: published_article_ratings(summary, public, a, threshold, limit) for a in articles},
             coverage_note(summary.get("filters")),
         )
         if len(_ARTICLE_FIGURES) >= 32:

@@ -20,6 +20,7 @@ from consult.outcomes import data, operations, presenting
 from consult.outcomes.filter_reading import region_names
 from consult.outcomes.filter_words import coverage_note, coverage_table_rows
 from consult.outcomes.filters import SummaryFilter
+from consult.outcomes.group_disclosure import limit_in_force
 from consult.outcomes.models import OutcomeSnapshot
 from consult.outcomes.suppression import (
     quoted_contribution_ids,
@@ -79,6 +80,12 @@ def sources() -> data.SummarySources:
 def threshold() -> int:
     """The small-cell threshold in force."""
     return int(current_app.config.get("SMALL_CELL_THRESHOLD", 5))
+
+
+def group_limit() -> int:
+    """The group size from which a public table may say that everyone gave one answer
+    (GROUP_DISCLOSURE_LIMIT, by default twice the threshold: group_disclosure)."""
+    return limit_in_force(current_app.config.get("GROUP_DISCLOSURE_LIMIT"), threshold())
 
 
 def country_regions() -> dict[str, str]:

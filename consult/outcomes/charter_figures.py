@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from consult.contributions.ratings import RELEVANCE_QUESTION, ArticleRatings, RatingRow
+from consult.outcomes.group_disclosure import dominated, limit_in_force
 from consult.outcomes.suppression import protect_total
 
 
@@ -32,12 +33,19 @@ def _row(question: Mapping[str, Any] | None, article: str) -> Mapping[str, Any] 
 
 
 def published_article_ratings(
-    summary: Mapping[str, Any], public: Mapping[str, Any], article: str, threshold: int
+    summary: Mapping[str, Any],
+    public: Mapping[str, Any],
+    article: str,
+    threshold: int,
+    limit: int | None = None,
 ) -> ArticleRatings:
     """Return one article's ratings per questionnaire and overall, as the public may see them.
 
-    ``summary`` is the published snapshot's summary, ``public`` the same after public_summary.
+    ``summary`` is the published snapshot's summary, ``public`` the same after public_summary
+    (with the group limit ``limit``: a row of a small group that all, or all but a few, rated
+    alike is withheld there, and the "all respondents" row is a group too: group_disclosure).
     """
+    limit = limit_in_force(limit, threshold)
     scale: dict[str, Mapping[str, str]] = {}
     for entry in summary["questionnaires"]:
         question = _question(summary, entry["key"])
@@ -73,7 +81,11 @@ def published_article_ratings(
             if counts[key] is None:
                 all_shown[key] = False
         rows.append(RatingRow(key=entry["key"], respondents=respondents, counts=counts))
-    if all_respondents < threshold or not any(all_shown.values()):
+    if (
+        all_respondents < threshold
+        or not any(all_shown.values())
+        or dominated(all_counts.values(), all_respondents, threshold, limit)
+    ):
         rows.append(RatingRow(key="all", respondents=all_respondents, suppressed=True))
     else:
         entries = [

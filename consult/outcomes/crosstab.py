@@ -147,14 +147,21 @@ def published_questions(public: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     profile: dict[str, list[dict[str, Any]]] = {"region": [], "respondent_type": [], "language": []}
     for questionnaire in public["questionnaires"]:
         for question in questionnaire["questions"]:
-            withheld = bool(question.get("suppressed") or questionnaire.get("suppressed"))
+            # A table withheld for its small group's agreement (group_disclosure) would show
+            # through any cross-tabulation of the same question: withheld as a whole too.
+            withheld = bool(
+                question.get("suppressed")
+                or questionnaire.get("suppressed")
+                or question.get("table_withheld")
+            )
             found[f"{questionnaire['key']}:{question['key']}"] = {
                 "suppressed": withheld,
                 "options": [o for o in question.get("options") or () if o.get("suppressed")],
             }
             for row in question.get("rows") or ():
                 found[f"{questionnaire['key']}:{question['key']}.{row['key']}"] = {
-                    "suppressed": withheld or bool(row.get("suppressed")),
+                    "suppressed": withheld
+                    or bool(row.get("suppressed") or row.get("table_withheld")),
                     "options": [e for e in row.get("distribution") or () if e.get("suppressed")],
                 }
         participation = questionnaire.get("participation")

@@ -14,6 +14,7 @@ from consult.outcomes.blueprints import (
     country_regions,
     figure_file,
     frozen_summary_of,
+    group_limit,
     public,
     template_context,
     threshold,
@@ -35,7 +36,9 @@ def published_summary() -> tuple[Any, OutcomeSnapshot, dict[str, Any]] | None:
     return (
         publication,
         frozen,
-        public_summary(frozen_summary_of(frozen), threshold(), country_regions()),
+        public_summary(
+            frozen_summary_of(frozen), threshold(), country_regions(), group_limit=group_limit()
+        ),
     )
 
 

@@ -39,6 +39,7 @@ from consult.outcomes.blueprints import (
     country_regions,
     covered_contributions,
     frozen_summary_of,
+    group_limit,
     snapshot_or_404,
     sources,
     template_context,
@@ -345,7 +346,9 @@ def deck_figures(frozen: OutcomeSnapshot) -> tuple[dict, list, dict]:
     # an answer of a questionnaire whose count is withheld is not quoted (attribution.py).
     safe = attribution.protect(db.session, starred, ids, contributions, threshold())
     quotes = operations.frozen_deck_quotes(db.session, safe)
-    frozen_summary = public_summary(staff_summary, threshold(), country_regions())
+    frozen_summary = public_summary(
+        staff_summary, threshold(), country_regions(), group_limit=group_limit()
+    )
     findings = {
         # Shown on stage: no headline rests on fewer respondents than a public figure may.
         q["key"]: presenting.questionnaire_headlines(q, frozen_summary, minimum=threshold())

@@ -12,6 +12,10 @@ Rules (a cell is "small" below the threshold, SMALL_CELL_THRESHOLD, 5 by default
   average number of choices, a number question's mean, the answers with no theme) is withheld
   when, with the table, it pins a hidden cell (consult.outcomes.disclosure solves for them);
   the per-article heat map and the Charter pages take their figures from the public question;
+- a table of a small group (under GROUP_DISCLOSURE_LIMIT, 2 x the threshold by default) whose
+  respondents outside its largest answer are fewer than the threshold, zero included, is
+  withheld whole with every figure derived from it, in the words of any withheld table: it
+  would say that all, or all but a few, gave one answer (group disclosure: group_disclosure);
 - countries below the threshold are pooled into one "other countries" line, and more of a
   region's countries when its count less its named countries would be small (country_cells);
 - free-text quotes, "other" texts, extremes of numbers and daily counts are left out (the
@@ -25,6 +29,7 @@ import copy
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
+from consult.outcomes import group_disclosure
 from consult.outcomes.cells import (
     hidden_last,
     hide,
@@ -198,8 +203,10 @@ def _hides(parent: Mapping[str, Any] | None, answer: str) -> bool:
     return bool(parent.get("suppressed")) or answer in hidden
 
 
-def _question(question: MutableMapping[str, Any], threshold: int) -> None:
-    kind = question["type"]
+def _question(question: MutableMapping[str, Any], threshold: int, limit: int | None = None) -> None:
+    """Protect one question of a public summary (``limit``: group_disclosure's, None for its
+    default)."""
+    limit = group_disclosure.limit_in_force(limit, threshold)
     # The few who were asked and skipped it: one more cell of the question's table.
     skipped = small_skip(question.get("asked"), question.get("answered"), threshold)
     for field in ("asked", "not_answered"):
@@ -208,6 +215,19 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
     if _small(question["answered"], threshold):
         _withhold_question(question)
         return
+    if group_disclosure.question_withheld(question, threshold, limit):
+        # A small group that all, or all but a few, gave one answer: its table is withheld.
+        group_disclosure.withhold_tables(question)
+        _version_bases(question.get("options") or [], threshold)  # no small base printed
+    else:
+        _tables(question, threshold, limit, skipped)
+    if skipped:
+        withhold_answered(question)
+
+
+def _tables(question: MutableMapping[str, Any], threshold: int, limit: int, skipped: int) -> None:
+    """Protect the small cells of a question's tables and the figures derived from them."""
+    kind = question["type"]
     options = question.get("options") or []
     totals = {f: sum(o.get(f) or 0 for o in options) for f in ("count", "ranked", "first")}
     _version_bases(options, threshold)
@@ -220,7 +240,7 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
         protect_mean_choices(question, threshold)
     elif kind == "matrix":
         for row in question["rows"]:
-            _matrix_row(question, row, threshold)
+            _matrix_row(question, row, threshold, limit)
     elif kind == "ranking":
         places_table = {o["key"]: dict(o.get("counts") or {}) for o in options}
         for option in options:
@@ -259,13 +279,16 @@ def _question(question: MutableMapping[str, Any], threshold: int) -> None:
         question["languages_withheld"] = [e["key"] for e in languages if e.get("withheld")]
         if _small(question.get("uncoded"), threshold):
             question["uncoded"] = None
-    if skipped:
-        withhold_answered(question)
 
 
-def _matrix_row(question: MutableMapping[str, Any], row: MutableMapping[str, Any], threshold):
+def _matrix_row(
+    question: MutableMapping[str, Any],
+    row: MutableMapping[str, Any],
+    threshold: int,
+    limit: int | None = None,
+) -> None:
     """A matrix row: its scale adds up to the row's answers, and with the few who skipped the
-    row, to the question's asked."""
+    row, to the question's asked. A row is a group of its own (group_disclosure)."""
     if _small(row["answered"], threshold):
         row["suppressed"] = True
         row["counts"] = {}
@@ -274,6 +297,13 @@ def _matrix_row(question: MutableMapping[str, Any], row: MutableMapping[str, Any
             _hide(entry)
         return
     skipped = small_skip(question.get("asked"), row["answered"], threshold)
+    if group_disclosure.row_withheld(
+        row, threshold, group_disclosure.limit_in_force(limit, threshold)
+    ):
+        group_disclosure.withhold_row(row)
+        if skipped:
+            withhold_row_answered(row)
+        return
     cells = [*row["distribution"], *skip_cells(skipped)]
     suppress_cells(cells, threshold, exclusive=True)
     protect_row_mean(row, question.get("scale") or [], threshold, cells, row["answered"] + skipped)
@@ -337,7 +367,12 @@ def _articles(
             # A row whose few skippers are protected has no base to print: its mean, when the
             # public row prints it, is printed here too with its base "not shown"; else withheld.
             skipped = [a for a in column["values"] if (rows.get(a) or {}).get("answered_secondary")]
-            column["withheld"] = sorted(a for a in skipped if rows[a].get("mean") is None)
+            column["withheld"] = sorted(
+                a
+                for a in column["values"]
+                if (a in skipped and rows[a].get("mean") is None)
+                or group_disclosure.withheld_table(rows.get(a) or {})
+            )
             column["base_withheld"] = sorted(a for a in skipped if rows[a].get("mean") is not None)
             # The public row's mean: withheld there (it would pin a hidden cell), withheld here.
             column["values"] = {a: (rows.get(a) or {}).get("mean") for a in column["values"]}
@@ -345,8 +380,9 @@ def _articles(
             column["answered"] = {a: (rows.get(a) or {}).get("answered") for a in column["bases"]}
         else:
             options = {o["key"]: o for o in question.get("options") or []}
-            if question.get("answered_secondary"):
-                # Shares of a withheld answered count would give it back, and its base too.
+            if question.get("answered_secondary") or group_disclosure.withheld_table(question):
+                # Shares of a withheld answered count would give it back, and its base too; a
+                # withheld table's shares would say what its small group chose.
                 column["withheld"] = sorted(column["values"])
             for article in column["values"]:
                 if (options.get(article) or {}).get("count") is None:
@@ -363,12 +399,19 @@ def _articles(
 
 
 def public_summary(
-    summary: Mapping[str, Any], threshold: int, regions: Mapping[str, str] | None = None
+    summary: Mapping[str, Any],
+    threshold: int,
+    regions: Mapping[str, str] | None = None,
+    *,
+    group_limit: int | None = None,
 ) -> dict[str, Any]:
     """Return a copy of ``summary`` fit for the public: small cells suppressed, quotes removed.
 
     ``regions`` (country -> region, the map in force) serves a summary frozen before each
-    country's region was recorded with it (see country_cells)."""
+    country's region was recorded with it (see country_cells). ``group_limit``: the group size
+    from which a table may say that everyone gave one answer (GROUP_DISCLOSURE_LIMIT; None:
+    2 x ``threshold``, see group_disclosure)."""
+    limit = group_disclosure.limit_in_force(group_limit, threshold)
     result = copy.deepcopy(dict(summary))
     # The starred quotes as re-read at the freeze: staff's record; the deck takes its quotes
     # from it through the attribution rule (consult.outcomes.attribution), never the public.
@@ -386,7 +429,7 @@ def public_summary(
         if _participation(questionnaire["participation"], threshold, regions):
             result["countries_grouped"] = True  # the pooled line's words say so (formatting)
         for question in questionnaire["questions"]:
-            _question(question, threshold)
+            _question(question, threshold, limit)
         _follow_ups(questionnaire)
         for question in questionnaire["questions"]:
             if question["type"] in ("country", "region"):

@@ -23,6 +23,7 @@ from consult.outcomes.blueprints import (
     bp,
     figure_file,
     frozen_summary_of,
+    group_limit,
     snapshot_or_404,
     sources,
     threshold,
@@ -176,7 +177,9 @@ def crosstab_page():
             # Never print what the public page of the same respondents hides. (Before the
             # session's connection: the summary cache writes through its own.)
             summary = data.cached_summary(db.engine, sources(), filters).summary
-            published = published_questions(public_summary(summary, threshold()))
+            published = published_questions(
+                public_summary(summary, threshold(), group_limit=group_limit())
+            )
         connection = db.session.connection()
         responses = data.covered_responses(connection, of_questionnaire)
         questions = [d["question"] for d in (rows, columns) if d["kind"] != dimensions.PROFILE]

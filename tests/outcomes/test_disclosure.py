@@ -564,6 +564,10 @@ def _attack_questionnaire(staff: dict, public: dict) -> list[str]:
             continue
         kind = shown["type"]
         problems += attacker.skip_problems(shown["key"], truth, shown)
+        if shown.get("table_withheld"):
+            # Withheld whole for its small group's agreement (group_disclosure): no cell is
+            # printed, nothing to solve for (tests/outcomes/test_group_disclosure.py).
+            continue
         if kind == "single_choice":
             entries, counts = _with_skip(
                 truth, shown, shown["options"], [o["count"] for o in truth["options"]]
@@ -608,7 +612,7 @@ def _attack_several(truth: dict, shown: dict) -> list[str]:
 
 def _attack_matrix(truth: dict, shown: dict, n: int) -> list[str]:
     row, true_row = shown["rows"][0], truth["rows"][0]
-    if row.get("suppressed"):
+    if row.get("suppressed") or row.get("table_withheld"):
         return []
     problems = attacker.skip_problems("matrix row", {"asked": n, **true_row}, {"asked": n, **row})
     scores = [s for _k, s in SCALE]
