@@ -25,6 +25,7 @@ CATALOGS: dict[str, list[str]] = {
         "templates/base.html",
         "templates/_nav.html",
         "templates/_leaving.html",
+        "templates/_table_scroll.html",
         "templates/error.html",
         "templates/core",
         "templates/questionnaires",
