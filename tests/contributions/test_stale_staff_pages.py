@@ -126,7 +126,7 @@ def test_a_bulk_decision_acts_on_the_unchanged_and_lists_the_others(app, login, 
     )
     after = admin.get(reply.location).get_data(as_text=True)
     assert f"Contribution #{first} (Published, moderator moderator-" in after  # who: role, address
-    assert "Rejected: 1 contribution(s)." in after
+    assert "Rejected: 1 contribution." in after
     assert _status(app, first) == "published" and _status(app, second) == "rejected"
 
 
