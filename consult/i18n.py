@@ -18,6 +18,7 @@ from flask_babel import (
     get_locale,
     get_timezone,
 )
+from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -30,6 +31,7 @@ LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
 
 def select_locale() -> Locale:
     """Choose the language: ?lang= or a language button of the page's form first, then the
+    language of the page a form was posted from (see posted_page_language), then the
     remembered cookie, then the page's own language (see prefer_page_language), then
     Accept-Language."""
     languages = current_app.config["LANGUAGES"]
@@ -39,6 +41,9 @@ def select_locale() -> Locale:
     if asked in languages:
         g.new_language = asked
         return _locale(asked)
+    posted = posted_page_language()
+    if posted is not None:
+        return _locale(posted)
     remembered = request.cookies.get(LANG_COOKIE)
     if remembered in languages:
         return _locale(remembered)
@@ -77,6 +82,31 @@ def switched_language() -> str | None:
     if kind == "lang" and code in current_app.config["LANGUAGES"]:
         return code
     return None
+
+
+#: The hidden field in which a form posts the language of its page (page_language_field).
+PAGE_LANGUAGE_FIELD = "page_lang"
+
+
+def posted_page_language() -> str | None:
+    """Return the language of the page a form was posted from, if the form said it.
+
+    A page redrawn or refused after a POST (its errors, "the contact details were changed in
+    another browser") speaks the language of the page the person sent, not the one the
+    response's stored language names now: a colleague may have switched it meanwhile.
+    """
+    if request.method != "POST" or request.mimetype not in _FORM_TYPES:
+        return None
+    form = request.__dict__.get("form")  # as the CSRF check read it (see switched_language)
+    code = form.get(PAGE_LANGUAGE_FIELD) if form is not None else None
+    return code if code in current_app.config["LANGUAGES"] else None
+
+
+def page_language_field() -> Markup:
+    """The hidden field a form carries so that the reply keeps its page's language."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(
+        PAGE_LANGUAGE_FIELD, current_language()
+    )
 
 
 def explicit_language() -> str | None:
@@ -284,4 +314,5 @@ def init_app(app: Flask) -> None:
             "format_day": format_day,
             "format_decimal": format_decimal,
             "format_percent": format_percent,
+            "page_language_field": page_language_field,
         }

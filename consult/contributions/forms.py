@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -46,12 +47,14 @@ class TextLimit:
         length = len(field.data or "")
         if length > limit:
             raise ValidationError(
-                _l(
+                lazy_ngettext(
                     "Your text is %(length)s characters long; the limit is %(limit)s. "
-                    "Please shorten it by %(over)s characters.",
+                    "Please shorten it by %(num)d character.",
+                    "Your text is %(length)s characters long; the limit is %(limit)s. "
+                    "Please shorten it by %(num)d characters.",
+                    length - limit,
                     length=length,
                     limit=limit,
-                    over=length - limit,
                 )
             )
 

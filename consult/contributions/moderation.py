@@ -23,6 +23,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -243,17 +244,19 @@ def act():
             ),
             "warning",
         )
-    flash(
-        _(
-            "%(action)s: %(done)d contribution(s); %(skipped)d skipped (not in a state that "
-            "allows it).",
-            action=_action_word(action),
-            done=done,
-            skipped=skipped,
-        )
-        if skipped
-        else _("%(action)s: %(done)d contribution(s).", action=_action_word(action), done=done)
+    summary = ngettext(
+        "%(action)s: %(num)d contribution.",
+        "%(action)s: %(num)d contributions.",
+        done,
+        action=_action_word(action),
     )
+    if skipped:
+        summary += " " + ngettext(
+            "%(num)d skipped (not in a state that allows it).",
+            "%(num)d skipped (not in a state that allows it).",
+            skipped,
+        )
+    flash(summary)
     return redirect(back, 303)
 
 

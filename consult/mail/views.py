@@ -10,6 +10,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import Response as HttpResponse
@@ -240,14 +241,16 @@ def redacted(message: EmailMessage) -> EmailMessage:
     return message
 
 
-def _summary(path: Path) -> dict[str, str]:
+def _summary(path: Path) -> dict[str, Any]:
+    """A written message's name, recipient, subject and date (a datetime, for format_moment:
+    the header's RFC 5322 text is English whatever the page's language)."""
     with path.open("rb") as handle:
         headers = BytesParser(policy=policy.default).parse(handle, headersonly=True)
     return {
         "name": path.name,
         "to": str(headers.get("To", "")),
         "subject": str(headers.get("Subject", "")),
-        "date": str(headers.get("Date", "")),
+        "date": getattr(headers.get("Date"), "datetime", None),
     }
 
 

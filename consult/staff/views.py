@@ -27,6 +27,7 @@ from flask import (
 )
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature
 
@@ -306,8 +307,10 @@ def _expired_text(user: User) -> str:
 def _wait_text(wait: timedelta) -> str:
     seconds = max(1, int(wait.total_seconds() + 0.999))
     if seconds < 120:
-        return _(
-            "Too many failed sign-ins. Wait %(seconds)s seconds and try again.", seconds=seconds
+        return ngettext(
+            "Too many failed sign-ins. Wait %(num)d second and try again.",
+            "Too many failed sign-ins. Wait %(num)d seconds and try again.",
+            seconds,
         )
     return _(
         "Too many failed sign-ins. Wait %(minutes)s minutes and try again.",

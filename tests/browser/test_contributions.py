@@ -83,7 +83,7 @@ def test_contribute_moderate_publish_reply_report(live_server, new_context, staf
     assert "window.pwned = 2" in moderator.locator(".moderation-item").first.inner_text()
     _clean(moderator, "moderation-queue")
     moderator.get_by_role("button", name="Approve #1").click()
-    assert "Approved: 1 contribution(s)." in moderator.content()
+    assert "Approved: 1 contribution." in moderator.content()
 
     visitor.goto(base + "/contributions")
     card = visitor.locator(".contribution-card").first

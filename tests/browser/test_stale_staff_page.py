@@ -36,7 +36,7 @@ def test_a_stale_decision_is_refused_with_who_and_what(app, live_server, new_con
     admin.goto(base + path)
     moderator.goto(base + path)
     moderator.get_by_role("button", name="Approve #1").click()
-    assert "Approved: 1 contribution(s)." in moderator.content()
+    assert "Approved: 1 contribution." in moderator.content()
     admin.get_by_label("Reason (to reject or hide)").select_option("off_topic")
     admin.get_by_label("Note to the contributor (optional)").fill("Not about the Charter.")
     admin.get_by_role("button", name="Reject #1").click()

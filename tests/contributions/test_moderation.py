@@ -145,7 +145,7 @@ def test_bulk_actions_apply_to_the_ticked_items_only(app, client, login, contrib
             "action": "approve",
         },
     )
-    assert "Approved: 3 contribution(s)." in client.get(reply.location).get_data(as_text=True)
+    assert "Approved: 3 contributions." in client.get(reply.location).get_data(as_text=True)
     with app.app_context():
         statuses = [db.session.get(Contribution, i).status for i in ids]
     assert statuses == ["published", "published", "published", "pending"]

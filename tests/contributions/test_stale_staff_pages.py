@@ -128,7 +128,7 @@ def test_a_bulk_decision_acts_on_the_unchanged_and_lists_the_others(app, login, 
     # who: address and role, as the staff header names them
     assert f"Contribution #{first}: Published, moderator-" in after
     assert "(moderator)" in after
-    assert "Rejected: 1 contribution(s)." in after
+    assert "Rejected: 1 contribution." in after
     assert _status(app, first) == "published" and _status(app, second) == "rejected"
 
 

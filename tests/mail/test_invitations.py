@@ -256,3 +256,27 @@ def test_only_admins_see_the_outbox_and_the_written_files(make_app, tmp_path):
     other = app.test_client()
     sign_in(app, other, "analyst")
     assert other.get("/staff/mail").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [("en", "5 December 2026, 02:11:23 UTC"), ("fr", "5 décembre 2026, 02:11:23 UTC"),
+     ("es", "5 de diciembre de 2026, 02:11:23 UTC")],
+)  # fmt: skip
+def test_the_written_messages_list_dates_them_in_the_page_language(
+    make_app, tmp_path, language, written
+):
+    """Found by a reviewer: "· Sat, 05 Dec 2026 02:11:23 +0000" (the file's Date header as
+    is) on the French and Spanish outbox."""
+    folder = tmp_path / "written"
+    folder.mkdir()
+    (folder / "20261205-021123-test.eml").write_bytes(
+        b"To: a@example.org\r\nSubject: Test\r\n"
+        b"Date: Sat, 05 Dec 2026 02:11:23 +0000\r\n\r\nBody\r\n"
+    )
+    app = make_app(MAIL_FOLDER=str(folder))
+    client = app.test_client()
+    sign_in(app, client, "admin")
+    page = client.get(f"/staff/mail?lang={language}").get_data(as_text=True)
+    assert f"· {written}</li>" in page
+    assert "Sat, 05 Dec" not in page and "+0000" not in page

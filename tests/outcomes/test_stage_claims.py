@@ -287,6 +287,52 @@ def test_no_date_is_formatted_outside_the_chokepoint():
     assert offenders == []
 
 
+#: A date printed as it is stored in a template: an attribute that holds a date (``.date``,
+#: ``.day``, ``*_at``, ``*_dt``, ``*_date``, ``*_day``) or an ISO text (``isoformat()``,
+#: ``strftime``), in ``{{ }}`` with no filter or function around it. English RFC 5322 text or
+#: an ISO date on a French page; the ``moment`` filter, ``format_date`` or ``p.day`` write it.
+RAW_DATE = re.compile(
+    r"\{\{-?\s*\(?[\w.\[\]'\" ]*?(?:\.|\b)(?:date|day|\w+_at|\w+_dt|\w+_date|\w+_day)\b\)?"
+    r"(?:\.isoformat\(\)|\.strftime\([^)]*\))?(?:\s+or\s+[^}|]*?)?\s*-?\}\}"
+    r"|\{\{[^}|]*\.(?:isoformat\(\)|strftime\()[^}|]*\}\}"
+)
+#: An attribute value (``datetime="..."``, ``max="..."``, ``data-*``) is read by machines.
+IN_ATTRIBUTE = re.compile(r'[\w-]+="$')
+
+
+def test_no_template_prints_a_date_raw():
+    """Found by a reviewer: the outbox's written messages showed their Date header as is,
+    "Sat, 05 Dec 2026 02:11:23 +0000", on the French page."""
+    offenders = []
+    for path in ROOT.joinpath("templates").rglob("*"):
+        if not path.is_file() or path.suffix not in (".html", ".txt", ".svg"):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for found in RAW_DATE.finditer(line):
+                if not IN_ATTRIBUTE.search(line[: found.start()]):
+                    relative = path.relative_to(ROOT)
+                    offenders.append(f"{relative}:{number}: {found.group(0)}")
+    assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("printed", "raw"),
+    [
+        ("{{ file.date }}", True),
+        ("{{ letter.uploaded_at }}", True),
+        ("{{ bar.day.isoformat() }}", True),
+        ("{{ (c.published_at or c.created_at).isoformat() }}", True),
+        ("{{ file.date or '' }}", True),
+        ("{{ file.date|moment }}", False),
+        ("{{ format_date(bar.day) }}", False),
+        ("{{ p.day(day.date) }}", False),
+        ("{{ date_label }}", False),
+    ],
+)
+def test_the_raw_date_rule(printed, raw):
+    assert bool(RAW_DATE.search(printed)) is raw
+
+
 @pytest.mark.parametrize(
     ("language", "value", "width", "expected"),
     [

@@ -53,16 +53,24 @@ def text_colour(fill: str) -> str:
 
 
 def wrap(text: str, width_px: float, font: int = FONT, em: float = 0.56) -> list[str]:
-    """Split a label into lines that fit ``width_px`` (an estimate: no font metrics here); a
-    word longer than a line ("Contribuciones" in a narrow column) is broken with a hyphen
-    rather than left to run out of its column."""
+    """Split a label into lines that fit ``width_px`` (an estimate: no font metrics here).
+
+    Lines break between words (a no-break space, as before a French colon, holds its words
+    together). Only a word wider than a line alone ("Contribuciones" in a narrow column) is
+    broken with a hyphen, at a syllable where one fits, and never leaving fewer than
+    MIN_PIECE letters on either side ("government-" / "s:" is not a break); a word that has no
+    such place stays whole."""
     per_line = max(8, int(width_px / (font * em)))
     lines: list[str] = []
     current = ""
     words = []
-    for word in str(text).split():
+    for word in str(text).replace("\n", " ").split(" "):
+        if not word.strip():
+            continue
         while len(word) > per_line:
             cut = _break_at(word, per_line - 1)
+            if cut is None:
+                break
             words.append(word[:cut] if word[cut - 1] == "-" else word[:cut] + "-")
             word = word[cut:]
         words.append(word)
@@ -78,22 +86,46 @@ def wrap(text: str, width_px: float, font: int = FONT, em: float = 0.56) -> list
 
 
 VOWELS = frozenset("aeiouyáéíóúàèìòùâêîôûäëïöüœæ")
+#: Letters a hyphenated word keeps on each side of its break, at least.
+MIN_PIECE = 3
+#: Consonant pairs that begin a syllable together in English, French and Spanish ("con-tri-
+#: bución", "ta-bleau"): a break goes before them, not between them.
+ONSETS = frozenset({
+    "bl", "br", "ch", "cl", "cr", "dr", "fl", "fr", "gl", "gn", "gr", "ph", "pl", "pr", "qu",
+    "sh", "th", "tr", "vr",
+})  # fmt: skip
 
 
-def _break_at(word: str, room: int) -> int:
-    """Where to break a word too long for its line, at most ``room`` letters in: before a
-    consonant between two vowels (a syllable break in English, French and Spanish alike:
-    "contribu-tions", "Contribu-ciones"), the latest that fits and leaves at least three
-    letters on each side; at ``room`` when the word has no such place. A word that has its own
-    hyphen ("Asia-Pacific") is broken after it."""
+def _letters(piece: str) -> int:
+    return sum(c.isalpha() for c in piece)
+
+
+def _break_at(word: str, room: int) -> int | None:
+    """Where to break a word too long for its line, at most ``room`` characters in, leaving at
+    least MIN_PIECE letters on each side: after the word's own hyphen ("Asia-Pacific"), else at
+    the latest syllable break (before the last consonant between two vowels, or before a pair
+    that begins a syllable: "contribu-tions", "govern-ments", "Contribu-ciones"), else at the
+    latest place allowed; None when there is none (the word is then left whole)."""
     lower = word.lower()
-    hyphen = word.rfind("-", 0, room)
-    if hyphen >= 2:
-        return hyphen + 1
-    for cut in range(min(room, len(word) - 3), 2, -1):
-        if lower[cut - 1] in VOWELS and lower[cut] not in VOWELS and lower[cut + 1] in VOWELS:
+    allowed = [
+        cut
+        for cut in range(1, min(room, len(word) - 1) + 1)
+        if _letters(word[:cut]) >= MIN_PIECE and _letters(word[cut:]) >= MIN_PIECE
+    ]
+    if not allowed:
+        return None
+    for cut in reversed(allowed):
+        if word[cut - 1] == "-":
             return cut
-    return room
+    for cut in reversed(allowed):
+        before, here, after = lower[cut - 1], lower[cut], lower[cut + 1 : cut + 2]
+        if here in VOWELS or not here.isalpha() or not after or after not in VOWELS:
+            continue
+        if before in VOWELS:
+            return cut
+        if before.isalpha() and lower[cut - 1 : cut + 1] not in ONSETS:
+            return cut
+    return allowed[-1]
 
 
 def _text_width(text: str, font: int = FONT) -> float:
