@@ -113,8 +113,8 @@ ONE_PAGE = {"en": "(1 page)", "fr": "(1 page)", "es": "(1 página)"}
 ONE_PAGE_STAFF = {"en": "1 page ·", "fr": "1 page ·", "es": "1 página ·"}
 ONE_PLEDGE = {
     "en": "chosen by 1 pledge)",
-    "fr": "choisi par 1 adhésion)",
-    "es": "elegido por 1 adhesión)",
+    "fr": "choisi dans 1 adhésion)",
+    "es": "elegido en 1 adhesión)",
 }
 MANY_PAGES = ("1 pages", "1 páginas")
 
