@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from flask import Flask, current_app, has_request_context, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 #: The development server's address (`consult run`, `make run`).
 DEFAULT_BASE_URL = "http://localhost:5000"
@@ -109,3 +111,38 @@ def safe_local_path(value: object, default: str, allowed_prefix: str | None = No
     if allowed_prefix is not None and not _under(urlsplit(value).path, allowed_prefix):
         return default
     return quote(value, safe=_PATH_SAFE)
+
+
+def answers_get(path: str) -> bool:
+    """Tell whether the local ``path`` (query ignored) names a page a browser may GET."""
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        adapter.match(unquote(urlsplit(path).path), method="GET")
+    except RequestRedirect:
+        return True  # e.g. the trailing slash: the redirect lands on the page
+    except HTTPException:
+        return False
+    return True
+
+
+def page_of_form(path: str | None, default: str) -> str:
+    """Return the page to send a browser to for ``path``: itself when it answers GET, else the
+    nearest page above it that does (a post-only form's address, e.g. /staff/moderation/34/
+    response, is sent to /staff/moderation/34, which shows that form), else ``default``.
+
+    The one check for every "next" a sign-in or a session's end redirects to: a post-only
+    address used as a GET target would be a dead end (405).
+    """
+    if not path:
+        return default
+    path = safe_local_path(path, "")
+    if not path:
+        return default
+    if answers_get(path):
+        return path
+    parent = urlsplit(path).path.rstrip("/")
+    while "/" in parent.lstrip("/"):
+        parent = parent.rsplit("/", 1)[0]
+        if answers_get(parent):
+            return parent
+    return default

@@ -27,16 +27,17 @@ from flask import (
 )
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature
 
 from consult import geography
-from consult.core.links import safe_local_path
+from consult.core.links import page_of_form, safe_local_path
 from consult.db import db, utcnow, writing
 from consult.extensions import login_manager
 from consult.i18n import format_moment
-from consult.staff import audit, operations, sessions, throttle
+from consult.staff import audit, kept_forms, operations, sessions, throttle
 from consult.staff.access import may_see_personal_data, role_required
 from consult.staff.forms import LoginForm, PasswordChangeForm
 from consult.staff.models import User
@@ -271,15 +272,14 @@ def check_staff_session():
                     db.session, lookup.user, ended[0], target=lookup.user.email, ip=client_ip()
                 )
                 db.commit()
+        # A form sent after its session ended keeps what it carries, for its own account.
+        keeps = lookup.user is not None and _is_staff_page() and kept_forms.may_keep()
+        nonce = kept_forms.keep(lookup.user.id) if keeps else None
         logout_user()
         renew_session()
-        if lookup.problem == "expired":
-            flash(_expired_text(lookup.user), "warning")
-            return redirect(url_for("staff.login"))
-        if lookup.problem == "idle" and _is_staff_page() and request.endpoint != "staff.login":
-            flash(_("You were signed out after a period of inactivity."), "notice")
-            return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
-        return None
+        if nonce is not None:
+            kept_forms.remember(lookup.user.id, nonce)
+        return _after_session_end(lookup, kept=nonce is not None)
     user = _acting(lookup, session_id)
     db.commit()  # end the read; nothing was written
     if counts_as_activity() and sessions.needs_touch(lookup.row):
@@ -290,8 +290,54 @@ def check_staff_session():
     if user.is_password_one_time and request.endpoint not in ONE_TIME_PASSWORD_ENDPOINTS:
         if request.method == "GET":
             return redirect(url_for("staff.change_password", next=request.full_path.rstrip("?")))
+        nonce = kept_forms.keep(user.id) if _is_staff_page() and kept_forms.may_keep() else None
+        if nonce is not None:  # shown back once the password is replaced (change_password)
+            kept_forms.remember(user.id, nonce)
+            return redirect(url_for("staff.change_password", next=url_for("staff.kept_form")), 303)
         return redirect(url_for("staff.change_password"), 303)
     return None
+
+
+#: Why a session ended, as told at the next sign-in (the reasons a form may meet).
+_ENDED_TEXTS = {
+    "idle": _l("You were signed out after a period of inactivity."),
+    "ended": _l("You were signed out (from this device or everywhere), so nothing was sent."),
+    "account": _l(
+        "You were signed out because your account changed (its password, role or status), so "
+        "nothing was sent."
+    ),
+}
+
+
+def _after_session_end(lookup: sessions.Lookup, *, kept: bool):
+    """Answer a request whose staff session was just found ended (see check_staff_session).
+
+    A form (any non-GET) of a staff page is sent to the sign-in, told why and whether what it
+    carried was kept; its "next" is a page that answers GET (a post-only address would be a
+    405 after signing in). A staff page asked for by GET goes to the sign-in with its address.
+    """
+    kept_text = _("What you sent is kept: sign in again to see it and send it again.")
+    if lookup.problem == "expired":
+        flash(_expired_text(lookup.user), "warning")
+        if kept:
+            flash(kept_text, "notice")
+        return redirect(url_for("staff.login"))
+    if not _is_staff_page() or request.endpoint == "staff.login":
+        return None
+    if request.method in ("GET", "HEAD"):
+        if lookup.problem != "idle":
+            return None  # role_required sends it to the sign-in, with its address
+        flash(_("You were signed out after a period of inactivity."), "notice")
+        return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
+    flash(str(_ENDED_TEXTS.get(lookup.problem or "", _ENDED_TEXTS["ended"])), "notice")
+    if kept:
+        flash(kept_text, "notice")
+    next_page = page_of_form(request.path, "") if request.endpoint not in NO_NEXT else ""
+    return redirect(url_for("staff.login", next=next_page or None), 303)
+
+
+#: Posts whose page is not worth returning to after signing in again.
+NO_NEXT = frozenset({"staff.logout"})
 
 
 def _expired_text(user: User) -> str:
@@ -322,6 +368,7 @@ def _wait_text(wait: timedelta) -> str:
 def login():
     """Sign in to the workspace (throttled per account and address, and per address)."""
     form = LoginForm(next=safe_local_path(request.args.get("next"), ""))
+    kept = kept_forms.pointed_at()  # a form sent after the session ended (see kept_forms)
     error = None
     status = 200
     if form.validate_on_submit():
@@ -366,7 +413,9 @@ def login():
                 user.staff_session_id = session_id
                 login_user(user)
                 session.permanent = True
-                return redirect(safe_local_path(form.next.data, url_for("staff.home")))
+                if kept_forms.after_sign_in(user.id, kept):
+                    return redirect(url_for("staff.kept_form"))
+                return redirect(page_of_form(form.next.data, url_for("staff.home")))
             audit.record(db.session, None, "login.failure", target=email, ip=ip)
             db.commit()
             error = _("E-mail or password is not right.")
@@ -410,7 +459,7 @@ def change_password():
                 )
                 db.commit()
                 flash(_("Your password was changed. Other sessions were signed out."), "success")
-                return redirect(safe_local_path(form.next.data, url_for("staff.home")))
+                return redirect(page_of_form(form.next.data, url_for("staff.home")))
     return render_template(
         "staff/password.html",
         form=form,
@@ -445,6 +494,13 @@ def staff_helpers():
 def home():
     """The workspace home: links to what the signed-in role may use."""
     return render_template("staff/home.html", links=workspace_links())
+
+
+@bp.get("/kept-form")
+@role_required(*ALL_ROLES)
+def kept_form():
+    """Show the form this account sent after its session ended, with one "Send again"."""
+    return kept_forms.page(current_user.id) or redirect(url_for("staff.home"))
 
 
 # The other workspace pages register their routes on ``bp`` when imported.

@@ -105,7 +105,8 @@ def test_the_allowed_prefix_is_a_whole_segment(value, prefix, kept):
 ROOT = Path(__file__).resolve().parents[2] / "consult"
 #: Keys a request may carry to say where to go next.
 #: Calls whose result is a path on this site whatever their arguments.
-SAFE_CALLS = {"safe_local_path", "url_for"}
+#: (page_of_form: safe_local_path's result, or a page above it, or its default.)
+SAFE_CALLS = {"safe_local_path", "page_of_form", "url_for"}
 WHERE_TO = {"next", "back", "return", "return_to", "redirect", "redirect_to", "url", "came_from"}
 #: Redirects whose target the walk cannot prove local, read and found built on the server.
 REVIEWED = {
@@ -204,3 +205,21 @@ def test_the_walk_accepts_the_check():
         "def v():\n    t = safe_local_path(request.form.get('next'), '/')\n    return redirect(t)"
     )
     assert _offences(ast.parse(source)) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "page"),
+    [
+        ("/staff/moderation/34/response", "/staff/moderation/34"),  # post-only: its form's page
+        ("/staff/logout", "/staff"),  # post-only, the workspace above it
+        ("/staff/dashboard?tab=1", "/staff/dashboard?tab=1"),  # a page: as it is
+        ("//evil.example/staff", "/fallback"),  # not local: never followed
+        ("/nowhere/at/all", "/fallback"),  # nothing above it answers GET
+        ("", "/fallback"),
+    ],
+)
+def test_page_of_form_never_names_a_post_only_address(app, value, page):
+    from consult.core.links import page_of_form
+
+    with app.test_request_context():
+        assert page_of_form(value, "/fallback") == page

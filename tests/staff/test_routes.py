@@ -16,6 +16,7 @@ ALLOWED = {
     "staff.logout": ROLES,
     "staff.home": ROLES,
     "staff.change_password": ROLES,
+    "staff.kept_form": ROLES,
     "staff.dashboard_page": ROLES,
     "staff.coverage": ROLES,
     "staff.users": ("admin",),
