@@ -26,7 +26,7 @@ CASES = {
         "viewport": PHONE,
         "end": "everywhere",
         "text": "La CISDP inscrira le droit au logement dans la Charte ; merci !",
-        "kept": "Ce que vous avez envoyé est conservé",
+        "kept": "Ce que vous aviez saisi est conservé",
         "publish": "Publier la réponse",
         "sign_in": "Se connecter",
         "send_again": "Envoyer à nouveau",
