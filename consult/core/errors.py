@@ -372,6 +372,12 @@ def may_resend_after_expiry() -> bool:
     return same_site_request()
 
 
+def posted_file_names() -> list[str]:
+    """The names of the files this request posted (never their content): a page holding a
+    form again says which to attach again, as a file cannot be carried over."""
+    return [upload.filename for upload in request.files.values() if upload.filename]
+
+
 def typed_texts() -> list[str]:
     """The texts a person typed into the posted form (never keys, tokens or buttons), to show
     back on a page that could not take them."""
@@ -404,7 +410,7 @@ def resend_page(
     fields = [(name, value) for name, value in request.form.items(multi=True)]
     shown = typed_texts()
     action = request.full_path if request.query_string else request.path
-    files = [upload.filename for upload in request.files.values() if upload.filename]
+    files = posted_file_names()
     return render_template(
         "core/resend.html",
         fields=fields,

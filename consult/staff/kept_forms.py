@@ -25,7 +25,7 @@ from typing import Any
 from flask import current_app, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
-from consult.core.errors import typed_texts
+from consult.core.errors import posted_file_names, typed_texts
 from consult.core.links import safe_local_path
 from consult.db import utcnow
 from consult.storage import file_store
@@ -67,7 +67,7 @@ def keep(user_id: int) -> str | None:
         "action": request.full_path if request.query_string else request.path,
         "fields": [[name, value] for name, value in request.form.items(multi=True)],
         "shown": typed_texts(),
-        "files": [upload.filename for upload in request.files.values() if upload.filename],
+        "files": posted_file_names(),
     }
     try:
         with tempfile.NamedTemporaryFile(
