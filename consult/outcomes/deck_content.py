@@ -165,8 +165,24 @@ def methodology(summary: Mapping[str, Any], snapshot: Any, threshold: int) -> di
                 "figure from which such a figure could be worked out.",
                 n=threshold,
             ),
+            *_group_rule(summary, threshold),
         ],
     }
+
+
+def _group_rule(summary: Mapping[str, Any], threshold: int) -> list[str]:
+    """The group disclosure rule of a public summary (suppression.public_summary records its
+    limit), said in general: it names no table, so it tells nothing of one."""
+    limit = summary.get("group_limit") or 0
+    if limit <= threshold:
+        return []
+    return [
+        _(
+            "In a group of fewer than %(n)s respondents (a region, a filtered view), a figure is "
+            "also hidden when it would show that all or nearly all of them gave the same answer.",
+            n=limit,
+        )
+    ]
 
 
 def themes_raised_most(themes: Sequence[Mapping[str, Any]], total: int) -> str:

@@ -64,6 +64,14 @@ def no_finding(
         return _("Fewer than %(n)s responses: figures are not shown yet.", n=p.number(threshold))
     if not questionnaire["responses"]:
         return p.no_responses_text(summary.get("filters"))
+    if questionnaire["responses"] < (summary.get("group_limit") or 0):
+        # A small group's tables are withheld (group disclosure): neither "no question was
+        # answered by enough people" nor "the figures are in the full outcomes" would be true.
+        return _(
+            "This view has fewer than %(n)s respondents: figures that could tell how each of "
+            "them answered are hidden, so no key finding is named.",
+            n=p.number(summary["group_limit"]),
+        )
     reason = no_finding_reason(questionnaire, summary, threshold)
     if reason == NO_FIGURE:
         return _(

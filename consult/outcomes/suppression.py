@@ -417,6 +417,7 @@ def public_summary(
     # from it through the attribution rule (consult.outcomes.attribution), never the public.
     result.pop("quotes", None)
     result["suppressed_below"] = threshold
+    result["group_limit"] = limit  # what the deck's method and empty slides say (deck_content)
     for field in ("drafts", "responses", "response_ids_count"):
         if _small(result.get(field), threshold):
             result[field] = None

@@ -405,3 +405,35 @@ def test_a_withheld_table_prints_no_small_base_of_an_option():
     question["options"][2]["base"] = 3
     _question(question, T)
     assert question["table_withheld"] and question["options"][2]["base"] is None
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_the_deck_says_why_a_small_group_has_no_finding(app, language):
+    """A view of a small group has its tables withheld: its findings slide says so, never "no
+    question was answered by enough people" nor "the figures are in the full outcomes" (both
+    false of it); the method slide states the rule in general. A large group's slide and a
+    staff summary say neither."""
+    from consult.outcomes.deck_content import _group_rule
+    from consult.outcomes.deck_findings import no_finding
+
+    with app.test_request_context("/"), force_locale(language):
+        small = public_summary(_summary(_region(7)), T)
+        said = no_finding(small["questionnaires"][0], T, small)
+        assert (
+            said
+            == {
+                "en": "This view has fewer than 10 respondents: figures that could tell how each of "
+                "them answered are hidden, so no key finding is named.",
+                "fr": "Cette vue compte moins de 10 répondants\u00a0: les chiffres qui pourraient "
+                "révéler la réponse de chacun sont masqués, et aucun résultat clé n’est donc présenté.",
+                "es": "En esta vista respondieron menos de 10 personas: se ocultan las cifras que "
+                "podrían revelar la respuesta de cada uno, por lo que no se presenta ningún "
+                "resultado clave.",
+            }[language]
+        )
+        assert len(_group_rule(small, T)) == 1 and "10" in _group_rule(small, T)[0]
+        large = public_summary(_summary(_region(12, random.Random(3))), T)
+        assert no_finding(large["questionnaires"][0], T, large) != said
+        staff = _summary(_region(7))
+        assert _group_rule(staff, T) == []
+        assert _group_rule(public_summary(staff, T, group_limit=T), T) == []
