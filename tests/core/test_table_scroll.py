@@ -82,7 +82,7 @@ def test_the_box_is_a_named_tab_stop(app: Flask, language):
         '{% from "_table_scroll.html" import table_scroll %}'
         '{% call table_scroll("Audit log", class="wide") %}<table></table>{% endcall %}'
     )
-    names = {"en": "scrolls sideways", "fr": "défile horizontalement", "es": "se desplaza"}
+    names = {"en": "scrolls sideways", "fr": "défile horizontalement", "es": "desplazable"}
     with app.test_request_context(f"/?lang={language}"):
         html = render_template_string(page)
     assert 'class="table-scroll wide" tabindex="0" role="group"' in html
