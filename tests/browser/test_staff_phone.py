@@ -82,6 +82,9 @@ ROUTES = {
     "outcomes.snapshot_json": None,
     "outcomes_deck.pdf": None,
     "outcomes_deck.pptx": None,
+    # A form kept after a session ended, shown once after signing in again (without one it
+    # leads to the workspace): walked on a phone by test_staff_session_end_keeps_form.py.
+    "staff.kept_form": None,
     # Slides of a fixed 16:9 frame, for a projector (their legibility has its own tests).
     "outcomes.deck": None,
     "outcomes_deck.presenter": None,
