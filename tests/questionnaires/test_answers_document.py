@@ -14,7 +14,7 @@ from alembic import command
 from sqlalchemy import create_engine, select, text, update
 
 from consult.db import db, writing
-from consult.questionnaires import documents, operations, versions
+from consult.questionnaires import documents, operations, page_writes, versions
 from consult.questionnaires.models import Answer, Response
 from consult.questionnaires.registry import current_questionnaires
 from consult.schema import alembic_config
@@ -129,7 +129,7 @@ def test_a_draft_written_by_other_means_is_read_from_its_rows(app, respondent):
 @pytest.mark.sqlite_only
 def test_a_page_larger_than_one_upsert_statement_is_written_whole(app, respondent, monkeypatch):
     """SQLite writes the changed parts in statements of a bounded number of rows."""
-    monkeypatch.setattr(operations, "_UPSERT_ROWS_SQLITE", 4)
+    monkeypatch.setattr(page_writes, "_UPSERT_ROWS_SQLITE", 4)
     respondent.start()
     fill_required(respondent)
     assert respondent.submit().status_code == 303
