@@ -407,6 +407,17 @@ def test_a_withheld_table_prints_no_small_base_of_an_option():
     assert question["table_withheld"] and question["options"][2]["base"] is None
 
 
+SMALL_GROUP_SLIDE = {
+    "en": "This view has fewer than 10 respondents: figures that could tell how each of them "
+    "answered are hidden, so no key finding is named.",
+    "fr": "Cette vue compte moins de 10 répondants\u00a0: les chiffres qui pourraient révéler "
+    "la réponse de chacun sont masqués, et aucun résultat clé n’est donc présenté.",
+    "es": "Esta vista incluye a menos de 10 personas que respondieron: se ocultan las cifras "
+    "que podrían revelar la respuesta de cada persona, por lo que no se presenta ningún "
+    "resultado clave.",
+}
+
+
 @pytest.mark.parametrize("language", ["en", "fr", "es"])
 def test_the_deck_says_why_a_small_group_has_no_finding(app, language):
     """A view of a small group has its tables withheld: its findings slide says so, never "no
@@ -419,18 +430,7 @@ def test_the_deck_says_why_a_small_group_has_no_finding(app, language):
     with app.test_request_context("/"), force_locale(language):
         small = public_summary(_summary(_region(7)), T)
         said = no_finding(small["questionnaires"][0], T, small)
-        assert (
-            said
-            == {
-                "en": "This view has fewer than 10 respondents: figures that could tell how each of "
-                "them answered are hidden, so no key finding is named.",
-                "fr": "Cette vue compte moins de 10 répondants\u00a0: les chiffres qui pourraient "
-                "révéler la réponse de chacun sont masqués, et aucun résultat clé n’est donc présenté.",
-                "es": "En esta vista respondieron menos de 10 personas: se ocultan las cifras que "
-                "podrían revelar la respuesta de cada uno, por lo que no se presenta ningún "
-                "resultado clave.",
-            }[language]
-        )
+        assert said == SMALL_GROUP_SLIDE[language]
         assert len(_group_rule(small, T)) == 1 and "10" in _group_rule(small, T)[0]
         large = public_summary(_summary(_region(12, random.Random(3))), T)
         assert no_finding(large["questionnaires"][0], T, large) != said
