@@ -17,6 +17,7 @@ from flask import session
 from consult.campaign import operations
 from consult.campaign.models import DRAFT, Pledge
 from consult.campaign.names import normalise_name
+from consult.core.sealed import seal, unseal
 from consult.db import db, utcnow
 
 KEY = "campaign_join_draft"
@@ -27,15 +28,20 @@ KEPT = timedelta(hours=1)
 def remember(token: str, pledge: Pledge) -> None:
     """Remember a draft this browser saved (or forget it once sent)."""
     if pledge.status == DRAFT:
-        session[KEY] = token
-    elif session.get(KEY) == token:
+        # Sealed: the cookie is readable by whoever holds it, and the token is the pledge's
+        # private link, valid for good (see consult/core/sealed.py).
+        session[KEY] = seal(token)
+    elif unseal(session.get(KEY), KEPT) == token:
         session.pop(KEY, None)
 
 
 def draft_in_progress() -> tuple[str, Pledge] | None:
     """Return the token and pledge of the draft this browser saved a moment ago, if any."""
-    token = session.get(KEY)
-    if not isinstance(token, str) or not operations.is_token(token):
+    if KEY not in session:
+        return None
+    token = unseal(session.get(KEY), KEPT)
+    if token is None or not operations.is_token(token):
+        session.pop(KEY, None)
         return None
     found = operations.find_pledge(db.session, token)
     if found is None or found.status != DRAFT or found.created_at < utcnow() - KEPT:

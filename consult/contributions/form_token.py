@@ -21,10 +21,12 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
 from consult.core import single_use
+from consult.core.sealed import seal, unseal
 
 #: Session key of the nonce that binds the form's tokens to this browser's session.
 SESSION_KEY = "contribution_form"
-#: Session key of the last contributions this browser sent: token id -> status page path.
+#: Session key of the last contributions this browser sent: token id -> status page path, sealed
+#: (the path holds the contribution's private link; the cookie is readable, see core/sealed.py).
 SENT_KEY = "contributions_sent"
 #: A form left open longer than this must be reloaded.
 FORM_MAX_AGE = timedelta(days=1)
@@ -84,11 +86,11 @@ def spend(db_session: Session, token: FormToken, status_path: str) -> bool:
     if not single_use.spend(db_session, PURPOSE, token.token_id, FORM_MAX_AGE):
         return False
     sent = dict(session.get(SENT_KEY) or {})
-    sent[token.token_id] = status_path
+    sent[token.token_id] = seal(status_path)
     session[SENT_KEY] = dict(list(sent.items())[-5:])
     return True
 
 
 def already_sent(token: FormToken) -> str | None:
     """Return the status page of the contribution this browser sent with ``token``, if any."""
-    return (session.get(SENT_KEY) or {}).get(token.token_id)
+    return unseal((session.get(SENT_KEY) or {}).get(token.token_id), FORM_MAX_AGE)

@@ -4,16 +4,19 @@ Its field and button belong to the page's own form (templates/mail/_email_link_b
 that the page has one form: the button saves the page first and then sends the link, and the
 language switcher, the step list and the site links (buttons of that form too) keep the
 address typed. An address typed and not sent waits in this browser's session for this
-response (a short value: the session cookie holds it), with its error when it was refused.
+response (a short value: the session cookie holds it, sealed, since whoever holds a cookie can
+read it: see consult/core/sealed.py), with its error when it was refused.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from flask import session
 from sqlalchemy.orm import Session
 
+from consult.core.sealed import seal, unseal
 from consult.mail.compose import normalise_address
 from consult.mail.respondents import queue_personal_link
 from consult.questionnaires.definition import Questionnaire
@@ -25,6 +28,8 @@ SEND = "email-link"
 SESSION_KEY = "link_box"
 #: An address is at most 254 characters; one more keeps a too-long one refused, not cut.
 KEPT_LENGTH = 255
+#: How long an address typed and not sent is offered again.
+KEPT_FOR = timedelta(days=30)
 
 
 def _digest(token: str) -> str:
@@ -35,7 +40,7 @@ def keep_typed(token: str, form) -> None:
     """Keep an address typed in the box and not sent, for this response, in this browser."""
     typed = (form.get(FIELD) or "")[:KEPT_LENGTH]
     if typed.strip():
-        session[SESSION_KEY] = {"response": _digest(token), "email": typed, "error": False}
+        _keep(token, typed, error=False)
 
 
 def state(token: str, form=None) -> tuple[str, bool]:
@@ -45,7 +50,12 @@ def state(token: str, form=None) -> tuple[str, bool]:
     kept = session.get(SESSION_KEY)
     if not isinstance(kept, dict) or kept.get("response") != _digest(token):
         return "", False
-    return str(kept.get("email", "")), bool(kept.get("error"))
+    return unseal(kept.get("email"), KEPT_FOR) or "", bool(kept.get("error"))
+
+
+def _keep(token: str, typed: str, *, error: bool) -> None:
+    # An e-mail address is personal data: sealed, not readable from the cookie.
+    session[SESSION_KEY] = {"response": _digest(token), "email": seal(typed), "error": error}
 
 
 #: The query argument that tells the page what became of the link asked for.
@@ -67,7 +77,7 @@ def send(
     typed = (form.get(FIELD) or "")[:KEPT_LENGTH]
     address = normalise_address(typed)
     if address is None:
-        session[SESSION_KEY] = {"response": _digest(token), "email": typed, "error": True}
+        _keep(token, typed, error=True)
         return None
     queued = queue_personal_link(db_session, response, questionnaire, token, address)
     forget()
