@@ -7,11 +7,13 @@ acknowledgement came back on every reload and from every bookmark ("Thank you. Y
 contribution was received" a week later). Here, before any view, a GET carrying one of these
 arguments keeps them in the session, for that path only, and is redirected (303) to the same
 address without them; the page then reads them once with ``acknowledgement(name)`` (a template
-global too), which takes them out of the session.
+global too), which takes them out of the session. The path is kept as a digest: a personal
+page's path holds its private link, and the session cookie is readable by whoever holds it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlencode
 
 from flask import Flask, g, redirect, request, session
@@ -25,12 +27,16 @@ NAMES = frozenset({"sent", "saved", "link_sent", "link_not_sent", "receipt_not_s
 _SESSION_KEY = "acknowledged"
 
 
+def _path_digest(path: str) -> str:
+    return hashlib.sha256(f"acknowledged:{path}".encode()).hexdigest()[:24]
+
+
 def said_once():  # type: ignore[no-untyped-def] - a response or None, as Flask hooks return
     """Move the acknowledgement arguments of a GET to the session and redirect without them."""
     if request.method != "GET" or not request.args or NAMES.isdisjoint(request.args.keys()):
         return None  # the session is not even read: no "Vary: Cookie" on public pages
     session[_SESSION_KEY] = {
-        "path": request.path,
+        "path": _path_digest(request.path),
         "values": {key: request.args[key] for key in NAMES if key in request.args},
     }
     kept = [(key, value) for key, value in request.args.items(multi=True) if key not in NAMES]
@@ -47,7 +53,7 @@ def acknowledgement(name: str) -> str | None:
     """
     if "acknowledged" not in g:
         stored = session.pop(_SESSION_KEY, None) if _SESSION_KEY in session else None
-        same_page = stored is not None and stored.get("path") == request.path
+        same_page = stored is not None and stored.get("path") == _path_digest(request.path)
         g.acknowledged = stored.get("values", {}) if same_page else {}
         if stored is not None and not same_page:
             session[_SESSION_KEY] = stored  # another page's, still to be said there

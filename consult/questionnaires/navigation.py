@@ -14,13 +14,16 @@ the review page is shown again, then forgotten once the response is sent.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
+from datetime import timedelta
 
 from flask import request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from consult.core.leaving import leave_url
+from consult.core.sealed import seal, unseal
 from consult.i18n import LANGUAGE_NAMES, translate_text
 from consult.questionnaires.answers import Answers
 from consult.questionnaires.definition import Question, Questionnaire, Section, is_shown
@@ -208,6 +211,8 @@ def review_error_items(
 
 #: The review page's typed fields kept while the respondent is away (see review_way_out).
 REVIEW_TYPED_KEY = "review_typed"
+#: How long what was typed on a review page and not sent is offered again.
+REVIEW_TYPED_KEPT = timedelta(days=30)
 REVIEW_TYPED_FIELDS = {
     "contact.name": 200,
     "contact.email": 254,
@@ -246,10 +251,14 @@ def keep_review_typed(token: str, form: Mapping[str, str]) -> None:
 
     Nothing reaches the server's storage without the consent and the submission; one response
     at a time, each value cut at its limit plus one (so a too-long value is still refused).
+    Sealed: names, addresses and telephone numbers are not readable from the cookie.
     """
     # Every field, empty ones too: an emptied field comes back empty, as it was left.
     typed = {name: form.get(name, "")[: limit + 1] for name, limit in REVIEW_TYPED_FIELDS.items()}
-    session[REVIEW_TYPED_KEY] = {"response": _response_digest(token), "fields": typed}
+    session[REVIEW_TYPED_KEY] = {
+        "response": _response_digest(token),
+        "fields": seal(json.dumps(typed, ensure_ascii=False)),
+    }
 
 
 def review_typed(token: str) -> dict[str, str] | None:
@@ -257,8 +266,9 @@ def review_typed(token: str) -> dict[str, str] | None:
     kept = session.get(REVIEW_TYPED_KEY)
     if not isinstance(kept, dict) or kept.get("response") != _response_digest(token):
         return None
-    fields = kept.get("fields")
-    return dict(fields) if isinstance(fields, dict) else None
+    opened = unseal(kept.get("fields"), REVIEW_TYPED_KEPT)
+    fields = json.loads(opened) if opened is not None else None
+    return {str(k): str(v) for k, v in fields.items()} if isinstance(fields, dict) else None
 
 
 def forget_review_typed() -> None:

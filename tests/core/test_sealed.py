@@ -20,8 +20,9 @@ from consult.campaign.models import Pledge
 from consult.contributions.models import Contribution
 from consult.core.sealed import _fernets, seal, unseal
 from consult.db import db
+from consult.questionnaires.models import Response
 from tests.campaign.conftest import Institution
-from tests.conftest import Respondent
+from tests.conftest import Respondent, csrf_token
 from tests.contributions.conftest import Contributor
 
 HOUR = timedelta(hours=1)
@@ -100,8 +101,10 @@ def _readable_cookie(app, client) -> list[str]:
 
 def _private_link_hashes(app) -> set[str]:
     with app.app_context():
-        return set(db.session.scalars(select(Pledge.token_hash))) | set(
-            db.session.scalars(select(Contribution.status_token_hash))
+        return (
+            set(db.session.scalars(select(Pledge.token_hash)))
+            | set(db.session.scalars(select(Contribution.status_token_hash)))
+            | set(db.session.scalars(select(Response.resume_token_hash)))
         )
 
 
@@ -137,9 +140,46 @@ def _address_typed_and_not_sent(app, client) -> str:
     return ADDRESS
 
 
+def _review_left_with_contact_typed(app, client) -> str:
+    respondent = Respondent(client)
+    token = respondent.start()
+    review = client.get(f"/r/{token}/review").get_data(as_text=True)
+    typed = {"contact.name": "Aïcha Diop", "contact.email": ADDRESS, "contact.phone": "+221 77"}
+    left = client.post(
+        f"/r/{token}/review",
+        data={"csrf_token": csrf_token(review), "goto": "leave:charter.index", **typed},
+    )
+    assert left.status_code == 303
+    assert "Aïcha Diop" in client.get(f"/r/{token}/review").get_data(as_text=True)
+    # and leave again, so the cookie holds the typed fields when it is read
+    review = client.get(f"/r/{token}/review").get_data(as_text=True)
+    client.post(
+        f"/r/{token}/review",
+        data={"csrf_token": csrf_token(review), "goto": "leave:charter.index", **typed},
+    )
+    return token
+
+
+def _page_saved_and_acknowledged(app, client) -> str:
+    respondent = Respondent(client)
+    token = respondent.start()
+    respondent.page("profile")
+    saved = respondent.save("profile", {"q.institution_name": "Grigny"}, action="save")
+    # the acknowledgement waits in the session for the page's path, which holds the link
+    assert client.get(saved.location).status_code == 303
+    return token
+
+
 @pytest.mark.parametrize(
     "flow",
-    [_contribution_sent, _pledge_draft_saved, _pledge_sent, _address_typed_and_not_sent],
+    [
+        _contribution_sent,
+        _pledge_draft_saved,
+        _pledge_sent,
+        _address_typed_and_not_sent,
+        _review_left_with_contact_typed,
+        _page_saved_and_acknowledged,
+    ],
 )
 def test_no_private_link_or_address_can_be_read_from_the_session_cookie(make_app, flow):
     app = make_app(CONTRIBUTION_MIN_FILL_SECONDS=0)
@@ -149,7 +189,8 @@ def test_no_private_link_or_address_can_be_read_from_the_session_cookie(make_app
     assert readable, "the flow kept nothing in the session"
     hashes = _private_link_hashes(app)
     for text in readable:
-        assert secret.rsplit("/", 1)[-1] not in text and "@" not in text, text
+        assert secret.rsplit("/", 1)[-1] not in text, text
+        assert "@" not in text and "Diop" not in text and "+221" not in text, text
         for part in {text, *text.split("/"), *text.split("?")[0].split("/")}:
             assert hashlib.sha256(part.encode()).hexdigest() not in hashes, text
 
@@ -179,3 +220,53 @@ def test_the_sealed_values_still_do_their_work(make_app):
     first = client.post("/contributions/new", data=fields)
     again_reply = client.post("/contributions/new", data=fields)
     assert first.status_code == 303 and again_reply.location == first.location
+
+
+#: Every value the app keeps in Flask's session (module, key), and why whoever reads the cookie
+#: learns nothing from it. A new one must be added here, sealed or harmless.
+SESSION_WRITES = {
+    ("consult/campaign/join_drafts.py", "KEY"): "the draft's private link, sealed",
+    ("consult/contributions/form_token.py", "SESSION_KEY"): "a random nonce binding the form",
+    ("consult/contributions/form_token.py", "SENT_KEY"): "status links, each sealed",
+    ("consult/mail/link_box.py", "SESSION_KEY"): "a digest of the link, the address sealed",
+    ("consult/staff/kept_forms.py", "SESSION_KEY"): "an account id and a random nonce",
+    ("consult/core/acknowledgements.py", "_SESSION_KEY"): "a digest of the path, words said",
+    ("consult/questionnaires/browser.py", "BROWSER_KEY"): "a random browser id",
+    ("consult/questionnaires/navigation.py", "REVIEW_TYPED_KEY"): "a digest, the fields sealed",
+}
+
+
+def _session_writes() -> set[tuple[str, str]]:
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    found = set()
+    for path in sorted((root / "consult").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            targets = []
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+                targets = [node.target]
+            for target in targets:
+                if (
+                    isinstance(target, ast.Subscript)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == "session"
+                ):
+                    found.add((str(path.relative_to(root)), ast.unparse(target.slice)))
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "session"
+                and node.func.attr in {"setdefault", "update", "__setitem__"}
+            ):
+                found.add((str(path.relative_to(root)), f"session.{node.func.attr}"))
+    return found
+
+
+def test_every_value_kept_in_the_session_is_listed_with_why_it_is_safe_to_read():
+    assert _session_writes() == set(SESSION_WRITES)
