@@ -55,6 +55,8 @@ NEVER_ONE = {
     "n = %(n)s answered;",
     # The autosave script uses the data-saved-except-one text for one answer, this one for more.
     "Saved, except %(count)s answers:",
+    # Likewise: data-saved-conflict-one says one answer, this one two or more.
+    "Saved, except %(count)s answers someone else changed meanwhile",
     # Shown only when the total exceeds the contributions listed, so at least two.
     "All %(num)d contributions on the Charter",
     # Longer than a limit of at least one character, so at least two.

@@ -142,6 +142,18 @@ def parse_editor(text: str | None) -> str | None:
     return text if text and _EDITOR.match(text) else None
 
 
+#: A unit's entry is ``editor`` or ``editor~tag``: the tag, the start of the keyed hash of the
+#: browser that saved the unit (origin.py), says whose browser the stored value came from when a
+#: conflict page names who saved it (the response's last save may be another's since).
+_TAG_SEPARATOR = "~"
+BROWSER_TAG_LENGTH = 12
+
+
+def browser_tag(browser: str | None) -> str:
+    """Return the short tag of a browser's keyed hash ("" for none)."""
+    return (browser or "")[:BROWSER_TAG_LENGTH]
+
+
 def _unit_editors(text: str | None) -> dict[str, str]:
     pairs = (item.partition("=") for item in (text or "").split(",") if item)
     return {unit: editor for unit, _sep, editor in pairs}
@@ -151,7 +163,18 @@ def own_units(editor: str | None, unit_editors: str | None) -> frozenset[str]:
     """Return the units whose stored value this page saved itself (see the module)."""
     if editor is None:
         return frozenset()
-    return frozenset(u for u, e in _unit_editors(unit_editors).items() if e == editor)
+    return frozenset(
+        u
+        for u, e in _unit_editors(unit_editors).items()
+        if e.partition(_TAG_SEPARATOR)[0] == editor
+    )
+
+
+def browser_tags(unit_editors: str | None, units_: Iterable[str]) -> frozenset[str]:
+    """Return the tags of the browsers that saved the stored values of ``units_`` (those known)."""
+    editors = _unit_editors(unit_editors)
+    found = (editors.get(unit, "").partition(_TAG_SEPARATOR)[2] for unit in units_)
+    return frozenset(tag for tag in found if tag)
 
 
 def unit_editors_after(
@@ -160,18 +183,22 @@ def unit_editors_after(
     editor: str | None,
     stored: Answers,
     answers: Answers,
+    browser: str | None = None,
 ) -> str | None:
     """Return the response's unit_editors after a save of ``answers`` over ``stored`` by the
-    page ``editor`` (None: a save by no page, whose changes are nobody's own)."""
+    page ``editor`` in ``browser`` (editor None: a save by no page, whose changes are nobody's
+    own)."""
     editors = _unit_editors(unit_editors)
+    tag = browser_tag(browser)
+    entry = f"{editor}{_TAG_SEPARATOR}{tag}" if editor and tag else editor
     for key, parts in answers.items():
         question = questionnaire.question(key)
         before = units(question, stored.get(key, {}))
         for unit, value in units(question, parts).items():
             if before[unit] == value:
                 continue
-            if editor:
-                editors[unit] = editor
+            if entry:
+                editors[unit] = entry
             else:
                 editors.pop(unit, None)
     return ",".join(f"{unit}={e}" for unit, e in sorted(editors.items())) or None

@@ -275,7 +275,12 @@ def write_answers(
     values["last_saved_device"] = origin.device if origin else None
     values["last_saved_language"] = origin.language if origin else None
     values["unit_editors"] = merging.unit_editors_after(
-        questionnaire, response.unit_editors, origin and origin.editor, stored, answers
+        questionnaire,
+        response.unit_editors,
+        origin and origin.editor,
+        stored,
+        answers,
+        origin.browser if origin else None,
     )
     row = {"response_id": response.id, **{f"new_{name}": value for name, value in values.items()}}
     page_writes.write_page(session.connection(), response, upserts, removed, row)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import flash, get_flashed_messages, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 
 from consult.core.errors import recovers_from_csrf, recovers_from_unavailable
 from consult.core.links import absolute_url_for
@@ -241,7 +242,8 @@ def page(token: str, section_key: str):
     if page_merge.conflicts:
         last_save = operations.last_save(db.session, saved.id)
         contact = operations.contact_details(db.session, saved)
-        theirs_saved_by = sharing.saved_by(last_save, browser_hash(), contact)
+        tags = merging.browser_tags(saved.unit_editors, (c.unit for c in page_merge.conflicts))
+        theirs_saved_by = sharing.saved_by(last_save, browser_hash(), contact, tags)
     shown_base = None
     written_revision = None
     if incomplete:
@@ -308,8 +310,20 @@ def _autosave_unavailable():
     return jsonify({"saved": False, "retry": True}), 503
 
 
+def _autosave_expired():
+    """The page's form token no longer matches a session (it expired, or the phone's browser
+    was closed and its cookies went): the page gets a fresh token and saves again at once.
+
+    Left to itself the page could only say "reload", which drops what was typed since the last
+    save. The token is read by the page's own script only (same origin); a page of another
+    site cannot read this reply, and the address it posted to holds the response's link.
+    """
+    return jsonify({"saved": False, "expired": True, "csrf_token": generate_csrf()}), 400
+
+
 @bp.post("/r/<token>/s/<section_key>/autosave")
 @limit_saves()
+@recovers_from_csrf(_autosave_expired)
 @recovers_from_unavailable(_autosave_unavailable)
 @guarded_save
 def autosave(token: str, section_key: str):

@@ -110,7 +110,9 @@ def page_versioning(
     }
 
 
-def saved_by(last_save: Any, this_browser: str, contact: Any) -> str:
+def saved_by(
+    last_save: Any, this_browser: str, contact: Any, tags: frozenset[str] = frozenset()
+) -> str:
     """Say who made the save a conflict is with, and exactly when, for the conflict page.
 
     ``last_save`` holds updated_at and the last_saved_* columns (origin.py); ``contact`` is
@@ -118,7 +120,23 @@ def saved_by(last_save: Any, this_browser: str, contact: Any) -> str:
     shown when the browser that typed them made the save: the personal link is shared among
     colleagues of one institution. Else the browser and system families and the language of
     the save; never an e-mail address, a network address or the full User-Agent.
+
+    ``tags`` are the browser tags of the answers in conflict (merging.browser_tags): when the
+    response's last save was made by another browser than theirs (this one's background save
+    of other answers, say), its time and device say nothing about them, and only what the tags
+    tell is said: this browser's other tab, the contact's browser, or another one.
     """
+    if tags and merging.browser_tag(last_save.last_saved_browser) not in tags:
+        if tags == {merging.browser_tag(this_browser)}:
+            return _("saved in another tab of this browser")
+        if (
+            contact is not None
+            and contact.name
+            and merging.browser_tag(contact.browser_hash) in tags
+        ):
+            name = f"{contact.name}, {contact.job_title}" if contact.job_title else contact.name
+            return _("saved by %(name)s", name=name)
+        return _("saved from another browser or tab")
     moment = format_moment(last_save.updated_at)
     ago = format_timedelta(last_save.updated_at - utcnow(), add_direction=True)
     if last_save.last_saved_browser and last_save.last_saved_browser == this_browser:

@@ -116,6 +116,26 @@
   }
 
   var waitUntil = 0;
+  var renewals = 0;
+  var retryNow = false;
+
+  function renewed(token) {
+    /* The form's token had expired (or the browser lost its session): the server sent a new
+       one. Every form of the page takes it and the save is made again at once; twice in a row
+       means something else is wrong, and the page says to save by its buttons instead (that
+       save shows the page again with everything typed). */
+    renewals += 1;
+    if (!token || renewals > 2) {
+      if (status) { say(status.dataset.expired + " " + status.dataset.kept); }
+      announce(status ? status.dataset.expired : "");
+      dirty = false;
+      return;
+    }
+    document.querySelectorAll('input[name="csrf_token"]').forEach(function (input) { input.value = token; });
+    dirty = true;
+    retryNow = true;
+    waitUntil = 0;
+  }
 
   function refused(code, refusal) {
     /* A refusal the server explained (a rate limit with its real wait, a closed questionnaire,
@@ -152,14 +172,17 @@
       if (response.status === 410) { linkReplaced(); return; }
       if (!response.ok && response.status !== 409) {
         return response.json().catch(function () { return null; }).then(function (refusal) {
+          if (refusal && refusal.expired) { renewed(refusal.csrf_token); return; }
           refused(response.status, refusal);
         });
       }
+      renewals = 0;
       return response.json().then(function (answer) {
         /* The next save is based on what this one wrote (see consult/questionnaires/merging.py). */
         var base = form.querySelector('input[name="base"]');
         if (base && answer.base) { base.value = answer.base; }
-        if (answer.conflicts && answer.conflicts.length) { showConflict(); }
+        var conflicts = answer.conflicts ? answer.conflicts.length : 0;
+        if (conflicts) { showConflict(); }
         if (answer.incomplete) {
           /* A submitted response stays complete: nothing was stored; the page save shows why. */
           if (status) { say(status.dataset.incomplete); }
@@ -175,11 +198,17 @@
             said = refusals === 1 ? status.dataset.savedExceptOne
               : status.dataset.savedExceptMany.replace("COUNT", String(refusals));
           }
+          if (conflicts) {
+            /* Another browser saved a different answer meanwhile: the rest is saved, that one is
+               not overwritten, and the status (in view while one types) says so at once. */
+            said = conflicts === 1 ? status.dataset.savedConflictOne
+              : status.dataset.savedConflictMany.replace("COUNT", String(conflicts));
+          }
           if (answer.hidden) { said = said + " " + status.dataset.savedHidden + " " + answer.hidden; }
-          status.classList.toggle("refused", refusals > 0);
+          status.classList.toggle("refused", refusals > 0 || conflicts > 0);
           say(said);
           if (announceTimer) { clearTimeout(announceTimer); }
-          announceTimer = setTimeout(function () { announce(said); }, answer.hidden || refusals ? 50 : 5000);
+          announceTimer = setTimeout(function () { announce(said); }, answer.hidden || refusals || conflicts ? 50 : 5000);
         }
       });
     }).catch(function () {
@@ -190,7 +219,8 @@
       dirty = true;
     }).then(function () {
       inFlight = false;
-      if (dirty && !replaced) { schedule(5000); }
+      if (dirty && !replaced) { schedule(retryNow ? 200 : 5000); }
+      retryNow = false;
     });
   }
 

@@ -104,17 +104,49 @@ def test_a_background_save_over_a_newer_answer_says_so_and_leads_to_the_choice(
     expect(first.get_by_text("Your answers are saved.")).to_be_visible()
 
     field(second, "q.institution_name").fill("Dakar, capitale")  # autosave runs on its own
+    # and a question the first browser left alone, saved with it
+    field(second, "q.respondent_department").fill("Direction des droits humains")
     alert = second.locator(".conflict-alert")
     expect(alert).to_be_visible(timeout=15_000)
+    # The status, in view while one types, never says a plain "Saved" over a conflict.
+    status = second.locator(".autosave-status")
+    expect(status).to_contain_text("Saved, except one answer someone else changed meanwhile")
+    expect(second.locator("#live-status")).to_contain_text("someone else changed")
     assert stored(app)["institution_name"] == {"": "Commune de Dakar"}
     screenshot(second, "conflict-autosave-alert", full_page=False)
     alert.get_by_role("button").click()
     expect(second.locator("#conflict-summary")).to_be_focused()
+    # Its own background save of the department came after the first browser's: the answer in
+    # conflict is still said to come from another browser, not from another tab of this one.
+    box = second.locator("#conflict-institution_name")
+    expect(box).to_contain_text("from another browser")
+    expect(box).not_to_contain_text("another tab of this browser")
     field(second, "resolve-institution_name-theirs").check()
     second.get_by_role("button", name="Save draft").click()
     expect(second.get_by_text("Your answers are saved.")).to_be_visible()
     expect(field(second, "q.institution_name")).to_have_value("Commune de Dakar")
     assert stored(app)["institution_name"] == {"": "Commune de Dakar"}
+
+
+def test_a_page_whose_session_went_saves_in_the_background_all_the_same(
+    app, live_server, new_context
+):
+    """A phone's browser closed and its tab restored: no session cookie any more. Typing on
+    saves as before (a new form token fetched by the background save), nothing to reload."""
+    context = new_context(**PHONE)
+    page = context.new_page()
+    start(page, live_server.url)
+    field(page, "q.institution_name").fill("Ville de Dakar")
+    page.get_by_role("button", name="Save draft").click()
+    context.clear_cookies()
+    field(page, "q.respondent_department").fill("Direction de la solidarité")
+    status = page.locator(".autosave-status")
+    expect(status).to_have_text("Saved", timeout=15_000)
+    assert stored(app)["respondent_department"] == {"": "Direction de la solidarité"}
+    # and the page save after it goes through as well, with the new token
+    page.locator("button[value=save]").click()
+    expect(field(page, "q.respondent_department")).to_have_value("Direction de la solidarité")
+    assert stored(app)["institution_name"] == {"": "Ville de Dakar"}
 
 
 @pytest.mark.parametrize("language", ["en", "fr", "es"])
