@@ -189,5 +189,10 @@ def withdraw(token: str):
         flash(_("This contribution can no longer be withdrawn."))
         return redirect(url_for("contributions.status", token=token), 303)
     db.commit()
-    flash(_("Your contribution is withdrawn. It is no longer shown to anyone."))
+    flash(
+        _(
+            "Your contribution is withdrawn. It is no longer shown to anyone, and the name and "
+            "e-mail address you gave with it are deleted."
+        )
+    )
     return redirect(url_for("contributions.status", token=token), 303)

@@ -378,11 +378,16 @@ def reject(
 
 
 def withdraw(session: Session, contribution: Contribution) -> Contribution:
-    """Withdraw a contribution at its author's request: it is no longer public."""
+    """Withdraw a contribution at its author's request: it is no longer public, and the name
+    and e-mail address given with it are deleted (nothing is sent to them any more, nothing
+    shows them; the withdrawal cannot be undone)."""
     if contribution.status not in ("pending", "published", "hidden"):
         raise ContributionError("transition")
     contribution.status = "withdrawn"
     contribution.is_hidden_by_reports = False
+    if contribution.contributor is not None:
+        session.delete(contribution.contributor)
+        contribution.contributor = None
     log_moderation(session, "withdraw", contribution=contribution)
     session.flush()
     return contribution

@@ -151,12 +151,20 @@ def test_showing_the_name_needs_a_name(app, contributor):
 
 
 def test_the_contributor_can_withdraw(app, contributor, client):
-    path, _token = contributor.send_ok()
+    path, _token = contributor.send_ok(
+        name="Awa Rio", email="awa@grigny.example", consent="y", show_name="y"
+    )
+    with app.app_context():
+        assert db.session.scalar(select(ContributorDetails.email)) == "awa@grigny.example"
     page = client.get(path).get_data(as_text=True)
     reply = client.post(path + "/withdraw", data={"csrf_token": csrf_token(page)})
     assert reply.status_code == 303
     page = client.get(path).get_data(as_text=True)
     assert "Your contribution is withdrawn" in page
+    assert "name and e-mail address you gave with it are deleted" in page
+    # What the contributor gave about themselves goes with the withdrawal.
+    with app.app_context():
+        assert db.session.scalars(select(ContributorDetails)).all() == []
     assert "Withdraw my contribution" not in page
     assert _only(app).status == "withdrawn"
     with app.app_context():
