@@ -128,3 +128,13 @@ def test_a_stale_form_of_a_replaced_link_gets_the_410_page_not_a_500(app, replac
     )
     assert reply.status_code == 410
     assert html.escape(TYPED, quote=False) in reply.get_data(as_text=True)
+
+
+def test_the_way_back_says_the_link_in_use_stops_working_for_colleagues_too(app, replaced):
+    """"Ask for the link again" sends a new link, which ends the one colleagues share: the page
+    says so (it said the current link was sent, and colleagues cut each other off unawares)."""
+    old, _new = replaced
+    page = app.test_client().get(f"/r/{old}").get_data(as_text=True)
+    assert "Ask for the link again" in page
+    assert "current link" not in page
+    assert "the link in use now stops working, for colleagues who have it too" in page
