@@ -131,7 +131,7 @@ def test_a_stale_form_of_a_replaced_link_gets_the_410_page_not_a_500(app, replac
 
 
 def test_the_way_back_says_the_link_in_use_stops_working_for_colleagues_too(app, replaced):
-    """"Ask for the link again" sends a new link, which ends the one colleagues share: the page
+    """ "Ask for the link again" sends a new link, which ends the one colleagues share: the page
     says so (it said the current link was sent, and colleagues cut each other off unawares)."""
     old, _new = replaced
     page = app.test_client().get(f"/r/{old}").get_data(as_text=True)
