@@ -371,3 +371,18 @@ def test_security_headers_on_every_page(client):
     assert "unsafe-inline" not in policy and "script-src 'self'" in policy
     assert reply.headers["Referrer-Policy"] == "no-referrer"
     assert "<script>" not in reply.get_data(as_text=True).replace("<script src=", "")
+
+
+def test_the_receipt_says_when_the_answers_were_last_changed(app, respondent):
+    """Answers stay open after submission: the receipt says when they last changed, as the
+    PDF does, not only when they were received."""
+    respondent.start()
+    fill_required(respondent)
+    reply = respondent.submit()
+    receipt = respondent.client.get(reply.location, follow_redirects=True).get_data(as_text=True)
+    assert "Received on" in receipt and "Last changed on" not in receipt
+    respondent.page("profile")
+    changed = {**PROFILE, "q.institution_name": "Ciudad de México (CDMX)"}
+    assert respondent.save("profile", changed, action="save").status_code == 303
+    receipt = respondent.client.get(reply.location, follow_redirects=True).get_data(as_text=True)
+    assert "Received on" in receipt and "Last changed on" in receipt
