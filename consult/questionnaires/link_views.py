@@ -10,7 +10,7 @@ from flask import jsonify, redirect, request, url_for
 
 from consult.db import db
 from consult.mail import link_box
-from consult.questionnaires import navigation, operations
+from consult.questionnaires import navigation, operations, this_browser
 from consult.questionnaires.blueprint import bp, load_response, response_of
 from consult.questionnaires.definition import Questionnaire
 
@@ -19,6 +19,7 @@ from consult.questionnaires.definition import Questionnaire
 def resume(token: str):
     """Open a draft or a submitted response from its personal link."""
     response, questionnaire = load_response(token)
+    this_browser.remember(questionnaire.key, token)
     if response.is_submitted:
         return redirect(url_for(".review", token=token))
     answers = operations.answers_of(db.session, response, questionnaire)

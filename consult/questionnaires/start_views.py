@@ -13,10 +13,11 @@ from consult.core.errors import recovers_from_csrf, recovers_from_unavailable
 from consult.db import db, utcnow
 from consult.extensions import limiter
 from consult.i18n import current_language
-from consult.questionnaires import operations
+from consult.questionnaires import operations, this_browser
 from consult.questionnaires.blueprint import bp, closed_page, start_limit
 from consult.questionnaires.definition import Questionnaire
 from consult.questionnaires.registry import get_questionnaire
+from consult.security import NO_STORE
 
 
 def _start_serializer() -> URLSafeSerializer:
@@ -37,6 +38,7 @@ def _render_intro(
     start_token: str | None = None,
 ):
     start_token = start_token or _start_serializer().dumps(operations.new_resume_token())
+    here = this_browser.remembered(questionnaire.key)
     return (
         render_template(
             "questionnaires/intro.html",
@@ -44,9 +46,20 @@ def _render_intro(
             start_token=start_token,
             is_open=questionnaire.is_open(utcnow()),
             notice=notice,
+            here=here,
         ),
         status,
+        # The page then holds a personal link: never kept by a cache.
+        {"Cache-Control": NO_STORE} if here is not None else {},
     )
+
+
+@bp.post("/questionnaires/<key>/forget-here")
+def forget_here(key: str):
+    """Forget, on this browser, the response it opened (a shared computer): nothing else changes."""
+    questionnaire = get_questionnaire(key) or abort(404)
+    this_browser.forget(questionnaire.key)
+    return redirect(url_for(".intro", key=questionnaire.key), 303)
 
 
 def _recover_start():
@@ -86,5 +99,6 @@ def start(key: str):
         db.rollback()
         if operations.find_response(db.session, token) is None:
             raise
+    this_browser.remember(questionnaire.key, token)
     # A repeated click on Start after the response moved on leads to where it now is.
     return redirect(url_for(".resume", token=token), 303)

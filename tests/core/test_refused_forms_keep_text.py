@@ -470,6 +470,7 @@ NO_TYPED_TEXT = {
     "campaign_staff.pioneer": "a tick",
     "contributions.support": "one button (a button of the reply form: tested with it)",
     "contributions.withdraw": "one button",
+    "questionnaires.forget_here": "one button",
     "moderation.act_on_reply": "a reason chosen from a list",
     "outcomes.publish": "ticks",
     "outcomes.withdraw": "a tick",

@@ -233,6 +233,7 @@ SESSION_WRITES = {
     ("consult/core/acknowledgements.py", "_SESSION_KEY"): "a digest of the path, words said",
     ("consult/questionnaires/browser.py", "BROWSER_KEY"): "a random browser id",
     ("consult/questionnaires/navigation.py", "REVIEW_TYPED_KEY"): "a digest, the fields sealed",
+    ("consult/questionnaires/this_browser.py", "KEY"): "the last response opened: links sealed",
 }
 
 
