@@ -286,6 +286,18 @@ def _within_totals(counts, row_total, column_total) -> list[disclosure.Fact]:
     return facts
 
 
+#: From this many unknowns, all of them pinned at once is taken for a search out of steps.
+EXHAUSTED = 12
+
+
+def _hide_all(counts, row_total, column_total) -> None:
+    """Hide every cell and every line's total (the grand total stays)."""
+    for line in counts:
+        line[:] = [None] * len(line)
+    row_total[:] = [None] * len(row_total)
+    column_total[:] = [None] * len(column_total)
+
+
 def _protect(
     table,
     counts,
@@ -315,11 +327,21 @@ def _protect(
         )
         facts = _facts(table, counts, row_total, column_total, threshold)
         facts += _within_totals(counts, row_total, column_total)
-        if _blank(table, counts):
+        blank = _blank(table, counts)
+        if blank:
             bounds, facts = _totals_only(bounds, facts)
+        solved = disclosure.determined(bounds, facts)
+        if not blank and len(bounds) >= EXHAUSTED and solved == set(bounds):
+            # Every one of many unknowns "pinned" is the solver's answer when its search ran
+            # out of steps: hiding one more cell and searching again would only run out again
+            # (a search of seconds each time), until every cell is hidden. At once, then; the
+            # totals are then solved for on their own (_totals_only), quickly.
+            for line in counts:
+                line[:] = [None] * len(line)
+            continue
         pinned = [
             c
-            for c in disclosure.determined(bounds, facts)
+            for c in solved
             # A hidden cell is never left for subtraction (a partner neither: the page says
             # "not shown"); a hidden total is protected when it is small, or hidden on the
             # public page.
@@ -344,10 +366,7 @@ def _protect(
             near = [c for c in shown if (c[0] if kind == "row" else c[1]) == pinned[0][1]]
             near = near or shown
         if not near:
-            for line in counts:
-                line[:] = [None] * len(line)
-            row_total[:] = [None] * len(row_total)
-            column_total[:] = [None] * len(column_total)
+            _hide_all(counts, row_total, column_total)
             return
         i, j = min(near, key=lambda c: truth[c])
         counts[i][j] = None

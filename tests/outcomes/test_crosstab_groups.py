@@ -182,3 +182,21 @@ def test_a_line_of_a_group_at_the_limit_or_empty_is_shown(counts, limit):
     shown = public_crosstab(_table(counts), T, group_limit=limit)
     assert shown["counts"][0] == counts[0]
     assert shown["small_groups"] == {"rows": [], "columns": []}
+
+
+def test_a_table_whose_search_runs_out_hides_its_cells_at_once_and_keeps_its_group_sizes():
+    """Many small regions: the solver runs out of steps ("all pinned"); every cell is hidden
+    in one go rather than one per search of seconds, and the totals are then protected on
+    their own: the lines of 2 x T or more keep their sizes."""
+    counts = [[8, 0, 0, 0], [9, 15, 10, 6], [2, 0, 0, 1], [4, 8, 0, 0], [11, 9, 4, 1]]
+    counts += [[23, 7, 4, 6], [0, 0, 0, 0]]
+    table = _table(counts)
+    shown = public_crosstab(table, T)
+    assert all(n is None for line in shown["counts"][:-1] for n in line)
+    # the small row's size is protected by hiding the next smallest; the others stay
+    large = [n if n >= 2 * T else None for n in table["row_totals"]]
+    assert [n if n and n >= 2 * T else None for n in shown["row_totals"]] == large
+    assert not any(n is not None and 0 < n < T for n in shown["row_totals"])
+    assert shown["column_totals"] == table["column_totals"]
+    truth = {k: table[k] for k in ("total", "row_totals", "column_totals")}
+    assert not _reader(shown, truth)
