@@ -2,6 +2,12 @@
 country, type or language: consult.outcomes.dimensions): counts, row and column percentages,
 and the public version with small cells suppressed. No Flask here.
 
+Each row of a table is a group (the respondents who gave its answer: a region, say) spread over
+the columns, and each column a group spread over the rows. In the public version a line of a
+group under the group limit (consult.outcomes.group_disclosure) shows none of its cells, not
+even a zero: "6, 0, 0" for a region of six would say what each of them answered, and a zero
+beside hidden cells says where the hidden ones are. Its total, the group's size, stays.
+
 A respondent counts in a cell when they gave the row answer on the first dimension and the
 column answer on the second; with a multiple choice question a respondent can count in several
 cells of a row or column. The table covers the respondents who answered both.
@@ -10,12 +16,13 @@ cells of a row or column. The table covers the respondents who answered both.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from consult.outcomes import disclosure
+from consult.outcomes import disclosure, group_disclosure
 
 #: Closed question types that can be cross-tabulated.
 CROSSTAB_TYPES = ("single_choice", "yes_no", "multiple_choice")
@@ -90,6 +97,37 @@ def crosstab_pairs(
 
 def _small(count: int | None, threshold: int) -> bool:
     return count is not None and 0 < count < threshold
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Rows and columns of a table, by position."""
+
+    rows: frozenset[int] = frozenset()
+    columns: frozenset[int] = frozenset()
+
+    def as_dict(self) -> dict[str, list[int]]:
+        """JSON-ready: the positions in order."""
+        return {"rows": sorted(self.rows), "columns": sorted(self.columns)}
+
+    def __bool__(self) -> bool:
+        return bool(self.rows or self.columns)
+
+
+def small_groups(table: Mapping[str, Any], threshold: int, group_limit: int | None) -> Lines:
+    """The lines whose group (a row's or a column's respondents) is under the group limit, or
+    small: none of their cells is published. Under twice the threshold, a line either tells
+    that all or all but a few gave one answer (group_disclosure.dominated) or has every cell
+    small and hidden already; what is left to hide is its zeros, which tell where the hidden
+    ones are (and "0" beside one hidden cell says the whole group is in it). Hiding every
+    such line, not only the dominated ones, keeps a hidden line from saying it is dominated.
+    An empty line (no respondent) has nothing to tell and keeps its zeros."""
+    limit = max(group_disclosure.limit_in_force(group_limit, threshold), threshold)
+
+    def under(totals: Sequence[int]) -> frozenset[int]:
+        return frozenset(k for k, n in enumerate(totals) if 0 < int(n or 0) < limit)
+
+    return Lines(under(table["row_totals"]), under(table["column_totals"]))
 
 
 def _exclusive(totals: Sequence[int], total: int) -> bool:
@@ -189,30 +227,121 @@ def _withheld(table: Mapping[str, Any], threshold: int) -> dict[str, Any]:
     }
 
 
+def _cell_bounds(
+    table, counts, row_total, column_total, withheld: Lines
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """What a reader knows of each hidden cell: at least 1 (a zero is shown), or at least 0 in
+    a line withheld whole (its zeros hidden too); at most its row's and its column's size
+    where they are shown."""
+    everyone = max(int(table["total"] or 0), 1)
+    bounds = {}
+    for i, line in enumerate(counts):
+        for j, n in enumerate(line):
+            if n is None:
+                low = 0 if i in withheld.rows or j in withheld.columns else 1
+                sizes = [t for t in (row_total[i], column_total[j]) if t is not None]
+                bounds[(i, j)] = (low, max(low, min([everyone, *sizes])))
+    return bounds
+
+
+def _blank(table, counts) -> bool:
+    """Whether no cell is shown but the zeros of an empty line (no respondent: nothing to
+    tell, and no figure but its total of 0 needed to read them)."""
+    return all(
+        n is None or not (table["row_totals"][i] and table["column_totals"][j])
+        for i, line in enumerate(counts)
+        for j, n in enumerate(line)
+    )
+
+
+def _totals_only(bounds, facts):
+    """With no cell shown (_blank), the cells, each free within its line, tell nothing the
+    totals do not (a table of margins alone: any margins that add up can be filled): only the
+    totals are solved for, each at least its line's cells known to be 1 or more. (The search
+    over every blank cell would only run out of steps, and hide every total.)"""
+    totals = {k: v for k, v in bounds.items() if isinstance(k[0], str)}
+    ones: dict[Any, int] = {}
+    for key, (low, _high) in bounds.items():
+        if isinstance(key[0], int) and low:
+            ones[("row", key[0])] = ones.get(("row", key[0]), 0) + 1
+            ones[("column", key[1])] = ones.get(("column", key[1]), 0) + 1
+    totals = {
+        k: (max(low, ones.get(k, 0)), max(high, ones.get(k, 0)))
+        for k, (low, high) in totals.items()
+    }
+    kept = [f for f in facts if all(isinstance(c[0], str) for c in f.coefficients)]
+    return totals, kept
+
+
+def _within_totals(counts, row_total, column_total) -> list[disclosure.Fact]:
+    """A hidden total is at least each cell of its line (a reader knows it of a multiple
+    choice's lines too, whose cells do not add up to it)."""
+    facts = []
+    for i, line in enumerate(counts):
+        for j, n in enumerate(line):
+            for name, total in ((("row", i), row_total[i]), (("column", j), column_total[j])):
+                if total is None:
+                    cell = {} if n is not None else {(i, j): -1}
+                    facts.append(disclosure.at_least({name: 1, **cell}, n or 0))
+    return facts
+
+
+#: From this many unknowns, all of them pinned at once is taken for a search out of steps.
+EXHAUSTED = 12
+
+
+def _hide_all(counts, row_total, column_total) -> None:
+    """Hide every cell and every line's total (the grand total stays)."""
+    for line in counts:
+        line[:] = [None] * len(line)
+    row_total[:] = [None] * len(row_total)
+    column_total[:] = [None] * len(column_total)
+
+
 def _protect(
-    table, counts, row_total, column_total, threshold: int, hidden_elsewhere=frozenset()
+    table,
+    counts,
+    row_total,
+    column_total,
+    threshold: int,
+    hidden_elsewhere=frozenset(),
+    withheld: Lines | None = None,
 ) -> None:
     """Hide further cells until no hidden cell, nor a total of fewer than ``threshold``, can be
     worked out from what is shown (consult.outcomes.disclosure solves the lines together: two
-    "not shown" in a row and the same two columns are not enough when the columns pin them)."""
+    "not shown" in a row and the same two columns are not enough when the columns pin them).
+    ``withheld``: the lines of a small group, whose hidden cells may be zeros."""
+    withheld = withheld or Lines()
     original = table["counts"]
     truth = {(i, j): n for i, line in enumerate(original) for j, n in enumerate(line)}
     truth.update({("row", i): n for i, n in enumerate(table["row_totals"])})
     truth.update({("column", j): n for j, n in enumerate(table["column_totals"])})
     everyone = max(int(table["total"] or 0), 1)
     while True:
-        bounds = {
-            (i, j): (1, everyone) for (i, j) in truth if isinstance(i, int) and counts[i][j] is None
-        }
+        bounds: dict[Any, tuple[int, int]] = dict(
+            _cell_bounds(table, counts, row_total, column_total, withheld)
+        )
         bounds.update({("row", i): (1, everyone) for i, n in enumerate(row_total) if n is None})
         bounds.update(
             {("column", j): (1, everyone) for j, n in enumerate(column_total) if n is None}
         )
+        facts = _facts(table, counts, row_total, column_total, threshold)
+        facts += _within_totals(counts, row_total, column_total)
+        blank = _blank(table, counts)
+        if blank:
+            bounds, facts = _totals_only(bounds, facts)
+        solved = disclosure.determined(bounds, facts)
+        if not blank and len(bounds) >= EXHAUSTED and solved == set(bounds):
+            # Every one of many unknowns "pinned" is the solver's answer when its search ran
+            # out of steps: hiding one more cell and searching again would only run out again
+            # (a search of seconds each time), until every cell is hidden. At once, then; the
+            # totals are then solved for on their own (_totals_only), quickly.
+            for line in counts:
+                line[:] = [None] * len(line)
+            continue
         pinned = [
             c
-            for c in disclosure.determined(
-                bounds, _facts(table, counts, row_total, column_total, threshold)
-            )
+            for c in solved
             # A hidden cell is never left for subtraction (a partner neither: the page says
             # "not shown"); a hidden total is protected when it is small, or hidden on the
             # public page.
@@ -237,10 +366,7 @@ def _protect(
             near = [c for c in shown if (c[0] if kind == "row" else c[1]) == pinned[0][1]]
             near = near or shown
         if not near:
-            for line in counts:
-                line[:] = [None] * len(line)
-            row_total[:] = [None] * len(row_total)
-            column_total[:] = [None] * len(column_total)
+            _hide_all(counts, row_total, column_total)
             return
         i, j = min(near, key=lambda c: truth[c])
         counts[i][j] = None
@@ -250,9 +376,13 @@ def public_crosstab(
     table: Mapping[str, Any],
     threshold: int,
     published: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    group_limit: int | None = None,
 ) -> dict[str, Any]:
-    """Return a copy fit for public output: small cells and totals hidden (None), and enough
-    further cells hidden that none can be recovered from a row's or a column's total.
+    """Return a copy fit for public output: small cells and totals hidden (None), every cell of
+    a line of fewer than the group limit hidden, zeros too (``small_groups`` names those lines:
+    the page says why), and enough further cells hidden that none can be recovered from a
+    row's or a column's total. ``group_limit``: GROUP_DISCLOSURE_LIMIT (None: its default).
 
     ``published``: the public summary's questions (published_questions), for the same
     respondents, under the keys the table's ``question`` entries name. The table
@@ -290,10 +420,18 @@ def public_crosstab(
             for line in counts:
                 if line[j]:
                     line[j] = None
-    _protect(table, counts, row_total, column_total, threshold, hidden_elsewhere)
+    withheld = small_groups(table, threshold, group_limit)
+    for i in withheld.rows:
+        counts[i] = [None] * len(counts[i])
+    for j in withheld.columns:
+        for line in counts:
+            line[j] = None
+    _protect(table, counts, row_total, column_total, threshold, hidden_elsewhere, withheld)
     total = table["total"]
     return {
         **table,
+        "small_groups": withheld.as_dict(),
+        "group_limit": group_disclosure.limit_in_force(group_limit, threshold),
         "counts": counts,
         "row_totals": row_total,
         "column_totals": column_total,

@@ -189,7 +189,7 @@ def crosstab_page():
         table = crosstab_pairs(left, right, (row_key, row_options), (column_key, column_options))
         table["labels"] = {"rows": row_labels, "columns": column_labels}
         if public_view:
-            table = public_crosstab(table, threshold(), published)
+            table = public_crosstab(table, threshold(), published, group_limit=group_limit())
         fmt = request.args.get("format")
         if fmt in ("csv", "xlsx"):
             return _crosstab_file(fmt, table, closed, filters)
@@ -205,6 +205,18 @@ def withheld_note() -> str:
         "Not shown: the public outcomes withhold the figures of one of these questions (too few "
         "answered it, or it was asked only after an answer whose count is hidden), and this "
         "table would give them back."
+    )
+
+
+def small_groups_note(table: dict[str, Any]) -> str | None:
+    """Why a public cross-tabulation shows no cell of a small row or column (None: none)."""
+    lines = table.get("small_groups") or {}
+    if not (lines.get("rows") or lines.get("columns")):
+        return None
+    return _(
+        "In a row or column of fewer than %(n)s respondents, no cell is shown, not even a zero: "
+        "with so few people, a cell could tell how each of them answered.",
+        n=table["group_limit"],
     )
 
 
@@ -234,6 +246,7 @@ def _crosstab_context(closed, filters, row_key, column_key, public_view, table) 
         "table": table,
         "threshold": threshold(),
         "withheld_note": withheld_note(),
+        "small_groups_note": small_groups_note(table) if table else None,
         "p": presenting,
     }
 
@@ -262,6 +275,8 @@ def _crosstab_file(fmt: str, table: dict, closed: dict, filters: SummaryFilter) 
         lines.append([label, *shares, None])
     if table.get("withheld"):
         lines.append([withheld_note()])
+    elif small_groups_note(table):
+        lines.append([small_groups_note(table)])
     width = len(header)
     lines = [line + [None] * (width - len(line)) for line in lines]
     audit.record(
