@@ -74,7 +74,9 @@ def cause_of(kind: str) -> str:
     try:
         return CAUSE_OF[kind]
     except KeyError:
-        raise UnclassifiedKind(f"mail kind {kind!r} has no cause in consult/mail/kinds.py") from None
+        raise UnclassifiedKind(
+            f"mail kind {kind!r} has no cause in consult/mail/kinds.py"
+        ) from None
 
 
 def budget_of(kind: str) -> str:
@@ -85,6 +87,4 @@ def budget_of(kind: str) -> str:
 
 def kinds_of_budget(budget: str) -> tuple[str, ...]:
     """Every kind that spends ``budget`` (recovery kinds spend none)."""
-    return tuple(
-        kind for kind in CAUSE_OF if kind not in RECOVERY and budget_of(kind) == budget
-    )
+    return tuple(kind for kind in CAUSE_OF if kind not in RECOVERY and budget_of(kind) == budget)

@@ -161,9 +161,7 @@ def _address_digest(address: str) -> str:
     return hmac.new(key.digest(), address.casefold().encode(), hashlib.sha256).hexdigest()
 
 
-def count_client_recipient_hit(
-    session: Session, address: str, budget: str = kinds.ANYONE
-) -> bool:
+def count_client_recipient_hit(session: Session, address: str, budget: str = kinds.ANYONE) -> bool:
     """Count one message of ``budget`` from this client address to ``address``, whoever caused
     it; tell whether it is within MAIL_CLIENT_RECIPIENT_LIMIT (always, when rate limits are
     off)."""
