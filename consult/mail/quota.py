@@ -42,9 +42,10 @@ anyone else's; a mailbox is still protected, since each requester costs a respon
 contribution made from a metered client address.
 
 A message over a bound is not queued (logged without the address), and the page that
-asked says so (refusal() tells why); one of the recipient's own (kinds.OWN) leaves a row
-without a body in the outbox (state REFUSED) so that staff see it unless saying so would tell whether an address is known
-("Lost your link?" counts its own requests, known or not: respondents.send_lost_link). Staff
+asked says so (refusal() tells why) unless saying so would tell whether an address is known
+("Lost your link?" counts its own requests, known or not: respondents.send_lost_link); one of
+the recipient's own (kinds.OWN) leaves a row without a body in the outbox (state REFUSED) so
+that staff see it. Staff
 actions, the command line and the sender's own work (the moderators' digest) are not metered.
 """
 

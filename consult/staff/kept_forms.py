@@ -19,10 +19,10 @@ from __future__ import annotations
 import json
 import secrets
 import tempfile
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from collections.abc import Iterable
 
 from flask import current_app, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException

@@ -193,9 +193,12 @@ def test_only_the_outbox_gate_writes_messages():
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and _name(node) == "OutboxMessage":
                 writers.append(path.relative_to(ROOT).as_posix())
-            if isinstance(node, ast.Call) and _name(node) == "insert":
-                if any("OutboxMessage" in ast.dump(arg) for arg in node.args):
-                    writers.append(path.relative_to(ROOT).as_posix())
+            if (
+                isinstance(node, ast.Call)
+                and _name(node) == "insert"
+                and any("OutboxMessage" in ast.dump(arg) for arg in node.args)
+            ):
+                writers.append(path.relative_to(ROOT).as_posix())
     assert writers == ["consult/mail/outbox.py"]
     source = (ROOT / "consult/mail/outbox.py").read_text(encoding="utf-8")
     gate = source[source.index("def enqueue(") : source.index("def _claimable(")]
