@@ -25,8 +25,9 @@ class OutboxMessage(Base):
 
     The sender claims a row by setting ``claim_token`` and ``claimed_until`` in one UPDATE that
     only matches unclaimed (or expired) pending rows, so two senders never hold the same row.
-    Once delivered, the bodies are cleared: they may hold a personal link, which the database
-    otherwise never keeps in clear.
+    Once delivered, given up or withdrawn, the bodies and the unsubscribe address are cleared
+    (outbox.CLEARED): they hold personal links and signed tokens, which the database otherwise
+    never keeps in clear. The row (recipient, kind, state, times) goes after MAIL_KEEP_DAYS.
     """
 
     __tablename__ = "mail_outbox"

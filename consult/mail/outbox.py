@@ -99,6 +99,12 @@ def enqueue(
     return message if refused is None else None
 
 
+#: What a message that will not be tried again no longer keeps: its bodies (personal links,
+#: answers) and its unsubscribe address (a signed token that stops or restarts an invitee's
+#: reminders). What staff need stays: recipient, kind, state, times, the last error.
+CLEARED = {"body_text": None, "body_html": None, "unsubscribe_url": None}
+
+
 def _claimable(now: datetime):
     return (
         OutboxMessage.state == PENDING,
@@ -239,8 +245,7 @@ def record(session: Session, token: str, outcomes: Outcomes, retry: Retry) -> in
             state=SENT,
             sent_at=now,
             last_error=None,
-            body_text=None,
-            body_html=None,
+            **CLEARED,
         )
         for message, error in outcomes.failed:
             ours += _fail(session, message, token, error)
@@ -268,8 +273,7 @@ def _fail(session: Session, message: OutboxMessage, token: str, error: str) -> i
         token,
         state=FAILED,
         last_error=error[:2000],
-        body_text=None,
-        body_html=None,
+        **CLEARED,
     )
 
 
@@ -325,8 +329,22 @@ def release(
 
 def purge(session: Session, older_than: datetime) -> int:
     """Delete sent, failed, withdrawn and refused messages older than ``older_than``; return
-    how many."""
+    how many. Any such message still holding a secret (written before its clearing was the
+    rule) is cleared at once."""
     with writing():
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.state != PENDING,
+                or_(
+                    OutboxMessage.body_text.is_not(None),
+                    OutboxMessage.body_html.is_not(None),
+                    OutboxMessage.unsubscribe_url.is_not(None),
+                ),
+            )
+            .values(**CLEARED)
+            .execution_options(synchronize_session=False)
+        )
         result = session.execute(
             delete(OutboxMessage)
             .where(
