@@ -224,6 +224,9 @@ def purge_drafts(app: Flask, days: float | None = None) -> int:
         purge_retired_links(db.session)  # replaced links explain themselves for a year
         purge_retired_pledge_links(db.session)  # and so do a pledge's
         db.commit()
+    from consult.maintenance.sweep import sweep
+
+    sweep(app)  # kept staff forms and written messages past their time
     return count
 
 

@@ -70,6 +70,9 @@ class Defaults:
     #: (`consult questionnaires purge-drafts`, run by `consult serve` at each start; add it to
     #: cron for a server that runs for weeks).
     EMPTY_DRAFT_DAYS = 7
+    #: A staff form kept after its session ended (consult/staff/kept_forms.py) waits this many
+    #: hours for its account's next sign-in; then the maintenance sweep deletes it.
+    STAFF_KEPT_FORM_HOURS = 24
     #: How many reverse proxies stand in front of the app and set X-Forwarded-For/-Proto/-Host:
     #: 0 trusts none (the app faces clients directly); 1 behind one nginx. Never more than there
     #: are, or clients could forge their address (and escape rate limits).

@@ -8,7 +8,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from consult.campaign.models import NEEDS_MORE, REJECTED, VERIFIED, Pledge
+from consult.campaign.models import DRAFT, NEEDS_MORE, REJECTED, VERIFIED, Pledge
 from consult.core.links import absolute_url_for
 from consult.mail.outbox import Draft, InvalidAddress, enqueue
 
@@ -20,9 +20,11 @@ SUBJECTS = {
     NEEDS_MORE: _l("Your pledge to join the campaign: we need more"),
     REJECTED: _l("Your pledge to join the campaign was not accepted"),
 }
-#: The outbox's kind of each notice.
+#: The outbox's kind of each notice (consult/mail/kinds.py says who causes each).
 KINDS = {
     "received": "campaign_received",
+    #: The same notice for a join draft: anyone can save one naming any contact.
+    "draft_received": "campaign_draft_received",
     VERIFIED: "campaign_verified",
     NEEDS_MORE: "campaign_needs_more",
     REJECTED: "campaign_rejected",
@@ -34,7 +36,9 @@ def _language(pledge: Pledge) -> str:
     return pledge.language if pledge.language in languages else languages[0]
 
 
-def _queue(session: Session, pledge: Pledge, notice: str, link: str | None) -> bool:
+def _queue(
+    session: Session, pledge: Pledge, notice: str, link: str | None, kind: str | None = None
+) -> bool:
     language = _language(pledge)
     context = {
         "pledge": pledge,
@@ -48,7 +52,8 @@ def _queue(session: Session, pledge: Pledge, notice: str, link: str | None) -> b
         subject = str(SUBJECTS[notice]) % {"institution": pledge.institution_name}
         text = render_template("campaign/mail/notice.txt", subject=subject, **context)
         html = render_template("campaign/mail/notice.html", subject=subject, **context)
-    return queue_to_contact(session, pledge, KINDS[notice], language, subject, text, html)
+    kind = kind or KINDS[notice]
+    return queue_to_contact(session, pledge, kind, language, subject, text, html)
 
 
 def queue_to_contact(
@@ -81,7 +86,8 @@ def queue_pledge_received(session: Session, pledge: Pledge, token: str) -> bool:
     """Tell the contact the pledge was received, with its personal link (not committed); tell
     whether the message was queued."""
     link = absolute_url_for("campaign.pledge", token=token)
-    return _queue(session, pledge, "received", link)
+    kind = KINDS["draft_received" if pledge.status == DRAFT else "received"]
+    return _queue(session, pledge, "received", link, kind)
 
 
 def queue_decision(session: Session, pledge: Pledge) -> None:

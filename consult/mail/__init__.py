@@ -73,10 +73,14 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_ADDRESS_CEILING": "300 per hour;1000 per day",
     "MAIL_PER_RECIPIENT_PER_DAY": 10,
     #: Every public message from one client address to one recipient, whoever caused it (a
-    #: flood of new drafts to one stranger); and every public message to one recipient from
-    #: all clients in 24 hours, but the owner's own "Lost your link?".
+    #: flood of new drafts to one stranger), per budget (consult/mail/kinds.py).
     "MAIL_CLIENT_RECIPIENT_LIMIT": "5 per hour;12 per day",
+    #: Every public message to one recipient from all clients in 24 hours, per budget: the
+    #: recipient's own steps (a submitted response's receipt, a pledge sent) ...
     "MAIL_RECIPIENT_CEILING_PER_DAY": 25,
+    #: ... and what anyone can cause by typing an address (a draft's link, a join draft's
+    #: copy), which never spends the first; the owner's "Lost your link?" counts in neither.
+    "MAIL_STRANGER_CEILING_PER_DAY": 25,
 }
 
 

@@ -61,6 +61,7 @@ def withdraw_reminders(session: Session, invitation_ids: list[int]) -> int:
     that its answers were not received. A reminder a sender already holds is past recall.
     """
     from consult.mail.models import CANCELLED, PENDING, OutboxMessage
+    from consult.mail.outbox import CLEARED
 
     if not invitation_ids:
         return 0
@@ -74,7 +75,7 @@ def withdraw_reminders(session: Session, invitation_ids: list[int]) -> int:
                 OutboxMessage.state == PENDING,
                 or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
             )
-            .values(state=CANCELLED, last_error=WITHDRAWN, body_text=None, body_html=None)
+            .values(state=CANCELLED, last_error=WITHDRAWN, **CLEARED)
             .execution_options(synchronize_session=False)
         )
     return result.rowcount

@@ -15,6 +15,9 @@ SENT = "sent"
 FAILED = "failed"
 #: Withdrawn before it went (a reminder whose response was submitted meanwhile).
 CANCELLED = "cancelled"
+#: Never queued: a message the recipient's own step called for met a daily limit of the
+#: public's mail (consult/mail/quota.py). Kept without a body, so that staff see it.
+REFUSED = "refused"
 
 
 class OutboxMessage(Base):
@@ -22,8 +25,9 @@ class OutboxMessage(Base):
 
     The sender claims a row by setting ``claim_token`` and ``claimed_until`` in one UPDATE that
     only matches unclaimed (or expired) pending rows, so two senders never hold the same row.
-    Once delivered, the bodies are cleared: they may hold a personal link, which the database
-    otherwise never keeps in clear.
+    Once delivered, given up or withdrawn, the bodies and the unsubscribe address are cleared
+    (outbox.CLEARED): they hold personal links and signed tokens, which the database otherwise
+    never keeps in clear. The row (recipient, kind, state, times) goes after MAIL_KEEP_DAYS.
     """
 
     __tablename__ = "mail_outbox"
@@ -43,7 +47,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: What the message is: "personal_link", "receipt", "invitation", "reminder", "test", ...
     kind: Mapped[str] = mapped_column(String(32))
-    #: PENDING, SENT, FAILED or CANCELLED.
+    #: PENDING, SENT, FAILED, CANCELLED or REFUSED.
     state: Mapped[str] = mapped_column(String(16), default=PENDING)
     recipient_email: Mapped[str] = mapped_column(String(254))
     #: Display name, one line (see consult.mail.compose.one_line); may be empty.

@@ -19,9 +19,9 @@ from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from consult.db import commits_not_waiting_for_the_disk, utcnow, writing
-from consult.mail import quota
+from consult.mail import kinds, quota
 from consult.mail.compose import new_message_id, normalise_address, one_line
-from consult.mail.models import CANCELLED, FAILED, PENDING, SENT, OutboxMessage
+from consult.mail.models import CANCELLED, FAILED, PENDING, REFUSED, SENT, OutboxMessage
 
 
 class InvalidAddress(ValueError):
@@ -57,15 +57,19 @@ def enqueue(
     """Add a message to the outbox in the caller's transaction (not committed); None when a
     public request asked for more mail than quota.admits() allows.
 
+    The one place every message passes: its kind must have a cause (consult/mail/kinds.py;
+    else UnclassifiedKind), which decides the budget a public request spends on it. A
+    message of the recipient's own step (kinds.OWN) that is refused leaves a row without a
+    body (REFUSED) for staff to see; the caller's page says it was not sent.
     ``flush=False`` leaves the flush to the caller: a batch of thousands is flushed once.
     ``metered=False``: the caller has asked quota.admits() itself (and was admitted).
     Every message records its requester, so that each has its own budget per recipient.
     """
+    cause = kinds.cause_of(draft.kind)
     address = normalise_address(draft.recipient_email)
     if address is None:
         raise InvalidAddress(draft.recipient_email)
-    if metered and not quota.admits(session, address, draft.requester):
-        return None
+    refused = quota.refusal(session, address, draft.requester, draft.kind) if metered else None
     message = OutboxMessage(
         kind=draft.kind,
         state=PENDING,
@@ -82,10 +86,23 @@ def enqueue(
         next_attempt_at=utcnow(),
         attempts=0,
     )
+    if refused is not None:
+        if cause != kinds.OWN:
+            return None
+        # Promised on the page that asked (which now says it was not sent): staff see it.
+        message.state = REFUSED
+        message.body_text = message.body_html = message.unsubscribe_url = None
+        message.last_error = f"not sent: daily limit of the public's mail ({refused})"
     session.add(message)
     if flush:
         session.flush()
-    return message
+    return message if refused is None else None
+
+
+#: What a message that will not be tried again no longer keeps: its bodies (personal links,
+#: answers) and its unsubscribe address (a signed token that stops or restarts an invitee's
+#: reminders). What staff need stays: recipient, kind, state, times, the last error.
+CLEARED = {"body_text": None, "body_html": None, "unsubscribe_url": None}
 
 
 def _claimable(now: datetime):
@@ -228,8 +245,7 @@ def record(session: Session, token: str, outcomes: Outcomes, retry: Retry) -> in
             state=SENT,
             sent_at=now,
             last_error=None,
-            body_text=None,
-            body_html=None,
+            **CLEARED,
         )
         for message, error in outcomes.failed:
             ours += _fail(session, message, token, error)
@@ -257,8 +273,7 @@ def _fail(session: Session, message: OutboxMessage, token: str, error: str) -> i
         token,
         state=FAILED,
         last_error=error[:2000],
-        body_text=None,
-        body_html=None,
+        **CLEARED,
     )
 
 
@@ -313,12 +328,27 @@ def release(
 
 
 def purge(session: Session, older_than: datetime) -> int:
-    """Delete sent, failed and withdrawn messages older than ``older_than``; return how many."""
+    """Delete sent, failed, withdrawn and refused messages older than ``older_than``; return
+    how many. Any such message still holding a secret (written before its clearing was the
+    rule) is cleared at once."""
     with writing():
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.state != PENDING,
+                or_(
+                    OutboxMessage.body_text.is_not(None),
+                    OutboxMessage.body_html.is_not(None),
+                    OutboxMessage.unsubscribe_url.is_not(None),
+                ),
+            )
+            .values(**CLEARED)
+            .execution_options(synchronize_session=False)
+        )
         result = session.execute(
             delete(OutboxMessage)
             .where(
-                OutboxMessage.state.in_((SENT, FAILED, CANCELLED)),
+                OutboxMessage.state.in_((SENT, FAILED, CANCELLED, REFUSED)),
                 OutboxMessage.created_at < older_than,
             )
             .execution_options(synchronize_session=False)

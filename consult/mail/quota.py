@@ -21,10 +21,16 @@ messages a minute to any addresses. Two bounds hold for every such message:
   a new draft is a new requester, so one client making fourteen drafts, each mailing the same
   stranger, was flooding that mailbox within every per-requester budget. Many requesters from
   one client to ONE recipient is a flood; many recipients from one client is a venue;
-- per recipient, over every client, MAIL_RECIPIENT_CEILING_PER_DAY (default 25) messages in
-  24 hours that a stranger can cause (every public message but the owner's own recovery,
-  "Lost your link?", which has its own bounds per client and address): clients spread over
-  many addresses still cannot bury a mailbox, and the owner can always ask for her way back.
+- per recipient, over every client, a ceiling of messages in 24 hours per budget: who causes
+  a kind of message decides which (consult/mail/kinds.py). What anyone can cause by typing
+  an address (a lost link, a draft's personal link, a join draft's copy) meets
+  MAIL_STRANGER_CEILING_PER_DAY (default 25); the recipient's own completed steps (the receipt
+  of a submitted response, a pledge sent) meet MAIL_RECIPIENT_CEILING_PER_DAY (default 25),
+  counted over those alone. Strangers filling a mailbox never use up its owner's receipt;
+  clients spread over many addresses still cannot bury it. The owner's own recovery ("Lost
+  your link?") neither counts nor meets a ceiling (its bounds are per client and address).
+  The per-client bounds above are kept per budget too: a stranger behind the same venue
+  Wi-Fi cannot spend the receipts of the people next to her.
 
 The requester is who caused the message: the response whose link or receipt it carries
 ("response:12"), the pledge ("pledge:3") or contribution ("contribution:7") it is about, else
@@ -35,9 +41,11 @@ own link and her own receipt for the day. Per requester, nobody's messages count
 anyone else's; a mailbox is still protected, since each requester costs a response, pledge or
 contribution made from a metered client address.
 
-A message over either bound is not queued (logged without the address), and the page that
+A message over a bound is not queued (logged without the address), and the page that
 asked says so (refusal() tells why) unless saying so would tell whether an address is known
-("Lost your link?" counts its own requests, known or not: respondents.send_lost_link). Staff
+("Lost your link?" counts its own requests, known or not: respondents.send_lost_link); one of
+the recipient's own (kinds.OWN) leaves a row without a body in the outbox (state REFUSED) so
+that staff see it. Staff
 actions, the command line and the sender's own work (the moderators' digest) are not metered.
 """
 
@@ -53,7 +61,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult.db import utcnow
-from consult.mail.models import OutboxMessage
+from consult.mail import kinds
+from consult.mail.models import REFUSED, OutboxMessage
 
 log = logging.getLogger("consult.mail")
 
@@ -66,8 +75,7 @@ OWNED_REQUESTERS = ("response:", "pledge:", "contribution:")
 PER_RECIPIENT_PER_DAY = 10
 CLIENT_RECIPIENT_LIMIT = "5 per hour;12 per day"
 RECIPIENT_CEILING_PER_DAY = 25
-#: Requesters of the owner's own recovery: not counted against the recipient's ceiling.
-RECOVERY_REQUESTERS = ("lost-link:",)
+STRANGER_CEILING_PER_DAY = 25
 #: Set on ``g`` by work that runs in a request context without being a request (the digest).
 UNMETERED = "mail_unmetered"
 
@@ -103,13 +111,16 @@ def requester_for(requester: str | None) -> str | None:
     return requester or client_requester()
 
 
-def count_client_hit(session: Session, name: str, requester: str | None = None) -> str | None:
+def count_client_hit(
+    session: Session, name: str, requester: str | None = None, budget: str = kinds.ANYONE
+) -> str | None:
     """Count one message of ``name`` asked for by this request; return None if it is within the
     limits (always, when rate limits are off), else why not (CLIENT or REQUESTER).
 
     A message someone's own response, pledge or contribution caused (``requester``) counts
     that requester against MAIL_REQUESTER_LIMIT; any other counts the client address against
-    MAIL_PUBLIC_LIMIT. Every one counts the address against MAIL_ADDRESS_CEILING.
+    MAIL_PUBLIC_LIMIT. Every one counts the address against MAIL_ADDRESS_CEILING, kept per
+    ``budget`` (kinds.OWN or kinds.ANYONE): what anyone can cause never spends the receipts.
     """
     config = current_app.config
     if not config.get("RATELIMIT_ENABLED", True):
@@ -120,10 +131,15 @@ def count_client_hit(session: Session, name: str, requester: str | None = None) 
     else:
         meter = (config.get("MAIL_PUBLIC_LIMIT") or PUBLIC_LIMIT, client, CLIENT)
     ceiling = (config.get("MAIL_ADDRESS_CEILING") or ADDRESS_CEILING, client, CLIENT)
-    for (limit, who, reason), key in ((meter, name), (ceiling, f"{name}-ceiling")):
+    for (limit, who, reason), key in ((meter, name), (ceiling, _keyed(f"{name}-ceiling", budget))):
         if not _within(session, limit, key, who):
             return reason
     return None
+
+
+def _keyed(name: str, budget: str) -> str:
+    """The rate-limit name of ``name`` for ``budget`` (ANYONE keeps the name it always had)."""
+    return name if budget == kinds.ANYONE else f"{name}-{budget}"
 
 
 def _within(session: Session, limit: str, name: str, who: str) -> bool:
@@ -146,30 +162,40 @@ def _address_digest(address: str) -> str:
     return hmac.new(key.digest(), address.casefold().encode(), hashlib.sha256).hexdigest()
 
 
-def count_client_recipient_hit(session: Session, address: str) -> bool:
-    """Count one message from this client address to ``address``, whoever caused it; tell
-    whether it is within MAIL_CLIENT_RECIPIENT_LIMIT (always, when rate limits are off)."""
+def count_client_recipient_hit(session: Session, address: str, budget: str = kinds.ANYONE) -> bool:
+    """Count one message of ``budget`` from this client address to ``address``, whoever caused
+    it; tell whether it is within MAIL_CLIENT_RECIPIENT_LIMIT (always, when rate limits are
+    off)."""
     config = current_app.config
     if not config.get("RATELIMIT_ENABLED", True):
         return True
     limit = config.get("MAIL_CLIENT_RECIPIENT_LIMIT") or CLIENT_RECIPIENT_LIMIT
     who = f"{request.remote_addr or '-'}/{_address_digest(address)}"
-    return _within(session, limit, "mail-client-recipient", who)
+    return _within(session, limit, _keyed("mail-client-recipient", budget), who)
 
 
-def recipient_is_full(session: Session, address: str) -> bool:
-    """Tell whether ``address`` received MAIL_RECIPIENT_CEILING_PER_DAY public messages in 24
-    hours, from every client together (the owner's own recovery not counted)."""
-    since = utcnow() - timedelta(days=1)
-    conditions = [
-        OutboxMessage.recipient_email == address,
-        OutboxMessage.requester.is_not(None),
-        OutboxMessage.created_at >= since,
-    ]
-    conditions += [OutboxMessage.requester.not_like(f"{p}%") for p in RECOVERY_REQUESTERS]
-    recent = session.scalar(select(func.count(OutboxMessage.id)).where(*conditions))
-    ceiling = current_app.config.get("MAIL_RECIPIENT_CEILING_PER_DAY", RECIPIENT_CEILING_PER_DAY)
-    return recent >= int(ceiling)
+def ceiling_of(budget: str) -> int:
+    """The messages of ``budget`` one recipient may receive from the public in 24 hours."""
+    config = current_app.config
+    if budget == kinds.OWN:
+        return int(config.get("MAIL_RECIPIENT_CEILING_PER_DAY", RECIPIENT_CEILING_PER_DAY))
+    return int(config.get("MAIL_STRANGER_CEILING_PER_DAY", STRANGER_CEILING_PER_DAY))
+
+
+def recipient_is_full(session: Session, address: str, kind: str) -> bool:
+    """Tell whether ``address`` received its ceiling of public messages of ``kind``'s budget in
+    24 hours, from every client together (only that budget's kinds counted, recovery never)."""
+    budget = kinds.budget_of(kind)
+    recent = session.scalar(
+        select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.recipient_email == address,
+            OutboxMessage.requester.is_not(None),
+            OutboxMessage.kind.in_(kinds.kinds_of_budget(budget)),
+            OutboxMessage.state != REFUSED,
+            OutboxMessage.created_at >= utcnow() - timedelta(days=1),
+        )
+    )
+    return recent >= ceiling_of(budget)
 
 
 def asks_about(session: Session, purpose: str, address: str, window: timedelta) -> int:
@@ -190,10 +216,14 @@ def asks_about(session: Session, purpose: str, address: str, window: timedelta) 
     )
 
 
-def refusal(session: Session, address: str, requester: str | None = None) -> str | None:
-    """Tell why a message to ``address`` caused by ``requester`` may not be queued now (RECIPIENT,
-    RECIPIENT_CEILING, CLIENT_RECIPIENT, REQUESTER or CLIENT), or None: it may (and is
-    counted). The one gate of every message a public request causes (outbox.enqueue)."""
+def refusal(session: Session, address: str, requester: str | None, kind: str) -> str | None:
+    """Tell why a message of ``kind`` to ``address`` caused by ``requester`` may not be queued
+    now (RECIPIENT, RECIPIENT_CEILING, CLIENT_RECIPIENT, REQUESTER or CLIENT), or None: it may
+    (and is counted). The one gate of every message a public request causes (outbox.enqueue).
+
+    Every bound but the requester's own is kept per budget (kinds.budget_of): a message anyone
+    can cause never spends what the recipient's own steps need."""
+    budget = kinds.budget_of(kind)  # an unclassified kind fails here, public or not
     if not is_public_request():
         return None
     requester = requester_for(requester)
@@ -202,6 +232,7 @@ def refusal(session: Session, address: str, requester: str | None = None) -> str
         select(func.count(OutboxMessage.id)).where(
             OutboxMessage.recipient_email == address,
             OutboxMessage.requester == requester,
+            OutboxMessage.state != REFUSED,
             OutboxMessage.created_at >= since,
         )
     )
@@ -209,18 +240,18 @@ def refusal(session: Session, address: str, requester: str | None = None) -> str
     if recent >= limit:
         log.warning("mail not queued: this requester sent the recipient enough messages today")
         return RECIPIENT
-    if not requester.startswith(RECOVERY_REQUESTERS) and recipient_is_full(session, address):
-        log.warning("mail not queued: the recipient received enough public messages today")
+    if kind not in kinds.RECOVERY and recipient_is_full(session, address, kind):
+        log.warning("mail not queued: the recipient received enough %s messages today", budget)
         return RECIPIENT_CEILING
-    if not count_client_recipient_hit(session, address):
+    if not count_client_recipient_hit(session, address, budget):
         log.warning("mail not queued: this client asked for enough messages to the recipient")
         return CLIENT_RECIPIENT
-    refused = count_client_hit(session, "mail-public", requester)
+    refused = count_client_hit(session, "mail-public", requester, budget)
     if refused is not None:
         log.warning("mail not queued: this %s asked for enough messages", refused)
     return refused
 
 
-def admits(session: Session, address: str, requester: str | None = None) -> bool:
-    """Tell whether a message to ``address`` may be queued now (counting it if so)."""
-    return refusal(session, address, requester) is None
+def admits(session: Session, address: str, requester: str | None, kind: str) -> bool:
+    """Tell whether a message of ``kind`` to ``address`` may be queued now (counting it if so)."""
+    return refusal(session, address, requester, kind) is None

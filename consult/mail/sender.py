@@ -348,6 +348,9 @@ def run(
                     tried = send_batch(session, settings, transport, stop)
                     if loop and time.monotonic() - last_purge > 3600:
                         outbox.purge(session, utcnow() - timedelta(days=settings.keep_days))
+                        from consult.maintenance.sweep import sweep
+
+                        sweep(app)
                         from consult.mail.digest import run_for_app
 
                         run_for_app(app)

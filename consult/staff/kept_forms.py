@@ -10,7 +10,8 @@ keeps only the account's id and a random nonce. After signing in again as the sa
 "Send again" button: that post goes through the CSRF check, the role check and the staff
 concurrency check (consult/staff/concurrency.py) as any other. A sign-in as another account
 deletes the kept form unseen; so does the account's next sign-in anywhere, and a kept form
-older than KEEP_FOR is never shown.
+older than STAFF_KEPT_FORM_HOURS (24 by default) is never shown, and deleted by the
+maintenance sweep (consult/maintenance/sweep.py) even if its account never signs in again.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import secrets
 import tempfile
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,7 +36,8 @@ from consult.storage import file_store
 SESSION_KEY = "kept_staff_form"
 #: Where kept forms live in the file store.
 STORE_FOLDER = "staff-forms"
-#: A kept form is shown after a sign-in within this long, else forgotten.
+#: A kept form is shown after a sign-in within this long, else forgotten (and swept); the
+#: STAFF_KEPT_FORM_HOURS setting overrides it.
 KEEP_FOR = timedelta(days=1)
 #: Endpoints whose post is never kept: sign-out means to leave.
 NOT_KEPT = frozenset({"staff.logout"})
@@ -128,12 +131,34 @@ def after_sign_in(user_id: int, pointer: tuple[int, str] | None) -> bool:
     return True
 
 
+def keep_for() -> timedelta:
+    """How long a kept form waits for its account's sign-in (STAFF_KEPT_FORM_HOURS)."""
+    hours = current_app.config.get("STAFF_KEPT_FORM_HOURS")
+    return KEEP_FOR if hours is None else timedelta(hours=float(hours))
+
+
 def _too_old(kept: dict[str, Any]) -> bool:
     try:
         kept_at = datetime.fromisoformat(kept["kept_at"])
     except (KeyError, TypeError, ValueError):
         return True
-    return utcnow() - kept_at > KEEP_FOR
+    return utcnow() - kept_at > keep_for()
+
+
+def sweep(user_ids: Iterable[int]) -> int:
+    """Delete the kept forms of these accounts that are past keep_for() (or unreadable);
+    return how many. For an account that never signs in again (the sign-in deletes the rest)."""
+    store = file_store()
+    swept = 0
+    for user_id in user_ids:
+        name = _name(user_id)
+        if store.size(name) is None:
+            continue
+        kept = _read(user_id)
+        if kept is None or _too_old(kept):
+            store.delete(name)
+            swept += 1
+    return swept
 
 
 def take(user_id: int) -> dict[str, Any] | None:

@@ -474,7 +474,7 @@ def test_the_e_mail_me_my_link_form_keeps_the_address(app, respondent):
         with app.app_context():
             from consult.mail.models import OutboxMessage
 
-            return db.session.query(OutboxMessage).count()
+            return db.session.query(OutboxMessage).filter(OutboxMessage.state != "refused").count()
 
     before = queued()
     reply = client.post(
@@ -636,7 +636,7 @@ def _queued(app: Flask) -> int:
     with app.app_context():
         from consult.mail.models import OutboxMessage
 
-        return db.session.query(OutboxMessage).count()
+        return db.session.query(OutboxMessage).filter(OutboxMessage.state != "refused").count()
 
 
 def test_the_link_box_of_a_question_page_saves_the_page_then_sends(app, respondent):

@@ -27,7 +27,7 @@ VICTIM = "officer@city.example.org"
 
 def _queue(address: str, requester: str | None) -> bool:
     draft = Draft(
-        kind="test",
+        kind="receipt",
         recipient_email=address,
         language="en",
         subject="s",
@@ -85,14 +85,14 @@ def test_refusal_says_why(make_app):
         MAIL_PER_RECIPIENT_PER_DAY=1,
     )
     with app.test_request_context(environ_base={"REMOTE_ADDR": "192.0.2.9"}), writing():
-        assert quota.refusal(db.session, "a@x.org", "response:1") is None
+        assert quota.refusal(db.session, "a@x.org", "response:1", "receipt") is None
         assert _queue("a@x.org", "response:1")
-        assert quota.refusal(db.session, "a@x.org", "response:1") == quota.RECIPIENT
-        assert quota.refusal(db.session, "b@x.org", "response:1") is None
-        assert quota.refusal(db.session, "c@x.org", "response:1") == quota.REQUESTER
+        assert quota.refusal(db.session, "a@x.org", "response:1", "receipt") == quota.RECIPIENT
+        assert quota.refusal(db.session, "b@x.org", "response:1", "receipt") is None
+        assert quota.refusal(db.session, "c@x.org", "response:1", "receipt") == quota.REQUESTER
         # Another response behind the same address: its own meter, up to the address's ceiling.
-        assert quota.refusal(db.session, "c@x.org", "response:2") is None
-        assert quota.refusal(db.session, "d@x.org", "response:2") == quota.CLIENT
+        assert quota.refusal(db.session, "c@x.org", "response:2", "receipt") is None
+        assert quota.refusal(db.session, "d@x.org", "response:2", "receipt") == quota.CLIENT
         db.session.rollback()
 
 
@@ -231,7 +231,7 @@ def test_the_meter_counts_the_owner_and_the_address_only_as_a_ceiling(
     )
     with app.test_request_context(environ_base={"REMOTE_ADDR": "192.0.2.1"}), writing():
         said = [
-            quota.refusal(db.session, f"city{n}@x.org", requester)
+            quota.refusal(db.session, f"city{n}@x.org", requester, "receipt")
             for n, requester in enumerate(requesters)
         ]
         db.session.rollback()

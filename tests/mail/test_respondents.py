@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from consult.db import db
-from consult.mail.models import AddressKey, OutboxMessage
+from consult.mail.models import REFUSED, AddressKey, OutboxMessage
 from consult.mail.sender import run
 from consult.questionnaires.models import Response
 from consult.questionnaires.registry import get_questionnaire
@@ -16,9 +16,13 @@ from tests.conftest import Respondent, csrf_token
 from tests.questionnaires.test_respond import fill_required
 
 
-def outbox(app) -> list[OutboxMessage]:
+def outbox(app, *, refused: bool = False) -> list[OutboxMessage]:
+    """The messages queued (with ``refused``, also the rows of refused ones staff see)."""
     with app.app_context():
-        found = list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        if not refused:
+            query = query.where(OutboxMessage.state != REFUSED)
+        found = list(db.session.scalars(query))
         db.session.expunge_all()
         return found
 
