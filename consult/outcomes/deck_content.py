@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from consult.campaign.vocabulary import region_names
 from consult.contributions.labels import ORGANISATION_TYPE_LABELS
 from consult.i18n import current_language
-from consult.outcomes import deck_campaign, deck_fit, deck_quotes, reading
+from consult.outcomes import deck_campaign, deck_fit, deck_quotes, reading, view_scope
 from consult.outcomes import presenting as p
 from consult.outcomes.deck_findings import (  # noqa: F401  (the deck's names, kept here)
     FindingsSlide,
@@ -276,7 +276,10 @@ def quote_slides(
 ) -> list[deck_quotes.QuoteSlide]:
     """The deck's quotes slides, in its language: every quote whole, on as many slides as the
     quotes need at the deck's size (deck_quotes), measured in every language of the deck so
-    that each language has the same slides; never a quote cut."""
+    that each language has the same slides; never a quote cut. None when there is no quote
+    to show and nothing to say of one (view_scope.quotes_absence): the slide is left out."""
+    if not quotes and not view_scope.quotes_absence(summary):
+        return []
     regions = region_names(current_language())
     room = deck_fit.findings_room("", _("In their words (continued)"), quotes_foot(snapshot))
     others = []
@@ -323,8 +326,12 @@ def deck_slides_of(text: str) -> int:
     return len(deck_quotes.quote_slides([quote], room, _part_source))
 
 
-def _quote_notes(slide: deck_quotes.QuoteSlide, quotes: Sequence[Any]) -> list[str]:
+def _quote_notes(
+    slide: deck_quotes.QuoteSlide, quotes: Sequence[Any], summary: Mapping[str, Any]
+) -> list[str]:
     """What the presenter reads on a quotes slide: what quotes are, and which go on."""
+    if not quotes:
+        return [view_scope.quotes_absence(summary)]
     if slide.part == 1:
         lines = [
             ngettext(
@@ -335,8 +342,6 @@ def _quote_notes(slide: deck_quotes.QuoteSlide, quotes: Sequence[Any]) -> list[s
                 len(quotes),
                 n=p.number(len(quotes)),
             )
-            if quotes
-            else _("No quote has been chosen for this deck yet.")
         ]
     else:
         lines = [_("The quotes continue: each is shown whole, never shortened.")]
@@ -394,7 +399,24 @@ def speaker_notes(
     """
     when = p.data_time(snapshot.data_as_of, snapshot.timezone)
     total = reading.responses_total(summary)
-    contributions = (summary.get("contributions") or {}).get("total") or 0
+    # None: the view does not cover them (view_scope), never said as "0 published".
+    contributions = view_scope.contributions_count(summary)
+    responses = (
+        # A withheld total is never embedded as if it were a number ("not shown questionnaire
+        # responses"): the sentence is written for that case.
+        _(
+            "Questionnaire responses too few to show their total (fewer than %(n)s to one "
+            "questionnaire)",
+            n=p.number(threshold),
+        )
+        if total is None
+        else ngettext(
+            "%(n)s questionnaire response",
+            "%(n)s questionnaire responses",
+            total,
+            n=p.number(total),
+        )
+    )
     notes: dict[str, list[str]] = {
         "title": [
             _(
@@ -404,26 +426,18 @@ def speaker_notes(
             ),
             _(
                 "%(responses)s and %(contributions)s.",
-                # A withheld total is never embedded as if it were a number ("not shown
-                # questionnaire responses"): the sentence is written for that case.
-                responses=_(
-                    "Questionnaire responses too few to show their total (fewer than %(n)s "
-                    "to one questionnaire)",
-                    n=p.number(threshold),
-                )
-                if total is None
-                else ngettext(
-                    "%(n)s questionnaire response",
-                    "%(n)s questionnaire responses",
-                    total,
-                    n=p.number(total),
-                ),
+                responses=responses,
                 contributions=ngettext(
                     "%(n)s published open contribution",
                     "%(n)s published open contributions",
                     contributions,
                     n=p.number(contributions),
                 ),
+            )
+            if contributions is not None
+            else _(
+                "%(responses)s; open contributions are not covered by this view.",
+                responses=responses,
             ),
             *([coverage] if coverage else []),
         ],
@@ -451,19 +465,22 @@ def speaker_notes(
             slide.empty
         ]
     themes = (summary.get("contributions") or {}).get("themes") or []
-    notes["contributions"] = [
-        ngettext(
-            "%(n)s contribution published by a moderator; those awaiting moderation, "
-            "rejected or hidden are not counted.",
-            "%(n)s contributions published by a moderator; those awaiting moderation, "
-            "rejected or hidden are not counted.",
-            contributions,
-            n=p.number(contributions),
-        )
-    ]
-    raised = themes_raised_most(themes, contributions)
-    if raised:
-        notes["contributions"].append(raised)
+    if contributions is None:
+        notes["contributions"] = [view_scope.no_contribution_text(summary)]
+    else:
+        notes["contributions"] = [
+            ngettext(
+                "%(n)s contribution published by a moderator; those awaiting moderation, "
+                "rejected or hidden are not counted.",
+                "%(n)s contributions published by a moderator; those awaiting moderation, "
+                "rejected or hidden are not counted.",
+                contributions,
+                n=p.number(contributions),
+            )
+        ]
+        raised = themes_raised_most(themes, contributions)
+        if raised:
+            notes["contributions"].append(raised)
     notes["articles"] = [
         _(
             "Each column is one channel with its own scale and its own number of "
@@ -472,7 +489,7 @@ def speaker_notes(
         _("Compare articles within a column, not colours across columns."),
     ]
     for slide in quote_slides(summary, snapshot, quotes):
-        notes[slide.key] = _quote_notes(slide, quotes)
+        notes[slide.key] = _quote_notes(slide, quotes, summary)
     campaign = deck_campaign.campaign_view(summary, region_names(current_language()), when)
     if campaign is not None and campaign["total"]:  # the slide is shown once someone joined
         notes["campaign"] = deck_campaign.campaign_notes(campaign)

@@ -15,7 +15,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from consult.outcomes import deck_fit
+from consult.outcomes import deck_fit, view_scope
 from consult.outcomes import presenting as p
 from consult.outcomes.deck_settings import LANGUAGES
 from consult.outcomes.headlines import (
@@ -60,7 +60,13 @@ def no_finding(
     "no figure is shown" when some are, and never "yet" of a filtered view (the summary's
     record of its filter)."""
     summary = summary or {}
+    filtered = view_scope.is_filtered(summary)
     if questionnaire.get("suppressed"):
+        if filtered:
+            return _(
+                "Fewer than %(n)s responses in this view: its figures are not shown.",
+                n=p.number(threshold),
+            )
         return _("Fewer than %(n)s responses: figures are not shown yet.", n=p.number(threshold))
     if not questionnaire["responses"]:
         return p.no_responses_text(summary.get("filters"))
@@ -73,6 +79,12 @@ def no_finding(
             n=p.number(summary["group_limit"]),
         )
     reason = no_finding_reason(questionnaire, summary, threshold)
+    if reason == NO_FIGURE and filtered:
+        return _(
+            "No question has been answered by %(n)s respondents or more in this view: no "
+            "figure is shown.",
+            n=p.number(threshold),
+        )
     if reason == NO_FIGURE:
         return _(
             "No question has been answered by %(n)s respondents or more yet: no figure is shown.",

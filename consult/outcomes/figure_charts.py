@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup
 
-from consult.outcomes import charts
+from consult.outcomes import charts, view_scope
 from consult.outcomes.formatting import (
     article_label,
     article_short_label,
@@ -431,12 +431,16 @@ def region_totals(
     questionnaires: Sequence[Mapping[str, Any]], summary: Mapping[str, Any]
 ) -> dict[str, int | None]:
     """Responses to all questionnaires per UCLG region; None where a questionnaire withholds
-    the region's count (the map's tiles, and what its speaker note says of them)."""
-    totals: dict[str, int | None] = {key: 0 for key in summary.get("region_labels", {})}
+    the region's count (the map's tiles, and what its speaker note says of them). A region the
+    view's filter excludes is not listed (view_scope.regions_in_view): its 0 would be no finding."""
+    shown = view_scope.regions_in_view(summary)
+    totals: dict[str, int | None] = {
+        key: 0 for key in summary.get("region_labels", {}) if shown is None or key in shown
+    }
     for questionnaire in questionnaires:
         for entry in questionnaire["participation"]["by_region"]:
             key = entry["key"]
-            if key is None:
+            if key is None or (shown is not None and key not in shown):
                 continue
             if entry.get("suppressed") or totals.get(key, 0) is None:
                 totals[key] = None

@@ -294,12 +294,17 @@ def column_base_text(
     threshold: int | None = None,
 ) -> str:
     """The respondents behind a column's printed figures: one number, or their range over the
-    articles (only the bases of cells that print a figure, as heat_cell gives them)."""
+    articles (only the bases of cells that print a figure, as heat_cell gives them).
+
+    The one helper for an n range printed beside means or shares (the page's table, its
+    chart, the deck's headers): a range is of the figures' own bases only. A mean whose own
+    base is withheld prints its row's respondents, "don't know" included (base_is_answered):
+    not the mean's base, so it never widens the range; it counts as a base not shown."""
     cells = [
         heat_cell(column, article, summary, threshold=threshold) for article in column["values"]
     ]
     printed = [c for c in cells if c.value is not None]
-    bases = [c.base for c in printed if c.base is not None]
+    bases = [c.base for c in printed if c.base is not None and not c.base_is_answered]
     if not printed:
         # No cell prints a figure: no base to give (never a dash where a number goes).
         return _("not shown")

@@ -80,6 +80,12 @@ from consult.outcomes.heat import (
     withheld_note,
 )
 from consult.outcomes.reading import responses_total, top_cut, top_with_ties
+from consult.outcomes.view_scope import (
+    contributions_count,
+    contributions_left_out_text,
+    no_contribution_text,
+    quotes_absence,
+)
 
 __all__ = [
     "HEAT_SHORT_LABELS",
@@ -97,6 +103,10 @@ __all__ = [
     "choice_chart",
     "contribution_articles_chart",
     "contribution_themes_chart",
+    "contributions_count",
+    "contributions_left_out_text",
+    "no_contribution_text",
+    "quotes_absence",
     "count_text",
     "countries_in_order",
     "responses_text",

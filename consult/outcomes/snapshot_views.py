@@ -30,6 +30,7 @@ from consult.outcomes import (
     operations,
     presenting,
     publication_versions,
+    view_scope,
 )
 from consult.outcomes.blueprints import (
     STAFF_ROLES,
@@ -348,6 +349,12 @@ def deck_figures(frozen: OutcomeSnapshot) -> tuple[dict, list, dict]:
     quotes = operations.frozen_deck_quotes(db.session, safe)
     frozen_summary = public_summary(
         staff_summary, threshold(), country_regions(), group_limit=group_limit()
+    )
+    # What the deck says of what it shows nothing of (view_scope): the contributions a view
+    # leaves out counted as the snapshot page counts them, the chosen quotes outside the view.
+    filters = SummaryFilter.from_dict(staff_summary.get("filters"))
+    frozen_summary["view_scope"] = view_scope.scope_record(
+        staff_summary, left_out_contributions(filters, frozen.data_as_of)
     )
     findings = {
         # Shown on stage: no headline rests on fewer respondents than a public figure may.

@@ -28,7 +28,7 @@ LANGUAGES = ("en", "fr", "es")
 SLIDES = re.compile(
     r"title participation methodology"
     r"( findings-local-governments(-[2-9])?)+( findings-partners(-[2-9])?)+"
-    r" contributions articles quotes( quotes-\d+)* closing"
+    r" contributions articles( quotes( quotes-\d+)*)? closing"
 )
 
 

@@ -13,7 +13,7 @@ from tests.outcomes.quote_texts import ARABIC, CHINESE, FRENCH, LONG_QUOTES, RUN
 ROOM = deck_fit.findings_room(
     "",
     "Lo que dijeron (continuación)",
-    "Datos a 22 de febrero de 2022, 18:00 CET · Respuestas enviadas y contribuciones "
+    "Datos al 22 de febrero de 2022, 18:00 CET · Respuestas enviadas y contribuciones "
     "publicadas, elegidas por UCLG CISDP.",
 )
 

@@ -160,3 +160,38 @@ def test_the_withheld_symbol_has_a_legend(app, columns, deck, noted):
         ]
     assert ("–" in figures) is noted
     assert note.startswith("–") is noted
+
+
+def _means(*cells):
+    """A mean column over articles I, II...: each cell (value, own base, row's respondents)."""
+    names = ["I", "II", "III", "IV"][: len(cells)]
+    return {
+        "kind": "mean",
+        "question": "article_relevance",
+        "range": [1, 4],
+        "values": {n: c[0] for n, c in zip(names, cells, strict=True)},
+        "bases": {n: c[1] for n, c in zip(names, cells, strict=True)},
+        "answered": {n: c[2] for n, c in zip(names, cells, strict=True)},
+    }
+
+
+#: (column, summary, threshold, the n the header prints): a range of the means' own bases only.
+RANGES = [
+    (_means((3.1, 173, 180), (3.2, 178, 180)), STAFF, None, "n = 173–178"),
+    # a mean whose own base is withheld prints its row's 185 ("don't know" in): not its base
+    (_means((3.1, 173, 180), (3.2, None, 185)), PUBLIC, None, "n = 173; some not shown"),
+    (_means((3.1, 173, 180), (3.2, 178, 180), (2.9, None, 185)), PUBLIC, None,
+     "n = 173–178; some not shown"),
+    (_means((3.1, None, 180), (3.2, None, 185)), PUBLIC, None, "n not shown"),
+    (_means((3.1, 175, 180), (3.2, 175, 185)), PUBLIC, None, "n = 175"),
+    (_means((3.1, 3, 4), (3.2, 50, 60)), None, 5, "n = 50"),
+    (_means((None, 0, 0), (None, 0, 0)), STAFF, None, "not shown"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("column", "summary", "threshold", "said"), RANGES)
+def test_a_column_s_n_range_is_of_its_figures_own_bases(app, column, summary, threshold, said):
+    with app.test_request_context("/"):
+        assert heat.column_base_text(column, summary, threshold) == said
+        if threshold is not None:
+            assert heat.deck_heat_column(column, threshold)[-1] == said

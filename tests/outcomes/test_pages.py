@@ -370,7 +370,7 @@ def test_the_deck_shows_the_data_time_in_the_chosen_zone_and_language(demo_app, 
     french = client.get("/staff/outcomes/1/deck?lang=fr").get_data(as_text=True)
     assert "22 février 2022, 18:00 CET" in french and 'lang="fr"' in french
     spanish = client.get("/staff/outcomes/1/deck?lang=es").get_data(as_text=True)
-    assert "Datos a 22 de febrero de 2022, 18:00 CET" in spanish
+    assert "Datos al 22 de febrero de 2022, 18:00 CET" in spanish
     assert "Principales conclusiones" in spanish and "Prochaines étapes" in french
     for html in (english, french, spanish):
         assert "<script>" not in html and " style=" not in html
