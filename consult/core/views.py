@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from sqlalchemy import text
 
 from consult.core.key_labels import key_label
+from consult.core.navigation import current_marks
 from consult.db import db, utcnow
 from consult.questionnaires.registry import current_questionnaires
 
@@ -100,4 +101,14 @@ def navigation_helpers():
         "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,
         # A key as a person reads it (region, type, question, option, role...): key_labels.
         "key_label": key_label,
+        "nav_marks": nav_marks,
     }
+
+
+def nav_marks(
+    entries: list[tuple[str, str, str | None]],
+) -> list[tuple[str, str, str | None, str | None]]:
+    """Give each (label, endpoint, key) of the public navigation its aria-current, if any."""
+    paths = [url_for(endpoint, key=key) for _label, endpoint, key in entries]  # None: no key
+    marks = current_marks(paths, request.path)
+    return [(*entry, mark) for entry, mark in zip(entries, marks, strict=True)]

@@ -26,7 +26,7 @@ from consult.staff.access import role_required
 from consult.staff.invitation_views import link_for
 from consult.staff.views import WORKSPACE_LINKS, client_ip
 
-WORKSPACE_LINKS.append(("mail.invitations", _l("Invitations by e-mail"), ("admin", "analyst")))
+WORKSPACE_LINKS.append(("mail.invitations_page", _l("Invitations by e-mail"), ("admin", "analyst")))
 
 KIND_LABELS = {"invitation": _l("Invitation"), "reminder": _l("Reminder")}
 TARGET_LABELS = {

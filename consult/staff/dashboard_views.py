@@ -13,7 +13,7 @@ from consult.staff import dashboard, invitations
 from consult.staff.access import role_required
 from consult.staff.views import ALL_ROLES, WORKSPACE_LINKS, bp
 
-WORKSPACE_LINKS.insert(0, ("staff.dashboard", _l("Dashboard"), ALL_ROLES))
+WORKSPACE_LINKS.insert(0, ("staff.dashboard_page", _l("Dashboard"), ALL_ROLES))
 
 
 def type_labels(questionnaire) -> dict[str, str]:

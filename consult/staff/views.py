@@ -41,6 +41,11 @@ from consult.staff import audit, kept_forms, operations, sessions, throttle
 from consult.staff.access import may_see_personal_data, role_required
 from consult.staff.forms import LoginForm, PasswordChangeForm
 from consult.staff.models import User
+from consult.staff.navigation import (  # features register their sections from here
+    WORKSPACE_LINKS,  # noqa: F401
+    workspace_links,
+    workspace_nav,
+)
 from consult.staff.passwords import problem_text
 from consult.staff.renewal import renew_session
 
@@ -467,26 +472,10 @@ def change_password():
     )
 
 
-#: Workspace sections features register: (endpoint, label, roles that see it).
-WORKSPACE_LINKS: list[tuple[str, str, tuple[str, ...]]] = []
-
-
-def workspace_links() -> list[tuple[str, str]]:
-    """Return the workspace sections the signed-in staff member may use."""
-    if not current_user.is_authenticated or current_user.is_password_one_time:
-        return []  # a one-time password's session reaches no section before replacing it
-    return [
-        (endpoint, str(label))
-        for endpoint, label, roles in WORKSPACE_LINKS
-        if endpoint in current_app.view_functions
-        and (current_user.role == "admin" or current_user.role in roles)
-    ]
-
-
 @bp.app_context_processor
 def staff_helpers():
     """Give workspace templates their navigation and the personal-data rule."""
-    return {"staff_nav_links": workspace_links, "may_see_personal_data": may_see_personal_data}
+    return {"workspace_nav": workspace_nav, "may_see_personal_data": may_see_personal_data}
 
 
 @bp.get("/")

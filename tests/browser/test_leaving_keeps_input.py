@@ -85,7 +85,9 @@ def test_site_links_and_second_buttons_keep_what_was_typed_without_javascript(
     page.fill("#reply-text", "Une réponse pas encore envoyée.")
     page.locator("summary").filter(has_text="Signaler").click()
     page.locator("#report-reason-0").check()
-    # The site's own link: the page comes back filled, with a warning and a way out.
+    # The site's own link (in the phone's folded menu): the page comes back filled, with a
+    # warning and a way out.
+    page.locator(".site-nav summary").click()
     page.locator(".site-nav button.way-out").first.click()
     expect(page.locator("#leaving-notice")).to_be_visible()
     expect(page.locator("#reply-text")).to_have_value("Une réponse pas encore envoyée.")
@@ -94,6 +96,7 @@ def test_site_links_and_second_buttons_keep_what_was_typed_without_javascript(
     page.get_by_role("button", name="Je suis d'accord").click()
     expect(page.locator("#reply-text")).to_have_value("Une réponse pas encore envoyée.")
     # Leaving anyway.
+    page.locator(".site-nav summary").click()
     page.locator(".site-nav button.way-out").first.click()
     page.get_by_role("link", name="Quitter sans envoyer").click()
     expect(page).to_have_url(re.compile(r"/$"))

@@ -1,7 +1,9 @@
-"""Every staff page on a 390 x 844 phone, in English, French and Spanish, as an administrator
-(who may open every one of them), with demo data whose tables are wide (long institution names):
-no page is wider than the screen, and axe-core finds no violation of any impact (in English
-and in one of French and Spanish, in turn: axe is slow on the shared machine)."""
+"""Every staff page on a 390 x 844 phone, in English, French and Spanish, as each staff role that
+may open it (admin, moderator, analyst), with demo data whose tables are wide (long institution
+names): no page is wider than the screen, the navigation is folded into a menu so that the
+page's own heading is on the first screen, the menu names the page shown and links only to pages
+the role may open, and axe-core finds no violation of any impact.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +18,12 @@ from consult.contributions.models import Contribution
 from consult.db import db, writing
 from consult.geography import region_map
 from consult.outcomes.models import OutcomeSnapshot
+from consult.staff.access import ROLES
 from consult.staff.models import ExportJob, User
 from tests.browser.conftest import PHONE, accessibility_violations, screenshot
 from tests.browser.test_outcomes_deck import published_demo, sign_in
 from tests.conftest import STAFF_PASSWORD, csrf_token
 
-WIDTH = "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
 #: What reaches past the screen's right edge outside a scrolling box (for the failure message).
 WIDE = (
     "(width) => Array.from(document.querySelectorAll('body *'))"
@@ -139,69 +141,137 @@ def staff_app(app, staff):
     client.post(
         "/staff/mail/invitations", data={"csrf_token": csrf_token(form), "action": "invite"}
     )
+    accounts = {"admin": app.config["OUTCOMES_ADMIN"]}
+    accounts.update({role: staff(role) for role in ROLES if role != "admin"})
     with app.app_context(), writing():
         campaign_demo.generate_campaign(db.session, region_map(app.config["QUESTIONNAIRES_PATH"]))
-        admin = db.session.scalar(select(User).where(User.email == app.config["OUTCOMES_ADMIN"]))
-        job = ExportJob(
-            requested_by_id=admin.id,
-            kind="responses",
-            format="xlsx",
-            options={},
-            status="failed",
-            error="The disk was full.",
-        )
-        db.session.add(job)
+        users = {
+            role: db.session.scalar(select(User).where(User.email == email))
+            for role, email in accounts.items()
+        }
+        jobs = {}
+        for role in ("admin", "analyst"):  # an export is shown to the one who asked for it
+            jobs[role] = ExportJob(
+                requested_by_id=users[role].id,
+                kind="responses",
+                format="xlsx",
+                options={},
+                status="failed",
+                error="The disk was full.",
+            )
+            db.session.add(jobs[role])
         db.commit()
-        app.config["WALK_IDS"] = {
-            "user": admin.id,
-            "job": job.id,
+        shared = {
+            "user": users["admin"].id,
             "pledge": db.session.scalar(select(Pledge.id).order_by(Pledge.id)),
             "snapshot": db.session.scalar(select(OutcomeSnapshot.id)),
             "contribution": db.session.scalar(
                 select(Contribution.id).where(Contribution.status == "published")
             ),
         }
+        app.config["WALK_ACCOUNTS"] = accounts
+        app.config["WALK_IDS"] = {
+            role: {**shared, "job": jobs[role].id if role in jobs else None} for role in ROLES
+        }
     return app
+
+
+def may_open(app, endpoint: str, role: str | None) -> bool:
+    """Tell whether ``role`` (None: signed out) may open the page of ``endpoint``."""
+    roles = getattr(app.view_functions[endpoint], "required_roles", None)
+    if roles is None:
+        return True
+    return role is not None and (role == "admin" or role in roles)
 
 
 #: Pages whose phone screenshots are looked at (French and Spanish are the longest).
 SHOWN = ("/staff/coverage", "/staff/moderation/log", "/staff/campaign", "/staff/campaign/due")
+#: The most the header (brand, languages and the folded navigation) may take of the phone's
+#: screen above the page's own content: a quarter of it.
+HEADER_MOST = PHONE["height"] // 4
+
+#: What the walk reads of a page, in one round trip (positions from the top of the document).
+MEASURES = """() => {
+  const nav = document.querySelector('nav.site-nav');
+  const summary = nav && nav.querySelector('summary');
+  const h1 = document.querySelector('main h1');
+  const focusable = document.querySelector(
+    'a[href], button:not([hidden]), input:not([type=hidden]), select, textarea, summary');
+  return {
+    width: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
+    main: document.querySelector('main').getBoundingClientRect().top + window.scrollY,
+    h1: h1 ? h1.getBoundingClientRect().bottom + window.scrollY : null,
+    links: nav ? Array.from(nav.querySelectorAll('a[href]'), a => a.getAttribute('href')) : [],
+    current: nav
+      ? Array.from(nav.querySelectorAll('[aria-current]'), e => e.textContent.trim()) : [],
+    summary: summary && summary.getBoundingClientRect().height > 0
+      ? summary.textContent.trim() : null,
+    folded: !!(summary && !summary.parentElement.open),
+    first: focusable ? focusable.className + ' ' + focusable.getAttribute('href') : null,
+  };
+}"""
 
 
-def test_no_staff_page_is_wider_than_a_phone_nor_fails_axe(staff_app, serve, new_context):
+def phone_problems(page, measures: dict, may_open_path) -> list[str]:
+    """What is wrong with a page on the phone, as read by MEASURES (empty when nothing is)."""
+    problems = []
+    if measures["width"] > PHONE["width"]:
+        problems.append(f"{measures['width']} px wide: {page.evaluate(WIDE, PHONE['width'])}")
+    if measures["main"] > HEADER_MOST:
+        problems.append(f"the content starts {measures['main']:.0f} px down")
+    if measures["h1"] is None or measures["h1"] > PHONE["height"]:
+        problems.append(f"the h1 ends at {measures['h1']} px")
+    if not measures["folded"] or not measures["summary"]:
+        problems.append("the navigation is not a folded menu")
+    if len(measures["current"]) > 1:
+        problems.append(f"several links marked current: {measures['current']}")
+    if measures["current"] and measures["current"][0] not in (measures["summary"] or ""):
+        problems.append(f"the menu {measures['summary']!r} does not name {measures['current']}")
+    if measures["first"] != "skip-link #main":
+        problems.append(f"the first thing to focus is {measures['first']}, not the skip link")
+    refused = [href for href in measures["links"] if not may_open_path(href)]
+    if refused:
+        problems.append(f"the navigation links to pages refused: {refused}")
+    return problems
+
+
+def test_every_staff_page_on_a_phone_for_every_role_and_language(staff_app, serve, new_context):
     server = serve(staff_app)
-    ids = staff_app.config["WALK_IDS"]
-    signed_out = [ROUTES[endpoint] for endpoint in SIGNED_OUT]
-    signed_in = [
-        path.format(**ids)
-        for endpoint, path in ROUTES.items()
-        if path and endpoint not in SIGNED_OUT
-    ]
-    too_wide: dict[str, tuple] = {}
-    violations: dict[str, list[str]] = {}
+    adapter = staff_app.url_map.bind("localhost")
+    accounts = staff_app.config["WALK_ACCOUNTS"]
+    walks: dict[str | None, list[str]] = {None: [ROUTES[endpoint] for endpoint in SIGNED_OUT]}
+    for role in ROLES:
+        walks[role] = [
+            path.format(**staff_app.config["WALK_IDS"][role])
+            for endpoint, path in ROUTES.items()
+            if path and endpoint not in SIGNED_OUT and may_open(staff_app, endpoint, role)
+        ]
+    problems: dict[str, list[str]] = {}
     for language in ("en", "fr", "es"):
-        page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
-        page.set_default_timeout(90_000)  # the first summary of the demo, on a busy machine
-        page.goto(f"{server.url}/?lang={language}")
-        for number, path in enumerate(signed_out + signed_in):
-            if number == len(signed_out):
-                sign_in(page, server.url, staff_app.config["OUTCOMES_ADMIN"])
-            page.goto(server.url + path)
-            where = f"{language} {path}"
-            assert page.url.startswith(server.url + path.split("?")[0]), where  # not sent away
-            width = page.evaluate(WIDTH)
-            if width > PHONE["width"]:
-                too_wide[where] = (width, page.evaluate(WIDE, PHONE["width"]))
-            # axe is slow on this machine: every page in English, and in French or Spanish
-            # in turn (each page in two languages; the widths in all three).
-            if language == "en" or ("fr", "es")[number % 2] == language:
-                found = accessibility_violations(page)
+        for role, paths in walks.items():
+            # One context per role and language (its own cookies), in the one browser.
+            page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+            page.set_default_timeout(90_000)  # the first summary of the demo, on a busy machine
+            page.goto(f"{server.url}/?lang={language}")
+            if role is not None:
+                sign_in(page, server.url, accounts[role])
+
+            def may_open_path(href: str, role=role) -> bool:
+                endpoint, _args = adapter.match(href.split("?")[0], method="GET")
+                return may_open(staff_app, endpoint, role)
+
+            for path in paths:
+                page.goto(server.url + path)
+                where = f"{language} {role} {path}"
+                assert page.url.startswith(server.url + path.split("?")[0]), where  # not sent away
+                found = phone_problems(page, page.evaluate(MEASURES), may_open_path)
+                found += accessibility_violations(page)
                 if found:
-                    violations[where] = found
-            if path in SHOWN and language != "en":
-                if path == SHOWN[0]:
-                    screenshot(page, f"phone-{language}-staff-top", full_page=False)
-                page.locator("main table").first.scroll_into_view_if_needed()
-                screenshot(page, f"phone-{language}{path.replace('/', '-')}", full_page=False)
-        page.context.close()
-    assert (too_wide, violations) == ({}, {})
+                    problems[where] = found
+                if path in SHOWN and language != "en" and role == "admin":
+                    if path == SHOWN[0]:
+                        screenshot(page, f"phone-{language}-staff-top", full_page=False)
+                    page.locator("main table").first.scroll_into_view_if_needed()
+                    screenshot(page, f"phone-{language}{path.replace('/', '-')}", full_page=False)
+            page.context.close()
+    assert problems == {}
