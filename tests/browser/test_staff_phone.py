@@ -2,7 +2,9 @@
 may open it (admin, moderator, analyst), with demo data whose tables are wide (long institution
 names): no page is wider than the screen, the navigation is folded into a menu so that the
 page's own heading is on the first screen, the menu names the page shown and links only to pages
-the role may open, and axe-core finds no violation of any impact.
+the role may open, and axe-core finds no violation of any impact: in the three languages for an
+admin (who opens every page) and signed out, in one language each, in turn, for the other roles
+(their pages are the admin's with fewer links; axe takes most of the walk's time).
 """
 
 from __future__ import annotations
@@ -246,6 +248,12 @@ def test_every_staff_page_on_a_phone_for_every_role_and_language(staff_app, serv
             for endpoint, path in ROUTES.items()
             if path and endpoint not in SIGNED_OUT and may_open(staff_app, endpoint, role)
         ]
+    others = [role for role in ROLES if role != "admin"]
+    axe_in = {
+        None: {"en", "fr", "es"},
+        "admin": {"en", "fr", "es"},
+        **{role: {("fr", "es", "en")[n % 3]} for n, role in enumerate(others)},
+    }
     problems: dict[str, list[str]] = {}
     for language in ("en", "fr", "es"):
         for role, paths in walks.items():
@@ -265,7 +273,8 @@ def test_every_staff_page_on_a_phone_for_every_role_and_language(staff_app, serv
                 where = f"{language} {role} {path}"
                 assert page.url.startswith(server.url + path.split("?")[0]), where  # not sent away
                 found = phone_problems(page, page.evaluate(MEASURES), may_open_path)
-                found += accessibility_violations(page)
+                if language in axe_in[role]:
+                    found += accessibility_violations(page)
                 if found:
                     problems[where] = found
                 if path in SHOWN and language != "en" and role == "admin":
