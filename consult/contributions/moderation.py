@@ -340,6 +340,7 @@ def _render_contribution(
             "moderation/contribution.html",
             contribution=found,
             reports=reports,
+            decided_before=_decided_before(reports, [entry for entry, _email in history]),
             history=history,
             twins=operations.near_twins(db.session, [found.id]).get(found.id, []),
             reasons=moderation_reason_choices(),
@@ -350,6 +351,20 @@ def _render_contribution(
         ),
         status,
     )
+
+
+def _decided_before(
+    reports: list[ContributionReport], history: list[ModerationAction]
+) -> dict[int, ModerationAction]:
+    """Open reports made before a decision (a comment added since opened them again): report
+    id -> the last decision, which the page still shows next to the report."""
+    decisions = [entry for entry in history if entry.action in operations.TRANSITIONS]
+    found = {}
+    for report in reports:
+        earlier = [entry for entry in decisions if entry.created_at >= report.created_at]
+        if report.resolved_at is None and earlier:
+            found[report.id] = earlier[-1]
+    return found
 
 
 @bp.post("/<int:contribution_id>/response")
