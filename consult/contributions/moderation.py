@@ -21,9 +21,9 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -44,6 +44,7 @@ from consult.contributions.models import (
     ModerationAction,
 )
 from consult.contributions.registry import current_charter
+from consult.core.field_limits import too_long
 from consult.core.inputs import parse_id, query_page
 from consult.core.links import safe_local_path
 from consult.db import db
@@ -195,6 +196,15 @@ def act():
                 return stale
     if action in ("reject", "hide") and reason not in operations.MODERATION_REASONS:
         return _drawn_again(_("Choose a reason to reject or hide."), back)
+    if too_long(note, operations.MODERATION_NOTE_MAX):
+        return _drawn_again(
+            _(
+                "Shorten the note to %(max)s characters at most (it has %(length)s).",
+                max=format_decimal(operations.MODERATION_NOTE_MAX),
+                length=format_decimal(len(note or "")),
+            ),
+            back,
+        )
     if not ids:
         return _drawn_again(_("Tick at least one contribution."), back)
     chosen, skipped, changed = [], 0, []

@@ -7,6 +7,8 @@ from datetime import datetime
 from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy import text
 
+from consult.core import emails
+from consult.core.field_limits import field_limits, limits_of
 from consult.core.key_labels import key_label
 from consult.db import db, utcnow
 from consult.questionnaires.registry import current_questionnaires
@@ -100,4 +102,8 @@ def navigation_helpers():
         "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,
         # A key as a person reads it (region, type, question, option, role...): key_labels.
         "key_label": key_label,
+        # A field's limits, from the validators the server runs (core/field_limits.py).
+        "limits": field_limits,
+        "limits_of": limits_of,
+        "email_max": emails.MAX_LENGTH,
     }

@@ -33,7 +33,10 @@ def forgot_password():
     """Ask for a link to choose a new password; the answer never says if the account exists."""
     if request.method == "GET":
         return render_template("mail/forgot_password.html", sent=False)
-    typed = (request.form.get("email") or "").strip()[:254]
+    typed = (request.form.get("email") or "").strip()
+    if normalise_address(typed) is None:  # never cut: an address too long is not one
+        error = _("Enter an e-mail address such as name@example.org.")
+        return render_template("mail/forgot_password.html", sent=False, error=error, typed=typed), 422
     outcome = staff_accounts.request_reset(db.session, typed, current_language())
     audit.record(
         db.session,
@@ -45,7 +48,9 @@ def forgot_password():
     )
     db.commit()
     if outcome == staff_accounts.RESET_REFUSED:
-        return render_template("mail/forgot_password.html", sent=False, refused=True), 429
+        return render_template(
+            "mail/forgot_password.html", sent=False, refused=True, typed=typed
+        ), 429
     return render_template("mail/forgot_password.html", sent=True)
 
 
