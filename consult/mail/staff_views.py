@@ -36,7 +36,8 @@ def forgot_password():
     typed = (request.form.get("email") or "").strip()
     if normalise_address(typed) is None:  # never cut: an address too long is not one
         error = _("Enter an e-mail address such as name@example.org.")
-        return render_template("mail/forgot_password.html", sent=False, error=error, typed=typed), 422
+        page = render_template("mail/forgot_password.html", sent=False, error=error, typed=typed)
+        return page, 422
     outcome = staff_accounts.request_reset(db.session, typed, current_language())
     audit.record(
         db.session,

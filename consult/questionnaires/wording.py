@@ -17,7 +17,7 @@ from flask_babel import ngettext
 from consult import geography
 from consult.i18n import current_language, translate_text
 from consult.questionnaires import display, navigation
-from consult.questionnaires.answers import Message
+from consult.questionnaires.answers import OTHER_MAX_LENGTH, Message
 from consult.questionnaires.definition import OTHER_PART, Question, Questionnaire
 
 MESSAGES = {
@@ -161,4 +161,5 @@ def template_helpers() -> dict:
         "charter_article": display.charter_article,
         "rank_choices": display.rank_choices,
         "rank_choices_json": display.rank_choices_json,
+        "other_max_length": OTHER_MAX_LENGTH,
     }

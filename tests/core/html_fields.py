@@ -9,6 +9,9 @@ from urllib.parse import urlsplit
 
 #: Attributes of a field that limit what a browser lets a person send.
 LIMIT_ATTRIBUTES = ("maxlength", "minlength", "required", "min", "max", "pattern")
+#: Limits a page states for its script (the questionnaire's counters and hints): a text area
+#: that stops at its limit would cut a paste, so the questionnaire says it instead.
+STATED = {"data-maxlength": "maxlength", "data-max-choices": "max-choices"}
 #: Input types whose value a browser checks (besides the attributes above).
 CHECKED_TYPES = {"email", "url", "number", "date"}
 
@@ -27,6 +30,9 @@ class Field:
     def limits(self) -> dict[str, str]:
         """The limits the page states for this field (attribute -> value)."""
         found = {k: self.attributes[k] for k in LIMIT_ATTRIBUTES if k in self.attributes}
+        found.update(
+            {name: self.attributes[k] for k, name in STATED.items() if k in self.attributes}
+        )
         if self.kind in CHECKED_TYPES:
             found["type"] = self.kind
         if self.kind == "select":
@@ -67,6 +73,12 @@ class PageForms(HTMLParser):
         self._form: Form | None = None
         self._select: Field | None = None
         self._textarea: Field | None = None
+        #: The limit of choices of the fieldset being read (on each of its checkboxes).
+        self._fieldsets: list[str | None] = []
+        #: The condition of the question being read (data-when-question=value), and its depth.
+        self._when: tuple[str, str] | None = None
+        self._depth = 0
+        self._when_depth = -1
         self.feed(html)
         for owner, control in self._loose:
             if owner in self._by_id:
@@ -80,7 +92,16 @@ class PageForms(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = {k: unescape(v or "") for k, v in attrs}
-        if tag == "form":
+        if tag == "div":
+            self._depth += 1
+            if a.get("data-when-question"):
+                self._when = (a["data-when-question"], a.get("data-when-value", ""))
+                self._when_depth = self._depth
+        if tag in ("input", "textarea", "select") and self._when:
+            a["data-when"] = "=".join(self._when)  # the field applies only when this holds
+        if tag == "fieldset":
+            self._fieldsets.append(a.get("data-max-choices"))
+        elif tag == "form":
             action = urlsplit(a.get("action", "")).path or self.page
             self._form = Form(action, a.get("method", "get").lower(), a.get("id"))
             self.forms.append(self._form)
@@ -88,6 +109,8 @@ class PageForms(HTMLParser):
                 self._by_id[a["id"]] = self._form
         elif tag in ("input", "button") and a.get("name"):
             kind = a.get("type", "text" if tag == "input" else "submit")
+            if kind == "checkbox" and self._fieldsets and self._fieldsets[-1]:
+                a["data-max-choices"] = self._fieldsets[-1]
             control = Field(a["name"], kind, a.get("value", ""), a, checked="checked" in a)
             self._add(a, control)
         elif tag == "textarea" and a.get("name"):
@@ -107,7 +130,13 @@ class PageForms(HTMLParser):
             self._textarea.value += data
 
     def handle_endtag(self, tag):
-        if tag == "form":
+        if tag == "div":
+            if self._depth == self._when_depth:
+                self._when, self._when_depth = None, -1
+            self._depth -= 1
+        if tag == "fieldset" and self._fieldsets:
+            self._fieldsets.pop()
+        elif tag == "form":
             self._form = None
         elif tag == "select":
             self._select = None
