@@ -16,7 +16,7 @@ from consult.mail.compose import normalise_address
 from consult.staff import audit, operations
 from consult.staff.access import ROLES, role_required
 from consult.staff.models import INVITATION_LIFETIME
-from consult.staff.passwords import problem_text
+from consult.staff.passwords import MIN_PASSWORD_LENGTH, problem_text
 from consult.staff.views import WORKSPACE_LINKS, client_ip, one_time_lifetime
 
 WORKSPACE_LINKS.append(("mail.invite_staff", _l("Invite a staff member"), ("admin",)))
@@ -85,7 +85,12 @@ def set_password(token: str):
             flash(_("Your password is set. Sign in with it."), "success")
             return redirect(url_for("staff.login"), 303)
     return render_template(
-        "mail/set_password.html", invalid=False, error=error, email=user.email, purpose=purpose
+        "mail/set_password.html",
+        invalid=False,
+        error=error,
+        email=user.email,
+        purpose=purpose,
+        password_min=MIN_PASSWORD_LENGTH,
     ), (422 if error else 200)
 
 
