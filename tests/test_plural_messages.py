@@ -6,9 +6,11 @@ that is not a function word ("part %(n)s of %(total)s" counts nothing), counts t
 English, French and Spanish inflect such a word (and French and Spanish a participle after it:
 "1 envoyée", "2 envoyées") by the number, so the message must be plural-aware.
 
-Not counts: a bound ("fewer than %(n)s people", "at most %(max)s characters"), which names a
-configured limit (the small-cell threshold, a text length), not how many things there are; and
-the messages of the allow-list, each with why its number is never 1.
+Not counts: a threshold ("fewer than %(n)s people", "at least %(min)s ..."), which names a
+configured limit (the small-cell threshold), not how many things there are; a length or size
+("at most %(max)s characters", "%(size)s MB"); and the messages of the allow-list, each with why
+its number is never 1. A ceiling on things ("at most %(max)s options", "up to %(n)s points") is
+a count: a questionnaire's definition may allow one choice ("at most 1 option").
 """
 
 from __future__ import annotations
@@ -35,10 +37,10 @@ NUMBER_NAMES = {
 FUNCTION_WORDS = {
     "of", "to", "or", "and", "on", "in", "by", "at", "is", "was", "are", "has", "more", "each",
 }  # fmt: skip
-LIMIT_NAMES = {"max", "min", "limit", "threshold"}
-BOUND = re.compile(
-    r"(?:fewer than|at least|at most|up to|more than|longer than|of|by) $", re.IGNORECASE
-)
+#: A threshold before the number: it names a configured limit, not a count.
+THRESHOLD = re.compile(r"(?:fewer than|at least|more than|longer than|of|by) $", re.IGNORECASE)
+#: Units of a length or size: a limit counted in them is never 1.
+UNITS = {"characters", "MB"}
 COUNTING = re.compile(r"(?:%\((\w+)\)([sd])|\{(\w+)\})[ \u00a0]+([^\W\d_][\w-]*)")
 
 #: Singular messages (their beginning) whose number is never 1, and why.
@@ -59,6 +61,12 @@ NEVER_ONE = {
     "Saved, except %(count)s answers someone else changed meanwhile",
     # Shown only when the total exceeds the contributions listed, so at least two.
     "All %(num)d contributions on the Charter",
+    # Ceilings that are constants of the code, all above 1: deck_views.POINTS (the closing
+    # slide's points), filter_reading.MAX_ANSWER_CONDITIONS, quotes.DECK_QUOTES.
+    "At most %(n)s points (one per line)",
+    "The last slide of this snapshot's deck: a title and up to %(n)s points",
+    "At most %(n)s answer conditions apply at once",
+    "a deck shows at most %(n)s quotes",
     # Longer than a limit of at least one character, so at least two.
     "This answer is %(length)s characters long; the limit is %(max)s.",
     # The wait in minutes is written only from 120 seconds on.
@@ -82,11 +90,28 @@ def counting_placeholders(message: str) -> list[str]:
     for match in COUNTING.finditer(message):
         name = match.group(1) or match.group(3)
         word = match.group(4)
-        if name in LIMIT_NAMES or BOUND.search(message[: match.start()]):
+        if word in UNITS or THRESHOLD.search(message[: match.start()]):
             continue
         if (name in NUMBER_NAMES or match.group(2) == "d") and word not in FUNCTION_WORDS:
             found.append(f"{name} {word}")
     return found
+
+
+@pytest.mark.parametrize(
+    ("message", "counted"),
+    [
+        ("Choose at most %(max)s options.", ["max options"]),
+        ("Choose up to %(n)s answers.", ["n answers"]),
+        ("Write at most %(max)d characters.", []),
+        ("Use at least %(min)s characters.", []),
+        ("fewer than %(n)s respondents", []),
+        ("A PDF file of at most %(size)s MB.", []),
+        ("part %(n)s of %(total)s", []),
+        ("%(count)s pledges", ["count pledges"]),
+    ],
+)
+def test_what_counts_as_a_count(message, counted):
+    assert counting_placeholders(message) == counted
 
 
 def _extracted():

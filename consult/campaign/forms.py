@@ -39,10 +39,15 @@ from consult.campaign.models import (
     PROGRESS_TEXT_MAX,
     REASON_MAX,
 )
+from consult.db import utcnow
 from consult.geography import REGION_KEYS, country_codes
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-PHONE_PATTERN = r"^\+?[0-9 ().\-/]{6,40}$"
+#: The longest e-mail address (RFC 5321's path limit), telephone number and option key.
+EMAIL_MAX = 254
+PHONE_MAX = 40
+OPTION_KEY_MAX = 64
+PHONE_PATTERN = rf"^\+?[0-9 ().\-/]{{6,{PHONE_MAX}}}$"
 
 
 def _required(message) -> DataRequired:
@@ -111,7 +116,7 @@ class PledgeForm(FlaskForm):
         _l("Contact e-mail"),
         validators=[
             _required(_l("Write an e-mail address we can write to.")),
-            Length(max=254, message=_l("Write at most %(max)d characters.")),
+            Length(max=EMAIL_MAX, message=_l("Write at most %(max)d characters.")),
             Regexp(EMAIL_PATTERN, message=_l("Enter an e-mail address such as name@example.org.")),
         ],
     )
@@ -119,6 +124,7 @@ class PledgeForm(FlaskForm):
         _l("Contact telephone (optional)"),
         validators=[
             Optional(),
+            Length(max=PHONE_MAX, message=_l("Write at most %(max)d characters.")),
             Regexp(
                 PHONE_PATTERN,
                 message=_l("Enter a telephone number with digits, such as +34 93 402 70 00."),
@@ -234,6 +240,11 @@ class DecisionForm(FlaskForm):
         if self.decision.data in ("ask_more", "reject") and not (field.data or "").strip():
             raise ValidationError(_l("Write the reason: the institution will read it."))
 
+    def validate_joined_on(self, field: DateField) -> None:
+        """A day that has come (the page's date picker stops at today, in UTC as here)."""
+        if field.data and field.data > utcnow().date():
+            raise ValidationError(_l("Choose today or an earlier day."))
+
 
 class PioneerForm(FlaskForm):
     """Mark a verified institution as one of the pioneers, or not."""
@@ -248,8 +259,9 @@ class OptionForm(FlaskForm):
         _l("Key (letters, digits and underscores; never changes)"),
         validators=[
             Optional(),
+            Length(max=OPTION_KEY_MAX),
             Regexp(
-                r"^[a-z][a-z0-9_]{1,63}$",
+                rf"^[a-z][a-z0-9_]{{1,{OPTION_KEY_MAX - 1}}}$",
                 message=_l("Use 2 to 64 lower-case letters, digits or _."),
             ),
         ],

@@ -25,6 +25,7 @@ from consult.campaign.models import (
     DRAFT,
     OWN_COMMITMENT_KEY,
     PROGRESS_STATUSES,
+    PROGRESS_TEXT_MAX,
     REJECTED,
     VERIFIED,
     Pledge,
@@ -282,6 +283,7 @@ def _render_progress(pledge: Pledge, token: str, year: int, entries, errors, sta
             own_key=OWN_COMMITMENT_KEY,
             statuses=PROGRESS_STATUSES,
             progress_labels=progress_labels(),
+            progress_text_max=PROGRESS_TEXT_MAX,
         ),
         status,
     )

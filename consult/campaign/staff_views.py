@@ -237,11 +237,12 @@ def letter(pledge_id: int, letter_id: int):
     return letters.send_letter(found, chosen)
 
 
-def _render_paper(form: PledgeForm, held, status: int = 200):
+def _render_paper(form: PledgeForm, held, status: int = 200, language_error: str | None = None):
     return (
         render_template(
             "campaign/staff/paper.html",
             form=form,
+            language_error=language_error,
             held_letter=held,
             field_order=FIELD_ORDER,
             max_letter_bytes=letters.max_bytes(),
@@ -281,12 +282,14 @@ def paper_post():
     valid = check_choices(form, levels, bands, option_keys) and valid
     if held is None and not form.letter.errors:
         form.letter.errors = [_("Attach the scanned letter of commitment (PDF).")]
-    if not valid or form.letter.errors:
-        db.commit()
-        return _render_paper(form, letters.held_letter(db.session, holding), 422)
     language = request.form.get("language") or current_language()
+    language_error = None
     if language not in current_app.config["LANGUAGES"]:
-        language = current_language()
+        language_error = _("Choose one of the languages offered.")
+    if not valid or form.letter.errors or language_error:
+        db.commit()
+        held_letter = letters.held_letter(db.session, holding)
+        return _render_paper(form, held_letter, 422, language_error)
     pledge, created = operations.create_pledge(
         db.session, token, values_from(form, language, None), submit=True, source=SOURCE_PAPER
     )

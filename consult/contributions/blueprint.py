@@ -98,6 +98,7 @@ def contribution_helpers():
         "moderation_reason_labels": labels.MODERATION_REASON_LABELS,
         "report_reason_labels": labels.REPORT_REASON_LABELS,
         "action_labels": labels.ACTION_LABELS,
+        "note_max": operations.MODERATION_NOTE_MAX,
         "language_name": language_name,
         "country_name": geography.country_name,
         "region_label": lambda key: (

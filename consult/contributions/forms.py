@@ -32,7 +32,7 @@ from consult.contributions.labels import (
     REPORT_REASON_LABELS,
 )
 from consult.contributions.models import KINDS, ORGANISATION_TYPES
-from consult.contributions.operations import MODERATION_REASONS
+from consult.contributions.operations import MODERATION_REASONS, REPORT_COMMENT_MAX
 from consult.contributions.reactions import REPORT_REASONS
 
 
@@ -168,7 +168,7 @@ class ReportForm(FlaskForm):
     )
     comment = TextAreaField(
         _l("Anything moderators should know (optional)"),
-        validators=[Optional(), Length(max=1000)],
+        validators=[Optional(), Length(max=REPORT_COMMENT_MAX)],
     )
 
 

@@ -29,6 +29,11 @@ from consult.db import db
 WHOLE_CHARTER = "charter"
 
 
+#: The longest search of the contributions (the field's maxlength; a longer one from a link is
+#: cut: a search stores nothing, and a cut search still finds what its start names).
+SEARCH_MAX = 200
+
+
 def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -44,7 +49,7 @@ def index():
         "region": args.get("region", ""),
         "type": args.get("type", ""),
         "language": args.get("language", ""),
-        "q": args.get("q", "").strip()[:200],
+        "q": args.get("q", "").strip()[:SEARCH_MAX],
     }
     query = operations.published_query()
     charter = current_charter()
@@ -95,6 +100,7 @@ def index():
     return render_template(
         "contributions/index.html",
         contributions=contributions,
+        search_max=SEARCH_MAX,
         reply_counts=_published_reply_counts([c.id for c in contributions]),
         filters=filters,
         active=active,

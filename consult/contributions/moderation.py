@@ -21,9 +21,9 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -44,6 +44,7 @@ from consult.contributions.models import (
     ModerationAction,
 )
 from consult.contributions.registry import current_charter
+from consult.core.field_limits import too_long
 from consult.core.inputs import parse_id, query_page
 from consult.core.links import safe_local_path
 from consult.db import db
@@ -195,6 +196,15 @@ def act():
                 return stale
     if action in ("reject", "hide") and reason not in operations.MODERATION_REASONS:
         return _drawn_again(_("Choose a reason to reject or hide."), back)
+    if too_long(note, operations.MODERATION_NOTE_MAX):
+        return _drawn_again(
+            _(
+                "Shorten the note to %(max)s characters at most (it has %(length)s).",
+                max=format_decimal(operations.MODERATION_NOTE_MAX),
+                length=format_decimal(len(note or "")),
+            ),
+            back,
+        )
     if not ids:
         return _drawn_again(_("Tick at least one contribution."), back)
     chosen, skipped, changed = [], 0, []
@@ -340,6 +350,7 @@ def _render_contribution(
             "moderation/contribution.html",
             contribution=found,
             reports=reports,
+            decided_before=_decided_before(reports, [entry for entry, _email in history]),
             history=history,
             twins=operations.near_twins(db.session, [found.id]).get(found.id, []),
             reasons=moderation_reason_choices(),
@@ -350,6 +361,20 @@ def _render_contribution(
         ),
         status,
     )
+
+
+def _decided_before(
+    reports: list[ContributionReport], history: list[ModerationAction]
+) -> dict[int, ModerationAction]:
+    """Open reports made before a decision (a comment added since opened them again): report
+    id -> the last decision, which the page still shows next to the report."""
+    decisions = [entry for entry in history if entry.action in operations.TRANSITIONS]
+    found = {}
+    for report in reports:
+        earlier = [entry for entry in decisions if entry.created_at >= report.created_at]
+        if report.resolved_at is None and earlier:
+            found[report.id] = earlier[-1]
+    return found
 
 
 @bp.post("/<int:contribution_id>/response")

@@ -34,6 +34,7 @@ from consult.contributions.models import (
     NearDuplicate,
     OfficialResponse,
 )
+from consult.core.limits import TEXT_LIMITS
 from consult.db import utcnow
 from consult.staff import audit
 from consult.staff.models import User
@@ -48,6 +49,11 @@ MODERATION_REASONS = (
     "unlawful",
     "other",
 )
+#: The longest note a moderator may write to the contributor (the form's limit and the column's).
+MODERATION_NOTE_MAX = TEXT_LIMITS[("moderation_actions", "note")]
+#: The longest comment a reader may add to a report.
+REPORT_COMMENT_MAX = TEXT_LIMITS[("contribution_reports", "comment")]
+
 #: Moderator actions and the statuses each applies to.
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "approve": (("pending",), "published"),

@@ -209,7 +209,9 @@ def add_report(
     Reporters count as distinct when both their browser and their address differ, so one
     person clearing cookies cannot hide a contribution alone. Returns "added", "already",
     "already_commented" (a new comment joined the earlier report: nothing typed is dropped) or
-    "not_published"; the contribution is then hidden until a moderator decides.
+    "not_published"; the contribution is then hidden until a moderator decides. A comment
+    added to a report a moderator already decided on opens it again: the new comment needs
+    their attention (the decision stays in the contribution's moderation history).
     """
     if reason not in REPORT_REASONS:
         raise ContributionError("reason")
@@ -228,6 +230,7 @@ def add_report(
         added = (comment or "").strip()
         if added and added not in (existing.comment or ""):
             existing.comment = "\n\n".join(filter(None, [existing.comment, added]))
+            existing.resolved_at = None
             return "already_commented"
         return "already"
     session.add(

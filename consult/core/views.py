@@ -7,6 +7,8 @@ from datetime import datetime
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from sqlalchemy import text
 
+from consult.core import emails
+from consult.core.field_limits import field_limits, limits_of
 from consult.core.key_labels import key_label
 from consult.core.navigation import current_marks
 from consult.db import db, utcnow
@@ -102,6 +104,10 @@ def navigation_helpers():
         # A key as a person reads it (region, type, question, option, role...): key_labels.
         "key_label": key_label,
         "nav_marks": nav_marks,
+        # A field's limits, from the validators the server runs (core/field_limits.py).
+        "limits": field_limits,
+        "limits_of": limits_of,
+        "email_max": emails.MAX_LENGTH,
     }
 
 

@@ -16,7 +16,7 @@ from consult.mail.compose import normalise_address
 from consult.staff import audit, operations
 from consult.staff.access import ROLES, role_required
 from consult.staff.models import INVITATION_LIFETIME
-from consult.staff.passwords import problem_text
+from consult.staff.passwords import MIN_PASSWORD_LENGTH, problem_text
 from consult.staff.views import WORKSPACE_LINKS, client_ip, one_time_lifetime
 
 WORKSPACE_LINKS.append(("mail.invite_staff", _l("Invite a staff member"), ("admin",)))
@@ -33,7 +33,11 @@ def forgot_password():
     """Ask for a link to choose a new password; the answer never says if the account exists."""
     if request.method == "GET":
         return render_template("mail/forgot_password.html", sent=False)
-    typed = (request.form.get("email") or "").strip()[:254]
+    typed = (request.form.get("email") or "").strip()
+    if normalise_address(typed) is None:  # never cut: an address too long is not one
+        error = _("Enter an e-mail address such as name@example.org.")
+        page = render_template("mail/forgot_password.html", sent=False, error=error, typed=typed)
+        return page, 422
     outcome = staff_accounts.request_reset(db.session, typed, current_language())
     audit.record(
         db.session,
@@ -45,7 +49,9 @@ def forgot_password():
     )
     db.commit()
     if outcome == staff_accounts.RESET_REFUSED:
-        return render_template("mail/forgot_password.html", sent=False, refused=True), 429
+        return render_template(
+            "mail/forgot_password.html", sent=False, refused=True, typed=typed
+        ), 429
     return render_template("mail/forgot_password.html", sent=True)
 
 
@@ -79,7 +85,12 @@ def set_password(token: str):
             flash(_("Your password is set. Sign in with it."), "success")
             return redirect(url_for("staff.login"), 303)
     return render_template(
-        "mail/set_password.html", invalid=False, error=error, email=user.email, purpose=purpose
+        "mail/set_password.html",
+        invalid=False,
+        error=error,
+        email=user.email,
+        purpose=purpose,
+        password_min=MIN_PASSWORD_LENGTH,
     ), (422 if error else 200)
 
 

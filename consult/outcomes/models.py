@@ -18,6 +18,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from consult.db import Base, UTCDateTime, utcnow
 
+#: The longest label of a snapshot (its column, and the freeze form's limit).
+SNAPSHOT_LABEL_MAX = 200
+
 
 class SnapshotImmutableError(Exception):
     """A frozen snapshot was about to be changed or deleted."""
@@ -34,7 +37,7 @@ class OutcomeSnapshot(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: A name for staff, e.g. "Working session, 23 February 2022".
-    label: Mapped[str] = mapped_column(String(200))
+    label: Mapped[str] = mapped_column(String(SNAPSHOT_LABEL_MAX))
     #: When the freeze was made.
     frozen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The data time: responses submitted up to this moment are covered.

@@ -14,11 +14,12 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from consult.core.field_limits import too_long
 from consult.core.inputs import parse_datetime, query_int
 from consult.db import db
 from consult.exports import naming
@@ -60,7 +61,7 @@ from consult.outcomes.filter_words import (
     left_out_contributions,
 )
 from consult.outcomes.filters import SummaryFilter
-from consult.outcomes.models import OutcomePublication, OutcomeSnapshot
+from consult.outcomes.models import SNAPSHOT_LABEL_MAX, OutcomePublication, OutcomeSnapshot
 from consult.outcomes.narrowing import EmptySnapshotError, empty_freeze_message
 from consult.outcomes.suppression import public_summary
 from consult.questionnaires.models import Response
@@ -107,6 +108,7 @@ def _snapshots_page(
         history=history,
         live_count=live,
         timezones=TIMEZONES,
+        label_max=SNAPSHOT_LABEL_MAX,
         p=presenting,
         form=form,
         filters=filters,
@@ -174,6 +176,14 @@ def freeze():
         as_of = _cut_off(form)
         if not form["label"]:
             raise operations.OutcomesError(_("give the snapshot a label"))
+        if too_long(form["label"], SNAPSHOT_LABEL_MAX):
+            raise operations.OutcomesError(
+                _(
+                    "Shorten the label to %(max)s characters at most (it has %(length)s).",
+                    max=format_decimal(SNAPSHOT_LABEL_MAX),
+                    length=format_decimal(len(form["label"])),
+                )
+            )
         if reading.ignored and request.form.get("step") == "confirm":
             # The snapshot would cover more than its filter says: never frozen so.
             raise operations.OutcomesError(

@@ -36,6 +36,10 @@ class FormData(Protocol):
 Posted = Mapping[str, list[str]]
 
 
+#: The longest "Other, please specify" text (the page's data-maxlength and this check).
+OTHER_MAX_LENGTH = 300
+
+
 def posted_fields(form: FormData | Posted) -> Posted:
     """Read a posted form into a plain mapping, once (a MultiDict answers each lookup slowly)."""
     lists = getattr(form, "lists", None)
@@ -140,8 +144,9 @@ def _read_question(question: Question, posted: Posted) -> tuple[dict[str, str], 
         parts = {value: "1" for value in chosen}
         other_text = _first(posted, field_name(question, OTHER_PART)) if question.other else ""
         if not _is_blank(other_text):
-            if len(other_text) > 300:
-                return {}, Message("text_too_long", {"max": 300, "length": len(other_text)})
+            if len(other_text) > OTHER_MAX_LENGTH:
+                length = len(other_text)
+                return {}, Message("text_too_long", {"max": OTHER_MAX_LENGTH, "length": length})
             parts[OTHER_PART] = other_text
         # "Other, please specify" is a text, not a ticked option: it never counts against the
         # limit of choices.
@@ -230,9 +235,12 @@ def read_page(
     # typed in it is kept (hidden, see split_hidden): hiding a question destroys nothing. A
     # value that could not be read there leaves the stored answer as it was.
     merged: Answers = {**stored, **result.answers}
-    asked = applicable(questionnaire, merged)
     for question in section.questions:
-        if question.key not in asked and _is_conditional(question, questionnaire):
+        # Whether its condition holds, not whether it holds an answer: a value refused here
+        # (too long, not a number) is in no answers, and must be said, never dropped unseen.
+        if _is_conditional(question, questionnaire) and not is_shown(
+            question, merged, questionnaire
+        ):
             if result.errors.pop(question.key, None) is not None:
                 result.answers.pop(question.key, None)
         elif question.options_from and result.answers.get(question.key):

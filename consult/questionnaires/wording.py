@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from consult import geography
 from consult.i18n import current_language, translate_text
 from consult.questionnaires import display, navigation
-from consult.questionnaires.answers import Message
+from consult.questionnaires.answers import OTHER_MAX_LENGTH, Message
 from consult.questionnaires.definition import OTHER_PART, Question, Questionnaire
 
 MESSAGES = {
@@ -28,7 +29,6 @@ MESSAGES = {
     "number_integer": _l("Enter a whole number."),
     "number_min": _l("Enter a number of at least %(min)s."),
     "number_max": _l("Enter a number of at most %(max)s."),
-    "too_many_choices": _l("Choose at most %(max)s options."),
     "rank_duplicate": _l("Each option can be ranked only once."),
     "rank_gap": _l("Fill the choices in order, starting with the first."),
     "exclusive_option": _l(
@@ -43,12 +43,25 @@ MESSAGES = {
 }
 
 
+#: Messages that count what their number names, and which parameter holds the number:
+#: ngettext chooses the form ("at most 1 option"; French and Spanish have three).
+COUNTED = {
+    "too_many_choices": (
+        "max",
+        lambda n: ngettext("Choose at most %(num)s option.", "Choose at most %(num)s options.", n),
+    ),
+}
+
+
 def message_text(message: Message) -> str:
     """Translate a validation message."""
     params = {
         k: translate_text(v) if isinstance(v, Mapping) else _format_param(v)
         for k, v in message.params.items()
     }
+    if message.code in COUNTED:
+        number, say = COUNTED[message.code]
+        return say(params[number])
     return str(MESSAGES[message.code]) % params if params else str(MESSAGES[message.code])
 
 
@@ -148,4 +161,5 @@ def template_helpers() -> dict:
         "charter_article": display.charter_article,
         "rank_choices": display.rank_choices,
         "rank_choices_json": display.rank_choices_json,
+        "other_max_length": OTHER_MAX_LENGTH,
     }

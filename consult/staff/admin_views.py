@@ -338,7 +338,7 @@ def regions_page():
         reset_form=ActionForm(),
         region_filter=region_filter,
         corrections=len(corrections),
-    )
+    ), (422 if form.is_submitted() else 200)  # a choice no list offers: said next to it
 
 
 @bp.post("/regions/<country>/reset")

@@ -99,7 +99,9 @@ def exports():
             client_ip(),
         )
         return redirect(url_for("staff.export_job", job_id=job.id), 303)
-    return _render(form, ContributionsExportForm(formdata=None, prefix="contributions"))
+    # A choice no list offers is said next to its field (422), the other choices kept.
+    status = 422 if form.is_submitted() else 200
+    return _render(form, ContributionsExportForm(formdata=None, prefix="contributions"), status)
 
 
 def _render(form: ExportForm, contributions_form: ContributionsExportForm, status: int = 200):
@@ -121,7 +123,7 @@ def export_contributions():
     """Ask for an export of the published open contributions."""
     form = ContributionsExportForm(prefix="contributions")
     if not form.validate_on_submit():
-        return _render(_form(), form, 400)
+        return _render(_form(), form, 422)
     personal = bool(form.with_personal_data.data)
     if personal and not may_see_personal_data():
         abort(403)

@@ -424,6 +424,10 @@ def login():
             audit.record(db.session, None, "login.failure", target=email, ip=ip)
             db.commit()
             error = _("E-mail or password is not right.")
+    elif form.is_submitted():
+        # Empty, or longer than any address or password can be (the fields' own limits): said
+        # as a wrong sign-in is, nothing checked against the accounts.
+        error, status = _("E-mail or password is not right."), 422
     return render_template("staff/login.html", form=form, error=error), status
 
 

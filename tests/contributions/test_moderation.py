@@ -325,3 +325,51 @@ def test_the_official_response_is_shown_prominently(app, client, login, contribu
     assert "CISDP responded" in app.test_client().get("/contributions").get_data(as_text=True)
     history = client.get(f"/staff/moderation/{contribution_id}").get_data(as_text=True)
     assert "Official response written" in history
+
+
+def _report_with(client, contribution_id: int, comment: str):
+    page = client.get(f"/contributions/{contribution_id}").get_data(as_text=True)
+    return client.post(
+        f"/contributions/{contribution_id}/report",
+        data={"csrf_token": csrf_token(page), "reason": "spam", "comment": comment},
+        follow_redirects=True,
+    )
+
+
+def test_a_comment_added_to_a_decided_report_needs_attention_again(app, login, contribute):
+    """The moderator sees it in the queue; the page shows the new comment and the earlier
+    decision; deciding again closes it."""
+    from consult.contributions import operations
+    from consult.contributions.models import ContributionReport
+    from consult.db import writing
+
+    contribution_id, _ = contribute("Buy cheap watches here.", publish=True)
+    reader = app.test_client()
+    assert _report_with(reader, contribution_id, "An advert ✓").status_code == 200
+    with app.app_context(), writing():
+        contribution = db.session.get(Contribution, contribution_id)
+        operations.moderate(db.session, contribution, "hide", None, reason="spam")
+        operations.moderate(db.session, contribution, "restore", None)
+        db.commit()
+    moderator = login(app.test_client(), "moderator")
+    assert "Reported by readers (0)" in moderator.get("/staff/moderation/").get_data(as_text=True)
+
+    reply = _report_with(reader, contribution_id, "And the link in it is a scam ✓")
+    assert "your comment was added to your report" in reply.get_data(as_text=True)
+    queue = moderator.get("/staff/moderation/").get_data(as_text=True)
+    assert "Reported by readers (1)" in queue and "1 open report" in queue
+    page = moderator.get(f"/staff/moderation/{contribution_id}").get_data(as_text=True)
+    assert "And the link in it is a scam ✓" in page
+    assert "Open again: a comment was added after the decision of" in page
+    assert "(Restored)" in page
+    french = moderator.get(f"/staff/moderation/{contribution_id}?lang=fr").get_data(as_text=True)
+    assert "En attente de nouveau\u00a0: un commentaire a été ajouté après la décision" in french
+
+    with app.app_context(), writing():
+        contribution = db.session.get(Contribution, contribution_id)
+        operations.moderate(db.session, contribution, "hide", None, reason="spam")
+        db.commit()
+        (report,) = db.session.scalars(select(ContributionReport)).all()
+        assert report.resolved_at is not None
+    queue = moderator.get("/staff/moderation/?lang=en").get_data(as_text=True)
+    assert "Reported by readers (0)" in queue

@@ -64,3 +64,23 @@ def test_every_limit_is_said_once_and_the_no_js_ranking_tells_the_way(app, langu
                     assert SAVE_TO_SEE[language] in empty, (key, question.key, empty)
                 checked += 1
     assert checked == 5
+
+
+AT_MOST = {
+    "en": ("Choose at most 1 option.", "Choose at most 2 options."),
+    "fr": ("Choisissez au plus 1 option.", "Choisissez au plus 2 options."),
+    "es": ("Elija como máximo 1 opción.", "Elija como máximo 2 opciones."),
+}
+
+
+@pytest.mark.parametrize("language", sorted(AT_MOST))
+def test_too_many_choices_says_one_option_in_the_singular(app, language):
+    """A question with ``max_choices: 1`` refuses two ticks with "at most 1 option"."""
+    from flask_babel import force_locale
+
+    from consult.questionnaires.answers import Message
+    from consult.questionnaires.wording import message_text
+
+    with app.test_request_context("/"), force_locale(language):
+        said = tuple(message_text(Message("too_many_choices", {"max": n})) for n in (1, 2))
+    assert said == AT_MOST[language]
