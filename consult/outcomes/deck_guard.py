@@ -1,17 +1,20 @@
-"""Whether a snapshot's deck may go on stage or out as a file: the publishing rule for decks.
+"""Whether a snapshot's deck may go on stage or out as a file: the differencing rule for decks.
 
-Publishing a snapshot is refused when it differs from a snapshot published before (shown now,
-or withdrawn since) by fewer than the threshold of responses (operations.differencing): the two
-pages subtracted would show those few responses. The deck prints the same public figures, and
-is shown to an audience and handed out; set beside the published page or its deck, such a
-snapshot's deck gives away the same few responses (their region, country and answers). So
-its HTML deck and presenter view say so at the top, and its PowerPoint and PDF downloads (with
-or without speaker notes) are refused with a page saying why and what to do. A snapshot
-published itself prints nothing the public has not seen: no caution.
+Two snapshots that differ by fewer than the threshold of responses, set side by side, show
+those few responses' region, country and answers (operations.differencing): "Latin America:
+60 → 61", and every article the newcomer ticked gaining a point. Publishing is refused then;
+and a deck is shown to an audience and handed out whether or not its snapshot is published,
+so the rule compares a snapshot with every other snapshot, published or not. A snapshot
+that close to another one gets a caution at the top of its HTML deck and presenter view, and
+its PowerPoint and PDF downloads (with or without speaker notes) are refused with a page
+saying why and what to do. A snapshot published itself prints nothing the public has not
+seen: no caution.
 
 Every page that links a snapshot's deck asks deck_offer (a template global, see deck_views):
 the caution goes next to the links, before the analyst clicks, and a refused download is not
-offered as a link but explained.
+offered as a link but explained. The snapshot's staff page and downloads (summary JSON, the
+figures and rows with ?snapshot=) are the analysts' working figures, small cells included:
+never for an audience, published or not, so this rule does not add to them.
 """
 
 from __future__ import annotations
@@ -88,9 +91,22 @@ def prepare_cautions(snapshots: Sequence[OutcomeSnapshot]) -> None:
 
 def _caution(close: operations.Differencing, limit: int) -> DeckCaution:
     n = close.differing + close.unknown
-    return DeckCaution(
-        title=_("Do not show this deck in public."),
-        reason=ngettext(
+    if close.published_at is None:
+        reason = ngettext(
+            "Beside the deck of snapshot “%(label)s” (frozen on %(when)s, not published), this "
+            "snapshot differs by %(n)s response, fewer than %(threshold)s: comparing the two "
+            "decks would show that response's region, country and answers.",
+            "Beside the deck of snapshot “%(label)s” (frozen on %(when)s, not published), this "
+            "snapshot differs by %(n)s responses, fewer than %(threshold)s: comparing the two "
+            "decks would show those responses' region, country and answers.",
+            n,
+            n=n,
+            when=format_moment(close.earlier.frozen_at),
+            label=close.earlier.label,
+            threshold=limit,
+        )
+    else:
+        reason = ngettext(
             "Beside the outcomes published on %(when)s (snapshot “%(label)s”), this snapshot "
             "differs by %(n)s response, fewer than %(threshold)s: comparing the two decks or "
             "pages would show that response's region, country and answers.",
@@ -102,7 +118,10 @@ def _caution(close: operations.Differencing, limit: int) -> DeckCaution:
             when=format_moment(close.published_at),
             label=close.earlier.label,
             threshold=limit,
-        ),
+        )
+    return DeckCaution(
+        title=_("Do not show this deck in public."),
+        reason=reason,
         advice=_(
             "Present the published snapshot's deck, or freeze again later, once at least "
             "%(threshold)s responses differ. The PowerPoint and PDF downloads of this deck are "

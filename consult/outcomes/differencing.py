@@ -1,12 +1,13 @@
 """Each snapshot's differencing (operations.differencing), computed once per data version.
 
-The snapshots list and every deck page say, for each snapshot, whether it sits too close to a
-publication (deck_guard). Working that out decodes the snapshot's response ids and those of
-every snapshot published before, and reads the responses both cover: seconds for a list of
-large snapshots, on every load. The answer only changes when a response is written (the
-change log and the counts move) or a snapshot is published, so it is kept in the summaries'
-shared cache (OutcomeSummaryCache, kind "differencing"), valid for that version, like the
-summaries. Publishing still computes it afresh (operations.publish). No Flask here.
+The snapshots list and every deck page say, for each snapshot, whether it sits too close to
+another snapshot, published or not (deck_guard). Working that out decodes the snapshot's
+response ids and those of every snapshot of a similar size, and reads the responses both
+cover: seconds for a list of large snapshots, on every load. The answer only changes when a
+response is written (the change log and the counts move), a snapshot is frozen or one is
+published, so it is kept in the summaries' shared cache (OutcomeSummaryCache, kind
+"differencing"), valid for that version, like the summaries. Publishing still computes it
+afresh (operations.publish). No Flask here.
 """
 
 from __future__ import annotations
@@ -31,12 +32,16 @@ KIND = "differencing"
 
 
 def version(connection: Connection) -> str:
-    """What a differencing depends on: the responses' counts and newest change, and the
-    publications made (withdrawn ones count too: they were shown)."""
+    """What a differencing depends on: the responses' counts and newest change, the snapshots
+    frozen (each one's deck can be shown) and the publications made (withdrawn ones count too:
+    they were shown)."""
     published = connection.execute(
         select(func.count(OutcomePublication.id), func.max(OutcomePublication.id))
     ).one()
-    return "|".join(str(v) for v in (*data.response_figures(connection), *published))
+    frozen = connection.execute(
+        select(func.count(OutcomeSnapshot.id), func.max(OutcomeSnapshot.id))
+    ).one()
+    return "|".join(str(v) for v in (*data.response_figures(connection), *published, *frozen))
 
 
 def cache_key(snapshot_id: int, threshold: int) -> str:
@@ -50,7 +55,7 @@ def _encode(close: Differencing | None) -> str:
     return json.dumps(
         {
             "earlier": close.earlier.id,
-            "published_at": close.published_at.isoformat(),
+            "published_at": close.published_at and close.published_at.isoformat(),
             "differing": close.differing,
             "unknown": close.unknown,
         }
@@ -67,7 +72,7 @@ def _decode(session: Session, payload: str) -> Differencing | None:
         raise LookupError("the earlier snapshot is gone")
     return Differencing(
         earlier,
-        datetime.fromisoformat(stored["published_at"]),
+        datetime.fromisoformat(stored["published_at"]) if stored["published_at"] else None,
         int(stored["differing"]),
         int(stored["unknown"]),
     )

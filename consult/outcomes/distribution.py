@@ -3,7 +3,7 @@ distributions over a question's options, and the figures every question carries 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -15,8 +15,6 @@ ANSWER_PARTS = ("question_key", "part_key", "value")
 CHOICE_TYPES = ("single_choice", "yes_no", "region", "country")
 TEXT_TYPES = ("short_text", "long_text")
 ARTICLE_KEYS = tuple(f"art{n:02d}" for n in range(1, 13))
-#: Questions whose answers identify the respondent: counted, never quoted or mined for terms.
-IDENTIFYING_QUESTIONS = frozenset({"institution_name", "organisation_name"})
 #: The profile question that gives the population band, when a questionnaire has it.
 POPULATION_BAND_QUESTION = "population_band"
 EXAMPLE_QUOTES = 3
@@ -24,6 +22,12 @@ TOP_TERMS = 12
 #: A multiple choice's average number of options chosen and its base (consult.outcomes.closed.
 #: mean_choices): printed, or withheld, together.
 MEAN_CHOICES = ("mean_choices", "mean_choices_base")
+
+
+def identifying_keys(questions: Iterable[Question]) -> frozenset[str]:
+    """The keys of the questions whose answers identify the respondent (``identifying: true``
+    in the definitions): counted, never quoted, listed nor mined for terms."""
+    return frozenset(q.key for q in questions if q.identifying)
 
 
 def share(count: int | float, base: int) -> float | None:

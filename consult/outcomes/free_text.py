@@ -11,8 +11,8 @@ import pandas as pd
 from consult.outcomes import text as text_tools
 from consult.outcomes.distribution import (
     EXAMPLE_QUOTES,
-    IDENTIFYING_QUESTIONS,
     TOP_TERMS,
+    identifying_keys,
     question_base,
     share,
 )
@@ -48,7 +48,8 @@ def summarise_texts(
     distinct = np.asarray(distinct, dtype=object)
     blank = np.fromiter((not str(v).strip() for v in distinct), bool, len(distinct))[value_of]
     texts, value_of = texts[~blank].reset_index(drop=True), value_of[~blank]
-    mined = ~texts["question_key"].isin(IDENTIFYING_QUESTIONS).to_numpy()
+    identifying = identifying_keys(questions)
+    mined = ~texts["question_key"].isin(identifying).to_numpy()
     minable, value_of = texts[mined].reset_index(drop=True), value_of[mined]
     response_ids = minable["response_id"].to_numpy()
     texts_of = minable["value"].to_numpy(dtype=object)
@@ -74,7 +75,7 @@ def summarise_texts(
     for question in questions:
         answered = int(answered_by.get(question.key, 0))
         result = question_base(question, answered, asked.get(question.key, 0))
-        result["identifying"] = question.key in IDENTIFYING_QUESTIONS
+        result["identifying"] = question.key in identifying
         code = code_of.get(question.key)
         if result["identifying"] or code is None:
             result.update(languages={}, terms={}, themes=[], uncoded=answered)

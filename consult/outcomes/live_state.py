@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from consult.outcomes import changes, tallies
-from consult.outcomes.distribution import TEXT_TYPES
+from consult.outcomes.distribution import TEXT_TYPES, identifying_keys
 from consult.outcomes.live_records import Records
 from consult.outcomes.live_texts import NewText, TextFigures, TextReader
 from consult.outcomes.participation import ParticipationCounts
@@ -55,14 +55,18 @@ class Layout:
     multiple: frozenset[tuple[str, str]]
     #: questionnaire -> (question, part, value) that a condition looks at.
     conditions: Mapping[str, frozenset[tuple[str, str, str]]]
+    #: Questions flagged identifying in any version: counted, never mined for terms.
+    identifying: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, definitions: Iterable[Questionnaire]) -> Layout:
         """Every question any stored version asks, by kind; conditions of every version."""
         kinds: dict[tuple[str, str], str] = {}
         multiple = set()
+        identifying: set[str] = set()
         conditions: dict[str, set[tuple[str, str, str]]] = {}
         for definition in definitions:
+            identifying |= identifying_keys(definition.questions)
             plan = tallies.plan_for(definition.questions, [definition])
             for question in definition.questions:
                 where = (definition.key, question.key)
@@ -77,7 +81,12 @@ class Layout:
                 if question.type == "multiple_choice":
                     multiple.add(where)
             conditions.setdefault(definition.key, set()).update(plan.conditions)
-        return cls(kinds, frozenset(multiple), {k: frozenset(v) for k, v in conditions.items()})
+        return cls(
+            kinds,
+            frozenset(multiple),
+            {k: frozenset(v) for k, v in conditions.items()},
+            frozenset(identifying),
+        )
 
 
 @dataclass
@@ -288,7 +297,7 @@ class LiveState:
     def build(self, connection: Connection) -> None:
         """Read everything once (the first refresh of a process)."""
         self.cursor.start(connection)
-        self.texts = TextFigures(self.themes)
+        self.texts = TextFigures(self.themes, self.layout.identifying)
         self.responses = _plain(fetch_responses(connection))
         self._count_participation(self.responses, 1)
         self.take_in(connection, self.responses)

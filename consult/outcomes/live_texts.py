@@ -38,7 +38,6 @@ import pandas as pd
 from consult.outcomes import text as text_tools
 from consult.outcomes.distribution import (
     EXAMPLE_QUOTES,
-    IDENTIFYING_QUESTIONS,
     TOP_TERMS,
     question_base,
     share,
@@ -97,8 +96,10 @@ class _QuestionTexts:
 class TextFigures:
     """Every analysed text answer of every questionnaire, and the figures they add up to."""
 
-    def __init__(self, themes: Sequence[text_tools.Theme]) -> None:
+    def __init__(self, themes: Sequence[text_tools.Theme], identifying: Iterable[str] = ()) -> None:
         self.themes = tuple(themes)
+        #: Keys of the questions whose answers identify who answered: never mined.
+        self.identifying = frozenset(identifying)
         self._questions: dict[tuple[str, str], _QuestionTexts] = {}
         #: Small integer codes of questions, languages and terms in the records.
         self._question_keys: list[tuple[str, str]] = []
@@ -121,7 +122,7 @@ class TextFigures:
     def add(self, texts: Sequence[NewText]) -> None:
         """Analyse new text answers (all at once: one Corpus) and add them to the figures."""
         kept = [t for t in texts if str(t.text).strip()]
-        minable = [t for t in kept if t.question not in IDENTIFYING_QUESTIONS]
+        minable = [t for t in kept if t.question not in self.identifying]
         if minable:
             corpus = text_tools.Corpus(pd.Series([t.text for t in minable], dtype=object))
             detected = corpus.languages(np.asarray([t.language for t in minable], dtype=object))
@@ -146,7 +147,7 @@ class TextFigures:
             question.answered += 1
             response_id, answer_id = item.key
             record = records.setdefault(response_id, [])
-            if item.question in IDENTIFYING_QUESTIONS:
+            if item.question in self.identifying:
                 record.extend((index, answer_id, NOT_MINED, 0, 0, 0))
                 continue
             language = str(detected[position])
@@ -227,7 +228,7 @@ class TextFigures:
             kept = self._questions.get((questionnaire, question.key))
             answered = kept.answered if kept is not None else 0
             result = question_base(question, answered, asked.get(question.key, 0))
-            result["identifying"] = question.key in IDENTIFYING_QUESTIONS
+            result["identifying"] = question.key in self.identifying or question.identifying
             if result["identifying"] or kept is None or not kept.mined:
                 result.update(languages={}, terms={}, themes=[], uncoded=answered)
                 if result["identifying"]:

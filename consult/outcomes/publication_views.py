@@ -53,29 +53,48 @@ def publish(snapshot_id: int):
         )
         return redirect(url_for("outcomes.snapshot", snapshot_id=frozen.id))
     except operations.DifferencingError as refused:
-        close = refused.close
-        flash(
-            ngettext(
-                "Not published: beside the outcomes published on %(when)s (snapshot “%(label)s”), "
-                "this snapshot differs by %(n)s response, fewer than %(threshold)s. Comparing the "
-                "two pages would show that response's answers. Publish when at least "
-                "%(threshold)s responses differ (freeze again later), or keep the earlier one.",
-                "Not published: beside the outcomes published on %(when)s (snapshot “%(label)s”), "
-                "this snapshot differs by %(n)s responses, fewer than %(threshold)s. Comparing the "
-                "two pages would show those responses' answers. Publish when at least "
-                "%(threshold)s responses differ (freeze again later), or keep the earlier one.",
-                close.differing + close.unknown,
-                when=format_moment(close.published_at),
-                label=close.earlier.label,
-                n=presenting.number(close.differing + close.unknown),
-                threshold=refused.threshold,
-            ),
-            "error",
-        )
+        flash(_differencing_message(refused), "error")
         return redirect(url_for("outcomes.snapshot", snapshot_id=frozen.id))
     db.commit()
     flash(_("Published at /outcomes."), "success")
     return redirect(url_for("outcomes.snapshot", snapshot_id=frozen.id))
+
+
+def _differencing_message(refused: operations.DifferencingError) -> str:
+    """Why publishing was refused: the snapshot sits too close to another one."""
+    close = refused.close
+    n = close.differing + close.unknown
+    if close.published_at is None:
+        return ngettext(
+            "Not published: beside snapshot “%(label)s” (frozen on %(when)s, not published, "
+            "its deck may have been shown), this snapshot differs by %(n)s response, fewer "
+            "than %(threshold)s. Comparing the two would show that response's answers. "
+            "Publish when at least %(threshold)s responses differ (freeze again later).",
+            "Not published: beside snapshot “%(label)s” (frozen on %(when)s, not published, "
+            "its deck may have been shown), this snapshot differs by %(n)s responses, fewer "
+            "than %(threshold)s. Comparing the two would show those responses' answers. "
+            "Publish when at least %(threshold)s responses differ (freeze again later).",
+            n,
+            when=format_moment(close.earlier.frozen_at),
+            label=close.earlier.label,
+            n=presenting.number(n),
+            threshold=refused.threshold,
+        )
+    return ngettext(
+        "Not published: beside the outcomes published on %(when)s (snapshot “%(label)s”), "
+        "this snapshot differs by %(n)s response, fewer than %(threshold)s. Comparing the "
+        "two pages would show that response's answers. Publish when at least "
+        "%(threshold)s responses differ (freeze again later), or keep the earlier one.",
+        "Not published: beside the outcomes published on %(when)s (snapshot “%(label)s”), "
+        "this snapshot differs by %(n)s responses, fewer than %(threshold)s. Comparing the "
+        "two pages would show those responses' answers. Publish when at least "
+        "%(threshold)s responses differ (freeze again later), or keep the earlier one.",
+        n,
+        when=format_moment(close.published_at),
+        label=close.earlier.label,
+        n=presenting.number(n),
+        threshold=refused.threshold,
+    )
 
 
 @bp.post("/publication/withdraw")

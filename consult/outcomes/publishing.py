@@ -8,10 +8,10 @@ same unit of work (consult.staff.audit).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from consult.db import utcnow
@@ -87,56 +87,102 @@ def revoke_publishing(session: Session, user: User, actor: User, ip: str | None 
 
 @dataclass(frozen=True)
 class Differencing:
-    """A publication that, set beside ``snapshot``, would single out a few responses."""
+    """Another snapshot that, set beside ``snapshot``, would single out a few responses."""
 
     earlier: OutcomeSnapshot
-    published_at: datetime
+    #: When ``earlier`` was last published (None: never; its deck can be shown all the same).
+    published_at: datetime | None
     differing: int  # responses in one and not the other, or edited between their freezes
-    unknown: int  # responses of both edited after ``snapshot`` was frozen: changed, or not
+    unknown: int  # responses of both edited after the later freeze: changed, or not
+
+
+def ever_published(session: Session, snapshot: OutcomeSnapshot) -> bool:
+    """Whether ``snapshot`` was published, shown now or withdrawn since."""
+    return (
+        session.scalar(
+            select(OutcomePublication.id)
+            .where(OutcomePublication.snapshot_id == snapshot.id)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def differencing(
     session: Session, snapshot: OutcomeSnapshot, threshold: int
 ) -> Differencing | None:
-    """Return the first publication, shown now or ever before, that ``snapshot`` differs from
-    by fewer than ``threshold`` responses (but some): subtracting one page's figures from the
-    other's would give those few responses' answers, which no single page shows.
+    """Return a snapshot, published or not, that ``snapshot`` differs from by fewer than
+    ``threshold`` responses (but some): subtracting one's figures from the other's (pages,
+    decks on stage or handed out) would give those few responses' answers, which no single
+    output shows. Every snapshot counts: each one's deck can be shown and downloaded, published
+    or not. Published ones are named first (most recently published first), then the others
+    (most recently frozen first).
+
+    A snapshot published before (shown now or withdrawn since) returns None: its figures are
+    already public, and it was checked against every snapshot when it was published.
 
     Differing responses: those covered by one snapshot and not the other (new, withdrawn, or
     outside a filter), and those covered by both but edited between the two freezes. An edit
-    after ``snapshot`` was frozen may or may not have come before it: when that uncertainty could
+    after the later freeze may or may not have come before it: when that uncertainty could
     decide, the answer is "differs too little" (freeze again to know).
     """
     from consult.questionnaires.models import Response
 
-    ids = set(snapshot_ids(snapshot))
-    earlier = session.execute(
-        select(OutcomePublication.published_at, OutcomeSnapshot)
-        .join(OutcomeSnapshot, OutcomeSnapshot.id == OutcomePublication.snapshot_id)
-        .where(OutcomePublication.snapshot_id != snapshot.id)
-        .order_by(OutcomePublication.published_at.desc())
-    ).all()
-    seen: set[int] = set()
-    for published_at, other in earlier:
-        if other.id in seen:
-            continue
-        seen.add(other.id)
-        other_ids = set(snapshot_ids(other))
-        both = ids & other_ids
-        first, last = sorted((other.frozen_at, snapshot.frozen_at))
-        edited = dict(
-            session.execute(
-                select(Response.id, Response.updated_at).where(
-                    Response.id.in_(both), Response.updated_at > first
-                )
-            ).all()
+    if ever_published(session, snapshot):
+        return None
+    last_published = dict(
+        session.execute(
+            select(
+                OutcomePublication.snapshot_id, func.max(OutcomePublication.published_at)
+            ).group_by(OutcomePublication.snapshot_id)
+        ).all()
+    )
+    others = session.scalars(select(OutcomeSnapshot).where(OutcomeSnapshot.id != snapshot.id)).all()
+    # Two snapshots whose counts differ by the threshold or more differ by as many responses
+    # at least: their ids need not be read.
+    near = [
+        other for other in others if abs(other.response_count - snapshot.response_count) < threshold
+    ]
+    if not near:
+        return None
+    near.sort(
+        key=lambda other: (
+            other.id not in last_published,
+            -(last_published.get(other.id) or other.frozen_at).timestamp(),
+            -other.id,
         )
-        between = sum(1 for moment in edited.values() if moment <= last)
+    )
+    ids = set(snapshot_ids(snapshot))
+    # Every edit after the earliest freeze concerned, read once for all the pairs.
+    earliest = min([snapshot.frozen_at, *(other.frozen_at for other in near)])
+    updated = dict(
+        session.execute(
+            select(Response.id, Response.updated_at).where(Response.updated_at > earliest)
+        ).all()
+    )
+    for other in near:
+        other_ids = set(snapshot_ids(other))
+        first, last = sorted((other.frozen_at, snapshot.frozen_at))
+        edited = [
+            moment
+            for response_id in ids & other_ids
+            if (moment := updated.get(response_id)) is not None and _after(moment, first)
+        ]
+        between = sum(1 for moment in edited if not _after(moment, last))
         unknown = len(edited) - between
         differing = len(ids ^ other_ids) + between
         if differing + unknown and differing < threshold:
-            return Differencing(other, published_at, differing, unknown)
+            return Differencing(other, last_published.get(other.id), differing, unknown)
     return None
+
+
+def _after(moment: datetime, than: datetime) -> bool:
+    """``moment`` > ``than``, read as UTC when the database gave a naive time (SQLite)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if than.tzinfo is None:
+        than = than.replace(tzinfo=UTC)
+    return moment > than
 
 
 def publish(
@@ -150,10 +196,11 @@ def publish(
     """Show ``snapshot`` at /outcomes (replacing whatever was shown): the explicit act of an
     administrator or of an analyst they delegated publishing to; logged.
 
-    Refused (OutcomesError) when, beside any publication shown before, it would single out
-    fewer than ``threshold`` responses (see differencing), and (NarrowingError) when it would
-    make the public page say less than the one shown now (no response, part of the consultation
-    in place of all of it, older data) unless ``confirmed_narrower``.
+    Refused (OutcomesError) when, beside any other snapshot (published, or whose deck may have
+    been shown), it would single out fewer than ``threshold`` responses (see differencing),
+    and (NarrowingError) when it would make the public page say less than the one shown now
+    (no response, part of the consultation in place of all of it, older data) unless
+    ``confirmed_narrower``.
     """
     if not may_publish(session, actor):
         raise OutcomesError(_("only an administrator or a delegated analyst may publish outcomes"))
@@ -204,10 +251,14 @@ class DifferencingError(OutcomesError):
     """Publishing would single out a few responses beside an earlier publication."""
 
     def __init__(self, close: Differencing, threshold: int) -> None:
+        shown = (
+            f"published {close.published_at:%Y-%m-%d %H:%M}"
+            if close.published_at is not None
+            else "not published"
+        )
         super().__init__(
-            f"snapshot differs from snapshot {close.earlier.id} (published "
-            f"{close.published_at:%Y-%m-%d %H:%M}) by {close.differing} responses "
-            f"({close.unknown} edited since), fewer than {threshold}"
+            f"snapshot differs from snapshot {close.earlier.id} ({shown}) by "
+            f"{close.differing} responses ({close.unknown} edited since), fewer than {threshold}"
         )
         self.close = close
         self.threshold = threshold

@@ -102,6 +102,8 @@ def quotes():
         questionnaires=questionnaires,
         questionnaire_key=questionnaire_key,
         text_questions=text_questions,
+        identifying=operations.identifying_questions(questionnaire),
+        names_author={q.id for q in starred if operations.identifies_its_author(q, questionnaires)},
         question_key=question_key,
         candidates=candidates[:QUOTES_PER_PAGE],
         has_more=len(candidates) > QUOTES_PER_PAGE,

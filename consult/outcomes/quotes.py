@@ -15,7 +15,6 @@ from consult.contributions.models import Contribution
 from consult.db import utcnow
 from consult.outcomes.actors import Actor, OutcomesError
 from consult.outcomes.actors import actor_email as _email
-from consult.outcomes.distribution import IDENTIFYING_QUESTIONS
 from consult.outcomes.models import OutcomeQuote
 from consult.questionnaires.definition import Questionnaire
 from consult.questionnaires.models import Answer, Response
@@ -109,8 +108,9 @@ def quotable_questions(questionnaire: Questionnaire | None) -> list:
     """Return the questions whose answers may be listed and starred as quotes.
 
     What the quotes bank promises, enforced wherever it lists or stars answers: free-text
-    answers about the Charter only, never names of institutions or organisations
-    (IDENTIFYING_QUESTIONS) nor anything else the profile section asks (a department).
+    answers about the Charter only, never a question whose answers identify who answered (a
+    name, the title of a local charter, places named: ``identifying: true`` in the
+    definitions, the one source) nor anything else the profile section asks.
     """
     if questionnaire is None:
         return []
@@ -119,8 +119,31 @@ def quotable_questions(questionnaire: Questionnaire | None) -> list:
         for section in questionnaire.sections
         if section.key != PROFILE_SECTION
         for q in section.questions
-        if q.type in QUOTABLE_TYPES and q.key not in IDENTIFYING_QUESTIONS
+        if q.type in QUOTABLE_TYPES and not q.identifying
     ]
+
+
+def identifying_questions(questionnaire: Questionnaire | None) -> list:
+    """The text questions the quotes bank does not offer because their answers identify who
+    answered (``identifying: true``), for the page to say so."""
+    if questionnaire is None:
+        return []
+    return [q for q in questionnaire.questions if q.type in QUOTABLE_TYPES and q.identifying]
+
+
+def identifies_its_author(quote: Any, questionnaires: Mapping[str, Questionnaire]) -> bool:
+    """Whether a starred quote (a bank entry or a frozen record) answers a question flagged
+    identifying: starred before the flag, it is never shown in a deck."""
+
+    def read(name: str) -> Any:
+        return quote.get(name) if isinstance(quote, Mapping) else getattr(quote, name, None)
+
+    key = read("question_key")
+    if read("source") == "contribution" or not key:
+        return False
+    questionnaire = questionnaires.get(read("questionnaire_key") or "")
+    candidates = [questionnaire] if questionnaire is not None else list(questionnaires.values())
+    return any(q.key == key and q.identifying for d in candidates for q in d.questions)
 
 
 def star_answer(

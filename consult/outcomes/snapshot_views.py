@@ -65,6 +65,7 @@ from consult.outcomes.models import SNAPSHOT_LABEL_MAX, OutcomePublication, Outc
 from consult.outcomes.narrowing import EmptySnapshotError, empty_freeze_message
 from consult.outcomes.suppression import public_summary
 from consult.questionnaires.models import Response
+from consult.questionnaires.registry import current_questionnaires
 from consult.security import CONTENT_SECURITY_POLICY
 from consult.staff import audit
 from consult.staff.access import has_role, role_required
@@ -353,6 +354,10 @@ def deck_figures(frozen: OutcomeSnapshot) -> tuple[dict, list, dict]:
         starred = staff_summary["quotes"]
     else:  # a snapshot frozen before quotes were re-read at the freeze
         starred = operations.deck_quotes(db.session, set(ids), contributions, limit=None)
+    # A quote answering a question flagged identifying (starred before the flag) names who
+    # wrote it whatever its attribution: never shown.
+    questionnaires = current_questionnaires()
+    starred = [q for q in starred if not operations.identifies_its_author(q, questionnaires)]
     # Every attribution names a group of at least the threshold in this snapshot's own base;
     # an answer of a questionnaire whose count is withheld is not quoted (attribution.py).
     safe = attribution.protect(db.session, starred, ids, contributions, threshold())

@@ -31,7 +31,6 @@ from consult.outcomes.contributions import summarise_contributions
 from consult.outcomes.coverage import contribution_filter, covers_contributions
 from consult.outcomes.distribution import (
     CHOICE_TYPES,
-    IDENTIFYING_QUESTIONS,
     POPULATION_BAND_QUESTION,
     TEXT_TYPES,
     options_of,
@@ -44,7 +43,6 @@ from consult.outcomes.tallies import Plan, QuestionnaireAnswers, from_frames, pl
 from consult.questionnaires.definition import Question, Questionnaire
 
 __all__ = [
-    "IDENTIFYING_QUESTIONS",
     "SUMMARY_FORMAT",
     "SummaryFilter",
     "article_heat_map",

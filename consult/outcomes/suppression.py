@@ -20,7 +20,8 @@ Rules (a cell is "small" below the threshold, SMALL_CELL_THRESHOLD, 5 by default
   region's countries when its count less its named countries would be small (country_cells);
 - free-text quotes, "other" texts, extremes of numbers and daily counts are left out (the
   cumulative curve stays); terms used by fewer people than the threshold are dropped.
-Published contributions are public texts already and keep their quotes.
+Published contributions are public texts already: they keep their quotes and exact counts
+(each one is listed at /contributions with its region, type and language).
 """
 
 from __future__ import annotations
@@ -336,10 +337,12 @@ def _version_bases(options: Sequence[MutableMapping[str, Any]], threshold: int) 
                     option[field] = None
 
 
-def _contributions(contributions: MutableMapping[str, Any], threshold: int) -> None:
+def _contributions(contributions: MutableMapping[str, Any]) -> None:
+    """Published contributions' counts stay exact: each contribution is public at
+    /contributions with its kind, article, region, contributor type and language, and that
+    list counts any filter of them exactly ("4 contributions match your filters"). Hiding a
+    cell here would protect no one, and two public outputs would disagree on one figure."""
     contributions.pop("contribution_ids", None)  # staff's record of the freeze, not a figure
-    for name in ("by_region", "by_organisation_type", "by_language"):
-        suppress_cells(contributions.get(name) or [], threshold, exclusive=True)
 
 
 def _articles(
@@ -444,7 +447,7 @@ def public_summary(
     ):
         result["countries"] = None  # both questionnaires' countries: one withheld, this too
     if result.get("contributions"):
-        _contributions(result["contributions"], threshold)
+        _contributions(result["contributions"])
     _articles(result["articles"], result["questionnaires"], threshold)
     _hidden_last(result)
     return result

@@ -38,6 +38,7 @@ from consult.outcomes.blueprints import (
     sources,
     template_context,
 )
+from consult.outcomes.distribution import identifying_keys
 from consult.outcomes.filter_reading import (
     closed_questions,
     download_filters,
@@ -54,7 +55,7 @@ from consult.outcomes.filter_words import (
     filter_description,
     left_out_contributions,
 )
-from consult.outcomes.summary import IDENTIFYING_QUESTIONS, SummaryFilter
+from consult.outcomes.summary import SummaryFilter
 from consult.outcomes.text import load_codebook
 from consult.questionnaires.registry import current_questionnaires
 from consult.staff import audit
@@ -171,7 +172,9 @@ def rows():
     )
     question_key = request.args.get("question")
     questionnaire_key = request.args.get("questionnaire")
-    hide_text = question_key in IDENTIFYING_QUESTIONS
+    hide_text = question_key in identifying_keys(
+        q for definition in current_questionnaires().values() for q in definition.questions
+    )
     if request.args.get("format") == "csv":
         audit.record(
             db.session,

@@ -37,7 +37,10 @@ QUESTION_TYPES = {
     "country": set(),
     "region": set(),
 }
-COMMON_QUESTION_KEYS = {"key", "type", "label", "help", "required", "when"}
+COMMON_QUESTION_KEYS = {"key", "type", "label", "help", "required", "when", "identifying"}
+#: Keys that say how answers may be shown, not how they are stored: left out of the structure
+#: checksum (flagging a question of a version that has responses needs no new version).
+DISCLOSURE_KEYS = frozenset({"identifying"})
 QUESTIONNAIRE_KEYS = {
     "key",
     "version",
@@ -120,6 +123,9 @@ class Question:
     max: float | None = None
     integer: bool = True
     max_length: int | None = None
+    #: Its answers name or point at who answered (a name, a title, a link): counted, never
+    #: quoted, offered in the quotes bank, nor mined for words (``identifying: true``).
+    identifying: bool = False
 
     @property
     def is_year(self) -> bool:

@@ -21,6 +21,7 @@ from consult.questionnaires.definition import (
     AUDIENCES,
     COMMON_QUESTION_KEYS,
     DEFAULT_MAX_LENGTH,
+    DISCLOSURE_KEYS,
     KEY_PATTERN,
     LANGUAGES,
     OTHER_PART,
@@ -230,6 +231,10 @@ def _question(
         checker.add(f"{path}.required", "must be true or false")
         required = False
     when = _condition(checker, data.get("when"), f"{path}.when", earlier)
+    identifying = data.get("identifying", False)
+    if not isinstance(identifying, bool):
+        checker.add(f"{path}.identifying", "must be true or false")
+        identifying = False
     extra: dict[str, Any] = {}
     if "options" in QUESTION_TYPES[qtype]:
         extra["options"] = checker.options(
@@ -280,6 +285,7 @@ def _question(
         help=help_text,
         required=required,
         when=when,
+        identifying=identifying,
         **extra,
     )
 
@@ -289,7 +295,11 @@ def _structure(raw: Any) -> Any:
     if isinstance(raw, Mapping):
         if set(raw) and set(raw) <= set(LANGUAGES):
             return None
-        return {k: _structure(v) for k, v in sorted(raw.items(), key=lambda kv: str(kv[0]))}
+        return {
+            k: _structure(v)
+            for k, v in sorted(raw.items(), key=lambda kv: str(kv[0]))
+            if k not in DISCLOSURE_KEYS
+        }
     if isinstance(raw, list):
         return [_structure(v) for v in raw]
     if isinstance(raw, datetime | date):

@@ -171,12 +171,16 @@ def test_the_snapshots_list_works_out_its_cautions_once_per_data_version(app, tw
     page, after = _list_statements(admin, engine)
     assert after == before, (before, after)
     assert page.count('class="deck-flag"') == 3
-    # Two responses more, frozen and published: "Eight more" now sits 2 responses from a
-    # publication. Publishing changes the data version: the list says so at once.
+    # Two responses more, frozen: "Eight more" and "Two more" now sit 2 responses apart, none
+    # of them published (either deck may be shown or handed out); publishing "Two more" is
+    # refused for the same reason. A new snapshot changes the data version: the list says so
+    # at once.
     fill_demo(app, 2, seed=43)
     assert freeze(admin, label="Two more").status_code in (302, 303)
-    assert publish(admin, _latest_snapshot(app)).status_code in (302, 303)
+    two_more = _latest_snapshot(app)
+    assert publish(admin, two_more).status_code in (302, 303)
     page, _count = _list_statements(admin, engine)
-    assert page.count('class="deck-flag"') == 4
+    assert page.count('class="deck-flag"') == 5
     deck = admin.get(f"/staff/outcomes/{eight_more}/deck?lang=en").get_data(as_text=True)
     assert TITLES["en"] in deck and "differs by 2 responses" in deck
+    assert "“Two more” (frozen on" in deck and "not published" in deck

@@ -10,7 +10,7 @@ import pytest
 
 from consult.db import db
 from consult.outcomes import data
-from consult.outcomes.summary import IDENTIFYING_QUESTIONS, SummaryFilter, find_question
+from consult.outcomes.summary import SummaryFilter, find_question
 from consult.questionnaires.registry import current_questionnaires
 from tests.outcomes import independent
 from tests.outcomes.conftest import fill_demo
@@ -118,7 +118,7 @@ def test_every_question_matches_the_independent_computation(filled, filters):
                 if want["answered"] >= 2:
                     for name in ("median", "q1", "q3", "min", "max", "mean"):
                         assert _close(got[name], want[name]), f"{where}.{name}"
-            elif question.key not in IDENTIFYING_QUESTIONS:
+            elif not question.identifying:
                 got_themes = {t["key"]: t["count"] for t in got["themes"]}
                 assert got_themes == want["themes"], where
             checked_types.add(kind)
