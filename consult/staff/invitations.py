@@ -17,7 +17,7 @@ import hmac
 import io
 import secrets
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -419,15 +419,18 @@ def coverage(
     )
 
 
-def links_csv(rows: Iterable[InvitationStatus], link_for) -> str:
-    """Return the invitations as CSV for a mail merge (the exports' one CSV writer)."""
+def links_csv(
+    rows: Iterable[InvitationStatus], link_for, shown_email: Callable[[str | None], str]
+) -> str:
+    """Return the invitations as CSV for a mail merge (the exports' one CSV writer); each
+    address as ``shown_email`` gives it (the staff's personal-data rule)."""
     return csv_text(
         ["name", "country", "email", "region", "language", "link", "status"],
         (
             [
                 row.invitation.institution_name,
                 row.invitation.country,
-                row.invitation.email or "",
+                shown_email(row.invitation.email),
                 row.region or "",
                 row.invitation.language or "",
                 link_for(row.invitation),

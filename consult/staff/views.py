@@ -38,6 +38,7 @@ from consult.db import db, utcnow, writing
 from consult.extensions import login_manager
 from consult.i18n import format_moment
 from consult.staff import audit, kept_forms, operations, sessions, throttle
+from consult.staff import personal
 from consult.staff.access import may_see_personal_data, role_required
 from consult.staff.forms import LoginForm, PasswordChangeForm
 from consult.staff.models import User
@@ -486,7 +487,11 @@ def workspace_links() -> list[tuple[str, str]]:
 @bp.app_context_processor
 def staff_helpers():
     """Give workspace templates their navigation and the personal-data rule."""
-    return {"staff_nav_links": workspace_links, "may_see_personal_data": may_see_personal_data}
+    return {
+        "staff_nav_links": workspace_links,
+        "may_see_personal_data": may_see_personal_data,
+        "personal": personal.shown,
+    }
 
 
 @bp.get("/")
