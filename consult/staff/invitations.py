@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult.core.emails import is_email
-from consult.core.inputs import clean_text
+from consult.core.typed_text import clean_line, clean_text
 from consult.db import utcnow
 from consult.exports.writers import csv_text
 from consult.geography import REGION_KEYS, country_codes, country_names
@@ -166,7 +166,9 @@ def parse_csv(
         values = {f: "" for f in HEADERS.values()}
         for known, cell in zip(fields, raw, strict=False):
             if known:
-                values[known] = cell.strip()
+                # One line: a quoted cell may hold line breaks, which would split the
+                # invitation's greeting, the coverage table and the links file.
+                values[known] = clean_line(cell)
         problems = []
         name = values["name"]
         if not name:

@@ -68,7 +68,10 @@ def _export_links(app, client) -> list[str]:
     if page.status_code != 200:
         return []
     links = []
-    for path, prefix in (("/staff/exports", ""), ("/staff/exports/contributions", "contributions-")):
+    for path, prefix in (
+        ("/staff/exports", ""),
+        ("/staff/exports/contributions", "contributions-"),
+    ):
         html = client.get("/staff/exports").get_data(as_text=True)
         data = {"csrf_token": csrf_token(html), f"{prefix}format": "csv", "questionnaire": ""}
         if "with_personal_data" in html:
@@ -132,7 +135,11 @@ def test_personal_data_reaches_admins_only_on_every_page_and_download(app, login
     # What the role needs: that an invitee has an address, and its administration's domain.
     assert "a•••@city.test" in shown["/staff/coverage"]
     if role == "analyst":
-        for path in ("/staff/invitations", "/staff/invitations/links.csv", "/staff/mail/invitations"):
+        for path in (
+            "/staff/invitations",
+            "/staff/invitations/links.csv",
+            "/staff/mail/invitations",
+        ):
             assert "a•••@city.test" in shown[path], path
 
 
