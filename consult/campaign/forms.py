@@ -7,7 +7,6 @@ language or on staff's list are filled by ``prepare_pledge_form``.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -39,6 +38,7 @@ from consult.campaign.models import (
     PROGRESS_TEXT_MAX,
     REASON_MAX,
 )
+from consult.core.inputs import Form
 from consult.db import utcnow
 from consult.geography import REGION_KEYS, country_codes
 
@@ -54,7 +54,7 @@ def _required(message) -> DataRequired:
     return DataRequired(message)
 
 
-class PledgeForm(FlaskForm):
+class PledgeForm(Form):
     """Join the campaign on behalf of an institution, or update its pledge."""
 
     institution_name = StringField(
@@ -211,7 +211,7 @@ def progress_fields(form_data, keys: list[str], statuses: tuple[str, ...]):
     return entries, errors
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """Staff's decision on a submitted pledge."""
 
     decision = RadioField(
@@ -246,13 +246,13 @@ class DecisionForm(FlaskForm):
             raise ValidationError(_l("Choose today or an earlier day."))
 
 
-class PioneerForm(FlaskForm):
+class PioneerForm(Form):
     """Mark a verified institution as one of the pioneers, or not."""
 
     is_pioneer = BooleanField(_l("One of the pioneer cities and territories"))
 
 
-class OptionForm(FlaskForm):
+class OptionForm(Form):
     """A commitment option in three languages."""
 
     key = StringField(

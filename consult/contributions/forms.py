@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -34,6 +33,7 @@ from consult.contributions.labels import (
 from consult.contributions.models import KINDS, ORGANISATION_TYPES
 from consult.contributions.operations import MODERATION_REASONS, REPORT_COMMENT_MAX
 from consult.contributions.reactions import REPORT_REASONS
+from consult.core.inputs import Form
 
 
 class TextLimit:
@@ -42,7 +42,7 @@ class TextLimit:
     def __init__(self, config_key: str) -> None:
         self.config_key = config_key
 
-    def __call__(self, form: FlaskForm, field: TextAreaField) -> None:
+    def __call__(self, form: Form, field: TextAreaField) -> None:
         limit = current_app.config[self.config_key]
         length = len(field.data or "")
         if length > limit:
@@ -62,12 +62,12 @@ class TextLimit:
 class NotBlank:
     """Refuse a text made only of spaces."""
 
-    def __call__(self, form: FlaskForm, field: TextAreaField) -> None:
+    def __call__(self, form: Form, field: TextAreaField) -> None:
         if not (field.data or "").strip():
             raise ValidationError(_l("Please write your contribution."))
 
 
-class ContributionForm(FlaskForm):
+class ContributionForm(Form):
     """Contribute on the Charter, an article or one part of an article; no account needed."""
 
     kind = RadioField(
@@ -135,7 +135,7 @@ class ContributionForm(FlaskForm):
             raise ValidationError(_l("Write your name above, or untick this box."))
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     """Reply to a published contribution."""
 
     text = TextAreaField(
@@ -158,7 +158,7 @@ class ReplyForm(FlaskForm):
     website = StringField(_l("Leave this field empty"))
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     """Report a published contribution to the moderators."""
 
     reason = RadioField(
@@ -172,7 +172,7 @@ class ReportForm(FlaskForm):
     )
 
 
-class OfficialResponseForm(FlaskForm):
+class OfficialResponseForm(Form):
     """CISDP's official response to a contribution."""
 
     text = TextAreaField(

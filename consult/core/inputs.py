@@ -15,6 +15,12 @@ A value longer than MAX_FIELD_CHARACTERS is cut to one character more (so that i
 own limit is smaller, says it is too long next to the field and keeps the other answers), and
 a request with more than MAX_FORM_PARTS fields is refused with 413 before any view sees it.
 
+One line: a field that holds one line (a name, an address, a title; every single-line field
+of a form, every cell of an imported file) is passed through ``clean_line`` on top of that: its
+line breaks and tabs become one space. Every form class of the app derives from ``Form``, whose
+text, e-mail, telephone, search and URL fields do this as they are bound (a text area keeps its
+lines, a password is never changed); a value read by hand goes through ``form_line``.
+
 Numbers, ids, pages and dates from the path or the query string: the ``int`` converter of the
 URL map takes ASCII digits only, up to the largest id a database column holds (a longer or
 non-ASCII number is a 404), and ``query_int``, ``query_page`` and ``query_date`` read the query
@@ -29,12 +35,14 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Flask, Request, abort, current_app, request
+from flask_wtf import FlaskForm
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.routing import BaseConverter, IntegerConverter
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 
-from consult.core.typed_text import clean_text
+from consult.core.typed_text import clean_line, clean_text
 
 #: The largest value of a 32-bit signed integer column (PostgreSQL's integer, our ids).
 MAX_ID = 2**31 - 1
@@ -133,6 +141,35 @@ class ConsultRequest(Request):
     parameter_storage_class = CleanParameters
     dict_storage_class = QuietImmutableMultiDict
     form_data_parser_class = CappedFormParser
+
+
+def one_line(value: Any) -> Any:
+    """A WTForms filter: a text as one line (clean_line); anything else as it is."""
+    return clean_line(value) if isinstance(value, str) else value
+
+
+def is_single_line(field_class: type) -> bool:
+    """Tell whether a WTForms field class holds one line of typed text."""
+    return issubclass(field_class, StringField) and not issubclass(
+        field_class, TextAreaField | PasswordField | HiddenField
+    )
+
+
+class Form(FlaskForm):
+    """The app's form: FlaskForm whose single-line fields hold one line (``one_line``)."""
+
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            """Bind a field, adding ``one_line`` to the filters of a single-line one."""
+            if is_single_line(unbound_field.field_class):
+                filters = (*unbound_field.kwargs.get("filters", ()), one_line)
+                return unbound_field.bind(form=form, **{**options, "filters": filters})
+            return unbound_field.bind(form=form, **options)
+
+
+def form_line(name: str) -> str:
+    """Return a posted field read by hand as one line ('' when absent)."""
+    return clean_line(request.form.get(name) or "")
 
 
 class AsciiIdConverter(IntegerConverter):

@@ -1,4 +1,5 @@
-"""The one rule for typed text, Flask-free: what ``clean_text`` keeps of a text a person typed.
+"""The one rule for typed text, Flask-free: what ``clean_text`` keeps of a text a person typed,
+and what ``clean_line`` keeps of a text that must hold one line.
 
 The input chokepoint (consult/core/inputs.py) passes every posted and queried value through it;
 migration 1020 passed every text stored before the rule took out line breaks as CR LF and the
@@ -33,6 +34,21 @@ def clean_text(value: str) -> str:
             return value
         return _CONTROL.sub("", _LINE_BREAK.sub("\n", value))
     return unicodedata.normalize("NFC", _CONTROL.sub("", _LINE_BREAK.sub("\n", value)))
+
+
+#: What ends a line or spaces it apart once clean_text has run: tab, line feed, and the Unicode
+#: line and paragraph separators.
+_BREAKS = re.compile(r"[\t\n\u2028\u2029]+")
+
+
+def clean_line(value: str) -> str:
+    """Return ``value`` as one line: clean_text, then every run of line breaks and tabs one
+    space, and no space at either end.
+
+    For every field that holds one line (a name, an address, a title, a cell of an imported
+    file): a line break there splits an e-mail greeting, a CSV row or a log line in two.
+    """
+    return _BREAKS.sub(" ", clean_text(value)).strip()
 
 
 def clean_strings(value: Any) -> Any:

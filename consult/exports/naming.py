@@ -4,6 +4,9 @@ A name says what the file holds, so that two different downloads never share one
 of downloads can be told apart: what (a chart or table key), from which snapshot or the live
 data, with which filters, in which language when the content depends on it, and the day of its
 data. ``consult-outcomes-question-barriers-partners-snapshot-3-region-europe-fr-2026-12-04.csv``.
+Callers pass known values only (a figure's own name and questionnaire as downloads.figure found
+them, parsed filters, ids): never a request's parameter as sent, which would echo whatever a
+link carried (``?of=x"%0d%0aA:b`` once named a public file ``...-regions-x-a-b-...``).
 
 The header gives an ASCII ``filename`` (quoted, every browser reads it) and the exact UTF-8
 name in ``filename*`` (RFC 6266 / RFC 5987), so that no name can break the header or the

@@ -12,6 +12,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from consult import geography
+from consult.core.inputs import form_line
 from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
 from consult.extensions import csrf
@@ -133,7 +134,7 @@ def _template_args(kind: str, language: str) -> None:
 
 
 def _read_template() -> tuple[str, str, dict[str, str]]:
-    subject = " ".join(without_nul(request.form.get("subject", "")).split())
+    subject = " ".join(form_line("subject").split())
     body = without_nul(request.form.get("body", "")).replace("\r\n", "\n").strip()
     errors = {
         field: _problem_text(code)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -152,7 +152,6 @@ FIGURE_FORMATS = {
 def figure_file(
     found: Any,
     fmt: str,
-    name: str,
     summary: dict[str, Any],
     snapshot: int | None = None,
     *,
@@ -162,7 +161,9 @@ def figure_file(
     table ending with what the summary's filters cover; 404 for a figure without a chart.
     Its file name says which figure of which questionnaire, from which snapshot (or live),
     with which filters, in which language and of which day (consult.exports.naming); a
-    public one (small cells hidden) says so."""
+    public one (small cells hidden) says so. Every part of the name is a known value: the
+    figure's own name and questionnaire (downloads.figure), the snapshot and the parsed
+    filters; nothing of the request is echoed."""
     import cairosvg
 
     from consult.outcomes import charts, downloads
@@ -179,8 +180,8 @@ def figure_file(
     file_name = naming.download_name(
         "outcomes",
         "public" if public else None,
-        name,
-        request.args.get("of"),
+        found.name,
+        found.questionnaire,
         fmt=fmt,
         snapshot=snapshot,
         live=snapshot is None,

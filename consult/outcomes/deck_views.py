@@ -13,11 +13,11 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from consult.core.errors import render_error
+from consult.core.inputs import Form
 from consult.db import db
 from consult.exports import naming
 from consult.i18n import current_language, format_moment
@@ -45,7 +45,7 @@ bp.add_app_template_global(deck_guard.deck_offer, "deck_offer")
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
 
 
-class ClosingForm(FlaskForm):
+class ClosingForm(Form):
     """The closing slide of a snapshot's deck, in English, French and Spanish."""
 
     title_en = StringField(_l("Title (English)"), validators=[Length(max=TITLE_LENGTH)])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,8 @@ class Figure:
     chart: Markup | None
     header: list[str]
     rows: list[list[Cell]]
+    #: The questionnaire the figure was drawn from (None for one across the consultation).
+    questionnaire: str | None = None
 
 
 def _questionnaire(summary: Mapping[str, Any], key: str | None) -> Mapping[str, Any] | None:
@@ -160,6 +162,12 @@ def _question_figure(
     return Figure(name, title, chart, header, rows)
 
 
+#: The figure families drawn from one questionnaire (``of``); the others span the consultation.
+PER_QUESTIONNAIRE = ("question", "participation")
+#: The families named by their family alone: whatever follows their colon is not read.
+WHOLE = ("articles", "regions")
+
+
 def figure(
     summary: Mapping[str, Any],
     questionnaire_key: str | None,
@@ -169,7 +177,31 @@ def figure(
     public: bool = False,
 ) -> Figure | None:
     """Return the named chart and table of a summary (None when there is no such figure);
-    ``public`` for a public summary's download (see the module's docstring)."""
+    ``public`` for a public summary's download (see the module's docstring).
+
+    The figure's ``name`` and ``questionnaire`` are the known values it was found by, never
+    what the request added: a download's file name is built from them (a parameter the
+    figure does not read, or text after the colon of a family named alone, is not echoed).
+    """
+    found = _figure(summary, questionnaire_key, name, threshold, public=public)
+    if found is None:
+        return None
+    family, _sep, key = name.partition(":")
+    return replace(
+        found,
+        name=family if family in WHOLE else f"{family}:{key}",
+        questionnaire=questionnaire_key if family in PER_QUESTIONNAIRE else None,
+    )
+
+
+def _figure(
+    summary: Mapping[str, Any],
+    questionnaire_key: str | None,
+    name: str,
+    threshold: int | None = None,
+    *,
+    public: bool = False,
+) -> Figure | None:
     shown = _Shown(public, threshold)
     family, _sep, key = name.partition(":")
     questionnaire = _questionnaire(summary, questionnaire_key)

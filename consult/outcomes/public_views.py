@@ -83,4 +83,4 @@ def figure(fmt: str):
     found = downloads.figure(shown, of, name, threshold(), public=True)
     if found is None or not found.header:
         abort(404)
-    return figure_file(found, fmt, name, shown, frozen.id, public=True)
+    return figure_file(found, fmt, shown, frozen.id, public=True)

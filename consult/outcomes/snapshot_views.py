@@ -20,7 +20,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from consult.core.field_limits import too_long
-from consult.core.inputs import parse_datetime, query_int
+from consult.core.inputs import form_line, parse_datetime, query_int
 from consult.db import db
 from consult.exports import naming
 from consult.outcomes import (
@@ -167,7 +167,7 @@ def freeze():
     how many exist, and which starred quotes changed; only the second step freezes. A refused
     freeze shows the form again as it was typed.
     """
-    form = {name: (request.form.get(name) or "").strip() for name in FREEZE_FIELDS}
+    form = {name: form_line(name) for name in FREEZE_FIELDS}
     form["cutoff"] = "earlier" if form["cutoff"] == "earlier" else "now"
     form["timezone"] = form["timezone"] or "UTC"
     reading = read_filters(request.form)

@@ -74,7 +74,7 @@ def figure(fmt: str):
     found = downloads.figure(summary, request.args.get("of"), name, threshold())
     if found is None:
         abort(404)
-    return figure_file(found, fmt, name, summary, request.args.get("snapshot", type=int))
+    return figure_file(found, fmt, summary, request.args.get("snapshot", type=int))
 
 
 # -- cross-tabulation -----------------------------------------------------------------------------

@@ -156,6 +156,25 @@ def summary():
 # -- the rows behind a figure ---------------------------------------------------------------------
 
 
+def _known_selection(frame, filtered_questionnaire: str | None) -> list[tuple[str, str]]:
+    """The figure a rows download was asked for, as (argument, value) pairs of known values
+    only: a questionnaire, question, breakdown or theme the app defines, a part or value
+    that the rows hold. An argument naming nothing known is left out of the file's name."""
+    questionnaires = current_questionnaires()
+    questions = {q.key for each in questionnaires.values() for q in each.questions}
+    args = request.args
+    known = {
+        "questionnaire": args.get("questionnaire") in questionnaires
+        and args.get("questionnaire") != filtered_questionnaire,
+        "question": args.get("question") in questions,
+        "breakdown": args.get("breakdown") in ("region", "country", "respondent_type", "language"),
+        "theme": args.get("theme") in {th.key for th in load_codebook(sources().codebook_path)},
+        "part": "part_key" in frame and args.get("part") in set(frame["part_key"]),
+        "value": "value" in frame and args.get("value") in set(frame["value"].astype(str)),
+    }
+    return [(name, args[name]) for name, is_known in known.items() if is_known]
+
+
 @bp.get("/rows")
 @role_required(*STAFF_ROLES)
 def rows():
@@ -223,11 +242,11 @@ def rows():
                         fmt="csv",
                         snapshot=snapshot.id if snapshot else None,
                         live=snapshot is None,
-                        # which rows: the question, option, part asked for, and the filters
+                        # which rows: the question, option, part asked for, and the filters,
+                        # each a known value (nothing of the request is echoed)
                         filters=[
-                            (k, v)
-                            for k, v in request.args.items(multi=True)
-                            if k not in ("format", "lang", "page")
+                            *_known_selection(frame, filters.questionnaire),
+                            *filter_args(filters).items(),
                         ],
                         day=snapshot.data_as_of if snapshot else datetime.now(UTC).date(),
                     )

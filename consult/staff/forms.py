@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -15,6 +14,8 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from consult.core.inputs import Form
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -29,7 +30,7 @@ ROLE_CHOICES = [
 ]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     """Log in with e-mail and password."""
 
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
@@ -37,7 +38,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     """Change one's own password."""
 
     current_password = PasswordField(
@@ -55,7 +56,7 @@ class PasswordChangeForm(FlaskForm):
     next = HiddenField()
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(Form):
     """Create a staff account (admins only)."""
 
     email = EmailField(
@@ -66,32 +67,32 @@ class UserCreateForm(FlaskForm):
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=1000)])
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     """Change an account's role."""
 
     role = SelectField(_l("Role"), choices=choices(ROLE_CHOICES), validators=[DataRequired()])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A form whose only content is its CSRF token and a button (enable, reset, ...)."""
 
     submit = SubmitField()
 
 
-class InvitationImportForm(FlaskForm):
+class InvitationImportForm(Form):
     """Upload a CSV file of local governments to invite."""
 
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
 
 
-class RegionForm(FlaskForm):
+class RegionForm(Form):
     """Set the UCLG region of a country."""
 
     country = SelectField(_l("Country"), validators=[DataRequired()])
     region = SelectField(_l("UCLG region"), validators=[DataRequired()])
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     """Ask for an export of the responses."""
 
     format = SelectField(
@@ -120,7 +121,7 @@ class ExportForm(FlaskForm):
             )
 
 
-class ContributionsExportForm(FlaskForm):
+class ContributionsExportForm(Form):
     """Ask for an export of the published open contributions."""
 
     format = SelectField(
@@ -141,7 +142,7 @@ class ContributionsExportForm(FlaskForm):
     )
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """Filter the audit log (GET, so no CSRF token)."""
 
     class Meta:

@@ -25,7 +25,7 @@ from consult.mail import invitee_mail
 from consult.questionnaires import operations as responding
 from consult.questionnaires import retired
 from consult.questionnaires.registry import get_questionnaire
-from consult.staff import audit, invitations
+from consult.staff import audit, invitations, personal
 from consult.staff.access import role_required
 from consult.staff.forms import ActionForm, InvitationImportForm
 from consult.staff.models import Invitation
@@ -143,7 +143,7 @@ def _error_text(error: invitations.RowError) -> str:
 def invitation_links():
     """Download every invitation with its personal link, for a mail merge."""
     rows = _statuses()
-    body = invitations.links_csv(rows, link_for)
+    body = invitations.links_csv(rows, link_for, lambda email: personal.shown(email, "email"))
     audit.record(
         db.session,
         current_user,

@@ -17,14 +17,14 @@ import hmac
 import io
 import secrets
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult.core.emails import is_email
-from consult.core.inputs import clean_text
+from consult.core.typed_text import clean_line, clean_text
 from consult.db import utcnow
 from consult.exports.writers import csv_text
 from consult.geography import REGION_KEYS, country_codes, country_names
@@ -166,7 +166,9 @@ def parse_csv(
         values = {f: "" for f in HEADERS.values()}
         for known, cell in zip(fields, raw, strict=False):
             if known:
-                values[known] = cell.strip()
+                # One line: a quoted cell may hold line breaks, which would split the
+                # invitation's greeting, the coverage table and the links file.
+                values[known] = clean_line(cell)
         problems = []
         name = values["name"]
         if not name:
@@ -419,15 +421,18 @@ def coverage(
     )
 
 
-def links_csv(rows: Iterable[InvitationStatus], link_for) -> str:
-    """Return the invitations as CSV for a mail merge (the exports' one CSV writer)."""
+def links_csv(
+    rows: Iterable[InvitationStatus], link_for, shown_email: Callable[[str | None], str]
+) -> str:
+    """Return the invitations as CSV for a mail merge (the exports' one CSV writer); each
+    address as ``shown_email`` gives it (the staff's personal-data rule)."""
     return csv_text(
         ["name", "country", "email", "region", "language", "link", "status"],
         (
             [
                 row.invitation.institution_name,
                 row.invitation.country,
-                row.invitation.email or "",
+                shown_email(row.invitation.email),
                 row.region or "",
                 row.invitation.language or "",
                 link_for(row.invitation),

@@ -37,7 +37,7 @@ from consult.core.links import page_of_form, safe_local_path
 from consult.db import db, utcnow, writing
 from consult.extensions import login_manager
 from consult.i18n import format_moment
-from consult.staff import audit, kept_forms, operations, sessions, throttle
+from consult.staff import audit, kept_forms, operations, personal, sessions, throttle
 from consult.staff.access import may_see_personal_data, role_required
 from consult.staff.forms import LoginForm, PasswordChangeForm
 from consult.staff.models import User
@@ -479,7 +479,11 @@ def change_password():
 @bp.app_context_processor
 def staff_helpers():
     """Give workspace templates their navigation and the personal-data rule."""
-    return {"workspace_nav": workspace_nav, "may_see_personal_data": may_see_personal_data}
+    return {
+        "workspace_nav": workspace_nav,
+        "may_see_personal_data": may_see_personal_data,
+        "personal": personal.shown,
+    }
 
 
 @bp.get("/")
