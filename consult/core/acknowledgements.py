@@ -23,7 +23,9 @@ from consult.core.links import safe_local_path
 #: Every acknowledgement argument of the app (the views that redirect with one, the pages that
 #: say it): contributions and pledges (sent), page saves (saved), the personal link and the
 #: receipt by e-mail (link_sent, link_not_sent, receipt_not_sent).
-NAMES = frozenset({"sent", "saved", "link_sent", "link_not_sent", "receipt_not_sent"})
+#: Enter pressed in a field of the review page or with an address in a question page's link
+#: box: nothing was submitted or sent (entered=1), the link neither (entered=link).
+NAMES = frozenset({"sent", "saved", "link_sent", "link_not_sent", "receipt_not_sent", "entered"})
 _SESSION_KEY = "acknowledged"
 
 

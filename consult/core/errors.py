@@ -397,6 +397,7 @@ def resend_page(
     refusal: str | None = None,
     can_resend: bool = True,
     ways: list[WayOn] | None = None,
+    without: tuple[str, ...] = (),
 ):
     """Return a page that holds every posted field and sends them again to the same address.
 
@@ -405,9 +406,12 @@ def resend_page(
     refused one (``refusal``, the reason; ``can_resend`` when the same form may pass later,
     else the page links back to the form's own page): nothing the person typed is lost, and
     one press sends it again, with a fresh CSRF token. Only this browser sees it (no-store),
-    as it is what it just sent. A file cannot be carried over: the page says so.
+    as it is what it just sent. A file cannot be carried over: the page says so. Fields named
+    in ``without`` are not sent again (the button that brought the form here).
     """
-    fields = [(name, value) for name, value in request.form.items(multi=True)]
+    fields = [
+        (name, value) for name, value in request.form.items(multi=True) if name not in without
+    ]
     shown = typed_texts()
     action = request.full_path if request.query_string else request.path
     files = posted_file_names()

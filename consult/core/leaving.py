@@ -18,6 +18,7 @@ from collections.abc import Mapping
 
 from flask import Flask, current_app, g, redirect, request, url_for
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
 
 from consult.i18n import switched_language
 
@@ -125,12 +126,29 @@ def leaving_to() -> str | None:
     return g.get("leaving_to")
 
 
+#: What the hidden first button of a page form sends (base.html): Enter was pressed in a
+#: field. Implicit submission presses a form's first submit button, so that button never
+#: sends, submits, withdraws or deletes: the form comes back, filled, nothing sent, saying so.
+ENTER = "enter"
+
+
+def entered() -> bool:
+    """Tell whether this request is Enter pressed in a field of a page form (base.html)."""
+    if request.method != "POST" or request.mimetype not in _FORM_TYPES:
+        return False
+    try:
+        return request.form.get("goto") == ENTER
+    except HTTPException:  # a body too large to read (its error page asks too): not Enter
+        return False
+
+
 def showing_again() -> bool:
     """Tell a form's view to show the form again, filled, nothing sent.
 
-    Either the language switcher (a button of the form) or a site link pressed after typing.
+    The language switcher (a button of the form), a site link pressed after typing, or Enter
+    pressed in a field (the hidden first button: see ``entered``).
     """
-    return switched_language() is not None or leaving_to() is not None
+    return switched_language() is not None or leaving_to() is not None or entered()
 
 
 def leave_or_stay():
@@ -153,8 +171,40 @@ def leave_or_stay():
     return None
 
 
+#: Endpoints whose views answer Enter themselves: the questionnaire pages save (page_views,
+#: review_views), the other public forms come back filled (``showing_again``).
+ANSWERS_ENTER = SAVES_BEFORE_LEAVING | {
+    "contributions.new",
+    "contributions.reply",
+    "campaign.join_post",
+    "campaign.pledge_edit_post",
+    "campaign.pledge_progress_post",
+    "mail.email_link",
+    "mail.lost_link",
+    "campaign.lost_link",
+}
+
+
+def enter_sends_nothing():
+    """Before any other form's view: Enter pressed in a field (a hidden first button with
+    goto=enter, templates/_enter_sends_nothing.html) does nothing the form's buttons do; the
+    page holds what was typed, with "Send again" and the way back to the form."""
+    if not entered() or request.endpoint in ANSWERS_ENTER:
+        return None
+    from flask_babel import gettext as _
+
+    from consult.core.errors import resend_page
+
+    return resend_page(
+        refusal=_("Nothing was sent: pressing Enter in a field does not send this form."),
+        without=("goto",),
+    )
+
+
 def init_app(app: Flask) -> None:
     """Run leave_or_stay before every view (after the CSRF check) and expose the helpers."""
     app.before_request(leave_or_stay)
+    app.before_request(enter_sends_nothing)
     app.add_template_global(shown_fields)
     app.add_template_global(leaving_to)
+    app.add_template_global(entered)

@@ -43,6 +43,12 @@ def keep_typed(token: str, form) -> None:
         _keep(token, typed, error=False)
 
 
+def typed_here(token: str, form) -> bool:
+    """Tell whether the box holds an address other than the one it was shown with (kept)."""
+    typed = (form.get(FIELD) or "")[:KEPT_LENGTH].strip()
+    return bool(typed) and typed != state(token)[0].strip()
+
+
 def state(token: str, form=None) -> tuple[str, bool]:
     """Return (address typed, refused?) for the box: from the form being shown, or kept."""
     if form is not None and FIELD in form:

@@ -110,9 +110,18 @@ def returns_to_review() -> bool:
 
 
 def page_target(
-    token: str, section: Section, destination: Section | None, action: str, goto: str | None
+    token: str,
+    section: Section,
+    destination: Section | None,
+    action: str,
+    goto: str | None,
+    link_left: bool = False,
 ) -> str:
-    """Return where a saved page leads (staying on it keeps the way back to the review)."""
+    """Return where a saved page leads (staying on it keeps the way back to the review).
+
+    ``link_left``: Enter was pressed with an address typed in the link box, not sent (the
+    page stays and says so).
+    """
     back = "review" if returns_to_review() else None
     left = leave_url(goto) if goto is not None else None
     if left is not None:
@@ -125,7 +134,13 @@ def page_target(
         return url_for("questionnaires.review", token=token)
     if action == "save":
         return url_for(
-            "questionnaires.page", token=token, section_key=section.key, next=back, saved=1
+            "questionnaires.page",
+            token=token,
+            section_key=section.key,
+            next=back,
+            saved=1,
+            entered="link" if link_left else None,
+            _anchor="email-link" if link_left else None,
         )
     return url_for("questionnaires.page", token=token, section_key=destination.key)
 
@@ -163,11 +178,28 @@ def destination(
     return sections[position + 1]
 
 
+#: Every error the review form's contact part can show (review_views._read_contact, the
+#: receipt's address, review_check: "base" changed elsewhere, "replace" not ticked), in the
+#: page's order, with the id of the control its summary entry leads to. A refusal the summary
+#: does not list would leave the page looking received (tests/questionnaires/
+#: test_review_refusals.py checks every one).
 CONTACT_LABELS = {
+    "base": _l("Contact details"),
     "name": _l("Name"),
     "email": _l("E-mail"),
     "job_title": _l("Job title"),
+    "replace": _l("Replace the contact details given in another browser"),
     "consent": _l("Consent to the privacy notice"),
+    "receipt_email": _l("E-mail for the receipt"),
+}
+CONTACT_TARGETS = {
+    "base": "contact.name",
+    "name": "contact.name",
+    "email": "contact.email",
+    "job_title": "contact.job_title",
+    "replace": "contact.replace",
+    "consent": "contact.consent",
+    "receipt_email": "mail.receipt_email",
 }
 
 
@@ -197,16 +229,20 @@ def review_error_items(
                     "message": missing[question.key],
                 }
             )
-    for name in ("name", "email", "job_title", "consent"):
-        if name in contact_errors:
-            items.append(
-                {
-                    "target": f"contact.{name}",
-                    "label": str(CONTACT_LABELS[name]),
-                    "message": contact_errors[name],
-                }
-            )
+    for name, message in sorted(contact_errors.items(), key=lambda e: _contact_order(e[0])):
+        items.append(
+            {
+                "target": CONTACT_TARGETS.get(name, "contact.name"),
+                "label": str(CONTACT_LABELS.get(name, CONTACT_LABELS["base"])),
+                "message": message,
+            }
+        )
     return items
+
+
+def _contact_order(name: str) -> int:
+    # An error key not in the table (a new refusal) is still listed, last, never dropped.
+    return list(CONTACT_LABELS).index(name) if name in CONTACT_LABELS else len(CONTACT_LABELS)
 
 
 #: The review page's typed fields kept while the respondent is away (see review_way_out).

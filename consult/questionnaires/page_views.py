@@ -201,6 +201,16 @@ def page(token: str, section_key: str):
     action, goto = navigation.posted_action(questionnaire, merged)
     if goto is None and request.form.get("action") == "compare":
         action = "save"  # the autosave's conflict message: save here, show the conflicts
+    # Enter (the hidden first button, base.html) with an address just typed in the link box:
+    # the respondent meant the link. Saved, the page stays and says the link was not sent
+    # (with JavaScript, Enter in the box presses the box's own button: consult.js).
+    link_left = (
+        goto is None
+        and request.form.get("action") == "default"
+        and link_box.typed_here(token, request.form)
+    )
+    if link_left:
+        action = "save"
     errors = {key: message_text(message) for key, message in result.errors.items()}
     is_submitted = saved.status == SUBMITTED
     also: tuple[Question, ...] = ()
@@ -303,7 +313,8 @@ def page(token: str, section_key: str):
         # Saved: now the link, to the address of the box (kept with its error if refused).
         return redirect(send_link_from(token, questionnaire, request.path), 303)
     link_box.keep_typed(token, request.form)
-    return redirect(navigation.page_target(token, section, destination, action, goto), 303)
+    target = navigation.page_target(token, section, destination, action, goto, link_left)
+    return redirect(target, 303)
 
 
 def _autosave_unavailable():

@@ -8,6 +8,7 @@ from flask import get_flashed_messages, redirect, render_template, request, url_
 from flask_babel import gettext as _
 
 from consult.core.errors import recovers_from_csrf, recovers_from_unavailable
+from consult.core.leaving import entered
 from consult.core.links import absolute_url_for
 from consult.db import db, utcnow
 from consult.i18n import current_language
@@ -146,6 +147,13 @@ def review(token: str):
         # The "e-mail me my link" box: keep the contact fields typed, send the link.
         navigation.keep_review_typed(token, request.form)
         return redirect(send_link_from(token, questionnaire, request.path), 303)
+    if entered():
+        # Enter in a field (the hidden first button, base.html): nothing is sent, ever; what
+        # was typed is kept and the page says how to submit (and how to send the link).
+        navigation.keep_review_typed(token, request.form)
+        link_box.keep_typed(token, request.form)
+        said = "link" if (request.form.get(link_box.FIELD) or "").strip() else "1"
+        return redirect(url_for(".review", token=token, entered=said), 303)
     way_out = navigation.review_way_out(questionnaire, token, answers)
     if way_out is not None:
         # The language switcher or a "Change" button: keep what was typed, then go.

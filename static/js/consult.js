@@ -14,6 +14,18 @@
     });
   });
 
+  /* Enter in a field that has a button of its own (the "e-mail me my link" box, which is part
+     of the page's form) presses that button, not the form's first one (base.html: which
+     never sends). Without JavaScript the page is saved and says the link was not sent. */
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key !== "Enter" || event.isComposing || !field.dataset || !field.dataset.enterPresses) { return; }
+    var button = document.getElementById(field.dataset.enterPresses);
+    if (!button || button.disabled) { return; }
+    event.preventDefault();
+    button.click();
+  });
+
   /* A private link that stopped working while its page was open (respond.js says so, on the
      autosave's 410): every box showing it says it was replaced and how to get the new one, and
      no longer holds the dead link to copy or e-mail (templates/core/_link_box.html). */
