@@ -137,4 +137,4 @@ def test_the_way_back_says_the_link_in_use_stops_working_for_colleagues_too(app,
     page = app.test_client().get(f"/r/{old}").get_data(as_text=True)
     assert "Ask for the link again" in page
     assert "current link" not in page
-    assert "the link in use now stops working, for colleagues who have it too" in page
+    assert "the one in use now stops working, also for colleagues who have it" in page
