@@ -267,7 +267,7 @@ def test_a_receipt_that_cannot_go_is_said_and_shown_to_staff(make_app, smtp_serv
     sign_in(app, staff, "admin")
     shown = staff.get("/staff/mail").get_data(as_text=True)
     assert (
-        "public's mail was reached (receipts and pledge copies; the page said so)</dt><dd>1<"
+        "a daily limit on receipts and pledge copies was reached (the page said so)</dt><dd>1<"
         in shown
     )
     assert "refused" in shown
