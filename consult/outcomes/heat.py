@@ -292,6 +292,8 @@ def column_base_text(
     column: Mapping[str, Any],
     summary: Mapping[str, Any] | None = None,
     threshold: int | None = None,
+    *,
+    starred: bool = False,
 ) -> str:
     """The respondents behind a column's printed figures: one number, or their range over the
     articles (only the bases of cells that print a figure, as heat_cell gives them).
@@ -299,7 +301,9 @@ def column_base_text(
     The one helper for an n range printed beside means or shares (the page's table, its
     chart, the deck's headers): a range is of the figures' own bases only. A mean whose own
     base is withheld prints its row's respondents, "don't know" included (base_is_answered):
-    not the mean's base, so it never widens the range; it counts as a base not shown."""
+    not the mean's base, so it never widens the range; it counts as a base not shown.
+    ``starred`` (a slide's header, which has room for few words): "n = 173–178*", the star
+    explained once in the slide's legend (bases_star_note)."""
     cells = [
         heat_cell(column, article, summary, threshold=threshold) for article in column["values"]
     ]
@@ -314,8 +318,19 @@ def column_base_text(
     text = f"n = {number(low)}" if low == high else f"n = {number(low)}–{number(high)}"
     if len(bases) < len(printed):
         # Some figures are printed without their base (a few skipped their row).
-        return _("%(bases)s; some not shown", bases=text)
+        return f"{text}*" if starred else _("%(bases)s; some not shown", bases=text)
     return text
+
+
+def bases_star_note(summary: Mapping[str, Any], threshold: int | None = None) -> str:
+    """The slide legend's words for a header's star (column_base_text, starred); "" if none."""
+    for column in summary["articles"]["columns"]:
+        if column["kind"] != "count" and column_base_text(
+            column, threshold=threshold, starred=True
+        ).endswith("*"):
+            colon = "\u00a0: " if current_language() == "fr" else ": "
+            return f"*{colon}{_('some n not shown')}"
+    return ""
 
 
 def deck_heat_column(column: Mapping[str, Any], threshold: int | None = None) -> list[str]:
@@ -338,7 +353,7 @@ def deck_heat_column(column: Mapping[str, Any], threshold: int | None = None) ->
         short_questionnaire(column.get("questionnaire")),
         what,
         measure,
-        column_base_text(column, threshold=threshold),
+        column_base_text(column, threshold=threshold, starred=True),
     ]
 
 

@@ -195,3 +195,24 @@ def test_a_column_s_n_range_is_of_its_figures_own_bases(app, column, summary, th
         assert heat.column_base_text(column, summary, threshold) == said
         if threshold is not None:
             assert heat.deck_heat_column(column, threshold)[-1] == said
+
+
+def test_a_slide_header_stars_a_range_some_figures_go_without_and_the_legend_says_why(app):
+    """On a slide the header has room for few words (a longer one shrank the heat map under
+    18 px): "n = 173–178*", the star explained once in the legend."""
+    column = _means((3.1, 173, 180), (3.2, 178, 180), (2.9, None, 185))
+    summary = {"articles": {"columns": [column], "articles": list(column["values"])}}
+    with app.test_request_context("/?lang=en"):
+        assert heat.column_base_text(column, None, None, starred=True) == "n = 173–178*"
+        assert heat.deck_heat_column(column)[-1] == "n = 173–178*"
+        assert heat.bases_star_note(summary) == "*: some n not shown"
+        whole = _means((3.1, 173, 180), (3.2, 178, 180))
+        assert heat.bases_star_note({"articles": {"columns": [whole], "articles": []}}) == ""
+
+
+def test_the_star_s_legend_in_french(make_app):
+    app = make_app()  # the whole app, with its catalogs (this module's app speaks English)
+    column = _means((3.1, 173, 180), (3.2, 178, 180), (2.9, None, 185))
+    summary = {"articles": {"columns": [column], "articles": list(column["values"])}}
+    with app.test_request_context("/?lang=fr"):
+        assert heat.bases_star_note(summary) == "*\u00a0: n non affiché pour certains chiffres"
