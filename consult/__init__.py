@@ -67,7 +67,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_proxy(app)
+    register_maintenance(app)
     return app
+
+
+#: The app's extension key of the maintenance sweep, which a long-running feature loop (the
+#: mail sender) runs every hour without importing the application layer.
+SWEEP = "consult.sweep"
+
+
+def register_maintenance(app: Flask) -> None:
+    """Hand the maintenance sweep to the loops that run it (see consult/maintenance/sweep.py)."""
+    from consult.maintenance.sweep import sweep
+
+    app.extensions[SWEEP] = sweep
 
 
 def configure(app: Flask, test_config: dict[str, Any] | None) -> None:

@@ -348,9 +348,11 @@ def run(
                     tried = send_batch(session, settings, transport, stop)
                     if loop and time.monotonic() - last_purge > 3600:
                         outbox.purge(session, utcnow() - timedelta(days=settings.keep_days))
-                        from consult.maintenance.sweep import sweep
-
-                        sweep(app)
+                        # The maintenance sweep, handed over by create_app (the application
+                        # layer: a feature does not import it).
+                        sweep = app.extensions.get("consult.sweep")
+                        if sweep is not None:
+                            sweep(app)
                         from consult.mail.digest import run_for_app
 
                         run_for_app(app)

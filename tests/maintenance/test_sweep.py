@@ -105,3 +105,16 @@ def test_written_messages_are_swept_after_the_outboxs_retention(make_app):
     with app.app_context():
         purge_drafts(app)
     assert not os.path.exists(old) and os.path.exists(new)
+
+
+def test_the_looping_sender_is_handed_the_sweep_by_the_application(app):
+    """The mail sender (a feature) runs the sweep every hour without importing the application
+    layer (tests/core/test_layers.py): create_app hands it over."""
+    import inspect
+
+    from consult import SWEEP
+    from consult.mail import sender
+    from consult.maintenance.sweep import sweep
+
+    assert app.extensions[SWEEP] is sweep
+    assert f'app.extensions.get("{SWEEP}")' in inspect.getsource(sender.run)
