@@ -8,16 +8,13 @@ from __future__ import annotations
 import pytest
 
 from consult.db import db, writing
-from consult.geography import region_map
-from consult.outcomes import demo_contributions
-from consult.outcomes.demo import DemoPlan
 from consult.outcomes.filters import SummaryFilter
 from consult.staff.operations import create_user
 from tests.browser.conftest import screenshot
 from tests.browser.test_outcomes_deck import sign_in
 from tests.conftest import STAFF_PASSWORD
 from tests.outcomes.conftest import fill_demo
-from tests.outcomes.test_deck_on_stage import _freeze, _star_six
+from tests.outcomes.test_deck_on_stage import _freeze, _star_six, add_contributions
 
 SLIDES = ("participation", "contributions", "quotes")
 
@@ -29,14 +26,7 @@ def filtered_deck(app):
         create_user(db.session, "walk@cisdp.test", "admin", STAFF_PASSWORD, one_time=False)
         db.commit()
     fill_demo(app, 160, seed=11)
-    with app.app_context(), writing():
-        for _made in demo_contributions.generate_contributions(
-            db.session,
-            region_map(app.config["QUESTIONNAIRES_PATH"]),
-            DemoPlan(responses=0, contributions=80, seed=11),
-        ):
-            pass
-        db.commit()
+    add_contributions(app)
     _star_six(app)
     filters = SummaryFilter(
         questionnaire="local-governments", region="latin_america", respondent_type="association"

@@ -76,6 +76,18 @@ def _freeze(app, label: str, filters: SummaryFilter = SummaryFilter()) -> int:
         return snapshot.id
 
 
+def add_contributions(app) -> None:
+    """Eighty demo contributions, the same for every test of the deck on stage."""
+    with app.app_context(), writing():
+        for _made in demo_contributions.generate_contributions(
+            db.session,
+            region_map(app.config["QUESTIONNAIRES_PATH"]),
+            DemoPlan(responses=0, contributions=80, seed=11),
+        ):
+            pass
+        db.commit()
+
+
 def _star_six(app) -> None:
     """Star six text answers, none from Latin America."""
     with app.app_context(), writing():
@@ -122,14 +134,7 @@ def walk(template_instance, tmp_path_factory):
         db.commit()
     fill_demo(app, 160, seed=11)
     snapshots = {"no contributions": _freeze(app, "No contributions")}
-    with app.app_context(), writing():
-        for _made in demo_contributions.generate_contributions(
-            db.session,
-            region_map(app.config["QUESTIONNAIRES_PATH"]),
-            DemoPlan(responses=0, contributions=80, seed=11),
-        ):
-            pass
-        db.commit()
+    add_contributions(app)
     snapshots["no quotes"] = _freeze(app, "No quotes")
     _star_six(app)
     snapshots["unfiltered"] = _freeze(app, "Everything")
